@@ -1,0 +1,57 @@
+import LiaisonCrypto
+
+/// The node's partners: peers imported with `liaison peers import` (stored in
+/// `keyring.toml`) plus any pinned by hand in `liaison.toml`.
+public struct Keyring: Sendable {
+    /// All peers, imported first, then pinned.
+    public private(set) var peers: [PeerRecord]
+
+    /// A keyring of `peers`; names and identity keys must be unique.
+    public init(peers: [PeerRecord]) throws {
+        self.peers = []
+        for peer in peers { try add(peer) }
+    }
+
+    /// Parses `keyring.toml`.
+    public init(parsing text: String, path: String = "keyring.toml") throws {
+        do {
+            let root = try TOMLParser.parse(text)
+            try root.rejectUnknownKeys(allowed: ["peer"])
+            try self.init(peers: try (root.tableArray("peer") ?? []).map { try PeerRecord(table: $0) })
+        } catch {
+            throw CoreError.config(path, error)
+        }
+    }
+
+    /// The peer called `name`.
+    public func peer(named name: String) -> PeerRecord? { peers.first { $0.name == name } }
+
+    /// Adds a peer; refuses a duplicate name or an identity key already present.
+    public mutating func add(_ peer: PeerRecord) throws {
+        if peer.name.isEmpty || self.peer(named: peer.name) != nil {
+            throw CoreError(.peerExists, "a peer named \"\(peer.name)\" already exists; remove it first or choose another name")
+        }
+        if let existing = peers.first(where: { $0.keys.identity == peer.keys.identity }) {
+            throw CoreError(.peerExists, "this node is already in the keyring as \"\(existing.name)\"")
+        }
+        peers.append(peer)
+    }
+
+    /// The `keyring.toml` text for the imported peers in `names` order.
+    func rendered(excluding pinned: [PeerRecord]) -> String {
+        let pinnedNames = Set(pinned.map(\.name))
+        let own = peers.filter { !pinnedNames.contains($0.name) }
+        let root = TOMLTable([("peer", .array(own.map { .table($0.table) }))])
+        return TOMLWriter.render(root, header: """
+            Liaison keyring: partner nodes and the trust given to them.
+            Managed by `liaison peers …`; edit with care (fingerprints are checked on load).
+            """)
+    }
+}
+
+extension Keyring: SenderDirectory {
+    public func sender(withIdentity key: [UInt8]) -> KnownSender? {
+        peers.first { Sodium.constantTimeEquals($0.keys.identity.rawRepresentation, key) }
+            .map { KnownSender(name: $0.name, identity: $0.keys.identity, isRevoked: $0.revoked) }
+    }
+}

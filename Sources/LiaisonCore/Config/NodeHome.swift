@@ -1,0 +1,95 @@
+import Foundation
+import LiaisonCrypto
+
+/// A node's home directory and the one place that reads and writes its files:
+/// `liaison.toml` (configuration), `keyring.toml` (peers) and the key file.
+public struct NodeHome: Sendable {
+    /// The directory.
+    public let path: String
+
+    /// A home at `path` (not created until ``create(name:listen:passphrase:now:parameters:)``).
+    public init(path: String) { self.path = path }
+
+    /// `liaison.toml`.
+    public var configurationPath: String { path + "/liaison.toml" }
+    /// `keyring.toml`.
+    public var keyringPath: String { path + "/keyring.toml" }
+
+    /// The key file's path for `configuration`.
+    public func keyFilePath(_ configuration: NodeConfiguration) -> String {
+        configuration.keyFile.hasPrefix("/") ? configuration.keyFile : path + "/" + configuration.keyFile
+    }
+
+    /// Creates a new node: four key pairs, the encrypted key file, the
+    /// configuration and an empty keyring. Refuses to touch an existing node.
+    @discardableResult
+    public func create(name: String, listen: [String], passphrase: SecureBytes?, now: Int64,
+                       parameters: Argon2idParameters = .default) throws -> NodeConfiguration {
+        try NodeName.validate(name)
+        for address in listen { try NetworkAddress.validate(address) }
+        let fm = FileManager.default
+        for existing in [configurationPath, path + "/keys/node.secrets", keyringPath] where fm.fileExists(atPath: existing) {
+            throw CoreError(.nodeExists, "\(existing) already exists: a node lives in \(path). Refusing to overwrite it; choose another --home")
+        }
+        let previousMask = umask(0o077)
+        defer { umask(previousMask) }
+        do {
+            try fm.createDirectory(atPath: path + "/keys", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CoreError(.io, "cannot create \(path)/keys: \(error.localizedDescription)")
+        }
+        let secrets = try NodeSecrets.generate()
+        let configuration = NodeConfiguration(name: name, created: now, listen: listen, publicKeys: secrets.publicKeys,
+                                              protection: passphrase == nil ? .none : .argon2id)
+        try KeyFile.write(secrets, to: keyFilePath(configuration), passphrase: passphrase, parameters: parameters)
+        try SecureFile.writeNew(Array(configuration.rendered.utf8), to: configurationPath)
+        try SecureFile.writeNew(Array(try Keyring(peers: []).rendered(excluding: []).utf8), to: keyringPath)
+        return configuration
+    }
+
+    /// Reads `liaison.toml`.
+    public func loadConfiguration() throws -> NodeConfiguration {
+        guard let text = try? String(contentsOfFile: configurationPath, encoding: .utf8) else {
+            throw CoreError(.nodeMissing, "no node at \(path) (\(configurationPath) is missing or unreadable); create one with `liaison init --home \(path) --name NAME`")
+        }
+        return try NodeConfiguration(parsing: text, path: configurationPath)
+    }
+
+    /// Reads the keyring: `keyring.toml` plus peers pinned in the configuration.
+    public func loadKeyring(_ configuration: NodeConfiguration) throws -> Keyring {
+        let text = (try? String(contentsOfFile: keyringPath, encoding: .utf8)) ?? ""
+        var keyring = try Keyring(parsing: text, path: keyringPath)
+        for pinned in configuration.pinnedPeers {
+            do { try keyring.add(pinned) } catch let error as CoreError {
+                throw CoreError(.malformedConfig, "\(configurationPath): pinned peer \"\(pinned.name)\": \(error.message)")
+            }
+        }
+        return keyring
+    }
+
+    /// Writes the keyring atomically (temporary file, fsync, rename).
+    public func saveKeyring(_ keyring: Keyring, configuration: NodeConfiguration) throws {
+        let temporary = keyringPath + ".tmp-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try SecureFile.writeNew(Array(keyring.rendered(excluding: configuration.pinnedPeers).utf8), to: temporary)
+        guard rename(temporary, keyringPath) == 0 else {
+            unlink(temporary)
+            throw CoreError(.io, "cannot replace \(keyringPath): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Decrypts the node's secret keys and checks they match the configuration.
+    public func loadSecrets(_ configuration: NodeConfiguration, passphrase: PassphraseSource) throws -> NodeSecrets {
+        let secrets = try KeyFile.read(from: keyFilePath(configuration)) { try passphrase.read() }
+        guard secrets.publicKeys == configuration.publicKeys else {
+            throw CoreError(.keyFileMalformed, "the key file \(keyFilePath(configuration)) belongs to another node than \(configurationPath) describes")
+        }
+        return secrets
+    }
+
+    /// The node's own card, freshly signed.
+    public func card(_ configuration: NodeConfiguration, secrets: NodeSecrets, now: Int64) throws -> NodeCard {
+        try NodeCard(name: configuration.name, secrets: secrets, addresses: configuration.listen,
+                     validFrom: now, validUntil: now + Int64(configuration.cardValidityDays) * 86_400)
+    }
+}

@@ -1,0 +1,89 @@
+import LiaisonCrypto
+
+/// A partner node in the keyring: its card's keys and addresses, and the trust
+/// this node gives it.
+public struct PeerRecord: Sendable, Hashable {
+    /// Local name of the peer.
+    public var name: String
+    /// Its public keys (from its card).
+    public var keys: NodePublicKeys
+    /// Where its daemon listens.
+    public var addresses: [String]
+    /// How far it is trusted.
+    public var trust: TrustLevel
+    /// End of its card's validity (Unix seconds).
+    public var validUntil: Int64
+    /// Whether its identity key is revoked.
+    public var revoked: Bool
+    /// When it was added (Unix seconds).
+    public var added: Int64
+
+    /// The node id.
+    public var fingerprint: NodeFingerprint { keys.fingerprint }
+
+    /// A peer made from a verified card.
+    public init(name: String, card: NodeCard, trust: TrustLevel, added: Int64) {
+        self.name = name
+        self.keys = card.keys
+        self.addresses = card.addresses
+        self.trust = trust
+        self.validUntil = card.validUntil
+        self.revoked = false
+        self.added = added
+    }
+
+    /// Parses a `[[peer]]` table. The `fingerprint` key, when present, must match
+    /// the identity key: it catches a hand-edited key.
+    init(table t: TOMLTable) throws {
+        try t.rejectUnknownKeys(allowed: ["name", "fingerprint", "trust", "identity", "encryption", "transport", "log",
+                                          "addresses", "valid-until", "revoked", "added"])
+        name = try t.requiredString("name")
+        let name = self.name
+        try t.checked("name") { try NodeName.validate(name) }
+        let identity = try t.requiredString("identity"), encryption = try t.requiredString("encryption")
+        let transport = try t.requiredString("transport"), log = try t.requiredString("log")
+        keys = NodePublicKeys(
+            identity: try t.checked("identity") { try KeyText.decode(identity, field: "identity") },
+            encryption: try t.checked("encryption") { try KeyText.decode(encryption, field: "encryption") },
+            transport: try t.checked("transport") { try KeyText.decode(transport, field: "transport") },
+            log: try t.checked("log") { try KeyText.decode(log, field: "log") })
+        if let fingerprintText = try t.string("fingerprint") {
+            let keys = self.keys
+            try t.checked("fingerprint") {
+                guard try NodeFingerprint(parsing: fingerprintText) == keys.fingerprint else {
+                    throw CoreError(.fingerprintMismatch, "does not match the identity key")
+                }
+            }
+        }
+        let trustText = try t.string("trust") ?? "limited"
+        trust = try t.checked("trust") { try TrustLevel(parsing: trustText) }
+        addresses = try t.stringArray("addresses") ?? []
+        for address in addresses { try t.checked("addresses") { try NetworkAddress.validate(address) } }
+        validUntil = try Self.time(t, "valid-until") ?? Int64.max
+        revoked = try t.boolean("revoked") ?? false
+        added = try Self.time(t, "added") ?? 0
+    }
+
+    private static func time(_ t: TOMLTable, _ key: String) throws -> Int64? {
+        guard let text = try t.string(key) else { return nil }
+        return try t.checked(key) {
+            guard let value = Timestamp.parse(text) else { throw CoreError(.malformedConfig, "not an RFC 3339 time") }
+            return value
+        }
+    }
+
+    /// The `[[peer]]` table form.
+    var table: TOMLTable {
+        var t = TOMLTable([("name", .string(name)), ("fingerprint", .string(fingerprint.description)),
+                           ("trust", .string(trust.rawValue)),
+                           ("identity", .string(KeyText.encode(keys.identity))),
+                           ("encryption", .string(KeyText.encode(keys.encryption))),
+                           ("transport", .string(KeyText.encode(keys.transport))),
+                           ("log", .string(KeyText.encode(keys.log))),
+                           ("addresses", .array(addresses.map { .string($0) }))])
+        if validUntil != Int64.max { t["valid-until"] = .string(Timestamp.iso8601(validUntil)) }
+        t["revoked"] = .boolean(revoked)
+        if added != 0 { t["added"] = .string(Timestamp.iso8601(added)) }
+        return t
+    }
+}

@@ -1,0 +1,70 @@
+/// The one public error type of `LiaisonCore`.
+///
+/// ``code`` is stable and machine-readable (tests and `--json` output use it);
+/// ``message`` is written for the operator and says what to do. Neither ever
+/// contains key material or package plaintext.
+public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Stable reasons. Raw values never change once released.
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        // Package format
+        case truncated = "package.truncated"
+        case badMagic = "package.bad-magic"
+        case unsupportedVersion = "package.unsupported-version"
+        case headerTooLarge = "package.header-too-large"
+        case malformedHeader = "package.malformed-header"
+        case headerAuthenticationFailed = "package.header-authentication-failed"
+        case notARecipient = "package.not-a-recipient"
+        case keyUnwrapFailed = "package.key-unwrap-failed"
+        case lowOrderKey = "package.low-order-key"
+        case unknownSender = "package.unknown-sender"
+        case senderRevoked = "package.sender-revoked"
+        case expired = "package.expired"
+        case notYetValid = "package.not-yet-valid"
+        case chunkOutOfOrder = "package.chunk-out-of-order"
+        case duplicateChunk = "package.duplicate-chunk"
+        case chunkTooLarge = "package.chunk-too-large"
+        case chunkTooSmall = "package.chunk-too-small"
+        case badChunkFlags = "package.bad-chunk-flags"
+        case chunkAuthenticationFailed = "package.chunk-authentication-failed"
+        case signatureInvalid = "package.signature-invalid"
+        case missingFinalChunk = "package.missing-final-chunk"
+        case trailingData = "package.trailing-data"
+        case invalidRecipients = "package.invalid-recipients"
+        case invalidMarkings = "package.invalid-markings"
+        // Keys and key files
+        case keyFileMissing = "keyfile.missing"
+        case keyFileInsecurePermissions = "keyfile.insecure-permissions"
+        case keyFileSymlink = "keyfile.symlink"
+        case keyFileMalformed = "keyfile.malformed"
+        case keyFileBadParameters = "keyfile.bad-kdf-parameters"
+        case wrongPassphrase = "keyfile.wrong-passphrase"
+        case passphraseUnavailable = "keyfile.passphrase-unavailable"
+        // Node cards and identities
+        case malformedCard = "card.malformed"
+        case cardSignatureInvalid = "card.signature-invalid"
+        case cardExpired = "card.expired"
+        case malformedFingerprint = "identity.malformed-fingerprint"
+        case fingerprintMismatch = "identity.fingerprint-mismatch"
+        // Configuration and the node's home
+        case malformedConfig = "config.malformed"
+        case nodeExists = "node.exists"
+        case nodeMissing = "node.missing"
+        case unknownPeer = "peer.unknown"
+        case peerExists = "peer.exists"
+        case invalidArgument = "argument.invalid"
+        case io = "io.failed"
+    }
+
+    /// Why the operation failed.
+    public let code: Code
+    /// What happened and what to do about it, for a person.
+    public let message: String
+
+    /// Creates an error; `message` must be safe to print (no secrets, no plaintext).
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import LiaisonCrypto
+
+/// How a key file protects its secrets.
+public enum KeyProtection: UInt8, Sendable {
+    /// Unprotected: only for demos and tests; `keys show` flags it loudly.
+    case none = 0
+    /// Argon2id passphrase, XChaCha20-Poly1305.
+    case argon2id = 1
+
+    /// The name used in `liaison.toml`.
+    public var name: String { self == .none ? "none" : "argon2id" }
+}
+
+/// The encrypted-at-rest file of a node's secret keys.
+///
+/// Layout (big-endian): magic `LIAISKEY` (8), version (1), protection (1),
+/// Argon2id ops limit (8), memory limit (8), salt (16), nonce (24), then
+/// XChaCha20-Poly1305 of the 128 secret bytes with every preceding byte as
+/// associated data, so no header field can be changed without detection.
+public enum KeyFile {
+    static let magic = Array("LIAISKEY".utf8)
+    static let version: UInt8 = 1
+    static let headerByteCount = 8 + 1 + 1 + 8 + 8 + 16 + 24
+    static let fileByteCount = headerByteCount + NodeSecrets.serialisedByteCount + 16
+
+    /// Encrypts `secrets` and writes them to `path` (mode 0600, never overwriting).
+    public static func write(_ secrets: NodeSecrets, to path: String, passphrase: SecureBytes?, parameters: Argon2idParameters = .default) throws {
+        let protection: KeyProtection = passphrase == nil ? .none : .argon2id
+        let salt = try Sodium.randomBytes(count: PasswordKeyDerivation.saltByteCount)
+        let nonce = try Sodium.randomBytes(count: 24)
+        var header = ByteWriter(capacity: headerByteCount)
+        header.write(magic)
+        header.write(version)
+        header.write(protection.rawValue)
+        header.write(protection == .none ? 0 : parameters.opsLimit)
+        header.write(protection == .none ? 0 : parameters.memLimit)
+        header.write(salt)
+        header.write(nonce)
+        let key = try encryptionKey(protection: protection, passphrase: passphrase, salt: salt, parameters: parameters)
+        var sealed = [UInt8](repeating: 0, count: NodeSecrets.serialisedByteCount + 16)
+        try secrets.serialised().withUnsafeBytes { plain in
+            try nonce.withUnsafeBytes { n in
+                try header.bytes.withUnsafeBytes { ad in
+                    try sealed.withUnsafeMutableBytes { out in
+                        try AEADAlgorithm.xChaCha20Poly1305.seal(plain, key: key, nonce: n, authenticating: ad, into: out)
+                    }
+                }
+            }
+        }
+        try SecureFile.writeNew(header.bytes + sealed, to: path)
+    }
+
+    /// Reads the file's protection without decrypting (for `keys show`).
+    public static func protection(at path: String) throws -> KeyProtection {
+        let bytes = try SecureFile.readPrivate(path, maximumByteCount: fileByteCount)
+        return try parse(bytes, path: path).protection
+    }
+
+    /// Reads and decrypts the secrets at `path`. Refuses files that are
+    /// symlinks or readable by group or others, as OpenSSH does.
+    public static func read(from path: String, passphrase: () throws -> SecureBytes) throws -> NodeSecrets {
+        let bytes = try SecureFile.readPrivate(path, maximumByteCount: fileByteCount)
+        let parsed = try parse(bytes, path: path)
+        let key = try encryptionKey(protection: parsed.protection, passphrase: parsed.protection == .none ? nil : try passphrase(),
+                                    salt: parsed.salt, parameters: parsed.parameters)
+        let secret: SecureBytes
+        do {
+            secret = try AEADAlgorithm.xChaCha20Poly1305.openSecret(
+                Array(bytes[headerByteCount...]), key: key, nonce: parsed.nonce,
+                authenticating: Array(bytes[0..<headerByteCount]), protection: .guarded)
+        } catch {
+            if parsed.protection == .none {
+                throw CoreError(.keyFileMalformed, "\(path) does not verify: the unprotected key file was altered or corrupted; restore it from backup")
+            }
+            throw CoreError(.wrongPassphrase, "wrong passphrase for \(path) (or the file was altered); check LIAISON_PASSPHRASE or --passphrase-file")
+        }
+        return try NodeSecrets(serialised: secret)
+    }
+
+    private struct Parsed {
+        let protection: KeyProtection
+        let parameters: Argon2idParameters
+        let salt: [UInt8]
+        let nonce: [UInt8]
+    }
+
+    private static func parse(_ bytes: [UInt8], path: String) throws -> Parsed {
+        guard bytes.count == fileByteCount else {
+            throw CoreError(.keyFileMalformed, "\(path) is \(bytes.count) bytes, not a Liaison key file (\(fileByteCount) bytes)")
+        }
+        var r = ByteReader(bytes)
+        guard try r.readBytes(8) == magic else {
+            throw CoreError(.keyFileMalformed, "\(path) is not a Liaison key file (wrong magic bytes)")
+        }
+        guard try r.readUInt8() == version else {
+            throw CoreError(.keyFileMalformed, "\(path) has an unsupported key file version")
+        }
+        guard let protection = KeyProtection(rawValue: try r.readUInt8()) else {
+            throw CoreError(.keyFileMalformed, "\(path) names an unknown protection scheme")
+        }
+        let parameters = Argon2idParameters(opsLimit: try r.readUInt64(), memLimit: try r.readUInt64())
+        switch protection {
+        case .none where parameters.opsLimit != 0 || parameters.memLimit != 0:
+            throw CoreError(.keyFileBadParameters, "\(path) is marked unprotected but carries key-derivation parameters: it was tampered with")
+        case .argon2id where !parameters.isAcceptable:
+            throw CoreError(.keyFileBadParameters,
+                            "\(path) asks for Argon2id with \(parameters.opsLimit) passes and \(parameters.memLimit >> 20) MiB, outside the accepted range (\(Argon2idParameters.acceptedOpsLimits) passes, 8 MiB–4 GiB): the file was tampered with")
+        default:
+            break
+        }
+        return Parsed(protection: protection, parameters: parameters, salt: try r.readBytes(16), nonce: try r.readBytes(24))
+    }
+
+    private static func encryptionKey(protection: KeyProtection, passphrase: SecureBytes?, salt: [UInt8], parameters: Argon2idParameters) throws -> SymmetricKey {
+        switch protection {
+        case .none:
+            // A fixed all-zero key: no secrecy, but the AEAD still detects corruption.
+            return try SymmetricKey(SecureBytes(count: 32) { _ in })
+        case .argon2id:
+            guard let passphrase else { preconditionFailure("argon2id protection without a passphrase") }
+            return try PasswordKeyDerivation.deriveKey(passphrase: passphrase, salt: salt, parameters: parameters)
+        }
+    }
+}

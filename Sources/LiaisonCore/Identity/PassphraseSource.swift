@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LiaisonCrypto
+
+/// Where a key file's passphrase comes from, in order of precedence: an explicit
+/// file (`--passphrase-file`), the `LIAISON_PASSPHRASE` environment variable, or
+/// the systemd credentials directory (`$CREDENTIALS_DIRECTORY/liaison-passphrase`,
+/// set by `LoadCredential=` in the unit).
+///
+/// The passphrase goes straight from the file or environment into secure memory;
+/// it never passes through a Swift `String`.
+public struct PassphraseSource: Sendable {
+    /// Explicit passphrase file, if given.
+    public var file: String?
+
+    /// Name of the environment variable read.
+    public static let environmentVariable = "LIAISON_PASSPHRASE"
+    /// Name of the systemd credential read.
+    public static let credentialName = "liaison-passphrase"
+    /// Longest passphrase accepted.
+    static let maximumByteCount = 4096
+
+    /// A source that uses `file` if given, else the environment, else systemd.
+    public init(file: String? = nil) { self.file = file }
+
+    /// Reads the passphrase. Trailing newlines (from `echo` or editors) are removed.
+    public func read() throws -> SecureBytes {
+        if let file { return try Self.readFile(file) }
+        if let value = getenv(Self.environmentVariable) {
+            let count = strlen(value)
+            guard count > 0 else {
+                throw CoreError(.passphraseUnavailable, "\(Self.environmentVariable) is set but empty")
+            }
+            return Self.trimmed(UnsafeRawBufferPointer(start: value, count: count))
+        }
+        if let directory = getenv("CREDENTIALS_DIRECTORY") {
+            return try Self.readFile(String(cString: directory) + "/" + Self.credentialName)
+        }
+        throw CoreError(.passphraseUnavailable,
+                        "no passphrase: pass --passphrase-file FILE, set \(Self.environmentVariable), or provide the systemd credential \"\(Self.credentialName)\"")
+    }
+
+    private static func readFile(_ path: String) throws -> SecureBytes {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw CoreError(.passphraseUnavailable, "cannot read the passphrase file \(path): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw CoreError(.keyFileInsecurePermissions,
+                            "the passphrase file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run `chmod 600 \(path)`")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CoreError(.passphraseUnavailable, "cannot open the passphrase file \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var length = 0
+        let buffer = try SecureBytes(count: maximumByteCount + 1, protection: .wiped) { out in
+            var stream = FileDescriptorStream(descriptor: fd)
+            length = try stream.readFully(into: out)
+        }
+        guard length <= maximumByteCount else {
+            throw CoreError(.passphraseUnavailable, "the passphrase file \(path) is longer than \(maximumByteCount) bytes")
+        }
+        let passphrase = buffer.withUnsafeBytes { trimmed(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+        guard passphrase.count > 0 else {
+            throw CoreError(.passphraseUnavailable, "the passphrase file \(path) is empty")
+        }
+        return passphrase
+    }
+
+    private static func trimmed(_ bytes: UnsafeRawBufferPointer) -> SecureBytes {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return SecureBytes(copying: UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
+    }
+}

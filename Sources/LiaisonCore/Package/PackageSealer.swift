@@ -1,0 +1,172 @@
+import LiaisonCrypto
+
+/// Seals a payload into a package for a set of recipients, one chunk at a time.
+///
+/// Memory stays flat: the sealer holds one chunk buffer whatever the payload size.
+/// Use ``seal(from:to:)`` for a whole stream, or ``header`` + ``sealChunk(_:isFinal:)``
+/// to interleave with other I/O.
+public struct PackageSealer {
+    /// The encoded header to write before the first chunk.
+    public let header: [UInt8]
+    /// BLAKE2b-512 of ``header``.
+    public let headerHash: [UInt8]
+    /// The package's id.
+    public let packageID: PackageID
+    /// Plaintext bytes per non-final chunk.
+    public let chunkSize: Int
+
+    private let payloadKey: SymmetricKey
+    private let sender: IdentitySecretKey
+    private var nextIndex: UInt64 = 0
+    private var finished = false
+    /// Scratch buffer reused for every chunk: signature, data, then tag.
+    private var scratch: [UInt8]
+
+    /// Prepares a package.
+    ///
+    /// - Parameters:
+    ///   - sender: the sender's identity key; it signs every chunk.
+    ///   - recipients: the package-encryption keys that get a wrap. Must be
+    ///     non-empty and distinct; an empty set is an error, never "everyone".
+    ///   - created: Unix seconds; `expires`: Unix seconds or `nil`.
+    public init(
+        sender: IdentitySecretKey,
+        recipients: [EncryptionPublicKey],
+        markings: Markings,
+        contentType: String = "application/octet-stream",
+        created: Int64,
+        expires: Int64?,
+        chunkSize: Int = PackageFormat.defaultChunkSize,
+        packageID: PackageID? = nil
+    ) throws {
+        guard !recipients.isEmpty else {
+            throw CoreError(.invalidRecipients, "a package needs at least one recipient")
+        }
+        guard recipients.count <= PackageFormat.maximumRecipients else {
+            throw CoreError(.invalidRecipients, "at most \(PackageFormat.maximumRecipients) recipients per package")
+        }
+        guard Set(recipients).count == recipients.count else {
+            throw CoreError(.invalidRecipients, "a recipient is listed twice")
+        }
+        guard PackageFormat.chunkSizeRange.contains(chunkSize) else {
+            throw CoreError(.invalidArgument, "chunk size must be within \(PackageFormat.chunkSizeRange)")
+        }
+        if let expires, expires <= created {
+            throw CoreError(.invalidArgument, "the expiry must be after the creation time")
+        }
+        guard contentType.utf8.count <= 255, !contentType.isEmpty, contentType.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw CoreError(.invalidArgument, "the content type must be 1–255 printable ASCII characters")
+        }
+        let id = try packageID ?? PackageID.random()
+        let key = try SymmetricKey.random()
+        let ephemeral = try X25519SecretKey<EphemeralRole>(protection: .wiped)
+
+        var w = ByteWriter(capacity: 256 + recipients.count * PackageFormat.wrapByteCount)
+        w.write(PackageFormat.magic)
+        w.write(PackageFormat.version)
+        w.write(UInt32(0))  // header length, patched below
+        PackageHeader.encodeFields(packageID: id, created: created, expires: expires, chunkSize: chunkSize,
+                                   markings: markings, contentType: contentType,
+                                   ephemeralPublicKey: ephemeral.publicKey.rawRepresentation, into: &w)
+        w.write(UInt16(recipients.count))
+        // Wraps in random order, so their order says nothing about the recipient list.
+        for recipient in try Self.shuffled(recipients) {
+            let wrap = try RecipientWrap.derive(ephemeralSecret: ephemeral, ephemeralPublic: ephemeral.publicKey.rawRepresentation,
+                                                recipientPublic: recipient.rawRepresentation)
+            w.write(wrap.tag)
+            w.write(try wrap.seal(payloadKey: key, packageID: id))
+        }
+        var bytes = w.bytes
+        let bodyLength = UInt32(bytes.count + PackageFormat.senderBoxByteCount - PackageFormat.preambleByteCount)
+        bytes.replaceSubrange(9..<13, with: bodyLength.bigEndianBytes)
+        // The sender box authenticates every header byte before it under the payload key.
+        let senderBox = try AEADAlgorithm.xChaCha20Poly1305.seal(sender.publicKey.rawRepresentation, key: key,
+                                                                  nonce: PackageFormat.senderBoxNonce, authenticating: bytes)
+        bytes.append(contentsOf: senderBox)
+
+        self.header = bytes
+        self.headerHash = BLAKE2b.hash(bytes, outputByteCount: PackageFormat.headerHashByteCount)
+        self.packageID = id
+        self.chunkSize = chunkSize
+        self.payloadKey = key
+        self.sender = sender
+        self.scratch = [UInt8](repeating: 0, count: chunkSize + PackageFormat.chunkOverhead)
+    }
+
+    /// Seals one chunk and returns its frame. Every chunk but the last must hold
+    /// exactly ``chunkSize`` bytes; the last holds 1…chunkSize (0 only when the
+    /// payload is empty).
+    public mutating func sealChunk(_ data: UnsafeRawBufferPointer, isFinal: Bool) throws -> [UInt8] {
+        precondition(!finished, "sealChunk called after the final chunk")
+        precondition(isFinal ? data.count <= chunkSize : data.count == chunkSize, "chunk has the wrong size")
+        precondition(!(isFinal && data.isEmpty && nextIndex > 0), "an empty final chunk is only allowed for an empty payload")
+        let index = nextIndex
+        let flags: UInt8 = isFinal ? PackageFormat.finalFlag : 0
+        let message = PackageFormat.chunkSignatureMessage(headerHash: headerHash, index: index, flags: flags, data: data)
+        let innerCount = 64 + data.count
+        let ad = PackageFormat.chunkAssociatedData(headerHash: headerHash, index: index, flags: flags)
+        let nonce = PackageFormat.chunkNonce(index: index)
+        var frame = [UInt8](repeating: 0, count: PackageFormat.chunkFrameHeaderByteCount + innerCount + 16)
+        try scratch.withUnsafeMutableBytes { inner in
+            message.withUnsafeBytes { m in
+                sender.signature(for: m, into: UnsafeMutableRawBufferPointer(rebasing: inner[0..<64]))
+            }
+            if let base = data.baseAddress, !data.isEmpty {
+                UnsafeMutableRawBufferPointer(rebasing: inner[64..<innerCount]).copyMemory(from: UnsafeRawBufferPointer(start: base, count: data.count))
+            }
+            try frame.withUnsafeMutableBytes { out in
+                out.storeBytes(of: index.bigEndian, toByteOffset: 0, as: UInt64.self)
+                out[8] = flags
+                out.storeBytes(of: UInt32(innerCount + 16).bigEndian, toByteOffset: 9, as: UInt32.self)
+                try ad.withUnsafeBytes { a in
+                    try nonce.withUnsafeBytes { n in
+                        try AEADAlgorithm.xChaCha20Poly1305.seal(
+                            UnsafeRawBufferPointer(rebasing: inner[0..<innerCount]), key: payloadKey, nonce: n,
+                            authenticating: a, into: UnsafeMutableRawBufferPointer(rebasing: out[PackageFormat.chunkFrameHeaderByteCount...]))
+                    }
+                }
+            }
+            // The scratch buffer held plaintext: clear it before it is reused or freed.
+            Sodium.wipe(UnsafeMutableRawBufferPointer(rebasing: inner[0..<innerCount]))
+        }
+        nextIndex += 1
+        finished = isFinal
+        return frame
+    }
+
+    /// Seals everything `input` yields into `output`: header, then chunks. Reads
+    /// one chunk ahead so that the last chunk can carry the final flag.
+    /// Returns the number of payload bytes sealed.
+    @discardableResult
+    public mutating func seal<Source: ByteSource, Sink: ByteSink>(from input: inout Source, to output: inout Sink) throws -> UInt64 {
+        try output.write(header)
+        var current = [UInt8](repeating: 0, count: chunkSize)
+        var next = [UInt8](repeating: 0, count: chunkSize)
+        defer {
+            current.withUnsafeMutableBytes { Sodium.wipe($0) }
+            next.withUnsafeMutableBytes { Sodium.wipe($0) }
+        }
+        var currentCount = try current.withUnsafeMutableBytes { try input.readFully(into: $0) }
+        var total: UInt64 = 0
+        while true {
+            let nextCount = currentCount == chunkSize ? try next.withUnsafeMutableBytes { try input.readFully(into: $0) } : 0
+            let isFinal = nextCount == 0
+            let frame = try current.withUnsafeBytes { try sealChunk(UnsafeRawBufferPointer(rebasing: $0[0..<currentCount]), isFinal: isFinal) }
+            try output.write(frame)
+            total += UInt64(currentCount)
+            if isFinal { return total }
+            swap(&current, &next)
+            currentCount = nextCount
+        }
+    }
+
+    private static func shuffled(_ recipients: [EncryptionPublicKey]) throws -> [EncryptionPublicKey] {
+        var items = recipients
+        guard items.count > 1 else { return items }
+        for i in stride(from: items.count - 1, to: 0, by: -1) {
+            let j = Int(try Sodium.uniformRandom(UInt32(i + 1)))
+            items.swapAt(i, j)
+        }
+        return items
+    }
+}
