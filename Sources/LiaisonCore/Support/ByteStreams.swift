@@ -18,7 +18,7 @@ public protocol ByteSink {
 
 extension ByteSource {
     /// Reads until `buffer` is full or the input ends; returns the bytes read.
-    mutating func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    public mutating func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var filled = 0
         while filled < buffer.count {
             let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
@@ -29,7 +29,7 @@ extension ByteSource {
     }
 
     /// Reads exactly `count` bytes into a new array, or throws `error` at a short read.
-    mutating func readExactly(_ count: Int, orThrow error: CoreError) throws -> [UInt8] {
+    public mutating func readExactly(_ count: Int, orThrow error: CoreError) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let n = try bytes.withUnsafeMutableBytes { try readFully(into: $0) }
         guard n == count else { throw error }
@@ -39,7 +39,7 @@ extension ByteSource {
 
 extension ByteSink {
     /// Writes an array.
-    mutating func write(_ bytes: [UInt8]) throws {
+    public mutating func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 }

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+
+/// Options every node command shares.
+struct NodeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The node's home directory (default: $LIAISON_HOME, else ~/.liaison).", valueName: "dir"))
+    var home: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the key passphrase from this file (else $LIAISON_PASSPHRASE, else the systemd credential liaison-passphrase).", valueName: "file"))
+    var passphraseFile: String?
+
+    /// The resolved home.
+    var nodeHome: NodeHome {
+        if let home { return NodeHome(path: home) }
+        if let env = ProcessInfo.processInfo.environment["LIAISON_HOME"], !env.isEmpty { return NodeHome(path: env) }
+        return NodeHome(path: NSHomeDirectory() + "/.liaison")
+    }
+
+    var passphraseSource: PassphraseSource { PassphraseSource(file: passphraseFile) }
+}
+
+/// `--json` for scripts.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON instead of text for people.")
+    var json = false
+}
+
+/// Prints an `Encodable` value as one line of JSON with sorted keys.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Reads a whole small text file (cards), with a clear error.
+func readTextFile(_ path: String, limit: Int) throws -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CoreError(.keyFileMissing, "cannot read \(path): no such file or not readable")
+    }
+    guard data.count <= limit else { throw CoreError(.invalidArgument, "\(path) is larger than \(limit) bytes") }
+    guard let text = String(data: data, encoding: .utf8) else { throw CoreError(.malformedCard, "\(path) is not UTF-8 text") }
+    return text
+}
+
+/// Splits `a,b, c` lists given to options.
+func commaList(_ values: [String]) -> [String] {
+    values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}

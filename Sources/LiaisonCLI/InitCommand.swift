@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+
+/// `liaison init`: create a node.
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a new node: four key pairs, an encrypted key file and liaison.toml.",
+        discussion: """
+            The secret keys are encrypted with Argon2id and XChaCha20-Poly1305 under a
+            passphrase read from --passphrase-file, $LIAISON_PASSPHRASE or the systemd
+            credential "liaison-passphrase". --no-passphrase stores them unprotected, for
+            demos only. An existing node is never overwritten.
+            """)
+
+    @OptionGroup var node: NodeOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("The node's name (lower-case letters, digits, '.', '_', '-').", valueName: "name"))
+    var name: String
+
+    @Option(name: .long, help: ArgumentHelp("Address the daemon will listen on, host:port (repeatable).", valueName: "host:port"))
+    var listen: [String] = []
+
+    @Flag(name: .long, help: "Store the secret keys without a passphrase (demos and tests only; `keys show` warns).")
+    var noPassphrase = false
+
+    func validate() throws {
+        do { try NodeName.validate(name) } catch let error as CoreError { throw ValidationError(error.message) }
+        for address in listen {
+            do { try NetworkAddress.validate(address) } catch let error as CoreError { throw ValidationError(error.message) }
+        }
+        if noPassphrase && node.passphraseFile != nil {
+            throw ValidationError("--no-passphrase and --passphrase-file contradict each other; choose one")
+        }
+    }
+
+    func run() throws {
+        let home = node.nodeHome
+        let passphrase = noPassphrase ? nil : try node.passphraseSource.read()
+        let configuration = try home.create(name: name, listen: listen, passphrase: passphrase, now: Timestamp.now())
+        let fingerprint = configuration.publicKeys.fingerprint
+        if output.json {
+            try printJSON(KeysReport(configuration: configuration, home: home))
+            return
+        }
+        print("Created node \"\(name)\" in \(home.path)")
+        print("  fingerprint: \(fingerprint)")
+        print("  key file:    \(home.keyFilePath(configuration)) (\(noPassphrase ? "UNPROTECTED — demo use only" : "Argon2id passphrase"))")
+        print("Next: `liaison keys card --out \(name).card` and give the card to your partners;")
+        print("read the fingerprint to them over a separate channel so they can check it.")
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+
+/// `liaison keys …`: the node's own keys.
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Show the node's keys and write its signed node card.",
+        subcommands: [Show.self, Card.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the node id, fingerprint and public keys (no passphrase needed).")
+
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let home = node.nodeHome
+            let configuration = try home.loadConfiguration()
+            let report = KeysReport(configuration: configuration, home: home)
+            if output.json { return try printJSON(report) }
+            print("node:        \(report.name)")
+            print("fingerprint: \(report.fingerprint)")
+            print("identity:    \(report.identity)    (Ed25519: cards, packages, receipts)")
+            print("encryption:  \(report.encryption)    (X25519: package key wraps)")
+            print("transport:   \(report.transport)    (X25519: Noise static key)")
+            print("log:         \(report.log)    (Ed25519: audit checkpoints)")
+            print("listen:      \(report.listen.isEmpty ? "(none)" : report.listen.joined(separator: ", "))")
+            if report.protection == "none" {
+                print("key file:    \(report.keyFile)  WARNING: UNPROTECTED (created with --no-passphrase); demo use only")
+            } else {
+                print("key file:    \(report.keyFile)  (Argon2id + XChaCha20-Poly1305)")
+            }
+        }
+    }
+
+    struct Card: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the node card (public keys and addresses, signed by the identity key).")
+
+        @OptionGroup var node: NodeOptions
+
+        @Option(name: .long, help: ArgumentHelp("Where to write the card.", valueName: "file"))
+        var out: String
+
+        func run() throws {
+            let home = node.nodeHome
+            let configuration = try home.loadConfiguration()
+            let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
+            let card = try home.card(configuration, secrets: secrets, now: Timestamp.now())
+            var file = try AtomicOutputFile(path: out, overwrite: true, mode: 0o644)
+            try file.write(Array(card.encoded.utf8))
+            try file.commit()
+            print("Wrote the card of \"\(card.name)\" to \(out) (valid until \(Timestamp.iso8601(card.validUntil))).")
+            print("Fingerprint for your partners to check: \(card.fingerprint)")
+        }
+    }
+}
+
+/// What `keys show --json` prints.
+struct KeysReport: Encodable {
+    let name: String
+    let fingerprint: String
+    let identity: String
+    let encryption: String
+    let transport: String
+    let log: String
+    let listen: [String]
+    let keyFile: String
+    let protection: String
+
+    init(configuration c: NodeConfiguration, home: NodeHome) {
+        name = c.name
+        fingerprint = c.publicKeys.fingerprint.description
+        identity = KeyText.encode(c.publicKeys.identity)
+        encryption = KeyText.encode(c.publicKeys.encryption)
+        transport = KeyText.encode(c.publicKeys.transport)
+        log = KeyText.encode(c.publicKeys.log)
+        listen = c.listen
+        keyFile = home.keyFilePath(c)
+        protection = c.protection.name
+    }
+}

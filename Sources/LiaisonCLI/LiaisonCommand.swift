@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+
+/// The `liaison` command: operators and auditors drive a node with it.
+public struct LiaisonCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "liaison",
+        abstract: "Exchange signed, encrypted intelligence packages with partner nodes.",
+        discussion: """
+            Operator commands create the node, manage keys and peers, and seal and open
+            packages. Every command takes --home (or LIAISON_HOME) to choose the node.
+
+            Exit codes: 0 success; 1 other failure; 64 usage error; 65 bad data (a
+            package, card or file failed verification); 66 no such node, file or peer;
+            77 permission problem (insecure key file, wrong passphrase).
+            """,
+        version: "liaison 0.1.0 (libsodium \(Sodium.version))",
+        subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, PackageCommand.self],
+        groupedSubcommands: []
+    )
+
+    public init() {}
+
+    /// Runs the command line, turning Liaison errors into a clear message and a
+    /// documented exit code.
+    public static func main(arguments: [String]? = nil) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let error as CoreError {
+            FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+            return ExitCode.for(error)
+        } catch let error as CryptoError {
+            FileHandle.standardError.write(Data("liaison: error: \(error)\n".utf8))
+            return 65
+        } catch {
+            let code = exitCode(for: error)
+            if code.rawValue != 0 || !(error is CleanExit) {
+                let message = fullMessage(for: error)
+                if !message.isEmpty {
+                    FileHandle.standardError.write(Data((message + "\n").utf8))
+                }
+            } else {
+                print(fullMessage(for: error))
+            }
+            return code.rawValue
+        }
+    }
+}
+
+/// Exit codes (sysexits.h style), documented in `--help`.
+enum ExitCode {
+    static func `for`(_ error: CoreError) -> Int32 {
+        switch error.code {
+        case .nodeMissing, .keyFileMissing, .unknownPeer: 66
+        case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable: 77
+        case .invalidArgument, .nodeExists, .peerExists, .invalidMarkings, .invalidRecipients: 64
+        case .io: 1
+        default: 65
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+
+/// `liaison peers …`: the keyring of partner nodes.
+struct PeersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peers",
+        abstract: "Import partner nodes from their cards and list them.",
+        subcommands: [Import.self, List.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a partner from its node card after verifying the card's signature.",
+            discussion: """
+                Prints the partner's fingerprint: compare it with the one the partner reads
+                to you over a separate channel. Pass --fingerprint to have it checked here.
+                """)
+
+        @OptionGroup var node: NodeOptions
+
+        @Argument(help: ArgumentHelp("The partner's card file.", valueName: "card"))
+        var card: String
+
+        @Option(name: .long, help: ArgumentHelp("Local name for the partner.", valueName: "name"))
+        var name: String
+
+        @Option(name: .long, help: ArgumentHelp("Trust level: blocked, limited, partner or trusted.", valueName: "level"))
+        var trust: String
+
+        @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; the import fails if it differs.", valueName: "fingerprint"))
+        var fingerprint: String?
+
+        func validate() throws {
+            do {
+                try NodeName.validate(name)
+                _ = try TrustLevel(parsing: trust)
+                if let fingerprint { _ = try NodeFingerprint(parsing: fingerprint) }
+            } catch let error as CoreError {
+                throw ValidationError(error.message)
+            }
+        }
+
+        func run() throws {
+            let home = node.nodeHome
+            let configuration = try home.loadConfiguration()
+            var keyring = try home.loadKeyring(configuration)
+            let now = Timestamp.now()
+            let parsed = try NodeCard(parsing: try readTextFile(card, limit: NodeCard.maximumByteCount), now: now)
+            if let fingerprint, try NodeFingerprint(parsing: fingerprint) != parsed.fingerprint {
+                throw CoreError(.fingerprintMismatch,
+                                "the card's fingerprint is \(parsed.fingerprint), not the one you gave; do not import it and check with the partner")
+            }
+            guard parsed.keys.identity != configuration.publicKeys.identity else {
+                throw CoreError(.invalidArgument, "this is this node's own card")
+            }
+            try keyring.add(PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now))
+            try home.saveKeyring(keyring, configuration: configuration)
+            print("Added \"\(name)\" (calls itself \"\(parsed.name)\") with trust \(trust.lowercased()).")
+            print("  fingerprint: \(parsed.fingerprint)")
+            if fingerprint == nil {
+                print("Compare this fingerprint with the partner over a separate channel before sending anything.")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the partners in the keyring.")
+
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let home = node.nodeHome
+            let keyring = try home.loadKeyring(try home.loadConfiguration())
+            let rows = keyring.peers.map(PeerReport.init)
+            if output.json { return try printJSON(rows) }
+            guard !rows.isEmpty else {
+                print("No peers yet. Add one with `liaison peers import CARD --name NAME --trust LEVEL`.")
+                return
+            }
+            let table = TextTable(headers: ["NAME", "TRUST", "FINGERPRINT", "ADDRESSES", "STATUS"])
+            print(table.render(rows.map { [$0.name, $0.trust, $0.shortFingerprint, $0.addresses.joined(separator: ","), $0.revoked ? "REVOKED" : "ok"] }))
+        }
+    }
+}
+
+/// A peer as `peers list --json` prints it.
+struct PeerReport: Encodable {
+    let name: String
+    let trust: String
+    let fingerprint: String
+    let shortFingerprint: String
+    let addresses: [String]
+    let validUntil: String?
+    let revoked: Bool
+
+    init(_ peer: PeerRecord) {
+        name = peer.name
+        trust = peer.trust.rawValue
+        fingerprint = peer.fingerprint.description
+        shortFingerprint = peer.fingerprint.short
+        addresses = peer.addresses
+        validUntil = peer.validUntil == Int64.max ? nil : Timestamp.iso8601(peer.validUntil)
+        revoked = peer.revoked
+    }
+}

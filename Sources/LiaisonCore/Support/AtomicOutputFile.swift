@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file that appears at its final path only once it is complete: bytes go to
+/// a private temporary file beside it, which is fsynced and renamed on
+/// ``commit()`` and removed if the writer is abandoned. Used wherever "write
+/// nothing unless everything verifies" must hold.
+public final class AtomicOutputFile: ByteSink {
+    /// The final path.
+    public let path: String
+    private let temporaryPath: String
+    private var stream: FileDescriptorStream
+    private var committed = false
+
+    /// Starts writing towards `path`. Refuses an existing `path` unless `overwrite`.
+    public init(path: String, overwrite: Bool = false, mode: mode_t = 0o600) throws {
+        if !overwrite, access(path, F_OK) == 0 {
+            throw CoreError(.invalidArgument, "\(path) already exists; choose another --out or remove it first")
+        }
+        var template = Array((path + ".partial-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw CoreError(.io, "cannot create a temporary file beside \(path): \(String(cString: strerror(errno)))")
+        }
+        fchmod(fd, mode)
+        self.path = path
+        self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        self.stream = FileDescriptorStream(descriptor: fd)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        precondition(!committed, "write after commit")
+        try stream.write(bytes)
+    }
+
+    /// Makes the file durable and visible at ``path``.
+    public func commit() throws {
+        precondition(!committed, "commit twice")
+        guard fsync(stream.descriptor) == 0 else {
+            throw CoreError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))")
+        }
+        close(stream.descriptor)
+        committed = true
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw CoreError(.io, "cannot move the output into place at \(path): \(reason)")
+        }
+    }
+
+    deinit {
+        if !committed {
+            close(stream.descriptor)
+            unlink(temporaryPath)
+        }
+    }
+}

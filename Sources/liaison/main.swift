@@ -1,0 +1,4 @@
+import LiaisonCLI
+import Foundation
+
+exit(await LiaisonCommand.main())
