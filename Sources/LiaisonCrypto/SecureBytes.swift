@@ -48,15 +48,17 @@ public final class SecureBytes: Sendable, CustomStringConvertible, CustomDebugSt
             raw = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         }
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-        self.pointer = raw
-        self.count = count
-        self.protection = protection
+        // Run the initialiser before the stored properties are set: once they are,
+        // a throw would also run deinit and release the memory a second time.
         do {
             try initialise(UnsafeMutableRawBufferPointer(start: raw, count: count))
         } catch {
             Self.release(raw, size: size, protection: protection)
             throw error
         }
+        self.pointer = raw
+        self.count = count
+        self.protection = protection
     }
 
     /// Copies `bytes` into new secure storage. The caller remains responsible for
