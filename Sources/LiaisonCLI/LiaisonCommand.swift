@@ -42,13 +42,11 @@ public struct LiaisonCommand: AsyncParsableCommand {
             return 65
         } catch {
             let code = exitCode(for: error)
-            if code.rawValue != 0 || !(error is CleanExit) {
-                let message = fullMessage(for: error)
-                if !message.isEmpty {
-                    FileHandle.standardError.write(Data((message + "\n").utf8))
-                }
-            } else {
-                print(fullMessage(for: error))
+            let message = fullMessage(for: error)
+            if code.rawValue == 0 {
+                print(message)  // --help, --version
+            } else if !message.isEmpty {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
             }
             return code.rawValue
         }

@@ -14,8 +14,9 @@ struct SealPackageCommand: ParsableCommand {
             node's own name in --to to keep a copy you can open yourself.
 
             Example:
-              liaison package seal --to bravo,charlie --tlp AMBER --classification RESTRICTED \\
-                  --rel-to NATO --in report.json --out report.lpkg
+              liaison package seal --to bravo,charlie --tlp AMBER \\
+                --classification RESTRICTED --rel-to NATO \\
+                --in report.json --out report.lpkg
             """)
 
     @OptionGroup var node: NodeOptions
