@@ -37,7 +37,7 @@ public enum PackageFormat {
     public static let allowedClockSkew: Int64 = 300
 
     static let wrapLabel: StaticString = "liaison/package/v1/wrap"
-    static let chunkSignatureLabel: StaticString = "liaison/package/v1/chunk-signature"
+    static let chunkSignatureLabelBytes = Array("liaison/package/v1/chunk-signature".utf8)
 
     /// Nonce of the sender box (the chunk nonces never take this value).
     static let senderBoxNonce = [UInt8](repeating: 0xFF, count: 24)
@@ -60,8 +60,8 @@ public enum PackageFormat {
         var h = BLAKE2b(outputByteCount: 64)
         h.update(data)
         let dataHash = h.finalize()
-        var label = ByteWriter(capacity: 160)
-        label.write(Array("\(chunkSignatureLabel)".utf8))
+        var label = ByteWriter(capacity: 200)
+        label.write(chunkSignatureLabelBytes)
         label.write(headerHash)
         label.write(index)
         label.write(flags)

@@ -25,6 +25,7 @@ public struct PackageOpener {
     private let payloadKey: SymmetricKey
     private var nextIndex: UInt64 = 0
     private var sawFinal = false
+    /// Decryption buffer, grown to the largest chunk seen and wiped after each.
     private var buffer: [UInt8]
 
     /// Reads and verifies the header from `input`.
@@ -69,7 +70,7 @@ public struct PackageOpener {
         self.header = header
         self.sender = sender
         self.payloadKey = key
-        self.buffer = [UInt8](repeating: 0, count: header.chunkSize + PackageFormat.chunkOverhead)
+        self.buffer = []
     }
 
     /// Reads a header without any key (also used by `package inspect`).
@@ -128,8 +129,9 @@ public struct PackageOpener {
         let headerHash = header.hash
         let sender = self.sender
         let key = payloadKey
+        if buffer.count < length { buffer.append(contentsOf: repeatElement(0, count: length - buffer.count)) }
         try buffer.withUnsafeMutableBytes { inner in
-            defer { Sodium.wipe(inner) }
+            defer { Sodium.wipe(UnsafeMutableRawBufferPointer(rebasing: inner[0..<(length - 16)])) }
             do {
                 try ciphertext.withUnsafeBytes { c in
                     try ad.withUnsafeBytes { a in

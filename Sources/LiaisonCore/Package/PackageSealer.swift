@@ -19,7 +19,7 @@ public struct PackageSealer {
     private let sender: IdentitySecretKey
     private var nextIndex: UInt64 = 0
     private var finished = false
-    /// Scratch buffer reused for every chunk: signature, data, then tag.
+    /// Scratch buffer for ``sealChunk(_:isFinal:)``: headroom for the signature, then data.
     private var scratch: [UInt8]
 
     /// Prepares a package.
@@ -90,74 +90,114 @@ public struct PackageSealer {
         self.chunkSize = chunkSize
         self.payloadKey = key
         self.sender = sender
-        self.scratch = [UInt8](repeating: 0, count: chunkSize + PackageFormat.chunkOverhead)
+        self.scratch = []
     }
 
     /// Seals one chunk and returns its frame. Every chunk but the last must hold
     /// exactly ``chunkSize`` bytes; the last holds 1…chunkSize (0 only when the
     /// payload is empty).
     public mutating func sealChunk(_ data: UnsafeRawBufferPointer, isFinal: Bool) throws -> [UInt8] {
-        precondition(!finished, "sealChunk called after the final chunk")
-        precondition(isFinal ? data.count <= chunkSize : data.count == chunkSize, "chunk has the wrong size")
-        precondition(!(isFinal && data.isEmpty && nextIndex > 0), "an empty final chunk is only allowed for an empty payload")
-        let index = nextIndex
-        let flags: UInt8 = isFinal ? PackageFormat.finalFlag : 0
-        let message = PackageFormat.chunkSignatureMessage(headerHash: headerHash, index: index, flags: flags, data: data)
-        let innerCount = 64 + data.count
-        let ad = PackageFormat.chunkAssociatedData(headerHash: headerHash, index: index, flags: flags)
-        let nonce = PackageFormat.chunkNonce(index: index)
-        var frame = [UInt8](repeating: 0, count: PackageFormat.chunkFrameHeaderByteCount + innerCount + 16)
-        try scratch.withUnsafeMutableBytes { inner in
-            message.withUnsafeBytes { m in
-                sender.signature(for: m, into: UnsafeMutableRawBufferPointer(rebasing: inner[0..<64]))
-            }
+        var buffer = [UInt8]()
+        swap(&buffer, &scratch)
+        defer { swap(&buffer, &scratch) }
+        Self.reserve(&buffer, dataCount: data.count)
+        buffer.withUnsafeMutableBytes { inner in
             if let base = data.baseAddress, !data.isEmpty {
-                UnsafeMutableRawBufferPointer(rebasing: inner[64..<innerCount]).copyMemory(from: UnsafeRawBufferPointer(start: base, count: data.count))
+                UnsafeMutableRawBufferPointer(rebasing: inner[64..<(64 + data.count)]).copyMemory(from: UnsafeRawBufferPointer(start: base, count: data.count))
             }
-            try frame.withUnsafeMutableBytes { out in
-                out.storeBytes(of: index.bigEndian, toByteOffset: 0, as: UInt64.self)
-                out[8] = flags
-                out.storeBytes(of: UInt32(innerCount + 16).bigEndian, toByteOffset: 9, as: UInt32.self)
-                try ad.withUnsafeBytes { a in
-                    try nonce.withUnsafeBytes { n in
-                        try AEADAlgorithm.xChaCha20Poly1305.seal(
-                            UnsafeRawBufferPointer(rebasing: inner[0..<innerCount]), key: payloadKey, nonce: n,
-                            authenticating: a, into: UnsafeMutableRawBufferPointer(rebasing: out[PackageFormat.chunkFrameHeaderByteCount...]))
-                    }
-                }
-            }
-            // The scratch buffer held plaintext: clear it before it is reused or freed.
-            Sodium.wipe(UnsafeMutableRawBufferPointer(rebasing: inner[0..<innerCount]))
         }
-        nextIndex += 1
-        finished = isFinal
+        var frame = [UInt8]()
+        let count = try sealInner(&buffer, dataCount: data.count, isFinal: isFinal, into: &frame)
+        precondition(count == frame.count, "frame length mismatch")
         return frame
     }
 
+    /// Seals the chunk whose data sits at `inner[64..<64+dataCount]`: signs it,
+    /// puts the signature in the 64 bytes of headroom, encrypts signature and data
+    /// straight into `frame` (reused between chunks), then wipes the plaintext.
+    /// Returns the frame's length.
+    private mutating func sealInner(_ inner: inout [UInt8], dataCount: Int, isFinal: Bool, into frame: inout [UInt8]) throws -> Int {
+        precondition(!finished, "sealChunk called after the final chunk")
+        precondition(isFinal ? dataCount <= chunkSize : dataCount == chunkSize, "chunk has the wrong size")
+        precondition(!(isFinal && dataCount == 0 && nextIndex > 0), "an empty final chunk is only allowed for an empty payload")
+        let index = nextIndex
+        let flags: UInt8 = isFinal ? PackageFormat.finalFlag : 0
+        let innerCount = 64 + dataCount
+        let ad = PackageFormat.chunkAssociatedData(headerHash: headerHash, index: index, flags: flags)
+        let nonce = PackageFormat.chunkNonce(index: index)
+        let frameCount = PackageFormat.chunkFrameHeaderByteCount + innerCount + 16
+        if frame.count < frameCount { frame.append(contentsOf: repeatElement(0, count: frameCount - frame.count)) }
+        let headerHash = self.headerHash, sender = self.sender, key = payloadKey
+        try inner.withUnsafeMutableBytes { inner in
+            defer { Sodium.wipe(UnsafeMutableRawBufferPointer(rebasing: inner[0..<innerCount])) }
+            let data = UnsafeRawBufferPointer(rebasing: inner[64..<innerCount])
+            let message = PackageFormat.chunkSignatureMessage(headerHash: headerHash, index: index, flags: flags, data: data)
+            message.withUnsafeBytes { m in
+                sender.signature(for: m, into: UnsafeMutableRawBufferPointer(rebasing: inner[0..<64]))
+            }
+            try frame.withUnsafeMutableBytes { raw in
+                raw.storeBytes(of: index.bigEndian, toByteOffset: 0, as: UInt64.self)
+                raw[8] = flags
+                raw.storeBytes(of: UInt32(innerCount + 16).bigEndian, toByteOffset: 9, as: UInt32.self)
+                try ad.withUnsafeBytes { a in
+                    try nonce.withUnsafeBytes { n in
+                        try AEADAlgorithm.xChaCha20Poly1305.seal(
+                            UnsafeRawBufferPointer(rebasing: inner[0..<innerCount]), key: key, nonce: n,
+                            authenticating: a, into: UnsafeMutableRawBufferPointer(rebasing: raw[PackageFormat.chunkFrameHeaderByteCount..<frameCount]))
+                    }
+                }
+            }
+        }
+        nextIndex += 1
+        finished = isFinal
+        return frameCount
+    }
+
     /// Seals everything `input` yields into `output`: header, then chunks. Reads
-    /// one chunk ahead so that the last chunk can carry the final flag.
+    /// one chunk ahead so that the last chunk can carry the final flag. Data is
+    /// read straight into place behind 64 bytes of headroom for the signature; the
+    /// buffers start small and grow to the chunk size only for large payloads.
     /// Returns the number of payload bytes sealed.
     @discardableResult
     public mutating func seal<Source: ByteSource, Sink: ByteSink>(from input: inout Source, to output: inout Sink) throws -> UInt64 {
         try output.write(header)
-        var current = [UInt8](repeating: 0, count: chunkSize)
-        var next = [UInt8](repeating: 0, count: chunkSize)
-        defer {
-            current.withUnsafeMutableBytes { Sodium.wipe($0) }
-            next.withUnsafeMutableBytes { Sodium.wipe($0) }
-        }
-        var currentCount = try current.withUnsafeMutableBytes { try input.readFully(into: $0) }
+        var current = [UInt8](), next = [UInt8](), frame = [UInt8]()
+        var currentCount = try fill(&current, from: &input)
         var total: UInt64 = 0
         while true {
-            let nextCount = currentCount == chunkSize ? try next.withUnsafeMutableBytes { try input.readFully(into: $0) } : 0
+            let nextCount = currentCount == chunkSize ? try fill(&next, from: &input) : 0
             let isFinal = nextCount == 0
-            let frame = try current.withUnsafeBytes { try sealChunk(UnsafeRawBufferPointer(rebasing: $0[0..<currentCount]), isFinal: isFinal) }
-            try output.write(frame)
+            let frameCount = try sealInner(&current, dataCount: currentCount, isFinal: isFinal, into: &frame)
+            try frame.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<frameCount])) }
             total += UInt64(currentCount)
-            if isFinal { return total }
+            if isFinal {
+                next.withUnsafeMutableBytes { Sodium.wipe($0) }
+                return total
+            }
             swap(&current, &next)
             currentCount = nextCount
         }
+    }
+
+    /// Reads up to one chunk of data into `buffer[64...]`, growing the buffer as needed.
+    private func fill<Source: ByteSource>(_ buffer: inout [UInt8], from input: inout Source) throws -> Int {
+        var filled = 0
+        var step = Swift.min(chunkSize, 16 * 1024)
+        while true {
+            Self.reserve(&buffer, dataCount: filled + step)
+            let n = try buffer.withUnsafeMutableBytes { b in
+                try input.readFully(into: UnsafeMutableRawBufferPointer(rebasing: b[(64 + filled)..<(64 + filled + step)]))
+            }
+            filled += n
+            if n < step || filled == chunkSize { return filled }
+            step = Swift.min(chunkSize - filled, filled * 4)
+        }
+    }
+
+    /// Makes `buffer` hold at least 64 bytes of headroom plus `dataCount`.
+    private static func reserve(_ buffer: inout [UInt8], dataCount: Int) {
+        let needed = 64 + dataCount + 16
+        if buffer.count < needed { buffer.append(contentsOf: repeatElement(0, count: needed - buffer.count)) }
     }
 
     private static func shuffled(_ recipients: [EncryptionPublicKey]) throws -> [EncryptionPublicKey] {

@@ -71,6 +71,9 @@ public struct MemorySink: ByteSink {
     /// An empty sink.
     public init() {}
 
+    /// Reserves room for `count` bytes, to avoid regrowth when the size is known.
+    public mutating func reserveCapacity(_ count: Int) { bytes.reserveCapacity(count) }
+
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         self.bytes.append(contentsOf: bytes)
     }
