@@ -1,19 +1,60 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Time helpers: Liaison stores Unix seconds and shows RFC 3339 UTC.
+/// Time helpers: Liaison stores Unix seconds and shows RFC 3339 UTC
+/// (`2026-11-26T09:40:00Z`). Formatting and parsing use the C library directly:
+/// Foundation's date formatting loads ICU, which costs milliseconds per CLI run.
 public enum Timestamp {
     /// The current Unix time in seconds.
-    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+    public static func now() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec)
+    }
 
     /// `2026-11-26T09:40:00Z`.
     public static func iso8601(_ seconds: Int64) -> String {
-        Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(.iso8601)
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
     }
 
-    /// Parses `2026-11-26T09:40:00Z`.
+    /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ` (UTC, no fractions, no offsets), the
+    /// form Liaison writes. Returns `nil` for anything else or an impossible date.
     public static func parse(_ text: String) -> Int64? {
-        guard let date = try? Date(text, strategy: .iso8601) else { return nil }
-        return Int64(date.timeIntervalSince1970)
+        let b = Array(text.utf8)
+        guard b.count == 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int32? {
+            var value: Int32 = 0
+            for i in range {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[i]) else { return nil }
+                value = value * 10 + Int32(b[i] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60, year >= 1970
+        else { return nil }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = month - 1
+        parts.tm_mday = day
+        parts.tm_hour = hour
+        parts.tm_min = minute
+        parts.tm_sec = second
+        let seconds = Int64(timegm(&parts))
+        // timegm normalises 31 February into March: refuse dates that moved.
+        guard iso8601(seconds) == text else { return nil }
+        return seconds
     }
 
     /// Parses a duration such as `90s`, `45m`, `12h`, `30d`, `2w`.

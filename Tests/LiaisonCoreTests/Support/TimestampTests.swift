@@ -1,0 +1,35 @@
+import LiaisonCore
+import Testing
+
+@Suite("Timestamps and durations")
+struct TimestampTests {
+    @Test("RFC 3339 round trip", arguments: [Int64(0), 951_782_400, 1_795_651_200, 4_102_444_799])
+    func roundTrip(seconds: Int64) {
+        #expect(Timestamp.parse(Timestamp.iso8601(seconds)) == seconds)
+    }
+
+    @Test("known values")
+    func known() {
+        #expect(Timestamp.iso8601(1_795_651_200) == "2026-11-26T00:00:00Z")
+        #expect(Timestamp.parse("2000-02-29T00:00:00Z") == 951_782_400)
+    }
+
+    @Test("anything but the canonical UTC form is refused", arguments: [
+        "", "2026-11-26", "2026-11-26T00:00:00", "2026-11-26T00:00:00+01:00", "2026-11-26T00:00:00.5Z",
+        "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26t00:00:00Z",
+        "1969-12-31T23:59:59Z", "２026-11-26T00:00:00Z", "2026-11-26T00:00:60Z",
+    ])
+    func refused(text: String) {
+        #expect(Timestamp.parse(text) == nil)
+    }
+
+    @Test("durations")
+    func durations() throws {
+        #expect(try Timestamp.parseDuration("90s") == 90)
+        #expect(try Timestamp.parseDuration("12h") == 43_200)
+        #expect(try Timestamp.parseDuration("2w") == 1_209_600)
+        for bad in ["", "d", "0d", "-1d", "1y", "1.5h", "99999999999999999w"] {
+            #expect(throws: CoreError(.invalidArgument, "")) { try Timestamp.parseDuration(bad) }
+        }
+    }
+}
