@@ -21,6 +21,8 @@ let package = Package(
         ),
         .target(name: "LiaisonCrypto", dependencies: ["CSodium"]),
         .target(name: "LiaisonCore", dependencies: ["LiaisonCrypto"]),
+        // Protocol state machines and framing: no sockets, no clock.
+        .target(name: "LiaisonWire", dependencies: ["LiaisonCrypto"]),
         .target(
             name: "LiaisonCLI",
             dependencies: [
@@ -35,6 +37,7 @@ let package = Package(
         .target(name: "LiaisonTestSupport", dependencies: ["LiaisonCore", "LiaisonCrypto"], path: "Sources/LiaisonTestSupport"),
         .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonWireTests", dependencies: ["LiaisonWire", "LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCLI", "LiaisonCore", "LiaisonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,7 +2,7 @@
 # Installs what building and testing Liaison needs on Debian, and nothing that is
 # already there. Safe to run repeatedly. Used by the demo, the tests and CI.
 #   - libsodium-dev, libsqlite3-dev, pkg-config: the system libraries we link
-#   - python3 + PyNaCl: the independent package-format implementation in Tests/Interop
+#   - python3 + PyNaCl + noiseprotocol: independent implementations for Tests/Interop
 # Set LIAISON_SETUP_BENCH=1 to also install the tools the benchmark compares against.
 set -euo pipefail
 
@@ -30,8 +30,8 @@ if ! command -v swift >/dev/null 2>&1; then
   exit 1
 fi
 
-if ! python3 -c 'import nacl' >/dev/null 2>&1; then
-  echo "setup: installing PyNaCl (for the independent interop implementation)"
-  python3 -m pip install --quiet --disable-pip-version-check pynacl 2>/dev/null \
-    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages pynacl
+if ! python3 -c 'import nacl, noise' >/dev/null 2>&1; then
+  echo "setup: installing PyNaCl and noiseprotocol (independent implementations for the interop tests)"
+  python3 -m pip install --quiet --disable-pip-version-check pynacl noiseprotocol 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages pynacl noiseprotocol
 fi

@@ -28,6 +28,7 @@ public struct Keyring: Sendable {
 
     /// Adds a peer; refuses a duplicate name or an identity key already present.
     public mutating func add(_ peer: PeerRecord) throws {
+        try NodeName.validate(peer.name)
         if peer.name.isEmpty || self.peer(named: peer.name) != nil {
             throw CoreError(.peerExists, "a peer named \"\(peer.name)\" already exists; remove it first or choose another name")
         }

@@ -115,7 +115,7 @@ public struct NodeConfiguration: Sendable {
                               ("transport", .string(KeyText.encode(publicKeys.transport))),
                               ("log", .string(KeyText.encode(publicKeys.log)))])
         var policy = TOMLTable([("classifications", .array(classifications.map { .string($0) }))])
-        policy["default-expiry"] = .string(defaultExpiry.map { "\($0 / 86_400)d" } ?? "never")
+        policy["default-expiry"] = .string(defaultExpiry.map(Timestamp.durationText) ?? "never")
         var root = TOMLTable([("node", .table(node)), ("keys", .table(keys)), ("policy", .table(policy))])
         if !pinnedPeers.isEmpty { root["peer"] = .array(pinnedPeers.map { .table($0.table) }) }
         return TOMLWriter.render(root, header: """

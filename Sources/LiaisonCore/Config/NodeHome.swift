@@ -27,23 +27,36 @@ public struct NodeHome: Sendable {
                        parameters: Argon2idParameters = .default) throws -> NodeConfiguration {
         try NodeName.validate(name)
         for address in listen { try NetworkAddress.validate(address) }
-        let fm = FileManager.default
-        for existing in [configurationPath, path + "/keys/node.secrets", keyringPath] where fm.fileExists(atPath: existing) {
+        // lstat, not fileExists: a dangling symlink in the way is "something there" too.
+        var info = stat()
+        for existing in [configurationPath, path + "/keys/node.secrets", keyringPath] where lstat(existing, &info) == 0 {
             throw CoreError(.nodeExists, "\(existing) already exists: a node lives in \(path). Refusing to overwrite it; choose another --home")
         }
-        let previousMask = umask(0o077)
-        defer { umask(previousMask) }
+        // Directories get 0700 explicitly (no process-wide umask change: other threads
+        // may be creating files); files are created 0600 by SecureFile.
         do {
-            try fm.createDirectory(atPath: path + "/keys", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(atPath: path + "/keys", withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw CoreError(.io, "cannot create \(path)/keys: \(error.localizedDescription)")
         }
+        chmod(path + "/keys", 0o700)
+        chmod(path, 0o700)
         let secrets = try NodeSecrets.generate()
         let configuration = NodeConfiguration(name: name, created: now, listen: listen, publicKeys: secrets.publicKeys,
                                               protection: passphrase == nil ? .none : .argon2id)
-        try KeyFile.write(secrets, to: keyFilePath(configuration), passphrase: passphrase, parameters: parameters)
-        try SecureFile.writeNew(Array(configuration.rendered.utf8), to: configurationPath)
-        try SecureFile.writeNew(Array(try Keyring(peers: []).rendered(excluding: []).utf8), to: keyringPath)
+        var written: [String] = []
+        do {
+            try KeyFile.write(secrets, to: keyFilePath(configuration), passphrase: passphrase, parameters: parameters)
+            written.append(keyFilePath(configuration))
+            try SecureFile.writeNew(Array(configuration.rendered.utf8), to: configurationPath)
+            written.append(configurationPath)
+            try SecureFile.writeNew(Array(try Keyring(peers: []).rendered(excluding: []).utf8), to: keyringPath)
+        } catch {
+            // Leave no half-made node behind: it would block every later attempt.
+            for file in written { unlink(file) }
+            throw error
+        }
         return configuration
     }
 
@@ -57,7 +70,17 @@ public struct NodeHome: Sendable {
 
     /// Reads the keyring: `keyring.toml` plus peers pinned in the configuration.
     public func loadKeyring(_ configuration: NodeConfiguration) throws -> Keyring {
-        let text = (try? String(contentsOfFile: keyringPath, encoding: .utf8)) ?? ""
+        let text: String
+        if let data = FileManager.default.contents(atPath: keyringPath) {
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw CoreError(.malformedConfig, "\(keyringPath) is not UTF-8 text; restore it from backup (nothing was changed)")
+            }
+            text = decoded
+        } else if access(keyringPath, F_OK) == 0 {
+            throw CoreError(.io, "\(keyringPath) exists but cannot be read; check its permissions")
+        } else {
+            text = ""
+        }
         var keyring = try Keyring(parsing: text, path: keyringPath)
         for pinned in configuration.pinnedPeers {
             do { try keyring.add(pinned) } catch let error as CoreError {

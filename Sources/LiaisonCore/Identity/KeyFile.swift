@@ -27,6 +27,10 @@ public enum KeyFile {
     /// Encrypts `secrets` and writes them to `path` (mode 0600, never overwriting).
     public static func write(_ secrets: NodeSecrets, to path: String, passphrase: SecureBytes?, parameters: Argon2idParameters = .default) throws {
         let protection: KeyProtection = passphrase == nil ? .none : .argon2id
+        guard protection == .none || parameters.isAcceptable else {
+            throw CoreError(.keyFileBadParameters,
+                            "Argon2id with \(parameters.opsLimit) passes and \(parameters.memLimit >> 20) MiB is outside the accepted range; the file could not be read back")
+        }
         let salt = try Sodium.randomBytes(count: PasswordKeyDerivation.saltByteCount)
         let nonce = try Sodium.randomBytes(count: 24)
         var header = ByteWriter(capacity: headerByteCount)

@@ -36,6 +36,8 @@ public struct NodeCard: Sendable, Hashable {
 
     static let header = "liaison-node-card v1"
     static let signatureLabel = "liaison/node-card/v1\n"
+    /// Most addresses on one card.
+    public static let maximumAddresses = 16
     /// Largest card accepted.
     public static let maximumByteCount = 16 * 1024
 
@@ -43,6 +45,9 @@ public struct NodeCard: Sendable, Hashable {
     public init(name: String, secrets: NodeSecrets, addresses: [String], validFrom: Int64, validUntil: Int64) throws {
         try NodeName.validate(name)
         for a in addresses { try NetworkAddress.validate(a) }
+        guard addresses.count <= Self.maximumAddresses else {
+            throw CoreError(.invalidArgument, "a card lists at most \(Self.maximumAddresses) addresses")
+        }
         guard validUntil > validFrom else { throw CoreError(.invalidArgument, "a card must be valid for some time") }
         self.name = name
         self.keys = secrets.publicKeys
@@ -74,8 +79,16 @@ public struct NodeCard: Sendable, Hashable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Parses a card and verifies its signature. `now` is checked against the
-    /// validity window.
+    /// Rethrows a validation error as a malformed card (exit code 65, not 64).
+    private static func asMalformed(_ check: () throws -> Void) throws {
+        do { try check() } catch let error as CoreError {
+            throw CoreError(.malformedCard, "the card is invalid: \(error.message)")
+        }
+    }
+
+    /// Parses a card and verifies its signature. `now` is checked against the end
+    /// of validity (`valid-until`); a `valid-from` in the future is accepted so that
+    /// a rotated card can be published before it takes effect.
     public init(parsing text: String, now: Int64) throws {
         guard text.utf8.count <= Self.maximumByteCount else {
             throw CoreError(.malformedCard, "the card is larger than \(Self.maximumByteCount) bytes")
@@ -99,7 +112,7 @@ public struct NodeCard: Sendable, Hashable {
             throw CoreError(.malformedCard, "this is not a Liaison node card (first line must be \"\(Self.header)\")")
         }
         let name = try next("name")
-        try NodeName.validate(name)
+        try Self.asMalformed { try NodeName.validate(name) }
         let keys = NodePublicKeys(
             identity: try KeyText.decode(try next("identity"), field: "identity"),
             encryption: try KeyText.decode(try next("encryption"), field: "encryption"),
@@ -110,9 +123,11 @@ public struct NodeCard: Sendable, Hashable {
         lineNumber += 1
         while let l = line, l.hasPrefix("address: ") {
             let address = String(l.dropFirst(9))
-            try NetworkAddress.validate(address)
+            try Self.asMalformed { try NetworkAddress.validate(address) }
             addresses.append(address)
-            guard addresses.count <= 16 else { throw CoreError(.malformedCard, "a card lists at most 16 addresses") }
+            guard addresses.count <= Self.maximumAddresses else {
+                throw CoreError(.malformedCard, "a card lists at most \(Self.maximumAddresses) addresses")
+            }
             line = cursor.next()
             lineNumber += 1
         }
@@ -204,11 +219,16 @@ public enum NetworkAddress {
     /// Throws unless `address` is a host and a port 1–65535.
     public static func validate(_ address: String) throws {
         guard let colon = address.lastIndex(of: ":"),
-              let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) else {
+              case let portText = address[address.index(after: colon)...], !portText.isEmpty, portText.count <= 5,
+              portText.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let port = Int(portText), (1...65535).contains(port) else {
             throw CoreError(.invalidArgument, "\"\(address.prefix(80))\" is not host:port (e.g. 127.0.0.1:7401 or [::1]:7401)")
         }
         let host = address[..<colon]
+        // An IPv6 literal in brackets: hex digits, ':' and '.' (embedded IPv4) only.
         let bracketed = host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2
+            && host.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+            && host.dropFirst().dropLast().contains(":")
         let plain = !host.isEmpty && host.count <= 253 && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
         guard bracketed || plain else {
             throw CoreError(.invalidArgument, "\"\(address.prefix(80))\" has an invalid host part")

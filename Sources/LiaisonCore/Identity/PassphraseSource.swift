@@ -56,14 +56,14 @@ public struct PassphraseSource: Sendable {
         }
         defer { close(fd) }
         var length = 0
-        let buffer = try SecureBytes(count: maximumByteCount + 1, protection: .wiped) { out in
+        let buffer = try SecureBytes(count: maximumByteCount + 3, protection: .wiped) { out in
             var stream = FileDescriptorStream(descriptor: fd)
             length = try stream.readFully(into: out)
         }
-        guard length <= maximumByteCount else {
+        let passphrase = buffer.withUnsafeBytes { trimmed(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+        guard passphrase.count <= maximumByteCount else {
             throw CoreError(.passphraseUnavailable, "the passphrase file \(path) is longer than \(maximumByteCount) bytes")
         }
-        let passphrase = buffer.withUnsafeBytes { trimmed(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
         guard passphrase.count > 0 else {
             throw CoreError(.passphraseUnavailable, "the passphrase file \(path) is empty")
         }

@@ -36,7 +36,10 @@ public struct Markings: Hashable, Sendable {
     }
 
     static func label(_ raw: String, field: String) throws -> String {
-        let value = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        // Upper-case ASCII only: Unicode upper-casing would turn "straße" into "STRASSE".
+        let value = String(String.UnicodeScalarView(raw.trimmingCharacters(in: .whitespaces).unicodeScalars.map {
+            ("a"..."z").contains($0) ? Unicode.Scalar($0.value - 32)! : $0
+        }))
         guard !value.isEmpty, value.utf8.count <= maximumLabelLength,
               value.unicodeScalars.allSatisfy({ $0.isASCII && (Character($0).isLetter || Character($0).isNumber || " +-_/.".unicodeScalars.contains($0)) })
         else {

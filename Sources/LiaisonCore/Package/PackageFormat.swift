@@ -70,6 +70,15 @@ public enum PackageFormat {
     }
 }
 
+/// Media types in headers: 1–255 bytes of printable ASCII (0x21…0x7E), so an
+/// unauthenticated header can never carry terminal control sequences.
+enum ContentType {
+    static func isValid(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        return (1...255).contains(utf8.count) && utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+}
+
 /// A package's random 128-bit identifier.
 public struct PackageID: Hashable, Sendable, CustomStringConvertible, Comparable {
     /// The 16 bytes.

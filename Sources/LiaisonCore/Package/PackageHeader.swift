@@ -80,7 +80,7 @@ public struct PackageHeader: Sendable {
         }
         markings = try Self.decodeMarkings(&r)
         let contentType = try r.readShortString()
-        guard let ct = String(validating: contentType, as: UTF8.self), ct.allSatisfy({ $0.isASCII && !$0.isWhitespace }), !ct.isEmpty else {
+        guard let ct = String(validating: contentType, as: UTF8.self), ContentType.isValid(ct), !ct.isEmpty else {
             throw CoreError(.malformedHeader, "the content type is not printable ASCII")
         }
         self.contentType = ct

@@ -28,8 +28,11 @@ public struct PackageInspection: Sendable {
             guard got == frame.count else { problem = "truncated inside a chunk frame"; break }
             var r = ByteReader(frame)
             let index = try r.readUInt64(), flags = try r.readUInt8(), length = Int(try r.readUInt32())
+            let isFinal = flags & PackageFormat.finalFlag != 0
+            let dataCount = length - PackageFormat.chunkOverhead
             guard index == UInt64(count), flags & ~PackageFormat.finalFlag == 0,
-                  (PackageFormat.chunkOverhead...(header.chunkSize + PackageFormat.chunkOverhead)).contains(length)
+                  (0...header.chunkSize).contains(dataCount),
+                  isFinal || dataCount == header.chunkSize, !(isFinal && dataCount == 0 && count > 0)
             else { problem = "chunk \(count) is malformed or out of order"; break }
             var left = length
             while left > 0 {

@@ -17,7 +17,10 @@ public struct OpenedPackage: Sendable {
 /// sender's signature before any of its bytes are handed out. Truncation,
 /// reordering, duplication, trailing bytes and re-addressing are all detected.
 public struct PackageOpener {
-    /// The verified header.
+    /// The header, authenticated against outsiders by the sender box. A malicious
+    /// co-recipient holds the same payload key and could forge the box, so the
+    /// header is the sender's only once chunk 0's signature has verified: act on
+    /// it (markings, expiry) only after ``openNextChunk(from:deliver:)`` succeeds.
     public let header: PackageHeader
     /// The verified sender.
     public let sender: KnownSender

@@ -54,7 +54,7 @@ public struct PackageSealer {
         if let expires, expires <= created {
             throw CoreError(.invalidArgument, "the expiry must be after the creation time")
         }
-        guard contentType.utf8.count <= 255, !contentType.isEmpty, contentType.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+        guard contentType.utf8.count <= 255, !contentType.isEmpty, ContentType.isValid(contentType) else {
             throw CoreError(.invalidArgument, "the content type must be 1–255 printable ASCII characters")
         }
         let id = try packageID ?? PackageID.random()

@@ -57,6 +57,14 @@ public enum Timestamp {
         return seconds
     }
 
+    /// The shortest exact text for a duration: `30d`, `36h`, `90m`, `45s`.
+    public static func durationText(_ seconds: Int64) -> String {
+        for (unit, size) in [("w", Int64(604_800)), ("d", 86_400), ("h", 3600), ("m", 60)] where seconds % size == 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+
     /// Parses a duration such as `90s`, `45m`, `12h`, `30d`, `2w`.
     public static func parseDuration(_ text: String) throws -> Int64 {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]

@@ -1,0 +1,53 @@
+import LiaisonCrypto
+
+/// Noise's CipherState for ChaChaPoly: a key and a 64-bit nonce counter
+/// (Noise spec §5.1). The nonce on the wire is 32 zero bits followed by the
+/// counter in little-endian, as the spec defines for ChaChaPoly.
+public struct NoiseCipherState: Sendable {
+    private var key: SymmetricKey?
+    /// The next nonce to use.
+    public private(set) var nonce: UInt64 = 0
+
+    /// The reserved nonce used only by ``rekey()``.
+    static let maximumNonce = UInt64.max
+
+    init(key: SymmetricKey? = nil) { self.key = key }
+
+    /// Whether a key is set (before the first DH, handshake payloads travel in clear).
+    var hasKey: Bool { key != nil }
+
+    /// Encrypts `plaintext` with associated data `ad` and advances the nonce.
+    public mutating func encrypt(_ plaintext: [UInt8], ad: [UInt8] = []) throws -> [UInt8] {
+        guard let key else { return plaintext }
+        guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has sent 2^64-1 messages; it must end") }
+        let out = try AEADAlgorithm.chaCha20Poly1305IETF.seal(plaintext, key: key, nonce: Self.nonceBytes(nonce), authenticating: ad)
+        nonce += 1
+        return out
+    }
+
+    /// Decrypts and verifies; the nonce advances only on success.
+    public mutating func decrypt(_ ciphertext: [UInt8], ad: [UInt8] = []) throws -> [UInt8] {
+        guard let key else { return ciphertext }
+        guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has received 2^64-1 messages; it must end") }
+        do {
+            let out = try AEADAlgorithm.chaCha20Poly1305IETF.open(ciphertext, key: key, nonce: Self.nonceBytes(nonce), authenticating: ad)
+            nonce += 1
+            return out
+        } catch {
+            throw WireError(.decryptFailed, "a transport message failed authentication")
+        }
+    }
+
+    /// Noise `REKEY`: the new key is the first 32 bytes of encrypting 32 zero bytes
+    /// under the maximum nonce. The counter is not reset (spec §11.3).
+    public mutating func rekey() throws {
+        guard let key else { return }
+        let zeros = [UInt8](repeating: 0, count: 32)
+        let next = try AEADAlgorithm.chaCha20Poly1305IETF.seal(zeros, key: key, nonce: Self.nonceBytes(Self.maximumNonce), authenticating: [])
+        self.key = try SymmetricKey(next.withUnsafeBytes { SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<32]), protection: .wiped) })
+    }
+
+    static func nonceBytes(_ n: UInt64) -> [UInt8] {
+        [0, 0, 0, 0] + withUnsafeBytes(of: n.littleEndian) { Array($0) }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+@testable import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import Testing
+
+private typealias F = IdentityFixtures
+
+/// The bytes a `SecureBytes` holds (test-only copy out of secure memory).
+private func plain(_ bytes: SecureBytes) -> [UInt8] { bytes.withUnsafeBytes { Array($0) } }
+
+// The environment-variable and systemd-credential paths are not tested in-process:
+// setenv while other tests run in parallel threads is a data race in glibc.
+@Suite("Passphrase from a file")
+struct PassphraseSourceFileTests {
+    let directory = TemporaryDirectory()
+
+    private func passphraseFile(_ contents: [UInt8], mode: mode_t = 0o600) -> String {
+        F.writeFile(contents, to: directory.file("passphrase-\(UUID().uuidString)"), mode: mode)
+    }
+
+    @Test("trailing newlines are stripped",
+          arguments: ["hunter2\n", "hunter2\r\n", "hunter2\n\n", "hunter2\r", "hunter2"])
+    func trailingNewlineStripped(contents: String) throws {
+        let path = passphraseFile(Array(contents.utf8))
+        #expect(plain(try PassphraseSource(file: path).read()) == Array("hunter2".utf8))
+    }
+
+    @Test("only trailing newlines are stripped: inner newlines and spaces are kept")
+    func otherBytesKept() throws {
+        #expect(plain(try PassphraseSource(file: passphraseFile(Array(" two\nlines \n".utf8))).read()) == Array(" two\nlines ".utf8))
+        #expect(plain(try PassphraseSource(file: passphraseFile(Array("\ttab\t".utf8))).read()) == Array("\ttab\t".utf8))
+        let binary: [UInt8] = [0x00, 0xFF, 0x80, 0x41]
+        #expect(plain(try PassphraseSource(file: passphraseFile(binary)).read()) == binary)
+    }
+
+    @Test("a passphrase file with a trailing newline derives the same key as the bare passphrase")
+    func sameKeyWithNewline() throws {
+        let secrets = try NodeSecrets.generate()
+        let keyFile = directory.file("node.secrets")
+        try KeyFile.write(secrets, to: keyFile, passphrase: F.passphrase("open sesame"), parameters: F.fastArgon)
+        for contents in ["open sesame\n", "open sesame\r\n", "open sesame"] {
+            let source = PassphraseSource(file: passphraseFile(Array(contents.utf8)))
+            let read = try KeyFile.read(from: keyFile) { try source.read() }
+            #expect(F.sameSecrets(read, secrets), "passphrase file \(contents.debugDescription)")
+        }
+        let wrong = PassphraseSource(file: passphraseFile(Array("open sesame \n".utf8)))
+        #expect(throws: CoreError(.wrongPassphrase, "")) { try KeyFile.read(from: keyFile) { try wrong.read() } }
+    }
+
+    @Test("a passphrase file readable by others is refused with a chmod 600 hint",
+          arguments: [0o644, 0o640, 0o604, 0o666] as [mode_t])
+    func insecurePassphraseFile(mode: mode_t) throws {
+        let path = passphraseFile(Array("hunter2\n".utf8), mode: mode)
+        let error = F.coreError { try PassphraseSource(file: path).read() }
+        #expect(error?.code == .keyFileInsecurePermissions)
+        #expect(error?.message.contains("chmod 600") == true)
+        #expect(error?.message.contains("hunter2") == false, "messages never echo the passphrase")
+    }
+
+    @Test("owner-only passphrase files are accepted", arguments: [0o600, 0o400] as [mode_t])
+    func ownerOnlyPassphraseFile(mode: mode_t) throws {
+        let path = passphraseFile(Array("hunter2".utf8), mode: mode)
+        #expect(plain(try PassphraseSource(file: path).read()) == Array("hunter2".utf8))
+    }
+
+    @Test("an empty passphrase file is refused", arguments: ["", "\n", "\r\n", "\n\n\n"])
+    func emptyFile(contents: String) throws {
+        let path = passphraseFile(Array(contents.utf8))
+        let error = F.coreError { try PassphraseSource(file: path).read() }
+        #expect(error?.code == .passphraseUnavailable)
+        #expect(error?.message.contains("empty") == true)
+    }
+
+    @Test("a missing passphrase file is passphraseUnavailable")
+    func missingFile() throws {
+        let path = directory.file("no-such-file")
+        let error = F.coreError { try PassphraseSource(file: path).read() }
+        #expect(error?.code == .passphraseUnavailable)
+        #expect(error?.message.contains(path) == true)
+    }
+
+    @Test("a missing passphrase file makes reading a protected key file fail with passphraseUnavailable")
+    func missingFileDuringKeyRead() throws {
+        let keyFile = directory.file("node.secrets")
+        try KeyFile.write(try NodeSecrets.generate(), to: keyFile, passphrase: F.passphrase("x"), parameters: F.fastArgon)
+        let source = PassphraseSource(file: directory.file("absent"))
+        #expect(throws: CoreError(.passphraseUnavailable, "")) { try KeyFile.read(from: keyFile) { try source.read() } }
+    }
+
+    @Test("passphrases up to 4096 bytes are accepted; longer ones are refused")
+    func lengthLimit() throws {
+        let longest = [UInt8](repeating: UInt8(ascii: "p"), count: PassphraseSource.maximumByteCount)
+        #expect(plain(try PassphraseSource(file: passphraseFile(longest)).read()) == longest)
+        let error = F.coreError { try PassphraseSource(file: passphraseFile(longest + [UInt8(ascii: "p")])).read() }
+        #expect(error?.code == .passphraseUnavailable)
+        #expect(error?.message.contains("4096") == true)
+        #expect(throws: CoreError(.passphraseUnavailable, "")) {
+            try PassphraseSource(file: passphraseFile([UInt8](repeating: 0x41, count: 100_000))).read()
+        }
+    }
+
+    @Test("the explicit file wins and is recorded")
+    func fileProperty() {
+        #expect(PassphraseSource(file: "/x").file == "/x")
+        #expect(PassphraseSource().file == nil)
+        #expect(PassphraseSource.environmentVariable == "LIAISON_PASSPHRASE")
+        #expect(PassphraseSource.credentialName == "liaison-passphrase")
+    }
+}
