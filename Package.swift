@@ -11,6 +11,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // The only module that sees C.
@@ -22,23 +26,41 @@ let package = Package(
         .target(name: "LiaisonCrypto", dependencies: ["CSodium"]),
         .target(name: "LiaisonCore", dependencies: ["LiaisonCrypto"]),
         // Protocol state machines and framing: no sockets, no clock.
-        .target(name: "LiaisonWire", dependencies: ["LiaisonCrypto"]),
+        .target(name: "LiaisonWire", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
+        // The one owner of the node's SQLite database (outbox, inbox, receipts).
+        .target(name: "LiaisonStore", dependencies: ["LiaisonCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The control-socket protocol shared by the CLI and the daemon.
+        .target(name: "LiaisonControl"),
+        .target(
+            name: "LiaisonDaemon",
+            dependencies: [
+                "LiaisonCore", "LiaisonCrypto", "LiaisonWire", "LiaisonStore", "LiaisonControl",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "LiaisonCLI",
             dependencies: [
-                "LiaisonCore",
+                "LiaisonCore", "LiaisonControl",
                 "LiaisonCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "liaison", dependencies: ["LiaisonCLI"]),
-        .executableTarget(name: "liaisond", dependencies: ["LiaisonCore"]),
+        .executableTarget(name: "liaisond", dependencies: ["LiaisonDaemon"]),
         .executableTarget(name: "liaison-bench", dependencies: ["LiaisonCore", "LiaisonCrypto"]),
         .target(name: "LiaisonTestSupport", dependencies: ["LiaisonCore", "LiaisonCrypto"], path: "Sources/LiaisonTestSupport"),
         .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LiaisonWireTests", dependencies: ["LiaisonWire", "LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCLI", "LiaisonCore", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonDaemonTests", dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonWire", "LiaisonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

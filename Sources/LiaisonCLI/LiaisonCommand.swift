@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiaisonControl
 import LiaisonCore
 import LiaisonCrypto
 
@@ -12,13 +13,17 @@ public struct LiaisonCommand: AsyncParsableCommand {
             Operator commands create the node, manage keys and peers, and seal and open
             packages. Every command takes --home (or LIAISON_HOME) to choose the node.
 
+            `send`, `outbox`, `inbox`, `receipts`, `status` and `peers add/remove` talk to
+            the running daemon (liaisond) over its control socket.
+
             Exit codes: 0 success; 1 other failure; 64 usage error; 65 bad data (a
-            package, card or file failed verification); 66 no such node, file or peer;
-            77 permission problem (insecure key file, wrong passphrase).
+            package, card or file failed verification); 66 no such node, file, peer or
+            package; 69 the daemon is not running; 77 permission problem (insecure key
+            file, wrong passphrase, socket not permitted).
             """,
         version: "liaison 0.1.0 (libsodium \(Sodium.version))",
-        subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, PackageCommand.self],
-        groupedSubcommands: []
+        subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, SendCommand.self, OutboxCommand.self,
+                      InboxCommand.self, ReceiptsCommand.self, StatusCommand.self, PackageCommand.self]
     )
 
     public init() {}
@@ -36,6 +41,9 @@ public struct LiaisonCommand: AsyncParsableCommand {
             return 0
         } catch let error as CoreError {
             FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+            return ExitCode.for(error)
+        } catch let error as ControlFailure {
+            FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code)]\n".utf8))
             return ExitCode.for(error)
         } catch let error as CryptoError {
             FileHandle.standardError.write(Data("liaison: error: \(error)\n".utf8))
@@ -55,9 +63,17 @@ public struct LiaisonCommand: AsyncParsableCommand {
 
 /// Exit codes (sysexits.h style), documented in `--help`.
 enum ExitCode {
+    static func `for`(_ failure: ControlFailure) -> Int32 {
+        switch failure.code {
+        case "control.daemon-not-running", "control.unavailable", "control.connection-lost": 69
+        case "control.permission-denied": 77
+        default: CoreError.Code(rawValue: failure.code).map { Self.for(CoreError($0, failure.message)) } ?? 1
+        }
+    }
+
     static func `for`(_ error: CoreError) -> Int32 {
         switch error.code {
-        case .nodeMissing, .keyFileMissing, .unknownPeer: 66
+        case .nodeMissing, .keyFileMissing, .unknownPeer, .unknownPackage: 66
         case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable: 77
         case .invalidArgument, .nodeExists, .peerExists, .invalidMarkings, .invalidRecipients: 64
         case .io: 1

@@ -1,13 +1,70 @@
 import ArgumentParser
 import Foundation
+import LiaisonControl
 import LiaisonCore
 
 /// `liaison peers …`: the keyring of partner nodes.
 struct PeersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peers",
-        abstract: "Import partner nodes from their cards and list them.",
-        subcommands: [Import.self, List.self])
+        abstract: "Add partner nodes from their cards, list and remove them.",
+        subcommands: [Add.self, Import.self, List.self, Remove.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a partner to the running daemon from its node card.",
+            discussion: """
+                Verifies the card's signature, prints the fingerprint to compare with the partner
+                over a separate channel, and takes effect at once (no restart). Use `peers import`
+                when the daemon is not running.
+                """)
+
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: ArgumentHelp("The partner's card file.", valueName: "card")) var card: String
+        @Option(name: .long, help: ArgumentHelp("Local name for the partner.", valueName: "name")) var name: String
+        @Option(name: .long, help: ArgumentHelp("The partner daemon's address (repeatable; default: the card's).", valueName: "host:port"))
+        var address: [String] = []
+        @Option(name: .long, help: ArgumentHelp("Trust level: blocked, limited, partner or trusted.", valueName: "level")) var trust: String
+        @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; refused if it differs.", valueName: "fingerprint"))
+        var fingerprint: String?
+
+        func validate() throws {
+            do {
+                try NodeName.validate(name)
+                _ = try TrustLevel(parsing: trust)
+                for a in address { try NetworkAddress.validate(a) }
+            } catch let error as CoreError {
+                throw ValidationError(error.message)
+            }
+        }
+
+        func run() throws {
+            var request = ControlRequest(.peersAdd)
+            request.name = name
+            request.card = try readTextFile(card, limit: NodeCard.maximumByteCount)
+            request.addresses = address
+            request.trust = trust
+            request.fingerprint = fingerprint
+            let peer = try daemon.connect().call(request, PeerStatus.self)
+            if daemon.json { return try printJSON(peer) }
+            print("Added \"\(peer.name)\" with trust \(peer.trust), reachable at \(peer.addresses.joined(separator: ", ")).")
+            print("  fingerprint: \(peer.fingerprint)")
+            if fingerprint == nil { print("Compare this fingerprint with the partner over a separate channel before sending anything.") }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a partner from the running daemon.")
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
+
+        func run() throws {
+            var request = ControlRequest(.peersRemove)
+            request.name = name
+            _ = try daemon.connect().call(request, Empty.self)
+            if !daemon.json { print("Removed \"\(name)\". Packages still queued for it will not be delivered.") }
+        }
+    }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -63,18 +63,13 @@ struct SealPackageCommand: ParsableCommand {
         let home = node.nodeHome
         let configuration = try home.loadConfiguration()
         let keyring = try home.loadKeyring(configuration)
-        let markings = try Markings(tlp: TrafficLightProtocol(parsing: tlp),
-                                    classification: classification ?? configuration.classifications[0],
-                                    releasableTo: commaList(relTo), caveats: caveat)
-        guard configuration.classifications.contains(markings.classification) else {
-            throw CoreError(.invalidMarkings, "\"\(markings.classification)\" is not on this node's classification ladder (\(configuration.classifications.joined(separator: " < ")))")
-        }
-        let recipients = try resolveRecipients(commaList(to), configuration: configuration, keyring: keyring)
+        let markings = try configuration.markings(tlp: tlp, classification: classification, releasableTo: commaList(relTo), caveats: caveat)
+        let recipients = try configuration.recipients(commaList(to), keyring: keyring)
         let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
         let now = Timestamp.now()
-        let lifetime: Int64? = try expires.map { $0 == "never" ? nil : try Timestamp.parseDuration($0) } ?? configuration.defaultExpiry
+        let expiry = try configuration.expiry(expires, now: now)
         var sealer = try PackageSealer(sender: secrets.identity, recipients: recipients.map(\.key), markings: markings,
-                                       contentType: contentType, created: now, expires: lifetime.map { now + $0 })
+                                       contentType: contentType, created: now, expires: expiry)
         let source = try InputFile(path: input)
         var reader = source.stream
         let file = try AtomicOutputFile(path: out)
@@ -83,26 +78,12 @@ struct SealPackageCommand: ParsableCommand {
         try file.commit()
         let report = SealReport(id: sealer.packageID.description, out: out, recipients: recipients.map(\.name),
                                 markings: markings.banner, payloadBytes: bytes,
-                                expires: lifetime.map { Timestamp.iso8601(now + $0) })
+                                expires: expiry.map(Timestamp.iso8601))
         if output.json { return try printJSON(report) }
         print("Sealed \(bytes) bytes as package \(report.id) → \(out)")
         print("  to:       \(report.recipients.joined(separator: ", "))")
         print("  markings: \(report.markings)")
         print("  expires:  \(report.expires ?? "never")")
-    }
-
-    private func resolveRecipients(_ names: [String], configuration: NodeConfiguration, keyring: Keyring) throws -> [(name: String, key: EncryptionPublicKey)] {
-        var seen = Set<String>()
-        return try names.compactMap { name in
-            guard seen.insert(name).inserted else { return nil }
-            if name == configuration.name { return (name, configuration.publicKeys.encryption) }
-            guard let peer = keyring.peer(named: name) else {
-                throw CoreError(.unknownPeer, "no peer named \"\(name)\"; see `liaison peers list`")
-            }
-            guard !peer.revoked else { throw CoreError(.invalidRecipients, "\"\(name)\"'s key is revoked; nothing can be sealed to it") }
-            guard peer.trust != .blocked else { throw CoreError(.invalidRecipients, "\"\(name)\" is blocked; nothing is sent to blocked peers") }
-            return (name, peer.keys.encryption)
-        }
     }
 }
 

@@ -50,6 +50,7 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case nodeExists = "node.exists"
         case nodeMissing = "node.missing"
         case unknownPeer = "peer.unknown"
+        case unknownPackage = "package.unknown"
         case peerExists = "peer.exists"
         case invalidArgument = "argument.invalid"
         case io = "io.failed"

@@ -38,6 +38,14 @@ public struct Keyring: Sendable {
         peers.append(peer)
     }
 
+    /// Removes the peer called `name`.
+    public mutating func remove(named name: String) throws {
+        guard let index = peers.firstIndex(where: { $0.name == name }) else {
+            throw CoreError(.unknownPeer, "no peer named \"\(name)\"; see `liaison peers list`")
+        }
+        peers.remove(at: index)
+    }
+
     /// The `keyring.toml` text for the imported peers in `names` order.
     func rendered(excluding pinned: [PeerRecord]) -> String {
         let pinnedNames = Set(pinned.map(\.name))

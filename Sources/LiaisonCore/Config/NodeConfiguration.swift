@@ -23,6 +23,8 @@ public struct NodeConfiguration: Sendable {
     public var defaultExpiry: Int64?
     /// Peers pinned in the configuration file by hand (in addition to the keyring).
     public var pinnedPeers: [PeerRecord]
+    /// Timers and limits of the daemon (`[daemon]`).
+    public var daemon: DaemonTunables
 
     /// The default classification ladder.
     public static let defaultClassifications = ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET"]
@@ -39,13 +41,14 @@ public struct NodeConfiguration: Sendable {
         self.classifications = Self.defaultClassifications
         self.defaultExpiry = 30 * 86_400
         self.pinnedPeers = []
+        self.daemon = DaemonTunables()
     }
 
     /// Parses `liaison.toml` text. Unknown keys are errors, so typos are caught.
     public init(parsing text: String, path: String = "liaison.toml") throws {
         do {
             let root = try TOMLParser.parse(text)
-            try root.rejectUnknownKeys(allowed: ["node", "keys", "policy", "peer"])
+            try root.rejectUnknownKeys(allowed: ["node", "keys", "policy", "peer", "daemon"])
             guard let node = try root.table("node"), let keys = try root.table("keys") else {
                 throw TOMLError(line: 1, column: 1, reason: "the [node] and [keys] sections are required")
             }
@@ -100,6 +103,7 @@ public struct NodeConfiguration: Sendable {
                 defaultExpiry = 30 * 86_400
             }
             pinnedPeers = try (root.tableArray("peer") ?? []).map { try PeerRecord(table: $0) }
+            daemon = try (root.table("daemon")).map(DaemonTunables.init(table:)) ?? DaemonTunables()
         } catch {
             throw CoreError.config(path, error)
         }

@@ -20,6 +20,9 @@ public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comp
         bytes = h.finalize()
     }
 
+    /// Adopts 32 bytes read from a signed structure.
+    package init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+
     /// Parses the human form (case-insensitive; dashes and spaces ignored) and checks its checksum.
     public init(parsing text: String) throws {
         let compact = text.lowercased().filter { $0 != "-" && $0 != " " }

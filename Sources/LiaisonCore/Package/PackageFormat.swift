@@ -89,7 +89,7 @@ public struct PackageID: Hashable, Sendable, CustomStringConvertible, Comparable
         PackageID(unchecked: try Sodium.randomBytes(count: PackageFormat.packageIDByteCount))
     }
 
-    init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+    package init(unchecked bytes: [UInt8]) { self.bytes = bytes }
 
     /// Parses the 32-character lower-case hex form.
     public init(parsing text: String) throws {

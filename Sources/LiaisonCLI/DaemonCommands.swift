@@ -1,0 +1,217 @@
+import ArgumentParser
+import Foundation
+import LiaisonControl
+import LiaisonCore
+
+/// `liaison status`: the node and its peers, like `wg show`.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the running daemon: peers, last handshakes, queued and delivered packages, failures.")
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let status = try daemon.connect().call(ControlRequest(.status), StatusReport.self)
+        if daemon.json { return try printJSON(status) }
+        print("node: \(status.node)")
+        print("  fingerprint: \(status.fingerprint)")
+        print("  listening: \(status.listen.isEmpty ? "(nowhere)" : status.listen.joined(separator: ", "))")
+        print("  up since: \(status.startedAt)")
+        print("  packages: \(status.queued) queued, \(status.delivered) delivered, \(status.failed) failed, \(status.expired) expired; inbox \(status.inbox)")
+        for peer in status.peers {
+            print("")
+            print("peer: \(peer.name)\(peer.revoked ? " (REVOKED)" : "")")
+            print("  fingerprint: \(peer.fingerprint)")
+            print("  trust: \(peer.trust)")
+            print("  endpoint: \(peer.addresses.isEmpty ? "(none)" : peer.addresses.joined(separator: ", "))")
+            print("  latest handshake: \(peer.lastHandshake ?? "never")")
+            print("  transfer: \(ByteCount.format(peer.bytesReceived)) received, \(ByteCount.format(peer.bytesSent)) sent")
+            print("  packages: \(peer.queued) queued, \(peer.delivered) delivered, \(peer.failed) failed")
+            if let error = peer.lastError { print("  last error: \(error)") }
+        }
+    }
+}
+
+/// `liaison send`: seal a file and queue it for delivery by the daemon.
+struct SendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Seal a file to peers and queue it; the daemon delivers it and collects signed receipts.",
+        discussion: """
+            The file is streamed to the daemon, which seals it with the node's identity key
+            (only the daemon holds the keys) and stores it in the durable outbox before this
+            command returns. Delivery retries with backoff while a peer is unreachable.
+            Example:
+              liaison send report.json --to bravo,charlie --tlp AMBER --rel-to NATO
+            """)
+
+    @OptionGroup var daemon: DaemonOptions
+
+    @Argument(help: ArgumentHelp("The file to send ('-' for standard input).", valueName: "file"))
+    var file: String
+
+    @Option(name: .long, help: ArgumentHelp("Recipients by peer name, comma-separated or repeated.", valueName: "name,…"))
+    var to: [String]
+
+    @Option(name: .long, help: ArgumentHelp("TLP 2.0 level: CLEAR, GREEN, AMBER, AMBER+STRICT or RED.", valueName: "level"))
+    var tlp: String
+
+    @Option(name: .long, help: ArgumentHelp("Classification from the node's ladder (default: the lowest).", valueName: "label"))
+    var classification: String?
+
+    @Option(name: .customLong("rel-to"), help: ArgumentHelp("Releasability communities, e.g. NATO,EU.", valueName: "community,…"))
+    var relTo: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Handling caveat (repeatable).", valueName: "caveat"))
+    var caveat: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Validity from now, e.g. 12h, 30d, or 'never' (default: the node's policy).", valueName: "duration"))
+    var expires: String?
+
+    @Option(name: .customLong("content-type"), help: ArgumentHelp("Media type of the payload.", valueName: "type"))
+    var contentType: String?
+
+    func validate() throws {
+        if commaList(to).isEmpty { throw ValidationError("--to needs at least one recipient: an empty recipient set is an error, never \"everyone\"") }
+        do { _ = try TrafficLightProtocol(parsing: tlp) } catch let error as CoreError { throw ValidationError(error.message) }
+    }
+
+    func run() throws {
+        let input = try InputFile(path: file)
+        var request = ControlRequest(.send)
+        request.to = commaList(to)
+        request.tlp = tlp
+        request.classification = classification
+        request.releasableTo = commaList(relTo)
+        request.caveats = caveat
+        request.expires = expires
+        request.contentType = contentType
+        let client = try daemon.connect()
+        try client.send(json: request)
+        var stream = input.stream
+        var buffer = [UInt8](repeating: 0, count: ControlFraming.dataFrameLength)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try stream.readFully(into: $0) }
+            if n == 0 { break }
+            try client.sendFrame(Array(buffer[0..<n]))
+        }
+        try client.sendFrame([])
+        let receipt = try client.receive(SendReceipt.self)
+        if daemon.json { return try printJSON(receipt) }
+        print("Queued package \(receipt.id) (\(ByteCount.format(receipt.size))) for \(receipt.recipients.joined(separator: ", "))")
+        print("  markings: \(receipt.markings)")
+        print("  expires:  \(receipt.expires ?? "never")")
+        print("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`.")
+    }
+}
+
+/// `liaison outbox list`.
+struct OutboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Packages this node is sending.", subcommands: [List.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List queued and sent packages with their state per peer.")
+        @OptionGroup var daemon: DaemonOptions
+        @Option(name: .long, help: "Show at most this many packages.") var limit = 100
+
+        func run() throws {
+            var request = ControlRequest(.outboxList)
+            request.limit = limit
+            let items = try daemon.connect().call(request, [OutboxItem].self)
+            if daemon.json { return try printJSON(items) }
+            guard !items.isEmpty else { return print("The outbox is empty. Send something with `liaison send FILE --to PEER --tlp LEVEL`.") }
+            let rows = items.flatMap { item in
+                item.deliveries.map { d in
+                    [item.id, d.peer, d.state.uppercased(), item.markings, ByteCount.format(item.size),
+                     d.state == "delivered" ? (d.deliveredAt ?? "") : (d.lastError.map { "\(d.attempts) tries: \($0)" } ?? (d.nextAttempt.map { "next \($0)" } ?? ""))]
+                }
+            }
+            print(TextTable(headers: ["ID", "PEER", "STATE", "MARKINGS", "SIZE", "DETAIL"]).render(rows))
+        }
+    }
+}
+
+/// `liaison inbox list|get`.
+struct InboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inbox", abstract: "Packages received from peers.", subcommands: [List.self, Get.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List received packages.")
+        @OptionGroup var daemon: DaemonOptions
+        @Option(name: .long, help: "Show at most this many packages.") var limit = 100
+
+        func run() throws {
+            var request = ControlRequest(.inboxList)
+            request.limit = limit
+            let items = try daemon.connect().call(request, [InboxItem].self)
+            if daemon.json { return try printJSON(items) }
+            guard !items.isEmpty else { return print("The inbox is empty.") }
+            print(TextTable(headers: ["ID", "FROM", "MARKINGS", "TYPE", "SIZE", "RECEIVED"]).render(items.map {
+                [$0.id, $0.sender, $0.markings, $0.contentType, ByteCount.format($0.size), $0.receivedAt]
+            }))
+        }
+    }
+
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify and decrypt a received package into a file.",
+            discussion: "The file appears only once every chunk has verified; otherwise nothing is written.")
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: ArgumentHelp("The package id (see `liaison inbox list`).", valueName: "id")) var id: String
+        @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file")) var out: String
+
+        func run() throws {
+            var request = ControlRequest(.inboxGet)
+            request.id = id
+            let client = try daemon.connect()
+            try client.send(json: request)
+            let opened = try client.receive(OpenedItem.self)
+            let file = try AtomicOutputFile(path: out)
+            var sink = file
+            var total = 0
+            while true {
+                let frame = try client.receiveFrame()
+                if frame.isEmpty { break }
+                try sink.write(frame)
+                total += frame.count
+            }
+            _ = try client.receive(Empty.self)
+            try file.commit()
+            if daemon.json { return try printJSON(opened) }
+            print("Verified package \(opened.id) and wrote \(ByteCount.format(Int64(total))) to \(out)")
+            print("  from:     \(opened.sender) (\(opened.senderFingerprint))")
+            print("  markings: \(opened.markings)")
+            print("  type:     \(opened.contentType)")
+        }
+    }
+}
+
+/// `liaison receipts`.
+struct ReceiptsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "receipts", abstract: "Signed delivery receipts returned by peers.")
+    @OptionGroup var daemon: DaemonOptions
+    @Option(name: .long, help: "Show at most this many receipts.") var limit = 100
+
+    func run() throws {
+        var request = ControlRequest(.receipts)
+        request.limit = limit
+        let items = try daemon.connect().call(request, [ReceiptItem].self)
+        if daemon.json { return try printJSON(items) }
+        guard !items.isEmpty else { return print("No receipts yet.") }
+        print(TextTable(headers: ["ID", "PEER", "RECEIVED", "SIGNATURE"]).render(items.map {
+            [$0.id, $0.peer, $0.receivedAt, $0.signatureValid ? "valid" : "INVALID"]
+        }))
+    }
+}
+
+/// Human-readable byte counts.
+enum ByteCount {
+    static func format(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,137 @@
+/// Results of control commands. The CLI prints them for people, or as JSON with
+/// `--json` (objects that describe a package carry its `id`).
+
+/// One peer as `peers list` and `status` show it.
+public struct PeerStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var fingerprint: String
+    public var trust: String
+    public var addresses: [String]
+    public var revoked: Bool
+    /// Last successful handshake (RFC 3339), if any.
+    public var lastHandshake: String?
+    /// The last connection error, if the peer is failing.
+    public var lastError: String?
+    public var queued: Int
+    public var delivered: Int
+    public var failed: Int
+    public var bytesSent: Int64
+    public var bytesReceived: Int64
+
+    public init(name: String, fingerprint: String, trust: String, addresses: [String], revoked: Bool, lastHandshake: String?,
+                lastError: String?, queued: Int, delivered: Int, failed: Int, bytesSent: Int64, bytesReceived: Int64) {
+        self.name = name; self.fingerprint = fingerprint; self.trust = trust; self.addresses = addresses; self.revoked = revoked
+        self.lastHandshake = lastHandshake; self.lastError = lastError; self.queued = queued; self.delivered = delivered
+        self.failed = failed; self.bytesSent = bytesSent; self.bytesReceived = bytesReceived
+    }
+}
+
+/// `status`: the node and its peers, like `wg show`.
+public struct StatusReport: Codable, Sendable, Equatable {
+    public var node: String
+    public var fingerprint: String
+    public var listen: [String]
+    public var startedAt: String
+    public var peers: [PeerStatus]
+    public var queued: Int
+    public var delivered: Int
+    public var failed: Int
+    public var expired: Int
+    public var inbox: Int
+
+    public init(node: String, fingerprint: String, listen: [String], startedAt: String, peers: [PeerStatus],
+                queued: Int, delivered: Int, failed: Int, expired: Int, inbox: Int) {
+        self.node = node; self.fingerprint = fingerprint; self.listen = listen; self.startedAt = startedAt; self.peers = peers
+        self.queued = queued; self.delivered = delivered; self.failed = failed; self.expired = expired; self.inbox = inbox
+    }
+}
+
+/// The state of one package towards one peer.
+public struct DeliveryStatus: Codable, Sendable, Equatable {
+    public var peer: String
+    public var state: String
+    public var attempts: Int
+    public var nextAttempt: String?
+    public var lastError: String?
+    public var deliveredAt: String?
+
+    public init(peer: String, state: String, attempts: Int, nextAttempt: String?, lastError: String?, deliveredAt: String?) {
+        self.peer = peer; self.state = state; self.attempts = attempts; self.nextAttempt = nextAttempt
+        self.lastError = lastError; self.deliveredAt = deliveredAt
+    }
+}
+
+/// One package in the outbox.
+public struct OutboxItem: Codable, Sendable, Equatable {
+    public var id: String
+    public var created: String
+    public var expires: String?
+    public var markings: String
+    public var size: Int64
+    public var deliveries: [DeliveryStatus]
+
+    public init(id: String, created: String, expires: String?, markings: String, size: Int64, deliveries: [DeliveryStatus]) {
+        self.id = id; self.created = created; self.expires = expires; self.markings = markings; self.size = size; self.deliveries = deliveries
+    }
+}
+
+/// One received package.
+public struct InboxItem: Codable, Sendable, Equatable {
+    public var id: String
+    public var sender: String
+    public var senderFingerprint: String
+    public var tlp: String
+    public var classification: String
+    public var markings: String
+    public var contentType: String
+    public var size: Int64
+    public var receivedAt: String
+    public var expires: String?
+
+    public init(id: String, sender: String, senderFingerprint: String, tlp: String, classification: String, markings: String,
+                contentType: String, size: Int64, receivedAt: String, expires: String?) {
+        self.id = id; self.sender = sender; self.senderFingerprint = senderFingerprint; self.tlp = tlp
+        self.classification = classification; self.markings = markings; self.contentType = contentType; self.size = size
+        self.receivedAt = receivedAt; self.expires = expires
+    }
+}
+
+/// A stored end-to-end receipt.
+public struct ReceiptItem: Codable, Sendable, Equatable {
+    public var id: String
+    public var peer: String
+    public var signedBy: String
+    public var receivedAt: String
+    /// Re-verified against the peer's identity key when listed.
+    public var signatureValid: Bool
+
+    public init(id: String, peer: String, signedBy: String, receivedAt: String, signatureValid: Bool) {
+        self.id = id; self.peer = peer; self.signedBy = signedBy; self.receivedAt = receivedAt; self.signatureValid = signatureValid
+    }
+}
+
+/// What `send` reports.
+public struct SendReceipt: Codable, Sendable, Equatable {
+    public var id: String
+    public var recipients: [String]
+    public var markings: String
+    public var size: Int64
+    public var expires: String?
+
+    public init(id: String, recipients: [String], markings: String, size: Int64, expires: String?) {
+        self.id = id; self.recipients = recipients; self.markings = markings; self.size = size; self.expires = expires
+    }
+}
+
+/// What `inbox get` reports before the payload frames.
+public struct OpenedItem: Codable, Sendable, Equatable {
+    public var id: String
+    public var sender: String
+    public var senderFingerprint: String
+    public var markings: String
+    public var contentType: String
+
+    public init(id: String, sender: String, senderFingerprint: String, markings: String, contentType: String) {
+        self.id = id; self.sender = sender; self.senderFingerprint = senderFingerprint; self.markings = markings; self.contentType = contentType
+    }
+}

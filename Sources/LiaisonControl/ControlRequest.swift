@@ -1,0 +1,81 @@
+/// A request on the control socket: the first frame a client sends, as JSON.
+/// `send` is followed by the payload in data frames and an empty frame.
+public struct ControlRequest: Codable, Sendable, Equatable {
+    /// What to do.
+    public enum Command: String, Codable, Sendable {
+        case status
+        case peersAdd = "peers.add"
+        case peersList = "peers.list"
+        case peersRemove = "peers.remove"
+        case send
+        case outboxList = "outbox.list"
+        case inboxList = "inbox.list"
+        case inboxGet = "inbox.get"
+        case receipts
+    }
+
+    /// The command.
+    public var command: Command
+    /// Peer name (`peers.add`, `peers.remove`).
+    public var name: String?
+    /// A node card's text (`peers.add`).
+    public var card: String?
+    /// Override of the card's addresses (`peers.add`).
+    public var addresses: [String]?
+    /// Trust level (`peers.add`).
+    public var trust: String?
+    /// Expected fingerprint (`peers.add`).
+    public var fingerprint: String?
+    /// Recipients (`send`).
+    public var to: [String]?
+    /// Markings (`send`).
+    public var tlp: String?
+    public var classification: String?
+    public var releasableTo: [String]?
+    public var caveats: [String]?
+    /// Validity from now, e.g. `30d`, or `never` (`send`).
+    public var expires: String?
+    public var contentType: String?
+    /// Package id (`inbox.get`).
+    public var id: String?
+    /// Paging.
+    public var limit: Int?
+
+    /// A request for `command` with no arguments.
+    public init(_ command: Command) { self.command = command }
+}
+
+/// The error a daemon returns instead of a result.
+public struct ControlFailure: Codable, Sendable, Error, CustomStringConvertible {
+    /// A stable code (`peer.unknown`, `package.expired`, …).
+    public let code: String
+    /// What went wrong and what to do.
+    public let message: String
+
+    /// Creates a failure.
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(message) [\(code)]" }
+}
+
+/// The envelope of every response: either `result` or `error`.
+public struct ControlEnvelope<Result: Codable & Sendable>: Codable, Sendable {
+    /// The result on success.
+    public var result: Result?
+    /// The failure otherwise.
+    public var error: ControlFailure?
+
+    /// A success.
+    public init(result: Result) { self.result = result; self.error = nil }
+    /// A failure.
+    public init(error: ControlFailure) { self.result = nil; self.error = error }
+}
+
+/// An empty result.
+public struct Empty: Codable, Sendable, Equatable {
+    /// The empty value.
+    public init() {}
+}

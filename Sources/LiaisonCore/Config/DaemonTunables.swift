@@ -1,0 +1,47 @@
+/// The `[daemon]` section of `liaison.toml`: timers and limits of `liaisond`.
+/// Every key is optional; the defaults suit a production node.
+public struct DaemonTunables: Sendable, Equatable {
+    /// Seconds a handshake may take before the connection is dropped.
+    public var handshakeTimeoutSeconds: Int64 = 5
+    /// Seconds without traffic before a connection is closed.
+    public var idleTimeoutSeconds: Int64 = 60
+    /// Most simultaneous inbound connections.
+    public var maximumConnections: Int64 = 256
+    /// Largest package accepted from a peer, in bytes.
+    public var maximumPackageBytes: Int64 = 8 << 30
+    // Key paths are immutable values; the array is never mutated.
+    /// First retry delay and its ceiling, in seconds (doubling, jittered).
+    public var retryInitialSeconds: Int64 = 1
+    public var retryMaximumSeconds: Int64 = 300
+    /// Handshakes per second per source address, and the burst allowed.
+    public var handshakesPerSecond: Int64 = 5
+    public var handshakeBurst: Int64 = 20
+    /// Rekey a session direction after this many seconds.
+    public var rekeySeconds: Int64 = 120
+
+    /// The defaults.
+    public init() {}
+
+    nonisolated(unsafe) static let keys: [(String, WritableKeyPath<DaemonTunables, Int64>, ClosedRange<Int64>)] = [
+        ("handshake-timeout-seconds", \.handshakeTimeoutSeconds, 1...120),
+        ("idle-timeout-seconds", \.idleTimeoutSeconds, 1...86_400),
+        ("max-connections", \.maximumConnections, 1...100_000),
+        ("max-package-bytes", \.maximumPackageBytes, 1024...(1 << 40)),
+        ("retry-initial-seconds", \.retryInitialSeconds, 1...3600),
+        ("retry-maximum-seconds", \.retryMaximumSeconds, 1...86_400),
+        ("handshakes-per-second", \.handshakesPerSecond, 1...10_000),
+        ("handshake-burst", \.handshakeBurst, 1...100_000),
+        ("rekey-seconds", \.rekeySeconds, 1...86_400),
+    ]
+
+    init(table: TOMLTable) throws {
+        try table.rejectUnknownKeys(allowed: Set(Self.keys.map(\.0)))
+        for (key, path, range) in Self.keys {
+            guard let value = try table.integer(key) else { continue }
+            guard range.contains(value) else {
+                throw table.error(forKey: key, "\(table.keyPath(key)) must be within \(range.lowerBound)…\(range.upperBound)")
+            }
+            self[keyPath: path] = value
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import LiaisonControl
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+import LiaisonWire
+import Logging
+
+/// Carries out control-socket requests against the daemon's state.
+struct ControlHandlers: Sendable {
+    let context: DaemonContext
+
+    func serve(_ io: inout ControlConnection, caller: PeerCredentials?) async {
+        do {
+            guard let first = try await io.reader.next() else { return }
+            let request: ControlRequest
+            do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(first)) } catch {
+                throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")
+            }
+            context.logger.info("control: \(request.command.rawValue) from \(caller?.description ?? "unknown caller")")
+            try await dispatch(request, &io)
+        } catch let failure as ControlFailure {
+            try? await io.send(error: failure)
+        } catch let error as CoreError {
+            try? await io.send(error: ControlFailure(code: error.code.rawValue, message: error.message))
+        } catch {
+            context.logger.error("control request failed: \(error)")
+            try? await io.send(error: ControlFailure(code: "daemon.internal", message: "the daemon could not complete the request: \(error)"))
+        }
+    }
+
+    private func dispatch(_ request: ControlRequest, _ io: inout ControlConnection) async throws {
+        switch request.command {
+        case .status: try await io.send(result: try status())
+        case .peersList: try await io.send(result: try peerStatuses())
+        case .peersAdd: try await io.send(result: try addPeer(request))
+        case .peersRemove:
+            let name = try required(request.name, "name")
+            try context.peers.update { try $0.remove(named: name) }
+            try await io.send(result: Empty())
+        case .send: try await send(request, &io)
+        case .outboxList: try await io.send(result: try outbox(limit: request.limit ?? 100))
+        case .inboxList: try await io.send(result: try inbox(limit: request.limit ?? 100))
+        case .inboxGet: try await inboxGet(request, &io)
+        case .receipts: try await io.send(result: try receipts(limit: request.limit ?? 100))
+        }
+    }
+
+    private func required<T>(_ value: T?, _ field: String) throws -> T {
+        guard let value else { throw ControlFailure(code: "control.bad-request", message: "the request lacks \"\(field)\"") }
+        return value
+    }
+
+    // MARK: status and listings
+
+    private func status() throws -> StatusReport {
+        let counts = try context.store.counts()
+        return StatusReport(node: context.configuration.name, fingerprint: context.fingerprint.description,
+                            listen: context.configuration.listen, startedAt: Timestamp.iso8601(context.startedAt),
+                            peers: try peerStatuses(), queued: counts.queued + counts.sending, delivered: counts.delivered,
+                            failed: counts.failed, expired: counts.expired, inbox: counts.inbox)
+    }
+
+    private func peerStatuses() throws -> [PeerStatus] {
+        let states = Dictionary(uniqueKeysWithValues: try context.store.peerStates().map { ($0.fingerprint, $0) })
+        let perPeer = try context.store.deliveryCountsByPeer()
+        return context.peers.keyring.peers.map { peer in
+            let state = states[peer.fingerprint]
+            let counts = perPeer[peer.name] ?? [:]
+            return PeerStatus(name: peer.name, fingerprint: peer.fingerprint.description, trust: peer.trust.rawValue,
+                              addresses: peer.addresses, revoked: peer.revoked,
+                              lastHandshake: state?.lastHandshakeAt.map(Timestamp.iso8601), lastError: state?.lastError,
+                              queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
+                              failed: counts[.failed] ?? 0, bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0)
+        }
+    }
+
+    private func outbox(limit: Int) throws -> [OutboxItem] {
+        try context.store.outbox(limit: min(max(limit, 1), 10_000), offset: 0).map { entry in
+            OutboxItem(id: entry.package.id.description, created: Timestamp.iso8601(entry.package.created),
+                       expires: entry.package.expires.map(Timestamp.iso8601), markings: entry.package.markings, size: entry.package.size,
+                       deliveries: entry.deliveries.map {
+                           DeliveryStatus(peer: $0.peer, state: $0.state.rawValue, attempts: $0.attempts,
+                                          nextAttempt: $0.state == .queued ? Timestamp.iso8601($0.nextAttempt) : nil,
+                                          lastError: $0.lastError, deliveredAt: $0.deliveredAt.map(Timestamp.iso8601))
+                       })
+        }
+    }
+
+    private func inbox(limit: Int) throws -> [InboxItem] {
+        try context.store.inbox(limit: min(max(limit, 1), 10_000), offset: 0).map(Self.item)
+    }
+
+    static func item(_ e: InboxEntry) -> InboxItem {
+        InboxItem(id: e.id.description, sender: e.sender, senderFingerprint: e.senderFingerprint.description, tlp: e.tlp.label,
+                  classification: e.classification, markings: e.markings, contentType: e.contentType, size: e.size,
+                  receivedAt: Timestamp.iso8601(e.receivedAt), expires: e.expires.map(Timestamp.iso8601))
+    }
+
+    private func receipts(limit: Int) throws -> [ReceiptItem] {
+        try context.store.receipts(limit: min(max(limit, 1), 10_000)).map { r in
+            let key = context.peers.peer(named: r.peer)?.keys.identity
+            let valid = key.map { $0.isValidSignature(r.signature, for: r.body) } ?? false
+            return ReceiptItem(id: r.packageID.description, peer: r.peer, signedBy: r.signedBy.description,
+                               receivedAt: Timestamp.iso8601(r.receivedAt), signatureValid: valid)
+        }
+    }
+
+    // MARK: peers
+
+    private func addPeer(_ request: ControlRequest) throws -> PeerStatus {
+        let name = try required(request.name, "name")
+        let card = try NodeCard(parsing: try required(request.card, "card"), now: Timestamp.now())
+        if let expected = request.fingerprint, try NodeFingerprint(parsing: expected) != card.fingerprint {
+            throw CoreError(.fingerprintMismatch, "the card's fingerprint is \(card.fingerprint), not the one you gave; do not add it and check with the partner")
+        }
+        guard card.keys.identity != context.configuration.publicKeys.identity else {
+            throw CoreError(.invalidArgument, "this is this node's own card")
+        }
+        var record = PeerRecord(name: name, card: card, trust: try TrustLevel(parsing: request.trust ?? "limited"), added: Timestamp.now())
+        if let addresses = request.addresses, !addresses.isEmpty {
+            for address in addresses { try NetworkAddress.validate(address) }
+            record.addresses = addresses
+        }
+        try context.peers.update { try $0.add(record) }
+        context.logger.notice("peer \(name) added (\(card.fingerprint.short), trust \(record.trust))")
+        return try peerStatuses().first { $0.name == name }!
+    }
+
+    // MARK: send
+
+    private func send(_ request: ControlRequest, _ io: inout ControlConnection) async throws {
+        let configuration = context.configuration
+        let now = Timestamp.now()
+        let markings = try configuration.markings(tlp: try required(request.tlp, "tlp"), classification: request.classification,
+                                                  releasableTo: request.releasableTo ?? [], caveats: request.caveats ?? [])
+        let recipients = try configuration.recipients(request.to ?? [], keyring: context.peers.keyring)
+        let peers = recipients.map(\.name).filter { $0 != configuration.name }
+        guard !peers.isEmpty else { throw CoreError(.invalidRecipients, "send needs at least one peer to deliver to") }
+        let expiry = try configuration.expiry(request.expires, now: now)
+        let sealer = try PackageSealer(sender: context.secrets.identity, recipients: recipients.map(\.key), markings: markings,
+                                       contentType: request.contentType ?? "application/octet-stream", created: now, expires: expiry)
+        var incremental = IncrementalSealer(sealer)
+        let path = context.outboxDirectory + "/\(incremental.packageID).lpkg"
+        let file = try AtomicOutputFile(path: path)
+        var sink = file
+        while let frame = try await io.reader.next() {
+            if frame.isEmpty { break }
+            try incremental.append(frame, into: &sink)
+        }
+        try incremental.finish(into: &sink)
+        try file.commit()
+        var info = stat()
+        stat(path, &info)
+        let package = OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: now, expires: expiry,
+                                    tlp: markings.tlp, markings: markings.banner)
+        do {
+            try context.store.enqueue(package, recipients: peers)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        context.deliveryWakeups.yield()
+        context.logger.info("queued package \(package.id) (\(incremental.payloadByteCount) bytes, \(markings.banner)) for \(peers.joined(separator: ", "))")
+        try await io.send(result: SendReceipt(id: package.id.description, recipients: peers, markings: markings.banner,
+                                              size: Int64(incremental.payloadByteCount), expires: expiry.map(Timestamp.iso8601)))
+    }
+
+    // MARK: inbox get
+
+    private func inboxGet(_ request: ControlRequest, _ io: inout ControlConnection) async throws {
+        let id = try PackageID(parsing: try required(request.id, "id"))
+        guard let entry = try context.store.inboxEntry(id: id) else {
+            throw CoreError(.unknownPackage, "no package \(id) in the inbox; see `liaison inbox list`")
+        }
+        let fd = open(entry.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CoreError(.io, "the inbox file of \(id) cannot be read") }
+        defer { close(fd) }
+        var input = FileDescriptorStream(descriptor: fd)
+        var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: context.peers.keyring,
+                                       now: entry.receivedAt)  // verified as of its arrival; expiry governs delivery, not reading
+        try await io.send(result: OpenedItem(id: id.description, sender: opener.sender.name, senderFingerprint: opener.sender.fingerprint.description,
+                                             markings: opener.header.markings.banner, contentType: opener.header.contentType))
+        do {
+            var chunks: [[UInt8]] = []
+            while try opener.openNextChunk(from: &input, deliver: { data in
+                var offset = 0
+                while offset < data.count {
+                    let n = min(ControlFraming.dataFrameLength, data.count - offset)
+                    chunks.append(Array(UnsafeRawBufferPointer(rebasing: data[offset..<(offset + n)])))
+                    offset += n
+                }
+            }) {
+                for chunk in chunks { try await io.send(chunk) }
+                chunks.removeAll()
+            }
+            try await io.send([])
+            try await io.send(result: Empty())
+        } catch let error as CoreError {
+            try await io.send([])
+            try await io.send(error: ControlFailure(code: error.code.rawValue, message: error.message))
+        }
+    }
+}

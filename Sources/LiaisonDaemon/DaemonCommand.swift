@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+import Logging
+
+/// `liaisond`: the command line of the daemon.
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+public struct DaemonCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "liaisond",
+        abstract: "The Liaison daemon: exchanges packages with partner daemons over Noise-authenticated TCP.",
+        discussion: """
+            Reads <home>/liaison.toml and keyring.toml, decrypts the node's keys (passphrase from
+            --passphrase-file, $LIAISON_PASSPHRASE or the systemd credential liaison-passphrase),
+            listens on the configured addresses and serves the `liaison` CLI on
+            <home>/liaisond.sock. SIGTERM drains transfers in flight and exits.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("The node's home directory (default: $LIAISON_HOME, else ~/.liaison).", valueName: "dir"))
+    var home: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the key passphrase from this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning or error.", valueName: "level"))
+    var logLevel: String = "info"
+
+    public init() {}
+
+    /// Parses the process arguments and runs, exiting with the right status.
+    public static func runFromCommandLine() async -> Never {
+        do {
+            var command = try parseAsRoot()
+            guard var daemon = command as? DaemonCommand else {
+                try command.run()   // --help, --version
+                Self.exit()
+            }
+            try await daemon.run()
+            Self.exit()
+        } catch {
+            Self.exit(withError: error)
+        }
+    }
+
+    public func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
+    }
+
+    public mutating func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "liaisond")
+        let path = home ?? ProcessInfo.processInfo.environment["LIAISON_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.liaison"
+        do {
+            let daemon = try Daemon(home: path, passphrase: PassphraseSource(file: passphraseFile), logger: logger)
+            try await daemon.run()
+        } catch let error as CoreError {
+            FileHandle.standardError.write(Data("liaisond: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+            throw ExitCode(error.code == .nodeMissing ? 66 : 1)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+import LiaisonWire
+import Logging
+import NIOConcurrencyHelpers
+
+/// Everything the daemon's services share: the node's identity, keys, peers,
+/// database and directories. Immutable or internally synchronised.
+final class DaemonContext: Sendable {
+    let home: NodeHome
+    let configuration: NodeConfiguration
+    let secrets: NodeSecrets
+    let peers: PeerDirectory
+    let store: NodeStore
+    let settings: DaemonSettings
+    let logger: Logger
+    let startedAt: Int64
+    /// Wakes the delivery scheduler when something was queued.
+    let deliveryWakeups: AsyncStream<Void>.Continuation
+    let deliveryWakeupStream: AsyncStream<Void>
+    private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
+
+    var outboxDirectory: String { home.path + "/outbox" }
+    var inboxDirectory: String { home.path + "/inbox" }
+    var spoolDirectory: String { home.path + "/spool" }
+
+    init(home: NodeHome, configuration: NodeConfiguration, secrets: NodeSecrets, settings: DaemonSettings, logger: Logger) throws {
+        self.home = home
+        self.configuration = configuration
+        self.secrets = secrets
+        self.settings = settings
+        self.logger = logger
+        self.peers = try PeerDirectory(home: home, configuration: configuration)
+        for directory in ["/outbox", "/inbox", "/spool"] {
+            try FileManager.default.createDirectory(atPath: home.path + directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        self.store = try NodeStore(home: home)
+        self.startedAt = Timestamp.now()
+        (deliveryWakeupStream, deliveryWakeups) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// This node's id.
+    var fingerprint: NodeFingerprint { configuration.publicKeys.fingerprint }
+
+    /// A handshake timestamp: nanoseconds since the epoch, strictly increasing in
+    /// this process even if the clock stalls or steps back.
+    func nextHandshakeTimestamp() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let wall = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        return lastTimestamp.withLockedValue { last in
+            last = max(wall, last + 1)
+            return last
+        }
+    }
+}
+
+/// Tunables, with defaults a production node would use. Tests shorten the timers.
+struct DaemonSettings: Sendable {
+    /// A handshake must complete within this time, or the connection is dropped.
+    var handshakeTimeout: TimeAmount = .seconds(5)
+    /// An established connection with no traffic for this long is closed.
+    var idleTimeout: TimeAmount = .seconds(60)
+    /// Most simultaneous inbound connections.
+    var maximumConnections = 256
+    /// Handshakes per second per source address, and the burst allowed.
+    var handshakeRate = 5.0
+    var handshakeBurst = 20.0
+    /// Rekey after this many messages or seconds in one direction.
+    var rekeyMessages: UInt64 = 1 << 20
+    var rekeySeconds = 120.0
+    /// Retry backoff: first delay and ceiling, in seconds (jittered).
+    var retryInitial = 1.0
+    var retryMaximum = 300.0
+    /// How often the scheduler looks for due deliveries without being woken.
+    var schedulerInterval: TimeAmount = .milliseconds(500)
+    /// Largest package accepted from a peer.
+    var maximumPackageBytes: UInt64 = 8 << 30
+    /// How long SIGTERM waits for in-flight transfers.
+    var drainTimeout: TimeAmount = .seconds(20)
+
+    /// Settings from the `[daemon]` section of liaison.toml.
+    init(_ t: DaemonTunables = DaemonTunables()) {
+        handshakeTimeout = .seconds(t.handshakeTimeoutSeconds)
+        idleTimeout = .seconds(t.idleTimeoutSeconds)
+        maximumConnections = Int(t.maximumConnections)
+        handshakeRate = Double(t.handshakesPerSecond)
+        handshakeBurst = Double(t.handshakeBurst)
+        rekeySeconds = Double(t.rekeySeconds)
+        retryInitial = Double(t.retryInitialSeconds)
+        retryMaximum = Double(t.retryMaximumSeconds)
+        maximumPackageBytes = UInt64(t.maximumPackageBytes)
+    }
+}
+
+import NIOCore

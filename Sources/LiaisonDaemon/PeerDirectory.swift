@@ -1,0 +1,44 @@
+import LiaisonCore
+import LiaisonCrypto
+import NIOConcurrencyHelpers
+
+/// The daemon's view of the keyring: thread-safe, reloaded from disk when the
+/// operator changes peers (through the control socket or by editing the files).
+final class PeerDirectory: Sendable {
+    private let home: NodeHome
+    private let configuration: NodeConfiguration
+    private let state: NIOLockedValueBox<Keyring>
+
+    init(home: NodeHome, configuration: NodeConfiguration) throws {
+        self.home = home
+        self.configuration = configuration
+        self.state = NIOLockedValueBox(try home.loadKeyring(configuration))
+    }
+
+    /// The current keyring.
+    var keyring: Keyring { state.withLockedValue { $0 } }
+
+    /// Re-reads `keyring.toml` (and pinned peers).
+    func reload() throws {
+        let fresh = try home.loadKeyring(configuration)
+        state.withLockedValue { $0 = fresh }
+    }
+
+    /// Applies `change` to the keyring on disk and in memory, atomically.
+    func update(_ change: (inout Keyring) throws -> Void) throws {
+        try state.withLockedValue { keyring in
+            var copy = try home.loadKeyring(configuration)
+            try change(&copy)
+            try home.saveKeyring(copy, configuration: configuration)
+            keyring = copy
+        }
+    }
+
+    /// The peer whose Noise static key is `key`, if any.
+    func peer(transportKey key: [UInt8]) -> PeerRecord? {
+        keyring.peers.first { Sodium.constantTimeEquals($0.keys.transport.rawRepresentation, key) }
+    }
+
+    /// The peer called `name`.
+    func peer(named name: String) -> PeerRecord? { keyring.peer(named: name) }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import LiaisonControl
+import LiaisonCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The Unix control socket (`<home>/liaisond.sock`, mode 0660) that the `liaison`
+/// CLI talks to. One request per connection.
+struct ControlServer: Service {
+    let context: DaemonContext
+    let group: EventLoopGroup
+
+    var socketPath: String { ControlFraming.socketPath(home: context.home.path) }
+
+    func run() async throws {
+        let path = socketPath
+        let server = try await ServerBootstrap(group: group)
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        chmod(path, 0o660)
+        context.logger.info("control socket at \(path)")
+        let handlers = ControlHandlers(context: context)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { connections in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        connections.addTask {
+                            let caller = PeerCredentials.of(connection.channel)
+                            try? await connection.executeThenClose { input, output in
+                                var io = ControlConnection(reader: ControlFrameReader(input), output: output)
+                                await handlers.serve(&io, caller: caller)
+                            }
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+        unlink(path)
+    }
+}
+
+/// Who is on the other end of a Unix socket (SO_PEERCRED).
+struct PeerCredentials: Sendable, CustomStringConvertible {
+    let pid: Int32
+    let uid: UInt32
+    let gid: UInt32
+
+    static func of(_ channel: Channel) -> PeerCredentials? {
+        guard let provider = channel as? SocketOptionProvider,
+              let credentials = try? provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED)).wait() as UnixCredentials
+        else { return nil }
+        return PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
+    }
+
+    var description: String { "uid \(uid) gid \(gid) pid \(pid)" }
+}
+
+/// The layout of Linux's `struct ucred` (not exported to Swift without _GNU_SOURCE).
+struct UnixCredentials {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}
+
+/// Reads control frames (4-byte length prefix) from the inbound stream.
+struct ControlFrameReader {
+    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private var buffer = ByteBuffer()
+
+    init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) { iterator = inbound.makeAsyncIterator() }
+
+    mutating func next() async throws -> [UInt8]? {
+        while true {
+            if buffer.readableBytes >= 4, let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
+                guard Int(length) <= ControlFraming.maximumFrameLength else {
+                    throw ControlFailure(code: "control.frame-too-large", message: "control frame too large")
+                }
+                if buffer.readableBytes >= 4 + Int(length) {
+                    buffer.moveReaderIndex(forwardBy: 4)
+                    return buffer.readBytes(length: Int(length))
+                }
+            }
+            guard var more = try await iterator.next() else { return nil }
+            buffer.discardReadBytes()
+            buffer.writeBuffer(&more)
+        }
+    }
+}
+
+/// One control connection: frames in, frames out.
+struct ControlConnection {
+    var reader: ControlFrameReader
+    let output: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    mutating func send(_ body: [UInt8]) async throws {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt32(body.count))
+        buffer.writeBytes(body)
+        try await output.write(buffer)
+    }
+
+    mutating func send<T: Codable & Sendable>(result: T) async throws {
+        try await send(Array(try JSONEncoder().encode(ControlEnvelope(result: result))))
+    }
+
+    mutating func send(error: ControlFailure) async throws {
+        try await send(Array(try JSONEncoder().encode(ControlEnvelope<Empty>(error: error))))
+    }
+}

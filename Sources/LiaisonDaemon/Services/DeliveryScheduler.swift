@@ -1,0 +1,53 @@
+import LiaisonCore
+import LiaisonStore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+
+/// Finds due deliveries and sends them, one connection per peer at a time. Woken
+/// when something is queued, and otherwise every `schedulerInterval`. On graceful
+/// shutdown it starts nothing new and lets running deliveries finish.
+struct DeliveryScheduler: Service {
+    let context: DaemonContext
+    let group: EventLoopGroup
+
+    func run() async throws {
+        // Deliveries interrupted by a crash or kill go back to the queue.
+        try context.store.resetInterrupted()
+        let busy = NIOLockedValueBox(Set<String>())
+        let sender = PackageSender(context: context, group: group)
+        let interval = context.settings.schedulerInterval
+        let wakeups = context.deliveryWakeupStream
+        await withDiscardingTaskGroup { tasks in
+            // A ticker feeds the wake-up stream, so one loop serves both triggers.
+            tasks.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    try? await Task.sleep(for: .nanoseconds(interval.nanoseconds))
+                    context.deliveryWakeups.yield()
+                }
+            }
+            for await _ in wakeups.cancelOnGracefulShutdown() {
+                let now = Timestamp.now()
+                if let expired = try? context.store.expireDue(now: now), !expired.isEmpty {
+                    context.logger.notice("\(expired.count) queued deliveries expired without being sent")
+                }
+                guard let due = try? context.store.dueDeliveries(now: now, limit: 10_000) else { continue }
+                for (peerName, deliveries) in Dictionary(grouping: due, by: \.peer) {
+                    guard busy.withLockedValue({ $0.insert(peerName).inserted }) else { continue }
+                    guard let peer = context.peers.peer(named: peerName), !peer.revoked, peer.trust != .blocked else {
+                        for d in deliveries {
+                            try? context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "\(peerName) is no longer a usable peer")
+                        }
+                        busy.withLockedValue { _ = $0.remove(peerName) }
+                        continue
+                    }
+                    tasks.addTask {
+                        defer { busy.withLockedValue { _ = $0.remove(peerName) } }
+                        await sender.deliver(deliveries.sorted { $0.nextAttempt < $1.nextAttempt }, to: peer)
+                    }
+                }
+            }
+        }
+    }
+}

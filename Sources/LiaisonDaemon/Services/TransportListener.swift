@@ -1,0 +1,74 @@
+import LiaisonWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Accepts partner daemons on the node's listen addresses. On graceful shutdown
+/// it stops accepting and lets connections in flight finish their transfers.
+struct TransportListener: Service {
+    let context: DaemonContext
+    let group: EventLoopGroup
+    /// Resolved by the first bound port (tests listen on port 0).
+    let boundPorts: NIOLockedValueBox<[Int]>
+
+    init(context: DaemonContext, group: EventLoopGroup) {
+        self.context = context
+        self.group = group
+        self.boundPorts = NIOLockedValueBox([])
+    }
+
+    func run() async throws {
+        let limiter = NIOLockedValueBox(HandshakeRateLimiter(ratePerSecond: context.settings.handshakeRate, burst: context.settings.handshakeBurst))
+        let active = NIOLockedValueBox(0)
+        let settings = context.settings
+        try await withThrowingDiscardingTaskGroup { group in
+            for address in context.configuration.listen {
+                guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
+                let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                let server = try await ServerBootstrap(group: self.group)
+                    .serverChannelOption(.backlog, value: 256)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .bind(host: host, port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout))
+                            try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
+                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                if let bound = server.channel.localAddress?.port { boundPorts.withLockedValue { $0.append(bound) } }
+                context.logger.info("listening for partner daemons on \(server.channel.localAddress?.description ?? address)")
+                group.addTask {
+                    try await withGracefulShutdownHandler {
+                        try await withThrowingDiscardingTaskGroup { connections in
+                            try await server.executeThenClose { inbound in
+                                for try await connection in inbound {
+                                    let admitted = active.withLockedValue { count -> Bool in
+                                        guard count < settings.maximumConnections else { return false }
+                                        count += 1
+                                        return true
+                                    }
+                                    guard admitted else {
+                                        context.logger.warning("connection refused: \(settings.maximumConnections) connections already open")
+                                        connection.channel.close(promise: nil)
+                                        continue
+                                    }
+                                    connections.addTask {
+                                        defer { active.withLockedValue { $0 -= 1 } }
+                                        await InboundConnection(context: context, limiter: limiter).run(connection)
+                                    }
+                                }
+                            }
+                        }
+                    } onGracefulShutdown: {
+                        server.channel.close(promise: nil)
+                    }
+                }
+            }
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,46 @@
+import LiaisonWire
+import NIOCore
+
+/// Reads Liaison transport frames from an NIO async channel's inbound stream.
+struct FrameReader {
+    private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private var decoder = FrameDecoder()
+    /// Bytes received so far (for traffic counters).
+    private(set) var bytesRead = 0
+
+    init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) {
+        iterator = inbound.makeAsyncIterator()
+    }
+
+    /// The next frame, or `nil` when the peer closed the connection.
+    mutating func next() async throws -> [UInt8]? {
+        while true {
+            if let frame = try decoder.nextFrame() { return frame }
+            guard let buffer = try await iterator.next() else {
+                if decoder.bufferedByteCount > 0 {
+                    throw WireError(.malformedHandshake, "the connection closed in the middle of a frame")
+                }
+                return nil
+            }
+            bytesRead += buffer.readableBytes
+            decoder.feed(buffer.readableBytesView)
+        }
+    }
+}
+
+/// Writes Liaison transport frames.
+struct FrameWriter {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private(set) var bytesWritten = 0
+
+    init(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) { self.outbound = outbound }
+
+    mutating func write(_ body: [UInt8]) async throws {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(body.count + 2)
+        buffer.writeInteger(UInt16(body.count))
+        buffer.writeBytes(body)
+        bytesWritten += buffer.readableBytes
+        try await outbound.write(buffer)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+import LiaisonWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Serves one inbound connection: the responder side of the handshake, then
+/// receives packages from the (authenticated) peer and returns signed receipts.
+///
+/// Hardening: nothing at all is sent back unless message 1 decrypts, names a
+/// known, unrevoked, unblocked peer and carries a fresh timestamp; handshakes
+/// are rate-limited per source; the whole handshake must finish in time.
+struct InboundConnection {
+    let context: DaemonContext
+    let limiter: NIOLockedValueBox<HandshakeRateLimiter>
+
+    func run(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let source = channel.channel.remoteAddress?.ipAddress ?? "unknown"
+        var logger = context.logger
+        logger[metadataKey: "remote"] = "\(source)"
+        let allowed = limiter.withLockedValue { $0.allow(source: source, now: SecureSession.now()) }
+        guard allowed else {
+            logger.notice("handshake refused: rate limit exceeded for this source")
+            return
+        }
+        let deadline = channel.channel.eventLoop.scheduleTask(in: context.settings.handshakeTimeout) {
+            channel.channel.close(promise: nil)
+        }
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                var reader = FrameReader(inbound)
+                var writer = FrameWriter(outbound)
+                guard let (peer, noise) = try await handshake(reader: &reader, writer: &writer, logger: logger) else { return }
+                deadline.cancel()
+                logger[metadataKey: "peer"] = "\(peer.name)"
+                var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
+                var receiver = PackageReceiver(context: context, peer: peer, logger: logger)
+                defer { receiver.abandon() }
+                do {
+                    while let message = try await session.receive() {
+                        if case .close = message { break }
+                        for reply in try await receiver.handle(message) { try await session.send(reply) }
+                    }
+                } catch {
+                    logger.warning("session with \(peer.name) ended: \(error)")
+                    try? await session.send(.close(reason: .protocolError))
+                }
+                try? context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),
+                                              received: Int64(session.reader.bytesRead))
+            }
+        } catch {
+            logger.debug("inbound connection closed: \(error)")
+        }
+        deadline.cancel()
+    }
+
+    /// Reads message 1 and answers only a known, fresh peer.
+    private func handshake(reader: inout FrameReader, writer: inout FrameWriter, logger: Logger) async throws -> (PeerRecord, NoiseSession)? {
+        guard let message1 = try await reader.next() else { return nil }
+        var responder = try NoiseIKResponder(localStatic: context.secrets.transport, prologue: HandshakeHello.prologue)
+        let initiatorStatic: [UInt8], payload: [UInt8]
+        do {
+            (initiatorStatic, payload) = try responder.readMessage1(message1)
+        } catch {
+            logger.notice("handshake rejected: \(error)")
+            return nil
+        }
+        guard let peer = context.peers.peer(transportKey: initiatorStatic) else {
+            logger.notice("handshake rejected: unknown static key; nothing sent back")
+            return nil
+        }
+        guard !peer.revoked, peer.trust != .blocked else {
+            logger.notice("handshake rejected: \(peer.name) is \(peer.revoked ? "revoked" : "blocked"); nothing sent back")
+            return nil
+        }
+        let hello: HandshakeHello
+        do { hello = try HandshakeHello(decoding: payload) } catch {
+            logger.notice("handshake rejected from \(peer.name): \(error)")
+            return nil
+        }
+        guard try context.store.recordHandshake(fingerprint: peer.fingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
+            logger.warning("handshake rejected from \(peer.name): replayed or stale timestamp")
+            return nil
+        }
+        let (message2, session) = try responder.writeMessage2(payload: HandshakeWelcome.encoded)
+        try await writer.write(message2)
+        logger.info("handshake accepted from \(peer.name)")
+        return (peer, session)
+    }
+}

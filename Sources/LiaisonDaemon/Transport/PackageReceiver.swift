@@ -1,0 +1,169 @@
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+import LiaisonWire
+import Logging
+
+/// Receives packages on one session: dedup by package id, resumable transfers
+/// into the spool, full verification as the recipient, then a durable inbox entry
+/// and a signed receipt. A receipt is only ever sent for a package that is safely
+/// stored, so an acknowledged package survives a crash.
+struct PackageReceiver {
+    let context: DaemonContext
+    let peer: PeerRecord
+    let logger: Logger
+
+    private struct Transfer {
+        let id: PackageID
+        let size: UInt64
+        let path: String
+        let descriptor: Int32
+        var written: UInt64
+    }
+
+    private var transfer: Transfer?
+
+    init(context: DaemonContext, peer: PeerRecord, logger: Logger) {
+        self.context = context
+        self.peer = peer
+        self.logger = logger
+    }
+
+    /// Closes an unfinished transfer's file; the partial stays for a resume.
+    mutating func abandon() {
+        if let t = transfer {
+            fsync(t.descriptor)
+            close(t.descriptor)
+            transfer = nil
+        }
+    }
+
+    mutating func handle(_ message: SessionMessage) async throws -> [SessionMessage] {
+        switch message {
+        case .offer(let id, let size, let expires):
+            return try offer(id: id, size: size, expires: expires)
+        case .data(let bytes):
+            guard var t = transfer else { throw WireError(.unexpectedMessage, "data outside a transfer") }
+            guard t.written + UInt64(bytes.count) <= t.size else { throw WireError(.unexpectedMessage, "more data than offered") }
+            var stream = FileDescriptorStream(descriptor: t.descriptor)
+            try stream.write(bytes)
+            t.written += UInt64(bytes.count)
+            transfer = t
+            return []
+        case .end(let id, let size, let digest):
+            guard let t = transfer, t.id == id, t.size == size, t.written == size else {
+                throw WireError(.unexpectedMessage, "end of a transfer that is not complete")
+            }
+            return [try finish(t, digest: digest)]
+        case .accept, .reject, .receipt, .rekey, .close:
+            throw WireError(.unexpectedMessage, "a sender-side message arrived at the receiver")
+        }
+    }
+
+    private mutating func offer(id: PackageID, size: UInt64, expires: Int64?) throws -> [SessionMessage] {
+        abandon()
+        if let existing = try context.store.inboxEntry(id: id) {
+            // Already received: it takes effect once. Return the original receipt.
+            logger.info("package \(id) offered again; returning the stored receipt")
+            return [.receipt(try DeliveryReceipt(decoding: existing.receiptBody + existing.receiptSignature))]
+        }
+        if let expires, Timestamp.now() >= expires {
+            return [.reject(packageID: id, reason: .expired, detail: "the package expired at \(Timestamp.iso8601(expires))")]
+        }
+        guard size <= context.settings.maximumPackageBytes else {
+            return [.reject(packageID: id, reason: .tooLarge, detail: "larger than the \(context.settings.maximumPackageBytes) bytes this node accepts")]
+        }
+        let path = context.spoolDirectory + "/\(id).partial"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else {
+            return [.reject(packageID: id, reason: .unavailable, detail: "cannot store the package now")]
+        }
+        var info = stat()
+        fstat(descriptor, &info)
+        var offset = UInt64(info.st_size)
+        if offset > size {
+            ftruncate(descriptor, 0)
+            offset = 0
+        }
+        transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset)
+        if offset > 0 { logger.info("resuming package \(id) at byte \(offset) of \(size)") }
+        return [.accept(packageID: id, offset: offset)]
+    }
+
+    private mutating func finish(_ t: Transfer, digest: [UInt8]) throws -> SessionMessage {
+        fsync(t.descriptor)
+        close(t.descriptor)
+        transfer = nil
+        func discard(_ reason: SessionMessage.RejectReason, _ detail: String) -> SessionMessage {
+            unlink(t.path)
+            logger.warning("package \(t.id) from \(peer.name) rejected: \(detail)")
+            return .reject(packageID: t.id, reason: reason, detail: detail)
+        }
+        guard Sodium.constantTimeEquals(try Self.digest(of: t.path), digest) else {
+            return discard(.unavailable, "the received bytes do not match the sender's digest; send it again")
+        }
+        // Verify everything as the recipient before acknowledging anything.
+        let fd = open(t.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return discard(.unavailable, "cannot read the received package") }
+        defer { close(fd) }
+        var input = FileDescriptorStream(descriptor: fd)
+        let opened: OpenedPackage
+        do {
+            var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: context.peers.keyring,
+                                           now: Timestamp.now())
+            var sink = CountingSink()
+            opened = try opener.open(from: &input, to: &sink)
+        } catch let error as CoreError {
+            return discard(error.code == .expired ? .expired : .invalid, "\(error.message) [\(error.code.rawValue)]")
+        }
+        guard opened.header.packageID == t.id else { return discard(.invalid, "the package id does not match the offer") }
+        guard opened.sender.identity == peer.keys.identity else {
+            return discard(.refused, "the package was sealed by another node than the one delivering it")
+        }
+        let finalPath = context.inboxDirectory + "/\(t.id).lpkg"
+        guard rename(t.path, finalPath) == 0 else { return discard(.unavailable, "cannot move the package into the inbox") }
+        Self.syncDirectory(context.inboxDirectory)
+        let now = Timestamp.now()
+        let receipt = DeliveryReceipt(packageID: t.id, headerHash: opened.header.hash, recipient: context.secrets.identity,
+                                      sender: peer.fingerprint, receivedAt: now)
+        let h = opened.header
+        let entry = InboxEntry(id: t.id, sender: peer.name, senderFingerprint: peer.fingerprint, path: finalPath, size: Int64(t.size),
+                               receivedAt: now, tlp: h.markings.tlp, classification: h.markings.classification,
+                               markings: h.markings.banner, contentType: h.contentType, created: h.created, expires: h.expires,
+                               receiptBody: receipt.body, receiptSignature: receipt.signature)
+        guard try context.store.recordReceived(entry) else {
+            let stored = try context.store.inboxEntry(id: t.id)
+            return .receipt(try DeliveryReceipt(decoding: (stored?.receiptBody ?? []) + (stored?.receiptSignature ?? [])))
+        }
+        logger.info("received package \(t.id) from \(peer.name) (\(t.size) bytes, \(h.markings.banner))")
+        return .receipt(receipt)
+    }
+
+    /// BLAKE2b-256 of a whole file, streamed.
+    static func digest(of path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CoreError(.io, "cannot read \(path)") }
+        defer { close(fd) }
+        var stream = FileDescriptorStream(descriptor: fd)
+        var hasher = BLAKE2b(outputByteCount: 32)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        return hasher.finalize()
+    }
+
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+}
+
+/// Counts and discards bytes (verification without output).
+struct CountingSink: ByteSink {
+    var count: UInt64 = 0
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws { count += UInt64(bytes.count) }
+}

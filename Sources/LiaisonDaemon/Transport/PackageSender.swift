@@ -1,0 +1,181 @@
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+import LiaisonWire
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Delivers a peer's due packages over one outbound connection: dial, handshake
+/// as initiator, then offer → (accept → data… → end) → receipt, package by
+/// package. Every outcome is written to the store; failures get a jittered,
+/// exponential backoff.
+struct PackageSender {
+    let context: DaemonContext
+    let group: EventLoopGroup
+
+    /// Delivers `deliveries` (all to `peer`); never throws: outcomes go to the store.
+    func deliver(_ deliveries: [Delivery], to peer: PeerRecord) async {
+        var logger = context.logger
+        logger[metadataKey: "peer"] = "\(peer.name)"
+        var pending = deliveries
+        do {
+            let channel = try await connect(peer)
+            try await channel.executeThenClose { inbound, outbound in
+                var reader = FrameReader(inbound)
+                var writer = FrameWriter(outbound)
+                var initiator = try NoiseIKInitiator(localStatic: context.secrets.transport, remoteStatic: peer.keys.transport,
+                                                     prologue: HandshakeHello.prologue)
+                try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
+                guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
+                    throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
+                }
+                let (_, noise) = try initiator.readMessage2(message2)
+                try context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
+                var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
+                while let delivery = pending.first {
+                    if Task.isCancelled { break }
+                    try await deliverOne(delivery, to: peer, session: &session, logger: logger)
+                    pending.removeFirst()
+                }
+                try? await session.send(.close(reason: .done))
+                try? context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),
+                                              received: Int64(session.reader.bytesRead))
+            }
+        } catch {
+            logger.warning("delivery to \(peer.name) failed: \(error)")
+            try? context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
+            for delivery in pending {
+                try? context.store.recordFailure(packageID: delivery.packageID, peer: delivery.peer, error: "\(error)",
+                                                 nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
+            }
+        }
+    }
+
+    private func deliverOne(_ delivery: Delivery, to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws {
+        guard let package = try context.store.outboxPackage(id: delivery.packageID) else { return }
+        if package.isExpired(at: Timestamp.now()) {
+            _ = try context.store.expireDue(now: Timestamp.now())
+            return
+        }
+        // Someone else claimed it, or it is no longer queued: nothing to do.
+        guard try context.store.markSending(packageID: delivery.packageID, peer: delivery.peer) else { return }
+        try await session.send(.offer(packageID: package.id, size: UInt64(package.size), expires: package.expires))
+        var reply = try await session.receive()
+        if case .accept(let id, let offset) = reply, id == package.id {
+            try await stream(package, from: offset, session: &session)
+            reply = try await session.receive()
+        }
+        switch reply {
+        case .receipt(let receipt):
+            let headerHash = try Self.headerHash(of: package.path)
+            guard receipt.verify(recipient: peer.keys.identity, packageID: package.id, headerHash: headerHash,
+                                 sender: context.fingerprint) else {
+                throw WireError(.unexpectedMessage, "the receipt for \(package.id) does not verify")
+            }
+            _ = try context.store.markDelivered(StoredReceipt(packageID: package.id, peer: peer.name, signedBy: receipt.recipient,
+                                                              receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature))
+            logger.info("delivered \(package.id) to \(peer.name); receipt verified")
+        case .reject(_, let reason, let detail):
+            logger.warning("\(peer.name) refused \(package.id): \(detail)")
+            switch reason {
+            case .unavailable:
+                try context.store.recordFailure(packageID: package.id, peer: peer.name, error: "refused for now: \(detail)",
+                                                nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
+            case .expired:
+                try context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient found it expired: \(detail)")
+            case .invalid, .refused, .tooLarge:
+                try context.store.markFailed(packageID: package.id, peer: peer.name, error: "refused: \(detail)")
+            }
+        case .none:
+            throw WireError(.unexpectedMessage, "the peer closed the connection before answering")
+        default:
+            throw WireError(.unexpectedMessage, "unexpected answer to an offer")
+        }
+    }
+
+    /// Streams the sealed file from `offset`, hashing all of it for the `end` digest.
+    private func stream(_ package: OutboxPackage, from offset: UInt64, session: inout SecureSession) async throws {
+        guard offset <= UInt64(package.size) else { throw WireError(.unexpectedMessage, "resume offset beyond the package") }
+        let fd = open(package.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CoreError(.io, "cannot read \(package.path)") }
+        defer { close(fd) }
+        var file = FileDescriptorStream(descriptor: fd)
+        var hasher = BLAKE2b(outputByteCount: 32)
+        var buffer = [UInt8](repeating: 0, count: SessionMessage.maximumDataByteCount)
+        var position: UInt64 = 0
+        while position < UInt64(package.size) {
+            let n = try buffer.withUnsafeMutableBytes { try file.readFully(into: $0) }
+            guard n > 0 else { throw CoreError(.io, "\(package.path) is shorter than recorded") }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            let end = position + UInt64(n)
+            if end > offset {
+                let start = Int(offset > position ? offset - position : 0)
+                try await session.send(.data(Array(buffer[start..<n])))
+            }
+            position = end
+        }
+        try await session.send(.end(packageID: package.id, size: UInt64(package.size), digest: hasher.finalize()))
+    }
+
+    private func connect(_ peer: PeerRecord) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        var lastError: Error = CoreError(.invalidArgument, "\(peer.name) has no address; add one with `liaison peers add … --address HOST:PORT`")
+        for address in peer.addresses {
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
+            let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            do {
+                return try await ClientBootstrap(group: group)
+                    .connectTimeout(.seconds(5))
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: host, port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: context.settings.idleTimeout))
+                            try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
+                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    /// Exponential backoff with jitter: 1 s, 2 s, 4 s … capped, times 0.5–1.0.
+    func backoff(attempts: Int) -> Int64 {
+        let base = min(context.settings.retryMaximum, context.settings.retryInitial * pow(2, Double(min(attempts, 30))))
+        let jitter = 0.5 + Double((try? Sodium.uniformRandom(1000)) ?? 500) / 2000
+        return max(1, Int64((base * jitter).rounded()))
+    }
+
+    /// BLAKE2b-512 of a sealed package's header, to check receipts against.
+    static func headerHash(of path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CoreError(.io, "cannot read \(path)") }
+        defer { close(fd) }
+        var input = FileDescriptorStream(descriptor: fd)
+        return try PackageOpener.readHeader(from: &input).hash
+    }
+}
+
+/// Closes a channel when `IdleStateHandler` reports no traffic for too long.
+final class CloseOnIdleHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// Runs `body`, closing `channel` if it takes longer than `timeout` (which makes
+/// any pending read end).
+func withDeadline<T>(_ timeout: TimeAmount, channel: Channel, _ body: () async throws -> T) async throws -> T {
+    let task = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+    defer { task.cancel() }
+    return try await body()
+}

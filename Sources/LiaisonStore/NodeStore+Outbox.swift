@@ -1,0 +1,251 @@
+import Foundation
+import GRDB
+import LiaisonCore
+
+/// The outbox: packages this node sends, one delivery per recipient, and the
+/// receipts that close them.
+extension NodeStore {
+    /// Adds a sealed package and one queued delivery per recipient, atomically.
+    ///
+    /// - Parameters:
+    ///   - recipients: peer names; at least one, each once.
+    ///   - firstAttempt: when the deliveries become due (Unix seconds); `nil` means at
+    ///     the package's creation time, i.e. at once.
+    /// - Throws: ``StoreError`` — ``StoreError/Code/invalidArgument`` for no, empty or repeated
+    ///   recipients, ``StoreError/Code/duplicate`` if the package is already in the outbox.
+    public func enqueue(_ package: OutboxPackage, recipients: [String], firstAttempt: Int64? = nil) throws {
+        guard !recipients.isEmpty else {
+            throw StoreError(.invalidArgument, "package \(package.id) has no recipients; name at least one peer")
+        }
+        guard !recipients.contains("") else {
+            throw StoreError(.invalidArgument, "package \(package.id) names an empty recipient")
+        }
+        guard Set(recipients).count == recipients.count else {
+            throw StoreError(.invalidArgument, "package \(package.id) names a recipient more than once")
+        }
+        let id = package.id.description
+        try write("enqueue package \(id)") { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox_package WHERE id = ?", arguments: [id]) == true {
+                throw StoreError(.duplicate, "package \(id) is already in the outbox")
+            }
+            try db.execute(sql: """
+                INSERT INTO outbox_package (id, path, size, created, expires, tlp, markings, sha)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, package.path, package.size, package.created, package.expires,
+                                 package.tlp.label, package.markings, package.sha256])
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO delivery (package_id, peer, state, attempts, next_attempt) VALUES (?, ?, 'queued', 0, ?)
+                """)
+            for peer in recipients {
+                try statement.execute(arguments: [id, peer, firstAttempt ?? package.created])
+            }
+        }
+    }
+
+    /// The outbox package with this id, or `nil`.
+    public func outboxPackage(id: PackageID) throws -> OutboxPackage? {
+        try read("read package \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM outbox_package WHERE id = ?", arguments: [id.description])
+                .map(OutboxPackage.init(row:))
+        }
+    }
+
+    /// Queued deliveries whose next attempt is due at `now` and whose package has
+    /// not expired, most overdue first; at most `limit`.
+    public func dueDeliveries(now: Int64, limit: Int) throws -> [Delivery] {
+        try due(peer: nil, now: now, limit: limit)
+    }
+
+    /// Like ``dueDeliveries(now:limit:)``, for one peer (e.g. while a session to it is open).
+    public func dueDeliveries(peer: String, now: Int64, limit: Int = 100) throws -> [Delivery] {
+        try due(peer: peer, now: now, limit: limit)
+    }
+
+    private func due(peer: String?, now: Int64, limit: Int) throws -> [Delivery] {
+        Self.checkPage(limit: limit)
+        return try read("list due deliveries") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at
+                FROM delivery d JOIN outbox_package p ON p.id = d.package_id
+                WHERE d.state = 'queued' AND d.next_attempt <= :now
+                  AND (p.expires IS NULL OR p.expires > :now)
+                  AND (:peer IS NULL OR d.peer = :peer)
+                ORDER BY d.next_attempt, p.created, d.package_id, d.peer
+                LIMIT :limit
+                """, arguments: ["now": now, "peer": peer, "limit": limit]).map(Delivery.init(row:))
+        }
+    }
+
+    /// Claims a queued delivery for an attempt (`queued` → `sending`).
+    ///
+    /// - Returns: `false` if the delivery is no longer queued (another sender claimed it,
+    ///   it expired, or it was delivered); the caller then leaves it alone.
+    /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery.
+    @discardableResult
+    public func markSending(packageID: PackageID, peer: String) throws -> Bool {
+        try write("start sending package \(packageID) to \(peer)") { db in
+            _ = try Self.currentState(db, packageID, peer)
+            try db.execute(sql: "UPDATE delivery SET state = 'sending' WHERE package_id = ? AND peer = ? AND state = 'queued'",
+                           arguments: [packageID.description, peer])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Records a failed attempt: `attempts` + 1, back to `queued`, due again at `nextAttempt`.
+    ///
+    /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery,
+    ///   ``StoreError/Code/conflict`` if it is no longer queued or sending.
+    public func recordFailure(packageID: PackageID, peer: String, error: String, nextAttempt: Int64) throws {
+        try write("record a failed attempt for package \(packageID) to \(peer)") { db in
+            try Self.requireOpen(db, packageID, peer)
+            try db.execute(sql: """
+                UPDATE delivery SET state = 'queued', attempts = attempts + 1, next_attempt = ?, last_error = ?
+                WHERE package_id = ? AND peer = ?
+                """, arguments: [nextAttempt, Self.bounded(error), packageID.description, peer])
+        }
+    }
+
+    /// Gives up on a delivery for good (`failed`), e.g. when the recipient refused the package.
+    ///
+    /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery,
+    ///   ``StoreError/Code/conflict`` if it is no longer queued or sending.
+    public func markFailed(packageID: PackageID, peer: String, error: String) throws {
+        try write("mark package \(packageID) to \(peer) as failed") { db in
+            try Self.requireOpen(db, packageID, peer)
+            try db.execute(sql: "UPDATE delivery SET state = 'failed', last_error = ? WHERE package_id = ? AND peer = ?",
+                           arguments: [Self.bounded(error), packageID.description, peer])
+        }
+    }
+
+    /// Closes a delivery with the receipt its recipient returned: the delivery
+    /// (`receipt.packageID` to `receipt.peer`) becomes `delivered` at `at` — this
+    /// node's clock, or the receipt's time if `nil` — and the receipt is stored, in
+    /// one transaction. The caller has verified the receipt.
+    ///
+    /// - Returns: `false` if the delivery was already delivered (the first receipt is kept).
+    /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery,
+    ///   ``StoreError/Code/conflict`` if it expired or failed.
+    @discardableResult
+    public func markDelivered(_ receipt: StoredReceipt, at: Int64? = nil) throws -> Bool {
+        try markDelivered(packageID: receipt.packageID, peer: receipt.peer, receipt: receipt, at: at ?? receipt.receivedAt)
+    }
+
+    /// Like ``markDelivered(_:at:)``, naming the delivery explicitly.
+    ///
+    /// - Throws: as ``markDelivered(_:at:)``, and ``StoreError/Code/invalidArgument`` if
+    ///   `receipt` is for another package or peer.
+    @discardableResult
+    public func markDelivered(packageID: PackageID, peer: String, receipt: StoredReceipt, at: Int64) throws -> Bool {
+        let id = packageID.description
+        guard receipt.packageID == packageID, receipt.peer == peer else {
+            throw StoreError(.invalidArgument, "the receipt for package \(receipt.packageID) from \(receipt.peer) does not belong to package \(id) to \(peer)")
+        }
+        return try write("record the receipt for package \(id) from \(peer)") { db in
+            switch try Self.currentState(db, packageID, peer) {
+            case .delivered:
+                return false
+            case .expired, .failed:
+                throw StoreError(.conflict, "package \(id) to \(peer) is no longer being delivered; its receipt was not stored")
+            case .queued, .sending:
+                break
+            }
+            try db.execute(sql: """
+                UPDATE delivery SET state = 'delivered', delivered_at = ?, last_error = NULL WHERE package_id = ? AND peer = ?
+                """, arguments: [at, id, peer])
+            try db.execute(sql: """
+                INSERT INTO receipt (package_id, peer, signed_by, received_at, signature, body) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [id, peer, receipt.signedBy.description, receipt.receivedAt,
+                                 Data(receipt.signature), Data(receipt.body)])
+            return true
+        }
+    }
+
+    /// Moves every queued delivery whose package expired at `now` to `expired`,
+    /// and returns them (for logging and notifying the operator).
+    @discardableResult
+    public func expireDue(now: Int64) throws -> [Delivery] {
+        try write("expire deliveries") { db in
+            try Row.fetchAll(db, sql: """
+                UPDATE delivery SET state = 'expired'
+                WHERE state = 'queued'
+                  AND package_id IN (SELECT id FROM outbox_package WHERE expires IS NOT NULL AND expires <= ?)
+                RETURNING \(Delivery.columns)
+                """, arguments: [now]).map(Delivery.init(row:))
+        }.sorted { ($0.packageID, $0.peer) < ($1.packageID, $1.peer) }
+    }
+
+    /// At daemon start: every `sending` delivery goes back to `queued` (its attempt
+    /// was cut off by a stop or crash), keeping its due time so it is retried.
+    ///
+    /// - Returns: how many deliveries were reset.
+    @discardableResult
+    public func resetInterrupted() throws -> Int {
+        try write("reset interrupted deliveries") { db in
+            try db.execute(sql: "UPDATE delivery SET state = 'queued' WHERE state = 'sending'")
+            return db.changesCount
+        }
+    }
+
+    /// A page of the outbox, newest package first, each with its deliveries.
+    public func outbox(limit: Int, offset: Int = 0) throws -> [OutboxEntry] {
+        Self.checkPage(limit: limit, offset: offset)
+        return try read("list the outbox") { db in
+            let packages = try Row.fetchAll(db, sql: "SELECT * FROM outbox_package ORDER BY created DESC, id LIMIT ? OFFSET ?",
+                                            arguments: [limit, offset]).map(OutboxPackage.init(row:))
+            guard !packages.isEmpty else { return [] }
+            let ids = packages.map(\.id.description)
+            let placeholders = databaseQuestionMarks(count: ids.count)
+            var deliveries: [PackageID: [Delivery]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT \(Delivery.columns) FROM delivery WHERE package_id IN (\(placeholders)) ORDER BY peer
+                """, arguments: StatementArguments(ids)) {
+                let delivery = try Delivery(row: row)
+                deliveries[delivery.packageID, default: []].append(delivery)
+            }
+            return packages.map { OutboxEntry(package: $0, deliveries: deliveries[$0.id] ?? []) }
+        }
+    }
+
+    /// The newest receipts first; at most `limit`.
+    public func receipts(limit: Int) throws -> [StoredReceipt] {
+        Self.checkPage(limit: limit)
+        return try read("list receipts") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM receipt ORDER BY received_at DESC, package_id, peer LIMIT ?",
+                             arguments: [limit]).map(StoredReceipt.init(row:))
+        }
+    }
+
+    /// Deliveries per recipient and state, for a per-peer status view (states with none are absent).
+    public func deliveryCountsByPeer() throws -> [String: [DeliveryState: Int]] {
+        try read("count deliveries per peer") { db in
+            var counts: [String: [DeliveryState: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT peer, state, count(*) AS n FROM delivery GROUP BY peer, state") {
+                guard let state = DeliveryState(rawValue: try row.value("state", in: "delivery")) else {
+                    throw StoreError.corruptRow("delivery", "an unknown state")
+                }
+                counts[try row.value("peer", in: "delivery"), default: [:]][state] = try row.value("n", in: "delivery")
+            }
+            return counts
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The delivery's state, or ``StoreError/Code/notFound``.
+    private static func currentState(_ db: Database, _ packageID: PackageID, _ peer: String) throws -> DeliveryState {
+        guard let name = try String.fetchOne(db, sql: "SELECT state FROM delivery WHERE package_id = ? AND peer = ?",
+                                             arguments: [packageID.description, peer]) else {
+            throw StoreError(.notFound, "there is no delivery of package \(packageID) to \(peer)")
+        }
+        guard let state = DeliveryState(rawValue: name) else { throw StoreError.corruptRow("delivery", "an unknown state") }
+        return state
+    }
+
+    /// Throws unless the delivery exists and is still queued or sending.
+    private static func requireOpen(_ db: Database, _ packageID: PackageID, _ peer: String) throws {
+        let state = try currentState(db, packageID, peer)
+        guard state == .queued || state == .sending else {
+            throw StoreError(.conflict, "package \(packageID) to \(peer) is \(state), no longer being delivered")
+        }
+    }
+}

@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GRDB
+import LiaisonCore
+
+/// The node's durable store: `<home>/liaison.db`, one SQLite database in WAL
+/// mode holding the outbox (packages and their per-recipient deliveries), the
+/// receipts recipients returned, the inbox (every package ever accepted) and
+/// per-peer session state.
+///
+/// The only owner of the file. Every public operation is one transaction and
+/// keeps the database consistent; the schema's constraints and triggers back
+/// that up. Safe to share between tasks and threads: writes are serialized,
+/// reads run concurrently on snapshots. Operations block the calling thread
+/// for the length of one short transaction.
+public final class NodeStore: Sendable {
+    /// The database file's name inside a node's home.
+    public static let fileName = "liaison.db"
+
+    /// How long an operation waits for another process's lock before failing with ``StoreError/Code/busy``.
+    public static let busyTimeoutSeconds: Double = 10
+
+    /// Longest error text kept in `last_error` columns; longer text is cut.
+    public static let maximumErrorLength = 1024
+
+    /// The database file's path.
+    public let path: String
+
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the store of the node in `home`, and brings
+    /// its schema up to date.
+    public convenience init(home: NodeHome) throws {
+        try self.init(path: home.path + "/" + Self.fileName)
+    }
+
+    /// Opens (creating if needed) the store at `path`, and brings its schema up to date.
+    ///
+    /// - Throws: ``StoreError`` with ``StoreError/Code/cannotOpen`` if the file cannot be
+    ///   opened or migrated, ``StoreError/Code/unsupportedSchema`` if a newer Liaison wrote it.
+    public init(path: String) throws {
+        self.path = path
+        // The file holds markings and receipts: owner-only from the start
+        // (SQLite gives the -wal and -shm files the database file's mode).
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw StoreError(.cannotOpen, "cannot open the database \(path): \(String(cString: strerror(errno))); check that the node's home exists and is writable")
+        }
+        close(fd)
+
+        var configuration = Configuration()
+        configuration.label = "LiaisonStore"
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(Self.busyTimeoutSeconds)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // DatabasePool switches its writer to WAL with synchronous = NORMAL
+            // after prepareDatabase runs; a committed delivery or inbox row must
+            // survive power loss, so the writer goes back to FULL.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        } catch {
+            throw StoreError.wrapping(error, while: "open the database \(path)").opening
+        }
+        let migrator = Schema.migrator
+        do {
+            if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+                throw StoreError(.unsupportedSchema, "the database \(path) was written by a newer version of Liaison; upgrade Liaison to open it")
+            }
+            try migrator.migrate(pool)
+        } catch {
+            throw StoreError.wrapping(error, while: "bring the database \(path) up to date").opening
+        }
+    }
+
+    /// Totals for a status view, from one consistent snapshot.
+    public func counts() throws -> StoreCounts {
+        try read("count the store's contents") { db in
+            var counts = StoreCounts()
+            counts.outboxPackages = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_package") ?? 0
+            counts.inbox = try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox") ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM delivery GROUP BY state") {
+                let n: Int = try row.value("n", in: "delivery")
+                switch DeliveryState(rawValue: try row.value("state", in: "delivery")) {
+                case .queued: counts.queued = n
+                case .sending: counts.sending = n
+                case .delivered: counts.delivered = n
+                case .failed: counts.failed = n
+                case .expired: counts.expired = n
+                case nil: throw StoreError.corruptRow("delivery", "an unknown state")
+                }
+            }
+            return counts
+        }
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in one write transaction; any error rolls it back and comes out as a ``StoreError``.
+    func write<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch { throw StoreError.wrapping(error, while: action()) }
+    }
+
+    /// Runs `body` on a consistent snapshot; errors come out as ``StoreError``.
+    func read<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch { throw StoreError.wrapping(error, while: action()) }
+    }
+
+    /// `text` cut to ``maximumErrorLength`` characters, so a peer cannot fill the database with one message.
+    static func bounded(_ text: String) -> String {
+        text.count <= maximumErrorLength ? text : String(text.prefix(maximumErrorLength - 1)) + "…"
+    }
+
+    /// Refuses negative page sizes and offsets: a caller bug, not input.
+    static func checkPage(limit: Int, offset: Int = 0) {
+        precondition(limit >= 0 && offset >= 0, "limit and offset must not be negative")
+    }
+}
+
+extension StoreError {
+    /// While opening, every failure means the store is unusable: report it as such,
+    /// keeping the more specific codes that tell the operator what to fix.
+    fileprivate var opening: StoreError {
+        switch code {
+        case .unsupportedSchema, .corrupt, .busy, .diskFull, .cannotOpen: self
+        default: StoreError(.cannotOpen, message, diagnostics: diagnostics)
+        }
+    }
+}

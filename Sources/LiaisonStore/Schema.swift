@@ -1,0 +1,187 @@
+import GRDB
+
+/// The store's schema, as named migrations.
+///
+/// A migration is never edited once released: a change to the schema is a new
+/// migration appended to ``migrator``. Invariants live in the schema itself
+/// (`STRICT` tables, `NOT NULL`, `CHECK`, foreign keys and triggers), so a bug
+/// in Swift, or an operator with `sqlite3`, cannot make the file inconsistent.
+enum Schema {
+    /// Every migration, in order.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
+        return migrator
+    }
+
+    /// The TLP labels a row may carry (`TrafficLightProtocol.label`).
+    private static let tlpLabels = "('CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED')"
+
+    /// A package id: 32 lower-case hex characters.
+    private static func isPackageID(_ column: String) -> String {
+        "length(\(column)) = 32 AND \(column) NOT GLOB '*[^0-9a-f]*'"
+    }
+
+    /// A node fingerprint in its human form: eleven groups of five base32 characters.
+    private static func isFingerprint(_ column: String) -> String {
+        "length(\(column)) = 65 AND \(column) NOT GLOB '*[^a-z2-7-]*'"
+    }
+
+    static let v1 = """
+        -- Packages this node sealed and is sending. One row per package.
+        CREATE TABLE outbox_package (
+            id TEXT NOT NULL PRIMARY KEY CHECK (\(isPackageID("id"))),
+            path TEXT NOT NULL CHECK (path <> ''),
+            size INTEGER NOT NULL CHECK (size >= 0),
+            created INTEGER NOT NULL,
+            expires INTEGER CHECK (expires IS NULL OR expires > created),
+            tlp TEXT NOT NULL CHECK (tlp IN \(tlpLabels)),
+            markings TEXT NOT NULL CHECK (markings <> ''),
+            sha TEXT CHECK (sha IS NULL OR (length(sha) = 64 AND sha NOT GLOB '*[^0-9a-f]*'))
+        ) STRICT;
+        CREATE INDEX outbox_package_newest ON outbox_package(created DESC, id);
+        CREATE INDEX outbox_package_expires ON outbox_package(expires) WHERE expires IS NOT NULL;
+
+        -- One row per (package, recipient): where that copy is.
+        CREATE TABLE delivery (
+            package_id TEXT NOT NULL REFERENCES outbox_package(id),
+            peer TEXT NOT NULL CHECK (peer <> ''),
+            state TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'sending', 'delivered', 'expired', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            next_attempt INTEGER NOT NULL,
+            last_error TEXT,
+            delivered_at INTEGER,
+            PRIMARY KEY (package_id, peer),
+            -- Delivered exactly when a delivery time is known.
+            CHECK ((state = 'delivered') = (delivered_at IS NOT NULL))
+        ) STRICT;
+        CREATE INDEX delivery_due ON delivery(state, next_attempt);
+        CREATE INDEX delivery_peer_due ON delivery(peer, state, next_attempt);
+
+        -- Delivered and expired are final: the row never changes again.
+        CREATE TRIGGER delivery_final_is_final
+        BEFORE UPDATE ON delivery
+        WHEN OLD.state IN ('delivered', 'expired')
+        BEGIN
+            SELECT RAISE(ABORT, 'delivery is final: a delivered or expired delivery never changes');
+        END;
+
+        -- Attempts only count up.
+        CREATE TRIGGER delivery_attempts_only_grow
+        BEFORE UPDATE OF attempts ON delivery
+        WHEN NEW.attempts < OLD.attempts
+        BEGIN
+            SELECT RAISE(ABORT, 'delivery attempts never decrease');
+        END;
+
+        -- A delivery's identity never changes.
+        CREATE TRIGGER delivery_key_is_fixed
+        BEFORE UPDATE OF package_id, peer ON delivery
+        WHEN NEW.package_id IS NOT OLD.package_id OR NEW.peer IS NOT OLD.peer
+        BEGIN
+            SELECT RAISE(ABORT, 'a delivery''s package and peer never change');
+        END;
+
+        -- The end-to-end receipt a recipient returned (opaque here; the caller verified it).
+        CREATE TABLE receipt (
+            package_id TEXT NOT NULL,
+            peer TEXT NOT NULL,
+            signed_by TEXT NOT NULL CHECK (\(isFingerprint("signed_by"))),
+            received_at INTEGER NOT NULL,
+            signature BLOB NOT NULL CHECK (length(signature) > 0),
+            body BLOB NOT NULL CHECK (length(body) > 0),
+            PRIMARY KEY (package_id, peer),
+            FOREIGN KEY (package_id, peer) REFERENCES delivery(package_id, peer)
+        ) STRICT;
+        CREATE INDEX receipt_newest ON receipt(received_at DESC);
+
+        -- Only a delivered delivery has a receipt.
+        CREATE TRIGGER receipt_needs_delivered
+        BEFORE INSERT ON receipt
+        WHEN NOT EXISTS (SELECT 1 FROM delivery
+                         WHERE package_id = NEW.package_id AND peer = NEW.peer AND state = 'delivered')
+        BEGIN
+            SELECT RAISE(ABORT, 'a receipt is stored only for a delivered delivery');
+        END;
+
+        -- Receipts are evidence: never rewritten.
+        CREATE TRIGGER receipt_is_immutable
+        BEFORE UPDATE ON receipt
+        BEGIN
+            SELECT RAISE(ABORT, 'a stored receipt never changes');
+        END;
+
+        -- Every package this node ever accepted. The primary key is the replay
+        -- guard: a package takes effect once.
+        CREATE TABLE inbox (
+            id TEXT NOT NULL PRIMARY KEY CHECK (\(isPackageID("id"))),
+            sender TEXT NOT NULL CHECK (sender <> ''),
+            sender_fingerprint TEXT NOT NULL CHECK (\(isFingerprint("sender_fingerprint"))),
+            path TEXT NOT NULL CHECK (path <> ''),
+            size INTEGER NOT NULL CHECK (size >= 0),
+            received_at INTEGER NOT NULL,
+            tlp TEXT NOT NULL CHECK (tlp IN \(tlpLabels)),
+            classification TEXT NOT NULL CHECK (classification <> ''),
+            markings TEXT NOT NULL CHECK (markings <> ''),
+            content_type TEXT NOT NULL CHECK (content_type <> ''),
+            created INTEGER NOT NULL,
+            expires INTEGER CHECK (expires IS NULL OR expires > created),
+            receipt_body BLOB NOT NULL CHECK (length(receipt_body) > 0),
+            receipt_signature BLOB NOT NULL CHECK (length(receipt_signature) > 0)
+        ) STRICT;
+        CREATE INDEX inbox_newest ON inbox(received_at DESC, id);
+
+        -- A second copy of an accepted package takes no effect, whatever the
+        -- statement (even INSERT OR REPLACE, which would bypass UPDATE triggers).
+        CREATE TRIGGER inbox_duplicate_is_ignored
+        BEFORE INSERT ON inbox
+        WHEN EXISTS (SELECT 1 FROM inbox WHERE id = NEW.id)
+        BEGIN
+            SELECT RAISE(IGNORE);
+        END;
+
+        CREATE TRIGGER inbox_is_immutable
+        BEFORE UPDATE ON inbox
+        BEGIN
+            SELECT RAISE(ABORT, 'an accepted package''s inbox row never changes');
+        END;
+
+        CREATE TRIGGER inbox_is_append_only
+        BEFORE DELETE ON inbox
+        BEGIN
+            SELECT RAISE(ABORT, 'inbox rows are the replay guard and are never deleted');
+        END;
+
+        -- What this node knows about each peer's sessions.
+        CREATE TABLE peer_state (
+            fingerprint TEXT NOT NULL PRIMARY KEY CHECK (\(isFingerprint("fingerprint"))),
+            -- The newest timestamp this peer sent in a handshake it started (the replay guard).
+            last_handshake_timestamp INTEGER CHECK (last_handshake_timestamp >= 0),
+            -- When a handshake with this peer last completed, in either direction.
+            last_handshake_at INTEGER,
+            last_error TEXT,
+            bytes_sent INTEGER NOT NULL DEFAULT 0 CHECK (bytes_sent >= 0),
+            bytes_received INTEGER NOT NULL DEFAULT 0 CHECK (bytes_received >= 0),
+            -- A timestamp is only ever accepted with the time it was accepted.
+            CHECK (last_handshake_timestamp IS NULL OR last_handshake_at IS NOT NULL)
+        ) STRICT;
+
+        -- The replay check: a handshake timestamp only moves forward.
+        CREATE TRIGGER peer_handshake_only_forward
+        BEFORE UPDATE OF last_handshake_timestamp ON peer_state
+        WHEN OLD.last_handshake_timestamp IS NOT NULL
+         AND (NEW.last_handshake_timestamp IS NULL OR NEW.last_handshake_timestamp <= OLD.last_handshake_timestamp)
+        BEGIN
+            SELECT RAISE(ABORT, 'a peer''s handshake timestamp only moves forward');
+        END;
+
+        -- Traffic counters only count up.
+        CREATE TRIGGER peer_traffic_only_grows
+        BEFORE UPDATE OF bytes_sent, bytes_received ON peer_state
+        WHEN NEW.bytes_sent < OLD.bytes_sent OR NEW.bytes_received < OLD.bytes_received
+        BEGIN
+            SELECT RAISE(ABORT, 'traffic counters never decrease');
+        END;
+        """
+}

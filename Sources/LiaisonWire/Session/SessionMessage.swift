@@ -1,0 +1,122 @@
+import LiaisonCore
+
+/// The messages two daemons exchange inside an established Noise session.
+/// Each is one Noise transport message: a type byte, then its fields
+/// (big-endian integers). The connection that dials is the one that sends
+/// packages; the one that listens receives them and returns receipts.
+public enum SessionMessage: Equatable, Sendable {
+    /// "I have this package for you": id, sealed size, expiry (Unix seconds, 0 none).
+    case offer(packageID: PackageID, size: UInt64, expires: Int64?)
+    /// "Send it from this byte offset" (non-zero when resuming a partial transfer).
+    case accept(packageID: PackageID, offset: UInt64)
+    /// "Do not send it", with a reason.
+    case reject(packageID: PackageID, reason: RejectReason, detail: String)
+    /// The next bytes of the sealed package being transferred.
+    case data([UInt8])
+    /// "That was all of it": total size and BLAKE2b-256 of the whole sealed package.
+    case end(packageID: PackageID, size: UInt64, digest: [UInt8])
+    /// The recipient's signed end-to-end receipt.
+    case receipt(DeliveryReceipt)
+    /// Both sides switch the sending direction's key (Noise `REKEY`) after this message.
+    case rekey
+    /// An authenticated goodbye; the connection ends after it.
+    case close(reason: CloseReason)
+
+    /// Why a package was refused.
+    public enum RejectReason: UInt8, Sendable {
+        /// The package failed verification (detail says which check).
+        case invalid = 1
+        /// The recipient does not accept this package from this sender (policy, limits).
+        case refused = 2
+        /// It has expired.
+        case expired = 3
+        /// The recipient cannot store it now (disk, audit): try again later.
+        case unavailable = 4
+        /// Larger than the recipient accepts.
+        case tooLarge = 5
+    }
+
+    /// Why a connection is closed.
+    public enum CloseReason: UInt8, Sendable {
+        /// Nothing more to send.
+        case done = 0
+        /// The daemon is shutting down.
+        case shutdown = 1
+        /// A protocol violation.
+        case protocolError = 2
+        /// The peer's key was revoked.
+        case revoked = 3
+        /// The session has run too long or too idle.
+        case timeout = 4
+    }
+
+    /// Largest `data` payload: a 65535-byte frame less the AEAD tag and the type byte.
+    public static let maximumDataByteCount = 65_535 - 16 - 1
+
+    private enum Tag: UInt8 {
+        case offer = 1, accept, reject, data, end, receipt, rekey, close
+    }
+
+    /// The encoded message (to be encrypted as one Noise transport message).
+    public var encoded: [UInt8] {
+        var w = ByteWriter()
+        switch self {
+        case .offer(let id, let size, let expires):
+            w.write(Tag.offer.rawValue); w.write(id.bytes); w.write(size); w.write(UInt64(expires ?? 0))
+        case .accept(let id, let offset):
+            w.write(Tag.accept.rawValue); w.write(id.bytes); w.write(offset)
+        case .reject(let id, let reason, let detail):
+            w.write(Tag.reject.rawValue); w.write(id.bytes); w.write(reason.rawValue)
+            w.writeShortString(Array(String(detail.prefix(200)).utf8.prefix(255)))
+        case .data(let bytes):
+            precondition(bytes.count <= Self.maximumDataByteCount, "data message too large")
+            w.write(Tag.data.rawValue); w.write(bytes)
+        case .end(let id, let size, let digest):
+            w.write(Tag.end.rawValue); w.write(id.bytes); w.write(size); w.write(digest)
+        case .receipt(let receipt):
+            w.write(Tag.receipt.rawValue); w.write(receipt.encoded)
+        case .rekey:
+            w.write(Tag.rekey.rawValue)
+        case .close(let reason):
+            w.write(Tag.close.rawValue); w.write(reason.rawValue)
+        }
+        return w.bytes
+    }
+
+    /// Decodes a message; anything malformed is a ``WireError`` (never a crash).
+    public init(decoding bytes: [UInt8]) throws {
+        let malformed = WireError(.unexpectedMessage, "a session message is malformed")
+        var r = ByteReader(bytes, truncation: CoreError(.truncated, "session message truncated"))
+        do {
+            guard let tag = Tag(rawValue: try r.readUInt8()) else { throw malformed }
+            switch tag {
+            case .offer:
+                let id = PackageID(unchecked: try r.readBytes(16)), size = try r.readUInt64(), expires = try r.readUInt64()
+                guard expires <= UInt64(Int64.max) else { throw malformed }
+                self = .offer(packageID: id, size: size, expires: expires == 0 ? nil : Int64(expires))
+            case .accept:
+                self = .accept(packageID: PackageID(unchecked: try r.readBytes(16)), offset: try r.readUInt64())
+            case .reject:
+                let id = PackageID(unchecked: try r.readBytes(16))
+                guard let reason = RejectReason(rawValue: try r.readUInt8()) else { throw malformed }
+                self = .reject(packageID: id, reason: reason, detail: String(decoding: try r.readShortString(), as: UTF8.self))
+            case .data:
+                self = .data(try r.readBytes(r.remaining))
+            case .end:
+                self = .end(packageID: PackageID(unchecked: try r.readBytes(16)), size: try r.readUInt64(), digest: try r.readBytes(32))
+            case .receipt:
+                self = .receipt(try DeliveryReceipt(decoding: try r.readBytes(r.remaining)))
+            case .rekey:
+                self = .rekey
+            case .close:
+                guard let reason = CloseReason(rawValue: try r.readUInt8()) else { throw malformed }
+                self = .close(reason: reason)
+            }
+            guard r.isAtEnd else { throw malformed }
+        } catch let error as WireError {
+            throw error
+        } catch {
+            throw malformed
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import LiaisonCore
+import LiaisonTestSupport
+import Testing
+
+/// Real nodes with real daemons on loopback: made with the `liaison` binary,
+/// cards exchanged (every node knows every other), daemons started on demand.
+final class DaemonNetwork: @unchecked Sendable {
+    let dir = TemporaryDirectory(prefix: "liaison-net")
+    let cli = CLIRunner()
+    let names: [String]
+    private(set) var ports: [String: Int] = [:]
+    private(set) var daemons: [String: DaemonProcess] = [:]
+
+    init(_ names: [String], tunables: String = "retry-initial-seconds = 1\nretry-maximum-seconds = 2\n") throws {
+        self.names = names
+        for name in names {
+            let port = try DaemonProcess.freePort()
+            ports[name] = port
+            try expect(["init", "--home", home(name), "--name", name, "--listen", "127.0.0.1:\(port)", "--no-passphrase"])
+            let config = try String(contentsOfFile: home(name) + "/liaison.toml", encoding: .utf8)
+            try (config + "\n[daemon]\n" + tunables).write(toFile: home(name) + "/liaison.toml", atomically: true, encoding: .utf8)
+            try expect(["keys", "card", "--home", home(name), "--out", dir.file("\(name).card")])
+            daemons[name] = DaemonProcess(home: home(name))
+        }
+        for name in names {
+            for other in names where other != name {
+                try expect(["peers", "import", dir.file("\(other).card"), "--home", home(name), "--name", other, "--trust", "partner"])
+            }
+        }
+    }
+
+    func home(_ name: String) -> String { dir.file(name) }
+    func daemon(_ name: String) -> DaemonProcess { daemons[name]! }
+
+    func startAll() throws { for name in names { try daemon(name).start() } }
+
+    deinit { for d in daemons.values { d.stop(timeoutSeconds: 5) } }
+
+    @discardableResult
+    func expect(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRunner.Result {
+        let result = try cli.run(args)
+        #expect(result.status == 0, "liaison \(args.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// `liaison send` from `sender`; returns the package id.
+    func send(_ payload: [UInt8], from sender: String, to recipients: [String], tlp: String = "AMBER", extra: [String] = []) throws -> String {
+        let input = dir.write("payload-\(UUID().uuidString)", payload)
+        let result = try expect(["send", input, "--home", home(sender), "--to", recipients.joined(separator: ","), "--tlp", tlp, "--json"] + extra)
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        return try #require(json?["id"] as? String)
+    }
+
+    /// The delivery states of `id` in `sender`'s outbox, by peer.
+    func deliveryStates(_ id: String, at sender: String) throws -> [String: String] {
+        let result = try cli.run(["outbox", "list", "--home", home(sender), "--json"])
+        guard result.status == 0, let items = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]],
+              let item = items.first(where: { $0["id"] as? String == id }),
+              let deliveries = item["deliveries"] as? [[String: Any]] else { return [:] }
+        return Dictionary(uniqueKeysWithValues: deliveries.compactMap { d in (d["peer"] as? String).map { ($0, d["state"] as? String ?? "") } })
+    }
+
+    /// Inbox ids of `node`.
+    func inbox(_ node: String) throws -> [String] {
+        let result = try cli.run(["inbox", "list", "--home", home(node), "--json"])
+        guard result.status == 0, let items = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] else { return [] }
+        return items.compactMap { $0["id"] as? String }
+    }
+
+    /// Waits until `id` is delivered to every one of `peers`.
+    func waitDelivered(_ id: String, from sender: String, to peers: [String], timeoutSeconds: Double = 30) throws -> Bool {
+        try eventually(timeoutSeconds: timeoutSeconds) {
+            let states = try deliveryStates(id, at: sender)
+            return peers.allSatisfy { states[$0] == "delivered" }
+        }
+    }
+
+    /// `inbox get` into a file and returns its bytes.
+    func fetch(_ id: String, at node: String) throws -> [UInt8]? {
+        let out = dir.file("\(node)-\(id).out")
+        try expect(["inbox", "get", id, "--home", home(node), "--out", out])
+        return FileManager.default.contents(atPath: out).map(Array.init)
+    }
+}

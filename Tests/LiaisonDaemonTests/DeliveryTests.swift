@@ -1,0 +1,111 @@
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import Testing
+
+@Suite("Delivery between real daemons on loopback", .serialized)
+struct DeliveryTests {
+    @Test("A sends to B: delivered, receipt verified, payload identical")
+    func aToB() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        var rng = SeededBytes(seed: 1)
+        let payload = rng.next(300_000)
+        let id = try net.send(payload, from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]), "not delivered: \(net.daemon("alpha").log.suffix(3000))")
+        #expect(try net.inbox("bravo") == [id])
+        #expect(try net.fetch(id, at: "bravo") == payload)
+        let receipts = try JSONSerialization.jsonObject(with: Data(try net.expect(["receipts", "--home", net.home("alpha"), "--json"]).stdout.utf8)) as? [[String: Any]]
+        #expect(receipts?.first?["id"] as? String == id)
+        #expect(receipts?.first?["signatureValid"] as? Bool == true)
+        let status = try net.expect(["status", "--home", net.home("alpha")]).stdout
+        #expect(status.contains("peer: bravo") && status.contains("1 delivered"))
+    }
+
+    @Test("A sends to B and C at once")
+    func aToBandC() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.startAll()
+        let payload = Array("one package, two partners".utf8)
+        let id = try net.send(payload, from: "alpha", to: ["bravo", "charlie"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo", "charlie"]))
+        #expect(try net.fetch(id, at: "bravo") == payload)
+        #expect(try net.fetch(id, at: "charlie") == payload)
+    }
+
+    @Test("C offline, then back: delivered exactly once after retries")
+    func offlineThenBack() throws {
+        let net = try DaemonNetwork(["alpha", "charlie"])
+        try net.daemon("alpha").start()
+        let id = try net.send(Array("queued while charlie sleeps".utf8), from: "alpha", to: ["charlie"])
+        #expect(try eventually(timeoutSeconds: 10) {
+            (try? net.cli.run(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.contains("attempts\":1")) ?? false
+                || net.daemon("alpha").log.contains("delivery to charlie failed")
+        }, "no failed attempt was recorded while charlie was down")
+        #expect(try net.deliveryStates(id, at: "alpha")["charlie"] == "queued")
+        try net.daemon("charlie").start()
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["charlie"]))
+        #expect(try net.inbox("charlie") == [id])
+    }
+
+    @Test("the sender is killed with SIGKILL and restarted: the queue survives")
+    func senderCrash() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        let id = try net.send(Array("must survive".utf8), from: "alpha", to: ["bravo"])
+        net.daemon("alpha").killHard()
+        try net.daemon("alpha").start()
+        try net.daemon("bravo").start()
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        #expect(try net.inbox("bravo") == [id])
+    }
+
+    @Test("the receiver is killed mid-transfer and restarted: delivered once, receipt arrives")
+    func receiverCrashMidTransfer() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let payload = try Sodium.randomBytes(count: 64 << 20)
+        let id = try net.send(payload, from: "alpha", to: ["bravo"])
+        let spool = net.home("bravo") + "/spool/\(id).partial"
+        let sawPartial = eventually(timeoutSeconds: 30) {
+            ((try? FileManager.default.attributesOfItem(atPath: spool)[.size] as? Int) ?? 0) > 1 << 20
+        }
+        #expect(sawPartial, "the transfer never started")
+        net.daemon("bravo").killHard()
+        try net.daemon("bravo").start()
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+        #expect(try net.inbox("bravo") == [id])
+        #expect(try net.fetch(id, at: "bravo") == payload)
+    }
+
+    @Test("an expired package is not sent and says so")
+    func expired() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        let id = try net.send([9], from: "alpha", to: ["bravo"], extra: ["--expires", "2s"])
+        sleep(3)
+        try net.daemon("bravo").start()
+        #expect(try eventually(timeoutSeconds: 10) { try net.deliveryStates(id, at: "alpha")["bravo"] == "expired" })
+        #expect(try net.inbox("bravo").isEmpty)
+    }
+
+    @Test("SIGTERM stops the daemon cleanly")
+    func gracefulStop() throws {
+        let net = try DaemonNetwork(["alpha"])
+        try net.daemon("alpha").start()
+        #expect(net.daemon("alpha").stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/liaisond.sock"))
+    }
+
+    @Test("CLI errors: daemon not running, unknown peer")
+    func cliErrors() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        let down = try net.cli.run(["status", "--home", net.home("alpha")])
+        #expect(down.status == 69 && down.stderr.contains("not running"))
+        try net.daemon("alpha").start()
+        let input = net.dir.write("x", [1])
+        let unknown = try net.cli.run(["send", input, "--home", net.home("alpha"), "--to", "zulu", "--tlp", "green"])
+        #expect(unknown.status == 66 && unknown.stderr.contains("peer.unknown"))
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import LiaisonWire
+import Testing
+
+@Suite("Transport hardening against a real daemon", .serialized)
+struct TransportHardeningTests {
+    @Test("an unknown static key gets no bytes after message 1")
+    func unknownKey() throws {
+        let net = try DaemonNetwork(["bravo"])
+        try net.startAll()
+        let client = try ProtocolClient(port: net.ports["bravo"]!)
+        let stranger = try TransportSecretKey()
+        let (_, m1) = try ProtocolClient.message1(local: stranger, remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport,
+                                                 timestamp: ProtocolClient.nowNanos())
+        try client.socket.sendFrame(m1)
+        #expect(client.socket.readsNothing(within: 2), "the daemon answered an unknown key")
+        #expect(net.daemon("bravo").log.contains("unknown static key"))
+    }
+
+    @Test("a replayed message 1 is rejected with nothing sent back")
+    func replay() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let bravo = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        var (initiator, m1) = try ProtocolClient.message1(local: alpha.transport, remote: bravo.transport, timestamp: ProtocolClient.nowNanos())
+        let first = try ProtocolClient(port: net.ports["bravo"]!)
+        try first.socket.sendFrame(m1)
+        _ = try initiator.readMessage2(try first.socket.receiveFrame())   // the original is accepted
+        let replayed = try ProtocolClient(port: net.ports["bravo"]!)
+        try replayed.socket.sendFrame(m1)
+        #expect(replayed.socket.readsNothing(within: 2), "a replayed message 1 was answered")
+        #expect(net.daemon("bravo").log.contains("replayed or stale timestamp"))
+    }
+
+    @Test("a flipped bit in a transport frame ends the session and delivers nothing")
+    func flippedBit() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("bravo").start()
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: try ProtocolClient.secrets(home: net.home("alpha")).transport,
+                             remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        var frame = try client.session!.sender.encrypt(SessionMessage.offer(packageID: try PackageID.random(), size: 10, expires: nil).encoded)
+        frame[frame.count / 2] ^= 0x04
+        try client.socket.sendFrame(frame)
+        #expect(throws: (any Error).self) {
+            while true { _ = try client.socket.receiveFrame() }   // at most a close message, then EOF
+        }
+        #expect(try net.inbox("bravo").isEmpty)
+        #expect(net.daemon("bravo").log.contains("failed authentication"))
+    }
+
+    @Test("a package offered again is not accepted twice: the stored receipt comes back")
+    func duplicateOffer() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let id = try net.send(Array("exactly once".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: try ProtocolClient.secrets(home: net.home("alpha")).transport,
+                             remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        try client.send(.offer(packageID: try PackageID(parsing: id), size: 1000, expires: nil))
+        guard case .receipt(let receipt) = try client.receive() else {
+            Issue.record("a duplicate offer was not answered with the stored receipt")
+            return
+        }
+        #expect(receipt.packageID.description == id)
+        #expect(receipt.verify(recipient: try ProtocolClient.publicKeys(home: net.home("bravo")).identity, packageID: receipt.packageID,
+                               headerHash: receipt.headerHash, sender: try ProtocolClient.publicKeys(home: net.home("alpha")).fingerprint))
+        #expect(try net.inbox("bravo") == [id])
+    }
+
+    @Test("garbage and slow-drip connections do not hurt a real peer")
+    func garbageAndSlowDrip() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let port = net.ports["bravo"]!
+        var rng = SeededBytes(seed: 5)
+        var noisy: [LoopbackSocket] = []
+        for i in 0..<8 {
+            let socket = try LoopbackSocket.connect(port: port)
+            if i % 2 == 0 { try? socket.send(rng.next(4000)) } else { try? socket.send([0x00]) }   // garbage / slow drip
+            noisy.append(socket)
+        }
+        let start = Date()
+        let id = try net.send(Array("business as usual".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"], timeoutSeconds: 15))
+        #expect(Date().timeIntervalSince(start) < 10, "delivery was slowed by hostile connections")
+        for (i, socket) in noisy.enumerated() where i % 2 == 1 { try? socket.send([0x01]) }   // keep dripping
+        #expect(try net.inbox("bravo") == [id])
+    }
+}
