@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Liaison's local multi-node demo: sets up, builds, creates three nodes (alpha, bravo,
-# charlie) that exchange node cards, then seals packages and opens them.
+# charlie) that exchange node cards, seals and opens packages offline, then runs three
+# daemons on loopback that deliver a package (one recipient offline for a while) and
+# collect signed receipts, and stops them.
 # Usage: bash Deploy/demo/run.sh        (state goes to ./demo-run, removed first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 bash Deploy/setup.sh
 echo "== building"
-swift build -c release --product liaison 2>&1 | tail -1
+swift build -c release 2>&1 | tail -1
 LIAISON="$PWD/.build/release/liaison"
+LIAISOND="$PWD/.build/release/liaisond"
 DEMO="$PWD/demo-run"
 rm -rf "$DEMO"; mkdir -p "$DEMO"; chmod 700 "$DEMO"; cd "$DEMO"
 say() { printf '\n== %s\n' "$*"; }
@@ -32,7 +35,7 @@ for node in bravo charlie; do
 done
 run peers list --home alpha
 
-say "alpha seals a TLP:AMBER report to bravo and charlie"
+say "alpha seals a TLP:AMBER report offline; bravo and charlie each open it"
 cat > report.json <<'JSON'
 {"type": "bundle", "id": "bundle--5f1c", "objects": [{"type": "indicator",
  "pattern": "[ipv4-addr:value = '198.51.100.7']", "valid_from": "2026-11-26T00:00:00Z"}]}
@@ -41,24 +44,55 @@ run package seal --home alpha --passphrase-file alpha.pass --to bravo,charlie --
     --classification RESTRICTED --rel-to NATO --content-type application/stix+json \
     --in report.json --out report.lpkg
 run package inspect report.lpkg
-
-say "bravo and charlie each open it"
 for node in bravo charlie; do
-  run package open --home "$node" --passphrase-file "$node.pass" --in report.lpkg --out "$node-report.json"
-  cmp -s report.json "$node-report.json" && echo "   $node: payload identical to what alpha sealed"
+  "$LIAISON" package open --home "$node" --passphrase-file "$node.pass" --in report.lpkg --out "$node-report.json" >/dev/null
+  cmp -s report.json "$node-report.json" && echo "   $node: opened it; payload identical to what alpha sealed"
 done
-
-say "a TLP:RED note for bravo only: charlie is refused"
 echo "source identity: do not forward" > note.txt
 run package seal --home alpha --passphrase-file alpha.pass --to bravo --tlp RED --in note.txt --out note.lpkg | sed -n 1p
-run package open --home bravo --passphrase-file bravo.pass --in note.lpkg --out bravo-note.txt | sed -n 1,3p
 echo '$ liaison package open --home charlie … --in note.lpkg --out charlie-note.txt'
 if "$LIAISON" package open --home charlie --passphrase-file charlie.pass --in note.lpkg --out charlie-note.txt; then
   echo "UNEXPECTED: charlie opened a package not addressed to it" >&2; exit 1
 fi
-[ ! -e charlie-note.txt ] && echo "   charlie: refused, and no output file was written"
+[ ! -e charlie-note.txt ] && echo "   charlie: refused the TLP:RED note addressed to bravo only; nothing written"
 
-say "one flipped bit in transit is caught, and nothing is written"
+say "the daemons: alpha and bravo start; charlie stays offline for now"
+DAEMONS=()
+start_daemon() {
+  "$LIAISOND" --home "$1" --passphrase-file "$1.pass" --log-level notice 2>>"$1/daemon.log" &
+  DAEMONS+=($!)
+  for _ in $(seq 100); do "$LIAISON" status --home "$1" --json >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "liaisond for $1 did not start; see $DEMO/$1/daemon.log" >&2; exit 1
+}
+stop_daemons() { for pid in "${DAEMONS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap stop_daemons EXIT
+start_daemon alpha; start_daemon bravo
+echo "   alpha and bravo are up (127.0.0.1:7401, :7402)"
+
+say "alpha sends a report to bravo and charlie through the daemons"
+run send report.json --home alpha --to bravo,charlie --tlp AMBER --classification RESTRICTED \
+    --rel-to NATO --content-type application/stix+json
+ID=$("$LIAISON" outbox list --home alpha --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+delivered_to() { "$LIAISON" outbox list --home alpha --json | python3 -c "import json,sys; d=[x for x in json.load(sys.stdin) if x['id']=='$ID'][0]['deliveries']; print(' '.join(sorted(x['peer'] for x in d if x['state']=='delivered')))"; }
+for _ in $(seq 100); do [ "$(delivered_to)" = "bravo" ] && break; sleep 0.1; done
+sleep 1
+run outbox list --home alpha
+run status --home alpha
+
+say "charlie comes online; the queued delivery goes through"
+start_daemon charlie
+for _ in $(seq 200); do [ "$(delivered_to)" = "bravo charlie" ] && break; sleep 0.1; done
+run outbox list --home alpha
+run receipts --home alpha
+
+say "the recipients read their inboxes"
+for node in bravo charlie; do
+  run inbox list --home "$node"
+  "$LIAISON" inbox get "$ID" --home "$node" --out "$node-delivered.json" >/dev/null
+  cmp -s report.json "$node-delivered.json" && echo "   $node: verified and decrypted; identical to what alpha sent"
+done
+
+say "one flipped bit in a sealed package is caught, and nothing is written"
 python3 -c 'import sys; b=bytearray(open("report.lpkg","rb").read()); b[-40]^=1; open("tampered.lpkg","wb").write(b)'
 echo '$ liaison package open --home bravo … --in tampered.lpkg --out tampered.json'
 if "$LIAISON" package open --home bravo --passphrase-file bravo.pass --in tampered.lpkg --out tampered.json; then
@@ -66,4 +100,6 @@ if "$LIAISON" package open --home bravo --passphrase-file bravo.pass --in tamper
 fi
 [ ! -e tampered.json ] && echo "   bravo: refused the tampered package, no output written"
 
-say "done — state is in $DEMO"
+say "stopping the daemons (SIGTERM drains in-flight transfers)"
+stop_daemons; trap - EXIT
+echo "done — state and daemon logs are in $DEMO"

@@ -114,3 +114,7 @@ struct ControlConnection {
         try await send(Array(try JSONEncoder().encode(ControlEnvelope<Empty>(error: error))))
     }
 }
+
+extension ControlServer: CustomStringConvertible {
+    var description: String { "ControlServer" }
+}

@@ -51,3 +51,7 @@ struct DeliveryScheduler: Service {
         }
     }
 }
+
+extension DeliveryScheduler: CustomStringConvertible {
+    var description: String { "DeliveryScheduler" }
+}

@@ -72,3 +72,7 @@ struct TransportListener: Service {
 }
 
 import Foundation
+
+extension TransportListener: CustomStringConvertible {
+    var description: String { "TransportListener" }
+}

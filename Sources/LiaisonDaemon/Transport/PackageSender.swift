@@ -136,10 +136,20 @@ struct PackageSender {
                         }
                     }
             } catch {
-                lastError = error
+                lastError = CoreError(.io, "cannot connect to \(address): \(Self.describe(error))")
             }
         }
         throw lastError
+    }
+
+    /// A short reason for a failed connection ("connection refused", "timed out").
+    static func describe(_ error: Error) -> String {
+        if let failure = error as? NIOConnectionError, let first = failure.connectionErrors.first {
+            if let io = first.error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+            return "\(first.error)"
+        }
+        if error is ChannelError { return "timed out" }
+        return "\(error)"
     }
 
     /// Exponential backoff with jitter: 1 s, 2 s, 4 s … capped, times 0.5–1.0.
