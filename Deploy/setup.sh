@@ -8,7 +8,7 @@ set -euo pipefail
 
 need_apt=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libsodium-dev libsqlite3-dev pkg-config python3 python3-pip; do
+for pkg in libsodium-dev libsqlite3-dev pkg-config python3 python3-pip systemd; do
   have_pkg "$pkg" || need_apt+=("$pkg")
 done
 if [ "${LIAISON_SETUP_BENCH:-0}" = 1 ]; then
