@@ -90,6 +90,7 @@ struct DaemonSettings: Sendable {
         handshakeRate = Double(t.handshakesPerSecond)
         handshakeBurst = Double(t.handshakeBurst)
         rekeySeconds = Double(t.rekeySeconds)
+        rekeyMessages = UInt64(t.rekeyMessages)
         retryInitial = Double(t.retryInitialSeconds)
         retryMaximum = Double(t.retryMaximumSeconds)
         maximumPackageBytes = UInt64(t.maximumPackageBytes)

@@ -109,3 +109,17 @@ struct DeliveryTests {
         #expect(unknown.status == 66 && unknown.stderr.contains("peer.unknown"))
     }
 }
+
+@Suite("Rekeying between real daemons", .serialized)
+struct RekeyTests {
+    @Test("a long transfer rekeys by message count and still delivers intact")
+    func rekeyDuringTransfer() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: "retry-initial-seconds = 1\nrekey-messages = 100\n")
+        try net.startAll()
+        let payload = try Sodium.randomBytes(count: 48 << 20)
+        let id = try net.send(payload, from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+        #expect(try net.fetch(id, at: "bravo") == payload)
+        #expect(net.daemon("alpha").log.contains("rekeyed 7 times"), "expected 7 rekeys for ~770 messages: \(net.daemon("alpha").log.suffix(500))")
+    }
+}

@@ -16,8 +16,9 @@ public struct DaemonTunables: Sendable, Equatable {
     /// Handshakes per second per source address, and the burst allowed.
     public var handshakesPerSecond: Int64 = 5
     public var handshakeBurst: Int64 = 20
-    /// Rekey a session direction after this many seconds.
+    /// Rekey a session direction after this many seconds or messages.
     public var rekeySeconds: Int64 = 120
+    public var rekeyMessages: Int64 = 1 << 20
 
     /// The defaults.
     public init() {}
@@ -32,6 +33,7 @@ public struct DaemonTunables: Sendable, Equatable {
         ("handshakes-per-second", \.handshakesPerSecond, 1...10_000),
         ("handshake-burst", \.handshakeBurst, 1...100_000),
         ("rekey-seconds", \.rekeySeconds, 1...86_400),
+        ("rekey-messages", \.rekeyMessages, 16...(1 << 40)),
     ]
 
     init(table: TOMLTable) throws {

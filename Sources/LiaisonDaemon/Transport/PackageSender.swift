@@ -40,6 +40,7 @@ struct PackageSender {
                     pending.removeFirst()
                 }
                 try? await session.send(.close(reason: .done))
+                if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
                 try? context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),
                                               received: Int64(session.reader.bytesRead))
             }

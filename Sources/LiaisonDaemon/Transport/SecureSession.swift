@@ -8,6 +8,9 @@ struct SecureSession {
     var writer: FrameWriter
     private var noise: NoiseSession
     private var rekeyPolicy: RekeyPolicy
+    /// How many times each direction switched keys.
+    private(set) var sentRekeys = 0
+    private(set) var receivedRekeys = 0
 
     init(reader: FrameReader, writer: FrameWriter, noise: NoiseSession, settings: DaemonSettings) {
         self.reader = reader
@@ -24,6 +27,7 @@ struct SecureSession {
         if rekeyPolicy.recordMessage(now: Self.now()) {
             try await writer.write(try noise.sender.encrypt(SessionMessage.rekey.encoded))
             try noise.sender.rekey()
+            sentRekeys += 1
         }
     }
 
@@ -35,6 +39,7 @@ struct SecureSession {
             let message = try SessionMessage(decoding: try noise.receiver.decrypt(frame))
             if case .rekey = message {
                 try noise.receiver.rekey()
+                receivedRekeys += 1
                 continue
             }
             return message

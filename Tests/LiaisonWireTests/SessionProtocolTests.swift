@@ -1,0 +1,90 @@
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import LiaisonWire
+import Testing
+
+@Suite("Session messages, receipts, rate limits and rekeying")
+struct SessionProtocolTests {
+    @Test("every message round-trips through its encoding")
+    func roundTrip() throws {
+        let id = try PackageID.random()
+        let identity = try IdentitySecretKey(), sender = try IdentitySecretKey()
+        let receipt = DeliveryReceipt(packageID: id, headerHash: [UInt8](repeating: 7, count: 64), recipient: identity,
+                                      sender: NodeFingerprint(identity: sender.publicKey), receivedAt: 1_795_651_200)
+        let messages: [SessionMessage] = [
+            .offer(packageID: id, size: 123, expires: nil), .offer(packageID: id, size: .max, expires: 1_795_651_200),
+            .accept(packageID: id, offset: 42), .reject(packageID: id, reason: .expired, detail: "too late"),
+            .data([]), .data([UInt8](repeating: 1, count: SessionMessage.maximumDataByteCount)),
+            .end(packageID: id, size: 9, digest: [UInt8](repeating: 3, count: 32)), .receipt(receipt), .rekey, .close(reason: .shutdown),
+        ]
+        for message in messages {
+            #expect(try SessionMessage(decoding: message.encoded) == message)
+        }
+    }
+
+    @Test("random and truncated bytes are rejected, never a crash")
+    func fuzz() throws {
+        var rng = SeededBytes(seed: 2026)
+        let valid = SessionMessage.offer(packageID: try PackageID.random(), size: 5, expires: nil).encoded
+        for round in 0..<3000 {
+            let length = Int(rng.next(1)[0])
+            var bytes = round % 3 == 0 ? Array(valid.prefix(length % (valid.count + 1))) : rng.next(length)
+            if round % 3 == 1, !bytes.isEmpty { bytes[0] = UInt8(round % 10) }
+            _ = try? SessionMessage(decoding: bytes)
+        }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: []) }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: [0xEE]) }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: valid + [0]) }
+    }
+
+    @Test("a receipt verifies only for its recipient, package, header and sender")
+    func receipts() throws {
+        let recipient = try IdentitySecretKey(), sender = try IdentitySecretKey(), other = try IdentitySecretKey()
+        let id = try PackageID.random(), hash = [UInt8](repeating: 9, count: 64)
+        let senderID = NodeFingerprint(identity: sender.publicKey)
+        let receipt = DeliveryReceipt(packageID: id, headerHash: hash, recipient: recipient, sender: senderID, receivedAt: 100)
+        #expect(receipt.verify(recipient: recipient.publicKey, packageID: id, headerHash: hash, sender: senderID))
+        #expect(!receipt.verify(recipient: other.publicKey, packageID: id, headerHash: hash, sender: senderID))
+        #expect(!receipt.verify(recipient: recipient.publicKey, packageID: try PackageID.random(), headerHash: hash, sender: senderID))
+        #expect(!receipt.verify(recipient: recipient.publicKey, packageID: id, headerHash: [UInt8](repeating: 8, count: 64), sender: senderID))
+        #expect(!receipt.verify(recipient: recipient.publicKey, packageID: id, headerHash: hash, sender: NodeFingerprint(identity: other.publicKey)))
+        var forged = receipt.encoded
+        forged[forged.count - 70] ^= 1   // the received-at time
+        #expect(!(try DeliveryReceipt(decoding: forged)).verify(recipient: recipient.publicKey, packageID: id, headerHash: hash, sender: senderID))
+    }
+
+    @Test("the handshake hello carries a version and a timestamp")
+    func hello() throws {
+        let hello = HandshakeHello(timestamp: 0x0102_0304_0506_0708)
+        #expect(try HandshakeHello(decoding: hello.encoded) == hello)
+        #expect(throws: WireError(.malformedHandshake, "")) { try HandshakeHello(decoding: [2] + hello.encoded.dropFirst()) }
+        #expect(throws: WireError(.malformedHandshake, "")) { try HandshakeHello(decoding: hello.encoded + [0]) }
+    }
+
+    @Test("the handshake rate limiter allows a burst, then the steady rate, per source")
+    func rateLimiter() {
+        var limiter = HandshakeRateLimiter(ratePerSecond: 2, burst: 4)
+        var burst: [Bool] = []
+        for _ in 0..<5 { burst.append(limiter.allow(source: "10.0.0.1", now: 100)) }
+        #expect(burst == [true, true, true, true, false])
+        let other = limiter.allow(source: "10.0.0.2", now: 100)
+        #expect(other, "one source's flood must not block another")
+        let tooSoon = limiter.allow(source: "10.0.0.1", now: 100.4)
+        let refilled = limiter.allow(source: "10.0.0.1", now: 100.5)
+        #expect(!tooSoon && refilled)
+        var later: [Bool] = []
+        for _ in 0..<5 { later.append(limiter.allow(source: "10.0.0.1", now: 110)) }
+        #expect(later == [true, true, true, true, false], "the bucket refills to the burst, no further")
+    }
+
+    @Test("rekey is due by message count and by time")
+    func rekeyPolicy() {
+        var byCount = RekeyPolicy(messageLimit: 3, secondsLimit: 1000, now: 0)
+        let counts = (1...4).map { byCount.recordMessage(now: Double($0)) }
+        #expect(counts == [false, false, true, false])
+        var byTime = RekeyPolicy(messageLimit: 1000, secondsLimit: 120, now: 0)
+        let times = [119.0, 120, 121].map { byTime.recordMessage(now: $0) }
+        #expect(times == [false, true, false])
+    }
+}
