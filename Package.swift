@@ -53,7 +53,7 @@ let package = Package(
         ),
         .executableTarget(name: "liaison", dependencies: ["LiaisonCLI"]),
         .executableTarget(name: "liaisond", dependencies: ["LiaisonDaemon"]),
-        .executableTarget(name: "liaison-bench", dependencies: ["LiaisonCore", "LiaisonCrypto"]),
+        .executableTarget(name: "liaison-bench", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonControl"]),
         .target(name: "LiaisonTestSupport", dependencies: ["LiaisonCore", "LiaisonCrypto"], path: "Sources/LiaisonTestSupport"),
         .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonTestSupport"]),

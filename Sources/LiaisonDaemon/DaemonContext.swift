@@ -21,6 +21,14 @@ final class DaemonContext: Sendable {
     let deliveryWakeups: AsyncStream<Void>.Continuation
     let deliveryWakeupStream: AsyncStream<Void>
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
+    /// Bumped whenever something is queued, so lingering senders notice at once.
+    let outboxGeneration = NIOLockedValueBox<UInt64>(0)
+
+    /// Tells the scheduler and lingering sessions that new work is queued.
+    func announceQueued() {
+        outboxGeneration.withLockedValue { $0 &+= 1 }
+        deliveryWakeups.yield()
+    }
 
     var outboxDirectory: String { home.path + "/outbox" }
     var inboxDirectory: String { home.path + "/inbox" }
@@ -67,8 +75,8 @@ struct DaemonSettings: Sendable {
     /// Most simultaneous inbound connections.
     var maximumConnections = 256
     /// Handshakes per second per source address, and the burst allowed.
-    var handshakeRate = 5.0
-    var handshakeBurst = 20.0
+    var handshakeRate = 20.0
+    var handshakeBurst = 50.0
     /// Rekey after this many messages or seconds in one direction.
     var rekeyMessages: UInt64 = 1 << 20
     var rekeySeconds = 120.0
@@ -79,6 +87,8 @@ struct DaemonSettings: Sendable {
     var schedulerInterval: TimeAmount = .milliseconds(500)
     /// Largest package accepted from a peer.
     var maximumPackageBytes: UInt64 = 8 << 30
+    /// How long an outbound session stays open waiting for more packages.
+    var lingerMilliseconds = 2000
     /// How long SIGTERM waits for in-flight transfers.
     var drainTimeout: TimeAmount = .seconds(20)
 

@@ -28,6 +28,7 @@ enum Measure {
     static func row(_ name: String, _ value: String, target: String = "") {
         let padded = name.padding(toLength: 46, withPad: " ", startingAt: 0)
         print("  \(padded) \(value.padding(toLength: 16, withPad: " ", startingAt: 0)) \(target)")
+        fflush(nil)
     }
 
     static func perSecond(_ rate: Double) -> String {

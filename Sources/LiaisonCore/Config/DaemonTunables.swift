@@ -14,8 +14,8 @@ public struct DaemonTunables: Sendable, Equatable {
     public var retryInitialSeconds: Int64 = 1
     public var retryMaximumSeconds: Int64 = 300
     /// Handshakes per second per source address, and the burst allowed.
-    public var handshakesPerSecond: Int64 = 5
-    public var handshakeBurst: Int64 = 20
+    public var handshakesPerSecond: Int64 = 20
+    public var handshakeBurst: Int64 = 50
     /// Rekey a session direction after this many seconds or messages.
     public var rekeySeconds: Int64 = 120
     public var rekeyMessages: Int64 = 1 << 20

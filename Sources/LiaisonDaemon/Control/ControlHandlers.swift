@@ -160,7 +160,7 @@ struct ControlHandlers: Sendable {
             unlink(path)
             throw error
         }
-        context.deliveryWakeups.yield()
+        context.announceQueued()
         context.logger.info("queued package \(package.id) (\(incremental.payloadByteCount) bytes, \(markings.banner)) for \(peers.joined(separator: ", "))")
         try await io.send(result: SendReceipt(id: package.id.description, recipients: peers, markings: markings.banner,
                                               size: Int64(incremental.payloadByteCount), expires: expiry.map(Timestamp.iso8601)))

@@ -52,7 +52,7 @@ struct TransportListener: Service {
                                     }
                                     guard admitted else {
                                         context.logger.warning("connection refused: \(settings.maximumConnections) connections already open")
-                                        connection.channel.close(promise: nil)
+                                        connections.addTask { try? await connection.executeThenClose { _, _ in } }
                                         continue
                                     }
                                     connections.addTask {

@@ -24,6 +24,8 @@ struct InboundConnection {
         let allowed = limiter.withLockedValue { $0.allow(source: source, now: SecureSession.now()) }
         guard allowed else {
             logger.notice("handshake refused: rate limit exceeded for this source")
+            // Close through the async channel so its writer is finished properly.
+            try? await channel.executeThenClose { _, _ in }
             return
         }
         let deadline = channel.channel.eventLoop.scheduleTask(in: context.settings.handshakeTimeout) {

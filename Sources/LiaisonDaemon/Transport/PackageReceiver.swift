@@ -20,6 +20,8 @@ struct PackageReceiver {
         let path: String
         let descriptor: Int32
         var written: UInt64
+        /// Bytes that were already in the spool from an interrupted transfer.
+        let resumedFrom: UInt64
     }
 
     private var transfer: Transfer?
@@ -51,11 +53,11 @@ struct PackageReceiver {
             t.written += UInt64(bytes.count)
             transfer = t
             return []
-        case .end(let id, let size, let digest):
+        case .end(let id, let size):
             guard let t = transfer, t.id == id, t.size == size, t.written == size else {
                 throw WireError(.unexpectedMessage, "end of a transfer that is not complete")
             }
-            return [try finish(t, digest: digest)]
+            return [try finish(t)]
         case .accept, .reject, .receipt, .rekey, .close:
             throw WireError(.unexpectedMessage, "a sender-side message arrived at the receiver")
         }
@@ -86,12 +88,12 @@ struct PackageReceiver {
             ftruncate(descriptor, 0)
             offset = 0
         }
-        transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset)
+        transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset, resumedFrom: offset)
         if offset > 0 { logger.info("resuming package \(id) at byte \(offset) of \(size)") }
         return [.accept(packageID: id, offset: offset)]
     }
 
-    private mutating func finish(_ t: Transfer, digest: [UInt8]) throws -> SessionMessage {
+    private mutating func finish(_ t: Transfer) throws -> SessionMessage {
         fsync(t.descriptor)
         close(t.descriptor)
         transfer = nil
@@ -99,9 +101,6 @@ struct PackageReceiver {
             unlink(t.path)
             logger.warning("package \(t.id) from \(peer.name) rejected: \(detail)")
             return .reject(packageID: t.id, reason: reason, detail: detail)
-        }
-        guard Sodium.constantTimeEquals(try Self.digest(of: t.path), digest) else {
-            return discard(.unavailable, "the received bytes do not match the sender's digest; send it again")
         }
         // Verify everything as the recipient before acknowledging anything.
         let fd = open(t.path, O_RDONLY | O_CLOEXEC)
@@ -115,6 +114,11 @@ struct PackageReceiver {
             var sink = CountingSink()
             opened = try opener.open(from: &input, to: &sink)
         } catch let error as CoreError {
+            // A resumed transfer may have kept a damaged prefix from before a crash:
+            // start it over rather than refusing the package for good.
+            if t.resumedFrom > 0 && error.code != .expired {
+                return discard(.unavailable, "the resumed package does not verify (\(error.code.rawValue)); send it again from the start")
+            }
             return discard(error.code == .expired ? .expired : .invalid, "\(error.message) [\(error.code.rawValue)]")
         }
         guard opened.header.packageID == t.id else { return discard(.invalid, "the package id does not match the offer") }
@@ -138,22 +142,6 @@ struct PackageReceiver {
         }
         logger.info("received package \(t.id) from \(peer.name) (\(t.size) bytes, \(h.markings.banner))")
         return .receipt(receipt)
-    }
-
-    /// BLAKE2b-256 of a whole file, streamed.
-    static func digest(of path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CoreError(.io, "cannot read \(path)") }
-        defer { close(fd) }
-        var stream = FileDescriptorStream(descriptor: fd)
-        var hasher = BLAKE2b(outputByteCount: 32)
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        }
-        return hasher.finalize()
     }
 
     static func syncDirectory(_ path: String) {

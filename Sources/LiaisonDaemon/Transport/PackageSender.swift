@@ -6,6 +6,7 @@ import LiaisonWire
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 /// Delivers a peer's due packages over one outbound connection: dial, handshake
 /// as initiator, then offer → (accept → data… → end) → receipt, package by
@@ -34,10 +35,16 @@ struct PackageSender {
                 let (_, noise) = try initiator.readMessage2(message2)
                 try context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
                 var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
-                while let delivery = pending.first {
-                    if Task.isCancelled { break }
-                    try await deliverOne(delivery, to: peer, session: &session, logger: logger)
-                    pending.removeFirst()
+                // Keep the session while there is work: packages queued meanwhile go out
+                // on the same connection instead of a new handshake each.
+                while !pending.isEmpty {
+                    while let delivery = pending.first {
+                        if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                        try await deliverOne(delivery, to: peer, session: &session, logger: logger)
+                        pending.removeFirst()
+                    }
+                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                    pending = try await nextWork(for: peer)
                 }
                 try? await session.send(.close(reason: .done))
                 if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
@@ -52,6 +59,24 @@ struct PackageSender {
                                                  nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
             }
         }
+    }
+
+    /// Due deliveries for `peer`, waiting up to the linger time for new ones so a
+    /// busy link keeps one session instead of a handshake per package.
+    private func nextWork(for peer: PeerRecord) async throws -> [Delivery] {
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
+        var seen = context.outboxGeneration.withLockedValue { $0 }
+        var due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: 1000)
+        while due.isEmpty && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
+            try await Task.sleep(for: .milliseconds(1))
+            let generation = context.outboxGeneration.withLockedValue { $0 }
+            // Only look at the database when something new was queued (or a retry may be due).
+            if generation != seen || ContinuousClock.now >= deadline {
+                seen = generation
+                due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: 1000)
+            }
+        }
+        return due
     }
 
     private func deliverOne(_ delivery: Delivery, to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws {
@@ -96,28 +121,23 @@ struct PackageSender {
         }
     }
 
-    /// Streams the sealed file from `offset`, hashing all of it for the `end` digest.
+    /// Streams the sealed file from `offset`.
     private func stream(_ package: OutboxPackage, from offset: UInt64, session: inout SecureSession) async throws {
         guard offset <= UInt64(package.size) else { throw WireError(.unexpectedMessage, "resume offset beyond the package") }
         let fd = open(package.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CoreError(.io, "cannot read \(package.path)") }
         defer { close(fd) }
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw CoreError(.io, "cannot seek in \(package.path)") }
         var file = FileDescriptorStream(descriptor: fd)
-        var hasher = BLAKE2b(outputByteCount: 32)
         var buffer = [UInt8](repeating: 0, count: SessionMessage.maximumDataByteCount)
-        var position: UInt64 = 0
+        var position = offset
         while position < UInt64(package.size) {
             let n = try buffer.withUnsafeMutableBytes { try file.readFully(into: $0) }
             guard n > 0 else { throw CoreError(.io, "\(package.path) is shorter than recorded") }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            let end = position + UInt64(n)
-            if end > offset {
-                let start = Int(offset > position ? offset - position : 0)
-                try await session.send(.data(Array(buffer[start..<n])))
-            }
-            position = end
+            try await session.send(.data(n == buffer.count ? buffer : Array(buffer[0..<n])))
+            position += UInt64(n)
         }
-        try await session.send(.end(packageID: package.id, size: UInt64(package.size), digest: hasher.finalize()))
+        try await session.send(.end(packageID: package.id, size: UInt64(package.size)))
     }
 
     private func connect(_ peer: PeerRecord) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {

@@ -13,8 +13,9 @@ public enum SessionMessage: Equatable, Sendable {
     case reject(packageID: PackageID, reason: RejectReason, detail: String)
     /// The next bytes of the sealed package being transferred.
     case data([UInt8])
-    /// "That was all of it": total size and BLAKE2b-256 of the whole sealed package.
-    case end(packageID: PackageID, size: UInt64, digest: [UInt8])
+    /// "That was all of it": the total size. No digest: the recipient verifies the
+    /// whole package (every chunk's tag and signature) before acknowledging it.
+    case end(packageID: PackageID, size: UInt64)
     /// The recipient's signed end-to-end receipt.
     case receipt(DeliveryReceipt)
     /// Both sides switch the sending direction's key (Noise `REKEY`) after this message.
@@ -71,8 +72,8 @@ public enum SessionMessage: Equatable, Sendable {
         case .data(let bytes):
             precondition(bytes.count <= Self.maximumDataByteCount, "data message too large")
             w.write(Tag.data.rawValue); w.write(bytes)
-        case .end(let id, let size, let digest):
-            w.write(Tag.end.rawValue); w.write(id.bytes); w.write(size); w.write(digest)
+        case .end(let id, let size):
+            w.write(Tag.end.rawValue); w.write(id.bytes); w.write(size)
         case .receipt(let receipt):
             w.write(Tag.receipt.rawValue); w.write(receipt.encoded)
         case .rekey:
@@ -103,7 +104,7 @@ public enum SessionMessage: Equatable, Sendable {
             case .data:
                 self = .data(try r.readBytes(r.remaining))
             case .end:
-                self = .end(packageID: PackageID(unchecked: try r.readBytes(16)), size: try r.readUInt64(), digest: try r.readBytes(32))
+                self = .end(packageID: PackageID(unchecked: try r.readBytes(16)), size: try r.readUInt64())
             case .receipt:
                 self = .receipt(try DeliveryReceipt(decoding: try r.readBytes(r.remaining)))
             case .rekey:

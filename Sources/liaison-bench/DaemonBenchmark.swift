@@ -1,0 +1,176 @@
+import Foundation
+import LiaisonControl
+import LiaisonCore
+import LiaisonCrypto
+
+/// Two real daemons on loopback: throughput of 1 KiB packages from `send` to
+/// stored receipt, idle latency, a 100 MiB package end to end, and each daemon's
+/// peak resident memory.
+enum DaemonBenchmark {
+    struct Node {
+        let name: String
+        let home: String
+        let port: Int
+        var process: Process?
+    }
+
+    static func run(small: Int, concurrency: Int, largeMiB: Int) throws {
+        print("\ndaemons: two liaisond on loopback (release build), 1 KiB packages and one \(largeMiB) MiB package")
+        let root = NSTemporaryDirectory() + "/liaison-daemon-bench-\(getpid())"
+        try? FileManager.default.removeItem(atPath: root)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { if ProcessInfo.processInfo.environment["LIAISON_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: root) } }
+        var nodes = try ["sender", "receiver"].map { name in
+            Node(name: name, home: root + "/" + name, port: try freePort(), process: nil)
+        }
+        try introduce(nodes)
+        for i in nodes.indices { nodes[i].process = try start(nodes[i]) }
+        defer { for node in nodes { stop(node.process) } }
+        let sender = nodes[0]
+        let socket = ControlFraming.socketPath(home: sender.home)
+
+        // Throughput: `concurrency` clients each send their share as fast as they can.
+        let payload = [UInt8](repeating: 0x41, count: 1024)
+        let before = try delivered(socket)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let errorCount = ErrorCounter()
+        DispatchQueue.concurrentPerform(iterations: concurrency) { worker in
+            let share = small / concurrency + (worker < small % concurrency ? 1 : 0)
+            for _ in 0..<share {
+                do { try send(payload, socket: socket, to: "receiver") } catch { errorCount.increment() }
+            }
+        }
+        let sendErrors = errorCount.value
+        let queued = clock.now
+        try waitDelivered(socket, count: before + small - sendErrors, timeoutSeconds: 600)
+        let done = clock.now
+        Measure.row("1 KiB packages queued (send returned)", Measure.perSecond(Double(small) / (queued - start).seconds))
+        Measure.row("1 KiB packages, send → stored receipt", Measure.perSecond(Double(small - sendErrors) / (done - start).seconds),
+                    target: "target ≥ 3k/s (\(small) packages, \(concurrency) clients\(sendErrors > 0 ? ", \(sendErrors) send errors" : ""))")
+
+        // Latency when idle: one package at a time.
+        var latencies: [Double] = []
+        for _ in 0..<200 {
+            let count = try delivered(socket)
+            let t0 = clock.now
+            try send(payload, socket: socket, to: "receiver")
+            try waitDelivered(socket, count: count + 1, timeoutSeconds: 30, poll: 0.001)
+            latencies.append((clock.now - t0).seconds * 1000)
+        }
+        latencies.sort()
+        Measure.row("send → receipt latency, idle, p50", String(format: "%.2f ms", latencies[latencies.count / 2]), target: "target < 2 ms")
+        Measure.row("send → receipt latency, idle, p99", String(format: "%.2f ms", latencies[latencies.count * 99 / 100]))
+
+        // One large package end to end.
+        let large = try Sodium.randomBytes(count: largeMiB << 20)
+        let count = try delivered(socket)
+        let t0 = clock.now
+        try send(large, socket: socket, to: "receiver")
+        let sent = clock.now
+        try waitDelivered(socket, count: count + 1, timeoutSeconds: 600)
+        let total = (clock.now - t0).seconds
+        Measure.row("\(largeMiB) MiB package, send → stored receipt", Measure.megabytesPerSecond(Double(large.count), total),
+                    target: String(format: "target ≥ 150 MB/s (queueing %.2f s of %.2f s)", (sent - t0).seconds, total))
+        for node in nodes {
+            Measure.row("peak resident memory, \(node.name) daemon", String(format: "%.1f MiB", peakRSS(node.process)), target: "target < 100 MiB")
+        }
+    }
+
+    final class ErrorCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+
+    static func send(_ payload: [UInt8], socket: String, to peer: String) throws {
+        let client = try ControlClient(path: socket)
+        var request = ControlRequest(.send)
+        request.to = [peer]
+        request.tlp = "GREEN"
+        try client.send(json: request)
+        var offset = 0
+        while offset < payload.count {
+            let n = min(ControlFraming.dataFrameLength, payload.count - offset)
+            try client.sendFrame(Array(payload[offset..<(offset + n)]))
+            offset += n
+        }
+        try client.sendFrame([])
+        _ = try client.receive(SendReceipt.self)
+    }
+
+    static func delivered(_ socket: String) throws -> Int {
+        try ControlClient(path: socket).call(ControlRequest(.status), StatusReport.self).delivered
+    }
+
+    static func waitDelivered(_ socket: String, count: Int, timeoutSeconds: Double, poll: Double = 0.01) throws {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while try delivered(socket) < count {
+            guard Date() < deadline else { throw CoreError(.io, "deliveries did not complete within \(timeoutSeconds) s") }
+            usleep(useconds_t(poll * 1_000_000))
+        }
+    }
+
+    /// Creates both nodes and makes them partners of each other.
+    static func introduce(_ nodes: [Node]) throws {
+        var cards: [NodeCard] = []
+        for node in nodes {
+            let home = NodeHome(path: node.home)
+            let configuration = try home.create(name: node.name, listen: ["127.0.0.1:\(node.port)"], passphrase: nil, now: Timestamp.now())
+            cards.append(try home.card(configuration, secrets: try home.loadSecrets(configuration, passphrase: PassphraseSource()), now: Timestamp.now()))
+        }
+        for (i, node) in nodes.enumerated() {
+            let home = NodeHome(path: node.home)
+            let configuration = try home.loadConfiguration()
+            var keyring = try home.loadKeyring(configuration)
+            for (j, card) in cards.enumerated() where j != i {
+                try keyring.add(PeerRecord(name: nodes[j].name, card: card, trust: .partner, added: Timestamp.now()))
+            }
+            try home.saveKeyring(keyring, configuration: configuration)
+        }
+    }
+
+    static func start(_ node: Node) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("liaisond")
+        process.arguments = ["--home", node.home, "--log-level", ProcessInfo.processInfo.environment["LIAISON_BENCH_LOG"] ?? "error"]
+        FileManager.default.createFile(atPath: node.home + "/daemon.log", contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: node.home + "/daemon.log")
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if (try? delivered(ControlFraming.socketPath(home: node.home))) != nil { return process }
+            usleep(20_000)
+        }
+        throw CoreError(.io, "liaisond for \(node.name) did not start")
+    }
+
+    static func stop(_ process: Process?) {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    static func peakRSS(_ process: Process?) -> Double {
+        guard let pid = process?.processIdentifier,
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+        return kib / 1024
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { throw CoreError(.io, "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
