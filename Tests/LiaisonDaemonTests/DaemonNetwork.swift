@@ -40,7 +40,8 @@ final class DaemonNetwork: @unchecked Sendable {
     @discardableResult
     func expect(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIRunner.Result {
         let result = try cli.run(args)
-        #expect(result.status == 0, "liaison \(args.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.status == 0, "liaison \(args.joined(separator: " ")) failed: \(result.stderr)\n\(daemons.values.map { $0.log.suffix(1500) }.joined(separator: "\n---\n"))",
+                sourceLocation: sourceLocation)
         return result
     }
 

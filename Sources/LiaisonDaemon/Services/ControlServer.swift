@@ -34,6 +34,13 @@ struct ControlServer: Service {
                             try? await connection.executeThenClose { input, output in
                                 var io = ControlConnection(reader: ControlFrameReader(input), output: output)
                                 await handlers.serve(&io, caller: caller)
+                                // Closing at once could drop replies still buffered in the
+                                // channel: finish writing, then wait (bounded) for the
+                                // client to hang up after reading everything.
+                                output.finish()
+                                _ = try? await withDeadline(.seconds(30), channel: connection.channel) {
+                                    while try await io.reader.next() != nil {}
+                                }
                             }
                         }
                     }
