@@ -76,3 +76,25 @@ compare "1 KiB" small.bin $([ $QUICK = 1 ] && echo 5 || echo 20)
 MEDIUM=$([ $QUICK = 1 ] && echo 16 || echo 100)
 head -c $((MEDIUM << 20)) /dev/urandom > medium.bin
 compare "$MEDIUM MiB" medium.bin $([ $QUICK = 1 ] && echo 1 || echo 3)
+
+# --- daemons, and NNCP on the same workload ----------------------------------------
+echo; echo "== daemons: liaisond against NNCP (nncp-file + nncp-daemon/nncp-call + nncp-toss), loopback"
+SMALL=$([ $QUICK = 1 ] && echo 500 || echo 3000)
+LARGE=$([ $QUICK = 1 ] && echo 32 || echo 100)
+"$BIN/liaison-bench" daemon "$SMALL" "$LARGE" | tee daemon.txt
+NNCP_LARGE_MIB=$LARGE bash "$OLDPWD/Deploy/bench/nncp.sh" | tee nncp.txt
+python3 - <<'PY'
+import re
+d = open("daemon.txt").read(); n = open("nncp.txt").read()
+def num(pattern, text):
+    m = re.search(pattern, text)
+    return float(m.group(1)) if m else None
+lr = num(r"send → stored receipt\s+([\d.]+)k/s", d); lr = lr * 1000 if lr else num(r"send → stored receipt\s+([\d.]+)/s", d)
+nr = num(r"nncp small: .* = ([\d.]+) packages/s", n)
+ll = num(r"latency, idle, p50\s+([\d.]+) ms", d); nl = num(r"nncp latency p50: ([\d.]+) ms", n)
+lt = num(r"MiB package, send → stored receipt\s+([\d.]+) MB/s", d); nt = num(r"nncp large: .* = ([\d.]+) MB/s", n)
+print("\n== Liaison / NNCP")
+if lr and nr: print(f"  1 KiB packages per second   {lr:8.0f} vs {nr:6.0f}   {lr / nr:5.1f}x")
+if ll and nl: print(f"  idle latency p50            {ll:6.1f} ms vs {nl:6.0f} ms  {nl / ll:5.1f}x faster")
+if lt and nt: print(f"  large package MB/s          {lt:8.0f} vs {nt:6.0f}   {lt / nt:5.1f}x")
+PY
