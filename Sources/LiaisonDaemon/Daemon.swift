@@ -2,6 +2,8 @@ import Foundation
 import LiaisonCore
 import LiaisonCrypto
 import Logging
+import Metrics
+import Prometheus
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -33,8 +35,14 @@ public struct Daemon {
         let listener = TransportListener(context: context, group: group)
         let scheduler = DeliveryScheduler(context: context, group: group)
         let control = ControlServer(context: context, group: group)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: listener), .init(service: scheduler), .init(service: control)]
+        if let address = context.configuration.daemon.metricsListen {
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            services.append(.init(service: MetricsServer(address: address, registry: registry, group: group, logger: context.logger)))
+        }
         let serviceGroup = ServiceGroup(configuration: .init(
-            services: [.init(service: listener), .init(service: scheduler), .init(service: control)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: context.logger))
         context.logger.notice("liaisond \(context.configuration.name) (\(context.fingerprint.short)) starting")

@@ -125,3 +125,28 @@ struct RekeyTests {
                 "expected 7 rekeys for ~770 messages: \(net.daemon("alpha").log.suffix(500))")
     }
 }
+
+@Suite("Metrics endpoint", .serialized)
+struct MetricsTests {
+    @Test("GET /metrics shows handshakes and deliveries in the Prometheus format, nothing secret")
+    func scrape() throws {
+        let metricsPort = try DaemonProcess.freePort()
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        // [daemon] is the last section of the file, so this line lands in it (alpha only).
+        let config = net.home("alpha") + "/liaison.toml"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "metrics-listen = \"127.0.0.1:\(metricsPort)\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        try net.startAll()
+        let id = try net.send(Array("counted".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let socket = try LoopbackSocket.connect(port: metricsPort)
+        try socket.send(Array("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
+        var response: [UInt8] = []
+        while let byte = try? socket.receive(1) { response += byte }
+        let text = String(decoding: response, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200"))
+        #expect(text.contains("liaison_packages_delivered_total{peer=\"bravo\"} 1"), "\(text.suffix(2000))")
+        #expect(text.contains("liaison_control_requests_total"))
+        #expect(!text.contains(id), "package ids do not belong in metrics")
+    }
+}

@@ -20,6 +20,9 @@ public struct DaemonTunables: Sendable, Equatable {
     public var rekeySeconds: Int64 = 120
     public var rekeyMessages: Int64 = 1 << 20
 
+    /// Where to serve Prometheus metrics (`host:port`), or nil for nowhere.
+    public var metricsListen: String?
+
     /// The defaults.
     public init() {}
 
@@ -37,7 +40,11 @@ public struct DaemonTunables: Sendable, Equatable {
     ]
 
     init(table: TOMLTable) throws {
-        try table.rejectUnknownKeys(allowed: Set(Self.keys.map(\.0)))
+        try table.rejectUnknownKeys(allowed: Set(Self.keys.map(\.0) + ["metrics-listen"]))
+        if let metrics = try table.string("metrics-listen") {
+            try table.checked("metrics-listen") { try NetworkAddress.validate(metrics) }
+            metricsListen = metrics
+        }
         for (key, path, range) in Self.keys {
             guard let value = try table.integer(key) else { continue }
             guard range.contains(value) else {

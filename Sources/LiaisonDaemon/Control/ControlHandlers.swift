@@ -18,6 +18,7 @@ struct ControlHandlers: Sendable {
                 throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")
             }
             context.logger.info("control: \(request.command.rawValue) from \(caller?.description ?? "unknown caller")")
+            DaemonMetrics.controlRequest(request.command.rawValue)
             try await dispatch(request, &io)
         } catch let failure as ControlFailure {
             try? await io.send(error: failure)

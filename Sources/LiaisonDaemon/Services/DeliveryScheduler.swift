@@ -33,6 +33,7 @@ struct DeliveryScheduler: Service {
                     context.logger.notice("\(expired.count) queued deliveries expired without being sent")
                 }
                 guard let due = try? context.store.dueDeliveries(now: now, limit: 10_000) else { continue }
+                if let counts = try? context.store.counts() { DaemonMetrics.queued(counts.queued + counts.sending) }
                 for (peerName, deliveries) in Dictionary(grouping: due, by: \.peer) {
                     guard busy.withLockedValue({ $0.insert(peerName).inserted }) else { continue }
                     guard let peer = context.peers.peer(named: peerName), !peer.revoked, peer.trust != .blocked else {

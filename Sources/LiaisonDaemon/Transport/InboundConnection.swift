@@ -24,6 +24,7 @@ struct InboundConnection {
         let allowed = limiter.withLockedValue { $0.allow(source: source, now: SecureSession.now()) }
         guard allowed else {
             logger.notice("handshake refused: rate limit exceeded for this source")
+            DaemonMetrics.handshake(accepted: false, reason: "rate-limit")
             // Close through the async channel so its writer is finished properly.
             try? await channel.executeThenClose { _, _ in }
             return
@@ -68,14 +69,17 @@ struct InboundConnection {
             (initiatorStatic, payload) = try responder.readMessage1(message1)
         } catch {
             logger.notice("handshake rejected: \(error)")
+            DaemonMetrics.handshake(accepted: false, reason: "decrypt")
             return nil
         }
         guard let peer = context.peers.peer(transportKey: initiatorStatic) else {
             logger.notice("handshake rejected: unknown static key; nothing sent back")
+            DaemonMetrics.handshake(accepted: false, reason: "unknown-key")
             return nil
         }
         guard !peer.revoked, peer.trust != .blocked else {
             logger.notice("handshake rejected: \(peer.name) is \(peer.revoked ? "revoked" : "blocked"); nothing sent back")
+            DaemonMetrics.handshake(accepted: false, reason: peer.revoked ? "revoked" : "blocked")
             return nil
         }
         let hello: HandshakeHello
@@ -85,11 +89,13 @@ struct InboundConnection {
         }
         guard try context.store.recordHandshake(fingerprint: peer.fingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
             logger.warning("handshake rejected from \(peer.name): replayed or stale timestamp")
+            DaemonMetrics.handshake(accepted: false, reason: "replay")
             return nil
         }
         let (message2, session) = try responder.writeMessage2(payload: HandshakeWelcome.encoded)
         try await writer.write(message2)
         logger.info("handshake accepted from \(peer.name)")
+        DaemonMetrics.handshake(accepted: true, reason: "ok")
         return (peer, session)
     }
 }

@@ -100,6 +100,7 @@ struct PackageReceiver {
         func discard(_ reason: SessionMessage.RejectReason, _ detail: String) -> SessionMessage {
             unlink(t.path)
             logger.warning("package \(t.id) from \(peer.name) rejected: \(detail)")
+            DaemonMetrics.refused(peer: peer.name, reason: "\(reason)")
             return .reject(packageID: t.id, reason: reason, detail: detail)
         }
         // Verify everything as the recipient before acknowledging anything.
@@ -141,6 +142,7 @@ struct PackageReceiver {
             return .receipt(try DeliveryReceipt(decoding: (stored?.receiptBody ?? []) + (stored?.receiptSignature ?? [])))
         }
         logger.info("received package \(t.id) from \(peer.name) (\(t.size) bytes, \(h.markings.banner))")
+        DaemonMetrics.received(peer: peer.name, bytes: Int(t.size))
         return .receipt(receipt)
     }
 

@@ -54,6 +54,7 @@ struct PackageSender {
         } catch {
             logger.warning("delivery to \(peer.name) failed: \(error)")
             try? context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
+            DaemonMetrics.deliveryFailed(peer: peer.name)
             for delivery in pending {
                 try? context.store.recordFailure(packageID: delivery.packageID, peer: delivery.peer, error: "\(error)",
                                                  nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
@@ -103,6 +104,7 @@ struct PackageSender {
             _ = try context.store.markDelivered(StoredReceipt(packageID: package.id, peer: peer.name, signedBy: receipt.recipient,
                                                               receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature))
             logger.info("delivered \(package.id) to \(peer.name); receipt verified")
+            DaemonMetrics.delivered(peer: peer.name, bytes: package.size, secondsSinceQueued: Timestamp.now() - package.created)
         case .reject(_, let reason, let detail):
             logger.warning("\(peer.name) refused \(package.id): \(detail)")
             switch reason {

@@ -1,0 +1,37 @@
+import CoreMetrics
+
+/// The daemon's metrics, through swift-metrics (exported by the Prometheus
+/// endpoint when `[daemon] metrics-listen` is set). Labels never carry secrets or
+/// package contents: at most a peer name and a reason code.
+enum DaemonMetrics {
+    static func handshake(accepted: Bool, reason: String) {
+        Counter(label: "liaison_handshakes_total", dimensions: [("result", accepted ? "accepted" : "rejected"), ("reason", reason)]).increment()
+    }
+
+    static func received(peer: String, bytes: Int) {
+        Counter(label: "liaison_packages_received_total", dimensions: [("peer", peer)]).increment()
+        Counter(label: "liaison_received_bytes_total", dimensions: [("peer", peer)]).increment(by: bytes)
+    }
+
+    static func refused(peer: String, reason: String) {
+        Counter(label: "liaison_packages_refused_total", dimensions: [("peer", peer), ("reason", reason)]).increment()
+    }
+
+    static func delivered(peer: String, bytes: Int64, secondsSinceQueued: Int64) {
+        Counter(label: "liaison_packages_delivered_total", dimensions: [("peer", peer)]).increment()
+        Counter(label: "liaison_sent_bytes_total", dimensions: [("peer", peer)]).increment(by: Int(bytes))
+        Timer(label: "liaison_delivery_seconds", dimensions: [("peer", peer)]).recordSeconds(max(0, secondsSinceQueued))
+    }
+
+    static func deliveryFailed(peer: String) {
+        Counter(label: "liaison_delivery_failures_total", dimensions: [("peer", peer)]).increment()
+    }
+
+    static func queued(_ count: Int) {
+        Gauge(label: "liaison_outbox_queued").record(count)
+    }
+
+    static func controlRequest(_ command: String) {
+        Counter(label: "liaison_control_requests_total", dimensions: [("command", command)]).increment()
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+
+/// Serves `GET /metrics` in the Prometheus text format on the address given by
+/// `[daemon] metrics-listen` (off by default; bind it to loopback or a management
+/// network: it shows peer names and traffic, never keys or contents).
+struct MetricsServer: Service, CustomStringConvertible {
+    let address: String
+    let registry: PrometheusCollectorRegistry
+    let group: EventLoopGroup
+    let logger: Logger
+
+    var description: String { "MetricsServer" }
+
+    func run() async throws {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return }
+        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        logger.info("metrics on http://\(address)/metrics")
+        let registry = self.registry
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { connections in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        connections.addTask {
+                            try? await connection.executeThenClose { requests, responses in
+                                for try await part in requests {
+                                    guard case .head(let head) = part else { continue }
+                                    let found = head.method == .GET && head.uri.split(separator: "?").first == "/metrics"
+                                    let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
+                                    var headers = HTTPHeaders()
+                                    headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
+                                    headers.add(name: "Content-Length", value: String(body.count))
+                                    headers.add(name: "Connection", value: "close")
+                                    try await responses.write(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers)))
+                                    try await responses.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                                    try await responses.write(.end(nil))
+                                    break
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+    }
+}
