@@ -61,6 +61,19 @@ extension NodeStore {
         try due(peer: peer, now: now, limit: limit)
     }
 
+    /// The peers that have at least one delivery due at `now` (cheap: no sorting),
+    /// so the scheduler can hand each peer's queue to one sender.
+    public func duePeers(now: Int64) throws -> [String] {
+        try read("list peers with due deliveries") { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT d.peer
+                FROM delivery d JOIN outbox_package p ON p.id = d.package_id
+                WHERE d.state = 'queued' AND d.next_attempt <= :now
+                  AND (p.expires IS NULL OR p.expires > :now)
+                """, arguments: ["now": now])
+        }
+    }
+
     private func due(peer: String?, now: Int64, limit: Int) throws -> [Delivery] {
         Self.checkPage(limit: limit)
         return try read("list due deliveries") { db in

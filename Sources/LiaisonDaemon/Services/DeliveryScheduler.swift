@@ -27,17 +27,22 @@ struct DeliveryScheduler: Service {
                     context.deliveryWakeups.yield()
                 }
             }
+            var lastGauge = ContinuousClock.now
             for await _ in wakeups.cancelOnGracefulShutdown() {
                 let now = Timestamp.now()
                 if let expired = try? context.store.expireDue(now: now), !expired.isEmpty {
                     context.logger.notice("\(expired.count) queued deliveries expired without being sent")
                 }
-                guard let due = try? context.store.dueDeliveries(now: now, limit: 10_000) else { continue }
-                if let counts = try? context.store.counts() { DaemonMetrics.queued(counts.queued + counts.sending) }
-                for (peerName, deliveries) in Dictionary(grouping: due, by: \.peer) {
+                if ContinuousClock.now - lastGauge > .seconds(1), let counts = try? context.store.counts() {
+                    DaemonMetrics.queued(counts.queued + counts.sending)
+                    lastGauge = ContinuousClock.now
+                }
+                // One sender per peer; it fetches its own queue in batches.
+                guard let peers = try? context.store.duePeers(now: now) else { continue }
+                for peerName in peers {
                     guard busy.withLockedValue({ $0.insert(peerName).inserted }) else { continue }
                     guard let peer = context.peers.peer(named: peerName), !peer.revoked, peer.trust != .blocked else {
-                        for d in deliveries {
+                        for d in (try? context.store.dueDeliveries(peer: peerName, now: now, limit: 10_000)) ?? [] {
                             try? context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "\(peerName) is no longer a usable peer")
                         }
                         busy.withLockedValue { _ = $0.remove(peerName) }
@@ -45,7 +50,7 @@ struct DeliveryScheduler: Service {
                     }
                     tasks.addTask {
                         defer { busy.withLockedValue { _ = $0.remove(peerName) } }
-                        await sender.deliver(deliveries.sorted { $0.nextAttempt < $1.nextAttempt }, to: peer)
+                        await sender.deliver(to: peer)
                     }
                 }
             }

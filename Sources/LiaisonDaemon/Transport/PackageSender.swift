@@ -16,11 +16,15 @@ struct PackageSender {
     let context: DaemonContext
     let group: EventLoopGroup
 
-    /// Delivers `deliveries` (all to `peer`); never throws: outcomes go to the store.
-    func deliver(_ deliveries: [Delivery], to peer: PeerRecord) async {
+    /// How many due deliveries a sender takes from the store at a time.
+    static let batchSize = 64
+
+    /// Delivers `peer`'s due packages; never throws: outcomes go to the store.
+    func deliver(to peer: PeerRecord) async {
         var logger = context.logger
         logger[metadataKey: "peer"] = "\(peer.name)"
-        var pending = deliveries
+        var pending = (try? context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)) ?? []
+        guard !pending.isEmpty else { return }
         do {
             let channel = try await connect(peer)
             try await channel.executeThenClose { inbound, outbound in
@@ -67,14 +71,14 @@ struct PackageSender {
     private func nextWork(for peer: PeerRecord) async throws -> [Delivery] {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
         var seen = context.outboxGeneration.withLockedValue { $0 }
-        var due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: 1000)
+        var due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
         while due.isEmpty && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
             try await Task.sleep(for: .milliseconds(1))
             let generation = context.outboxGeneration.withLockedValue { $0 }
             // Only look at the database when something new was queued (or a retry may be due).
             if generation != seen || ContinuousClock.now >= deadline {
                 seen = generation
-                due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: 1000)
+                due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
             }
         }
         return due
@@ -86,8 +90,8 @@ struct PackageSender {
             _ = try context.store.expireDue(now: Timestamp.now())
             return
         }
-        // Someone else claimed it, or it is no longer queued: nothing to do.
-        guard try context.store.markSending(packageID: delivery.packageID, peer: delivery.peer) else { return }
+        // No `sending` claim is written: the scheduler runs one sender per peer, and a
+        // delivery stays `queued` until its receipt is stored, so a crash retries it.
         try await session.send(.offer(packageID: package.id, size: UInt64(package.size), expires: package.expires))
         var reply = try await session.receive()
         if case .accept(let id, let offset) = reply, id == package.id {
