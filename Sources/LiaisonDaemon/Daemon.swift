@@ -41,10 +41,10 @@ public struct Daemon {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             services.append(.init(service: MetricsServer(address: address, registry: registry, group: group, logger: context.logger)))
         }
-        let serviceGroup = ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: context.logger))
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)
+        // Transfers in flight get this long to finish after SIGTERM, then are cancelled.
+        configuration.maximumGracefulShutdownDuration = .nanoseconds(context.settings.drainTimeout.nanoseconds)
+        let serviceGroup = ServiceGroup(configuration: configuration)
         context.logger.notice("liaisond \(context.configuration.name) (\(context.fingerprint.short)) starting")
         try await serviceGroup.run()
         context.logger.notice("liaisond stopped")

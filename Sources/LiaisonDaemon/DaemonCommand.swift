@@ -57,6 +57,8 @@ public struct DaemonCommand: AsyncParsableCommand {
         let path = home ?? ProcessInfo.processInfo.environment["LIAISON_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.liaison"
         do {
             let daemon = try Daemon(home: path, passphrase: PassphraseSource(file: passphraseFile), logger: logger)
+            // The keys are decrypted: the passphrase must not linger in /proc/<pid>/environ.
+            unsetenv(PassphraseSource.environmentVariable)
             try await daemon.run()
         } catch let error as CoreError {
             FileHandle.standardError.write(Data("liaisond: error: \(error.message) [\(error.code.rawValue)]\n".utf8))

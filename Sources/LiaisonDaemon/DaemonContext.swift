@@ -21,6 +21,8 @@ final class DaemonContext: Sendable {
     let deliveryWakeups: AsyncStream<Void>.Continuation
     let deliveryWakeupStream: AsyncStream<Void>
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
+    /// Packages being received right now, so two connections never write one spool file.
+    let activeTransfers = NIOLockedValueBox(Set<PackageID>())
     /// Bumped whenever something is queued, so lingering senders notice at once.
     let outboxGeneration = NIOLockedValueBox<UInt64>(0)
 
@@ -46,6 +48,11 @@ final class DaemonContext: Sendable {
                                                     attributes: [.posixPermissions: 0o700])
         }
         self.store = try NodeStore(home: home)
+        // Temporary files of sends interrupted by a crash were never acknowledged.
+        let outbox = home.path + "/outbox"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? [] where name.contains(".partial-") {
+            unlink(outbox + "/" + name)
+        }
         self.startedAt = Timestamp.now()
         (deliveryWakeupStream, deliveryWakeups) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }

@@ -67,9 +67,11 @@ struct DeliveryTests {
         try net.startAll()
         let payload = try Sodium.randomBytes(count: 64 << 20)
         let id = try net.send(payload, from: "alpha", to: ["bravo"])
-        let spool = net.home("bravo") + "/spool/\(id).partial"
+        let spoolDirectory = net.home("bravo") + "/spool"
         let sawPartial = eventually(timeoutSeconds: 30) {
-            ((try? FileManager.default.attributesOfItem(atPath: spool)[.size] as? Int) ?? 0) > 1 << 20
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: spoolDirectory)) ?? []
+            guard let partial = names.first(where: { $0.hasSuffix("\(id).partial") }) else { return false }
+            return ((try? FileManager.default.attributesOfItem(atPath: spoolDirectory + "/" + partial)[.size] as? Int) ?? 0) > 1 << 20
         }
         #expect(sawPartial, "the transfer never started")
         net.daemon("bravo").killHard()

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonControl
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonTestSupport
@@ -71,6 +72,44 @@ struct TransportHardeningTests {
         #expect(receipt.verify(recipient: try ProtocolClient.publicKeys(home: net.home("bravo")).identity, packageID: receipt.packageID,
                                headerHash: receipt.headerHash, sender: try ProtocolClient.publicKeys(home: net.home("alpha")).fingerprint))
         #expect(try net.inbox("bravo") == [id])
+    }
+
+    @Test("another peer offering a known package id is refused and never gets the original receipt")
+    func idPreemption() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        try net.daemon("bravo").start()
+        let id = try net.send(Array("alpha's report".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: try ProtocolClient.secrets(home: net.home("charlie")).transport,
+                             remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        try client.send(.offer(packageID: try PackageID(parsing: id), size: 500, expires: nil))
+        let reply = try client.receive()
+        guard case .reject(_, let reason, _) = reply else {
+            Issue.record("a second sender got \(reply) for someone else's package id")
+            return
+        }
+        #expect(reason == .refused)
+        #expect(try net.inbox("bravo") == [id])
+    }
+
+    @Test("a send whose client disconnects before the end queues nothing")
+    func truncatedSend() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        do {
+            let client = try ControlClient(path: net.home("alpha") + "/liaisond.sock")
+            var request = ControlRequest(.send)
+            request.to = ["bravo"]
+            request.tlp = "GREEN"
+            try client.send(json: request)
+            try client.sendFrame([UInt8](repeating: 7, count: 1000))
+        }   // the client goes away without the empty end frame
+        sleep(1)
+        let outbox = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout
+        #expect(outbox.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "an interrupted send was queued: \(outbox)")
+        #expect((try FileManager.default.contentsOfDirectory(atPath: net.home("alpha") + "/outbox")).isEmpty)
     }
 
     @Test("garbage and slow-drip connections do not hurt a real peer")

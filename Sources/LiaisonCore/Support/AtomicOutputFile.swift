@@ -47,6 +47,15 @@ public final class AtomicOutputFile: ByteSink {
             unlink(temporaryPath)
             throw CoreError(.io, "cannot move the output into place at \(path): \(reason)")
         }
+        // The rename is only durable once the directory entry is on disk.
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0, fsync(fd) == 0 else {
+            if fd >= 0 { close(fd) }
+            throw CoreError(.io, "cannot sync the directory of \(path): \(String(cString: strerror(errno)))")
+        }
+        close(fd)
     }
 
     deinit {

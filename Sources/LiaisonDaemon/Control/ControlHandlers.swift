@@ -5,14 +5,15 @@ import LiaisonCrypto
 import LiaisonStore
 import LiaisonWire
 import Logging
+import NIOCore
 
 /// Carries out control-socket requests against the daemon's state.
 struct ControlHandlers: Sendable {
     let context: DaemonContext
 
-    func serve(_ io: inout ControlConnection, caller: PeerCredentials?) async {
+    func serve(_ io: inout ControlConnection, caller: PeerCredentials?, channel: Channel) async {
         do {
-            guard let first = try await io.reader.next() else { return }
+            guard let first = try await withDeadline(.seconds(30), channel: channel, { try await io.reader.next() }) else { return }
             let request: ControlRequest
             do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(first)) } catch {
                 throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")
@@ -125,7 +126,10 @@ struct ControlHandlers: Sendable {
         }
         try context.peers.update { try $0.add(record) }
         context.logger.notice("peer \(name) added (\(card.fingerprint.short), trust \(record.trust))")
-        return try peerStatuses().first { $0.name == name }!
+        guard let status = try peerStatuses().first(where: { $0.name == name }) else {
+            throw CoreError(.unknownPeer, "\(name) was removed while it was being added")
+        }
+        return status
     }
 
     // MARK: send
@@ -145,7 +149,12 @@ struct ControlHandlers: Sendable {
         let path = context.outboxDirectory + "/\(incremental.packageID).lpkg"
         let file = try AtomicOutputFile(path: path)
         var sink = file
-        while let frame = try await io.reader.next() {
+        while true {
+            // The end of the payload is an empty frame; a connection that closes
+            // before it is an interrupted send, never a shorter package.
+            guard let frame = try await io.reader.next() else {
+                throw ControlFailure(code: "control.truncated", message: "the payload ended before the sender said it was complete; nothing was queued")
+            }
             if frame.isEmpty { break }
             try incremental.append(frame, into: &sink)
         }

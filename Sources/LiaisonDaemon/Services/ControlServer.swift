@@ -33,7 +33,7 @@ struct ControlServer: Service {
                             let caller = PeerCredentials.of(connection.channel)
                             try? await connection.executeThenClose { input, output in
                                 var io = ControlConnection(reader: ControlFrameReader(input), output: output)
-                                await handlers.serve(&io, caller: caller)
+                                await handlers.serve(&io, caller: caller, channel: connection.channel)
                                 // Closing at once could drop replies still buffered in the
                                 // channel: finish writing, then wait (bounded) for the
                                 // client to hang up after reading everything.
@@ -94,7 +94,12 @@ struct ControlFrameReader {
                     return buffer.readBytes(length: Int(length))
                 }
             }
-            guard var more = try await iterator.next() else { return nil }
+            guard var more = try await iterator.next() else {
+                guard buffer.readableBytes == 0 else {
+                    throw ControlFailure(code: "control.truncated", message: "the connection closed in the middle of a frame")
+                }
+                return nil
+            }
             buffer.discardReadBytes()
             buffer.writeBuffer(&more)
         }

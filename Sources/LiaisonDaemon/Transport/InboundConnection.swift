@@ -87,6 +87,13 @@ struct InboundConnection {
             logger.notice("handshake rejected from \(peer.name): \(error)")
             return nil
         }
+        // A timestamp far in the future would lock the peer out until then once stored.
+        let nowNanos = UInt64(max(0, Timestamp.now())) &* 1_000_000_000
+        guard hello.timestamp <= nowNanos &+ 300 * 1_000_000_000 else {
+            logger.warning("handshake rejected from \(peer.name): its clock is more than 5 minutes ahead")
+            DaemonMetrics.handshake(accepted: false, reason: "clock")
+            return nil
+        }
         guard try context.store.recordHandshake(fingerprint: peer.fingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
             logger.warning("handshake rejected from \(peer.name): replayed or stale timestamp")
             DaemonMetrics.handshake(accepted: false, reason: "replay")

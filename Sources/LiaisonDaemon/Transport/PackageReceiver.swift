@@ -37,8 +37,13 @@ struct PackageReceiver {
         if let t = transfer {
             fsync(t.descriptor)
             close(t.descriptor)
+            release(t.id)
             transfer = nil
         }
+    }
+
+    private func release(_ id: PackageID) {
+        _ = context.activeTransfers.withLockedValue { $0.remove(id) }
     }
 
     mutating func handle(_ message: SessionMessage) async throws -> [SessionMessage] {
@@ -66,6 +71,12 @@ struct PackageReceiver {
     private mutating func offer(id: PackageID, size: UInt64, expires: Int64?) throws -> [SessionMessage] {
         abandon()
         if let existing = try context.store.inboxEntry(id: id) {
+            // Package ids are random: the same id from another sender is an attempt to
+            // pre-empt or probe someone else's package. Never hand out their receipt.
+            guard existing.senderFingerprint == peer.fingerprint else {
+                logger.warning("\(peer.name) offered package id \(id), which another sender already used; refused")
+                return [.reject(packageID: id, reason: .refused, detail: "this package id is already taken")]
+            }
             // Already received: it takes effect once. Return the original receipt.
             logger.info("package \(id) offered again; returning the stored receipt")
             return [.receipt(try DeliveryReceipt(decoding: existing.receiptBody + existing.receiptSignature))]
@@ -76,9 +87,14 @@ struct PackageReceiver {
         guard size <= context.settings.maximumPackageBytes else {
             return [.reject(packageID: id, reason: .tooLarge, detail: "larger than the \(context.settings.maximumPackageBytes) bytes this node accepts")]
         }
-        let path = context.spoolDirectory + "/\(id).partial"
+        guard context.activeTransfers.withLockedValue({ $0.insert(id).inserted }) else {
+            return [.reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")]
+        }
+        // Per-sender spool names: one peer's partial can never become another's prefix.
+        let path = context.spoolDirectory + "/\(Hex.encode(Array(peer.fingerprint.bytes.prefix(8))))-\(id).partial"
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
+            release(id)
             return [.reject(packageID: id, reason: .unavailable, detail: "cannot store the package now")]
         }
         var info = stat()
@@ -94,9 +110,14 @@ struct PackageReceiver {
     }
 
     private mutating func finish(_ t: Transfer) throws -> SessionMessage {
-        fsync(t.descriptor)
-        close(t.descriptor)
+        let synced = fsync(t.descriptor) == 0
+        let closed = close(t.descriptor) == 0
         transfer = nil
+        defer { release(t.id) }
+        guard synced && closed else {
+            logger.error("package \(t.id): the spool file could not be made durable (\(String(cString: strerror(errno))))")
+            return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
+        }
         func discard(_ reason: SessionMessage.RejectReason, _ detail: String) -> SessionMessage {
             unlink(t.path)
             logger.warning("package \(t.id) from \(peer.name) rejected: \(detail)")
@@ -128,7 +149,9 @@ struct PackageReceiver {
         }
         let finalPath = context.inboxDirectory + "/\(t.id).lpkg"
         guard rename(t.path, finalPath) == 0 else { return discard(.unavailable, "cannot move the package into the inbox") }
-        Self.syncDirectory(context.inboxDirectory)
+        guard Self.syncDirectory(context.inboxDirectory) else {
+            return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
+        }
         let now = Timestamp.now()
         let receipt = DeliveryReceipt(packageID: t.id, headerHash: opened.header.hash, recipient: context.secrets.identity,
                                       sender: peer.fingerprint, receivedAt: now)
@@ -146,9 +169,12 @@ struct PackageReceiver {
         return .receipt(receipt)
     }
 
-    static func syncDirectory(_ path: String) {
+    /// fsyncs a directory so a rename in it is durable; false if that failed.
+    static func syncDirectory(_ path: String) -> Bool {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return fsync(fd) == 0
     }
 }
 

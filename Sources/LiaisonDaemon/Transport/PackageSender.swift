@@ -103,13 +103,18 @@ struct PackageSender {
             let headerHash = try Self.headerHash(of: package.path)
             guard receipt.verify(recipient: peer.keys.identity, packageID: package.id, headerHash: headerHash,
                                  sender: context.fingerprint) else {
-                throw WireError(.unexpectedMessage, "the receipt for \(package.id) does not verify")
+                // A wrong receipt is this package's problem, not the session's: record it
+                // and let the operator look, rather than retrying the whole batch forever.
+                logger.error("\(peer.name) answered \(package.id) with a receipt that does not verify")
+                try context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient's receipt does not verify")
+                return
             }
             _ = try context.store.markDelivered(StoredReceipt(packageID: package.id, peer: peer.name, signedBy: receipt.recipient,
                                                               receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature))
             logger.info("delivered \(package.id) to \(peer.name); receipt verified")
             DaemonMetrics.delivered(peer: peer.name, bytes: package.size, secondsSinceQueued: Timestamp.now() - package.created)
-        case .reject(_, let reason, let detail):
+        case .reject(let id, let reason, let detail):
+            guard id == package.id else { throw WireError(.unexpectedMessage, "a refusal for another package than the one offered") }
             logger.warning("\(peer.name) refused \(package.id): \(detail)")
             switch reason {
             case .unavailable:

@@ -1,4 +1,5 @@
 import LiaisonCore
+import Foundation
 
 /// The messages two daemons exchange inside an established Noise session.
 /// Each is one Noise transport message: a type byte, then its fields
@@ -100,7 +101,10 @@ public enum SessionMessage: Equatable, Sendable {
             case .reject:
                 let id = PackageID(unchecked: try r.readBytes(16))
                 guard let reason = RejectReason(rawValue: try r.readUInt8()) else { throw malformed }
-                self = .reject(packageID: id, reason: reason, detail: String(decoding: try r.readShortString(), as: UTF8.self))
+                // Peer-supplied text reaches logs and terminals: keep printable characters only.
+                let detail = String(decoding: try r.readShortString(), as: UTF8.self)
+                    .unicodeScalars.filter { !$0.properties.isNoncharacterCodePoint && !(CharacterSet.controlCharacters.contains($0)) }
+                self = .reject(packageID: id, reason: reason, detail: String(String.UnicodeScalarView(detail)))
             case .data:
                 self = .data(try r.readBytes(r.remaining))
             case .end:
