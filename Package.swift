@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LiaisonWireTests", dependencies: ["LiaisonWire", "LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCLI", "LiaisonCore", "LiaisonTestSupport"]),
-        .testTarget(name: "LiaisonDaemonTests", dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonWire", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonDaemonTests", dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonWire", "LiaisonControl", "LiaisonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
