@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "LiaisonCore", dependencies: ["LiaisonCrypto"]),
         // Protocol state machines and framing: no sockets, no clock.
         .target(name: "LiaisonWire", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
+        .target(name: "LiaisonAudit", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
         // The one owner of the node's SQLite database (outbox, inbox, receipts).
         .target(name: "LiaisonStore", dependencies: ["LiaisonCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The control-socket protocol shared by the CLI and the daemon.
@@ -64,6 +65,7 @@ let package = Package(
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LiaisonWireTests", dependencies: ["LiaisonWire", "LiaisonCrypto", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonAuditTests", dependencies: ["LiaisonAudit", "LiaisonCrypto", "LiaisonCore", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCLI", "LiaisonCore", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonDaemonTests", dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonWire", "LiaisonControl", "LiaisonTestSupport"]),
     ],

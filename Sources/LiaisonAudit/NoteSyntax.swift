@@ -1,0 +1,35 @@
+/// Character rules shared by signed notes, key names and checkpoints
+/// (C2SP signed-note "Format").
+enum NoteSyntax {
+    /// The em dash (U+2014) and space that begin every signature line.
+    static let signatureLinePrefix: [UInt8] = Array("\u{2014} ".utf8)
+    static let newline = UInt8(ascii: "\n")
+
+    /// True when `bytes` are valid UTF-8 with no ASCII control character other
+    /// than newline, as every signed note must be.
+    static func isValidNoteText(_ bytes: some Collection<UInt8>) -> Bool {
+        guard !bytes.contains(where: { $0 < 0x20 && $0 != newline }) else { return false }
+        // Decoding replaces every invalid sequence with U+FFFD, so a round trip
+        // that changes the bytes means the input was not valid UTF-8.
+        let decoded = String(decoding: bytes, as: UTF8.self)
+        return decoded.utf8.elementsEqual(bytes)
+    }
+
+    /// True for a key name: non-empty, no Unicode space, no plus sign (signed-note
+    /// "Key names"), and, because a name sits inside a note, no control character.
+    static func isValidKeyName(_ name: String) -> Bool {
+        !name.isEmpty && !name.unicodeScalars.contains { scalar in
+            scalar == "+" || scalar.properties.isWhitespace || scalar.value < 0x20
+        }
+    }
+
+    /// Throws ``AuditError/Code/invalidKeyName`` unless `name` is a valid key name.
+    static func checkKeyName(_ name: String) throws {
+        guard isValidKeyName(name) else {
+            throw AuditError(
+                .invalidKeyName,
+                "a key name must be non-empty and contain no spaces, '+' or control characters (e.g. example.com/log); choose another name"
+            )
+        }
+    }
+}
