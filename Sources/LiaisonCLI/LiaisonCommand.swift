@@ -66,7 +66,7 @@ enum ExitCode {
     static func `for`(_ failure: ControlFailure) -> Int32 {
         switch failure.code {
         case "control.daemon-not-running", "control.unavailable", "control.connection-lost": 69
-        case "control.permission-denied": 77
+        case "control.permission-denied", "control.forbidden": 77
         default: CoreError.Code(rawValue: failure.code).map { Self.for(CoreError($0, failure.message)) } ?? 1
         }
     }

@@ -54,6 +54,9 @@ public struct DaemonCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "liaisond")
+        // Everything the daemon creates is private unless it says otherwise (the
+        // control socket is then opened up to 0660 for the node's group).
+        umask(0o077)
         let path = home ?? ProcessInfo.processInfo.environment["LIAISON_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.liaison"
         do {
             let daemon = try Daemon(home: path, passphrase: PassphraseSource(file: passphraseFile), logger: logger)

@@ -24,15 +24,27 @@ public struct CLIRunner: Sendable {
     /// Extra environment for every run (e.g. LIAISON_PASSPHRASE).
     public var environment: [String: String]
 
+    /// A command that runs `liaison` on the runner's behalf (e.g. `setpriv` to run it
+    /// as another user); empty to run it directly.
+    public var wrapper: [String]
+
     /// A runner with `environment` added to a clean one.
-    public init(environment: [String: String] = [:]) { self.environment = environment }
+    public init(environment: [String: String] = [:], wrapper: [String] = []) {
+        self.environment = environment
+        self.wrapper = wrapper
+    }
 
     /// Runs `liaison arguments…` and waits (bounded: 120 s).
     @discardableResult
     public func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.liaisonPath)
-        process.arguments = arguments
+        if let tool = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = Array(wrapper.dropFirst()) + [Self.liaisonPath] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.liaisonPath)
+            process.arguments = arguments
+        }
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         env.merge(environment) { $1 }
         process.environment = env

@@ -25,6 +25,8 @@ public struct NodeConfiguration: Sendable {
     public var pinnedPeers: [PeerRecord]
     /// Timers and limits of the daemon (`[daemon]`).
     public var daemon: DaemonTunables
+    /// Who may use the control socket, and as what (`[access]`).
+    public var access: AccessSettings
 
     /// The default classification ladder.
     public static let defaultClassifications = ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET"]
@@ -42,13 +44,14 @@ public struct NodeConfiguration: Sendable {
         self.defaultExpiry = 30 * 86_400
         self.pinnedPeers = []
         self.daemon = DaemonTunables()
+        self.access = AccessSettings()
     }
 
     /// Parses `liaison.toml` text. Unknown keys are errors, so typos are caught.
     public init(parsing text: String, path: String = "liaison.toml") throws {
         do {
             let root = try TOMLParser.parse(text)
-            try root.rejectUnknownKeys(allowed: ["node", "keys", "policy", "peer", "daemon"])
+            try root.rejectUnknownKeys(allowed: ["node", "keys", "policy", "peer", "daemon", "access"])
             guard let node = try root.table("node"), let keys = try root.table("keys") else {
                 throw TOMLError(line: 1, column: 1, reason: "the [node] and [keys] sections are required")
             }
@@ -104,6 +107,7 @@ public struct NodeConfiguration: Sendable {
             }
             pinnedPeers = try (root.tableArray("peer") ?? []).map { try PeerRecord(table: $0) }
             daemon = try (root.table("daemon")).map(DaemonTunables.init(table:)) ?? DaemonTunables()
+            access = try (root.table("access")).map(AccessSettings.init(table:)) ?? AccessSettings()
         } catch {
             throw CoreError.config(path, error)
         }

@@ -18,7 +18,19 @@ struct ControlHandlers: Sendable {
             do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(first)) } catch {
                 throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")
             }
-            context.logger.info("control: \(request.command.rawValue) from \(caller?.description ?? "unknown caller")")
+            let role = caller.flatMap {
+                ControlRole.of(uid: $0.uid, gid: $0.gid, daemonUID: getuid(), access: context.configuration.access,
+                               groupsOf: ControlRole.systemGroups)
+            }
+            guard let role, role.permits(request.command) else {
+                context.logger.warning("control: \(request.command.rawValue) refused for \(caller?.description ?? "unknown caller") (role \(role?.rawValue ?? "none"))")
+                DaemonMetrics.controlRequest("refused")
+                throw ControlFailure(code: "control.forbidden",
+                                     message: role == nil
+                                        ? "you are not an operator or auditor of this node; ask to be added to a group in [access] of liaison.toml"
+                                        : "`\(request.command.rawValue)` needs the operator role; auditors may only read status and receipts")
+            }
+            context.logger.info("control: \(request.command.rawValue) from \(caller?.description ?? "unknown caller") as \(role.rawValue)")
             DaemonMetrics.controlRequest(request.command.rawValue)
             try await dispatch(request, &io)
         } catch let failure as ControlFailure {

@@ -1,0 +1,72 @@
+import Foundation
+import LiaisonCore
+@testable import LiaisonDaemon
+import LiaisonTestSupport
+import Testing
+
+@Suite("Control-socket roles")
+struct ControlRoleTests {
+    let access: AccessSettings = {
+        var a = AccessSettings()
+        a.operatorGroups = ["liaison"]
+        a.auditorGroups = ["audit"]
+        return a
+    }()
+
+    @Test("roles follow the caller's uid and groups", arguments: [
+        (UInt32(0), ["wheel"], ControlRole.operator),
+        (1000, ["liaison"], .operator),
+        (1001, ["users", "audit"], .auditor),
+        (1002, ["audit", "liaison"], .operator),
+        (1003, ["users"], nil),
+        (500, [], .operator),   // the daemon's own user
+    ] as [(UInt32, [String], ControlRole?)])
+    func roles(uid: UInt32, groups: [String], expected: ControlRole?) {
+        #expect(ControlRole.of(uid: uid, gid: 100, daemonUID: 500, access: access, groupsOf: { _, _ in groups }) == expected)
+    }
+
+    @Test("auditors may read status and receipts only")
+    func auditorCommands() {
+        for command in [ControlRequestCommand.status, .receipts] { #expect(ControlRole.auditor.permits(command)) }
+        for command in [ControlRequestCommand.send, .peersAdd, .peersRemove, .inboxGet, .inboxList, .outboxList, .peersList] {
+            #expect(!ControlRole.auditor.permits(command), "an auditor may not \(command.rawValue)")
+            #expect(ControlRole.operator.permits(command))
+        }
+    }
+}
+
+@Suite("Control-socket access for other users (real daemon)", .serialized)
+struct ControlAccessTests {
+    func asNobody(_ args: [String]) throws -> CLIRunner.Result {
+        try CLIRunner(wrapper: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]).run(args)
+    }
+
+    @Test("a user without access cannot reach the socket; an auditor reads but cannot send")
+    func otherUsers() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        let config = net.home("alpha") + "/liaison.toml"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\n[access]\nauditor-groups = [\"nogroup\"]\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        try net.daemon("alpha").start()
+        let socket = net.home("alpha") + "/liaisond.sock"
+        let denied = try asNobody(["status", "--socket", socket])
+        #expect(denied.status == 77, "status \(denied.status): \(denied.stderr)")
+        // Let the (auditor) user reach the socket: traverse the home, connect to the socket.
+        chmod(net.dir.path, 0o711)
+        chmod(net.home("alpha"), 0o711)
+        chmod(socket, 0o666)
+        let status = try asNobody(["status", "--socket", socket, "--json"])
+        #expect(status.status == 0, "an auditor could not read status: \(status.stderr)")
+        let input = "/tmp/liaison-auditor-\(getpid())"
+        FileManager.default.createFile(atPath: input, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o644])
+        defer { unlink(input) }
+        let send = try asNobody(["send", input, "--socket", socket, "--to", "bravo", "--tlp", "green"])
+        #expect(send.status == 77 && send.stderr.contains("control.forbidden"), "an auditor could send: \(send.status) \(send.stderr)")
+        let peers = try asNobody(["peers", "remove", "bravo", "--socket", socket])
+        #expect(peers.status == 77, "an auditor could change peers")
+        #expect(net.daemon("alpha").log.contains("refused for uid 65534"))
+    }
+}
+
+typealias ControlRequestCommand = LiaisonControl.ControlRequest.Command
+import LiaisonControl
