@@ -51,42 +51,18 @@ struct SendCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The file to send ('-' for standard input).", valueName: "file"))
     var file: String
 
-    @Option(name: .long, help: ArgumentHelp("Recipients by peer name, comma-separated or repeated.", valueName: "name,…"))
-    var to: [String]
-
-    @Option(name: .long, help: ArgumentHelp("TLP 2.0 level: CLEAR, GREEN, AMBER, AMBER+STRICT or RED.", valueName: "level"))
-    var tlp: String
-
-    @Option(name: .long, help: ArgumentHelp("Classification from the node's ladder (default: the lowest).", valueName: "label"))
-    var classification: String?
-
-    @Option(name: .customLong("rel-to"), help: ArgumentHelp("Releasability communities, e.g. NATO,EU.", valueName: "community,…"))
-    var relTo: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Handling caveat (repeatable).", valueName: "caveat"))
-    var caveat: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Validity from now, e.g. 12h, 30d, or 'never' (default: the node's policy).", valueName: "duration"))
-    var expires: String?
-
-    @Option(name: .customLong("content-type"), help: ArgumentHelp("Media type of the payload.", valueName: "type"))
-    var contentType: String?
-
-    func validate() throws {
-        if commaList(to).isEmpty { throw ValidationError("--to needs at least one recipient: an empty recipient set is an error, never \"everyone\"") }
-        do { _ = try TrafficLightProtocol(parsing: tlp) } catch let error as CoreError { throw ValidationError(error.message) }
-    }
+    @OptionGroup var addressing: AddressingOptions
 
     func run() throws {
         let input = try InputFile(path: file)
         var request = ControlRequest(.send)
-        request.to = commaList(to)
-        request.tlp = tlp
-        request.classification = classification
-        request.releasableTo = commaList(relTo)
-        request.caveats = caveat
-        request.expires = expires
-        request.contentType = contentType
+        request.to = addressing.recipients
+        request.tlp = addressing.tlp
+        request.classification = addressing.classification
+        request.releasableTo = addressing.communities
+        request.caveats = addressing.caveat
+        request.expires = addressing.expires
+        request.contentType = addressing.contentType
         let client = try daemon.connect()
         try client.send(json: request)
         var stream = input.stream

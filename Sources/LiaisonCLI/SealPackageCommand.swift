@@ -22,26 +22,7 @@ struct SealPackageCommand: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Recipients by peer name, comma-separated or repeated.", valueName: "name,…"))
-    var to: [String]
-
-    @Option(name: .long, help: ArgumentHelp("TLP 2.0 level: CLEAR, GREEN, AMBER, AMBER+STRICT or RED.", valueName: "level"))
-    var tlp: String
-
-    @Option(name: .long, help: ArgumentHelp("Classification from the node's ladder (default: the lowest).", valueName: "label"))
-    var classification: String?
-
-    @Option(name: .customLong("rel-to"), help: ArgumentHelp("Releasability communities, e.g. NATO,EU.", valueName: "community,…"))
-    var relTo: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Handling caveat (repeatable).", valueName: "caveat"))
-    var caveat: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Validity from now, e.g. 12h, 30d, or 'never' (default: the node's policy).", valueName: "duration"))
-    var expires: String?
-
-    @Option(name: .customLong("content-type"), help: ArgumentHelp("Media type of the payload.", valueName: "type"))
-    var contentType: String = "application/octet-stream"
+    @OptionGroup var addressing: AddressingOptions
 
     @Option(name: .customLong("in"), help: ArgumentHelp("File to seal ('-' for standard input).", valueName: "file"))
     var input: String
@@ -49,27 +30,18 @@ struct SealPackageCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to write the package (must not exist).", valueName: "file"))
     var out: String
 
-    func validate() throws {
-        if commaList(to).isEmpty { throw ValidationError("--to needs at least one recipient: an empty recipient set is an error, never \"everyone\"") }
-        do {
-            _ = try TrafficLightProtocol(parsing: tlp)
-            if let expires, expires != "never" { _ = try Timestamp.parseDuration(expires) }
-        } catch let error as CoreError {
-            throw ValidationError(error.message)
-        }
-    }
-
     func run() throws {
         let home = node.nodeHome
         let configuration = try home.loadConfiguration()
         let keyring = try home.loadKeyring(configuration)
-        let markings = try configuration.markings(tlp: tlp, classification: classification, releasableTo: commaList(relTo), caveats: caveat)
-        let recipients = try configuration.recipients(commaList(to), keyring: keyring)
+        let a = addressing
+        let markings = try configuration.markings(tlp: a.tlp, classification: a.classification, releasableTo: a.communities, caveats: a.caveat)
+        let recipients = try configuration.recipients(a.recipients, keyring: keyring)
         let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
         let now = Timestamp.now()
-        let expiry = try configuration.expiry(expires, now: now)
+        let expiry = try configuration.expiry(a.expires, now: now)
         var sealer = try PackageSealer(sender: secrets.identity, recipients: recipients.map(\.key), markings: markings,
-                                       contentType: contentType, created: now, expires: expiry)
+                                       contentType: a.contentType ?? "application/octet-stream", created: now, expires: expiry)
         let source = try InputFile(path: input)
         var reader = source.stream
         let file = try AtomicOutputFile(path: out)
