@@ -39,9 +39,11 @@ struct SendCommand: ParsableCommand {
         commandName: "send",
         abstract: "Seal a file to peers and queue it; the daemon delivers it and collects signed receipts.",
         discussion: """
-            The file is streamed to the daemon, which seals it with the node's identity key
-            (only the daemon holds the keys) and stores it in the durable outbox before this
-            command returns. Delivery retries with backoff while a peer is unreachable.
+            The file is streamed to the daemon, which seals it with the node's
+            identity key (only the daemon holds the keys) and stores it in the
+            durable outbox before this command returns. Delivery retries with
+            backoff while a peer is unreachable.
+
             Example:
               liaison send report.json --to bravo,charlie --tlp AMBER --rel-to NATO
             """)
@@ -132,7 +134,7 @@ struct InboxCommand: ParsableCommand {
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify and decrypt a received package into a file.",
-            discussion: "The file appears only once every chunk has verified; otherwise nothing is written.")
+            discussion: "The file appears only once every chunk has verified;\notherwise nothing is written.")
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The package id (see `liaison inbox list`).", valueName: "id")) var id: String
         @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file")) var out: String

@@ -14,9 +14,9 @@ struct PeersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a partner to the running daemon from its node card.",
             discussion: """
-                Verifies the card's signature, prints the fingerprint to compare with the partner
-                over a separate channel, and takes effect at once (no restart). Use `peers import`
-                when the daemon is not running.
+                Verifies the card's signature, prints the fingerprint to compare
+                with the partner over a separate channel, and takes effect at once
+                (no restart). Use `peers import` when the daemon is not running.
                 """)
 
         @OptionGroup var daemon: DaemonOptions
@@ -70,8 +70,9 @@ struct PeersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a partner from its node card after verifying the card's signature.",
             discussion: """
-                Prints the partner's fingerprint: compare it with the one the partner reads
-                to you over a separate channel. Pass --fingerprint to have it checked here.
+                Prints the partner's fingerprint: compare it with the one the
+                partner reads to you over a separate channel. Pass --fingerprint
+                to have it checked here.
                 """)
 
         @OptionGroup var node: NodeOptions

@@ -10,10 +10,11 @@ public struct DaemonCommand: AsyncParsableCommand {
         commandName: "liaisond",
         abstract: "The Liaison daemon: exchanges packages with partner daemons over Noise-authenticated TCP.",
         discussion: """
-            Reads <home>/liaison.toml and keyring.toml, decrypts the node's keys (passphrase from
-            --passphrase-file, $LIAISON_PASSPHRASE or the systemd credential liaison-passphrase),
-            listens on the configured addresses and serves the `liaison` CLI on
-            <home>/liaisond.sock. SIGTERM drains transfers in flight and exits.
+            Reads <home>/liaison.toml and keyring.toml, decrypts the node's keys
+            (passphrase from --passphrase-file, $LIAISON_PASSPHRASE or the systemd
+            credential liaison-passphrase), listens on the configured addresses and
+            serves the `liaison` CLI on <home>/liaisond.sock. SIGTERM drains
+            transfers in flight and exits.
             """)
 
     @Option(name: .long, help: ArgumentHelp("The node's home directory (default: $LIAISON_HOME, else ~/.liaison).", valueName: "dir"))
