@@ -28,10 +28,11 @@ done
 
 say "partners exchange cards and check fingerprints"
 fp() { "$LIAISON" keys show --home "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])'; }
-run peers import bravo.card --home alpha --name bravo --trust partner --fingerprint "$(fp bravo)"
-run peers import charlie.card --home alpha --name charlie --trust partner --fingerprint "$(fp charlie)"
+run peers import bravo.card --home alpha --name bravo --trust trusted --clearance SECRET --communities NATO --fingerprint "$(fp bravo)"
+run peers import charlie.card --home alpha --name charlie --trust partner --clearance RESTRICTED --communities NATO,EU --fingerprint "$(fp charlie)"
 for node in bravo charlie; do
-  "$LIAISON" peers import alpha.card --home "$node" --name alpha --trust partner --fingerprint "$(fp alpha)" >/dev/null
+  "$LIAISON" peers import alpha.card --home "$node" --name alpha --trust trusted --clearance SECRET --communities NATO \
+      --fingerprint "$(fp alpha)" >/dev/null
 done
 run peers list --home alpha
 
@@ -48,13 +49,14 @@ for node in bravo charlie; do
   "$LIAISON" package open --home "$node" --passphrase-file "$node.pass" --in report.lpkg --out "$node-report.json" >/dev/null
   cmp -s report.json "$node-report.json" && echo "   $node: opened it; payload identical to what alpha sealed"
 done
+say "a TLP:RED note to both: the policy gives charlie (a partner, not trusted) no key wrap"
 echo "source identity: do not forward" > note.txt
-run package seal --home alpha --passphrase-file alpha.pass --to bravo --tlp RED --in note.txt --out note.lpkg | sed -n 1p
+run package seal --home alpha --passphrase-file alpha.pass --to bravo,charlie --tlp RED --in note.txt --out note.lpkg
 echo '$ liaison package open --home charlie … --in note.lpkg --out charlie-note.txt'
 if "$LIAISON" package open --home charlie --passphrase-file charlie.pass --in note.lpkg --out charlie-note.txt; then
   echo "UNEXPECTED: charlie opened a package not addressed to it" >&2; exit 1
 fi
-[ ! -e charlie-note.txt ] && echo "   charlie: refused the TLP:RED note addressed to bravo only; nothing written"
+[ ! -e charlie-note.txt ] && echo "   charlie: cannot open it, and nothing was written"
 
 say "the daemons: alpha and bravo start; charlie stays offline for now"
 DAEMONS=()

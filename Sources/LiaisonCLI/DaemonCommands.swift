@@ -78,6 +78,7 @@ struct SendCommand: ParsableCommand {
         let receipt = try client.receive(SendReceipt.self)
         if daemon.json { return try printJSON(receipt) }
         print("Queued package \(receipt.id) (\(ByteCount.format(receipt.size))) for \(receipt.recipients.joined(separator: ", "))")
+        for w in receipt.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
         print("  markings: \(receipt.markings)")
         print("  expires:  \(receipt.expires ?? "never")")
         print("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`.")

@@ -76,6 +76,7 @@ enum ExitCode {
         case .nodeMissing, .keyFileMissing, .unknownPeer, .unknownPackage: 66
         case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable: 77
         case .invalidArgument, .nodeExists, .peerExists, .invalidMarkings, .invalidRecipients: 64
+        case .policyDenied: 65
         case .io: 1
         default: 65
         }

@@ -28,6 +28,8 @@ struct PeersCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; refused if it differs.", valueName: "fingerprint"))
         var fingerprint: String?
 
+        @OptionGroup var cleared: ClearanceOptions
+
         func validate() throws {
             do {
                 try NodeName.validate(name)
@@ -45,6 +47,9 @@ struct PeersCommand: ParsableCommand {
             request.addresses = address
             request.trust = trust
             request.fingerprint = fingerprint
+            request.maximumTLP = cleared.maximumTLP
+            request.classification = cleared.clearance
+            request.releasableTo = commaList(cleared.communities)
             let peer = try daemon.connect().call(request, PeerStatus.self)
             if daemon.json { return try printJSON(peer) }
             print("Added \"\(peer.name)\" with trust \(peer.trust), reachable at \(peer.addresses.joined(separator: ", ")).")
@@ -89,6 +94,8 @@ struct PeersCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; the import fails if it differs.", valueName: "fingerprint"))
         var fingerprint: String?
 
+        @OptionGroup var cleared: ClearanceOptions
+
         func validate() throws {
             do {
                 try NodeName.validate(name)
@@ -112,7 +119,9 @@ struct PeersCommand: ParsableCommand {
             guard parsed.keys.identity != configuration.publicKeys.identity else {
                 throw CoreError(.invalidArgument, "this is this node's own card")
             }
-            try keyring.add(PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now))
+            var record = PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now)
+            try cleared.apply(to: &record, ladder: configuration.classifications)
+            try keyring.add(record)
             try home.saveKeyring(keyring, configuration: configuration)
             print("Added \"\(name)\" (calls itself \"\(parsed.name)\") with trust \(trust.lowercased()).")
             print("  fingerprint: \(parsed.fingerprint)")
@@ -137,8 +146,10 @@ struct PeersCommand: ParsableCommand {
                 print("No peers yet. Add one with `liaison peers import CARD --name NAME --trust LEVEL`.")
                 return
             }
-            let table = TextTable(headers: ["NAME", "TRUST", "FINGERPRINT", "ADDRESSES", "STATUS"])
-            print(table.render(rows.map { [$0.name, $0.trust, $0.shortFingerprint, $0.addresses.joined(separator: ","), $0.revoked ? "REVOKED" : "ok"] }))
+            let table = TextTable(headers: ["NAME", "TRUST", "CLEARED FOR", "FINGERPRINT", "ADDRESSES", "STATUS"])
+            print(table.render(rows.map {
+                [$0.name, $0.trust, $0.clearedFor, $0.shortFingerprint, $0.addresses.joined(separator: ","), $0.revoked ? "REVOKED" : "ok"]
+            }))
         }
     }
 }
@@ -152,6 +163,14 @@ struct PeerReport: Encodable {
     let addresses: [String]
     let validUntil: String?
     let revoked: Bool
+    let maximumTLP: String
+    let clearance: String?
+    let communities: [String]
+
+    /// `TLP:AMBER+STRICT · CONFIDENTIAL · NATO` for tables.
+    var clearedFor: String {
+        ([ "TLP:" + maximumTLP, clearance ?? "lowest rung"] + (communities.isEmpty ? [] : [communities.joined(separator: ",")])).joined(separator: " · ")
+    }
 
     init(_ peer: PeerRecord) {
         name = peer.name
@@ -161,5 +180,8 @@ struct PeerReport: Encodable {
         addresses = peer.addresses
         validUntil = peer.validUntil == Int64.max ? nil : Timestamp.iso8601(peer.validUntil)
         revoked = peer.revoked
+        maximumTLP = peer.maximumTLP.label
+        clearance = peer.clearance
+        communities = peer.communities
     }
 }

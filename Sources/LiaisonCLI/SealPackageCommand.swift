@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiaisonControl
 import LiaisonCore
 import LiaisonCrypto
 
@@ -36,7 +37,8 @@ struct SealPackageCommand: ParsableCommand {
         let keyring = try home.loadKeyring(configuration)
         let a = addressing
         let markings = try configuration.markings(tlp: a.tlp, classification: a.classification, releasableTo: a.communities, caveats: a.caveat)
-        let recipients = try configuration.recipients(a.recipients, keyring: keyring)
+        let selection = try configuration.recipients(a.recipients, keyring: keyring, markings: markings)
+        let recipients = selection.allowed
         let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
         let now = Timestamp.now()
         let expiry = try configuration.expiry(a.expires, now: now)
@@ -49,11 +51,13 @@ struct SealPackageCommand: ParsableCommand {
         let bytes = try sealer.seal(from: &reader, to: &sink)
         try file.commit()
         let report = SealReport(id: sealer.packageID.description, out: out, recipients: recipients.map(\.name),
+                                withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
                                 markings: markings.banner, payloadBytes: bytes,
                                 expires: expiry.map(Timestamp.iso8601))
         if output.json { return try printJSON(report) }
         print("Sealed \(bytes) bytes as package \(report.id) → \(out)")
         print("  to:       \(report.recipients.joined(separator: ", "))")
+        for w in report.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
         print("  markings: \(report.markings)")
         print("  expires:  \(report.expires ?? "never")")
     }
@@ -64,6 +68,7 @@ struct SealReport: Encodable {
     let id: String
     let out: String
     let recipients: [String]
+    let withheld: [WithheldRecipient]
     let markings: String
     let payloadBytes: UInt64
     let expires: String?

@@ -110,16 +110,29 @@ public struct ReceiptItem: Codable, Sendable, Equatable {
     }
 }
 
+/// A named recipient the access policy refused, with the rule that decided.
+public struct WithheldRecipient: Codable, Sendable, Equatable {
+    public var peer: String
+    public var rule: String
+    public var reason: String
+
+    public init(peer: String, rule: String, reason: String) {
+        self.peer = peer; self.rule = rule; self.reason = reason
+    }
+}
+
 /// What `send` reports.
 public struct SendReceipt: Codable, Sendable, Equatable {
     public var id: String
     public var recipients: [String]
+    /// Named recipients that got no key wrap, and why.
+    public var withheld: [WithheldRecipient]
     public var markings: String
     public var size: Int64
     public var expires: String?
 
-    public init(id: String, recipients: [String], markings: String, size: Int64, expires: String?) {
-        self.id = id; self.recipients = recipients; self.markings = markings; self.size = size; self.expires = expires
+    public init(id: String, recipients: [String], withheld: [WithheldRecipient], markings: String, size: Int64, expires: String?) {
+        self.id = id; self.recipients = recipients; self.withheld = withheld; self.markings = markings; self.size = size; self.expires = expires
     }
 }
 

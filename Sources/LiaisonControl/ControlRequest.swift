@@ -26,6 +26,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var trust: String?
     /// Expected fingerprint (`peers.add`).
     public var fingerprint: String?
+    /// Most sensitive TLP the peer may receive (`peers.add`).
+    public var maximumTLP: String?
     /// Recipients (`send`).
     public var to: [String]?
     /// Markings (`send`).

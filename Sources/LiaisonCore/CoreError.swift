@@ -53,6 +53,7 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case unknownPackage = "package.unknown"
         case peerExists = "peer.exists"
         case invalidArgument = "argument.invalid"
+        case policyDenied = "policy.denied"
         case io = "io.failed"
     }
 

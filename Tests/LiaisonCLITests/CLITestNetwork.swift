@@ -20,8 +20,10 @@ final class CLITestNetwork: @unchecked Sendable {
             try expectSuccess(args)
             try expectSuccess(["keys", "card", "--home", home(node), "--out", dir.file("\(node).card")] + passphraseArgs(node))
         }
-        try expectSuccess(["peers", "import", dir.file("bravo.card"), "--home", home("alpha"), "--name", "bravo", "--trust", "partner"])
-        try expectSuccess(["peers", "import", dir.file("charlie.card"), "--home", home("alpha"), "--name", "charlie", "--trust", "limited"])
+        try expectSuccess(["peers", "import", dir.file("bravo.card"), "--home", home("alpha"), "--name", "bravo", "--trust", "partner",
+                           "--clearance", "CONFIDENTIAL", "--communities", "NATO,EU"])
+        try expectSuccess(["peers", "import", dir.file("charlie.card"), "--home", home("alpha"), "--name", "charlie", "--trust", "partner",
+                           "--clearance", "RESTRICTED", "--communities", "EU"])
         for node in ["bravo", "charlie"] {
             try expectSuccess(["peers", "import", dir.file("alpha.card"), "--home", home(node), "--name", "alpha", "--trust", "partner"])
         }

@@ -88,6 +88,35 @@ struct PackageCommandTests {
         #expect(!net.dir.entries().contains { $0.hasPrefix("x.lpkg") })
     }
 
+    @Test("the access policy withholds the key wrap from a peer not cleared for the markings")
+    func policyWithholds() throws {
+        let net = try CLITestNetwork()
+        try net.expectSuccess(["init", "--home", net.home("delta"), "--name", "delta", "--no-passphrase"])
+        try net.expectSuccess(["keys", "card", "--home", net.home("delta"), "--out", net.dir.file("delta.card")])
+        try net.expectSuccess(["peers", "import", net.dir.file("delta.card"), "--home", net.home("alpha"), "--name", "delta", "--trust", "limited"])
+        try net.expectSuccess(["peers", "import", net.dir.file("alpha.card"), "--home", net.home("delta"), "--name", "alpha", "--trust", "partner"])
+        let input = net.dir.write("amber.in", Array("amber report".utf8))
+        let result = try net.expectSuccess(["package", "seal", "--home", net.home("alpha"), "--to", "bravo,delta", "--tlp", "AMBER",
+                                            "--in", input, "--out", net.dir.file("amber.lpkg"), "--json"])
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(json?["recipients"] as? [String] == ["bravo"])
+        let withheld = json?["withheld"] as? [[String: Any]]
+        #expect(withheld?.first?["peer"] as? String == "delta")
+        #expect(withheld?.first?["rule"] as? String == "limited-trust-clear-green-unclassified-only")
+        let inspect = try net.expectSuccess(["package", "inspect", "--json", net.dir.file("amber.lpkg")]).stdout
+        #expect(inspect.contains("\"recipients\":1"), "delta must get no key wrap")
+        let denied = try net.cli.run(["package", "open", "--home", net.home("delta"), "--in", net.dir.file("amber.lpkg"), "--out", net.dir.file("d.out")])
+        #expect(denied.status == 65 && denied.stderr.contains("package.not-a-recipient"))
+        // GREEN goes to both; RED to nobody here, which is an error naming the rules.
+        let green = try net.expectSuccess(["package", "seal", "--home", net.home("alpha"), "--to", "bravo,delta", "--tlp", "GREEN",
+                                           "--in", input, "--out", net.dir.file("green.lpkg"), "--json"]).stdout
+        #expect(green.contains("\"recipients\":[\"bravo\",\"delta\"]"))
+        let red = try net.cli.run(["package", "seal", "--home", net.home("alpha"), "--to", "bravo,delta", "--tlp", "RED",
+                                   "--in", input, "--out", net.dir.file("red.lpkg")])
+        #expect(red.status == 65 && red.stderr.contains("policy.denied") && red.stderr.contains("tlp-red-requires-trusted"))
+        #expect(!net.dir.entries().contains { $0.hasPrefix("red.lpkg") })
+    }
+
     @Test("an expired package is refused when opened")
     func expired() throws {
         let net = try CLITestNetwork()

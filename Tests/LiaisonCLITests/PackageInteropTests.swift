@@ -18,7 +18,7 @@ struct PackageInteropTests {
         let net = try CLITestNetwork()
         var rng = SeededBytes(seed: UInt64(size) + 1)
         let payload = rng.next(size)
-        let package = try net.seal(payload, to: "bravo,charlie", extra: ["--rel-to", "NATO"])
+        let package = try net.seal(payload, to: "bravo,charlie", extra: ["--rel-to", "NATO,EU"])
         for node in ["bravo", "charlie"] {
             let out = net.dir.file("py-\(node).out")
             let (status, stdout, stderr) = try PythonTool.run("package_open.py", [

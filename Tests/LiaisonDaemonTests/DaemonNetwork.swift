@@ -12,7 +12,10 @@ final class DaemonNetwork: @unchecked Sendable {
     private(set) var ports: [String: Int] = [:]
     private(set) var daemons: [String: DaemonProcess] = [:]
 
-    init(_ names: [String], tunables: String = "retry-initial-seconds = 1\nretry-maximum-seconds = 2\n") throws {
+    /// `limited` lists (node, peer) pairs where `node` imports `peer` as a limited peer;
+    /// every other pair is a partner.
+    init(_ names: [String], tunables: String = "retry-initial-seconds = 1\nretry-maximum-seconds = 2\n",
+         limited: [(node: String, peer: String)] = []) throws {
         self.names = names
         for name in names {
             let port = try DaemonProcess.freePort()
@@ -25,7 +28,8 @@ final class DaemonNetwork: @unchecked Sendable {
         }
         for name in names {
             for other in names where other != name {
-                try expect(["peers", "import", dir.file("\(other).card"), "--home", home(name), "--name", other, "--trust", "partner"])
+                let trust = limited.contains { $0.node == name && $0.peer == other } ? "limited" : "partner"
+                try expect(["peers", "import", dir.file("\(other).card"), "--home", home(name), "--name", other, "--trust", trust])
             }
         }
     }

@@ -19,24 +19,45 @@ extension NodeConfiguration {
         return text == "never" ? nil : now + (try Timestamp.parseDuration(text))
     }
 
-    /// The encryption keys of the named recipients: peers from `keyring`, or this
-    /// node itself (to keep a copy). Unknown, revoked and blocked peers are errors;
-    /// an empty list is an error, never "everyone".
-    public func recipients(_ names: [String], keyring: Keyring) throws -> [(name: String, key: EncryptionPublicKey)] {
+    /// The encryption keys of the named recipients that the access policy allows
+    /// for `markings`: peers from `keyring`, or this node itself (to keep a copy).
+    /// Peers the policy refuses get no key wrap and are returned in `withheld` with
+    /// the deciding rule. Unknown names are errors; so is a selection that leaves
+    /// nobody — an empty recipient set is never "everyone".
+    public func recipients(_ names: [String], keyring: Keyring, markings: Markings) throws -> RecipientSelection {
         var seen = Set<String>()
-        let resolved: [(name: String, key: EncryptionPublicKey)] = try names.compactMap { name in
-            guard seen.insert(name).inserted else { return nil }
-            if name == self.name { return (name, publicKeys.encryption) }
+        var selection = RecipientSelection()
+        for name in names where seen.insert(name).inserted {
+            if name == self.name {
+                selection.allowed.append((name, publicKeys.encryption))
+                continue
+            }
             guard let peer = keyring.peer(named: name) else {
                 throw CoreError(.unknownPeer, "no peer named \"\(name)\"; see `liaison peers list`")
             }
-            guard !peer.revoked else { throw CoreError(.invalidRecipients, "\"\(name)\"'s key is revoked; nothing can be sealed to it") }
-            guard peer.trust != .blocked else { throw CoreError(.invalidRecipients, "\"\(name)\" is blocked; nothing is sent to blocked peers") }
-            return (name, peer.keys.encryption)
+            let decision = AccessPolicy.decide(markings, peer: peer.policyClearance(ladder: classifications), direction: .send,
+                                               context: PolicyContext(ladder: classifications))
+            if decision.allowed {
+                selection.allowed.append((name, peer.keys.encryption))
+            } else {
+                selection.withheld.append((name, decision))
+            }
         }
-        guard !resolved.isEmpty else {
-            throw CoreError(.invalidRecipients, "a package needs at least one recipient: an empty recipient set is an error, never \"everyone\"")
+        guard !selection.allowed.isEmpty else {
+            if selection.withheld.isEmpty {
+                throw CoreError(.invalidRecipients, "a package needs at least one recipient: an empty recipient set is an error, never \"everyone\"")
+            }
+            let reasons = selection.withheld.map { "\($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }
+            throw CoreError(.policyDenied, "no recipient may receive \(markings.banner): " + reasons.joined(separator: "; "))
         }
-        return resolved
+        return selection
     }
+}
+
+/// Who gets a key wrap, and who is withheld by the access policy and why.
+public struct RecipientSelection: Sendable {
+    /// Recipients that get a wrap.
+    public var allowed: [(name: String, key: EncryptionPublicKey)] = []
+    /// Recipients the policy refused, with the decision.
+    public var withheld: [(name: String, decision: PolicyDecision)] = []
 }

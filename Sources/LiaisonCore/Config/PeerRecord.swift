@@ -17,6 +17,27 @@ public struct PeerRecord: Sendable, Hashable {
     public var revoked: Bool
     /// When it was added (Unix seconds).
     public var added: Int64
+    /// The most sensitive TLP level it may receive (default by trust level).
+    public var maximumTLP: TrafficLightProtocol
+    /// Its classification clearance, a rung of the ladder (nil: the lowest rung).
+    public var clearance: String?
+    /// Releasability communities it belongs to.
+    public var communities: [String]
+
+    /// The default maximum TLP for a trust level: conservative unless raised.
+    public static func defaultMaximumTLP(for trust: TrustLevel) -> TrafficLightProtocol {
+        switch trust {
+        case .blocked, .limited: .green
+        case .partner: .amberStrict
+        case .trusted: .red
+        }
+    }
+
+    /// What the access policy compares with a package's markings.
+    public func policyClearance(ladder: [String]) -> PeerClearance {
+        PeerClearance(trust: trust, revoked: revoked, maximumTLP: maximumTLP, clearance: clearance ?? ladder.first ?? "",
+                      communities: Set(communities))
+    }
 
     /// The node id.
     public var fingerprint: NodeFingerprint { keys.fingerprint }
@@ -30,13 +51,16 @@ public struct PeerRecord: Sendable, Hashable {
         self.validUntil = card.validUntil
         self.revoked = false
         self.added = added
+        self.maximumTLP = Self.defaultMaximumTLP(for: trust)
+        self.clearance = nil
+        self.communities = []
     }
 
     /// Parses a `[[peer]]` table. The `fingerprint` key, when present, must match
     /// the identity key: it catches a hand-edited key.
     init(table t: TOMLTable) throws {
         try t.rejectUnknownKeys(allowed: ["name", "fingerprint", "trust", "identity", "encryption", "transport", "log",
-                                          "addresses", "valid-until", "revoked", "added"])
+                                          "addresses", "valid-until", "revoked", "added", "max-tlp", "clearance", "communities"])
         name = try t.requiredString("name")
         let name = self.name
         try t.checked("name") { try NodeName.validate(name) }
@@ -62,6 +86,11 @@ public struct PeerRecord: Sendable, Hashable {
         validUntil = try Self.time(t, "valid-until") ?? Int64.max
         revoked = try t.boolean("revoked") ?? false
         added = try Self.time(t, "added") ?? 0
+        let trustLevel = trust
+        maximumTLP = try t.string("max-tlp").map { text in try t.checked("max-tlp") { try TrafficLightProtocol(parsing: text) } }
+            ?? Self.defaultMaximumTLP(for: trustLevel)
+        clearance = try t.string("clearance").map { text in try t.checked("clearance") { try Markings.label(text, field: "clearance") } }
+        communities = try (t.stringArray("communities") ?? []).map { text in try t.checked("communities") { try Markings.label(text, field: "community") } }
     }
 
     private static func time(_ t: TOMLTable, _ key: String) throws -> Int64? {
@@ -82,6 +111,9 @@ public struct PeerRecord: Sendable, Hashable {
                            ("log", .string(KeyText.encode(keys.log))),
                            ("addresses", .array(addresses.map { .string($0) }))])
         if validUntil != Int64.max { t["valid-until"] = .string(Timestamp.iso8601(validUntil)) }
+        t["max-tlp"] = .string(maximumTLP.label)
+        if let clearance { t["clearance"] = .string(clearance) }
+        if !communities.isEmpty { t["communities"] = .array(communities.map { .string($0) }) }
         t["revoked"] = .boolean(revoked)
         if added != 0 { t["added"] = .string(Timestamp.iso8601(added)) }
         return t

@@ -107,7 +107,9 @@ public enum AccessPolicy {
         guard let cleared = context.ladder.firstIndex(of: peer.clearance), rank <= cleared else {
             return deny(.classificationAboveClearance, "\(markings.classification) is above the peer's clearance, \(peer.clearance)")
         }
-        if !markings.releasableTo.isEmpty && peer.communities.isDisjoint(with: markings.releasableTo) {
+        // Releasability limits who may be sent the package; on receipt the sender has
+        // already made that choice for us, so it is checked on send and forward only.
+        if direction != .receive && !markings.releasableTo.isEmpty && peer.communities.isDisjoint(with: markings.releasableTo) {
             return deny(.notReleasable, "releasable only to \(markings.releasableTo.joined(separator: ", ")); the peer belongs to \(peer.communities.isEmpty ? "no community" : peer.communities.sorted().joined(separator: ", "))")
         }
         return PolicyDecision(allowed: true, rule: .allowed, explanation: "every rule allows \(markings.banner) \(direction == .receive ? "from" : "to") this peer")

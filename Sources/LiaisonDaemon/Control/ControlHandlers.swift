@@ -132,6 +132,15 @@ struct ControlHandlers: Sendable {
             throw CoreError(.invalidArgument, "this is this node's own card")
         }
         var record = PeerRecord(name: name, card: card, trust: try TrustLevel(parsing: request.trust ?? "limited"), added: Timestamp.now())
+        if let maximumTLP = request.maximumTLP { record.maximumTLP = try TrafficLightProtocol(parsing: maximumTLP) }
+        if let clearance = request.classification {
+            let label = try Markings(tlp: .clear, classification: clearance).classification
+            guard context.configuration.classifications.contains(label) else {
+                throw CoreError(.invalidArgument, "\"\(label)\" is not on this node's classification ladder")
+            }
+            record.clearance = label
+        }
+        record.communities = try Markings(tlp: .clear, releasableTo: request.releasableTo ?? []).releasableTo
         if let addresses = request.addresses, !addresses.isEmpty {
             for address in addresses { try NetworkAddress.validate(address) }
             record.addresses = addresses
@@ -151,9 +160,17 @@ struct ControlHandlers: Sendable {
         let now = Timestamp.now()
         let markings = try configuration.markings(tlp: try required(request.tlp, "tlp"), classification: request.classification,
                                                   releasableTo: request.releasableTo ?? [], caveats: request.caveats ?? [])
-        let recipients = try configuration.recipients(request.to ?? [], keyring: context.peers.keyring)
+        let selection = try configuration.recipients(request.to ?? [], keyring: context.peers.keyring, markings: markings)
+        let recipients = selection.allowed
+        for withheld in selection.withheld {
+            context.logger.notice("policy: \(withheld.name) gets no key wrap for \(markings.banner): \(withheld.decision.rule.rawValue)")
+        }
         let peers = recipients.map(\.name).filter { $0 != configuration.name }
-        guard !peers.isEmpty else { throw CoreError(.invalidRecipients, "send needs at least one peer to deliver to") }
+        guard !peers.isEmpty else {
+            throw CoreError(selection.withheld.isEmpty ? .invalidRecipients : .policyDenied,
+                            "send needs at least one peer allowed to receive \(markings.banner)"
+                                + selection.withheld.map { "; \($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }.joined())
+        }
         let expiry = try configuration.expiry(request.expires, now: now)
         let sealer = try PackageSealer(sender: context.secrets.identity, recipients: recipients.map(\.key), markings: markings,
                                        contentType: request.contentType ?? "application/octet-stream", created: now, expires: expiry)
@@ -184,7 +201,9 @@ struct ControlHandlers: Sendable {
         }
         context.announceQueued()
         context.logger.info("queued package \(package.id) (\(incremental.payloadByteCount) bytes, \(markings.banner)) for \(peers.joined(separator: ", "))")
-        try await io.send(result: SendReceipt(id: package.id.description, recipients: peers, markings: markings.banner,
+        try await io.send(result: SendReceipt(id: package.id.description, recipients: peers,
+                                              withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
+                                              markings: markings.banner,
                                               size: Int64(incremental.payloadByteCount), expires: expiry.map(Timestamp.iso8601)))
     }
 

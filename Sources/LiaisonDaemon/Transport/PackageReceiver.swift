@@ -147,6 +147,13 @@ struct PackageReceiver {
         guard opened.sender.identity == peer.keys.identity else {
             return discard(.refused, "the package was sealed by another node than the one delivering it")
         }
+        // A peer may not push us what we do not accept from it.
+        let ladder = context.configuration.classifications
+        let decision = AccessPolicy.decide(opened.header.markings, peer: peer.policyClearance(ladder: ladder), direction: .receive,
+                                           context: PolicyContext(ladder: ladder))
+        guard decision.allowed else {
+            return discard(.refused, "this node does not accept \(opened.header.markings.banner) from \(peer.name): \(decision.explanation) [\(decision.rule.rawValue)]")
+        }
         let finalPath = context.inboxDirectory + "/\(t.id).lpkg"
         guard rename(t.path, finalPath) == 0 else { return discard(.unavailable, "cannot move the package into the inbox") }
         guard Self.syncDirectory(context.inboxDirectory) else {

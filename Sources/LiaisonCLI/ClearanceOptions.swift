@@ -1,0 +1,33 @@
+import ArgumentParser
+import LiaisonCore
+
+/// What a peer is cleared for: shared by `peers import` and `peers add`.
+struct ClearanceOptions: ParsableArguments {
+    @Option(name: .customLong("max-tlp"), help: ArgumentHelp("Most sensitive TLP it may receive (default: GREEN for limited, AMBER+STRICT for partner, RED for trusted).", valueName: "level"))
+    var maximumTLP: String?
+
+    @Option(name: .long, help: ArgumentHelp("Classification clearance, a rung of the ladder (default: the lowest).", valueName: "label"))
+    var clearance: String?
+
+    @Option(name: .long, help: ArgumentHelp("Releasability communities it belongs to, e.g. NATO,EU.", valueName: "community,…"))
+    var communities: [String] = []
+
+    func validate() throws {
+        do { if let maximumTLP { _ = try TrafficLightProtocol(parsing: maximumTLP) } } catch let error as CoreError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// Applies the options to a new peer record, checking the clearance against the ladder.
+    func apply(to peer: inout PeerRecord, ladder: [String]) throws {
+        if let maximumTLP { peer.maximumTLP = try TrafficLightProtocol(parsing: maximumTLP) }
+        if let clearance {
+            let label = try Markings(tlp: .clear, classification: clearance).classification
+            guard ladder.contains(label) else {
+                throw CoreError(.invalidArgument, "\"\(label)\" is not on this node's classification ladder (\(ladder.joined(separator: " < ")))")
+            }
+            peer.clearance = label
+        }
+        peer.communities = try Markings(tlp: .clear, releasableTo: commaList(communities)).releasableTo
+    }
+}

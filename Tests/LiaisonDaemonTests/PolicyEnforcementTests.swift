@@ -1,0 +1,37 @@
+import Foundation
+import LiaisonCore
+import LiaisonTestSupport
+import Testing
+
+@Suite("Access policy enforced by real daemons", .serialized)
+struct PolicyEnforcementTests {
+    @Test("a limited peer never receives AMBER while a partner on the same send does")
+    func limitedPeerWithheld() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"], limited: [("alpha", "charlie")])
+        try net.startAll()
+        let input = net.dir.write("amber", Array("amber report".utf8))
+        let result = try net.expect(["send", input, "--home", net.home("alpha"), "--to", "bravo,charlie", "--tlp", "AMBER", "--json"])
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let id = try #require(json?["id"] as? String)
+        #expect(json?["recipients"] as? [String] == ["bravo"])
+        #expect((json?["withheld"] as? [[String: Any]])?.first?["rule"] as? String == "limited-trust-clear-green-unclassified-only")
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        #expect(try net.deliveryStates(id, at: "alpha")["charlie"] == nil, "no delivery may exist for a withheld peer")
+        sleep(1)
+        #expect(try net.inbox("charlie").isEmpty)
+        #expect(net.daemon("alpha").log.contains("charlie gets no key wrap"))
+    }
+
+    @Test("a peer may not push us what we do not accept from it")
+    func receiveSide() throws {
+        // bravo trusts alpha as a partner, but alpha only accepts limited material from bravo.
+        let net = try DaemonNetwork(["alpha", "bravo"], limited: [("alpha", "bravo")])
+        try net.startAll()
+        let id = try net.send(Array("amber from bravo".utf8), from: "bravo", to: ["alpha"], tlp: "AMBER")
+        #expect(try eventually(timeoutSeconds: 20) { try net.deliveryStates(id, at: "bravo")["alpha"] == "failed" })
+        #expect(try net.inbox("alpha").isEmpty)
+        #expect(net.daemon("alpha").log.contains("limited-trust-clear-green-unclassified-only"))
+        let green = try net.send(Array("green from bravo".utf8), from: "bravo", to: ["alpha"], tlp: "GREEN")
+        #expect(try net.waitDelivered(green, from: "bravo", to: ["alpha"]))
+    }
+}
