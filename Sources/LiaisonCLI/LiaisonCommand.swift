@@ -23,7 +23,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
             """,
         version: "liaison 0.1.0 (libsodium \(Sodium.version))",
         subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, SendCommand.self, OutboxCommand.self,
-                      InboxCommand.self, ReceiptsCommand.self, StatusCommand.self, PackageCommand.self]
+                      InboxCommand.self, ReceiptsCommand.self, StatusCommand.self, PolicyCommand.self, PackageCommand.self]
     )
 
     public init() {}

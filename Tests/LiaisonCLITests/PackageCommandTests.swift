@@ -115,6 +115,10 @@ struct PackageCommandTests {
                                    "--in", input, "--out", net.dir.file("red.lpkg")])
         #expect(red.status == 65 && red.stderr.contains("policy.denied") && red.stderr.contains("tlp-red-requires-trusted"))
         #expect(!net.dir.entries().contains { $0.hasPrefix("red.lpkg") })
+        // The dry run says the same, with the rule.
+        let check = try net.expectSuccess(["policy", "check", "--home", net.home("alpha"), "--to", "bravo,delta", "--tlp", "AMBER"]).stdout
+        #expect(check.contains("bravo: ALLOWED") && check.contains("delta: DENIED"))
+        #expect(check.contains("limited-trust-clear-green-unclassified-only"))
     }
 
     @Test("an expired package is refused when opened")

@@ -35,3 +35,20 @@ struct PolicyEnforcementTests {
         #expect(try net.waitDelivered(green, from: "bravo", to: ["alpha"]))
     }
 }
+
+@Suite("policy explain on delivered and withheld packages", .serialized)
+struct PolicyExplainTests {
+    @Test("explain answers for a delivered and a withheld peer of the same package")
+    func explain() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"], limited: [("alpha", "charlie")])
+        try net.startAll()
+        let id = try net.send(Array("amber".utf8), from: "alpha", to: ["bravo", "charlie"], tlp: "AMBER")
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let bravo = try net.expect(["policy", "explain", "--home", net.home("alpha"), "--package", id, "--peer", "bravo", "--json"]).stdout
+        #expect(bravo.contains("\"allowed\":true") && bravo.contains("\"rule\":\"allowed\""))
+        let charlie = try net.expect(["policy", "explain", "--home", net.home("alpha"), "--package", id, "--peer", "charlie"]).stdout
+        #expect(charlie.contains("charlie: DENIED") && charlie.contains("limited-trust-clear-green-unclassified-only"))
+        let received = try net.expect(["policy", "explain", "--home", net.home("bravo"), "--package", id, "--peer", "alpha"]).stdout
+        #expect(received.contains("alpha: ALLOWED (receive"))
+    }
+}

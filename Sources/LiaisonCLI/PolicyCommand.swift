@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import LiaisonCore
+
+/// `liaison policy check|explain`: what the access policy decides, and why.
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Ask the access policy: who may receive what, and which rule decided.",
+        subcommands: [Check.self, Explain.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Dry run: which of these peers would get a package with these markings.")
+
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var addressing: AddressingOptions
+
+        func run() throws {
+            let home = node.nodeHome
+            let configuration = try home.loadConfiguration()
+            let markings = try configuration.markings(tlp: addressing.tlp, classification: addressing.classification,
+                                                      releasableTo: addressing.communities, caveats: addressing.caveat)
+            try PolicyReport.print(markings: markings, peers: addressing.recipients, direction: .send,
+                                   configuration: configuration, keyring: try home.loadKeyring(configuration), json: output.json)
+        }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Why a peer did or did not get a package of this node's outbox or inbox.",
+            discussion: """
+                Reads the package's cleartext markings (no key needed) from
+                <home>/outbox or <home>/inbox and applies the policy as it stands
+                now for the peer: `send` for packages this node sent, `receive` for
+                packages it received.
+                """)
+
+        @OptionGroup var node: NodeOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(name: .long, help: ArgumentHelp("The package id.", valueName: "id")) var package: String
+        @Option(name: .long, help: ArgumentHelp("The peer's name.", valueName: "name")) var peer: String
+
+        func run() throws {
+            let home = node.nodeHome
+            let configuration = try home.loadConfiguration()
+            let id = try PackageID(parsing: package)
+            let candidates: [(String, PolicyDirection)] = [(home.path + "/outbox/\(id).lpkg", .send), (home.path + "/inbox/\(id).lpkg", .receive)]
+            guard let (path, direction) = candidates.first(where: { FileManager.default.fileExists(atPath: $0.0) }) else {
+                throw CoreError(.unknownPackage, "no package \(id) in this node's outbox or inbox")
+            }
+            let source = try InputFile(path: path)
+            var reader = source.stream
+            let header = try PackageOpener.readHeader(from: &reader)
+            try PolicyReport.print(markings: header.markings, peers: [peer], direction: direction, configuration: configuration,
+                                   keyring: try home.loadKeyring(configuration), json: output.json, packageID: id.description)
+        }
+    }
+}
+
+/// One decision as printed and as `--json` output.
+struct PolicyReport: Encodable {
+    let package: String?
+    let peer: String
+    let direction: String
+    let markings: String
+    let allowed: Bool
+    let rule: String
+    let reason: String
+
+    static func print(markings: Markings, peers: [String], direction: PolicyDirection, configuration: NodeConfiguration,
+                      keyring: Keyring, json: Bool, packageID: String? = nil) throws {
+        let reports = try peers.map { name -> PolicyReport in
+            guard let peer = keyring.peer(named: name) else {
+                throw CoreError(.unknownPeer, "no peer named \"\(name)\"; see `liaison peers list`")
+            }
+            let decision = AccessPolicy.decide(markings, peer: peer.policyClearance(ladder: configuration.classifications),
+                                               direction: direction, context: PolicyContext(ladder: configuration.classifications))
+            return PolicyReport(package: packageID, peer: name, direction: direction.rawValue, markings: markings.banner,
+                                allowed: decision.allowed, rule: decision.rule.rawValue, reason: decision.explanation)
+        }
+        if json { return try printJSON(reports) }
+        for r in reports {
+            Swift.print("\(r.peer): \(r.allowed ? "ALLOWED" : "DENIED") (\(r.direction) \(r.markings)) — \(r.reason) [\(r.rule)]")
+        }
+    }
+}
