@@ -16,15 +16,8 @@ struct DaemonOptions: ParsableArguments {
 
     var socketPath: String {
         if let socket { return socket }
-        return ControlFraming.socketPath(home: NodeOptions(home: home).nodeHome.path)
+        return ControlFraming.socketPath(home: HomeOptions.resolve(home).path)
     }
 
     func connect() throws -> ControlClient { try ControlClient(path: socketPath) }
-}
-
-extension NodeOptions {
-    init(home: String?) {
-        self.init()
-        self.home = home
-    }
 }

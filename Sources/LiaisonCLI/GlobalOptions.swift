@@ -2,20 +2,31 @@ import ArgumentParser
 import Foundation
 import LiaisonCore
 
-/// Options every node command shares.
-struct NodeOptions: ParsableArguments {
+/// Where the node lives: for commands that read its files but not its secret keys.
+struct HomeOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The node's home directory (default: $LIAISON_HOME, else ~/.liaison).", valueName: "dir"))
     var home: String?
+
+    /// The resolved home.
+    var nodeHome: NodeHome { Self.resolve(home) }
+
+    /// `home`, else $LIAISON_HOME, else ~/.liaison.
+    static func resolve(_ home: String?) -> NodeHome {
+        if let home { return NodeHome(path: home) }
+        if let env = ProcessInfo.processInfo.environment["LIAISON_HOME"], !env.isEmpty { return NodeHome(path: env) }
+        return NodeHome(path: NSHomeDirectory() + "/.liaison")
+    }
+}
+
+/// Where the node lives and how to unlock its keys: for commands that sign or decrypt.
+struct NodeOptions: ParsableArguments {
+    @OptionGroup var location: HomeOptions
 
     @Option(name: .long, help: ArgumentHelp("Read the key passphrase from this file (else $LIAISON_PASSPHRASE, else the systemd credential liaison-passphrase).", valueName: "file"))
     var passphraseFile: String?
 
     /// The resolved home.
-    var nodeHome: NodeHome {
-        if let home { return NodeHome(path: home) }
-        if let env = ProcessInfo.processInfo.environment["LIAISON_HOME"], !env.isEmpty { return NodeHome(path: env) }
-        return NodeHome(path: NSHomeDirectory() + "/.liaison")
-    }
+    var nodeHome: NodeHome { location.nodeHome }
 
     var passphraseSource: PassphraseSource { PassphraseSource(file: passphraseFile) }
 }

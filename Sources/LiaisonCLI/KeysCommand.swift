@@ -13,7 +13,7 @@ struct KeysCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the node id, fingerprint and public keys (no passphrase needed).")
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var node: HomeOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {

@@ -80,7 +80,7 @@ struct PeersCommand: ParsableCommand {
                 to have it checked here.
                 """)
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var node: HomeOptions
 
         @Argument(help: ArgumentHelp("The partner's card file.", valueName: "card"))
         var card: String
@@ -134,7 +134,7 @@ struct PeersCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the partners in the keyring.")
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var node: HomeOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {

@@ -13,7 +13,7 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Dry run: which of these peers would get a package with these markings.")
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var node: HomeOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var addressing: AddressingOptions
 
@@ -37,7 +37,7 @@ struct PolicyCommand: ParsableCommand {
                 packages it received.
                 """)
 
-        @OptionGroup var node: NodeOptions
+        @OptionGroup var node: HomeOptions
         @OptionGroup var output: OutputOptions
 
         @Option(name: .long, help: ArgumentHelp("The package id.", valueName: "id")) var package: String
