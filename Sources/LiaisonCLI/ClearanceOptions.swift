@@ -12,9 +12,21 @@ struct ClearanceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Releasability communities it belongs to, e.g. NATO,EU.", valueName: "community,…"))
     var communities: [String] = []
 
+    @Option(name: .customLong("max-package-bytes"), help: ArgumentHelp("Largest package accepted from it.", valueName: "bytes"))
+    var maximumPackageBytes: Int64?
+
+    @Option(name: .customLong("packages-per-minute"), help: ArgumentHelp("Packages accepted from it per minute; more are refused for now (it backs off).", valueName: "n"))
+    var packagesPerMinute: Int64?
+
+    @Option(name: .customLong("bytes-per-day"), help: ArgumentHelp("Bytes accepted from it per 24 hours.", valueName: "bytes"))
+    var bytesPerDay: Int64?
+
     func validate() throws {
         do { if let maximumTLP { _ = try TrafficLightProtocol(parsing: maximumTLP) } } catch let error as CoreError {
             throw ValidationError(error.message)
+        }
+        for value in [maximumPackageBytes, packagesPerMinute, bytesPerDay] where (value ?? 1) <= 0 {
+            throw ValidationError("limits must be positive numbers")
         }
     }
 
@@ -29,5 +41,8 @@ struct ClearanceOptions: ParsableArguments {
             peer.clearance = label
         }
         peer.communities = try Markings(tlp: .clear, releasableTo: commaList(communities)).releasableTo
+        peer.inboundLimits.maximumPackageBytes = maximumPackageBytes
+        peer.inboundLimits.packagesPerMinute = packagesPerMinute
+        peer.inboundLimits.bytesPerDay = bytesPerDay
     }
 }

@@ -21,6 +21,8 @@ final class DaemonContext: Sendable {
     let deliveryWakeups: AsyncStream<Void>.Continuation
     let deliveryWakeupStream: AsyncStream<Void>
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
+    /// Per-peer packages-per-minute buckets (keyed by fingerprint).
+    let inboundBuckets = NIOLockedValueBox([String: HandshakeRateLimiter]())
     /// Packages being received right now, so two connections never write one spool file.
     let activeTransfers = NIOLockedValueBox(Set<PackageID>())
     /// Bumped whenever something is queued, so lingering senders notice at once.

@@ -34,6 +34,14 @@ extension NodeStore {
         }
     }
 
+    /// Bytes received from the sender `fingerprint` since `since` (for per-peer daily limits).
+    public func receivedBytes(from fingerprint: NodeFingerprint, since: Int64) throws -> Int64 {
+        try read("sum what a peer sent") { db in
+            try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM inbox WHERE sender_fingerprint = ? AND received_at >= ?",
+                               arguments: [fingerprint.description, since]) ?? 0
+        }
+    }
+
     /// A page of the inbox, most recently received first.
     public func inbox(limit: Int, offset: Int = 0) throws -> [InboxEntry] {
         Self.checkPage(limit: limit, offset: offset)

@@ -15,7 +15,7 @@ final class DaemonNetwork: @unchecked Sendable {
     /// `limited` lists (node, peer) pairs where `node` imports `peer` as a limited peer;
     /// every other pair is a partner.
     init(_ names: [String], tunables: String = "retry-initial-seconds = 1\nretry-maximum-seconds = 2\n",
-         limited: [(node: String, peer: String)] = []) throws {
+         limited: [(node: String, peer: String)] = [], importOptions: [String: [String]] = [:]) throws {
         self.names = names
         for name in names {
             let port = try DaemonProcess.freePort()
@@ -29,7 +29,8 @@ final class DaemonNetwork: @unchecked Sendable {
         for name in names {
             for other in names where other != name {
                 let trust = limited.contains { $0.node == name && $0.peer == other } ? "limited" : "partner"
-                try expect(["peers", "import", dir.file("\(other).card"), "--home", home(name), "--name", other, "--trust", trust])
+                try expect(["peers", "import", dir.file("\(other).card"), "--home", home(name), "--name", other, "--trust", trust]
+                           + (importOptions["\(name)>\(other)"] ?? []))
             }
         }
     }

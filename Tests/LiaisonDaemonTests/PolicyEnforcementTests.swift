@@ -36,6 +36,30 @@ struct PolicyEnforcementTests {
     }
 }
 
+@Suite("Per-peer inbound limits", .serialized)
+struct InboundLimitTests {
+    @Test("a flooding peer is slowed and an oversized package refused, while another peer is not delayed")
+    func limits() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"], tunables: "retry-initial-seconds = 30\n",
+                                    importOptions: ["alpha>bravo": ["--packages-per-minute", "2", "--max-package-bytes", "4096"]])
+        try net.startAll()
+        let flood = try (0..<3).map { i in try net.send(Array("flood \(i)".utf8), from: "bravo", to: ["alpha"], tlp: "GREEN") }
+        let big = try net.send([UInt8](repeating: 1, count: 10_000), from: "bravo", to: ["alpha"], tlp: "GREEN")
+        let start = Date()
+        let other = try net.send(Array("unaffected".utf8), from: "charlie", to: ["alpha"], tlp: "GREEN")
+        #expect(try net.waitDelivered(other, from: "charlie", to: ["alpha"], timeoutSeconds: 10))
+        #expect(Date().timeIntervalSince(start) < 8, "another peer's delivery was delayed by the flood")
+        #expect(try eventually(timeoutSeconds: 15) { try net.deliveryStates(big, at: "bravo")["alpha"] == "failed" },
+                "an oversized package must be refused for good")
+        #expect(try eventually(timeoutSeconds: 15) {
+            flood.filter { (try? net.deliveryStates($0, at: "bravo")["alpha"]) == "delivered" }.count == 2
+        }, "the first two packages of the minute are accepted")
+        let outbox = try net.expect(["outbox", "list", "--home", net.home("bravo"), "--json"]).stdout
+        #expect(outbox.contains("packages per minute"), "the third is refused for now and retried later: \(outbox)")
+        #expect(try net.inbox("alpha").count == 3)   // two from bravo, one from charlie
+    }
+}
+
 @Suite("policy explain on delivered and withheld packages", .serialized)
 struct PolicyExplainTests {
     @Test("explain answers for a delivered and a withheld peer of the same package")

@@ -23,6 +23,9 @@ public struct PeerRecord: Sendable, Hashable {
     public var clearance: String?
     /// Releasability communities it belongs to.
     public var communities: [String]
+    /// Inbound limits on what this node accepts from the peer (nil: no limit beyond
+    /// the daemon's `max-package-bytes`).
+    public var inboundLimits = InboundLimits()
 
     /// The default maximum TLP for a trust level: conservative unless raised.
     public static func defaultMaximumTLP(for trust: TrustLevel) -> TrafficLightProtocol {
@@ -60,7 +63,8 @@ public struct PeerRecord: Sendable, Hashable {
     /// the identity key: it catches a hand-edited key.
     init(table t: TOMLTable) throws {
         try t.rejectUnknownKeys(allowed: ["name", "fingerprint", "trust", "identity", "encryption", "transport", "log",
-                                          "addresses", "valid-until", "revoked", "added", "max-tlp", "clearance", "communities"])
+                                          "addresses", "valid-until", "revoked", "added", "max-tlp", "clearance", "communities",
+                                          "max-package-bytes", "packages-per-minute", "bytes-per-day"])
         name = try t.requiredString("name")
         let name = self.name
         try t.checked("name") { try NodeName.validate(name) }
@@ -91,6 +95,12 @@ public struct PeerRecord: Sendable, Hashable {
             ?? Self.defaultMaximumTLP(for: trustLevel)
         clearance = try t.string("clearance").map { text in try t.checked("clearance") { try Markings.label(text, field: "clearance") } }
         communities = try (t.stringArray("communities") ?? []).map { text in try t.checked("communities") { try Markings.label(text, field: "community") } }
+        for (key, path) in [("max-package-bytes", \InboundLimits.maximumPackageBytes), ("packages-per-minute", \InboundLimits.packagesPerMinute),
+                            ("bytes-per-day", \InboundLimits.bytesPerDay)] {
+            guard let value = try t.integer(key) else { continue }
+            guard value > 0 else { throw t.error(forKey: key, "\(t.keyPath(key)) must be positive") }
+            inboundLimits[keyPath: path] = value
+        }
     }
 
     private static func time(_ t: TOMLTable, _ key: String) throws -> Int64? {
@@ -114,8 +124,25 @@ public struct PeerRecord: Sendable, Hashable {
         t["max-tlp"] = .string(maximumTLP.label)
         if let clearance { t["clearance"] = .string(clearance) }
         if !communities.isEmpty { t["communities"] = .array(communities.map { .string($0) }) }
+        if let v = inboundLimits.maximumPackageBytes { t["max-package-bytes"] = .integer(v) }
+        if let v = inboundLimits.packagesPerMinute { t["packages-per-minute"] = .integer(v) }
+        if let v = inboundLimits.bytesPerDay { t["bytes-per-day"] = .integer(v) }
         t["revoked"] = .boolean(revoked)
         if added != 0 { t["added"] = .string(Timestamp.iso8601(added)) }
         return t
     }
+}
+
+/// Per-peer inbound limits: a flooding peer is slowed (refused for now, so it backs
+/// off and retries) and an oversized package refused, without affecting other peers.
+public struct InboundLimits: Sendable, Hashable {
+    /// Largest package accepted from this peer.
+    public var maximumPackageBytes: Int64?
+    /// Packages accepted per minute (a token bucket with this burst).
+    public var packagesPerMinute: Int64?
+    /// Bytes accepted per rolling 24 hours.
+    public var bytesPerDay: Int64?
+
+    /// No limits.
+    public init() {}
 }

@@ -84,8 +84,28 @@ struct PackageReceiver {
         if let expires, Timestamp.now() >= expires {
             return [.reject(packageID: id, reason: .expired, detail: "the package expired at \(Timestamp.iso8601(expires))")]
         }
-        guard size <= context.settings.maximumPackageBytes else {
-            return [.reject(packageID: id, reason: .tooLarge, detail: "larger than the \(context.settings.maximumPackageBytes) bytes this node accepts")]
+        let limit = min(context.settings.maximumPackageBytes, UInt64(peer.inboundLimits.maximumPackageBytes ?? Int64.max))
+        guard size <= limit else {
+            return [.reject(packageID: id, reason: .tooLarge, detail: "larger than the \(limit) bytes this node accepts from \(peer.name)")]
+        }
+        if let perMinute = peer.inboundLimits.packagesPerMinute {
+            let key = peer.fingerprint.description
+            let allowed = context.inboundBuckets.withLockedValue { buckets in
+                var bucket = buckets[key] ?? HandshakeRateLimiter(ratePerSecond: Double(perMinute) / 60, burst: Double(perMinute))
+                defer { buckets[key] = bucket }
+                return bucket.allow(source: key, now: SecureSession.now())
+            }
+            guard allowed else {
+                DaemonMetrics.refused(peer: peer.name, reason: "rate")
+                return [.reject(packageID: id, reason: .unavailable, detail: "more than \(perMinute) packages per minute from \(peer.name); slow down and retry")]
+            }
+        }
+        if let perDay = peer.inboundLimits.bytesPerDay {
+            let used = try context.store.receivedBytes(from: peer.fingerprint, since: Timestamp.now() - 86_400)
+            guard used + Int64(clamping: size) <= perDay else {
+                DaemonMetrics.refused(peer: peer.name, reason: "volume")
+                return [.reject(packageID: id, reason: .unavailable, detail: "\(peer.name) has used \(used) of its \(perDay) bytes for the last 24 hours; retry later")]
+            }
         }
         guard context.activeTransfers.withLockedValue({ $0.insert(id).inserted }) else {
             return [.reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")]
