@@ -22,7 +22,7 @@ final class DaemonContext: Sendable {
     let deliveryWakeupStream: AsyncStream<Void>
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
     /// Per-peer packages-per-minute buckets (keyed by fingerprint).
-    let inboundBuckets = NIOLockedValueBox([String: HandshakeRateLimiter]())
+    let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())
     /// Packages being received right now, so two connections never write one spool file.
     let activeTransfers = NIOLockedValueBox(Set<PackageID>())
     /// Bumped whenever something is queued, so lingering senders notice at once.

@@ -78,6 +78,20 @@ struct SessionProtocolTests {
         #expect(later == [true, true, true, true, false], "the bucket refills to the burst, no further")
     }
 
+    @Test("a token bucket allows its burst, then its rate, and never more than the burst")
+    func tokenBucket() {
+        var bucket = TokenBucket(rate: 1, burst: 3)
+        let burst = (0..<4).map { _ in bucket.take(now: 10) }
+        #expect(burst == [true, true, true, false])
+        let early = bucket.take(now: 10.5)
+        let refilled = bucket.take(now: 11.5)
+        #expect(!early && refilled)
+        let afterIdle = (0..<4).map { _ in bucket.take(now: 1000) }
+        #expect(afterIdle == [true, true, true, false])
+        let clockBack = bucket.take(now: 5)   // a clock step back adds nothing
+        #expect(!clockBack)
+    }
+
     @Test("rekey is due by message count and by time")
     func rekeyPolicy() {
         var byCount = RekeyPolicy(messageLimit: 3, secondsLimit: 1000, now: 0)

@@ -181,11 +181,12 @@ struct ControlHandlers: Sendable {
         while true {
             // The end of the payload is an empty frame; a connection that closes
             // before it is an interrupted send, never a shorter package.
-            guard let frame = try await io.reader.next() else {
+            guard var frame = try await io.reader.next() else {
                 throw ControlFailure(code: "control.truncated", message: "the payload ended before the sender said it was complete; nothing was queued")
             }
             if frame.isEmpty { break }
             try incremental.append(frame, into: &sink)
+            frame.withUnsafeMutableBytes { Sodium.wipe($0) }   // plaintext: do not leave it in freed memory
         }
         try incremental.finish(into: &sink)
         try file.commit()
@@ -233,6 +234,7 @@ struct ControlHandlers: Sendable {
                 }
             }) {
                 for chunk in chunks { try await io.send(chunk) }
+                for i in chunks.indices { chunks[i].withUnsafeMutableBytes { Sodium.wipe($0) } }
                 chunks.removeAll()
             }
             try await io.send([])

@@ -28,19 +28,32 @@ enum ControlRole: String, Sendable {
     }
 
     /// The names of `uid`'s primary group `gid` and its supplementary groups.
+    /// Uses the reentrant `getpwuid_r`/`getgrgid_r`: control connections are served
+    /// concurrently, and the plain calls share static buffers.
     static func systemGroups(uid: UInt32, gid: UInt32) -> [String] {
         var names: [String] = []
-        if let group = getgrgid(gid) { names.append(String(cString: group.pointee.gr_name)) }
-        guard let user = getpwuid(uid) else { return names }
+        if let name = groupName(gid) { names.append(name) }
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let login = entry.pw_name else { return names }
         var count: Int32 = 64
         var ids = [gid_t](repeating: 0, count: Int(count))
-        if getgrouplist(user.pointee.pw_name, gid, &ids, &count) == -1, count > 64 {
+        if getgrouplist(login, gid, &ids, &count) == -1, count > 64, count <= 65_536 {
             ids = [gid_t](repeating: 0, count: Int(count))
-            _ = getgrouplist(user.pointee.pw_name, gid, &ids, &count)
+            _ = getgrouplist(login, gid, &ids, &count)
         }
-        for id in ids.prefix(Int(max(0, count))) {
-            if let group = getgrgid(id) { names.append(String(cString: group.pointee.gr_name)) }
+        for id in ids.prefix(Int(max(0, min(count, Int32(ids.count))))) {
+            if let name = groupName(id) { names.append(name) }
         }
         return names
+    }
+
+    private static func groupName(_ gid: gid_t) -> String? {
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        var entry = group()
+        var result: UnsafeMutablePointer<group>?
+        guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.gr_name else { return nil }
+        return String(cString: name)
     }
 }

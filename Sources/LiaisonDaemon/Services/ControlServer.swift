@@ -30,7 +30,7 @@ struct ControlServer: Service {
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
                         connections.addTask {
-                            let caller = PeerCredentials.of(connection.channel)
+                            let caller = await PeerCredentials.of(connection.channel)
                             try? await connection.executeThenClose { input, output in
                                 var io = ControlConnection(reader: ControlFrameReader(input), output: output)
                                 await handlers.serve(&io, caller: caller, channel: connection.channel)
@@ -59,9 +59,9 @@ struct PeerCredentials: Sendable, CustomStringConvertible {
     let uid: UInt32
     let gid: UInt32
 
-    static func of(_ channel: Channel) -> PeerCredentials? {
+    static func of(_ channel: Channel) async -> PeerCredentials? {
         guard let provider = channel as? SocketOptionProvider,
-              let credentials = try? provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED)).wait() as UnixCredentials
+              let credentials = try? await provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED)).get() as UnixCredentials
         else { return nil }
         return PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
     }

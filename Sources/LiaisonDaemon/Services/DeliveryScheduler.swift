@@ -27,15 +27,17 @@ struct DeliveryScheduler: Service {
                     context.deliveryWakeups.yield()
                 }
             }
-            var lastGauge = ContinuousClock.now
+            var lastHousekeeping = ContinuousClock.now - .seconds(2)
             for await _ in wakeups.cancelOnGracefulShutdown() {
                 let now = Timestamp.now()
-                if let expired = try? context.store.expireDue(now: now), !expired.isEmpty {
-                    context.logger.notice("\(expired.count) queued deliveries expired without being sent")
-                }
-                if ContinuousClock.now - lastGauge > .seconds(1), let counts = try? context.store.counts() {
-                    DaemonMetrics.queued(counts.queued + counts.sending)
-                    lastGauge = ContinuousClock.now
+                // Housekeeping (a write transaction and a count) once a second, not
+                // on every wake-up: a busy node is woken by every send.
+                if ContinuousClock.now - lastHousekeeping > .seconds(1) {
+                    lastHousekeeping = ContinuousClock.now
+                    if let expired = try? context.store.expireDue(now: now), !expired.isEmpty {
+                        context.logger.notice("\(expired.count) queued deliveries expired without being sent")
+                    }
+                    if let counts = try? context.store.counts() { DaemonMetrics.queued(counts.queued + counts.sending) }
                 }
                 // One sender per peer; it fetches its own queue in batches.
                 guard let peers = try? context.store.duePeers(now: now) else { continue }

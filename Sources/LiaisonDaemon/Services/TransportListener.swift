@@ -10,14 +10,6 @@ import ServiceLifecycle
 struct TransportListener: Service {
     let context: DaemonContext
     let group: EventLoopGroup
-    /// Resolved by the first bound port (tests listen on port 0).
-    let boundPorts: NIOLockedValueBox<[Int]>
-
-    init(context: DaemonContext, group: EventLoopGroup) {
-        self.context = context
-        self.group = group
-        self.boundPorts = NIOLockedValueBox([])
-    }
 
     func run() async throws {
         let limiter = NIOLockedValueBox(HandshakeRateLimiter(ratePerSecond: context.settings.handshakeRate, burst: context.settings.handshakeBurst))
@@ -38,7 +30,6 @@ struct TransportListener: Service {
                             return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                         }
                     }
-                if let bound = server.channel.localAddress?.port { boundPorts.withLockedValue { $0.append(bound) } }
                 context.logger.info("listening for partner daemons on \(server.channel.localAddress?.description ?? address)")
                 group.addTask {
                     try await withGracefulShutdownHandler {

@@ -91,9 +91,9 @@ struct PackageReceiver {
         if let perMinute = peer.inboundLimits.packagesPerMinute {
             let key = peer.fingerprint.description
             let allowed = context.inboundBuckets.withLockedValue { buckets in
-                var bucket = buckets[key] ?? HandshakeRateLimiter(ratePerSecond: Double(perMinute) / 60, burst: Double(perMinute))
+                var bucket = buckets[key] ?? TokenBucket(rate: Double(perMinute) / 60, burst: Double(perMinute))
                 defer { buckets[key] = bucket }
-                return bucket.allow(source: key, now: SecureSession.now())
+                return bucket.take(now: SecureSession.now())
             }
             guard allowed else {
                 DaemonMetrics.refused(peer: peer.name, reason: "rate")

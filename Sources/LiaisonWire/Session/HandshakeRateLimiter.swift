@@ -1,13 +1,40 @@
-/// A token bucket per source address that limits how many handshakes a source
-/// may start (each costs the responder two X25519 operations). Pure: the caller
-/// passes the time, so tests use a manual clock.
-public struct HandshakeRateLimiter: Sendable {
-    private struct Bucket {
-        var tokens: Double
-        var updated: Double
+/// A token bucket: `rate` tokens per second up to `burst`. Pure: the caller passes
+/// the time, so tests use a manual clock.
+public struct TokenBucket: Sendable {
+    /// Tokens added per second.
+    public let rate: Double
+    /// The most tokens held (and so the largest burst).
+    public let burst: Double
+    private var tokens: Double
+    private var updated: Double?
+
+    /// A full bucket.
+    public init(rate: Double, burst: Double) {
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
     }
 
-    private var buckets: [String: Bucket] = [:]
+    /// Takes a token at time `now` (seconds); false when none is left.
+    public mutating func take(now: Double) -> Bool {
+        if let updated { tokens = min(burst, tokens + max(0, now - updated) * rate) }
+        updated = now
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
+
+    /// Whether the bucket would be full again at `now` (it then carries no history).
+    func isFull(at now: Double) -> Bool {
+        guard let updated else { return true }
+        return tokens + (now - updated) * rate >= burst
+    }
+}
+
+/// A token bucket per source address that limits how many handshakes a source
+/// may start (each costs the responder two X25519 operations).
+public struct HandshakeRateLimiter: Sendable {
+    private var buckets: [String: TokenBucket] = [:]
     /// Handshakes per second allowed in the long run.
     public let ratePerSecond: Double
     /// How many may arrive at once.
@@ -23,17 +50,13 @@ public struct HandshakeRateLimiter: Sendable {
     /// Takes a token for `source` at time `now` (seconds); false when over the limit.
     public mutating func allow(source: String, now: Double) -> Bool {
         if buckets.count >= maximumSources && buckets[source] == nil {
-            // Forget sources that have refilled completely; they carry no history.
-            buckets = buckets.filter { now - $0.value.updated < burst / ratePerSecond }
+            // Forget sources whose buckets have refilled completely.
+            buckets = buckets.filter { !$0.value.isFull(at: now) }
             if buckets.count >= maximumSources { return false }
         }
-        var bucket = buckets[source] ?? Bucket(tokens: burst, updated: now)
-        bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * ratePerSecond)
-        bucket.updated = now
-        let allowed = bucket.tokens >= 1
-        if allowed { bucket.tokens -= 1 }
-        buckets[source] = bucket
-        return allowed
+        var bucket = buckets[source] ?? TokenBucket(rate: ratePerSecond, burst: burst)
+        defer { buckets[source] = bucket }
+        return bucket.take(now: now)
     }
 }
 
