@@ -20,70 +20,37 @@ The only third-party dependency is PyNaCl (libsodium bindings).
 import argparse
 import base64
 import binascii
-import hashlib
 import hmac
-import json
-import os
 import sys
-import tempfile
 import time
 
 from nacl import bindings
 from nacl import exceptions as nacl_exceptions
 from nacl.signing import VerifyKey
 
+from liaison_common import (CHUNK_SIGNATURE_LABEL, FINAL, LABEL_BYTES, MAGIC, MAX_CHUNK_SIZE, MAX_LABEL_LEN,
+                            MAX_LIST_COUNT, MAX_RECIPIENTS, MAX_TIMESTAMP, MIN_CHUNK_SIZE, PREAMBLE_LEN,
+                            SENDER_BOX_LEN, SENDER_BOX_NONCE, VERSION, WRAP_LABEL, WRAP_NONCE, ToolError,
+                            atomic_output, blake2b_512, run, u64)
+
 # --- Constants (§5, §7, §8, §10, §13) -------------------------------------
 
-MAGIC = b"LIAISPKG"
-VERSION = 1
-PREAMBLE_LEN = 8 + 1 + 4
 MAX_HEADER_LENGTH = 1 << 20
-MAX_RECIPIENTS = 1024
-MIN_CHUNK_SIZE, MAX_CHUNK_SIZE = 1024, 4 << 20
-MAX_TIMESTAMP = (1 << 63) - 1
 CLOCK_SKEW = 300
 
 TAG_LEN = 16
 SEALED_KEY_LEN = 32 + 16
 WRAP_LEN = TAG_LEN + SEALED_KEY_LEN
-SENDER_BOX_LEN = 32 + 16
 FRAME_HEADER_LEN = 8 + 1 + 4
 SIGNATURE_LEN = 64
 CHUNK_OVERHEAD = SIGNATURE_LEN + 16
-FINAL = 0x01
-
-WRAP_LABEL = b"liaison/package/v1/wrap"
-CHUNK_SIGNATURE_LABEL = b"liaison/package/v1/chunk-signature"
-WRAP_NONCE = bytes(24)
-SENDER_BOX_NONCE = b"\xff" * 24
 
 TLP_LABELS = {0: "CLEAR", 1: "GREEN", 2: "AMBER", 3: "AMBER+STRICT", 4: "RED"}
-MAX_LABEL_LEN = 64
-MAX_LIST_COUNT = 32
-LABEL_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-_/.")
 
-
-class PackageError(Exception):
-    """A package was rejected; `code` is the stable error code of §12."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
+PackageError = ToolError
 
 
 # --- Primitives (§3) ------------------------------------------------------
-
-def blake2b_512(*parts):
-    """Unkeyed BLAKE2b with a 64-byte output over the concatenation of parts."""
-    h = hashlib.blake2b(digest_size=64)
-    for part in parts:
-        h.update(part)
-    return h.digest()
-
-
-def u64(value):
-    return value.to_bytes(8, "big")
-
 
 def aead_open(key, nonce, ad, ciphertext):
     """XChaCha20-Poly1305 (IETF) decryption; None when the tag does not verify."""
@@ -328,28 +295,15 @@ def open_package(args):
     secret = parse_key(args.secret_hex, bytes.fromhex, "--secret-hex")
     sender_key = parse_key(args.sender_identity_b64, lambda t: base64.b64decode(t, validate=True), "--sender-identity-b64")
     now = args.now if args.now is not None else int(time.time())
-    if os.path.lexists(args.output):
-        raise PackageError("argument.invalid", f"{args.output} already exists")
-
-    directory = os.path.dirname(os.path.abspath(args.output))
-    fd, temporary = tempfile.mkstemp(prefix=os.path.basename(args.output) + ".partial-", dir=directory)
-    try:
-        with open(args.input, "rb") as source, os.fdopen(fd, "wb") as sink:
-            inp = Input(source)
-            header = read_header(inp)
-            payload_key, sender = unlock(header, secret, sender_key, now)
-            total = 0
-            for data in open_chunks(inp, header, payload_key, sender):
-                sink.write(data)
-                total += len(data)
-            sink.flush()
-            os.fsync(sink.fileno())
-        # Only a completely verified package becomes visible at --out.
-        os.replace(temporary, args.output)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    # Only a completely verified package becomes visible at --out.
+    with open(args.input, "rb") as source, atomic_output(args.output) as sink:
+        inp = Input(source)
+        header = read_header(inp)
+        payload_key, sender = unlock(header, secret, sender_key, now)
+        total = 0
+        for data in open_chunks(inp, header, payload_key, sender):
+            sink.write(data)
+            total += len(data)
     return {
         "id": header["package_id"].hex(),
         "tlp": header["tlp"],
@@ -370,17 +324,7 @@ def main(argv=None):
     parser.add_argument("--in", dest="input", required=True, help="the package file")
     parser.add_argument("--out", dest="output", required=True, help="where to write the payload (must not exist)")
     parser.add_argument("--now", type=int, help="the current time in Unix seconds (default: the system clock)")
-    args = parser.parse_args(argv)
-    try:
-        summary = open_package(args)
-    except PackageError as error:
-        print(f"{error.code}: {error}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"io.failed: {error}", file=sys.stderr)
-        return 1
-    print(json.dumps(summary, separators=(",", ":")))
-    return 0
+    return run(open_package, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -22,11 +22,7 @@ The only third-party dependency is PyNaCl (libsodium bindings).
 import argparse
 import base64
 import binascii
-import hashlib
-import json
-import os
 import sys
-import tempfile
 import time
 
 from nacl import bindings
@@ -34,47 +30,22 @@ from nacl import exceptions as nacl_exceptions
 from nacl.signing import SigningKey
 from nacl.utils import random as random_bytes
 
+from liaison_common import (CHUNK_SIGNATURE_LABEL, FINAL, LABEL_BYTES, MAGIC, MAX_CHUNK_SIZE, MAX_LABEL_LEN,
+                            MAX_LIST_COUNT, MAX_RECIPIENTS, MAX_TIMESTAMP, MIN_CHUNK_SIZE, PREAMBLE_LEN,
+                            SENDER_BOX_LEN, SENDER_BOX_NONCE, VERSION, WRAP_LABEL, WRAP_NONCE, ToolError,
+                            atomic_output, blake2b_512, run, u64)
+
 # --- Constants (§5, §7, §8, §10, §13) -------------------------------------
 
-MAGIC = b"LIAISPKG"
-VERSION = 1
-PREAMBLE_LEN = 13
-SENDER_BOX_LEN = 48
-MAX_RECIPIENTS = 1024
 DEFAULT_CHUNK_SIZE = 1 << 20
-MIN_CHUNK_SIZE, MAX_CHUNK_SIZE = 1024, 4 << 20
-MAX_TIMESTAMP = (1 << 63) - 1
-FINAL = 0x01
-
-WRAP_LABEL = b"liaison/package/v1/wrap"
-CHUNK_SIGNATURE_LABEL = b"liaison/package/v1/chunk-signature"
-WRAP_NONCE = bytes(24)
-SENDER_BOX_NONCE = b"\xff" * 24
 
 TLP_VALUES = {"CLEAR": 0, "WHITE": 0, "GREEN": 1, "AMBER": 2, "AMBER+STRICT": 3, "AMBER-STRICT": 3,
               "AMBER_STRICT": 3, "RED": 4}
-MAX_LABEL_LEN = 64
-MAX_LIST_COUNT = 32
-LABEL_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-_/.")
 
-
-class SealError(Exception):
-    """Bad input; `code` is the error code the document uses for it."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
+SealError = ToolError
 
 
 # --- Primitives (§3) ------------------------------------------------------
-
-def blake2b_512(*parts):
-    """Unkeyed BLAKE2b with a 64-byte output over the concatenation of parts."""
-    h = hashlib.blake2b(digest_size=64)
-    for part in parts:
-        h.update(part)
-    return h.digest()
-
 
 def aead_seal(key, nonce, ad, plaintext):
     """XChaCha20-Poly1305 (IETF), combined mode: ciphertext followed by the tag."""
@@ -91,10 +62,6 @@ def u16(v):
 
 def u32(v):
     return v.to_bytes(4, "big")
-
-
-def u64(v):
-    return v.to_bytes(8, "big")
 
 
 def str8(data):
@@ -268,18 +235,8 @@ def seal(args):
     markings = encode_markings(args.tlp, args.classification, comma_list(args.rel_to), args.caveat)
     sealer = Sealer(seed, recipients, markings, args.content_type, created, expires, args.chunk_size, package_id)
 
-    if os.path.lexists(args.output):
-        raise SealError("argument.invalid", f"{args.output} already exists")
-    directory = os.path.dirname(os.path.abspath(args.output))
-    fd, temporary = tempfile.mkstemp(prefix=os.path.basename(args.output) + ".partial-", dir=directory)
-    try:
-        with open(args.input, "rb") as source, os.fdopen(fd, "wb") as sink:
-            total, chunks = seal_stream(sealer, source, sink)
-        os.replace(temporary, args.output)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with open(args.input, "rb") as source, atomic_output(args.output) as sink:
+        total, chunks = seal_stream(sealer, source, sink)
     return {"id": sealer.package_id.hex(), "payload_bytes": total, "chunks": chunks, "header_bytes": len(sealer.header)}
 
 
@@ -309,17 +266,7 @@ def main(argv=None):
     parser.add_argument("--package-id-hex", help="a fixed package id (32 hex digits; default random)")
     parser.add_argument("--in", dest="input", required=True, help="the payload file")
     parser.add_argument("--out", dest="output", required=True, help="where to write the package (must not exist)")
-    args = parser.parse_args(argv)
-    try:
-        summary = seal(args)
-    except SealError as error:
-        print(f"{error.code}: {error}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"io.failed: {error}", file=sys.stderr)
-        return 1
-    print(json.dumps(summary, separators=(",", ":")))
-    return 0
+    return run(seal, parser.parse_args(argv))
 
 
 if __name__ == "__main__":
