@@ -30,8 +30,8 @@ let package = Package(
         // Protocol state machines and framing: no sockets, no clock.
         .target(name: "LiaisonWire", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
         .target(name: "LiaisonAudit", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
-        // The one owner of the node's SQLite database (outbox, inbox, receipts).
-        .target(name: "LiaisonStore", dependencies: ["LiaisonCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The owner of the node's SQLite databases: liaison.db (outbox, inbox, receipts) and audit.db.
+        .target(name: "LiaisonStore", dependencies: ["LiaisonCore", "LiaisonAudit", .product(name: "GRDB", package: "GRDB.swift")]),
         // The control-socket protocol shared by the CLI and the daemon.
         .target(name: "LiaisonControl"),
         .target(
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "LiaisonTestSupport", dependencies: ["LiaisonCore", "LiaisonCrypto"], path: "Sources/LiaisonTestSupport"),
         .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonTestSupport"]),
-        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonAudit", "LiaisonCrypto", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LiaisonWireTests", dependencies: ["LiaisonWire", "LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonAuditTests", dependencies: ["LiaisonAudit", "LiaisonCrypto", "LiaisonCore", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCLI", "LiaisonCore", "LiaisonTestSupport"]),

@@ -48,6 +48,9 @@ public struct AuditError: Error, Hashable, Sendable, CustomStringConvertible {
         case malformedCosignature = "audit.malformed-cosignature"
         /// A cosignature timestamp exceeds 2^63 − 1.
         case invalidTimestamp = "audit.invalid-timestamp"
+        // Leaves
+        /// A leaf is not the canonical encoding of an audit event.
+        case malformedLeaf = "audit.malformed-leaf"
     }
 
     /// Why the operation failed.

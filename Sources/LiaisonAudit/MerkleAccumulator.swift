@@ -47,14 +47,29 @@ public struct MerkleAccumulator: Hashable, Sendable {
         push(MerkleHasher.leafHash(leafData))
     }
 
-    private mutating func push(_ leafHash: [UInt8]) {
+    /// Appends a leaf given by its hash and returns the perfect subtrees it
+    /// completed (of 2, 4, 8, … leaves), smallest first: what a store keeps so
+    /// that proofs never recompute large subtrees.
+    public mutating func appendReportingSubtrees(leafHash: [UInt8]) throws -> [MerkleSubtree] {
+        guard leafHash.count == MerkleHasher.hashByteCount else {
+            throw AuditError.hashLength("leaf hash \(size)", leafHash.count)
+        }
+        var completed: [MerkleSubtree] = []
+        push(leafHash) { completed.append($0) }
+        return completed
+    }
+
+    private mutating func push(_ leafHash: [UInt8], completed: (MerkleSubtree) -> Void = { _ in }) {
         // Each trailing one bit of the old size is a perfect subtree the same
         // height as the carry: merge them, exactly like binary addition.
         var carry = leafHash
         var bits = size
+        var level = 0
         while bits & 1 == 1 {
             carry = MerkleHasher.nodeHash(left: frontier.removeLast(), right: carry)
             bits >>= 1
+            level += 1
+            completed(MerkleSubtree(level: level, index: size >> level, hash: carry))
         }
         frontier.append(carry)
         size += 1
@@ -70,4 +85,17 @@ public struct MerkleAccumulator: Hashable, Sendable {
         }
         return hash
     }
+}
+
+/// A perfect subtree of 2^``level`` leaves: leaves `index·2^level ..< (index+1)·2^level`.
+public struct MerkleSubtree: Hashable, Sendable {
+    /// The height: the subtree holds 2^level leaves (level ≥ 1 for interior nodes).
+    public let level: Int
+    /// Which subtree of that height, counting from the left.
+    public let index: Int
+    /// MTH of its leaves.
+    public let hash: [UInt8]
+
+    /// The leaves it covers.
+    public var range: Range<Int> { (index << level)..<((index + 1) << level) }
 }

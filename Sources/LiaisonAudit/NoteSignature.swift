@@ -19,6 +19,14 @@ public struct NoteSignature: Hashable, Sendable, CustomStringConvertible {
         self.signature = signature
     }
 
+    /// Parses one signature line as ``line`` writes it (its final newline optional).
+    public init(parsing text: String) throws {
+        var bytes = Array(text.utf8)
+        if bytes.last == NoteSyntax.newline { bytes.removeLast() }
+        guard !bytes.contains(NoteSyntax.newline) else { throw AuditError.malformedNote("a signature line spans several lines") }
+        try self.init(line: bytes[...])
+    }
+
     /// Parses one line without its final newline.
     init(line: ArraySlice<UInt8>) throws {
         guard line.starts(with: NoteSyntax.signatureLinePrefix) else {

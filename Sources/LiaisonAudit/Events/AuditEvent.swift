@@ -1,0 +1,143 @@
+/// One security-relevant thing that happened on a node: the content of one leaf
+/// of its audit log.
+///
+/// The leaf bytes are ``canonicalBytes`` (see `AuditEvent+Encoding.swift` and
+/// docs/audit-log.md), so every field here is covered by the tree and by every
+/// checkpoint signed after the event. Text fields are bounded so that a peer
+/// cannot make one leaf large; they never carry key material or plaintext.
+public struct AuditEvent: Hashable, Sendable {
+    /// The encoding version written into every leaf.
+    public static let version = 1
+    /// Longest text kept in ``reason`` and in each detail value; longer text is cut.
+    public static let maximumTextLength = 1024
+    /// Most entries in ``details``.
+    public static let maximumDetailCount = 32
+
+    /// When it happened, in Unix milliseconds.
+    public var time: Int64
+    /// What happened.
+    public var kind: AuditEventKind
+    /// Whether it happened, was refused, or failed.
+    public var outcome: AuditOutcome
+    /// Who caused it.
+    public var actor: AuditActor
+    /// The peer it concerns (its fingerprint), if any.
+    public var peer: String?
+    /// The peer's local name when the event was recorded, for people.
+    public var peerName: String?
+    /// The package it concerns (32 hex digits), if any.
+    public var package: String?
+    /// The package's markings banner, e.g. `TLP:AMBER CONFIDENTIAL REL TO NATO`.
+    public var markings: String?
+    /// Why it was refused or failed: a rule or error code and a short explanation.
+    public var reason: String?
+    /// The remote network address, for events caused over the network.
+    public var remote: String?
+    /// Anything else worth keeping, as text (keys sorted in the leaf).
+    public var details: [String: String]
+
+    /// An event; text fields longer than ``maximumTextLength`` are cut.
+    public init(time: Int64, kind: AuditEventKind, outcome: AuditOutcome = .ok, actor: AuditActor,
+                peer: String? = nil, peerName: String? = nil, package: String? = nil, markings: String? = nil,
+                reason: String? = nil, remote: String? = nil, details: [String: String] = [:]) {
+        self.time = time
+        self.kind = kind
+        self.outcome = outcome
+        self.actor = actor
+        self.peer = peer.map(Self.bounded)
+        self.peerName = peerName.map(Self.bounded)
+        self.package = package.map(Self.bounded)
+        self.markings = markings.map(Self.bounded)
+        self.reason = reason.map(Self.bounded)
+        self.remote = remote.map(Self.bounded)
+        var kept: [String: String] = [:]
+        for key in details.keys.sorted().prefix(Self.maximumDetailCount) {
+            kept[Self.bounded(key)] = Self.bounded(details[key] ?? "")
+        }
+        self.details = kept
+    }
+
+    /// `text` cut to ``maximumTextLength`` characters.
+    static func bounded(_ text: String) -> String {
+        text.count <= maximumTextLength ? text : String(text.prefix(maximumTextLength - 1)) + "…"
+    }
+}
+
+/// The kinds of audited event. Raw values are written into leaves and never change.
+public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable {
+    case nodeCreated = "node.created"
+    case keyGenerated = "key.generated"
+    case keyRotated = "key.rotated"
+    case keyRevoked = "key.revoked"
+    case peerAdded = "peer.added"
+    case peerChanged = "peer.changed"
+    case peerRemoved = "peer.removed"
+    case trustChanged = "trust.changed"
+    case packageSealed = "package.sealed"
+    case packageQueued = "package.queued"
+    case packageOffered = "package.offered"
+    case packageSent = "package.sent"
+    case packageDelivered = "package.delivered"
+    case packageReceived = "package.received"
+    case packageOpened = "package.opened"
+    case packageRejected = "package.rejected"
+    case packageExpired = "package.expired"
+    case receiptIssued = "receipt.issued"
+    case receiptReceived = "receipt.received"
+    case policyDenied = "policy.denied"
+    case handshakeAccepted = "handshake.accepted"
+    case handshakeRejected = "handshake.rejected"
+    case controlCommand = "control.command"
+    case auditQuery = "audit.query"
+    case checkpointSigned = "checkpoint.signed"
+    case checkpointCosigned = "checkpoint.cosigned"
+    case checkpointWitnessed = "checkpoint.witnessed"
+    case daemonStarted = "daemon.started"
+    case daemonStopped = "daemon.stopped"
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Whether the recorded action happened.
+public enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
+    /// It happened.
+    case ok
+    /// Policy, trust or a role refused it.
+    case denied
+    /// It was attempted and failed (bad input, an I/O error, a peer's refusal).
+    case failed
+}
+
+/// Who caused an event.
+public enum AuditActor: Hashable, Sendable, CustomStringConvertible {
+    /// The daemon on its own account (scheduler, checkpointer, startup).
+    case daemon
+    /// A local user: by uid, with the role the node gave them (`operator`,
+    /// `auditor`, or `none` when refused).
+    case local(uid: UInt32, role: String)
+    /// A peer daemon, by fingerprint.
+    case peer(String)
+
+    /// The form written into leaves: `daemon`, `uid:1000:operator`, `peer:<fingerprint>`.
+    public var description: String {
+        switch self {
+        case .daemon: "daemon"
+        case .local(let uid, let role): "uid:\(uid):\(role)"
+        case .peer(let fingerprint): "peer:\(fingerprint)"
+        }
+    }
+
+    /// Parses ``description``; `nil` for anything else.
+    public init?(_ text: String) {
+        if text == "daemon" { self = .daemon; return }
+        let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        if parts.count == 2, parts[0] == "peer", !parts[1].isEmpty {
+            self = .peer(String(parts[1]))
+        } else if parts.count == 3, parts[0] == "uid", let uid = UInt32(parts[1]), String(uid) == parts[1],
+                  !parts[2].isEmpty, !parts[2].contains(":") {
+            self = .local(uid: uid, role: String(parts[2]))
+        } else {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import LiaisonAudit
+
+/// The audit log's group commit: callers queue leaves, one thread writes
+/// everything queued in one immediate transaction and commits it (one fsync),
+/// then tells every caller in that batch the indices their leaves got — or the
+/// error, in which case none of the batch was written.
+///
+/// While a commit runs, new callers queue up and form the next batch, so the
+/// more concurrent the load, the more events share each fsync.
+final class AuditGroupCommit: @unchecked Sendable {
+    typealias Completion = @Sendable (Result<Range<Int>, any Error>) -> Void
+
+    private struct Request {
+        let leaves: [PendingLeaf]
+        let completion: Completion
+    }
+
+    private let pool: DatabasePool?
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue: [Request] = []
+    private var stopping = false
+    private var threadStarted = false
+    // Only touched by the committer thread: the tree's right edge as of the last commit.
+    private var edge = MerkleAccumulator()
+
+    init(pool: DatabasePool?) {
+        self.pool = pool
+    }
+
+    var isWritable: Bool { pool != nil }
+
+    /// Lets the committer thread finish what is queued and exit.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func submit(_ leaves: [PendingLeaf], completion: @escaping Completion) {
+        guard pool != nil else {
+            completion(.failure(StoreError(.cannotOpen, "the audit log was opened read-only; nothing can be appended")))
+            return
+        }
+        condition.lock()
+        queue.append(Request(leaves: leaves, completion: completion))
+        if !threadStarted {
+            threadStarted = true
+            let thread = Thread { [self] in run() }
+            thread.name = "audit-commit"
+            thread.start()
+        }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The committer loop; exits once ``stop()`` was called and the queue is empty.
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty { condition.unlock(); return }
+            var batch: [Request] = []
+            var count = 0
+            while let first = queue.first, batch.isEmpty || count + first.leaves.count <= AuditLog.maximumBatch {
+                batch.append(queue.removeFirst())
+                count += first.leaves.count
+            }
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Request]) {
+        guard let pool else { return }
+        do {
+            var edge = self.edge
+            var ranges: [Range<Int>] = []
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    ranges = []
+                    edge = try Self.currentEdge(db, cached: self.edge)
+                    let insertLeaf = try db.cachedStatement(sql: """
+                        INSERT INTO leaf (idx, hash, data, time, kind, outcome, peer, package) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    let insertSubtree = try db.cachedStatement(sql: "INSERT INTO subtree (level, idx, hash) VALUES (?, ?, ?)")
+                    for request in batch {
+                        let start = edge.size
+                        for leaf in request.leaves {
+                            let index = edge.size
+                            try insertLeaf.execute(arguments: [
+                                index, Data(leaf.hash), Data(leaf.data), leaf.event.time, leaf.event.kind.rawValue,
+                                leaf.event.outcome.rawValue, leaf.event.peer, leaf.event.package,
+                            ])
+                            for subtree in try edge.appendReportingSubtrees(leafHash: leaf.hash) {
+                                try insertSubtree.execute(arguments: [subtree.level, subtree.index, Data(subtree.hash)])
+                            }
+                        }
+                        ranges.append(start..<edge.size)
+                    }
+                    return .commit
+                }
+            }
+            self.edge = edge
+            for (request, range) in zip(batch, ranges) { request.completion(.success(range)) }
+        } catch {
+            // Nothing of the batch was written; the next commit re-reads the edge.
+            self.edge = MerkleAccumulator()
+            let failure = StoreError.wrapping(error, while: "record the audit event")
+            for request in batch { request.completion(.failure(failure)) }
+        }
+    }
+
+    /// The tree's right edge as stored: `cached` if nobody else appended since,
+    /// otherwise read from the leaf and subtree tables (one row per set bit of the size).
+    static func currentEdge(_ db: Database, cached: MerkleAccumulator) throws -> MerkleAccumulator {
+        let size = try AuditLog.size(db)
+        if size == cached.size { return cached }
+        return try storedEdge(db, size: size)
+    }
+
+    static func storedEdge(_ db: Database, size: Int) throws -> MerkleAccumulator {
+        var frontier: [[UInt8]] = []
+        var start = 0
+        for level in stride(from: Int.bitWidth - 2, through: 0, by: -1) where size & (1 << level) != 0 {
+            let hash: Data?
+            if level == 0 {
+                hash = try Data.fetchOne(db, sql: "SELECT hash FROM leaf WHERE idx = ?", arguments: [start])
+            } else {
+                hash = try Data.fetchOne(db, sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?", arguments: [level, start >> level])
+            }
+            guard let hash else {
+                throw StoreError(.corrupt, "the audit log lacks the interior node over entries \(start)..<\(start + (1 << level)); run `liaison audit verify` and restore audit.db from a backup")
+            }
+            frontier.append(Array(hash))
+            start += 1 << level
+        }
+        do {
+            return try MerkleAccumulator(size: size, frontier: frontier)
+        } catch {
+            throw StoreError(.corrupt, "the audit log's stored tree does not fit its \(size) entries; run `liaison audit verify`")
+        }
+    }
+}

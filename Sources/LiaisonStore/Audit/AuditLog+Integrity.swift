@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import LiaisonAudit
+
+/// Something wrong with how the log is stored, named precisely.
+public struct AuditStorageIssue: Sendable, Hashable, CustomStringConvertible {
+    /// Stable codes.
+    public enum Code: String, Sendable, Hashable {
+        /// Leaf indices are not 0, 1, 2, …: rows were deleted or inserted.
+        case indexGap = "storage.index-gap"
+        /// A leaf's stored hash is not the hash of its data: the leaf was changed.
+        case leafHashMismatch = "storage.leaf-hash-mismatch"
+        /// A leaf's index columns disagree with its data.
+        case columnMismatch = "storage.column-mismatch"
+        /// A stored interior node is not the hash of the leaves under it.
+        case interiorMismatch = "storage.interior-mismatch"
+        /// An interior node the tree needs is missing.
+        case interiorMissing = "storage.interior-missing"
+        /// A trigger that keeps the log append-only is gone.
+        case triggerMissing = "storage.trigger-missing"
+        /// SQLite's own integrity check failed.
+        case databaseDamaged = "storage.database-damaged"
+    }
+
+    /// What is wrong.
+    public let code: Code
+    /// The entry concerned, if one is.
+    public let entry: Int?
+    /// For people.
+    public let message: String
+
+    public var description: String { message }
+}
+
+extension AuditLog {
+    /// The triggers the schema installs; `verifyStorage` reports any that are gone.
+    static let requiredTriggers = [
+        "leaf_dense", "leaf_no_update", "leaf_no_delete", "subtree_complete", "subtree_no_update", "subtree_no_delete",
+        "checkpoint_grows", "checkpoint_no_update", "checkpoint_no_delete", "cosignature_no_update", "cosignature_no_delete",
+    ]
+
+    /// Checks the stored log against itself, in one pass on one snapshot: indices
+    /// are dense, every leaf's hash is the hash of its data and its index columns
+    /// match it, every stored interior node is the hash of its leaves, the
+    /// append-only triggers are in place, and SQLite's integrity check passes.
+    ///
+    /// `onLeaf` sees every leaf's bytes in order (the CLI feeds them to the
+    /// offline verifier in the same pass); `progress` gets the count so far.
+    /// At most `maximumIssues` issues are returned.
+    public func verifyStorage(maximumIssues: Int = 100, onLeaf: ([UInt8]) -> Void = { _ in },
+                              progress: (Int) -> Void = { _ in }) throws -> [AuditStorageIssue] {
+        try read("verify the audit log's storage") { db in
+            var issues: [AuditStorageIssue] = []
+            func report(_ code: AuditStorageIssue.Code, _ entry: Int?, _ message: String) {
+                if issues.count < maximumIssues { issues.append(AuditStorageIssue(code: code, entry: entry, message: message)) }
+            }
+            let integrity = try String.fetchAll(db, sql: "PRAGMA quick_check")
+            if integrity != ["ok"] {
+                report(.databaseDamaged, nil, "SQLite's integrity check failed: \(integrity.prefix(3).joined(separator: "; "))")
+            }
+            let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            for trigger in Self.requiredTriggers where !triggers.contains(trigger) {
+                report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited audit.db by hand")
+            }
+            let interior = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")
+            var edge = MerkleAccumulator()
+            let rows = try Row.fetchCursor(db, sql: "SELECT idx, hash, data, time, kind, outcome, peer, package FROM leaf ORDER BY idx")
+            while let row = try rows.next() {
+                let index: Int = row[0]
+                let stored = Array(row[1] as Data)
+                let data = Array(row[2] as Data)
+                if index != edge.size {
+                    report(.indexGap, edge.size, index > edge.size
+                           ? "entries \(edge.size)..<\(index) are missing: rows were deleted from the log"
+                           : "entry \(index) appears out of order after \(edge.size - 1)")
+                }
+                let hash = MerkleHasher.leafHash(data)
+                if hash != stored {
+                    report(.leafHashMismatch, index, "entry \(index) was changed: its data no longer matches the hash recorded when it was appended")
+                }
+                if let event = try? AuditEvent(canonicalBytes: data) {
+                    let time: Int64 = row[3], kind: String = row[4], outcome: String = row[5]
+                    let peer: String? = row[6], package: String? = row[7]
+                    if event.time != time || event.kind.rawValue != kind || event.outcome.rawValue != outcome
+                        || event.peer != peer || event.package != package {
+                        report(.columnMismatch, index, "entry \(index)'s index columns disagree with its data: queries would show something else than the log proves")
+                    }
+                }
+                onLeaf(data)
+                // Interior nodes are checked against the hashes as recorded, so a
+                // changed leaf is reported once (above), and a swap or deletion
+                // shows up as the interior nodes over it.
+                for subtree in try edge.appendReportingSubtrees(leafHash: stored) {
+                    guard let held = try Data.fetchOne(interior, arguments: [subtree.level, subtree.index]).map(Array.init) else {
+                        report(.interiorMissing, nil, "the interior node over entries \(subtree.range) is missing")
+                        continue
+                    }
+                    if held != subtree.hash {
+                        report(.interiorMismatch, subtree.range.lowerBound, "the interior node over entries \(subtree.range) does not match them: entries in that range were changed, swapped or replaced")
+                    }
+                }
+                if edge.size % 65_536 == 0 { progress(edge.size) }
+            }
+            progress(edge.size)
+            return issues
+        }
+    }
+}

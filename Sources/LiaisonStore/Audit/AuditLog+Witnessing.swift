@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+import LiaisonAudit
+
+/// What this node, as a witness, last cosigned of a peer's log.
+public struct WitnessedLog: Sendable, Hashable {
+    /// The peer's log origin.
+    public let origin: String
+    /// The peer (fingerprint).
+    public let peer: String
+    /// The size and root it cosigned last.
+    public let size: Int
+    public let root: [UInt8]
+    /// The checkpoint note as received.
+    public let note: String
+}
+
+extension AuditLog {
+    /// The newest checkpoint of `origin` this node cosigned, if any.
+    public func witnessedLog(origin: String) throws -> WitnessedLog? {
+        try read("read the witness state of \(origin)") { db in try Self.witnessedLog(db, origin: origin) }
+    }
+
+    /// Every log this node witnesses.
+    public func witnessedLogs() throws -> [WitnessedLog] {
+        try read("read the witness state") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM witnessed_log ORDER BY origin").map(Self.witnessedLog)
+        }
+    }
+
+    /// Records that this node cosigned `checkpoint` of `peer`'s log, provided the
+    /// stored state is still `expected` (nil: never witnessed). The schema refuses
+    /// to move a witnessed log backwards.
+    ///
+    /// Throws ``StoreError/Code/conflict`` if another cosigning moved the state on
+    /// in the meantime: the caller then re-reads and checks consistency again.
+    public func recordWitnessed(_ checkpoint: Checkpoint, note: String, peer: String, expected: WitnessedLog?, now: Int64) throws {
+        try write("record the witnessed checkpoint of \(checkpoint.origin)") { db in
+            let current = try Self.witnessedLog(db, origin: checkpoint.origin)
+            guard current == expected else {
+                throw StoreError(.conflict, "the witness state of \(checkpoint.origin) changed while cosigning; retry")
+            }
+            try db.execute(sql: """
+                INSERT INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (origin) DO UPDATE SET peer = excluded.peer, size = excluded.size, root = excluded.root,
+                    note = excluded.note, updated_at = excluded.updated_at
+                """, arguments: [checkpoint.origin, peer, checkpoint.size, Data(checkpoint.rootHash), note, now])
+        }
+    }
+
+    private static func witnessedLog(_ db: Database, origin: String) throws -> WitnessedLog? {
+        try Row.fetchOne(db, sql: "SELECT * FROM witnessed_log WHERE origin = ?", arguments: [origin]).map(witnessedLog)
+    }
+
+    private static func witnessedLog(_ row: Row) -> WitnessedLog {
+        let root: Data = row["root"]
+        return WitnessedLog(origin: row["origin"], peer: row["peer"], size: row["size"], root: Array(root), note: row["note"])
+    }
+}

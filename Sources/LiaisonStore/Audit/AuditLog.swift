@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GRDB
+import LiaisonAudit
+import LiaisonCore
+
+/// A node's audit log: `<home>/audit.db`, an RFC 6962 Merkle tree of
+/// ``AuditEvent`` leaves in SQLite (WAL, `synchronous=FULL`), with the
+/// checkpoints the node signed and the cosignatures its witnesses returned.
+///
+/// The only owner of the file. Appends go through a group commit: concurrent
+/// callers share one transaction and one fsync, and none is told "done" before
+/// its leaf is durable. When the log cannot be written (disk full, I/O error,
+/// read-only file) the append throws, and the caller must not carry out the
+/// action it was recording: that is how Liaison fails closed.
+///
+/// Several processes may append to one file (the daemon and an offline
+/// `liaison` command): every append reads the tree's edge inside its own
+/// immediate transaction.
+public final class AuditLog: Sendable {
+    /// The database file's name inside a node's home.
+    public static let fileName = "audit.db"
+    /// Most events committed in one transaction.
+    public static let maximumBatch = 8192
+
+    /// The database file's path.
+    public let path: String
+    let pool: DatabasePool
+    private let committer: AuditGroupCommit
+
+    /// Opens (creating if needed) the audit log of the node in `home`.
+    public convenience init(home: NodeHome) throws {
+        try self.init(path: home.path + "/" + Self.fileName)
+    }
+
+    /// Opens (creating if needed) the audit log at `path` and brings its schema up to date.
+    ///
+    /// - Throws: ``StoreError`` (``StoreError/Code/cannotOpen``, ``StoreError/Code/diskFull``,
+    ///   ``StoreError/Code/unsupportedSchema`` …) when the log cannot be used.
+    public init(path: String) throws {
+        self.path = path
+        pool = try Self.openPool(path: path)
+        committer = AuditGroupCommit(pool: pool)
+    }
+
+    /// Opens an existing log for reading only: what `liaison audit verify` uses on a
+    /// node's own file. Nothing is created or migrated.
+    public init(readingOnly path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "AuditLog (read-only)"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            guard try pool.read({ try $0.tableExists("leaf") }) else {
+                throw StoreError(.cannotOpen, "\(path) is not a Liaison audit log")
+            }
+        } catch {
+            throw StoreError.wrapping(error, while: "open the audit log \(path)")
+        }
+        committer = AuditGroupCommit(pool: nil)
+    }
+
+    deinit { committer.stop() }
+
+    private static func openPool(path: String) throws -> DatabasePool {
+        // Owner-only from the start (SQLite gives -wal and -shm the same mode).
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw StoreError(.cannotOpen, "cannot open the audit log \(path): \(String(cString: strerror(errno))); check that the node's home exists and is writable")
+        }
+        close(fd)
+        var configuration = Configuration()
+        configuration.label = "AuditLog"
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(NodeStore.busyTimeoutSeconds)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // DatabasePool sets its writer to synchronous = NORMAL in WAL mode; an
+            // acknowledged event must survive power loss.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            let migrator = AuditSchema.migrator
+            if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+                throw StoreError(.unsupportedSchema, "the audit log \(path) was written by a newer version of Liaison; upgrade Liaison to open it")
+            }
+            try migrator.migrate(pool)
+        } catch {
+            throw StoreError.wrapping(error, while: "open the audit log \(path)")
+        }
+        return pool
+    }
+
+    // MARK: - Appending
+
+    /// Appends `events` as consecutive leaves and returns their indices once they
+    /// are durable. Throws (and records nothing) if the log cannot be written.
+    @discardableResult
+    public func append(_ events: [AuditEvent]) async throws -> Range<Int> {
+        guard !events.isEmpty else { return 0..<0 }
+        let leaves = try Self.leaves(events)
+        return try await withCheckedThrowingContinuation { continuation in
+            committer.submit(leaves) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Appends one event; see ``append(_:)-([AuditEvent])``.
+    @discardableResult
+    public func append(_ event: AuditEvent) async throws -> Int {
+        try await append([event]).lowerBound
+    }
+
+    /// Appends `events`, blocking the calling thread until they are durable: for
+    /// the CLI and for threads outside Swift concurrency.
+    @discardableResult
+    public func appendBlocking(_ events: [AuditEvent]) throws -> Range<Int> {
+        guard !events.isEmpty else { return 0..<0 }
+        let leaves = try Self.leaves(events)
+        let done = BlockingResult<Range<Int>>()
+        committer.submit(leaves) { done.set($0) }
+        return try done.wait()
+    }
+
+    private static func leaves(_ events: [AuditEvent]) throws -> [PendingLeaf] {
+        guard events.count <= maximumBatch else {
+            throw StoreError(.invalidArgument, "at most \(maximumBatch) audit events can be appended at once")
+        }
+        return events.map(PendingLeaf.init)
+    }
+
+    // MARK: - Reading
+
+    /// The number of leaves.
+    public func size() throws -> Int {
+        try read("read the audit log's size") { db in try Self.size(db) }
+    }
+
+    static func size(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT coalesce(max(idx) + 1, 0) FROM leaf") ?? 0
+    }
+
+    /// The canonical leaf bytes of entries `range` (clamped to the log), in order.
+    public func leaves(_ range: Range<Int>) throws -> [[UInt8]] {
+        try read("read audit entries") { db in
+            try Row.fetchAll(db, sql: "SELECT data FROM leaf WHERE idx >= ? AND idx < ? ORDER BY idx",
+                             arguments: [range.lowerBound, range.upperBound]).map { row in
+                let data: Data = row[0]
+                return Array(data)
+            }
+        }
+    }
+
+    func read<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch { throw StoreError.wrapping(error, while: action()) }
+    }
+
+    func write<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        guard committer.isWritable else {
+            throw StoreError(.cannotOpen, "the audit log \(path) was opened read-only")
+        }
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw StoreError.wrapping(error, while: action())
+        }
+    }
+}
+
+/// One event on its way into the log, encoded and hashed outside the lock.
+struct PendingLeaf: Sendable {
+    let event: AuditEvent
+    let data: [UInt8]
+    let hash: [UInt8]
+
+    init(_ event: AuditEvent) {
+        self.event = event
+        data = event.canonicalBytes
+        hash = MerkleHasher.leafHash(data)
+    }
+}
+
+/// A result handed from the committer thread to a blocked caller.
+final class BlockingResult<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<T, any Error>?
+
+    func set(_ value: Result<T, any Error>) {
+        condition.lock()
+        result = value
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() throws -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return try result!.get()
+    }
+}

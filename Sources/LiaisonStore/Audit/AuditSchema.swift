@@ -1,0 +1,104 @@
+import GRDB
+
+/// The audit database's schema (`audit.db`), as named migrations of its own.
+///
+/// A migration is never edited once released. The schema itself keeps the log
+/// append-only: triggers abort every UPDATE and DELETE of a leaf, interior node
+/// or checkpoint, a leaf must take the next index (dense, from 0), and a new
+/// checkpoint must be larger than every earlier one. Someone with `sqlite3` can
+/// still drop the triggers; that is what checkpoints, witnesses and
+/// `liaison audit verify` are for.
+enum AuditSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("audit-v1") { db in try db.execute(sql: v1) }
+        return migrator
+    }
+
+    private static func appendOnly(_ table: String) -> String {
+        """
+        CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: \(table) rows cannot change'); END;
+        CREATE TRIGGER \(table)_no_delete BEFORE DELETE ON \(table)
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: \(table) rows cannot be deleted'); END;
+        """
+    }
+
+    static let v1 = """
+        -- One row per event: leaf idx of the Merkle tree. data is the canonical
+        -- leaf (AuditEvent+Encoding.swift); hash is SHA-256(0x00 || data); the other
+        -- columns copy fields of data so that queries can use indexes.
+        CREATE TABLE leaf (
+            idx INTEGER NOT NULL PRIMARY KEY CHECK (idx >= 0),
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            data BLOB NOT NULL CHECK (length(data) > 0),
+            time INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind <> ''),
+            outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'failed')),
+            peer TEXT,
+            package TEXT
+        ) STRICT;
+        CREATE INDEX leaf_peer ON leaf(peer, idx) WHERE peer IS NOT NULL;
+        CREATE INDEX leaf_package ON leaf(package, idx) WHERE package IS NOT NULL;
+        CREATE INDEX leaf_kind ON leaf(kind, idx);
+        CREATE INDEX leaf_time ON leaf(time);
+        CREATE TRIGGER leaf_dense BEFORE INSERT ON leaf
+            WHEN NEW.idx IS NOT (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
+        BEGIN SELECT RAISE(ABORT, 'audit leaves are appended densely: the next index is one past the last'); END;
+        \(appendOnly("leaf"))
+
+        -- Perfect interior subtrees of 2^level leaves (level >= 1), written as
+        -- they complete, so roots and proofs read O(log n) rows.
+        CREATE TABLE subtree (
+            level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 62),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            hash BLOB NOT NULL CHECK (length(hash) = 32),
+            PRIMARY KEY (level, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TRIGGER subtree_complete BEFORE INSERT ON subtree
+            WHEN ((NEW.idx + 1) << NEW.level) > (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
+        BEGIN SELECT RAISE(ABORT, 'an interior node can only cover leaves that exist'); END;
+        \(appendOnly("subtree"))
+
+        -- Checkpoints this node signed with its log key (C2SP signed notes).
+        CREATE TABLE checkpoint (
+            size INTEGER NOT NULL PRIMARY KEY CHECK (size >= 0),
+            root BLOB NOT NULL CHECK (length(root) = 32),
+            note TEXT NOT NULL CHECK (note <> ''),
+            signed_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TRIGGER checkpoint_grows BEFORE INSERT ON checkpoint
+            WHEN NEW.size <= (SELECT coalesce(max(size), -1) FROM checkpoint)
+              OR NEW.size > (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
+        BEGIN SELECT RAISE(ABORT, 'a new checkpoint must be larger than every earlier one and within the log'); END;
+        \(appendOnly("checkpoint"))
+
+        -- Cosignatures peers (witnesses) returned for our checkpoints.
+        CREATE TABLE cosignature (
+            size INTEGER NOT NULL REFERENCES checkpoint(size),
+            witness TEXT NOT NULL CHECK (witness <> ''),
+            key_id INTEGER NOT NULL,
+            line TEXT NOT NULL CHECK (line <> ''),
+            timestamp INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            PRIMARY KEY (size, witness, key_id)
+        ) STRICT;
+        \(appendOnly("cosignature"))
+
+        -- As a witness: the newest checkpoint of each peer's log we cosigned.
+        -- It only ever grows; a peer that shows us a smaller or forked tree is refused.
+        CREATE TABLE witnessed_log (
+            origin TEXT NOT NULL PRIMARY KEY CHECK (origin <> ''),
+            peer TEXT NOT NULL,
+            size INTEGER NOT NULL CHECK (size >= 0),
+            root BLOB NOT NULL CHECK (length(root) = 32),
+            note TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TRIGGER witnessed_log_grows BEFORE UPDATE ON witnessed_log
+            WHEN NEW.size < OLD.size OR NEW.origin IS NOT OLD.origin
+        BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward'); END;
+        CREATE TRIGGER witnessed_log_no_delete BEFORE DELETE ON witnessed_log
+        BEGIN SELECT RAISE(ABORT, 'witness state is never deleted'); END;
+        """
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+import LiaisonAudit
+import LiaisonCrypto
+@testable import LiaisonStore
+import LiaisonTestSupport
+import Testing
+
+@Suite("Audit log store")
+struct AuditLogTests {
+    @Test("appended events come back in order, byte for byte, with dense indices")
+    func appendAndRead() throws {
+        let fixture = try AuditFixture()
+        #expect(try fixture.log.appendBlocking([AuditFixture.event(0), AuditFixture.event(1)]) == 0..<2)
+        #expect(try fixture.log.appendBlocking([AuditFixture.event(2)]) == 2..<3)
+        #expect(try fixture.log.size() == 3)
+        let leaves = try fixture.log.leaves(0..<10)
+        #expect(leaves == (0..<3).map { AuditFixture.event($0).canonicalBytes })
+        #expect(try fixture.log.verifyStorage().isEmpty)
+    }
+
+    @Test("concurrent appenders share commits and every one gets its own indices")
+    func concurrentAppends() async throws {
+        let fixture = try AuditFixture()
+        let log = fixture.log
+        let ranges = try await withThrowingTaskGroup(of: Range<Int>.self) { group in
+            for task in 0..<40 {
+                group.addTask { try await log.append((0..<25).map { AuditFixture.event(task * 25 + $0) }) }
+            }
+            return try await group.reduce(into: [Range<Int>]()) { $0.append($1) }
+        }
+        #expect(ranges.allSatisfy { $0.count == 25 })
+        #expect(Set(ranges.flatMap { Array($0) }) == Set(0..<1000))
+        #expect(try log.size() == 1000)
+        #expect(try log.verifyStorage().isEmpty)
+    }
+
+    @Test("roots and proofs from the store equal the reference tree and verify", arguments: [1, 2, 7, 64, 100, 513])
+    func proofs(size: Int) throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<size, batch: 37)
+        let reference = MerkleTree(source: ArrayHashSource(leafData: (0..<size).map { AuditFixture.event($0).canonicalBytes }))
+        #expect(try fixture.log.root(size: size) == reference.root(size: size))
+        for index in Set([0, size / 2, size - 1]) {
+            let proof = try fixture.log.inclusionProof(index: index, size: size)
+            #expect(proof == (try reference.inclusionProof(index: index, size: size)))
+            try MerkleTree.verifyInclusion(leafHash: MerkleHasher.leafHash(AuditFixture.event(index).canonicalBytes),
+                                           index: index, size: size, proof: proof, root: try fixture.log.root(size: size))
+        }
+        for old in Set([1, size / 3, size - 1]) where old >= 1 {
+            let proof = try fixture.log.consistencyProof(oldSize: old, newSize: size)
+            try MerkleTree.verifyConsistency(oldSize: old, newSize: size, oldRoot: try fixture.log.root(size: old),
+                                             newRoot: try fixture.log.root(size: size), proof: proof)
+        }
+    }
+
+    @Test("a second handle on the same file (another process) appends after the first")
+    func twoWriters() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<5)
+        let other = try AuditLog(path: fixture.path)
+        #expect(try other.appendBlocking([AuditFixture.event(5), AuditFixture.event(6)]) == 5..<7)
+        #expect(try fixture.log.appendBlocking([AuditFixture.event(7)]) == 7..<8)
+        #expect(try fixture.log.verifyStorage().isEmpty)
+        let reference = MerkleTree(source: ArrayHashSource(leafData: (0..<8).map { AuditFixture.event($0).canonicalBytes }))
+        #expect(try fixture.log.root(size: 8) == reference.root(size: 8))
+    }
+
+    @Test("the schema refuses updates, deletes and gaps")
+    func appendOnly() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<4)
+        let queue = try DatabaseQueue(path: fixture.path)
+        for sql in ["UPDATE leaf SET time = 0 WHERE idx = 1", "DELETE FROM leaf WHERE idx = 3",
+                    "INSERT INTO leaf (idx, hash, data, time, kind, outcome) VALUES (9, zeroblob(32), x'00', 0, 'x', 'ok')",
+                    "UPDATE subtree SET hash = zeroblob(32)", "DELETE FROM subtree"] {
+            #expect(throws: DatabaseError.self, "\(sql)") { try queue.write { try $0.execute(sql: sql) } }
+        }
+        #expect(try fixture.log.verifyStorage().isEmpty)
+    }
+
+    @Test("queries filter by peer, package, kind and time, and page with a cursor")
+    func queries() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<30)
+        try fixture.log.appendBlocking([AuditFixture.event(30, kind: .handshakeRejected, peer: "peer-9")])
+        var query = AuditQuery()
+        query.peer = "peer-1"
+        query.limit = 5
+        let first = try fixture.log.query(query)
+        #expect(first.map(\.index) == [1, 3, 5, 7, 9])
+        query.cursor = first.last?.index
+        #expect(try fixture.log.query(query).map(\.index) == [11, 13, 15, 17, 19])
+        var byPackage = AuditQuery()
+        byPackage.package = String(format: "%032x", 4)
+        #expect(try fixture.log.query(byPackage).map(\.index) == [12, 13, 14])
+        var byKind = AuditQuery()
+        byKind.kinds = [.handshakeRejected]
+        #expect(try fixture.log.query(byKind).map(\.event.peer) == ["peer-9"])
+        var byTime = AuditQuery()
+        byTime.since = AuditFixture.event(10).time
+        byTime.until = AuditFixture.event(12).time
+        #expect(try fixture.log.query(byTime).map(\.index) == [10, 11])
+        var newest = AuditQuery()
+        newest.newestFirst = true
+        newest.limit = 2
+        #expect(try fixture.log.query(newest).map(\.index) == [30, 29])
+        #expect(try fixture.log.newestEntry(package: String(format: "%032x", 4)) == 14)
+    }
+
+    @Test("checkpoints grow with the log, verify with the log key, and are not re-signed when nothing changed")
+    func checkpoints() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<10)
+        let first = try fixture.log.signCheckpoint(with: fixture.signer, now: 1)
+        #expect(first.size == 10)
+        #expect(try fixture.log.signCheckpoint(with: fixture.signer, now: 2) == first)
+        try fixture.fill(10..<25)
+        let second = try fixture.log.signCheckpoint(with: fixture.signer, now: 3)
+        #expect(second.size == 25)
+        let opened = try Checkpoint.open(second.note.bytes, logKey: fixture.signer.verifierKey)
+        #expect(opened.checkpoint.rootHash == (try fixture.log.root(size: 25)))
+        #expect(try fixture.log.checkpoint(covering: 9)?.size == 10)
+        #expect(try fixture.log.checkpoint(covering: 10)?.size == 25)
+        #expect(try fixture.log.checkpoints().map(\.size) == [10, 25])
+    }
+
+    @Test("cosignatures are stored with their checkpoint and come back merged into its note")
+    func cosignatures() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<3)
+        let stored = try fixture.log.signCheckpoint(with: fixture.signer, now: 1)
+        let witness = try Cosigner(name: "witness.test/bravo", secretKey: try LogSecretKey())
+        let line = try witness.cosign(stored.checkpoint, timestamp: 1_795_651_200)
+        try fixture.log.addCosignature(size: 3, line: line, timestamp: 1_795_651_200, now: 2)
+        try fixture.log.addCosignature(size: 3, line: line, timestamp: 1_795_651_200, now: 3)   // idempotent
+        let merged = try #require(try fixture.log.newestCheckpoint())
+        #expect(merged.witnesses == ["witness.test/bravo"])
+        let opened = try Checkpoint.open(merged.note.bytes, logKey: fixture.signer.verifierKey, witnesses: [witness.verifierKey])
+        #expect(opened.cosignatures.count == 1)
+        #expect(throws: StoreError.self) { try fixture.log.addCosignature(size: 2, line: line, timestamp: 1, now: 4) }
+    }
+
+    @Test("a log cut below its newest checkpoint is refused a new checkpoint")
+    func refusesSmallerTree() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<20)
+        try fixture.log.signCheckpoint(with: fixture.signer, now: 1)
+        try fixture.tamper("DELETE FROM leaf WHERE idx >= 15; DELETE FROM subtree WHERE ((idx + 1) << level) > 15")
+        let fresh = try AuditLog(path: fixture.path)
+        #expect { try fresh.signCheckpoint(with: fixture.signer, now: 2) } throws: { ($0 as? StoreError)?.code == .conflict }
+        #expect(try fresh.checkpoints().map(\.size) == [20])
+    }
+
+    @Test("a rewritten history is refused a new checkpoint")
+    func refusesForkedTree() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<16)
+        try fixture.log.signCheckpoint(with: fixture.signer, now: 1)
+        // Rewrite entry 5 consistently (data, hash and every interior node above it),
+        // as someone holding the file would: only the checkpoint still remembers.
+        var leaves = (0..<16).map { AuditFixture.event($0).canonicalBytes }
+        leaves[5] = AuditFixture.event(99).canonicalBytes
+        var edge = MerkleAccumulator()
+        var statements = ["UPDATE leaf SET data = x'\(hex(leaves[5]))', hash = x'\(hex(MerkleHasher.leafHash(leaves[5])))' WHERE idx = 5"]
+        for leaf in leaves {
+            for subtree in try edge.appendReportingSubtrees(leafHash: MerkleHasher.leafHash(leaf)) {
+                statements.append("UPDATE subtree SET hash = x'\(hex(subtree.hash))' WHERE level = \(subtree.level) AND idx = \(subtree.index)")
+            }
+        }
+        try fixture.tamper(statements.joined(separator: ";\n"))
+        try fixture.log.appendBlocking([AuditFixture.event(16)])
+        #expect { try fixture.log.signCheckpoint(with: fixture.signer, now: 2) } throws: { ($0 as? StoreError)?.code == .conflict }
+    }
+
+    @Test("a read-only handle reads but cannot append")
+    func readOnly() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<3)
+        let reader = try AuditLog(readingOnly: fixture.path)
+        #expect(try reader.size() == 3)
+        #expect(throws: StoreError.self) { try reader.appendBlocking([AuditFixture.event(3)]) }
+        #expect(throws: StoreError.self) { try AuditLog(readingOnly: fixture.directory.file("missing.db")) }
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
