@@ -51,6 +51,22 @@ public struct AuditError: Error, Hashable, Sendable, CustomStringConvertible {
         // Leaves
         /// A leaf is not the canonical encoding of an audit event.
         case malformedLeaf = "audit.malformed-leaf"
+        // Proofs (C2SP tlog-proof)
+        /// A tlog-proof does not follow C2SP tlog-proof v1 exactly.
+        case malformedProof = "audit.malformed-proof"
+        /// A tlog-proof names an entry index at or beyond its checkpoint's tree size.
+        case proofIndexOutOfRange = "audit.proof-index-out-of-range"
+        /// An inclusion proof does not lead from the leaf to the checkpoint's root.
+        case inclusionFailed = "audit.inclusion-failed"
+        /// Fewer distinct trusted witnesses cosigned a checkpoint than required.
+        case insufficientWitnesses = "audit.insufficient-witnesses"
+        // Export bundles
+        /// An export bundle's target directory exists and is not empty.
+        case bundleExists = "audit.bundle-exists"
+        /// An export bundle file could not be created, written, read or synced.
+        case bundleIO = "audit.bundle-io"
+        /// An export bundle file does not have the layout `liaison audit export` writes.
+        case malformedBundle = "audit.malformed-bundle"
     }
 
     /// Why the operation failed.

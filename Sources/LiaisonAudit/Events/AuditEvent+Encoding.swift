@@ -18,10 +18,10 @@ extension AuditEvent {
     public var canonicalBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        out += Array(#"{"v":"#.utf8)
-        out += Array(String(Self.version).utf8)
-        out += Array(#","time":"#.utf8)
-        out += Array(String(time).utf8)
+        out.append(contentsOf: #"{"v":"#.utf8)
+        out.append(contentsOf: String(Self.version).utf8)
+        out.append(contentsOf: #","time":"#.utf8)
+        out.append(contentsOf: String(time).utf8)
         Self.member("event", kind.rawValue, into: &out)
         Self.member("outcome", outcome.rawValue, into: &out)
         Self.member("actor", actor.description, into: &out)
@@ -32,8 +32,8 @@ extension AuditEvent {
         if let reason { Self.member("reason", reason, into: &out) }
         if let remote { Self.member("remote", remote, into: &out) }
         if !details.isEmpty {
-            out += Array(#","details":{"#.utf8)
-            for (number, key) in details.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }).enumerated() {
+            out.append(contentsOf: #","details":{"#.utf8)
+            for (number, key) in details.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
                 if number > 0 { out.append(UInt8(ascii: ",")) }
                 Self.string(key, into: &out)
                 out.append(UInt8(ascii: ":"))
@@ -122,7 +122,7 @@ extension AuditEvent {
                 out.append(UInt8(ascii: "\\"))
                 out.append(byte)
             case 0..<0x20:
-                out += Array(#"\u00"#.utf8)
+                out.append(contentsOf: #"\u00"#.utf8)
                 out.append(hexDigits[Int(byte >> 4)])
                 out.append(hexDigits[Int(byte & 0xf)])
             default:

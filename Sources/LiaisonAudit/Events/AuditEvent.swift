@@ -59,7 +59,9 @@ public struct AuditEvent: Hashable, Sendable {
 
     /// `text` cut to ``maximumTextLength`` characters.
     static func bounded(_ text: String) -> String {
-        text.count <= maximumTextLength ? text : String(text.prefix(maximumTextLength - 1)) + "…"
+        // Counting UTF-8 bytes is cheap; characters are only counted for long text.
+        text.utf8.count <= maximumTextLength || text.count <= maximumTextLength
+            ? text : String(text.prefix(maximumTextLength - 1)) + "…"
     }
 }
 

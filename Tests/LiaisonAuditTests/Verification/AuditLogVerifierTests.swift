@@ -1,0 +1,131 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCrypto
+import Testing
+
+@Suite("AuditLogVerifier: an honest log")
+struct AuditLogVerifierHonestTests {
+    @Test("checkpoints at 4, 8 and 12 cosigned by two witnesses verify with k = 2")
+    func honest() throws {
+        let log = try AuditLogFixture()
+        // Any order: the verifier sorts them.
+        let report = try log.verify(log.leaves, checkpoints: log.checkpoints([12, 4, 8]), requiredWitnesses: 2)
+        #expect(report.isValid, "\(report)")
+        #expect(report.failures.isEmpty && report.failureCount == 0)
+        #expect(report.entries == 12)
+        #expect(report.checkpointsVerified == 3)
+        #expect(report.newestCheckpoint?.size == 12)
+        #expect(report.newestCheckpoint?.rootHash == Data(AuditLogFixture.root(log.leaves, size: 12)).base64EncodedString())
+        #expect(report.newestCheckpoint?.cosigners == ["witness.example/w1", "witness.example/w2"])
+        #expect(report.uncheckpointedEntries == 0)
+        #expect(report.logKey == log.logKey.description)
+        #expect(report.logKeySource == .provided)
+        #expect(report.description.hasPrefix("VERIFIED"))
+    }
+
+    @Test("k = 3 with two witnesses fails and says how many cosigned")
+    func tooFewWitnesses() throws {
+        let log = try AuditLogFixture()
+        let report = try log.verify(log.leaves, checkpoints: log.checkpoints([4, 8, 12]), requiredWitnesses: 3)
+        #expect(!report.isValid)
+        #expect(report.codes == [.insufficientWitnesses])
+        let failure = try #require(report.failures.first)
+        #expect(failure.checkpointSize == 12)
+        #expect(failure.message.contains("carries 3 witness cosignatures (the newest, of size 12, carries 2)"))
+        #expect(failure.message.contains("only 2 witness keys were given"))
+    }
+
+    @Test("a newest checkpoint not yet cosigned by k: the log is witnessed up to the newest one that is")
+    func witnessedUpToOlderCheckpoint() throws {
+        let log = try AuditLogFixture()
+        let checkpoints = try log.checkpoints([4, 8]) + [log.checkpoint(size: 12, cosigners: [log.witnesses[0]]).bytes]
+        let report = try log.verify(log.leaves, checkpoints: checkpoints, requiredWitnesses: 2)
+        #expect(report.isValid)
+        #expect(report.witnessedSize == 8)
+        #expect(report.description.contains("witnessed by 2+ witnesses: entries 0..<8; 8..<12 not yet"))
+        #expect(report.newestCheckpoint?.cosigners == ["witness.example/w1"])
+        let stricter = try log.verify(log.leaves, checkpoints: [log.checkpoint(size: 12, cosigners: [log.witnesses[0]]).bytes],
+                                      requiredWitnesses: 2)
+        #expect(stricter.codes == [.insufficientWitnesses])
+        #expect(stricter.failures.first?.message.contains("(the newest, of size 12, carries 1)") == true)
+    }
+
+    @Test("entries after the newest checkpoint are reported, not failed")
+    func uncheckpointed() throws {
+        let log = try AuditLogFixture(entryCount: 15)
+        let report = try log.verify(log.leaves, checkpoints: log.checkpoints([4, 12]))
+        #expect(report.isValid, "\(report)")
+        #expect(report.uncheckpointedEntries == 3)
+        #expect(report.description.contains("12..<15"))
+    }
+
+    @Test("duplicate checkpoints of one size and root count once each and merge their cosigners")
+    func duplicates() throws {
+        let log = try AuditLogFixture()
+        let one = try log.checkpoint(size: 12, cosigners: [log.witnesses[0]]).bytes
+        let other = try log.checkpoint(size: 12, cosigners: [log.witnesses[1]]).bytes
+        let report = try log.verify(log.leaves, checkpoints: [one, other], requiredWitnesses: 2)
+        #expect(report.isValid, "\(report)")
+        #expect(report.checkpointsVerified == 2)
+        #expect(report.newestCheckpoint?.cosigners.count == 2)
+    }
+
+    @Test("an empty log with a checkpoint at size 0 verifies")
+    func emptyLog() throws {
+        let log = try AuditLogFixture(entryCount: 0)
+        let report = try log.verify([], checkpoints: log.checkpoints([0]))
+        #expect(report.isValid, "\(report)")
+        #expect(report.newestCheckpoint?.size == 0)
+    }
+
+    @Test("entries without any checkpoint are a failure: nothing is signed")
+    func noCheckpoint() throws {
+        let log = try AuditLogFixture()
+        let report = try log.verify(log.leaves, checkpoints: [], requiredWitnesses: 0)
+        #expect(report.codes == [.noCheckpoint])
+        #expect(report.uncheckpointedEntries == 12)
+    }
+
+    @Test("the report encodes to JSON with stable codes and decodes back")
+    func codable() throws {
+        let log = try AuditLogFixture()
+        let report = try log.verify(log.leaves, checkpoints: log.checkpoints([4, 8, 12]), requiredWitnesses: 3)
+        let json = try JSONEncoder().encode(report)
+        let text = String(decoding: json, as: UTF8.self)
+        #expect(text.contains(#""code":"verify.insufficient-witnesses""#))
+        #expect(text.contains(#""isValid":false"#))
+        #expect(try JSONDecoder().decode(AuditVerificationReport.self, from: json) == report)
+    }
+
+    @Test("a cosigner key as the log key is refused up front")
+    func logKeyType() throws {
+        let log = try AuditLogFixture()
+        let error = #expect(throws: AuditError.self) {
+            try AuditLogVerifier(logKey: log.witnessKeys[0], checkpoints: [])
+        }
+        #expect(error?.code == .unsupportedSignatureType)
+    }
+
+    @Test("repeating a witness key or listing the log key as a witness is harmless")
+    func repeatedKeys() throws {
+        let log = try AuditLogFixture()
+        var verifier = try AuditLogVerifier(
+            logKey: log.logKey, witnesses: log.witnessKeys + log.witnessKeys + [log.logKey], requiredWitnesses: 2,
+            checkpoints: log.checkpoints([12])
+        )
+        for leaf in log.leaves { verifier.append(leaf: leaf) }
+        #expect(verifier.finish().isValid)
+    }
+
+    @Test("failures beyond the first 100 are counted, not stored")
+    func failureCap() throws {
+        let log = try AuditLogFixture(entryCount: 4)
+        let garbage = Array(repeating: Array("not a leaf".utf8), count: 150)
+        let report = try log.verify(log.leaves + garbage, checkpoints: log.checkpoints([4]))
+        #expect(report.failures.count == AuditLogVerifier.maximumStoredFailures)
+        #expect(report.failureCount == 150)
+        #expect(report.description.contains("… and 50 more"))
+        #expect(report.failures.first?.entry == 4)
+        #expect(report.failures.last?.entry == 103)
+    }
+}
