@@ -12,6 +12,12 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case inboxList = "inbox.list"
         case inboxGet = "inbox.get"
         case receipts
+        /// Auditor commands: read the audit log (each is itself audited).
+        case auditQuery = "audit.query"
+        case auditCheckpoint = "audit.checkpoint"
+        case auditProve = "audit.prove"
+        case auditLeaves = "audit.leaves"
+        case auditKeys = "audit.keys"
     }
 
     /// The command.
@@ -42,6 +48,16 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var id: String?
     /// Paging.
     public var limit: Int?
+    /// Audit query filters (`audit.query`): peer name, package id (in `id`), event kinds,
+    /// RFC 3339 times, a cursor (entry index) and the order.
+    public var peer: String?
+    public var events: [String]?
+    public var since: String?
+    public var until: String?
+    public var cursor: Int?
+    public var newestFirst: Bool?
+    /// An entry index (`audit.prove`, and the first entry of `audit.leaves`).
+    public var entry: Int?
 
     /// A request for `command` with no arguments.
     public init(_ command: Command) { self.command = command }

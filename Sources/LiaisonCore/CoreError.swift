@@ -54,6 +54,8 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case peerExists = "peer.exists"
         case invalidArgument = "argument.invalid"
         case policyDenied = "policy.denied"
+        /// The audit log cannot be written, so the action it would record was not done.
+        case auditUnavailable = "audit.unavailable"
         case io = "io.failed"
     }
 

@@ -17,6 +17,11 @@ struct SessionProtocolTests {
             .accept(packageID: id, offset: 42), .reject(packageID: id, reason: .expired, detail: "too late"),
             .data([]), .data([UInt8](repeating: 1, count: SessionMessage.maximumDataByteCount)),
             .end(packageID: id, size: 9), .receipt(receipt), .rekey, .close(reason: .shutdown),
+            .witnessRequest(note: Array("liaison/x\n3\nAAAA\n\n— liaison/x AAAA\n".utf8), oldSize: 2,
+                            proof: [[UInt8](repeating: 1, count: 32), [UInt8](repeating: 2, count: 32)]),
+            .witnessRequest(note: [], oldSize: 0, proof: []),
+            .witnessCosignature(line: Array("— liaison-witness/x AAAA".utf8)),
+            .witnessRefused(knownSize: 17, reason: "conflict: the last cosigned size is 17"),
         ]
         for message in messages {
             #expect(try SessionMessage(decoding: message.encoded) == message)
@@ -30,12 +35,16 @@ struct SessionProtocolTests {
         for round in 0..<3000 {
             let length = Int(rng.next(1)[0])
             var bytes = round % 3 == 0 ? Array(valid.prefix(length % (valid.count + 1))) : rng.next(length)
-            if round % 3 == 1, !bytes.isEmpty { bytes[0] = UInt8(round % 10) }
+            if round % 3 == 1, !bytes.isEmpty { bytes[0] = UInt8(round % 13) }
             _ = try? SessionMessage(decoding: bytes)
         }
         #expect(throws: WireError.self) { try SessionMessage(decoding: []) }
         #expect(throws: WireError.self) { try SessionMessage(decoding: [0xEE]) }
         #expect(throws: WireError.self) { try SessionMessage(decoding: valid + [0]) }
+        // A witness request whose lengths overrun the message, or claim too much, is refused.
+        #expect(throws: WireError.self) { try SessionMessage(decoding: [9, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 20)) }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: [9, 0, 0] + [UInt8](repeating: 0, count: 8) + [200]) }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: [10, 0x10, 0x00]) }
     }
 
     @Test("a receipt verifies only for its recipient, package, header and sender")

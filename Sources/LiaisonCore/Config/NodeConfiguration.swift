@@ -27,6 +27,8 @@ public struct NodeConfiguration: Sendable {
     public var daemon: DaemonTunables
     /// Who may use the control socket, and as what (`[access]`).
     public var access: AccessSettings
+    /// The audit log's place, checkpoint interval and witnesses (`[audit]`).
+    public var audit: AuditSettings
 
     /// The default classification ladder.
     public static let defaultClassifications = ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET"]
@@ -45,13 +47,14 @@ public struct NodeConfiguration: Sendable {
         self.pinnedPeers = []
         self.daemon = DaemonTunables()
         self.access = AccessSettings()
+        self.audit = AuditSettings()
     }
 
     /// Parses `liaison.toml` text. Unknown keys are errors, so typos are caught.
     public init(parsing text: String, path: String = "liaison.toml") throws {
         do {
             let root = try TOMLParser.parse(text)
-            try root.rejectUnknownKeys(allowed: ["node", "keys", "policy", "peer", "daemon", "access"])
+            try root.rejectUnknownKeys(allowed: ["node", "keys", "policy", "peer", "daemon", "access", "audit"])
             guard let node = try root.table("node"), let keys = try root.table("keys") else {
                 throw TOMLError(line: 1, column: 1, reason: "the [node] and [keys] sections are required")
             }
@@ -108,6 +111,7 @@ public struct NodeConfiguration: Sendable {
             pinnedPeers = try (root.tableArray("peer") ?? []).map { try PeerRecord(table: $0) }
             daemon = try (root.table("daemon")).map(DaemonTunables.init(table:)) ?? DaemonTunables()
             access = try (root.table("access")).map(AccessSettings.init(table:)) ?? AccessSettings()
+            audit = try (root.table("audit")).map(AuditSettings.init(table:)) ?? AuditSettings()
         } catch {
             throw CoreError.config(path, error)
         }

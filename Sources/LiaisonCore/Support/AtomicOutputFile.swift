@@ -65,3 +65,12 @@ public final class AtomicOutputFile: ByteSink {
         }
     }
 }
+
+extension AtomicOutputFile {
+    /// Writes `bytes` to `path` atomically (replacing an existing file), with `mode`.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
+        let file = try AtomicOutputFile(path: path, overwrite: true, mode: mode)
+        try bytes.withUnsafeBytes { try file.write($0) }
+        try file.commit()
+    }
+}

@@ -13,6 +13,13 @@ public enum Timestamp {
         return Int64(spec.tv_sec)
     }
 
+    /// The current Unix time in milliseconds (audit events).
+    public static func nowMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
     /// `2026-11-26T09:40:00Z`.
     public static func iso8601(_ seconds: Int64) -> String {
         var time = time_t(seconds)

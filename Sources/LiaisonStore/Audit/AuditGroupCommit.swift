@@ -95,7 +95,8 @@ final class AuditGroupCommit: @unchecked Sendable {
                                 index, Data(leaf.hash), Data(leaf.data), leaf.event.time, leaf.event.kind.rawValue,
                                 leaf.event.outcome.rawValue, leaf.event.peer, leaf.event.package,
                             ])
-                            for subtree in try edge.appendReportingSubtrees(leafHash: leaf.hash) {
+                            for subtree in try edge.appendReportingSubtrees(leafHash: leaf.hash)
+                            where subtree.level >= AuditLog.minimumStoredLevel {
                                 try insertSubtree.execute(arguments: [subtree.level, subtree.index, Data(subtree.hash)])
                             }
                         }
@@ -126,16 +127,7 @@ final class AuditGroupCommit: @unchecked Sendable {
         var frontier: [[UInt8]] = []
         var start = 0
         for level in stride(from: Int.bitWidth - 2, through: 0, by: -1) where size & (1 << level) != 0 {
-            let hash: Data?
-            if level == 0 {
-                hash = try Data.fetchOne(db, sql: "SELECT hash FROM leaf WHERE idx = ?", arguments: [start])
-            } else {
-                hash = try Data.fetchOne(db, sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?", arguments: [level, start >> level])
-            }
-            guard let hash else {
-                throw StoreError(.corrupt, "the audit log lacks the interior node over entries \(start)..<\(start + (1 << level)); run `liaison audit verify` and restore audit.db from a backup")
-            }
-            frontier.append(Array(hash))
+            frontier.append(try perfectSubtreeHash(db, level: level, index: start >> level))
             start += 1 << level
         }
         do {
@@ -143,5 +135,28 @@ final class AuditGroupCommit: @unchecked Sendable {
         } catch {
             throw StoreError(.corrupt, "the audit log's stored tree does not fit its \(size) entries; run `liaison audit verify`")
         }
+    }
+}
+
+extension AuditGroupCommit {
+    /// MTH of the perfect subtree of 2^`level` leaves numbered `index`: stored
+    /// from ``AuditLog/minimumStoredLevel`` up, folded from leaf hashes below it.
+    static func perfectSubtreeHash(_ db: Database, level: Int, index: Int) throws -> [UInt8] {
+        let range = (index << level)..<((index + 1) << level)
+        if level >= AuditLog.minimumStoredLevel {
+            guard let hash = try Data.fetchOne(db, sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?", arguments: [level, index]) else {
+                throw StoreError(.corrupt, "the audit log lacks the interior node over entries \(range); run `liaison audit verify` and restore audit.db from a backup")
+            }
+            return Array(hash)
+        }
+        var hashes = try Data.fetchAll(db, sql: "SELECT hash FROM leaf WHERE idx >= ? AND idx < ? ORDER BY idx",
+                                       arguments: [range.lowerBound, range.upperBound]).map(Array.init)
+        guard hashes.count == range.count else {
+            throw StoreError(.corrupt, "the audit log lacks entries in \(range); run `liaison audit verify`")
+        }
+        while hashes.count > 1 {
+            hashes = stride(from: 0, to: hashes.count, by: 2).map { MerkleHasher.nodeHash(left: hashes[$0], right: hashes[$0 + 1]) }
+        }
+        return hashes[0]
     }
 }

@@ -119,3 +119,12 @@ extension AuditLog {
         }
     }
 }
+
+extension AuditLog {
+    /// The largest checkpoint size `witness` (a key name) has cosigned, if any.
+    public func newestCosignedSize(witness: String) throws -> Int? {
+        try read("read the cosignatures of \(witness)") { db in
+            try Int.fetchOne(db, sql: "SELECT max(size) FROM cosignature WHERE witness = ?", arguments: [witness])
+        }
+    }
+}

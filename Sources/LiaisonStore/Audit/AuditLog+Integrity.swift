@@ -90,7 +90,7 @@ extension AuditLog {
                 // Interior nodes are checked against the hashes as recorded, so a
                 // changed leaf is reported once (above), and a swap or deletion
                 // shows up as the interior nodes over it.
-                for subtree in try edge.appendReportingSubtrees(leafHash: stored) {
+                for subtree in try edge.appendReportingSubtrees(leafHash: stored) where subtree.level >= Self.minimumStoredLevel {
                     guard let held = try Data.fetchOne(interior, arguments: [subtree.level, subtree.index]).map(Array.init) else {
                         report(.interiorMissing, nil, "the interior node over entries \(subtree.range) is missing")
                         continue

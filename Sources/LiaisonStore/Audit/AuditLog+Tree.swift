@@ -52,6 +52,7 @@ struct StoredHashSource: MerkleHashSource {
         let count = range.count
         guard count >= 2, count & (count - 1) == 0, range.lowerBound % count == 0 else { return nil }
         let level = count.trailingZeroBitCount
+        guard level >= AuditLog.minimumStoredLevel else { return nil }
         return try Data.fetchOne(db, sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?",
                                  arguments: [level, range.lowerBound >> level]).map(Array.init)
     }

@@ -24,6 +24,9 @@ public final class AuditLog: Sendable {
     public static let fileName = "audit.db"
     /// Most events committed in one transaction.
     public static let maximumBatch = 8192
+    /// Interior nodes of 2^4 = 16 leaves and up are stored; smaller ones are
+    /// recomputed from leaf hashes when needed (a sixteenth of the rows to write).
+    static let minimumStoredLevel = 4
 
     /// The database file's path.
     public let path: String
@@ -52,6 +55,7 @@ public final class AuditLog: Sendable {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.label = "AuditLog (read-only)"
+        configuration.busyMode = .timeout(NodeStore.busyTimeoutSeconds)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             guard try pool.read({ try $0.tableExists("leaf") }) else {

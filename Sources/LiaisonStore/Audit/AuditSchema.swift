@@ -40,17 +40,17 @@ enum AuditSchema {
         ) STRICT;
         CREATE INDEX leaf_peer ON leaf(peer, idx) WHERE peer IS NOT NULL;
         CREATE INDEX leaf_package ON leaf(package, idx) WHERE package IS NOT NULL;
-        CREATE INDEX leaf_kind ON leaf(kind, idx);
         CREATE INDEX leaf_time ON leaf(time);
         CREATE TRIGGER leaf_dense BEFORE INSERT ON leaf
             WHEN NEW.idx IS NOT (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
         BEGIN SELECT RAISE(ABORT, 'audit leaves are appended densely: the next index is one past the last'); END;
         \(appendOnly("leaf"))
 
-        -- Perfect interior subtrees of 2^level leaves (level >= 1), written as
-        -- they complete, so roots and proofs read O(log n) rows.
+        -- Perfect interior subtrees of 2^level leaves (level >= 4: every 16
+        -- leaves and up), written as they complete, so roots and proofs read
+        -- O(log n) rows plus at most 15 leaf hashes per level below 4.
         CREATE TABLE subtree (
-            level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 62),
+            level INTEGER NOT NULL CHECK (level BETWEEN \(AuditLog.minimumStoredLevel) AND 62),
             idx INTEGER NOT NULL CHECK (idx >= 0),
             hash BLOB NOT NULL CHECK (length(hash) = 32),
             PRIMARY KEY (level, idx)

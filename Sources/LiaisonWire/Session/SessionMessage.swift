@@ -23,6 +23,14 @@ public enum SessionMessage: Equatable, Sendable {
     case rekey
     /// An authenticated goodbye; the connection ends after it.
     case close(reason: CloseReason)
+    /// "Please cosign my audit checkpoint": the signed note, the size the witness
+    /// last cosigned (as the requester believes) and the consistency proof from it.
+    case witnessRequest(note: [UInt8], oldSize: UInt64, proof: [[UInt8]])
+    /// The witness's `cosignature/v1` signature line (without its newline).
+    case witnessCosignature(line: [UInt8])
+    /// The witness refuses; `knownSize` is the size it last cosigned (a requester
+    /// that assumed another size retries with a proof from this one).
+    case witnessRefused(knownSize: UInt64, reason: String)
 
     /// Why a package was refused.
     public enum RejectReason: UInt8, Sendable {
@@ -57,7 +65,13 @@ public enum SessionMessage: Equatable, Sendable {
 
     private enum Tag: UInt8 {
         case offer = 1, accept, reject, data, end, receipt, rekey, close
+        case witnessRequest, witnessCosignature, witnessRefused
     }
+
+    /// Largest signed note a witness request carries.
+    public static let maximumNoteByteCount = 16 * 1024
+    /// Most hashes in a consistency proof (a tree of 2^63 leaves needs fewer).
+    public static let maximumProofHashes = 128
 
     /// The encoded message (to be encrypted as one Noise transport message).
     public var encoded: [UInt8] {
@@ -81,6 +95,17 @@ public enum SessionMessage: Equatable, Sendable {
             w.write(Tag.rekey.rawValue)
         case .close(let reason):
             w.write(Tag.close.rawValue); w.write(reason.rawValue)
+        case .witnessRequest(let note, let oldSize, let proof):
+            precondition(note.count <= Self.maximumNoteByteCount && proof.count <= Self.maximumProofHashes, "witness request too large")
+            w.write(Tag.witnessRequest.rawValue); w.write(UInt16(note.count)); w.write(note); w.write(oldSize)
+            w.write(UInt8(proof.count))
+            for hash in proof { precondition(hash.count == 32, "proof hashes are 32 bytes"); w.write(hash) }
+        case .witnessCosignature(let line):
+            precondition(line.count <= 1024, "cosignature line too long")
+            w.write(Tag.witnessCosignature.rawValue); w.write(UInt16(line.count)); w.write(line)
+        case .witnessRefused(let knownSize, let reason):
+            w.write(Tag.witnessRefused.rawValue); w.write(knownSize)
+            w.writeShortString(Array(String(reason.prefix(200)).utf8.prefix(255)))
         }
         return w.bytes
     }
@@ -116,6 +141,22 @@ public enum SessionMessage: Equatable, Sendable {
             case .close:
                 guard let reason = CloseReason(rawValue: try r.readUInt8()) else { throw malformed }
                 self = .close(reason: reason)
+            case .witnessRequest:
+                let length = Int(try r.readUInt16())
+                guard length <= Self.maximumNoteByteCount else { throw malformed }
+                let note = try r.readBytes(length), oldSize = try r.readUInt64()
+                let count = Int(try r.readUInt8())
+                guard count <= Self.maximumProofHashes else { throw malformed }
+                self = .witnessRequest(note: note, oldSize: oldSize, proof: try (0..<count).map { _ in try r.readBytes(32) })
+            case .witnessCosignature:
+                let length = Int(try r.readUInt16())
+                guard length <= 1024 else { throw malformed }
+                self = .witnessCosignature(line: try r.readBytes(length))
+            case .witnessRefused:
+                let size = try r.readUInt64()
+                let reason = String(decoding: try r.readShortString(), as: UTF8.self)
+                    .unicodeScalars.filter { !$0.properties.isNoncharacterCodePoint && !(CharacterSet.controlCharacters.contains($0)) }
+                self = .witnessRefused(knownSize: size, reason: String(String.UnicodeScalarView(reason)))
             }
             guard r.isAtEnd else { throw malformed }
         } catch let error as WireError {

@@ -37,6 +37,20 @@ struct KeysExampleTests {
         #expect(configuration.classifications == ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET"])
         #expect(configuration.defaultExpiry == Int64(30 * 86_400))
         #expect(KeyText.encode(configuration.publicKeys.identity) == "ed25519:9MNb1At/16IA2eIxz6KVknjAjZ4I9HsH5yX45/mc3dk=")
+        #expect(configuration.audit.databasePath(home: "/var/lib/liaison") == "/var/lib/liaison/audit.db")
+        #expect(configuration.audit.checkpointIntervalSeconds == 300)
+        #expect(configuration.audit.witnesses == ["bravo"])
+    }
+
+    @Test("[audit] settings are checked")
+    func auditSettings() throws {
+        let base = try keysExample()
+        for bad in ["checkpoint-interval-seconds = 0", "database = \"\"", "unknown = 1"] {
+            let text = base.replacingOccurrences(of: "checkpoint-interval-seconds = 300", with: bad)
+            #expect(throws: CoreError.self, "\(bad)") { try NodeConfiguration(parsing: text) }
+        }
+        let absolute = base.replacingOccurrences(of: "database = \"audit.db\"", with: "database = \"/srv/audit/audit.db\"")
+        #expect(try NodeConfiguration(parsing: absolute).audit.databasePath(home: "/h") == "/srv/audit/audit.db")
     }
 
     @Test("its [[peer]] entries are the partners it lists")

@@ -69,7 +69,7 @@ struct AuditLogTests {
     @Test("the schema refuses updates, deletes and gaps")
     func appendOnly() throws {
         let fixture = try AuditFixture()
-        try fixture.fill(0..<4)
+        try fixture.fill(0..<40)
         let queue = try DatabaseQueue(path: fixture.path)
         for sql in ["UPDATE leaf SET time = 0 WHERE idx = 1", "DELETE FROM leaf WHERE idx = 3",
                     "INSERT INTO leaf (idx, hash, data, time, kind, outcome) VALUES (9, zeroblob(32), x'00', 0, 'x', 'ok')",

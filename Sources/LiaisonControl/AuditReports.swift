@@ -1,0 +1,67 @@
+/// One audit log entry as the daemon sends it: the leaf index and the canonical
+/// leaf (JSON text), which the CLI decodes and checks itself.
+public struct AuditEntryItem: Codable, Sendable, Equatable {
+    public let index: Int
+    public let leaf: String
+
+    public init(index: Int, leaf: String) {
+        self.index = index
+        self.leaf = leaf
+    }
+}
+
+/// A signed checkpoint with the cosignatures stored for it.
+public struct AuditCheckpointItem: Codable, Sendable, Equatable {
+    public let size: Int
+    /// The C2SP signed note, cosignature lines included.
+    public let note: String
+    public let signedAt: String
+    /// Names of the witnesses that cosigned it.
+    public let witnesses: [String]
+
+    public init(size: Int, note: String, signedAt: String, witnesses: [String]) {
+        self.size = size
+        self.note = note
+        self.signedAt = signedAt
+        self.witnesses = witnesses
+    }
+}
+
+/// What an auditor needs to check the log offline: its key, its witnesses' keys,
+/// every checkpoint and the current size.
+public struct AuditKeysItem: Codable, Sendable, Equatable {
+    public let origin: String
+    /// The log's note verifier key (`name+id+key`).
+    public let logKey: String
+    /// Verifier keys of the peers that witness this log.
+    public let witnessKeys: [String]
+    public let checkpoints: [AuditCheckpointItem]
+    public let size: Int
+    public let node: String
+    public let fingerprint: String
+
+    public init(origin: String, logKey: String, witnessKeys: [String], checkpoints: [AuditCheckpointItem], size: Int,
+                node: String, fingerprint: String) {
+        self.origin = origin
+        self.logKey = logKey
+        self.witnessKeys = witnessKeys
+        self.checkpoints = checkpoints
+        self.size = size
+        self.node = node
+        self.fingerprint = fingerprint
+    }
+}
+
+/// A C2SP tlog-proof of one entry, with the entry itself.
+public struct AuditProofItem: Codable, Sendable, Equatable {
+    public let entry: Int
+    public let leaf: String
+    /// The `c2sp.org/tlog-proof@v1` text.
+    public let proof: String
+
+    public init(entry: Int, leaf: String, proof: String) {
+        self.entry = entry
+        self.leaf = leaf
+        self.proof = proof
+    }
+}
