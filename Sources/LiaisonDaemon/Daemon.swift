@@ -35,7 +35,10 @@ public struct Daemon {
         let listener = TransportListener(context: context, group: group)
         let scheduler = DeliveryScheduler(context: context, group: group)
         let control = ControlServer(context: context, group: group)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: listener), .init(service: scheduler), .init(service: control)]
+        let checkpointer = AuditCheckpointer(context: context, witnessing: WitnessClient(context: context, group: group))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: listener), .init(service: scheduler), .init(service: control), .init(service: checkpointer),
+        ]
         if let address = context.configuration.daemon.metricsListen {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -46,7 +49,15 @@ public struct Daemon {
         configuration.maximumGracefulShutdownDuration = .nanoseconds(context.settings.drainTimeout.nanoseconds)
         let serviceGroup = ServiceGroup(configuration: configuration)
         context.logger.notice("liaisond \(context.configuration.name) (\(context.fingerprint.short)) starting")
-        try await serviceGroup.run()
+        // A daemon that cannot audit does not run.
+        try await context.audit(context.event(.daemonStarted, details: ["pid": String(getpid()), "audit-size": String(try context.auditLog.size())]))
+        do {
+            try await serviceGroup.run()
+        } catch {
+            await context.auditAfterTheFact(context.event(.daemonStopped, .failed, reason: "\(error)"))
+            throw error
+        }
+        await context.auditAfterTheFact(context.event(.daemonStopped))
         context.logger.notice("liaisond stopped")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonStore
@@ -14,6 +15,12 @@ final class DaemonContext: Sendable {
     let secrets: NodeSecrets
     let peers: PeerDirectory
     let store: NodeStore
+    /// The audit log; every security-relevant action appends to it first.
+    let auditLog: AuditLog
+    /// Signs this node's checkpoints (the log key).
+    let logSigner: NoteSigner
+    /// Cosigns peers' checkpoints.
+    let cosigner: Cosigner
     let settings: DaemonSettings
     let logger: Logger
     let startedAt: Int64
@@ -50,6 +57,10 @@ final class DaemonContext: Sendable {
                                                     attributes: [.posixPermissions: 0o700])
         }
         self.store = try NodeStore(home: home)
+        self.auditLog = try AuditLog(path: configuration.audit.databasePath(home: home.path))
+        let fingerprint = configuration.publicKeys.fingerprint
+        self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint), secretKey: secrets.log)
+        self.cosigner = try Cosigner(name: NodeLogNames.witnessName(fingerprint), secretKey: secrets.log)
         // Temporary files of sends interrupted by a crash were never acknowledged.
         let outbox = home.path + "/outbox"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? [] where name.contains(".partial-") {

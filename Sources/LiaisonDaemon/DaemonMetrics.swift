@@ -31,6 +31,10 @@ enum DaemonMetrics {
         Gauge(label: "liaison_outbox_queued").record(count)
     }
 
+    static func auditFailure() {
+        Counter(label: "liaison_audit_failures_total").increment()
+    }
+
     static func controlRequest(_ command: String) {
         Counter(label: "liaison_control_requests_total", dimensions: [("command", command)]).increment()
     }

@@ -25,9 +25,11 @@ struct ControlRoleTests {
         #expect(ControlRole.of(uid: uid, gid: 100, daemonUID: 500, access: access, groupsOf: { _, _ in groups }) == expected)
     }
 
-    @Test("auditors may read status and receipts only")
+    @Test("auditors may read status, receipts and the audit log only")
     func auditorCommands() {
-        for command in [ControlRequestCommand.status, .receipts] { #expect(ControlRole.auditor.permits(command)) }
+        for command in [ControlRequestCommand.status, .receipts, .auditQuery, .auditLeaves, .auditKeys, .auditCheckpoint, .auditProve] {
+            #expect(ControlRole.auditor.permits(command))
+        }
         for command in [ControlRequestCommand.send, .peersAdd, .peersRemove, .inboxGet, .inboxList, .outboxList, .peersList] {
             #expect(!ControlRole.auditor.permits(command), "an auditor may not \(command.rawValue)")
             #expect(ControlRole.operator.permits(command))
@@ -65,6 +67,12 @@ struct ControlAccessTests {
         let peers = try asNobody(["peers", "remove", "bravo", "--socket", socket])
         #expect(peers.status == 77, "an auditor could change peers")
         #expect(net.daemon("alpha").log.contains("refused for uid 65534"))
+        // The auditor reads the log, and finds its own refused attempts recorded there.
+        let query = try asNobody(["audit", "query", "--socket", socket, "--event", "control.command", "--all", "--json"])
+        #expect(query.status == 0, "an auditor could not query the audit log: \(query.stderr)")
+        let refusals = query.stdout.split(separator: "\n").filter { $0.contains(#""outcome":"denied""#) && $0.contains("uid:65534:auditor") }
+        #expect(refusals.count == 2, "refused commands are not all audited: \(query.stdout)")
+        #expect(query.stdout.contains(#""command":"peers.remove""#))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 import LiaisonTestSupport
 import Testing
@@ -15,14 +16,14 @@ final class DaemonNetwork: @unchecked Sendable {
     /// `limited` lists (node, peer) pairs where `node` imports `peer` as a limited peer;
     /// every other pair is a partner.
     init(_ names: [String], tunables: String = "retry-initial-seconds = 1\nretry-maximum-seconds = 2\n",
-         limited: [(node: String, peer: String)] = [], importOptions: [String: [String]] = [:]) throws {
+         limited: [(node: String, peer: String)] = [], importOptions: [String: [String]] = [:], audit: String = "") throws {
         self.names = names
         for name in names {
             let port = try DaemonProcess.freePort()
             ports[name] = port
             try expect(["init", "--home", home(name), "--name", name, "--listen", "127.0.0.1:\(port)", "--no-passphrase"])
             let config = try String(contentsOfFile: home(name) + "/liaison.toml", encoding: .utf8)
-            try (config + "\n[daemon]\n" + tunables).write(toFile: home(name) + "/liaison.toml", atomically: true, encoding: .utf8)
+            try (config + "\n[daemon]\n" + tunables + (audit.isEmpty ? "" : "\n[audit]\n" + audit)).write(toFile: home(name) + "/liaison.toml", atomically: true, encoding: .utf8)
             try expect(["keys", "card", "--home", home(name), "--out", dir.file("\(name).card")])
             daemons[name] = DaemonProcess(home: home(name))
         }
@@ -36,6 +37,16 @@ final class DaemonNetwork: @unchecked Sendable {
     }
 
     func home(_ name: String) -> String { dir.file(name) }
+
+    /// `liaison audit query --all --json` at `node`: every entry, decoded from its exact leaf bytes.
+    func auditEvents(_ node: String, _ extra: [String] = []) throws -> [AuditEvent] {
+        let result = try expect(["audit", "query", "--home", home(node), "--all", "--limit", "10000", "--json"] + extra)
+        return try result.stdout.split(separator: "\n").map { line in
+            // Each line is {"index":N,"leaf":<leaf>}: cut the leaf out verbatim.
+            let start = line.range(of: #","leaf":"#)!.upperBound
+            return try AuditEvent(canonicalBytes: Array(line[start..<line.index(before: line.endIndex)].utf8))
+        }
+    }
     func daemon(_ name: String) -> DaemonProcess { daemons[name]! }
 
     func startAll() throws { for name in names { try daemon(name).start() } }

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonAudit
 import LiaisonControl
 import LiaisonCore
 import LiaisonCrypto
@@ -22,20 +23,30 @@ struct ControlHandlers: Sendable {
                 ControlRole.of(uid: $0.uid, gid: $0.gid, daemonUID: getuid(), access: context.configuration.access,
                                groupsOf: ControlRole.systemGroups)
             }
+            let actor = AuditActor.local(uid: caller?.uid ?? UInt32.max, role: role?.rawValue ?? "none")
+            let kind: AuditEventKind = request.command.rawValue.hasPrefix("audit.") ? .auditQuery : .controlCommand
             guard let role, role.permits(request.command) else {
+                await context.auditAfterTheFact(context.event(kind, .denied, actor: actor, reason: "control.forbidden: needs the operator role",
+                                                              details: Self.auditDetails(request)))
                 context.logger.warning("control: \(request.command.rawValue) refused for \(caller?.description ?? "unknown caller") (role \(role?.rawValue ?? "none"))")
                 DaemonMetrics.controlRequest("refused")
                 throw ControlFailure(code: "control.forbidden",
                                      message: role == nil
                                         ? "you are not an operator or auditor of this node; ask to be added to a group in [access] of liaison.toml"
-                                        : "`\(request.command.rawValue)` needs the operator role; auditors may only read status and receipts")
+                                        : "`\(request.command.rawValue)` needs the operator role; auditors may only read status, receipts and the audit log")
             }
             context.logger.info("control: \(request.command.rawValue) from \(caller?.description ?? "unknown caller") as \(role.rawValue)")
             DaemonMetrics.controlRequest(request.command.rawValue)
-            try await dispatch(request, &io)
+            // Fail closed: a command the log cannot record is not run.
+            try await context.audit(context.event(kind, actor: actor, details: Self.auditDetails(request)))
+            try await dispatch(request, &io, actor: actor)
         } catch let failure as ControlFailure {
             try? await io.send(error: failure)
         } catch let error as CoreError {
+            try? await io.send(error: ControlFailure(code: error.code.rawValue, message: error.message))
+        } catch let error as StoreError {
+            try? await io.send(error: ControlFailure(code: error.code.rawValue, message: error.message))
+        } catch let error as AuditError {
             try? await io.send(error: ControlFailure(code: error.code.rawValue, message: error.message))
         } catch {
             context.logger.error("control request failed: \(error)")
@@ -43,20 +54,41 @@ struct ControlHandlers: Sendable {
         }
     }
 
-    private func dispatch(_ request: ControlRequest, _ io: inout ControlConnection) async throws {
+    /// What a command's audit record keeps of its request: the command and the
+    /// names and ids it acts on, never payloads or cards.
+    static func auditDetails(_ request: ControlRequest) -> [String: String] {
+        var details = ["command": request.command.rawValue]
+        details["name"] = request.name
+        details["id"] = request.id
+        details["to"] = request.to?.joined(separator: ",")
+        details["tlp"] = request.tlp
+        details["trust"] = request.trust
+        return details
+    }
+
+    private func dispatch(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
         switch request.command {
         case .status: try await io.send(result: try status())
         case .peersList: try await io.send(result: try peerStatuses())
-        case .peersAdd: try await io.send(result: try addPeer(request))
+        case .peersAdd: try await io.send(result: try await addPeer(request, actor: actor))
         case .peersRemove:
             let name = try required(request.name, "name")
+            guard let peer = context.peers.peer(named: name) else {
+                throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list`")
+            }
+            try await context.audit(context.event(.peerRemoved, actor: actor, peer: peer))
             try context.peers.update { try $0.remove(named: name) }
             try await io.send(result: Empty())
-        case .send: try await send(request, &io)
+        case .send: try await send(request, &io, actor: actor)
         case .outboxList: try await io.send(result: try outbox(limit: request.limit ?? 100))
         case .inboxList: try await io.send(result: try inbox(limit: request.limit ?? 100))
-        case .inboxGet: try await inboxGet(request, &io)
+        case .inboxGet: try await inboxGet(request, &io, actor: actor)
         case .receipts: try await io.send(result: try receipts(limit: request.limit ?? 100))
+        case .auditQuery: try await io.send(result: try auditQuery(request))
+        case .auditLeaves: try await io.send(result: try auditLeaves(request))
+        case .auditCheckpoint: try await io.send(result: try auditCheckpoint())
+        case .auditKeys: try await io.send(result: try auditKeys())
+        case .auditProve: try await io.send(result: try auditProve(request))
         }
     }
 
@@ -122,7 +154,7 @@ struct ControlHandlers: Sendable {
 
     // MARK: peers
 
-    private func addPeer(_ request: ControlRequest) throws -> PeerStatus {
+    private func addPeer(_ request: ControlRequest, actor: AuditActor) async throws -> PeerStatus {
         let name = try required(request.name, "name")
         let card = try NodeCard(parsing: try required(request.card, "card"), now: Timestamp.now())
         if let expected = request.fingerprint, try NodeFingerprint(parsing: expected) != card.fingerprint {
@@ -145,6 +177,9 @@ struct ControlHandlers: Sendable {
             for address in addresses { try NetworkAddress.validate(address) }
             record.addresses = addresses
         }
+        try await context.audit(context.event(.peerAdded, actor: actor, peer: record, details: [
+            "trust": record.trust.rawValue, "max-tlp": record.maximumTLP.label, "addresses": record.addresses.joined(separator: ","),
+        ]))
         try context.peers.update { try $0.add(record) }
         context.logger.notice("peer \(name) added (\(card.fingerprint.short), trust \(record.trust))")
         guard let status = try peerStatuses().first(where: { $0.name == name }) else {
@@ -155,7 +190,7 @@ struct ControlHandlers: Sendable {
 
     // MARK: send
 
-    private func send(_ request: ControlRequest, _ io: inout ControlConnection) async throws {
+    private func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
         let configuration = context.configuration
         let now = Timestamp.now()
         let markings = try configuration.markings(tlp: try required(request.tlp, "tlp"), classification: request.classification,
@@ -166,7 +201,12 @@ struct ControlHandlers: Sendable {
             context.logger.notice("policy: \(withheld.name) gets no key wrap for \(markings.banner): \(withheld.decision.rule.rawValue)")
         }
         let peers = recipients.map(\.name).filter { $0 != configuration.name }
+        let denials = selection.withheld.map {
+            context.event(.policyDenied, .denied, actor: actor, peer: context.peers.peer(named: $0.name), markings: markings.banner,
+                          reason: "\($0.decision.rule.rawValue): \($0.decision.explanation)", details: ["direction": "send", "peer-name": $0.name])
+        }
         guard !peers.isEmpty else {
+            await context.auditAfterTheFact(contentsOf: denials)
             throw CoreError(selection.withheld.isEmpty ? .invalidRecipients : .policyDenied,
                             "send needs at least one peer allowed to receive \(markings.banner)"
                                 + selection.withheld.map { "; \($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }.joined())
@@ -195,6 +235,13 @@ struct ControlHandlers: Sendable {
         let package = OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: now, expires: expiry,
                                     tlp: markings.tlp, markings: markings.banner)
         do {
+            // Fail closed: sealed but not queued unless the log records it.
+            try await context.audit(contentsOf: denials + [
+                context.event(.packageSealed, actor: actor, package: package.id, markings: markings.banner,
+                              details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]),
+                context.event(.packageQueued, actor: actor, package: package.id, markings: markings.banner,
+                              details: ["recipients": peers.joined(separator: ",")]),
+            ])
             try context.store.enqueue(package, recipients: peers)
         } catch {
             unlink(path)
@@ -210,7 +257,7 @@ struct ControlHandlers: Sendable {
 
     // MARK: inbox get
 
-    private func inboxGet(_ request: ControlRequest, _ io: inout ControlConnection) async throws {
+    private func inboxGet(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
         let id = try PackageID(parsing: try required(request.id, "id"))
         guard let entry = try context.store.inboxEntry(id: id) else {
             throw CoreError(.unknownPackage, "no package \(id) in the inbox; see `liaison inbox list`")
@@ -221,6 +268,9 @@ struct ControlHandlers: Sendable {
         var input = FileDescriptorStream(descriptor: fd)
         var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: context.peers.keyring,
                                        now: entry.receivedAt)  // verified as of its arrival; expiry governs delivery, not reading
+        // Plaintext leaves the daemon only with its audit record.
+        try await context.audit(context.event(.packageOpened, actor: actor, peer: context.peers.peer(named: entry.sender), package: id,
+                                              markings: entry.markings))
         try await io.send(result: OpenedItem(id: id.description, sender: opener.sender.name, senderFingerprint: opener.sender.fingerprint.description,
                                              markings: opener.header.markings.banner, contentType: opener.header.contentType))
         do {

@@ -6,11 +6,13 @@ import LiaisonCore
 enum ControlRole: String, Sendable {
     /// Every command.
     case `operator`
-    /// Read-only: status and receipts (and the audit log, when it lands).
+    /// Read-only: status, receipts and the audit log.
     case auditor
 
     /// Commands an auditor may run: nothing that changes state or reveals plaintext.
-    static let auditorCommands: Set<ControlRequest.Command> = [.status, .receipts]
+    static let auditorCommands: Set<ControlRequest.Command> = [
+        .status, .receipts, .auditQuery, .auditLeaves, .auditCheckpoint, .auditKeys, .auditProve,
+    ]
 
     func permits(_ command: ControlRequest.Command) -> Bool {
         self == .operator || Self.auditorCommands.contains(command)

@@ -36,6 +36,7 @@ struct DeliveryScheduler: Service {
                     lastHousekeeping = ContinuousClock.now
                     if let expired = try? context.store.expireDue(now: now), !expired.isEmpty {
                         context.logger.notice("\(expired.count) queued deliveries expired without being sent")
+                        await context.recordExpired(expired)
                     }
                     if let counts = try? context.store.counts() { DaemonMetrics.queued(counts.queued + counts.sending) }
                 }
@@ -46,6 +47,9 @@ struct DeliveryScheduler: Service {
                     guard let peer = context.peers.peer(named: peerName), !peer.revoked, peer.trust != .blocked else {
                         for d in (try? context.store.dueDeliveries(peer: peerName, now: now, limit: 10_000)) ?? [] {
                             try? context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "\(peerName) is no longer a usable peer")
+                            await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: context.peers.peer(named: peerName),
+                                                                          package: d.packageID, reason: "peer.unusable: \(peerName) is revoked, blocked or removed",
+                                                                          details: ["peer-name": peerName]))
                         }
                         busy.withLockedValue { _ = $0.remove(peerName) }
                         continue

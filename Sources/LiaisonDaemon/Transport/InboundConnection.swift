@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonStore
@@ -36,11 +37,12 @@ struct InboundConnection {
             try await channel.executeThenClose { inbound, outbound in
                 var reader = FrameReader(inbound)
                 var writer = FrameWriter(outbound)
-                guard let (peer, noise) = try await handshake(reader: &reader, writer: &writer, logger: logger) else { return }
+                guard let (peer, noise) = try await handshake(reader: &reader, writer: &writer, remote: source, logger: logger) else { return }
                 deadline.cancel()
                 logger[metadataKey: "peer"] = "\(peer.name)"
                 var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
                 var receiver = PackageReceiver(context: context, peer: peer, logger: logger)
+                receiver.remote = source
                 defer { receiver.abandon() }
                 do {
                     while let message = try await session.receive() {
@@ -61,7 +63,13 @@ struct InboundConnection {
     }
 
     /// Reads message 1 and answers only a known, fresh peer.
-    private func handshake(reader: inout FrameReader, writer: inout FrameWriter, logger: Logger) async throws -> (PeerRecord, NoiseSession)? {
+    private func handshake(reader: inout FrameReader, writer: inout FrameWriter, remote: String,
+                           logger: Logger) async throws -> (PeerRecord, NoiseSession)? {
+        /// Records a refused handshake; nothing is sent back either way.
+        func rejected(_ reason: String, peer: PeerRecord? = nil) async {
+            await context.auditAfterTheFact(context.event(.handshakeRejected, .denied, actor: peer.map(DaemonContext.actor) ?? .daemon,
+                                                          peer: peer, reason: reason, remote: remote))
+        }
         guard let message1 = try await reader.next() else { return nil }
         var responder = try NoiseIKResponder(localStatic: context.secrets.transport, prologue: HandshakeHello.prologue)
         let initiatorStatic: [UInt8], payload: [UInt8]
@@ -70,21 +78,25 @@ struct InboundConnection {
         } catch {
             logger.notice("handshake rejected: \(error)")
             DaemonMetrics.handshake(accepted: false, reason: "decrypt")
+            await rejected("handshake.undecryptable: message 1 does not decrypt with this node's transport key")
             return nil
         }
         guard let peer = context.peers.peer(transportKey: initiatorStatic) else {
             logger.notice("handshake rejected: unknown static key; nothing sent back")
             DaemonMetrics.handshake(accepted: false, reason: "unknown-key")
+            await rejected("handshake.unknown-key: the initiator's static key \(Hex.encode(initiatorStatic)) is not a peer's")
             return nil
         }
         guard !peer.revoked, peer.trust != .blocked else {
             logger.notice("handshake rejected: \(peer.name) is \(peer.revoked ? "revoked" : "blocked"); nothing sent back")
             DaemonMetrics.handshake(accepted: false, reason: peer.revoked ? "revoked" : "blocked")
+            await rejected(peer.revoked ? "handshake.revoked: the peer's key is revoked" : "handshake.blocked: the peer is blocked", peer: peer)
             return nil
         }
         let hello: HandshakeHello
         do { hello = try HandshakeHello(decoding: payload) } catch {
             logger.notice("handshake rejected from \(peer.name): \(error)")
+            await rejected("handshake.malformed-hello: \(error)", peer: peer)
             return nil
         }
         // A timestamp far in the future would lock the peer out until then once stored.
@@ -92,13 +104,17 @@ struct InboundConnection {
         guard hello.timestamp <= nowNanos &+ 300 * 1_000_000_000 else {
             logger.warning("handshake rejected from \(peer.name): its clock is more than 5 minutes ahead")
             DaemonMetrics.handshake(accepted: false, reason: "clock")
+            await rejected("handshake.clock-ahead: the peer's clock is more than 5 minutes ahead", peer: peer)
             return nil
         }
         guard try context.store.recordHandshake(fingerprint: peer.fingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
             logger.warning("handshake rejected from \(peer.name): replayed or stale timestamp")
             DaemonMetrics.handshake(accepted: false, reason: "replay")
+            await rejected("handshake.replay: a replayed or stale message 1", peer: peer)
             return nil
         }
+        // No session without its audit record.
+        try await context.audit(context.event(.handshakeAccepted, actor: DaemonContext.actor(peer), peer: peer, remote: remote))
         let (message2, session) = try responder.writeMessage2(payload: HandshakeWelcome.encoded)
         try await writer.write(message2)
         logger.info("handshake accepted from \(peer.name)")

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonStore
@@ -13,6 +14,8 @@ struct PackageReceiver {
     let context: DaemonContext
     let peer: PeerRecord
     let logger: Logger
+    /// The peer's network address, for the audit log.
+    var remote: String?
 
     private struct Transfer {
         let id: PackageID
@@ -49,7 +52,7 @@ struct PackageReceiver {
     mutating func handle(_ message: SessionMessage) async throws -> [SessionMessage] {
         switch message {
         case .offer(let id, let size, let expires):
-            return try offer(id: id, size: size, expires: expires)
+            return await audited(try offer(id: id, size: size, expires: expires))
         case .data(let bytes):
             guard var t = transfer else { throw WireError(.unexpectedMessage, "data outside a transfer") }
             guard t.written + UInt64(bytes.count) <= t.size else { throw WireError(.unexpectedMessage, "more data than offered") }
@@ -62,10 +65,22 @@ struct PackageReceiver {
             guard let t = transfer, t.id == id, t.size == size, t.written == size else {
                 throw WireError(.unexpectedMessage, "end of a transfer that is not complete")
             }
-            return [try finish(t)]
-        case .accept, .reject, .receipt, .rekey, .close:
+            return await audited([try await finish(t)])
+        case .witnessRequest(let note, let oldSize, let proof):
+            return [await WitnessService(context: context, peer: peer, logger: logger).handle(note: note, oldSize: oldSize, proof: proof)]
+        case .accept, .reject, .receipt, .rekey, .close, .witnessCosignature, .witnessRefused:
             throw WireError(.unexpectedMessage, "a sender-side message arrived at the receiver")
         }
+    }
+
+    /// Records every refusal among `replies` (after the fact: refusing is safe
+    /// even when the log is down).
+    private func audited(_ replies: [SessionMessage]) async -> [SessionMessage] {
+        for case .reject(let id, let reason, let detail) in replies {
+            await context.auditAfterTheFact(context.event(.packageRejected, .denied, actor: DaemonContext.actor(peer), peer: peer,
+                                                          package: id, reason: "\(reason): \(detail)", remote: remote))
+        }
+        return replies
     }
 
     private mutating func offer(id: PackageID, size: UInt64, expires: Int64?) throws -> [SessionMessage] {
@@ -129,7 +144,7 @@ struct PackageReceiver {
         return [.accept(packageID: id, offset: offset)]
     }
 
-    private mutating func finish(_ t: Transfer) throws -> SessionMessage {
+    private mutating func finish(_ t: Transfer) async throws -> SessionMessage {
         let synced = fsync(t.descriptor) == 0
         let closed = close(t.descriptor) == 0
         transfer = nil
@@ -187,6 +202,16 @@ struct PackageReceiver {
                                receivedAt: now, tlp: h.markings.tlp, classification: h.markings.classification,
                                markings: h.markings.banner, contentType: h.contentType, created: h.created, expires: h.expires,
                                receiptBody: receipt.body, receiptSignature: receipt.signature)
+        // Fail closed: no inbox entry and no receipt without their audit record.
+        do {
+            try await context.audit(
+                context.event(.packageReceived, actor: DaemonContext.actor(peer), peer: peer, package: t.id, markings: h.markings.banner,
+                              remote: remote, details: ["bytes": String(t.size), "content-type": h.contentType]),
+                context.event(.receiptIssued, peer: peer, package: t.id, details: ["received-at": Timestamp.iso8601(now)]))
+        } catch {
+            unlink(finalPath)
+            return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot record packages right now; retry later")
+        }
         guard try context.store.recordReceived(entry) else {
             let stored = try context.store.inboxEntry(id: t.id)
             return .receipt(try DeliveryReceipt(decoding: (stored?.receiptBody ?? []) + (stored?.receiptSignature ?? [])))

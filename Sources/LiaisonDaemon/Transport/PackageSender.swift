@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonStore
@@ -26,19 +27,7 @@ struct PackageSender {
         var pending = (try? context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)) ?? []
         guard !pending.isEmpty else { return }
         do {
-            let channel = try await connect(peer)
-            try await channel.executeThenClose { inbound, outbound in
-                var reader = FrameReader(inbound)
-                var writer = FrameWriter(outbound)
-                var initiator = try NoiseIKInitiator(localStatic: context.secrets.transport, remoteStatic: peer.keys.transport,
-                                                     prologue: HandshakeHello.prologue)
-                try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
-                guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
-                    throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
-                }
-                let (_, noise) = try initiator.readMessage2(message2)
-                try context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
-                var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
+            try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
                 // Keep the session while there is work: packages queued meanwhile go out
                 // on the same connection instead of a new handshake each.
                 while !pending.isEmpty {
@@ -50,10 +39,7 @@ struct PackageSender {
                     if Task.isCancelled || Task.isShuttingDownGracefully { break }
                     pending = try await nextWork(for: peer)
                 }
-                try? await session.send(.close(reason: .done))
                 if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
-                try? context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),
-                                              received: Int64(session.reader.bytesRead))
             }
         } catch {
             logger.warning("delivery to \(peer.name) failed: \(error)")
@@ -87,9 +73,12 @@ struct PackageSender {
     private func deliverOne(_ delivery: Delivery, to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws {
         guard let package = try context.store.outboxPackage(id: delivery.packageID) else { return }
         if package.isExpired(at: Timestamp.now()) {
-            _ = try context.store.expireDue(now: Timestamp.now())
+            await context.recordExpired(try context.store.expireDue(now: Timestamp.now()))
             return
         }
+        // Fail closed: nothing leaves for a peer without its audit record.
+        try await context.audit(context.event(.packageOffered, peer: peer, package: package.id, markings: package.markings,
+                                              details: ["bytes": String(package.size), "attempt": String(delivery.attempts + 1)]))
         // No `sending` claim is written: the scheduler runs one sender per peer, and a
         // delivery stays `queued` until its receipt is stored, so a crash retries it.
         try await session.send(.offer(packageID: package.id, size: UInt64(package.size), expires: package.expires))
@@ -106,9 +95,16 @@ struct PackageSender {
                 // A wrong receipt is this package's problem, not the session's: record it
                 // and let the operator look, rather than retrying the whole batch forever.
                 logger.error("\(peer.name) answered \(package.id) with a receipt that does not verify")
+                await context.auditAfterTheFact(context.event(.receiptReceived, .failed, actor: DaemonContext.actor(peer), peer: peer,
+                                                              package: package.id, reason: "receipt.invalid: the receipt does not verify with the peer's identity key"))
                 try context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient's receipt does not verify")
                 return
             }
+            try await context.audit(
+                context.event(.packageSent, peer: peer, package: package.id, markings: package.markings, details: ["bytes": String(package.size)]),
+                context.event(.receiptReceived, actor: DaemonContext.actor(peer), peer: peer, package: package.id,
+                              details: ["received-at": Timestamp.iso8601(receipt.receivedAt)]),
+                context.event(.packageDelivered, peer: peer, package: package.id, markings: package.markings))
             _ = try context.store.markDelivered(StoredReceipt(packageID: package.id, peer: peer.name, signedBy: receipt.recipient,
                                                               receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature))
             logger.info("delivered \(package.id) to \(peer.name); receipt verified")
@@ -116,6 +112,9 @@ struct PackageSender {
         case .reject(let id, let reason, let detail):
             guard id == package.id else { throw WireError(.unexpectedMessage, "a refusal for another package than the one offered") }
             logger.warning("\(peer.name) refused \(package.id): \(detail)")
+            await context.auditAfterTheFact(context.event(.packageRejected, reason == .unavailable ? .failed : .denied,
+                                                          actor: DaemonContext.actor(peer), peer: peer, package: package.id,
+                                                          markings: package.markings, reason: "\(reason): \(detail)"))
             switch reason {
             case .unavailable:
                 try context.store.recordFailure(packageID: package.id, peer: peer.name, error: "refused for now: \(detail)",
@@ -149,39 +148,6 @@ struct PackageSender {
             position += UInt64(n)
         }
         try await session.send(.end(packageID: package.id, size: UInt64(package.size)))
-    }
-
-    private func connect(_ peer: PeerRecord) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
-        var lastError: Error = CoreError(.invalidArgument, "\(peer.name) has no address; add one with `liaison peers add … --address HOST:PORT`")
-        for address in peer.addresses {
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
-            let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            do {
-                return try await ClientBootstrap(group: group)
-                    .connectTimeout(.seconds(5))
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .connect(host: host, port: port) { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: context.settings.idleTimeout))
-                            try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
-                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                        }
-                    }
-            } catch {
-                lastError = CoreError(.io, "cannot connect to \(address): \(Self.describe(error))")
-            }
-        }
-        throw lastError
-    }
-
-    /// A short reason for a failed connection ("connection refused", "timed out").
-    static func describe(_ error: Error) -> String {
-        if let failure = error as? NIOConnectionError, let first = failure.connectionErrors.first {
-            if let io = first.error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
-            return "\(first.error)"
-        }
-        if error is ChannelError { return "timed out" }
-        return "\(error)"
     }
 
     /// Exponential backoff with jitter: 1 s, 2 s, 4 s … capped, times 0.5–1.0.

@@ -1,0 +1,94 @@
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import LiaisonStore
+
+/// The auditor's commands: read the log, its checkpoints and proofs. They
+/// never change anything but the log itself (each query is an audited event,
+/// and `audit.checkpoint` may sign a new checkpoint).
+extension ControlHandlers {
+    /// Most entries one `audit.query` or `audit.leaves` answer carries.
+    static let maximumAuditPage = 10_000
+
+    func auditQuery(_ request: ControlRequest) throws -> [AuditEntryItem] {
+        var query = AuditQuery()
+        if let name = request.peer {
+            guard let peer = context.peers.peer(named: name) else {
+                throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list` (or query by --package)")
+            }
+            query.peer = peer.fingerprint.description
+        }
+        if let id = request.id { query.package = try PackageID(parsing: id).description }
+        query.kinds = try (request.events ?? []).map { name in
+            guard let kind = AuditEventKind(rawValue: name) else {
+                throw CoreError(.invalidArgument, "\"\(name)\" is not an audit event kind; one of: \(AuditEventKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return kind
+        }
+        query.since = try request.since.map { try Self.milliseconds($0, "since") }
+        query.until = try request.until.map { try Self.milliseconds($0, "until") }
+        query.cursor = request.cursor
+        query.newestFirst = request.newestFirst ?? false
+        query.limit = min(max(request.limit ?? 100, 1), Self.maximumAuditPage)
+        return try context.auditLog.query(query).map { AuditEntryItem(index: $0.index, leaf: String(decoding: $0.leaf, as: UTF8.self)) }
+    }
+
+    func auditLeaves(_ request: ControlRequest) throws -> [AuditEntryItem] {
+        let first = max(request.entry ?? 0, 0)
+        let count = min(max(request.limit ?? 1000, 1), Self.maximumAuditPage)
+        return try context.auditLog.leaves(first..<(first + count)).enumerated().map {
+            AuditEntryItem(index: first + $0.offset, leaf: String(decoding: $0.element, as: UTF8.self))
+        }
+    }
+
+    /// Signs a checkpoint now if the log grew since the last one, and returns the newest.
+    func auditCheckpoint() throws -> AuditCheckpointItem {
+        Self.item(try context.auditLog.signCheckpoint(with: context.logSigner, now: Timestamp.now()))
+    }
+
+    func auditKeys() throws -> AuditKeysItem {
+        let witnesses = try context.peers.keyring.peers.map { try NodeLogNames.witnessKey($0.keys).description }
+        return AuditKeysItem(origin: context.logSigner.verifierKey.name, logKey: context.logSigner.verifierKey.description,
+                             witnessKeys: witnesses, checkpoints: try context.auditLog.checkpoints().map(Self.item),
+                             size: try context.auditLog.size(), node: context.configuration.name, fingerprint: context.fingerprint.description)
+    }
+
+    /// A tlog-proof of `entry` (or of the newest entry about package `id`),
+    /// against the smallest checkpoint covering it; signs one if none does yet.
+    func auditProve(_ request: ControlRequest) throws -> AuditProofItem {
+        let index: Int
+        if let entry = request.entry {
+            index = entry
+        } else if let id = request.id {
+            guard let found = try context.auditLog.newestEntry(package: try PackageID(parsing: id).description) else {
+                throw CoreError(.unknownPackage, "the audit log has no entry about package \(id)")
+            }
+            index = found
+        } else {
+            throw ControlFailure(code: "control.bad-request", message: "audit.prove needs an entry or a package id")
+        }
+        let size = try context.auditLog.size()
+        guard index >= 0, index < size else {
+            throw CoreError(.invalidArgument, "the audit log has entries 0 to \(size - 1); there is no entry \(index)")
+        }
+        let checkpoint = try context.auditLog.checkpoint(covering: index)
+            ?? context.auditLog.signCheckpoint(with: context.logSigner, now: Timestamp.now())
+        let hashes = try context.auditLog.inclusionProof(index: index, size: checkpoint.size)
+        let proof = try TLogProof(index: index, hashes: hashes, checkpoint: checkpoint.note)
+        let leaf = try context.auditLog.leaves(index..<(index + 1)).first ?? []
+        return AuditProofItem(entry: index, leaf: String(decoding: leaf, as: UTF8.self), proof: proof.formatted)
+    }
+
+    static func item(_ stored: StoredCheckpoint) -> AuditCheckpointItem {
+        AuditCheckpointItem(size: stored.size, note: stored.note.formatted, signedAt: Timestamp.iso8601(stored.signedAt),
+                            witnesses: stored.witnesses)
+    }
+
+    private static func milliseconds(_ text: String, _ field: String) throws -> Int64 {
+        guard let seconds = Timestamp.parse(text) else {
+            throw CoreError(.invalidArgument, "--\(field) must be a UTC time like 2026-11-26T09:40:00Z (got \"\(text)\")")
+        }
+        return seconds * 1000
+    }
+}

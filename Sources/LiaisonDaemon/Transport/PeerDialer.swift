@@ -1,0 +1,67 @@
+import Foundation
+import LiaisonCore
+import LiaisonWire
+import NIOCore
+import NIOPosix
+
+/// Opens an outbound session to a peer: dial its addresses in turn, Noise IK as
+/// initiator, then hand the established session to `body` and close it cleanly.
+struct PeerDialer {
+    let context: DaemonContext
+    let group: EventLoopGroup
+
+    func withSession<T: Sendable>(to peer: PeerRecord, _ body: (inout SecureSession) async throws -> T) async throws -> T {
+        let channel = try await connect(peer)
+        return try await channel.executeThenClose { inbound, outbound in
+            var reader = FrameReader(inbound)
+            var writer = FrameWriter(outbound)
+            var initiator = try NoiseIKInitiator(localStatic: context.secrets.transport, remoteStatic: peer.keys.transport,
+                                                 prologue: HandshakeHello.prologue)
+            try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
+            guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
+                throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
+            }
+            let (_, noise) = try initiator.readMessage2(message2)
+            try context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
+            var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
+            let result = try await body(&session)
+            try? await session.send(.close(reason: .done))
+            try? context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),
+                                          received: Int64(session.reader.bytesRead))
+            return result
+        }
+    }
+
+    private func connect(_ peer: PeerRecord) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        var lastError: Error = CoreError(.invalidArgument, "\(peer.name) has no address; add one with `liaison peers add … --address HOST:PORT`")
+        for address in peer.addresses {
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
+            let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            do {
+                return try await ClientBootstrap(group: group)
+                    .connectTimeout(.seconds(5))
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: host, port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: context.settings.idleTimeout))
+                            try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
+                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+            } catch {
+                lastError = CoreError(.io, "cannot connect to \(address): \(Self.describe(error))")
+            }
+        }
+        throw lastError
+    }
+
+    /// A short reason for a failed connection ("connection refused", "timed out").
+    static func describe(_ error: Error) -> String {
+        if let failure = error as? NIOConnectionError, let first = failure.connectionErrors.first {
+            if let io = first.error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+            return "\(first.error)"
+        }
+        if error is ChannelError { return "timed out" }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,85 @@
+import LiaisonAudit
+import LiaisonCore
+import LiaisonStore
+import LiaisonWire
+import NIOCore
+
+/// The requester side of witnessing: ask each witness peer to cosign a
+/// checkpoint, proving consistency with the last size that witness cosigned,
+/// and store the cosignatures that verify.
+struct WitnessClient: Sendable {
+    let context: DaemonContext
+    let group: EventLoopGroup
+
+    /// The peers that witness this node's log: `[audit] witnesses`, or every
+    /// unrevoked `partner` or `trusted` peer.
+    var witnesses: [PeerRecord] {
+        let usable = context.peers.keyring.peers.filter { !$0.revoked && $0.trust != .blocked && !$0.addresses.isEmpty }
+        if let names = context.configuration.audit.witnesses {
+            return usable.filter { names.contains($0.name) }
+        }
+        return usable.filter { $0.trust == .partner || $0.trust == .trusted }
+    }
+
+    func collectCosignatures(for stored: StoredCheckpoint) async {
+        guard stored.size > 0 else { return }
+        await withDiscardingTaskGroup { group in
+            for peer in witnesses {
+                group.addTask { await request(stored, from: peer) }
+            }
+        }
+    }
+
+    /// Asks one witness; failures are logged and retried at the next checkpoint.
+    func request(_ stored: StoredCheckpoint, from peer: PeerRecord) async {
+        do {
+            let witnessKey = try NodeLogNames.witnessKey(peer.keys)
+            guard !stored.witnesses.contains(witnessKey.name) else { return }
+            var oldSize = try context.auditLog.newestCosignedSize(witness: witnessKey.name) ?? 0
+            let note = SignedNote.withoutCosignatures(stored.note, logKey: context.logSigner.verifierKey)
+            let reply: SessionMessage = try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
+                for _ in 0..<2 {
+                    guard oldSize <= stored.size else { break }
+                    let proof = try context.auditLog.consistencyProof(oldSize: oldSize, newSize: stored.size)
+                    try await session.send(.witnessRequest(note: note.bytes, oldSize: UInt64(oldSize), proof: proof))
+                    let answer = try await session.receive()
+                    // A witness that last cosigned another size tells us which: retry once from there.
+                    if case .witnessRefused(let known, let reason)? = answer, reason.hasPrefix("conflict"), Int(known) != oldSize {
+                        oldSize = Int(clamping: known)
+                        continue
+                    }
+                    return answer ?? .witnessRefused(knownSize: 0, reason: "the witness closed the session")
+                }
+                return .witnessRefused(knownSize: UInt64(oldSize), reason: "the witness has cosigned a larger tree than this log holds")
+            }
+            switch reply {
+            case .witnessCosignature(let bytes):
+                let line = try NoteSignature(parsing: String(decoding: bytes, as: UTF8.self))
+                let opened = try Checkpoint.open(try note.adding(line).bytes, logKey: context.logSigner.verifierKey, witnesses: [witnessKey])
+                guard let verified = opened.cosignatures.first(where: { $0.key == witnessKey }) else {
+                    throw CoreError(.invalidArgument, "the cosignature from \(peer.name) does not verify")
+                }
+                try context.auditLog.addCosignature(size: stored.size, line: line, timestamp: verified.cosignatureTimestamp ?? 0,
+                                                    now: Timestamp.now())
+                context.logger.info("checkpoint \(stored.size) cosigned by \(peer.name)")
+            case .witnessRefused(let known, let reason):
+                if Int(known) > stored.size {
+                    context.logger.critical("witness \(peer.name) has cosigned \(known) entries of this log, more than the \(stored.size) it holds: audit.db was rolled back")
+                } else {
+                    context.logger.warning("witness \(peer.name) refused checkpoint \(stored.size): \(reason)")
+                }
+            default:
+                context.logger.warning("witness \(peer.name) answered a cosignature request with something else")
+            }
+        } catch {
+            context.logger.notice("cannot reach witness \(peer.name) for checkpoint \(stored.size): \(error)")
+        }
+    }
+}
+
+extension SignedNote {
+    /// `note` with only the signature lines of `logKey` (what a witness is asked to cosign).
+    static func withoutCosignatures(_ note: SignedNote, logKey: NoteVerifierKey) -> SignedNote {
+        (try? SignedNote(text: note.text, signatures: note.signatures.filter { $0.name == logKey.name && $0.keyID == logKey.keyID })) ?? note
+    }
+}

@@ -1,0 +1,63 @@
+import LiaisonAudit
+import LiaisonCore
+import LiaisonStore
+import LiaisonWire
+import Logging
+
+/// The witness side: a peer asks this node to cosign its audit checkpoint.
+///
+/// It cosigns only a checkpoint signed by the peer's log key that is consistent
+/// with the last one this node cosigned for that log (a consistency proof from
+/// that size must verify); the first checkpoint of a log is taken on trust. A
+/// smaller or forked tree is refused, recorded in our own audit log and logged
+/// at critical level: the peer's log was rolled back or rewritten.
+struct WitnessService {
+    let context: DaemonContext
+    let peer: PeerRecord
+    let logger: Logger
+
+    func handle(note: [UInt8], oldSize: UInt64, proof: [[UInt8]]) async -> SessionMessage {
+        let opened: OpenedCheckpoint
+        do {
+            opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys))
+        } catch {
+            return .witnessRefused(knownSize: 0, reason: "the checkpoint does not verify with your log key: \(error)")
+        }
+        let checkpoint = opened.checkpoint
+        do {
+            let state = try context.auditLog.witnessedLog(origin: checkpoint.origin)
+            if let state {
+                guard checkpoint.size >= state.size else {
+                    return await refuse(checkpoint, state, "a rollback: size \(checkpoint.size) is below the \(state.size) already cosigned")
+                }
+                guard oldSize == UInt64(state.size) else {
+                    // The requester assumed another size: tell it ours, it retries with a proof from there.
+                    return .witnessRefused(knownSize: UInt64(state.size), reason: "conflict: the last cosigned size is \(state.size)")
+                }
+                do {
+                    try MerkleTree.verifyConsistency(oldSize: state.size, newSize: checkpoint.size, oldRoot: state.root,
+                                                     newRoot: checkpoint.rootHash, proof: proof)
+                } catch {
+                    return await refuse(checkpoint, state, "a fork: the tree of \(checkpoint.size) does not extend the one of \(state.size) cosigned before")
+                }
+            }
+            let now = Timestamp.now()
+            let line = try context.cosigner.cosign(checkpoint, timestamp: UInt64(max(0, now)))
+            try context.auditLog.recordWitnessed(checkpoint, note: String(decoding: note, as: UTF8.self), peer: peer.fingerprint.description,
+                                                 expected: state, now: now)
+            return .witnessCosignature(line: Array(line.line.utf8.dropLast()))
+        } catch {
+            logger.error("cannot witness \(peer.name)'s checkpoint: \(error)")
+            return .witnessRefused(knownSize: 0, reason: "the witness cannot cosign right now; retry later")
+        }
+    }
+
+    private func refuse(_ checkpoint: Checkpoint, _ state: WitnessedLog, _ what: String) async -> SessionMessage {
+        logger.critical("witness: \(peer.name)'s audit log shows \(what); refusing to cosign")
+        await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
+                                                      reason: "witness.inconsistent: \(what)",
+                                                      details: ["origin": checkpoint.origin, "size": String(checkpoint.size),
+                                                                "cosigned-size": String(state.size)]))
+        return .witnessRefused(knownSize: UInt64(state.size), reason: "refused: \(what)")
+    }
+}

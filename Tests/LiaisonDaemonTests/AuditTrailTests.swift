@@ -1,0 +1,169 @@
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import LiaisonStore
+import LiaisonTestSupport
+import Testing
+
+@Suite("Audit trail of real daemons", .serialized)
+struct AuditTrailTests {
+    @Test("every action leaves its leaf on both sides; proofs, exports and verification work on the live node")
+    func trail() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], audit: "checkpoint-interval-seconds = 1\n")
+        try net.startAll()
+        let id = try net.send(Array("indicator: 198.51.100.7".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        #expect(try net.fetch(id, at: "bravo") != nil)
+
+        let alpha = try net.auditEvents("alpha")
+        let alphaKinds = Set(alpha.map(\.kind))
+        for kind: AuditEventKind in [.nodeCreated, .keyGenerated, .peerAdded, .daemonStarted, .controlCommand, .packageSealed,
+                                     .packageQueued, .packageOffered, .packageSent, .receiptReceived, .packageDelivered] {
+            #expect(alphaKinds.contains(kind), "alpha's log lacks \(kind.rawValue)")
+        }
+        let sealed = try #require(alpha.first { $0.kind == .packageSealed })
+        #expect(sealed.package == id && sealed.markings?.contains("TLP:AMBER") == true)
+        guard case .local(let uid, "operator") = sealed.actor else { Issue.record("sealed by \(sealed.actor)"); return }
+        #expect(uid == getuid())
+        let bravo = try net.auditEvents("bravo")
+        let received = try #require(bravo.first { $0.kind == .packageReceived })
+        #expect(received.package == id && received.peerName == "alpha" && received.remote?.hasPrefix("127.0.0.1") == true)
+        #expect(bravo.contains { $0.kind == .receiptIssued && $0.package == id })
+        #expect(bravo.contains { $0.kind == .handshakeAccepted && $0.peerName == "alpha" })
+        #expect(bravo.contains { $0.kind == .packageOpened && $0.package == id })
+        // The auditor's own queries are in the log too.
+        #expect(try net.auditEvents("alpha").contains { $0.kind == .auditQuery })
+
+        // A proof of the package's newest entry verifies offline against the log key.
+        let proofFile = net.dir.file("delivered.tlog-proof")
+        try net.expect(["audit", "prove", "--home", net.home("alpha"), "--package", id, "--out", proofFile])
+        let proof = try TLogProof(parsing: Array(try #require(FileManager.default.contents(atPath: proofFile))))
+        let configuration = try NodeHome(path: net.home("alpha")).loadConfiguration()
+        let logKey = try NodeLogNames.logKey(configuration.publicKeys)
+        let leaf = try AuditLog(readingOnly: net.home("alpha") + "/audit.db").leaves(proof.index..<(proof.index + 1))[0]
+        _ = try proof.verify(leaf: leaf, logKey: logKey, witnesses: [], requiredWitnesses: 0)
+
+        // Witnessing: bravo cosigns alpha's checkpoints within a few periods.
+        let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
+        #expect(try Self.waitCosigned(net, "alpha", by: bravoWitness.name), "bravo never cosigned alpha's checkpoint")
+
+        // Live verification, then an export verified offline, demanding bravo's cosignature.
+        try net.expect(["audit", "verify", "--home", net.home("alpha"), "--log-key", logKey.description])
+        let bundle = net.dir.file("alpha-bundle")
+        try net.expect(["audit", "export", "--home", net.home("alpha"), "--out", bundle])
+        let verified = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
+                                       "--witness-key", bravoWitness.description, "--witnesses", "1"])
+        #expect(verified.stdout.contains("VERIFIED"))
+        let tooMany = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
+                                       "--witness-key", bravoWitness.description, "--witnesses", "2"])
+        #expect(tooMany.status == 65 && tooMany.stdout.contains("verify.insufficient-witnesses"), "\(tooMany.stdout)")
+        try net.daemon("alpha").stop()
+        // After a clean stop the database file itself verifies, storage checks included.
+        try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha")])
+    }
+
+    /// Waits (bounded) until some checkpoint of `node`'s log carries `witness`'s cosignature.
+    static func waitCosigned(_ net: DaemonNetwork, _ node: String, by witness: String) throws -> Bool {
+        for _ in 0..<60 {
+            let log = try AuditLog(readingOnly: net.home(node) + "/audit.db")
+            if try log.checkpoints().contains(where: { $0.witnesses.contains(witness) }) { return true }
+            usleep(250_000)
+        }
+        return false
+    }
+
+    @Test("a witness refuses a rolled-back log and records why")
+    func witnessRefusesRollback() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], audit: "checkpoint-interval-seconds = 1\n")
+        try net.daemon("bravo").start()
+        try net.daemon("alpha").start()
+        let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
+        #expect(try Self.waitCosigned(net, "alpha", by: bravoWitness.name))
+        try net.daemon("alpha").stop()
+        // Restore alpha's audit log "from a backup": a fresh, shorter log with the same key.
+        for suffix in ["", "-wal", "-shm"] { unlink(net.home("alpha") + "/audit.db" + suffix) }
+        try net.daemon("alpha").start()
+        var refused = false
+        for _ in 0..<40 where !refused {
+            refused = try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).contains { $0.outcome == .denied }
+            if !refused { usleep(250_000) }
+        }
+        #expect(refused, "bravo cosigned a rolled-back log")
+        #expect(net.daemon("alpha").log.contains("rolled back") || net.daemon("bravo").log.contains("rollback"))
+    }
+
+    @Test("SIGKILL during a stream of audited commands loses no acknowledged event", .timeLimit(.minutes(3)))
+    func killDuringAppends() async throws {
+        let net = try DaemonNetwork(["alpha"])
+        let socket = net.home("alpha") + "/liaisond.sock"
+        var acknowledged = 0
+        for round in 0..<6 {
+            try net.daemon("alpha").start()
+            // Acknowledged status calls, each one audited before it was answered, from
+            // four threads; the kill lands while they are in flight.
+            let counter = Counter()
+            let stop = Date().addingTimeInterval(5)
+            let group = DispatchGroup()
+            for _ in 0..<4 {
+                DispatchQueue.global().async(group: group) {
+                    while Date() < stop {
+                        guard let client = try? ControlClient(path: socket, timeoutSeconds: 2),
+                              (try? client.call(ControlRequest(.status), StatusReport.self)) != nil else { return }
+                        counter.increment()
+                    }
+                }
+            }
+            usleep(UInt32(200_000 + round * 100_000))
+            net.daemon("alpha").killHard()
+            group.wait()
+            acknowledged += counter.value
+        }
+        let log = try AuditLog(readingOnly: net.home("alpha") + "/audit.db")
+        var query = AuditQuery()
+        query.kinds = [.controlCommand]
+        query.limit = 1_000_000
+        let recorded = try log.query(query).filter { $0.event.details["command"] == "status" }.count
+        #expect(recorded >= acknowledged, "\(acknowledged) acknowledged, \(recorded) recorded")
+        #expect(acknowledged > 50, "the stream was too short to mean anything (\(acknowledged))")
+        #expect(try log.verifyStorage().isEmpty)
+        // And the daemon starts again on the same log without repair.
+        try net.daemon("alpha").start()
+        try net.expect(["audit", "verify", "--home", net.home("alpha")])
+    }
+
+    @Test("a full audit volume refuses actions, records nothing half-done, and recovers without repair",
+          .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"))
+    func diskFull() throws {
+        let volume = try SmallFilesystem(bytes: 4 << 20)
+        let net = try DaemonNetwork(["alpha", "bravo"], audit: "database = \"\(volume.path)/audit.db\"\n")
+        try net.daemon("alpha").start()
+        let before = try net.auditEvents("alpha").count
+        let filler = volume.fill()
+        let payload = net.dir.write("payload", Array("refused while the audit log is full".utf8))
+        let refused = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"])
+        #expect(refused.status != 0 && refused.stderr.contains("audit.unavailable"), "\(refused.status): \(refused.stderr)")
+        // Even listing needs its audit record: refused too, and nothing was queued.
+        let listing = try net.cli.run(["outbox", "list", "--home", net.home("alpha")])
+        #expect(listing.status != 0 && listing.stderr.contains("audit.unavailable"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: net.home("alpha") + "/outbox").isEmpty)
+        unlink(filler)
+        let sent = try net.send(Array("accepted once space is back".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        let outbox = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"])
+        let ids = try (JSONSerialization.jsonObject(with: Data(outbox.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(ids == [sent], "an unaudited package was queued")
+        let events = try net.auditEvents("alpha")
+        #expect(events.contains { $0.kind == .packageQueued && $0.package == sent })
+        #expect(!events.dropFirst(before).contains { $0.kind == .packageSealed && $0.package != sent })
+        try net.daemon("alpha").stop()
+        #expect(try AuditLog(readingOnly: volume.path + "/audit.db").verifyStorage().isEmpty)
+    }
+}
+
+/// A thread-safe count.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
