@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "LiaisonDaemon",
             dependencies: [
-                "LiaisonCore", "LiaisonCrypto", "LiaisonWire", "LiaisonStore", "LiaisonControl",
+                "LiaisonCore", "LiaisonCrypto", "LiaisonWire", "LiaisonStore", "LiaisonControl", "LiaisonAudit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -52,22 +52,22 @@ let package = Package(
         .target(
             name: "LiaisonCLI",
             dependencies: [
-                "LiaisonCore", "LiaisonControl",
+                "LiaisonCore", "LiaisonControl", "LiaisonAudit", "LiaisonStore",
                 "LiaisonCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "liaison", dependencies: ["LiaisonCLI"]),
         .executableTarget(name: "liaisond", dependencies: ["LiaisonDaemon"]),
-        .executableTarget(name: "liaison-bench", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonControl"]),
+        .executableTarget(name: "liaison-bench", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonControl", "LiaisonAudit", "LiaisonStore"]),
         .target(name: "LiaisonTestSupport", dependencies: ["LiaisonCore", "LiaisonCrypto"], path: "Sources/LiaisonTestSupport"),
         .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonStoreTests", dependencies: ["LiaisonStore", "LiaisonCore", "LiaisonAudit", "LiaisonCrypto", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LiaisonWireTests", dependencies: ["LiaisonWire", "LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonAuditTests", dependencies: ["LiaisonAudit", "LiaisonCrypto", "LiaisonCore", "LiaisonTestSupport"]),
-        .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCLI", "LiaisonCore", "LiaisonTestSupport"]),
-        .testTarget(name: "LiaisonDaemonTests", dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonWire", "LiaisonControl", "LiaisonTestSupport"]),
+        .testTarget(name: "LiaisonCLITests", dependencies: ["LiaisonCLI", "LiaisonCore", "LiaisonAudit", "LiaisonStore", "LiaisonCrypto", "LiaisonTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LiaisonDaemonTests", dependencies: ["LiaisonDaemon", "LiaisonCore", "LiaisonWire", "LiaisonControl", "LiaisonAudit", "LiaisonStore", "LiaisonTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
 
@@ -42,6 +43,16 @@ struct InitCommand: ParsableCommand {
         let passphrase = noPassphrase ? nil : try node.passphraseSource.read()
         let configuration = try home.create(name: name, listen: listen, passphrase: passphrase, now: Timestamp.now())
         let fingerprint = configuration.publicKeys.fingerprint
+        // The log's first entries: the node and its keys came into being.
+        let audit = try LocalAudit(home: home, configuration: configuration)
+        let keys = configuration.publicKeys
+        try audit.record(
+            audit.event(.nodeCreated, details: ["name": name, "fingerprint": fingerprint.description]),
+            audit.event(.keyGenerated, details: ["role": "identity", "key": KeyText.encode(keys.identity)]),
+            audit.event(.keyGenerated, details: ["role": "encryption", "key": KeyText.encode(keys.encryption)]),
+            audit.event(.keyGenerated, details: ["role": "transport", "key": KeyText.encode(keys.transport)]),
+            audit.event(.keyGenerated, details: ["role": "log", "key": KeyText.encode(keys.log),
+                                                 "log-key": try NodeLogNames.logKey(keys).description]))
         if output.json {
             try printJSON(KeysReport(configuration: configuration, home: home))
             return

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import LiaisonAudit
 import LiaisonControl
 import LiaisonCore
 import LiaisonCrypto
+import LiaisonStore
 
 /// The `liaison` command: operators and auditors drive a node with it.
 public struct LiaisonCommand: AsyncParsableCommand {
@@ -23,7 +25,8 @@ public struct LiaisonCommand: AsyncParsableCommand {
             """,
         version: "liaison 0.1.0 (libsodium \(Sodium.version))",
         subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, SendCommand.self, OutboxCommand.self,
-                      InboxCommand.self, ReceiptsCommand.self, StatusCommand.self, PolicyCommand.self, PackageCommand.self]
+                      InboxCommand.self, ReceiptsCommand.self, StatusCommand.self, PolicyCommand.self, PackageCommand.self,
+                      AuditCommand.self]
     )
 
     public init() {}
@@ -45,6 +48,12 @@ public struct LiaisonCommand: AsyncParsableCommand {
         } catch let error as ControlFailure {
             FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code)]\n".utf8))
             return ExitCode.for(error)
+        } catch let error as AuditError {
+            FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+            return 65
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+            return error.code == .cannotOpen || error.code == .notFound ? 66 : 1
         } catch let error as CryptoError {
             FileHandle.standardError.write(Data("liaison: error: \(error)\n".utf8))
             return 65

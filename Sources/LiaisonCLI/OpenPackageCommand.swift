@@ -36,6 +36,10 @@ struct OpenPackageCommand: ParsableCommand {
         let file = try AtomicOutputFile(path: out)
         var sink = file
         let opened = try opener.open(from: &reader, to: &sink)
+        // Plaintext appears only with its audit record.
+        let audit = try LocalAudit(home: home, configuration: configuration)
+        try audit.record(audit.event(.packageOpened, peer: keyring.peers.first { $0.keys.identity == opened.sender.identity },
+                                     package: opened.header.packageID.description, markings: opened.header.markings.banner))
         try file.commit()
         let report = OpenReport(opened, out: out)
         if output.json { return try printJSON(report) }

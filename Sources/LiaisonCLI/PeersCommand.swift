@@ -122,6 +122,8 @@ struct PeersCommand: ParsableCommand {
             var record = PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now)
             try cleared.apply(to: &record, ladder: configuration.classifications)
             try keyring.add(record)
+            let audit = try LocalAudit(home: home, configuration: configuration)
+            try audit.record(audit.event(.peerAdded, peer: record, details: ["trust": record.trust.rawValue, "card-name": parsed.name]))
             try home.saveKeyring(keyring, configuration: configuration)
             print("Added \"\(name)\" (calls itself \"\(parsed.name)\") with trust \(trust.lowercased()).")
             print("  fingerprint: \(parsed.fingerprint)")

@@ -49,6 +49,9 @@ struct SealPackageCommand: ParsableCommand {
         let file = try AtomicOutputFile(path: out)
         var sink = file
         let bytes = try sealer.seal(from: &reader, to: &sink)
+        let audit = try LocalAudit(home: home, configuration: configuration)
+        try audit.record(audit.event(.packageSealed, package: sealer.packageID.description, markings: markings.banner,
+                                     details: ["recipients": recipients.map(\.name).joined(separator: ","), "bytes": String(bytes)]))
         try file.commit()
         let report = SealReport(id: sealer.packageID.description, out: out, recipients: recipients.map(\.name),
                                 withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },

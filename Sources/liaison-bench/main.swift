@@ -5,7 +5,8 @@ import LiaisonCrypto
 // liaison-bench: prints the throughput of Liaison's primitives and package format.
 // Build with `swift build -c release --product liaison-bench`; run with no arguments
 // for the in-process figures, or `primitives`, `package`, `memory [MiB]`, or
-// `daemon [packages] [large MiB]` for two real daemons on loopback.
+// `daemon [packages] [large MiB]` for two real daemons on loopback, or
+// `audit [events]` for the audit log.
 // Deploy/bench/run.sh runs this and compares the CLI with gpg and age+minisign.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -23,10 +24,13 @@ case "daemon":
     let small = arguments.count > 1 ? Int(arguments[1]) ?? 3000 : 3000
     let largeMiB = arguments.count > 2 ? Int(arguments[2]) ?? 100 : 100
     try DaemonBenchmark.run(small: small, concurrency: 8, largeMiB: largeMiB)
+case "audit":
+    let events = arguments.count > 1 ? Int(arguments[1]) ?? 1_000_000 : 1_000_000
+    try await AuditBenchmark.run(events: events)
 case "all":
     try PrimitiveBenchmarks.run()
     try PackageBenchmarks.run()
 default:
-    FileHandle.standardError.write(Data("usage: liaison-bench [all|primitives|package|memory [MiB]|daemon [packages] [large MiB]]\n".utf8))
+    FileHandle.standardError.write(Data("usage: liaison-bench [all|primitives|package|memory [MiB]|daemon [packages] [large MiB]|audit [events]]\n".utf8))
     exit(64)
 }

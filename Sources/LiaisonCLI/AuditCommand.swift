@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+
+/// `liaison audit …`: the auditor's view of the node's tamper-evident log.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Query, prove, export and verify the node's tamper-evident audit log (auditor role).",
+        discussion: """
+            Every security-relevant action of the node is an entry of an RFC 6962
+            Merkle tree in SQLite; the daemon signs checkpoints of it with the node's
+            log key, and peers cosign them as witnesses. `query`, `checkpoint`, `prove`
+            and `export` ask the running daemon (members of an [access] auditor group
+            may); `verify` checks a live node, an exported bundle or a database file,
+            and needs no secret key. See docs/audit-log.md.
+            """,
+        subcommands: [AuditQueryCommand.self, AuditCheckpointCommand.self, AuditProveCommand.self, AuditExportCommand.self,
+                      AuditVerifyCommand.self])
+}
+
+/// `liaison audit query`: entries by peer, package, event kind and time.
+struct AuditQueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "List audit entries, filtered by peer, package, event and time.",
+        discussion: """
+            Oldest first, a page at a time (--limit, default 100); the last line says
+            how to get the next page (--after N). --all pages through everything.
+            --json prints one JSON object per line: the entry's index and its leaf.
+
+            Examples:
+              liaison audit query --peer bravo --since 2026-11-26T00:00:00Z
+              liaison audit query --event policy.denied --event package.rejected --json
+            """)
+
+    @OptionGroup var daemon: DaemonOptions
+    @Option(name: .long, help: ArgumentHelp("Only entries about this peer (its name).", valueName: "name")) var peer: String?
+    @Option(name: .long, help: ArgumentHelp("Only entries about this package id.", valueName: "id")) var package: String?
+    @Option(name: .long, help: ArgumentHelp("Only entries of this kind (repeatable), e.g. package.received.", valueName: "kind"))
+    var event: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Only entries at or after this UTC time (2026-11-26T09:40:00Z).", valueName: "time"))
+    var since: String?
+    @Option(name: .long, help: ArgumentHelp("Only entries before this UTC time.", valueName: "time")) var until: String?
+    @Option(name: .long, help: "Entries per page (at most 10000).") var limit = 100
+    @Option(name: .long, help: ArgumentHelp("Start after this entry index (paging).", valueName: "index")) var after: Int?
+    @Flag(name: .long, help: "Newest entries first.") var newestFirst = false
+    @Flag(name: .long, help: "Fetch every page.") var all = false
+
+    func validate() throws {
+        guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
+        for kind in event where AuditEventKind(rawValue: kind) == nil {
+            throw ValidationError("\"\(kind)\" is not an event kind; one of: \(AuditEventKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        var request = ControlRequest(.auditQuery)
+        request.peer = peer
+        request.id = package
+        request.events = event.isEmpty ? nil : event
+        request.since = since
+        request.until = until
+        request.limit = limit
+        request.newestFirst = newestFirst
+        request.cursor = after
+        var printedHeader = false
+        while true {
+            let page = try daemon.connect().call(request, [AuditEntryItem].self)
+            let entries = try page.map { item in (item.index, try AuditEvent(canonicalBytes: Array(item.leaf.utf8)), item.leaf) }
+            if daemon.json {
+                for (index, _, leaf) in entries { print(#"{"index":\#(index),"leaf":\#(leaf)}"#) }
+            } else if !entries.isEmpty {
+                let table = TextTable(headers: ["INDEX", "TIME", "EVENT", "OUTCOME", "ACTOR", "PEER", "PACKAGE", "REASON"])
+                    .render(entries.map { Self.row($0.0, $0.1) })
+                print(printedHeader ? String(table.drop(while: { $0 != "\n" }).dropFirst()) : table)
+                printedHeader = true
+            }
+            guard page.count == limit, let last = page.last else { break }
+            request.cursor = last.index
+            if !all {
+                if !daemon.json {
+                    FileHandle.standardError.write(Data("more entries: run again with --after \(last.index)\n".utf8))
+                }
+                break
+            }
+        }
+        if !printedHeader && !daemon.json { print("No audit entries match.") }
+    }
+
+    static func row(_ index: Int, _ event: AuditEvent) -> [String] {
+        let seconds = event.time / 1000
+        return [String(index), Timestamp.iso8601(seconds), event.kind.rawValue, event.outcome.rawValue, event.actor.description,
+                event.peerName ?? event.peer.map { String($0.prefix(11)) } ?? "-", event.package.map { String($0.prefix(12)) } ?? "-",
+                event.reason.map { $0.count > 60 ? String($0.prefix(59)) + "…" : $0 } ?? ""]
+    }
+}
+
+/// `liaison audit checkpoint`: sign (if the log grew) and print the newest checkpoint.
+struct AuditCheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Print the log's newest signed checkpoint (signing one now if the log grew).",
+        discussion: "Keep a copy: `liaison audit verify --trusted-checkpoint FILE` later proves the log was not rewritten or cut since.")
+
+    @OptionGroup var daemon: DaemonOptions
+    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file.", valueName: "file")) var out: String?
+
+    func run() throws {
+        let item = try daemon.connect().call(ControlRequest(.auditCheckpoint), AuditCheckpointItem.self)
+        if let out { try AtomicOutputFile.write(Array(item.note.utf8), to: out, mode: 0o644) }
+        if daemon.json { return try printJSON(item) }
+        print(item.note, terminator: "")
+        FileHandle.standardError.write(Data("checkpoint of \(item.size) entries, signed \(item.signedAt); cosigned by \(item.witnesses.isEmpty ? "no witness yet" : item.witnesses.joined(separator: ", "))\n".utf8))
+    }
+}
+
+/// `liaison audit prove`: a C2SP tlog-proof that an entry is in the log.
+struct AuditProveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove",
+        abstract: "Write a C2SP tlog-proof that an entry is in the log.",
+        discussion: """
+            The proof holds the entry's index, its inclusion path and a signed
+            checkpoint (with cosignatures); anyone with the log's key can check it
+            offline. --package proves the newest entry about that package.
+            """)
+
+    @OptionGroup var daemon: DaemonOptions
+    @Option(name: .long, help: ArgumentHelp("The entry index.", valueName: "n")) var entry: Int?
+    @Option(name: .long, help: ArgumentHelp("Prove the newest entry about this package.", valueName: "id")) var package: String?
+    @Option(name: .long, help: ArgumentHelp("Write the proof here (default: standard output).", valueName: "file")) var out: String?
+
+    func validate() throws {
+        guard (entry == nil) != (package == nil) else { throw ValidationError("give exactly one of --entry N and --package ID") }
+    }
+
+    func run() throws {
+        var request = ControlRequest(.auditProve)
+        request.entry = entry
+        request.id = package
+        let item = try daemon.connect().call(request, AuditProofItem.self)
+        if let out {
+            try AtomicOutputFile.write(Array(item.proof.utf8), to: out, mode: 0o644)
+            FileHandle.standardError.write(Data("wrote the proof of entry \(item.entry) to \(out)\n".utf8))
+        }
+        if daemon.json { return try printJSON(item) }
+        if out == nil { print(item.proof, terminator: "") } else { print(item.leaf) }
+    }
+}

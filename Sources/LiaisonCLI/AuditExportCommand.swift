@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+
+/// `liaison audit export`: the log as a bundle an auditor verifies elsewhere.
+struct AuditExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export the audit log (entries, checkpoints, cosignatures, public keys) to a directory.",
+        discussion: """
+            The bundle verifies offline on any machine:
+              liaison audit verify --bundle DIR --log-key 'liaison/…+…+…'
+            Layout: docs/audit-log.md ("Export bundle").
+            """)
+
+    @OptionGroup var daemon: DaemonOptions
+    @Option(name: .long, help: ArgumentHelp("A new or empty directory to write the bundle to.", valueName: "dir")) var out: String
+
+    func run() throws {
+        let keys = try daemon.connect().call(ControlRequest(.auditKeys), AuditKeysItem.self)
+        let writer = try AuditBundleWriter(directory: out, logKey: try NoteVerifierKey(parsing: keys.logKey),
+                                           witnesses: try keys.witnessKeys.map(NoteVerifierKey.init(parsing:)))
+        let progress = Progress(total: keys.size, label: "exporting")
+        try AuditLeafPages(daemon: daemon).forEach(upTo: keys.size) { leaf in
+            try writer.appendLeaf(Array(leaf.leaf.utf8))
+            progress.advance()
+        }
+        for checkpoint in keys.checkpoints { try writer.writeCheckpoint(try SignedNote(parsing: checkpoint.note)) }
+        let manifest = try writer.finish(node: keys.node, fingerprint: keys.fingerprint, exportedAt: Timestamp.now())
+        progress.done()
+        if daemon.json { return try printJSON(manifest) }
+        print("exported \(writer.entryCount) entries and \(keys.checkpoints.count) checkpoints of \(keys.origin) to \(out)")
+        print("log key: \(keys.logKey)")
+    }
+}
+
+/// Fetches the log's leaves from the daemon, a page per connection.
+struct AuditLeafPages {
+    let daemon: DaemonOptions
+    static let pageSize = 10_000
+
+    func forEach(upTo size: Int, _ body: (AuditEntryItem) throws -> Void) throws {
+        var next = 0
+        while next < size {
+            var request = ControlRequest(.auditLeaves)
+            request.entry = next
+            request.limit = min(Self.pageSize, size - next)
+            let page = try daemon.connect().call(request, [AuditEntryItem].self)
+            guard !page.isEmpty else { break }
+            for item in page {
+                guard item.index == next else {
+                    throw CoreError(.invalidArgument, "the daemon returned entry \(item.index) where \(next) was expected")
+                }
+                try body(item)
+                next += 1
+            }
+        }
+    }
+}
+
+/// A progress line on standard error for long work, only when it is a terminal.
+final class Progress {
+    private let total: Int
+    private let label: String
+    private var count = 0
+    private let enabled = isatty(STDERR_FILENO) == 1
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func advance(by n: Int = 1) {
+        count += n
+        if enabled, count % 10_000 == 0 || count == total {
+            FileHandle.standardError.write(Data("\r\(label): \(count)/\(total) entries".utf8))
+        }
+    }
+
+    func done() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import LiaisonStore
+
+/// `liaison audit verify`: check a log end to end and say exactly what fails.
+struct AuditVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify an audit log: a live node, an exported bundle (--bundle) or a database file (--database).",
+        discussion: """
+            Recomputes the Merkle tree from every entry, checks each entry's encoding,
+            every checkpoint's signature and root, the witnesses' cosignatures, and a
+            checkpoint you kept from earlier (--trusted-checkpoint), which is what
+            catches a log cut short or rewritten by someone holding the node's keys.
+            --bundle and --database work offline, with no daemon and no secret key.
+
+            Pass the log key you trust (--log-key, as printed by `liaison audit export`
+            or `liaison keys show`); without it the key comes from what is verified,
+            and the report says so.
+
+            Exit status: 0 verified, 65 a problem was found (each is listed).
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Verify an exported bundle directory (offline).", valueName: "dir")) var bundle: String?
+    @Option(name: .long, help: ArgumentHelp("Verify an audit database file directly (offline, read-only).", valueName: "file"))
+    var database: String?
+    @Option(name: .long, help: ArgumentHelp("The log key you trust (name+id+key), or a file holding it.", valueName: "key"))
+    var logKey: String?
+    @Option(name: .long, help: ArgumentHelp("A witness key you trust (repeatable); default: the witnesses the log names.", valueName: "key"))
+    var witnessKey: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Require this many witnesses' cosignatures on the newest checkpoint.", valueName: "k"))
+    var witnesses = 0
+    @Option(name: .long, help: ArgumentHelp("A checkpoint you kept earlier; the log must extend it.", valueName: "file"))
+    var trustedCheckpoint: String?
+    @OptionGroup var daemon: DaemonOptions
+
+    func validate() throws {
+        guard bundle == nil || database == nil else { throw ValidationError("give at most one of --bundle and --database") }
+        guard witnesses >= 0 else { throw ValidationError("--witnesses cannot be negative") }
+    }
+
+    func run() throws {
+        let trustedKey = try logKey.map(Self.key)
+        let trustedWitnesses = witnessKey.isEmpty ? nil : try witnessKey.map(Self.key)
+        let checkpoint = try trustedCheckpoint.map { path -> [UInt8] in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CoreError(.keyFileMissing, "cannot read the trusted checkpoint \(path)")
+            }
+            return Array(data)
+        }
+        var storageIssues: [AuditStorageIssue] = []
+        let report: AuditVerificationReport
+        if let bundle {
+            report = try AuditBundle.verify(directory: bundle, trustedLogKey: trustedKey, trustedWitnesses: trustedWitnesses,
+                                            requiredWitnesses: witnesses, trustedCheckpoint: checkpoint)
+        } else if let database {
+            (report, storageIssues) = try verifyDatabase(database, trustedKey: trustedKey, trustedWitnesses: trustedWitnesses,
+                                                         trustedCheckpoint: checkpoint)
+        } else {
+            report = try verifyLive(trustedKey: trustedKey, trustedWitnesses: trustedWitnesses, trustedCheckpoint: checkpoint)
+        }
+        let valid = report.isValid && storageIssues.isEmpty
+        if daemon.json {
+            try printJSON(VerifyOutput(valid: valid, report: report, storageIssues: storageIssues.map {
+                VerifyOutput.Issue(code: $0.code.rawValue, entry: $0.entry, message: $0.message)
+            }))
+        } else {
+            if !storageIssues.isEmpty {
+                print("FAILED: the database's own records disagree (\(storageIssues.count) problem\(storageIssues.count == 1 ? "" : "s")):")
+                for issue in storageIssues { print("- \(issue.message) [\(issue.code.rawValue)]") }
+            }
+            print(report.description)
+        }
+        if !valid { throw ArgumentParser.ExitCode(65) }
+    }
+
+    /// A database file: its storage checks and the log verification in one pass.
+    private func verifyDatabase(_ path: String, trustedKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]?,
+                                trustedCheckpoint: [UInt8]?) throws -> (AuditVerificationReport, [AuditStorageIssue]) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CoreError(.nodeMissing, "no audit database at \(path)")
+        }
+        let log = try AuditLog(readingOnly: path)
+        let home = HomeOptions.resolve(daemon.home)
+        let configuration = trustedKey == nil || trustedWitnesses == nil ? try? home.loadConfiguration() : nil
+        guard let key = try trustedKey ?? configuration.map({ try NodeLogNames.logKey($0.publicKeys) }) else {
+            throw CoreError(.invalidArgument, "give --log-key (or --home of the node whose log this is)")
+        }
+        let witnesses = try trustedWitnesses ?? configuration.map { configuration in
+            try (try? home.loadKeyring(configuration))?.peers.map { try NodeLogNames.witnessKey($0.keys) } ?? []
+        } ?? []
+        var verifier = try AuditLogVerifier(logKey: key, witnesses: witnesses, requiredWitnesses: self.witnesses,
+                                            checkpoints: try log.checkpoints().map(\.note.bytes), trustedCheckpoint: trustedCheckpoint)
+        let progress = Progress(total: try log.size(), label: "verifying")
+        let issues = try log.verifyStorage(onLeaf: { verifier.append(leaf: $0) }, progress: { _ in progress.advance(by: 0) })
+        progress.done()
+        return (verifier.finish(), issues)
+    }
+
+    /// The running node's log, fetched over the control socket and checked here.
+    private func verifyLive(trustedKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]?,
+                            trustedCheckpoint: [UInt8]?) throws -> AuditVerificationReport {
+        // Have everything so far covered by a signed checkpoint, then fetch the log.
+        _ = try daemon.connect().call(ControlRequest(.auditCheckpoint), AuditCheckpointItem.self)
+        let keys = try daemon.connect().call(ControlRequest(.auditKeys), AuditKeysItem.self)
+        let served = try NoteVerifierKey(parsing: keys.logKey)
+        if let trustedKey, trustedKey != served {
+            throw CoreError(.fingerprintMismatch, "the daemon’s log key \(served) is not the key you trust; the node's log key changed or this is another node")
+        }
+        var verifier = try AuditLogVerifier(
+            logKey: trustedKey ?? served, witnesses: try trustedWitnesses ?? keys.witnessKeys.map(NoteVerifierKey.init(parsing:)),
+            requiredWitnesses: witnesses, checkpoints: try keys.checkpoints.map { try SignedNote(parsing: $0.note).bytes },
+            trustedCheckpoint: trustedCheckpoint)
+        let progress = Progress(total: keys.size, label: "verifying")
+        try AuditLeafPages(daemon: daemon).forEach(upTo: keys.size) { item in
+            verifier.append(leaf: Array(item.leaf.utf8))
+            progress.advance()
+        }
+        progress.done()
+        if trustedKey == nil {
+            FileHandle.standardError.write(Data("note: the log key came from the daemon itself; pass --log-key to check it against the one you trust\n".utf8))
+        }
+        return verifier.finish()
+    }
+
+    /// A key given as text, or the name of a file holding it.
+    static func key(_ text: String) throws -> NoteVerifierKey {
+        if FileManager.default.fileExists(atPath: text), let data = FileManager.default.contents(atPath: text) {
+            return try NoteVerifierKey(parsing: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return try NoteVerifierKey(parsing: text)
+    }
+
+    struct VerifyOutput: Encodable {
+        struct Issue: Encodable {
+            let code: String
+            let entry: Int?
+            let message: String
+        }
+        let valid: Bool
+        let report: AuditVerificationReport
+        let storageIssues: [Issue]
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonStore
+
+/// How commands that work on the node's files without the daemon (init, peers
+/// import, package seal/open) record what they do: straight into the node's
+/// audit database, as the local user acting as operator.
+///
+/// Fail closed: ``record(_:)`` throws ``CoreError/Code/auditUnavailable`` and the
+/// caller then does not finish the action (no output file, no keyring change).
+struct LocalAudit {
+    let log: AuditLog
+    let actor: AuditActor
+
+    init(home: NodeHome, configuration: NodeConfiguration) throws {
+        do {
+            log = try AuditLog(path: configuration.audit.databasePath(home: home.path))
+        } catch let error as StoreError {
+            throw CoreError(.auditUnavailable, "the audit log cannot be opened (\(error.message)); nothing was done")
+        }
+        actor = .local(uid: getuid(), role: "operator")
+    }
+
+    /// An event by this user, stamped now.
+    func event(_ kind: AuditEventKind, peer: PeerRecord? = nil, package: String? = nil, markings: String? = nil,
+               details: [String: String] = [:]) -> AuditEvent {
+        AuditEvent(time: Timestamp.nowMilliseconds(), kind: kind, actor: actor, peer: peer?.fingerprint.description,
+                   peerName: peer?.name, package: package, markings: markings, details: details.merging(["via": "cli"]) { a, _ in a })
+    }
+
+    func record(_ events: AuditEvent...) throws {
+        do {
+            try log.appendBlocking(events)
+        } catch let error as StoreError {
+            throw CoreError(.auditUnavailable, "the audit log cannot be written (\(error.message)); nothing was done. Free space on the audit volume and retry")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+
+/// The audit log's figures (issue 4): durable events per second under
+/// concurrent load, queries over a large log, inclusion proofs, and a full
+/// offline verification — all on a real audit.db on this machine's disk.
+enum AuditBenchmark {
+    static func run(events: Int) async throws {
+        let directory = NSTemporaryDirectory() + "/liaison-bench-audit-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        print("\naudit log (\(directory), WAL, synchronous=FULL)")
+
+        let concurrent = try AuditLog(path: directory + "/concurrent.db")
+        for appenders in [1, 64, 512] {
+            let rate = try await appendRate(concurrent, appenders: appenders, seconds: 2)
+            Measure.row("durable appends, \(appenders) concurrent appenders", Measure.perSecond(rate),
+                        target: appenders == 512 ? "target ≥ 50k/s" : "")
+        }
+
+        let log = try AuditLog(path: directory + "/large.db")
+        let signer = try NoteSigner(name: "bench.liaison/audit", secretKey: try LogSecretKey())
+        let build = try await Measure.onceAsync {
+            var next = 0
+            while next < events {
+                let batch = (next..<min(next + AuditLog.maximumBatch, events)).map(event)
+                try await log.append(batch)
+                next += batch.count
+            }
+        }
+        Measure.row("bulk append \(events) events (batches of \(AuditLog.maximumBatch))", Measure.perSecond(Double(events) / build))
+        try log.signCheckpoint(with: signer, now: Timestamp.now())
+
+        let peerQueries = try latencies(100) { n in
+            var query = AuditQuery()
+            query.peer = "peer-\(n % 50)"
+            query.limit = 100
+            _ = try log.query(query)
+        }
+        Measure.row("query by peer (100 rows) over \(events)", milliseconds(peerQueries), target: "target < 20 ms")
+        let packageQueries = try latencies(100) { n in
+            var query = AuditQuery()
+            query.package = String(format: "%032x", (n * 7919) % (events / 4))
+            _ = try log.query(query)
+        }
+        Measure.row("query by package over \(events)", milliseconds(packageQueries), target: "target < 20 ms")
+        let proofs = try latencies(1000) { n in
+            _ = try log.inclusionProof(index: (n * 104_729) % events, size: events)
+        }
+        Measure.row("inclusion proof at size \(events)", milliseconds(proofs), target: "target < 1 ms")
+        let verify = try Measure.once {
+            let issues = try log.verifyStorage()
+            precondition(issues.isEmpty, "the benchmark log does not verify: \(issues)")
+        }
+        Measure.row("verify stored tree of \(events) events", String(format: "%.2f s", verify), target: "target < 5 s")
+        let size = try FileManager.default.attributesOfItem(atPath: log.path)[.size] as? Int ?? 0
+        Measure.row("audit.db size", String(format: "%.0f bytes/event", Double(size) / Double(events)))
+    }
+
+    /// Events per second with `appenders` tasks each appending one event at a time.
+    private static func appendRate(_ log: AuditLog, appenders: Int, seconds: Double) async throws -> Double {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(seconds)
+        let start = clock.now
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for appender in 0..<appenders {
+                group.addTask {
+                    var count = 0
+                    while clock.now < deadline, count < 1_000_000 {
+                        try await log.append(event(appender * 1_000_000 + count))
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        return Double(total) / (clock.now - start).seconds
+    }
+
+    private static func event(_ n: Int) -> AuditEvent {
+        AuditEvent(time: 1_795_651_200_000 + Int64(n), kind: n % 3 == 0 ? .packageReceived : .packageDelivered, actor: .daemon,
+                   peer: "peer-\(n % 50)", package: String(format: "%032x", n / 4), markings: "TLP:AMBER RESTRICTED REL TO NATO",
+                   remote: "192.0.2.\(n % 250):4500", details: ["size": String(1024 + n % 4096)])
+    }
+
+    /// Median of `count` timed calls, in seconds.
+    private static func latencies(_ count: Int, _ body: (Int) throws -> Void) throws -> Double {
+        var samples: [Double] = []
+        for n in 0..<count { samples.append(try Measure.once { try body(n) }) }
+        return samples.sorted()[count / 2]
+    }
+
+    private static func milliseconds(_ seconds: Double) -> String {
+        String(format: "%.3f ms p50", seconds * 1000)
+    }
+}
+
+extension Measure {
+    static func onceAsync(_ body: () async throws -> Void) async rethrows -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await body()
+        return (clock.now - start).seconds
+    }
+}
