@@ -23,6 +23,8 @@ for node in alpha bravo charlie; do
   umask 077; printf 'demo passphrase of %s\n' "$node" > "$node.pass"
   run init --home "$node" --name "$node" --listen "127.0.0.1:$port" --passphrase-file "$node.pass" | sed -n 1,2p
   "$LIAISON" keys card --home "$node" --passphrase-file "$node.pass" --out "$node.card" >/dev/null
+  # Checkpoint the audit log every 2 s (default 300) so the demo shows witnesses cosigning.
+  printf '\n[audit]\ncheckpoint-interval-seconds = 2\n' >> "$node/liaison.toml"
   port=$((port + 1))
 done
 
@@ -101,6 +103,17 @@ if "$LIAISON" package open --home bravo --passphrase-file bravo.pass --in tamper
   echo "UNEXPECTED: a tampered package opened" >&2; exit 1
 fi
 [ ! -e tampered.json ] && echo "   bravo: refused the tampered package, no output written"
+
+say "the auditor's view: alpha's tamper-evident audit log"
+run audit query --home alpha --package "$ID"
+run audit checkpoint --home alpha --out alpha-checkpoint.txt
+sleep 3   # a checkpoint period: bravo and charlie cosign alpha's checkpoints as witnesses
+"$LIAISON" audit prove --home alpha --package "$ID" --out delivered.tlog-proof
+echo "   wrote a C2SP tlog-proof of the delivery to delivered.tlog-proof"
+"$LIAISON" audit export --home alpha --out alpha-audit >/dev/null
+LOGKEY=$(cat alpha-audit/log.vkey)
+echo "   exported alpha's log to alpha-audit/ (log key $LOGKEY)"
+run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-checkpoint.txt --witnesses 2
 
 say "stopping the daemons (SIGTERM drains in-flight transfers)"
 stop_daemons; trap - EXIT

@@ -92,7 +92,9 @@ struct AuditQueryCommand: ParsableCommand {
 
     static func row(_ index: Int, _ event: AuditEvent) -> [String] {
         let seconds = event.time / 1000
-        return [String(index), Timestamp.iso8601(seconds), event.kind.rawValue, event.outcome.rawValue, event.actor.description,
+        let actor: String
+        if case .peer(let fingerprint) = event.actor { actor = "peer:" + fingerprint.prefix(11) } else { actor = event.actor.description }
+        return [String(index), Timestamp.iso8601(seconds), event.kind.rawValue, event.outcome.rawValue, actor,
                 event.peerName ?? event.peer.map { String($0.prefix(11)) } ?? "-", event.package.map { String($0.prefix(12)) } ?? "-",
                 event.reason.map { $0.count > 60 ? String($0.prefix(59)) + "…" : $0 } ?? ""]
     }

@@ -83,21 +83,14 @@ final class AuditGroupCommit: @unchecked Sendable {
                 try db.inTransaction(.immediate) {
                     ranges = []
                     edge = try Self.currentEdge(db, cached: self.edge)
-                    let insertLeaf = try db.cachedStatement(sql: """
-                        INSERT INTO leaf (idx, hash, data, time, kind, outcome, peer, package) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    let insertSubtree = try db.cachedStatement(sql: "INSERT INTO subtree (level, idx, hash) VALUES (?, ?, ?)")
+                    let inserter = try LeafInserter(db)
                     for request in batch {
                         let start = edge.size
                         for leaf in request.leaves {
-                            let index = edge.size
-                            try insertLeaf.execute(arguments: [
-                                index, Data(leaf.hash), Data(leaf.data), leaf.event.time, leaf.event.kind.rawValue,
-                                leaf.event.outcome.rawValue, leaf.event.peer, leaf.event.package,
-                            ])
+                            try inserter.insert(leaf, at: edge.size)
                             for subtree in try edge.appendReportingSubtrees(leafHash: leaf.hash)
                             where subtree.level >= AuditLog.minimumStoredLevel {
-                                try insertSubtree.execute(arguments: [subtree.level, subtree.index, Data(subtree.hash)])
+                                try inserter.insert(subtree)
                             }
                         }
                         ranges.append(start..<edge.size)
@@ -144,13 +137,14 @@ extension AuditGroupCommit {
     static func perfectSubtreeHash(_ db: Database, level: Int, index: Int) throws -> [UInt8] {
         let range = (index << level)..<((index + 1) << level)
         if level >= AuditLog.minimumStoredLevel {
-            guard let hash = try Data.fetchOne(db, sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?", arguments: [level, index]) else {
+            let statement = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")
+            guard let hash = try Data.fetchOne(statement, arguments: [level, index]) else {
                 throw StoreError(.corrupt, "the audit log lacks the interior node over entries \(range); run `liaison audit verify` and restore audit.db from a backup")
             }
             return Array(hash)
         }
-        var hashes = try Data.fetchAll(db, sql: "SELECT hash FROM leaf WHERE idx >= ? AND idx < ? ORDER BY idx",
-                                       arguments: [range.lowerBound, range.upperBound]).map(Array.init)
+        let statement = try db.cachedStatement(sql: "SELECT hash FROM leaf WHERE idx >= ? AND idx < ? ORDER BY idx")
+        var hashes = try Data.fetchAll(statement, arguments: [range.lowerBound, range.upperBound]).map(Array.init)
         guard hashes.count == range.count else {
             throw StoreError(.corrupt, "the audit log lacks entries in \(range); run `liaison audit verify`")
         }

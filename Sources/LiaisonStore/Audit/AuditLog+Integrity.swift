@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LiaisonAudit
 
 /// Something wrong with how the log is stored, named precisely.
@@ -47,7 +48,7 @@ extension AuditLog {
     /// `onLeaf` sees every leaf's bytes in order (the CLI feeds them to the
     /// offline verifier in the same pass); `progress` gets the count so far.
     /// At most `maximumIssues` issues are returned.
-    public func verifyStorage(maximumIssues: Int = 100, onLeaf: ([UInt8]) -> Void = { _ in },
+    public func verifyStorage(maximumIssues: Int = 100, onLeaf: (UnsafeRawBufferPointer) -> Void = { _ in },
                               progress: (Int) -> Void = { _ in }) throws -> [AuditStorageIssue] {
         try read("verify the audit log's storage") { db in
             var issues: [AuditStorageIssue] = []
@@ -64,27 +65,31 @@ extension AuditLog {
             }
             let interior = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")
             var edge = MerkleAccumulator()
-            let rows = try Row.fetchCursor(db, sql: "SELECT idx, hash, data, time, kind, outcome, peer, package FROM leaf ORDER BY idx")
-            while let row = try rows.next() {
-                let index: Int = row[0]
-                let stored = Array(row[1] as Data)
-                let data = Array(row[2] as Data)
+            // One pass over a million rows: read the columns through SQLite's C API,
+            // without a Row, a Data or a String per leaf.
+            let rows = try db.makeStatement(sql: "SELECT idx, hash, data, time, kind, outcome, peer, package FROM leaf ORDER BY idx")
+            let s = rows.sqliteStatement
+            defer { sqlite3_reset(s) }
+            while true {
+                let code = sqlite3_step(s)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                let index = Int(sqlite3_column_int64(s, 0))
+                let stored = RawColumn.bytes(s, 1)
+                let data = RawColumn.buffer(s, 2)
                 if index != edge.size {
                     report(.indexGap, edge.size, index > edge.size
                            ? "entries \(edge.size)..<\(index) are missing: rows were deleted from the log"
                            : "entry \(index) appears out of order after \(edge.size - 1)")
                 }
-                let hash = MerkleHasher.leafHash(data)
-                if hash != stored {
+                if MerkleHasher.leafHash(data) != stored {
                     report(.leafHashMismatch, index, "entry \(index) was changed: its data no longer matches the hash recorded when it was appended")
                 }
-                if let event = try? AuditEvent(canonicalBytes: data) {
-                    let time: Int64 = row[3], kind: String = row[4], outcome: String = row[5]
-                    let peer: String? = row[6], package: String? = row[7]
-                    if event.time != time || event.kind.rawValue != kind || event.outcome.rawValue != outcome
-                        || event.peer != peer || event.package != package {
-                        report(.columnMismatch, index, "entry \(index)'s index columns disagree with its data: queries would show something else than the log proves")
-                    }
+                if !LeafColumns.match(data, time: sqlite3_column_int64(s, 3), kind: RawColumn.buffer(s, 4), outcome: RawColumn.buffer(s, 5),
+                                      peer: RawColumn.optionalBuffer(s, 6), package: RawColumn.optionalBuffer(s, 7)) {
+                    report(.columnMismatch, index, "entry \(index)'s index columns disagree with its data: queries would show something else than the log proves")
                 }
                 onLeaf(data)
                 // Interior nodes are checked against the hashes as recorded, so a
@@ -105,4 +110,19 @@ extension AuditLog {
             return issues
         }
     }
+}
+
+/// Column values read in place from a stepped statement (valid until the next step).
+enum RawColumn {
+    static func buffer(_ s: SQLiteStatement, _ column: Int32) -> UnsafeRawBufferPointer {
+        let count = Int(sqlite3_column_bytes(s, column))
+        guard count > 0, let base = sqlite3_column_blob(s, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base, count: count)
+    }
+
+    static func optionalBuffer(_ s: SQLiteStatement, _ column: Int32) -> UnsafeRawBufferPointer? {
+        sqlite3_column_type(s, column) == SQLITE_NULL ? nil : buffer(s, column)
+    }
+
+    static func bytes(_ s: SQLiteStatement, _ column: Int32) -> [UInt8] { Array(buffer(s, column)) }
 }

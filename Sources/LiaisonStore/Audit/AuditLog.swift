@@ -86,7 +86,11 @@ public final class AuditLog: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             // DatabasePool sets its writer to synchronous = NORMAL in WAL mode; an
             // acknowledged event must survive power loss.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            // A larger page cache keeps the indexes' hot pages in memory, and rarer WAL
+            // checkpoints write the database file in larger runs (measured: docs/performance.md).
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192")
+            }
             let migrator = AuditSchema.migrator
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw StoreError(.unsupportedSchema, "the audit log \(path) was written by a newer version of Liaison; upgrade Liaison to open it")

@@ -173,6 +173,18 @@ struct AuditLogTests {
         #expect { try fixture.log.signCheckpoint(with: fixture.signer, now: 2) } throws: { ($0 as? StoreError)?.code == .conflict }
     }
 
+    @Test("index columns that disagree with their leaf are named; escaped text still matches")
+    func columnMismatch() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<6)
+        try fixture.log.appendBlocking([AuditEvent(time: 7, kind: .peerAdded, actor: .daemon, peer: "odd \"peer\"\n\\",
+                                                   package: nil)])
+        #expect(try fixture.log.verifyStorage().isEmpty)
+        try fixture.tamper("UPDATE leaf SET peer = 'peer-9' WHERE idx = 3; UPDATE leaf SET package = NULL WHERE idx = 4; UPDATE leaf SET time = 1 WHERE idx = 5")
+        let issues = try fixture.log.verifyStorage().filter { $0.code == .columnMismatch }
+        #expect(issues.map(\.entry) == [3, 4, 5])
+    }
+
     @Test("a read-only handle reads but cannot append")
     func readOnly() throws {
         let fixture = try AuditFixture()

@@ -1,0 +1,65 @@
+import LiaisonAudit
+
+/// Checks that a leaf's index columns (time, kind, outcome, peer, package) say
+/// what its canonical bytes say, without decoding it: the canonical encoding
+/// fixes where each member is and how it is escaped, so the expected bytes can
+/// be built from the columns and looked for.
+///
+/// In a canonical leaf a raw `"` only ever delimits a string, so `,"peer":"`
+/// can only be the `peer` member (`peer_name` continues differently).
+enum LeafColumns {
+    private static let timeKey = Array(#"{"v":1,"time":"#.utf8)
+    private static let eventKey = Array(#","event":""#.utf8)
+    private static let outcomeKey = Array(#"","outcome":""#.utf8)
+    private static let actorKey = Array(#"","actor":""#.utf8)
+    private static let peerKey = Array(#","peer":""#.utf8)
+    private static let packageKey = Array(#","package":""#.utf8)
+
+    static func match(_ data: UnsafeRawBufferPointer, time: Int64, kind: UnsafeRawBufferPointer, outcome: UnsafeRawBufferPointer,
+                      peer: UnsafeRawBufferPointer?, package: UnsafeRawBufferPointer?) -> Bool {
+        var expected = timeKey
+        expected.reserveCapacity(96)
+        expected.append(contentsOf: String(time).utf8)
+        expected.append(contentsOf: eventKey)
+        escape(kind, into: &expected)
+        expected.append(contentsOf: outcomeKey)
+        escape(outcome, into: &expected)
+        expected.append(contentsOf: actorKey)
+        guard data.starts(with: expected) else { return false }
+        return member(peerKey, peer, in: data) && member(packageKey, package, in: data)
+    }
+
+    /// `,"name":"value"` occurs exactly when `value` is not nil.
+    private static func member(_ key: [UInt8], _ value: UnsafeRawBufferPointer?, in data: UnsafeRawBufferPointer) -> Bool {
+        guard let start = find(key, in: data) else { return value == nil }
+        guard let value else { return false }
+        var expected = key
+        escape(value, into: &expected)
+        expected.append(UInt8(ascii: "\""))
+        return data[start...].starts(with: expected)
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        let first = needle[0]
+        var index = 0
+        while index <= haystack.count - needle.count {
+            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// The leaf encoding's string escaping (AuditEvent+Encoding.swift).
+    private static func escape(_ text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
+            case 0..<0x20: out.append(contentsOf: #"\u00"#.utf8); out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0xf)])
+            default: out.append(byte)
+            }
+        }
+    }
+}

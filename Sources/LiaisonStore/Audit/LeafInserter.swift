@@ -1,0 +1,65 @@
+import GRDB
+import GRDBSQLite
+import LiaisonAudit
+
+/// The group commit's hot path: inserts leaves and interior nodes with statements
+/// prepared once per transaction and bound through SQLite's C API, without the
+/// per-row argument arrays and `Data` copies of GRDB's generic `execute`. The
+/// schema's constraints and triggers apply exactly as for any other insert.
+struct LeafInserter {
+    private let db: Database
+    private let leaf: Statement
+    private let subtree: Statement
+
+    init(_ db: Database) throws {
+        self.db = db
+        leaf = try db.cachedStatement(sql: """
+            INSERT INTO leaf (idx, hash, data, time, kind, outcome, peer, package) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        subtree = try db.cachedStatement(sql: "INSERT INTO subtree (level, idx, hash) VALUES (?, ?, ?)")
+    }
+
+    func insert(_ pending: PendingLeaf, at index: Int) throws {
+        let s = leaf.sqliteStatement
+        sqlite3_bind_int64(s, 1, Int64(index))
+        bind(pending.hash, to: s, at: 2)
+        bind(pending.data, to: s, at: 3)
+        sqlite3_bind_int64(s, 4, pending.event.time)
+        bind(pending.event.kind.rawValue, to: s, at: 5)
+        bind(pending.event.outcome.rawValue, to: s, at: 6)
+        bind(pending.event.peer, to: s, at: 7)
+        bind(pending.event.package, to: s, at: 8)
+        try step(s)
+    }
+
+    func insert(_ node: MerkleSubtree) throws {
+        let s = subtree.sqliteStatement
+        sqlite3_bind_int64(s, 1, Int64(node.level))
+        sqlite3_bind_int64(s, 2, Int64(node.index))
+        bind(node.hash, to: s, at: 3)
+        try step(s)
+    }
+
+    private func step(_ statement: SQLiteStatement) throws {
+        let code = sqlite3_step(statement)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+
+    private func bind(_ bytes: [UInt8], to statement: SQLiteStatement, at index: Int32) {
+        bytes.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), transient) }
+    }
+
+    private func bind(_ text: String?, to statement: SQLiteStatement, at index: Int32) {
+        guard var text else { sqlite3_bind_null(statement, index); return }
+        text.withUTF8 { _ = sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
+    }
+
+    /// SQLite copies the bound bytes (SQLITE_TRANSIENT).
+    private var transient: sqlite3_destructor_type { unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self) }
+}
