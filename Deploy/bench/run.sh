@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Liaison's benchmark: in-process figures from liaison-bench, peak memory for a
 # 1 GiB package, and the CLI compared file for file with `gpg --sign --encrypt` and
-# with `age` + `minisign`, on 1 KiB and 100 MiB files to three recipients.
+# with `age` + `minisign`, on 1 KiB and 100 MiB files to three recipients; the audit
+# log (1,000,000 events); and two daemons against NNCP on the same workload.
 # Usage: bash Deploy/bench/run.sh [--quick]     (--quick: fewer repetitions, 16 MiB)
 # Results are printed; docs/performance.md records a run and how to read it.
 set -euo pipefail
@@ -76,6 +77,10 @@ compare "1 KiB" small.bin $([ $QUICK = 1 ] && echo 5 || echo 20)
 MEDIUM=$([ $QUICK = 1 ] && echo 16 || echo 100)
 head -c $((MEDIUM << 20)) /dev/urandom > medium.bin
 compare "$MEDIUM MiB" medium.bin $([ $QUICK = 1 ] && echo 1 || echo 3)
+
+# --- the audit log ----------------------------------------------------------------
+echo; echo "== audit log: durable appends, queries, proofs and verification over a large log"
+"$BIN/liaison-bench" audit $([ $QUICK = 1 ] && echo 200000 || echo 1000000)
 
 # --- daemons, and NNCP on the same workload ----------------------------------------
 echo; echo "== daemons: liaisond against NNCP (nncp-file + nncp-daemon/nncp-call + nncp-toss), loopback"

@@ -14,6 +14,9 @@ enum AuditBenchmark {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         print("\naudit log (\(directory), WAL, synchronous=FULL)")
 
+        var sink = 0
+        let encode = Measure.rate(seconds: 1, batch: 1000) { sink &+= MerkleHasher.leafHash(event(sink & 0xffff).canonicalBytes)[0] == 0 ? 1 : 2 }
+        Measure.row("build, encode and hash one event", Measure.perSecond(encode))
         let concurrent = try AuditLog(path: directory + "/concurrent.db")
         for appenders in [1, 64, 512] {
             let rate = try await appendRate(concurrent, appenders: appenders, seconds: 2)

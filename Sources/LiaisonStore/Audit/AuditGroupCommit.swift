@@ -63,12 +63,15 @@ final class AuditGroupCommit: @unchecked Sendable {
             condition.lock()
             while queue.isEmpty && !stopping { condition.wait() }
             if queue.isEmpty { condition.unlock(); return }
-            var batch: [Request] = []
             var count = 0
-            while let first = queue.first, batch.isEmpty || count + first.leaves.count <= AuditLog.maximumBatch {
-                batch.append(queue.removeFirst())
-                count += first.leaves.count
+            var taken = 0
+            for request in queue {
+                guard taken == 0 || count + request.leaves.count <= AuditLog.maximumBatch else { break }
+                count += request.leaves.count
+                taken += 1
             }
+            let batch = Array(queue.prefix(taken))
+            queue.removeFirst(taken)
             condition.unlock()
             commit(batch)
         }

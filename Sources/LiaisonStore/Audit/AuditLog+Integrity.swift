@@ -47,15 +47,16 @@ extension AuditLog {
     ///
     /// `onLeaf` sees every leaf's bytes in order (the CLI feeds them to the
     /// offline verifier in the same pass); `progress` gets the count so far.
-    /// At most `maximumIssues` issues are returned.
-    public func verifyStorage(maximumIssues: Int = 100, onLeaf: (UnsafeRawBufferPointer) -> Void = { _ in },
+    /// At most `maximumIssues` issues are returned. `thorough` runs SQLite's full
+    /// `integrity_check` (indexes against tables too) instead of `quick_check`.
+    public func verifyStorage(maximumIssues: Int = 100, thorough: Bool = false, onLeaf: (UnsafeRawBufferPointer) -> Void = { _ in },
                               progress: (Int) -> Void = { _ in }) throws -> [AuditStorageIssue] {
         try read("verify the audit log's storage") { db in
             var issues: [AuditStorageIssue] = []
             func report(_ code: AuditStorageIssue.Code, _ entry: Int?, _ message: String) {
                 if issues.count < maximumIssues { issues.append(AuditStorageIssue(code: code, entry: entry, message: message)) }
             }
-            let integrity = try String.fetchAll(db, sql: "PRAGMA quick_check")
+            let integrity = try String.fetchAll(db, sql: thorough ? "PRAGMA integrity_check" : "PRAGMA quick_check")
             if integrity != ["ok"] {
                 report(.databaseDamaged, nil, "SQLite's integrity check failed: \(integrity.prefix(3).joined(separator: "; "))")
             }
