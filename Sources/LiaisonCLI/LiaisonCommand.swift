@@ -15,7 +15,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
             Operator commands create the node, manage keys and peers, and seal and open
             packages. Every command takes --home (or LIAISON_HOME) to choose the node.
 
-            `send`, `outbox`, `inbox`, `receipts`, `status` and `peers add/remove` talk to
+            `send`, `forward`, `outbox`, `inbox`, `receipts`, `status` and `peers add/remove` talk to
             the running daemon (liaisond) over its control socket.
 
             Exit codes: 0 success; 1 other failure; 64 usage error; 65 bad data (a
@@ -26,7 +26,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
         version: "liaison 0.1.0 (libsodium \(Sodium.version))",
         subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, SendCommand.self, OutboxCommand.self,
                       InboxCommand.self, ReceiptsCommand.self, StatusCommand.self, PolicyCommand.self, PackageCommand.self,
-                      AuditCommand.self]
+                      AuditCommand.self, ForwardCommand.self]
     )
 
     public init() {}

@@ -8,7 +8,7 @@ struct PeersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peers",
         abstract: "Add partner nodes from their cards, list and remove them.",
-        subcommands: [Add.self, Import.self, List.self, Remove.self])
+        subcommands: [Add.self, Import.self, List.self, Show.self, SetTrust.self, Revoke.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -27,6 +27,8 @@ struct PeersCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Trust level: blocked, limited, partner or trusted.", valueName: "level")) var trust: String
         @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; refused if it differs.", valueName: "fingerprint"))
         var fingerprint: String?
+        @Option(name: .long, help: ArgumentHelp("The organisation it belongs to; TLP:AMBER is forwarded only within this node's own.", valueName: "name"))
+        var organisation: String?
 
         @OptionGroup var cleared: ClearanceOptions
 
@@ -34,6 +36,7 @@ struct PeersCommand: ParsableCommand {
             do {
                 try NodeName.validate(name)
                 _ = try TrustLevel(parsing: trust)
+                if let organisation { _ = try OrganisationName.validate(organisation) }
                 for a in address { try NetworkAddress.validate(a) }
             } catch let error as CoreError {
                 throw ValidationError(error.message)
@@ -50,6 +53,10 @@ struct PeersCommand: ParsableCommand {
             request.maximumTLP = cleared.maximumTLP
             request.classification = cleared.clearance
             request.releasableTo = commaList(cleared.communities)
+            request.organisation = organisation
+            request.maximumPackageBytes = cleared.maximumPackageBytes
+            request.packagesPerMinute = cleared.packagesPerMinute
+            request.bytesPerDay = cleared.bytesPerDay
             let peer = try daemon.connect().call(request, PeerStatus.self)
             if daemon.json { return try printJSON(peer) }
             print("Added \"\(peer.name)\" with trust \(peer.trust), reachable at \(peer.addresses.joined(separator: ", ")).")
@@ -93,6 +100,8 @@ struct PeersCommand: ParsableCommand {
 
         @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; the import fails if it differs.", valueName: "fingerprint"))
         var fingerprint: String?
+        @Option(name: .long, help: ArgumentHelp("The organisation it belongs to; TLP:AMBER is forwarded only within this node's own.", valueName: "name"))
+        var organisation: String?
 
         @OptionGroup var cleared: ClearanceOptions
 
@@ -100,6 +109,7 @@ struct PeersCommand: ParsableCommand {
             do {
                 try NodeName.validate(name)
                 _ = try TrustLevel(parsing: trust)
+                if let organisation { _ = try OrganisationName.validate(organisation) }
                 if let fingerprint { _ = try NodeFingerprint(parsing: fingerprint) }
             } catch let error as CoreError {
                 throw ValidationError(error.message)
@@ -121,6 +131,7 @@ struct PeersCommand: ParsableCommand {
             }
             var record = PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now)
             try cleared.apply(to: &record, ladder: configuration.classifications)
+            record.organisation = try organisation.map(OrganisationName.validate)
             try keyring.add(record)
             let audit = try LocalAudit(home: home, configuration: configuration)
             try audit.record(audit.event(.peerAdded, peer: record, details: ["trust": record.trust.rawValue, "card-name": parsed.name]))

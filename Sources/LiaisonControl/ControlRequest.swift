@@ -12,12 +12,18 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case inboxList = "inbox.list"
         case inboxGet = "inbox.get"
         case receipts
+        /// Re-share a received package (`id`) with peers (`to`) as a new package.
+        case forward
         /// Auditor commands: read the audit log (each is itself audited).
         case auditQuery = "audit.query"
         case auditCheckpoint = "audit.checkpoint"
         case auditProve = "audit.prove"
         case auditLeaves = "audit.leaves"
         case auditKeys = "audit.keys"
+        /// Peer lifecycle (operator): change trust, show one peer with its effective policy, revoke.
+        case peersSetTrust = "peers.set-trust"
+        case peersShow = "peers.show"
+        case peersRevoke = "peers.revoke"
     }
 
     /// The command.
@@ -34,7 +40,13 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var fingerprint: String?
     /// Most sensitive TLP the peer may receive (`peers.add`).
     public var maximumTLP: String?
-    /// Recipients (`send`).
+    /// The organisation the peer belongs to (`peers.add`).
+    public var organisation: String?
+    /// Inbound limits on what is accepted from the peer (`peers.add`).
+    public var maximumPackageBytes: Int64?
+    public var packagesPerMinute: Int64?
+    public var bytesPerDay: Int64?
+    /// Recipients (`send`, `forward`).
     public var to: [String]?
     /// Markings (`send`).
     public var tlp: String?
@@ -44,7 +56,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// Validity from now, e.g. `30d`, or `never` (`send`).
     public var expires: String?
     public var contentType: String?
-    /// Package id (`inbox.get`).
+    /// Package id (`inbox.get`, `forward`).
     public var id: String?
     /// Paging.
     public var limit: Int?

@@ -32,6 +32,8 @@ final class DaemonContext: Sendable {
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())
     /// Packages being received right now, so two connections never write one spool file.
     let activeTransfers = NIOLockedValueBox(Set<PackageID>())
+    /// Sessions open with each peer, so revoking or blocking one ends them at once.
+    let liveSessions = LiveSessions()
     /// Bumped whenever something is queued, so lingering senders notice at once.
     let outboxGeneration = NIOLockedValueBox<UInt64>(0)
 

@@ -82,6 +82,7 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable
     case packageDelivered = "package.delivered"
     case packageReceived = "package.received"
     case packageOpened = "package.opened"
+    case packageForwarded = "package.forwarded"
     case packageRejected = "package.rejected"
     case packageExpired = "package.expired"
     case receiptIssued = "receipt.issued"

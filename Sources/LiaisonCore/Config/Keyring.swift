@@ -38,6 +38,18 @@ public struct Keyring: Sendable {
         peers.append(peer)
     }
 
+    /// Replaces the peer of the same name (its trust, attributes or revocation changed);
+    /// the identity must stay the same: a new key is a new peer.
+    public mutating func replace(_ peer: PeerRecord) throws {
+        guard let index = peers.firstIndex(where: { $0.name == peer.name }) else {
+            throw CoreError(.unknownPeer, "no peer named \"\(peer.name)\"; see `liaison peers list`")
+        }
+        guard peers[index].keys.identity == peer.keys.identity else {
+            throw CoreError(.invalidArgument, "\"\(peer.name)\" has another identity key; remove it and add the new card instead")
+        }
+        peers[index] = peer
+    }
+
     /// Removes the peer called `name`.
     public mutating func remove(named name: String) throws {
         guard let index = peers.firstIndex(where: { $0.name == name }) else {

@@ -25,6 +25,21 @@ extension NodeConfiguration {
     /// the deciding rule. Unknown names are errors; so is a selection that leaves
     /// nobody — an empty recipient set is never "everyone".
     public func recipients(_ names: [String], keyring: Keyring, markings: Markings) throws -> RecipientSelection {
+        let selection = try decideRecipients(names, keyring: keyring, markings: markings)
+        guard !selection.allowed.isEmpty else {
+            if selection.withheld.isEmpty {
+                throw CoreError(.invalidRecipients, "a package needs at least one recipient: an empty recipient set is an error, never \"everyone\"")
+            }
+            let reasons = selection.withheld.map { "\($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }
+            throw CoreError(.policyDenied, "no recipient may receive \(markings.banner): " + reasons.joined(separator: "; "))
+        }
+        return selection
+    }
+
+    /// The policy's decision for each named recipient, allowed or withheld, even when
+    /// nobody is allowed (so the caller can record every denial before refusing).
+    /// Unknown names are errors.
+    public func decideRecipients(_ names: [String], keyring: Keyring, markings: Markings) throws -> RecipientSelection {
         var seen = Set<String>()
         var selection = RecipientSelection()
         for name in names where seen.insert(name).inserted {
@@ -42,13 +57,6 @@ extension NodeConfiguration {
             } else {
                 selection.withheld.append((name, decision))
             }
-        }
-        guard !selection.allowed.isEmpty else {
-            if selection.withheld.isEmpty {
-                throw CoreError(.invalidRecipients, "a package needs at least one recipient: an empty recipient set is an error, never \"everyone\"")
-            }
-            let reasons = selection.withheld.map { "\($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }
-            throw CoreError(.policyDenied, "no recipient may receive \(markings.banner): " + reasons.joined(separator: "; "))
         }
         return selection
     }

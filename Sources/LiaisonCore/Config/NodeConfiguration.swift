@@ -7,6 +7,9 @@ public struct NodeConfiguration: Sendable {
     public var name: String
     /// When the node was created (Unix seconds).
     public var created: Int64
+    /// The organisation operating the node (`[node] organisation`; nil: unset).
+    /// TLP:AMBER is forwarded only to peers of the same organisation.
+    public var organisation: String?
     /// TCP listen addresses for the daemon, `host:port`.
     public var listen: [String]
     /// How long node cards are valid, in days.
@@ -58,7 +61,7 @@ public struct NodeConfiguration: Sendable {
             guard let node = try root.table("node"), let keys = try root.table("keys") else {
                 throw TOMLError(line: 1, column: 1, reason: "the [node] and [keys] sections are required")
             }
-            try node.rejectUnknownKeys(allowed: ["name", "created", "listen", "card-validity-days"])
+            try node.rejectUnknownKeys(allowed: ["name", "created", "listen", "card-validity-days", "organisation"])
             let name = try node.requiredString("name")
             try node.checked("name") { try NodeName.validate(name) }
             self.name = name
@@ -75,6 +78,7 @@ public struct NodeConfiguration: Sendable {
                 throw node.error(forKey: "card-validity-days", "card-validity-days must be 1…3650")
             }
             cardValidityDays = Int(validity)
+            organisation = try node.string("organisation").map { text in try node.checked("organisation") { try OrganisationName.validate(text) } }
 
             try keys.rejectUnknownKeys(allowed: ["file", "protection", "identity", "encryption", "transport", "log"])
             keyFile = try keys.string("file") ?? "keys/node.secrets"
@@ -119,8 +123,9 @@ public struct NodeConfiguration: Sendable {
 
     /// The canonical text written by `liaison init`, with comments for the operator.
     public var rendered: String {
-        let node = TOMLTable([("name", .string(name)), ("created", .string(Timestamp.iso8601(created))),
+        var node = TOMLTable([("name", .string(name)), ("created", .string(Timestamp.iso8601(created))),
                               ("listen", .array(listen.map { .string($0) })), ("card-validity-days", .integer(Int64(cardValidityDays)))])
+        if let organisation { node["organisation"] = .string(organisation) }
         let keys = TOMLTable([("file", .string(keyFile)), ("protection", .string(protection.name)),
                               ("identity", .string(KeyText.encode(publicKeys.identity))),
                               ("encryption", .string(KeyText.encode(publicKeys.encryption))),

@@ -23,6 +23,9 @@ public struct PeerRecord: Sendable, Hashable {
     public var clearance: String?
     /// Releasability communities it belongs to.
     public var communities: [String]
+    /// The organisation it belongs to (nil: unknown). TLP:AMBER is forwarded only to
+    /// peers of this node's own organisation.
+    public var organisation: String?
     /// Inbound limits on what this node accepts from the peer (nil: no limit beyond
     /// the daemon's `max-package-bytes`).
     public var inboundLimits = InboundLimits()
@@ -57,6 +60,7 @@ public struct PeerRecord: Sendable, Hashable {
         self.maximumTLP = Self.defaultMaximumTLP(for: trust)
         self.clearance = nil
         self.communities = []
+        self.organisation = nil
     }
 
     /// Parses a `[[peer]]` table. The `fingerprint` key, when present, must match
@@ -64,7 +68,7 @@ public struct PeerRecord: Sendable, Hashable {
     init(table t: TOMLTable) throws {
         try t.rejectUnknownKeys(allowed: ["name", "fingerprint", "trust", "identity", "encryption", "transport", "log",
                                           "addresses", "valid-until", "revoked", "added", "max-tlp", "clearance", "communities",
-                                          "max-package-bytes", "packages-per-minute", "bytes-per-day"])
+                                          "organisation", "max-package-bytes", "packages-per-minute", "bytes-per-day"])
         name = try t.requiredString("name")
         let name = self.name
         try t.checked("name") { try NodeName.validate(name) }
@@ -95,6 +99,7 @@ public struct PeerRecord: Sendable, Hashable {
             ?? Self.defaultMaximumTLP(for: trustLevel)
         clearance = try t.string("clearance").map { text in try t.checked("clearance") { try Markings.label(text, field: "clearance") } }
         communities = try (t.stringArray("communities") ?? []).map { text in try t.checked("communities") { try Markings.label(text, field: "community") } }
+        organisation = try t.string("organisation").map { text in try t.checked("organisation") { try OrganisationName.validate(text) } }
         for (key, path) in [("max-package-bytes", \InboundLimits.maximumPackageBytes), ("packages-per-minute", \InboundLimits.packagesPerMinute),
                             ("bytes-per-day", \InboundLimits.bytesPerDay)] {
             guard let value = try t.integer(key) else { continue }
@@ -124,6 +129,7 @@ public struct PeerRecord: Sendable, Hashable {
         t["max-tlp"] = .string(maximumTLP.label)
         if let clearance { t["clearance"] = .string(clearance) }
         if !communities.isEmpty { t["communities"] = .array(communities.map { .string($0) }) }
+        if let organisation { t["organisation"] = .string(organisation) }
         if let v = inboundLimits.maximumPackageBytes { t["max-package-bytes"] = .integer(v) }
         if let v = inboundLimits.packagesPerMinute { t["packages-per-minute"] = .integer(v) }
         if let v = inboundLimits.bytesPerDay { t["bytes-per-day"] = .integer(v) }

@@ -84,15 +84,19 @@ struct ControlHandlers: Sendable {
         case .inboxList: try await io.send(result: try inbox(limit: request.limit ?? 100))
         case .inboxGet: try await inboxGet(request, &io, actor: actor)
         case .receipts: try await io.send(result: try receipts(limit: request.limit ?? 100))
+        case .forward: try await forward(request, &io, actor: actor)
         case .auditQuery: try await io.send(result: try auditQuery(request))
         case .auditLeaves: try await io.send(result: try auditLeaves(request))
         case .auditCheckpoint: try await io.send(result: try auditCheckpoint())
         case .auditKeys: try await io.send(result: try auditKeys())
         case .auditProve: try await io.send(result: try auditProve(request))
+        case .peersSetTrust: try await io.send(result: try await setTrust(request, actor: actor))
+        case .peersShow: try await io.send(result: try showPeer(request))
+        case .peersRevoke: try await io.send(result: try await revoke(request, actor: actor))
         }
     }
 
-    private func required<T>(_ value: T?, _ field: String) throws -> T {
+    func required<T>(_ value: T?, _ field: String) throws -> T {
         guard let value else { throw ControlFailure(code: "control.bad-request", message: "the request lacks \"\(field)\"") }
         return value
     }
@@ -107,7 +111,7 @@ struct ControlHandlers: Sendable {
                             failed: counts.failed, expired: counts.expired, inbox: counts.inbox)
     }
 
-    private func peerStatuses() throws -> [PeerStatus] {
+    func peerStatuses() throws -> [PeerStatus] {
         let states = Dictionary(uniqueKeysWithValues: try context.store.peerStates().map { ($0.fingerprint, $0) })
         let perPeer = try context.store.deliveryCountsByPeer()
         return context.peers.keyring.peers.map { peer in
@@ -173,13 +177,21 @@ struct ControlHandlers: Sendable {
             record.clearance = label
         }
         record.communities = try Markings(tlp: .clear, releasableTo: request.releasableTo ?? []).releasableTo
+        record.organisation = try request.organisation.map(OrganisationName.validate)
+        for limit in [request.maximumPackageBytes, request.packagesPerMinute, request.bytesPerDay] where (limit ?? 1) <= 0 {
+            throw CoreError(.invalidArgument, "inbound limits must be positive numbers (got \(limit ?? 0))")
+        }
+        record.inboundLimits.maximumPackageBytes = request.maximumPackageBytes
+        record.inboundLimits.packagesPerMinute = request.packagesPerMinute
+        record.inboundLimits.bytesPerDay = request.bytesPerDay
         if let addresses = request.addresses, !addresses.isEmpty {
             for address in addresses { try NetworkAddress.validate(address) }
             record.addresses = addresses
         }
-        try await context.audit(context.event(.peerAdded, actor: actor, peer: record, details: [
-            "trust": record.trust.rawValue, "max-tlp": record.maximumTLP.label, "addresses": record.addresses.joined(separator: ","),
-        ]))
+        var details = ["trust": record.trust.rawValue, "max-tlp": record.maximumTLP.label, "addresses": record.addresses.joined(separator: ",")]
+        details["organisation"] = record.organisation
+        details["packages-per-minute"] = record.inboundLimits.packagesPerMinute.map(String.init)
+        try await context.audit(context.event(.peerAdded, actor: actor, peer: record, details: details))
         try context.peers.update { try $0.add(record) }
         context.logger.notice("peer \(name) added (\(card.fingerprint.short), trust \(record.trust))")
         guard let status = try peerStatuses().first(where: { $0.name == name }) else {
@@ -195,7 +207,8 @@ struct ControlHandlers: Sendable {
         let now = Timestamp.now()
         let markings = try configuration.markings(tlp: try required(request.tlp, "tlp"), classification: request.classification,
                                                   releasableTo: request.releasableTo ?? [], caveats: request.caveats ?? [])
-        let selection = try configuration.recipients(request.to ?? [], keyring: context.peers.keyring, markings: markings)
+        // Every denial is audited, even when nobody is allowed (then the send is refused below).
+        let selection = try configuration.decideRecipients(request.to ?? [], keyring: context.peers.keyring, markings: markings)
         let recipients = selection.allowed
         for withheld in selection.withheld {
             context.logger.notice("policy: \(withheld.name) gets no key wrap for \(markings.banner): \(withheld.decision.rule.rawValue)")

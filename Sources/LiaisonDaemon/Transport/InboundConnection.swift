@@ -40,6 +40,12 @@ struct InboundConnection {
                 guard let (peer, noise) = try await handshake(reader: &reader, writer: &writer, remote: source, logger: logger) else { return }
                 deadline.cancel()
                 logger[metadataKey: "peer"] = "\(peer.name)"
+                // Revoked or blocked while we were answering: end it now; otherwise
+                // register it so a later revocation can.
+                let fingerprint = peer.fingerprint.description
+                context.liveSessions.add(channel.channel, peer: fingerprint)
+                defer { context.liveSessions.remove(channel.channel, peer: fingerprint) }
+                guard let current = context.peers.peer(named: peer.name), !current.revoked, current.trust != .blocked else { return }
                 var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
                 var receiver = PackageReceiver(context: context, peer: peer, logger: logger)
                 receiver.remote = source

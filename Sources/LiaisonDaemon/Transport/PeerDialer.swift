@@ -22,6 +22,9 @@ struct PeerDialer {
                 throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
             }
             let (_, noise) = try initiator.readMessage2(message2)
+            let fingerprint = peer.fingerprint.description
+            context.liveSessions.add(channel.channel, peer: fingerprint)
+            defer { context.liveSessions.remove(channel.channel, peer: fingerprint) }
             try context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
             var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
             let result = try await body(&session)

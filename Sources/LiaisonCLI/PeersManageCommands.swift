@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import LiaisonControl
+import LiaisonCore
+
+extension PeersCommand {
+    /// `liaison peers set-trust NAME LEVEL`.
+    struct SetTrust: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-trust",
+            abstract: "Change a partner's trust level on the running daemon (audited).",
+            discussion: """
+                Levels: blocked < limited < partner < trusted (docs/access-control.md).
+                Blocking a peer ends its open sessions at once. The change applies to the
+                next package sealed, sent or received; `peers show` prints the new policy.
+                """)
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
+        @Argument(help: ArgumentHelp("blocked, limited, partner or trusted.", valueName: "level")) var level: String
+
+        func validate() throws {
+            do { _ = try TrustLevel(parsing: level) } catch let error as CoreError { throw ValidationError(error.message) }
+        }
+
+        func run() throws {
+            var request = ControlRequest(.peersSetTrust)
+            request.name = name
+            request.trust = level
+            let detail = try daemon.connect().call(request, PeerDetail.self)
+            if daemon.json { return try printJSON(detail) }
+            print("\(name) is now trusted as \(detail.status.trust).")
+            PeersCommand.Show.printPolicy(detail)
+        }
+    }
+
+    /// `liaison peers show NAME`: one peer and its effective policy.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one partner: trust, clearance, limits, session state and the effective policy per TLP level.")
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
+
+        func run() throws {
+            var request = ControlRequest(.peersShow)
+            request.name = name
+            let detail = try daemon.connect().call(request, PeerDetail.self)
+            if daemon.json { return try printJSON(detail) }
+            let s = detail.status
+            print("peer: \(s.name)\(s.revoked ? " (REVOKED)" : "")")
+            print("  fingerprint: \(s.fingerprint)")
+            print("  trust: \(s.trust)")
+            print("  cleared for: TLP up to \(detail.maximumTLP), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
+            let limits = [detail.maximumPackageBytes.map { "max package \(ByteCount.format($0))" },
+                          detail.packagesPerMinute.map { "\($0) packages/min" },
+                          detail.bytesPerDay.map { "\(ByteCount.format($0))/day" }].compactMap { $0 }
+            print("  inbound limits: \(limits.isEmpty ? "none" : limits.joined(separator: ", "))")
+            print("  endpoint: \(s.addresses.isEmpty ? "(none)" : s.addresses.joined(separator: ", "))")
+            print("  latest handshake: \(s.lastHandshake ?? "never")")
+            print("  packages: \(s.queued) queued, \(s.delivered) delivered, \(s.failed) failed")
+            Self.printPolicy(detail)
+        }
+
+        static func printPolicy(_ detail: PeerDetail) {
+            print("  effective policy (at classification \(detail.clearance)):")
+            let table = TextTable(headers: ["TLP", "SEND TO IT", "RULE", "ACCEPT FROM IT", "RULE"]).render(detail.policy.map {
+                [$0.tlp, $0.send, $0.sendRule, $0.receive, $0.receiveRule]
+            })
+            print(table.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        }
+    }
+
+    /// `liaison peers revoke NAME`.
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a partner's key on the running daemon: its sessions end now, and nothing more is exchanged with it.",
+            discussion: """
+                The peer stays in the keyring, marked revoked, so its old packages still
+                identify it and nothing new from it verifies. Queued deliveries to it fail.
+                Audited. To trust a new key of the partner, import its new card.
+                """)
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
+
+        func run() throws {
+            var request = ControlRequest(.peersRevoke)
+            request.name = name
+            let detail = try daemon.connect().call(request, PeerDetail.self)
+            if daemon.json { return try printJSON(detail) }
+            print("Revoked \(name) (\(detail.status.fingerprint)): its open sessions were ended; its handshakes and packages are refused from now on.")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// `peers.show`: one peer, its attributes, and what the policy does with each TLP level.
+public struct PeerDetail: Codable, Sendable, Equatable {
+    /// The peer as in `peers list` / `status`.
+    public var status: PeerStatus
+    /// Most sensitive TLP it may receive, its classification clearance and communities.
+    public var maximumTLP: String
+    public var clearance: String
+    public var communities: [String]
+    /// Inbound limits (nil: none).
+    public var maximumPackageBytes: Int64?
+    public var packagesPerMinute: Int64?
+    public var bytesPerDay: Int64?
+    /// The effective policy: one row per TLP level at the peer's clearance.
+    public var policy: [PolicyRow]
+
+    /// One TLP level: may we send it to the peer, and accept it from the peer?
+    public struct PolicyRow: Codable, Sendable, Equatable {
+        public var tlp: String
+        public var send: String
+        public var sendRule: String
+        public var receive: String
+        public var receiveRule: String
+
+        public init(tlp: String, send: String, sendRule: String, receive: String, receiveRule: String) {
+            self.tlp = tlp; self.send = send; self.sendRule = sendRule; self.receive = receive; self.receiveRule = receiveRule
+        }
+    }
+
+    public init(status: PeerStatus, maximumTLP: String, clearance: String, communities: [String], maximumPackageBytes: Int64?,
+                packagesPerMinute: Int64?, bytesPerDay: Int64?, policy: [PolicyRow]) {
+        self.status = status; self.maximumTLP = maximumTLP; self.clearance = clearance; self.communities = communities
+        self.maximumPackageBytes = maximumPackageBytes; self.packagesPerMinute = packagesPerMinute; self.bytesPerDay = bytesPerDay
+        self.policy = policy
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+
+/// `forward`: re-shares a received package with more peers, only where its
+/// markings allow, as a new package signed by this node whose markings name the
+/// origin (docs/access-control.md, "Forwarding").
+extension ControlHandlers {
+    /// Opens inbox package `id` (verifying every chunk), decides per peer in `to`
+    /// with the forwarding rules, and re-seals the plaintext to the allowed peers
+    /// with the same markings and content type plus the origin caveat. Withheld
+    /// peers are audited as `policy.denied`; when none is allowed nothing is sealed.
+    func forward(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
+        let originalID = try PackageID(parsing: try required(request.id, "id"))
+        let configuration = context.configuration
+        let keyring = context.peers.keyring
+        guard let names = request.to, !names.isEmpty else {
+            throw CoreError(.invalidRecipients, "forward needs at least one peer (--to): an empty recipient set is an error, never \"everyone\"")
+        }
+        guard let entry = try context.store.inboxEntry(id: originalID) else {
+            throw CoreError(.unknownPackage, "no package \(originalID) in the inbox; see `liaison inbox list`")
+        }
+        let fd = open(entry.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CoreError(.io, "the inbox file of \(originalID) cannot be read") }
+        defer { close(fd) }
+        var input = FileDescriptorStream(descriptor: fd)
+        let now = Timestamp.now()
+        // Verified as of now (unlike `inbox get`): an expired package, or one whose
+        // sender has since been revoked, is not shared onward.
+        var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: keyring, now: now)
+        // The header is the sender's only once chunk 0's signature verified, so the
+        // markings are trusted (and decided on) only after it.
+        var first: [UInt8] = []
+        first.reserveCapacity(opener.header.chunkSize)   // no reallocation: every plaintext byte is wiped
+        defer { first.withUnsafeMutableBytes { Sodium.wipe($0) } }
+        _ = try opener.openNextChunk(from: &input) { first.append(contentsOf: $0) }
+        let origin = opener.sender, header = opener.header
+        let markings = header.markings
+        let selection = try configuration.forwardRecipients(names, keyring: keyring, markings: markings, origin: origin.identity)
+        for withheld in selection.withheld {
+            context.logger.notice("policy: \(withheld.name) is not forwarded \(originalID) (\(markings.banner)): \(withheld.decision.rule.rawValue)")
+        }
+        let denials = selection.withheld.map {
+            context.event(.policyDenied, .denied, actor: actor, peer: context.peers.peer(named: $0.name), package: originalID,
+                          markings: markings.banner, reason: "\($0.decision.rule.rawValue): \($0.decision.explanation)",
+                          details: ["direction": "forward", "peer-name": $0.name])
+        }
+        guard !selection.allowed.isEmpty else {
+            await context.auditAfterTheFact(contentsOf: denials)
+            throw CoreError(.policyDenied, "package \(originalID) (\(markings.banner)) may be forwarded to none of the peers named, so nothing was queued: "
+                                + selection.withheld.map { "\($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }.joined(separator: "; "))
+        }
+        let recipients = selection.allowed.map(\.name)
+        let forwarded = try markings.forwarded(from: origin.fingerprint, package: originalID)
+        // The new package lives no longer than the original.
+        let sealer = try PackageSealer(sender: context.secrets.identity, recipients: selection.allowed.map(\.key), markings: forwarded,
+                                       contentType: header.contentType, created: now, expires: header.expires)
+        var incremental = IncrementalSealer(sealer)
+        let path = context.outboxDirectory + "/\(incremental.packageID).lpkg"
+        let file = try AtomicOutputFile(path: path)
+        var sink = file
+        try incremental.append(first, into: &sink)
+        first.withUnsafeMutableBytes { Sodium.wipe($0) }
+        var chunk: [UInt8] = []
+        chunk.reserveCapacity(header.chunkSize)
+        defer { chunk.withUnsafeMutableBytes { Sodium.wipe($0) } }
+        // Each chunk is verified before it is re-sealed; a failure leaves no file behind.
+        while try opener.openNextChunk(from: &input, deliver: { data in
+            chunk.removeAll(keepingCapacity: true)
+            chunk.append(contentsOf: data)
+            try incremental.append(chunk, into: &sink)
+            chunk.withUnsafeMutableBytes { Sodium.wipe($0) }
+        }) {
+            await Task.yield()   // a large package must not hold a cooperative thread throughout
+        }
+        try incremental.finish(into: &sink)
+        try file.commit()
+        var info = stat()
+        stat(path, &info)
+        let package = OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: now, expires: header.expires,
+                                    tlp: forwarded.tlp, markings: forwarded.banner)
+        do {
+            // Fail closed: sealed but not queued unless the log records it.
+            try await context.audit(contentsOf: denials + [
+                context.event(.packageForwarded, actor: actor, peer: context.peers.peer(named: origin.name), package: package.id,
+                              markings: forwarded.banner, details: [
+                                  "origin-package": originalID.description, "origin-sender": origin.fingerprint.description,
+                                  "origin-sender-name": origin.name, "recipients": recipients.joined(separator: ","),
+                                  "bytes": String(incremental.payloadByteCount),
+                              ]),
+                context.event(.packageQueued, actor: actor, package: package.id, markings: forwarded.banner,
+                              details: ["recipients": recipients.joined(separator: ",")]),
+            ])
+            try context.store.enqueue(package, recipients: recipients)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        context.announceQueued()
+        context.logger.info("forwarded package \(originalID) from \(origin.name) as \(package.id) (\(incremental.payloadByteCount) bytes, \(forwarded.banner)) to \(recipients.joined(separator: ", "))")
+        try await io.send(result: SendReceipt(id: package.id.description, recipients: recipients,
+                                              withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
+                                              markings: forwarded.banner, size: Int64(incremental.payloadByteCount),
+                                              expires: header.expires.map(Timestamp.iso8601)))
+    }
+}

@@ -1,0 +1,76 @@
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+
+/// Peer lifecycle on the running daemon: change a peer's trust, show one peer
+/// with its effective policy, revoke it. Each change is audited before it is
+/// made, and revoking or blocking a peer ends its open sessions at once.
+extension ControlHandlers {
+    func setTrust(_ request: ControlRequest, actor: AuditActor) async throws -> PeerDetail {
+        let name = try required(request.name, "name")
+        var peer = try knownPeer(name)
+        let level = try TrustLevel(parsing: try required(request.trust, "trust"))
+        let previous = peer.trust
+        guard level != previous else { return try detail(peer) }
+        peer.trust = level
+        try await context.audit(context.event(.trustChanged, actor: actor, peer: peer,
+                                              details: ["from": previous.rawValue, "to": level.rawValue]))
+        try context.peers.update { try $0.replace(peer) }
+        context.logger.notice("peer \(name): trust \(previous) → \(level)")
+        if level == .blocked {
+            let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
+            if cut > 0 { context.logger.notice("ended \(cut) open session(s) with \(name): it is blocked") }
+        }
+        return try detail(peer)
+    }
+
+    func showPeer(_ request: ControlRequest) throws -> PeerDetail {
+        try detail(try knownPeer(try required(request.name, "name")))
+    }
+
+    /// Marks the peer's key revoked: no handshake, no package and no key wrap from
+    /// now on, and its open sessions end now. Queued deliveries to it fail.
+    func revoke(_ request: ControlRequest, actor: AuditActor) async throws -> PeerDetail {
+        var peer = try knownPeer(try required(request.name, "name"))
+        guard !peer.revoked else { return try detail(peer) }
+        peer.revoked = true
+        try await context.audit(context.event(.keyRevoked, actor: actor, peer: peer,
+                                              details: ["identity": KeyText.encode(peer.keys.identity)]))
+        try context.peers.update { try $0.replace(peer) }
+        let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
+        context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s)")
+        return try detail(peer)
+    }
+
+    private func knownPeer(_ name: String) throws -> PeerRecord {
+        guard let peer = context.peers.peer(named: name) else {
+            throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list`")
+        }
+        guard !context.configuration.pinnedPeers.contains(where: { $0.name == name }) else {
+            throw CoreError(.invalidArgument, "\(name) is pinned in liaison.toml; change it there and restart the daemon")
+        }
+        return peer
+    }
+
+    /// The peer with its attributes and the policy's decision for each TLP level.
+    private func detail(_ peer: PeerRecord) throws -> PeerDetail {
+        let ladder = context.configuration.classifications
+        let clearance = peer.policyClearance(ladder: ladder)
+        let rows = TrafficLightProtocol.allCases.map { tlp -> PeerDetail.PolicyRow in
+            let markings = (try? Markings(tlp: tlp, classification: clearance.clearance)) ?? (try? Markings(tlp: tlp))
+            let decide = { (direction: PolicyDirection) -> PolicyDecision? in
+                markings.map { AccessPolicy.decide($0, peer: clearance, direction: direction, context: PolicyContext(ladder: ladder)) }
+            }
+            let send = decide(.send), receive = decide(.receive)
+            return PeerDetail.PolicyRow(tlp: tlp.label, send: send?.allowed == true ? "allowed" : "denied",
+                                        sendRule: send?.rule.rawValue ?? "invalid", receive: receive?.allowed == true ? "allowed" : "denied",
+                                        receiveRule: receive?.rule.rawValue ?? "invalid")
+        }
+        guard let status = try peerStatuses().first(where: { $0.name == peer.name }) else {
+            throw CoreError(.unknownPeer, "\(peer.name) was removed meanwhile")
+        }
+        return PeerDetail(status: status, maximumTLP: clearance.maximumTLP.label, clearance: clearance.clearance,
+                          communities: clearance.communities.sorted(), maximumPackageBytes: peer.inboundLimits.maximumPackageBytes,
+                          packagesPerMinute: peer.inboundLimits.packagesPerMinute, bytesPerDay: peer.inboundLimits.bytesPerDay, policy: rows)
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import LiaisonTestSupport
+import Testing
+
+/// `liaison forward` with real daemons: alpha shares a package with bravo, and bravo
+/// re-shares it with charlie (and delta) only where its markings allow.
+@Suite("Forwarding received packages", .serialized)
+struct ForwardTests {
+    /// A payload of several 1 MiB chunks, so re-sealing crosses chunk boundaries.
+    static let payload = Array("indicators: 198.51.100.7, 203.0.113.9\n".utf8)
+        + (0..<(2 << 20) + 12_345).map { (i: Int) in UInt8(truncatingIfNeeded: (i &* 31) ^ (i >> 9)) }
+
+    /// `liaison forward ID --to … --json` at `node`, expected to succeed: the receipt.
+    private func forward(_ net: DaemonNetwork, _ id: String, at node: String, to peers: [String],
+                         sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        let result = try net.expect(["forward", id, "--home", net.home(node), "--to", peers.joined(separator: ","), "--json"],
+                                    sourceLocation: sourceLocation)
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+    }
+
+    /// `node`'s inbox entry `id`, as `inbox list --json` shows it.
+    private func inboxItem(_ net: DaemonNetwork, _ id: String, at node: String) throws -> [String: Any]? {
+        let result = try net.expect(["inbox", "list", "--home", net.home(node), "--json"])
+        let items = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        return items?.first { $0["id"] as? String == id }
+    }
+
+    /// The packages in `node`'s outbox.
+    private func outboxIDs(_ net: DaemonNetwork, at node: String) throws -> [String] {
+        let result = try net.expect(["outbox", "list", "--home", net.home(node), "--json"])
+        let items = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        return items?.compactMap { $0["id"] as? String } ?? []
+    }
+
+    /// The caveat that names `id`, received from the node whose fingerprint is `fingerprint`.
+    private func originCaveat(_ fingerprint: String, _ id: String) throws -> String {
+        Markings.forwardingCaveat(origin: try NodeFingerprint(parsing: fingerprint), package: try PackageID(parsing: id))
+    }
+
+    @Test("a TLP:GREEN package is forwarded as a new package signed by bravo that names alpha's package")
+    func greenForwarded() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.startAll()
+        let id = try net.send(Self.payload, from: "alpha", to: ["bravo"], tlp: "GREEN", extra: ["--content-type", "text/csv"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let alphaFingerprint = try #require(try inboxItem(net, id, at: "bravo")?["senderFingerprint"] as? String)
+        let caveat = try originCaveat(alphaFingerprint, id)
+
+        let receipt = try forward(net, id, at: "bravo", to: ["charlie"])
+        let forwardedID = try #require(receipt["id"] as? String)
+        #expect(forwardedID != id)
+        #expect(receipt["recipients"] as? [String] == ["charlie"])
+        #expect((receipt["withheld"] as? [Any])?.isEmpty == true)
+        #expect(receipt["markings"] as? String == "TLP:GREEN · UNCLASSIFIED · \(caveat)")
+        #expect(receipt["size"] as? Int == Self.payload.count)
+        #expect(try net.waitDelivered(forwardedID, from: "bravo", to: ["charlie"]))
+
+        let received = try #require(try inboxItem(net, forwardedID, at: "charlie"))
+        #expect(received["sender"] as? String == "bravo")
+        #expect(received["senderFingerprint"] as? String != alphaFingerprint)
+        #expect(received["markings"] as? String == "TLP:GREEN · UNCLASSIFIED · \(caveat)")
+        #expect(received["contentType"] as? String == "text/csv")
+        #expect(try net.fetch(forwardedID, at: "charlie") == Self.payload)
+        #expect(try inboxItem(net, id, at: "charlie") == nil, "charlie gets a new package, not alpha's")
+
+        let bravo = try net.auditEvents("bravo")
+        let forwarded = try #require(bravo.first { $0.kind == .packageForwarded })
+        #expect(forwarded.package == forwardedID && forwarded.outcome == .ok)
+        #expect(forwarded.details["origin-package"] == id && forwarded.details["origin-sender"] == alphaFingerprint)
+        #expect(forwarded.details["origin-sender-name"] == "alpha" && forwarded.details["recipients"] == "charlie")
+        #expect(forwarded.markings?.contains(caveat) == true)
+        #expect(bravo.contains { $0.kind == .packageQueued && $0.package == forwardedID && $0.details["recipients"] == "charlie" })
+        #expect(!bravo.contains { $0.kind == .policyDenied })
+    }
+
+    @Test("TLP:RED and TLP:AMBER+STRICT are never forwarded: nothing is queued and each refusal is audited")
+    func redAndAmberStrictRefused() throws {
+        // Every pair trusted, so a plain send from bravo to charlie would be allowed even at RED.
+        let trusted = ["--trust", "trusted"]
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"],
+                                    importOptions: ["alpha>bravo": trusted, "bravo>alpha": trusted, "bravo>charlie": trusted])
+        try net.daemon("alpha").start()
+        try net.daemon("bravo").start()
+        let red = try net.send(Array("red".utf8), from: "alpha", to: ["bravo"], tlp: "RED")
+        let strict = try net.send(Array("amber+strict".utf8), from: "alpha", to: ["bravo"], tlp: "AMBER+STRICT")
+        #expect(try net.waitDelivered(red, from: "alpha", to: ["bravo"]))
+        #expect(try net.waitDelivered(strict, from: "alpha", to: ["bravo"]))
+
+        for (id, rule) in [(red, "tlp-red-never-forwarded"), (strict, "tlp-amber-strict-never-forwarded")] {
+            let refused = try net.cli.run(["forward", id, "--home", net.home("bravo"), "--to", "charlie"])
+            #expect(refused.status == 65, "\(refused.stdout)\(refused.stderr)")
+            #expect(refused.stderr.contains("charlie") && refused.stderr.contains("[\(rule)]") && refused.stderr.contains("[policy.denied]"),
+                    "\(refused.stderr)")
+        }
+        #expect(try outboxIDs(net, at: "bravo").isEmpty, "a refused forward queues nothing")
+
+        let bravo = try net.auditEvents("bravo")
+        for (id, rule) in [(red, "tlp-red-never-forwarded"), (strict, "tlp-amber-strict-never-forwarded")] {
+            let denied = try #require(bravo.first { $0.kind == .policyDenied && $0.package == id }, "no policy.denied for \(rule)")
+            #expect(denied.outcome == .denied && denied.peerName == "charlie")
+            #expect(denied.reason?.hasPrefix("\(rule): ") == true, "\(denied.reason ?? "")")
+            #expect(denied.details["direction"] == "forward")
+        }
+        #expect(!bravo.contains { $0.kind == .packageForwarded || $0.kind == .packageQueued })
+    }
+
+    @Test("TLP:AMBER is forwarded only to a peer of bravo's own organisation")
+    func amberWithinOrganisation() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie", "delta"],
+                                    importOptions: ["bravo>charlie": ["--organisation", "Example Agency"],
+                                                    "bravo>delta": ["--organisation", "Other Agency"]])
+        // bravo's own organisation, spelt in another case: names compare ignoring case.
+        let config = net.home("bravo") + "/liaison.toml"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        #expect(text.contains("[node]\n"))
+        try text.replacingOccurrences(of: "[node]\n", with: "[node]\norganisation = \"EXAMPLE agency\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        for node in ["alpha", "bravo", "charlie"] { try net.daemon(node).start() }   // delta never receives anything
+        let id = try net.send(Self.payload, from: "alpha", to: ["bravo"], tlp: "AMBER")
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+
+        let onlyOther = try net.cli.run(["forward", id, "--home", net.home("bravo"), "--to", "delta"])
+        #expect(onlyOther.status == 65 && onlyOther.stderr.contains("[tlp-amber-forward-within-organisation-only]"), "\(onlyOther.stderr)")
+        #expect(try outboxIDs(net, at: "bravo").isEmpty)
+
+        let result = try net.expect(["forward", id, "--home", net.home("bravo"), "--to", "charlie,delta"])
+        #expect(result.stdout.contains("Forwarded \(id) as package ") && result.stdout.contains(" to charlie\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("withheld: delta") && result.stdout.contains("[tlp-amber-forward-within-organisation-only]"),
+                "\(result.stdout)")
+        let forwardedID = try #require(try outboxIDs(net, at: "bravo").first)
+        #expect(try net.deliveryStates(forwardedID, at: "bravo").keys.sorted() == ["charlie"], "no delivery may exist for delta")
+        #expect(try net.waitDelivered(forwardedID, from: "bravo", to: ["charlie"]))
+        #expect(try net.fetch(forwardedID, at: "charlie") == Self.payload)
+        #expect((try inboxItem(net, forwardedID, at: "charlie")?["markings"] as? String)?.hasPrefix("TLP:AMBER · UNCLASSIFIED · FWD/") == true)
+
+        let denials = try net.auditEvents("bravo").filter { $0.kind == .policyDenied }
+        #expect(denials.count == 2, "one per refused forward to delta")
+        #expect(denials.allSatisfy {
+            $0.peerName == "delta" && $0.package == id && $0.details["direction"] == "forward"
+                && $0.reason?.hasPrefix("tlp-amber-forward-within-organisation-only: ") == true
+        })
+    }
+
+    @Test("an unknown package, no recipients, an unknown peer and the origin are clear errors; nothing is queued")
+    func errors() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let id = try net.send(Array("green".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let home = net.home("bravo")
+
+        let unknown = try net.cli.run(["forward", String(repeating: "0", count: 32), "--home", home, "--to", "alpha"])
+        #expect(unknown.status == 66 && unknown.stderr.contains("[package.unknown]") && unknown.stderr.contains("liaison inbox list"),
+                "\(unknown.stderr)")
+        let malformed = try net.cli.run(["forward", "not-an-id", "--home", home, "--to", "alpha"])
+        #expect(malformed.status == 64 && malformed.stderr.contains("32 hexadecimal characters"), "\(malformed.stderr)")
+        let empty = try net.cli.run(["forward", id, "--home", home, "--to", " , "])
+        #expect(empty.status == 64 && empty.stderr.contains("empty recipient set is an error"), "\(empty.stderr)")
+        let unknownPeer = try net.cli.run(["forward", id, "--home", home, "--to", "zulu"])
+        #expect(unknownPeer.status == 66 && unknownPeer.stderr.contains("[peer.unknown]"), "\(unknownPeer.stderr)")
+        let backToOrigin = try net.cli.run(["forward", id, "--home", home, "--to", "alpha"])
+        #expect(backToOrigin.status == 64 && backToOrigin.stderr.contains("sent this package")
+                    && backToOrigin.stderr.contains("[package.invalid-recipients]"), "\(backToOrigin.stderr)")
+
+        // The daemon itself refuses an empty recipient set, whatever the client checks.
+        var request = ControlRequest(.forward)
+        request.id = id
+        request.to = []
+        let client = try ControlClient(path: home + "/liaisond.sock")
+        let failure = #expect(throws: ControlFailure.self) { try client.call(request, SendReceipt.self) }
+        #expect(failure?.code == "package.invalid-recipients")
+
+        #expect(try outboxIDs(net, at: "bravo").isEmpty)
+        #expect(!(try net.auditEvents("bravo")).contains { $0.kind == .packageForwarded || $0.kind == .packageQueued })
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonTestSupport
+import Testing
+
+@Suite("Peer lifecycle on real daemons: trust changes and revocation", .serialized)
+struct PeerLifecycleTests {
+    @Test("set-trust applies to the next send at once, shows in peers show, and is audited")
+    func setTrust() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        let shown = try net.expect(["peers", "set-trust", "bravo", "limited", "--home", net.home("alpha"), "--json"])
+        let detail = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any] ?? [:]
+        let rows = detail["policy"] as? [[String: Any]] ?? []
+        let amber = try #require(rows.first { $0["tlp"] as? String == "AMBER" })
+        #expect(amber["send"] as? String == "denied" && amber["sendRule"] as? String == "limited-trust-clear-green-unclassified-only")
+        #expect(rows.first { $0["tlp"] as? String == "GREEN" }?["send"] as? String == "allowed")
+        let text = try net.expect(["peers", "show", "bravo", "--home", net.home("alpha")]).stdout
+        #expect(text.contains("trust: limited") && text.contains("effective policy"))
+
+        let payload = net.dir.write("amber.txt", Array("amber report".utf8))
+        let sent = try net.expect(["send", payload, "--home", net.home("alpha"), "--to", "bravo,charlie", "--tlp", "AMBER", "--json"])
+        #expect(sent.stdout.contains("limited-trust-clear-green-unclassified-only"), "bravo was not withheld: \(sent.stdout)")
+        let events = try net.auditEvents("alpha")
+        let change = try #require(events.first { $0.kind == .trustChanged })
+        #expect(change.peerName == "bravo" && change.details["from"] == "partner" && change.details["to"] == "limited")
+        #expect(events.contains { $0.kind == .policyDenied && $0.peerName == "bravo" })
+        // A send refused for every recipient still records each denial.
+        let refused = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "AMBER"])
+        #expect(refused.status == 65 && refused.stderr.contains("policy.denied"))
+        #expect(try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.peerName == "bravo" }.count == 2)
+        #expect(try net.cli.run(["peers", "set-trust", "nobody", "trusted", "--home", net.home("alpha")]).status == 66)
+    }
+
+    @Test("peers add through the daemon keeps the inbound limits and organisation it was given")
+    func addWithLimits() throws {
+        let net = try DaemonNetwork(["alpha", "charlie"])
+        try net.daemon("alpha").start()
+        try net.expect(["peers", "remove", "charlie", "--home", net.home("alpha")])
+        try net.expect(["peers", "add", net.dir.file("charlie.card"), "--name", "charlie", "--address", "127.0.0.1:9",
+                        "--trust", "partner", "--packages-per-minute", "5", "--max-package-bytes", "65536",
+                        "--organisation", "Coalition CERT", "--home", net.home("alpha")])
+        let shown = try net.expect(["peers", "show", "charlie", "--home", net.home("alpha"), "--json"]).stdout
+        let detail = try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any] ?? [:]
+        #expect(detail["packagesPerMinute"] as? Int == 5 && detail["maximumPackageBytes"] as? Int == 65536, "\(shown)")
+        let added = try #require(try net.auditEvents("alpha").last { $0.kind == .peerAdded })
+        #expect(added.details["organisation"] == "Coalition CERT" && added.details["packages-per-minute"] == "5")
+        let keyring = try String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8)
+        #expect(keyring.contains("packages-per-minute = 5"))
+    }
+
+    @Test("a revoked peer's live session ends at once and its later packages are refused", .timeLimit(.minutes(2)))
+    func revokeCutsSessions() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        // A large transfer alpha → bravo, revoked on bravo's side while it is in flight.
+        let big = net.dir.file("big.bin")
+        FileManager.default.createFile(atPath: big, contents: Data(repeating: 0x5A, count: 48 << 20))
+        let id = try net.send(Array("warm-up".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let large = try net.expect(["send", big, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN", "--json"])
+        let largeID = try #require((try JSONSerialization.jsonObject(with: Data(large.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let spool = net.home("bravo") + "/spool"
+        #expect(try eventually(timeoutSeconds: 20) { ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).contains { $0.hasSuffix(".partial") } },
+                "the large transfer never started")
+        try net.expect(["peers", "revoke", "alpha", "--home", net.home("bravo")])
+        // The session is gone: the partial stops growing and the package is never delivered.
+        usleep(500_000)
+        let partial = try #require(try FileManager.default.contentsOfDirectory(atPath: spool).first { $0.hasSuffix(".partial") })
+        let size1 = (try FileManager.default.attributesOfItem(atPath: spool + "/" + partial)[.size] as? Int) ?? 0
+        usleep(700_000)
+        let size2 = (try FileManager.default.attributesOfItem(atPath: spool + "/" + partial)[.size] as? Int) ?? 0
+        #expect(size1 == size2 && size2 < 48 << 20, "the transfer went on after the revocation (\(size1) → \(size2))")
+        #expect(try net.deliveryStates(largeID, at: "alpha")["bravo"] != "delivered")
+        // Later packages are refused: alpha's handshakes get nothing back.
+        let later = try net.send(Array("after revocation".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try !net.waitDelivered(later, from: "alpha", to: ["bravo"], timeoutSeconds: 4))
+        let events = try net.auditEvents("bravo")
+        #expect(events.contains { $0.kind == .keyRevoked && $0.peerName == "alpha" })
+        #expect(events.contains { $0.kind == .handshakeRejected && $0.peerName == "alpha" && $0.reason?.hasPrefix("handshake.revoked") == true })
+        #expect(try net.inbox("bravo").count == 1)
+        let shown = try net.expect(["peers", "show", "alpha", "--home", net.home("bravo")]).stdout
+        #expect(shown.contains("REVOKED") && shown.contains("peer-revoked"))
+    }
+}
