@@ -113,7 +113,10 @@ echo "   wrote a C2SP tlog-proof of the delivery to delivered.tlog-proof"
 "$LIAISON" audit export --home alpha --out alpha-audit >/dev/null
 LOGKEY=$(cat alpha-audit/log.vkey)
 echo "   exported alpha's log to alpha-audit/ (log key $LOGKEY)"
-run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-checkpoint.txt --witnesses 2
+# The auditor trusts the keys the partners themselves publish (`liaison keys show`), not the bundle's.
+wkey() { "$LIAISON" keys show --home "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["witnessKey"])'; }
+run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-checkpoint.txt \
+    --witness-key "$(wkey bravo)" --witness-key "$(wkey charlie)" --witnesses 2
 
 say "stopping the daemons (SIGTERM drains in-flight transfers)"
 stop_daemons; trap - EXIT

@@ -16,6 +16,8 @@ struct AuditVerifyCommand: ParsableCommand {
             checkpoint you kept from earlier (--trusted-checkpoint), which is what
             catches a log cut short or rewritten by someone holding the node's keys.
             --bundle and --database work offline, with no daemon and no secret key.
+            --witnesses K demands K witnesses' cosignatures and needs their keys
+            (--witness-key, repeatable), obtained from the partners themselves.
 
             Pass the log key you trust (--log-key, as printed by `liaison audit export`
             or `liaison keys show`); without it the key comes from what is verified,
@@ -40,6 +42,10 @@ struct AuditVerifyCommand: ParsableCommand {
     func validate() throws {
         guard bundle == nil || database == nil else { throw ValidationError("give at most one of --bundle and --database") }
         guard witnesses >= 0 else { throw ValidationError("--witnesses cannot be negative") }
+        // Keys read from the log, bundle or daemon being verified prove nothing about witnesses.
+        guard witnesses == 0 || witnessKey.count >= witnesses else {
+            throw ValidationError("--witnesses \(witnesses) needs at least \(witnesses) witness keys you trust (--witness-key, as the partners print with `liaison keys show`); keys taken from the log being verified prove nothing")
+        }
     }
 
     func run() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LiaisonAudit
 import Foundation
 import LiaisonCore
 
@@ -27,6 +28,10 @@ struct KeysCommand: ParsableCommand {
             print("encryption:  \(report.encryption)    (X25519: package key wraps)")
             print("transport:   \(report.transport)    (X25519: Noise static key)")
             print("log:         \(report.log)    (Ed25519: audit checkpoints)")
+            print("log key:     \(report.logKey)")
+            print("             (give auditors this note verifier key: `liaison audit verify --log-key`)")
+            print("witness key: \(report.witnessKey)")
+            print("             (give partners' auditors this key: `liaison audit verify --witness-key`)")
             print("listen:      \(report.listen.isEmpty ? "(none)" : report.listen.joined(separator: ", "))")
             if report.protection == "none" {
                 print("key file:    \(report.keyFile)  WARNING: UNPROTECTED (created with --no-passphrase); demo use only")
@@ -67,6 +72,9 @@ struct KeysReport: Encodable {
     let encryption: String
     let transport: String
     let log: String
+    /// The audit log's note verifier key and this node's cosigner key (as a witness).
+    let logKey: String
+    let witnessKey: String
     let listen: [String]
     let keyFile: String
     let protection: String
@@ -78,6 +86,8 @@ struct KeysReport: Encodable {
         encryption = KeyText.encode(c.publicKeys.encryption)
         transport = KeyText.encode(c.publicKeys.transport)
         log = KeyText.encode(c.publicKeys.log)
+        logKey = (try? NodeLogNames.logKey(c.publicKeys).description) ?? ""
+        witnessKey = (try? NodeLogNames.witnessKey(c.publicKeys).description) ?? ""
         listen = c.listen
         keyFile = home.keyFilePath(c)
         protection = c.protection.name

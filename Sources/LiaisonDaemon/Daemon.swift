@@ -58,6 +58,8 @@ public struct Daemon {
             throw error
         }
         await context.auditAfterTheFact(context.event(.daemonStopped))
+        // Sign the tail, the stop itself included (witnesses see it at the next start).
+        _ = try? context.signCheckpoint()
         context.logger.notice("liaisond stopped")
     }
 }

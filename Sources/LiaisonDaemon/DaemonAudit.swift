@@ -46,11 +46,32 @@ extension DaemonContext {
 
     /// Records deliveries the store just marked expired (they were not sent).
     func recordExpired(_ deliveries: [Delivery]) async {
-        guard !deliveries.isEmpty else { return }
-        await auditAfterTheFact(contentsOf: deliveries.map {
+        let events = deliveries.map {
             event(.packageExpired, .failed, peer: peers.peer(named: $0.peer), package: $0.packageID,
                   reason: "package.expired: it expired before it could be delivered", details: ["peer-name": $0.peer])
-        })
+        }
+        for start in stride(from: 0, to: events.count, by: AuditLog.maximumBatch) {
+            await auditAfterTheFact(contentsOf: Array(events[start..<min(start + AuditLog.maximumBatch, events.count)]))
+        }
+    }
+
+    /// Records a refusal that someone on the network caused (a rejected handshake or
+    /// offer). Within a budget (20/s, bursts of 200) each is an entry; beyond it they
+    /// are counted, and the next recorded one says how many were left out — so a flood
+    /// of garbage cannot fill the audit volume and, failing closed, stop the node.
+    func auditNetworkRefusal(_ refusal: AuditEvent) async {
+        var refusal = refusal
+        let (recorded, suppressed) = refusalBudget.withLockedValue { state -> (Bool, Int) in
+            guard state.bucket.take(now: SecureSession.now()) else {
+                state.suppressed += 1
+                return (false, 0)
+            }
+            defer { state.suppressed = 0 }
+            return (true, state.suppressed)
+        }
+        guard recorded else { DaemonMetrics.auditSuppressed(); return }
+        if suppressed > 0 { refusal.details["suppressed-before"] = String(suppressed) }
+        await auditAfterTheFact(refusal)
     }
 
     /// ``auditAfterTheFact(_:)`` for an array.
@@ -59,6 +80,21 @@ extension DaemonContext {
             logger.critical("audit log cannot be written: \(events.count) events not recorded: \(error)")
             DaemonMetrics.auditFailure()
         }
+    }
+
+    /// Signs a checkpoint of the audit log now (if it grew) — unless a witness has
+    /// reported that the log was rolled back or forked: then nothing is signed.
+    func signCheckpoint() throws -> StoredCheckpoint {
+        if let alarm = witnessAlarm.withLockedValue({ $0 }) {
+            throw StoreError(.conflict, "refusing to sign a checkpoint: \(alarm)")
+        }
+        return try auditLog.signCheckpoint(with: logSigner, now: Timestamp.now())
+    }
+
+    /// Records a witness's evidence that this log was rolled back or forked.
+    func raiseWitnessAlarm(_ message: String) {
+        witnessAlarm.withLockedValue { $0 = $0 ?? message }
+        logger.critical("\(message)")
     }
 
     /// The actor for a peer.

@@ -32,6 +32,12 @@ final class DaemonContext: Sendable {
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())
     /// Packages being received right now, so two connections never write one spool file.
     let activeTransfers = NIOLockedValueBox(Set<PackageID>())
+    /// Set when a witness reports that this node's log was rolled back or forked; the
+    /// node then signs no more checkpoints until an operator restores the log.
+    let witnessAlarm = NIOLockedValueBox<String?>(nil)
+    /// How many refusals caused from the network are recorded one by one (20/s, bursts
+    /// of 200), and how many were left out since the last recorded one.
+    let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
     /// Sessions open with each peer, so revoking or blocking one ends them at once.
     let liveSessions = LiveSessions()
     /// Bumped whenever something is queued, so lingering senders notice at once.

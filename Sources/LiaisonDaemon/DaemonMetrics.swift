@@ -31,6 +31,10 @@ enum DaemonMetrics {
         Gauge(label: "liaison_outbox_queued").record(count)
     }
 
+    static func auditSuppressed() {
+        Counter(label: "liaison_audit_refusals_suppressed_total").increment()
+    }
+
     static func auditFailure() {
         Counter(label: "liaison_audit_failures_total").increment()
     }

@@ -85,6 +85,7 @@ struct AuditVerifyCommandTests {
         // The row is gone, so the checkpoint of 40 now covers more than the 39 left.
         #expect(result.codes.isSuperset(of: ["storage.index-gap", "verify.truncated"]), "\(result.output)")
         #expect(result.output.contains("entries 20..<21 are missing"))
+        #expect(result.output.components(separatedBy: "storage.index-gap").count - 1 == 1, "one deleted row is one gap")
     }
 
     @Test("two swapped rows are caught by the interior nodes and the checkpoint")

@@ -55,9 +55,16 @@ struct AuditTrailTests {
         let verified = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
                                        "--witness-key", bravoWitness.description, "--witnesses", "1"])
         #expect(verified.stdout.contains("VERIFIED"))
+        // Demanding two witnesses with only one witness key you trust is a usage error:
+        // keys taken from the bundle itself would prove nothing.
         let tooMany = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
                                        "--witness-key", bravoWitness.description, "--witnesses", "2"])
-        #expect(tooMany.status == 65 && tooMany.stdout.contains("verify.insufficient-witnesses"), "\(tooMany.stdout)")
+        #expect(tooMany.status == 64 && tooMany.stderr.contains("needs at least 2 witness keys"), "\(tooMany.stderr)")
+        // alpha's own witness key (the log's public key) never counts as a witness.
+        let ownKey = try NodeLogNames.witnessKey(configuration.publicKeys)
+        let selfWitnessed = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
+                                             "--witness-key", ownKey.description, "--witnesses", "1"])
+        #expect(selfWitnessed.status == 65 && selfWitnessed.stdout.contains("verify.insufficient-witnesses"), "\(selfWitnessed.stdout)")
         try net.daemon("alpha").stop()
         // After a clean stop the database file itself verifies, storage checks included.
         try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha")])
@@ -91,6 +98,31 @@ struct AuditTrailTests {
         }
         #expect(refused, "bravo cosigned a rolled-back log")
         #expect(net.daemon("alpha").log.contains("rolled back") || net.daemon("bravo").log.contains("rollback"))
+    }
+
+    @Test("a witness refuses a rewritten log that grew past what it cosigned, and the node stops signing")
+    func witnessRefusesFork() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], audit: "checkpoint-interval-seconds = 1\n")
+        try net.daemon("bravo").start()
+        try net.daemon("alpha").start()
+        let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
+        #expect(try Self.waitCosigned(net, "alpha", by: bravoWitness.name))
+        try net.daemon("alpha").stop()
+        let cosignedSize = try #require(try AuditLog(readingOnly: net.home("alpha") + "/audit.db").checkpoints().last?.size)
+        // Someone holding alpha's files rebuilds its log with another history, longer
+        // than anything bravo cosigned, and lets the daemon sign it.
+        for suffix in ["", "-wal", "-shm"] { unlink(net.home("alpha") + "/audit.db" + suffix) }
+        let forged = try AuditLog(path: net.home("alpha") + "/audit.db")
+        try forged.appendBlocking((0..<(cosignedSize + 50)).map {
+            AuditEvent(time: Int64($0), kind: .controlCommand, actor: .daemon, details: ["forged": String($0)])
+        })
+        try net.daemon("alpha").start()
+        #expect(try eventually(timeoutSeconds: 20) {
+            try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).contains { $0.outcome == .denied && $0.reason?.contains("fork") == true }
+        }, "bravo cosigned a forked log")
+        #expect(try eventually(timeoutSeconds: 10) { net.daemon("alpha").log.contains("refusing to sign a checkpoint") || net.daemon("alpha").log.contains("rolled back or rewritten") })
+        let refused = try net.cli.run(["audit", "checkpoint", "--home", net.home("alpha")])
+        #expect(refused.status != 0 && refused.stderr.contains("refusing to sign"), "\(refused.stderr)")
     }
 
     @Test("SIGKILL during a stream of audited commands loses no acknowledged event", .timeLimit(.minutes(3)))

@@ -8,7 +8,7 @@
 public struct AuditEvent: Hashable, Sendable {
     /// The encoding version written into every leaf.
     public static let version = 1
-    /// Longest text kept in ``reason`` and in each detail value; longer text is cut.
+    /// Longest text (in UTF-8 bytes) kept in each text field and detail; longer text is cut.
     public static let maximumTextLength = 1024
     /// Most entries in ``details``.
     public static let maximumDetailCount = 32
@@ -44,24 +44,42 @@ public struct AuditEvent: Hashable, Sendable {
         self.kind = kind
         self.outcome = outcome
         self.actor = actor
-        self.peer = peer.map(Self.bounded)
-        self.peerName = peerName.map(Self.bounded)
-        self.package = package.map(Self.bounded)
-        self.markings = markings.map(Self.bounded)
-        self.reason = reason.map(Self.bounded)
-        self.remote = remote.map(Self.bounded)
+        self.peer = peer.map { Self.bounded($0) }
+        self.peerName = peerName.map { Self.bounded($0) }
+        self.package = package.map { Self.bounded($0) }
+        self.markings = markings.map { Self.bounded($0) }
+        self.reason = reason.map { Self.bounded($0) }
+        self.remote = remote.map { Self.bounded($0) }
         var kept: [String: String] = [:]
         for key in details.keys.sorted().prefix(Self.maximumDetailCount) {
             kept[Self.bounded(key)] = Self.bounded(details[key] ?? "")
         }
         self.details = kept
+        // Escaping can multiply text sixfold: if the leaf would still exceed its limit,
+        // keep less of each field (and say so) rather than write a leaf nobody can read.
+        if canonicalBytes.count > Self.maximumLeafByteCount {
+            let short = { (text: String) in Self.bounded(text, limit: 128) }
+            self.peer = peer.map(short); self.peerName = peerName.map(short); self.package = package.map(short)
+            self.markings = markings.map(short); self.reason = reason.map(short); self.remote = remote.map(short)
+            var fewer: [String: String] = [:]
+            for key in kept.keys.sorted().prefix(16) { fewer[short(key)] = short(kept[key] ?? "") }
+            fewer["truncated"] = "true"
+            self.details = fewer
+        }
     }
 
-    /// `text` cut to ``maximumTextLength`` characters.
-    static func bounded(_ text: String) -> String {
-        // Counting UTF-8 bytes is cheap; characters are only counted for long text.
-        text.utf8.count <= maximumTextLength || text.count <= maximumTextLength
-            ? text : String(text.prefix(maximumTextLength - 1)) + "…"
+    /// `text` cut to at most `limit` UTF-8 bytes, on a character boundary, marked with "…".
+    static func bounded(_ text: String, limit: Int = maximumTextLength) -> String {
+        guard text.utf8.count > limit else { return text }
+        var kept = ""
+        var bytes = 0
+        for character in text {
+            let size = character.utf8.count
+            guard bytes + size <= limit - 3 else { break }
+            kept.append(character)
+            bytes += size
+        }
+        return kept + "…"
     }
 }
 
@@ -69,9 +87,11 @@ public struct AuditEvent: Hashable, Sendable {
 public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case nodeCreated = "node.created"
     case keyGenerated = "key.generated"
+    /// Reserved for key rotation (not emitted yet).
     case keyRotated = "key.rotated"
     case keyRevoked = "key.revoked"
     case peerAdded = "peer.added"
+    /// Reserved for editing a peer's attributes (not emitted yet; trust has `trust.changed`).
     case peerChanged = "peer.changed"
     case peerRemoved = "peer.removed"
     case trustChanged = "trust.changed"
@@ -92,9 +112,7 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable
     case handshakeRejected = "handshake.rejected"
     case controlCommand = "control.command"
     case auditQuery = "audit.query"
-    case checkpointSigned = "checkpoint.signed"
     case checkpointCosigned = "checkpoint.cosigned"
-    case checkpointWitnessed = "checkpoint.witnessed"
     case daemonStarted = "daemon.started"
     case daemonStopped = "daemon.stopped"
 

@@ -35,8 +35,9 @@ extension ControlHandlers {
     }
 
     func auditLeaves(_ request: ControlRequest) throws -> [AuditEntryItem] {
-        let first = max(request.entry ?? 0, 0)
-        let count = min(max(request.limit ?? 1000, 1), Self.maximumAuditPage)
+        let size = try context.auditLog.size()
+        let first = min(max(request.entry ?? 0, 0), size)
+        let count = min(max(request.limit ?? 1000, 1), Self.maximumAuditPage, size - first)
         return try context.auditLog.leaves(first..<(first + count)).enumerated().map {
             AuditEntryItem(index: first + $0.offset, leaf: String(decoding: $0.element, as: UTF8.self))
         }
@@ -44,11 +45,13 @@ extension ControlHandlers {
 
     /// Signs a checkpoint now if the log grew since the last one, and returns the newest.
     func auditCheckpoint() throws -> AuditCheckpointItem {
-        Self.item(try context.auditLog.signCheckpoint(with: context.logSigner, now: Timestamp.now()))
+        Self.item(try context.signCheckpoint())
     }
 
     func auditKeys() throws -> AuditKeysItem {
-        let witnesses = try context.peers.keyring.peers.map { try NodeLogNames.witnessKey($0.keys).description }
+        // Only peers that may still witness: a revoked or blocked peer's cosignatures count for nothing.
+        let witnesses = try context.peers.keyring.peers.filter { !$0.revoked && $0.trust != .blocked }
+            .map { try NodeLogNames.witnessKey($0.keys).description }
         return AuditKeysItem(origin: context.logSigner.verifierKey.name, logKey: context.logSigner.verifierKey.description,
                              witnessKeys: witnesses, checkpoints: try context.auditLog.checkpoints().map(Self.item),
                              size: try context.auditLog.size(), node: context.configuration.name, fingerprint: context.fingerprint.description)
@@ -73,7 +76,7 @@ extension ControlHandlers {
             throw CoreError(.invalidArgument, "the audit log has entries 0 to \(size - 1); there is no entry \(index)")
         }
         let checkpoint = try context.auditLog.checkpoint(covering: index)
-            ?? context.auditLog.signCheckpoint(with: context.logSigner, now: Timestamp.now())
+            ?? context.signCheckpoint()
         let hashes = try context.auditLog.inclusionProof(index: index, size: checkpoint.size)
         let proof = try TLogProof(index: index, hashes: hashes, checkpoint: checkpoint.note)
         let leaf = try context.auditLog.leaves(index..<(index + 1)).first ?? []

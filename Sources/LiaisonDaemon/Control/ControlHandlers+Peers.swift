@@ -15,7 +15,13 @@ extension ControlHandlers {
         peer.trust = level
         try await context.audit(context.event(.trustChanged, actor: actor, peer: peer,
                                               details: ["from": previous.rawValue, "to": level.rawValue]))
-        try context.peers.update { try $0.replace(peer) }
+        // Apply only this change to the peer as it is now: a revocation that landed
+        // while the audit record was written must not be undone.
+        try context.peers.update { keyring in
+            guard var current = keyring.peer(named: name) else { throw CoreError(.unknownPeer, "\(name) was removed meanwhile") }
+            current.trust = level
+            try keyring.replace(current)
+        }
         context.logger.notice("peer \(name): trust \(previous) → \(level)")
         if level == .blocked {
             let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
@@ -36,7 +42,11 @@ extension ControlHandlers {
         peer.revoked = true
         try await context.audit(context.event(.keyRevoked, actor: actor, peer: peer,
                                               details: ["identity": KeyText.encode(peer.keys.identity)]))
-        try context.peers.update { try $0.replace(peer) }
+        try context.peers.update { keyring in
+            guard var current = keyring.peer(named: peer.name) else { throw CoreError(.unknownPeer, "\(peer.name) was removed meanwhile") }
+            current.revoked = true
+            try keyring.replace(current)
+        }
         let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
         context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s)")
         return try detail(peer)

@@ -16,9 +16,10 @@ struct AuditCheckpointer: Service {
         let interval = Duration.seconds(context.configuration.audit.checkpointIntervalSeconds)
         // At start: whatever the last run appended (even if it was killed) gets signed now.
         await checkpoint()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while true {
             // Wake at once on SIGTERM: the last checkpoint must not wait out the period.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
             await checkpoint()
         }
         await checkpoint()
@@ -27,7 +28,7 @@ struct AuditCheckpointer: Service {
     /// Signs (if the log grew) and collects cosignatures for the newest checkpoint.
     func checkpoint() async {
         do {
-            let stored = try context.auditLog.signCheckpoint(with: context.logSigner, now: Timestamp.now())
+            let stored = try context.signCheckpoint()
             if !Task.isShuttingDownGracefully { await witnessing.collectCosignatures(for: stored) }
         } catch {
             context.logger.critical("audit checkpoint refused: \(error)")

@@ -73,8 +73,8 @@ struct InboundConnection {
                            logger: Logger) async throws -> (PeerRecord, NoiseSession)? {
         /// Records a refused handshake; nothing is sent back either way.
         func rejected(_ reason: String, peer: PeerRecord? = nil) async {
-            await context.auditAfterTheFact(context.event(.handshakeRejected, .denied, actor: peer.map(DaemonContext.actor) ?? .daemon,
-                                                          peer: peer, reason: reason, remote: remote))
+            await context.auditNetworkRefusal(context.event(.handshakeRejected, .denied, actor: peer.map(DaemonContext.actor) ?? .daemon,
+                                                            peer: peer, reason: reason, remote: remote))
         }
         guard let message1 = try await reader.next() else { return nil }
         var responder = try NoiseIKResponder(localStatic: context.secrets.transport, prologue: HandshakeHello.prologue)

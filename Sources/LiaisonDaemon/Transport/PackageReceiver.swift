@@ -28,6 +28,9 @@ struct PackageReceiver {
     }
 
     private var transfer: Transfer?
+    private var witnessRequests = 0
+    /// Witness requests accepted per session (the requester retries once after a conflict).
+    static let maximumWitnessRequests = 4
 
     init(context: DaemonContext, peer: PeerRecord, logger: Logger) {
         self.context = context
@@ -67,6 +70,11 @@ struct PackageReceiver {
             }
             return await audited([try await finish(t)])
         case .witnessRequest(let note, let oldSize, let proof):
+            // A witness request costs a signature and an fsync: a few per session, no more.
+            witnessRequests += 1
+            guard witnessRequests <= Self.maximumWitnessRequests else {
+                throw WireError(.unexpectedMessage, "more than \(Self.maximumWitnessRequests) witness requests in one session")
+            }
             return [await WitnessService(context: context, peer: peer, logger: logger).handle(note: note, oldSize: oldSize, proof: proof)]
         case .accept, .reject, .receipt, .rekey, .close, .witnessCosignature, .witnessRefused:
             throw WireError(.unexpectedMessage, "a sender-side message arrived at the receiver")
@@ -77,8 +85,8 @@ struct PackageReceiver {
     /// even when the log is down).
     private func audited(_ replies: [SessionMessage]) async -> [SessionMessage] {
         for case .reject(let id, let reason, let detail) in replies {
-            await context.auditAfterTheFact(context.event(.packageRejected, .denied, actor: DaemonContext.actor(peer), peer: peer,
-                                                          package: id, reason: "\(reason): \(detail)", remote: remote))
+            await context.auditNetworkRefusal(context.event(.packageRejected, .denied, actor: DaemonContext.actor(peer), peer: peer,
+                                                            package: id, reason: "\(reason): \(detail)", remote: remote))
         }
         return replies
     }

@@ -25,6 +25,10 @@ struct PeerDialer {
             let fingerprint = peer.fingerprint.description
             context.liveSessions.add(channel.channel, peer: fingerprint)
             defer { context.liveSessions.remove(channel.channel, peer: fingerprint) }
+            // Revoked or blocked during the handshake: the session ends before it is used.
+            guard let current = context.peers.peer(named: peer.name), !current.revoked, current.trust != .blocked else {
+                throw CoreError(.policyDenied, "\(peer.name) was revoked or blocked")
+            }
             try context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
             var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
             let result = try await body(&session)

@@ -44,7 +44,7 @@ struct WitnessClient: Sendable {
                     try await session.send(.witnessRequest(note: note.bytes, oldSize: UInt64(oldSize), proof: proof))
                     let answer = try await session.receive()
                     // A witness that last cosigned another size tells us which: retry once from there.
-                    if case .witnessRefused(let known, let reason)? = answer, reason.hasPrefix("conflict"), Int(known) != oldSize {
+                    if case .witnessRefused(let known, let reason)? = answer, reason.hasPrefix("conflict"), known != UInt64(oldSize) {
                         oldSize = Int(clamping: known)
                         continue
                     }
@@ -63,8 +63,10 @@ struct WitnessClient: Sendable {
                                                     now: Timestamp.now())
                 context.logger.info("checkpoint \(stored.size) cosigned by \(peer.name)")
             case .witnessRefused(let known, let reason):
-                if Int(known) > stored.size {
-                    context.logger.critical("witness \(peer.name) has cosigned \(known) entries of this log, more than the \(stored.size) it holds: audit.db was rolled back")
+                // A witness that saw more of this log than it holds, or that calls this
+                // tree a fork, is evidence of a rollback or a rewrite: stop signing.
+                if known > UInt64(stored.size) || reason.hasPrefix("refused") {
+                    context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size) (it has cosigned \(known) entries of this log): \(reason). audit.db was rolled back or rewritten; restore the newest audit.db")
                 } else {
                     context.logger.warning("witness \(peer.name) refused checkpoint \(stored.size): \(reason)")
                 }

@@ -34,14 +34,16 @@ struct WitnessService {
                     // The requester assumed another size: tell it ours, it retries with a proof from there.
                     return .witnessRefused(knownSize: UInt64(state.size), reason: "conflict: the last cosigned size is \(state.size)")
                 }
-                do {
-                    try MerkleTree.verifyConsistency(oldSize: state.size, newSize: checkpoint.size, oldRoot: state.root,
-                                                     newRoot: checkpoint.rootHash, proof: proof)
-                } catch {
+                guard MerkleTree.verifyConsistency(oldSize: state.size, newSize: checkpoint.size, oldRoot: state.root,
+                                                   newRoot: checkpoint.rootHash, proof: proof) else {
                     return await refuse(checkpoint, state, "a fork: the tree of \(checkpoint.size) does not extend the one of \(state.size) cosigned before")
                 }
             }
             let now = Timestamp.now()
+            // Signing with our log key is an action of ours: recorded before the line leaves.
+            try await context.audit(context.event(.checkpointCosigned, actor: DaemonContext.actor(peer), peer: peer,
+                                                  details: ["origin": checkpoint.origin, "size": String(checkpoint.size),
+                                                            "cosigned-size": String(state?.size ?? 0)]))
             let line = try context.cosigner.cosign(checkpoint, timestamp: UInt64(max(0, now)))
             try context.auditLog.recordWitnessed(checkpoint, note: String(decoding: note, as: UTF8.self), peer: peer.fingerprint.description,
                                                  expected: state, now: now)

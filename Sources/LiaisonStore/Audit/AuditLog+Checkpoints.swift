@@ -44,6 +44,13 @@ extension AuditLog {
                     throw StoreError(.conflict, "the audit log's checkpoints name log \(newest.checkpoint.origin), not \(origin); the log key changed without a rotation")
                 }
                 if newest.size == size { return newest }
+                // The tree about to be signed must extend the newest signed one: prove it
+                // from the stored nodes it is built from, as a witness would.
+                let proof = try MerkleTree(source: StoredHashSource(db: db)).consistencyProof(oldSize: newest.size, newSize: size)
+                guard MerkleTree.verifyConsistency(oldSize: newest.size, newSize: size, oldRoot: newest.checkpoint.rootHash,
+                                                   newRoot: edge.root, proof: proof) else {
+                    throw StoreError(.conflict, "the audit log of \(size) entries is not consistent with checkpoint \(newest.size): its stored tree was altered. Refusing to sign a forked tree; run `liaison audit verify --database`")
+                }
             }
             let checkpoint = try Checkpoint(origin: origin, size: size, rootHash: edge.root)
             let note = try signer.sign(checkpoint)

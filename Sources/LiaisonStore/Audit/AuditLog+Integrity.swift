@@ -38,6 +38,7 @@ extension AuditLog {
     static let requiredTriggers = [
         "leaf_dense", "leaf_no_update", "leaf_no_delete", "subtree_complete", "subtree_no_update", "subtree_no_delete",
         "checkpoint_grows", "checkpoint_no_update", "checkpoint_no_delete", "cosignature_no_update", "cosignature_no_delete",
+        "witnessed_log_grows", "witnessed_log_no_delete",
     ]
 
     /// Checks the stored log against itself, in one pass on one snapshot: indices
@@ -66,6 +67,7 @@ extension AuditLog {
             }
             let interior = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")
             var edge = MerkleAccumulator()
+            var expected = 0
             // One pass over a million rows: read the columns through SQLite's C API,
             // without a Row, a Data or a String per leaf.
             let rows = try db.makeStatement(sql: "SELECT idx, hash, data, time, kind, outcome, peer, package FROM leaf ORDER BY idx")
@@ -80,11 +82,12 @@ extension AuditLog {
                 let index = Int(sqlite3_column_int64(s, 0))
                 let stored = RawColumn.bytes(s, 1)
                 let data = RawColumn.buffer(s, 2)
-                if index != edge.size {
-                    report(.indexGap, edge.size, index > edge.size
-                           ? "entries \(edge.size)..<\(index) are missing: rows were deleted from the log"
-                           : "entry \(index) appears out of order after \(edge.size - 1)")
+                if index != expected {
+                    report(.indexGap, expected, index > expected
+                           ? "entries \(expected)..<\(index) are missing: rows were deleted from the log"
+                           : "entry \(index) appears out of order after \(expected - 1)")
                 }
+                expected = index + 1
                 if MerkleHasher.leafHash(data) != stored {
                     report(.leafHashMismatch, index, "entry \(index) was changed: its data no longer matches the hash recorded when it was appended")
                 }
@@ -98,7 +101,7 @@ extension AuditLog {
                 // shows up as the interior nodes over it.
                 for subtree in try edge.appendReportingSubtrees(leafHash: stored) where subtree.level >= Self.minimumStoredLevel {
                     guard let held = try Data.fetchOne(interior, arguments: [subtree.level, subtree.index]).map(Array.init) else {
-                        report(.interiorMissing, nil, "the interior node over entries \(subtree.range) is missing")
+                        report(.interiorMissing, subtree.range.lowerBound, "the interior node over entries \(subtree.range) is missing")
                         continue
                     }
                     if held != subtree.hash {

@@ -14,6 +14,7 @@ enum LeafColumns {
     private static let actorKey = Array(#"","actor":""#.utf8)
     private static let peerKey = Array(#","peer":""#.utf8)
     private static let packageKey = Array(#","package":""#.utf8)
+    private static let detailsKey = Array(#","details":{"#.utf8)
 
     static func match(_ data: UnsafeRawBufferPointer, time: Int64, kind: UnsafeRawBufferPointer, outcome: UnsafeRawBufferPointer,
                       peer: UnsafeRawBufferPointer?, package: UnsafeRawBufferPointer?) -> Bool {
@@ -26,7 +27,9 @@ enum LeafColumns {
         escape(outcome, into: &expected)
         expected.append(contentsOf: actorKey)
         guard data.starts(with: expected) else { return false }
-        return member(peerKey, peer, in: data) && member(packageKey, package, in: data)
+        // Only the top-level members: a detail may itself be called "peer".
+        let top = find(detailsKey, in: data).map { UnsafeRawBufferPointer(rebasing: data[..<$0]) } ?? data
+        return member(peerKey, peer, in: top) && member(packageKey, package, in: top)
     }
 
     /// `,"name":"value"` occurs exactly when `value` is not nil.

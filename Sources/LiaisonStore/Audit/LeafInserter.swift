@@ -21,23 +21,29 @@ struct LeafInserter {
 
     func insert(_ pending: PendingLeaf, at index: Int) throws {
         let s = leaf.sqliteStatement
-        sqlite3_bind_int64(s, 1, Int64(index))
-        bind(pending.hash, to: s, at: 2)
-        bind(pending.data, to: s, at: 3)
-        sqlite3_bind_int64(s, 4, pending.event.time)
-        bind(pending.event.kind.rawValue, to: s, at: 5)
-        bind(pending.event.outcome.rawValue, to: s, at: 6)
-        bind(pending.event.peer, to: s, at: 7)
-        bind(pending.event.package, to: s, at: 8)
+        try check(sqlite3_bind_int64(s, 1, Int64(index)))
+        try check(bind(pending.hash, to: s, at: 2))
+        try check(bind(pending.data, to: s, at: 3))
+        try check(sqlite3_bind_int64(s, 4, pending.event.time))
+        try check(bind(pending.event.kind.rawValue, to: s, at: 5))
+        try check(bind(pending.event.outcome.rawValue, to: s, at: 6))
+        try check(bind(pending.event.peer, to: s, at: 7))
+        try check(bind(pending.event.package, to: s, at: 8))
         try step(s)
     }
 
     func insert(_ node: MerkleSubtree) throws {
         let s = subtree.sqliteStatement
-        sqlite3_bind_int64(s, 1, Int64(node.level))
-        sqlite3_bind_int64(s, 2, Int64(node.index))
-        bind(node.hash, to: s, at: 3)
+        try check(sqlite3_bind_int64(s, 1, Int64(node.level)))
+        try check(sqlite3_bind_int64(s, 2, Int64(node.index)))
+        try check(bind(node.hash, to: s, at: 3))
         try step(s)
+    }
+
+    private func check(_ code: Int32) throws {
+        guard code == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
     }
 
     private func step(_ statement: SQLiteStatement) throws {
@@ -51,13 +57,16 @@ struct LeafInserter {
         }
     }
 
-    private func bind(_ bytes: [UInt8], to statement: SQLiteStatement, at index: Int32) {
-        bytes.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), transient) }
+    /// Blobs here are never empty (hashes, leaves); an empty one would bind as NULL and be refused.
+    private func bind(_ bytes: [UInt8], to statement: SQLiteStatement, at index: Int32) -> Int32 {
+        bytes.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), transient) }
     }
 
-    private func bind(_ text: String?, to statement: SQLiteStatement, at index: Int32) {
-        guard var text else { sqlite3_bind_null(statement, index); return }
-        text.withUTF8 { _ = sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
+    /// Text, with "" bound as an empty string (not NULL: a nil base address would be).
+    private func bind(_ text: String?, to statement: SQLiteStatement, at index: Int32) -> Int32 {
+        guard var text else { return sqlite3_bind_null(statement, index) }
+        guard !text.isEmpty else { return sqlite3_bind_text(statement, index, "", 0, transient) }
+        return text.withUTF8 { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
     }
 
     /// SQLite copies the bound bytes (SQLITE_TRANSIENT).

@@ -69,9 +69,21 @@ struct AuditEventEncodingTests {
     func bounded() throws {
         let event = AuditEvent(time: 0, kind: .packageRejected, actor: .daemon, reason: String(repeating: "x", count: 10_000),
                                details: Dictionary(uniqueKeysWithValues: (0..<100).map { ("k\($0)", String(repeating: "y", count: 5000)) }))
-        #expect(event.reason?.count == AuditEvent.maximumTextLength)
+        #expect(event.reason?.utf8.count == AuditEvent.maximumTextLength)
         #expect(event.details.count == AuditEvent.maximumDetailCount)
         #expect(event.canonicalBytes.count <= AuditEvent.maximumLeafByteCount)
+        #expect(try AuditEvent(canonicalBytes: event.canonicalBytes) == event)
+    }
+
+    @Test("text that escaping would blow up still gives a leaf under the limit")
+    func escapingBound() throws {
+        let control = String(repeating: "\u{1}", count: 5000)
+        let combining = "e" + String(repeating: "\u{301}", count: 3000)   // one character, 6001 bytes
+        let event = AuditEvent(time: 0, kind: .controlCommand, outcome: .denied, actor: .local(uid: 1, role: "none"),
+                               peer: control, peerName: combining, package: control, markings: control, reason: control, remote: control,
+                               details: Dictionary(uniqueKeysWithValues: (0..<40).map { ("k\($0)" + control, control) }))
+        #expect(event.canonicalBytes.count <= AuditEvent.maximumLeafByteCount)
+        #expect(event.details["truncated"] == "true")
         #expect(try AuditEvent(canonicalBytes: event.canonicalBytes) == event)
     }
 
