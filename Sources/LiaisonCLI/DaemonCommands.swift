@@ -46,6 +46,11 @@ struct SendCommand: ParsableCommand {
 
             Example:
               liaison send report.json --to bravo,charlie --tlp AMBER --rel-to NATO
+
+            A STIX 2.1 bundle (--content-type application/stix+json) is read whole
+            (at most 64 MiB) and its TLP markings are checked first: when the bundle
+            is marked more strictly than --tlp, the package is raised to the
+            bundle's level and the reply says so; --strict-markings refuses instead.
             """)
 
     @OptionGroup var daemon: DaemonOptions
@@ -54,6 +59,7 @@ struct SendCommand: ParsableCommand {
     var file: String
 
     @OptionGroup var addressing: AddressingOptions
+    @OptionGroup var markingCheck: MarkingCheckOptions
 
     func run() throws {
         let input = try InputFile(path: file)
@@ -65,6 +71,7 @@ struct SendCommand: ParsableCommand {
         request.caveats = addressing.caveat
         request.expires = addressing.expires
         request.contentType = addressing.contentType
+        request.strictMarkings = markingCheck.strict ? true : nil
         let client = try daemon.connect()
         try client.send(json: request)
         var stream = input.stream
@@ -80,6 +87,7 @@ struct SendCommand: ParsableCommand {
         print("Queued package \(receipt.id) (\(ByteCount.format(receipt.size))) for \(receipt.recipients.joined(separator: ", "))")
         for w in receipt.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
         print("  markings: \(receipt.markings)")
+        if let note = receipt.markingsNote { print("  note:     \(note)") }
         print("  expires:  \(receipt.expires ?? "never")")
         print("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`.")
     }

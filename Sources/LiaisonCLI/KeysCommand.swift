@@ -7,8 +7,8 @@ import LiaisonCore
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Show the node's keys and write its signed node card.",
-        subcommands: [Show.self, Card.self])
+        abstract: "Show the node's keys, write its signed node card, or revoke its identity key.",
+        subcommands: [Show.self, Card.self, Revoke.self])
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(

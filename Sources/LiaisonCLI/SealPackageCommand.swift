@@ -18,12 +18,17 @@ struct SealPackageCommand: ParsableCommand {
               liaison package seal --to bravo,charlie --tlp AMBER \\
                 --classification RESTRICTED --rel-to NATO \\
                 --in report.json --out report.lpkg
+
+            With --content-type application/stix+json the file must be a STIX 2.1
+            bundle (at most 64 MiB): when its TLP markings are stricter than --tlp,
+            the package is raised to the bundle's level (--strict-markings refuses).
             """)
 
     @OptionGroup var node: NodeOptions
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var addressing: AddressingOptions
+    @OptionGroup var markingCheck: MarkingCheckOptions
 
     @Option(name: .customLong("in"), help: ArgumentHelp("File to seal ('-' for standard input).", valueName: "file"))
     var input: String
@@ -36,7 +41,9 @@ struct SealPackageCommand: ParsableCommand {
         let configuration = try home.loadConfiguration()
         let keyring = try home.loadKeyring(configuration)
         let a = addressing
-        let markings = try configuration.markings(tlp: a.tlp, classification: a.classification, releasableTo: a.communities, caveats: a.caveat)
+        var markings = try configuration.markings(tlp: a.tlp, classification: a.classification, releasableTo: a.communities, caveats: a.caveat)
+        // A STIX bundle is read whole first: its TLP markings may raise the package's.
+        let stix = try markingCheck.readSTIX(input, contentType: a.contentType, markings: &markings)
         let selection = try configuration.recipients(a.recipients, keyring: keyring, markings: markings)
         let recipients = selection.allowed
         let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
@@ -44,24 +51,32 @@ struct SealPackageCommand: ParsableCommand {
         let expiry = try configuration.expiry(a.expires, now: now)
         var sealer = try PackageSealer(sender: secrets.identity, recipients: recipients.map(\.key), markings: markings,
                                        contentType: a.contentType ?? "application/octet-stream", created: now, expires: expiry)
-        let source = try InputFile(path: input)
-        var reader = source.stream
         let file = try AtomicOutputFile(path: out)
         var sink = file
-        let bytes = try sealer.seal(from: &reader, to: &sink)
+        let bytes: UInt64
+        if let stix {
+            var reader = stix.payload.reader()
+            bytes = try sealer.seal(from: &reader, to: &sink)
+        } else {
+            let source = try InputFile(path: input)
+            var reader = source.stream
+            bytes = try sealer.seal(from: &reader, to: &sink)
+        }
         let audit = try LocalAudit(home: home, configuration: configuration)
         try audit.record(audit.event(.packageSealed, package: sealer.packageID.description, markings: markings.banner,
-                                     details: ["recipients": recipients.map(\.name).joined(separator: ","), "bytes": String(bytes)]))
+                                     details: ["recipients": recipients.map(\.name).joined(separator: ","), "bytes": String(bytes)]
+                                        .merging(stix?.check.auditDetails ?? [:]) { ours, _ in ours }))
         try file.commit()
         let report = SealReport(id: sealer.packageID.description, out: out, recipients: recipients.map(\.name),
                                 withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
                                 markings: markings.banner, payloadBytes: bytes,
-                                expires: expiry.map(Timestamp.iso8601))
+                                expires: expiry.map(Timestamp.iso8601), markingsNote: stix?.check.note)
         if output.json { return try printJSON(report) }
         print("Sealed \(bytes) bytes as package \(report.id) → \(out)")
         print("  to:       \(report.recipients.joined(separator: ", "))")
         for w in report.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
         print("  markings: \(report.markings)")
+        if let note = report.markingsNote { print("  note:     \(note)") }
         print("  expires:  \(report.expires ?? "never")")
     }
 }
@@ -75,6 +90,8 @@ struct SealReport: Encodable {
     let markings: String
     let payloadBytes: UInt64
     let expires: String?
+    /// Set when the payload's STIX markings raised the TLP.
+    let markingsNote: String?
 }
 
 /// An input file or standard input, opened for streaming.

@@ -130,9 +130,13 @@ public struct SendReceipt: Codable, Sendable, Equatable {
     public var markings: String
     public var size: Int64
     public var expires: String?
+    /// Set when the payload's STIX markings raised the package's TLP: from what, to what, and why.
+    public var markingsNote: String?
 
-    public init(id: String, recipients: [String], withheld: [WithheldRecipient], markings: String, size: Int64, expires: String?) {
+    public init(id: String, recipients: [String], withheld: [WithheldRecipient], markings: String, size: Int64, expires: String?,
+                markingsNote: String? = nil) {
         self.id = id; self.recipients = recipients; self.withheld = withheld; self.markings = markings; self.size = size; self.expires = expires
+        self.markingsNote = markingsNote
     }
 }
 

@@ -24,6 +24,10 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case peersSetTrust = "peers.set-trust"
         case peersShow = "peers.show"
         case peersRevoke = "peers.revoke"
+        /// Revoke this node's own identity key and tell every partner (operator; irreversible).
+        case keysRevoke = "keys.revoke"
+        /// Honour a partner's own revocation statement handed over by other means (operator).
+        case peersImportRevocation = "peers.import-revocation"
     }
 
     /// The command.
@@ -70,6 +74,13 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var newestFirst: Bool?
     /// An entry index (`audit.prove`, and the first entry of `audit.leaves`).
     public var entry: Int?
+    /// Refuse (`policy.marking-conflict`) instead of raising the package's TLP when
+    /// its STIX bundle is marked more strictly (`send`).
+    public var strictMarkings: Bool?
+    /// Why this node revokes its own key (`keys.revoke`; printable, at most 200 characters).
+    public var reason: String?
+    /// A revocation statement's text (`peers.import-revocation`).
+    public var statement: String?
 
     /// A request for `command` with no arguments.
     public init(_ command: Command) { self.command = command }

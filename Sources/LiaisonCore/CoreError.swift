@@ -45,6 +45,12 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case cardExpired = "card.expired"
         case malformedFingerprint = "identity.malformed-fingerprint"
         case fingerprintMismatch = "identity.fingerprint-mismatch"
+        /// A revocation statement is not well formed (or was edited).
+        case malformedRevocation = "identity.malformed-revocation"
+        /// A revocation statement does not carry a valid signature of the key it names.
+        case revocationSignatureInvalid = "identity.revocation-signature-invalid"
+        /// This node revoked its own identity key: it no longer sends or forwards packages.
+        case nodeRevoked = "node.revoked"
         // Configuration and the node's home
         case malformedConfig = "config.malformed"
         case nodeExists = "node.exists"
@@ -54,6 +60,8 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case peerExists = "peer.exists"
         case invalidArgument = "argument.invalid"
         case policyDenied = "policy.denied"
+        /// A STIX bundle's TLP markings are stricter than the package's and raising them was not allowed.
+        case policyMarkingConflict = "policy.marking-conflict"
         /// The audit log cannot be written, so the action it would record was not done.
         case auditUnavailable = "audit.unavailable"
         case io = "io.failed"

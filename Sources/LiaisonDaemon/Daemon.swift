@@ -38,6 +38,7 @@ public struct Daemon {
         let checkpointer = AuditCheckpointer(context: context, witnessing: WitnessClient(context: context, group: group))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: listener), .init(service: scheduler), .init(service: control), .init(service: checkpointer),
+            .init(service: RevocationRetrier(context: context, group: group)),
         ]
         if let address = context.configuration.daemon.metricsListen {
             let registry = PrometheusCollectorRegistry()

@@ -22,6 +22,8 @@ struct SessionProtocolTests {
             .witnessRequest(note: [], oldSize: 0, proof: []),
             .witnessCosignature(line: Array("— liaison-witness/x AAAA".utf8)),
             .witnessRefused(knownSize: 17, reason: "conflict: the last cosigned size is 17"),
+            .revocation(try RevocationStatement(revoking: identity, at: 1_795_651_200, reason: "key compromised").encoded),
+            .revocation([]),
         ]
         for message in messages {
             #expect(try SessionMessage(decoding: message.encoded) == message)
@@ -45,6 +47,8 @@ struct SessionProtocolTests {
         #expect(throws: WireError.self) { try SessionMessage(decoding: [9, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 20)) }
         #expect(throws: WireError.self) { try SessionMessage(decoding: [9, 0, 0] + [UInt8](repeating: 0, count: 8) + [200]) }
         #expect(throws: WireError.self) { try SessionMessage(decoding: [10, 0x10, 0x00]) }
+        // A revocation longer than any statement can be is refused before it is read.
+        #expect(throws: WireError.self) { try SessionMessage(decoding: [12, 0x10, 0x00] + [UInt8](repeating: 0, count: 0x1000)) }
     }
 
     @Test("a receipt verifies only for its recipient, package, header and sender")

@@ -14,6 +14,7 @@ extension ControlHandlers {
     /// with the same markings and content type plus the origin caveat. Withheld
     /// peers are audited as `policy.denied`; when none is allowed nothing is sealed.
     func forward(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
+        try context.home.ensureNotRevoked("forwards packages")
         let originalID = try PackageID(parsing: try required(request.id, "id"))
         let configuration = context.configuration
         let keyring = context.peers.keyring

@@ -63,6 +63,7 @@ struct ControlHandlers: Sendable {
         details["to"] = request.to?.joined(separator: ",")
         details["tlp"] = request.tlp
         details["trust"] = request.trust
+        details["strict-markings"] = request.strictMarkings.map { String($0) }
         return details
     }
 
@@ -93,6 +94,8 @@ struct ControlHandlers: Sendable {
         case .peersSetTrust: try await io.send(result: try await setTrust(request, actor: actor))
         case .peersShow: try await io.send(result: try showPeer(request))
         case .peersRevoke: try await io.send(result: try await revoke(request, actor: actor))
+        case .keysRevoke: try await io.send(result: try await revokeOwnKey(request, actor: actor))
+        case .peersImportRevocation: try await io.send(result: try await importRevocation(request, actor: actor))
         }
     }
 
@@ -203,10 +206,13 @@ struct ControlHandlers: Sendable {
     // MARK: send
 
     private func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
+        try context.home.ensureNotRevoked("sends packages")
         let configuration = context.configuration
         let now = Timestamp.now()
-        let markings = try configuration.markings(tlp: try required(request.tlp, "tlp"), classification: request.classification,
+        var markings = try configuration.markings(tlp: try required(request.tlp, "tlp"), classification: request.classification,
                                                   releasableTo: request.releasableTo ?? [], caveats: request.caveats ?? [])
+        // A STIX bundle is read whole first: its TLP markings may raise the package's (ControlHandlers+Markings.swift).
+        let (payload, stix) = try await readPayload(request, &io, markings: &markings, actor: actor)
         // Every denial is audited, even when nobody is allowed (then the send is refused below).
         let selection = try configuration.decideRecipients(request.to ?? [], keyring: context.peers.keyring, markings: markings)
         let recipients = selection.allowed
@@ -234,7 +240,7 @@ struct ControlHandlers: Sendable {
         while true {
             // The end of the payload is an empty frame; a connection that closes
             // before it is an interrupted send, never a shorter package.
-            guard var frame = try await io.reader.next() else {
+            guard var frame = try await payload.next(&io) else {
                 throw ControlFailure(code: "control.truncated", message: "the payload ended before the sender said it was complete; nothing was queued")
             }
             if frame.isEmpty { break }
@@ -251,7 +257,8 @@ struct ControlHandlers: Sendable {
             // Fail closed: sealed but not queued unless the log records it.
             try await context.audit(contentsOf: denials + [
                 context.event(.packageSealed, actor: actor, package: package.id, markings: markings.banner,
-                              details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]),
+                              details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
+                                .merging(stix?.auditDetails ?? [:]) { ours, _ in ours }),
                 context.event(.packageQueued, actor: actor, package: package.id, markings: markings.banner,
                               details: ["recipients": peers.joined(separator: ",")]),
             ])
@@ -265,7 +272,8 @@ struct ControlHandlers: Sendable {
         try await io.send(result: SendReceipt(id: package.id.description, recipients: peers,
                                               withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
                                               markings: markings.banner,
-                                              size: Int64(incremental.payloadByteCount), expires: expiry.map(Timestamp.iso8601)))
+                                              size: Int64(incremental.payloadByteCount), expires: expiry.map(Timestamp.iso8601),
+                                              markingsNote: stix?.note))
     }
 
     // MARK: inbox get

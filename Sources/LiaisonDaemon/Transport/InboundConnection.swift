@@ -54,6 +54,8 @@ struct InboundConnection {
                     while let message = try await session.receive() {
                         if case .close = message { break }
                         for reply in try await receiver.handle(message) { try await session.send(reply) }
+                        // The peer revoked its own key: end every session with it, this one too.
+                        if receiver.peerRevokedItself { context.liveSessions.cut(peer: fingerprint); break }
                     }
                 } catch {
                     logger.warning("session with \(peer.name) ended: \(error)")

@@ -29,6 +29,8 @@ struct PackageReceiver {
 
     private var transfer: Transfer?
     private var witnessRequests = 0
+    /// Set once the peer has revoked its own key on this session: the session must end.
+    private(set) var peerRevokedItself = false
     /// Witness requests accepted per session (the requester retries once after a conflict).
     static let maximumWitnessRequests = 4
 
@@ -76,6 +78,11 @@ struct PackageReceiver {
                 throw WireError(.unexpectedMessage, "more than \(Self.maximumWitnessRequests) witness requests in one session")
             }
             return [await WitnessService(context: context, peer: peer, logger: logger).handle(note: note, oldSize: oldSize, proof: proof)]
+        case .revocation(let bytes):
+            abandon()
+            let reply = try await honourRevocation(bytes)
+            peerRevokedItself = true
+            return [reply]
         case .accept, .reject, .receipt, .rekey, .close, .witnessCosignature, .witnessRefused:
             throw WireError(.unexpectedMessage, "a sender-side message arrived at the receiver")
         }

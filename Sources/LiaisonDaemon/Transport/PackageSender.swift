@@ -26,6 +26,15 @@ struct PackageSender {
         logger[metadataKey: "peer"] = "\(peer.name)"
         var pending = (try? context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)) ?? []
         guard !pending.isEmpty else { return }
+        // A node that revoked its own key sends nothing more: its key may be in other hands.
+        if context.home.isRevoked {
+            for d in pending {
+                try? context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "node.revoked: this node revoked its own identity key")
+                await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: d.packageID,
+                                                              reason: "node.revoked: this node revoked its own identity key"))
+            }
+            return
+        }
         do {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
                 // Keep the session while there is work: packages queued meanwhile go out

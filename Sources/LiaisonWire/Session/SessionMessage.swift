@@ -31,6 +31,10 @@ public enum SessionMessage: Equatable, Sendable {
     /// The witness refuses; `knownSize` is the size it last cosigned (a requester
     /// that assumed another size retries with a proof from this one).
     case witnessRefused(knownSize: UInt64, reason: String)
+    /// The sender's signed statement that its own identity key is revoked
+    /// (``RevocationStatement``'s encoding); the recipient verifies it, marks the
+    /// sender revoked and ends the session.
+    case revocation([UInt8])
 
     /// Why a package was refused.
     public enum RejectReason: UInt8, Sendable {
@@ -66,6 +70,7 @@ public enum SessionMessage: Equatable, Sendable {
     private enum Tag: UInt8 {
         case offer = 1, accept, reject, data, end, receipt, rekey, close
         case witnessRequest, witnessCosignature, witnessRefused
+        case revocation
     }
 
     /// Largest signed note a witness request carries.
@@ -106,6 +111,9 @@ public enum SessionMessage: Equatable, Sendable {
         case .witnessRefused(let knownSize, let reason):
             w.write(Tag.witnessRefused.rawValue); w.write(knownSize)
             w.writeShortString(Array(String(reason.prefix(200)).utf8.prefix(255)))
+        case .revocation(let statement):
+            precondition(statement.count <= RevocationStatement.maximumByteCount, "revocation statement too large")
+            w.write(Tag.revocation.rawValue); w.write(UInt16(statement.count)); w.write(statement)
         }
         return w.bytes
     }
@@ -157,6 +165,10 @@ public enum SessionMessage: Equatable, Sendable {
                 let reason = String(decoding: try r.readShortString(), as: UTF8.self)
                     .unicodeScalars.filter { !$0.properties.isNoncharacterCodePoint && !(CharacterSet.controlCharacters.contains($0)) }
                 self = .witnessRefused(knownSize: size, reason: String(String.UnicodeScalarView(reason)))
+            case .revocation:
+                let length = Int(try r.readUInt16())
+                guard length <= RevocationStatement.maximumByteCount else { throw malformed }
+                self = .revocation(try r.readBytes(length))
             }
             guard r.isAtEnd else { throw malformed }
         } catch let error as WireError {

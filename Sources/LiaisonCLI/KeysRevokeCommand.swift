@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import LiaisonControl
+import LiaisonCore
+
+extension KeysCommand {
+    /// `liaison keys revoke`: the node revokes its own identity key and tells its partners.
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke this node's own identity key (after a compromise) and tell every partner. Irreversible.",
+            discussion: """
+                The running daemon signs a revocation statement with the identity key,
+                records it in the audit log, keeps it in <home>/keys/revocation.txt and
+                sends it to every unrevoked partner with an address. A partner that
+                receives it marks this node revoked without any action of its operator:
+                its sessions with this node end, and this node's handshakes and packages
+                are refused from then on. This node itself sends and forwards nothing
+                more (`node.revoked`).
+
+                Partners that could not be reached are listed: run this command again
+                to retry them (the same statement is sent), or hand them the file, to
+                be imported with `liaison peers import-revocation FILE`.
+                To carry on, set up a new node (`liaison init`) and exchange cards again.
+                """)
+        @OptionGroup var daemon: DaemonOptions
+
+        @Option(name: .long, help: ArgumentHelp("Why, for partners' operators (printable, at most 200 characters).", valueName: "text"))
+        var reason: String = ""
+
+        @Flag(name: .long, help: "Do not ask for confirmation (required when not run interactively).")
+        var yes = false
+
+        func validate() throws {
+            do { try RevocationStatement.validate(reason: reason) } catch let error as CoreError { throw ValidationError(error.message) }
+        }
+
+        func run() throws {
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw ValidationError("revoking this node's key is irreversible: pass --yes to confirm")
+                }
+                print("This revokes this node's identity key for good and tells every partner. Type \"revoke\" to confirm: ", terminator: "")
+                guard readLine()?.trimmingCharacters(in: .whitespaces) == "revoke" else {
+                    throw CoreError(.invalidArgument, "not confirmed; nothing was revoked")
+                }
+            }
+            var request = ControlRequest(.keysRevoke)
+            request.reason = reason
+            let report = try daemon.connect().call(request, RevocationReport.self)
+            if daemon.json { return try printJSON(report) }
+            print("This node's identity key (\(report.node)) is revoked as of \(report.revokedAt).")
+            print("Statement: \(report.statementPath)")
+            print("Told: \(report.told.isEmpty ? "(none)" : report.told.joined(separator: ", "))")
+            if !report.unreached.isEmpty {
+                print("Not reached (run `liaison keys revoke --yes` again, or hand them the statement):")
+                for peer in report.unreached { print("  \(peer.peer): \(peer.reason)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// The result of `keys.revoke`: this node's key is revoked, and which partners
+/// were told on the spot.
+public struct RevocationReport: Codable, Sendable, Equatable {
+    /// This node's id (the revoked key's fingerprint).
+    public var node: String
+    /// When the node revoked itself (RFC 3339).
+    public var revokedAt: String
+    /// The reason in the statement.
+    public var reason: String
+    /// Where the signed statement is kept, to hand out by other means.
+    public var statementPath: String
+    /// Peers that received and accepted the statement now.
+    public var told: [String]
+    /// Peers that could not be told, with why; run `liaison keys revoke` again to retry them.
+    public var unreached: [UnreachedPeer]
+
+    /// A peer the statement did not reach.
+    public struct UnreachedPeer: Codable, Sendable, Equatable {
+        /// The peer's name.
+        public var peer: String
+        /// Why (connection refused, timed out, …).
+        public var reason: String
+
+        /// Creates an entry.
+        public init(peer: String, reason: String) {
+            self.peer = peer
+            self.reason = reason
+        }
+    }
+
+    /// Creates a report.
+    public init(node: String, revokedAt: String, reason: String, statementPath: String, told: [String], unreached: [UnreachedPeer]) {
+        self.node = node
+        self.revokedAt = revokedAt
+        self.reason = reason
+        self.statementPath = statementPath
+        self.told = told
+        self.unreached = unreached
+    }
+}

@@ -1,0 +1,67 @@
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import NIOPosix
+
+/// `keys.revoke`: this node revokes its own identity key (after a compromise, say)
+/// and tells its partners, who honour the signed statement without any operator
+/// action. Irreversible: from then on this node sends and forwards nothing.
+extension ControlHandlers {
+    func revokeOwnKey(_ request: ControlRequest, actor: AuditActor) async throws -> RevocationReport {
+        let home = context.home
+        // Revoking again re-sends the statement already issued (to reach partners
+        // that were unreachable the first time); it is never replaced.
+        let statement: RevocationStatement
+        if let existing = try home.revocation() {
+            statement = existing
+        } else {
+            statement = try RevocationStatement(revoking: context.secrets.identity, at: Timestamp.now(), reason: request.reason ?? "")
+            // Fail closed: nothing is revoked that the log does not record first.
+            try await context.audit(context.event(.keyRevoked, actor: actor, details: [
+                "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
+                "reason": statement.reason, "by": "self",
+            ]))
+            try home.saveRevocation(statement)
+            context.logger.critical("this node revoked its own identity key; it sends and forwards nothing from now on")
+        }
+        let peers = context.peers.keyring.peers.filter { !$0.revoked }
+        let outcome = await RevocationAnnouncer(context: context, group: MultiThreadedEventLoopGroup.singleton).announce(statement, to: peers)
+        // The daemon keeps retrying the unreached ones (RevocationRetrier).
+        try home.savePendingRevocationPeers(outcome.unreachedFingerprints)
+        context.logger.notice("revocation statement acknowledged by \(outcome.told.count) peer(s); \(outcome.unreached.count) not reached yet")
+        return RevocationReport(node: statement.fingerprint.description, revokedAt: Timestamp.iso8601(statement.revokedAt),
+                                reason: statement.reason, statementPath: home.revocationPath, told: outcome.told, unreached: outcome.unreached)
+    }
+
+    /// Honours a partner's own revocation statement that reached the operator by
+    /// other means: it must be signed by the identity key of a known peer.
+    func importRevocation(_ request: ControlRequest, actor: AuditActor) async throws -> PeerStatus {
+        let statement = try RevocationStatement(text: try required(request.statement, "statement"))
+        guard let peer = context.peers.keyring.peers.first(where: { $0.keys.identity == statement.identity }) else {
+            throw CoreError(.unknownPeer, "no peer in the keyring has the key this statement revokes (\(statement.fingerprint.short)); nothing to do")
+        }
+        guard statement.verify(identity: peer.keys.identity) else {
+            throw CoreError(.revocationSignatureInvalid, "the statement is not signed by \(peer.name)'s identity key; it was not imported. Ask \(peer.name) for it again")
+        }
+        if !peer.revoked {
+            try await context.audit(context.event(.keyRevoked, actor: actor, peer: peer, details: [
+                "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
+                "reason": statement.reason, "by": "statement",
+            ]))
+            try context.peers.update { keyring in
+                guard var current = keyring.peer(named: peer.name), current.keys.identity == statement.identity else { return }
+                current.revoked = true
+                try keyring.replace(current)
+            }
+            let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
+            context.logger.notice("imported \(peer.name)'s revocation of its own key; ended \(cut) open session(s)")
+            if context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) {
+                context.logger.critical("\(peer.name) is pinned in liaison.toml: set `revoked = true` there, or it is trusted again after a restart")
+            }
+        }
+        guard let status = try peerStatuses().first(where: { $0.name == peer.name }) else {
+            throw CoreError(.unknownPeer, "\(peer.name) was removed meanwhile")
+        }
+        return status
+    }
+}

@@ -1,0 +1,43 @@
+import LiaisonAudit
+import LiaisonCore
+import LiaisonWire
+
+/// A peer revoking its own identity key on its session: the statement must be
+/// that peer's own, validly signed; then it is audited (fail closed), the peer is
+/// marked revoked in the keyring, and the caller ends every session with it. From
+/// then on its handshakes are refused and nothing it signed verifies.
+extension PackageReceiver {
+    func honourRevocation(_ bytes: [UInt8]) async throws -> SessionMessage {
+        let statement: RevocationStatement
+        do {
+            statement = try RevocationStatement(decoding: bytes)
+        } catch let error as CoreError {
+            throw WireError(.unexpectedMessage, "\(peer.name) sent a malformed revocation statement [\(error.code.rawValue)]")
+        }
+        // Only a node's own key can revoke it: a statement about anyone else, or a
+        // forged one, changes nothing.
+        guard statement.verify(identity: peer.keys.identity) else {
+            await context.auditNetworkRefusal(context.event(.keyRevoked, .denied, actor: DaemonContext.actor(peer), peer: peer,
+                                                            reason: "\(CoreError.Code.revocationSignatureInvalid.rawValue): the statement is not signed by \(peer.name)'s own identity key",
+                                                            remote: remote))
+            throw WireError(.unexpectedMessage, "\(peer.name) sent a revocation statement that is not its own [\(CoreError.Code.revocationSignatureInvalid.rawValue)]")
+        }
+        if context.peers.peer(named: peer.name)?.revoked == false {
+            try await context.audit(context.event(.keyRevoked, actor: DaemonContext.actor(peer), peer: peer, remote: remote, details: [
+                "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
+                "reason": statement.reason, "by": "peer",
+            ]))
+            try context.peers.update { keyring in
+                // Apply to the record as it is now; a peer removed meanwhile stays removed.
+                guard var current = keyring.peer(named: peer.name), current.keys.identity == statement.identity else { return }
+                current.revoked = true
+                try keyring.replace(current)
+            }
+            logger.notice("\(peer.name) revoked its own identity key (as of \(Timestamp.iso8601(statement.revokedAt))); it is no longer trusted")
+            if context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) {
+                logger.critical("\(peer.name) is pinned in liaison.toml: set `revoked = true` there, or it is trusted again after a restart")
+            }
+        }
+        return .close(reason: .revoked)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import LiaisonWire
+import Testing
+
+@Suite("A node revoking its own identity key, on real daemons", .serialized)
+struct KeyRevocationTests {
+    /// `peers show NAME --json` at `node`: whether it is marked revoked.
+    private func isRevoked(_ name: String, at node: String, in net: DaemonNetwork) throws -> Bool {
+        let shown = try net.expect(["peers", "show", name, "--home", net.home(node), "--json"]).stdout
+        let detail = try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any] ?? [:]
+        return (detail["status"] as? [String: Any])?["revoked"] as? Bool == true
+    }
+
+    @Test("a forged revocation (another key's) is refused and changes nothing", .timeLimit(.minutes(1)))
+    func forgedIsRefused() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let charlie = try ProtocolClient.secrets(home: net.home("charlie"))
+        let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        // Charlie's genuine statement about itself, relayed by alpha; then a statement
+        // naming alpha's key but signed by charlie's.
+        let relayed = try RevocationStatement(revoking: charlie.identity, at: Timestamp.now(), reason: "not yours to send").encoded
+        let genuine = try RevocationStatement(revoking: alpha.identity, at: Timestamp.now(), reason: "forged")
+        let forged = genuine.body + charlie.identity.signature(for: genuine.body)
+        for statement in [relayed, forged] {
+            var client = try ProtocolClient(port: net.ports["bravo"]!)
+            try client.handshake(local: alpha.transport, remote: bravoKeys.transport)
+            try client.send(.revocation(statement))
+            #expect(try client.receive() == .close(reason: .protocolError))
+        }
+        #expect(try !isRevoked("alpha", at: "bravo", in: net))
+        #expect(try !isRevoked("charlie", at: "bravo", in: net))
+        let events = try net.auditEvents("bravo").filter { $0.kind == .keyRevoked }
+        #expect(events.count == 2 && events.allSatisfy { $0.outcome == .denied && $0.peerName == "alpha" })
+        #expect(events.allSatisfy { $0.reason?.hasPrefix("identity.revocation-signature-invalid") == true })
+    }
+
+    @Test("keys revoke tells running partners, who honour it at once; the node sends nothing more",
+          .timeLimit(.minutes(2)))
+    func revokeOwnKey() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        try net.daemon("bravo").start()
+        // A session in use before the revocation; and a package for charlie (not running) queued.
+        let warm = try net.send(Array("warm-up".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(warm, from: "alpha", to: ["bravo"]))
+        let queued = try net.send(Array("for charlie".utf8), from: "alpha", to: ["charlie"], tlp: "GREEN")
+
+        // Without --yes and without a terminal, nothing happens.
+        let unconfirmed = try net.cli.run(["keys", "revoke", "--home", net.home("alpha")])
+        #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains("--yes"))
+        #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/keys/revocation.txt"))
+
+        let result = try net.expect(["keys", "revoke", "--yes", "--reason", "laptop stolen", "--home", net.home("alpha"), "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(report["told"] as? [String] == ["bravo"], "\(result.stdout)")
+        #expect((report["unreached"] as? [[String: Any]])?.map { $0["peer"] as? String } == ["charlie"])
+        let alphaFingerprint = try #require(report["node"] as? String)
+
+        // The statement file is kept and verifies with alpha's key.
+        let text = try String(contentsOfFile: net.home("alpha") + "/keys/revocation.txt", encoding: .utf8)
+        let statement = try RevocationStatement(text: text)
+        let alphaKeys = try ProtocolClient.publicKeys(home: net.home("alpha"))
+        #expect(statement.verify(identity: alphaKeys.identity) && statement.reason == "laptop stolen")
+        #expect(try String(contentsOfFile: net.home("alpha") + "/keys/revocation-pending.txt", encoding: .utf8).contains(
+            try ProtocolClient.publicKeys(home: net.home("charlie")).fingerprint.description))
+
+        // Alpha audited its own revocation first; bravo honoured it with alpha as the actor.
+        let own = try #require(try net.auditEvents("alpha").first { $0.kind == .keyRevoked })
+        #expect(own.details["reason"] == "laptop stolen" && own.details["by"] == "self")
+        let honoured = try #require(try net.auditEvents("bravo").first { $0.kind == .keyRevoked })
+        #expect(honoured.actor == .peer(alphaFingerprint) && honoured.outcome == .ok && honoured.peerName == "alpha")
+        #expect(honoured.details["reason"] == "laptop stolen" && honoured.details["revoked-at"] == Timestamp.iso8601(statement.revokedAt))
+        #expect(try isRevoked("alpha", at: "bravo", in: net))
+
+        // Alpha refuses new sends and forwards; its queued package is never delivered.
+        let refused = try net.cli.run(["send", net.dir.write("late.txt", Array("late".utf8)), "--home", net.home("alpha"),
+                                       "--to", "bravo", "--tlp", "GREEN"])
+        #expect(refused.status != 0 && refused.stderr.contains("node.revoked"), "\(refused.stderr)")
+        let forwarded = try net.cli.run(["forward", warm, "--home", net.home("alpha"), "--to", "bravo"])
+        #expect(forwarded.status != 0 && forwarded.stderr.contains("node.revoked"), "\(forwarded.stderr)")
+
+        // Charlie comes up: the daemon retries and tells it; the queued package fails instead of leaving.
+        try net.daemon("charlie").start()
+        #expect(try eventually(timeoutSeconds: 20) { try isRevoked("alpha", at: "charlie", in: net) }, "charlie was never told")
+        #expect(try eventually(timeoutSeconds: 10) { !FileManager.default.fileExists(atPath: net.home("alpha") + "/keys/revocation-pending.txt") })
+        #expect(try eventually(timeoutSeconds: 10) { try net.deliveryStates(queued, at: "alpha")["charlie"] == "failed" })
+        #expect(try net.inbox("charlie").isEmpty)
+
+        // A package signed by alpha's (revoked) key no longer verifies at bravo, and its handshakes are refused.
+        #expect(try net.inbox("bravo") == [warm])
+        let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        #expect(throws: (any Error).self) {
+            try client.handshake(local: try ProtocolClient.secrets(home: net.home("alpha")).transport, remote: bravoKeys.transport)
+        }
+        let opened = try net.cli.run(["inbox", "get", warm, "--home", net.home("bravo"), "--out", net.dir.file("warm.out")])
+        #expect(opened.status != 0 && opened.stderr.contains("package.sender-revoked"), "\(opened.stderr)")
+    }
+
+    @Test("a statement handed over by other means is imported with peers import-revocation; forgeries are refused",
+          .timeLimit(.minutes(1)))
+    func importRevocation() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        try net.expect(["keys", "revoke", "--yes", "--reason", "disk lost", "--home", net.home("alpha")])
+        _ = net.daemon("alpha").stop(timeoutSeconds: 5)
+        try net.daemon("bravo").start()
+        #expect(try !isRevoked("alpha", at: "bravo", in: net))
+
+        // A statement naming alpha but signed by charlie, and an edited file, are refused.
+        let file = net.home("alpha") + "/keys/revocation.txt"
+        let genuine = try RevocationStatement(text: try String(contentsOfFile: file, encoding: .utf8))
+        let charlie = try ProtocolClient.secrets(home: net.home("charlie"))
+        let forged = try RevocationStatement(decoding: genuine.body + charlie.identity.signature(for: genuine.body))
+        let forgedFile = net.dir.write("forged.txt", Array(forged.text.utf8))
+        let refused = try net.cli.run(["peers", "import-revocation", forgedFile, "--home", net.home("bravo")])
+        #expect(refused.status != 0 && refused.stderr.contains("identity.revocation-signature-invalid"), "\(refused.stderr)")
+        let edited = net.dir.write("edited.txt", Array(genuine.text.replacingOccurrences(of: "disk lost", with: "routine").utf8))
+        let malformed = try net.cli.run(["peers", "import-revocation", edited, "--home", net.home("bravo")])
+        #expect(malformed.status != 0 && malformed.stderr.contains("identity.malformed-revocation"), "\(malformed.stderr)")
+        #expect(try !isRevoked("alpha", at: "bravo", in: net))
+
+        try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")])
+        #expect(try isRevoked("alpha", at: "bravo", in: net))
+        let event = try #require(try net.auditEvents("bravo").first { $0.kind == .keyRevoked })
+        #expect(event.peerName == "alpha" && event.details["by"] == "statement" && event.details["reason"] == "disk lost")
+    }
+}
