@@ -33,6 +33,21 @@ struct PeerLifecycleTests {
         #expect(try net.cli.run(["peers", "set-trust", "nobody", "trusted", "--home", net.home("alpha")]).status == 66)
     }
 
+    @Test("a package queued before a trust downgrade is not delivered after it")
+    func downgradeStopsQueued() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()   // bravo stays offline: the package waits in the queue
+        let id = try net.send(Array("amber, queued".utf8), from: "alpha", to: ["bravo"], tlp: "AMBER")
+        try net.expect(["peers", "set-trust", "bravo", "limited", "--home", net.home("alpha")])
+        try net.daemon("bravo").start()
+        #expect(try eventually(timeoutSeconds: 20) { try net.deliveryStates(id, at: "alpha")["bravo"] == "failed" },
+                "the queued AMBER package was not stopped")
+        #expect(try net.inbox("bravo").isEmpty)
+        #expect(try net.auditEvents("alpha").contains {
+            $0.kind == .policyDenied && $0.package == id && $0.reason?.hasPrefix("limited-trust") == true
+        })
+    }
+
     @Test("peers add through the daemon keeps the inbound limits and organisation it was given")
     func addWithLimits() throws {
         let net = try DaemonNetwork(["alpha", "charlie"])

@@ -87,7 +87,7 @@ public struct NodeHome: Sendable {
                 throw CoreError(.malformedConfig, "\(configurationPath): pinned peer \"\(pinned.name)\": \(error.message)")
             }
         }
-        return keyring
+        return try applyingRevocations(to: keyring)
     }
 
     /// Writes the keyring atomically (temporary file, fsync, rename).

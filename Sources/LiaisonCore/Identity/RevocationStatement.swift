@@ -73,7 +73,8 @@ public struct RevocationStatement: Equatable, Sendable {
             throw malformed
         }
         let at = try r.readUInt64()
-        guard at <= UInt64(Int64.max) else { throw malformed }
+        // A revocation dated before 2020 or after 9999 is nonsense from a broken or hostile signer.
+        guard at >= 1_577_836_800, at <= 253_402_300_799 else { throw malformed }
         revokedAt = Int64(at)
         guard let text = String(validating: try r.readShortString(), as: UTF8.self) else { throw malformed }
         do { try Self.validate(reason: text) } catch { throw malformed }

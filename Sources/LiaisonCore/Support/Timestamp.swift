@@ -20,17 +20,19 @@ public enum Timestamp {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
-    /// `2026-11-26T09:40:00Z`.
+    /// `2026-11-26T09:40:00Z`. Times a peer may control can be absurd: years past
+    /// 9999 (or before 1) are shown clamped, never trapped on.
     public static func iso8601(_ seconds: Int64) -> String {
-        var time = time_t(seconds)
+        // 0001-01-01 .. 9999-12-31T23:59:59Z
+        var time = time_t(min(max(seconds, -62_135_596_800), 253_402_300_799))
         var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
+        guard gmtime_r(&time, &parts) != nil else { return "invalid-time" }
+        func pad(_ value: Int, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))Z"
     }
 
     /// Parses exactly `YYYY-MM-DDTHH:MM:SSZ` (UTC, no fractions, no offsets), the

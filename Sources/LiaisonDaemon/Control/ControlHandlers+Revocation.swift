@@ -48,6 +48,7 @@ extension ControlHandlers {
                 "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
                 "reason": statement.reason, "by": "statement",
             ]))
+            try context.home.recordRevokedPeer(statement.identity)
             try context.peers.update { keyring in
                 guard var current = keyring.peer(named: peer.name), current.keys.identity == statement.identity else { return }
                 current.revoked = true
@@ -55,9 +56,6 @@ extension ControlHandlers {
             }
             let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
             context.logger.notice("imported \(peer.name)'s revocation of its own key; ended \(cut) open session(s)")
-            if context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) {
-                context.logger.critical("\(peer.name) is pinned in liaison.toml: set `revoked = true` there, or it is trusted again after a restart")
-            }
         }
         guard let status = try peerStatuses().first(where: { $0.name == peer.name }) else {
             throw CoreError(.unknownPeer, "\(peer.name) was removed meanwhile")

@@ -27,6 +27,8 @@ extension PackageReceiver {
                 "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
                 "reason": statement.reason, "by": "peer",
             ]))
+            // Kept apart from the keyring, so no rewrite or restart can undo it (pinned peers too).
+            try context.home.recordRevokedPeer(statement.identity)
             try context.peers.update { keyring in
                 // Apply to the record as it is now; a peer removed meanwhile stays removed.
                 guard var current = keyring.peer(named: peer.name), current.keys.identity == statement.identity else { return }
@@ -34,9 +36,6 @@ extension PackageReceiver {
                 try keyring.replace(current)
             }
             logger.notice("\(peer.name) revoked its own identity key (as of \(Timestamp.iso8601(statement.revokedAt))); it is no longer trusted")
-            if context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) {
-                logger.critical("\(peer.name) is pinned in liaison.toml: set `revoked = true` there, or it is trusted again after a restart")
-            }
         }
         return .close(reason: .revoked)
     }

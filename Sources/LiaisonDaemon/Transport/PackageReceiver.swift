@@ -199,7 +199,10 @@ struct PackageReceiver {
         }
         // A peer may not push us what we do not accept from it.
         let ladder = context.configuration.classifications
-        let decision = AccessPolicy.decide(opened.header.markings, peer: peer.policyClearance(ladder: ladder), direction: .receive,
+        // As the peer is now: a trust change or revocation during this session applies.
+        let current = context.peers.peer(named: peer.name).flatMap { $0.keys.identity == peer.keys.identity ? $0 : nil }
+            ?? { var gone = peer; gone.revoked = true; return gone }()
+        let decision = AccessPolicy.decide(opened.header.markings, peer: current.policyClearance(ladder: ladder), direction: .receive,
                                            context: PolicyContext(ladder: ladder))
         guard decision.allowed else {
             return discard(.refused, "this node does not accept \(opened.header.markings.banner) from \(peer.name): \(decision.explanation) [\(decision.rule.rawValue)]")

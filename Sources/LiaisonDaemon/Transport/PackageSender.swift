@@ -85,6 +85,17 @@ struct PackageSender {
             await context.recordExpired(try context.store.expireDue(now: Timestamp.now()))
             return
         }
+        // The decision is taken again now, against the peer as it is now: a trust change,
+        // a lower clearance or a revocation since the package was queued (or since this
+        // session opened) stops it here. So does this node's own revocation.
+        let header = try Self.header(of: package.path)
+        if let refusal = currentRefusal(header.markings, for: peer) {
+            try context.store.markFailed(packageID: package.id, peer: peer.name, error: refusal)
+            await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: package.id, markings: package.markings,
+                                                          reason: refusal, details: ["direction": "send", "peer-name": peer.name]))
+            logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
+            return
+        }
         // Fail closed: nothing leaves for a peer without its audit record.
         try await context.audit(context.event(.packageOffered, peer: peer, package: package.id, markings: package.markings,
                                               details: ["bytes": String(package.size), "attempt": String(delivery.attempts + 1)]))
@@ -98,8 +109,7 @@ struct PackageSender {
         }
         switch reply {
         case .receipt(let receipt):
-            let headerHash = try Self.headerHash(of: package.path)
-            guard receipt.verify(recipient: peer.keys.identity, packageID: package.id, headerHash: headerHash,
+            guard receipt.verify(recipient: peer.keys.identity, packageID: package.id, headerHash: header.hash,
                                  sender: context.fingerprint) else {
                 // A wrong receipt is this package's problem, not the session's: record it
                 // and let the operator look, rather than retrying the whole batch forever.
@@ -167,11 +177,23 @@ struct PackageSender {
     }
 
     /// BLAKE2b-512 of a sealed package's header, to check receipts against.
-    static func headerHash(of path: String) throws -> [UInt8] {
+    static func header(of path: String) throws -> PackageHeader {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CoreError(.io, "cannot read \(path)") }
         defer { close(fd) }
         var input = FileDescriptorStream(descriptor: fd)
-        return try PackageOpener.readHeader(from: &input).hash
+        return try PackageOpener.readHeader(from: &input)
+    }
+
+    /// Why `markings` may no longer go to `peer` (rule code and explanation), or nil.
+    private func currentRefusal(_ markings: Markings, for peer: PeerRecord) -> String? {
+        if context.home.isRevoked { return "node.revoked: this node revoked its own identity key" }
+        guard let current = context.peers.peer(named: peer.name), current.keys.identity == peer.keys.identity else {
+            return "peer.unusable: \(peer.name) was removed or replaced"
+        }
+        let ladder = context.configuration.classifications
+        let decision = AccessPolicy.decide(markings, peer: current.policyClearance(ladder: ladder), direction: .send,
+                                           context: PolicyContext(ladder: ladder))
+        return decision.allowed ? nil : "\(decision.rule.rawValue): \(decision.explanation)"
     }
 }

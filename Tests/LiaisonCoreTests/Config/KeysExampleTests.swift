@@ -15,7 +15,7 @@ private func repositoryRoot(from file: String = #filePath) -> URL? {
 }
 
 /// The text of the top-level Keys.example.
-private func keysExample() throws -> String {
+func keysExample() throws -> String {
     let root = try #require(repositoryRoot(), "no Package.swift above \(#filePath)")
     let path = root.appendingPathComponent("Keys.example").path
     return try #require(try? String(contentsOfFile: path, encoding: .utf8), "cannot read \(path)")

@@ -99,4 +99,13 @@ struct RevocationStatementTests {
         #expect(try home.revocation() == s)
         #expect(throws: CoreError(.nodeRevoked, "")) { try home.ensureNotRevoked("sends packages") }
     }
+
+    @Test("a statement dated outside 2020…9999 is refused however well signed")
+    func absurdTime() throws {
+        let key = try IdentitySecretKey()
+        for at in [Int64(0), 1_500_000_000, 253_402_300_800, Int64.max] {
+            let statement = try RevocationStatement(revoking: key, at: at, reason: "test")
+            #expect(throws: CoreError.self, "\(at)") { try RevocationStatement(decoding: statement.encoded) }
+        }
+    }
 }

@@ -8,6 +8,12 @@ struct TimestampTests {
         #expect(Timestamp.parse(Timestamp.iso8601(seconds)) == seconds)
     }
 
+    @Test("absurd times from a peer are shown clamped, never trapped on", arguments: [Int64.max, Int64.min, 67_767_976_233_532_800, -67_768_040_609_740_800])
+    func absurd(seconds: Int64) {
+        let text = Timestamp.iso8601(seconds)
+        #expect(text == (seconds > 0 ? "9999-12-31T23:59:59Z" : "0001-01-01T00:00:00Z"))
+    }
+
     @Test("known values")
     func known() {
         #expect(Timestamp.iso8601(1_795_651_200) == "2026-11-26T00:00:00Z")

@@ -1,0 +1,36 @@
+import Foundation
+import LiaisonCrypto
+
+/// Partners' identity keys this node has seen revoked: `<home>/keys/revoked-peers.txt`,
+/// one key a line. ``NodeHome/loadKeyring(_:)`` marks every peer with such a key
+/// revoked — imported or pinned in `liaison.toml` alike — so a revocation can never
+/// be undone by a keyring rewrite, a reload or a restart.
+extension NodeHome {
+    /// `keys/revoked-peers.txt`.
+    public var revokedPeersPath: String { path + "/keys/revoked-peers.txt" }
+
+    /// The revoked identity keys, as `KeyText` lines.
+    public func revokedPeerIdentities() -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: revokedPeersPath), data.count <= 16 << 20 else { return [] }
+        return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty })
+    }
+
+    /// Adds `identity` to the revoked keys (durably, atomically); a key already there stays.
+    public func recordRevokedPeer(_ identity: IdentityPublicKey) throws {
+        var known = revokedPeerIdentities()
+        guard known.insert(KeyText.encode(identity)).inserted else { return }
+        try AtomicOutputFile.write(Array(known.sorted().map { $0 + "\n" }.joined().utf8), to: revokedPeersPath, mode: 0o600)
+    }
+
+    /// `keyring` with every peer whose identity key is in ``revokedPeersPath`` marked revoked.
+    func applyingRevocations(to keyring: Keyring) throws -> Keyring {
+        let revoked = revokedPeerIdentities()
+        guard !revoked.isEmpty else { return keyring }
+        var result = keyring
+        for var peer in keyring.peers where !peer.revoked && revoked.contains(KeyText.encode(peer.keys.identity)) {
+            peer.revoked = true
+            try result.replace(peer)
+        }
+        return result
+    }
+}
