@@ -38,6 +38,8 @@ final class DaemonContext: Sendable {
     /// How many refusals caused from the network are recorded one by one (20/s, bursts
     /// of 200), and how many were left out since the last recorded one.
     let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
+    /// Set while `keys revoke` runs, so two never sign and announce two statements.
+    let revocationInProgress = NIOLockedValueBox(false)
     /// Sessions open with each peer, so revoking or blocking one ends them at once.
     let liveSessions = LiveSessions()
     /// Bumped whenever something is queued, so lingering senders notice at once.

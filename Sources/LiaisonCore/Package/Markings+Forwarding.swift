@@ -4,8 +4,11 @@ extension Markings {
     /// `FWD/HFIGX-VIHPN-PYXNJ/0123456789ABCDEF0123456789ABCDEF`. Caveats are labels
     /// (letters, digits and ` +-_/.`), so `/` separates the parts where `:` cannot.
     public static func forwardingCaveat(origin: NodeFingerprint, package: PackageID) -> String {
-        "FWD/\(origin.short.uppercased())/\(package.description.uppercased())"
+        "\(forwardedCaveatPrefix)\(origin.short.uppercased())/\(package.description.uppercased())"
     }
+
+    /// The prefix of origin caveats; reserved for `liaison forward`.
+    public static let forwardedCaveatPrefix = "FWD/"
 
     /// These markings for a package forwarded from `origin`'s package `package`: the
     /// same TLP, classification, releasability and caveats, plus the caveat that names

@@ -9,9 +9,15 @@ import NIOPosix
 extension ControlHandlers {
     func revokeOwnKey(_ request: ControlRequest, actor: AuditActor) async throws -> RevocationReport {
         let home = context.home
+        // Only one revocation at a time: two would sign, audit and announce two statements.
+        guard context.revocationInProgress.withLockedValue({ busy in defer { busy = true }; return !busy }) else {
+            throw CoreError(.invalidArgument, "a revocation of this node's key is already in progress; wait for it to finish")
+        }
+        defer { context.revocationInProgress.withLockedValue { $0 = false } }
         // Revoking again re-sends the statement already issued (to reach partners
         // that were unreachable the first time); it is never replaced.
         let statement: RevocationStatement
+        let alreadyRevoked = home.isRevoked
         if let existing = try home.revocation() {
             statement = existing
         } else {
@@ -24,7 +30,10 @@ extension ControlHandlers {
             try home.saveRevocation(statement)
             context.logger.critical("this node revoked its own identity key; it sends and forwards nothing from now on")
         }
-        let peers = context.peers.keyring.peers.filter { !$0.revoked }
+        // Announced once to every partner; later runs only to those not reached yet
+        // (partners already told now refuse this node's handshakes).
+        let pending = Set(home.pendingRevocationPeers())
+        let peers = context.peers.keyring.peers.filter { !$0.revoked && (!alreadyRevoked || pending.contains($0.fingerprint.description)) }
         let outcome = await RevocationAnnouncer(context: context, group: MultiThreadedEventLoopGroup.singleton).announce(statement, to: peers)
         // The daemon keeps retrying the unreached ones (RevocationRetrier).
         try home.savePendingRevocationPeers(outcome.unreachedFingerprints)

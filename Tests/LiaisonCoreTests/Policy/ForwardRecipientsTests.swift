@@ -106,4 +106,13 @@ struct ForwardRecipientsTests {
         let full = try Markings(tlp: .green, caveats: (0..<Markings.maximumListCount).map { "C\($0)" })
         #expect(F.coreError { try full.forwarded(from: origin.fingerprint, package: id) }?.code == .invalidMarkings)
     }
+
+    @Test("an operator cannot forge an origin: FWD/ caveats are reserved for forward")
+    func originCaveatReserved() throws {
+        for caveat in ["FWD/X/Y", "fwd/abc/def"] {
+            #expect(F.coreError { try configuration.markings(tlp: "GREEN", classification: nil, releasableTo: [], caveats: [caveat]) }?.code
+                    == .invalidMarkings, "\(caveat)")
+        }
+        #expect(try configuration.markings(tlp: "GREEN", classification: nil, releasableTo: [], caveats: ["FWDX"]).caveats == ["FWDX"])
+    }
 }
