@@ -48,7 +48,7 @@ public struct Checkpoint: Hashable, Sendable, CustomStringConvertible {
             throw AuditError.malformedCheckpoint("it has \(lines.count) lines; origin, tree size and root hash are required")
         }
         let origin = String(decoding: lines[0], as: UTF8.self)
-        guard let size = Self.parseSize(lines[1]) else {
+        guard let size = NoteSyntax.decimal(lines[1]) else {
             throw AuditError.malformedCheckpoint("the tree size is not a decimal number without leading zeros")
         }
         guard let rootHash = Base64.decode(String(decoding: lines[2], as: UTF8.self)) else {
@@ -76,19 +76,5 @@ public struct Checkpoint: Hashable, Sendable, CustomStringConvertible {
 
     private static func isValidLine(_ line: String) -> Bool {
         !line.isEmpty && !line.utf8.contains { $0 < 0x20 }
-    }
-
-    /// ASCII decimal, no sign, no leading zero unless the value is 0, fits in `Int`.
-    private static func parseSize(_ digits: Substring.UTF8View) -> Int? {
-        guard let first = digits.first, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        guard first != UInt8(ascii: "0") || digits.count == 1 else { return nil }
-        var value = 0
-        for digit in digits {
-            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(Int(digit - 0x30))
-            guard !o1, !o2 else { return nil }
-            value = sum
-        }
-        return value
     }
 }

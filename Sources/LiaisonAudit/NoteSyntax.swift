@@ -23,6 +23,21 @@ enum NoteSyntax {
         }
     }
 
+    /// ASCII decimal as C2SP notes write numbers (tree sizes, proof indices): no sign,
+    /// no leading zero unless the value is 0, and it fits in `Int`; nil otherwise.
+    static func decimal(_ digits: some Collection<UInt8>) -> Int? {
+        guard let first = digits.first, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        guard first != UInt8(ascii: "0") || digits.count == 1 else { return nil }
+        var value = 0
+        for digit in digits {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int(digit - 0x30))
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return value
+    }
+
     /// Throws ``AuditError/Code/invalidKeyName`` unless `name` is a valid key name.
     static func checkKeyName(_ name: String) throws {
         guard isValidKeyName(name) else {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import LiaisonCore
 
-/// What a peer is cleared for: shared by `peers import` and `peers add`.
+/// What a peer is cleared for, its organisation and inbound limits: shared by `peers import` and `peers add`.
 struct ClearanceOptions: ParsableArguments {
     @Option(name: .customLong("max-tlp"), help: ArgumentHelp("Most sensitive TLP it may receive (default: GREEN for limited, AMBER+STRICT for partner, RED for trusted).", valueName: "level"))
     var maximumTLP: String?
@@ -11,6 +11,9 @@ struct ClearanceOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Releasability communities it belongs to, e.g. NATO,EU.", valueName: "community,…"))
     var communities: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The organisation it belongs to; TLP:AMBER is forwarded only within this node's own.", valueName: "name"))
+    var organisation: String?
 
     @Option(name: .customLong("max-package-bytes"), help: ArgumentHelp("Largest package accepted from it.", valueName: "bytes"))
     var maximumPackageBytes: Int64?
@@ -22,7 +25,10 @@ struct ClearanceOptions: ParsableArguments {
     var bytesPerDay: Int64?
 
     func validate() throws {
-        do { if let maximumTLP { _ = try TrafficLightProtocol(parsing: maximumTLP) } } catch let error as CoreError {
+        do {
+            if let maximumTLP { _ = try TrafficLightProtocol(parsing: maximumTLP) }
+            if let organisation { _ = try OrganisationName.validate(organisation) }
+        } catch let error as CoreError {
             throw ValidationError(error.message)
         }
         for value in [maximumPackageBytes, packagesPerMinute, bytesPerDay] where (value ?? 1) <= 0 {
@@ -44,5 +50,6 @@ struct ClearanceOptions: ParsableArguments {
         peer.inboundLimits.maximumPackageBytes = maximumPackageBytes
         peer.inboundLimits.packagesPerMinute = packagesPerMinute
         peer.inboundLimits.bytesPerDay = bytesPerDay
+        peer.organisation = try organisation.map(OrganisationName.validate)
     }
 }

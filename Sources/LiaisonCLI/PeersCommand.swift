@@ -27,8 +27,6 @@ struct PeersCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Trust level: blocked, limited, partner or trusted.", valueName: "level")) var trust: String
         @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; refused if it differs.", valueName: "fingerprint"))
         var fingerprint: String?
-        @Option(name: .long, help: ArgumentHelp("The organisation it belongs to; TLP:AMBER is forwarded only within this node's own.", valueName: "name"))
-        var organisation: String?
 
         @OptionGroup var cleared: ClearanceOptions
 
@@ -36,7 +34,6 @@ struct PeersCommand: ParsableCommand {
             do {
                 try NodeName.validate(name)
                 _ = try TrustLevel(parsing: trust)
-                if let organisation { _ = try OrganisationName.validate(organisation) }
                 for a in address { try NetworkAddress.validate(a) }
             } catch let error as CoreError {
                 throw ValidationError(error.message)
@@ -53,7 +50,7 @@ struct PeersCommand: ParsableCommand {
             request.maximumTLP = cleared.maximumTLP
             request.classification = cleared.clearance
             request.releasableTo = commaList(cleared.communities)
-            request.organisation = organisation
+            request.organisation = cleared.organisation
             request.maximumPackageBytes = cleared.maximumPackageBytes
             request.packagesPerMinute = cleared.packagesPerMinute
             request.bytesPerDay = cleared.bytesPerDay
@@ -100,8 +97,6 @@ struct PeersCommand: ParsableCommand {
 
         @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; the import fails if it differs.", valueName: "fingerprint"))
         var fingerprint: String?
-        @Option(name: .long, help: ArgumentHelp("The organisation it belongs to; TLP:AMBER is forwarded only within this node's own.", valueName: "name"))
-        var organisation: String?
 
         @OptionGroup var cleared: ClearanceOptions
 
@@ -109,7 +104,6 @@ struct PeersCommand: ParsableCommand {
             do {
                 try NodeName.validate(name)
                 _ = try TrustLevel(parsing: trust)
-                if let organisation { _ = try OrganisationName.validate(organisation) }
                 if let fingerprint { _ = try NodeFingerprint(parsing: fingerprint) }
             } catch let error as CoreError {
                 throw ValidationError(error.message)
@@ -131,7 +125,6 @@ struct PeersCommand: ParsableCommand {
             }
             var record = PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now)
             try cleared.apply(to: &record, ladder: configuration.classifications)
-            record.organisation = try organisation.map(OrganisationName.validate)
             try keyring.add(record)
             let audit = try LocalAudit(home: home, configuration: configuration)
             try audit.record(audit.event(.peerAdded, peer: record, details: ["trust": record.trust.rawValue, "card-name": parsed.name]))

@@ -116,7 +116,15 @@ extension AuditEvent {
 
     private static func string(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        appendEscaped(text.utf8, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends the UTF-8 `bytes` of a string's contents as leaves write them: `"` and
+    /// `\` after a backslash, bytes below 0x20 as `\u00xx`, everything else as is.
+    /// (Also how the store checks its index columns against a leaf without decoding it.)
+    public static func appendEscaped(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
                 out.append(UInt8(ascii: "\\"))
@@ -129,7 +137,6 @@ extension AuditEvent {
                 out.append(byte)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }
 

@@ -31,7 +31,7 @@ extension TLogProof {
             guard let next = cursor.nextLine() else { throw AuditError.malformedProof("it ends after the extra line") }
             line = next
         }
-        guard line.starts(with: Self.indexPrefix), let index = Self.decimal(line.dropFirst(Self.indexPrefix.count)) else {
+        guard line.starts(with: Self.indexPrefix), let index = NoteSyntax.decimal(line.dropFirst(Self.indexPrefix.count)) else {
             throw AuditError.malformedProof("the index line is not \"index\", a space and a decimal number without leading zeros")
         }
         var hashes: [[UInt8]] = []
@@ -64,20 +64,6 @@ extension TLogProof {
 
     private static let extraPrefix = Array("extra ".utf8)
     private static let indexPrefix = Array("index ".utf8)
-
-    /// ASCII decimal, no sign, no leading zero unless the value is 0, fits in `Int`.
-    private static func decimal(_ digits: ArraySlice<UInt8>) -> Int? {
-        guard let first = digits.first, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        guard first != UInt8(ascii: "0") || digits.count == 1 else { return nil }
-        var value = 0
-        for digit in digits {
-            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(Int(digit - 0x30))
-            guard !o1, !o2 else { return nil }
-            value = sum
-        }
-        return value
-    }
 }
 
 /// Walks newline-terminated lines of a byte array.

@@ -77,34 +77,17 @@ extension ControlHandlers {
         }) {
             await Task.yield()   // a large package must not hold a cooperative thread throughout
         }
-        try incremental.finish(into: &sink)
-        try file.commit()
-        var info = stat()
-        stat(path, &info)
-        let package = OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: now, expires: header.expires,
-                                    tlp: forwarded.tlp, markings: forwarded.banner)
-        do {
-            // Fail closed: sealed but not queued unless the log records it.
-            try await context.audit(contentsOf: denials + [
-                context.event(.packageForwarded, actor: actor, peer: context.peers.peer(named: origin.name), package: package.id,
-                              markings: forwarded.banner, details: [
-                                  "origin-package": originalID.description, "origin-sender": origin.fingerprint.description,
-                                  "origin-sender-name": origin.name, "recipients": recipients.joined(separator: ","),
-                                  "bytes": String(incremental.payloadByteCount),
-                              ]),
-                context.event(.packageQueued, actor: actor, package: package.id, markings: forwarded.banner,
-                              details: ["recipients": recipients.joined(separator: ",")]),
-            ])
-            try context.store.enqueue(package, recipients: recipients)
-        } catch {
-            unlink(path)
-            throw error
-        }
-        context.announceQueued()
+        // Fail closed: sealed but not queued unless the log records it.
+        let package = try await queueSealed(&incremental, into: file, created: now, expires: header.expires, markings: forwarded,
+                                            recipients: recipients, actor: actor, events: denials + [
+            context.event(.packageForwarded, actor: actor, peer: context.peers.peer(named: origin.name), package: incremental.packageID,
+                          markings: forwarded.banner, details: [
+                              "origin-package": originalID.description, "origin-sender": origin.fingerprint.description,
+                              "origin-sender-name": origin.name, "recipients": recipients.joined(separator: ","),
+                              "bytes": String(incremental.payloadByteCount),
+                          ]),
+        ])
         context.logger.info("forwarded package \(originalID) from \(origin.name) as \(package.id) (\(incremental.payloadByteCount) bytes, \(forwarded.banner)) to \(recipients.joined(separator: ", "))")
-        try await io.send(result: SendReceipt(id: package.id.description, recipients: recipients,
-                                              withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
-                                              markings: forwarded.banner, size: Int64(incremental.payloadByteCount),
-                                              expires: header.expires.map(Timestamp.iso8601)))
+        try await io.send(result: sendReceipt(package, recipients: recipients, selection: selection, payloadBytes: incremental.payloadByteCount))
     }
 }

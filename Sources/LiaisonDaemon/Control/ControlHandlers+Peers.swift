@@ -42,13 +42,7 @@ extension ControlHandlers {
         peer.revoked = true
         try await context.audit(context.event(.keyRevoked, actor: actor, peer: peer,
                                               details: ["identity": KeyText.encode(peer.keys.identity)]))
-        try context.home.recordRevokedPeer(peer.keys.identity)
-        try context.peers.update { keyring in
-            guard var current = keyring.peer(named: peer.name) else { throw CoreError(.unknownPeer, "\(peer.name) was removed meanwhile") }
-            current.revoked = true
-            try keyring.replace(current)
-        }
-        let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
+        let cut = try context.revokePeer(peer)
         context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s)")
         return try detail(peer)
     }

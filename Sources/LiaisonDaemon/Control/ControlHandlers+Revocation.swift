@@ -57,13 +57,7 @@ extension ControlHandlers {
                 "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
                 "reason": statement.reason, "by": "statement",
             ]))
-            try context.home.recordRevokedPeer(statement.identity)
-            try context.peers.update { keyring in
-                guard var current = keyring.peer(named: peer.name), current.keys.identity == statement.identity else { return }
-                current.revoked = true
-                try keyring.replace(current)
-            }
-            let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
+            let cut = try context.revokePeer(peer)
             context.logger.notice("imported \(peer.name)'s revocation of its own key; ended \(cut) open session(s)")
         }
         guard let status = try peerStatuses().first(where: { $0.name == peer.name }) else {

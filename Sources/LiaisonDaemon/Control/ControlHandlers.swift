@@ -247,32 +247,15 @@ struct ControlHandlers: Sendable {
             try incremental.append(frame, into: &sink)
             frame.withUnsafeMutableBytes { Sodium.wipe($0) }   // plaintext: do not leave it in freed memory
         }
-        try incremental.finish(into: &sink)
-        try file.commit()
-        var info = stat()
-        stat(path, &info)
-        let package = OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: now, expires: expiry,
-                                    tlp: markings.tlp, markings: markings.banner)
-        do {
-            // Fail closed: sealed but not queued unless the log records it.
-            try await context.audit(contentsOf: denials + [
-                context.event(.packageSealed, actor: actor, package: package.id, markings: markings.banner,
-                              details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
-                                .merging(stix?.auditDetails ?? [:]) { ours, _ in ours }),
-                context.event(.packageQueued, actor: actor, package: package.id, markings: markings.banner,
-                              details: ["recipients": peers.joined(separator: ",")]),
-            ])
-            try context.store.enqueue(package, recipients: peers)
-        } catch {
-            unlink(path)
-            throw error
-        }
-        context.announceQueued()
+        // Fail closed: sealed but not queued unless the log records it.
+        let package = try await queueSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers,
+                                            actor: actor, events: denials + [
+            context.event(.packageSealed, actor: actor, package: incremental.packageID, markings: markings.banner,
+                          details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
+                            .merging(stix?.auditDetails ?? [:]) { ours, _ in ours }),
+        ])
         context.logger.info("queued package \(package.id) (\(incremental.payloadByteCount) bytes, \(markings.banner)) for \(peers.joined(separator: ", "))")
-        try await io.send(result: SendReceipt(id: package.id.description, recipients: peers,
-                                              withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
-                                              markings: markings.banner,
-                                              size: Int64(incremental.payloadByteCount), expires: expiry.map(Timestamp.iso8601),
+        try await io.send(result: sendReceipt(package, recipients: peers, selection: selection, payloadBytes: incremental.payloadByteCount,
                                               markingsNote: stix?.note))
     }
 

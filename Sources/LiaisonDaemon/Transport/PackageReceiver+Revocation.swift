@@ -27,14 +27,8 @@ extension PackageReceiver {
                 "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
                 "reason": statement.reason, "by": "peer",
             ]))
-            // Kept apart from the keyring, so no rewrite or restart can undo it (pinned peers too).
-            try context.home.recordRevokedPeer(statement.identity)
-            try context.peers.update { keyring in
-                // Apply to the record as it is now; a peer removed meanwhile stays removed.
-                guard var current = keyring.peer(named: peer.name), current.keys.identity == statement.identity else { return }
-                current.revoked = true
-                try keyring.replace(current)
-            }
+            // This session ends after its reply; the connection cuts the others then.
+            try context.revokePeer(peer, cutSessions: false)
             logger.notice("\(peer.name) revoked its own identity key (as of \(Timestamp.iso8601(statement.revokedAt))); it is no longer trusted")
         }
         return .close(reason: .revoked)

@@ -116,44 +116,6 @@ final class AuditGroupCommit: @unchecked Sendable {
     static func currentEdge(_ db: Database, cached: MerkleAccumulator) throws -> MerkleAccumulator {
         let size = try AuditLog.size(db)
         if size == cached.size { return cached }
-        return try storedEdge(db, size: size)
-    }
-
-    static func storedEdge(_ db: Database, size: Int) throws -> MerkleAccumulator {
-        var frontier: [[UInt8]] = []
-        var start = 0
-        for level in stride(from: Int.bitWidth - 2, through: 0, by: -1) where size & (1 << level) != 0 {
-            frontier.append(try perfectSubtreeHash(db, level: level, index: start >> level))
-            start += 1 << level
-        }
-        do {
-            return try MerkleAccumulator(size: size, frontier: frontier)
-        } catch {
-            throw StoreError(.corrupt, "the audit log's stored tree does not fit its \(size) entries; run `liaison audit verify`")
-        }
-    }
-}
-
-extension AuditGroupCommit {
-    /// MTH of the perfect subtree of 2^`level` leaves numbered `index`: stored
-    /// from ``AuditLog/minimumStoredLevel`` up, folded from leaf hashes below it.
-    static func perfectSubtreeHash(_ db: Database, level: Int, index: Int) throws -> [UInt8] {
-        let range = (index << level)..<((index + 1) << level)
-        if level >= AuditLog.minimumStoredLevel {
-            let statement = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")
-            guard let hash = try Data.fetchOne(statement, arguments: [level, index]) else {
-                throw StoreError(.corrupt, "the audit log lacks the interior node over entries \(range); run `liaison audit verify` and restore audit.db from a backup")
-            }
-            return Array(hash)
-        }
-        let statement = try db.cachedStatement(sql: "SELECT hash FROM leaf WHERE idx >= ? AND idx < ? ORDER BY idx")
-        var hashes = try Data.fetchAll(statement, arguments: [range.lowerBound, range.upperBound]).map(Array.init)
-        guard hashes.count == range.count else {
-            throw StoreError(.corrupt, "the audit log lacks entries in \(range); run `liaison audit verify`")
-        }
-        while hashes.count > 1 {
-            hashes = stride(from: 0, to: hashes.count, by: 2).map { MerkleHasher.nodeHash(left: hashes[$0], right: hashes[$0 + 1]) }
-        }
-        return hashes[0]
+        return try AuditLog.storedEdge(db, size: size)
     }
 }

@@ -31,7 +31,7 @@ extension AuditLog {
         let origin = signer.verifierKey.name
         return try write("sign an audit checkpoint") { db in
             let size = try Self.size(db)
-            let edge = try AuditGroupCommit.storedEdge(db, size: size)
+            let edge = try AuditLog.storedEdge(db, size: size)
             if let newest = try Self.newestCheckpoint(db) {
                 guard newest.size <= size else {
                     throw StoreError(.conflict, "the audit log holds \(size) entries but checkpoint \(newest.size) was already signed: audit.db was restored from an older backup or truncated. Refusing to sign a smaller tree; restore the newest audit.db")

@@ -22,9 +22,9 @@ enum LeafColumns {
         expected.reserveCapacity(96)
         expected.append(contentsOf: String(time).utf8)
         expected.append(contentsOf: eventKey)
-        escape(kind, into: &expected)
+        AuditEvent.appendEscaped(kind, to: &expected)
         expected.append(contentsOf: outcomeKey)
-        escape(outcome, into: &expected)
+        AuditEvent.appendEscaped(outcome, to: &expected)
         expected.append(contentsOf: actorKey)
         guard data.starts(with: expected) else { return false }
         // Only the top-level members: a detail may itself be called "peer".
@@ -37,7 +37,7 @@ enum LeafColumns {
         guard let start = find(key, in: data) else { return value == nil }
         guard let value else { return false }
         var expected = key
-        escape(value, into: &expected)
+        AuditEvent.appendEscaped(value, to: &expected)
         expected.append(UInt8(ascii: "\""))
         return data[start...].starts(with: expected)
     }
@@ -51,18 +51,5 @@ enum LeafColumns {
             index += 1
         }
         return nil
-    }
-
-    private static let hex = Array("0123456789abcdef".utf8)
-
-    /// The leaf encoding's string escaping (AuditEvent+Encoding.swift).
-    private static func escape(_ text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        for byte in text {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
-            case 0..<0x20: out.append(contentsOf: #"\u00"#.utf8); out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0xf)])
-            default: out.append(byte)
-            }
-        }
     }
 }

@@ -1,0 +1,44 @@
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import LiaisonStore
+
+/// The end that `send` and `forward` share: a package sealed into the outbox is
+/// made durable, recorded, and queued — or leaves nothing behind.
+extension ControlHandlers {
+    /// Finishes `incremental` into `file`, appends `events` and the package's
+    /// `package.queued` entry to the audit log (fail closed: nothing is queued
+    /// unless they are durable), and queues the package for `recipients`.
+    func queueSealed(_ incremental: inout IncrementalSealer, into file: AtomicOutputFile, created: Int64, expires: Int64?,
+                     markings: Markings, recipients: [String], actor: AuditActor, events: [AuditEvent]) async throws -> OutboxPackage {
+        var sink = file
+        try incremental.finish(into: &sink)
+        try file.commit()
+        var info = stat()
+        stat(file.path, &info)
+        let package = OutboxPackage(id: incremental.packageID, path: file.path, size: Int64(info.st_size), created: created,
+                                    expires: expires, tlp: markings.tlp, markings: markings.banner)
+        do {
+            try await context.audit(contentsOf: events + [
+                context.event(.packageQueued, actor: actor, package: package.id, markings: markings.banner,
+                              details: ["recipients": recipients.joined(separator: ",")]),
+            ])
+            try context.store.enqueue(package, recipients: recipients)
+        } catch {
+            unlink(file.path)
+            throw error
+        }
+        context.announceQueued()
+        return package
+    }
+
+    /// What `send` and `forward` answer: the package, who gets it, and who was withheld and why.
+    func sendReceipt(_ package: OutboxPackage, recipients: [String], selection: RecipientSelection, payloadBytes: UInt64,
+                     markingsNote: String? = nil) -> SendReceipt {
+        SendReceipt(id: package.id.description, recipients: recipients,
+                    withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
+                    markings: package.markings, size: Int64(payloadBytes), expires: package.expires.map(Timestamp.iso8601),
+                    markingsNote: markingsNote)
+    }
+}

@@ -1,0 +1,20 @@
+import LiaisonCore
+
+extension DaemonContext {
+    /// Marks `peer`'s identity key revoked, whoever said so (the operator, the peer's
+    /// own statement on a session, or one imported): kept in `keys/revoked-peers.txt`
+    /// so no keyring rewrite or restart undoes it, applied to the keyring record as it
+    /// is now (a peer removed or re-keyed meanwhile is left alone), and, when
+    /// `cutSessions`, every open session with the peer ends. Returns how many ended.
+    /// The caller has written the audit record first.
+    @discardableResult
+    func revokePeer(_ peer: PeerRecord, cutSessions: Bool = true) throws -> Int {
+        try home.recordRevokedPeer(peer.keys.identity)
+        try peers.update { keyring in
+            guard var current = keyring.peer(named: peer.name), current.keys.identity == peer.keys.identity else { return }
+            current.revoked = true
+            try keyring.replace(current)
+        }
+        return cutSessions ? liveSessions.cut(peer: peer.fingerprint.description) : 0
+    }
+}
