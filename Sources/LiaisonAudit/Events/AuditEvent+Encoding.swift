@@ -112,30 +112,34 @@ extension AuditEvent {
         string(value, into: &out)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     private static func string(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        appendEscaped(text.utf8, to: &out)
+        for byte in text.utf8 { appendEscaped(byte: byte, to: &out) }
         out.append(UInt8(ascii: "\""))
     }
 
     /// Appends the UTF-8 `bytes` of a string's contents as leaves write them: `"` and
     /// `\` after a backslash, bytes below 0x20 as `\u00xx`, everything else as is.
     /// (Also how the store checks its index columns against a leaf without decoding it.)
-    public static func appendEscaped(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-            case 0..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0xf)])
-            default:
-                out.append(byte)
-            }
+    @inlinable
+    public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        for byte in bytes { appendEscaped(byte: byte, to: &out) }
+    }
+
+    @inlinable @inline(__always)
+    static func appendEscaped(byte: UInt8, to out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+            out.append(UInt8(ascii: "\\"))
+            out.append(byte)
+        case 0..<0x20:
+            out.append(contentsOf: #"\u00"#.utf8)
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0xf)])
+        default:
+            out.append(byte)
         }
     }
 }
