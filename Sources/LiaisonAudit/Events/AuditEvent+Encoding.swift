@@ -112,7 +112,7 @@ extension AuditEvent {
         string(value, into: &out)
     }
 
-    @usableFromInline static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func string(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -123,13 +123,12 @@ extension AuditEvent {
     /// Appends the UTF-8 `bytes` of a string's contents as leaves write them: `"` and
     /// `\` after a backslash, bytes below 0x20 as `\u00xx`, everything else as is.
     /// (Also how the store checks its index columns against a leaf without decoding it.)
-    @inlinable
     public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         for byte in bytes { appendEscaped(byte: byte, to: &out) }
     }
 
-    @inlinable @inline(__always)
-    static func appendEscaped(byte: UInt8, to out: inout [UInt8]) {
+    @inline(__always)
+    private static func appendEscaped(byte: UInt8, to out: inout [UInt8]) {
         switch byte {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"):
             out.append(UInt8(ascii: "\\"))
