@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiaisonCore
+import LiaisonStore
 
 /// `liaison policy check|explain`: what the access policy decides, and why.
 struct PolicyCommand: ParsableCommand {
@@ -47,13 +48,19 @@ struct PolicyCommand: ParsableCommand {
             let home = node.nodeHome
             let configuration = try home.loadConfiguration()
             let id = try PackageID(parsing: package)
-            let candidates: [(String, PolicyDirection)] = [(home.path + "/outbox/\(id).lpkg", .send), (home.path + "/inbox/\(id).lpkg", .receive)]
-            guard let (path, direction) = candidates.first(where: { FileManager.default.fileExists(atPath: $0.0) }) else {
-                throw CoreError(.unknownPackage, "no package \(id) in this node's outbox or inbox")
+            // Small packages live in the node's database, large ones in files it names.
+            let store = try NodeStore(home: home)
+            var source: StoredPackageSource
+            let direction: PolicyDirection
+            if let package = try store.outboxPackage(id: id) {
+                (source, direction) = (try .outbox(package, store: store), .send)
+            } else if let entry = try store.inboxEntry(id: id) {
+                (source, direction) = (try .inbox(entry, store: store), .receive)
+            } else {
+                throw CoreError(.unknownPackage, "no package \(id) in this node's outbox or inbox; see `liaison outbox list` and `liaison inbox list`")
             }
-            let source = try InputFile(path: path)
-            var reader = source.stream
-            let header = try PackageOpener.readHeader(from: &reader)
+            defer { source.close() }
+            let header = try PackageOpener.readHeader(from: &source)
             try PolicyReport.print(markings: header.markings, peers: [peer], direction: direction, configuration: configuration,
                                    keyring: try home.loadKeyring(configuration), json: output.json, packageID: id.description)
         }

@@ -43,11 +43,11 @@ final class DaemonContext: Sendable {
     /// Sessions open with each peer, so revoking or blocking one ends them at once.
     let liveSessions = LiveSessions()
     /// Bumped whenever something is queued, so lingering senders notice at once.
-    let outboxGeneration = NIOLockedValueBox<UInt64>(0)
+    let outboxSignal = OutboxSignal()
 
     /// Tells the scheduler and lingering sessions that new work is queued.
     func announceQueued() {
-        outboxGeneration.withLockedValue { $0 &+= 1 }
+        outboxSignal.announce()
         deliveryWakeups.yield()
     }
 

@@ -5,21 +5,25 @@ import LiaisonCore
 /// The inbox: every package this node ever accepted. A package takes effect
 /// once: its row is written the first time and never changed or removed.
 extension NodeStore {
-    /// Records an accepted package.
+    /// Records an accepted package: kept in a file (`entry.path`) or, with `body`,
+    /// in the database (`entry.path` is then `nil`).
     ///
     /// - Returns: `true` if the package is new and was recorded; `false` if a package
     ///   with this id was already accepted — the stored row is left exactly as it
     ///   was, and the caller must not act on the copy (but may resend the stored receipt).
-    public func recordReceived(_ entry: InboxEntry) throws -> Bool {
+    public func recordReceived(_ entry: InboxEntry, body: [UInt8]? = nil) async throws -> Bool {
+        guard (entry.path == nil) != (body == nil), body.map({ Int64($0.count) == entry.size }) ?? true else {
+            throw StoreError(.invalidArgument, "package \(entry.id) must be stored in exactly one place: a file or the database")
+        }
         let id = entry.id.description
-        return try write("record received package \(id)") { db in
+        return try await commit("record received package \(id)") { db in
             // The schema's trigger also ignores duplicates, whatever the statement.
             try db.execute(sql: """
-                INSERT INTO inbox (id, sender, sender_fingerprint, path, size, received_at, tlp, classification,
+                INSERT INTO inbox (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification,
                                    markings, content_type, created, expires, receipt_body, receipt_signature)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO NOTHING
-                """, arguments: [id, entry.sender, entry.senderFingerprint.description, entry.path, entry.size,
+                """, arguments: [id, entry.sender, entry.senderFingerprint.description, entry.path, body.map { Data($0) }, entry.size,
                                  entry.receivedAt, entry.tlp.label, entry.classification, entry.markings,
                                  entry.contentType, entry.created, entry.expires,
                                  Data(entry.receiptBody), Data(entry.receiptSignature)])
@@ -30,7 +34,15 @@ extension NodeStore {
     /// The accepted package with this id, or `nil` if it was never accepted.
     public func inboxEntry(id: PackageID) throws -> InboxEntry? {
         try read("read received package \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM inbox WHERE id = ?", arguments: [id.description]).map(InboxEntry.init(row:))
+            try Row.fetchOne(db, sql: "SELECT \(InboxEntry.columns) FROM inbox WHERE id = ?", arguments: [id.description]).map(InboxEntry.init(row:))
+        }
+    }
+
+    /// The sealed bytes of an accepted package kept in the database, or `nil` if it
+    /// is kept in a file (or unknown).
+    public func inboxBody(id: PackageID) throws -> [UInt8]? {
+        try read("read the sealed bytes of received package \(id)") { db in
+            try Data.fetchOne(db, sql: "SELECT body FROM inbox WHERE id = ?", arguments: [id.description]).map { [UInt8]($0) }
         }
     }
 
@@ -46,7 +58,7 @@ extension NodeStore {
     public func inbox(limit: Int, offset: Int = 0) throws -> [InboxEntry] {
         Self.checkPage(limit: limit, offset: offset)
         return try read("list the inbox") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM inbox ORDER BY received_at DESC, id LIMIT ? OFFSET ?",
+            try Row.fetchAll(db, sql: "SELECT \(InboxEntry.columns) FROM inbox ORDER BY received_at DESC, id LIMIT ? OFFSET ?",
                              arguments: [limit, offset]).map(InboxEntry.init(row:))
         }
     }

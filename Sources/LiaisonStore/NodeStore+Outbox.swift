@@ -8,12 +8,18 @@ extension NodeStore {
     /// Adds a sealed package and one queued delivery per recipient, atomically.
     ///
     /// - Parameters:
+    ///   - body: the sealed bytes, for a package kept in the database (its `path` is
+    ///     `nil`); `nil` for a package in a file (its `path` names it).
     ///   - recipients: peer names; at least one, each once.
     ///   - firstAttempt: when the deliveries become due (Unix seconds); `nil` means at
     ///     the package's creation time, i.e. at once.
     /// - Throws: ``StoreError`` — ``StoreError/Code/invalidArgument`` for no, empty or repeated
-    ///   recipients, ``StoreError/Code/duplicate`` if the package is already in the outbox.
-    public func enqueue(_ package: OutboxPackage, recipients: [String], firstAttempt: Int64? = nil) throws {
+    ///   recipients or a package that is in neither or both of a file and `body`,
+    ///   ``StoreError/Code/duplicate`` if the package is already in the outbox.
+    public func enqueue(_ package: OutboxPackage, body: [UInt8]? = nil, recipients: [String], firstAttempt: Int64? = nil) async throws {
+        guard (package.path == nil) != (body == nil), body.map({ Int64($0.count) == package.size }) ?? true else {
+            throw StoreError(.invalidArgument, "package \(package.id) must be stored in exactly one place: a file or the database")
+        }
         guard !recipients.isEmpty else {
             throw StoreError(.invalidArgument, "package \(package.id) has no recipients; name at least one peer")
         }
@@ -24,14 +30,14 @@ extension NodeStore {
             throw StoreError(.invalidArgument, "package \(package.id) names a recipient more than once")
         }
         let id = package.id.description
-        try write("enqueue package \(id)") { db in
+        try await commit("enqueue package \(id)") { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox_package WHERE id = ?", arguments: [id]) == true {
                 throw StoreError(.duplicate, "package \(id) is already in the outbox")
             }
             try db.execute(sql: """
-                INSERT INTO outbox_package (id, path, size, created, expires, tlp, markings, sha)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, package.path, package.size, package.created, package.expires,
+                INSERT INTO outbox_package (id, path, body, size, created, expires, tlp, markings, sha)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, package.path, body.map { Data($0) }, package.size, package.created, package.expires,
                                  package.tlp.label, package.markings, package.sha256])
             let statement = try db.makeStatement(sql: """
                 INSERT INTO delivery (package_id, peer, state, attempts, next_attempt) VALUES (?, ?, 'queued', 0, ?)
@@ -45,8 +51,16 @@ extension NodeStore {
     /// The outbox package with this id, or `nil`.
     public func outboxPackage(id: PackageID) throws -> OutboxPackage? {
         try read("read package \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM outbox_package WHERE id = ?", arguments: [id.description])
+            try Row.fetchOne(db, sql: "SELECT \(OutboxPackage.columns) FROM outbox_package WHERE id = ?", arguments: [id.description])
                 .map(OutboxPackage.init(row:))
+        }
+    }
+
+    /// The sealed bytes of an outbox package kept in the database, or `nil` if it
+    /// is kept in a file (or unknown).
+    public func outboxBody(id: PackageID) throws -> [UInt8]? {
+        try read("read the sealed bytes of package \(id)") { db in
+            try Data.fetchOne(db, sql: "SELECT body FROM outbox_package WHERE id = ?", arguments: [id.description]).map { [UInt8]($0) }
         }
     }
 
@@ -95,8 +109,8 @@ extension NodeStore {
     ///   it expired, or it was delivered); the caller then leaves it alone.
     /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery.
     @discardableResult
-    public func markSending(packageID: PackageID, peer: String) throws -> Bool {
-        try write("start sending package \(packageID) to \(peer)") { db in
+    public func markSending(packageID: PackageID, peer: String) async throws -> Bool {
+        try await commit("start sending package \(packageID) to \(peer)") { db in
             _ = try Self.currentState(db, packageID, peer)
             try db.execute(sql: "UPDATE delivery SET state = 'sending' WHERE package_id = ? AND peer = ? AND state = 'queued'",
                            arguments: [packageID.description, peer])
@@ -108,8 +122,8 @@ extension NodeStore {
     ///
     /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery,
     ///   ``StoreError/Code/conflict`` if it is no longer queued or sending.
-    public func recordFailure(packageID: PackageID, peer: String, error: String, nextAttempt: Int64) throws {
-        try write("record a failed attempt for package \(packageID) to \(peer)") { db in
+    public func recordFailure(packageID: PackageID, peer: String, error: String, nextAttempt: Int64) async throws {
+        try await commit("record a failed attempt for package \(packageID) to \(peer)") { db in
             try Self.requireOpen(db, packageID, peer)
             try db.execute(sql: """
                 UPDATE delivery SET state = 'queued', attempts = attempts + 1, next_attempt = ?, last_error = ?
@@ -122,8 +136,8 @@ extension NodeStore {
     ///
     /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery,
     ///   ``StoreError/Code/conflict`` if it is no longer queued or sending.
-    public func markFailed(packageID: PackageID, peer: String, error: String) throws {
-        try write("mark package \(packageID) to \(peer) as failed") { db in
+    public func markFailed(packageID: PackageID, peer: String, error: String) async throws {
+        try await commit("mark package \(packageID) to \(peer) as failed") { db in
             try Self.requireOpen(db, packageID, peer)
             try db.execute(sql: "UPDATE delivery SET state = 'failed', last_error = ? WHERE package_id = ? AND peer = ?",
                            arguments: [Self.bounded(error), packageID.description, peer])
@@ -139,8 +153,8 @@ extension NodeStore {
     /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery,
     ///   ``StoreError/Code/conflict`` if it expired or failed.
     @discardableResult
-    public func markDelivered(_ receipt: StoredReceipt, at: Int64? = nil) throws -> Bool {
-        try markDelivered(packageID: receipt.packageID, peer: receipt.peer, receipt: receipt, at: at ?? receipt.receivedAt)
+    public func markDelivered(_ receipt: StoredReceipt, at: Int64? = nil) async throws -> Bool {
+        try await markDelivered(packageID: receipt.packageID, peer: receipt.peer, receipt: receipt, at: at ?? receipt.receivedAt)
     }
 
     /// Like ``markDelivered(_:at:)``, naming the delivery explicitly.
@@ -148,12 +162,12 @@ extension NodeStore {
     /// - Throws: as ``markDelivered(_:at:)``, and ``StoreError/Code/invalidArgument`` if
     ///   `receipt` is for another package or peer.
     @discardableResult
-    public func markDelivered(packageID: PackageID, peer: String, receipt: StoredReceipt, at: Int64) throws -> Bool {
+    public func markDelivered(packageID: PackageID, peer: String, receipt: StoredReceipt, at: Int64) async throws -> Bool {
         let id = packageID.description
         guard receipt.packageID == packageID, receipt.peer == peer else {
             throw StoreError(.invalidArgument, "the receipt for package \(receipt.packageID) from \(receipt.peer) does not belong to package \(id) to \(peer)")
         }
-        return try write("record the receipt for package \(id) from \(peer)") { db in
+        return try await commit("record the receipt for package \(id) from \(peer)") { db in
             switch try Self.currentState(db, packageID, peer) {
             case .delivered:
                 return false
@@ -176,8 +190,8 @@ extension NodeStore {
     /// Moves every queued delivery whose package expired at `now` to `expired`,
     /// and returns them (for logging and notifying the operator).
     @discardableResult
-    public func expireDue(now: Int64) throws -> [Delivery] {
-        try write("expire deliveries") { db in
+    public func expireDue(now: Int64) async throws -> [Delivery] {
+        try await commit("expire deliveries") { db in
             try Row.fetchAll(db, sql: """
                 UPDATE delivery SET state = 'expired'
                 WHERE state = 'queued'
@@ -192,8 +206,8 @@ extension NodeStore {
     ///
     /// - Returns: how many deliveries were reset.
     @discardableResult
-    public func resetInterrupted() throws -> Int {
-        try write("reset interrupted deliveries") { db in
+    public func resetInterrupted() async throws -> Int {
+        try await commit("reset interrupted deliveries") { db in
             try db.execute(sql: "UPDATE delivery SET state = 'queued' WHERE state = 'sending'")
             return db.changesCount
         }
@@ -203,7 +217,7 @@ extension NodeStore {
     public func outbox(limit: Int, offset: Int = 0) throws -> [OutboxEntry] {
         Self.checkPage(limit: limit, offset: offset)
         return try read("list the outbox") { db in
-            let packages = try Row.fetchAll(db, sql: "SELECT * FROM outbox_package ORDER BY created DESC, id LIMIT ? OFFSET ?",
+            let packages = try Row.fetchAll(db, sql: "SELECT \(OutboxPackage.columns) FROM outbox_package ORDER BY created DESC, id LIMIT ? OFFSET ?",
                                             arguments: [limit, offset]).map(OutboxPackage.init(row:))
             guard !packages.isEmpty else { return [] }
             let ids = packages.map(\.id.description)

@@ -22,11 +22,11 @@ extension NodeStore {
     ///   stored one (a replayed or reordered handshake: refuse it).
     /// - Throws: ``StoreError/Code/invalidArgument`` for a timestamp above `Int64.max`,
     ///   which no real clock produces and SQLite cannot order.
-    public func recordHandshake(fingerprint: NodeFingerprint, timestamp: UInt64, at: Int64) throws -> Bool {
+    public func recordHandshake(fingerprint: NodeFingerprint, timestamp: UInt64, at: Int64) async throws -> Bool {
         guard let stored = Int64(exactly: timestamp) else {
             throw StoreError(.invalidArgument, "the handshake timestamp from \(fingerprint.short) is out of range; refuse the handshake")
         }
-        return try write("record a handshake with \(fingerprint.short)") { db in
+        return try await commit("record a handshake with \(fingerprint.short)") { db in
             try db.execute(sql: """
                 INSERT INTO peer_state (fingerprint, last_handshake_timestamp, last_handshake_at) VALUES (?, ?, ?)
                 ON CONFLICT (fingerprint) DO UPDATE
@@ -41,8 +41,8 @@ extension NodeStore {
 
     /// Records a completed handshake this node started (the peer sent no timestamp
     /// to check): the last contact time becomes `at` and the last error is cleared.
-    public func recordPeerContact(fingerprint: NodeFingerprint, at: Int64) throws {
-        try write("record contact with \(fingerprint.short)") { db in
+    public func recordPeerContact(fingerprint: NodeFingerprint, at: Int64) async throws {
+        try await commit("record contact with \(fingerprint.short)") { db in
             try db.execute(sql: """
                 INSERT INTO peer_state (fingerprint, last_handshake_at) VALUES (?, ?)
                 ON CONFLICT (fingerprint) DO UPDATE SET last_handshake_at = excluded.last_handshake_at, last_error = NULL
@@ -51,8 +51,8 @@ extension NodeStore {
     }
 
     /// Remembers the last problem with this peer (shown in status until the next successful handshake).
-    public func recordPeerError(fingerprint: NodeFingerprint, error: String) throws {
-        try write("record an error for \(fingerprint.short)") { db in
+    public func recordPeerError(fingerprint: NodeFingerprint, error: String) async throws {
+        try await commit("record an error for \(fingerprint.short)") { db in
             try db.execute(sql: """
                 INSERT INTO peer_state (fingerprint, last_error) VALUES (?, ?)
                 ON CONFLICT (fingerprint) DO UPDATE SET last_error = excluded.last_error
@@ -61,9 +61,9 @@ extension NodeStore {
     }
 
     /// Adds a session's traffic to the peer's totals.
-    public func addTraffic(fingerprint: NodeFingerprint, sent: Int64, received: Int64) throws {
+    public func addTraffic(fingerprint: NodeFingerprint, sent: Int64, received: Int64) async throws {
         precondition(sent >= 0 && received >= 0, "traffic is counted in non-negative bytes")
-        try write("record traffic with \(fingerprint.short)") { db in
+        try await commit("record traffic with \(fingerprint.short)") { db in
             try db.execute(sql: """
                 INSERT INTO peer_state (fingerprint, bytes_sent, bytes_received) VALUES (?, ?, ?)
                 ON CONFLICT (fingerprint) DO UPDATE

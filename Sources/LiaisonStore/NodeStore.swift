@@ -11,9 +11,11 @@ import LiaisonCore
 ///
 /// The only owner of the file. Every public operation is one transaction and
 /// keeps the database consistent; the schema's constraints and triggers back
-/// that up. Safe to share between tasks and threads: writes are serialized,
-/// reads run concurrently on snapshots. Operations block the calling thread
-/// for the length of one short transaction.
+/// that up. Safe to share between tasks and threads. Writes are `async` and go
+/// through a group commit (``StoreGroupCommit``): concurrent writes share one
+/// transaction and one fsync on the store's own thread, and none returns before
+/// it is durable. Reads run concurrently on snapshots and block the calling
+/// thread for one short query.
 public final class NodeStore: Sendable {
     /// The database file's name inside a node's home.
     public static let fileName = "liaison.db"
@@ -28,6 +30,7 @@ public final class NodeStore: Sendable {
     public let path: String
 
     let pool: DatabasePool
+    private let committer: StoreGroupCommit
 
     /// Opens (creating if needed) the store of the node in `home`, and brings
     /// its schema up to date.
@@ -67,6 +70,7 @@ public final class NodeStore: Sendable {
         } catch {
             throw StoreError.wrapping(error, while: "open the database \(path)").opening
         }
+        committer = StoreGroupCommit(pool: pool)
         let migrator = Schema.migrator
         do {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
@@ -99,11 +103,37 @@ public final class NodeStore: Sendable {
         }
     }
 
+    deinit { committer.stop() }
+
     // MARK: - Transactions
 
-    /// Runs `body` in one write transaction; any error rolls it back and comes out as a ``StoreError``.
-    func write<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch { throw StoreError.wrapping(error, while: action()) }
+    /// Runs `body` in the group commit: in its own savepoint of a transaction
+    /// shared with concurrent writers, returning once that transaction is durable.
+    /// An error from `body` rolls back only `body`'s changes; a failed commit fails
+    /// every write in it. Errors come out as ``StoreError``.
+    func commit<T: Sendable>(_ action: @autoclosure () -> String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let description = action()
+        let outcome = OperationOutcome<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            committer.submit(StoreGroupCommit.Operation(
+                perform: { db in
+                    do {
+                        try db.inSavepoint {
+                            outcome.result = .success(try body(db))
+                            return .commit
+                        }
+                    } catch {
+                        outcome.result = .failure(StoreError.wrapping(error, while: description))
+                    }
+                },
+                complete: { commitError in
+                    if let commitError {
+                        continuation.resume(throwing: commitError)
+                    } else {
+                        continuation.resume(with: outcome.result ?? .failure(StoreError(.corrupt, "a write was committed without running")))
+                    }
+                }))
+        }
     }
 
     /// Runs `body` on a consistent snapshot; errors come out as ``StoreError``.
@@ -120,6 +150,11 @@ public final class NodeStore: Sendable {
     static func checkPage(limit: Int, offset: Int = 0) {
         precondition(limit >= 0 && offset >= 0, "limit and offset must not be negative")
     }
+}
+
+/// What one group-committed operation produced; written and read only on the committer thread.
+private final class OperationOutcome<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
 }
 
 extension StoreError {

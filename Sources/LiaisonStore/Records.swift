@@ -28,9 +28,10 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable, CustomStrin
 public struct OutboxPackage: Sendable, Hashable {
     /// The package's id (from its header).
     public var id: PackageID
-    /// Absolute path of the sealed package file.
-    public var path: String
-    /// Size of the sealed file in bytes.
+    /// Absolute path of the sealed package file, or `nil` if the sealed bytes are
+    /// kept in the database (small packages; ``NodeStore/outboxBody(id:)``).
+    public var path: String?
+    /// Size of the sealed package in bytes.
     public var size: Int64
     /// When it was sealed (Unix seconds, from its header).
     public var created: Int64
@@ -44,7 +45,7 @@ public struct OutboxPackage: Sendable, Hashable {
     public var sha256: String?
 
     /// An outbox package; see the properties for what each value means.
-    public init(id: PackageID, path: String, size: Int64, created: Int64, expires: Int64?,
+    public init(id: PackageID, path: String?, size: Int64, created: Int64, expires: Int64?,
                 tlp: TrafficLightProtocol, markings: String, sha256: String? = nil) {
         self.id = id
         self.path = path
@@ -144,9 +145,10 @@ public struct InboxEntry: Sendable, Hashable {
     public var sender: String
     /// The sender's node fingerprint.
     public var senderFingerprint: NodeFingerprint
-    /// Absolute path of the stored sealed package file.
-    public var path: String
-    /// Size of the sealed file in bytes.
+    /// Absolute path of the stored sealed package file, or `nil` if the sealed bytes
+    /// are kept in the database (small packages; ``NodeStore/inboxBody(id:)``).
+    public var path: String?
+    /// Size of the sealed package in bytes.
     public var size: Int64
     /// When this node accepted it (Unix seconds).
     public var receivedAt: Int64
@@ -168,7 +170,7 @@ public struct InboxEntry: Sendable, Hashable {
     public var receiptSignature: [UInt8]
 
     /// An inbox entry; see the properties for what each value means.
-    public init(id: PackageID, sender: String, senderFingerprint: NodeFingerprint, path: String, size: Int64,
+    public init(id: PackageID, sender: String, senderFingerprint: NodeFingerprint, path: String?, size: Int64,
                 receivedAt: Int64, tlp: TrafficLightProtocol, classification: String, markings: String,
                 contentType: String, created: Int64, expires: Int64?, receiptBody: [UInt8], receiptSignature: [UInt8]) {
         self.id = id

@@ -47,9 +47,12 @@ extension Row {
 }
 
 extension OutboxPackage {
+    /// The columns ``init(row:)`` reads (never the body, which may be large).
+    static let columns = "id, path, size, created, expires, tlp, markings, sha"
+
     init(row: Row) throws {
         let t = "outbox_package"
-        self.init(id: try row.packageID("id", in: t), path: try row.value("path", in: t), size: try row.value("size", in: t),
+        self.init(id: try row.packageID("id", in: t), path: try row.optional("path", in: t), size: try row.value("size", in: t),
                   created: try row.value("created", in: t), expires: try row.optional("expires", in: t),
                   tlp: try row.tlp("tlp", in: t), markings: try row.value("markings", in: t), sha256: try row.optional("sha", in: t))
     }
@@ -79,10 +82,16 @@ extension StoredReceipt {
 }
 
 extension InboxEntry {
+    /// The columns ``init(row:)`` reads (never the body, which may be large).
+    static let columns = """
+        id, sender, sender_fingerprint, path, size, received_at, tlp, classification, markings, content_type, created, expires,
+        receipt_body, receipt_signature
+        """
+
     init(row: Row) throws {
         let t = "inbox"
         self.init(id: try row.packageID("id", in: t), sender: try row.value("sender", in: t),
-                  senderFingerprint: try row.fingerprint("sender_fingerprint", in: t), path: try row.value("path", in: t),
+                  senderFingerprint: try row.fingerprint("sender_fingerprint", in: t), path: try row.optional("path", in: t),
                   size: try row.value("size", in: t), receivedAt: try row.value("received_at", in: t),
                   tlp: try row.tlp("tlp", in: t), classification: try row.value("classification", in: t),
                   markings: try row.value("markings", in: t), contentType: try row.value("content_type", in: t),

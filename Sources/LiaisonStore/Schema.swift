@@ -11,6 +11,8 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
+        // Rebuilds two tables; foreign keys are checked once, at the end.
+        migrator.registerMigration("v2-inline-packages", foreignKeyChecks: .deferred) { db in try db.execute(sql: v2) }
         return migrator
     }
 
@@ -182,6 +184,90 @@ enum Schema {
         WHEN NEW.bytes_sent < OLD.bytes_sent OR NEW.bytes_received < OLD.bytes_received
         BEGIN
             SELECT RAISE(ABORT, 'traffic counters never decrease');
+        END;
+        """
+
+    /// Small sealed packages are kept in the database instead of one file each
+    /// (a file costs an inode, two fsyncs and a rename; a row shares its
+    /// transaction's one fsync with everything committed alongside it). Each
+    /// outbox and inbox row now has exactly one of `path` (a file) and `body`
+    /// (the sealed bytes). SQLite cannot change a column's constraints, so both
+    /// tables are rebuilt (the documented create-copy-drop-rename procedure);
+    /// the triggers on `inbox` are created again as they were.
+    static let v2 = """
+        CREATE TABLE outbox_package_v2 (
+            id TEXT NOT NULL PRIMARY KEY CHECK (\(isPackageID("id"))),
+            path TEXT CHECK (path IS NULL OR path <> ''),
+            body BLOB CHECK (body IS NULL OR length(body) > 0),
+            size INTEGER NOT NULL CHECK (size >= 0),
+            created INTEGER NOT NULL,
+            expires INTEGER CHECK (expires IS NULL OR expires > created),
+            tlp TEXT NOT NULL CHECK (tlp IN \(tlpLabels)),
+            markings TEXT NOT NULL CHECK (markings <> ''),
+            sha TEXT CHECK (sha IS NULL OR (length(sha) = 64 AND sha NOT GLOB '*[^0-9a-f]*')),
+            -- Exactly one place holds the sealed bytes, and an inline body is the whole package.
+            CHECK ((path IS NULL) <> (body IS NULL)),
+            CHECK (body IS NULL OR length(body) = size)
+        ) STRICT;
+        INSERT INTO outbox_package_v2 (id, path, body, size, created, expires, tlp, markings, sha)
+            SELECT id, path, NULL, size, created, expires, tlp, markings, sha FROM outbox_package;
+        DROP TABLE outbox_package;
+        ALTER TABLE outbox_package_v2 RENAME TO outbox_package;
+        CREATE INDEX outbox_package_newest ON outbox_package(created DESC, id);
+        CREATE INDEX outbox_package_expires ON outbox_package(expires) WHERE expires IS NOT NULL;
+
+        -- A sealed package never changes once queued.
+        CREATE TRIGGER outbox_package_is_immutable
+        BEFORE UPDATE ON outbox_package
+        BEGIN
+            SELECT RAISE(ABORT, 'a queued package never changes');
+        END;
+
+        CREATE TABLE inbox_v2 (
+            id TEXT NOT NULL PRIMARY KEY CHECK (\(isPackageID("id"))),
+            sender TEXT NOT NULL CHECK (sender <> ''),
+            sender_fingerprint TEXT NOT NULL CHECK (\(isFingerprint("sender_fingerprint"))),
+            path TEXT CHECK (path IS NULL OR path <> ''),
+            body BLOB CHECK (body IS NULL OR length(body) > 0),
+            size INTEGER NOT NULL CHECK (size >= 0),
+            received_at INTEGER NOT NULL,
+            tlp TEXT NOT NULL CHECK (tlp IN \(tlpLabels)),
+            classification TEXT NOT NULL CHECK (classification <> ''),
+            markings TEXT NOT NULL CHECK (markings <> ''),
+            content_type TEXT NOT NULL CHECK (content_type <> ''),
+            created INTEGER NOT NULL,
+            expires INTEGER CHECK (expires IS NULL OR expires > created),
+            receipt_body BLOB NOT NULL CHECK (length(receipt_body) > 0),
+            receipt_signature BLOB NOT NULL CHECK (length(receipt_signature) > 0),
+            CHECK ((path IS NULL) <> (body IS NULL)),
+            CHECK (body IS NULL OR length(body) = size)
+        ) STRICT;
+        INSERT INTO inbox_v2 (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification, markings,
+                              content_type, created, expires, receipt_body, receipt_signature)
+            SELECT id, sender, sender_fingerprint, path, NULL, size, received_at, tlp, classification, markings,
+                   content_type, created, expires, receipt_body, receipt_signature FROM inbox;
+        DROP TABLE inbox;
+        ALTER TABLE inbox_v2 RENAME TO inbox;
+        CREATE INDEX inbox_newest ON inbox(received_at DESC, id);
+        CREATE INDEX inbox_sender_received ON inbox(sender_fingerprint, received_at);
+
+        CREATE TRIGGER inbox_duplicate_is_ignored
+        BEFORE INSERT ON inbox
+        WHEN EXISTS (SELECT 1 FROM inbox WHERE id = NEW.id)
+        BEGIN
+            SELECT RAISE(IGNORE);
+        END;
+
+        CREATE TRIGGER inbox_is_immutable
+        BEFORE UPDATE ON inbox
+        BEGIN
+            SELECT RAISE(ABORT, 'an accepted package''s inbox row never changes');
+        END;
+
+        CREATE TRIGGER inbox_is_append_only
+        BEFORE DELETE ON inbox
+        BEGIN
+            SELECT RAISE(ABORT, 'inbox rows are the replay guard and are never deleted');
         END;
         """
 }

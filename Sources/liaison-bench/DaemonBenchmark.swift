@@ -2,10 +2,16 @@ import Foundation
 import LiaisonControl
 import LiaisonCore
 import LiaisonCrypto
+import LiaisonStore
 
 /// Two real daemons on loopback: throughput of 1 KiB packages from `send` to
 /// stored receipt, idle latency, a 100 MiB package end to end, and each daemon's
 /// peak resident memory.
+///
+/// Clients are real threads (one control-socket connection per `send`, as the
+/// CLI makes). Completion is watched in the sending daemon's database — the
+/// stored receipt itself — read-only, so watching adds no control commands (each
+/// of which the daemon would audit) to the load being measured.
 enum DaemonBenchmark {
     struct Node {
         let name: String
@@ -28,22 +34,32 @@ enum DaemonBenchmark {
         defer { for node in nodes { stop(node.process) } }
         let sender = nodes[0]
         let socket = ControlFraming.socketPath(home: sender.home)
+        let store = try NodeStore(path: sender.home + "/" + NodeStore.fileName)
+        let delivered = { try store.counts().delivered }
 
         // Throughput: `concurrency` clients each send their share as fast as they can.
         let payload = [UInt8](repeating: 0x41, count: 1024)
-        let before = try delivered(socket)
+        let before = try delivered()
         let clock = ContinuousClock()
         let start = clock.now
         let errorCount = ErrorCounter()
-        DispatchQueue.concurrentPerform(iterations: concurrency) { worker in
+        // Threads of its own (DispatchQueue.concurrentPerform would run only as many
+        // clients at once as there are cores).
+        let finished = DispatchGroup()
+        for worker in 0..<concurrency {
             let share = small / concurrency + (worker < small % concurrency ? 1 : 0)
-            for _ in 0..<share {
-                do { try send(payload, socket: socket, to: "receiver") } catch { errorCount.increment() }
-            }
+            finished.enter()
+            Thread {
+                for _ in 0..<share {
+                    do { try send(payload, socket: socket, to: "receiver") } catch { errorCount.increment() }
+                }
+                finished.leave()
+            }.start()
         }
+        finished.wait()
         let sendErrors = errorCount.value
         let queued = clock.now
-        try waitDelivered(socket, count: before + small - sendErrors, timeoutSeconds: 600)
+        try waitDelivered(delivered, count: before + small - sendErrors, timeoutSeconds: 600)
         let done = clock.now
         Measure.row("1 KiB packages queued (send returned)", Measure.perSecond(Double(small) / (queued - start).seconds))
         Measure.row("1 KiB packages, send → stored receipt", Measure.perSecond(Double(small - sendErrors) / (done - start).seconds),
@@ -52,10 +68,10 @@ enum DaemonBenchmark {
         // Latency when idle: one package at a time.
         var latencies: [Double] = []
         for _ in 0..<200 {
-            let count = try delivered(socket)
+            let count = try delivered()
             let t0 = clock.now
             try send(payload, socket: socket, to: "receiver")
-            try waitDelivered(socket, count: count + 1, timeoutSeconds: 30, poll: 0.001)
+            try waitDelivered(delivered, count: count + 1, timeoutSeconds: 30, poll: 0.0005)
             latencies.append((clock.now - t0).seconds * 1000)
         }
         latencies.sort()
@@ -64,11 +80,11 @@ enum DaemonBenchmark {
 
         // One large package end to end.
         let large = try Sodium.randomBytes(count: largeMiB << 20)
-        let count = try delivered(socket)
+        let count = try delivered()
         let t0 = clock.now
         try send(large, socket: socket, to: "receiver")
         let sent = clock.now
-        try waitDelivered(socket, count: count + 1, timeoutSeconds: 600)
+        try waitDelivered(delivered, count: count + 1, timeoutSeconds: 600)
         let total = (clock.now - t0).seconds
         Measure.row("\(largeMiB) MiB package, send → stored receipt", Measure.megabytesPerSecond(Double(large.count), total),
                     target: String(format: "target ≥ 150 MB/s (queueing %.2f s of %.2f s)", (sent - t0).seconds, total))
@@ -104,9 +120,9 @@ enum DaemonBenchmark {
         try ControlClient(path: socket).call(ControlRequest(.status), StatusReport.self).delivered
     }
 
-    static func waitDelivered(_ socket: String, count: Int, timeoutSeconds: Double, poll: Double = 0.01) throws {
+    static func waitDelivered(_ delivered: () throws -> Int, count: Int, timeoutSeconds: Double, poll: Double = 0.002) throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while try delivered(socket) < count {
+        while try delivered() < count {
             guard Date() < deadline else { throw CoreError(.io, "deliveries did not complete within \(timeoutSeconds) s") }
             usleep(useconds_t(poll * 1_000_000))
         }

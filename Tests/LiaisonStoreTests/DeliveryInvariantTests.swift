@@ -12,22 +12,22 @@ struct DeliveryInvariantTests {
     let now = StoreFixture.now
 
     /// A store with package 1 delivered to bob and queued for carol.
-    private func deliveredFixture() throws -> StoreFixture {
+    private func deliveredFixture() async throws -> StoreFixture {
         let fixture = try StoreFixture()
-        try fixture.store.enqueue(try StoreFixture.package(1), recipients: ["bob", "carol"])
-        #expect(try fixture.store.markDelivered(try StoreFixture.receipt(1, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now)))
+        try await fixture.store.enqueue(try StoreFixture.package(1), recipients: ["bob", "carol"])
+        #expect(try await fixture.store.markDelivered(try StoreFixture.receipt(1, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now)))
         return fixture
     }
 
     @Test("moving a delivered delivery back aborts (SQLITE_CONSTRAINT_TRIGGER)")
-    func deliveredIsFinal() throws {
-        let fixture = try deliveredFixture()
+    func deliveredIsFinal() async throws {
+        let fixture = try await deliveredFixture()
         let raw = try fixture.rawConnection()
         for sql in ["UPDATE delivery SET state = 'queued', delivered_at = NULL WHERE peer = 'bob'",
                     "UPDATE delivery SET state = 'sending', delivered_at = NULL WHERE peer = 'bob'",
                     "UPDATE delivery SET delivered_at = delivered_at + 1 WHERE peer = 'bob'",
                     "UPDATE delivery SET attempts = 5 WHERE peer = 'bob'"] {
-            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
+            let error = await #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
             #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
         }
         let bob = try fixture.store.outbox(limit: 1)[0].deliveries[0]
@@ -35,48 +35,48 @@ struct DeliveryInvariantTests {
     }
 
     @Test("an expired delivery is final too")
-    func expiredIsFinal() throws {
+    func expiredIsFinal() async throws {
         let fixture = try StoreFixture()
-        try fixture.store.enqueue(try StoreFixture.package(2, expires: now + 1), recipients: ["bob"])
-        #expect(try fixture.store.expireDue(now: now + 1).count == 1)
-        let error = #expect(throws: DatabaseError.self) {
+        try await fixture.store.enqueue(try StoreFixture.package(2, expires: now + 1), recipients: ["bob"])
+        #expect(try await fixture.store.expireDue(now: now + 1).count == 1)
+        let error = await #expect(throws: DatabaseError.self) {
             try fixture.rawConnection().write { try $0.execute(sql: "UPDATE delivery SET state = 'queued'") }
         }
         #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
     }
 
     @Test("delivered exactly when delivered_at is set; states are a closed set; attempts never decrease")
-    func deliveryChecks() throws {
-        let fixture = try deliveredFixture()
+    func deliveryChecks() async throws {
+        let fixture = try await deliveredFixture()
         let raw = try fixture.rawConnection()
         for sql in ["UPDATE delivery SET state = 'delivered' WHERE peer = 'carol'",
                     "UPDATE delivery SET delivered_at = 1 WHERE peer = 'carol'",
                     "UPDATE delivery SET state = 'lost' WHERE peer = 'carol'",
                     "UPDATE delivery SET attempts = -1 WHERE peer = 'carol'",
                     "UPDATE delivery SET peer = 'mallory' WHERE peer = 'carol'"] {
-            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
+            let error = await #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
             #expect(error?.resultCode == .SQLITE_CONSTRAINT)
         }
-        try raw.write { try $0.execute(sql: "UPDATE delivery SET attempts = 3 WHERE peer = 'carol'") }
-        let error = #expect(throws: DatabaseError.self) {
+        try await raw.write { try $0.execute(sql: "UPDATE delivery SET attempts = 3 WHERE peer = 'carol'") }
+        let error = await #expect(throws: DatabaseError.self) {
             try raw.write { try $0.execute(sql: "UPDATE delivery SET attempts = 2 WHERE peer = 'carol'") }
         }
         #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
     }
 
     @Test("a receipt only for a delivered delivery; receipts never change")
-    func receiptRules() throws {
-        let fixture = try deliveredFixture()
+    func receiptRules() async throws {
+        let fixture = try await deliveredFixture()
         let raw = try fixture.rawConnection()
         let forged = try StoreFixture.receipt(1, peer: "carol", signedBy: try StoreFixture.fingerprint(), at: now)
-        let insert = #expect(throws: DatabaseError.self) {
+        let insert = await #expect(throws: DatabaseError.self) {
             try raw.write { db in
                 try db.execute(sql: "INSERT INTO receipt VALUES (?, 'carol', ?, 1, x'01', x'02')",
                                arguments: [forged.packageID.description, forged.signedBy.description])
             }
         }
         #expect(insert?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
-        let update = #expect(throws: DatabaseError.self) {
+        let update = await #expect(throws: DatabaseError.self) {
             try raw.write { try $0.execute(sql: "UPDATE receipt SET body = x'00'") }
         }
         #expect(update?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
@@ -84,12 +84,12 @@ struct DeliveryInvariantTests {
     }
 
     @Test("the store maps a trigger abort to store.constraint and rolls the transaction back")
-    func storeMapsConstraint() throws {
-        let fixture = try deliveredFixture()
+    func storeMapsConstraint() async throws {
+        let fixture = try await deliveredFixture()
         // The first statement succeeds; the second hits the final-state trigger,
         // and the whole transaction, first statement included, is rolled back.
-        let error = #expect(throws: StoreError.self) {
-            try fixture.store.write("test") { db in
+        let error = await #expect(throws: StoreError.self) {
+            try await fixture.store.commit("test") { db in
                 try db.execute(sql: "UPDATE delivery SET state = 'sending' WHERE peer = 'carol'")
                 try db.execute(sql: "UPDATE delivery SET state = 'queued', delivered_at = NULL WHERE peer = 'bob'")
             }

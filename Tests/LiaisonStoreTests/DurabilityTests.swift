@@ -9,7 +9,7 @@ struct DurabilityTests {
     let now = StoreFixture.now
 
     @Test("reopening the file keeps everything")
-    func reopen() throws {
+    func reopen() async throws {
         let fixture = try StoreFixture()
         let bob = try StoreFixture.fingerprint("bob")
         let receipt = try StoreFixture.receipt(1, peer: "bob", signedBy: bob, at: now + 5)
@@ -17,14 +17,14 @@ struct DurabilityTests {
         let before: (outbox: [OutboxEntry], receipts: [StoredReceipt], inbox: [InboxEntry], peers: [PeerState], counts: StoreCounts)
         do {
             let store = try fixture.reopen()
-            try store.enqueue(try StoreFixture.package(1, expires: now + 1000), recipients: ["bob", "carol"])
-            try store.enqueue(try StoreFixture.package(2), recipients: ["dave"])
-            #expect(try store.markSending(packageID: try StoreFixture.packageID(2), peer: "dave"))
-            #expect(try store.markDelivered(receipt))
-            try store.recordFailure(packageID: try StoreFixture.packageID(1), peer: "carol", error: "refused", nextAttempt: now + 60)
-            #expect(try store.recordReceived(inbox))
-            #expect(try store.recordHandshake(fingerprint: bob, timestamp: 77, at: now))
-            try store.addTraffic(fingerprint: bob, sent: 10, received: 20)
+            try await store.enqueue(try StoreFixture.package(1, expires: now + 1000), recipients: ["bob", "carol"])
+            try await store.enqueue(try StoreFixture.package(2), recipients: ["dave"])
+            #expect(try await store.markSending(packageID: try StoreFixture.packageID(2), peer: "dave"))
+            #expect(try await store.markDelivered(receipt))
+            try await store.recordFailure(packageID: try StoreFixture.packageID(1), peer: "carol", error: "refused", nextAttempt: now + 60)
+            #expect(try await store.recordReceived(inbox))
+            #expect(try await store.recordHandshake(fingerprint: bob, timestamp: 77, at: now))
+            try await store.addTraffic(fingerprint: bob, sent: 10, received: 20)
             before = (try store.outbox(limit: 10), try store.receipts(limit: 10), try store.inbox(limit: 10),
                       try store.peerStates(), try store.counts())
         }
@@ -36,12 +36,12 @@ struct DurabilityTests {
         #expect(try reopened.counts() == before.counts)
         #expect(before.counts == StoreCounts(outboxPackages: 2, queued: 1, sending: 1, delivered: 1, inbox: 1))
         // What a restart does with it: the dedup and replay guards hold, the interrupted send retries.
-        #expect(try reopened.recordReceived(inbox) == false)
-        #expect(try reopened.recordHandshake(fingerprint: bob, timestamp: 77, at: now + 1) == false)
-        #expect(try reopened.resetInterrupted() == 1)
+        #expect(try await reopened.recordReceived(inbox) == false)
+        #expect(try await reopened.recordHandshake(fingerprint: bob, timestamp: 77, at: now + 1) == false)
+        #expect(try await reopened.resetInterrupted() == 1)
         #expect(try reopened.dueDeliveries(now: now + 60, limit: 10).map(\.peer) == ["dave", "carol"])  // most overdue first
         // Reopening migrates nothing twice.
-        #expect(try reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 1)
+        #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 2)
     }
 
     @Test("concurrent enqueues from several tasks all land", .timeLimit(.minutes(2)))
@@ -53,7 +53,7 @@ struct DurabilityTests {
             for t in 0..<tasks {
                 group.addTask {
                     for i in 0..<perTask {
-                        try store.enqueue(try StoreFixture.package(1 + t * perTask + i), recipients: ["bob", "carol"])
+                        try await store.enqueue(try StoreFixture.package(1 + t * perTask + i), recipients: ["bob", "carol"])
                     }
                 }
             }
@@ -71,12 +71,12 @@ struct DurabilityTests {
     }
 
     @Test("two stores on one file (daemon and CLI) see each other's commits")
-    func twoInstances() throws {
+    func twoInstances() async throws {
         let fixture = try StoreFixture()
         let other = try fixture.reopen()
-        try fixture.store.enqueue(try StoreFixture.package(1), recipients: ["bob"])
+        try await fixture.store.enqueue(try StoreFixture.package(1), recipients: ["bob"])
         #expect(try other.outboxPackage(id: try StoreFixture.packageID(1)) != nil)
-        #expect(try other.markSending(packageID: try StoreFixture.packageID(1), peer: "bob"))
-        #expect(try fixture.store.markSending(packageID: try StoreFixture.packageID(1), peer: "bob") == false)
+        #expect(try await other.markSending(packageID: try StoreFixture.packageID(1), peer: "bob"))
+        #expect(try await fixture.store.markSending(packageID: try StoreFixture.packageID(1), peer: "bob") == false)
     }
 }

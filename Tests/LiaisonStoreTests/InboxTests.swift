@@ -8,54 +8,54 @@ import Testing
 @Suite("Inbox: a package takes effect once")
 struct InboxTests {
     @Test("recording a package returns true once; it reads back intact")
-    func record() throws {
+    func record() async throws {
         let fixture = try StoreFixture()
         let entry = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("alice"))
         #expect(try fixture.store.inboxEntry(id: entry.id) == nil)
-        #expect(try fixture.store.recordReceived(entry))
+        #expect(try await fixture.store.recordReceived(entry))
         #expect(try fixture.store.inboxEntry(id: entry.id) == entry)
         #expect(try fixture.store.counts().inbox == 1)
     }
 
     @Test("a duplicate returns false and does not change the stored row")
-    func duplicate() throws {
+    func duplicate() async throws {
         let fixture = try StoreFixture()
         let original = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("alice"))
-        #expect(try fixture.store.recordReceived(original))
+        #expect(try await fixture.store.recordReceived(original))
         var replay = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("mallory"),
                                                  receivedAt: StoreFixture.now + 500, path: "/tmp/replayed")
         replay.receiptBody = [1, 2, 3]
-        #expect(try fixture.store.recordReceived(replay) == false)
-        #expect(try fixture.store.recordReceived(original) == false)
+        #expect(try await fixture.store.recordReceived(replay) == false)
+        #expect(try await fixture.store.recordReceived(original) == false)
         #expect(try fixture.store.inboxEntry(id: original.id) == original)
         #expect(try fixture.store.counts().inbox == 1)
     }
 
     @Test("behind the store's back: INSERT OR REPLACE is ignored, UPDATE and DELETE abort")
-    func rawDuplicate() throws {
+    func rawDuplicate() async throws {
         let fixture = try StoreFixture()
         let original = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("alice"))
-        #expect(try fixture.store.recordReceived(original))
+        #expect(try await fixture.store.recordReceived(original))
         let raw = try fixture.rawConnection()
-        try raw.write { db in
+        try await raw.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO inbox SELECT id, 'mallory', sender_fingerprint, '/tmp/evil', size, received_at, tlp,
+                INSERT OR REPLACE INTO inbox SELECT id, 'mallory', sender_fingerprint, '/tmp/evil', NULL, size, received_at, tlp,
                     classification, markings, content_type, created, expires, receipt_body, receipt_signature FROM inbox
                 """)
         }
         for sql in ["UPDATE inbox SET path = '/tmp/evil'", "DELETE FROM inbox"] {
-            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
+            let error = await #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
             #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
         }
         #expect(try fixture.store.inboxEntry(id: original.id) == original)
     }
 
     @Test("inbox pages most recently received first")
-    func listing() throws {
+    func listing() async throws {
         let fixture = try StoreFixture()
         let alice = try StoreFixture.fingerprint("alice")
         for n in 1...4 {
-            #expect(try fixture.store.recordReceived(try StoreFixture.inboxEntry(n, sender: alice, receivedAt: StoreFixture.now + Int64(n))))
+            #expect(try await fixture.store.recordReceived(try StoreFixture.inboxEntry(n, sender: alice, receivedAt: StoreFixture.now + Int64(n))))
         }
         #expect(try fixture.store.inbox(limit: 3).map(\.id) == [4, 3, 2].map { try StoreFixture.packageID($0) })
         #expect(try fixture.store.inbox(limit: 3, offset: 3).map(\.id) == [try StoreFixture.packageID(1)])

@@ -9,10 +9,10 @@ struct OutboxTests {
     let now = StoreFixture.now
 
     @Test("enqueue stores the package and one queued delivery per recipient")
-    func enqueue() throws {
+    func enqueue() async throws {
         let fixture = try StoreFixture()
         let package = try StoreFixture.package(1)
-        try fixture.store.enqueue(package, recipients: ["bob", "carol"])
+        try await fixture.store.enqueue(package, recipients: ["bob", "carol"])
         #expect(try fixture.store.outboxPackage(id: package.id) == package)
         let entries = try fixture.store.outbox(limit: 10)
         #expect(entries.count == 1)
@@ -23,63 +23,63 @@ struct OutboxTests {
     }
 
     @Test("enqueue refuses no, empty or repeated recipients: store.invalid-argument; nothing is stored")
-    func enqueueRefusesBadRecipients() throws {
+    func enqueueRefusesBadRecipients() async throws {
         let fixture = try StoreFixture()
         for recipients in [[], [""], ["bob", "bob"]] as [[String]] {
-            let error = #expect(throws: StoreError.self) { try fixture.store.enqueue(try StoreFixture.package(1), recipients: recipients) }
+            let error = await #expect(throws: StoreError.self) { try await fixture.store.enqueue(try StoreFixture.package(1), recipients: recipients) }
             #expect(error?.code == .invalidArgument)
         }
         #expect(try fixture.store.counts() == StoreCounts())
     }
 
     @Test("enqueueing the same package twice: store.duplicate; the first stays as it was")
-    func enqueueDuplicate() throws {
+    func enqueueDuplicate() async throws {
         let fixture = try StoreFixture()
-        try fixture.store.enqueue(try StoreFixture.package(1), recipients: ["bob"])
+        try await fixture.store.enqueue(try StoreFixture.package(1), recipients: ["bob"])
         var again = try StoreFixture.package(1)
         again.path = "/elsewhere"
-        let error = #expect(throws: StoreError.self) { try fixture.store.enqueue(again, recipients: ["carol"]) }
+        let error = await #expect(throws: StoreError.self) { try await fixture.store.enqueue(again, recipients: ["carol"]) }
         #expect(error?.code == .duplicate)
         #expect(try fixture.store.outboxPackage(id: again.id)?.path == "/var/lib/liaison/outbox/1.lpkg")
         #expect(try fixture.store.counts() == StoreCounts(outboxPackages: 1, queued: 1))
     }
 
     @Test("send, fail with backoff, retry, deliver with receipt")
-    func deliveryFlow() throws {
+    func deliveryFlow() async throws {
         let fixture = try StoreFixture()
         let store = fixture.store
         let bobKey = try StoreFixture.fingerprint("bob")
         let id = try StoreFixture.packageID(1)
-        try store.enqueue(try StoreFixture.package(1), recipients: ["bob", "carol"], firstAttempt: now)
+        try await store.enqueue(try StoreFixture.package(1), recipients: ["bob", "carol"], firstAttempt: now)
         #expect(try store.dueDeliveries(now: now - 1, limit: 10).isEmpty)
         #expect(try store.dueDeliveries(now: now, limit: 10).map(\.peer) == ["bob", "carol"])
         #expect(try store.dueDeliveries(now: now, limit: 1).count == 1)
         #expect(try store.dueDeliveries(peer: "carol", now: now).map(\.peer) == ["carol"])
 
         // Claim: only once.
-        #expect(try store.markSending(packageID: id, peer: "bob"))
-        #expect(try store.markSending(packageID: id, peer: "bob") == false)
+        #expect(try await store.markSending(packageID: id, peer: "bob"))
+        #expect(try await store.markSending(packageID: id, peer: "bob") == false)
         #expect(try store.dueDeliveries(now: now, limit: 10).map(\.peer) == ["carol"])
         #expect(try store.counts().sending == 1)
 
         // Failure: attempts + 1, back to queued, due at the backoff time.
-        try store.recordFailure(packageID: id, peer: "bob", error: "connection refused", nextAttempt: now + 60)
+        try await store.recordFailure(packageID: id, peer: "bob", error: "connection refused", nextAttempt: now + 60)
         #expect(try store.dueDeliveries(now: now + 59, limit: 10).map(\.peer) == ["carol"])
         let retried = try store.dueDeliveries(peer: "bob", now: now + 60)
         #expect(retried == [Delivery(packageID: id, peer: "bob", state: .queued, attempts: 1, nextAttempt: now + 60,
                                      lastError: "connection refused")])
         // Failure without a claim (could not even connect) counts too.
-        try store.recordFailure(packageID: id, peer: "bob", error: "no route", nextAttempt: now + 180)
+        try await store.recordFailure(packageID: id, peer: "bob", error: "no route", nextAttempt: now + 180)
         #expect(try store.dueDeliveries(peer: "bob", now: now + 180).first?.attempts == 2)
 
         // Delivered: state, time and receipt in one go; the error is cleared.
-        #expect(try store.markSending(packageID: id, peer: "bob"))
+        #expect(try await store.markSending(packageID: id, peer: "bob"))
         let receipt = try StoreFixture.receipt(1, peer: "bob", signedBy: bobKey, at: now + 200)
-        let mismatch = #expect(throws: StoreError.self) {
-            try store.markDelivered(packageID: id, peer: "carol", receipt: receipt, at: now + 201)
+        let mismatch = await #expect(throws: StoreError.self) {
+            try await store.markDelivered(packageID: id, peer: "carol", receipt: receipt, at: now + 201)
         }
         #expect(mismatch?.code == .invalidArgument)
-        #expect(try store.markDelivered(packageID: id, peer: "bob", receipt: receipt, at: now + 201))
+        #expect(try await store.markDelivered(packageID: id, peer: "bob", receipt: receipt, at: now + 201))
         let bob = try store.outbox(limit: 1)[0].deliveries[0]
         #expect(bob == Delivery(packageID: id, peer: "bob", state: .delivered, attempts: 2, nextAttempt: now + 180,
                                 lastError: nil, deliveredAt: now + 201))
@@ -90,45 +90,45 @@ struct OutboxTests {
         // A second receipt changes nothing; the first is kept.
         var second = receipt
         second.receivedAt = now + 999
-        #expect(try store.markDelivered(second) == false)
+        #expect(try await store.markDelivered(second) == false)
         #expect(try store.receipts(limit: 10) == [receipt])
 
         // A delivered delivery takes no more attempts.
-        #expect(try store.markSending(packageID: id, peer: "bob") == false)
-        let error = #expect(throws: StoreError.self) {
-            try store.recordFailure(packageID: id, peer: "bob", error: "late", nextAttempt: now)
+        #expect(try await store.markSending(packageID: id, peer: "bob") == false)
+        let error = await #expect(throws: StoreError.self) {
+            try await store.recordFailure(packageID: id, peer: "bob", error: "late", nextAttempt: now)
         }
         #expect(error?.code == .conflict)
         #expect(try store.counts() == StoreCounts(outboxPackages: 1, queued: 1, delivered: 1))
     }
 
     @Test("operations on a delivery that does not exist: store.not-found")
-    func notFound() throws {
+    func notFound() async throws {
         let fixture = try StoreFixture()
         let id = try StoreFixture.packageID(9)
-        try fixture.store.enqueue(try StoreFixture.package(9), recipients: ["bob"])
-        let attempts: [() throws -> Void] = [
-            { _ = try fixture.store.markSending(packageID: id, peer: "mallory") },
-            { try fixture.store.recordFailure(packageID: id, peer: "mallory", error: "x", nextAttempt: 0) },
-            { try fixture.store.markFailed(packageID: try StoreFixture.packageID(10), peer: "bob", error: "x") },
-            { _ = try fixture.store.markDelivered(try StoreFixture.receipt(9, peer: "mallory", signedBy: try StoreFixture.fingerprint(), at: 1)) },
+        try await fixture.store.enqueue(try StoreFixture.package(9), recipients: ["bob"])
+        let attempts: [@Sendable () async throws -> Void] = [
+            { _ = try await fixture.store.markSending(packageID: id, peer: "mallory") },
+            { try await fixture.store.recordFailure(packageID: id, peer: "mallory", error: "x", nextAttempt: 0) },
+            { try await fixture.store.markFailed(packageID: try StoreFixture.packageID(10), peer: "bob", error: "x") },
+            { _ = try await fixture.store.markDelivered(try StoreFixture.receipt(9, peer: "mallory", signedBy: try StoreFixture.fingerprint(), at: 1)) },
         ]
         for attempt in attempts {
-            let error = #expect(throws: StoreError.self) { try attempt() }
+            let error = await #expect(throws: StoreError.self) { try await attempt() }
             #expect(error?.code == .notFound)
         }
         #expect(try fixture.store.receipts(limit: 10).isEmpty)
     }
 
     @Test("markFailed gives up for good; a late receipt is refused: store.conflict")
-    func permanentFailure() throws {
+    func permanentFailure() async throws {
         let fixture = try StoreFixture()
         let id = try StoreFixture.packageID(2)
-        try fixture.store.enqueue(try StoreFixture.package(2), recipients: ["bob"])
-        try fixture.store.markFailed(packageID: id, peer: "bob", error: "recipient refused: unknown sender")
+        try await fixture.store.enqueue(try StoreFixture.package(2), recipients: ["bob"])
+        try await fixture.store.markFailed(packageID: id, peer: "bob", error: "recipient refused: unknown sender")
         #expect(try fixture.store.dueDeliveries(now: now + 10_000, limit: 10).isEmpty)
-        let error = #expect(throws: StoreError.self) {
-            try fixture.store.markDelivered(try StoreFixture.receipt(2, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now))
+        let error = await #expect(throws: StoreError.self) {
+            try await fixture.store.markDelivered(try StoreFixture.receipt(2, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now))
         }
         #expect(error?.code == .conflict)
         #expect(try fixture.store.counts().failed == 1)
@@ -136,35 +136,35 @@ struct OutboxTests {
     }
 
     @Test("expiry: expired packages are never due; expireDue moves their queued deliveries and returns them")
-    func expiry() throws {
+    func expiry() async throws {
         let fixture = try StoreFixture()
         let store = fixture.store
         let expiring = try StoreFixture.package(3, expires: now + 100)
-        try store.enqueue(expiring, recipients: ["bob", "carol", "dave"])
-        try store.enqueue(try StoreFixture.package(4), recipients: ["bob"])
+        try await store.enqueue(expiring, recipients: ["bob", "carol", "dave"])
+        try await store.enqueue(try StoreFixture.package(4), recipients: ["bob"])
         // dave got it before expiry; carol is mid-send.
-        #expect(try store.markDelivered(try StoreFixture.receipt(3, peer: "dave", signedBy: try StoreFixture.fingerprint(), at: now + 10)))
-        #expect(try store.markSending(packageID: expiring.id, peer: "carol"))
+        #expect(try await store.markDelivered(try StoreFixture.receipt(3, peer: "dave", signedBy: try StoreFixture.fingerprint(), at: now + 10)))
+        #expect(try await store.markSending(packageID: expiring.id, peer: "carol"))
 
         #expect(try store.dueDeliveries(now: now + 99, limit: 10).map(\.peer) == ["bob", "bob"])
         #expect(try store.dueDeliveries(now: now + 100, limit: 10).map(\.packageID) == [try StoreFixture.packageID(4)])
-        #expect(try store.expireDue(now: now + 99).isEmpty)
+        #expect(try await store.expireDue(now: now + 99).isEmpty)
 
-        let expired = try store.expireDue(now: now + 100)
+        let expired = try await store.expireDue(now: now + 100)
         #expect(expired == [Delivery(packageID: expiring.id, peer: "bob", state: .expired, attempts: 0, nextAttempt: now)])
-        #expect(try store.expireDue(now: now + 100).isEmpty)
+        #expect(try await store.expireDue(now: now + 100).isEmpty)
         // The interrupted send comes back as queued, and the next sweep expires it.
-        #expect(try store.resetInterrupted() == 1)
-        #expect(try store.expireDue(now: now + 200).map(\.peer) == ["carol"])
+        #expect(try await store.resetInterrupted() == 1)
+        #expect(try await store.expireDue(now: now + 200).map(\.peer) == ["carol"])
 
         // Expired is final: no attempts, no receipt.
-        let failure = #expect(throws: StoreError.self) {
-            try store.recordFailure(packageID: expiring.id, peer: "bob", error: "x", nextAttempt: now)
+        let failure = await #expect(throws: StoreError.self) {
+            try await store.recordFailure(packageID: expiring.id, peer: "bob", error: "x", nextAttempt: now)
         }
         #expect(failure?.code == .conflict)
-        #expect(try store.markSending(packageID: expiring.id, peer: "bob") == false)
-        let late = #expect(throws: StoreError.self) {
-            try store.markDelivered(try StoreFixture.receipt(3, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now + 300))
+        #expect(try await store.markSending(packageID: expiring.id, peer: "bob") == false)
+        let late = await #expect(throws: StoreError.self) {
+            try await store.markDelivered(try StoreFixture.receipt(3, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now + 300))
         }
         #expect(late?.code == .conflict)
         #expect(try store.counts() == StoreCounts(outboxPackages: 2, queued: 1, delivered: 1, expired: 2))
@@ -173,30 +173,30 @@ struct OutboxTests {
     }
 
     @Test("resetInterrupted puts every sending delivery back in the queue, keeping delivered ones")
-    func resetInterrupted() throws {
+    func resetInterrupted() async throws {
         let fixture = try StoreFixture()
         let store = fixture.store
-        try store.enqueue(try StoreFixture.package(5), recipients: ["bob", "carol", "dave"], firstAttempt: now)
+        try await store.enqueue(try StoreFixture.package(5), recipients: ["bob", "carol", "dave"], firstAttempt: now)
         let id = try StoreFixture.packageID(5)
-        #expect(try store.markSending(packageID: id, peer: "bob"))
-        #expect(try store.markSending(packageID: id, peer: "carol"))
-        #expect(try store.markSending(packageID: id, peer: "dave"))
-        #expect(try store.markDelivered(try StoreFixture.receipt(5, peer: "dave", signedBy: try StoreFixture.fingerprint(), at: now)))
+        #expect(try await store.markSending(packageID: id, peer: "bob"))
+        #expect(try await store.markSending(packageID: id, peer: "carol"))
+        #expect(try await store.markSending(packageID: id, peer: "dave"))
+        #expect(try await store.markDelivered(try StoreFixture.receipt(5, peer: "dave", signedBy: try StoreFixture.fingerprint(), at: now)))
         #expect(try store.dueDeliveries(now: now, limit: 10).isEmpty)
 
-        #expect(try store.resetInterrupted() == 2)
+        #expect(try await store.resetInterrupted() == 2)
         #expect(try store.dueDeliveries(now: now, limit: 10).map(\.peer) == ["bob", "carol"])
         #expect(try store.counts() == StoreCounts(outboxPackages: 1, queued: 2, delivered: 1))
-        #expect(try store.resetInterrupted() == 0)
+        #expect(try await store.resetInterrupted() == 0)
     }
 
     @Test("outbox pages newest first; receipts newest first")
-    func listings() throws {
+    func listings() async throws {
         let fixture = try StoreFixture()
         let store = fixture.store
         for n in 1...5 {
-            try store.enqueue(try StoreFixture.package(n, created: now + Int64(n)), recipients: ["bob"])
-            #expect(try store.markDelivered(try StoreFixture.receipt(n, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now + Int64(10 * n))))
+            try await store.enqueue(try StoreFixture.package(n, created: now + Int64(n)), recipients: ["bob"])
+            #expect(try await store.markDelivered(try StoreFixture.receipt(n, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now + Int64(10 * n))))
         }
         #expect(try store.outbox(limit: 2).map(\.package.id) == [try StoreFixture.packageID(5), try StoreFixture.packageID(4)])
         #expect(try store.outbox(limit: 2, offset: 4).map(\.package.id) == [try StoreFixture.packageID(1)])
@@ -205,10 +205,10 @@ struct OutboxTests {
     }
 
     @Test("a very long error is cut before it is stored")
-    func boundedError() throws {
+    func boundedError() async throws {
         let fixture = try StoreFixture()
-        try fixture.store.enqueue(try StoreFixture.package(6), recipients: ["bob"])
-        try fixture.store.recordFailure(packageID: try StoreFixture.packageID(6), peer: "bob",
+        try await fixture.store.enqueue(try StoreFixture.package(6), recipients: ["bob"])
+        try await fixture.store.recordFailure(packageID: try StoreFixture.packageID(6), peer: "bob",
                                         error: String(repeating: "x", count: 100_000), nextAttempt: now)
         #expect(try fixture.store.outbox(limit: 1)[0].deliveries[0].lastError?.count == NodeStore.maximumErrorLength)
     }

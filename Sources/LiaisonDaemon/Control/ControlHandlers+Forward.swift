@@ -13,7 +13,20 @@ extension ControlHandlers {
     /// with the forwarding rules, and re-seals the plaintext to the allowed peers
     /// with the same markings and content type plus the origin caveat. Withheld
     /// peers are audited as `policy.denied`; when none is allowed nothing is sealed.
-    func forward(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
+    func forward(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws {
+        let receipt: SendReceipt
+        do {
+            receipt = try await queueForward(request, actor: actor, record: record)
+        } catch {
+            await recordFailed(record, error)
+            throw error
+        }
+        try await io.send(result: receipt)
+    }
+
+    /// Re-seals the received package for the allowed recipients and queues it,
+    /// recording the command with the forward in one audit commit.
+    private func queueForward(_ request: ControlRequest, actor: AuditActor, record: AuditEvent) async throws -> SendReceipt {
         try context.home.ensureNotRevoked("forwards packages")
         let originalID = try PackageID(parsing: try required(request.id, "id"))
         let configuration = context.configuration
@@ -24,10 +37,8 @@ extension ControlHandlers {
         guard let entry = try context.store.inboxEntry(id: originalID) else {
             throw CoreError(.unknownPackage, "no package \(originalID) in the inbox; see `liaison inbox list`")
         }
-        let fd = open(entry.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CoreError(.io, "the inbox file of \(originalID) cannot be read") }
-        defer { close(fd) }
-        var input = FileDescriptorStream(descriptor: fd)
+        var input = try StoredPackageSource.inbox(entry, store: context.store)
+        defer { input.close() }
         let now = Timestamp.now()
         // Verified as of now (unlike `inbox get`): an expired package, or one whose
         // sender has since been revoked, is not shared onward.
@@ -61,7 +72,7 @@ extension ControlHandlers {
                                        contentType: header.contentType, created: now, expires: header.expires)
         var incremental = IncrementalSealer(sealer)
         let path = context.outboxDirectory + "/\(incremental.packageID).lpkg"
-        let file = try AtomicOutputFile(path: path)
+        let file = OutboxSink(path: path)
         var sink = file
         try incremental.append(first, into: &sink)
         first.withUnsafeMutableBytes { Sodium.wipe($0) }
@@ -79,7 +90,7 @@ extension ControlHandlers {
         }
         // Fail closed: sealed but not queued unless the log records it.
         let package = try await queueSealed(&incremental, into: file, created: now, expires: header.expires, markings: forwarded,
-                                            recipients: recipients, actor: actor, events: denials + [
+                                            recipients: recipients, actor: actor, events: [record] + denials + [
             context.event(.packageForwarded, actor: actor, peer: context.peers.peer(named: origin.name), package: incremental.packageID,
                           markings: forwarded.banner, details: [
                               "origin-package": originalID.description, "origin-sender": origin.fingerprint.description,
@@ -88,6 +99,6 @@ extension ControlHandlers {
                           ]),
         ])
         context.logger.info("forwarded package \(originalID) from \(origin.name) as \(package.id) (\(incremental.payloadByteCount) bytes, \(forwarded.banner)) to \(recipients.joined(separator: ", "))")
-        try await io.send(result: sendReceipt(package, recipients: recipients, selection: selection, payloadBytes: incremental.payloadByteCount))
+        return sendReceipt(package, recipients: recipients, selection: selection, payloadBytes: incremental.payloadByteCount)
     }
 }

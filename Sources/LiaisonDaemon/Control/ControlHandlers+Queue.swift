@@ -7,26 +7,35 @@ import LiaisonStore
 /// The end that `send` and `forward` share: a package sealed into the outbox is
 /// made durable, recorded, and queued — or leaves nothing behind.
 extension ControlHandlers {
-    /// Finishes `incremental` into `file`, appends `events` and the package's
+    /// Finishes `incremental` into `sink`, appends `events` and the package's
     /// `package.queued` entry to the audit log (fail closed: nothing is queued
     /// unless they are durable), and queues the package for `recipients`.
-    func queueSealed(_ incremental: inout IncrementalSealer, into file: AtomicOutputFile, created: Int64, expires: Int64?,
+    func queueSealed(_ incremental: inout IncrementalSealer, into sink: OutboxSink, created: Int64, expires: Int64?,
                      markings: Markings, recipients: [String], actor: AuditActor, events: [AuditEvent]) async throws -> OutboxPackage {
-        var sink = file
-        try incremental.finish(into: &sink)
-        try file.commit()
-        var info = stat()
-        stat(file.path, &info)
-        let package = OutboxPackage(id: incremental.packageID, path: file.path, size: Int64(info.st_size), created: created,
+        var output = sink
+        try incremental.finish(into: &output)
+        let stored = try sink.finish()
+        let package: OutboxPackage, body: [UInt8]?
+        switch stored {
+        case .file(let path):
+            var info = stat()
+            stat(path, &info)
+            package = OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: created,
                                     expires: expires, tlp: markings.tlp, markings: markings.banner)
+            body = nil
+        case .inline(let bytes):
+            package = OutboxPackage(id: incremental.packageID, path: nil, size: Int64(bytes.count), created: created,
+                                    expires: expires, tlp: markings.tlp, markings: markings.banner)
+            body = bytes
+        }
         do {
             try await context.audit(contentsOf: events + [
                 context.event(.packageQueued, actor: actor, package: package.id, markings: markings.banner,
                               details: ["recipients": recipients.joined(separator: ",")]),
             ])
-            try context.store.enqueue(package, recipients: recipients)
+            try await context.store.enqueue(package, body: body, recipients: recipients)
         } catch {
-            unlink(file.path)
+            if let path = package.path { unlink(path) }
             throw error
         }
         context.announceQueued()

@@ -37,9 +37,15 @@ struct ControlHandlers: Sendable {
             }
             context.logger.info("control: \(request.command.rawValue) from \(caller?.description ?? "unknown caller") as \(role.rawValue)")
             DaemonMetrics.controlRequest(request.command.rawValue)
-            // Fail closed: a command the log cannot record is not run.
-            try await context.audit(context.event(kind, actor: actor, details: Self.auditDetails(request)))
-            try await dispatch(request, &io, actor: actor)
+            let record = context.event(kind, actor: actor, details: Self.auditDetails(request))
+            if Self.recordedWithEffect.contains(request.command) {
+                // Recorded in the same commit as the package it queues (see `send`).
+                try await dispatch(request, &io, actor: actor, record: record)
+            } else {
+                // Fail closed: a command the log cannot record is not run.
+                try await context.audit(record)
+                try await dispatch(request, &io, actor: actor, record: record)
+            }
         } catch let failure as ControlFailure {
             try? await io.send(error: failure)
         } catch let error as CoreError {
@@ -51,6 +57,29 @@ struct ControlHandlers: Sendable {
         } catch {
             context.logger.error("control request failed: \(error)")
             try? await io.send(error: ControlFailure(code: "daemon.internal", message: "the daemon could not complete the request: \(error)"))
+        }
+    }
+
+    /// Commands whose audit record is appended together with their effect's
+    /// records (one commit instead of two on the busiest path); if such a
+    /// command fails before its effect, it is recorded as failed, with the reason.
+    static let recordedWithEffect: Set<ControlRequest.Command> = [.send, .forward]
+
+    /// Records a ``recordedWithEffect`` command that failed before its effect was recorded.
+    func recordFailed(_ record: AuditEvent, _ error: any Error) async {
+        var failed = record
+        failed.outcome = .failed
+        failed.reason = Self.auditReason(error)
+        await context.auditAfterTheFact(failed)
+    }
+
+    /// A failure's stable code and message, for an audit record.
+    static func auditReason(_ error: any Error) -> String {
+        switch error {
+        case let error as ControlFailure: "\(error.code): \(error.message)"
+        case let error as CoreError: "\(error.code.rawValue): \(error.message)"
+        case let error as StoreError: "\(error.code.rawValue): \(error.message)"
+        default: "daemon.internal: \(error)"
         }
     }
 
@@ -67,7 +96,7 @@ struct ControlHandlers: Sendable {
         return details
     }
 
-    private func dispatch(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
+    private func dispatch(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws {
         switch request.command {
         case .status: try await io.send(result: try status())
         case .peersList: try await io.send(result: try peerStatuses())
@@ -80,12 +109,12 @@ struct ControlHandlers: Sendable {
             try await context.audit(context.event(.peerRemoved, actor: actor, peer: peer))
             try context.peers.update { try $0.remove(named: name) }
             try await io.send(result: Empty())
-        case .send: try await send(request, &io, actor: actor)
+        case .send: try await send(request, &io, actor: actor, record: record)
         case .outboxList: try await io.send(result: try outbox(limit: request.limit ?? 100))
         case .inboxList: try await io.send(result: try inbox(limit: request.limit ?? 100))
         case .inboxGet: try await inboxGet(request, &io, actor: actor)
         case .receipts: try await io.send(result: try receipts(limit: request.limit ?? 100))
-        case .forward: try await forward(request, &io, actor: actor)
+        case .forward: try await forward(request, &io, actor: actor, record: record)
         case .auditQuery: try await io.send(result: try auditQuery(request))
         case .auditLeaves: try await io.send(result: try auditLeaves(request))
         case .auditCheckpoint: try await io.send(result: try auditCheckpoint())
@@ -205,7 +234,20 @@ struct ControlHandlers: Sendable {
 
     // MARK: send
 
-    private func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
+    private func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws {
+        let receipt: SendReceipt
+        do {
+            receipt = try await queueSend(request, &io, actor: actor, record: record)
+        } catch {
+            await recordFailed(record, error)
+            throw error
+        }
+        try await io.send(result: receipt)
+    }
+
+    /// Seals the payload for the allowed recipients and queues it, recording the
+    /// command, the denials, the sealing and the queueing in one audit commit.
+    private func queueSend(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws -> SendReceipt {
         try context.home.ensureNotRevoked("sends packages")
         let configuration = context.configuration
         let now = Timestamp.now()
@@ -235,7 +277,7 @@ struct ControlHandlers: Sendable {
                                        contentType: request.contentType ?? "application/octet-stream", created: now, expires: expiry)
         var incremental = IncrementalSealer(sealer)
         let path = context.outboxDirectory + "/\(incremental.packageID).lpkg"
-        let file = try AtomicOutputFile(path: path)
+        let file = OutboxSink(path: path)
         var sink = file
         while true {
             // The end of the payload is an empty frame; a connection that closes
@@ -249,14 +291,14 @@ struct ControlHandlers: Sendable {
         }
         // Fail closed: sealed but not queued unless the log records it.
         let package = try await queueSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers,
-                                            actor: actor, events: denials + [
+                                            actor: actor, events: [record] + denials + [
             context.event(.packageSealed, actor: actor, package: incremental.packageID, markings: markings.banner,
                           details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
                             .merging(stix?.auditDetails ?? [:]) { ours, _ in ours }),
         ])
         context.logger.info("queued package \(package.id) (\(incremental.payloadByteCount) bytes, \(markings.banner)) for \(peers.joined(separator: ", "))")
-        try await io.send(result: sendReceipt(package, recipients: peers, selection: selection, payloadBytes: incremental.payloadByteCount,
-                                              markingsNote: stix?.note))
+        return sendReceipt(package, recipients: peers, selection: selection, payloadBytes: incremental.payloadByteCount,
+                           markingsNote: stix?.note)
     }
 
     // MARK: inbox get
@@ -266,10 +308,8 @@ struct ControlHandlers: Sendable {
         guard let entry = try context.store.inboxEntry(id: id) else {
             throw CoreError(.unknownPackage, "no package \(id) in the inbox; see `liaison inbox list`")
         }
-        let fd = open(entry.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CoreError(.io, "the inbox file of \(id) cannot be read") }
-        defer { close(fd) }
-        var input = FileDescriptorStream(descriptor: fd)
+        var input = try StoredPackageSource.inbox(entry, store: context.store)
+        defer { input.close() }
         var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: context.peers.keyring,
                                        now: entry.receivedAt)  // verified as of its arrival; expiry governs delivery, not reading
         // Plaintext leaves the daemon only with its audit record.

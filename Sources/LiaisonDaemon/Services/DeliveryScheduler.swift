@@ -14,7 +14,7 @@ struct DeliveryScheduler: Service {
 
     func run() async throws {
         // Deliveries interrupted by a crash or kill go back to the queue.
-        try context.store.resetInterrupted()
+        try await context.store.resetInterrupted()
         let busy = NIOLockedValueBox(Set<String>())
         let sender = PackageSender(context: context, group: group)
         let interval = context.settings.schedulerInterval
@@ -34,7 +34,7 @@ struct DeliveryScheduler: Service {
                 // on every wake-up: a busy node is woken by every send.
                 if ContinuousClock.now - lastHousekeeping > .seconds(1) {
                     lastHousekeeping = ContinuousClock.now
-                    if let expired = try? context.store.expireDue(now: now), !expired.isEmpty {
+                    if let expired = try? await context.store.expireDue(now: now), !expired.isEmpty {
                         context.logger.notice("\(expired.count) queued deliveries expired without being sent")
                         await context.recordExpired(expired)
                     }
@@ -46,7 +46,7 @@ struct DeliveryScheduler: Service {
                     guard busy.withLockedValue({ $0.insert(peerName).inserted }) else { continue }
                     guard let peer = context.peers.peer(named: peerName), !peer.revoked, peer.trust != .blocked else {
                         for d in (try? context.store.dueDeliveries(peer: peerName, now: now, limit: 10_000)) ?? [] {
-                            try? context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "\(peerName) is no longer a usable peer")
+                            try? await context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "\(peerName) is no longer a usable peer")
                             await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: context.peers.peer(named: peerName),
                                                                           package: d.packageID, reason: "peer.unusable: \(peerName) is revoked, blocked or removed",
                                                                           details: ["peer-name": peerName]))

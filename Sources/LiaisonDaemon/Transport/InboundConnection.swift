@@ -46,28 +46,68 @@ struct InboundConnection {
                 context.liveSessions.add(channel.channel, peer: fingerprint)
                 defer { context.liveSessions.remove(channel.channel, peer: fingerprint) }
                 guard let current = context.peers.peer(named: peer.name), !current.revoked, current.trust != .blocked else { return }
-                var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
+                let session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
                 var receiver = PackageReceiver(context: context, peer: peer, logger: logger)
                 receiver.remote = source
                 defer { receiver.abandon() }
-                do {
-                    while let message = try await session.receive() {
-                        if case .close = message { break }
-                        for reply in try await receiver.handle(message) { try await session.send(reply) }
-                        // The peer revoked its own key: end every session with it, this one too.
-                        if receiver.peerRevokedItself { context.liveSessions.cut(peer: fingerprint); break }
-                    }
-                } catch {
-                    logger.warning("session with \(peer.name) ended: \(error)")
-                    try? await session.send(.close(reason: .protocolError))
-                }
-                try? context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),
-                                              received: Int64(session.reader.bytesRead))
+                let traffic = await serve(session, receiver: &receiver, logger: logger)
+                // The peer revoked its own key: end every session with it, this one too.
+                if receiver.peerRevokedItself { context.liveSessions.cut(peer: fingerprint) }
+                try? await context.store.addTraffic(fingerprint: peer.fingerprint, sent: traffic.sent, received: traffic.received)
             }
         } catch {
             logger.debug("inbound connection closed: \(error)")
         }
         deadline.cancel()
+    }
+
+    /// Most pushed packages of one session being taken at once (each is verified,
+    /// recorded and answered on its own task, so their commits are shared).
+    static let concurrentPushes = 64
+
+    /// Runs the session until the peer closes it: one task reads and handles
+    /// messages, pushed packages are taken concurrently, and one writer task sends
+    /// every answer as it is ready. Returns the bytes sent and received.
+    private func serve(_ session: SecureSession, receiver: inout PackageReceiver, logger: Logger) async -> (sent: Int64, received: Int64) {
+        var inbound = session.inbound
+        let (replies, replyQueue) = AsyncStream<SessionMessage>.makeStream()
+        let outbound = session.outbound
+        return await withTaskGroup(of: Int.self) { writerGroup in
+            writerGroup.addTask {
+                var out = outbound
+                for await reply in replies {
+                    do { try await out.send(reply) } catch { break }
+                }
+                return out.writer.bytesWritten
+            }
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { pushes in
+                    var running = 0
+                    while let message = try await inbound.receive() {
+                        if case .close = message { break }
+                        if case .push(let id, let expires, let bytes) = message {
+                            if running >= Self.concurrentPushes {
+                                try await pushes.next()
+                                running -= 1
+                            }
+                            let taker = receiver
+                            pushes.addTask { replyQueue.yield(await taker.receivePush(id: id, expires: expires, bytes: bytes)) }
+                            running += 1
+                            continue
+                        }
+                        for reply in try await receiver.handle(message) { replyQueue.yield(reply) }
+                        if receiver.peerRevokedItself { break }
+                    }
+                    try await pushes.waitForAll()
+                }
+            } catch {
+                logger.warning("session with \(receiver.peer.name) ended: \(error)")
+                replyQueue.yield(.close(reason: .protocolError))
+            }
+            replyQueue.finish()
+            let sent = await writerGroup.next() ?? 0
+            return (Int64(sent), Int64(inbound.reader.bytesRead))
+        }
     }
 
     /// Reads message 1 and answers only a known, fresh peer.
@@ -115,7 +155,7 @@ struct InboundConnection {
             await rejected("handshake.clock-ahead: the peer's clock is more than 5 minutes ahead", peer: peer)
             return nil
         }
-        guard try context.store.recordHandshake(fingerprint: peer.fingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
+        guard try await context.store.recordHandshake(fingerprint: peer.fingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
             logger.warning("handshake rejected from \(peer.name): replayed or stale timestamp")
             DaemonMetrics.handshake(accepted: false, reason: "replay")
             await rejected("handshake.replay: a replayed or stale message 1", peer: peer)

@@ -83,6 +83,8 @@ struct PackageReceiver {
             let reply = try await honourRevocation(bytes)
             peerRevokedItself = true
             return [reply]
+        case .push(let id, let expires, let bytes):
+            return [await receivePush(id: id, expires: expires, bytes: bytes)]
         case .accept, .reject, .receipt, .rekey, .close, .witnessCosignature, .witnessRefused:
             throw WireError(.unexpectedMessage, "a sender-side message arrived at the receiver")
         }
@@ -100,23 +102,35 @@ struct PackageReceiver {
 
     private mutating func offer(id: PackageID, size: UInt64, expires: Int64?) throws -> [SessionMessage] {
         abandon()
+        if let answer = try admission(id: id, size: size, expires: expires) { return [answer] }
+        guard context.activeTransfers.withLockedValue({ $0.insert(id).inserted }) else {
+            return [.reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")]
+        }
+        return try spool(id: id, size: size)
+    }
+
+    /// The answer to a package offered or pushed before any of it is stored, or nil
+    /// to take it: the stored receipt if it was already received (it takes effect
+    /// once), otherwise a refusal if it expired, is too large or the peer is over
+    /// its limits.
+    private func admission(id: PackageID, size: UInt64, expires: Int64?) throws -> SessionMessage? {
         if let existing = try context.store.inboxEntry(id: id) {
             // Package ids are random: the same id from another sender is an attempt to
             // pre-empt or probe someone else's package. Never hand out their receipt.
             guard existing.senderFingerprint == peer.fingerprint else {
                 logger.warning("\(peer.name) offered package id \(id), which another sender already used; refused")
-                return [.reject(packageID: id, reason: .refused, detail: "this package id is already taken")]
+                return .reject(packageID: id, reason: .refused, detail: "this package id is already taken")
             }
             // Already received: it takes effect once. Return the original receipt.
             logger.info("package \(id) offered again; returning the stored receipt")
-            return [.receipt(try DeliveryReceipt(decoding: existing.receiptBody + existing.receiptSignature))]
+            return .receipt(try DeliveryReceipt(decoding: existing.receiptBody + existing.receiptSignature))
         }
         if let expires, Timestamp.now() >= expires {
-            return [.reject(packageID: id, reason: .expired, detail: "the package expired at \(Timestamp.iso8601(expires))")]
+            return .reject(packageID: id, reason: .expired, detail: "the package expired at \(Timestamp.iso8601(expires))")
         }
         let limit = min(context.settings.maximumPackageBytes, UInt64(peer.inboundLimits.maximumPackageBytes ?? Int64.max))
         guard size <= limit else {
-            return [.reject(packageID: id, reason: .tooLarge, detail: "larger than the \(limit) bytes this node accepts from \(peer.name)")]
+            return .reject(packageID: id, reason: .tooLarge, detail: "larger than the \(limit) bytes this node accepts from \(peer.name)")
         }
         if let perMinute = peer.inboundLimits.packagesPerMinute {
             let key = peer.fingerprint.description
@@ -127,19 +141,21 @@ struct PackageReceiver {
             }
             guard allowed else {
                 DaemonMetrics.refused(peer: peer.name, reason: "rate")
-                return [.reject(packageID: id, reason: .unavailable, detail: "more than \(perMinute) packages per minute from \(peer.name); slow down and retry")]
+                return .reject(packageID: id, reason: .unavailable, detail: "more than \(perMinute) packages per minute from \(peer.name); slow down and retry")
             }
         }
         if let perDay = peer.inboundLimits.bytesPerDay {
             let used = try context.store.receivedBytes(from: peer.fingerprint, since: Timestamp.now() - 86_400)
             guard used + Int64(clamping: size) <= perDay else {
                 DaemonMetrics.refused(peer: peer.name, reason: "volume")
-                return [.reject(packageID: id, reason: .unavailable, detail: "\(peer.name) has used \(used) of its \(perDay) bytes for the last 24 hours; retry later")]
+                return .reject(packageID: id, reason: .unavailable, detail: "\(peer.name) has used \(used) of its \(perDay) bytes for the last 24 hours; retry later")
             }
         }
-        guard context.activeTransfers.withLockedValue({ $0.insert(id).inserted }) else {
-            return [.reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")]
-        }
+        return nil
+    }
+
+    /// Opens (or resumes) the spool file for an offered package and accepts it.
+    private mutating func spool(id: PackageID, size: UInt64) throws -> [SessionMessage] {
         // Per-sender spool names: one peer's partial can never become another's prefix.
         let path = context.spoolDirectory + "/\(Hex.encode(Array(peer.fingerprint.bytes.prefix(8))))-\(id).partial"
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -168,17 +184,56 @@ struct PackageReceiver {
             logger.error("package \(t.id): the spool file could not be made durable (\(String(cString: strerror(errno))))")
             return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
         }
-        func discard(_ reason: SessionMessage.RejectReason, _ detail: String) -> SessionMessage {
-            unlink(t.path)
-            logger.warning("package \(t.id) from \(peer.name) rejected: \(detail)")
-            DaemonMetrics.refused(peer: peer.name, reason: "\(reason)")
-            return .reject(packageID: t.id, reason: reason, detail: detail)
-        }
-        // Verify everything as the recipient before acknowledging anything.
         let fd = open(t.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return discard(.unavailable, "cannot read the received package") }
+        guard fd >= 0 else {
+            unlink(t.path)
+            return .reject(packageID: t.id, reason: .unavailable, detail: "cannot read the received package")
+        }
         defer { close(fd) }
         var input = FileDescriptorStream(descriptor: fd)
+        return try await verifyAndStore(id: t.id, size: t.size, from: &input, resumed: t.resumedFrom > 0, placement: .spool(t.path))
+    }
+
+    /// Takes a pushed package: the same checks as an offer, then the same
+    /// verification and storage as a finished transfer, with the sealed bytes
+    /// kept in the database. Does not change the receiver, so pushes on one
+    /// session are taken concurrently.
+    func receivePush(id: PackageID, expires: Int64?, bytes: [UInt8]) async -> SessionMessage {
+        do {
+            if let answer = try admission(id: id, size: UInt64(bytes.count), expires: expires) { return await audited([answer])[0] }
+            guard context.activeTransfers.withLockedValue({ $0.insert(id).inserted }) else {
+                return await audited([.reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")])[0]
+            }
+            defer { release(id) }
+            var input = MemorySource(bytes)
+            return await audited([try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false,
+                                                           placement: .inline(bytes))])[0]
+        } catch {
+            logger.error("package \(id) from \(peer.name) could not be taken: \(error)")
+            return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot take packages right now; retry later")
+        }
+    }
+
+    /// Where a received package's sealed bytes are until it is accepted.
+    private enum Placement {
+        /// A complete spool file, moved into the inbox directory once accepted.
+        case spool(String)
+        /// Pushed bytes, kept in the inbox row.
+        case inline([UInt8])
+    }
+
+    /// Verifies a received package completely as its recipient, decides whether
+    /// this node accepts it from the peer, and stores it with its audit record;
+    /// only then is a receipt returned (anything else is a refusal).
+    private func verifyAndStore<Source: ByteSource>(id: PackageID, size: UInt64, from input: inout Source, resumed: Bool,
+                                                    placement: Placement) async throws -> SessionMessage {
+        func discard(_ reason: SessionMessage.RejectReason, _ detail: String) -> SessionMessage {
+            if case .spool(let path) = placement { unlink(path) }
+            logger.warning("package \(id) from \(peer.name) rejected: \(detail)")
+            DaemonMetrics.refused(peer: peer.name, reason: "\(reason)")
+            return .reject(packageID: id, reason: reason, detail: detail)
+        }
+        // Verify everything as the recipient before acknowledging anything.
         let opened: OpenedPackage
         do {
             var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: context.peers.keyring,
@@ -188,12 +243,12 @@ struct PackageReceiver {
         } catch let error as CoreError {
             // A resumed transfer may have kept a damaged prefix from before a crash:
             // start it over rather than refusing the package for good.
-            if t.resumedFrom > 0 && error.code != .expired {
+            if resumed && error.code != .expired {
                 return discard(.unavailable, "the resumed package does not verify (\(error.code.rawValue)); send it again from the start")
             }
             return discard(error.code == .expired ? .expired : .invalid, "\(error.message) [\(error.code.rawValue)]")
         }
-        guard opened.header.packageID == t.id else { return discard(.invalid, "the package id does not match the offer") }
+        guard opened.header.packageID == id else { return discard(.invalid, "the package id does not match the offer") }
         guard opened.sender.identity == peer.keys.identity else {
             return discard(.refused, "the package was sealed by another node than the one delivering it")
         }
@@ -207,35 +262,43 @@ struct PackageReceiver {
         guard decision.allowed else {
             return discard(.refused, "this node does not accept \(opened.header.markings.banner) from \(peer.name): \(decision.explanation) [\(decision.rule.rawValue)]")
         }
-        let finalPath = context.inboxDirectory + "/\(t.id).lpkg"
-        guard rename(t.path, finalPath) == 0 else { return discard(.unavailable, "cannot move the package into the inbox") }
-        guard Self.syncDirectory(context.inboxDirectory) else {
-            return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
+        var finalPath: String?
+        var body: [UInt8]?
+        switch placement {
+        case .spool(let path):
+            let destination = context.inboxDirectory + "/\(id).lpkg"
+            guard rename(path, destination) == 0 else { return discard(.unavailable, "cannot move the package into the inbox") }
+            guard Self.syncDirectory(context.inboxDirectory) else {
+                return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
+            }
+            finalPath = destination
+        case .inline(let bytes):
+            body = bytes
         }
         let now = Timestamp.now()
-        let receipt = DeliveryReceipt(packageID: t.id, headerHash: opened.header.hash, recipient: context.secrets.identity,
+        let receipt = DeliveryReceipt(packageID: id, headerHash: opened.header.hash, recipient: context.secrets.identity,
                                       sender: peer.fingerprint, receivedAt: now)
         let h = opened.header
-        let entry = InboxEntry(id: t.id, sender: peer.name, senderFingerprint: peer.fingerprint, path: finalPath, size: Int64(t.size),
+        let entry = InboxEntry(id: id, sender: peer.name, senderFingerprint: peer.fingerprint, path: finalPath, size: Int64(size),
                                receivedAt: now, tlp: h.markings.tlp, classification: h.markings.classification,
                                markings: h.markings.banner, contentType: h.contentType, created: h.created, expires: h.expires,
                                receiptBody: receipt.body, receiptSignature: receipt.signature)
         // Fail closed: no inbox entry and no receipt without their audit record.
         do {
             try await context.audit(
-                context.event(.packageReceived, actor: DaemonContext.actor(peer), peer: peer, package: t.id, markings: h.markings.banner,
-                              remote: remote, details: ["bytes": String(t.size), "content-type": h.contentType]),
-                context.event(.receiptIssued, peer: peer, package: t.id, details: ["received-at": Timestamp.iso8601(now)]))
+                context.event(.packageReceived, actor: DaemonContext.actor(peer), peer: peer, package: id, markings: h.markings.banner,
+                              remote: remote, details: ["bytes": String(size), "content-type": h.contentType]),
+                context.event(.receiptIssued, peer: peer, package: id, details: ["received-at": Timestamp.iso8601(now)]))
         } catch {
-            unlink(finalPath)
-            return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot record packages right now; retry later")
+            if let finalPath { unlink(finalPath) }
+            return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot record packages right now; retry later")
         }
-        guard try context.store.recordReceived(entry) else {
-            let stored = try context.store.inboxEntry(id: t.id)
+        guard try await context.store.recordReceived(entry, body: body) else {
+            let stored = try context.store.inboxEntry(id: id)
             return .receipt(try DeliveryReceipt(decoding: (stored?.receiptBody ?? []) + (stored?.receiptSignature ?? [])))
         }
-        logger.info("received package \(t.id) from \(peer.name) (\(t.size) bytes, \(h.markings.banner))")
-        DaemonMetrics.received(peer: peer.name, bytes: Int(t.size))
+        logger.info("received package \(id) from \(peer.name) (\(size) bytes, \(h.markings.banner))")
+        DaemonMetrics.received(peer: peer.name, bytes: Int(size))
         return .receipt(receipt)
     }
 

@@ -10,9 +10,11 @@ import NIOPosix
 import ServiceLifecycle
 
 /// Delivers a peer's due packages over one outbound connection: dial, handshake
-/// as initiator, then offer → (accept → data… → end) → receipt, package by
-/// package. Every outcome is written to the store; failures get a jittered,
-/// exponential backoff.
+/// as initiator, then batch by batch: every small package is pushed whole
+/// (many in flight, answered in any order), each large one is offered and
+/// streamed (offer → accept → data… → end). Answers are receipts or refusals;
+/// a batch's offers share one audit commit and its receipts another. Every
+/// outcome is written to the store; failures get a jittered, exponential backoff.
 struct PackageSender {
     let context: DaemonContext
     let group: EventLoopGroup
@@ -29,7 +31,7 @@ struct PackageSender {
         // A node that revoked its own key sends nothing more: its key may be in other hands.
         if context.home.isRevoked {
             for d in pending {
-                try? context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "node.revoked: this node revoked its own identity key")
+                try? await context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "node.revoked: this node revoked its own identity key")
                 await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: d.packageID,
                                                               reason: "node.revoked: this node revoked its own identity key"))
             }
@@ -40,11 +42,9 @@ struct PackageSender {
                 // Keep the session while there is work: packages queued meanwhile go out
                 // on the same connection instead of a new handshake each.
                 while !pending.isEmpty {
-                    while let delivery = pending.first {
-                        if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        try await deliverOne(delivery, to: peer, session: &session, logger: logger)
-                        pending.removeFirst()
-                    }
+                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                    try await deliverBatch(pending, to: peer, session: &session, logger: logger)
+                    pending = []
                     if Task.isCancelled || Task.isShuttingDownGracefully { break }
                     pending = try await nextWork(for: peer)
                 }
@@ -52,10 +52,10 @@ struct PackageSender {
             }
         } catch {
             logger.warning("delivery to \(peer.name) failed: \(error)")
-            try? context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
+            try? await context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
             DaemonMetrics.deliveryFailed(peer: peer.name)
             for delivery in pending {
-                try? context.store.recordFailure(packageID: delivery.packageID, peer: delivery.peer, error: "\(error)",
+                try? await context.store.recordFailure(packageID: delivery.packageID, peer: delivery.peer, error: "\(error)",
                                                  nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
             }
         }
@@ -65,104 +65,174 @@ struct PackageSender {
     /// busy link keeps one session instead of a handshake per package.
     private func nextWork(for peer: PeerRecord) async throws -> [Delivery] {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
-        var seen = context.outboxGeneration.withLockedValue { $0 }
+        var seen = context.outboxSignal.generation
         var due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
         while due.isEmpty && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
-            try await Task.sleep(for: .milliseconds(1))
-            let generation = context.outboxGeneration.withLockedValue { $0 }
-            // Only look at the database when something new was queued (or a retry may be due).
-            if generation != seen || ContinuousClock.now >= deadline {
-                seen = generation
-                due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
-            }
+            // Woken at once by a new send, or at the deadline (a retry may be due by then).
+            await context.outboxSignal.wait(past: seen, timeout: deadline - ContinuousClock.now)
+            seen = context.outboxSignal.generation
+            due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
         }
         return due
     }
 
-    private func deliverOne(_ delivery: Delivery, to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws {
-        guard let package = try context.store.outboxPackage(id: delivery.packageID) else { return }
-        if package.isExpired(at: Timestamp.now()) {
-            await context.recordExpired(try context.store.expireDue(now: Timestamp.now()))
-            return
+    /// A delivery ready to go: its package, the header hash its receipt must name,
+    /// and the sealed bytes if the package is small enough to push.
+    private struct Outgoing {
+        let delivery: Delivery
+        let package: OutboxPackage
+        let headerHash: [UInt8]
+        let body: [UInt8]?
+    }
+
+    /// Delivers one batch on the session: re-decides each package, records the
+    /// offers, pushes the small packages back to back, collects their answers,
+    /// then offers and streams the large ones one at a time.
+    private func deliverBatch(_ deliveries: [Delivery], to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws {
+        let now = Timestamp.now()
+        var outgoing: [Outgoing] = []
+        var anyExpired = false
+        for delivery in deliveries {
+            guard let package = try context.store.outboxPackage(id: delivery.packageID) else { continue }
+            if package.isExpired(at: now) { anyExpired = true; continue }
+            var source = try StoredPackageSource.outbox(package, store: context.store)
+            let header = try PackageOpener.readHeader(from: &source)
+            source.close()
+            // The decision is taken again now, against the peer as it is now: a trust change,
+            // a lower clearance or a revocation since the package was queued (or since this
+            // session opened) stops it here. So does this node's own revocation.
+            if let refusal = currentRefusal(header.markings, for: peer) {
+                try await context.store.markFailed(packageID: package.id, peer: peer.name, error: refusal)
+                await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: package.id, markings: package.markings,
+                                                              reason: refusal, details: ["direction": "send", "peer-name": peer.name]))
+                logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
+                continue
+            }
+            let body = package.path == nil ? try context.store.outboxBody(id: package.id) : nil
+            outgoing.append(Outgoing(delivery: delivery, package: package, headerHash: header.hash, body: body))
         }
-        // The decision is taken again now, against the peer as it is now: a trust change,
-        // a lower clearance or a revocation since the package was queued (or since this
-        // session opened) stops it here. So does this node's own revocation.
-        let header = try Self.header(of: package.path)
-        if let refusal = currentRefusal(header.markings, for: peer) {
-            try context.store.markFailed(packageID: package.id, peer: peer.name, error: refusal)
-            await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: package.id, markings: package.markings,
-                                                          reason: refusal, details: ["direction": "send", "peer-name": peer.name]))
-            logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
-            return
-        }
+        if anyExpired { await context.recordExpired(try await context.store.expireDue(now: now)) }
+        guard !outgoing.isEmpty else { return }
         // Fail closed: nothing leaves for a peer without its audit record.
-        try await context.audit(context.event(.packageOffered, peer: peer, package: package.id, markings: package.markings,
-                                              details: ["bytes": String(package.size), "attempt": String(delivery.attempts + 1)]))
+        try await context.audit(contentsOf: outgoing.map {
+            context.event(.packageOffered, peer: peer, package: $0.package.id, markings: $0.package.markings,
+                          details: ["bytes": String($0.package.size), "attempt": String($0.delivery.attempts + 1)])
+        })
         // No `sending` claim is written: the scheduler runs one sender per peer, and a
         // delivery stays `queued` until its receipt is stored, so a crash retries it.
-        try await session.send(.offer(packageID: package.id, size: UInt64(package.size), expires: package.expires))
-        var reply = try await session.receive()
-        if case .accept(let id, let offset) = reply, id == package.id {
-            try await stream(package, from: offset, session: &session)
-            reply = try await session.receive()
+        let pushed = outgoing.filter { $0.body != nil }
+        for item in pushed {
+            try await session.send(.push(packageID: item.package.id, expires: item.package.expires, bytes: item.body!))
         }
-        switch reply {
-        case .receipt(let receipt):
-            guard receipt.verify(recipient: peer.keys.identity, packageID: package.id, headerHash: header.hash,
-                                 sender: context.fingerprint) else {
-                // A wrong receipt is this package's problem, not the session's: record it
-                // and let the operator look, rather than retrying the whole batch forever.
-                logger.error("\(peer.name) answered \(package.id) with a receipt that does not verify")
-                await context.auditAfterTheFact(context.event(.receiptReceived, .failed, actor: DaemonContext.actor(peer), peer: peer,
-                                                              package: package.id, reason: "receipt.invalid: the receipt does not verify with the peer's identity key"))
-                try context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient's receipt does not verify")
-                return
+        var answers: [(Outgoing, SessionMessage)] = []
+        var waiting = Dictionary(uniqueKeysWithValues: pushed.map { ($0.package.id, $0) })
+        while !waiting.isEmpty {
+            guard let reply = try await session.receive() else {
+                throw WireError(.unexpectedMessage, "the peer closed the connection before answering")
             }
-            try await context.audit(
-                context.event(.packageSent, peer: peer, package: package.id, markings: package.markings, details: ["bytes": String(package.size)]),
-                context.event(.receiptReceived, actor: DaemonContext.actor(peer), peer: peer, package: package.id,
-                              details: ["received-at": Timestamp.iso8601(receipt.receivedAt)]),
-                context.event(.packageDelivered, peer: peer, package: package.id, markings: package.markings))
-            _ = try context.store.markDelivered(StoredReceipt(packageID: package.id, peer: peer.name, signedBy: receipt.recipient,
-                                                              receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature))
-            logger.info("delivered \(package.id) to \(peer.name); receipt verified")
-            DaemonMetrics.delivered(peer: peer.name, bytes: package.size, secondsSinceQueued: Timestamp.now() - package.created)
-        case .reject(let id, let reason, let detail):
-            guard id == package.id else { throw WireError(.unexpectedMessage, "a refusal for another package than the one offered") }
-            logger.warning("\(peer.name) refused \(package.id): \(detail)")
-            await context.auditAfterTheFact(context.event(.packageRejected, reason == .unavailable ? .failed : .denied,
-                                                          actor: DaemonContext.actor(peer), peer: peer, package: package.id,
-                                                          markings: package.markings, reason: "\(reason): \(detail)"))
-            switch reason {
-            case .unavailable:
-                try context.store.recordFailure(packageID: package.id, peer: peer.name, error: "refused for now: \(detail)",
-                                                nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
-            case .expired:
-                try context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient found it expired: \(detail)")
-            case .invalid, .refused, .tooLarge:
-                try context.store.markFailed(packageID: package.id, peer: peer.name, error: "refused: \(detail)")
+            guard let id = Self.answeredPackage(reply), let item = waiting.removeValue(forKey: id) else {
+                throw WireError(.unexpectedMessage, "an answer for a package that is not awaiting one")
             }
-        case .none:
-            throw WireError(.unexpectedMessage, "the peer closed the connection before answering")
-        default:
-            throw WireError(.unexpectedMessage, "unexpected answer to an offer")
+            answers.append((item, reply))
+        }
+        try await record(answers, from: peer, logger: logger)
+        for item in outgoing where item.body == nil {
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
+            var reply = try await session.receive()
+            if case .accept(let id, let offset) = reply, id == item.package.id {
+                try await stream(item.package, from: offset, session: &session)
+                reply = try await session.receive()
+            }
+            guard let reply else { throw WireError(.unexpectedMessage, "the peer closed the connection before answering") }
+            guard Self.answeredPackage(reply) == item.package.id else {
+                throw WireError(.unexpectedMessage, "unexpected answer to an offer")
+            }
+            try await record([(item, reply)], from: peer, logger: logger)
         }
     }
 
-    /// Streams the sealed file from `offset`.
+    /// The package a receipt or refusal answers; nil for any other message.
+    private static func answeredPackage(_ message: SessionMessage) -> PackageID? {
+        switch message {
+        case .receipt(let receipt): receipt.packageID
+        case .reject(let id, _, _): id
+        default: nil
+        }
+    }
+
+    /// Records the answers to a batch: every verified receipt's events in one audit
+    /// commit, then every delivery in the store (their writes share commits), and
+    /// each refusal or bad receipt on its own.
+    private func record(_ answers: [(Outgoing, SessionMessage)], from peer: PeerRecord, logger: Logger) async throws {
+        var delivered: [(Outgoing, DeliveryReceipt)] = []
+        for (item, reply) in answers {
+            let package = item.package
+            switch reply {
+            case .receipt(let receipt):
+                guard receipt.verify(recipient: peer.keys.identity, packageID: package.id, headerHash: item.headerHash,
+                                     sender: context.fingerprint) else {
+                    // A wrong receipt is this package's problem, not the session's: record it
+                    // and let the operator look, rather than retrying the whole batch forever.
+                    logger.error("\(peer.name) answered \(package.id) with a receipt that does not verify")
+                    await context.auditAfterTheFact(context.event(.receiptReceived, .failed, actor: DaemonContext.actor(peer), peer: peer,
+                                                                  package: package.id, reason: "receipt.invalid: the receipt does not verify with the peer's identity key"))
+                    try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient's receipt does not verify")
+                    continue
+                }
+                delivered.append((item, receipt))
+            case .reject(_, let reason, let detail):
+                logger.warning("\(peer.name) refused \(package.id): \(detail)")
+                await context.auditAfterTheFact(context.event(.packageRejected, reason == .unavailable ? .failed : .denied,
+                                                              actor: DaemonContext.actor(peer), peer: peer, package: package.id,
+                                                              markings: package.markings, reason: "\(reason): \(detail)"))
+                switch reason {
+                case .unavailable:
+                    try await context.store.recordFailure(packageID: package.id, peer: peer.name, error: "refused for now: \(detail)",
+                                                          nextAttempt: Timestamp.now() + backoff(attempts: item.delivery.attempts))
+                case .expired:
+                    try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient found it expired: \(detail)")
+                case .invalid, .refused, .tooLarge:
+                    try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "refused: \(detail)")
+                }
+            default:
+                throw WireError(.unexpectedMessage, "unexpected answer to an offer")
+            }
+        }
+        guard !delivered.isEmpty else { return }
+        try await context.audit(contentsOf: delivered.flatMap { item, receipt in [
+            context.event(.packageSent, peer: peer, package: item.package.id, markings: item.package.markings,
+                          details: ["bytes": String(item.package.size)]),
+            context.event(.receiptReceived, actor: DaemonContext.actor(peer), peer: peer, package: item.package.id,
+                          details: ["received-at": Timestamp.iso8601(receipt.receivedAt)]),
+            context.event(.packageDelivered, peer: peer, package: item.package.id, markings: item.package.markings),
+        ] })
+        let store = context.store
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (item, receipt) in delivered {
+                let stored = StoredReceipt(packageID: item.package.id, peer: peer.name, signedBy: receipt.recipient,
+                                           receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
+                group.addTask { _ = try await store.markDelivered(stored) }
+            }
+            try await group.waitForAll()
+        }
+        for (item, _) in delivered {
+            logger.info("delivered \(item.package.id) to \(peer.name); receipt verified")
+            DaemonMetrics.delivered(peer: peer.name, bytes: item.package.size, secondsSinceQueued: Timestamp.now() - item.package.created)
+        }
+    }
+
+    /// Streams the sealed package from `offset`.
     private func stream(_ package: OutboxPackage, from offset: UInt64, session: inout SecureSession) async throws {
         guard offset <= UInt64(package.size) else { throw WireError(.unexpectedMessage, "resume offset beyond the package") }
-        let fd = open(package.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CoreError(.io, "cannot read \(package.path)") }
-        defer { close(fd) }
-        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw CoreError(.io, "cannot seek in \(package.path)") }
-        var file = FileDescriptorStream(descriptor: fd)
+        var source = try StoredPackageSource.outbox(package, store: context.store)
+        defer { source.close() }
+        try source.skip(to: offset)
         var buffer = [UInt8](repeating: 0, count: SessionMessage.maximumDataByteCount)
         var position = offset
         while position < UInt64(package.size) {
-            let n = try buffer.withUnsafeMutableBytes { try file.readFully(into: $0) }
-            guard n > 0 else { throw CoreError(.io, "\(package.path) is shorter than recorded") }
+            let n = try buffer.withUnsafeMutableBytes { try source.readFully(into: $0) }
+            guard n > 0 else { throw CoreError(.io, "package \(package.id) is shorter than recorded") }
             try await session.send(.data(n == buffer.count ? buffer : Array(buffer[0..<n])))
             position += UInt64(n)
         }
@@ -174,15 +244,6 @@ struct PackageSender {
         let base = min(context.settings.retryMaximum, context.settings.retryInitial * pow(2, Double(min(attempts, 30))))
         let jitter = 0.5 + Double((try? Sodium.uniformRandom(1000)) ?? 500) / 2000
         return max(1, Int64((base * jitter).rounded()))
-    }
-
-    /// BLAKE2b-512 of a sealed package's header, to check receipts against.
-    static func header(of path: String) throws -> PackageHeader {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CoreError(.io, "cannot read \(path)") }
-        defer { close(fd) }
-        var input = FileDescriptorStream(descriptor: fd)
-        return try PackageOpener.readHeader(from: &input)
     }
 
     /// Why `markings` may no longer go to `peer` (rule code and explanation), or nil.

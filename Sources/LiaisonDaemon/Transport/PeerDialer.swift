@@ -29,11 +29,11 @@ struct PeerDialer {
             guard let current = context.peers.peer(named: peer.name), !current.revoked, current.trust != .blocked else {
                 throw CoreError(.policyDenied, "\(peer.name) was revoked or blocked")
             }
-            try context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
+            try await context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
             var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
             let result = try await body(&session)
             try? await session.send(.close(reason: .done))
-            try? context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),
+            try? await context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),
                                           received: Int64(session.reader.bytesRead))
             return result
         }

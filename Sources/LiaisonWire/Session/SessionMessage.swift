@@ -35,6 +35,11 @@ public enum SessionMessage: Equatable, Sendable {
     /// (``RevocationStatement``'s encoding); the recipient verifies it, marks the
     /// sender revoked and ends the session.
     case revocation([UInt8])
+    /// A whole small sealed package in one message (at most ``maximumPushByteCount``
+    /// bytes), answered like an offer's transfer: with a receipt or a refusal. The
+    /// sender may push many before the first answer comes back; answers name
+    /// their package and may arrive in any order.
+    case push(packageID: PackageID, expires: Int64?, bytes: [UInt8])
 
     /// Why a package was refused.
     public enum RejectReason: UInt8, Sendable {
@@ -66,11 +71,16 @@ public enum SessionMessage: Equatable, Sendable {
 
     /// Largest `data` payload: a 65535-byte frame less the AEAD tag and the type byte.
     public static let maximumDataByteCount = 65_535 - 16 - 1
+    /// Largest sealed package a `push` carries: a frame less the AEAD tag, the type
+    /// byte, the package id and the expiry.
+    public static let maximumPushByteCount = maximumDataByteCount - 16 - 8
 
     private enum Tag: UInt8 {
         case offer = 1, accept, reject, data, end, receipt, rekey, close
         case witnessRequest, witnessCosignature, witnessRefused
         case revocation
+        // 13–15 are kept for key rotation.
+        case push = 16
     }
 
     /// Largest signed note a witness request carries.
@@ -114,6 +124,9 @@ public enum SessionMessage: Equatable, Sendable {
         case .revocation(let statement):
             precondition(statement.count <= RevocationStatement.maximumByteCount, "revocation statement too large")
             w.write(Tag.revocation.rawValue); w.write(UInt16(statement.count)); w.write(statement)
+        case .push(let id, let expires, let bytes):
+            precondition(bytes.count <= Self.maximumPushByteCount, "push message too large")
+            w.write(Tag.push.rawValue); w.write(id.bytes); w.write(UInt64(expires ?? 0)); w.write(bytes)
         }
         return w.bytes
     }
@@ -169,6 +182,10 @@ public enum SessionMessage: Equatable, Sendable {
                 let length = Int(try r.readUInt16())
                 guard length <= RevocationStatement.maximumByteCount else { throw malformed }
                 self = .revocation(try r.readBytes(length))
+            case .push:
+                let id = PackageID(unchecked: try r.readBytes(16)), expires = try r.readUInt64()
+                guard expires <= UInt64(Int64.max), r.remaining > 0 else { throw malformed }
+                self = .push(packageID: id, expires: expires == 0 ? nil : Int64(expires), bytes: try r.readBytes(r.remaining))
             }
             guard r.isAtEnd else { throw malformed }
         } catch let error as WireError {

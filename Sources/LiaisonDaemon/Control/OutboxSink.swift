@@ -1,0 +1,48 @@
+import LiaisonCore
+import LiaisonWire
+
+/// Where a package being sealed for the outbox goes: memory while it is small
+/// enough to travel in one `push` message (it is then kept in the database),
+/// otherwise a file in the outbox directory, created the moment it outgrows
+/// memory. Ciphertext only: nothing here is secret.
+final class OutboxSink: ByteSink {
+    /// Largest sealed package kept in the database (and pushed in one message).
+    static let inlineLimit = SessionMessage.maximumPushByteCount
+
+    private let path: String
+    private var buffer: [UInt8] = []
+    private var file: AtomicOutputFile?
+
+    /// A sink for the package that would be stored at `path` if it grows large.
+    init(path: String) {
+        self.path = path
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if let file { return try file.write(bytes) }
+        if buffer.count + bytes.count <= Self.inlineLimit {
+            buffer.append(contentsOf: bytes)
+            return
+        }
+        let spilled = try AtomicOutputFile(path: path)
+        try buffer.withUnsafeBytes { try spilled.write($0) }
+        try spilled.write(bytes)
+        buffer = []
+        file = spilled
+    }
+
+    /// Where the finished package is: its durable file's path, or its bytes for the database.
+    enum Stored {
+        case file(path: String)
+        case inline([UInt8])
+    }
+
+    /// Makes a file durable (a package in memory becomes durable with its database row).
+    func finish() throws -> Stored {
+        if let file {
+            try file.commit()
+            return .file(path: path)
+        }
+        return .inline(buffer)
+    }
+}

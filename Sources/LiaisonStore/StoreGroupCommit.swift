@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+
+/// The node store's group commit: callers queue write operations, one thread
+/// runs everything queued in one transaction and commits it (one fsync), then
+/// tells each caller its own outcome.
+///
+/// Each operation runs in its own savepoint, so one that fails (a conflict, a
+/// broken constraint) is rolled back alone and reports its own error, while the
+/// others in the batch commit. If the commit itself fails, nothing of the batch
+/// was written and every caller hears so. No caller is answered before the
+/// transaction holding its change is durable.
+///
+/// This keeps fsyncs off Swift's cooperative threads (a blocked pool thread
+/// stalls the whole daemon on two cores) and lets concurrent deliveries share them.
+final class StoreGroupCommit: @unchecked Sendable {
+    /// One caller's operation: `perform` runs inside the batch's transaction (in its
+    /// own savepoint) and keeps its result; `complete` tells the caller once the
+    /// commit is known — the commit's error if it failed, else the operation's result.
+    struct Operation {
+        let perform: @Sendable (Database) -> Void
+        let complete: @Sendable ((any Error)?) -> Void
+    }
+
+    /// Most operations in one transaction (a bound on how long one commit holds the writer).
+    static let maximumBatch = 512
+
+    private let pool: DatabasePool
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var queue: [Operation] = []
+    private var stopping = false
+    private var threadStarted = false
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Lets the committer thread finish what is queued and exit.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func submit(_ operation: Operation) {
+        condition.lock()
+        queue.append(operation)
+        if !threadStarted {
+            threadStarted = true
+            let thread = Thread { [self] in run() }
+            thread.name = "store-commit"
+            thread.start()
+        }
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty { condition.unlock(); return }
+            let batch = Array(queue.prefix(Self.maximumBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Operation]) {
+        do {
+            try pool.write { db in
+                for operation in batch { operation.perform(db) }
+            }
+            for operation in batch { operation.complete(nil) }
+        } catch {
+            let failure = StoreError.wrapping(error, while: "commit to the node's database")
+            for operation in batch { operation.complete(failure) }
+        }
+    }
+}
