@@ -18,12 +18,12 @@ extension NodeStore {
         let id = entry.id.description
         return try await commit("record received package \(id)") { db in
             // The schema's trigger also ignores duplicates, whatever the statement.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO inbox (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification,
                                    markings, content_type, created, expires, receipt_body, receipt_signature)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO NOTHING
-                """, arguments: [id, entry.sender, entry.senderFingerprint.description, entry.path, body.map { Data($0) }, entry.size,
+                """).execute(arguments: [id, entry.sender, entry.senderFingerprint.description, entry.path, body.map { Data($0) }, entry.size,
                                  entry.receivedAt, entry.tlp.label, entry.classification, entry.markings,
                                  entry.contentType, entry.created, entry.expires,
                                  Data(entry.receiptBody), Data(entry.receiptSignature)])
@@ -34,7 +34,7 @@ extension NodeStore {
     /// The accepted package with this id, or `nil` if it was never accepted.
     public func inboxEntry(id: PackageID) throws -> InboxEntry? {
         try read("read received package \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT \(InboxEntry.columns) FROM inbox WHERE id = ?", arguments: [id.description]).map(InboxEntry.init(row:))
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox WHERE id = ?"), arguments: [id.description]).map(InboxEntry.init(row:))
         }
     }
 
@@ -42,14 +42,14 @@ extension NodeStore {
     /// is kept in a file (or unknown).
     public func inboxBody(id: PackageID) throws -> [UInt8]? {
         try read("read the sealed bytes of received package \(id)") { db in
-            try Data.fetchOne(db, sql: "SELECT body FROM inbox WHERE id = ?", arguments: [id.description]).map { [UInt8]($0) }
+            try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM inbox WHERE id = ?"), arguments: [id.description]).map { [UInt8]($0) }
         }
     }
 
     /// Bytes received from the sender `fingerprint` since `since` (for per-peer daily limits).
     public func receivedBytes(from fingerprint: NodeFingerprint, since: Int64) throws -> Int64 {
         try read("sum what a peer sent") { db in
-            try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM inbox WHERE sender_fingerprint = ? AND received_at >= ?",
+            try Int64.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(SUM(size), 0) FROM inbox WHERE sender_fingerprint = ? AND received_at >= ?"),
                                arguments: [fingerprint.description, since]) ?? 0
         }
     }
@@ -58,7 +58,7 @@ extension NodeStore {
     public func inbox(limit: Int, offset: Int = 0) throws -> [InboxEntry] {
         Self.checkPage(limit: limit, offset: offset)
         return try read("list the inbox") { db in
-            try Row.fetchAll(db, sql: "SELECT \(InboxEntry.columns) FROM inbox ORDER BY received_at DESC, id LIMIT ? OFFSET ?",
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox ORDER BY received_at DESC, id LIMIT ? OFFSET ?"),
                              arguments: [limit, offset]).map(InboxEntry.init(row:))
         }
     }

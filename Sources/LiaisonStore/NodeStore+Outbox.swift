@@ -31,15 +31,15 @@ extension NodeStore {
         }
         let id = package.id.description
         try await commit("enqueue package \(id)") { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox_package WHERE id = ?", arguments: [id]) == true {
+            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM outbox_package WHERE id = ?"), arguments: [id]) == true {
                 throw StoreError(.duplicate, "package \(id) is already in the outbox")
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO outbox_package (id, path, body, size, created, expires, tlp, markings, sha)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, package.path, body.map { Data($0) }, package.size, package.created, package.expires,
+                """).execute(arguments: [id, package.path, body.map { Data($0) }, package.size, package.created, package.expires,
                                  package.tlp.label, package.markings, package.sha256])
-            let statement = try db.makeStatement(sql: """
+            let statement = try db.cachedStatement(sql: """
                 INSERT INTO delivery (package_id, peer, state, attempts, next_attempt) VALUES (?, ?, 'queued', 0, ?)
                 """)
             for peer in recipients {
@@ -51,7 +51,7 @@ extension NodeStore {
     /// The outbox package with this id, or `nil`.
     public func outboxPackage(id: PackageID) throws -> OutboxPackage? {
         try read("read package \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT \(OutboxPackage.columns) FROM outbox_package WHERE id = ?", arguments: [id.description])
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package WHERE id = ?"), arguments: [id.description])
                 .map(OutboxPackage.init(row:))
         }
     }
@@ -60,7 +60,7 @@ extension NodeStore {
     /// is kept in a file (or unknown).
     public func outboxBody(id: PackageID) throws -> [UInt8]? {
         try read("read the sealed bytes of package \(id)") { db in
-            try Data.fetchOne(db, sql: "SELECT body FROM outbox_package WHERE id = ?", arguments: [id.description]).map { [UInt8]($0) }
+            try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM outbox_package WHERE id = ?"), arguments: [id.description]).map { [UInt8]($0) }
         }
     }
 
@@ -79,19 +79,19 @@ extension NodeStore {
     /// so the scheduler can hand each peer's queue to one sender.
     public func duePeers(now: Int64) throws -> [String] {
         try read("list peers with due deliveries") { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(try db.cachedStatement(sql: """
                 SELECT DISTINCT d.peer
                 FROM delivery d JOIN outbox_package p ON p.id = d.package_id
                 WHERE d.state = 'queued' AND d.next_attempt <= :now
                   AND (p.expires IS NULL OR p.expires > :now)
-                """, arguments: ["now": now])
+                """), arguments: ["now": now])
         }
     }
 
     private func due(peer: String?, now: Int64, limit: Int) throws -> [Delivery] {
         Self.checkPage(limit: limit)
         return try read("list due deliveries") { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at
                 FROM delivery d JOIN outbox_package p ON p.id = d.package_id
                 WHERE d.state = 'queued' AND d.next_attempt <= :now
@@ -99,7 +99,7 @@ extension NodeStore {
                   AND (:peer IS NULL OR d.peer = :peer)
                 ORDER BY d.next_attempt, p.created, d.package_id, d.peer
                 LIMIT :limit
-                """, arguments: ["now": now, "peer": peer, "limit": limit]).map(Delivery.init(row:))
+                """), arguments: ["now": now, "peer": peer, "limit": limit]).map(Delivery.init(row:))
         }
     }
 
@@ -112,7 +112,7 @@ extension NodeStore {
     public func markSending(packageID: PackageID, peer: String) async throws -> Bool {
         try await commit("start sending package \(packageID) to \(peer)") { db in
             _ = try Self.currentState(db, packageID, peer)
-            try db.execute(sql: "UPDATE delivery SET state = 'sending' WHERE package_id = ? AND peer = ? AND state = 'queued'",
+            try db.cachedStatement(sql: "UPDATE delivery SET state = 'sending' WHERE package_id = ? AND peer = ? AND state = 'queued'").execute(
                            arguments: [packageID.description, peer])
             return db.changesCount == 1
         }
@@ -125,10 +125,10 @@ extension NodeStore {
     public func recordFailure(packageID: PackageID, peer: String, error: String, nextAttempt: Int64) async throws {
         try await commit("record a failed attempt for package \(packageID) to \(peer)") { db in
             try Self.requireOpen(db, packageID, peer)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE delivery SET state = 'queued', attempts = attempts + 1, next_attempt = ?, last_error = ?
                 WHERE package_id = ? AND peer = ?
-                """, arguments: [nextAttempt, Self.bounded(error), packageID.description, peer])
+                """).execute(arguments: [nextAttempt, Self.bounded(error), packageID.description, peer])
         }
     }
 
@@ -139,7 +139,7 @@ extension NodeStore {
     public func markFailed(packageID: PackageID, peer: String, error: String) async throws {
         try await commit("mark package \(packageID) to \(peer) as failed") { db in
             try Self.requireOpen(db, packageID, peer)
-            try db.execute(sql: "UPDATE delivery SET state = 'failed', last_error = ? WHERE package_id = ? AND peer = ?",
+            try db.cachedStatement(sql: "UPDATE delivery SET state = 'failed', last_error = ? WHERE package_id = ? AND peer = ?").execute(
                            arguments: [Self.bounded(error), packageID.description, peer])
         }
     }
@@ -176,12 +176,12 @@ extension NodeStore {
             case .queued, .sending:
                 break
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE delivery SET state = 'delivered', delivered_at = ?, last_error = NULL WHERE package_id = ? AND peer = ?
-                """, arguments: [at, id, peer])
-            try db.execute(sql: """
+                """).execute(arguments: [at, id, peer])
+            try db.cachedStatement(sql: """
                 INSERT INTO receipt (package_id, peer, signed_by, received_at, signature, body) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [id, peer, receipt.signedBy.description, receipt.receivedAt,
+                """).execute(arguments: [id, peer, receipt.signedBy.description, receipt.receivedAt,
                                  Data(receipt.signature), Data(receipt.body)])
             return true
         }
@@ -192,12 +192,12 @@ extension NodeStore {
     @discardableResult
     public func expireDue(now: Int64) async throws -> [Delivery] {
         try await commit("expire deliveries") { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(try db.cachedStatement(sql: """
                 UPDATE delivery SET state = 'expired'
                 WHERE state = 'queued'
                   AND package_id IN (SELECT id FROM outbox_package WHERE expires IS NOT NULL AND expires <= ?)
                 RETURNING \(Delivery.columns)
-                """, arguments: [now]).map(Delivery.init(row:))
+                """), arguments: [now]).map(Delivery.init(row:))
         }.sorted { ($0.packageID, $0.peer) < ($1.packageID, $1.peer) }
     }
 
@@ -208,7 +208,7 @@ extension NodeStore {
     @discardableResult
     public func resetInterrupted() async throws -> Int {
         try await commit("reset interrupted deliveries") { db in
-            try db.execute(sql: "UPDATE delivery SET state = 'queued' WHERE state = 'sending'")
+            try db.cachedStatement(sql: "UPDATE delivery SET state = 'queued' WHERE state = 'sending'").execute()
             return db.changesCount
         }
     }
@@ -217,15 +217,15 @@ extension NodeStore {
     public func outbox(limit: Int, offset: Int = 0) throws -> [OutboxEntry] {
         Self.checkPage(limit: limit, offset: offset)
         return try read("list the outbox") { db in
-            let packages = try Row.fetchAll(db, sql: "SELECT \(OutboxPackage.columns) FROM outbox_package ORDER BY created DESC, id LIMIT ? OFFSET ?",
+            let packages = try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package ORDER BY created DESC, id LIMIT ? OFFSET ?"),
                                             arguments: [limit, offset]).map(OutboxPackage.init(row:))
             guard !packages.isEmpty else { return [] }
             let ids = packages.map(\.id.description)
             let placeholders = databaseQuestionMarks(count: ids.count)
             var deliveries: [PackageID: [Delivery]] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT \(Delivery.columns) FROM delivery WHERE package_id IN (\(placeholders)) ORDER BY peer
-                """, arguments: StatementArguments(ids)) {
+                """), arguments: StatementArguments(ids)) {
                 let delivery = try Delivery(row: row)
                 deliveries[delivery.packageID, default: []].append(delivery)
             }
@@ -237,7 +237,7 @@ extension NodeStore {
     public func receipts(limit: Int) throws -> [StoredReceipt] {
         Self.checkPage(limit: limit)
         return try read("list receipts") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM receipt ORDER BY received_at DESC, package_id, peer LIMIT ?",
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM receipt ORDER BY received_at DESC, package_id, peer LIMIT ?"),
                              arguments: [limit]).map(StoredReceipt.init(row:))
         }
     }
@@ -246,7 +246,7 @@ extension NodeStore {
     public func deliveryCountsByPeer() throws -> [String: [DeliveryState: Int]] {
         try read("count deliveries per peer") { db in
             var counts: [String: [DeliveryState: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT peer, state, count(*) AS n FROM delivery GROUP BY peer, state") {
+            for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT peer, state, count(*) AS n FROM delivery GROUP BY peer, state")) {
                 guard let state = DeliveryState(rawValue: try row.value("state", in: "delivery")) else {
                     throw StoreError.corruptRow("delivery", "an unknown state")
                 }
@@ -260,7 +260,7 @@ extension NodeStore {
 
     /// The delivery's state, or ``StoreError/Code/notFound``.
     private static func currentState(_ db: Database, _ packageID: PackageID, _ peer: String) throws -> DeliveryState {
-        guard let name = try String.fetchOne(db, sql: "SELECT state FROM delivery WHERE package_id = ? AND peer = ?",
+        guard let name = try String.fetchOne(try db.cachedStatement(sql: "SELECT state FROM delivery WHERE package_id = ? AND peer = ?"),
                                              arguments: [packageID.description, peer]) else {
             throw StoreError(.notFound, "there is no delivery of package \(packageID) to \(peer)")
         }

@@ -6,7 +6,7 @@ extension NodeStore {
     /// The newest handshake timestamp accepted from this peer, or `nil` if none yet.
     public func lastHandshakeTimestamp(fingerprint: NodeFingerprint) throws -> UInt64? {
         try read("read the handshake state of \(fingerprint.short)") { db in
-            let stored = try Int64.fetchOne(db, sql: "SELECT last_handshake_timestamp FROM peer_state WHERE fingerprint = ?",
+            let stored = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT last_handshake_timestamp FROM peer_state WHERE fingerprint = ?"),
                                             arguments: [fingerprint.description])
             if let stored, stored < 0 { throw StoreError.corruptRow("peer_state", "a negative handshake timestamp") }
             return stored.map(UInt64.init)
@@ -27,14 +27,14 @@ extension NodeStore {
             throw StoreError(.invalidArgument, "the handshake timestamp from \(fingerprint.short) is out of range; refuse the handshake")
         }
         return try await commit("record a handshake with \(fingerprint.short)") { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO peer_state (fingerprint, last_handshake_timestamp, last_handshake_at) VALUES (?, ?, ?)
                 ON CONFLICT (fingerprint) DO UPDATE
                     SET last_handshake_timestamp = excluded.last_handshake_timestamp,
                         last_handshake_at = excluded.last_handshake_at,
                         last_error = NULL
                     WHERE last_handshake_timestamp IS NULL OR last_handshake_timestamp < excluded.last_handshake_timestamp
-                """, arguments: [fingerprint.description, stored, at])
+                """).execute(arguments: [fingerprint.description, stored, at])
             return db.changesCount == 1
         }
     }
@@ -43,20 +43,20 @@ extension NodeStore {
     /// to check): the last contact time becomes `at` and the last error is cleared.
     public func recordPeerContact(fingerprint: NodeFingerprint, at: Int64) async throws {
         try await commit("record contact with \(fingerprint.short)") { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO peer_state (fingerprint, last_handshake_at) VALUES (?, ?)
                 ON CONFLICT (fingerprint) DO UPDATE SET last_handshake_at = excluded.last_handshake_at, last_error = NULL
-                """, arguments: [fingerprint.description, at])
+                """).execute(arguments: [fingerprint.description, at])
         }
     }
 
     /// Remembers the last problem with this peer (shown in status until the next successful handshake).
     public func recordPeerError(fingerprint: NodeFingerprint, error: String) async throws {
         try await commit("record an error for \(fingerprint.short)") { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO peer_state (fingerprint, last_error) VALUES (?, ?)
                 ON CONFLICT (fingerprint) DO UPDATE SET last_error = excluded.last_error
-                """, arguments: [fingerprint.description, Self.bounded(error)])
+                """).execute(arguments: [fingerprint.description, Self.bounded(error)])
         }
     }
 
@@ -64,18 +64,18 @@ extension NodeStore {
     public func addTraffic(fingerprint: NodeFingerprint, sent: Int64, received: Int64) async throws {
         precondition(sent >= 0 && received >= 0, "traffic is counted in non-negative bytes")
         try await commit("record traffic with \(fingerprint.short)") { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO peer_state (fingerprint, bytes_sent, bytes_received) VALUES (?, ?, ?)
                 ON CONFLICT (fingerprint) DO UPDATE
                     SET bytes_sent = bytes_sent + excluded.bytes_sent, bytes_received = bytes_received + excluded.bytes_received
-                """, arguments: [fingerprint.description, sent, received])
+                """).execute(arguments: [fingerprint.description, sent, received])
         }
     }
 
     /// Every peer this node has state for, ordered by fingerprint.
     public func peerStates() throws -> [PeerState] {
         try read("list peer states") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM peer_state ORDER BY fingerprint").map(PeerState.init(row:))
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM peer_state ORDER BY fingerprint")).map(PeerState.init(row:))
         }
     }
 }

@@ -116,14 +116,20 @@ public final class NodeStore: Sendable {
         let outcome = OperationOutcome<T>()
         return try await withCheckedThrowingContinuation { continuation in
             committer.submit(StoreGroupCommit.Operation(
-                perform: { db in
+                perform: { db, isolated in
                     do {
-                        try db.inSavepoint {
+                        if isolated {
+                            try db.inSavepoint {
+                                outcome.result = .success(try body(db))
+                                return .commit
+                            }
+                        } else {
                             outcome.result = .success(try body(db))
-                            return .commit
                         }
+                        return true
                     } catch {
                         outcome.result = .failure(StoreError.wrapping(error, while: description))
+                        return false
                     }
                 },
                 complete: { commitError in

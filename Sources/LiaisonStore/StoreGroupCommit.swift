@@ -5,9 +5,11 @@ import GRDB
 /// runs everything queued in one transaction and commits it (one fsync), then
 /// tells each caller its own outcome.
 ///
-/// Each operation runs in its own savepoint, so one that fails (a conflict, a
-/// broken constraint) is rolled back alone and reports its own error, while the
-/// others in the batch commit. If the commit itself fails, nothing of the batch
+/// A batch first runs as one plain transaction (the common case: every write
+/// succeeds). If any write fails (a conflict, a broken constraint), that
+/// transaction is rolled back and the batch runs again with each write in its
+/// own savepoint, so the failing one is undone alone and reports its own error
+/// while the others commit. If the commit itself fails, nothing of the batch
 /// was written and every caller hears so. No caller is answered before the
 /// transaction holding its change is durable.
 ///
@@ -15,10 +17,12 @@ import GRDB
 /// stalls the whole daemon on two cores) and lets concurrent deliveries share them.
 final class StoreGroupCommit: @unchecked Sendable {
     /// One caller's operation: `perform` runs inside the batch's transaction (in its
-    /// own savepoint) and keeps its result; `complete` tells the caller once the
-    /// commit is known — the commit's error if it failed, else the operation's result.
+    /// own savepoint when `isolated`), keeps its result and says whether it
+    /// succeeded; it may run twice (see above), so it only touches the database.
+    /// `complete` tells the caller once the commit is known — the commit's error
+    /// if it failed, else the operation's result.
     struct Operation {
-        let perform: @Sendable (Database) -> Void
+        let perform: @Sendable (Database, _ isolated: Bool) -> Bool
         let complete: @Sendable ((any Error)?) -> Void
     }
 
@@ -71,8 +75,20 @@ final class StoreGroupCommit: @unchecked Sendable {
 
     private func commit(_ batch: [Operation]) {
         do {
-            try pool.write { db in
-                for operation in batch { operation.perform(db) }
+            try pool.writeWithoutTransaction { db in
+                var allSucceeded = true
+                try db.inTransaction(.immediate) {
+                    for operation in batch where !operation.perform(db, false) {
+                        allSucceeded = false
+                        break
+                    }
+                    return allSucceeded ? .commit : .rollback
+                }
+                guard !allSucceeded else { return }
+                try db.inTransaction(.immediate) {
+                    for operation in batch { _ = operation.perform(db, true) }
+                    return .commit
+                }
             }
             for operation in batch { operation.complete(nil) }
         } catch {

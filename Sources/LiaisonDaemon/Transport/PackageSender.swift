@@ -95,9 +95,16 @@ struct PackageSender {
         for delivery in deliveries {
             guard let package = try context.store.outboxPackage(id: delivery.packageID) else { continue }
             if package.isExpired(at: now) { anyExpired = true; continue }
-            var source = try StoredPackageSource.outbox(package, store: context.store)
-            let header = try PackageOpener.readHeader(from: &source)
-            source.close()
+            let body = package.path == nil ? try context.store.outboxBody(id: package.id) : nil
+            let header: PackageHeader
+            if let body {
+                var source = MemorySource(body)
+                header = try PackageOpener.readHeader(from: &source)
+            } else {
+                var source = try StoredPackageSource.outbox(package, store: context.store)
+                defer { source.close() }
+                header = try PackageOpener.readHeader(from: &source)
+            }
             // The decision is taken again now, against the peer as it is now: a trust change,
             // a lower clearance or a revocation since the package was queued (or since this
             // session opened) stops it here. So does this node's own revocation.
@@ -108,7 +115,6 @@ struct PackageSender {
                 logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
                 continue
             }
-            let body = package.path == nil ? try context.store.outboxBody(id: package.id) : nil
             outgoing.append(Outgoing(delivery: delivery, package: package, headerHash: header.hash, body: body))
         }
         if anyExpired { await context.recordExpired(try await context.store.expireDue(now: now)) }
