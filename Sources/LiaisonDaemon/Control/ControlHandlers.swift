@@ -64,6 +64,7 @@ struct ControlHandlers: Sendable {
         details["tlp"] = request.tlp
         details["trust"] = request.trust
         details["strict-markings"] = request.strictMarkings.map { String($0) }
+        details["overlap-days"] = request.overlapDays.map { String($0) }
         return details
     }
 
@@ -95,6 +96,7 @@ struct ControlHandlers: Sendable {
         case .peersShow: try await io.send(result: try showPeer(request))
         case .peersRevoke: try await io.send(result: try await revoke(request, actor: actor))
         case .keysRevoke: try await io.send(result: try await revokeOwnKey(request, actor: actor))
+        case .keysRotate: try await io.send(result: try await rotateOwnKeys(request, actor: actor))
         case .peersImportRevocation: try await io.send(result: try await importRevocation(request, actor: actor))
         }
     }
@@ -152,8 +154,10 @@ struct ControlHandlers: Sendable {
 
     private func receipts(limit: Int) throws -> [ReceiptItem] {
         try context.store.receipts(limit: min(max(limit, 1), 10_000)).map { r in
-            let key = context.peers.peer(named: r.peer)?.keys.identity
-            let valid = key.map { $0.isValidSignature(r.signature, for: r.body) } ?? false
+            // A receipt signed before the peer rotated verifies with its previous key.
+            let peer = context.peers.peer(named: r.peer)
+            let keys = [peer?.keys.identity, peer?.previousKeys?.identity].compactMap { $0 }
+            let valid = keys.contains { $0.isValidSignature(r.signature, for: r.body) }
             return ReceiptItem(id: r.packageID.description, peer: r.peer, signedBy: r.signedBy.description,
                                receivedAt: Timestamp.iso8601(r.receivedAt), signatureValid: valid)
         }
@@ -270,7 +274,7 @@ struct ControlHandlers: Sendable {
         guard fd >= 0 else { throw CoreError(.io, "the inbox file of \(id) cannot be read") }
         defer { close(fd) }
         var input = FileDescriptorStream(descriptor: fd)
-        var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: context.peers.keyring,
+        var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring,
                                        now: entry.receivedAt)  // verified as of its arrival; expiry governs delivery, not reading
         // Plaintext leaves the daemon only with its audit record.
         try await context.audit(context.event(.packageOpened, actor: actor, peer: context.peers.peer(named: entry.sender), package: id,

@@ -109,8 +109,7 @@ struct PackageSender {
         }
         switch reply {
         case .receipt(let receipt):
-            guard receipt.verify(recipient: peer.keys.identity, packageID: package.id, headerHash: header.hash,
-                                 sender: context.fingerprint) else {
+            guard context.receiptVerifies(receipt, from: peer, packageID: package.id, headerHash: header.hash) else {
                 // A wrong receipt is this package's problem, not the session's: record it
                 // and let the operator look, rather than retrying the whole batch forever.
                 logger.error("\(peer.name) answered \(package.id) with a receipt that does not verify")

@@ -35,6 +35,12 @@ public enum SessionMessage: Equatable, Sendable {
     /// (``RevocationStatement``'s encoding); the recipient verifies it, marks the
     /// sender revoked and ends the session.
     case revocation([UInt8])
+    /// The sender's signed statement that it replaced its keys
+    /// (``RotationStatement``'s encoding), sent on a session made with its previous
+    /// transport key; the recipient verifies it and takes the new keys.
+    case rotation([UInt8])
+    /// The recipient took the rotation (or had already): the sender counts it told.
+    case rotationAccepted
 
     /// Why a package was refused.
     public enum RejectReason: UInt8, Sendable {
@@ -71,6 +77,7 @@ public enum SessionMessage: Equatable, Sendable {
         case offer = 1, accept, reject, data, end, receipt, rekey, close
         case witnessRequest, witnessCosignature, witnessRefused
         case revocation
+        case rotation = 13, rotationAccepted = 14
     }
 
     /// Largest signed note a witness request carries.
@@ -114,6 +121,11 @@ public enum SessionMessage: Equatable, Sendable {
         case .revocation(let statement):
             precondition(statement.count <= RevocationStatement.maximumByteCount, "revocation statement too large")
             w.write(Tag.revocation.rawValue); w.write(UInt16(statement.count)); w.write(statement)
+        case .rotation(let statement):
+            precondition(statement.count <= RotationStatement.maximumByteCount, "rotation statement too large")
+            w.write(Tag.rotation.rawValue); w.write(UInt16(statement.count)); w.write(statement)
+        case .rotationAccepted:
+            w.write(Tag.rotationAccepted.rawValue)
         }
         return w.bytes
     }
@@ -169,6 +181,12 @@ public enum SessionMessage: Equatable, Sendable {
                 let length = Int(try r.readUInt16())
                 guard length <= RevocationStatement.maximumByteCount else { throw malformed }
                 self = .revocation(try r.readBytes(length))
+            case .rotation:
+                let length = Int(try r.readUInt16())
+                guard length <= RotationStatement.maximumByteCount else { throw malformed }
+                self = .rotation(try r.readBytes(length))
+            case .rotationAccepted:
+                self = .rotationAccepted
             }
             guard r.isAtEnd else { throw malformed }
         } catch let error as WireError {
