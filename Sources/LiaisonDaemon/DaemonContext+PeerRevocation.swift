@@ -11,7 +11,9 @@ extension DaemonContext {
     func revokePeer(_ peer: PeerRecord, cutSessions: Bool = true) throws -> Int {
         try home.recordRevokedPeer(peer.keys.identity)
         try peers.update { keyring in
-            guard var current = keyring.peer(named: peer.name), current.keys.identity == peer.keys.identity else { return }
+            // A record that rotated since `peer` was read is the same peer: its keys are revoked too.
+            guard var current = keyring.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else { return }
+            if current.keys.identity != peer.keys.identity { try home.recordRevokedPeer(current.keys.identity) }
             current.revoked = true
             try keyring.replace(current)
         }

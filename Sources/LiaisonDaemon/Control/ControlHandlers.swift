@@ -110,15 +110,21 @@ struct ControlHandlers: Sendable {
 
     private func status() throws -> StatusReport {
         let counts = try context.store.counts()
+        let previous = context.localKeys.withLockedValue { keys in
+            keys.previous.flatMap { secrets in keys.previousUntil.flatMap { Timestamp.now() < $0 ? (secrets: secrets, until: $0) : nil } }
+        }
         return StatusReport(node: context.configuration.name, fingerprint: context.fingerprint.description,
                             listen: context.configuration.listen, startedAt: Timestamp.iso8601(context.startedAt),
                             peers: try peerStatuses(), queued: counts.queued + counts.sending, delivered: counts.delivered,
-                            failed: counts.failed, expired: counts.expired, inbox: counts.inbox)
+                            failed: counts.failed, expired: counts.expired, inbox: counts.inbox,
+                            previousFingerprint: previous?.secrets.publicKeys.fingerprint.description,
+                            previousKeysUntil: previous.map { Timestamp.iso8601($0.until) })
     }
 
     func peerStatuses() throws -> [PeerStatus] {
         let states = Dictionary(uniqueKeysWithValues: try context.store.peerStates().map { ($0.fingerprint, $0) })
         let perPeer = try context.store.deliveryCountsByPeer()
+        let now = Timestamp.now()
         return context.peers.keyring.peers.map { peer in
             let state = states[peer.fingerprint]
             let counts = perPeer[peer.name] ?? [:]
@@ -126,7 +132,9 @@ struct ControlHandlers: Sendable {
                               addresses: peer.addresses, revoked: peer.revoked,
                               lastHandshake: state?.lastHandshakeAt.map(Timestamp.iso8601), lastError: state?.lastError,
                               queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
-                              failed: counts[.failed] ?? 0, bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0)
+                              failed: counts[.failed] ?? 0, bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
+                              previousFingerprint: peer.previousKeys(at: now)?.fingerprint.description,
+                              previousKeysUntil: peer.previousKeys(at: now) == nil ? nil : peer.previousUntil.map(Timestamp.iso8601))
         }
     }
 

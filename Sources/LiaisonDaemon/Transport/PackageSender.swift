@@ -187,7 +187,7 @@ struct PackageSender {
     /// Why `markings` may no longer go to `peer` (rule code and explanation), or nil.
     private func currentRefusal(_ markings: Markings, for peer: PeerRecord) -> String? {
         if context.home.isRevoked { return "node.revoked: this node revoked its own identity key" }
-        guard let current = context.peers.peer(named: peer.name), current.keys.identity == peer.keys.identity else {
+        guard let current = context.peers.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else {
             return "peer.unusable: \(peer.name) was removed or replaced"
         }
         let ladder = context.configuration.classifications
