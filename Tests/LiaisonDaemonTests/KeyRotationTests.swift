@@ -45,6 +45,9 @@ struct KeyRotationTests {
         // Without --yes and without a terminal, nothing happens.
         let unconfirmed = try net.cli.run(["keys", "rotate", "--home", net.home("alpha")])
         #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains("--yes"))
+        let noOverlap = try net.cli.run(["keys", "rotate", "--yes", "--overlap", "0", "--home", net.home("alpha")])
+        #expect(noOverlap.status != 0 && noOverlap.stderr.contains("--overlap"))
+        #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/keys/rotation.txt"))
 
         let result = try net.expect(["keys", "rotate", "--yes", "--overlap", "7", "--home", net.home("alpha"), "--json"])
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
@@ -61,6 +64,10 @@ struct KeyRotationTests {
         let statement = try RotationStatement(text: try String(contentsOfFile: net.home("alpha") + "/keys/rotation.txt", encoding: .utf8),
                                               now: Timestamp.now())
         #expect(statement.verify(previousIdentity: oldAlpha.identity) && statement.card.keys == newAlpha)
+        // One rotation at a time: not again while partners may still use the previous keys.
+        let again = try net.cli.run(["keys", "rotate", "--yes", "--home", net.home("alpha")])
+        #expect(again.status != 0 && again.stderr.contains("overlap window"), "\(again.stderr)")
+        #expect(try ProtocolClient.publicKeys(home: net.home("alpha")) == newAlpha)
 
         // A package sent after the rotation, while bravo is still down.
         let queuedAfter = try net.send(Array("sent after the rotation".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
