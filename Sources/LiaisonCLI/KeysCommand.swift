@@ -111,7 +111,7 @@ struct KeysReport: Encodable {
         keyFile = home.keyFilePath(c)
         protection = c.protection.name
         let now = Timestamp.now()
-        rotation = (try? home.rotation(now: now)).flatMap { $0 }.map { statement in
+        rotation = (try? home.rotation()).flatMap { $0 }.map { statement in
             RotationState(previous: statement.previousFingerprint.description, rotatedAt: Timestamp.iso8601(statement.rotatedAt),
                           overlapUntil: Timestamp.iso8601(statement.overlapUntil), overlapOpen: now < statement.overlapUntil,
                           pendingPeers: home.pendingRotationPeers())

@@ -64,7 +64,7 @@ final class DaemonContext: Sendable {
     init(home: NodeHome, configuration: NodeConfiguration, secrets: NodeSecrets, sealing: KeyFile.SealingKey,
          settings: DaemonSettings, logger: Logger) throws {
         self.home = home
-        let previous = try home.previousSecrets(sealing: sealing, now: Timestamp.now())
+        let previous = try home.previousSecrets(sealing: sealing)
         self.localKeys = NIOLockedValueBox(LocalKeys(configuration: configuration, secrets: secrets,
                                                      previous: previous?.secrets, previousUntil: previous?.overlapUntil))
         self.sealingKey = sealing

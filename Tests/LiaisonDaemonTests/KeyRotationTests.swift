@@ -69,6 +69,11 @@ struct KeyRotationTests {
         #expect(again.status != 0 && again.stderr.contains("overlap window"), "\(again.stderr)")
         #expect(try ProtocolClient.publicKeys(home: net.home("alpha")) == newAlpha)
 
+        // During the overlap alpha still answers a handshake to its previous transport key.
+        var client = try ProtocolClient(port: net.ports["alpha"]!)
+        try client.handshake(local: try ProtocolClient.secrets(home: net.home("bravo")).transport, remote: oldAlpha.transport)
+        try client.send(.close(reason: .done))
+
         // A package sent after the rotation, while bravo is still down.
         let queuedAfter = try net.send(Array("sent after the rotation".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
 

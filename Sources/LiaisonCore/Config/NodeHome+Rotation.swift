@@ -20,20 +20,20 @@ extension NodeHome {
     public var rotationPendingPath: String { path + "/keys/rotation-pending.txt" }
 
     /// The newest rotation statement this node issued, if it ever rotated.
-    public func rotation(now: Int64) throws -> RotationStatement? {
+    public func rotation() throws -> RotationStatement? {
         var info = stat()
         guard lstat(rotationPath, &info) == 0 else { return nil }
         guard let data = FileManager.default.contents(atPath: rotationPath), data.count <= 4 * RotationStatement.maximumByteCount else {
             throw CoreError(.malformedRotation, "\(rotationPath) cannot be read; restore it from a backup")
         }
-        // This node's own record: its card's expiry does not matter here (`now` is for the caller's checks).
+        // This node's own record: its card's expiry does not matter here.
         return try RotationStatement(text: String(decoding: data, as: UTF8.self), now: 0)
     }
 
     /// The keys in use before the newest rotation and the end of its overlap window,
     /// if this node rotated. They are sealed like the key file (same passphrase).
-    public func previousSecrets(sealing: KeyFile.SealingKey, now: Int64) throws -> (secrets: NodeSecrets, overlapUntil: Int64)? {
-        guard let statement = try rotation(now: now) else { return nil }
+    public func previousSecrets(sealing: KeyFile.SealingKey) throws -> (secrets: NodeSecrets, overlapUntil: Int64)? {
+        guard let statement = try rotation() else { return nil }
         var info = stat()
         guard lstat(previousKeyFilePath, &info) == 0 else { return nil }
         let secrets = try KeyFile.read(from: previousKeyFilePath, sealing: sealing)
@@ -73,7 +73,7 @@ extension NodeHome {
     public func prepareRotation(_ configuration: NodeConfiguration, current: NodeSecrets, now: Int64,
                                 overlapSeconds: Int64) throws -> PreparedRotation {
         try ensureNotRevoked("rotates its keys")
-        if let previous = try rotation(now: now), now < previous.overlapUntil {
+        if let previous = try rotation(), now < previous.overlapUntil {
             throw CoreError(.invalidArgument, "the previous rotation's overlap window is open until \(Timestamp.iso8601(previous.overlapUntil)); rotate again after that (partners keep one previous key at a time)")
         }
         let fresh = try NodeSecrets.generate()

@@ -25,7 +25,7 @@ struct RotationRetrier: Service {
         let home = context.home
         let now = Timestamp.now()
         let pending = home.pendingRotationPeers()
-        guard !pending.isEmpty, let statement = try? home.rotation(now: now) else { return }
+        guard !pending.isEmpty, let statement = try? home.rotation() else { return }
         guard let previous = context.previousSecrets(at: now) else {
             context.logger.warning("the key rotation's overlap ended before \(pending.count) partner(s) were told; give their operators \(home.rotationCardPath)")
             try? context.rotationPendingLock.withLock { try home.savePendingRotationPeers([]) }

@@ -60,7 +60,7 @@ struct RotationAnnouncer {
         let now = Timestamp.now()
         guard let previous = context.previousSecrets(at: now),
               context.home.pendingRotationPeers().contains(peer.fingerprint.description),
-              let statement = try context.home.rotation(now: now) else { return }
+              let statement = try context.home.rotation() else { return }
         if let failure = await tell(peer, statement, previous: previous) {
             throw CoreError(.io, "\(peer.name) was not told of this node's key rotation yet: \(failure)")
         }

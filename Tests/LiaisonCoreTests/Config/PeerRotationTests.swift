@@ -90,9 +90,9 @@ struct PeerRotationTests {
         #expect(try home.loadConfiguration().publicKeys == prepared.secrets.publicKeys)
         // The new key file opens with the same passphrase; the previous keys are kept with the overlap end.
         #expect(F.sameSecrets(try home.loadSecrets(try home.loadConfiguration(), passphrase: passphrase), prepared.secrets))
-        let previous = try #require(try home.previousSecrets(sealing: sealing, now: now))
+        let previous = try #require(try home.previousSecrets(sealing: sealing))
         #expect(F.sameSecrets(previous.secrets, current) && previous.overlapUntil == now + 86_400)
-        #expect(try home.rotation(now: now)?.verify(previousIdentity: current.identity.publicKey) == true)
+        #expect(try home.rotation()?.verify(previousIdentity: current.identity.publicKey) == true)
         #expect(try NodeCard(parsing: try String(contentsOfFile: home.rotationCardPath, encoding: .utf8), now: now).keys == updated.publicKeys)
         // Not again while the overlap is open.
         #expect(throws: CoreError(.invalidArgument, "")) {
