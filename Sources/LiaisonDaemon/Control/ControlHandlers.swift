@@ -283,7 +283,7 @@ struct ControlHandlers: Sendable {
         defer { close(fd) }
         var input = FileDescriptorStream(descriptor: fd)
         var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring,
-                                       now: entry.receivedAt)  // verified as of its arrival; expiry governs delivery, not reading
+                                               now: entry.receivedAt)  // verified as of its arrival; expiry governs delivery, not reading
         // Plaintext leaves the daemon only with its audit record.
         try await context.audit(context.event(.packageOpened, actor: actor, peer: context.peers.peer(named: entry.sender), package: id,
                                               markings: entry.markings))

@@ -187,8 +187,7 @@ struct PackageReceiver {
         var input = FileDescriptorStream(descriptor: fd)
         let opened: OpenedPackage
         do {
-            var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring,
-                                           now: Timestamp.now())
+            var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring, now: Timestamp.now())
             var sink = CountingSink()
             opened = try opener.open(from: &input, to: &sink)
         } catch let error as CoreError {
