@@ -89,6 +89,7 @@ struct KeyRotationTests {
         let keyring = try String(contentsOfFile: net.home("bravo") + "/keyring.toml", encoding: .utf8)
         #expect(keyring.contains("previous-identity = \"\(KeyText.encode(oldAlpha.identity))\""))
         #expect(keyring.contains("log-name = \"\(oldAlpha.fingerprint)\""))
+        #expect(NodeHome(path: net.home("bravo")).retiredPeerKeys().map(\.identity) == [oldAlpha.identity])
         #expect(try net.waitDelivered(queuedBefore, from: "alpha", to: ["bravo"]))
         #expect(try net.waitDelivered(queuedAfter, from: "alpha", to: ["bravo"]))
         #expect(try net.waitDelivered(toOldKey, from: "bravo", to: ["alpha"]))

@@ -282,8 +282,10 @@ struct ControlHandlers: Sendable {
         guard fd >= 0 else { throw CoreError(.io, "the inbox file of \(id) cannot be read") }
         defer { close(fd) }
         var input = FileDescriptorStream(descriptor: fd)
-        var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring,
-                                               now: entry.receivedAt)  // verified as of its arrival; expiry governs delivery, not reading
+        // Verified as of its arrival (a sender's key retired since by a rotation still counts);
+        // expiry governs delivery, not reading.
+        var opener = try context.packageOpener(reading: &input, senders: context.home.senders(asOf: entry.receivedAt, keyring: context.peers.keyring),
+                                               now: entry.receivedAt)
         // Plaintext leaves the daemon only with its audit record.
         try await context.audit(context.event(.packageOpened, actor: actor, peer: context.peers.peer(named: entry.sender), package: id,
                                               markings: entry.markings))

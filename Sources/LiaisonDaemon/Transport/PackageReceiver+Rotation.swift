@@ -47,6 +47,8 @@ extension PackageReceiver {
             "overlap-until": Timestamp.iso8601(overlapUntil),
         ]))
         do {
+            // Packages signed by the old key that arrive during the overlap stay readable after it.
+            try context.home.recordPeerRotation(peer: peer.name, previous: statement.previousIdentity, until: overlapUntil)
             try context.peers.update { try $0.rotate(named: peer.name, to: statement.card, overlapUntil: overlapUntil) }
         } catch let error as CoreError {
             throw await refuseRotation("\(error.code.rawValue): \(error.message)")

@@ -48,11 +48,21 @@ struct PeerRotationTests {
         #expect(loaded.logFingerprint == old.publicKeys.fingerprint)
         #expect(try Keyring(peers: [expired]).sender(withIdentity: old.identity.publicKey.rawRepresentation) == nil)
 
+        // A package that arrived during the overlap is still read with the retired key
+        // after it (as of its arrival), never one that arrived later; a revoked one is refused.
+        try home.recordPeerRotation(peer: "alpha", previous: old.identity.publicKey, until: now - 1)
+        let reloaded = try home.loadKeyring(configuration)
+        let oldKey = old.identity.publicKey.rawRepresentation
+        #expect(home.senders(asOf: now - 10, keyring: reloaded).sender(withIdentity: oldKey)?.name == "alpha")
+        #expect(home.senders(asOf: now, keyring: reloaded).sender(withIdentity: oldKey) == nil)
+        #expect(home.senders(asOf: now, keyring: reloaded).sender(withIdentity: new.identity.publicKey.rawRepresentation)?.name == "alpha")
+
         // A revoked previous key never comes back, even inside the overlap.
         try home.saveKeyring(try Keyring(peers: [rotated]), configuration: configuration)
         try home.recordRevokedPeer(old.identity.publicKey)
         let afterRevocation = try #require(try home.loadKeyring(configuration).peer(named: "alpha"))
         #expect(afterRevocation.previousKeys == nil && !afterRevocation.revoked)
+        #expect(home.senders(asOf: now - 10, keyring: reloaded).sender(withIdentity: oldKey)?.isRevoked == true)
     }
 
     @Test("a keyring refuses previous-key fields without their partners, and a rotation onto another peer's keys")
