@@ -47,11 +47,15 @@ extension PackageReceiver {
             "overlap-until": Timestamp.iso8601(overlapUntil),
         ]))
         do {
-            // Packages signed by the old key that arrive during the overlap stay readable after it.
-            try context.home.recordPeerRotation(peer: peer.name, previous: statement.previousIdentity, until: overlapUntil)
             try context.peers.update { try $0.rotate(named: peer.name, to: statement.card, overlapUntil: overlapUntil) }
         } catch let error as CoreError {
             throw await refuseRotation("\(error.code.rawValue): \(error.message)")
+        }
+        // Packages signed by the old key that arrive during the overlap stay readable after it.
+        do {
+            try context.home.recordPeerRotation(peer: peer.name, previous: statement.previousIdentity, until: overlapUntil)
+        } catch {
+            logger.error("cannot record \(peer.name)'s retired key in \(context.home.peerRotationsPath): \(error); packages it signed may not open after \(Timestamp.iso8601(overlapUntil))")
         }
         logger.notice("\(peer.name) rotated its keys: now \(statement.fingerprint.short), previous keys accepted until \(Timestamp.iso8601(overlapUntil))")
         return .rotationAccepted
