@@ -36,6 +36,10 @@ extension PackageReceiver {
         guard !context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) else {
             throw await refuseRotation("\(peer.name) is pinned in liaison.toml; its operator must update its keys there by hand")
         }
+        let newKeys = statement.card.keys
+        if let other = context.peers.keyring.peers.first(where: { $0.name != peer.name && ($0.keys.identity == newKeys.identity || $0.keys.transport == newKeys.transport) }) {
+            throw await refuseRotation("the new keys are already \(other.name)'s")
+        }
         // The overlap is the peer's choice, within this node's bounds.
         let overlapUntil = min(statement.overlapUntil, now + RotationStatement.maximumOverlapSeconds)
         guard overlapUntil > now else {
