@@ -92,11 +92,11 @@ struct AuditVerifyCommand: ParsableCommand {
         let log = try AuditLog(readingOnly: path)
         let home = HomeOptions.resolve(daemon.home)
         let configuration = trustedKey == nil || trustedWitnesses == nil ? try? home.loadConfiguration() : nil
-        guard let key = try trustedKey ?? configuration.map({ try NodeLogNames.logKey($0.publicKeys) }) else {
+        guard let key = try trustedKey ?? configuration.map({ try NodeLogNames.logKey($0.publicKeys, named: $0.logFingerprint) }) else {
             throw CoreError(.invalidArgument, "give --log-key (or --home of the node whose log this is)")
         }
         let witnesses = try trustedWitnesses ?? configuration.map { configuration in
-            try (try? home.loadKeyring(configuration))?.peers.map { try NodeLogNames.witnessKey($0.keys) } ?? []
+            try (try? home.loadKeyring(configuration))?.peers.map { try NodeLogNames.witnessKey($0.keys, named: $0.logFingerprint) } ?? []
         } ?? []
         var verifier = try AuditLogVerifier(logKey: key, witnesses: witnesses, requiredWitnesses: self.witnesses,
                                             checkpoints: try log.checkpoints().map(\.note.bytes), trustedCheckpoint: trustedCheckpoint)

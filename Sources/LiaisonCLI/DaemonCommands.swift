@@ -16,6 +16,9 @@ struct StatusCommand: ParsableCommand {
         if daemon.json { return try printJSON(status) }
         print("node: \(status.node)")
         print("  fingerprint: \(status.fingerprint)")
+        if let previous = status.previousFingerprint, let until = status.previousKeysUntil {
+            print("  rotated from: \(previous) (partners accept the previous keys until \(until))")
+        }
         print("  listening: \(status.listen.isEmpty ? "(nowhere)" : status.listen.joined(separator: ", "))")
         print("  up since: \(status.startedAt)")
         print("  packages: \(status.queued) queued, \(status.delivered) delivered, \(status.failed) failed, \(status.expired) expired; inbox \(status.inbox)")
@@ -23,6 +26,9 @@ struct StatusCommand: ParsableCommand {
             print("")
             print("peer: \(peer.name)\(peer.revoked ? " (REVOKED)" : "")")
             print("  fingerprint: \(peer.fingerprint)")
+            if let previous = peer.previousFingerprint, let until = peer.previousKeysUntil {
+                print("  rotated from: \(previous) (previous keys accepted until \(until))")
+            }
             print("  trust: \(peer.trust)")
             print("  endpoint: \(peer.addresses.isEmpty ? "(none)" : peer.addresses.joined(separator: ", "))")
             print("  latest handshake: \(peer.lastHandshake ?? "never")")

@@ -7,8 +7,8 @@ import LiaisonCore
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Show the node's keys, write its signed node card, or revoke its identity key.",
-        subcommands: [Show.self, Card.self, Revoke.self])
+        abstract: "Show the node's keys, write its signed node card, rotate its keys or revoke its identity key.",
+        subcommands: [Show.self, Card.self, Rotate.self, Revoke.self])
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -37,6 +37,13 @@ struct KeysCommand: ParsableCommand {
                 print("key file:    \(report.keyFile)  WARNING: UNPROTECTED (created with --no-passphrase); demo use only")
             } else {
                 print("key file:    \(report.keyFile)  (Argon2id + XChaCha20-Poly1305)")
+            }
+            if let rotation = report.rotation {
+                let state = rotation.overlapOpen ? "partners also accept the previous keys until" : "overlap ended"
+                print("rotated:     \(rotation.rotatedAt) from \(rotation.previous); \(state) \(rotation.overlapUntil)")
+                if !rotation.pendingPeers.isEmpty {
+                    print("             not told yet (the daemon retries): \(rotation.pendingPeers.joined(separator: ", "))")
+                }
             }
         }
     }
@@ -78,6 +85,18 @@ struct KeysReport: Encodable {
     let listen: [String]
     let keyFile: String
     let protection: String
+    /// The newest key rotation, if the node ever rotated.
+    let rotation: RotationState?
+
+    /// A rotation and its overlap window, for `keys show`.
+    struct RotationState: Encodable {
+        let previous: String
+        let rotatedAt: String
+        let overlapUntil: String
+        let overlapOpen: Bool
+        /// Fingerprints of partners not told yet.
+        let pendingPeers: [String]
+    }
 
     init(configuration c: NodeConfiguration, home: NodeHome) {
         name = c.name
@@ -86,10 +105,16 @@ struct KeysReport: Encodable {
         encryption = KeyText.encode(c.publicKeys.encryption)
         transport = KeyText.encode(c.publicKeys.transport)
         log = KeyText.encode(c.publicKeys.log)
-        logKey = (try? NodeLogNames.logKey(c.publicKeys).description) ?? ""
-        witnessKey = (try? NodeLogNames.witnessKey(c.publicKeys).description) ?? ""
+        logKey = (try? NodeLogNames.logKey(c.publicKeys, named: c.logFingerprint).description) ?? ""
+        witnessKey = (try? NodeLogNames.witnessKey(c.publicKeys, named: c.logFingerprint).description) ?? ""
         listen = c.listen
         keyFile = home.keyFilePath(c)
         protection = c.protection.name
+        let now = Timestamp.now()
+        rotation = (try? home.rotation()).flatMap { $0 }.map { statement in
+            RotationState(previous: statement.previousFingerprint.description, rotatedAt: Timestamp.iso8601(statement.rotatedAt),
+                          overlapUntil: Timestamp.iso8601(statement.overlapUntil), overlapOpen: now < statement.overlapUntil,
+                          pendingPeers: home.pendingRotationPeers())
+        }
     }
 }

@@ -48,6 +48,9 @@ extension PeersCommand {
             let s = detail.status
             print("peer: \(s.name)\(s.revoked ? " (REVOKED)" : "")")
             print("  fingerprint: \(s.fingerprint)")
+            if let previous = s.previousFingerprint, let until = s.previousKeysUntil {
+                print("  rotated from: \(previous) (previous keys accepted until \(until))")
+            }
             print("  trust: \(s.trust)")
             print("  cleared for: TLP up to \(detail.maximumTLP), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
             let limits = [detail.maximumPackageBytes.map { "max package \(ByteCount.format($0))" },

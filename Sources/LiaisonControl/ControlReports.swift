@@ -17,12 +17,19 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     public var failed: Int
     public var bytesSent: Int64
     public var bytesReceived: Int64
+    /// The peer's fingerprint before its key rotation, while its previous keys are
+    /// still accepted (nil: no rotation in its overlap window).
+    public var previousFingerprint: String?
+    /// When the peer's previous keys stop being accepted (RFC 3339).
+    public var previousKeysUntil: String?
 
     public init(name: String, fingerprint: String, trust: String, addresses: [String], revoked: Bool, lastHandshake: String?,
-                lastError: String?, queued: Int, delivered: Int, failed: Int, bytesSent: Int64, bytesReceived: Int64) {
+                lastError: String?, queued: Int, delivered: Int, failed: Int, bytesSent: Int64, bytesReceived: Int64,
+                previousFingerprint: String? = nil, previousKeysUntil: String? = nil) {
         self.name = name; self.fingerprint = fingerprint; self.trust = trust; self.addresses = addresses; self.revoked = revoked
         self.lastHandshake = lastHandshake; self.lastError = lastError; self.queued = queued; self.delivered = delivered
         self.failed = failed; self.bytesSent = bytesSent; self.bytesReceived = bytesReceived
+        self.previousFingerprint = previousFingerprint; self.previousKeysUntil = previousKeysUntil
     }
 }
 
@@ -38,11 +45,17 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var failed: Int
     public var expired: Int
     public var inbox: Int
+    /// This node's fingerprint before its key rotation, while the overlap is open.
+    public var previousFingerprint: String?
+    /// When partners stop accepting this node's previous keys (RFC 3339).
+    public var previousKeysUntil: String?
 
     public init(node: String, fingerprint: String, listen: [String], startedAt: String, peers: [PeerStatus],
-                queued: Int, delivered: Int, failed: Int, expired: Int, inbox: Int) {
+                queued: Int, delivered: Int, failed: Int, expired: Int, inbox: Int,
+                previousFingerprint: String? = nil, previousKeysUntil: String? = nil) {
         self.node = node; self.fingerprint = fingerprint; self.listen = listen; self.startedAt = startedAt; self.peers = peers
         self.queued = queued; self.delivered = delivered; self.failed = failed; self.expired = expired; self.inbox = inbox
+        self.previousFingerprint = previousFingerprint; self.previousKeysUntil = previousKeysUntil
     }
 }
 

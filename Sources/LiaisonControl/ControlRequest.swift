@@ -26,6 +26,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case peersRevoke = "peers.revoke"
         /// Revoke this node's own identity key and tell every partner (operator; irreversible).
         case keysRevoke = "keys.revoke"
+        /// Replace this node's identity, encryption and transport keys and tell the partners (operator).
+        case keysRotate = "keys.rotate"
         /// Honour a partner's own revocation statement handed over by other means (operator).
         case peersImportRevocation = "peers.import-revocation"
     }
@@ -81,6 +83,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var reason: String?
     /// A revocation statement's text (`peers.import-revocation`).
     public var statement: String?
+    /// How long partners keep accepting the previous keys, in days (`keys.rotate`).
+    public var overlapDays: Int?
 
     /// A request for `command` with no arguments.
     public init(_ command: Command) { self.command = command }

@@ -49,6 +49,11 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case malformedRevocation = "identity.malformed-revocation"
         /// A revocation statement does not carry a valid signature of the key it names.
         case revocationSignatureInvalid = "identity.revocation-signature-invalid"
+        /// A key-rotation statement is not well formed (or was edited).
+        case malformedRotation = "identity.malformed-rotation"
+        /// A key-rotation statement is not signed by the key it says is replaced, or
+        /// does not apply to the peer (stale, replayed, or introducing a revoked key).
+        case rotationRefused = "identity.rotation-refused"
         /// This node revoked its own identity key: it no longer sends or forwards packages.
         case nodeRevoked = "node.revoked"
         // Configuration and the node's home

@@ -25,8 +25,9 @@ public struct Daemon {
     init(home: String, passphrase: PassphraseSource, logger: Logger, settings: DaemonSettings) throws {
         let nodeHome = NodeHome(path: home)
         let configuration = try nodeHome.loadConfiguration()
-        let secrets = try nodeHome.loadSecrets(configuration, passphrase: passphrase)
-        context = try DaemonContext(home: nodeHome, configuration: configuration, secrets: secrets, settings: settings, logger: logger)
+        let (secrets, sealing) = try nodeHome.loadSecretsRetainingKey(configuration, passphrase: passphrase)
+        context = try DaemonContext(home: nodeHome, configuration: configuration, secrets: secrets, sealing: sealing,
+                                    settings: settings, logger: logger)
     }
 
     /// Runs until SIGTERM/SIGINT.
@@ -39,6 +40,7 @@ public struct Daemon {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: listener), .init(service: scheduler), .init(service: control), .init(service: checkpointer),
             .init(service: RevocationRetrier(context: context, group: group)),
+            .init(service: RotationRetrier(context: context, group: group)),
         ]
         if let address = context.configuration.daemon.metricsListen {
             let registry = PrometheusCollectorRegistry()

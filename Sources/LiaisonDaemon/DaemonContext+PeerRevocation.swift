@@ -10,11 +10,18 @@ extension DaemonContext {
     @discardableResult
     func revokePeer(_ peer: PeerRecord, cutSessions: Bool = true) throws -> Int {
         try home.recordRevokedPeer(peer.keys.identity)
+        // Sessions are filed under the fingerprint the peer had when they opened: across
+        // a rotation's overlap that may be its previous one.
+        var fingerprints: Set<String> = [peer.fingerprint.description]
         try peers.update { keyring in
-            guard var current = keyring.peer(named: peer.name), current.keys.identity == peer.keys.identity else { return }
+            // A record that rotated since `peer` was read is the same peer: its keys are revoked too.
+            guard var current = keyring.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else { return }
+            if current.keys.identity != peer.keys.identity { try home.recordRevokedPeer(current.keys.identity) }
+            fingerprints.insert(current.fingerprint.description)
+            if let previous = current.previousKeys { fingerprints.insert(previous.fingerprint.description) }
             current.revoked = true
             try keyring.replace(current)
         }
-        return cutSessions ? liveSessions.cut(peer: peer.fingerprint.description) : 0
+        return cutSessions ? fingerprints.reduce(0) { $0 + liveSessions.cut(peer: $1) } : 0
     }
 }

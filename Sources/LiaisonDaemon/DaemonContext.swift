@@ -11,8 +11,10 @@ import NIOConcurrencyHelpers
 /// database and directories. Immutable or internally synchronised.
 final class DaemonContext: Sendable {
     let home: NodeHome
-    let configuration: NodeConfiguration
-    let secrets: NodeSecrets
+    /// This node's configuration and keys as they are now (`keys rotate` replaces them).
+    let localKeys: NIOLockedValueBox<LocalKeys>
+    /// The key file's sealing key, to write rotated keys under the same passphrase.
+    let sealingKey: KeyFile.SealingKey
     let peers: PeerDirectory
     let store: NodeStore
     /// The audit log; every security-relevant action appends to it first.
@@ -40,6 +42,10 @@ final class DaemonContext: Sendable {
     let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
     /// Set while `keys revoke` runs, so two never sign and announce two statements.
     let revocationInProgress = NIOLockedValueBox(false)
+    /// Set while `keys rotate` runs, so two never run at once.
+    let rotationInProgress = NIOLockedValueBox(false)
+    /// Serialises rewrites of `keys/rotation-pending.txt`.
+    let rotationPendingLock = NIOLock()
     /// Sessions open with each peer, so revoking or blocking one ends them at once.
     let liveSessions = LiveSessions()
     /// Bumped whenever something is queued, so lingering senders notice at once.
@@ -55,10 +61,13 @@ final class DaemonContext: Sendable {
     var inboxDirectory: String { home.path + "/inbox" }
     var spoolDirectory: String { home.path + "/spool" }
 
-    init(home: NodeHome, configuration: NodeConfiguration, secrets: NodeSecrets, settings: DaemonSettings, logger: Logger) throws {
+    init(home: NodeHome, configuration: NodeConfiguration, secrets: NodeSecrets, sealing: KeyFile.SealingKey,
+         settings: DaemonSettings, logger: Logger) throws {
         self.home = home
-        self.configuration = configuration
-        self.secrets = secrets
+        let previous = try home.previousSecrets(sealing: sealing)
+        self.localKeys = NIOLockedValueBox(LocalKeys(configuration: configuration, secrets: secrets,
+                                                     previous: previous?.secrets, previousUntil: previous?.overlapUntil))
+        self.sealingKey = sealing
         self.settings = settings
         self.logger = logger
         self.peers = try PeerDirectory(home: home, configuration: configuration)
@@ -68,7 +77,8 @@ final class DaemonContext: Sendable {
         }
         self.store = try NodeStore(home: home)
         self.auditLog = try AuditLog(path: configuration.audit.databasePath(home: home.path))
-        let fingerprint = configuration.publicKeys.fingerprint
+        // The log keeps its name across rotations (`[keys] log-name`).
+        let fingerprint = configuration.logFingerprint
         self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint), secretKey: secrets.log)
         self.cosigner = try Cosigner(name: NodeLogNames.witnessName(fingerprint), secretKey: secrets.log)
         // Temporary files of sends interrupted by a crash were never acknowledged.

@@ -35,8 +35,10 @@ final class PeerDirectory: Sendable {
     }
 
     /// The peer whose Noise static key is `key`, if any.
+    /// During a rotation's overlap the peer's previous transport key maps to it too.
     func peer(transportKey key: [UInt8]) -> PeerRecord? {
-        keyring.peers.first { Sodium.constantTimeEquals($0.keys.transport.rawRepresentation, key) }
+        let now = Timestamp.now()
+        return keyring.peers.first { $0.hasTransportKey(key, at: now) }
     }
 
     /// The peer called `name`.

@@ -40,6 +40,7 @@ enum DaemonBenchmark {
         // Throughput: `concurrency` clients each send their share as fast as they can.
         let payload = [UInt8](repeating: 0x41, count: 1024)
         let before = try delivered()
+        let cpuBefore = nodes.map { cpuSeconds($0.process) }
         let clock = ContinuousClock()
         let start = clock.now
         let errorCount = ErrorCounter()
@@ -64,6 +65,12 @@ enum DaemonBenchmark {
         Measure.row("1 KiB packages queued (send returned)", Measure.perSecond(Double(small) / (queued - start).seconds))
         Measure.row("1 KiB packages, send → stored receipt", Measure.perSecond(Double(small - sendErrors) / (done - start).seconds),
                     target: "target ≥ 3k/s (\(small) packages, \(concurrency) clients\(sendErrors > 0 ? ", \(sendErrors) send errors" : ""))")
+        // CPU time per package, from the kernel's accounting: what each package costs
+        // whatever else the machine is doing.
+        for (node, cpu) in zip(nodes, cpuBefore) {
+            let perPackage = (cpuSeconds(node.process) - cpu) / Double(small - sendErrors)
+            Measure.row("CPU per 1 KiB package, \(node.name) daemon", String(format: "%.0f µs", perPackage * 1e6))
+        }
 
         // Latency when idle: one package at a time.
         var latencies: [Double] = []
@@ -166,6 +173,17 @@ enum DaemonBenchmark {
         guard let process, process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
+    }
+
+    /// User plus system CPU time the process has used, in seconds.
+    static func cpuSeconds(_ process: Process?) -> Double {
+        guard let pid = process?.processIdentifier,
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return .nan }
+        // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func peakRSS(_ process: Process?) -> Double {

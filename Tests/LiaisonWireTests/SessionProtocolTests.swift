@@ -24,6 +24,7 @@ struct SessionProtocolTests {
             .witnessRefused(knownSize: 17, reason: "conflict: the last cosigned size is 17"),
             .revocation(try RevocationStatement(revoking: identity, at: 1_795_651_200, reason: "key compromised").encoded),
             .revocation([]),
+            .rotation(Array("liaison key-rotation v1\n".utf8) + [UInt8](repeating: 5, count: 300)), .rotation([]), .rotationAccepted,
         ]
         for message in messages {
             #expect(try SessionMessage(decoding: message.encoded) == message)
@@ -49,6 +50,9 @@ struct SessionProtocolTests {
         #expect(throws: WireError.self) { try SessionMessage(decoding: [10, 0x10, 0x00]) }
         // A revocation longer than any statement can be is refused before it is read.
         #expect(throws: WireError.self) { try SessionMessage(decoding: [12, 0x10, 0x00] + [UInt8](repeating: 0, count: 0x1000)) }
+        // So is a rotation statement longer than any can be, and an acknowledgement with trailing bytes.
+        #expect(throws: WireError.self) { try SessionMessage(decoding: [13, 0x20, 0x00] + [UInt8](repeating: 0, count: 0x2000)) }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: [14, 0]) }
     }
 
     @Test("a receipt verifies only for its recipient, package, header and sender")

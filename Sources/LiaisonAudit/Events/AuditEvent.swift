@@ -87,7 +87,8 @@ public struct AuditEvent: Hashable, Sendable {
 public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case nodeCreated = "node.created"
     case keyGenerated = "key.generated"
-    /// Reserved for key rotation (not emitted yet).
+    /// A node rotated its keys (`keys rotate`, actor the operator), or a peer did and
+    /// this node took its new card (actor `peer:<previous fingerprint>`, `by: peer`).
     case keyRotated = "key.rotated"
     case keyRevoked = "key.revoked"
     case peerAdded = "peer.added"

@@ -13,11 +13,23 @@ public enum NodeLogNames {
 
     /// The verifier key of a node's audit log checkpoints.
     public static func logKey(_ keys: NodePublicKeys) throws -> NoteVerifierKey {
-        try NoteVerifierKey(name: origin(keys.fingerprint), type: .ed25519, publicKey: keys.log)
+        try logKey(keys, named: keys.fingerprint)
+    }
+
+    /// The verifier key of the audit log named after `fingerprint` (a node that
+    /// rotated its identity keeps its log's name: `log-name` in its configuration
+    /// or keyring record) and signed with `keys.log`.
+    public static func logKey(_ keys: NodePublicKeys, named fingerprint: NodeFingerprint) throws -> NoteVerifierKey {
+        try NoteVerifierKey(name: origin(fingerprint), type: .ed25519, publicKey: keys.log)
     }
 
     /// The verifier key of a node's cosignatures (as a witness of others' logs).
     public static func witnessKey(_ keys: NodePublicKeys) throws -> NoteVerifierKey {
-        try NoteVerifierKey(name: witnessName(keys.fingerprint), type: .cosignatureV1, publicKey: keys.log)
+        try witnessKey(keys, named: keys.fingerprint)
+    }
+
+    /// The verifier key of cosignatures made under the witness name of `fingerprint`.
+    public static func witnessKey(_ keys: NodePublicKeys, named fingerprint: NodeFingerprint) throws -> NoteVerifierKey {
+        try NoteVerifierKey(name: witnessName(fingerprint), type: .cosignatureV1, publicKey: keys.log)
     }
 }

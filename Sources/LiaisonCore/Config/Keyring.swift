@@ -50,6 +50,20 @@ public struct Keyring: Sendable {
         peers[index] = peer
     }
 
+    /// Records that the peer called `name` rotated to `card` (its own previous
+    /// identity key signed the rotation): the card's keys become its keys, the
+    /// current ones its previous keys until `overlapUntil`. Refuses a card whose
+    /// identity key another peer already has.
+    public mutating func rotate(named name: String, to card: NodeCard, overlapUntil: Int64) throws {
+        guard let index = peers.firstIndex(where: { $0.name == name }) else {
+            throw CoreError(.unknownPeer, "no peer named \"\(name)\"; see `liaison peers list`")
+        }
+        if let other = peers.first(where: { $0.name != name && ($0.keys.identity == card.keys.identity || $0.keys.transport == card.keys.transport) }) {
+            throw CoreError(.rotationRefused, "the new card's keys are already in the keyring as \"\(other.name)\"")
+        }
+        peers[index] = peers[index].rotated(to: card, overlapUntil: overlapUntil)
+    }
+
     /// Removes the peer called `name`.
     public mutating func remove(named name: String) throws {
         guard let index = peers.firstIndex(where: { $0.name == name }) else {
@@ -71,8 +85,18 @@ public struct Keyring: Sendable {
 }
 
 extension Keyring: SenderDirectory {
+    /// The peer whose identity key is `key`, or whose previous key it is while the
+    /// overlap window of its rotation is open (then the sender names that previous key).
     public func sender(withIdentity key: [UInt8]) -> KnownSender? {
-        peers.first { Sodium.constantTimeEquals($0.keys.identity.rawRepresentation, key) }
-            .map { KnownSender(name: $0.name, identity: $0.keys.identity, isRevoked: $0.revoked) }
+        if let peer = peers.first(where: { Sodium.constantTimeEquals($0.keys.identity.rawRepresentation, key) }) {
+            return KnownSender(name: peer.name, identity: peer.keys.identity, isRevoked: peer.revoked)
+        }
+        let now = Timestamp.now()
+        for peer in peers {
+            if let previous = peer.previousKeys(at: now), Sodium.constantTimeEquals(previous.identity.rawRepresentation, key) {
+                return KnownSender(name: peer.name, identity: previous.identity, isRevoked: peer.revoked)
+            }
+        }
+        return nil
     }
 }

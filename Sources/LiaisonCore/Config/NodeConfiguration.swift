@@ -20,6 +20,10 @@ public struct NodeConfiguration: Sendable {
     public var protection: KeyProtection
     /// The node's public keys (a check against the key file).
     public var publicKeys: NodePublicKeys
+    /// The fingerprint the audit log is named after (`[keys] log-name`), set when the
+    /// node rotates its identity: a log keeps its name (origin) for life. nil: the
+    /// node's own fingerprint.
+    public var logName: NodeFingerprint?
     /// The classification ladder, lowest first.
     public var classifications: [String]
     /// Expiry applied to packages sealed without `--expires`, in seconds (nil: none).
@@ -80,7 +84,7 @@ public struct NodeConfiguration: Sendable {
             cardValidityDays = Int(validity)
             organisation = try node.string("organisation").map { text in try node.checked("organisation") { try OrganisationName.validate(text) } }
 
-            try keys.rejectUnknownKeys(allowed: ["file", "protection", "identity", "encryption", "transport", "log"])
+            try keys.rejectUnknownKeys(allowed: ["file", "protection", "identity", "encryption", "transport", "log", "log-name"])
             keyFile = try keys.string("file") ?? "keys/node.secrets"
             let protectionName = try keys.string("protection") ?? "argon2id"
             switch protectionName {
@@ -95,6 +99,7 @@ public struct NodeConfiguration: Sendable {
                 encryption: try keys.checked("encryption") { try KeyText.decode(encryption, field: "encryption") },
                 transport: try keys.checked("transport") { try KeyText.decode(transport, field: "transport") },
                 log: try keys.checked("log") { try KeyText.decode(log, field: "log") })
+            logName = try keys.string("log-name").map { text in try keys.checked("log-name") { try NodeFingerprint(parsing: text) } }
 
             let policy = try root.table("policy") ?? TOMLTable()
             try policy.rejectUnknownKeys(allowed: ["classifications", "default-expiry"])
@@ -121,6 +126,9 @@ public struct NodeConfiguration: Sendable {
         }
     }
 
+    /// The fingerprint that names this node's audit log (see ``logName``).
+    public var logFingerprint: NodeFingerprint { logName ?? publicKeys.fingerprint }
+
     /// The canonical text written by `liaison init`, with comments for the operator.
     public var rendered: String {
         var node = TOMLTable([("name", .string(name)), ("created", .string(Timestamp.iso8601(created))),
@@ -130,7 +138,8 @@ public struct NodeConfiguration: Sendable {
                               ("identity", .string(KeyText.encode(publicKeys.identity))),
                               ("encryption", .string(KeyText.encode(publicKeys.encryption))),
                               ("transport", .string(KeyText.encode(publicKeys.transport))),
-                              ("log", .string(KeyText.encode(publicKeys.log)))])
+                              ("log", .string(KeyText.encode(publicKeys.log)))]
+                             + (logName.map { [("log-name", TOMLValue.string($0.description))] } ?? []))
         var policy = TOMLTable([("classifications", .array(classifications.map { .string($0) }))])
         policy["default-expiry"] = .string(defaultExpiry.map(Timestamp.durationText) ?? "never")
         var root = TOMLTable([("node", .table(node)), ("keys", .table(keys)), ("policy", .table(policy))])

@@ -31,6 +31,13 @@ extension NodeHome {
             peer.revoked = true
             try result.replace(peer)
         }
+        // A revoked previous key is never accepted again, not even during an overlap.
+        for var peer in result.peers {
+            guard let previous = peer.previousKeys, revoked.contains(KeyText.encode(previous.identity)) else { continue }
+            peer.previousKeys = nil
+            peer.previousUntil = nil
+            try result.replace(peer)
+        }
         return result
     }
 }

@@ -87,7 +87,16 @@ public struct NodeHome: Sendable {
                 throw CoreError(.malformedConfig, "\(configurationPath): pinned peer \"\(pinned.name)\": \(error.message)")
             }
         }
-        return try applyingRevocations(to: keyring)
+        return try droppingExpiredRotations(from: applyingRevocations(to: keyring), now: Timestamp.now())
+    }
+
+    /// `keyring` without peers' previous keys whose overlap window has ended.
+    func droppingExpiredRotations(from keyring: Keyring, now: Int64) throws -> Keyring {
+        var result = keyring
+        for peer in keyring.peers where peer.previousKeys != nil && peer.previousKeys(at: now) == nil {
+            try result.replace(peer.droppingExpiredPreviousKeys(at: now))
+        }
+        return result
     }
 
     /// Writes the keyring atomically (temporary file, fsync, rename).
@@ -103,11 +112,17 @@ public struct NodeHome: Sendable {
 
     /// Decrypts the node's secret keys and checks they match the configuration.
     public func loadSecrets(_ configuration: NodeConfiguration, passphrase: PassphraseSource) throws -> NodeSecrets {
-        let secrets = try KeyFile.read(from: keyFilePath(configuration)) { try passphrase.read() }
-        guard secrets.publicKeys == configuration.publicKeys else {
-            throw CoreError(.keyFileMalformed, "the key file \(keyFilePath(configuration)) belongs to another node than \(configurationPath) describes")
+        try loadSecretsRetainingKey(configuration, passphrase: passphrase).secrets
+    }
+
+    /// As ``loadSecrets(_:passphrase:)``, keeping the key file's sealing key so
+    /// that the daemon can write rotated keys under the same passphrase.
+    public func loadSecretsRetainingKey(_ configuration: NodeConfiguration, passphrase: PassphraseSource) throws -> (secrets: NodeSecrets, sealing: KeyFile.SealingKey) {
+        let loaded = try KeyFile.readRetainingKey(from: keyFilePath(configuration)) { try passphrase.read() }
+        guard loaded.secrets.publicKeys == configuration.publicKeys else {
+            throw CoreError(.keyFileMalformed, "the key file \(keyFilePath(configuration)) belongs to another node than \(configurationPath) describes (after an interrupted `keys rotate`, \(keyFilePath(configuration)).next may hold the keys it names)")
         }
-        return secrets
+        return loaded
     }
 
     /// The node's own card, freshly signed.

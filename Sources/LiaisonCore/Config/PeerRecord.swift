@@ -29,6 +29,15 @@ public struct PeerRecord: Sendable, Hashable {
     /// Inbound limits on what this node accepts from the peer (nil: no limit beyond
     /// the daemon's `max-package-bytes`).
     public var inboundLimits = InboundLimits()
+    /// The keys it had before its last rotation, still accepted until
+    /// ``previousUntil`` (handshakes from the old transport key, packages and receipts
+    /// signed by the old identity key, packages sealed to it earlier). nil: none.
+    public var previousKeys: NodePublicKeys?
+    /// End of the overlap window of ``previousKeys`` (Unix seconds).
+    public var previousUntil: Int64?
+    /// The fingerprint its audit log and witness key are named after, when it has
+    /// rotated its identity since (a log keeps its name for life). nil: its fingerprint.
+    public var logName: NodeFingerprint?
 
     /// The default maximum TLP for a trust level: conservative unless raised.
     public static func defaultMaximumTLP(for trust: TrustLevel) -> TrafficLightProtocol {
@@ -47,6 +56,56 @@ public struct PeerRecord: Sendable, Hashable {
 
     /// The node id.
     public var fingerprint: NodeFingerprint { keys.fingerprint }
+
+    /// The fingerprint that names its audit log (see ``logName``).
+    public var logFingerprint: NodeFingerprint { logName ?? fingerprint }
+
+    /// Its previous keys while their overlap window is open at `now`.
+    public func previousKeys(at now: Int64) -> NodePublicKeys? {
+        guard let previousKeys, let previousUntil, now < previousUntil else { return nil }
+        return previousKeys
+    }
+
+    /// Whether `key` is its identity key, or its previous one during the overlap.
+    public func hasIdentity(_ key: IdentityPublicKey, at now: Int64) -> Bool {
+        key == keys.identity || previousKeys(at: now)?.identity == key
+    }
+
+    /// Whether `fingerprint` is its node id, or its previous one during the overlap.
+    public func hasIdentityFingerprint(_ fingerprint: NodeFingerprint, at now: Int64) -> Bool {
+        fingerprint == self.fingerprint || previousKeys(at: now)?.fingerprint == fingerprint
+    }
+
+    /// Whether `raw` is its transport key, or its previous one during the overlap
+    /// (compared in constant time).
+    public func hasTransportKey(_ raw: [UInt8], at now: Int64) -> Bool {
+        let current = Sodium.constantTimeEquals(keys.transport.rawRepresentation, raw)
+        let previous = previousKeys(at: now).map { Sodium.constantTimeEquals($0.transport.rawRepresentation, raw) } ?? false
+        return current || previous
+    }
+
+    /// This record after the peer rotated to `card`: the current keys become the
+    /// previous ones until `overlapUntil`, the card's keys and addresses the current
+    /// ones; name, trust, limits, clearance, communities and organisation stay.
+    public func rotated(to card: NodeCard, overlapUntil: Int64) -> PeerRecord {
+        var next = self
+        next.logName = logFingerprint
+        next.previousKeys = keys
+        next.previousUntil = overlapUntil
+        next.keys = card.keys
+        next.addresses = card.addresses
+        next.validUntil = card.validUntil
+        return next
+    }
+
+    /// This record without previous keys whose overlap has ended by `now`.
+    public func droppingExpiredPreviousKeys(at now: Int64) -> PeerRecord {
+        guard previousKeys != nil, previousKeys(at: now) == nil else { return self }
+        var next = self
+        next.previousKeys = nil
+        next.previousUntil = nil
+        return next
+    }
 
     /// A peer made from a verified card.
     public init(name: String, card: NodeCard, trust: TrustLevel, added: Int64) {
@@ -68,7 +127,9 @@ public struct PeerRecord: Sendable, Hashable {
     init(table t: TOMLTable) throws {
         try t.rejectUnknownKeys(allowed: ["name", "fingerprint", "trust", "identity", "encryption", "transport", "log",
                                           "addresses", "valid-until", "revoked", "added", "max-tlp", "clearance", "communities",
-                                          "organisation", "max-package-bytes", "packages-per-minute", "bytes-per-day"])
+                                          "organisation", "max-package-bytes", "packages-per-minute", "bytes-per-day",
+                                          "previous-identity", "previous-encryption", "previous-transport", "previous-log",
+                                          "previous-until", "log-name"])
         name = try t.requiredString("name")
         let name = self.name
         try t.checked("name") { try NodeName.validate(name) }
@@ -106,6 +167,23 @@ public struct PeerRecord: Sendable, Hashable {
             guard value > 0 else { throw t.error(forKey: key, "\(t.keyPath(key)) must be positive") }
             inboundLimits[keyPath: path] = value
         }
+        let previousFields = ["previous-identity", "previous-encryption", "previous-transport", "previous-log", "previous-until"]
+        if let identity = try t.string("previous-identity") {
+            let encryption = try t.requiredString("previous-encryption"), transport = try t.requiredString("previous-transport")
+            let log = try t.requiredString("previous-log")
+            previousKeys = NodePublicKeys(
+                identity: try t.checked("previous-identity") { try KeyText.decode(identity, field: "previous identity") },
+                encryption: try t.checked("previous-encryption") { try KeyText.decode(encryption, field: "previous encryption") },
+                transport: try t.checked("previous-transport") { try KeyText.decode(transport, field: "previous transport") },
+                log: try t.checked("previous-log") { try KeyText.decode(log, field: "previous log") })
+            guard let until = try Self.time(t, "previous-until") else {
+                throw t.error(forKey: "previous-identity", "\(t.keyPath("previous-identity")) needs previous-until (the end of the overlap)")
+            }
+            previousUntil = until
+        } else if let stray = try previousFields.first(where: { try t.string($0) != nil }) {
+            throw t.error(forKey: stray, "\(t.keyPath(stray)) needs previous-identity")
+        }
+        logName = try t.string("log-name").map { text in try t.checked("log-name") { try NodeFingerprint(parsing: text) } }
     }
 
     private static func time(_ t: TOMLTable, _ key: String) throws -> Int64? {
@@ -135,6 +213,14 @@ public struct PeerRecord: Sendable, Hashable {
         if let v = inboundLimits.bytesPerDay { t["bytes-per-day"] = .integer(v) }
         t["revoked"] = .boolean(revoked)
         if added != 0 { t["added"] = .string(Timestamp.iso8601(added)) }
+        if let previousKeys, let previousUntil {
+            t["previous-identity"] = .string(KeyText.encode(previousKeys.identity))
+            t["previous-encryption"] = .string(KeyText.encode(previousKeys.encryption))
+            t["previous-transport"] = .string(KeyText.encode(previousKeys.transport))
+            t["previous-log"] = .string(KeyText.encode(previousKeys.log))
+            t["previous-until"] = .string(Timestamp.iso8601(previousUntil))
+        }
+        if let logName, logName != fingerprint { t["log-name"] = .string(logName.description) }
         return t
     }
 }

@@ -32,22 +32,31 @@ public enum KeyFile {
                             "Argon2id with \(parameters.opsLimit) passes and \(parameters.memLimit >> 20) MiB is outside the accepted range; the file could not be read back")
         }
         let salt = try Sodium.randomBytes(count: PasswordKeyDerivation.saltByteCount)
+        let key = try encryptionKey(protection: protection, passphrase: passphrase, salt: salt, parameters: parameters)
+        try write(secrets, to: path, sealing: SealingKey(protection: protection, parameters: parameters, salt: salt, key: key))
+    }
+
+    /// Encrypts `secrets` under an already derived key (same passphrase, salt and
+    /// limits as the file it was read from, a fresh nonce) and writes them to `path`
+    /// (mode 0600, never overwriting). This is how a running daemon writes rotated
+    /// keys without keeping the passphrase.
+    public static func write(_ secrets: NodeSecrets, to path: String, sealing sealingKey: SealingKey) throws {
         let nonce = try Sodium.randomBytes(count: 24)
+        let protection = sealingKey.protection, parameters = sealingKey.parameters
         var header = ByteWriter(capacity: headerByteCount)
         header.write(magic)
         header.write(version)
         header.write(protection.rawValue)
         header.write(protection == .none ? 0 : parameters.opsLimit)
         header.write(protection == .none ? 0 : parameters.memLimit)
-        header.write(salt)
+        header.write(sealingKey.salt)
         header.write(nonce)
-        let key = try encryptionKey(protection: protection, passphrase: passphrase, salt: salt, parameters: parameters)
         var sealed = [UInt8](repeating: 0, count: NodeSecrets.serialisedByteCount + 16)
         try secrets.serialised().withUnsafeBytes { plain in
             try nonce.withUnsafeBytes { n in
                 try header.bytes.withUnsafeBytes { ad in
                     try sealed.withUnsafeMutableBytes { out in
-                        try AEADAlgorithm.xChaCha20Poly1305.seal(plain, key: key, nonce: n, authenticating: ad, into: out)
+                        try AEADAlgorithm.xChaCha20Poly1305.seal(plain, key: sealingKey.key, nonce: n, authenticating: ad, into: out)
                     }
                 }
             }
@@ -64,10 +73,31 @@ public enum KeyFile {
     /// Reads and decrypts the secrets at `path`. Refuses files that are
     /// symlinks or readable by group or others, as OpenSSH does.
     public static func read(from path: String, passphrase: () throws -> SecureBytes) throws -> NodeSecrets {
+        try readRetainingKey(from: path, passphrase: passphrase).secrets
+    }
+
+    /// Reads and decrypts the secrets at `path`, and keeps the derived key so that
+    /// files written later (rotated keys) are protected by the same passphrase.
+    public static func readRetainingKey(from path: String, passphrase: () throws -> SecureBytes) throws -> (secrets: NodeSecrets, sealing: SealingKey) {
         let bytes = try SecureFile.readPrivate(path, maximumByteCount: fileByteCount)
         let parsed = try parse(bytes, path: path)
         let key = try encryptionKey(protection: parsed.protection, passphrase: parsed.protection == .none ? nil : try passphrase(),
                                     salt: parsed.salt, parameters: parsed.parameters)
+        let sealing = SealingKey(protection: parsed.protection, parameters: parsed.parameters, salt: parsed.salt, key: key)
+        return (try open(bytes, parsed: parsed, key: key, path: path), sealing)
+    }
+
+    /// Reads a file written with `sealing` (the retained key of this node's key file).
+    public static func read(from path: String, sealing: SealingKey) throws -> NodeSecrets {
+        let bytes = try SecureFile.readPrivate(path, maximumByteCount: fileByteCount)
+        let parsed = try parse(bytes, path: path)
+        guard parsed.protection == sealing.protection, parsed.salt == sealing.salt, parsed.parameters == sealing.parameters else {
+            throw CoreError(.wrongPassphrase, "\(path) is not protected like this node's key file; restore it from backup")
+        }
+        return try open(bytes, parsed: parsed, key: sealing.key, path: path)
+    }
+
+    private static func open(_ bytes: [UInt8], parsed: Parsed, key: SymmetricKey, path: String) throws -> NodeSecrets {
         let secret: SecureBytes
         do {
             secret = try AEADAlgorithm.xChaCha20Poly1305.openSecret(
@@ -80,6 +110,17 @@ public enum KeyFile {
             throw CoreError(.wrongPassphrase, "wrong passphrase for \(path) (or the file was altered); check LIAISON_PASSPHRASE or --passphrase-file")
         }
         return try NodeSecrets(serialised: secret)
+    }
+
+    /// The key a key file is sealed with (derived from the passphrase, or the fixed
+    /// all-zero key of an unprotected file), with the salt and limits it was derived
+    /// with. It is as secret as the keys themselves: it lives in secure memory only.
+    public struct SealingKey: Sendable {
+        /// How the file is protected.
+        public let protection: KeyProtection
+        let parameters: Argon2idParameters
+        let salt: [UInt8]
+        let key: SymmetricKey
     }
 
     private struct Parsed {

@@ -51,7 +51,7 @@ extension ControlHandlers {
     func auditKeys() throws -> AuditKeysItem {
         // Only peers that may still witness: a revoked or blocked peer's cosignatures count for nothing.
         let witnesses = try context.peers.keyring.peers.filter { !$0.revoked && $0.trust != .blocked }
-            .map { try NodeLogNames.witnessKey($0.keys).description }
+            .map { try NodeLogNames.witnessKey($0.keys, named: $0.logFingerprint).description }
         return AuditKeysItem(origin: context.logSigner.verifierKey.name, logKey: context.logSigner.verifierKey.description,
                              witnessKeys: witnesses, checkpoints: try context.auditLog.checkpoints().map(Self.item),
                              size: try context.auditLog.size(), node: context.configuration.name, fingerprint: context.fingerprint.description)

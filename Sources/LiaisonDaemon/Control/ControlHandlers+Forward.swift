@@ -42,7 +42,7 @@ extension ControlHandlers {
         let now = Timestamp.now()
         // Verified as of now (unlike `inbox get`): an expired package, or one whose
         // sender has since been revoked, is not shared onward.
-        var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: keyring, now: now)
+        var opener = try context.packageOpener(reading: &input, senders: keyring, now: now)
         // The header is the sender's only once chunk 0's signature verified, so the
         // markings are trusted (and decided on) only after it.
         var first: [UInt8] = []

@@ -93,6 +93,7 @@ struct ControlHandlers: Sendable {
         details["tlp"] = request.tlp
         details["trust"] = request.trust
         details["strict-markings"] = request.strictMarkings.map { String($0) }
+        details["overlap-days"] = request.overlapDays.map { String($0) }
         return details
     }
 
@@ -124,6 +125,7 @@ struct ControlHandlers: Sendable {
         case .peersShow: try await io.send(result: try showPeer(request))
         case .peersRevoke: try await io.send(result: try await revoke(request, actor: actor))
         case .keysRevoke: try await io.send(result: try await revokeOwnKey(request, actor: actor))
+        case .keysRotate: try await io.send(result: try await rotateOwnKeys(request, actor: actor))
         case .peersImportRevocation: try await io.send(result: try await importRevocation(request, actor: actor))
         }
     }
@@ -137,15 +139,21 @@ struct ControlHandlers: Sendable {
 
     private func status() throws -> StatusReport {
         let counts = try context.store.counts()
+        let previous = context.localKeys.withLockedValue { keys in
+            keys.previous.flatMap { secrets in keys.previousUntil.flatMap { Timestamp.now() < $0 ? (secrets: secrets, until: $0) : nil } }
+        }
         return StatusReport(node: context.configuration.name, fingerprint: context.fingerprint.description,
                             listen: context.configuration.listen, startedAt: Timestamp.iso8601(context.startedAt),
                             peers: try peerStatuses(), queued: counts.queued + counts.sending, delivered: counts.delivered,
-                            failed: counts.failed, expired: counts.expired, inbox: counts.inbox)
+                            failed: counts.failed, expired: counts.expired, inbox: counts.inbox,
+                            previousFingerprint: previous?.secrets.publicKeys.fingerprint.description,
+                            previousKeysUntil: previous.map { Timestamp.iso8601($0.until) })
     }
 
     func peerStatuses() throws -> [PeerStatus] {
         let states = Dictionary(uniqueKeysWithValues: try context.store.peerStates().map { ($0.fingerprint, $0) })
         let perPeer = try context.store.deliveryCountsByPeer()
+        let now = Timestamp.now()
         return context.peers.keyring.peers.map { peer in
             let state = states[peer.fingerprint]
             let counts = perPeer[peer.name] ?? [:]
@@ -153,7 +161,9 @@ struct ControlHandlers: Sendable {
                               addresses: peer.addresses, revoked: peer.revoked,
                               lastHandshake: state?.lastHandshakeAt.map(Timestamp.iso8601), lastError: state?.lastError,
                               queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
-                              failed: counts[.failed] ?? 0, bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0)
+                              failed: counts[.failed] ?? 0, bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
+                              previousFingerprint: peer.previousKeys(at: now)?.fingerprint.description,
+                              previousKeysUntil: peer.previousKeys(at: now) == nil ? nil : peer.previousUntil.map(Timestamp.iso8601))
         }
     }
 
@@ -181,8 +191,10 @@ struct ControlHandlers: Sendable {
 
     private func receipts(limit: Int) throws -> [ReceiptItem] {
         try context.store.receipts(limit: min(max(limit, 1), 10_000)).map { r in
-            let key = context.peers.peer(named: r.peer)?.keys.identity
-            let valid = key.map { $0.isValidSignature(r.signature, for: r.body) } ?? false
+            // A receipt signed before the peer rotated verifies with its previous key.
+            let peer = context.peers.peer(named: r.peer)
+            let keys = [peer?.keys.identity, peer?.previousKeys?.identity].compactMap { $0 }
+            let valid = keys.contains { $0.isValidSignature(r.signature, for: r.body) }
             return ReceiptItem(id: r.packageID.description, peer: r.peer, signedBy: r.signedBy.description,
                                receivedAt: Timestamp.iso8601(r.receivedAt), signatureValid: valid)
         }
@@ -310,8 +322,10 @@ struct ControlHandlers: Sendable {
         }
         var input = try StoredPackageSource.inbox(entry, store: context.store)
         defer { input.close() }
-        var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: context.peers.keyring,
-                                       now: entry.receivedAt)  // verified as of its arrival; expiry governs delivery, not reading
+        // Verified as of its arrival (a sender's key retired since by a rotation still counts);
+        // expiry governs delivery, not reading.
+        var opener = try context.packageOpener(reading: &input, senders: context.home.senders(asOf: entry.receivedAt, keyring: context.peers.keyring),
+                                               now: entry.receivedAt)
         // Plaintext leaves the daemon only with its audit record.
         try await context.audit(context.event(.packageOpened, actor: actor, peer: context.peers.peer(named: entry.sender), package: id,
                                               markings: entry.markings))

@@ -37,7 +37,7 @@ struct InboundConnection {
             try await channel.executeThenClose { inbound, outbound in
                 var reader = FrameReader(inbound)
                 var writer = FrameWriter(outbound)
-                guard let (peer, noise) = try await handshake(reader: &reader, writer: &writer, remote: source, logger: logger) else { return }
+                guard let (peer, noise, localIdentity) = try await handshake(reader: &reader, writer: &writer, remote: source, logger: logger) else { return }
                 deadline.cancel()
                 logger[metadataKey: "peer"] = "\(peer.name)"
                 // Revoked or blocked while we were answering: end it now; otherwise
@@ -49,6 +49,7 @@ struct InboundConnection {
                 let session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
                 var receiver = PackageReceiver(context: context, peer: peer, logger: logger)
                 receiver.remote = source
+                receiver.localIdentity = localIdentity
                 defer { receiver.abandon() }
                 let traffic = await serve(session, receiver: &receiver, logger: logger)
                 // The peer revoked its own key: end every session with it, this one too.
@@ -112,23 +113,32 @@ struct InboundConnection {
 
     /// Reads message 1 and answers only a known, fresh peer.
     private func handshake(reader: inout FrameReader, writer: inout FrameWriter, remote: String,
-                           logger: Logger) async throws -> (PeerRecord, NoiseSession)? {
+                           logger: Logger) async throws -> (PeerRecord, NoiseSession, IdentitySecretKey)? {
         /// Records a refused handshake; nothing is sent back either way.
         func rejected(_ reason: String, peer: PeerRecord? = nil) async {
             await context.auditNetworkRefusal(context.event(.handshakeRejected, .denied, actor: peer.map(DaemonContext.actor) ?? .daemon,
                                                             peer: peer, reason: reason, remote: remote))
         }
         guard let message1 = try await reader.next() else { return nil }
-        var responder = try NoiseIKResponder(localStatic: context.secrets.transport, prologue: HandshakeHello.prologue)
-        let initiatorStatic: [UInt8], payload: [UInt8]
-        do {
-            (initiatorStatic, payload) = try responder.readMessage1(message1)
-        } catch {
-            logger.notice("handshake rejected: \(error)")
+        // Addressed to the current transport key, or to the previous one during a
+        // rotation's overlap (a partner not told yet knows only that one).
+        let now = Timestamp.now()
+        var answered: (responder: NoiseIKResponder, initiatorStatic: [UInt8], payload: [UInt8], identity: IdentitySecretKey)?
+        for keys in [context.secrets] + (context.previousSecrets(at: now).map { [$0] } ?? []) {
+            var candidate = try NoiseIKResponder(localStatic: keys.transport, prologue: HandshakeHello.prologue)
+            if let (initiatorStatic, payload) = try? candidate.readMessage1(message1) {
+                answered = (candidate, initiatorStatic, payload, keys.identity)
+                break
+            }
+        }
+        guard let answered else {
+            logger.notice("handshake rejected: message 1 does not decrypt with this node's transport key")
             DaemonMetrics.handshake(accepted: false, reason: "decrypt")
             await rejected("handshake.undecryptable: message 1 does not decrypt with this node's transport key")
             return nil
         }
+        var responder = answered.responder
+        let initiatorStatic = answered.initiatorStatic, payload = answered.payload, localIdentity = answered.identity
         guard let peer = context.peers.peer(transportKey: initiatorStatic) else {
             logger.notice("handshake rejected: unknown static key; nothing sent back")
             DaemonMetrics.handshake(accepted: false, reason: "unknown-key")
@@ -155,7 +165,9 @@ struct InboundConnection {
             await rejected("handshake.clock-ahead: the peer's clock is more than 5 minutes ahead", peer: peer)
             return nil
         }
-        guard try await context.store.recordHandshake(fingerprint: peer.fingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
+        // Keyed by the fingerprint that names the peer for life (its first one), so a
+        // message 1 recorded before the peer rotated cannot be replayed after it.
+        guard try await context.store.recordHandshake(fingerprint: peer.logFingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
             logger.warning("handshake rejected from \(peer.name): replayed or stale timestamp")
             DaemonMetrics.handshake(accepted: false, reason: "replay")
             await rejected("handshake.replay: a replayed or stale message 1", peer: peer)
@@ -167,6 +179,6 @@ struct InboundConnection {
         try await writer.write(message2)
         logger.info("handshake accepted from \(peer.name)")
         DaemonMetrics.handshake(accepted: true, reason: "ok")
-        return (peer, session)
+        return (peer, session, localIdentity)
     }
 }

@@ -16,6 +16,9 @@ struct PackageReceiver {
     let logger: Logger
     /// The peer's network address, for the audit log.
     var remote: String?
+    /// The identity key that signs receipts on this session: the one matching the
+    /// transport key the peer dialled (the previous one if it was not told of a rotation yet).
+    var localIdentity: IdentitySecretKey?
 
     private struct Transfer {
         let id: PackageID
@@ -85,7 +88,10 @@ struct PackageReceiver {
             return [reply]
         case .push(let id, let expires, let bytes):
             return [await receivePush(id: id, expires: expires, bytes: bytes)]
-        case .accept, .reject, .receipt, .rekey, .close, .witnessCosignature, .witnessRefused:
+        case .rotation(let bytes):
+            abandon()
+            return [try await honourRotation(bytes)]
+        case .accept, .reject, .receipt, .rekey, .close, .witnessCosignature, .witnessRefused, .rotationAccepted:
             throw WireError(.unexpectedMessage, "a sender-side message arrived at the receiver")
         }
     }
@@ -117,7 +123,7 @@ struct PackageReceiver {
         if let existing = try context.store.inboxEntry(id: id) {
             // Package ids are random: the same id from another sender is an attempt to
             // pre-empt or probe someone else's package. Never hand out their receipt.
-            guard existing.senderFingerprint == peer.fingerprint else {
+            guard peer.hasIdentityFingerprint(existing.senderFingerprint, at: Timestamp.now()) else {
                 logger.warning("\(peer.name) offered package id \(id), which another sender already used; refused")
                 return .reject(packageID: id, reason: .refused, detail: "this package id is already taken")
             }
@@ -236,8 +242,7 @@ struct PackageReceiver {
         // Verify everything as the recipient before acknowledging anything.
         let opened: OpenedPackage
         do {
-            var opener = try PackageOpener(reading: &input, recipient: context.secrets.encryption, senders: context.peers.keyring,
-                                           now: Timestamp.now())
+            var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring, now: Timestamp.now())
             var sink = CountingSink()
             opened = try opener.open(from: &input, to: &sink)
         } catch let error as CoreError {
@@ -249,13 +254,13 @@ struct PackageReceiver {
             return discard(error.code == .expired ? .expired : .invalid, "\(error.message) [\(error.code.rawValue)]")
         }
         guard opened.header.packageID == id else { return discard(.invalid, "the package id does not match the offer") }
-        guard opened.sender.identity == peer.keys.identity else {
+        guard peer.hasIdentity(opened.sender.identity, at: Timestamp.now()) else {
             return discard(.refused, "the package was sealed by another node than the one delivering it")
         }
         // A peer may not push us what we do not accept from it.
         let ladder = context.configuration.classifications
         // As the peer is now: a trust change or revocation during this session applies.
-        let current = context.peers.peer(named: peer.name).flatMap { $0.keys.identity == peer.keys.identity ? $0 : nil }
+        let current = context.peers.peer(named: peer.name).flatMap { $0.hasIdentity(peer.keys.identity, at: Timestamp.now()) ? $0 : nil }
             ?? { var gone = peer; gone.revoked = true; return gone }()
         let decision = AccessPolicy.decide(opened.header.markings, peer: current.policyClearance(ladder: ladder), direction: .receive,
                                            context: PolicyContext(ladder: ladder))
@@ -276,7 +281,7 @@ struct PackageReceiver {
             body = bytes
         }
         let now = Timestamp.now()
-        let receipt = DeliveryReceipt(packageID: id, headerHash: opened.header.hash, recipient: context.secrets.identity,
+        let receipt = DeliveryReceipt(packageID: id, headerHash: opened.header.hash, recipient: localIdentity ?? context.secrets.identity,
                                       sender: peer.fingerprint, receivedAt: now)
         let h = opened.header
         let entry = InboxEntry(id: id, sender: peer.name, senderFingerprint: peer.fingerprint, path: finalPath, size: Int64(size),

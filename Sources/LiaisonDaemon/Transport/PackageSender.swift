@@ -176,8 +176,7 @@ struct PackageSender {
             let package = item.package
             switch reply {
             case .receipt(let receipt):
-                guard receipt.verify(recipient: peer.keys.identity, packageID: package.id, headerHash: item.headerHash,
-                                     sender: context.fingerprint) else {
+                guard context.receiptVerifies(receipt, from: peer, packageID: package.id, headerHash: item.headerHash) else {
                     // A wrong receipt is this package's problem, not the session's: record it
                     // and let the operator look, rather than retrying the whole batch forever.
                     logger.error("\(peer.name) answered \(package.id) with a receipt that does not verify")
@@ -255,7 +254,7 @@ struct PackageSender {
     /// Why `markings` may no longer go to `peer` (rule code and explanation), or nil.
     private func currentRefusal(_ markings: Markings, for peer: PeerRecord) -> String? {
         if context.home.isRevoked { return "node.revoked: this node revoked its own identity key" }
-        guard let current = context.peers.peer(named: peer.name), current.keys.identity == peer.keys.identity else {
+        guard let current = context.peers.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else {
             return "peer.unusable: \(peer.name) was removed or replaced"
         }
         let ladder = context.configuration.classifications

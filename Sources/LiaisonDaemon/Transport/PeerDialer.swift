@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import LiaisonCrypto
 import LiaisonWire
 import NIOCore
 import NIOPosix
@@ -10,12 +11,23 @@ struct PeerDialer {
     let context: DaemonContext
     let group: EventLoopGroup
 
+    /// A session with this node's current keys. A partner not yet told of this
+    /// node's key rotation is told first, on a session of its own made with the
+    /// previous keys (it knows only those); if that fails, so does this.
     func withSession<T: Sendable>(to peer: PeerRecord, _ body: (inout SecureSession) async throws -> T) async throws -> T {
+        try await RotationAnnouncer(context: context, group: group).tellIfPending(peer)
+        return try await withSession(to: peer, as: context.secrets.transport, body)
+    }
+
+    /// A session in which this node authenticates with `localStatic` (its current or, to
+    /// announce a rotation, its previous transport key).
+    func withSession<T: Sendable>(to peer: PeerRecord, as localStatic: TransportSecretKey,
+                                  _ body: (inout SecureSession) async throws -> T) async throws -> T {
         let channel = try await connect(peer)
         return try await channel.executeThenClose { inbound, outbound in
             var reader = FrameReader(inbound)
             var writer = FrameWriter(outbound)
-            var initiator = try NoiseIKInitiator(localStatic: context.secrets.transport, remoteStatic: peer.keys.transport,
+            var initiator = try NoiseIKInitiator(localStatic: localStatic, remoteStatic: peer.keys.transport,
                                                  prologue: HandshakeHello.prologue)
             try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
             guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {

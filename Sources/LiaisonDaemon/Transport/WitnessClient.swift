@@ -33,7 +33,7 @@ struct WitnessClient: Sendable {
     /// Asks one witness; failures are logged and retried at the next checkpoint.
     func request(_ stored: StoredCheckpoint, from peer: PeerRecord) async {
         do {
-            let witnessKey = try NodeLogNames.witnessKey(peer.keys)
+            let witnessKey = try NodeLogNames.witnessKey(peer.keys, named: peer.logFingerprint)
             guard !stored.witnesses.contains(witnessKey.name) else { return }
             var oldSize = try context.auditLog.newestCosignedSize(witness: witnessKey.name) ?? 0
             let note = SignedNote.withoutCosignatures(stored.note, logKey: context.logSigner.verifierKey)

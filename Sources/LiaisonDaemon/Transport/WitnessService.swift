@@ -19,7 +19,7 @@ struct WitnessService {
     func handle(note: [UInt8], oldSize: UInt64, proof: [[UInt8]]) async -> SessionMessage {
         let opened: OpenedCheckpoint
         do {
-            opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys))
+            opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys, named: peer.logFingerprint))
         } catch {
             return .witnessRefused(knownSize: 0, reason: "the checkpoint does not verify with your log key: \(error)")
         }

@@ -40,6 +40,12 @@ public enum SessionMessage: Equatable, Sendable {
     /// sender may push many before the first answer comes back; answers name
     /// their package and may arrive in any order.
     case push(packageID: PackageID, expires: Int64?, bytes: [UInt8])
+    /// The sender's signed statement that it replaced its keys
+    /// (``RotationStatement``'s encoding), sent on a session made with its previous
+    /// transport key; the recipient verifies it and takes the new keys.
+    case rotation([UInt8])
+    /// The recipient took the rotation (or had already): the sender counts it told.
+    case rotationAccepted
 
     /// Why a package was refused.
     public enum RejectReason: UInt8, Sendable {
@@ -79,7 +85,7 @@ public enum SessionMessage: Equatable, Sendable {
         case offer = 1, accept, reject, data, end, receipt, rekey, close
         case witnessRequest, witnessCosignature, witnessRefused
         case revocation
-        // 13–15 are kept for key rotation.
+        case rotation = 13, rotationAccepted = 14
         case push = 16
     }
 
@@ -127,6 +133,11 @@ public enum SessionMessage: Equatable, Sendable {
         case .push(let id, let expires, let bytes):
             precondition(bytes.count <= Self.maximumPushByteCount, "push message too large")
             w.write(Tag.push.rawValue); w.write(id.bytes); w.write(UInt64(expires ?? 0)); w.write(bytes)
+        case .rotation(let statement):
+            precondition(statement.count <= RotationStatement.maximumByteCount, "rotation statement too large")
+            w.write(Tag.rotation.rawValue); w.write(UInt16(statement.count)); w.write(statement)
+        case .rotationAccepted:
+            w.write(Tag.rotationAccepted.rawValue)
         }
         return w.bytes
     }
@@ -186,6 +197,12 @@ public enum SessionMessage: Equatable, Sendable {
                 let id = PackageID(unchecked: try r.readBytes(16)), expires = try r.readUInt64()
                 guard expires <= UInt64(Int64.max), r.remaining > 0 else { throw malformed }
                 self = .push(packageID: id, expires: expires == 0 ? nil : Int64(expires), bytes: try r.readBytes(r.remaining))
+            case .rotation:
+                let length = Int(try r.readUInt16())
+                guard length <= RotationStatement.maximumByteCount else { throw malformed }
+                self = .rotation(try r.readBytes(length))
+            case .rotationAccepted:
+                self = .rotationAccepted
             }
             guard r.isAtEnd else { throw malformed }
         } catch let error as WireError {

@@ -1,0 +1,67 @@
+import Foundation
+import LiaisonCrypto
+
+/// Partners' retired identity keys: `<home>/keys/peer-rotations.txt`, one line per
+/// rotation taken (`<overlap end> <peer name> <previous identity key>`). After the
+/// overlap a keyring load drops a peer's previous keys, so nothing new signed by
+/// them is accepted; this history lets packages that arrived while the old key was
+/// still valid be read from the inbox later (``senders(asOf:keyring:)``).
+extension NodeHome {
+    /// `keys/peer-rotations.txt`.
+    public var peerRotationsPath: String { path + "/keys/peer-rotations.txt" }
+
+    /// One retired key of a partner.
+    public struct RetiredPeerKey: Sendable, Hashable {
+        /// The partner's local name when the rotation was taken.
+        public let peer: String
+        /// Its identity key before that rotation.
+        public let identity: IdentityPublicKey
+        /// Until when that key was accepted (Unix seconds).
+        public let until: Int64
+    }
+
+    /// Records that `peer` retired `identity`, accepted until `until` (durably, atomically).
+    public func recordPeerRotation(peer: String, previous identity: IdentityPublicKey, until: Int64) throws {
+        var lines = (try? peerRotationLines()) ?? []
+        lines.append("\(Timestamp.iso8601(until)) \(peer) \(KeyText.encode(identity))")
+        try AtomicOutputFile.write(Array(lines.map { $0 + "\n" }.joined().utf8), to: peerRotationsPath, mode: 0o600)
+    }
+
+    /// The retired keys on record (lines that do not parse are skipped: the file is
+    /// this node's own, and a damaged line only makes an old package unreadable).
+    public func retiredPeerKeys() -> [RetiredPeerKey] {
+        ((try? peerRotationLines()) ?? []).compactMap { line in
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, let until = Timestamp.parse(String(parts[0])),
+                  let identity: IdentityPublicKey = try? KeyText.decode(String(parts[2]), field: "identity") else { return nil }
+            return RetiredPeerKey(peer: String(parts[1]), identity: identity, until: until)
+        }
+    }
+
+    private func peerRotationLines() throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: peerRotationsPath), data.count <= 16 << 20 else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// Who may have signed a package that arrived at `time`: the keyring's peers, and
+    /// a peer's retired identity key if it was still accepted then (revoked keys are
+    /// reported revoked, so such packages stay refused).
+    public func senders(asOf time: Int64, keyring: Keyring) -> some SenderDirectory {
+        ArrivalSenders(keyring: keyring, retired: retiredPeerKeys().filter { time < $0.until }, revoked: revokedPeerIdentities())
+    }
+}
+
+/// The senders of ``NodeHome/senders(asOf:keyring:)``.
+private struct ArrivalSenders: SenderDirectory {
+    let keyring: Keyring
+    let retired: [NodeHome.RetiredPeerKey]
+    let revoked: Set<String>
+
+    func sender(withIdentity key: [UInt8]) -> KnownSender? {
+        if let known = keyring.sender(withIdentity: key) { return known }
+        guard let entry = retired.first(where: { Sodium.constantTimeEquals($0.identity.rawRepresentation, key) }),
+              let peer = keyring.peer(named: entry.peer) else { return nil }
+        return KnownSender(name: peer.name, identity: entry.identity,
+                           isRevoked: peer.revoked || revoked.contains(KeyText.encode(entry.identity)))
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import LiaisonCrypto
+
+/// This node's key rotation: new identity, encryption and transport keys, the old
+/// identity's signed statement about them, and the old secrets kept for the overlap.
+///
+/// Files (all 0600 in `<home>/keys`): `rotation.txt` (the newest statement; its
+/// overlap end is the previous keys' expiry), `previous.secrets` (the keys before the
+/// newest rotation, sealed like the key file), `rotation-pending.txt` (fingerprints
+/// of partners not yet told). The log key is not rotated: the audit log keeps its
+/// key and its name (`[keys] log-name`), so checkpoints and `audit verify` carry on.
+extension NodeHome {
+    /// `keys/rotation.txt`.
+    public var rotationPath: String { path + "/keys/rotation.txt" }
+    /// `keys/previous.secrets`.
+    public var previousKeyFilePath: String { path + "/keys/previous.secrets" }
+    /// `keys/card.txt`: the card of the newest rotation, for partners added later.
+    public var rotationCardPath: String { path + "/keys/card.txt" }
+    /// `keys/rotation-pending.txt`.
+    public var rotationPendingPath: String { path + "/keys/rotation-pending.txt" }
+
+    /// The newest rotation statement this node issued, if it ever rotated.
+    public func rotation() throws -> RotationStatement? {
+        var info = stat()
+        guard lstat(rotationPath, &info) == 0 else { return nil }
+        guard let data = FileManager.default.contents(atPath: rotationPath), data.count <= 4 * RotationStatement.maximumByteCount else {
+            throw CoreError(.malformedRotation, "\(rotationPath) cannot be read; restore it from a backup")
+        }
+        // This node's own record: its card's expiry does not matter here.
+        return try RotationStatement(text: String(decoding: data, as: UTF8.self), now: 0)
+    }
+
+    /// The keys in use before the newest rotation and the end of its overlap window,
+    /// if this node rotated. They are sealed like the key file (same passphrase).
+    public func previousSecrets(sealing: KeyFile.SealingKey) throws -> (secrets: NodeSecrets, overlapUntil: Int64)? {
+        guard let statement = try rotation() else { return nil }
+        var info = stat()
+        guard lstat(previousKeyFilePath, &info) == 0 else { return nil }
+        let secrets = try KeyFile.read(from: previousKeyFilePath, sealing: sealing)
+        guard secrets.identity.publicKey == statement.previousIdentity else {
+            throw CoreError(.keyFileMalformed, "\(previousKeyFilePath) does not hold the keys \(rotationPath) replaced; restore both from the same backup")
+        }
+        return (secrets, statement.overlapUntil)
+    }
+
+    /// Fingerprints (as they were before the rotation) of the partners that have
+    /// not acknowledged the newest rotation yet.
+    public func pendingRotationPeers() -> [String] {
+        guard let data = FileManager.default.contents(atPath: rotationPendingPath), data.count <= 1 << 20 else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// Replaces the list of partners not yet told; an empty list removes the file.
+    public func savePendingRotationPeers(_ fingerprints: [String]) throws {
+        guard !fingerprints.isEmpty else {
+            unlink(rotationPendingPath)
+            return
+        }
+        try AtomicOutputFile.write(Array(Set(fingerprints).sorted().map { $0 + "\n" }.joined().utf8), to: rotationPendingPath, mode: 0o600)
+    }
+
+    /// A rotation signed but not yet written: the caller audits it first, then
+    /// calls ``commitRotation(_:configuration:current:sealing:)``.
+    public struct PreparedRotation: Sendable {
+        /// The new keys (the log key is the current one).
+        public let secrets: NodeSecrets
+        /// The old identity's statement about the new card.
+        public let statement: RotationStatement
+    }
+
+    /// Generates new identity, encryption and transport keys (the log key stays),
+    /// signs the new card with the new identity and the statement with the current one.
+    public func prepareRotation(_ configuration: NodeConfiguration, current: NodeSecrets, now: Int64,
+                                overlapSeconds: Int64) throws -> PreparedRotation {
+        try ensureNotRevoked("rotates its keys")
+        if let previous = try rotation(), now < previous.overlapUntil {
+            throw CoreError(.invalidArgument, "the previous rotation's overlap window is open until \(Timestamp.iso8601(previous.overlapUntil)); rotate again after that (partners keep one previous key at a time)")
+        }
+        let fresh = try NodeSecrets.generate()
+        let next = NodeSecrets(identity: fresh.identity, encryption: fresh.encryption, transport: fresh.transport, log: current.log)
+        let card = try self.card(configuration, secrets: next, now: now)
+        let statement = try RotationStatement(previous: current.identity, card: card, rotatedAt: now, overlapUntil: now + overlapSeconds)
+        return PreparedRotation(secrets: next, statement: statement)
+    }
+
+    /// Makes a prepared rotation this node's keys, in an order that never leaves the
+    /// node without the keys its configuration names: the new key file and the
+    /// previous keys are written first, then the statement, then the key file is
+    /// swapped and `liaison.toml`'s `[keys]` updated (its other settings untouched).
+    /// Returns the new configuration.
+    public func commitRotation(_ rotation: PreparedRotation, configuration: NodeConfiguration, current: NodeSecrets,
+                               sealing: KeyFile.SealingKey) throws -> NodeConfiguration {
+        let keyFile = keyFilePath(configuration)
+        let nextKeyFile = keyFile + ".next", nextPrevious = previousKeyFilePath + ".next"
+        let text = try String(contentsOfFile: configurationPath, encoding: .utf8)
+        let updated = try Self.configurationText(text, replacing: configuration, with: rotation.secrets.publicKeys,
+                                                 logName: configuration.logFingerprint, path: configurationPath)
+        unlink(nextKeyFile)
+        unlink(nextPrevious)
+        do {
+            try KeyFile.write(rotation.secrets, to: nextKeyFile, sealing: sealing)
+            try KeyFile.write(current, to: nextPrevious, sealing: sealing)
+            try Self.renameDurably(nextPrevious, to: previousKeyFilePath)
+        } catch {
+            unlink(nextKeyFile)
+            unlink(nextPrevious)
+            throw error
+        }
+        try AtomicOutputFile.write(Array(rotation.statement.text.utf8), to: rotationPath, mode: 0o600)
+        try AtomicOutputFile.write(Array(rotation.statement.card.encoded.utf8), to: rotationCardPath, mode: 0o644)
+        try Self.renameDurably(nextKeyFile, to: keyFile)
+        try AtomicOutputFile.write(Array(updated.text.utf8), to: configurationPath, mode: 0o600)
+        return updated.configuration
+    }
+
+    /// `text` (liaison.toml) with the public keys in `[keys]` replaced and `log-name`
+    /// set; every other line is kept as the operator wrote it.
+    static func configurationText(_ text: String, replacing old: NodeConfiguration, with keys: NodePublicKeys,
+                                  logName: NodeFingerprint, path: String) throws -> (text: String, configuration: NodeConfiguration) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var section = ""
+        var logLine: Int?
+        var hasLogName = false
+        let replacements = [
+            "identity": KeyText.encode(keys.identity), "encryption": KeyText.encode(keys.encryption),
+            "transport": KeyText.encode(keys.transport), "log": KeyText.encode(keys.log),
+        ]
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("[") { section = trimmed; continue }
+            guard section == "[keys]", let equals = trimmed.firstIndex(of: "=") else { continue }
+            let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            if let value = replacements[key] {
+                lines[index] = "\(key) = \"\(value)\""
+                if key == "log" { logLine = index }
+            } else if key == "log-name" {
+                lines[index] = "log-name = \"\(logName)\""
+                hasLogName = true
+            }
+        }
+        if !hasLogName, let logLine { lines.insert("log-name = \"\(logName)\"", at: logLine + 1) }
+        let result = lines.joined(separator: "\n")
+        let parsed = try NodeConfiguration(parsing: result, path: path)
+        guard parsed.publicKeys == keys, parsed.logFingerprint == logName, parsed.name == old.name else {
+            throw CoreError(.malformedConfig, "cannot update the [keys] section of \(path) (is it written in an unusual form?); nothing was rotated")
+        }
+        return (result, parsed)
+    }
+
+    private static func renameDurably(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else {
+            throw CoreError(.io, "cannot replace \(to): \(String(cString: strerror(errno)))")
+        }
+        let directory = (to as NSString).deletingLastPathComponent
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+}

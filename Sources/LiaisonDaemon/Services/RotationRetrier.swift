@@ -1,0 +1,41 @@
+import LiaisonCore
+import NIOCore
+import ServiceLifecycle
+
+/// After this node rotated its keys, keeps telling the partners that were not
+/// reached (`keys/rotation-pending.txt`), every `retry-maximum-seconds`, until each
+/// acknowledged it or the overlap window ended (then their operators must import
+/// the new card by hand: `keys/card.txt`). Deliveries tell a pending partner too,
+/// before they start.
+struct RotationRetrier: Service {
+    let context: DaemonContext
+    let group: EventLoopGroup
+
+    func run() async throws {
+        let interval = Duration.seconds(max(1, context.settings.retryMaximum))
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { break }
+            await retryOnce()
+        }
+    }
+
+    /// One round: tells the pending partners that are still known, unrevoked and addressed.
+    func retryOnce() async {
+        let home = context.home
+        let now = Timestamp.now()
+        let pending = home.pendingRotationPeers()
+        guard !pending.isEmpty, let statement = try? home.rotation() else { return }
+        guard let previous = context.previousSecrets(at: now) else {
+            context.logger.warning("the key rotation's overlap ended before \(pending.count) partner(s) were told; give their operators \(home.rotationCardPath)")
+            try? context.rotationPendingLock.withLock { try home.savePendingRotationPeers([]) }
+            return
+        }
+        let peers = context.peers.keyring.peers.filter { pending.contains($0.fingerprint.description) && !$0.revoked && !$0.addresses.isEmpty }
+        _ = await RotationAnnouncer(context: context, group: group).announce(statement, previous: previous, to: peers)
+    }
+}
+
+extension RotationRetrier: CustomStringConvertible {
+    var description: String { "RotationRetrier" }
+}

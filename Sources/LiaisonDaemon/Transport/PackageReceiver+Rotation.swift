@@ -1,0 +1,76 @@
+import LiaisonAudit
+import LiaisonCore
+import LiaisonWire
+
+/// A peer announcing, on a session made with its previous transport key, that it
+/// rotated its keys. The statement must be signed by the identity key this node
+/// has on file for that peer; then it is audited (fail closed) and the peer's
+/// keyring record takes the new keys, keeping the old ones until the overlap ends.
+/// Anything else (malformed, another node's, stale, replayed, a revoked key) is
+/// audited as a refused `key.rotated`, changes nothing and ends the session.
+extension PackageReceiver {
+    func honourRotation(_ bytes: [UInt8]) async throws -> SessionMessage {
+        let now = Timestamp.now()
+        let statement: RotationStatement
+        do {
+            statement = try RotationStatement(decoding: bytes, now: now)
+        } catch let error as CoreError {
+            throw await refuseRotation("\(error.code.rawValue): \(error.message)")
+        }
+        guard let current = context.peers.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: now) else {
+            throw await refuseRotation("\(peer.name) was removed or re-keyed meanwhile")
+        }
+        // The same rotation again (its acknowledgement was lost): acknowledge it again.
+        if current.keys.identity == statement.card.keys.identity, let previous = current.previousKeys(at: now),
+           statement.verify(previousIdentity: previous.identity) {
+            return .rotationAccepted
+        }
+        // Only the key on file for this very peer can replace it: a statement for
+        // another node, or an old one replayed after a later rotation, changes nothing.
+        guard current.keys.identity == peer.keys.identity, statement.verify(previousIdentity: current.keys.identity) else {
+            throw await refuseRotation("the statement is not signed by \(peer.name)'s current identity key (forged, another node's, or stale)")
+        }
+        guard !current.revoked, !context.home.revokedPeerIdentities().contains(KeyText.encode(statement.card.keys.identity)) else {
+            throw await refuseRotation("the new identity key is revoked; a revoked key never comes back through a rotation")
+        }
+        guard !context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) else {
+            throw await refuseRotation("\(peer.name) is pinned in liaison.toml; its operator must update its keys there by hand")
+        }
+        let newKeys = statement.card.keys
+        if let other = context.peers.keyring.peers.first(where: { $0.name != peer.name && ($0.keys.identity == newKeys.identity || $0.keys.transport == newKeys.transport) }) {
+            throw await refuseRotation("the new keys are already \(other.name)'s")
+        }
+        // The overlap is the peer's choice, within this node's bounds.
+        let overlapUntil = min(statement.overlapUntil, now + RotationStatement.maximumOverlapSeconds)
+        guard overlapUntil > now else {
+            throw await refuseRotation("the statement's overlap window ended at \(Timestamp.iso8601(overlapUntil)) (stale)")
+        }
+        try await context.audit(context.event(.keyRotated, actor: DaemonContext.actor(peer), peer: peer, remote: remote, details: [
+            "by": "peer", "previous": statement.previousFingerprint.description, "fingerprint": statement.fingerprint.description,
+            "identity": KeyText.encode(statement.card.keys.identity), "rotated-at": Timestamp.iso8601(statement.rotatedAt),
+            "overlap-until": Timestamp.iso8601(overlapUntil),
+        ]))
+        do {
+            try context.peers.update { try $0.rotate(named: peer.name, to: statement.card, overlapUntil: overlapUntil) }
+        } catch let error as CoreError {
+            throw await refuseRotation("\(error.code.rawValue): \(error.message)")
+        }
+        // Packages signed by the old key that arrive during the overlap stay readable after it.
+        do {
+            try context.home.recordPeerRotation(peer: peer.name, previous: statement.previousIdentity, until: overlapUntil)
+        } catch {
+            logger.error("cannot record \(peer.name)'s retired key in \(context.home.peerRotationsPath): \(error); packages it signed may not open after \(Timestamp.iso8601(overlapUntil))")
+        }
+        logger.notice("\(peer.name) rotated its keys: now \(statement.fingerprint.short), previous keys accepted until \(Timestamp.iso8601(overlapUntil))")
+        return .rotationAccepted
+    }
+
+    /// Audits a refused rotation (after the fact: refusing is safe even when the log
+    /// is down) and returns the error that ends the session.
+    private func refuseRotation(_ reason: String) async -> WireError {
+        logger.warning("refused a key rotation from \(peer.name): \(reason)")
+        await context.auditNetworkRefusal(context.event(.keyRotated, .denied, actor: DaemonContext.actor(peer), peer: peer,
+                                                        reason: "\(CoreError.Code.rotationRefused.rawValue): \(reason)", remote: remote))
+        return WireError(.unexpectedMessage, "\(peer.name) sent a key-rotation statement that was refused [\(CoreError.Code.rotationRefused.rawValue)]")
+    }
+}

@@ -1,0 +1,93 @@
+import LiaisonControl
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonWire
+import NIOCore
+
+/// Tells partners that this node rotated its keys: dials each one with the previous
+/// transport key (the only one it knows), sends the statement in a `rotation`
+/// message, and counts it told once it answers `rotationAccepted`. A told partner
+/// is struck off `keys/rotation-pending.txt`; from then on this node dials it with
+/// its new keys.
+struct RotationAnnouncer {
+    let context: DaemonContext
+    let group: EventLoopGroup
+
+    /// Most partners told at once.
+    static let maximumConcurrentAnnouncements = 8
+
+    /// What one round of telling achieved.
+    struct Outcome {
+        /// Names of the peers that acknowledged the statement.
+        var told: [String] = []
+        /// Peers that could not be told, with why.
+        var unreached: [RevocationReport.UnreachedPeer] = []
+    }
+
+    /// Tells every one of `peers`, at most ``maximumConcurrentAnnouncements`` at a
+    /// time; each attempt is bounded by the dialer's connect and handshake timeouts
+    /// and the session's idle timeout.
+    func announce(_ statement: RotationStatement, previous: NodeSecrets, to peers: [PeerRecord]) async -> Outcome {
+        let results = await withTaskGroup(of: (PeerRecord, String?).self) { tasks in
+            var waiting = peers[...]
+            var results: [(PeerRecord, String?)] = []
+            for _ in 0..<Self.maximumConcurrentAnnouncements {
+                guard let peer = waiting.popFirst() else { break }
+                tasks.addTask { (peer, await tell(peer, statement, previous: previous)) }
+            }
+            for await result in tasks {
+                results.append(result)
+                if let peer = waiting.popFirst() {
+                    tasks.addTask { (peer, await tell(peer, statement, previous: previous)) }
+                }
+            }
+            return results.sorted { $0.0.name < $1.0.name }
+        }
+        var outcome = Outcome()
+        for (peer, failure) in results {
+            if let failure {
+                outcome.unreached.append(.init(peer: peer.name, reason: failure))
+            } else {
+                outcome.told.append(peer.name)
+            }
+        }
+        return outcome
+    }
+
+    /// Tells `peer` first if it is still to be told of this node's rotation and the
+    /// overlap is open (after it, the previous keys are gone). Throws if it could not be.
+    func tellIfPending(_ peer: PeerRecord) async throws {
+        let now = Timestamp.now()
+        guard let previous = context.previousSecrets(at: now),
+              context.home.pendingRotationPeers().contains(peer.fingerprint.description),
+              let statement = try context.home.rotation() else { return }
+        if let failure = await tell(peer, statement, previous: previous) {
+            throw CoreError(.io, "\(peer.name) was not told of this node's key rotation yet: \(failure)")
+        }
+    }
+
+    /// nil once `peer` acknowledged the statement (and is struck off the pending
+    /// list), otherwise why not.
+    private func tell(_ peer: PeerRecord, _ statement: RotationStatement, previous: NodeSecrets) async -> String? {
+        guard !peer.addresses.isEmpty else { return "it has no address; give its operator the new card to import" }
+        do {
+            let reply = try await PeerDialer(context: context, group: group).withSession(to: peer, as: previous.transport) { session in
+                try await session.send(.rotation(statement.encoded))
+                return try await session.receive()
+            }
+            guard case .rotationAccepted? = reply else { return "the peer did not accept the new keys (see its audit log)" }
+            context.logger.notice("told \(peer.name) of this node's new keys (\(statement.fingerprint.short))")
+            try context.rotationPendingLock.withLock {
+                let fingerprint = peer.fingerprint.description
+                try context.home.savePendingRotationPeers(context.home.pendingRotationPeers().filter { $0 != fingerprint })
+            }
+            return nil
+        } catch let error as CoreError {
+            return error.message
+        } catch let error as WireError {
+            return error.message
+        } catch {
+            return PeerDialer.describe(error)
+        }
+    }
+}

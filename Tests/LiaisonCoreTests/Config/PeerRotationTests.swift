@@ -1,0 +1,112 @@
+import Foundation
+@testable import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import Testing
+
+private typealias F = IdentityFixtures
+
+@Suite("A peer's keys across its rotation, and this node's own rotation on disk")
+struct PeerRotationTests {
+    private func card(_ secrets: NodeSecrets, now: Int64) throws -> NodeCard {
+        try NodeCard(name: "alpha", secrets: secrets, addresses: ["127.0.0.1:7401"], validFrom: now, validUntil: now + 86_400)
+    }
+
+    @Test("a rotated record takes the new keys, keeps its attributes, and accepts the previous keys only until the overlap ends")
+    func previousKeysExpire() throws {
+        let now = Timestamp.now()
+        let old = try F.secrets(seed: 1), new = try F.secrets(seed: 2)
+        var record = PeerRecord(name: "alpha", card: try card(old, now: now), trust: .trusted, added: now)
+        record.communities = ["NATO"]
+        record.organisation = "Example Agency"
+        var keyring = try Keyring(peers: [record])
+        try keyring.rotate(named: "alpha", to: try card(new, now: now), overlapUntil: now + 3_600)
+        let rotated = try #require(keyring.peer(named: "alpha"))
+        #expect(rotated.keys == new.publicKeys && rotated.previousKeys == old.publicKeys && rotated.logFingerprint == old.publicKeys.fingerprint)
+        #expect(rotated.trust == .trusted && rotated.communities == ["NATO"] && rotated.organisation == "Example Agency")
+        #expect(rotated.hasIdentity(old.identity.publicKey, at: now) && rotated.hasIdentity(new.identity.publicKey, at: now))
+        #expect(rotated.hasTransportKey(old.transport.publicKey.rawRepresentation, at: now))
+        #expect(!rotated.hasIdentity(old.identity.publicKey, at: now + 3_600))
+        #expect(!rotated.hasTransportKey(old.transport.publicKey.rawRepresentation, at: now + 3_600))
+        #expect(rotated.hasIdentity(new.identity.publicKey, at: now + 3_600))
+        // Packages signed by the previous key verify during the overlap, naming that key.
+        #expect(keyring.sender(withIdentity: old.identity.publicKey.rawRepresentation)?.identity == old.identity.publicKey)
+        #expect(keyring.sender(withIdentity: new.identity.publicKey.rawRepresentation)?.name == "alpha")
+
+        // The keyring file keeps it all; a load after the overlap drops the previous keys.
+        let reparsed = try Keyring(parsing: keyring.rendered(excluding: []))
+        #expect(reparsed.peer(named: "alpha") == rotated)
+        var expired = rotated
+        expired.previousUntil = now - 1
+        let dir = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.file("keys"), withIntermediateDirectories: true)
+        let home = NodeHome(path: dir.path)
+        let configuration = NodeConfiguration(name: "bravo", created: now, listen: [], publicKeys: try F.secrets(seed: 9).publicKeys, protection: .none)
+        try home.saveKeyring(try Keyring(peers: [expired]), configuration: configuration)
+        let loaded = try #require(try home.loadKeyring(configuration).peer(named: "alpha"))
+        #expect(loaded.previousKeys == nil && loaded.previousUntil == nil && loaded.keys == new.publicKeys)
+        #expect(loaded.logFingerprint == old.publicKeys.fingerprint)
+        #expect(try Keyring(peers: [expired]).sender(withIdentity: old.identity.publicKey.rawRepresentation) == nil)
+
+        // A package that arrived during the overlap is still read with the retired key
+        // after it (as of its arrival), never one that arrived later; a revoked one is refused.
+        try home.recordPeerRotation(peer: "alpha", previous: old.identity.publicKey, until: now - 1)
+        let reloaded = try home.loadKeyring(configuration)
+        let oldKey = old.identity.publicKey.rawRepresentation
+        #expect(home.senders(asOf: now - 10, keyring: reloaded).sender(withIdentity: oldKey)?.name == "alpha")
+        #expect(home.senders(asOf: now, keyring: reloaded).sender(withIdentity: oldKey) == nil)
+        #expect(home.senders(asOf: now, keyring: reloaded).sender(withIdentity: new.identity.publicKey.rawRepresentation)?.name == "alpha")
+
+        // A revoked previous key never comes back, even inside the overlap.
+        try home.saveKeyring(try Keyring(peers: [rotated]), configuration: configuration)
+        try home.recordRevokedPeer(old.identity.publicKey)
+        let afterRevocation = try #require(try home.loadKeyring(configuration).peer(named: "alpha"))
+        #expect(afterRevocation.previousKeys == nil && !afterRevocation.revoked)
+        #expect(home.senders(asOf: now - 10, keyring: reloaded).sender(withIdentity: oldKey)?.isRevoked == true)
+    }
+
+    @Test("a keyring refuses previous-key fields without their partners, and a rotation onto another peer's keys")
+    func malformedRecords() throws {
+        let now = Timestamp.now()
+        let old = try F.secrets(seed: 1), other = try F.secrets(seed: 4)
+        let rotated = PeerRecord(name: "alpha", card: try card(old, now: now), trust: .partner, added: now)
+            .rotated(to: try card(try F.secrets(seed: 2), now: now), overlapUntil: now + 60)
+        let text = try Keyring(peers: [rotated]).rendered(excluding: [])
+        let noUntil = text.split(separator: "\n").filter { !$0.hasPrefix("previous-until") }.joined(separator: "\n")
+        #expect(throws: CoreError.self) { try Keyring(parsing: noUntil) }
+        let noIdentity = text.split(separator: "\n").filter { !$0.hasPrefix("previous-identity") }.joined(separator: "\n")
+        #expect(throws: CoreError.self) { try Keyring(parsing: noIdentity) }
+        var keyring = try Keyring(peers: [PeerRecord(name: "alpha", card: try card(old, now: now), trust: .partner, added: now),
+                                          PeerRecord(name: "charlie", card: try card(other, now: now), trust: .partner, added: now)])
+        #expect(throws: CoreError(.rotationRefused, "")) { try keyring.rotate(named: "alpha", to: try card(other, now: now), overlapUntil: now + 60) }
+    }
+
+    @Test("rotating this node's keys on disk: new key file, previous keys kept, liaison.toml updated in place, log name kept")
+    func ownRotationOnDisk() throws {
+        let dir = TemporaryDirectory()
+        let home = NodeHome(path: dir.file("node"))
+        let now = Timestamp.now()
+        try home.create(name: "alpha", listen: ["127.0.0.1:7401"], passphrase: F.passphrase("correct horse"), now: now, parameters: F.fastArgon)
+        let extra = "\n[daemon]\nretry-maximum-seconds = 2\n"
+        try (try String(contentsOfFile: home.configurationPath, encoding: .utf8) + extra).write(toFile: home.configurationPath, atomically: true, encoding: .utf8)
+        let configuration = try home.loadConfiguration()
+        let passphrase = PassphraseSource(file: F.writeFile(Array("correct horse".utf8), to: dir.file("pass"), mode: 0o600))
+        let (current, sealing) = try home.loadSecretsRetainingKey(configuration, passphrase: passphrase)
+        let prepared = try home.prepareRotation(configuration, current: current, now: now, overlapSeconds: 86_400)
+        let updated = try home.commitRotation(prepared, configuration: configuration, current: current, sealing: sealing)
+
+        #expect(updated.publicKeys == prepared.secrets.publicKeys && updated.publicKeys.log == configuration.publicKeys.log)
+        #expect(updated.logFingerprint == configuration.publicKeys.fingerprint && updated.daemon.retryMaximumSeconds == 2)
+        #expect(try home.loadConfiguration().publicKeys == prepared.secrets.publicKeys)
+        // The new key file opens with the same passphrase; the previous keys are kept with the overlap end.
+        #expect(F.sameSecrets(try home.loadSecrets(try home.loadConfiguration(), passphrase: passphrase), prepared.secrets))
+        let previous = try #require(try home.previousSecrets(sealing: sealing))
+        #expect(F.sameSecrets(previous.secrets, current) && previous.overlapUntil == now + 86_400)
+        #expect(try home.rotation()?.verify(previousIdentity: current.identity.publicKey) == true)
+        #expect(try NodeCard(parsing: try String(contentsOfFile: home.rotationCardPath, encoding: .utf8), now: now).keys == updated.publicKeys)
+        // Not again while the overlap is open.
+        #expect(throws: CoreError(.invalidArgument, "")) {
+            try home.prepareRotation(updated, current: prepared.secrets, now: now + 10, overlapSeconds: 86_400)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import LiaisonWire
+import Testing
+
+@Suite("A node rotating its keys, on real daemons", .serialized)
+struct KeyRotationTests {
+    /// `peers show NAME --json` at `node`: its status (fingerprint, previous fingerprint, …).
+    private func peerStatus(_ name: String, at node: String, in net: DaemonNetwork) throws -> [String: Any] {
+        let shown = try net.expect(["peers", "show", name, "--home", net.home(node), "--json"]).stdout
+        let detail = try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any] ?? [:]
+        return detail["status"] as? [String: Any] ?? [:]
+    }
+
+    /// `receipts --json` at `node`: package id → whether its signature verifies now.
+    private func receipts(at node: String, in net: DaemonNetwork) throws -> [String: Bool] {
+        let out = try net.expect(["receipts", "--home", net.home(node), "--json"]).stdout
+        let items = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: items.compactMap { item in
+            (item["id"] as? String).map { ($0, item["signatureValid"] as? Bool ?? false) }
+        })
+    }
+
+    @Test("a rotated key keeps delivery going", .timeLimit(.minutes(3)))
+    func rotatedKeyKeepsDeliveryGoing() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let first = try net.send(Array("before anything".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(first, from: "alpha", to: ["bravo"]))
+        let oldAlpha = try ProtocolClient.publicKeys(home: net.home("alpha"))
+        // A checkpoint signed before the rotation: the log's name must not change with the keys.
+        try net.expect(["audit", "checkpoint", "--home", net.home("alpha")])
+
+        // Bravo queues a package for alpha while alpha is down: sealed to alpha's old encryption key.
+        _ = net.daemon("alpha").stop(timeoutSeconds: 10)
+        let toOldKey = try net.send(Array("sealed to alpha's old key".utf8), from: "bravo", to: ["alpha"], tlp: "GREEN")
+        // Alpha queues one for bravo while bravo is down: signed by alpha's old identity key.
+        _ = net.daemon("bravo").stop(timeoutSeconds: 10)
+        try net.daemon("alpha").start()
+        let queuedBefore = try net.send(Array("queued before the rotation".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+
+        // Without --yes and without a terminal, nothing happens.
+        let unconfirmed = try net.cli.run(["keys", "rotate", "--home", net.home("alpha")])
+        #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains("--yes"))
+        let noOverlap = try net.cli.run(["keys", "rotate", "--yes", "--overlap", "0", "--home", net.home("alpha")])
+        #expect(noOverlap.status != 0 && noOverlap.stderr.contains("--overlap"))
+        #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/keys/rotation.txt"))
+
+        let result = try net.expect(["keys", "rotate", "--yes", "--overlap", "7", "--home", net.home("alpha"), "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(report["previous"] as? String == oldAlpha.fingerprint.description, "\(result.stdout)")
+        #expect((report["unreached"] as? [[String: Any]])?.map { $0["peer"] as? String } == ["bravo"], "\(result.stdout)")
+        let newAlpha = try ProtocolClient.publicKeys(home: net.home("alpha"))
+        #expect(report["node"] as? String == newAlpha.fingerprint.description)
+        #expect(newAlpha.fingerprint != oldAlpha.fingerprint && newAlpha.log == oldAlpha.log)
+        #expect(newAlpha.encryption != oldAlpha.encryption && newAlpha.transport != oldAlpha.transport)
+        let shown = try net.expect(["keys", "show", "--home", net.home("alpha")]).stdout
+        #expect(shown.contains("rotated:") && shown.contains(oldAlpha.fingerprint.description), "\(shown)")
+
+        // The statement on file verifies with the old key and carries the new card.
+        let statement = try RotationStatement(text: try String(contentsOfFile: net.home("alpha") + "/keys/rotation.txt", encoding: .utf8),
+                                              now: Timestamp.now())
+        #expect(statement.verify(previousIdentity: oldAlpha.identity) && statement.card.keys == newAlpha)
+        // One rotation at a time: not again while partners may still use the previous keys.
+        let again = try net.cli.run(["keys", "rotate", "--yes", "--home", net.home("alpha")])
+        #expect(again.status != 0 && again.stderr.contains("overlap window"), "\(again.stderr)")
+        #expect(try ProtocolClient.publicKeys(home: net.home("alpha")) == newAlpha)
+
+        // During the overlap alpha still answers a handshake to its previous transport key.
+        var client = try ProtocolClient(port: net.ports["alpha"]!)
+        try client.handshake(local: try ProtocolClient.secrets(home: net.home("bravo")).transport, remote: oldAlpha.transport)
+        try client.send(.close(reason: .done))
+
+        // A package sent after the rotation, while bravo is still down.
+        let queuedAfter = try net.send(Array("sent after the rotation".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+
+        // Bravo comes back: it is told over the transport, with no operator action,
+        // and everything queued on either side is delivered with verified receipts.
+        try net.daemon("bravo").start()
+        #expect(try eventually(timeoutSeconds: 30) {
+            try peerStatus("alpha", at: "bravo", in: net)["fingerprint"] as? String == newAlpha.fingerprint.description
+        }, "bravo never took alpha's new keys")
+        let atBravo = try peerStatus("alpha", at: "bravo", in: net)
+        #expect(atBravo["previousFingerprint"] as? String == oldAlpha.fingerprint.description, "\(atBravo)")
+        #expect(atBravo["previousKeysUntil"] as? String == Timestamp.iso8601(statement.overlapUntil))
+        let keyring = try String(contentsOfFile: net.home("bravo") + "/keyring.toml", encoding: .utf8)
+        #expect(keyring.contains("previous-identity = \"\(KeyText.encode(oldAlpha.identity))\""))
+        #expect(keyring.contains("log-name = \"\(oldAlpha.fingerprint)\""))
+        #expect(NodeHome(path: net.home("bravo")).retiredPeerKeys().map(\.identity) == [oldAlpha.identity])
+        #expect(try net.waitDelivered(queuedBefore, from: "alpha", to: ["bravo"]))
+        #expect(try net.waitDelivered(queuedAfter, from: "alpha", to: ["bravo"]))
+        #expect(try net.waitDelivered(toOldKey, from: "bravo", to: ["alpha"]))
+        #expect(try eventually(timeoutSeconds: 10) { !FileManager.default.fileExists(atPath: net.home("alpha") + "/keys/rotation-pending.txt") })
+        #expect(try net.fetch(queuedBefore, at: "bravo") == Array("queued before the rotation".utf8))
+        #expect(try net.fetch(queuedAfter, at: "bravo") == Array("sent after the rotation".utf8))
+        #expect(try net.fetch(toOldKey, at: "alpha") == Array("sealed to alpha's old key".utf8))
+
+        // Bravo sends to alpha after the rotation: sealed to the new key, opened at alpha.
+        let reply = try net.send(Array("reply after the rotation".utf8), from: "bravo", to: ["alpha"], tlp: "GREEN")
+        #expect(try net.waitDelivered(reply, from: "bravo", to: ["alpha"]), "\(net.daemon("bravo").log.split(separator: "\n").filter { !$0.contains("control:") }.suffix(40).joined(separator: "\n"))")
+        #expect(try net.fetch(reply, at: "alpha") == Array("reply after the rotation".utf8))
+
+        // Every receipt still verifies on both sides.
+        let alphaReceipts = try receipts(at: "alpha", in: net)
+        #expect([first, queuedBefore, queuedAfter].allSatisfy { alphaReceipts[$0] == true }, "\(alphaReceipts)")
+        let bravoReceipts = try receipts(at: "bravo", in: net)
+        #expect([toOldKey, reply].allSatisfy { bravoReceipts[$0] == true }, "\(bravoReceipts)")
+
+        // key.rotated at alpha (by the operator, before anything changed) and at bravo (actor alpha's old id).
+        let own = try #require(try net.auditEvents("alpha").first { $0.kind == .keyRotated })
+        #expect(own.outcome == .ok && own.details["by"] == "self" && own.details["fingerprint"] == newAlpha.fingerprint.description)
+        let taken = try #require(try net.auditEvents("bravo").first { $0.kind == .keyRotated })
+        #expect(taken.outcome == .ok && taken.actor == .peer(oldAlpha.fingerprint.description) && taken.peerName == "alpha")
+        #expect(taken.details["previous"] == oldAlpha.fingerprint.description && taken.details["fingerprint"] == newAlpha.fingerprint.description)
+
+        // A restarted alpha still signs checkpoints under its log's name, and the log verifies.
+        _ = net.daemon("alpha").stop(timeoutSeconds: 10)
+        try net.daemon("alpha").start()
+        let afterRestart = try net.send(Array("after a restart".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(afterRestart, from: "alpha", to: ["bravo"]))
+        try net.expect(["audit", "checkpoint", "--home", net.home("alpha")])
+        try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha")])
+    }
+
+    @Test("a rotation statement not signed by the peer's own key is refused, audited, and changes nothing",
+          .timeLimit(.minutes(1)))
+    func forgedRotationIsRefused() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let charlie = try ProtocolClient.secrets(home: net.home("charlie"))
+        let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        let now = Timestamp.now()
+        let fresh = try NodeSecrets.generate()
+        let card = try NodeCard(name: "alpha", secrets: fresh, addresses: [], validFrom: now, validUntil: now + 86_400)
+        // Charlie's genuine rotation relayed by alpha; then one naming alpha's key, signed by charlie's.
+        let relayed = try RotationStatement(previous: charlie.identity, card: card, rotatedAt: now, overlapUntil: now + 3_600).encoded
+        let genuine = try RotationStatement(previous: alpha.identity, card: card, rotatedAt: now, overlapUntil: now + 3_600)
+        let forged = genuine.body + charlie.identity.signature(for: genuine.body)
+        for statement in [relayed, forged] {
+            var client = try ProtocolClient(port: net.ports["bravo"]!)
+            try client.handshake(local: alpha.transport, remote: bravoKeys.transport)
+            try client.send(.rotation(statement))
+            #expect(try client.receive() == .close(reason: .protocolError))
+        }
+        let status = try peerStatus("alpha", at: "bravo", in: net)
+        #expect(status["fingerprint"] as? String == alpha.publicKeys.fingerprint.description && status["previousFingerprint"] == nil)
+        let events = try net.auditEvents("bravo").filter { $0.kind == .keyRotated }
+        #expect(events.count == 2 && events.allSatisfy { $0.outcome == .denied && $0.peerName == "alpha" })
+        #expect(events.allSatisfy { $0.reason?.hasPrefix("identity.rotation-refused") == true }, "\(events.map(\.reason))")
+
+        // The genuine statement is taken, and the same one again is acknowledged without change.
+        for _ in 0..<2 {
+            var client = try ProtocolClient(port: net.ports["bravo"]!)
+            try client.handshake(local: alpha.transport, remote: bravoKeys.transport)
+            try client.send(.rotation(genuine.encoded))
+            #expect(try client.receive() == .rotationAccepted)
+        }
+        let rotated = try peerStatus("alpha", at: "bravo", in: net)
+        #expect(rotated["fingerprint"] as? String == card.fingerprint.description)
+        #expect(rotated["previousFingerprint"] as? String == alpha.publicKeys.fingerprint.description)
+        #expect(try net.auditEvents("bravo").filter { $0.kind == .keyRotated && $0.outcome == .ok }.count == 1)
+    }
+}
