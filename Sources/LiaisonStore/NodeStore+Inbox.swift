@@ -33,7 +33,7 @@ extension NodeStore {
 
     /// The accepted package with this id, or `nil` if it was never accepted.
     public func inboxEntry(id: PackageID) throws -> InboxEntry? {
-        try read("read received package \(id)") { db in
+        try readStatement("read received package \(id)") { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox WHERE id = ?"), arguments: [id.description]).map(InboxEntry.init(row:))
         }
     }
@@ -41,14 +41,14 @@ extension NodeStore {
     /// The sealed bytes of an accepted package kept in the database, or `nil` if it
     /// is kept in a file (or unknown).
     public func inboxBody(id: PackageID) throws -> [UInt8]? {
-        try read("read the sealed bytes of received package \(id)") { db in
+        try readStatement("read the sealed bytes of received package \(id)") { db in
             try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM inbox WHERE id = ?"), arguments: [id.description]).map { [UInt8]($0) }
         }
     }
 
     /// Bytes received from the sender `fingerprint` since `since` (for per-peer daily limits).
     public func receivedBytes(from fingerprint: NodeFingerprint, since: Int64) throws -> Int64 {
-        try read("sum what a peer sent") { db in
+        try readStatement("sum what a peer sent") { db in
             try Int64.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(SUM(size), 0) FROM inbox WHERE sender_fingerprint = ? AND received_at >= ?"),
                                arguments: [fingerprint.description, since]) ?? 0
         }

@@ -50,7 +50,7 @@ extension NodeStore {
 
     /// The outbox package with this id, or `nil`.
     public func outboxPackage(id: PackageID) throws -> OutboxPackage? {
-        try read("read package \(id)") { db in
+        try readStatement("read package \(id)") { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package WHERE id = ?"), arguments: [id.description])
                 .map(OutboxPackage.init(row:))
         }
@@ -59,7 +59,7 @@ extension NodeStore {
     /// The sealed bytes of an outbox package kept in the database, or `nil` if it
     /// is kept in a file (or unknown).
     public func outboxBody(id: PackageID) throws -> [UInt8]? {
-        try read("read the sealed bytes of package \(id)") { db in
+        try readStatement("read the sealed bytes of package \(id)") { db in
             try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM outbox_package WHERE id = ?"), arguments: [id.description]).map { [UInt8]($0) }
         }
     }
@@ -78,7 +78,7 @@ extension NodeStore {
     /// The peers that have at least one delivery due at `now` (cheap: no sorting),
     /// so the scheduler can hand each peer's queue to one sender.
     public func duePeers(now: Int64) throws -> [String] {
-        try read("list peers with due deliveries") { db in
+        try readStatement("list peers with due deliveries") { db in
             try String.fetchAll(try db.cachedStatement(sql: """
                 SELECT DISTINCT d.peer
                 FROM delivery d JOIN outbox_package p ON p.id = d.package_id
@@ -90,7 +90,7 @@ extension NodeStore {
 
     private func due(peer: String?, now: Int64, limit: Int) throws -> [Delivery] {
         Self.checkPage(limit: limit)
-        return try read("list due deliveries") { db in
+        return try readStatement("list due deliveries") { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at
                 FROM delivery d JOIN outbox_package p ON p.id = d.package_id

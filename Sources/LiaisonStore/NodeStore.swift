@@ -147,6 +147,13 @@ public final class NodeStore: Sendable {
         do { return try pool.read(body) } catch { throw StoreError.wrapping(error, while: action()) }
     }
 
+    /// Runs `body`, which must be one statement, on a reader without opening a
+    /// snapshot transaction (one statement is atomic by itself, and the busiest
+    /// reads need no more); errors come out as ``StoreError``.
+    func readStatement<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.unsafeRead(body) } catch { throw StoreError.wrapping(error, while: action()) }
+    }
+
     /// `text` cut to ``maximumErrorLength`` characters, so a peer cannot fill the database with one message.
     static func bounded(_ text: String) -> String {
         text.count <= maximumErrorLength ? text : String(text.prefix(maximumErrorLength - 1)) + "…"

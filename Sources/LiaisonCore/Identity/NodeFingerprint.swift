@@ -8,6 +8,9 @@ import LiaisonCrypto
 public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comparable {
     /// The 32-byte digest.
     public let bytes: [UInt8]
+    /// The full human form with checksum, e.g. `abcde-fghij-…` (rendered once:
+    /// fingerprints are printed into every audit entry and store row).
+    public let description: String
 
     private static let label: StaticString = "liaison/node-id/v1"
     private static let checksumLabel: StaticString = "liaison/node-id-checksum/v1"
@@ -18,10 +21,14 @@ public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comp
         h.update(label: Self.label)
         h.update(identity.rawRepresentation)
         bytes = h.finalize()
+        description = Self.render(bytes)
     }
 
     /// Adopts 32 bytes read from a signed structure.
-    package init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+    package init(unchecked bytes: [UInt8]) {
+        self.bytes = bytes
+        description = Self.render(bytes)
+    }
 
     /// Parses the human form (case-insensitive; dashes and spaces ignored) and checks its checksum.
     public init(parsing text: String) throws {
@@ -34,6 +41,7 @@ public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comp
             throw CoreError(.malformedFingerprint, "the fingerprint's checksum does not match: a character was mistyped")
         }
         bytes = digest
+        description = Self.render(digest)
     }
 
     private static func checksum(_ digest: [UInt8]) -> [UInt8] {
@@ -43,8 +51,7 @@ public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comp
         return Array(h.finalize().prefix(2))
     }
 
-    /// The full human form with checksum, e.g. `abcde-fghij-…`.
-    public var description: String {
+    private static func render(_ bytes: [UInt8]) -> String {
         let encoded = Array(Base32.encode(bytes + Self.checksum(bytes)))
         return stride(from: 0, to: encoded.count, by: 5)
             .map { String(encoded[$0..<Swift.min($0 + 5, encoded.count)]) }
@@ -55,6 +62,9 @@ public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comp
     public var short: String {
         description.split(separator: "-").prefix(3).joined(separator: "-")
     }
+
+    public static func == (lhs: NodeFingerprint, rhs: NodeFingerprint) -> Bool { lhs.bytes == rhs.bytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
 
     public static func < (lhs: NodeFingerprint, rhs: NodeFingerprint) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 }
