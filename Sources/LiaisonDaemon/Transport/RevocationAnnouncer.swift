@@ -20,15 +20,27 @@ struct RevocationAnnouncer {
         var unreachedFingerprints: [String] = []
     }
 
-    /// Tells every one of `peers` concurrently; each attempt is bounded by the
-    /// dialer's connect and handshake timeouts and the session's idle timeout.
+    /// Most partners told at once (a node with hundreds of partners must not open
+    /// hundreds of connections in one burst).
+    static let maximumConcurrentAnnouncements = 8
+
+    /// Tells every one of `peers`, at most ``maximumConcurrentAnnouncements`` at a
+    /// time; each attempt is bounded by the dialer's connect and handshake timeouts
+    /// and the session's idle timeout.
     func announce(_ statement: RevocationStatement, to peers: [PeerRecord]) async -> Outcome {
         let results = await withTaskGroup(of: (PeerRecord, String?).self) { tasks in
-            for peer in peers {
+            var waiting = peers[...]
+            var results: [(PeerRecord, String?)] = []
+            for _ in 0..<Self.maximumConcurrentAnnouncements {
+                guard let peer = waiting.popFirst() else { break }
                 tasks.addTask { (peer, await tell(peer, statement)) }
             }
-            var results: [(PeerRecord, String?)] = []
-            for await result in tasks { results.append(result) }
+            for await result in tasks {
+                results.append(result)
+                if let peer = waiting.popFirst() {
+                    tasks.addTask { (peer, await tell(peer, statement)) }
+                }
+            }
             return results.sorted { $0.0.name < $1.0.name }
         }
         var outcome = Outcome()
