@@ -64,7 +64,7 @@ struct STIXMarkingsEnforcementTests {
         #expect(net.daemon("alpha").log.contains("TLP raised from TLP:GREEN to TLP:AMBER"))
     }
 
-    @Test("a payload labelled STIX that is not a bundle is refused; other content types still stream unchecked")
+    @Test("a payload labelled STIX that is not a bundle is refused; an unlabelled bundle is still read; other payloads stream unchecked")
     func notABundle() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
         try net.startAll()
@@ -73,10 +73,29 @@ struct STIXMarkingsEnforcementTests {
         let refused = try net.cli.run(["send", input, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"] + Self.stix)
         #expect(refused.status == 64 && refused.stderr.contains("[package.invalid-markings]"), "\(refused.status): \(refused.stderr)")
         #expect(try outboxCount(net) == before)
-        // The same bundle as ordinary JSON is not inspected: GREEN stays GREEN.
-        let result = try net.expect(["send", net.dir.write("amber.json", Array(STIXBundles.amberTLP1.utf8)), "--home", net.home("alpha"),
-                                     "--to", "bravo", "--tlp", "GREEN", "--content-type", "application/json", "--json"]).stdout
-        #expect(result.contains("\"markings\":\"TLP:GREEN") && !result.contains("markingsNote"), "\(result)")
+        // The same bundle labelled as ordinary JSON, or not labelled at all, is still a
+        // bundle: read, and its stricter marking wins.
+        for label in [["--content-type", "application/json"], []] {
+            let result = try net.expect(["send", net.dir.write("amber.json", Array(STIXBundles.amberTLP1.utf8)), "--home", net.home("alpha"),
+                                         "--to", "bravo", "--tlp", "GREEN", "--json"] + label).stdout
+            #expect(result.contains("\"markings\":\"TLP:AMBER") && result.contains("TLP raised from TLP:GREEN to TLP:AMBER"), "\(label): \(result)")
+            let strict = try net.cli.run(["send", net.dir.write("amber.json", Array(STIXBundles.amberTLP1.utf8)), "--home", net.home("alpha"),
+                                          "--to", "bravo", "--tlp", "GREEN", "--strict-markings"] + label)
+            #expect(strict.status == 65 && strict.stderr.contains("[policy.marking-conflict]"), "\(label): \(strict.stderr)")
+        }
+        // JSON that is not a bundle, broken JSON and binary data are not STIX: sealed as given,
+        // byte for byte (the read-ahead of a JSON-looking payload is not lost).
+        let payloads: [[UInt8]] = [Array(#"{"hello": "world", "type": "report"}"#.utf8),
+                                   Array("{\"type\": \"bundle\", \"objects\": [".utf8),
+                                   (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }]
+        for payload in payloads {
+            let sent = try net.expect(["send", net.dir.write("payload.bin", payload), "--home", net.home("alpha"), "--to", "bravo",
+                                       "--tlp", "GREEN", "--json"]).stdout
+            #expect(sent.contains("\"markings\":\"TLP:GREEN") && !sent.contains("markingsNote"), "\(sent)")
+            let id = try #require((try JSONSerialization.jsonObject(with: Data(sent.utf8)) as? [String: Any])?["id"] as? String)
+            #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+            #expect(try net.fetch(id, at: "bravo") == payload)
+        }
     }
 
     @Test("a STIX payload over 64 MiB is refused with the reason, after the daemon reads it to the end")

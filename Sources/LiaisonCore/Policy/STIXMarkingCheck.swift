@@ -8,8 +8,10 @@ public struct STIXMarkingCheck: Sendable {
     /// The decision: consistent or raised (a conflict is thrown instead).
     public let decision: STIXMarkingDecision
 
-    /// Checks `payload` against `markings`. Only a payload labelled STIX
-    /// (``STIXMarkings/isSTIX(contentType:)``) is read; any other is consistent.
+    /// Checks `payload` against `markings`. A payload labelled STIX
+    /// (``STIXMarkings/isSTIX(contentType:)``) must be a bundle; any other payload is
+    /// checked if it is one (a bundle sent as `application/json` or without a
+    /// content type is still a bundle) and is otherwise consistent.
     ///
     /// For a STIX content type the payload must be a readable bundle (else
     /// ``CoreError/Code/invalidMarkings``, or ``CoreError/Code/invalidArgument``
@@ -17,7 +19,7 @@ public struct STIXMarkingCheck: Sendable {
     /// TLP than `markings`, the result is raised to it, or, with `strict`, a
     /// ``CoreError/Code/policyMarkingConflict`` is thrown that says what to do.
     public init(payload: UnsafeRawBufferPointer, contentType: String?, markings: Markings, strict: Bool) throws {
-        let bundle = STIXMarkings.isSTIX(contentType: contentType) ? try STIXMarkings.read(payload, contentType: contentType) : nil
+        let bundle = try STIXMarkings.read(payload, contentType: contentType)
         let decision = STIXMarkingDecision.decide(package: markings.tlp, bundle: bundle?.strictest, strict: strict)
         var result = markings
         switch decision {

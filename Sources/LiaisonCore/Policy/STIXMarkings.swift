@@ -62,6 +62,19 @@ public struct STIXMarkings: Sendable, Hashable {
     /// Largest payload read as a bundle: it is parsed whole in memory.
     public static let maximumPayloadBytes = 64 << 20
 
+    /// Largest payload *not* labelled STIX that is still read whole to see whether
+    /// it is a bundle; a larger one is sealed unread (label it to have it checked).
+    public static let maximumSniffedBytes = 8 << 20
+
+    /// Whether a payload not labelled STIX that begins with `prefix` may be a
+    /// bundle, i.e. is worth reading whole: its first byte after any whitespace
+    /// (and a UTF-8 byte-order mark) opens a JSON object.
+    public static func mayBeBundle<Bytes: Collection<UInt8>>(prefix: Bytes) -> Bool {
+        var rest = prefix[...]
+        if rest.starts(with: [0xEF, 0xBB, 0xBF]) { rest = rest.dropFirst(3) }
+        return rest.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{")
+    }
+
     /// Whether `contentType` is `application/stix+json`, with or without parameters
     /// such as `;version=2.1` (case-insensitive).
     public static func isSTIX(contentType: String?) -> Bool {

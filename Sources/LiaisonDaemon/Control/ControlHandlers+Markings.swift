@@ -5,22 +5,33 @@ import LiaisonCore
 import LiaisonCrypto
 
 /// Where `send` takes its payload from: the frames still to come on the control
-/// connection, or a STIX bundle already read whole so that its markings could be
-/// checked before anything was sealed. Buffered plaintext is wiped when released.
+/// connection, a payload already read whole (so that its STIX markings could be
+/// checked before anything was sealed), or a beginning read ahead to find out
+/// whether it is a bundle, followed by the rest from the connection. Buffered
+/// plaintext is wiped when released.
 final class SendPayload {
     private let buffered: PlaintextBuffer?
+    /// Whether the connection still holds the rest of the payload after `buffered`.
+    private let continues: Bool
     private var offset = 0
 
-    /// Streams from the connection (nil) or serves `buffered`.
-    init(buffered: PlaintextBuffer?) { self.buffered = buffered }
+    /// Streams from the connection (`buffered` nil), serves `buffered` as the whole
+    /// payload, or serves `buffered` and then, if `continues`, the connection's frames.
+    init(buffered: PlaintextBuffer?, continues: Bool = false) {
+        self.buffered = buffered
+        self.continues = continues
+    }
 
     /// The next piece of the payload, empty at its end, or nil when the connection
     /// closed before the end. Each piece is a copy the caller wipes.
     func next(_ io: inout ControlConnection) async throws -> [UInt8]? {
         guard let buffered else { return try await io.reader.next() }
-        let piece = buffered.copy(from: offset, length: ControlFraming.dataFrameLength)
-        offset += piece.count
-        return piece
+        if offset < buffered.count {
+            let piece = buffered.copy(from: offset, length: ControlFraming.dataFrameLength)
+            offset += piece.count
+            return piece
+        }
+        return continues ? try await io.reader.next() : []
     }
 }
 
@@ -30,25 +41,36 @@ final class SendPayload {
 extension ControlHandlers {
     /// For a STIX content type, reads the whole payload (at most
     /// ``STIXMarkings/maximumPayloadBytes``) and checks the bundle's TLP against
-    /// `markings`, which are raised to the bundle's when it is stricter. A conflict
-    /// under `strictMarkings` is audited as `policy.denied` and thrown, so nothing is
-    /// sealed or queued. Any other payload is left to stream, unchecked.
+    /// `markings`, which are raised to the bundle's when it is stricter. A payload
+    /// of any other type that opens a JSON object and is at most
+    /// ``STIXMarkings/maximumSniffedBytes`` is read whole too, and checked if it turns
+    /// out to be a bundle. A conflict under `strictMarkings` is audited as
+    /// `policy.denied` and thrown, so nothing is sealed or queued. Any other payload
+    /// streams, unchecked.
     func readPayload(_ request: ControlRequest, _ io: inout ControlConnection, markings: inout Markings,
                      actor: AuditActor) async throws -> (payload: SendPayload, check: STIXMarkingCheck?) {
-        guard STIXMarkings.isSTIX(contentType: request.contentType) else { return (SendPayload(buffered: nil), nil) }
-        let buffer = PlaintextBuffer(limit: STIXMarkings.maximumPayloadBytes)
+        let declared = STIXMarkings.isSTIX(contentType: request.contentType)
+        let limit = declared ? STIXMarkings.maximumPayloadBytes : STIXMarkings.maximumSniffedBytes
+        // Room for the frame that crosses the limit of an unlabelled payload: it is
+        // kept, and the rest then streams unread.
+        let buffer = PlaintextBuffer(limit: limit + ControlFraming.dataFrameLength)
         var total = 0
         while true {
             guard var frame = try await io.reader.next() else {
                 throw ControlFailure(code: "control.truncated", message: "the payload ended before the sender said it was complete; nothing was queued")
             }
+            defer { frame.withUnsafeMutableBytes { Sodium.wipe($0) } }   // plaintext: do not leave it in freed memory
             if frame.isEmpty { break }
+            if !declared && total == 0 && !STIXMarkings.mayBeBundle(prefix: frame) {
+                _ = buffer.append(frame)
+                return (SendPayload(buffered: buffer, continues: true), nil)
+            }
             total += frame.count
-            // Past the limit the rest is read and dropped, so that the client hears why.
+            // Past the limit the rest of a STIX payload is read and dropped, so that the client hears why.
             if total <= buffer.limit { _ = buffer.append(frame) }
-            frame.withUnsafeMutableBytes { Sodium.wipe($0) }   // plaintext: do not leave it in freed memory
+            if !declared && total > limit { return (SendPayload(buffered: buffer, continues: true), nil) }
         }
-        guard total <= buffer.limit else { throw STIXMarkings.tooLarge(total) }
+        guard total <= limit else { throw STIXMarkings.tooLarge(total) }
         let check: STIXMarkingCheck
         do {
             check = try buffer.withBytes {
@@ -65,6 +87,7 @@ extension ControlHandlers {
             context.logger.notice("markings: TLP raised from \(from) to \(check.markings.tlp) by the STIX bundle's markings")
         }
         markings = check.markings
-        return (SendPayload(buffered: buffer), check)
+        // An unlabelled payload that is not a bundle is simply not STIX.
+        return (SendPayload(buffered: buffer), declared || check.bundle != nil ? check : nil)
     }
 }

@@ -145,8 +145,21 @@ struct STIXMarkingsTests {
         // A package already stricter than its bundle is left as it is.
         let red = try STIXMarkingCheck(payload: payload, contentType: Self.stix, markings: Markings(tlp: .red), strict: true)
         #expect(red.markings.tlp == .red && red.note == nil && red.auditDetails == ["stix-tlp": "AMBER"])
-        // Not STIX: nothing is read, nothing changes.
-        let other = try STIXMarkingCheck(payload: payload, contentType: "application/octet-stream", markings: green, strict: true)
-        #expect(other.markings == green && other.bundle == nil && other.auditDetails.isEmpty)
+        // A bundle under another label is still a bundle: read and checked the same way.
+        let unlabelled = try STIXMarkingCheck(payload: payload, contentType: "application/octet-stream", markings: green, strict: false)
+        #expect(unlabelled.markings.tlp == .amber && unlabelled.raisedFrom == .green)
+        #expect(throws: CoreError.self) {
+            try STIXMarkingCheck(payload: payload, contentType: "application/json", markings: green, strict: true)
+        }
+        // Not a bundle and not labelled STIX: nothing changes, nothing is refused.
+        for text in [#"{"type": "report"}"#, "{\"type\": \"bundle\", \"objects\": [", "plain text"] {
+            let other = try STIXMarkingCheck(payload: Array(text.utf8), contentType: "application/octet-stream", markings: green, strict: true)
+            #expect(other.markings == green && other.bundle == nil && other.auditDetails.isEmpty)
+        }
+        // Only what opens a JSON object is worth reading whole.
+        #expect(STIXMarkings.mayBeBundle(prefix: Array(" \n\t{\"type\"".utf8)))
+        #expect(STIXMarkings.mayBeBundle(prefix: [0xEF, 0xBB, 0xBF, UInt8(ascii: "{")]))
+        #expect(!STIXMarkings.mayBeBundle(prefix: Array("[{}]".utf8)) && !STIXMarkings.mayBeBundle(prefix: [0x00, 0x7B]))
+        #expect(!STIXMarkings.mayBeBundle(prefix: [UInt8]()))
     }
 }
