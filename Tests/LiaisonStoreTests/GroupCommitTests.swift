@@ -210,4 +210,50 @@ struct GroupCommitTests {
         #expect(try store.counts() == StoreCounts(outboxPackages: 101, queued: 100))
         #expect(try fixture.reopen().counts() == StoreCounts(outboxPackages: 101, queued: 100))
     }
+
+    @Test("on a disk that fills up mid-burst, every write either fails or is durable: after a reopen exactly the acknowledged ones are there",
+          .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"), .timeLimit(.minutes(2)))
+    func diskFillsUp() async throws {
+        let volume = try SmallFilesystem(bytes: 3 << 20)
+        let path = volume.path + "/" + NodeStore.fileName
+        let store = try NodeStore(path: path)
+        // Room to free afterwards, so the file can be reopened and written again.
+        let spare = volume.path + "/spare"
+        #expect(FileManager.default.createFile(atPath: spare, contents: Data(count: 512 << 10)))
+        let writes = 200
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for n in 1...writes {
+                group.addTask {
+                    let body = [UInt8](repeating: UInt8(n & 0xFF), count: 20_000)
+                    var package = try StoreFixture.package(n)
+                    package.path = nil
+                    package.size = Int64(body.count)
+                    do {
+                        try await store.enqueue(package, body: body, recipients: ["bob"])
+                        return (n, true)
+                    } catch is StoreError {
+                        return (n, false)
+                    }
+                }
+            }
+            var all: [Int: Bool] = [:]
+            for try await (n, committed) in group { all[n] = committed }
+            return all
+        }
+        #expect(outcomes.count == writes)
+        let acknowledged = Set(try outcomes.filter(\.value).keys.map { try StoreFixture.packageID($0) })
+        // 200 × 20 kB cannot fit in 3 MiB: some were refused, and some got in.
+        #expect(acknowledged.count < writes && !acknowledged.isEmpty)
+        #expect(Set(try store.outbox(limit: 1000).map(\.package.id)) == acknowledged)
+
+        unlink(spare)
+        let reopened = try NodeStore(path: path)
+        #expect(Set(try reopened.outbox(limit: 1000).map(\.package.id)) == acknowledged)
+        #expect(try reopened.counts() == StoreCounts(outboxPackages: acknowledged.count, queued: acknowledged.count))
+        for id in acknowledged.prefix(5) { #expect(try reopened.outboxBody(id: id)?.count == 20_000) }
+        #expect(try await reopened.pool.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
+        // With space back, writing works again.
+        try await reopened.enqueue(try StoreFixture.package(writes + 1), recipients: ["bob"])
+        #expect(try reopened.counts().outboxPackages == acknowledged.count + 1)
+    }
 }

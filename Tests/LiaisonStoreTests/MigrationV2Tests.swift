@@ -102,7 +102,7 @@ struct MigrationV2Tests {
         #expect(try store.peerStates().first?.fingerprint == v1.bob)
         #expect(try store.peerStates().count == 1)
 
-        let (violations, integrity, leftovers) = try await store.pool.read { db in
+        let (violations, integrity, leftovers) = try store.pool.read { db in
             (try Row.fetchAll(db, sql: "PRAGMA foreign_key_check"), try String.fetchAll(db, sql: "PRAGMA integrity_check"),
              try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name LIKE '%_v2'"))
         }
