@@ -33,7 +33,7 @@ final class DaemonContext: Sendable {
     /// Per-peer packages-per-minute buckets (keyed by fingerprint).
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())
     /// Packages being received right now, so two connections never write one spool file.
-    let activeTransfers = NIOLockedValueBox(Set<PackageID>())
+    let activeTransfers = NIOLockedValueBox([PackageID: InboundClaim]())
     /// Set when a witness reports that this node's log was rolled back or forked; the
     /// node then signs no more checkpoints until an operator restores the log.
     let witnessAlarm = NIOLockedValueBox<String?>(nil)
@@ -148,3 +148,14 @@ struct DaemonSettings: Sendable {
 }
 
 import NIOCore
+
+/// A package being received (transferred or pushed): who sends it and how many
+/// bytes it will add to that peer's daily volume once stored. Claims keep one
+/// package on one connection at a time, and let concurrent packages from one
+/// peer be counted against its `bytes-per-day` before any of them is stored.
+struct InboundClaim: Sendable {
+    /// The sending peer's fingerprint.
+    let peer: String
+    /// The package's sealed size.
+    let bytes: UInt64
+}

@@ -126,10 +126,11 @@ public final class NodeStore: Sendable {
                         } else {
                             outcome.result = .success(try body(db))
                         }
-                        return true
+                        return nil
                     } catch {
-                        outcome.result = .failure(StoreError.wrapping(error, while: description))
-                        return false
+                        let failure = StoreError.wrapping(error, while: description)
+                        outcome.result = .failure(failure)
+                        return failure
                     }
                 },
                 complete: { commitError in

@@ -17,12 +17,12 @@ import GRDB
 /// stalls the whole daemon on two cores) and lets concurrent deliveries share them.
 final class StoreGroupCommit: @unchecked Sendable {
     /// One caller's operation: `perform` runs inside the batch's transaction (in its
-    /// own savepoint when `isolated`), keeps its result and says whether it
-    /// succeeded; it may run twice (see above), so it only touches the database.
+    /// own savepoint when `isolated`), keeps its result and returns its error, if
+    /// any; it may run twice (see above), so it only touches the database.
     /// `complete` tells the caller once the commit is known — the commit's error
     /// if it failed, else the operation's result.
     struct Operation {
-        let perform: @Sendable (Database, _ isolated: Bool) -> Bool
+        let perform: @Sendable (Database, _ isolated: Bool) -> (any Error)?
         let complete: @Sendable ((any Error)?) -> Void
     }
 
@@ -74,13 +74,20 @@ final class StoreGroupCommit: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Operation]) {
+        // The first error an operation met: when SQLite then abandons the whole
+        // transaction (a full disk, an I/O error), it names the cause better than
+        // the failed commit does.
+        var firstError: (any Error)?
         do {
             try pool.writeWithoutTransaction { db in
                 var allSucceeded = true
                 try db.inTransaction(.immediate) {
-                    for operation in batch where !operation.perform(db, false) {
-                        allSucceeded = false
-                        break
+                    for operation in batch {
+                        if let error = operation.perform(db, false) {
+                            firstError = error
+                            allSucceeded = false
+                            break
+                        }
                     }
                     return allSucceeded ? .commit : .rollback
                 }
@@ -92,8 +99,17 @@ final class StoreGroupCommit: @unchecked Sendable {
             }
             for operation in batch { operation.complete(nil) }
         } catch {
-            let failure = StoreError.wrapping(error, while: "commit to the node's database")
+            let failure = Self.cause(firstError, commitError: error)
             for operation in batch { operation.complete(failure) }
         }
+    }
+
+    /// What to tell every caller of a batch whose transaction failed: the storage
+    /// problem an operation ran into if there was one, else the commit's own error.
+    private static func cause(_ operationError: (any Error)?, commitError: any Error) -> StoreError {
+        if let storeError = operationError as? StoreError, [.diskFull, .io, .busy, .corrupt, .cannotOpen].contains(storeError.code) {
+            return storeError
+        }
+        return StoreError.wrapping(commitError, while: "commit to the node's database")
     }
 }

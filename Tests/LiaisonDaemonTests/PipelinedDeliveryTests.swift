@@ -327,6 +327,36 @@ struct PipelinedDeliveryTests {
         #expect(Set(rejected) == Set([fresh.id, stale.id, relayed.id, taken.id, own.id].map(\.description)))
     }
 
+    @Test("a daily byte limit holds for pushes in flight together: the peer gets no more than the limit allows", .timeLimit(.minutes(2)))
+    func bytesPerDayPipelined() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], importOptions: ["bravo>alpha": ["--bytes-per-day", "4000"]])
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        let packages = try (0..<10).map { i in try Self.seal([UInt8](repeating: UInt8(i), count: 600), by: alpha, for: bravoKeys) }
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: alpha.transport, remote: bravoKeys.transport)
+        // All ten before reading any answer: they are taken concurrently.
+        for package in packages { try client.send(.push(packageID: package.id, expires: nil, bytes: package.bytes)) }
+        var receipts = 0, refusals = 0
+        for _ in packages {
+            switch try client.receive() {
+            case .receipt: receipts += 1
+            case .reject(_, .unavailable, let detail):
+                refusals += 1
+                #expect(detail.contains("bytes for the last 24 hours"), "\(detail)")
+            case let other: Issue.record("unexpected answer \(other)")
+            }
+        }
+        let allowed = 4000 / packages[0].bytes.count
+        #expect(receipts >= 1 && receipts <= allowed, "\(receipts) taken; the limit allows \(allowed)")
+        #expect(receipts + refusals == packages.count)
+        let inbox = try net.expect(["inbox", "list", "--home", net.home("bravo"), "--json"]).stdout
+        let stored = (try JSONSerialization.jsonObject(with: Data(inbox.utf8)) as? [[String: Any]]) ?? []
+        #expect(stored.count == receipts)
+        #expect(stored.reduce(0) { $0 + (($1["size"] as? Int) ?? 0) } <= 4000)
+    }
+
     @Test("send records its control.command in the same commit as package.sealed and package.queued; a refused send records it as failed",
           .timeLimit(.minutes(2)))
     func commandAudit() throws {

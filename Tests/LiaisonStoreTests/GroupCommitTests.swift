@@ -256,4 +256,36 @@ struct GroupCommitTests {
         try await reopened.enqueue(try StoreFixture.package(writes + 1), recipients: ["bob"])
         #expect(try reopened.counts().outboxPackages == acknowledged.count + 1)
     }
+
+    @Test("when the disk fills during a batch, every caller that failed hears store.disk-full, not a generic error",
+          .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"), .timeLimit(.minutes(2)))
+    func concurrentDiskFullSaysSo() async throws {
+        let volume = try SmallFilesystem(bytes: 4 << 20)
+        let store = try NodeStore(path: volume.path + "/" + NodeStore.fileName)
+        try await store.enqueue(try StoreFixture.package(1), recipients: ["bob"])
+        let filler = volume.fill()
+        defer { unlink(filler) }
+        let codes = try await withThrowingTaskGroup(of: StoreError.Code?.self) { group in
+            for n in 2...41 {
+                group.addTask {
+                    let body = [UInt8](repeating: UInt8(n), count: 100_000)
+                    var package = try StoreFixture.package(n)
+                    package.path = nil
+                    package.size = Int64(body.count)
+                    do {
+                        try await store.enqueue(package, body: body, recipients: ["bob"])
+                        return nil
+                    } catch let error as StoreError {
+                        return error.code
+                    }
+                }
+            }
+            var all: [StoreError.Code?] = []
+            for try await code in group { all.append(code) }
+            return all
+        }
+        let failed = codes.compactMap { $0 }
+        #expect(!failed.isEmpty, "the disk was full: some writes must have failed")
+        #expect(failed.allSatisfy { $0 == .diskFull }, "\(failed)")
+    }
 }

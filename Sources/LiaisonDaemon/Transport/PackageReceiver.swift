@@ -54,7 +54,7 @@ struct PackageReceiver {
     }
 
     private func release(_ id: PackageID) {
-        _ = context.activeTransfers.withLockedValue { $0.remove(id) }
+        _ = context.activeTransfers.withLockedValue { $0.removeValue(forKey: id) }
     }
 
     mutating func handle(_ message: SessionMessage) async throws -> [SessionMessage] {
@@ -109,9 +109,7 @@ struct PackageReceiver {
     private mutating func offer(id: PackageID, size: UInt64, expires: Int64?) throws -> [SessionMessage] {
         abandon()
         if let answer = try admission(id: id, size: size, expires: expires) { return [answer] }
-        guard context.activeTransfers.withLockedValue({ $0.insert(id).inserted }) else {
-            return [.reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")]
-        }
+        if let refusal = try claim(id, size: size) { return [refusal] }
         return try spool(id: id, size: size)
     }
 
@@ -150,14 +148,41 @@ struct PackageReceiver {
                 return .reject(packageID: id, reason: .unavailable, detail: "more than \(perMinute) packages per minute from \(peer.name); slow down and retry")
             }
         }
-        if let perDay = peer.inboundLimits.bytesPerDay {
-            let used = try context.store.receivedBytes(from: peer.fingerprint, since: Timestamp.now() - 86_400)
-            guard used + Int64(clamping: size) <= perDay else {
-                DaemonMetrics.refused(peer: peer.name, reason: "volume")
-                return .reject(packageID: id, reason: .unavailable, detail: "\(peer.name) has used \(used) of its \(perDay) bytes for the last 24 hours; retry later")
-            }
-        }
         return nil
+    }
+
+    /// Claims `id` for this connection (one connection receives a package at a
+    /// time) and, under a `bytes-per-day` limit, counts `size` against the peer's
+    /// volume together with what it already sent and what is still in flight from
+    /// it, in one step: concurrent pushes cannot all pass the check before any is
+    /// stored. Returns the refusal, or nil once claimed (``release(_:)`` ends the claim).
+    private func claim(_ id: PackageID, size: UInt64) throws -> SessionMessage? {
+        let key = peer.fingerprint.description
+        let perDay = peer.inboundLimits.bytesPerDay
+        enum Outcome { case claimed, busy, overVolume(used: Int64, inFlight: UInt64) }
+        // The stored volume is read under the lock too: a package stored and released
+        // between the read and the check would otherwise be counted nowhere.
+        let outcome = try context.activeTransfers.withLockedValue { claims -> Outcome in
+            guard claims[id] == nil else { return .busy }
+            if let perDay {
+                let used = try context.store.receivedBytes(from: peer.fingerprint, since: Timestamp.now() - 86_400)
+                let inFlight = claims.values.reduce(UInt64(0)) { $0 + ($1.peer == key ? $1.bytes : 0) }
+                guard used + Int64(clamping: inFlight) + Int64(clamping: size) <= perDay else { return .overVolume(used: used, inFlight: inFlight) }
+            }
+            claims[id] = InboundClaim(peer: key, bytes: size)
+            return .claimed
+        }
+        switch outcome {
+        case .claimed:
+            return nil
+        case .busy:
+            return .reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")
+        case .overVolume(let used, let inFlight):
+            DaemonMetrics.refused(peer: peer.name, reason: "volume")
+            let counted = used + Int64(clamping: inFlight)
+            return .reject(packageID: id, reason: .unavailable,
+                           detail: "\(peer.name) has used \(counted) of its \(perDay ?? 0) bytes for the last 24 hours (counting packages in flight); retry later")
+        }
     }
 
     /// Opens (or resumes) the spool file for an offered package and accepts it.
@@ -207,9 +232,7 @@ struct PackageReceiver {
     func receivePush(id: PackageID, expires: Int64?, bytes: [UInt8]) async -> SessionMessage {
         do {
             if let answer = try admission(id: id, size: UInt64(bytes.count), expires: expires) { return await audited([answer])[0] }
-            guard context.activeTransfers.withLockedValue({ $0.insert(id).inserted }) else {
-                return await audited([.reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")])[0]
-            }
+            if let refusal = try claim(id, size: UInt64(bytes.count)) { return await audited([refusal])[0] }
             defer { release(id) }
             var input = MemorySource(bytes)
             return await audited([try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false,
