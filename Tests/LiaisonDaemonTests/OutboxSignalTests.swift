@@ -2,31 +2,30 @@ import Foundation
 import Testing
 @testable import LiaisonDaemon
 
+/// The waits use timeouts far longer than the tests' time limits: a waiter that is
+/// not woken by the announcement makes its test fail by the limit. (Elapsed times
+/// are not asserted: on a busy 2-core machine running the whole suite, tasks can
+/// wait seconds for a thread.)
 @Suite("Outbox signal: senders wake on new work without polling")
 struct OutboxSignalTests {
-    @Test("a waiter wakes as soon as work is announced, long before its timeout")
+    @Test("a waiter wakes when work is announced, not at its timeout", .timeLimit(.minutes(1)))
     func wakesOnAnnounce() async {
         let signal = OutboxSignal()
         let seen = signal.generation
-        let clock = ContinuousClock()
-        let start = clock.now
-        async let waited: Void = signal.wait(past: seen, timeout: .seconds(10))
+        async let waited: Void = signal.wait(past: seen, timeout: .seconds(3600))
         try? await Task.sleep(for: .milliseconds(20))
         signal.announce()
         await waited
-        #expect(clock.now - start < .seconds(5))
         #expect(signal.generation != seen)
     }
 
-    @Test("a waiter that missed the announcement returns at once")
+    @Test("a waiter that missed the announcement returns at once", .timeLimit(.minutes(1)))
     func missedAnnouncement() async {
         let signal = OutboxSignal()
         let seen = signal.generation
         signal.announce()
-        let clock = ContinuousClock()
-        let start = clock.now
-        await signal.wait(past: seen, timeout: .seconds(10))
-        #expect(clock.now - start < .seconds(5))
+        await signal.wait(past: seen, timeout: .seconds(3600))
+        #expect(signal.generation != seen)
     }
 
     @Test("with nothing announced a waiter returns at its timeout")
@@ -35,16 +34,15 @@ struct OutboxSignalTests {
         let clock = ContinuousClock()
         let start = clock.now
         await signal.wait(past: signal.generation, timeout: .milliseconds(50))
-        let elapsed = clock.now - start
-        #expect(elapsed >= .milliseconds(45) && elapsed < .seconds(5))
+        #expect(clock.now - start >= .milliseconds(45))
     }
 
-    @Test("many waiters all wake on one announcement, and none is left registered")
+    @Test("many waiters all wake on one announcement, and none is left registered", .timeLimit(.minutes(1)))
     func manyWaiters() async {
         let signal = OutboxSignal()
         let seen = signal.generation
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<50 { group.addTask { await signal.wait(past: seen, timeout: .seconds(10)) } }
+            for _ in 0..<50 { group.addTask { await signal.wait(past: seen, timeout: .seconds(3600)) } }
             try? await Task.sleep(for: .milliseconds(50))
             signal.announce()
         }
