@@ -104,6 +104,18 @@ if "$LIAISON" package open --home bravo --passphrase-file bravo.pass --in tamper
 fi
 [ ! -e tampered.json ] && echo "   bravo: refused the tampered package, no output written"
 
+say "bravo rotates its keys; alpha takes the new card over the transport, and delivery goes on"
+run keys rotate --home bravo --overlap 7 --yes
+for _ in $(seq 100); do "$LIAISON" peers show bravo --home alpha --json | grep -q previous && break; sleep 0.1; done
+run peers show bravo --home alpha
+ID2=$("$LIAISON" send report.json --home alpha --to bravo --tlp GREEN --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+echo "   alpha sent $ID2 to bravo after the rotation"
+state_of() { "$LIAISON" outbox list --home alpha --json | python3 -c "import json,sys; print([d['state'] for x in json.load(sys.stdin) if x['id']=='$1' for d in x['deliveries']][0])"; }
+for _ in $(seq 100); do [ "$(state_of "$ID2")" = delivered ] && break; sleep 0.1; done
+[ "$(state_of "$ID2")" = delivered ] && echo "   alpha: delivered, and bravo's receipt (signed with its new identity key) verified"
+"$LIAISON" inbox get "$ID2" --home bravo --out bravo-after-rotation.json >/dev/null
+cmp -s report.json bravo-after-rotation.json && echo "   bravo: opened it with its new keys; identical to what alpha sent"
+
 say "the auditor's view: alpha's tamper-evident audit log"
 run audit query --home alpha --package "$ID"
 run audit checkpoint --home alpha --out alpha-checkpoint.txt
