@@ -24,7 +24,12 @@ public struct Daemon {
 
     init(home: String, passphrase: PassphraseSource, logger: Logger, settings: DaemonSettings) throws {
         let nodeHome = NodeHome(path: home)
-        let configuration = try nodeHome.loadConfiguration()
+        let loaded = try nodeHome.loadConfiguration()
+        // A `keys rotate` cut off by a crash is finished before anything else.
+        let configuration = try nodeHome.completingInterruptedRotation(loaded)
+        if configuration.publicKeys != loaded.publicKeys {
+            logger.notice("finished a key rotation that was interrupted: this node's keys are those of \(configuration.publicKeys.fingerprint)")
+        }
         let (secrets, sealing) = try nodeHome.loadSecretsRetainingKey(configuration, passphrase: passphrase)
         context = try DaemonContext(home: nodeHome, configuration: configuration, secrets: secrets, sealing: sealing,
                                     settings: settings, logger: logger)

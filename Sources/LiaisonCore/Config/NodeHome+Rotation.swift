@@ -113,6 +113,27 @@ extension NodeHome {
         return updated.configuration
     }
 
+    /// Finishes a `keys rotate` that a crash cut off inside ``commitRotation(_:configuration:current:sealing:)``,
+    /// the way a database finishes a committed transaction on open: once the
+    /// statement is written the rotation has happened (it is audited, and partners
+    /// may be told of it), so the new key file is moved into place if it is still
+    /// beside the old one, and `liaison.toml` is made to name the new keys. Returns
+    /// the configuration as it now is (unchanged if no rotation was cut off).
+    ///
+    /// Idempotent; the loaded key file is still checked against the result by
+    /// ``loadSecrets(_:passphrase:)``.
+    public func completingInterruptedRotation(_ configuration: NodeConfiguration) throws -> NodeConfiguration {
+        guard let statement = try rotation(), statement.previousIdentity == configuration.publicKeys.identity,
+              statement.card.keys != configuration.publicKeys else { return configuration }
+        let keyFile = keyFilePath(configuration), nextKeyFile = keyFile + ".next"
+        if access(nextKeyFile, F_OK) == 0 { try Self.renameDurably(nextKeyFile, to: keyFile) }
+        let text = try String(contentsOfFile: configurationPath, encoding: .utf8)
+        let updated = try Self.configurationText(text, replacing: configuration, with: statement.card.keys,
+                                                 logName: configuration.logFingerprint, path: configurationPath)
+        try AtomicOutputFile.write(Array(updated.text.utf8), to: configurationPath, mode: 0o600)
+        return updated.configuration
+    }
+
     /// `text` (liaison.toml) with the public keys in `[keys]` replaced and `log-name`
     /// set; every other line is kept as the operator wrote it.
     static func configurationText(_ text: String, replacing old: NodeConfiguration, with keys: NodePublicKeys,

@@ -120,7 +120,7 @@ public struct NodeHome: Sendable {
     public func loadSecretsRetainingKey(_ configuration: NodeConfiguration, passphrase: PassphraseSource) throws -> (secrets: NodeSecrets, sealing: KeyFile.SealingKey) {
         let loaded = try KeyFile.readRetainingKey(from: keyFilePath(configuration)) { try passphrase.read() }
         guard loaded.secrets.publicKeys == configuration.publicKeys else {
-            throw CoreError(.keyFileMalformed, "the key file \(keyFilePath(configuration)) belongs to another node than \(configurationPath) describes (after an interrupted `keys rotate`, \(keyFilePath(configuration)).next may hold the keys it names)")
+            throw CoreError(.keyFileMalformed, "the key file \(keyFilePath(configuration)) belongs to another node than \(configurationPath) describes (liaisond finishes an interrupted `keys rotate` when it starts; otherwise restore both from a backup)")
         }
         return loaded
     }

@@ -109,4 +109,48 @@ struct PeerRotationTests {
             try home.prepareRotation(updated, current: prepared.secrets, now: now + 10, overlapSeconds: 86_400)
         }
     }
+
+    @Test("a rotation cut off by a crash after its statement was written is finished on the next start, from either half-done state")
+    func interruptedRotationIsFinished() throws {
+        for keyFileSwapped in [false, true] {
+            let dir = TemporaryDirectory()
+            let home = NodeHome(path: dir.file("node"))
+            let now = Timestamp.now()
+            try home.create(name: "alpha", listen: ["127.0.0.1:7401"], passphrase: F.passphrase("correct horse"), now: now, parameters: F.fastArgon)
+            let configuration = try home.loadConfiguration()
+            let passphrase = PassphraseSource(file: F.writeFile(Array("correct horse".utf8), to: dir.file("pass"), mode: 0o600))
+            let (current, sealing) = try home.loadSecretsRetainingKey(configuration, passphrase: passphrase)
+            let keyFile = home.keyFilePath(configuration)
+            let oldKeyFile = try Data(contentsOf: URL(fileURLWithPath: keyFile))
+            let oldConfiguration = try String(contentsOfFile: home.configurationPath, encoding: .utf8)
+            let prepared = try home.prepareRotation(configuration, current: current, now: now, overlapSeconds: 86_400)
+            _ = try home.commitRotation(prepared, configuration: configuration, current: current, sealing: sealing)
+            // Put the node back the way a crash would have left it: liaison.toml still names
+            // the old keys, and the new key file either swapped in already or still beside it.
+            if !keyFileSwapped {
+                #expect(rename(keyFile, keyFile + ".next") == 0)
+                try oldKeyFile.write(to: URL(fileURLWithPath: keyFile))
+                chmod(keyFile, 0o600)
+            }
+            try oldConfiguration.write(toFile: home.configurationPath, atomically: true, encoding: .utf8)
+            let stale = try home.loadConfiguration()
+            #expect(stale.publicKeys == current.publicKeys)
+            if keyFileSwapped {
+                #expect(throws: CoreError.self) { try home.loadSecrets(stale, passphrase: passphrase) }
+            }
+
+            let finished = try home.completingInterruptedRotation(stale)
+            #expect(finished.publicKeys == prepared.secrets.publicKeys, "keyFileSwapped: \(keyFileSwapped)")
+            #expect(try home.loadConfiguration().publicKeys == prepared.secrets.publicKeys)
+            #expect(F.sameSecrets(try home.loadSecrets(finished, passphrase: passphrase), prepared.secrets))
+            #expect(access(keyFile + ".next", F_OK) != 0)
+            // Idempotent, and a node that never rotated is left alone.
+            #expect(try home.completingInterruptedRotation(finished).publicKeys == finished.publicKeys)
+        }
+        let dir = TemporaryDirectory()
+        let plain = NodeHome(path: dir.file("plain"))
+        try plain.create(name: "bravo", listen: ["127.0.0.1:7402"], passphrase: nil, now: Timestamp.now(), parameters: F.fastArgon)
+        let configuration = try plain.loadConfiguration()
+        #expect(try plain.completingInterruptedRotation(configuration).publicKeys == configuration.publicKeys)
+    }
 }
