@@ -12,7 +12,7 @@ extension NodeStore {
     ///   with this id was already accepted — the stored row is left exactly as it
     ///   was, and the caller must not act on the copy (but may resend the stored receipt).
     public func recordReceived(_ entry: InboxEntry, body: [UInt8]? = nil) async throws -> Bool {
-        guard (entry.path == nil) != (body == nil), body.map({ Int64($0.count) == entry.size }) ?? true else {
+        guard (entry.path == nil) != (body == nil), body.map({ Int64($0.count) == entry.size && $0.count <= Self.maximumInlineBytes }) ?? true else {
             throw StoreError(.invalidArgument, "package \(entry.id) must be stored in exactly one place: a file or the database")
         }
         let id = entry.id.description

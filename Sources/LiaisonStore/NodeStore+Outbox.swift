@@ -17,7 +17,7 @@ extension NodeStore {
     ///   recipients or a package that is in neither or both of a file and `body`,
     ///   ``StoreError/Code/duplicate`` if the package is already in the outbox.
     public func enqueue(_ package: OutboxPackage, body: [UInt8]? = nil, recipients: [String], firstAttempt: Int64? = nil) async throws {
-        guard (package.path == nil) != (body == nil), body.map({ Int64($0.count) == package.size }) ?? true else {
+        guard (package.path == nil) != (body == nil), body.map({ Int64($0.count) == package.size && $0.count <= Self.maximumInlineBytes }) ?? true else {
             throw StoreError(.invalidArgument, "package \(package.id) must be stored in exactly one place: a file or the database")
         }
         guard !recipients.isEmpty else {

@@ -23,6 +23,10 @@ public final class NodeStore: Sendable {
     /// How long an operation waits for another process's lock before failing with ``StoreError/Code/busy``.
     public static let busyTimeoutSeconds: Double = 10
 
+    /// Largest sealed package kept in the database rather than a file (one `push`
+    /// message's worth; the schema refuses larger bodies).
+    public static let maximumInlineBytes = Schema.maximumInlineBytes
+
     /// Longest error text kept in `last_error` columns; longer text is cut.
     public static let maximumErrorLength = 1024
 

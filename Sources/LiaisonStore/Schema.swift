@@ -19,6 +19,10 @@ enum Schema {
     /// The TLP labels a row may carry (`TrafficLightProtocol.label`).
     private static let tlpLabels = "('CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED')"
 
+    /// Largest sealed package kept in a row: one `push` message's worth
+    /// (`SessionMessage.maximumPushByteCount`; the store does not depend on the wire module).
+    static let maximumInlineBytes = 65_494
+
     /// A package id: 32 lower-case hex characters.
     private static func isPackageID(_ column: String) -> String {
         "length(\(column)) = 32 AND \(column) NOT GLOB '*[^0-9a-f]*'"
@@ -198,19 +202,20 @@ enum Schema {
         CREATE TABLE outbox_package_v2 (
             id TEXT NOT NULL PRIMARY KEY CHECK (\(isPackageID("id"))),
             path TEXT CHECK (path IS NULL OR path <> ''),
-            body BLOB CHECK (body IS NULL OR length(body) > 0),
             size INTEGER NOT NULL CHECK (size >= 0),
             created INTEGER NOT NULL,
             expires INTEGER CHECK (expires IS NULL OR expires > created),
             tlp TEXT NOT NULL CHECK (tlp IN \(tlpLabels)),
             markings TEXT NOT NULL CHECK (markings <> ''),
             sha TEXT CHECK (sha IS NULL OR (length(sha) = 64 AND sha NOT GLOB '*[^0-9a-f]*')),
+            -- Last: reading the columns before it never walks its overflow pages.
+            body BLOB CHECK (body IS NULL OR (length(body) > 0 AND length(body) <= \(maximumInlineBytes))),
             -- Exactly one place holds the sealed bytes, and an inline body is the whole package.
             CHECK ((path IS NULL) <> (body IS NULL)),
             CHECK (body IS NULL OR length(body) = size)
         ) STRICT;
-        INSERT INTO outbox_package_v2 (id, path, body, size, created, expires, tlp, markings, sha)
-            SELECT id, path, NULL, size, created, expires, tlp, markings, sha FROM outbox_package;
+        INSERT INTO outbox_package_v2 (id, path, size, created, expires, tlp, markings, sha, body)
+            SELECT id, path, size, created, expires, tlp, markings, sha, NULL FROM outbox_package;
         DROP TABLE outbox_package;
         ALTER TABLE outbox_package_v2 RENAME TO outbox_package;
         CREATE INDEX outbox_package_newest ON outbox_package(created DESC, id);
@@ -228,7 +233,6 @@ enum Schema {
             sender TEXT NOT NULL CHECK (sender <> ''),
             sender_fingerprint TEXT NOT NULL CHECK (\(isFingerprint("sender_fingerprint"))),
             path TEXT CHECK (path IS NULL OR path <> ''),
-            body BLOB CHECK (body IS NULL OR length(body) > 0),
             size INTEGER NOT NULL CHECK (size >= 0),
             received_at INTEGER NOT NULL,
             tlp TEXT NOT NULL CHECK (tlp IN \(tlpLabels)),
@@ -239,17 +243,19 @@ enum Schema {
             expires INTEGER CHECK (expires IS NULL OR expires > created),
             receipt_body BLOB NOT NULL CHECK (length(receipt_body) > 0),
             receipt_signature BLOB NOT NULL CHECK (length(receipt_signature) > 0),
+            body BLOB CHECK (body IS NULL OR (length(body) > 0 AND length(body) <= \(maximumInlineBytes))),
             CHECK ((path IS NULL) <> (body IS NULL)),
             CHECK (body IS NULL OR length(body) = size)
         ) STRICT;
-        INSERT INTO inbox_v2 (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification, markings,
-                              content_type, created, expires, receipt_body, receipt_signature)
-            SELECT id, sender, sender_fingerprint, path, NULL, size, received_at, tlp, classification, markings,
-                   content_type, created, expires, receipt_body, receipt_signature FROM inbox;
+        INSERT INTO inbox_v2 (id, sender, sender_fingerprint, path, size, received_at, tlp, classification, markings,
+                              content_type, created, expires, receipt_body, receipt_signature, body)
+            SELECT id, sender, sender_fingerprint, path, size, received_at, tlp, classification, markings,
+                   content_type, created, expires, receipt_body, receipt_signature, NULL FROM inbox;
         DROP TABLE inbox;
         ALTER TABLE inbox_v2 RENAME TO inbox;
         CREATE INDEX inbox_newest ON inbox(received_at DESC, id);
-        CREATE INDEX inbox_sender_received ON inbox(sender_fingerprint, received_at);
+        -- Covers a peer's daily volume (sender, time, size) without reading any row.
+        CREATE INDEX inbox_sender_volume ON inbox(sender_fingerprint, received_at, size);
 
         CREATE TRIGGER inbox_duplicate_is_ignored
         BEFORE INSERT ON inbox

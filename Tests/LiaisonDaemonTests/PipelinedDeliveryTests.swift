@@ -7,6 +7,7 @@ import LiaisonStore
 import LiaisonTestSupport
 import LiaisonWire
 import Testing
+@testable import LiaisonDaemon
 
 /// Pipelined delivery between real daemons: small packages are kept in the
 /// database and pushed whole, many in flight per session; large ones still
@@ -325,6 +326,20 @@ struct PipelinedDeliveryTests {
         #expect(try stored.inboxBody(id: taken.id) == taken.bytes)
         let rejected = try net.auditEvents("bravo").filter { $0.kind == .packageRejected }.compactMap(\.package)
         #expect(Set(rejected) == Set([fresh.id, stale.id, relayed.id, taken.id, own.id].map(\.description)))
+    }
+
+    @Test("the store keeps in a row exactly what one push carries, and refuses a larger body")
+    func inlineLimitMatchesPush() async throws {
+        #expect(NodeStore.maximumInlineBytes == SessionMessage.maximumPushByteCount)
+        #expect(OutboxSink.inlineLimit == SessionMessage.maximumPushByteCount)
+        let dir = TemporaryDirectory()
+        let store = try NodeStore(path: dir.file("liaison.db"))
+        let body = [UInt8](repeating: 7, count: NodeStore.maximumInlineBytes + 1)
+        let package = OutboxPackage(id: try PackageID(parsing: String(repeating: "ab", count: 16)), path: nil, size: Int64(body.count),
+                                    created: Timestamp.now(), expires: nil, tlp: .green, markings: "TLP:GREEN")
+        let error = await #expect(throws: StoreError.self) { try await store.enqueue(package, body: body, recipients: ["bravo"]) }
+        #expect(error?.code == .invalidArgument)
+        #expect(try store.counts().outboxPackages == 0)
     }
 
     @Test("a daily byte limit holds for pushes in flight together: the peer gets no more than the limit allows", .timeLimit(.minutes(2)))

@@ -268,7 +268,7 @@ struct GroupCommitTests {
         let codes = try await withThrowingTaskGroup(of: StoreError.Code?.self) { group in
             for n in 2...41 {
                 group.addTask {
-                    let body = [UInt8](repeating: UInt8(n), count: 100_000)
+                    let body = [UInt8](repeating: UInt8(n), count: NodeStore.maximumInlineBytes)
                     var package = try StoreFixture.package(n)
                     package.path = nil
                     package.size = Int64(body.count)

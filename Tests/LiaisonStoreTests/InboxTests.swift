@@ -39,8 +39,8 @@ struct InboxTests {
         let raw = try fixture.rawConnection()
         try await raw.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO inbox SELECT id, 'mallory', sender_fingerprint, '/tmp/evil', NULL, size, received_at, tlp,
-                    classification, markings, content_type, created, expires, receipt_body, receipt_signature FROM inbox
+                INSERT OR REPLACE INTO inbox SELECT id, 'mallory', sender_fingerprint, '/tmp/evil', size, received_at, tlp,
+                    classification, markings, content_type, created, expires, receipt_body, receipt_signature, NULL FROM inbox
                 """)
         }
         for sql in ["UPDATE inbox SET path = '/tmp/evil'", "DELETE FROM inbox"] {

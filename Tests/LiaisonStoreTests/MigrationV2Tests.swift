@@ -132,7 +132,7 @@ struct MigrationV2Tests {
         #expect(a.deliveryFK == ["outbox_package.id"])
         #expect(a.deliveryFK == b.deliveryFK && a.receiptFK == b.receiptFK)
         #expect(a.objects.contains("trigger outbox_package_is_immutable on outbox_package"))
-        #expect(a.objects.contains("index inbox_sender_received on inbox"))
+        #expect(a.objects.contains("index inbox_sender_volume on inbox"))
         let strict = try migrated.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name IN ('outbox_package', 'inbox')")
                 .map { $0["strict"] as Int }
@@ -157,8 +157,8 @@ struct MigrationV2Tests {
         let raw = try DatabaseQueue(path: v1.path, configuration: configuration)
         try await raw.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO inbox SELECT id, 'mallory', sender_fingerprint, '/tmp/evil', NULL, size, received_at, tlp,
-                    classification, markings, content_type, created, expires, receipt_body, receipt_signature FROM inbox
+                INSERT OR REPLACE INTO inbox SELECT id, 'mallory', sender_fingerprint, '/tmp/evil', size, received_at, tlp,
+                    classification, markings, content_type, created, expires, receipt_body, receipt_signature, NULL FROM inbox
                 """)
         }
         for sql in ["UPDATE inbox SET path = '/tmp/evil'", "DELETE FROM inbox",

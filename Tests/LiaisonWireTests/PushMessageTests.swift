@@ -112,4 +112,15 @@ struct PushMessageTests {
         // Some random tails are well-formed pushes (expiry below 2^63, at least one byte).
         #expect(decoded > 0)
     }
+
+    @Test("the handshake's welcome says whether the responder takes pushes; an earlier release's version-only welcome means it does not")
+    func welcomeFeatures() throws {
+        #expect(HandshakeWelcome.encoded == [HandshakeHello.version, HandshakeWelcome.Features.push.rawValue])
+        #expect(try HandshakeWelcome.features(decoding: HandshakeWelcome.encoded).contains(.push))
+        #expect(try HandshakeWelcome.features(decoding: [HandshakeHello.version]) == [])
+        #expect(try HandshakeWelcome.features(decoding: [HandshakeHello.version, 0]) == [])
+        for bad: [UInt8] in [[], [HandshakeHello.version &+ 1], [HandshakeHello.version &+ 1, 1], [HandshakeHello.version, 1, 0]] {
+            #expect(throws: WireError.self) { try HandshakeWelcome.features(decoding: bad) }
+        }
+    }
 }

@@ -51,9 +51,9 @@ extension ControlHandlers {
                      actor: AuditActor) async throws -> (payload: SendPayload, check: STIXMarkingCheck?) {
         let declared = STIXMarkings.isSTIX(contentType: request.contentType)
         let limit = declared ? STIXMarkings.maximumPayloadBytes : STIXMarkings.maximumSniffedBytes
-        // Room for the frame that crosses the limit of an unlabelled payload: it is
-        // kept, and the rest then streams unread.
-        let buffer = PlaintextBuffer(limit: limit + ControlFraming.dataFrameLength)
+        // Room for the frame that crosses the limit of an unlabelled payload, however
+        // large a frame the client sent: it is kept, and the rest then streams unread.
+        let buffer = PlaintextBuffer(limit: limit + ControlFraming.maximumFrameLength)
         var total = 0
         while true {
             guard var frame = try await io.reader.next() else {
@@ -66,9 +66,13 @@ extension ControlHandlers {
                 return (SendPayload(buffered: buffer, continues: true), nil)
             }
             total += frame.count
+            if !declared {
+                guard buffer.append(frame) else { preconditionFailure("the read-ahead buffer has room for one more frame") }
+                if total > limit { return (SendPayload(buffered: buffer, continues: true), nil) }
+                continue
+            }
             // Past the limit the rest of a STIX payload is read and dropped, so that the client hears why.
             if total <= buffer.limit { _ = buffer.append(frame) }
-            if !declared && total > limit { return (SendPayload(buffered: buffer, continues: true), nil) }
         }
         guard total <= limit else { throw STIXMarkings.tooLarge(total) }
         let check: STIXMarkingCheck

@@ -68,16 +68,27 @@ struct InboundConnection {
 
     /// Runs the session until the peer closes it: one task reads and handles
     /// messages, pushed packages are taken concurrently, and one writer task sends
-    /// every answer as it is ready. Returns the bytes sent and received.
+    /// every answer as it is ready. Whoever hands the writer an answer waits until it
+    /// is written, so a peer that stops reading holds at most
+    /// ``concurrentPushes`` answers in memory. Returns the bytes sent and received.
     private func serve(_ session: SecureSession, receiver: inout PackageReceiver, logger: Logger) async -> (sent: Int64, received: Int64) {
         var inbound = session.inbound
-        let (replies, replyQueue) = AsyncStream<SessionMessage>.makeStream()
+        let (replies, replyQueue) = AsyncStream<PendingReply>.makeStream()
+        /// Queues `message` for the writer and returns once it was written (or the connection failed).
+        @Sendable func answer(_ message: SessionMessage) async {
+            await withCheckedContinuation { written in replyQueue.yield(PendingReply(message: message, written: written)) }
+        }
         let outbound = session.outbound
         return await withTaskGroup(of: Int.self) { writerGroup in
             writerGroup.addTask {
                 var out = outbound
+                var failed = false
+                // Every queued answer is resumed, written or not, so nobody waits forever.
                 for await reply in replies {
-                    do { try await out.send(reply) } catch { break }
+                    if !failed {
+                        do { try await out.send(reply.message) } catch { failed = true }
+                    }
+                    reply.written.resume()
                 }
                 return out.writer.bytesWritten
             }
@@ -92,18 +103,20 @@ struct InboundConnection {
                                 running -= 1
                             }
                             let taker = receiver
-                            pushes.addTask { replyQueue.yield(await taker.receivePush(id: id, expires: expires, bytes: bytes)) }
+                            pushes.addTask { await answer(await taker.receivePush(id: id, expires: expires, bytes: bytes)) }
                             running += 1
                             continue
                         }
-                        for reply in try await receiver.handle(message) { replyQueue.yield(reply) }
+                        for reply in try await receiver.handle(message) { await answer(reply) }
                         if receiver.peerRevokedItself { break }
                     }
                     try await pushes.waitForAll()
                 }
+            } catch is CancellationError {
+                await answer(.close(reason: .shutdown))
             } catch {
                 logger.warning("session with \(receiver.peer.name) ended: \(error)")
-                replyQueue.yield(.close(reason: .protocolError))
+                await answer(.close(reason: .protocolError))
             }
             replyQueue.finish()
             let sent = await writerGroup.next() ?? 0
@@ -181,4 +194,10 @@ struct InboundConnection {
         DaemonMetrics.handshake(accepted: true, reason: "ok")
         return (peer, session, localIdentity)
     }
+}
+
+/// An answer waiting for the session's writer, and who to tell once it is written.
+private struct PendingReply: Sendable {
+    let message: SessionMessage
+    let written: CheckedContinuation<Void, Never>
 }

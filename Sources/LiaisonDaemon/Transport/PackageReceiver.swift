@@ -110,6 +110,11 @@ struct PackageReceiver {
         abandon()
         if let answer = try admission(id: id, size: size, expires: expires) { return [answer] }
         if let refusal = try claim(id, size: size) { return [refusal] }
+        // Another connection may have stored it between the first look and the claim.
+        if let stored = try storedAnswer(id) {
+            release(id)
+            return [stored]
+        }
         return try spool(id: id, size: size)
     }
 
@@ -118,17 +123,7 @@ struct PackageReceiver {
     /// once), otherwise a refusal if it expired, is too large or the peer is over
     /// its limits.
     private func admission(id: PackageID, size: UInt64, expires: Int64?) throws -> SessionMessage? {
-        if let existing = try context.store.inboxEntry(id: id) {
-            // Package ids are random: the same id from another sender is an attempt to
-            // pre-empt or probe someone else's package. Never hand out their receipt.
-            guard peer.hasIdentityFingerprint(existing.senderFingerprint, at: Timestamp.now()) else {
-                logger.warning("\(peer.name) offered package id \(id), which another sender already used; refused")
-                return .reject(packageID: id, reason: .refused, detail: "this package id is already taken")
-            }
-            // Already received: it takes effect once. Return the original receipt.
-            logger.info("package \(id) offered again; returning the stored receipt")
-            return .receipt(try DeliveryReceipt(decoding: existing.receiptBody + existing.receiptSignature))
-        }
+        if let stored = try storedAnswer(id) { return stored }
         if let expires, Timestamp.now() >= expires {
             return .reject(packageID: id, reason: .expired, detail: "the package expired at \(Timestamp.iso8601(expires))")
         }
@@ -151,38 +146,63 @@ struct PackageReceiver {
         return nil
     }
 
+    /// The answer for a package id already in the inbox: its receipt if the same
+    /// sender delivered it (it takes effect once), a refusal if another sender used
+    /// the id; nil if the id is new.
+    private func storedAnswer(_ id: PackageID) throws -> SessionMessage? {
+        if let existing = try context.store.inboxEntry(id: id) {
+            // Package ids are random: the same id from another sender is an attempt to
+            // pre-empt or probe someone else's package. Never hand out their receipt.
+            guard peer.hasIdentityFingerprint(existing.senderFingerprint, at: Timestamp.now()) else {
+                logger.warning("\(peer.name) offered package id \(id), which another sender already used; refused")
+                return .reject(packageID: id, reason: .refused, detail: "this package id is already taken")
+            }
+            // Already received: it takes effect once. Return the original receipt.
+            logger.info("package \(id) offered again; returning the stored receipt")
+            return .receipt(try DeliveryReceipt(decoding: existing.receiptBody + existing.receiptSignature))
+        }
+        return nil
+    }
+
     /// Claims `id` for this connection (one connection receives a package at a
     /// time) and, under a `bytes-per-day` limit, counts `size` against the peer's
     /// volume together with what it already sent and what is still in flight from
-    /// it, in one step: concurrent pushes cannot all pass the check before any is
-    /// stored. Returns the refusal, or nil once claimed (``release(_:)`` ends the claim).
+    /// it: concurrent pushes cannot all pass the check before any is stored.
+    /// Returns the refusal, or nil once claimed (``release(_:)`` ends the claim).
+    ///
+    /// The claim is taken first and the stored volume read after it, outside the
+    /// lock: a package in flight then is counted either among the claims or, once
+    /// stored, in the volume (sometimes both — never neither).
     private func claim(_ id: PackageID, size: UInt64) throws -> SessionMessage? {
-        let key = peer.fingerprint.description
-        let perDay = peer.inboundLimits.bytesPerDay
-        enum Outcome { case claimed, busy, overVolume(used: Int64, inFlight: UInt64) }
-        // The stored volume is read under the lock too: a package stored and released
-        // between the read and the check would otherwise be counted nowhere.
-        let outcome = try context.activeTransfers.withLockedValue { claims -> Outcome in
-            guard claims[id] == nil else { return .busy }
-            if let perDay {
-                let used = try context.store.receivedBytes(from: peer.fingerprint, since: Timestamp.now() - 86_400)
-                let inFlight = claims.values.reduce(UInt64(0)) { $0 + ($1.peer == key ? $1.bytes : 0) }
-                guard used + Int64(clamping: inFlight) + Int64(clamping: size) <= perDay else { return .overVolume(used: used, inFlight: inFlight) }
-            }
+        // Keyed by the fingerprint that names the peer for life: a rotation does not reset its volume.
+        let key = peer.logFingerprint.description
+        let inFlight = context.activeTransfers.withLockedValue { claims -> UInt64? in
+            guard claims[id] == nil else { return nil }
+            let others = claims.values.reduce(UInt64(0)) { $0 + ($1.peer == key ? $1.bytes : 0) }
             claims[id] = InboundClaim(peer: key, bytes: size)
-            return .claimed
+            return others
         }
-        switch outcome {
-        case .claimed:
-            return nil
-        case .busy:
-            return .reject(packageID: id, reason: .unavailable, detail: "this package is being received on another connection")
-        case .overVolume(let used, let inFlight):
+        guard let inFlight else {
+            return .reject(packageID: id, reason: .unavailable, detail: "this package is already being received; retry later")
+        }
+        guard let perDay = peer.inboundLimits.bytesPerDay else { return nil }
+        let used: Int64
+        do {
+            // What it sent under its current and, during a rotation's overlap, its previous key.
+            let now = Timestamp.now()
+            used = try ([peer.fingerprint] + [peer.previousKeys(at: now)?.fingerprint].compactMap { $0 })
+                .reduce(Int64(0)) { $0 + (try context.store.receivedBytes(from: $1, since: now - 86_400)) }
+        } catch {
+            release(id)
+            throw error
+        }
+        guard used + Int64(clamping: inFlight) + Int64(clamping: size) <= perDay else {
+            release(id)
             DaemonMetrics.refused(peer: peer.name, reason: "volume")
-            let counted = used + Int64(clamping: inFlight)
             return .reject(packageID: id, reason: .unavailable,
-                           detail: "\(peer.name) has used \(counted) of its \(perDay ?? 0) bytes for the last 24 hours (counting packages in flight); retry later")
+                           detail: "\(peer.name) has used \(used + Int64(clamping: inFlight)) of its \(perDay) bytes for the last 24 hours (counting packages in flight); retry later")
         }
+        return nil
     }
 
     /// Opens (or resumes) the spool file for an offered package and accepts it.
@@ -234,6 +254,8 @@ struct PackageReceiver {
             if let answer = try admission(id: id, size: UInt64(bytes.count), expires: expires) { return await audited([answer])[0] }
             if let refusal = try claim(id, size: UInt64(bytes.count)) { return await audited([refusal])[0] }
             defer { release(id) }
+            // Another connection may have stored it between the first look and the claim.
+            if let stored = try storedAnswer(id) { return await audited([stored])[0] }
             var input = MemorySource(bytes)
             return await audited([try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false,
                                                            placement: .inline(bytes))])[0]

@@ -95,15 +95,17 @@ struct PackageSender {
         for delivery in deliveries {
             guard let package = try context.store.outboxPackage(id: delivery.packageID) else { continue }
             if package.isExpired(at: now) { anyExpired = true; continue }
-            let body = package.path == nil ? try context.store.outboxBody(id: package.id) : nil
-            let header: PackageHeader
-            if let body {
-                var source = MemorySource(body)
-                header = try PackageOpener.readHeader(from: &source)
-            } else {
-                var source = try StoredPackageSource.outbox(package, store: context.store)
-                defer { source.close() }
-                header = try PackageOpener.readHeader(from: &source)
+            let body: [UInt8]?, header: PackageHeader
+            do {
+                (body, header) = try Self.readStored(package, store: context.store)
+            } catch {
+                // This package's problem, not the batch's: the others still go.
+                let reason = "outbox.unreadable: the sealed package cannot be read (\(error)); send it again"
+                logger.error("\(package.id) cannot be read from the outbox: \(error)")
+                try await context.store.markFailed(packageID: package.id, peer: peer.name, error: reason)
+                await context.auditAfterTheFact(context.event(.packageRejected, .failed, peer: peer, package: package.id, markings: package.markings,
+                                                              reason: reason, details: ["peer-name": peer.name]))
+                continue
             }
             // The decision is taken again now, against the peer as it is now: a trust change,
             // a lower clearance or a revocation since the package was queued (or since this
@@ -126,7 +128,11 @@ struct PackageSender {
         })
         // No `sending` claim is written: the scheduler runs one sender per peer, and a
         // delivery stays `queued` until its receipt is stored, so a crash retries it.
-        let pushed = outgoing.filter { $0.body != nil }
+        // Small packages are pushed to a peer that takes pushes (a peer of an earlier
+        // release is offered them, one at a time); the store keeps no body larger
+        // than a push carries, and larger packages are files, offered and streamed.
+        let canPush = session.peerFeatures.contains(.push)
+        let pushed = canPush ? outgoing.filter { $0.body != nil } : []
         for item in pushed {
             try await session.send(.push(packageID: item.package.id, expires: item.package.expires, bytes: item.body!))
         }
@@ -136,13 +142,16 @@ struct PackageSender {
             guard let reply = try await session.receive() else {
                 throw WireError(.unexpectedMessage, "the peer closed the connection before answering")
             }
+            if case .close(let reason) = reply {
+                throw WireError(.unexpectedMessage, "the peer closed the session (\(reason)) before answering \(waiting.count) pushed packages")
+            }
             guard let id = Self.answeredPackage(reply), let item = waiting.removeValue(forKey: id) else {
                 throw WireError(.unexpectedMessage, "an answer for a package that is not awaiting one")
             }
             answers.append((item, reply))
         }
         try await record(answers, from: peer, logger: logger)
-        for item in outgoing where item.body == nil {
+        for item in outgoing where item.body == nil || !canPush {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()
@@ -156,6 +165,18 @@ struct PackageSender {
             }
             try await record([(item, reply)], from: peer, logger: logger)
         }
+    }
+
+    /// A stored package's sealed bytes (if kept in the database) and its header.
+    private static func readStored(_ package: OutboxPackage, store: NodeStore) throws -> (body: [UInt8]?, header: PackageHeader) {
+        if package.path == nil {
+            guard let body = try store.outboxBody(id: package.id) else { throw CoreError(.io, "its stored bytes are missing") }
+            var source = MemorySource(body)
+            return (body, try PackageOpener.readHeader(from: &source))
+        }
+        var source = try StoredPackageSource.outbox(package, store: store)
+        defer { source.close() }
+        return (nil, try PackageOpener.readHeader(from: &source))
     }
 
     /// The package a receipt or refusal answers; nil for any other message.
@@ -212,16 +233,27 @@ struct PackageSender {
                           details: ["received-at": Timestamp.iso8601(receipt.receivedAt)]),
             context.event(.packageDelivered, peer: peer, package: item.package.id, markings: item.package.markings),
         ] })
+        // Each delivery is closed on its own (the writes share commits): one that
+        // cannot be (expired meanwhile, say) does not cost the others theirs.
         let store = context.store
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let failures = await withTaskGroup(of: (PackageID, (any Error)?).self) { group in
             for (item, receipt) in delivered {
                 let stored = StoredReceipt(packageID: item.package.id, peer: peer.name, signedBy: receipt.recipient,
                                            receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
-                group.addTask { _ = try await store.markDelivered(stored) }
+                group.addTask {
+                    do { _ = try await store.markDelivered(stored); return (stored.packageID, nil) } catch { return (stored.packageID, error) }
+                }
             }
-            try await group.waitForAll()
+            var failures: [PackageID: any Error] = [:]
+            for await (id, error) in group { if let error { failures[id] = error } }
+            return failures
         }
         for (item, _) in delivered {
+            if let error = failures[item.package.id] {
+                logger.warning("\(peer.name) received \(item.package.id), but its delivery could not be closed: \(error)")
+                if let storeError = error as? StoreError, storeError.code != .conflict { throw storeError }
+                continue
+            }
             logger.info("delivered \(item.package.id) to \(peer.name); receipt verified")
             DaemonMetrics.delivered(peer: peer.name, bytes: item.package.size, secondsSinceQueued: Timestamp.now() - item.package.created)
         }

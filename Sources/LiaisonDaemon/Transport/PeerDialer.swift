@@ -33,7 +33,8 @@ struct PeerDialer {
             guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
                 throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
             }
-            let (_, noise) = try initiator.readMessage2(message2)
+            let (welcome, noise) = try initiator.readMessage2(message2)
+            let features = try HandshakeWelcome.features(decoding: welcome)
             let fingerprint = peer.fingerprint.description
             context.liveSessions.add(channel.channel, peer: fingerprint)
             defer { context.liveSessions.remove(channel.channel, peer: fingerprint) }
@@ -43,6 +44,7 @@ struct PeerDialer {
             }
             try await context.store.recordPeerContact(fingerprint: peer.fingerprint, at: Timestamp.now())
             var session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
+            session.peerFeatures = features
             let result = try await body(&session)
             try? await session.send(.close(reason: .done))
             try? await context.store.addTraffic(fingerprint: peer.fingerprint, sent: Int64(session.writer.bytesWritten),

@@ -12,6 +12,9 @@ struct SecureSession {
     var outbound: Outbound
     /// The receiving direction.
     var inbound: Inbound
+    /// What the peer said it takes when it answered this node's handshake (empty
+    /// on sessions the peer dialled: the dialler only sends what every release takes).
+    var peerFeatures: HandshakeWelcome.Features = []
 
     init(reader: FrameReader, writer: FrameWriter, noise: NoiseSession, settings: DaemonSettings) {
         outbound = Outbound(writer: writer, cipher: noise.sender,

@@ -27,10 +27,32 @@ public struct HandshakeHello: Equatable, Sendable {
     }
 }
 
-/// The reply in Noise message 2: the version, nothing else.
+/// The reply in Noise message 2: the version, then a byte of features the
+/// responder takes. A responder of an earlier release sends the version alone
+/// (no features), and the dialler then uses only what every release takes.
 public enum HandshakeWelcome {
-    /// The 1-byte payload.
-    public static var encoded: [UInt8] { [HandshakeHello.version] }
+    /// Features a responder may take.
+    public struct Features: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        /// Whole small packages in `push` messages, many in flight.
+        public static let push = Features(rawValue: 1 << 0)
+    }
+
+    /// What this release takes.
+    public static let supported: Features = [.push]
+
+    /// The 2-byte payload this release sends.
+    public static var encoded: [UInt8] { [HandshakeHello.version, supported.rawValue] }
+
+    /// The features a responder's payload announces (none from a version-only
+    /// payload); a payload of another version or length is malformed.
+    public static func features(decoding payload: [UInt8]) throws -> Features {
+        guard payload.first == HandshakeHello.version, payload.count <= 2 else {
+            throw WireError(.malformedHandshake, "the peer answered the handshake with an unknown payload (another protocol version?)")
+        }
+        return payload.count == 2 ? Features(rawValue: payload[1]) : []
+    }
 }
 
 import LiaisonCore
