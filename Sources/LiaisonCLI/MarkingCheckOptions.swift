@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiaisonCore
+import LiaisonCrypto
 
 /// How a STIX payload's own TLP markings meet the package's: shared by `send` and
 /// `package seal` (docs/access-control.md, "STIX markings").
@@ -27,6 +28,7 @@ extension MarkingCheckOptions {
             let input = try InputFile(path: path)
             var stream = input.stream
             var prefix = [UInt8](repeating: 0, count: 64)
+            defer { prefix.withUnsafeMutableBytes { Sodium.wipe($0) } }   // plaintext
             let n = try prefix.withUnsafeMutableBytes { try stream.readFully(into: $0) }
             guard STIXMarkings.mayBeBundle(prefix: prefix[..<n]) else { return nil }
         }

@@ -44,6 +44,7 @@ public struct StoredPackageSource: ByteSource {
         }
     }
 
+    /// Reads the next bytes of the sealed package (0 at its end).
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if file != nil { return try file!.read(into: buffer) }
         return try memory!.read(into: buffer)

@@ -63,7 +63,9 @@ public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comp
         description.split(separator: "-").prefix(3).joined(separator: "-")
     }
 
+    /// Equal when the digests are (the text is derived from them).
     public static func == (lhs: NodeFingerprint, rhs: NodeFingerprint) -> Bool { lhs.bytes == rhs.bytes }
+    /// Hashes the digest.
     public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
 
     public static func < (lhs: NodeFingerprint, rhs: NodeFingerprint) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }

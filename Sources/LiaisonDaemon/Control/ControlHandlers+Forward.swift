@@ -17,6 +17,8 @@ extension ControlHandlers {
         let receipt: SendReceipt
         do {
             receipt = try await queueForward(request, actor: actor, record: record)
+        } catch let failure as RecordedFailure {
+            throw failure.underlying
         } catch {
             await recordFailed(record, error)
             throw error

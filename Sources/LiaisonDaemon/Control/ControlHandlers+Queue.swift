@@ -33,10 +33,19 @@ extension ControlHandlers {
                 context.event(.packageQueued, actor: actor, package: package.id, markings: markings.banner,
                               details: ["recipients": recipients.joined(separator: ",")]),
             ])
-            try await context.store.enqueue(package, body: body, recipients: recipients)
         } catch {
             if let path = package.path { unlink(path) }
             throw error
+        }
+        do {
+            try await context.store.enqueue(package, body: body, recipients: recipients)
+        } catch {
+            // The log already says the command ran and the package was queued: it now
+            // says, for that package, that queueing failed after all and why.
+            if let path = package.path { unlink(path) }
+            await context.auditAfterTheFact(context.event(.packageRejected, .failed, actor: actor, package: package.id, markings: markings.banner,
+                                                          reason: "\(Self.auditReason(error)) (sealed and recorded, but not queued: nothing will be sent)"))
+            throw RecordedFailure(underlying: error)
         }
         context.announceQueued()
         return package
@@ -50,4 +59,10 @@ extension ControlHandlers {
                     markings: package.markings, size: Int64(payloadBytes), expires: package.expires.map(Timestamp.iso8601),
                     markingsNote: markingsNote)
     }
+}
+
+/// A failure of a command whose own audit record was already committed (with the
+/// failure recorded after it): the command must not be recorded again as failed.
+struct RecordedFailure: Error {
+    let underlying: any Error
 }

@@ -250,6 +250,8 @@ struct ControlHandlers: Sendable {
         let receipt: SendReceipt
         do {
             receipt = try await queueSend(request, &io, actor: actor, record: record)
+        } catch let failure as RecordedFailure {
+            throw failure.underlying
         } catch {
             await recordFailed(record, error)
             throw error
@@ -297,9 +299,9 @@ struct ControlHandlers: Sendable {
             guard var frame = try await payload.next(&io) else {
                 throw ControlFailure(code: "control.truncated", message: "the payload ended before the sender said it was complete; nothing was queued")
             }
+            defer { frame.withUnsafeMutableBytes { Sodium.wipe($0) } }   // plaintext: do not leave it in freed memory, even on an error
             if frame.isEmpty { break }
             try incremental.append(frame, into: &sink)
-            frame.withUnsafeMutableBytes { Sodium.wipe($0) }   // plaintext: do not leave it in freed memory
         }
         // Fail closed: sealed but not queued unless the log records it.
         let package = try await queueSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers,
