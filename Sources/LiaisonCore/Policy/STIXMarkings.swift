@@ -95,7 +95,8 @@ public struct STIXMarkings: Sendable, Hashable {
     /// When `contentType` is STIX (``isSTIX(contentType:)``) the payload must be a
     /// STIX 2.1 bundle of at most ``maximumPayloadBytes``, whose marking properties
     /// are well formed: anything else is an error. For any other content type a
-    /// payload that is not such a bundle (or is larger) is simply not STIX: nil.
+    /// payload that is not a JSON object of type `bundle` (or is larger) is simply
+    /// not STIX: nil; one that is, but has malformed markings, is an error too.
     public static func read(_ payload: UnsafeRawBufferPointer, contentType: String?) throws -> STIXMarkings? {
         let declared = isSTIX(contentType: contentType)
         guard payload.count <= maximumPayloadBytes else {
@@ -104,8 +105,8 @@ public struct STIXMarkings: Sendable, Hashable {
         }
         do {
             return try parse(payload)
-        } catch where !declared {
-            return nil
+        } catch where !declared && !isBundleObject(payload) {
+            return nil   // not a bundle at all: not STIX
         }
     }
 
@@ -115,8 +116,16 @@ public struct STIXMarkings: Sendable, Hashable {
     }
 
     static func notABundle(_ why: String) -> CoreError {
-        CoreError(.invalidMarkings, "the payload is labelled application/stix+json but \(why), so its TLP markings cannot be checked; "
-                  + "send a STIX 2.1 bundle ({\"type\": \"bundle\", \"objects\": […]}) or give the payload's real --content-type")
+        CoreError(.invalidMarkings, "the payload is a STIX bundle (by its content type or its \"type\": \"bundle\") but \(why), so its TLP markings cannot be checked; "
+                  + "send a well-formed STIX 2.1 bundle ({\"type\": \"bundle\", \"objects\": […]}) or give the payload's real --content-type")
+    }
+
+    /// Whether `payload` is a JSON object whose `type` is `bundle`: a bundle, however
+    /// malformed its markings (which then must not pass unchecked).
+    static func isBundleObject(_ payload: UnsafeRawBufferPointer) -> Bool {
+        guard let base = payload.baseAddress, !payload.isEmpty else { return false }
+        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: payload.count, deallocator: .none)
+        return ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["type"] as? String == "bundle"
     }
 
     /// Parses a bundle, or throws ``notABundle(_:)``.

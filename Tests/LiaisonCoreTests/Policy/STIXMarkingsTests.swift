@@ -76,8 +76,14 @@ struct STIXMarkingsTests {
     func notSTIXContentType() throws {
         #expect(try read(#"{"type": "indicator", "id": "indicator--1"}"#, contentType: "application/json") == nil)
         #expect(try read("not json at all", contentType: "application/octet-stream") == nil)
-        #expect(try read(#"{"type": "bundle", "objects": 3}"#, contentType: nil) == nil)
         #expect(try read(STIXBundles.amberTLP1, contentType: "application/json")?.strictest == .amber)
+        // A JSON object of type bundle is a bundle whatever its label: malformed, it is an
+        // error (its markings must not pass unchecked), not "not STIX".
+        let malformed = try #require(throws: CoreError.self) { try read(#"{"type": "bundle", "objects": 3}"#, contentType: nil) }
+        #expect(malformed.code == .invalidMarkings)
+        #expect(throws: CoreError.self) {
+            try read(#"{"type": "bundle", "objects": [{"type": "indicator", "object_marking_refs": "not-a-list"}]}"#, contentType: "application/json")
+        }
     }
 
     @Test("a STIX content type whose payload is not a readable bundle is an error that repeats none of it",
