@@ -30,48 +30,17 @@ final class StoreGroupCommit: @unchecked Sendable {
     static let maximumBatch = 512
 
     private let pool: DatabasePool
-    private let condition = NSCondition()
-    // Guarded by `condition`.
-    private var queue: [Operation] = []
-    private var stopping = false
-    private var threadStarted = false
+    private var thread: CommitThread<Operation>!
 
     init(pool: DatabasePool) {
         self.pool = pool
+        thread = CommitThread(name: "store-commit", limit: Self.maximumBatch, weight: { _ in 1 }) { [self] batch in commit(batch) }
     }
 
     /// Lets the committer thread finish what is queued and exit.
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
-    }
+    func stop() { thread.stop() }
 
-    func submit(_ operation: Operation) {
-        condition.lock()
-        queue.append(operation)
-        if !threadStarted {
-            threadStarted = true
-            let thread = Thread { [self] in run() }
-            thread.name = "store-commit"
-            thread.start()
-        }
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func run() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty { condition.unlock(); return }
-            let batch = Array(queue.prefix(Self.maximumBatch))
-            queue.removeFirst(batch.count)
-            condition.unlock()
-            commit(batch)
-        }
-    }
+    func submit(_ operation: Operation) { thread.submit(operation) }
 
     private func commit(_ batch: [Operation]) {
         // The first error an operation met: when SQLite then abandons the whole

@@ -20,29 +20,12 @@ struct RevocationAnnouncer {
         var unreachedFingerprints: [String] = []
     }
 
-    /// Most partners told at once (a node with hundreds of partners must not open
-    /// hundreds of connections in one burst).
-    static let maximumConcurrentAnnouncements = 8
 
-    /// Tells every one of `peers`, at most ``maximumConcurrentAnnouncements`` at a
+    /// Tells every one of `peers`, at most ``PartnerFanOut/maximumConcurrent`` at a
     /// time; each attempt is bounded by the dialer's connect and handshake timeouts
     /// and the session's idle timeout.
     func announce(_ statement: RevocationStatement, to peers: [PeerRecord]) async -> Outcome {
-        let results = await withTaskGroup(of: (PeerRecord, String?).self) { tasks in
-            var waiting = peers[...]
-            var results: [(PeerRecord, String?)] = []
-            for _ in 0..<Self.maximumConcurrentAnnouncements {
-                guard let peer = waiting.popFirst() else { break }
-                tasks.addTask { (peer, await tell(peer, statement)) }
-            }
-            for await result in tasks {
-                results.append(result)
-                if let peer = waiting.popFirst() {
-                    tasks.addTask { (peer, await tell(peer, statement)) }
-                }
-            }
-            return results.sorted { $0.0.name < $1.0.name }
-        }
+        let results = await PartnerFanOut.tellEach(peers) { peer in await tell(peer, statement) }
         var outcome = Outcome()
         for (peer, failure) in results {
             if let failure {
@@ -66,12 +49,8 @@ struct RevocationAnnouncer {
             guard case .close(reason: .revoked)? = reply else { return "the peer did not acknowledge the revocation" }
             context.logger.notice("told \(peer.name) that this node's identity key is revoked")
             return nil
-        } catch let error as CoreError {
-            return error.message
-        } catch let error as WireError {
-            return error.message
         } catch {
-            return PeerDialer.describe(error)
+            return PartnerFanOut.reason(error)
         }
     }
 }

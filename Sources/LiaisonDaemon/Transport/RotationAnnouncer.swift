@@ -13,8 +13,6 @@ struct RotationAnnouncer {
     let context: DaemonContext
     let group: EventLoopGroup
 
-    /// Most partners told at once.
-    static let maximumConcurrentAnnouncements = 8
 
     /// What one round of telling achieved.
     struct Outcome {
@@ -24,25 +22,11 @@ struct RotationAnnouncer {
         var unreached: [RevocationReport.UnreachedPeer] = []
     }
 
-    /// Tells every one of `peers`, at most ``maximumConcurrentAnnouncements`` at a
+    /// Tells every one of `peers`, at most ``PartnerFanOut/maximumConcurrent`` at a
     /// time; each attempt is bounded by the dialer's connect and handshake timeouts
     /// and the session's idle timeout.
     func announce(_ statement: RotationStatement, previous: NodeSecrets, to peers: [PeerRecord]) async -> Outcome {
-        let results = await withTaskGroup(of: (PeerRecord, String?).self) { tasks in
-            var waiting = peers[...]
-            var results: [(PeerRecord, String?)] = []
-            for _ in 0..<Self.maximumConcurrentAnnouncements {
-                guard let peer = waiting.popFirst() else { break }
-                tasks.addTask { (peer, await tell(peer, statement, previous: previous)) }
-            }
-            for await result in tasks {
-                results.append(result)
-                if let peer = waiting.popFirst() {
-                    tasks.addTask { (peer, await tell(peer, statement, previous: previous)) }
-                }
-            }
-            return results.sorted { $0.0.name < $1.0.name }
-        }
+        let results = await PartnerFanOut.tellEach(peers) { peer in await tell(peer, statement, previous: previous) }
         var outcome = Outcome()
         for (peer, failure) in results {
             if let failure {
@@ -82,12 +66,8 @@ struct RotationAnnouncer {
                 try context.home.savePendingRotationPeers(context.home.pendingRotationPeers().filter { $0 != fingerprint })
             }
             return nil
-        } catch let error as CoreError {
-            return error.message
-        } catch let error as WireError {
-            return error.message
         } catch {
-            return PeerDialer.describe(error)
+            return PartnerFanOut.reason(error)
         }
     }
 }

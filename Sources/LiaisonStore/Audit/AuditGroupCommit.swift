@@ -18,63 +18,26 @@ final class AuditGroupCommit: @unchecked Sendable {
     }
 
     private let pool: DatabasePool?
-    private let condition = NSCondition()
-    // Guarded by `condition`.
-    private var queue: [Request] = []
-    private var stopping = false
-    private var threadStarted = false
+    private var thread: CommitThread<Request>!
     // Only touched by the committer thread: the tree's right edge as of the last commit.
     private var edge = MerkleAccumulator()
 
     init(pool: DatabasePool?) {
         self.pool = pool
+        thread = CommitThread(name: "audit-commit", limit: AuditLog.maximumBatch, weight: { $0.leaves.count }) { [self] batch in commit(batch) }
     }
 
     var isWritable: Bool { pool != nil }
 
     /// Lets the committer thread finish what is queued and exit.
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
-    }
+    func stop() { thread.stop() }
 
     func submit(_ leaves: [PendingLeaf], completion: @escaping Completion) {
         guard pool != nil else {
             completion(.failure(StoreError(.cannotOpen, "the audit log was opened read-only; nothing can be appended")))
             return
         }
-        condition.lock()
-        queue.append(Request(leaves: leaves, completion: completion))
-        if !threadStarted {
-            threadStarted = true
-            let thread = Thread { [self] in run() }
-            thread.name = "audit-commit"
-            thread.start()
-        }
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// The committer loop; exits once ``stop()`` was called and the queue is empty.
-    private func run() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty { condition.unlock(); return }
-            var count = 0
-            var taken = 0
-            for request in queue {
-                guard taken == 0 || count + request.leaves.count <= AuditLog.maximumBatch else { break }
-                count += request.leaves.count
-                taken += 1
-            }
-            let batch = Array(queue.prefix(taken))
-            queue.removeFirst(taken)
-            condition.unlock()
-            commit(batch)
-        }
+        thread.submit(Request(leaves: leaves, completion: completion))
     }
 
     private func commit(_ batch: [Request]) {
