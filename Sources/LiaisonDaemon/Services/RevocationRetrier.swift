@@ -13,12 +13,7 @@ struct RevocationRetrier: Service {
     static let retryPeriodSeconds: Int64 = 7 * 86_400
 
     func run() async throws {
-        let interval = Duration.seconds(max(1, context.settings.retryMaximum))
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            await retryOnce()
-        }
+        await RetryRounds.run(context) { await retryOnce() }
     }
 
     /// One round: tells the pending partners that are still known, unrevoked and addressed.

@@ -12,12 +12,7 @@ struct RotationRetrier: Service {
     let group: EventLoopGroup
 
     func run() async throws {
-        let interval = Duration.seconds(max(1, context.settings.retryMaximum))
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            await retryOnce()
-        }
+        await RetryRounds.run(context) { await retryOnce() }
     }
 
     /// One round: tells the pending partners that are still known, unrevoked and addressed.
