@@ -328,6 +328,52 @@ struct PipelinedDeliveryTests {
         #expect(Set(rejected) == Set([fresh.id, stale.id, relayed.id, taken.id, own.id].map(\.description)))
     }
 
+    @Test("a connection that drops after its pushes and before any answer: pushed again, each package is taken once, with one receipt",
+          .timeLimit(.minutes(2)))
+    func droppedBeforeAnswers() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        let packages = try (0..<20).map { i in try Self.seal(Array("report \(i)".utf8), by: alpha, for: bravoKeys) }
+        do {
+            // Every push sent, then the connection is gone before a single answer is read.
+            var dropped = try ProtocolClient(port: net.ports["bravo"]!)
+            try dropped.handshake(local: alpha.transport, remote: bravoKeys.transport)
+            for package in packages { try dropped.send(.push(packageID: package.id, expires: nil, bytes: package.bytes)) }
+        }
+        /// Pushes `which` on a new connection; returns the receipts by package. A package
+        /// the dropped connection is still taking is refused for now (`unavailable`), as a
+        /// sender would be told to retry.
+        func push(_ which: [(id: PackageID, bytes: [UInt8])]) throws -> [PackageID: DeliveryReceipt] {
+            var client = try ProtocolClient(port: net.ports["bravo"]!)
+            try client.handshake(local: alpha.transport, remote: bravoKeys.transport)
+            for package in which { try client.send(.push(packageID: package.id, expires: nil, bytes: package.bytes)) }
+            var receipts: [PackageID: DeliveryReceipt] = [:]
+            for _ in which {
+                switch try client.receive() {
+                case .receipt(let receipt): receipts[receipt.packageID] = receipt
+                case .reject(_, .unavailable, _): break
+                case let other: Issue.record("neither a receipt nor a refusal for now: \(other)")
+                }
+            }
+            return receipts
+        }
+        var first: [PackageID: DeliveryReceipt] = [:]
+        for _ in 0..<50 where first.count < packages.count {
+            first.merge(try push(packages.filter { first[$0.id] == nil }.map { ($0.id, $0.bytes) })) { old, _ in old }
+            if first.count < packages.count { usleep(100_000) }
+        }
+        #expect(Set(first.keys) == Set(packages.map(\.id)))
+        // Whatever the dropped connection had stored, every package is in the inbox once,
+        // and pushing again gets the very same receipts.
+        let again = try push(packages.map { ($0.id, $0.bytes) })
+        for package in packages { #expect(again[package.id]?.encoded == first[package.id]?.encoded) }
+        let inbox = try net.expect(["inbox", "list", "--home", net.home("bravo"), "--limit", "100", "--json"]).stdout
+        let ids = ((try JSONSerialization.jsonObject(with: Data(inbox.utf8)) as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+        #expect(ids.count == packages.count && Set(ids) == Set(packages.map(\.id.description)))
+    }
+
     @Test("the store keeps in a row exactly what one push carries, and refuses a larger body")
     func inlineLimitMatchesPush() async throws {
         #expect(NodeStore.maximumInlineBytes == SessionMessage.maximumPushByteCount)
