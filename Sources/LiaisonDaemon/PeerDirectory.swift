@@ -8,6 +8,9 @@ final class PeerDirectory: Sendable {
     private let home: NodeHome
     private let configuration: NodeConfiguration
     private let state: NIOLockedValueBox<Keyring>
+    /// Serialises changes and reloads, so the file's I/O (an fsync) never holds up
+    /// readers — every handshake and package looks peers up.
+    private let writer = NIOLock()
 
     init(home: NodeHome, configuration: NodeConfiguration) throws {
         self.home = home
@@ -20,17 +23,19 @@ final class PeerDirectory: Sendable {
 
     /// Re-reads `keyring.toml` (and pinned peers).
     func reload() throws {
-        let fresh = try home.loadKeyring(configuration)
-        state.withLockedValue { $0 = fresh }
+        try writer.withLock {
+            let fresh = try home.loadKeyring(configuration)
+            state.withLockedValue { $0 = fresh }
+        }
     }
 
     /// Applies `change` to the keyring on disk and in memory, atomically.
     func update(_ change: (inout Keyring) throws -> Void) throws {
-        try state.withLockedValue { keyring in
+        try writer.withLock {
             var copy = try home.loadKeyring(configuration)
             try change(&copy)
             try home.saveKeyring(copy, configuration: configuration)
-            keyring = copy
+            state.withLockedValue { $0 = copy }
         }
     }
 
