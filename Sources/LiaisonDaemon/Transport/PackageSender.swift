@@ -121,11 +121,6 @@ struct PackageSender {
         }
         if anyExpired { await context.recordExpired(try await context.store.expireDue(now: now)) }
         guard !outgoing.isEmpty else { return }
-        // Fail closed: nothing leaves for a peer without its audit record.
-        try await context.audit(contentsOf: outgoing.map {
-            context.event(.packageOffered, peer: peer, package: $0.package.id, markings: $0.package.markings,
-                          details: ["bytes": String($0.package.size), "attempt": String($0.delivery.attempts + 1)])
-        })
         // No `sending` claim is written: the scheduler runs one sender per peer, and a
         // delivery stays `queued` until its receipt is stored, so a crash retries it.
         // Small packages are pushed to a peer that takes pushes (a peer of an earlier
@@ -133,6 +128,9 @@ struct PackageSender {
         // than a push carries, and larger packages are files, offered and streamed.
         let canPush = session.peerFeatures.contains(.push)
         let pushed = canPush ? outgoing.filter { $0.body != nil } : []
+        // Fail closed: nothing leaves for a peer without its audit record (the pushes'
+        // in one commit; each offered package's just before its offer).
+        if !pushed.isEmpty { try await context.audit(contentsOf: pushed.map(offeredEvent(peer))) }
         for item in pushed {
             try await session.send(.push(packageID: item.package.id, expires: item.package.expires, bytes: item.body!))
         }
@@ -153,6 +151,7 @@ struct PackageSender {
         try await record(answers, from: peer, logger: logger)
         for item in outgoing where item.body == nil || !canPush {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            try await context.audit(offeredEvent(peer)(item))
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()
             if case .accept(let id, let offset) = reply, id == item.package.id {
@@ -177,6 +176,14 @@ struct PackageSender {
         var source = try StoredPackageSource.outbox(package, store: store)
         defer { source.close() }
         return (nil, try PackageOpener.readHeader(from: &source))
+    }
+
+    /// The `package.offered` entry for an outgoing package to `peer`.
+    private func offeredEvent(_ peer: PeerRecord) -> (Outgoing) -> AuditEvent {
+        { item in
+            context.event(.packageOffered, peer: peer, package: item.package.id, markings: item.package.markings,
+                          details: ["bytes": String(item.package.size), "attempt": String(item.delivery.attempts + 1)])
+        }
     }
 
     /// The package a receipt or refusal answers; nil for any other message.
