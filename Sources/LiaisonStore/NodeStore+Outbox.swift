@@ -75,8 +75,10 @@ extension NodeStore {
         try due(peer: peer, now: now, limit: limit)
     }
 
-    /// The peers that have at least one delivery due at `now` (cheap: no sorting),
-    /// so the scheduler can hand each peer's queue to one sender.
+    /// The peers that have at least one delivery due at `now`, so the scheduler can
+    /// hand each peer's queue to one sender. It reads every due delivery: the
+    /// scheduler uses it once a second (it also finds peers no longer in the
+    /// keyring), and ``hasDueDeliveries(peer:now:)`` on every wake-up.
     public func duePeers(now: Int64) throws -> [String] {
         try readStatement("list peers with due deliveries") { db in
             try String.fetchAll(try db.cachedStatement(sql: """
@@ -85,6 +87,20 @@ extension NodeStore {
                 WHERE d.state = 'queued' AND d.next_attempt <= :now
                   AND (p.expires IS NULL OR p.expires > :now)
                 """), arguments: ["now": now])
+        }
+    }
+
+    /// Whether `peer` has a delivery due at `now` whose package has not expired: an
+    /// indexed look at that peer's queue, cheap however long the queues are (the
+    /// scheduler asks on every wake-up).
+    public func hasDueDeliveries(peer: String, now: Int64) throws -> Bool {
+        try readStatement("look for deliveries due to \(peer)") { db in
+            try Bool.fetchOne(try db.cachedStatement(sql: """
+                SELECT EXISTS (
+                    SELECT 1 FROM delivery d JOIN outbox_package p ON p.id = d.package_id
+                    WHERE d.peer = :peer AND d.state = 'queued' AND d.next_attempt <= :now
+                      AND (p.expires IS NULL OR p.expires > :now))
+                """), arguments: ["peer": peer, "now": now]) ?? false
         }
     }
 

@@ -66,6 +66,9 @@ public struct NodePublicKeys: Sendable, Hashable {
     public let transport: TransportPublicKey
     /// Audit-log checkpoints (Ed25519).
     public let log: LogPublicKey
+    /// The node id, derived from ``identity`` once (it is looked up for every
+    /// package, receipt and audit entry).
+    public let fingerprint: NodeFingerprint
 
     /// Bundles public keys.
     public init(identity: IdentityPublicKey, encryption: EncryptionPublicKey, transport: TransportPublicKey, log: LogPublicKey) {
@@ -73,8 +76,19 @@ public struct NodePublicKeys: Sendable, Hashable {
         self.encryption = encryption
         self.transport = transport
         self.log = log
+        self.fingerprint = NodeFingerprint(identity: identity)
     }
 
-    /// The node id.
-    public var fingerprint: NodeFingerprint { NodeFingerprint(identity: identity) }
+    /// Equal when the four keys are (the fingerprint follows from the identity).
+    public static func == (lhs: NodePublicKeys, rhs: NodePublicKeys) -> Bool {
+        lhs.identity == rhs.identity && lhs.encryption == rhs.encryption && lhs.transport == rhs.transport && lhs.log == rhs.log
+    }
+
+    /// Hashes the four keys.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(identity)
+        hasher.combine(encryption)
+        hasher.combine(transport)
+        hasher.combine(log)
+    }
 }

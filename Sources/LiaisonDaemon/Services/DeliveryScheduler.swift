@@ -30,8 +30,9 @@ struct DeliveryScheduler: Service {
             var lastHousekeeping = ContinuousClock.now - .seconds(2)
             for await _ in wakeups.cancelOnGracefulShutdown() {
                 let now = Timestamp.now()
-                // Housekeeping (a write transaction and a count) once a second, not
-                // on every wake-up: a busy node is woken by every send.
+                // Housekeeping (a write transaction, counts and a full look at the queues)
+                // once a second, not on every wake-up: a busy node is woken by every send.
+                let peers: [String]
                 if ContinuousClock.now - lastHousekeeping > .seconds(1) {
                     lastHousekeeping = ContinuousClock.now
                     if let expired = try? await context.store.expireDue(now: now), !expired.isEmpty {
@@ -39,9 +40,16 @@ struct DeliveryScheduler: Service {
                         await context.recordExpired(expired)
                     }
                     if let counts = try? context.store.counts() { DaemonMetrics.queued(counts.queued + counts.sending) }
+                    // Every peer with due work, those since removed from the keyring included.
+                    guard let due = try? context.store.duePeers(now: now) else { continue }
+                    peers = due
+                } else {
+                    // Between housekeeping rounds: only the keyring's peers without a
+                    // sender (a running sender picks up new work itself), each an indexed look.
+                    let idle = context.peers.keyring.peers.map(\.name).filter { name in !busy.withLockedValue { $0.contains(name) } }
+                    peers = idle.filter { (try? context.store.hasDueDeliveries(peer: $0, now: now)) == true }
                 }
                 // One sender per peer; it fetches its own queue in batches.
-                guard let peers = try? context.store.duePeers(now: now) else { continue }
                 for peerName in peers {
                     guard busy.withLockedValue({ $0.insert(peerName).inserted }) else { continue }
                     guard let peer = context.peers.peer(named: peerName), !peer.revoked, peer.trust != .blocked else {
