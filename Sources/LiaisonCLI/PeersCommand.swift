@@ -8,7 +8,7 @@ struct PeersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peers",
         abstract: "Add partner nodes from their cards, list and remove them.",
-        subcommands: [Add.self, Import.self, List.self, Show.self, SetTrust.self, Revoke.self, ImportRevocation.self, Remove.self])
+        subcommands: [Add.self, Import.self, List.self, Show.self, SetTrust.self, SetAttributes.self, Revoke.self, ImportRevocation.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(

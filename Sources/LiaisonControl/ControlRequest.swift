@@ -22,6 +22,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case auditKeys = "audit.keys"
         /// Peer lifecycle (operator): change trust, show one peer with its effective policy, revoke.
         case peersSetTrust = "peers.set-trust"
+        /// Edit a peer's attributes: maximum TLP, clearance, communities, organisation, limits (operator).
+        case peersSet = "peers.set"
         case peersShow = "peers.show"
         case peersRevoke = "peers.revoke"
         /// Revoke this node's own identity key and tell every partner (operator; irreversible).
@@ -79,6 +81,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// Refuse (`policy.marking-conflict`) instead of raising the package's TLP when
     /// its STIX bundle is marked more strictly (`send`).
     public var strictMarkings: Bool?
+    /// Remove every inbound limit (`peers.set`).
+    public var clearLimits: Bool?
     /// Why this node revokes its own key (`keys.revoke`; printable, at most 200 characters).
     public var reason: String?
     /// A revocation statement's text (`peers.import-revocation`).

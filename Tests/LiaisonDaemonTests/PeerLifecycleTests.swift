@@ -33,6 +33,42 @@ struct PeerLifecycleTests {
         #expect(try net.cli.run(["peers", "set-trust", "nobody", "trusted", "--home", net.home("alpha")]).status == 66)
     }
 
+    @Test("peers set edits only the attributes given, applies them to the next send, is audited as peer.changed, and refuses bad input")
+    func setAttributes() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        let home = net.home("alpha")
+        // bravo is a partner: AMBER+STRICT at most, so AMBER goes to it.
+        let payload = net.dir.write("amber.txt", Array("amber note".utf8))
+        #expect(try net.cli.run(["send", payload, "--home", home, "--to", "bravo", "--tlp", "AMBER"]).status == 0)
+
+        let shown = try net.expect(["peers", "set", "bravo", "--max-tlp", "GREEN", "--communities", "NATO,EU", "--bytes-per-day", "5000",
+                                    "--home", home, "--json"]).stdout
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])
+        #expect(detail["maximumTLP"] as? String == "GREEN" && detail["communities"] as? [String] == ["EU", "NATO"] && detail["bytesPerDay"] as? Int == 5000,
+                "\(detail)")
+        let status = try #require(detail["status"] as? [String: Any])
+        #expect(status["trust"] as? String == "partner", "the trust level is not touched")
+        #expect(try net.cli.run(["send", payload, "--home", home, "--to", "bravo", "--tlp", "AMBER"]).status == 65, "AMBER is now withheld from bravo")
+
+        // Only what is given changes; --clear-limits removes the limits.
+        let cleared = try net.expect(["peers", "set", "bravo", "--clear-limits", "--home", home, "--json"]).stdout
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(cleared.utf8)) as? [String: Any])
+        #expect(after["bytesPerDay"] == nil && after["maximumTLP"] as? String == "GREEN" && after["communities"] as? [String] == ["EU", "NATO"])
+
+        let changes = try net.auditEvents("alpha").filter { $0.kind == .peerChanged }
+        #expect(changes.count == 2)
+        #expect(changes.first?.peerName == "bravo" && changes.first?.details["max-tlp"] == "AMBER+STRICT → GREEN"
+                && changes.first?.details["bytes-per-day"] == "none → 5000" && changes.first?.details["communities"] == " → EU,NATO")
+        #expect(changes.last?.details == ["bytes-per-day": "5000 → none"])
+        // Nothing to change records nothing; bad input changes nothing.
+        _ = try net.expect(["peers", "set", "bravo", "--max-tlp", "GREEN", "--home", home])
+        #expect(try net.auditEvents("alpha").filter { $0.kind == .peerChanged }.count == 2)
+        #expect(try net.cli.run(["peers", "set", "bravo", "--clearance", "COSMIC", "--home", home]).status != 0)
+        #expect(try net.cli.run(["peers", "set", "bravo", "--home", home]).status != 0)
+        #expect(try net.cli.run(["peers", "set", "nobody", "--max-tlp", "RED", "--home", home]).status == 66)
+    }
+
     @Test("a package queued before a trust downgrade is not delivered after it")
     func downgradeStopsQueued() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

@@ -92,7 +92,8 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable
     case keyRotated = "key.rotated"
     case keyRevoked = "key.revoked"
     case peerAdded = "peer.added"
-    /// Reserved for editing a peer's attributes (not emitted yet; trust has `trust.changed`).
+    /// A peer's attributes were edited (`peers set`: maximum TLP, clearance,
+    /// communities, organisation, inbound limits), with each change; trust has `trust.changed`.
     case peerChanged = "peer.changed"
     case peerRemoved = "peer.removed"
     case trustChanged = "trust.changed"

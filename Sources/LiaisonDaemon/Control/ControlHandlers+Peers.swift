@@ -30,6 +30,25 @@ extension ControlHandlers {
         return try detail(peer)
     }
 
+    /// Edits a peer's attributes; only those given change. Audited as `peer.changed`
+    /// with each change (`from → to`) before it is made; nothing to change changes nothing.
+    func setAttributes(_ request: ControlRequest, actor: AuditActor) async throws -> PeerDetail {
+        let name = try required(request.name, "name")
+        let before = try knownPeer(name)
+        let edit = try PeerEdit(request, ladder: context.configuration.classifications)
+        let after = edit.applied(to: before)
+        let changes = PeerEdit.changes(from: before, to: after)
+        guard !changes.isEmpty else { return try detail(before) }
+        try await context.audit(context.event(.peerChanged, actor: actor, peer: after, details: changes))
+        // Applied to the peer as it is now (a revocation or trust change meanwhile stays).
+        try context.peers.update { keyring in
+            guard let current = keyring.peer(named: name) else { throw CoreError(.unknownPeer, "\(name) was removed meanwhile") }
+            try keyring.replace(edit.applied(to: current))
+        }
+        context.logger.notice("peer \(name) changed: \(changes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        return try detail(try knownPeer(name))
+    }
+
     func showPeer(_ request: ControlRequest) throws -> PeerDetail {
         try detail(try knownPeer(try required(request.name, "name")))
     }

@@ -122,6 +122,7 @@ struct ControlHandlers: Sendable {
         case .auditKeys: try await io.send(result: try auditKeys())
         case .auditProve: try await io.send(result: try auditProve(request))
         case .peersSetTrust: try await io.send(result: try await setTrust(request, actor: actor))
+        case .peersSet: try await io.send(result: try await setAttributes(request, actor: actor))
         case .peersShow: try await io.send(result: try showPeer(request))
         case .peersRevoke: try await io.send(result: try await revoke(request, actor: actor))
         case .keysRevoke: try await io.send(result: try await revokeOwnKey(request, actor: actor))

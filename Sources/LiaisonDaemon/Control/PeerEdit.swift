@@ -1,0 +1,66 @@
+import LiaisonControl
+import LiaisonCore
+
+/// An edit of a peer's attributes from `peers set`: each attribute given replaces
+/// the peer's; those not given stay as they are.
+struct PeerEdit {
+    var maximumTLP: TrafficLightProtocol?
+    var clearance: String?
+    var communities: [String]?
+    var organisation: String??
+    var clearLimits = false
+    var maximumPackageBytes: Int64?
+    var packagesPerMinute: Int64?
+    var bytesPerDay: Int64?
+
+    /// Reads and checks an edit: a TLP label, a rung of `ladder`, community names,
+    /// an organisation name (empty removes it), positive limits.
+    init(_ request: ControlRequest, ladder: [String]) throws {
+        maximumTLP = try request.maximumTLP.map(TrafficLightProtocol.init(parsing:))
+        if let label = request.classification {
+            let rung = try Markings(tlp: .clear, classification: label).classification
+            guard ladder.contains(rung) else {
+                throw CoreError(.invalidArgument, "\"\(rung)\" is not on this node's classification ladder (\(ladder.joined(separator: " < ")))")
+            }
+            clearance = rung
+        }
+        communities = try request.releasableTo.map { try Markings(tlp: .clear, releasableTo: $0).releasableTo }
+        if let name = request.organisation { organisation = name.isEmpty ? .some(nil) : try OrganisationName.validate(name) }
+        clearLimits = request.clearLimits ?? false
+        for value in [request.maximumPackageBytes, request.packagesPerMinute, request.bytesPerDay] where (value ?? 1) <= 0 {
+            throw CoreError(.invalidArgument, "limits must be positive numbers (use --clear-limits to remove them)")
+        }
+        maximumPackageBytes = request.maximumPackageBytes
+        packagesPerMinute = request.packagesPerMinute
+        bytesPerDay = request.bytesPerDay
+    }
+
+    /// `peer` with this edit made.
+    func applied(to peer: PeerRecord) -> PeerRecord {
+        var edited = peer
+        if let maximumTLP { edited.maximumTLP = maximumTLP }
+        if let clearance { edited.clearance = clearance }
+        if let communities { edited.communities = communities }
+        if let organisation { edited.organisation = organisation }
+        if clearLimits { edited.inboundLimits = InboundLimits() }
+        if let maximumPackageBytes { edited.inboundLimits.maximumPackageBytes = maximumPackageBytes }
+        if let packagesPerMinute { edited.inboundLimits.packagesPerMinute = packagesPerMinute }
+        if let bytesPerDay { edited.inboundLimits.bytesPerDay = bytesPerDay }
+        return edited
+    }
+
+    /// What differs between `before` and `after`, as `attribute: "old → new"` (for the audit log).
+    static func changes(from before: PeerRecord, to after: PeerRecord) -> [String: String] {
+        func text(_ value: Int64?) -> String { value.map(String.init) ?? "none" }
+        var changes: [String: String] = [:]
+        func note(_ key: String, _ old: String, _ new: String) { if old != new { changes[key] = "\(old) → \(new)" } }
+        note("max-tlp", before.maximumTLP.label, after.maximumTLP.label)
+        note("clearance", before.clearance ?? "lowest", after.clearance ?? "lowest")
+        note("communities", before.communities.joined(separator: ","), after.communities.joined(separator: ","))
+        note("organisation", before.organisation ?? "none", after.organisation ?? "none")
+        note("max-package-bytes", text(before.inboundLimits.maximumPackageBytes), text(after.inboundLimits.maximumPackageBytes))
+        note("packages-per-minute", text(before.inboundLimits.packagesPerMinute), text(after.inboundLimits.packagesPerMinute))
+        note("bytes-per-day", text(before.inboundLimits.bytesPerDay), text(after.inboundLimits.bytesPerDay))
+        return changes
+    }
+}
