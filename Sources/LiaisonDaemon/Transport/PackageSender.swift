@@ -69,7 +69,9 @@ struct PackageSender {
         var due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
         while due.isEmpty && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
             // Woken at once by a new send, or at the deadline (a retry may be due by then).
-            await context.outboxSignal.wait(past: seen, timeout: deadline - ContinuousClock.now)
+            // A graceful shutdown ends the wait at once (the session then closes).
+            let generation = seen, timeout = deadline - ContinuousClock.now
+            try? await cancelWhenGracefulShutdown { await context.outboxSignal.wait(past: generation, timeout: timeout) }
             seen = context.outboxSignal.generation
             due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
         }
