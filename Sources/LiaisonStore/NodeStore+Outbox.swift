@@ -90,6 +90,14 @@ extension NodeStore {
         }
     }
 
+    /// The deliveries of one package, by peer (empty for an unknown package).
+    public func deliveries(packageID: PackageID) throws -> [Delivery] {
+        try readStatement("read the deliveries of package \(packageID)") { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Delivery.columns) FROM delivery WHERE package_id = ? ORDER BY peer"),
+                             arguments: [packageID.description]).map(Delivery.init(row:))
+        }
+    }
+
     /// Whether `peer` has a delivery due at `now` whose package has not expired: an
     /// indexed look at that peer's queue, cheap however long the queues are (the
     /// scheduler asks on every wake-up).
