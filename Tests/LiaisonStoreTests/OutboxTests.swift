@@ -22,6 +22,19 @@ struct OutboxTests {
         #expect(try fixture.store.counts() == StoreCounts(outboxPackages: 1, queued: 2))
     }
 
+    @Test("a package's deliveries, by peer, and their states as they change; none for an unknown package")
+    func deliveriesOfOnePackage() async throws {
+        let fixture = try StoreFixture()
+        let package = try StoreFixture.package(1)
+        try await fixture.store.enqueue(package, recipients: ["carol", "bob"])
+        try await fixture.store.enqueue(try StoreFixture.package(2), recipients: ["bob"])
+        #expect(try fixture.store.deliveries(packageID: package.id).map(\.peer) == ["bob", "carol"])
+        #expect(try fixture.store.deliveries(packageID: package.id).allSatisfy { $0.state == .queued })
+        try await fixture.store.markFailed(packageID: package.id, peer: "carol", error: "refused")
+        #expect(try fixture.store.deliveries(packageID: package.id).map(\.state) == [.queued, .failed])
+        #expect(try fixture.store.deliveries(packageID: try StoreFixture.packageID(9)).isEmpty)
+    }
+
     @Test("enqueue refuses no, empty or repeated recipients: store.invalid-argument; nothing is stored")
     func enqueueRefusesBadRecipients() async throws {
         let fixture = try StoreFixture()
