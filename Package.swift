@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "LiaisonStore", dependencies: ["LiaisonCore", "LiaisonAudit", .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The control-socket protocol shared by the CLI and the daemon.
-        .target(name: "LiaisonControl"),
+        .target(name: "LiaisonControl", dependencies: ["LiaisonCore"]),
         .target(
             name: "LiaisonDaemon",
             dependencies: [

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LiaisonControl
 import LiaisonCore
 
 /// What a peer is cleared for, its organisation and inbound limits: shared by `peers import` and `peers add`.
@@ -27,29 +28,39 @@ struct ClearanceOptions: ParsableArguments {
     func validate() throws {
         do {
             if let maximumTLP { _ = try TrafficLightProtocol(parsing: maximumTLP) }
-            if let organisation { _ = try OrganisationName.validate(organisation) }
+            if let organisation, !organisation.isEmpty { _ = try OrganisationName.validate(organisation) }
         } catch let error as CoreError {
             throw ValidationError(error.message)
         }
         for value in [maximumPackageBytes, packagesPerMinute, bytesPerDay] where (value ?? 1) <= 0 {
-            throw ValidationError("limits must be positive numbers")
+            throw ValidationError("limits must be positive numbers (peers set --clear-limits removes them)")
         }
     }
 
-    /// Applies the options to a new peer record, checking the clearance against the ladder.
+    /// Whether no option was given.
+    var isEmpty: Bool {
+        maximumTLP == nil && clearance == nil && communities.isEmpty && organisation == nil
+            && maximumPackageBytes == nil && packagesPerMinute == nil && bytesPerDay == nil
+    }
+
+    /// The options in a request (`peers add`, `peers set`); the receiving end reads
+    /// them with ``PeerEdit``. Communities not given are left out (`--communities ""`
+    /// gives an empty list).
+    func fill(_ request: inout ControlRequest) {
+        request.maximumTLP = maximumTLP
+        request.classification = clearance
+        request.releasableTo = communities.isEmpty ? nil : commaList(communities)
+        request.organisation = organisation
+        request.maximumPackageBytes = maximumPackageBytes
+        request.packagesPerMinute = packagesPerMinute
+        request.bytesPerDay = bytesPerDay
+    }
+
+    /// Applies the options to a peer record (`peers import`, offline), as the daemon
+    /// does for `peers add`: checked against the classification `ladder`.
     func apply(to peer: inout PeerRecord, ladder: [String]) throws {
-        if let maximumTLP { peer.maximumTLP = try TrafficLightProtocol(parsing: maximumTLP) }
-        if let clearance {
-            let label = try Markings(tlp: .clear, classification: clearance).classification
-            guard ladder.contains(label) else {
-                throw CoreError(.invalidArgument, "\"\(label)\" is not on this node's classification ladder (\(ladder.joined(separator: " < ")))")
-            }
-            peer.clearance = label
-        }
-        peer.communities = try Markings(tlp: .clear, releasableTo: commaList(communities)).releasableTo
-        peer.inboundLimits.maximumPackageBytes = maximumPackageBytes
-        peer.inboundLimits.packagesPerMinute = packagesPerMinute
-        peer.inboundLimits.bytesPerDay = bytesPerDay
-        peer.organisation = try organisation.map(OrganisationName.validate)
+        var request = ControlRequest(.peersAdd)
+        fill(&request)
+        peer = try PeerEdit(request, ladder: ladder).applied(to: peer)
     }
 }

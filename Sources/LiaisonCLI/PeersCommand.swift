@@ -47,13 +47,7 @@ struct PeersCommand: ParsableCommand {
             request.addresses = address
             request.trust = trust
             request.fingerprint = fingerprint
-            request.maximumTLP = cleared.maximumTLP
-            request.classification = cleared.clearance
-            request.releasableTo = commaList(cleared.communities)
-            request.organisation = cleared.organisation
-            request.maximumPackageBytes = cleared.maximumPackageBytes
-            request.packagesPerMinute = cleared.packagesPerMinute
-            request.bytesPerDay = cleared.bytesPerDay
+            cleared.fill(&request)
             let peer = try daemon.connect().call(request, PeerStatus.self)
             if daemon.json { return try printJSON(peer) }
             print("Added \"\(peer.name)\" with trust \(peer.trust), reachable at \(peer.addresses.joined(separator: ", ")).")

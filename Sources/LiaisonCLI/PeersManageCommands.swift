@@ -39,7 +39,8 @@ extension PeersCommand {
             commandName: "set",
             abstract: "Change a partner's attributes on the running daemon (audited as peer.changed).",
             discussion: """
-                Only the options given change; the trust level has its own command (set-trust).
+                Only the options given change (--communities "" and --organisation "" clear
+                them); the trust level has its own command (set-trust).
                 The change applies to the next package sealed, sent or received; `peers show`
                 prints the new policy. Examples:
                   liaison peers set bravo --max-tlp AMBER --clearance CONFIDENTIAL
@@ -48,49 +49,21 @@ extension PeersCommand {
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
-        @Option(name: .customLong("max-tlp"), help: ArgumentHelp("Most sensitive TLP it may receive.", valueName: "level"))
-        var maximumTLP: String?
-        @Option(name: .long, help: ArgumentHelp("Classification clearance, a rung of the ladder.", valueName: "label"))
-        var clearance: String?
-        @Option(name: .long, help: ArgumentHelp("Its releasability communities, replacing the current ones (\"\" for none).", valueName: "community,…"))
-        var communities: String?
-        @Option(name: .long, help: ArgumentHelp("Its organisation (\"\" for unknown).", valueName: "name"))
-        var organisation: String?
+        @OptionGroup var cleared: ClearanceOptions
         @Flag(name: .customLong("clear-limits"), help: "Remove every inbound limit (before applying any given here).")
         var clearLimits = false
-        @Option(name: .customLong("max-package-bytes"), help: ArgumentHelp("Largest package accepted from it.", valueName: "bytes"))
-        var maximumPackageBytes: Int64?
-        @Option(name: .customLong("packages-per-minute"), help: ArgumentHelp("Packages accepted from it per minute.", valueName: "n"))
-        var packagesPerMinute: Int64?
-        @Option(name: .customLong("bytes-per-day"), help: ArgumentHelp("Bytes accepted from it per 24 hours.", valueName: "bytes"))
-        var bytesPerDay: Int64?
 
         func validate() throws {
-            do {
-                if let maximumTLP { _ = try TrafficLightProtocol(parsing: maximumTLP) }
-                if let organisation, !organisation.isEmpty { _ = try OrganisationName.validate(organisation) }
-            } catch let error as CoreError {
-                throw ValidationError(error.message)
+            guard !cleared.isEmpty || clearLimits else {
+                throw ValidationError("say what to change, e.g. --max-tlp AMBER; see `liaison peers set --help`")
             }
-            for value in [maximumPackageBytes, packagesPerMinute, bytesPerDay] where (value ?? 1) <= 0 {
-                throw ValidationError("limits must be positive numbers (use --clear-limits to remove them)")
-            }
-            let anything = maximumTLP != nil || clearance != nil || communities != nil || organisation != nil || clearLimits
-                || maximumPackageBytes != nil || packagesPerMinute != nil || bytesPerDay != nil
-            guard anything else { throw ValidationError("say what to change, e.g. --max-tlp AMBER; see `liaison peers set --help`") }
         }
 
         func run() throws {
             var request = ControlRequest(.peersSet)
             request.name = name
-            request.maximumTLP = maximumTLP
-            request.classification = clearance
-            request.releasableTo = communities.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-            request.organisation = organisation
+            cleared.fill(&request)
             request.clearLimits = clearLimits ? true : nil
-            request.maximumPackageBytes = maximumPackageBytes
-            request.packagesPerMinute = packagesPerMinute
-            request.bytesPerDay = bytesPerDay
             let detail = try daemon.connect().call(request, PeerDetail.self)
             if daemon.json { return try printJSON(detail) }
             print("\(name) updated.")

@@ -213,22 +213,7 @@ struct ControlHandlers: Sendable {
             throw CoreError(.invalidArgument, "this is this node's own card")
         }
         var record = PeerRecord(name: name, card: card, trust: try TrustLevel(parsing: request.trust ?? "limited"), added: Timestamp.now())
-        if let maximumTLP = request.maximumTLP { record.maximumTLP = try TrafficLightProtocol(parsing: maximumTLP) }
-        if let clearance = request.classification {
-            let label = try Markings(tlp: .clear, classification: clearance).classification
-            guard context.configuration.classifications.contains(label) else {
-                throw CoreError(.invalidArgument, "\"\(label)\" is not on this node's classification ladder")
-            }
-            record.clearance = label
-        }
-        record.communities = try Markings(tlp: .clear, releasableTo: request.releasableTo ?? []).releasableTo
-        record.organisation = try request.organisation.map(OrganisationName.validate)
-        for limit in [request.maximumPackageBytes, request.packagesPerMinute, request.bytesPerDay] where (limit ?? 1) <= 0 {
-            throw CoreError(.invalidArgument, "inbound limits must be positive numbers (got \(limit ?? 0))")
-        }
-        record.inboundLimits.maximumPackageBytes = request.maximumPackageBytes
-        record.inboundLimits.packagesPerMinute = request.packagesPerMinute
-        record.inboundLimits.bytesPerDay = request.bytesPerDay
+        record = try PeerEdit(request, ladder: context.configuration.classifications).applied(to: record)
         if let addresses = request.addresses, !addresses.isEmpty {
             for address in addresses { try NetworkAddress.validate(address) }
             record.addresses = addresses

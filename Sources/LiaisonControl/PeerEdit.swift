@@ -1,9 +1,9 @@
-import LiaisonControl
 import LiaisonCore
 
-/// An edit of a peer's attributes from `peers set`: each attribute given replaces
-/// the peer's; those not given stay as they are.
-struct PeerEdit {
+/// A peer's attributes as a request gives them (`peers add`, `peers import`,
+/// `peers set`): each attribute given replaces the peer's; those not given stay as
+/// they are (for a new peer: the defaults of its trust level).
+public struct PeerEdit: Sendable {
     var maximumTLP: TrafficLightProtocol?
     var clearance: String?
     var communities: [String]?
@@ -15,7 +15,7 @@ struct PeerEdit {
 
     /// Reads and checks an edit: a TLP label, a rung of `ladder`, community names,
     /// an organisation name (empty removes it), positive limits.
-    init(_ request: ControlRequest, ladder: [String]) throws {
+    public init(_ request: ControlRequest, ladder: [String]) throws {
         maximumTLP = try request.maximumTLP.map(TrafficLightProtocol.init(parsing:))
         if let label = request.classification {
             let rung = try Markings(tlp: .clear, classification: label).classification
@@ -36,7 +36,7 @@ struct PeerEdit {
     }
 
     /// `peer` with this edit made.
-    func applied(to peer: PeerRecord) -> PeerRecord {
+    public func applied(to peer: PeerRecord) -> PeerRecord {
         var edited = peer
         if let maximumTLP { edited.maximumTLP = maximumTLP }
         if let clearance { edited.clearance = clearance }
@@ -50,7 +50,7 @@ struct PeerEdit {
     }
 
     /// What differs between `before` and `after`, as `attribute: "old → new"` (for the audit log).
-    static func changes(from before: PeerRecord, to after: PeerRecord) -> [String: String] {
+    public static func changes(from before: PeerRecord, to after: PeerRecord) -> [String: String] {
         func text(_ value: Int64?) -> String { value.map(String.init) ?? "none" }
         var changes: [String: String] = [:]
         func note(_ key: String, _ old: String, _ new: String) { if old != new { changes[key] = "\(old) → \(new)" } }
