@@ -48,6 +48,17 @@ public final class ControlClient {
         try write(ControlFraming.prefix(body.count) + body)
     }
 
+    /// Sends `payload` in data frames and the empty frame that ends it.
+    public func sendPayload(_ payload: [UInt8]) throws {
+        var offset = 0
+        while offset < payload.count {
+            let n = min(ControlFraming.dataFrameLength, payload.count - offset)
+            try sendFrame(Array(payload[offset..<(offset + n)]))
+            offset += n
+        }
+        try sendFrame([])
+    }
+
     /// Sends a JSON frame.
     public func send<T: Encodable>(json value: T) throws {
         try sendFrame(Array(try JSONEncoder().encode(value)))

@@ -32,13 +32,7 @@ struct PipelinedDeliveryTests {
         request.to = [peer]
         request.tlp = tlp
         try client.send(json: request)
-        var offset = 0
-        while offset < payload.count {
-            let n = min(ControlFraming.dataFrameLength, payload.count - offset)
-            try client.sendFrame(Array(payload[offset..<(offset + n)]))
-            offset += n
-        }
-        try client.sendFrame([])
+        try client.sendPayload(payload)
         return try client.receive(SendReceipt.self).id
     }
 
