@@ -40,10 +40,10 @@ final class DaemonContext: Sendable {
     /// How many refusals caused from the network are recorded one by one (20/s, bursts
     /// of 200), and how many were left out since the last recorded one.
     let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
-    /// Set while `keys revoke` runs, so two never sign and announce two statements.
-    let revocationInProgress = NIOLockedValueBox(false)
-    /// Set while `keys rotate` runs, so two never run at once.
-    let rotationInProgress = NIOLockedValueBox(false)
+    /// Set while `keys revoke` or `keys rotate` runs: one change of this node's own
+    /// keys at a time (a revocation signed by keys a rotation is replacing would
+    /// leave partners trusting the new ones).
+    let keyChangeInProgress = NIOLockedValueBox(false)
     /// Serialises rewrites of `keys/rotation-pending.txt`.
     let rotationPendingLock = NIOLock()
     /// Sessions open with each peer, so revoking or blocking one ends them at once.

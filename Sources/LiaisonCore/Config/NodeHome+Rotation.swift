@@ -85,8 +85,9 @@ extension NodeHome {
 
     /// Makes a prepared rotation this node's keys, in an order that never leaves the
     /// node without the keys its configuration names: the new key file and the
-    /// previous keys are written first, then the statement, then the key file is
-    /// swapped and `liaison.toml`'s `[keys]` updated (its other settings untouched).
+    /// previous keys are written beside their places first, then the statement (the
+    /// commit point), then both are moved into place and `liaison.toml`'s `[keys]`
+    /// updated (its other settings untouched).
     /// Returns the new configuration.
     public func commitRotation(_ rotation: PreparedRotation, configuration: NodeConfiguration, current: NodeSecrets,
                                sealing: KeyFile.SealingKey) throws -> NodeConfiguration {
@@ -100,14 +101,17 @@ extension NodeHome {
         do {
             try KeyFile.write(rotation.secrets, to: nextKeyFile, sealing: sealing)
             try KeyFile.write(current, to: nextPrevious, sealing: sealing)
-            try Self.renameDurably(nextPrevious, to: previousKeyFilePath)
         } catch {
             unlink(nextKeyFile)
             unlink(nextPrevious)
             throw error
         }
+        // The statement is the commit point: before it, the old statement, previous
+        // keys and key file still belong together; after it, the rest is finished by
+        // `completingInterruptedRotation` if this is cut off.
         try AtomicOutputFile.write(Array(rotation.statement.text.utf8), to: rotationPath, mode: 0o600)
         try AtomicOutputFile.write(Array(rotation.statement.card.encoded.utf8), to: rotationCardPath, mode: 0o644)
+        try Self.renameDurably(nextPrevious, to: previousKeyFilePath)
         try Self.renameDurably(nextKeyFile, to: keyFile)
         try AtomicOutputFile.write(Array(updated.text.utf8), to: configurationPath, mode: 0o600)
         return updated.configuration
@@ -116,8 +120,9 @@ extension NodeHome {
     /// Finishes a `keys rotate` that a crash cut off inside ``commitRotation(_:configuration:current:sealing:)``,
     /// the way a database finishes a committed transaction on open: once the
     /// statement is written the rotation has happened (it is audited, and partners
-    /// may be told of it), so the new key file is moved into place if it is still
-    /// beside the old one, and `liaison.toml` is made to name the new keys. Returns
+    /// may be told of it), so the previous keys and the new key file are moved into
+    /// place if they are still beside theirs, and `liaison.toml` is made to name the
+    /// new keys. Returns
     /// the configuration as it now is (unchanged if no rotation was cut off).
     ///
     /// Idempotent; the loaded key file is still checked against the result by
@@ -125,7 +130,8 @@ extension NodeHome {
     public func completingInterruptedRotation(_ configuration: NodeConfiguration) throws -> NodeConfiguration {
         guard let statement = try rotation(), statement.previousIdentity == configuration.publicKeys.identity,
               statement.card.keys != configuration.publicKeys else { return configuration }
-        let keyFile = keyFilePath(configuration), nextKeyFile = keyFile + ".next"
+        let keyFile = keyFilePath(configuration), nextKeyFile = keyFile + ".next", nextPrevious = previousKeyFilePath + ".next"
+        if access(nextPrevious, F_OK) == 0 { try Self.renameDurably(nextPrevious, to: previousKeyFilePath) }
         if access(nextKeyFile, F_OK) == 0 { try Self.renameDurably(nextKeyFile, to: keyFile) }
         let text = try String(contentsOfFile: configurationPath, encoding: .utf8)
         let updated = try Self.configurationText(text, replacing: configuration, with: statement.card.keys,
@@ -174,6 +180,10 @@ extension NodeHome {
         }
         let directory = (to as NSString).deletingLastPathComponent
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
+        guard fd >= 0, fsync(fd) == 0 else {
+            if fd >= 0 { close(fd) }
+            throw CoreError(.io, "cannot make the replacement of \(to) durable: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
     }
 }

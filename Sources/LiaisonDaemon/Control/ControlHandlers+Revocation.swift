@@ -9,11 +9,12 @@ import NIOPosix
 extension ControlHandlers {
     func revokeOwnKey(_ request: ControlRequest, actor: AuditActor) async throws -> RevocationReport {
         let home = context.home
-        // Only one revocation at a time: two would sign, audit and announce two statements.
-        guard context.revocationInProgress.withLockedValue({ busy in defer { busy = true }; return !busy }) else {
-            throw CoreError(.invalidArgument, "a revocation of this node's key is already in progress; wait for it to finish")
+        // One change of this node's keys at a time: two revocations would sign, audit and
+        // announce two statements; a rotation meanwhile would replace the key being revoked.
+        guard context.keyChangeInProgress.withLockedValue({ busy in defer { busy = true }; return !busy }) else {
+            throw CoreError(.invalidArgument, "a change of this node's keys (keys revoke or keys rotate) is already in progress; wait for it to finish")
         }
-        defer { context.revocationInProgress.withLockedValue { $0 = false } }
+        defer { context.keyChangeInProgress.withLockedValue { $0 = false } }
         // Revoking again re-sends the statement already issued (to reach partners
         // that were unreachable the first time); it is never replaced.
         let statement: RevocationStatement

@@ -17,10 +17,10 @@ extension ControlHandlers {
         guard (1...maximumDays).contains(days) else {
             throw CoreError(.invalidArgument, "the overlap must be 1–\(maximumDays) days; partners accept the previous keys that long")
         }
-        guard context.rotationInProgress.withLockedValue({ busy in defer { busy = true }; return !busy }) else {
-            throw CoreError(.invalidArgument, "a key rotation is already in progress; wait for it to finish")
+        guard context.keyChangeInProgress.withLockedValue({ busy in defer { busy = true }; return !busy }) else {
+            throw CoreError(.invalidArgument, "a change of this node's keys (keys revoke or keys rotate) is already in progress; wait for it to finish")
         }
-        defer { context.rotationInProgress.withLockedValue { $0 = false } }
+        defer { context.keyChangeInProgress.withLockedValue { $0 = false } }
         let home = context.home
         let now = Timestamp.now()
         let keys = context.localKeys.withLockedValue { $0 }
@@ -42,9 +42,14 @@ extension ControlHandlers {
         do {
             configuration = try home.commitRotation(prepared, configuration: keys.configuration, current: keys.secrets, sealing: context.sealingKey)
         } catch {
-            try? context.rotationPendingLock.withLock { try home.savePendingRotationPeers([]) }
-            await context.auditAfterTheFact(context.event(.keyRotated, .failed, actor: actor, reason: "\(error)"))
-            throw error
+            // Once the new statement is on disk the rotation has happened: liaisond
+            // finishes it when it next starts, and the partners must still be told.
+            let recorded = (try? home.rotation())?.card.keys == newKeys
+            if !recorded { try? context.rotationPendingLock.withLock { try home.savePendingRotationPeers([]) } }
+            await context.auditAfterTheFact(context.event(.keyRotated, .failed, actor: actor,
+                                                          reason: recorded ? "recorded but not completed: \(error)" : "\(error)"))
+            guard recorded else { throw error }
+            throw CoreError(.io, "the rotation is recorded but could not be completed (\(error)); restart liaisond to finish it, then partners are told")
         }
         context.adoptRotation(configuration: configuration, secrets: prepared.secrets, previous: keys.secrets, overlapUntil: statement.overlapUntil)
         context.logger.notice("rotated this node's keys: \(statement.previousFingerprint.short) → \(statement.fingerprint.short); overlap until \(Timestamp.iso8601(statement.overlapUntil))")

@@ -128,7 +128,9 @@ struct PeerRotationTests {
             // Put the node back the way a crash would have left it: liaison.toml still names
             // the old keys, and the new key file either swapped in already or still beside it.
             if !keyFileSwapped {
+                // Cut off right after the statement: both new files still beside their places.
                 #expect(rename(keyFile, keyFile + ".next") == 0)
+                #expect(rename(home.previousKeyFilePath, home.previousKeyFilePath + ".next") == 0)
                 try oldKeyFile.write(to: URL(fileURLWithPath: keyFile))
                 chmod(keyFile, 0o600)
             }
@@ -143,7 +145,10 @@ struct PeerRotationTests {
             #expect(finished.publicKeys == prepared.secrets.publicKeys, "keyFileSwapped: \(keyFileSwapped)")
             #expect(try home.loadConfiguration().publicKeys == prepared.secrets.publicKeys)
             #expect(F.sameSecrets(try home.loadSecrets(finished, passphrase: passphrase), prepared.secrets))
-            #expect(access(keyFile + ".next", F_OK) != 0)
+            #expect(access(keyFile + ".next", F_OK) != 0 && access(home.previousKeyFilePath + ".next", F_OK) != 0)
+            // The previous keys are in place, and they are the ones the rotation replaced.
+            let previous = try #require(try home.previousSecrets(sealing: sealing))
+            #expect(F.sameSecrets(previous.secrets, current))
             // Idempotent, and a node that never rotated is left alone.
             #expect(try home.completingInterruptedRotation(finished).publicKeys == finished.publicKeys)
         }
