@@ -21,6 +21,16 @@ extension DaemonContext {
     /// The node's current secret keys.
     var secrets: NodeSecrets { localKeys.withLockedValue { $0.secrets } }
 
+    /// The keys that answer a handshake at `now`: the current ones, then the previous
+    /// ones while the overlap is open — read together, so a rotation committed
+    /// meanwhile cannot leave the new transport key untried.
+    func handshakeSecrets(at now: Int64) -> [NodeSecrets] {
+        localKeys.withLockedValue { keys in
+            guard let previous = keys.previous, let until = keys.previousUntil, now < until else { return [keys.secrets] }
+            return [keys.secrets, previous]
+        }
+    }
+
     /// The keys before the newest rotation while its overlap window is open at `now`:
     /// handshakes to the old transport key are answered, receipts naming the old
     /// fingerprint are accepted.

@@ -137,7 +137,7 @@ struct InboundConnection {
         // rotation's overlap (a partner not told yet knows only that one).
         let now = Timestamp.now()
         var answered: (responder: NoiseIKResponder, initiatorStatic: [UInt8], payload: [UInt8], identity: IdentitySecretKey)?
-        for keys in [context.secrets] + (context.previousSecrets(at: now).map { [$0] } ?? []) {
+        for keys in context.handshakeSecrets(at: now) {
             var candidate = try NoiseIKResponder(localStatic: keys.transport, prologue: HandshakeHello.prologue)
             if let (initiatorStatic, payload) = try? candidate.readMessage1(message1) {
                 answered = (candidate, initiatorStatic, payload, keys.identity)
