@@ -30,6 +30,7 @@ public struct RevocationStatement: Equatable, Sendable {
     /// Signs a statement revoking `identity`'s own key.
     public init(revoking identity: IdentitySecretKey, at revokedAt: Int64, reason: String) throws {
         try Self.validate(reason: reason)
+        try SignedStatement.checkSigningTime(revokedAt, CoreError(.invalidArgument, "this node's clock reads \(revokedAt) (Unix seconds), which no partner would accept; set the clock and retry"))
         self.identity = identity.publicKey
         self.revokedAt = revokedAt
         self.reason = reason
@@ -67,15 +68,8 @@ public struct RevocationStatement: Equatable, Sendable {
         guard bytes.count <= Self.maximumByteCount else { throw malformed }
         var r = ByteReader(bytes, truncation: CoreError(.malformedRevocation, "the revocation statement is truncated; ask the partner for it again"))
         guard try r.readBytes(Self.context.count) == Self.context else { throw malformed }
-        do {
-            identity = try IdentityPublicKey(rawRepresentation: try r.readBytes(32))
-        } catch is CryptoError {
-            throw malformed
-        }
-        let at = try r.readUInt64()
-        // A revocation dated before 2020 or after 9999 is nonsense from a broken or hostile signer.
-        guard at >= 1_577_836_800, at <= 253_402_300_799 else { throw malformed }
-        revokedAt = Int64(at)
+        identity = try SignedStatement.readIdentity(&r, malformed: malformed)
+        revokedAt = try SignedStatement.readTime(&r, malformed: malformed)
         guard let text = String(validating: try r.readShortString(), as: UTF8.self) else { throw malformed }
         do { try Self.validate(reason: text) } catch { throw malformed }
         reason = text
@@ -101,7 +95,7 @@ public struct RevocationStatement: Equatable, Sendable {
         identity: \(KeyText.encode(identity))
         revoked-at: \(Timestamp.iso8601(revokedAt))
         reason: \(reason)
-        statement: \(Data(encoded).base64EncodedString())
+        \(SignedStatement.line(encoded))
 
         """
     }
@@ -109,11 +103,7 @@ public struct RevocationStatement: Equatable, Sendable {
     /// Parses ``text`` strictly: the `statement` line, and readable lines that match it.
     public init(text: String) throws {
         let malformed = CoreError(.malformedRevocation, "this file is not a Liaison revocation statement (or it was edited); ask the partner for it again")
-        guard text.utf8.count <= 4 * Self.maximumByteCount else { throw malformed }
-        let prefix = "statement: "
-        guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first(where: { $0.hasPrefix(prefix) }),
-              let data = Data(base64Encoded: String(line.dropFirst(prefix.count))) else { throw malformed }
-        let statement = try RevocationStatement(decoding: Array(data))
+        let statement = try RevocationStatement(decoding: try SignedStatement.payload(of: text, maximumByteCount: Self.maximumByteCount, malformed: malformed))
         guard statement.text == text else { throw malformed }
         self = statement
     }

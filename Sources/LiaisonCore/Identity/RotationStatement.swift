@@ -37,6 +37,7 @@ public struct RotationStatement: Equatable, Sendable {
         guard card.keys.identity != previous.publicKey else {
             throw CoreError(.invalidArgument, "a rotation must replace the identity key")
         }
+        try SignedStatement.checkSigningTime(rotatedAt, CoreError(.invalidArgument, "this node's clock reads \(rotatedAt) (Unix seconds), which no partner would accept; set the clock and retry"))
         guard overlapUntil > rotatedAt, overlapUntil - rotatedAt <= Self.maximumOverlapSeconds else {
             throw CoreError(.invalidArgument, "the overlap window must be between 1 second and \(Self.maximumOverlapSeconds / 86_400) days")
         }
@@ -77,15 +78,10 @@ public struct RotationStatement: Equatable, Sendable {
         guard bytes.count <= Self.maximumByteCount else { throw malformed }
         var r = ByteReader(bytes, truncation: CoreError(.malformedRotation, "the key-rotation statement is truncated; ask the partner for it again"))
         guard try r.readBytes(Self.context.count) == Self.context else { throw malformed }
-        do {
-            previousIdentity = try IdentityPublicKey(rawRepresentation: try r.readBytes(32))
-        } catch is CryptoError {
-            throw malformed
-        }
-        let at = try r.readUInt64(), until = try r.readUInt64()
-        // Times before 2020 or after 9999 are nonsense from a broken or hostile signer.
-        guard at >= 1_577_836_800, at <= 253_402_300_799, until > at, until - at <= UInt64(Self.maximumOverlapSeconds) else { throw malformed }
-        rotatedAt = Int64(at)
+        previousIdentity = try SignedStatement.readIdentity(&r, malformed: malformed)
+        let at = try SignedStatement.readTime(&r, malformed: malformed), until = try r.readUInt64()
+        guard until > UInt64(at), until - UInt64(at) <= UInt64(Self.maximumOverlapSeconds) else { throw malformed }
+        rotatedAt = at
         overlapUntil = Int64(until)
         let length = Int(try r.readUInt16())
         guard length <= Self.maximumCardByteCount, let text = String(validating: try r.readBytes(length), as: UTF8.self) else { throw malformed }
@@ -116,7 +112,7 @@ public struct RotationStatement: Equatable, Sendable {
         node: \(fingerprint)
         rotated-at: \(Timestamp.iso8601(rotatedAt))
         overlap-until: \(Timestamp.iso8601(overlapUntil))
-        statement: \(Data(encoded).base64EncodedString())
+        \(SignedStatement.line(encoded))
 
         """
     }
@@ -124,11 +120,8 @@ public struct RotationStatement: Equatable, Sendable {
     /// Parses ``text`` strictly: the `statement` line, and readable lines that match it.
     public init(text: String, now: Int64) throws {
         let malformed = CoreError(.malformedRotation, "this file is not a Liaison key-rotation statement (or it was edited)")
-        guard text.utf8.count <= 4 * Self.maximumByteCount else { throw malformed }
-        let prefix = "statement: "
-        guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first(where: { $0.hasPrefix(prefix) }),
-              let data = Data(base64Encoded: String(line.dropFirst(prefix.count))) else { throw malformed }
-        let statement = try RotationStatement(decoding: Array(data), now: now)
+        let statement = try RotationStatement(decoding: try SignedStatement.payload(of: text, maximumByteCount: Self.maximumByteCount, malformed: malformed),
+                                              now: now)
         guard statement.text == text else { throw malformed }
         self = statement
     }

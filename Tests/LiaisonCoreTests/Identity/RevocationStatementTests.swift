@@ -103,9 +103,22 @@ struct RevocationStatementTests {
     @Test("a statement dated outside 2020…9999 is refused however well signed")
     func absurdTime() throws {
         let key = try IdentitySecretKey()
-        for at in [Int64(0), 1_500_000_000, 253_402_300_800, Int64.max] {
-            let statement = try RevocationStatement(revoking: key, at: at, reason: "test")
-            #expect(throws: CoreError.self, "\(at)") { try RevocationStatement(decoding: statement.encoded) }
+        let genuine = try RevocationStatement(revoking: key, at: 1_800_000_000, reason: "test")
+        /// `genuine` re-dated to `at` and signed again by its key.
+        func redated(_ at: Int64) -> [UInt8] {
+            var body = Array(genuine.body)
+            let timeOffset = body.count - (1 + 4) - 8   // before the reason ("test", with its length byte)
+            for i in 0..<8 { body[timeOffset + i] = UInt8(truncatingIfNeeded: UInt64(bitPattern: at) >> (56 - 8 * UInt64(i))) }
+            return body + key.signature(for: body)
         }
+        // The control: a plausible time, re-dated the same way, is accepted as dated.
+        #expect(try RevocationStatement(decoding: redated(1_900_000_000)).revokedAt == 1_900_000_000)
+        for at in [Int64(0), 1_500_000_000, 253_402_300_800, Int64.max] {
+            // This node refuses to sign such a time (its clock is broken)…
+            #expect(throws: CoreError.self, "\(at)") { try RevocationStatement(revoking: key, at: at, reason: "test") }
+            // …and a statement carrying one, however well signed, is refused on decoding.
+            #expect(throws: CoreError.self, "\(at)") { try RevocationStatement(decoding: redated(at)) }
+        }
+        #expect(try RevocationStatement(decoding: genuine.encoded) == genuine)
     }
 }
