@@ -33,17 +33,12 @@ extension NodeHome {
 
     /// Fingerprints of the partners that have not acknowledged the statement yet.
     public func pendingRevocationPeers() -> [String] {
-        guard let data = FileManager.default.contents(atPath: revocationPendingPath), data.count <= 1 << 20 else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        lines(at: revocationPendingPath)
     }
 
     /// Replaces the list of partners not yet told; an empty list removes the file.
     public func savePendingRevocationPeers(_ fingerprints: [String]) throws {
-        guard !fingerprints.isEmpty else {
-            unlink(revocationPendingPath)
-            return
-        }
-        try AtomicOutputFile.write(Array(fingerprints.sorted().map { $0 + "\n" }.joined().utf8), to: revocationPendingPath, mode: 0o600)
+        try saveLines(fingerprints, to: revocationPendingPath)
     }
 
     /// Refuses with `node.revoked` once this node has revoked its own key.

@@ -11,15 +11,14 @@ extension NodeHome {
 
     /// The revoked identity keys, as `KeyText` lines.
     public func revokedPeerIdentities() -> Set<String> {
-        guard let data = FileManager.default.contents(atPath: revokedPeersPath), data.count <= 16 << 20 else { return [] }
-        return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty })
+        Set(lines(at: revokedPeersPath, limit: 16 << 20))
     }
 
     /// Adds `identity` to the revoked keys (durably, atomically); a key already there stays.
     public func recordRevokedPeer(_ identity: IdentityPublicKey) throws {
         var known = revokedPeerIdentities()
         guard known.insert(KeyText.encode(identity)).inserted else { return }
-        try AtomicOutputFile.write(Array(known.sorted().map { $0 + "\n" }.joined().utf8), to: revokedPeersPath, mode: 0o600)
+        try saveLines(Array(known), to: revokedPeersPath)
     }
 
     /// `keyring` with every peer whose identity key is in ``revokedPeersPath`` marked revoked.

@@ -46,17 +46,12 @@ extension NodeHome {
     /// Fingerprints (as they were before the rotation) of the partners that have
     /// not acknowledged the newest rotation yet.
     public func pendingRotationPeers() -> [String] {
-        guard let data = FileManager.default.contents(atPath: rotationPendingPath), data.count <= 1 << 20 else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        lines(at: rotationPendingPath)
     }
 
     /// Replaces the list of partners not yet told; an empty list removes the file.
     public func savePendingRotationPeers(_ fingerprints: [String]) throws {
-        guard !fingerprints.isEmpty else {
-            unlink(rotationPendingPath)
-            return
-        }
-        try AtomicOutputFile.write(Array(Set(fingerprints).sorted().map { $0 + "\n" }.joined().utf8), to: rotationPendingPath, mode: 0o600)
+        try saveLines(fingerprints, to: rotationPendingPath)
     }
 
     /// A rotation signed but not yet written: the caller audits it first, then
