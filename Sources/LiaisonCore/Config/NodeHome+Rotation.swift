@@ -106,8 +106,8 @@ extension NodeHome {
         // `completingInterruptedRotation` if this is cut off.
         try AtomicOutputFile.write(Array(rotation.statement.text.utf8), to: rotationPath, mode: 0o600)
         try AtomicOutputFile.write(Array(rotation.statement.card.encoded.utf8), to: rotationCardPath, mode: 0o644)
-        try Self.renameDurably(nextPrevious, to: previousKeyFilePath)
-        try Self.renameDurably(nextKeyFile, to: keyFile)
+        try AtomicOutputFile.renameDurably(nextPrevious, to: previousKeyFilePath)
+        try AtomicOutputFile.renameDurably(nextKeyFile, to: keyFile)
         try AtomicOutputFile.write(Array(updated.text.utf8), to: configurationPath, mode: 0o600)
         return updated.configuration
     }
@@ -126,8 +126,8 @@ extension NodeHome {
         guard let statement = try rotation(), statement.previousIdentity == configuration.publicKeys.identity,
               statement.card.keys != configuration.publicKeys else { return configuration }
         let keyFile = keyFilePath(configuration), nextKeyFile = keyFile + ".next", nextPrevious = previousKeyFilePath + ".next"
-        if access(nextPrevious, F_OK) == 0 { try Self.renameDurably(nextPrevious, to: previousKeyFilePath) }
-        if access(nextKeyFile, F_OK) == 0 { try Self.renameDurably(nextKeyFile, to: keyFile) }
+        if access(nextPrevious, F_OK) == 0 { try AtomicOutputFile.renameDurably(nextPrevious, to: previousKeyFilePath) }
+        if access(nextKeyFile, F_OK) == 0 { try AtomicOutputFile.renameDurably(nextKeyFile, to: keyFile) }
         let text = try String(contentsOfFile: configurationPath, encoding: .utf8)
         let updated = try Self.configurationText(text, replacing: configuration, with: statement.card.keys,
                                                  logName: configuration.logFingerprint, path: configurationPath)
@@ -167,18 +167,5 @@ extension NodeHome {
             throw CoreError(.malformedConfig, "cannot update the [keys] section of \(path) (is it written in an unusual form?); nothing was rotated")
         }
         return (result, parsed)
-    }
-
-    private static func renameDurably(_ from: String, to: String) throws {
-        guard rename(from, to) == 0 else {
-            throw CoreError(.io, "cannot replace \(to): \(String(cString: strerror(errno)))")
-        }
-        let directory = (to as NSString).deletingLastPathComponent
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0, fsync(fd) == 0 else {
-            if fd >= 0 { close(fd) }
-            throw CoreError(.io, "cannot make the replacement of \(to) durable: \(String(cString: strerror(errno)))")
-        }
-        close(fd)
     }
 }

@@ -48,14 +48,7 @@ public final class AtomicOutputFile: ByteSink {
             throw CoreError(.io, "cannot move the output into place at \(path): \(reason)")
         }
         // The rename is only durable once the directory entry is on disk.
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0, fsync(fd) == 0 else {
-            if fd >= 0 { close(fd) }
-            throw CoreError(.io, "cannot sync the directory of \(path): \(String(cString: strerror(errno)))")
-        }
-        close(fd)
+        try Self.syncDirectory(Self.directory(of: path))
     }
 
     deinit {
@@ -67,6 +60,30 @@ public final class AtomicOutputFile: ByteSink {
 }
 
 extension AtomicOutputFile {
+    /// Renames `from` over `to` and fsyncs the directory, so the rename survives a crash.
+    public static func renameDurably(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else {
+            throw CoreError(.io, "cannot move \(from) into place at \(to): \(String(cString: strerror(errno)))")
+        }
+        try syncDirectory(directory(of: to))
+    }
+
+    /// fsyncs `directory`, making the renames and new entries in it durable.
+    public static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0, fsync(fd) == 0 else {
+            if fd >= 0 { close(fd) }
+            throw CoreError(.io, "cannot sync the directory \(directory): \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+    }
+
+    /// The directory holding `path`.
+    static func directory(of path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        return slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    }
+
     /// Writes `bytes` to `path` atomically (replacing an existing file), with `mode`.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
         let file = try AtomicOutputFile(path: path, overwrite: true, mode: mode)

@@ -318,7 +318,7 @@ struct PackageReceiver {
         case .spool(let path):
             let destination = context.inboxDirectory + "/\(id).lpkg"
             guard rename(path, destination) == 0 else { return discard(.unavailable, "cannot move the package into the inbox") }
-            guard Self.syncDirectory(context.inboxDirectory) else {
+            guard (try? AtomicOutputFile.syncDirectory(context.inboxDirectory)) != nil else {
                 return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
             }
             finalPath = destination
@@ -350,14 +350,6 @@ struct PackageReceiver {
         logger.info("received package \(id) from \(peer.name) (\(size) bytes, \(h.markings.banner))")
         DaemonMetrics.received(peer: peer.name, bytes: Int(size))
         return .receipt(receipt)
-    }
-
-    /// fsyncs a directory so a rename in it is durable; false if that failed.
-    static func syncDirectory(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return fsync(fd) == 0
     }
 }
 
