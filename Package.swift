@@ -19,14 +19,15 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
-        // The only module that sees C.
+        // The only modules that see C: libsodium, and the Linux calls Glibc's module hides.
         .systemLibrary(
             name: "CSodium",
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        .systemLibrary(name: "CLinux"),
         .target(name: "LiaisonCrypto", dependencies: ["CSodium"]),
-        .target(name: "LiaisonCore", dependencies: ["LiaisonCrypto"]),
+        .target(name: "LiaisonCore", dependencies: ["LiaisonCrypto", "CLinux"]),
         // Protocol state machines and framing: no sockets, no clock.
         .target(name: "LiaisonWire", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
         .target(name: "LiaisonAudit", dependencies: ["LiaisonCrypto", "LiaisonCore"]),

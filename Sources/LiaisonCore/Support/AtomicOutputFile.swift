@@ -11,6 +11,7 @@ public final class AtomicOutputFile: ByteSink {
     public let path: String
     private let temporaryPath: String
     private var stream: FileDescriptorStream
+    private var writeBehind = WriteBehind()
     private var committed = false
 
     /// Starts writing towards `path`. Refuses an existing `path` unless `overwrite`.
@@ -32,6 +33,7 @@ public final class AtomicOutputFile: ByteSink {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!committed, "write after commit")
         try stream.write(bytes)
+        writeBehind.wrote(bytes.count, to: stream.descriptor)
     }
 
     /// Makes the file durable and visible at ``path``.

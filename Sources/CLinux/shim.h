@@ -1,0 +1,10 @@
+#ifndef LIAISON_CLINUX_SHIM_H
+#define LIAISON_CLINUX_SHIM_H
+#include <stdint.h>
+
+/* Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc
+   module is not built with. The declarations match glibc's <fcntl.h>. */
+extern int sync_file_range(int fd, int64_t offset, int64_t count, unsigned int flags);
+#define LIAISON_SYNC_FILE_RANGE_WRITE 2u
+
+#endif
