@@ -28,6 +28,9 @@ struct PackageReceiver {
         var written: UInt64
         /// Bytes that were already in the spool from an interrupted transfer.
         let resumedFrom: UInt64
+        /// Checks the package as it arrives.
+        let verifier: SpoolVerifier
+        var writeBehind: WriteBehind
     }
 
     private var transfer: Transfer?
@@ -46,6 +49,7 @@ struct PackageReceiver {
     /// Closes an unfinished transfer's file; the partial stays for a resume.
     mutating func abandon() {
         if let t = transfer {
+            t.verifier.cancel()
             fsync(t.descriptor)
             close(t.descriptor)
             release(t.id)
@@ -67,6 +71,8 @@ struct PackageReceiver {
             var stream = FileDescriptorStream(descriptor: t.descriptor)
             try stream.write(bytes)
             t.written += UInt64(bytes.count)
+            t.verifier.advance(to: t.written)
+            t.writeBehind.wrote(bytes.count, to: t.descriptor)
             transfer = t
             return []
         case .end(let id, let size):
@@ -221,7 +227,10 @@ struct PackageReceiver {
             ftruncate(descriptor, 0)
             offset = 0
         }
-        transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset, resumedFrom: offset)
+        let context = self.context
+        let verifier = SpoolVerifier(path: path, available: offset) { input in try Self.verify(&input, context: context) }
+        transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset, resumedFrom: offset,
+                            verifier: verifier, writeBehind: WriteBehind(from: offset))
         if offset > 0 { logger.info("resuming package \(id) at byte \(offset) of \(size)") }
         return [.accept(packageID: id, offset: offset)]
     }
@@ -232,17 +241,13 @@ struct PackageReceiver {
         transfer = nil
         defer { release(t.id) }
         guard synced && closed else {
+            t.verifier.cancel()
             logger.error("package \(t.id): the spool file could not be made durable (\(String(cString: strerror(errno))))")
             return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
         }
-        let fd = open(t.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            unlink(t.path)
-            return .reject(packageID: t.id, reason: .unavailable, detail: "cannot read the received package")
-        }
-        defer { close(fd) }
-        var input = FileDescriptorStream(descriptor: fd)
-        return try await verifyAndStore(id: t.id, size: t.size, from: &input, resumed: t.resumedFrom > 0, placement: .spool(t.path))
+        // Verified as it arrived: only the last bytes are left to check.
+        let verdict = await t.verifier.complete()
+        return try await store(verdict, id: t.id, size: t.size, resumed: t.resumedFrom > 0, placement: .spool(t.path))
     }
 
     /// Takes a pushed package: the same checks as an offer, then the same
@@ -273,24 +278,37 @@ struct PackageReceiver {
         case inline([UInt8])
     }
 
-    /// Verifies a received package completely as its recipient, decides whether
-    /// this node accepts it from the peer, and stores it with its audit record;
-    /// only then is a receipt returned (anything else is a refusal).
+    /// Verifies a package held whole (a push) and stores it; see ``store(_:id:size:resumed:placement:)``.
     private func verifyAndStore<Source: ByteSource>(id: PackageID, size: UInt64, from input: inout Source, resumed: Bool,
                                                     placement: Placement) async throws -> SessionMessage {
+        let verdict = Result { try Self.verify(&input, context: context) }
+        return try await store(verdict, id: id, size: size, resumed: resumed, placement: placement)
+    }
+
+    /// Checks a whole package as its recipient (header, sender, every chunk), keeping none of its plaintext.
+    private static func verify<Source: ByteSource>(_ input: inout Source, context: DaemonContext) throws -> OpenedPackage {
+        var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring, now: Timestamp.now())
+        var sink = CountingSink()
+        return try opener.open(from: &input, to: &sink)
+    }
+
+    /// Given the verdict of verifying a received package as its recipient, decides
+    /// whether this node accepts it from the peer, and stores it with its audit
+    /// record; only then is a receipt returned (anything else is a refusal).
+    private func store(_ verdict: Result<OpenedPackage, any Error>, id: PackageID, size: UInt64, resumed: Bool,
+                       placement: Placement) async throws -> SessionMessage {
         func discard(_ reason: SessionMessage.RejectReason, _ detail: String) -> SessionMessage {
             if case .spool(let path) = placement { unlink(path) }
             logger.warning("package \(id) from \(peer.name) rejected: \(detail)")
             DaemonMetrics.refused(peer: peer.name, reason: "\(reason)")
             return .reject(packageID: id, reason: reason, detail: detail)
         }
-        // Verify everything as the recipient before acknowledging anything.
+        // Everything verified as the recipient before acknowledging anything.
         let opened: OpenedPackage
         do {
-            var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring, now: Timestamp.now())
-            var sink = CountingSink()
-            opened = try opener.open(from: &input, to: &sink)
+            opened = try verdict.get()
         } catch let error as CoreError {
+            if error.code == .io { return discard(.unavailable, "the recipient cannot read the received package: \(error.message)") }
             // A resumed transfer may have kept a damaged prefix from before a crash:
             // start it over rather than refusing the package for good.
             if resumed && error.code != .expired {
@@ -299,6 +317,10 @@ struct PackageReceiver {
             return discard(error.code == .expired ? .expired : .invalid, "\(error.message) [\(error.code.rawValue)]")
         }
         guard opened.header.packageID == id else { return discard(.invalid, "the package id does not match the offer") }
+        // Checked again now: a large package may have expired while it arrived.
+        if let expires = opened.header.expires, Timestamp.now() >= expires {
+            return discard(.expired, "the package expired at \(Timestamp.iso8601(expires)) while it was being received")
+        }
         guard peer.hasIdentity(opened.sender.identity, at: Timestamp.now()) else {
             return discard(.refused, "the package was sealed by another node than the one delivering it")
         }
