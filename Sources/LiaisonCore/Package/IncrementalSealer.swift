@@ -1,10 +1,34 @@
-/// Seals a payload that arrives in pieces of any size (e.g. from a socket),
-/// holding at most one chunk: push bytes with ``append(_:into:)``, then call
-/// ``finish(into:)``. The last full chunk is held back until more data or the end
-/// arrives, because only then is it known whether it is the final one.
+import Foundation
+import LiaisonCrypto
+
+/// Seals a payload that arrives in pieces of any size (e.g. from a socket):
+/// push bytes with ``append(_:into:)``, then call ``finish(into:)``.
+///
+/// Once a payload spans more than one chunk, its chunks are sealed on worker
+/// threads of this sealer (one per core, up to four) while the caller goes on
+/// taking bytes, so that a large payload seals at the speed of every core,
+/// overlapped with reading it; frames are written to the output in order, by
+/// the caller. At most ``window`` chunks are in flight (memory stays bounded:
+/// that many chunk buffers and frames, grown only as the payload needs). A
+/// one-chunk payload is sealed in place, with no thread. The last full chunk is
+/// always held back until more data or the end arrives, because only then is
+/// it known whether it is the final one.
 public struct IncrementalSealer {
+    /// Worker threads of a multi-chunk seal: the cores there are, up to four.
+    public static let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+    /// Chunks in flight at most: two per worker.
+    public static let window = 2 * workerCount
+
     private var sealer: PackageSealer
-    private var pending: [UInt8] = []
+    /// The chunk taking bytes now.
+    private var current: ChunkBuffer?
+    /// Chunks handed to workers, oldest first.
+    private var inFlight: [SealingSlot] = []
+    /// Slots and plaintext buffers of written chunks, for the next ones.
+    private var spareSlots: [SealingSlot] = []
+    private var spareBuffers: [ChunkBuffer] = []
+    /// Started with the second chunk; the threads end when the sealer goes away.
+    private var workers: SealingWorkers?
     private var headerWritten = false
     /// Payload bytes accepted so far.
     public private(set) var payloadByteCount: UInt64 = 0
@@ -15,32 +39,56 @@ public struct IncrementalSealer {
     /// The package id.
     public var packageID: PackageID { sealer.packageID }
 
-    /// Adds payload bytes; complete non-final chunks are sealed into `output`.
+    /// Adds payload bytes; complete non-final chunks are sealed into `output`
+    /// (some of them after this call returns, by the next call at the latest).
     public mutating func append<Sink: ByteSink>(_ bytes: [UInt8], into output: inout Sink) throws {
         try writeHeaderOnce(&output)
         payloadByteCount += UInt64(bytes.count)
-        var offset = 0
-        while offset < bytes.count {
-            if pending.count == sealer.chunkSize {
-                // More data exists beyond this full chunk, so it is not the last.
-                let frame = try pending.withUnsafeBytes { try sealer.sealChunk($0, isFinal: false) }
-                try output.write(frame)
-                pending.withUnsafeMutableBytes { Sodium.wipe($0) }
-                pending.removeAll(keepingCapacity: true)
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                if let full = current, full.space == 0 {
+                    // More data exists beyond this full chunk, so it is not the last.
+                    try submit(full, isFinal: false, writingTo: &output)
+                    current = nil
+                }
+                if current == nil { current = spareBuffers.popLast() ?? ChunkBuffer(capacity: sealer.chunkSize) }
+                offset += current!.fill(from: UnsafeRawBufferPointer(rebasing: raw[offset...]))
             }
-            let take = min(sealer.chunkSize - pending.count, bytes.count - offset)
-            pending.append(contentsOf: bytes[offset..<(offset + take)])
-            offset += take
         }
     }
 
-    /// Seals what is left as the final chunk.
+    /// Seals what is left, the last chunk as the final one, and writes every frame.
     public mutating func finish<Sink: ByteSink>(into output: inout Sink) throws {
         try writeHeaderOnce(&output)
-        let frame = try pending.withUnsafeBytes { try sealer.sealChunk($0, isFinal: true) }
-        try output.write(frame)
-        pending.withUnsafeMutableBytes { Sodium.wipe($0) }
-        pending.removeAll()
+        // An empty payload is one empty final chunk.
+        try submit(current ?? ChunkBuffer(capacity: sealer.chunkSize), isFinal: true, writingTo: &output)
+        current = nil
+        while !inFlight.isEmpty { try writeOldest(&output) }
+    }
+
+    /// Hands `chunk` to a worker, after writing what is done and making room in the window.
+    private mutating func submit<Sink: ByteSink>(_ chunk: ChunkBuffer, isFinal: Bool, writingTo output: inout Sink) throws {
+        while let oldest = inFlight.first, oldest.isDone { try writeOldest(&output) }
+        while inFlight.count >= Self.window { try writeOldest(&output) }
+        let index = sealer.claimIndex(dataCount: chunk.dataCount, isFinal: isFinal)
+        let slot = spareSlots.popLast() ?? SealingSlot()
+        slot.prepare(chunk, index: index, isFinal: isFinal, sealer: sealer)
+        if isFinal && index == 0 {
+            slot.seal()   // the whole payload is one chunk: no thread is worth starting
+        } else {
+            if workers == nil { workers = SealingWorkers(count: Self.workerCount) }
+            workers!.submit(slot)
+        }
+        inFlight.append(slot)
+    }
+
+    /// Waits for the oldest chunk in flight and writes its frame.
+    private mutating func writeOldest<Sink: ByteSink>(_ output: inout Sink) throws {
+        let slot = inFlight.removeFirst()
+        try slot.withFrame { try output.write($0) }
+        spareBuffers.append(slot.takeBuffer())
+        spareSlots.append(slot)
     }
 
     private mutating func writeHeaderOnce<Sink: ByteSink>(_ output: inout Sink) throws {
@@ -50,4 +98,123 @@ public struct IncrementalSealer {
     }
 }
 
-import LiaisonCrypto
+/// One chunk being sealed: its plaintext buffer, then its frame. Whoever seals
+/// it signals `done`; the owner reads the frame only after that.
+private final class SealingSlot: @unchecked Sendable {
+    private var chunk = ChunkBuffer(capacity: 0)
+    private var frame: [UInt8] = []
+    private var length = 0
+    private var index: UInt64 = 0
+    private var isFinal = false
+    private var sealer: PackageSealer?
+    private var failure: (any Error)?
+    private let done = DispatchSemaphore(value: 0)
+    private var pending = false
+
+    /// Sets the slot up to seal `chunk` as chunk `index`.
+    func prepare(_ chunk: ChunkBuffer, index: UInt64, isFinal: Bool, sealer: PackageSealer) {
+        self.chunk = chunk
+        self.chunk.prepareForSealing()
+        self.index = index
+        self.isFinal = isFinal
+        self.sealer = sealer
+        pending = true
+    }
+
+    /// Seals the chunk (on whichever thread calls it) and signals `done`.
+    func seal() {
+        do {
+            length = try sealer!.sealFrame(&chunk.bytes, dataCount: chunk.dataCount, index: index, isFinal: isFinal, into: &frame)
+        } catch {
+            failure = error
+        }
+        sealer = nil
+        done.signal()
+    }
+
+    /// Whether the chunk is sealed (without waiting).
+    var isDone: Bool {
+        guard pending else { return true }
+        guard done.wait(timeout: .now()) == .success else { return false }
+        pending = false
+        return true
+    }
+
+    /// Waits until the chunk is sealed, then passes the frame (or throws the error).
+    func withFrame(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if pending {
+            done.wait()
+            pending = false
+        }
+        if let failure {
+            self.failure = nil
+            throw failure
+        }
+        try frame.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+    }
+
+    /// The plaintext buffer (wiped by the sealer), for the next chunk.
+    func takeBuffer() -> ChunkBuffer {
+        var buffer = chunk
+        buffer.reset()
+        chunk = ChunkBuffer(capacity: 0)
+        return buffer
+    }
+}
+
+/// The threads of one incremental seal. They are its own threads, not Swift's
+/// or Dispatch's shared pool: on a small machine that pool is as wide as the
+/// cores, and sealing there would stall the very task that reads the payload.
+/// The threads end when this object goes away (a finished or abandoned seal).
+private final class SealingWorkers {
+    private let queue = SealingQueue()
+
+    init(count: Int) {
+        for n in 0..<count {
+            let thread = Thread { [queue] in queue.work() }
+            thread.name = "seal-\(n)"
+            thread.start()
+        }
+    }
+
+    func submit(_ slot: SealingSlot) { queue.push(slot) }
+
+    deinit { queue.stop() }
+}
+
+/// The job queue the sealing threads share.
+private final class SealingQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var jobs: [SealingSlot] = []
+    private var stopping = false
+
+    func push(_ slot: SealingSlot) {
+        condition.lock()
+        jobs.append(slot)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// A thread's life: seal queued chunks until stopped with nothing queued.
+    func work() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopping { condition.wait() }
+            if jobs.isEmpty {
+                condition.unlock()
+                return
+            }
+            let slot = jobs.removeFirst()
+            condition.unlock()
+            slot.seal()
+        }
+    }
+}

@@ -112,15 +112,32 @@ public struct PackageSealer {
         return frame
     }
 
-    /// Seals the chunk whose data sits at `inner[64..<64+dataCount]`: signs it,
-    /// puts the signature in the 64 bytes of headroom, encrypts signature and data
-    /// straight into `frame` (reused between chunks), then wipes the plaintext.
-    /// Returns the frame's length.
+    /// Seals the chunk whose data sits at `inner[64..<64+dataCount]` as the next
+    /// chunk (see ``sealFrame(_:dataCount:index:isFinal:into:)``). Returns the frame's length.
     private mutating func sealInner(_ inner: inout [UInt8], dataCount: Int, isFinal: Bool, into frame: inout [UInt8]) throws -> Int {
+        let index = claimIndex(dataCount: dataCount, isFinal: isFinal)
+        return try sealFrame(&inner, dataCount: dataCount, index: index, isFinal: isFinal, into: &frame)
+    }
+
+    /// Takes the index of the next chunk, which holds `dataCount` bytes: every
+    /// chunk but the final one is full, and nothing comes after the final one.
+    package mutating func claimIndex(dataCount: Int, isFinal: Bool) -> UInt64 {
         precondition(!finished, "sealChunk called after the final chunk")
         precondition(isFinal ? dataCount <= chunkSize : dataCount == chunkSize, "chunk has the wrong size")
         precondition(!(isFinal && dataCount == 0 && nextIndex > 0), "an empty final chunk is only allowed for an empty payload")
-        let index = nextIndex
+        defer {
+            nextIndex += 1
+            finished = isFinal
+        }
+        return nextIndex
+    }
+
+    /// Seals chunk `index`, whose data sits at `inner[64..<64+dataCount]`: signs it,
+    /// puts the signature in the 64 bytes of headroom, encrypts signature and data
+    /// straight into `frame` (grown as needed, reused between chunks), then wipes
+    /// the plaintext. Touches no state of the sealer, so chunks can be sealed
+    /// concurrently (each with its own buffers). Returns the frame's length.
+    package func sealFrame(_ inner: inout [UInt8], dataCount: Int, index: UInt64, isFinal: Bool, into frame: inout [UInt8]) throws -> Int {
         let flags: UInt8 = isFinal ? PackageFormat.finalFlag : 0
         let innerCount = 64 + dataCount
         let ad = PackageFormat.chunkAssociatedData(headerHash: headerHash, index: index, flags: flags)
@@ -148,8 +165,6 @@ public struct PackageSealer {
                 }
             }
         }
-        nextIndex += 1
-        finished = isFinal
         return frameCount
     }
 
@@ -209,4 +224,48 @@ public struct PackageSealer {
         }
         return items
     }
+}
+
+/// One chunk's plaintext as ``PackageSealer/sealFrame(_:dataCount:index:isFinal:into:)``
+/// takes it (in ``ChunkBuffer/bytes``): 64 bytes of headroom for the signature, the data, and room for
+/// the tag. It grows with the data, up to its capacity.
+package struct ChunkBuffer {
+    /// Headroom, data, and 16 spare bytes.
+    package var bytes: [UInt8] = []
+    /// Data bytes held (after the headroom).
+    package private(set) var dataCount = 0
+    private let capacity: Int
+
+    /// An empty buffer for up to `capacity` data bytes.
+    package init(capacity: Int) { self.capacity = capacity }
+
+    /// Room left for data.
+    package var space: Int { capacity - dataCount }
+
+    /// Appends as much of `source` as fits; returns how much.
+    package mutating func fill(from source: UnsafeRawBufferPointer) -> Int {
+        let take = min(space, source.count)
+        guard take > 0, let base = source.baseAddress else { return 0 }
+        let needed = 64 + dataCount + take + 16
+        if bytes.count < needed {
+            let grown = min(64 + capacity + 16, max(needed, bytes.count * 2))
+            bytes.append(contentsOf: repeatElement(0, count: grown - bytes.count))
+        }
+        let at = 64 + dataCount
+        bytes.withUnsafeMutableBytes { raw in
+            UnsafeMutableRawBufferPointer(rebasing: raw[at..<(at + take)]).copyMemory(from: UnsafeRawBufferPointer(start: base, count: take))
+        }
+        dataCount += take
+        return take
+    }
+
+    /// Makes room for the signature and the tag around the data held (an empty
+    /// buffer has none yet).
+    package mutating func prepareForSealing() {
+        let needed = 64 + dataCount + 16
+        if bytes.count < needed { bytes.append(contentsOf: repeatElement(0, count: needed - bytes.count)) }
+    }
+
+    /// Forgets the data (the sealer has wiped it).
+    package mutating func reset() { dataCount = 0 }
 }
