@@ -35,6 +35,15 @@ struct FrameWriter {
 
     init(_ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) { self.outbound = outbound }
 
+    /// Allocates the buffers frames are built in.
+    var allocator: ByteBufferAllocator { ByteBufferAllocator() }
+
+    /// Writes a frame already built (length prefix included).
+    mutating func write(_ frame: ByteBuffer) async throws {
+        bytesWritten += frame.readableBytes
+        try await outbound.write(frame)
+    }
+
     mutating func write(_ body: [UInt8]) async throws {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(body.count + 2)
@@ -43,4 +52,11 @@ struct FrameWriter {
         bytesWritten += buffer.readableBytes
         try await outbound.write(buffer)
     }
+}
+
+/// How much a connection reads at once: NIO's adaptive sizes, allowed to grow to
+/// 256 KiB (NIO's default stops at 64 KiB) so that a bulk transfer or a large
+/// `send` takes a quarter of the reads and hops; idle connections stay small.
+enum ChannelReads {
+    static let allocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
 }

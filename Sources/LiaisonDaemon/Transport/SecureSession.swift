@@ -50,12 +50,40 @@ struct SecureSession {
         }
 
         mutating func send(_ message: SessionMessage) async throws {
-            try await writer.write(try cipher.encrypt(message.encoded))
+            try await writer.write(try sealedFrame(message))
             if rekeyPolicy.recordMessage(now: SecureSession.now()) {
-                try await writer.write(try cipher.encrypt(SessionMessage.rekey.encoded))
+                try await writer.write(try sealedFrame(.rekey))
                 try cipher.rekey()
                 rekeys += 1
             }
+        }
+
+        /// `message` as one frame — length, then the message encrypted in place
+        /// — built in the buffer that goes to the socket. A data message's
+        /// payload is copied once, straight into it.
+        private mutating func sealedFrame(_ message: SessionMessage) throws -> ByteBuffer {
+            var body: [UInt8] = []
+            var count: Int
+            if case .data(let bytes) = message {
+                count = 1 + bytes.count
+            } else {
+                body = message.encoded
+                count = body.count
+            }
+            var frame = writer.allocator.buffer(capacity: 2 + count + 16)
+            frame.writeInteger(UInt16(count + 16))
+            if case .data(let bytes) = message {
+                frame.writeInteger(SessionMessage.dataTag)
+                frame.writeBytes(bytes)
+            } else {
+                frame.writeBytes(body)
+            }
+            frame.writeRepeatingByte(0, count: 16)
+            count = try frame.withUnsafeMutableReadableBytes { raw in
+                try cipher.encrypt(inPlace: UnsafeMutableRawBufferPointer(rebasing: raw[2...]), plaintextCount: count)
+            }
+            precondition(count + 2 == frame.readableBytes, "a sealed frame's length changed")
+            return frame
         }
     }
 
@@ -72,8 +100,10 @@ struct SecureSession {
 
         mutating func receive() async throws -> SessionMessage? {
             while true {
-                guard let frame = try await reader.next() else { return nil }
-                let message = try SessionMessage(decoding: try cipher.decrypt(frame))
+                guard var frame = try await reader.next() else { return nil }
+                let count = try frame.withUnsafeMutableBytes { try cipher.decrypt(inPlace: $0) }
+                frame.removeLast(frame.count - count)
+                let message = try SessionMessage(decoding: frame)
                 if case .rekey = message {
                     try cipher.rekey()
                     rekeys += 1

@@ -38,6 +38,37 @@ public struct NoiseCipherState: Sendable {
         }
     }
 
+    /// Encrypts `buffer[0..<plaintextCount]` in place and advances the nonce:
+    /// ciphertext and tag then fill `buffer[0..<plaintextCount + 16]`, so
+    /// `buffer` must have the 16 bytes to spare. Returns the bytes used.
+    public mutating func encrypt(inPlace buffer: UnsafeMutableRawBufferPointer, plaintextCount: Int) throws -> Int {
+        guard let key else { return plaintextCount }
+        guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has sent 2^64-1 messages; it must end") }
+        let written = try Self.nonceBytes(nonce).withUnsafeBytes { n in
+            try AEADAlgorithm.chaCha20Poly1305IETF.seal(UnsafeRawBufferPointer(rebasing: buffer[0..<plaintextCount]), key: key, nonce: n,
+                                                        authenticating: UnsafeRawBufferPointer(start: nil, count: 0), into: buffer)
+        }
+        nonce += 1
+        return written
+    }
+
+    /// Decrypts and verifies `buffer` in place; the plaintext is then
+    /// `buffer[0..<result]`. The nonce advances only on success.
+    public mutating func decrypt(inPlace buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let key else { return buffer.count }
+        guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has received 2^64-1 messages; it must end") }
+        do {
+            let count = try Self.nonceBytes(nonce).withUnsafeBytes { n in
+                try AEADAlgorithm.chaCha20Poly1305IETF.open(UnsafeRawBufferPointer(buffer), key: key, nonce: n,
+                                                            authenticating: UnsafeRawBufferPointer(start: nil, count: 0), into: buffer)
+            }
+            nonce += 1
+            return count
+        } catch {
+            throw WireError(.decryptFailed, "a transport message failed authentication")
+        }
+    }
+
     /// Noise `REKEY`: the new key is the first 32 bytes of encrypting 32 zero bytes
     /// under the maximum nonce. The counter is not reset (spec §11.3).
     public mutating func rekey() throws {

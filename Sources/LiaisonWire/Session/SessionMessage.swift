@@ -94,6 +94,10 @@ public enum SessionMessage: Equatable, Sendable {
     /// Most hashes in a consistency proof (a tree of 2^63 leaves needs fewer).
     public static let maximumProofHashes = 128
 
+    /// The first byte of an encoded `data` message; its payload follows as is.
+    /// Lets a sender frame a data message straight into its output buffer.
+    public static let dataTag = Tag.data.rawValue
+
     /// The encoded message (to be encrypted as one Noise transport message).
     public var encoded: [UInt8] {
         var w = ByteWriter()
