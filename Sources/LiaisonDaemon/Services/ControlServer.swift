@@ -17,6 +17,7 @@ struct ControlServer: Service {
     func run() async throws {
         let path = socketPath
         let server = try await ServerBootstrap(group: group)
+            .childChannelOption(.recvAllocator, value: ChannelReads.allocator)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)

@@ -62,6 +62,7 @@ struct PeerDialer {
                 return try await ClientBootstrap(group: group)
                     .connectTimeout(.seconds(5))
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(.recvAllocator, value: ChannelReads.allocator)
                     .connect(host: host, port: port) { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: context.settings.idleTimeout))
