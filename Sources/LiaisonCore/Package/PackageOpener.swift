@@ -30,6 +30,8 @@ public struct PackageOpener {
     private var sawFinal = false
     /// Decryption buffer, grown to the largest chunk seen and wiped after each.
     private var buffer: [UInt8]
+    /// The chunk being read, reused (ciphertext: nothing to wipe).
+    private var ciphertext: [UInt8] = []
 
     /// Reads and verifies the header from `input`.
     ///
@@ -126,7 +128,9 @@ public struct PackageOpener {
         guard dataCount >= 0, isFinal || dataCount == header.chunkSize, !(isFinal && dataCount == 0 && index > 0) else {
             throw CoreError(.chunkTooSmall, "chunk \(index) is \(length) bytes, which is not a valid size for \(isFinal ? "the final" : "a non-final") chunk")
         }
-        let ciphertext = try input.readExactly(length, orThrow: CoreError(.truncated, "the package ends inside chunk \(index)"))
+        if ciphertext.count < length { ciphertext.append(contentsOf: repeatElement(0, count: length - ciphertext.count)) }
+        let read = try ciphertext.withUnsafeMutableBytes { try input.readFully(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<length])) }
+        guard read == length else { throw CoreError(.truncated, "the package ends inside chunk \(index)") }
         let ad = PackageFormat.chunkAssociatedData(headerHash: header.hash, index: index, flags: flags)
         let nonce = PackageFormat.chunkNonce(index: index)
         let headerHash = header.hash
@@ -136,7 +140,8 @@ public struct PackageOpener {
         try buffer.withUnsafeMutableBytes { inner in
             defer { Sodium.wipe(UnsafeMutableRawBufferPointer(rebasing: inner[0..<(length - 16)])) }
             do {
-                try ciphertext.withUnsafeBytes { c in
+                try ciphertext.withUnsafeBytes { all in
+                    let c = UnsafeRawBufferPointer(rebasing: all[0..<length])
                     try ad.withUnsafeBytes { a in
                         try nonce.withUnsafeBytes { n in
                             try AEADAlgorithm.xChaCha20Poly1305.open(c, key: key, nonce: n, authenticating: a, into: inner)
