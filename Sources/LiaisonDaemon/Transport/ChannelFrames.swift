@@ -12,10 +12,25 @@ struct FrameReader {
         iterator = inbound.makeAsyncIterator()
     }
 
+    /// What the last read brought and no frame has taken yet.
+    private var unread: ByteBuffer?
+
     /// The next frame, or `nil` when the peer closed the connection.
+    ///
+    /// Whole frames are taken straight from what the socket read (one copy);
+    /// only a frame split across reads goes through the decoder.
     mutating func next() async throws -> [UInt8]? {
         while true {
             if let frame = try decoder.nextFrame() { return frame }
+            if var buffer = unread {
+                unread = nil
+                if decoder.bufferedByteCount == 0, let frame = try Self.wholeFrame(&buffer) {
+                    if buffer.readableBytes > 0 { unread = buffer }
+                    return frame
+                }
+                decoder.feed(buffer.readableBytesView)
+                continue
+            }
             guard let buffer = try await iterator.next() else {
                 if decoder.bufferedByteCount > 0 {
                     throw WireError(.malformedHandshake, "the connection closed in the middle of a frame")
@@ -23,8 +38,17 @@ struct FrameReader {
                 return nil
             }
             bytesRead += buffer.readableBytes
-            decoder.feed(buffer.readableBytesView)
+            unread = buffer
         }
+    }
+
+    /// The first frame in `buffer` if all of it is there (and within the limit
+    /// the decoder enforces, which then reports it).
+    private static func wholeFrame(_ buffer: inout ByteBuffer) throws -> [UInt8]? {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
+              Int(length) <= FrameDecoder.maximumFrameLength, buffer.readableBytes >= 2 + Int(length) else { return nil }
+        buffer.moveReaderIndex(forwardBy: 2)
+        return buffer.readBytes(length: Int(length))
     }
 }
 

@@ -274,12 +274,10 @@ struct PackageSender {
         var source = try StoredPackageSource.outbox(package, store: context.store)
         defer { source.close() }
         try source.skip(to: offset)
-        var buffer = [UInt8](repeating: 0, count: SessionMessage.maximumDataByteCount)
         var position = offset
         while position < UInt64(package.size) {
-            let n = try buffer.withUnsafeMutableBytes { try source.readFully(into: $0) }
-            guard n > 0 else { throw CoreError(.io, "package \(package.id) is shorter than recorded") }
-            try await session.send(.data(n == buffer.count ? buffer : Array(buffer[0..<n])))
+            let n = Int(min(UInt64(SessionMessage.maximumDataByteCount), UInt64(package.size) - position))
+            try await session.outbound.sendData(count: n, from: &source)
             position += UInt64(n)
         }
         try await session.send(.end(packageID: package.id, size: UInt64(package.size)))

@@ -1,4 +1,5 @@
 import Dispatch
+import LiaisonCore
 import LiaisonWire
 import NIOCore
 
@@ -50,39 +51,53 @@ struct SecureSession {
         }
 
         mutating func send(_ message: SessionMessage) async throws {
-            try await writer.write(try sealedFrame(message))
+            if case .data(let bytes) = message {
+                try await sendFrame(bodyCount: 1 + bytes.count) { frame in
+                    frame.writeInteger(SessionMessage.dataTag)
+                    frame.writeBytes(bytes)
+                }
+            } else {
+                let body = message.encoded
+                try await sendFrame(bodyCount: body.count) { $0.writeBytes(body) }
+            }
+        }
+
+        /// Sends a data message of `count` bytes read from `source` straight into
+        /// the frame (no copy in between).
+        mutating func sendData<Source: ByteSource>(count: Int, from source: inout Source) async throws {
+            precondition(count <= SessionMessage.maximumDataByteCount, "data message too large")
+            try await sendFrame(bodyCount: 1 + count) { frame in
+                frame.writeInteger(SessionMessage.dataTag)
+                let read = try frame.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+                    try source.readFully(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<count]))
+                }
+                guard read == count else { throw CoreError(.io, "the package is shorter than recorded") }
+            }
+        }
+
+        /// Sends one frame — its length, then a message of `bodyCount` bytes
+        /// that `fill` writes, encrypted in place — built in the buffer that goes
+        /// to the socket; then rekeys if the policy says so.
+        private mutating func sendFrame(bodyCount: Int, _ fill: (inout ByteBuffer) throws -> Void) async throws {
+            try await writer.write(try sealedFrame(bodyCount: bodyCount, fill))
             if rekeyPolicy.recordMessage(now: SecureSession.now()) {
-                try await writer.write(try sealedFrame(.rekey))
+                let rekey = SessionMessage.rekey.encoded
+                try await writer.write(try sealedFrame(bodyCount: rekey.count) { $0.writeBytes(rekey) })
                 try cipher.rekey()
                 rekeys += 1
             }
         }
 
-        /// `message` as one frame — length, then the message encrypted in place
-        /// — built in the buffer that goes to the socket. A data message's
-        /// payload is copied once, straight into it.
-        private mutating func sealedFrame(_ message: SessionMessage) throws -> ByteBuffer {
-            var body: [UInt8] = []
-            var count: Int
-            if case .data(let bytes) = message {
-                count = 1 + bytes.count
-            } else {
-                body = message.encoded
-                count = body.count
-            }
-            var frame = writer.allocator.buffer(capacity: 2 + count + 16)
-            frame.writeInteger(UInt16(count + 16))
-            if case .data(let bytes) = message {
-                frame.writeInteger(SessionMessage.dataTag)
-                frame.writeBytes(bytes)
-            } else {
-                frame.writeBytes(body)
-            }
+        private mutating func sealedFrame(bodyCount: Int, _ fill: (inout ByteBuffer) throws -> Void) throws -> ByteBuffer {
+            var frame = writer.allocator.buffer(capacity: 2 + bodyCount + 16)
+            frame.writeInteger(UInt16(bodyCount + 16))
+            try fill(&frame)
+            precondition(frame.readableBytes == 2 + bodyCount, "a frame's body is not the size announced")
             frame.writeRepeatingByte(0, count: 16)
-            count = try frame.withUnsafeMutableReadableBytes { raw in
-                try cipher.encrypt(inPlace: UnsafeMutableRawBufferPointer(rebasing: raw[2...]), plaintextCount: count)
+            let sealed = try frame.withUnsafeMutableReadableBytes { raw in
+                try cipher.encrypt(inPlace: UnsafeMutableRawBufferPointer(rebasing: raw[2...]), plaintextCount: bodyCount)
             }
-            precondition(count + 2 == frame.readableBytes, "a sealed frame's length changed")
+            precondition(sealed + 2 == frame.readableBytes, "a sealed frame's length changed")
             return frame
         }
     }
