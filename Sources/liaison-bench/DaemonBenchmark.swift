@@ -86,16 +86,23 @@ enum DaemonBenchmark {
         Measure.row("send → receipt latency, idle, p50", String(format: "%.2f ms", latencies[latencies.count / 2]), target: "target < 2 ms")
         Measure.row("send → receipt latency, idle, p99", String(format: "%.2f ms", latencies[latencies.count * 99 / 100]))
 
-        // One large package end to end.
+        // One large package end to end, three times (one at a time): the median, and the range.
         let large = try Sodium.randomBytes(count: largeMiB << 20)
-        let count = try delivered()
-        let t0 = clock.now
-        try send(large, socket: socket, to: "receiver")
-        let sent = clock.now
-        try waitDelivered(delivered, count: count + 1, timeoutSeconds: 600)
-        let total = (clock.now - t0).seconds
-        Measure.row("\(largeMiB) MiB package, send → stored receipt", Measure.megabytesPerSecond(Double(large.count), total),
-                    target: String(format: "target ≥ 150 MB/s (queueing %.2f s of %.2f s)", (sent - t0).seconds, total))
+        var runs: [(total: Double, queueing: Double)] = []
+        for _ in 0..<3 {
+            let count = try delivered()
+            let t0 = clock.now
+            try send(large, socket: socket, to: "receiver")
+            let sent = clock.now
+            try waitDelivered(delivered, count: count + 1, timeoutSeconds: 600)
+            runs.append(((clock.now - t0).seconds, (sent - t0).seconds))
+        }
+        runs.sort { $0.total < $1.total }
+        let median = runs[1]
+        Measure.row("\(largeMiB) MiB package, send → stored receipt", Measure.megabytesPerSecond(Double(large.count), median.total),
+                    target: String(format: "target ≥ 150 MB/s (median of 3, range %@–%@; queueing %.2f s of %.2f s)",
+                                   Measure.megabytesPerSecond(Double(large.count), runs[2].total),
+                                   Measure.megabytesPerSecond(Double(large.count), runs[0].total), median.queueing, median.total))
         for node in nodes {
             Measure.row("peak resident memory, \(node.name) daemon", String(format: "%.1f MiB", peakRSS(node.process)), target: "target < 100 MiB")
         }
