@@ -21,12 +21,11 @@ public struct IncrementalSealer {
 
     private var sealer: PackageSealer
     /// The chunk taking bytes now.
-    private var current: ChunkBuffer?
-    /// Chunks handed to workers, oldest first.
+    private var current: SealingSlot?
+    /// Chunks handed to workers (or sealed in place), oldest first.
     private var inFlight: [SealingSlot] = []
-    /// Slots and plaintext buffers of written chunks, for the next ones.
-    private var spareSlots: [SealingSlot] = []
-    private var spareBuffers: [ChunkBuffer] = []
+    /// Slots of written chunks (their plaintext wiped), for the next ones.
+    private var spare: [SealingSlot] = []
     /// Started with the second chunk; the threads end when the sealer goes away.
     private var workers: SealingWorkers?
     private var headerWritten = false
@@ -49,11 +48,12 @@ public struct IncrementalSealer {
             while offset < raw.count {
                 if let full = current, full.space == 0 {
                     // More data exists beyond this full chunk, so it is not the last.
-                    try submit(full, isFinal: false, writingTo: &output)
                     current = nil
+                    try submit(full, isFinal: false, writingTo: &output)
                 }
-                if current == nil { current = spareBuffers.popLast() ?? ChunkBuffer(capacity: sealer.chunkSize) }
-                offset += current!.fill(from: UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                let slot = current ?? spare.popLast() ?? SealingSlot(capacity: sealer.chunkSize)
+                current = slot
+                offset += slot.fill(from: UnsafeRawBufferPointer(rebasing: raw[offset...]))
             }
         }
     }
@@ -62,18 +62,18 @@ public struct IncrementalSealer {
     public mutating func finish<Sink: ByteSink>(into output: inout Sink) throws {
         try writeHeaderOnce(&output)
         // An empty payload is one empty final chunk.
-        try submit(current ?? ChunkBuffer(capacity: sealer.chunkSize), isFinal: true, writingTo: &output)
+        let last = current ?? SealingSlot(capacity: sealer.chunkSize)
         current = nil
+        try submit(last, isFinal: true, writingTo: &output)
         while !inFlight.isEmpty { try writeOldest(&output) }
     }
 
-    /// Hands `chunk` to a worker, after writing what is done and making room in the window.
-    private mutating func submit<Sink: ByteSink>(_ chunk: ChunkBuffer, isFinal: Bool, writingTo output: inout Sink) throws {
+    /// Hands `slot`'s chunk to a worker, after writing what is done and making room in the window.
+    private mutating func submit<Sink: ByteSink>(_ slot: SealingSlot, isFinal: Bool, writingTo output: inout Sink) throws {
         while let oldest = inFlight.first, oldest.isDone { try writeOldest(&output) }
         while inFlight.count >= Self.window { try writeOldest(&output) }
-        let index = sealer.claimIndex(dataCount: chunk.dataCount, isFinal: isFinal)
-        let slot = spareSlots.popLast() ?? SealingSlot()
-        slot.prepare(chunk, index: index, isFinal: isFinal, sealer: sealer)
+        let index = sealer.claimIndex(dataCount: slot.dataCount, isFinal: isFinal)
+        slot.prepare(index: index, isFinal: isFinal, sealer: sealer)
         if isFinal && index == 0 {
             slot.seal()   // the whole payload is one chunk: no thread is worth starting
         } else {
@@ -87,8 +87,7 @@ public struct IncrementalSealer {
     private mutating func writeOldest<Sink: ByteSink>(_ output: inout Sink) throws {
         let slot = inFlight.removeFirst()
         try slot.withFrame { try output.write($0) }
-        spareBuffers.append(slot.takeBuffer())
-        spareSlots.append(slot)
+        spare.append(slot)
     }
 
     private mutating func writeHeaderOnce<Sink: ByteSink>(_ output: inout Sink) throws {
@@ -98,10 +97,12 @@ public struct IncrementalSealer {
     }
 }
 
-/// One chunk being sealed: its plaintext buffer, then its frame. Whoever seals
-/// it signals `done`; the owner reads the frame only after that.
+/// One chunk: filled with plaintext by the caller, then sealed (by a worker or
+/// in place), which wipes the plaintext and leaves the frame. Whoever seals it
+/// signals `done`; the owner touches the slot again only after that. A slot
+/// that goes away unsealed (an abandoned seal) wipes its plaintext.
 private final class SealingSlot: @unchecked Sendable {
-    private var chunk = ChunkBuffer(capacity: 0)
+    private var chunk: ChunkBuffer
     private var frame: [UInt8] = []
     private var length = 0
     private var index: UInt64 = 0
@@ -111,10 +112,21 @@ private final class SealingSlot: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var pending = false
 
-    /// Sets the slot up to seal `chunk` as chunk `index`.
-    func prepare(_ chunk: ChunkBuffer, index: UInt64, isFinal: Bool, sealer: PackageSealer) {
-        self.chunk = chunk
-        self.chunk.prepareForSealing()
+    init(capacity: Int) { chunk = ChunkBuffer(capacity: capacity) }
+
+    deinit { chunk.wipe() }
+
+    /// Data bytes held.
+    var dataCount: Int { chunk.dataCount }
+    /// Room left for data.
+    var space: Int { chunk.space }
+
+    /// Appends as much of `source` as fits; returns how much.
+    func fill(from source: UnsafeRawBufferPointer) -> Int { chunk.fill(from: source) }
+
+    /// Sets the slot up to seal its chunk as chunk `index`.
+    func prepare(index: UInt64, isFinal: Bool, sealer: PackageSealer) {
+        chunk.prepareForSealing()
         self.index = index
         self.isFinal = isFinal
         self.sealer = sealer
@@ -129,6 +141,7 @@ private final class SealingSlot: @unchecked Sendable {
             failure = error
         }
         sealer = nil
+        chunk.reset()
         done.signal()
     }
 
@@ -151,14 +164,6 @@ private final class SealingSlot: @unchecked Sendable {
             throw failure
         }
         try frame.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
-    }
-
-    /// The plaintext buffer (wiped by the sealer), for the next chunk.
-    func takeBuffer() -> ChunkBuffer {
-        var buffer = chunk
-        buffer.reset()
-        chunk = ChunkBuffer(capacity: 0)
-        return buffer
     }
 }
 

@@ -268,4 +268,10 @@ package struct ChunkBuffer {
 
     /// Forgets the data (the sealer has wiped it).
     package mutating func reset() { dataCount = 0 }
+
+    /// Wipes whatever the buffer holds and forgets it.
+    package mutating func wipe() {
+        bytes.withUnsafeMutableBytes { Sodium.wipe($0) }
+        dataCount = 0
+    }
 }
