@@ -106,7 +106,7 @@ struct StreamedTransferTests {
         var written = 0
         var client: ProtocolClient?
         // The daemon keeps the partial once it notices the drop; offer until it does.
-        for _ in 0..<50 {
+        for _ in 0..<100 {
             var attempt = try Self.connect(net, as: "alpha", to: "bravo")
             try attempt.send(.offer(packageID: id, size: UInt64(package.count), expires: nil))
             let reply = try attempt.receive()
@@ -115,7 +115,7 @@ struct StreamedTransferTests {
                 client = attempt
                 break
             }
-            usleep(100_000)
+            usleep(100_000)   // up to 10 s
         }
         guard var client else {
             Issue.record("the transfer was never resumed")

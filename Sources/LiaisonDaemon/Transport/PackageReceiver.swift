@@ -28,8 +28,9 @@ struct PackageReceiver {
         var written: UInt64
         /// Bytes that were already in the spool from an interrupted transfer.
         let resumedFrom: UInt64
-        /// Checks the package as it arrives.
-        let verifier: SpoolVerifier
+        /// Checks the package as it arrives (nil when too many verifiers run:
+        /// then the file is verified after its last byte).
+        let verifier: SpoolVerifier?
         var writeBehind: WriteBehind
     }
 
@@ -49,7 +50,7 @@ struct PackageReceiver {
     /// Closes an unfinished transfer's file; the partial stays for a resume.
     mutating func abandon() {
         if let t = transfer {
-            t.verifier.cancel()
+            t.verifier?.cancel()
             fsync(t.descriptor)
             close(t.descriptor)
             release(t.id)
@@ -71,7 +72,7 @@ struct PackageReceiver {
             var stream = FileDescriptorStream(descriptor: t.descriptor)
             try stream.write(bytes)
             t.written += UInt64(bytes.count)
-            t.verifier.advance(to: t.written)
+            t.verifier?.advance(to: t.written)
             t.writeBehind.wrote(bytes.count, to: t.descriptor)
             transfer = t
             return []
@@ -228,7 +229,7 @@ struct PackageReceiver {
             offset = 0
         }
         let context = self.context
-        let verifier = SpoolVerifier(path: path, available: offset) { input in try Self.verify(&input, context: context) }
+        let verifier = SpoolVerifier.start(path: path, available: offset) { input in try Self.verify(&input, context: context) }
         transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset, resumedFrom: offset,
                             verifier: verifier, writeBehind: WriteBehind(from: offset))
         if offset > 0 { logger.info("resuming package \(id) at byte \(offset) of \(size)") }
@@ -241,12 +242,24 @@ struct PackageReceiver {
         transfer = nil
         defer { release(t.id) }
         guard synced && closed else {
-            t.verifier.cancel()
+            t.verifier?.cancel()
             logger.error("package \(t.id): the spool file could not be made durable (\(String(cString: strerror(errno))))")
             return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
         }
-        // Verified as it arrived: only the last bytes are left to check.
-        let verdict = await t.verifier.complete()
+        let verdict: Result<OpenedPackage, any Error>
+        if let verifier = t.verifier {
+            // Verified as it arrived: only the last bytes are left to check.
+            verdict = await verifier.complete()
+        } else {
+            let fd = open(t.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                unlink(t.path)
+                return .reject(packageID: t.id, reason: .unavailable, detail: "cannot read the received package")
+            }
+            defer { close(fd) }
+            var input = FileDescriptorStream(descriptor: fd)
+            verdict = Result { try Self.verify(&input, context: context) }
+        }
         return try await store(verdict, id: t.id, size: t.size, resumed: t.resumedFrom > 0, placement: .spool(t.path))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import NIOConcurrencyHelpers
 
 /// Verifies a package while it is still arriving: a thread of its own reads the
 /// spool file behind the session that writes it, so that by the time the last
@@ -10,7 +11,17 @@ import LiaisonCore
 /// past what was reported. ``complete()`` says the file is whole and waits for
 /// the verdict; ``cancel()`` stops the thread (a dropped or replaced transfer).
 /// What the thread checks is the file's content, which is what the recipient keeps.
+///
+/// At most ``maximumLive`` run at once in the daemon (a peer that offers again
+/// and again must not be able to start threads without bound): past that,
+/// ``start(path:available:verify:)`` declines and the receiver verifies the
+/// file after its last byte, as it would without one. A cancelled verifier
+/// stops at its next read, at most one read buffer later.
 final class SpoolVerifier: @unchecked Sendable {
+    /// Verifier threads running at once, at most, in the whole daemon.
+    static let maximumLive = 8
+    private static let live = NIOLockedValueBox(0)
+
     typealias Verification = @Sendable (inout GrowingFileSource) throws -> OpenedPackage
 
     private enum Phase { case receiving, complete, cancelled }
@@ -22,12 +33,27 @@ final class SpoolVerifier: @unchecked Sendable {
     private var verdict: Result<OpenedPackage, any Error>?
     private var waiter: CheckedContinuation<Result<OpenedPackage, any Error>, Never>?
 
-    /// Starts verifying the file at `path`, of which `available` bytes are already written.
-    init(path: String, available: UInt64, verify: @escaping Verification) {
-        self.available = available
-        let thread = Thread { [self] in run(path: path, verify: verify) }
+    /// Starts verifying the file at `path`, of which `available` bytes are
+    /// already written; nil if ``maximumLive`` verifiers are already running.
+    static func start(path: String, available: UInt64, verify: @escaping Verification) -> SpoolVerifier? {
+        let admitted = live.withLockedValue { count in
+            guard count < maximumLive else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { return nil }
+        let verifier = SpoolVerifier(available: available)
+        let thread = Thread { [verifier] in
+            verifier.run(path: path, verify: verify)
+            live.withLockedValue { $0 -= 1 }
+        }
         thread.name = "spool-verify"
         thread.start()
+        return verifier
+    }
+
+    private init(available: UInt64) {
+        self.available = available
     }
 
     /// The file now holds `written` bytes.
@@ -38,11 +64,12 @@ final class SpoolVerifier: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The file is complete (and durable): waits for the verdict on all of it.
+    /// The file is complete (and durable): waits for the verdict on all of it
+    /// (after ``cancel()``, for the thread to stop).
     func complete() async -> Result<OpenedPackage, any Error> {
         await withCheckedContinuation { continuation in
             condition.lock()
-            phase = .complete
+            if phase == .receiving { phase = .complete }
             condition.broadcast()
             if let verdict {
                 condition.unlock()
@@ -62,8 +89,10 @@ final class SpoolVerifier: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until bytes past `position` are reported, or the file is complete
-    /// (returns false: the end) or the transfer was cancelled (throws).
+    /// How far the file may be read from `position`: blocks until bytes past it
+    /// are reported; nil once the file is complete and read to its end; throws
+    /// once the transfer was cancelled (asked before every read, so a cancelled
+    /// verifier stops at once even while bytes are left to read).
     fileprivate func waitForBytes(after position: UInt64) throws -> UInt64? {
         condition.lock()
         defer { condition.unlock() }
@@ -97,7 +126,6 @@ struct GrowingFileSource: ByteSource {
     fileprivate let descriptor: Int32
     fileprivate let verifier: SpoolVerifier
     private var position: UInt64 = 0
-    private var limit: UInt64 = 0
 
     fileprivate init(descriptor: Int32, verifier: SpoolVerifier) {
         self.descriptor = descriptor
@@ -106,10 +134,7 @@ struct GrowingFileSource: ByteSource {
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
-        if position >= limit {
-            guard let reported = try verifier.waitForBytes(after: position) else { return 0 }
-            limit = reported
-        }
+        guard let limit = try verifier.waitForBytes(after: position) else { return 0 }
         let wanted = Int(min(UInt64(buffer.count), limit - position))
         while true {
             let n = pread(descriptor, base, wanted, off_t(position))
