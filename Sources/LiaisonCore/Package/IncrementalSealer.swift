@@ -4,20 +4,18 @@ import LiaisonCrypto
 /// Seals a payload that arrives in pieces of any size (e.g. from a socket):
 /// push bytes with ``append(_:into:)``, then call ``finish(into:)``.
 ///
-/// Once a payload spans more than one chunk, its chunks are sealed on worker
-/// threads of this sealer (one per core, up to four) while the caller goes on
-/// taking bytes, so that a large payload seals at the speed of every core,
+/// Once a payload spans more than one chunk, its chunks are sealed on the
+/// process's sealing threads (one per core, up to four, shared by every seal)
+/// while the caller goes on taking bytes, so that a large payload seals at the speed of every core,
 /// overlapped with reading it; frames are written to the output in order, by
 /// the caller. At most ``window`` chunks are in flight (memory stays bounded:
 /// that many chunk buffers and frames, grown only as the payload needs). A
 /// one-chunk payload is sealed in place, with no thread. The last full chunk is
 /// always held back until more data or the end arrives, because only then is
 /// it known whether it is the final one.
-public struct IncrementalSealer {
-    /// Worker threads of a multi-chunk seal: the cores there are, up to four.
-    public static let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
-    /// Chunks in flight at most: two per worker.
-    public static let window = 2 * workerCount
+public struct IncrementalSealer: ~Copyable {
+    /// Chunks of one seal in flight at most: two per sealing thread.
+    public static let window = 2 * SealingQueue.threadCount
 
     private var sealer: PackageSealer
     /// The chunk taking bytes now.
@@ -26,8 +24,6 @@ public struct IncrementalSealer {
     private var inFlight: [SealingSlot] = []
     /// Slots of written chunks (their plaintext wiped), for the next ones.
     private var spare: [SealingSlot] = []
-    /// Started with the second chunk; the threads end when the sealer goes away.
-    private var workers: SealingWorkers?
     private var headerWritten = false
     /// Payload bytes accepted so far.
     public private(set) var payloadByteCount: UInt64 = 0
@@ -77,8 +73,7 @@ public struct IncrementalSealer {
         if isFinal && index == 0 {
             slot.seal()   // the whole payload is one chunk: no thread is worth starting
         } else {
-            if workers == nil { workers = SealingWorkers(count: Self.workerCount) }
-            workers!.submit(slot)
+            SealingQueue.shared.push(slot)
         }
         inFlight.append(slot)
     }
@@ -94,132 +89,5 @@ public struct IncrementalSealer {
         guard !headerWritten else { return }
         try output.write(sealer.header)
         headerWritten = true
-    }
-}
-
-/// One chunk: filled with plaintext by the caller, then sealed (by a worker or
-/// in place), which wipes the plaintext and leaves the frame. Whoever seals it
-/// signals `done`; the owner touches the slot again only after that. A slot
-/// that goes away unsealed (an abandoned seal) wipes its plaintext.
-private final class SealingSlot: @unchecked Sendable {
-    private var chunk: ChunkBuffer
-    private var frame: [UInt8] = []
-    private var length = 0
-    private var index: UInt64 = 0
-    private var isFinal = false
-    private var sealer: PackageSealer?
-    private var failure: (any Error)?
-    private let done = DispatchSemaphore(value: 0)
-    private var pending = false
-
-    init(capacity: Int) { chunk = ChunkBuffer(capacity: capacity) }
-
-    deinit { chunk.wipe() }
-
-    /// Data bytes held.
-    var dataCount: Int { chunk.dataCount }
-    /// Room left for data.
-    var space: Int { chunk.space }
-
-    /// Appends as much of `source` as fits; returns how much.
-    func fill(from source: UnsafeRawBufferPointer) -> Int { chunk.fill(from: source) }
-
-    /// Sets the slot up to seal its chunk as chunk `index`.
-    func prepare(index: UInt64, isFinal: Bool, sealer: PackageSealer) {
-        chunk.prepareForSealing()
-        self.index = index
-        self.isFinal = isFinal
-        self.sealer = sealer
-        pending = true
-    }
-
-    /// Seals the chunk (on whichever thread calls it) and signals `done`.
-    func seal() {
-        do {
-            length = try sealer!.sealFrame(&chunk.bytes, dataCount: chunk.dataCount, index: index, isFinal: isFinal, into: &frame)
-        } catch {
-            failure = error
-        }
-        sealer = nil
-        chunk.reset()
-        done.signal()
-    }
-
-    /// Whether the chunk is sealed (without waiting).
-    var isDone: Bool {
-        guard pending else { return true }
-        guard done.wait(timeout: .now()) == .success else { return false }
-        pending = false
-        return true
-    }
-
-    /// Waits until the chunk is sealed, then passes the frame (or throws the error).
-    func withFrame(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        if pending {
-            done.wait()
-            pending = false
-        }
-        if let failure {
-            self.failure = nil
-            throw failure
-        }
-        try frame.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
-    }
-}
-
-/// The threads of one incremental seal. They are its own threads, not Swift's
-/// or Dispatch's shared pool: on a small machine that pool is as wide as the
-/// cores, and sealing there would stall the very task that reads the payload.
-/// The threads end when this object goes away (a finished or abandoned seal).
-private final class SealingWorkers {
-    private let queue = SealingQueue()
-
-    init(count: Int) {
-        for n in 0..<count {
-            let thread = Thread { [queue] in queue.work() }
-            thread.name = "seal-\(n)"
-            thread.start()
-        }
-    }
-
-    func submit(_ slot: SealingSlot) { queue.push(slot) }
-
-    deinit { queue.stop() }
-}
-
-/// The job queue the sealing threads share.
-private final class SealingQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    // Guarded by `condition`.
-    private var jobs: [SealingSlot] = []
-    private var stopping = false
-
-    func push(_ slot: SealingSlot) {
-        condition.lock()
-        jobs.append(slot)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// A thread's life: seal queued chunks until stopped with nothing queued.
-    func work() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty && !stopping { condition.wait() }
-            if jobs.isEmpty {
-                condition.unlock()
-                return
-            }
-            let slot = jobs.removeFirst()
-            condition.unlock()
-            slot.seal()
-        }
     }
 }
