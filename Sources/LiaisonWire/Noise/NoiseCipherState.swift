@@ -40,9 +40,10 @@ public struct NoiseCipherState: Sendable {
 
     /// Encrypts `buffer[0..<plaintextCount]` in place and advances the nonce:
     /// ciphertext and tag then fill `buffer[0..<plaintextCount + 16]`, so
-    /// `buffer` must have the 16 bytes to spare. Returns the bytes used.
+    /// `buffer` must have the 16 bytes to spare. Returns the bytes used. Only
+    /// for transport messages: the state must have a key.
     public mutating func encrypt(inPlace buffer: UnsafeMutableRawBufferPointer, plaintextCount: Int) throws -> Int {
-        guard let key else { return plaintextCount }
+        guard let key else { preconditionFailure("encrypt(inPlace:) is for transport messages, after the handshake") }
         guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has sent 2^64-1 messages; it must end") }
         let written = try Self.nonceBytes(nonce).withUnsafeBytes { n in
             try AEADAlgorithm.chaCha20Poly1305IETF.seal(UnsafeRawBufferPointer(rebasing: buffer[0..<plaintextCount]), key: key, nonce: n,
@@ -53,9 +54,10 @@ public struct NoiseCipherState: Sendable {
     }
 
     /// Decrypts and verifies `buffer` in place; the plaintext is then
-    /// `buffer[0..<result]`. The nonce advances only on success.
+    /// `buffer[0..<result]`. The nonce advances only on success. Only for
+    /// transport messages: the state must have a key.
     public mutating func decrypt(inPlace buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard let key else { return buffer.count }
+        guard let key else { preconditionFailure("decrypt(inPlace:) is for transport messages, after the handshake") }
         guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has received 2^64-1 messages; it must end") }
         do {
             let count = try Self.nonceBytes(nonce).withUnsafeBytes { n in
