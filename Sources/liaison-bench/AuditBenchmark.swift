@@ -113,9 +113,17 @@ enum AuditBenchmark {
         (0..<11).map { group in String(repeating: String(UnicodeScalar(UInt8(97 + (n + group) % 26))), count: 5) }.joined(separator: "-")
     }
 
+    /// Package `n`'s id: random-looking, as real ids are (a sequential id would
+    /// flatter the package index), but the same for the same `n`.
     private static func packageID(_ n: Int) -> String {
-        let hex = String(n, radix: 16)
-        return String(repeating: "0", count: 32 - hex.count) + hex
+        func mixed(_ x: UInt64) -> String {
+            var z = x &+ 0x9e37_79b9_7f4a_7c15
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            let hex = String(z ^ (z >> 31), radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        return mixed(UInt64(n)) + mixed(UInt64(n) &+ 0x5555_5555)
     }
 
     /// Median of `count` timed calls, in seconds.
