@@ -36,38 +36,37 @@ public struct IncrementalSealer: ~Copyable {
 
     /// Adds payload bytes; complete non-final chunks are sealed into `output`
     /// (some of them after this call returns, by the next call at the latest).
-    public mutating func append<Sink: ByteSink>(_ bytes: [UInt8], into output: inout Sink) throws {
+    /// Waiting for a sealing thread suspends the caller; it holds no thread.
+    public mutating func append<Sink: ByteSink>(_ bytes: [UInt8], into output: inout Sink) async throws {
         try writeHeaderOnce(&output)
         payloadByteCount += UInt64(bytes.count)
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                if let full = current, full.space == 0 {
-                    // More data exists beyond this full chunk, so it is not the last.
-                    current = nil
-                    try submit(full, isFinal: false, writingTo: &output)
-                }
-                let slot = current ?? spare.popLast() ?? SealingSlot(capacity: sealer.chunkSize)
-                current = slot
-                offset += slot.fill(from: UnsafeRawBufferPointer(rebasing: raw[offset...]))
+        var offset = 0
+        while offset < bytes.count {
+            if let full = current, full.space == 0 {
+                // More data exists beyond this full chunk, so it is not the last.
+                current = nil
+                try await submit(full, isFinal: false, writingTo: &output)
             }
+            let slot = current ?? spare.popLast() ?? SealingSlot(capacity: sealer.chunkSize)
+            current = slot
+            offset += bytes.withUnsafeBytes { slot.fill(from: UnsafeRawBufferPointer(rebasing: $0[offset...])) }
         }
     }
 
     /// Seals what is left, the last chunk as the final one, and writes every frame.
-    public mutating func finish<Sink: ByteSink>(into output: inout Sink) throws {
+    public mutating func finish<Sink: ByteSink>(into output: inout Sink) async throws {
         try writeHeaderOnce(&output)
         // An empty payload is one empty final chunk.
         let last = current ?? SealingSlot(capacity: sealer.chunkSize)
         current = nil
-        try submit(last, isFinal: true, writingTo: &output)
-        while !inFlight.isEmpty { try writeOldest(&output) }
+        try await submit(last, isFinal: true, writingTo: &output)
+        while !inFlight.isEmpty { try await writeOldest(&output) }
     }
 
     /// Hands `slot`'s chunk to a worker, after writing what is done and making room in the window.
-    private mutating func submit<Sink: ByteSink>(_ slot: SealingSlot, isFinal: Bool, writingTo output: inout Sink) throws {
-        while let oldest = inFlight.first, oldest.isDone { try writeOldest(&output) }
-        while inFlight.count >= Self.window { try writeOldest(&output) }
+    private mutating func submit<Sink: ByteSink>(_ slot: SealingSlot, isFinal: Bool, writingTo output: inout Sink) async throws {
+        while let oldest = inFlight.first, oldest.isDone { try await writeOldest(&output) }
+        while inFlight.count >= Self.window { try await writeOldest(&output) }
         let index = sealer.claimIndex(dataCount: slot.dataCount, isFinal: isFinal)
         slot.prepare(index: index, isFinal: isFinal, sealer: sealer)
         if isFinal && index == 0 {
@@ -79,8 +78,9 @@ public struct IncrementalSealer: ~Copyable {
     }
 
     /// Waits for the oldest chunk in flight and writes its frame.
-    private mutating func writeOldest<Sink: ByteSink>(_ output: inout Sink) throws {
+    private mutating func writeOldest<Sink: ByteSink>(_ output: inout Sink) async throws {
         let slot = inFlight.removeFirst()
+        await slot.waitUntilSealed()
         try slot.withFrame { try output.write($0) }
         spare.append(slot)
     }

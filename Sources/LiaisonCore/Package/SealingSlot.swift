@@ -3,8 +3,9 @@ import LiaisonCrypto
 
 /// One chunk: filled with plaintext by the caller, then sealed (by a worker or
 /// in place), which wipes the plaintext and leaves the frame. Whoever seals it
-/// signals `done`; the owner touches the slot again only after that. A slot
-/// that goes away unsealed (an abandoned seal) wipes its plaintext.
+/// marks it sealed under `lock` and resumes a waiting owner; the owner touches
+/// the chunk and frame again only after that. A slot that goes away unsealed
+/// (an abandoned seal) wipes its plaintext.
 final class SealingSlot: @unchecked Sendable {
     private var chunk: ChunkBuffer
     private var frame: [UInt8] = []
@@ -13,8 +14,10 @@ final class SealingSlot: @unchecked Sendable {
     private var isFinal = false
     private var sealer: PackageSealer?
     private var failure: (any Error)?
-    private let done = DispatchSemaphore(value: 0)
-    private var pending = false
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var sealed = true
+    private var waiter: CheckedContinuation<Void, Never>?
 
     init(capacity: Int) { chunk = ChunkBuffer(capacity: capacity) }
 
@@ -34,10 +37,12 @@ final class SealingSlot: @unchecked Sendable {
         self.index = index
         self.isFinal = isFinal
         self.sealer = sealer
-        pending = true
+        lock.lock()
+        sealed = false
+        lock.unlock()
     }
 
-    /// Seals the chunk (on whichever thread calls it) and signals `done`.
+    /// Seals the chunk (on whichever thread calls it) and resumes the owner if it waits.
     func seal() {
         do {
             length = try sealer!.sealFrame(&chunk.bytes, dataCount: chunk.dataCount, index: index, isFinal: isFinal, into: &frame)
@@ -46,23 +51,38 @@ final class SealingSlot: @unchecked Sendable {
         }
         sealer = nil
         chunk.reset()
-        done.signal()
+        lock.lock()
+        sealed = true
+        let owner = waiter
+        waiter = nil
+        lock.unlock()
+        owner?.resume()
     }
 
     /// Whether the chunk is sealed (without waiting).
     var isDone: Bool {
-        guard pending else { return true }
-        guard done.wait(timeout: .now()) == .success else { return false }
-        pending = false
-        return true
+        lock.lock()
+        defer { lock.unlock() }
+        return sealed
     }
 
-    /// Waits until the chunk is sealed, then passes the frame (or throws the error).
-    func withFrame(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        if pending {
-            done.wait()
-            pending = false
+    /// Suspends (without holding a thread) until the chunk is sealed.
+    func waitUntilSealed() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if sealed {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
         }
+    }
+
+    /// Passes the frame of a sealed chunk (or throws the sealing error).
+    func withFrame(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        precondition(isDone, "the chunk is not sealed yet")
         if let failure {
             self.failure = nil
             throw failure

@@ -76,18 +76,18 @@ extension ControlHandlers {
         let path = context.outboxDirectory + "/\(incremental.packageID).lpkg"
         let file = OutboxSink(path: path)
         var sink = file
-        try incremental.append(first, into: &sink)
+        try await incremental.append(first, into: &sink)
         first.withUnsafeMutableBytes { Sodium.wipe($0) }
         var chunk: [UInt8] = []
         chunk.reserveCapacity(header.chunkSize)
         defer { chunk.withUnsafeMutableBytes { Sodium.wipe($0) } }
         // Each chunk is verified before it is re-sealed; a failure leaves no file behind.
-        while try opener.openNextChunk(from: &input, deliver: { data in
+        var more = true
+        while more {
             chunk.removeAll(keepingCapacity: true)
-            chunk.append(contentsOf: data)
-            try incremental.append(chunk, into: &sink)
+            more = try opener.openNextChunk(from: &input, deliver: { data in chunk.append(contentsOf: data) })
+            try await incremental.append(chunk, into: &sink)
             chunk.withUnsafeMutableBytes { Sodium.wipe($0) }
-        }) {
             await Task.yield()   // a large package must not hold a cooperative thread throughout
         }
         // Fail closed: sealed but not queued unless the log records it.

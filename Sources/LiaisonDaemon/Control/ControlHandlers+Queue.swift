@@ -13,7 +13,7 @@ extension ControlHandlers {
     func queueSealed(_ incremental: inout IncrementalSealer, into sink: OutboxSink, created: Int64, expires: Int64?,
                      markings: Markings, recipients: [String], actor: AuditActor, events: [AuditEvent]) async throws -> OutboxPackage {
         var output = sink
-        try incremental.finish(into: &output)
+        try await incremental.finish(into: &output)
         let stored = try sink.finish()
         let package: OutboxPackage, body: [UInt8]?
         switch stored {

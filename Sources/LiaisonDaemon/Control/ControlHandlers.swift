@@ -287,7 +287,7 @@ struct ControlHandlers: Sendable {
             }
             defer { frame.withUnsafeMutableBytes { Sodium.wipe($0) } }   // plaintext: do not leave it in freed memory, even on an error
             if frame.isEmpty { break }
-            try incremental.append(frame, into: &sink)
+            try await incremental.append(frame, into: &sink)
         }
         // Fail closed: sealed but not queued unless the log records it.
         let package = try await queueSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers,

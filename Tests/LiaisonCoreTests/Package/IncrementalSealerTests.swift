@@ -14,7 +14,7 @@ struct IncrementalSealerTests {
     }
 
     /// Seals `payload` fed in pieces of the sizes `pieces` yields (cycled).
-    private func sealIncrementally(_ payload: [UInt8], pieces: [Int]) throws -> [UInt8] {
+    private func sealIncrementally(_ payload: [UInt8], pieces: [Int]) async throws -> [UInt8] {
         let sealer = try PackageSealer(sender: alice.secrets.identity, recipients: [bob.encryptionKey],
                                        markings: try Markings(tlp: .green), created: PackageFixture.created, expires: nil, chunkSize: 1024)
         var incremental = IncrementalSealer(sealer)
@@ -22,11 +22,11 @@ struct IncrementalSealerTests {
         var offset = 0, n = 0
         while offset < payload.count {
             let take = min(pieces[n % pieces.count], payload.count - offset)
-            try incremental.append(Array(payload[offset..<(offset + take)]), into: &output)
+            try await incremental.append(Array(payload[offset..<(offset + take)]), into: &output)
             offset += take
             n += 1
         }
-        try incremental.finish(into: &output)
+        try await incremental.finish(into: &output)
         #expect(incremental.payloadByteCount == UInt64(payload.count))
         return output.bytes
     }
@@ -34,11 +34,11 @@ struct IncrementalSealerTests {
     // Around the chunk size and around multiples of the chunks sealed at once.
     @Test("opens to the same payload, with the chunks a one-shot seal makes",
           arguments: [0, 1, 1023, 1024, 1025, 2048, 2049, 3072, 4096, 4097, 5 * 1024 + 7, 9 * 1024])
-    func roundTrip(size: Int) throws {
+    func roundTrip(size: Int) async throws {
         var rng = SeededBytes(seed: UInt64(size) &+ 17)
         let payload = rng.next(size)
         for pieces in [[1_000_000], [1], [7, 1024, 300], [1024], [2048, 1]] where size <= 5000 || pieces != [1] {
-            let package = try sealIncrementally(payload, pieces: pieces)
+            let package = try await sealIncrementally(payload, pieces: pieces)
             let (opened, info) = try PackageFixture.open(package, as: bob, senders: [alice.asSender()])
             #expect(opened == payload, "pieces \(pieces)")
             #expect(info.payloadByteCount == UInt64(size))
@@ -51,18 +51,18 @@ struct IncrementalSealerTests {
     }
 
     @Test("empty pieces change nothing")
-    func emptyPieces() throws {
+    func emptyPieces() async throws {
         var rng = SeededBytes(seed: 5)
         let payload = rng.next(3000)
         let sealer = try PackageSealer(sender: alice.secrets.identity, recipients: [bob.encryptionKey],
                                        markings: try Markings(tlp: .green), created: PackageFixture.created, expires: nil, chunkSize: 1024)
         var incremental = IncrementalSealer(sealer)
         var output = MemorySink()
-        try incremental.append([], into: &output)
-        try incremental.append(Array(payload[0..<2048]), into: &output)
-        try incremental.append([], into: &output)
-        try incremental.append(Array(payload[2048...]), into: &output)
-        try incremental.finish(into: &output)
+        try await incremental.append([], into: &output)
+        try await incremental.append(Array(payload[0..<2048]), into: &output)
+        try await incremental.append([], into: &output)
+        try await incremental.append(Array(payload[2048...]), into: &output)
+        try await incremental.finish(into: &output)
         #expect(try PackageFixture.open(output.bytes, as: bob, senders: [alice.asSender()]).payload == payload)
     }
 }
