@@ -3,8 +3,8 @@ import LiaisonCrypto
 /// Seals a payload into a package for a set of recipients, one chunk at a time.
 ///
 /// Memory stays flat: the sealer holds one chunk buffer whatever the payload size.
-/// Use ``seal(from:to:)`` for a whole stream, or ``header`` + ``sealChunk(_:isFinal:)``
-/// to interleave with other I/O.
+/// Use ``seal(from:to:)`` for a whole stream, or ``IncrementalSealer`` for a
+/// payload that arrives in pieces.
 public struct PackageSealer {
     /// The encoded header to write before the first chunk.
     public let header: [UInt8]
@@ -19,8 +19,6 @@ public struct PackageSealer {
     private let sender: IdentitySecretKey
     private var nextIndex: UInt64 = 0
     private var finished = false
-    /// Scratch buffer for ``sealChunk(_:isFinal:)``: headroom for the signature, then data.
-    private var scratch: [UInt8]
 
     /// Prepares a package.
     ///
@@ -90,26 +88,6 @@ public struct PackageSealer {
         self.chunkSize = chunkSize
         self.payloadKey = key
         self.sender = sender
-        self.scratch = []
-    }
-
-    /// Seals one chunk and returns its frame. Every chunk but the last must hold
-    /// exactly ``chunkSize`` bytes; the last holds 1…chunkSize (0 only when the
-    /// payload is empty).
-    public mutating func sealChunk(_ data: UnsafeRawBufferPointer, isFinal: Bool) throws -> [UInt8] {
-        var buffer = [UInt8]()
-        swap(&buffer, &scratch)
-        defer { swap(&buffer, &scratch) }
-        Self.reserve(&buffer, dataCount: data.count)
-        buffer.withUnsafeMutableBytes { inner in
-            if let base = data.baseAddress, !data.isEmpty {
-                UnsafeMutableRawBufferPointer(rebasing: inner[64..<(64 + data.count)]).copyMemory(from: UnsafeRawBufferPointer(start: base, count: data.count))
-            }
-        }
-        var frame = [UInt8]()
-        let count = try sealInner(&buffer, dataCount: data.count, isFinal: isFinal, into: &frame)
-        precondition(count == frame.count, "frame length mismatch")
-        return frame
     }
 
     /// Seals the chunk whose data sits at `inner[64..<64+dataCount]` as the next
@@ -122,7 +100,7 @@ public struct PackageSealer {
     /// Takes the index of the next chunk, which holds `dataCount` bytes: every
     /// chunk but the final one is full, and nothing comes after the final one.
     package mutating func claimIndex(dataCount: Int, isFinal: Bool) -> UInt64 {
-        precondition(!finished, "sealChunk called after the final chunk")
+        precondition(!finished, "a chunk claimed after the final chunk")
         precondition(isFinal ? dataCount <= chunkSize : dataCount == chunkSize, "chunk has the wrong size")
         precondition(!(isFinal && dataCount == 0 && nextIndex > 0), "an empty final chunk is only allowed for an empty payload")
         defer {
