@@ -16,53 +16,53 @@ public struct NoiseCipherState: Sendable {
     /// Whether a key is set (before the first DH, handshake payloads travel in clear).
     var hasKey: Bool { key != nil }
 
-    /// Encrypts `plaintext` with associated data `ad` and advances the nonce.
+    /// Encrypts `plaintext` with associated data `ad` and advances the nonce
+    /// (without a key, as early in a handshake, returns it as is).
     public mutating func encrypt(_ plaintext: [UInt8], ad: [UInt8] = []) throws -> [UInt8] {
-        guard let key else { return plaintext }
-        guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has sent 2^64-1 messages; it must end") }
-        let out = try AEADAlgorithm.chaCha20Poly1305IETF.seal(plaintext, key: key, nonce: Self.nonceBytes(nonce), authenticating: ad)
-        nonce += 1
+        guard hasKey else { return plaintext }
+        var out = plaintext + [UInt8](repeating: 0, count: AEADAlgorithm.chaCha20Poly1305IETF.tagByteCount)
+        _ = try out.withUnsafeMutableBytes { try encrypt(inPlace: $0, plaintextCount: plaintext.count, ad: ad) }
         return out
     }
 
-    /// Decrypts and verifies; the nonce advances only on success.
+    /// Decrypts and verifies; the nonce advances only on success (without a
+    /// key, returns `ciphertext` as is).
     public mutating func decrypt(_ ciphertext: [UInt8], ad: [UInt8] = []) throws -> [UInt8] {
-        guard let key else { return ciphertext }
-        guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has received 2^64-1 messages; it must end") }
-        do {
-            let out = try AEADAlgorithm.chaCha20Poly1305IETF.open(ciphertext, key: key, nonce: Self.nonceBytes(nonce), authenticating: ad)
-            nonce += 1
-            return out
-        } catch {
-            throw WireError(.decryptFailed, "a transport message failed authentication")
-        }
+        guard hasKey else { return ciphertext }
+        var out = ciphertext
+        let count = try out.withUnsafeMutableBytes { try decrypt(inPlace: $0, ad: ad) }
+        out.removeLast(out.count - count)
+        return out
     }
 
     /// Encrypts `buffer[0..<plaintextCount]` in place and advances the nonce:
     /// ciphertext and tag then fill `buffer[0..<plaintextCount + 16]`, so
-    /// `buffer` must have the 16 bytes to spare. Returns the bytes used. Only
-    /// for transport messages: the state must have a key.
-    public mutating func encrypt(inPlace buffer: UnsafeMutableRawBufferPointer, plaintextCount: Int) throws -> Int {
-        guard let key else { preconditionFailure("encrypt(inPlace:) is for transport messages, after the handshake") }
+    /// `buffer` must have the 16 bytes to spare. Returns the bytes used. The
+    /// state must have a key.
+    public mutating func encrypt(inPlace buffer: UnsafeMutableRawBufferPointer, plaintextCount: Int, ad: [UInt8] = []) throws -> Int {
+        guard let key else { preconditionFailure("encrypt(inPlace:) needs a key: use encrypt(_:) before the first DH") }
         guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has sent 2^64-1 messages; it must end") }
         let written = try Self.nonceBytes(nonce).withUnsafeBytes { n in
-            try AEADAlgorithm.chaCha20Poly1305IETF.seal(UnsafeRawBufferPointer(rebasing: buffer[0..<plaintextCount]), key: key, nonce: n,
-                                                        authenticating: UnsafeRawBufferPointer(start: nil, count: 0), into: buffer)
+            try ad.withUnsafeBytes { a in
+                try AEADAlgorithm.chaCha20Poly1305IETF.seal(UnsafeRawBufferPointer(rebasing: buffer[0..<plaintextCount]), key: key, nonce: n,
+                                                            authenticating: a, into: buffer)
+            }
         }
         nonce += 1
         return written
     }
 
     /// Decrypts and verifies `buffer` in place; the plaintext is then
-    /// `buffer[0..<result]`. The nonce advances only on success. Only for
-    /// transport messages: the state must have a key.
-    public mutating func decrypt(inPlace buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        guard let key else { preconditionFailure("decrypt(inPlace:) is for transport messages, after the handshake") }
+    /// `buffer[0..<result]`. The nonce advances only on success. The state
+    /// must have a key.
+    public mutating func decrypt(inPlace buffer: UnsafeMutableRawBufferPointer, ad: [UInt8] = []) throws -> Int {
+        guard let key else { preconditionFailure("decrypt(inPlace:) needs a key: use decrypt(_:) before the first DH") }
         guard nonce < Self.maximumNonce else { throw WireError(.nonceExhausted, "the session has received 2^64-1 messages; it must end") }
         do {
             let count = try Self.nonceBytes(nonce).withUnsafeBytes { n in
-                try AEADAlgorithm.chaCha20Poly1305IETF.open(UnsafeRawBufferPointer(buffer), key: key, nonce: n,
-                                                            authenticating: UnsafeRawBufferPointer(start: nil, count: 0), into: buffer)
+                try ad.withUnsafeBytes { a in
+                    try AEADAlgorithm.chaCha20Poly1305IETF.open(UnsafeRawBufferPointer(buffer), key: key, nonce: n, authenticating: a, into: buffer)
+                }
             }
             nonce += 1
             return count
