@@ -24,7 +24,7 @@ struct FrameReader {
             if let frame = try decoder.nextFrame() { return frame }
             if var buffer = unread {
                 unread = nil
-                if decoder.bufferedByteCount == 0, let frame = try Self.wholeFrame(&buffer) {
+                if decoder.bufferedByteCount == 0, let frame = Self.wholeFrame(&buffer) {
                     if buffer.readableBytes > 0 { unread = buffer }
                     return frame
                 }
@@ -42,11 +42,11 @@ struct FrameReader {
         }
     }
 
-    /// The first frame in `buffer` if all of it is there (and within the limit
-    /// the decoder enforces, which then reports it).
-    private static func wholeFrame(_ buffer: inout ByteBuffer) throws -> [UInt8]? {
+    /// The first frame in `buffer` if all of it is there. (Any 16-bit length is
+    /// within the decoder's limit, the most a frame can be.)
+    private static func wholeFrame(_ buffer: inout ByteBuffer) -> [UInt8]? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt16.self),
-              Int(length) <= FrameDecoder.maximumFrameLength, buffer.readableBytes >= 2 + Int(length) else { return nil }
+              buffer.readableBytes >= 2 + Int(length) else { return nil }
         buffer.moveReaderIndex(forwardBy: 2)
         return buffer.readBytes(length: Int(length))
     }
