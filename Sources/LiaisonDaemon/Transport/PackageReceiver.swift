@@ -321,7 +321,11 @@ struct PackageReceiver {
         do {
             opened = try verdict.get()
         } catch let error as CoreError {
-            if error.code == .io { return discard(.unavailable, "the recipient cannot read the received package: \(error.message)") }
+            if error.code == .io {
+                // A local fault, not the peer's: the reason stays in this node's log.
+                logger.error("package \(id) from \(peer.name) could not be read back for verification: \(error.message)")
+                return discard(.unavailable, "the recipient cannot read the received package; send it again")
+            }
             // A resumed transfer may have kept a damaged prefix from before a crash:
             // start it over rather than refusing the package for good.
             if resumed && error.code != .expired {
