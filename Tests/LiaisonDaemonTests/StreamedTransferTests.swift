@@ -40,6 +40,21 @@ struct StreamedTransferTests {
         }
     }
 
+    /// Streams the rest of `package` from `offset`, ends the transfer, and checks
+    /// that bravo answers with its receipt, keeps the package, and leaves no partial.
+    private static func finish(_ package: [UInt8], id: PackageID, from offset: Int, on client: inout ProtocolClient,
+                               net: DaemonNetwork, what: String) throws {
+        try stream(package, offset..<package.count, on: &client)
+        try client.send(.end(packageID: id, size: UInt64(package.count)))
+        guard case .receipt(let receipt) = try client.receive() else {
+            Issue.record("\(what) got no receipt")
+            return
+        }
+        #expect(receipt.packageID == id)
+        #expect(try net.inbox("bravo") == [id.description])
+        #expect(try spoolFiles(net, "bravo").isEmpty)
+    }
+
     private static func spoolFiles(_ net: DaemonNetwork, _ node: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: net.home(node) + "/spool").filter { $0.hasSuffix(".partial") }
     }
@@ -76,14 +91,7 @@ struct StreamedTransferTests {
             Issue.record("the intact package was not accepted after the altered one")
             return
         }
-        try Self.stream(package, 0..<package.count, on: &client)
-        try client.send(.end(packageID: id, size: UInt64(package.count)))
-        guard case .receipt(let receipt) = try client.receive() else {
-            Issue.record("the intact package got no receipt")
-            return
-        }
-        #expect(receipt.packageID == id)
-        #expect(try net.inbox("bravo") == [id.description])
+        try Self.finish(package, id: id, from: 0, on: &client, net: net, what: "the intact package")
     }
 
     @Test("a connection dropped halfway: the next offer resumes where the bytes end, and the whole package verifies")
@@ -122,14 +130,6 @@ struct StreamedTransferTests {
             return
         }
         #expect(written > 0 && written <= half)
-        try Self.stream(package, written..<package.count, on: &client)
-        try client.send(.end(packageID: id, size: UInt64(package.count)))
-        guard case .receipt(let receipt) = try client.receive() else {
-            Issue.record("the resumed package got no receipt")
-            return
-        }
-        #expect(receipt.packageID == id)
-        #expect(try net.inbox("bravo") == [id.description])
-        #expect(try Self.spoolFiles(net, "bravo").isEmpty)
+        try Self.finish(package, id: id, from: written, on: &client, net: net, what: "the resumed package")
     }
 }
