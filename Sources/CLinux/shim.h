@@ -7,4 +7,7 @@
 extern int sync_file_range(int fd, int64_t offset, int64_t count, unsigned int flags);
 #define LIAISON_SYNC_FILE_RANGE_WRITE 2u
 
+/* glibc's <pthread.h>; pthread_t is an unsigned long there. */
+extern int pthread_setname_np(unsigned long thread, const char *name);
+
 #endif

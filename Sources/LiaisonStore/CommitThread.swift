@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonCore
 
 /// The queue and thread behind a group commit: callers queue items, one thread
 /// (started with the first item) takes everything queued — up to `limit` by
@@ -32,7 +33,6 @@ final class CommitThread<Item>: @unchecked Sendable {
         if !threadStarted {
             threadStarted = true
             let thread = Thread { [self] in run() }
-            thread.name = name
             thread.start()
         }
         condition.signal()
@@ -51,6 +51,7 @@ final class CommitThread<Item>: @unchecked Sendable {
     }
 
     private func run() {
+        ThreadName.set(name)
         while true {
             condition.lock()
             while queue.isEmpty && !stopping { condition.wait() }

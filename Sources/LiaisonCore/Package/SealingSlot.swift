@@ -108,8 +108,10 @@ final class SealingQueue: @unchecked Sendable {
 
     private init(threads: Int) {
         for n in 0..<threads {
-            let thread = Thread { [self] in work() }
-            thread.name = "seal-\(n)"
+            let thread = Thread { [self] in
+                ThreadName.set("seal-\(n)")
+                work()
+            }
             thread.start()
         }
     }

@@ -44,10 +44,10 @@ final class SpoolVerifier: @unchecked Sendable {
         guard admitted else { return nil }
         let verifier = SpoolVerifier(available: available)
         let thread = Thread { [verifier] in
+            ThreadName.set("spool-verify")
             verifier.run(path: path, verify: verify)
             live.withLockedValue { $0 -= 1 }
         }
-        thread.name = "spool-verify"
         thread.start()
         return verifier
     }
