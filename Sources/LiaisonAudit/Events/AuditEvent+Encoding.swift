@@ -116,30 +116,30 @@ extension AuditEvent {
 
     private static func string(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 { appendEscaped(byte: byte, to: &out) }
+        var text = text
+        text.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), to: &out) }
         out.append(UInt8(ascii: "\""))
     }
 
     /// Appends the UTF-8 `bytes` of a string's contents as leaves write them: `"` and
     /// `\` after a backslash, bytes below 0x20 as `\u00xx`, everything else as is.
     /// (Also how the store checks its index columns against a leaf without decoding it.)
+    /// Runs that need no escape, which is nearly everything, are copied whole.
     public static func appendEscaped(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        for byte in bytes { appendEscaped(byte: byte, to: &out) }
-    }
-
-    @inline(__always)
-    private static func appendEscaped(byte: UInt8, to out: inout [UInt8]) {
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-            out.append(UInt8(ascii: "\\"))
-            out.append(byte)
-        case 0..<0x20:
-            out.append(contentsOf: #"\u00"#.utf8)
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0xf)])
-        default:
-            out.append(byte)
+        var plain = 0
+        for (offset, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[plain..<offset]))
+            if byte < 0x20 {
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xf)])
+            } else {
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            }
+            plain = offset + 1
         }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[plain...]))
     }
 }
 
