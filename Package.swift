@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "LiaisonWire", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
         .target(name: "LiaisonAudit", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
         // The owner of the node's SQLite databases: liaison.db (outbox, inbox, receipts) and audit.db.
-        .target(name: "LiaisonStore", dependencies: ["LiaisonCore", "LiaisonAudit", .product(name: "GRDB", package: "GRDB.swift"),
+        .target(name: "LiaisonStore", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonAudit", .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The control-socket protocol shared by the CLI and the daemon.
         .target(name: "LiaisonControl", dependencies: ["LiaisonCore"]),

@@ -102,9 +102,10 @@ enum AuditBenchmark {
         return Double(total) / (clock.now - start).seconds
     }
 
-    /// A realistic event: a peer's 65-character fingerprint, a package id, markings.
+    /// A realistic event: the current time (as the daemon stamps events), a peer's
+    /// 65-character fingerprint, a package id, markings.
     private static func event(_ n: Int) -> AuditEvent {
-        AuditEvent(time: 1_795_651_200_000 + Int64(n), kind: n % 3 == 0 ? .packageReceived : .packageDelivered, actor: .daemon,
+        AuditEvent(time: Timestamp.nowMilliseconds(), kind: n % 3 == 0 ? .packageReceived : .packageDelivered, actor: .daemon,
                    peer: peers[n % peers.count], package: packageID(n / 4), markings: "TLP:AMBER RESTRICTED REL TO NATO",
                    remote: "192.0.2.\(n % 250):4500", details: ["size": String(1024 + n % 4096)])
     }

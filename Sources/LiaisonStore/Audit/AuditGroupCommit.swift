@@ -19,8 +19,17 @@ final class AuditGroupCommit: @unchecked Sendable {
 
     private let pool: DatabasePool?
     private var thread: CommitThread<Request>!
-    // Only touched by the committer thread: the tree's right edge as of the last commit.
+    /// Tells the callers of a large batch their outcome, so that the committer
+    /// moves straight on to the next batch while the last one's callers are
+    /// resumed. A small batch is told on the committer thread: under light load
+    /// a hop to another thread would only add to every caller's wait.
+    private let notifier = CommitThread<@Sendable () -> Void>(name: "audit-notify", limit: .max, weight: { _ in 1 }) { batch in
+        for notify in batch { notify() }
+    }
+    // Only touched by the committer thread: the tree's right edge and the query
+    // index's backlog as of the last commit.
     private var edge = MerkleAccumulator()
+    private var backlog = LeafKeyIndex.Backlog()
 
     init(pool: DatabasePool?) {
         self.pool = pool
@@ -31,6 +40,10 @@ final class AuditGroupCommit: @unchecked Sendable {
 
     /// Lets the committer thread finish what is queued and exit.
     func stop() { thread.stop() }
+
+    // The committer thread holds this object until it exits, so by now it has
+    // handed the notifier its last batch: the notifier tells those and exits.
+    deinit { notifier.stop() }
 
     func submit(_ leaves: [PendingLeaf], completion: @escaping Completion) {
         guard pool != nil else {
@@ -44,16 +57,19 @@ final class AuditGroupCommit: @unchecked Sendable {
         guard let pool else { return }
         do {
             var edge = self.edge
+            var backlog = self.backlog
             var ranges: [Range<Int>] = []
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     ranges = []
-                    edge = try Self.currentEdge(db, cached: self.edge)
+                    (edge, backlog) = try Self.currentState(db, cached: (self.edge, self.backlog))
                     let inserter = try LeafInserter(db)
+                    var keys: [LeafKeyEntry] = []
                     for request in batch {
                         let start = edge.size
                         for leaf in request.leaves {
                             try inserter.insert(leaf, at: edge.size)
+                            for key in leaf.keys { keys.append(LeafKeyEntry(key: key, index: edge.size)) }
                             for subtree in try edge.appendReportingSubtrees(leafHash: leaf.hash)
                             where subtree.level >= AuditLog.minimumStoredLevel {
                                 try inserter.insert(subtree)
@@ -61,24 +77,40 @@ final class AuditGroupCommit: @unchecked Sendable {
                         }
                         ranges.append(start..<edge.size)
                     }
+                    try LeafKeyIndex.file(keys, inserter: inserter, backlog: &backlog)
                     return .commit
                 }
             }
             self.edge = edge
-            for (request, range) in zip(batch, ranges) { request.completion(.success(range)) }
+            self.backlog = backlog
+            let outcomes = Array(zip(batch.map(\.completion), ranges))
+            notify(callers: batch.count) { for (completion, range) in outcomes { completion(.success(range)) } }
         } catch {
             // Nothing of the batch was written; the next commit re-reads the edge.
             self.edge = MerkleAccumulator()
+            self.backlog = LeafKeyIndex.Backlog()
             let failure = StoreError.wrapping(error, while: "record the audit event")
-            for request in batch { request.completion(.failure(failure)) }
+            let completions = batch.map(\.completion)
+            notify(callers: batch.count) { for completion in completions { completion(.failure(failure)) } }
         }
     }
 
-    /// The tree's right edge as stored: `cached` if nobody else appended since,
-    /// otherwise read from the leaf and subtree tables (one row per set bit of the size).
-    static func currentEdge(_ db: Database, cached: MerkleAccumulator) throws -> MerkleAccumulator {
+    /// Runs `tell` here for a batch of a few callers, on the notifier thread otherwise.
+    private func notify(callers: Int, _ tell: @escaping @Sendable () -> Void) {
+        if callers <= Self.inlineNotifyLimit { tell() } else { notifier.submit(tell) }
+    }
+
+    /// Largest batch (in callers) told on the committer thread.
+    static let inlineNotifyLimit = 16
+
+    /// The tree's right edge and the query index's backlog as stored: `cached`
+    /// if nobody else appended since, otherwise read from the database (the edge
+    /// is one row per set bit of the size).
+    static func currentState(_ db: Database, cached: (MerkleAccumulator, LeafKeyIndex.Backlog)) throws
+        -> (MerkleAccumulator, LeafKeyIndex.Backlog) {
         let size = try AuditLog.size(db)
-        if size == cached.size { return cached }
-        return try AuditLog.storedEdge(db, size: size)
+        if size == cached.0.size { return cached }
+        return (try AuditLog.storedEdge(db, size: size), try LeafKeyIndex.backlog(db))
     }
 }
+

@@ -21,6 +21,8 @@ public struct AuditStorageIssue: Sendable, Hashable, CustomStringConvertible {
         case triggerMissing = "storage.trigger-missing"
         /// SQLite's own integrity check failed.
         case databaseDamaged = "storage.database-damaged"
+        /// The query index by peer and package does not file exactly the leaves' keys.
+        case queryIndexMismatch = "storage.query-index-mismatch"
     }
 
     /// What is wrong.
@@ -41,10 +43,14 @@ extension AuditLog {
         "witnessed_log_grows", "witnessed_log_no_delete",
     ]
 
+    /// The query index's triggers (schema v2 on).
+    static let queryIndexTriggers = ["leaf_key_no_update", "leaf_key_no_delete"]
+
     /// Checks the stored log against itself, in one pass on one snapshot: indices
     /// are dense, every leaf's hash is the hash of its data and its index columns
-    /// match it, every stored interior node is the hash of its leaves, the
-    /// append-only triggers are in place, and SQLite's integrity check passes.
+    /// match it, every stored interior node is the hash of its leaves, the query
+    /// index files exactly the leaves' peers and packages, the append-only
+    /// triggers are in place, and SQLite's integrity check passes.
     ///
     /// `onLeaf` sees every leaf's bytes in order (the CLI feeds them to the
     /// offline verifier in the same pass); `progress` gets the count so far.
@@ -62,23 +68,18 @@ extension AuditLog {
                 report(.databaseDamaged, nil, "SQLite's integrity check failed: \(integrity.prefix(3).joined(separator: "; "))")
             }
             let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
-            for trigger in Self.requiredTriggers where !triggers.contains(trigger) {
+            // A v1 file opened read-only has no query index (the next writer adds it).
+            let hasQueryIndex = try db.tableExists("leaf_key")
+            for trigger in Self.requiredTriggers + (hasQueryIndex ? Self.queryIndexTriggers : []) where !triggers.contains(trigger) {
                 report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited audit.db by hand")
             }
             let interior = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")
             var edge = MerkleAccumulator()
             var expected = 0
+            var expectedKeys = LeafKeyDigest(seed: UInt64.random(in: .min ... .max))
             // One pass over a million rows: read the columns through SQLite's C API,
             // without a Row, a Data or a String per leaf.
-            let rows = try db.makeStatement(sql: "SELECT idx, hash, data, time, kind, outcome, peer, package FROM leaf ORDER BY idx")
-            let s = rows.sqliteStatement
-            defer { sqlite3_reset(s) }
-            while true {
-                let code = sqlite3_step(s)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                }
+            try RawColumn.forEachRow(db, sql: "SELECT idx, hash, data, time, kind, outcome, peer, package FROM leaf ORDER BY idx") { s in
                 let index = Int(sqlite3_column_int64(s, 0))
                 let stored = RawColumn.bytes(s, 1)
                 let data = RawColumn.buffer(s, 2)
@@ -94,6 +95,10 @@ extension AuditLog {
                 if !LeafColumns.match(data, time: sqlite3_column_int64(s, 3), kind: RawColumn.buffer(s, 4), outcome: RawColumn.buffer(s, 5),
                                       peer: RawColumn.optionalBuffer(s, 6), package: RawColumn.optionalBuffer(s, 7)) {
                     report(.columnMismatch, index, "entry \(index)'s index columns disagree with its data: queries would show something else than the log proves")
+                }
+                if hasQueryIndex {
+                    if let peer = RawColumn.optionalBuffer(s, 6) { expectedKeys.add(LeafKeyEntry(key: .peer(utf8: peer), index: index)) }
+                    if let package = RawColumn.optionalBuffer(s, 7) { expectedKeys.add(LeafKeyEntry(key: .package(utf8: package), index: index)) }
                 }
                 onLeaf(data)
                 // Interior nodes are checked against the hashes as recorded, so a
@@ -111,13 +116,48 @@ extension AuditLog {
                 if edge.size % 65_536 == 0 { progress(edge.size) }
             }
             progress(edge.size)
+            if hasQueryIndex, try Self.storedKeyDigest(db, seed: expectedKeys) != expectedKeys {
+                report(.queryIndexMismatch, nil, "the query index by peer and package does not match the entries: queries could miss entries or show others; the entries themselves are checked above")
+            }
             return issues
         }
+    }
+
+    /// The digest of every entry the query index holds, merged or in runs, with
+    /// the same seed as `expected`.
+    private static func storedKeyDigest(_ db: Database, seed expected: LeafKeyDigest) throws -> LeafKeyDigest {
+        var stored = LeafKeyDigest(copyingSeedOf: expected)
+        try RawColumn.forEachRow(db, sql: "SELECT key, idx FROM leaf_key") { s in
+            stored.add(LeafKeyEntry(key: LeafKey(value: sqlite3_column_int64(s, 0)), index: Int(sqlite3_column_int64(s, 1))))
+        }
+        for blob in try Data.fetchAll(db, sql: "SELECT entries FROM leaf_key_run") {
+            for entry in try LeafKeyRun.decode(blob) { stored.add(entry) }
+        }
+        return stored
     }
 }
 
 /// Column values read in place from a stepped statement (valid until the next step).
 enum RawColumn {
+    /// Steps through every row of `sql`, through SQLite's C API: no Row, Data or
+    /// String per row, for passes over a million of them.
+    static func forEachRow(_ db: Database, sql: String, _ body: (SQLiteStatement) throws -> Void) throws {
+        let statement = try db.makeStatement(sql: sql)
+        let s = statement.sqliteStatement
+        defer {
+            sqlite3_reset(s)
+            withExtendedLifetime(statement) {}
+        }
+        while true {
+            let code = sqlite3_step(s)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            try body(s)
+        }
+    }
+
     static func buffer(_ s: SQLiteStatement, _ column: Int32) -> UnsafeRawBufferPointer {
         let count = Int(sqlite3_column_bytes(s, column))
         guard count > 0, let base = sqlite3_column_blob(s, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }

@@ -37,39 +37,64 @@ public struct AuditEntry: Sendable, Hashable {
 }
 
 extension AuditLog {
-    /// The entries matching `query`, using the peer, package, kind and time indexes.
+    /// The entries matching `query`. A query by peer or package reads the query
+    /// index (``LeafKeyIndex``): the merged B-tree, then the unmerged runs, which
+    /// hold only newer entries. Other queries use the leaf table's own order and
+    /// its time index.
     ///
     /// Throws ``StoreError/Code/corrupt`` naming the entry if a matching leaf is not
     /// a canonical event (the file was altered).
     public func query(_ query: AuditQuery) throws -> [AuditEntry] {
         precondition(query.limit >= 0, "a negative limit is a caller bug")
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let peer = query.peer { conditions.append("peer = ?"); arguments.append(peer) }
-        if let package = query.package { conditions.append("package = ?"); arguments.append(package) }
-        if !query.kinds.isEmpty {
-            conditions.append("kind IN (\(Array(repeating: "?", count: query.kinds.count).joined(separator: ", ")))")
-            arguments += query.kinds.map(\.rawValue)
-        }
-        if let since = query.since { conditions.append("time >= ?"); arguments.append(since) }
-        if let until = query.until { conditions.append("time < ?"); arguments.append(until) }
-        if let cursor = query.cursor {
-            conditions.append(query.newestFirst ? "idx < ?" : "idx > ?")
-            arguments.append(cursor)
-        }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT idx, data FROM leaf \(filter) ORDER BY idx \(query.newestFirst ? "DESC" : "ASC") LIMIT ?"
-        arguments.append(query.limit)
+        let filter = LeafFilter(query)
+        let order = query.newestFirst ? "DESC" : "ASC"
         return try read("query the audit log") { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
-                let index: Int = row[0]
-                let data: Data = row[1]
-                let leaf = Array(data)
-                do {
-                    return AuditEntry(index: index, event: try AuditEvent(canonicalBytes: leaf), leaf: leaf)
-                } catch let error as AuditError {
-                    throw StoreError(.corrupt, "audit entry \(index) cannot be read: \(error.message); run `liaison audit verify`")
+            guard let key = query.package.map(LeafKey.package) ?? query.peer.map(LeafKey.peer) else {
+                return try Self.entries(db, sql: "SELECT l.idx, l.data FROM leaf l \(filter.clause(cursorColumn: "l.idx")) ORDER BY l.idx \(order) LIMIT ?",
+                                        arguments: filter.arguments + [query.limit])
+            }
+            var entries: [AuditEntry] = []
+            func merged() throws {
+                guard entries.count < query.limit else { return }
+                let sql = """
+                    SELECT l.idx, l.data FROM leaf_key k CROSS JOIN leaf l ON l.idx = k.idx
+                    \(filter.clause(cursorColumn: "k.idx", and: "k.key = ?")) ORDER BY k.idx \(order) LIMIT ?
+                    """
+                entries += try Self.entries(db, sql: sql, arguments: filter.arguments + [key.value, query.limit - entries.count])
+            }
+            func unmerged() throws {
+                var indices = try LeafKeyIndex.unmergedIndices(of: key, db)
+                if query.newestFirst { indices.reverse() }
+                var next = 0
+                while entries.count < query.limit, next < indices.count {
+                    let chunk = indices[next..<min(next + 500, indices.count)]
+                    next = chunk.endIndex
+                    let list = "l.idx IN (" + chunk.map(String.init).joined(separator: ",") + ")"
+                    let sql = "SELECT l.idx, l.data FROM leaf l \(filter.clause(cursorColumn: "l.idx", and: list)) ORDER BY l.idx \(order) LIMIT ?"
+                    entries += try Self.entries(db, sql: sql, arguments: filter.arguments + [query.limit - entries.count])
                 }
+            }
+            // Every merged entry precedes every unmerged one in log order.
+            if query.newestFirst {
+                try unmerged()
+                try merged()
+            } else {
+                try merged()
+                try unmerged()
+            }
+            return entries
+        }
+    }
+
+    private static func entries(_ db: Database, sql: String, arguments: [(any DatabaseValueConvertible)?]) throws -> [AuditEntry] {
+        try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
+            let index: Int = row[0]
+            let data: Data = row[1]
+            let leaf = Array(data)
+            do {
+                return AuditEntry(index: index, event: try AuditEvent(canonicalBytes: leaf), leaf: leaf)
+            } catch let error as AuditError {
+                throw StoreError(.corrupt, "audit entry \(index) cannot be read: \(error.message); run `liaison audit verify`")
             }
         }
     }
@@ -82,5 +107,41 @@ extension AuditLog {
         query.newestFirst = true
         query.limit = 1
         return try self.query(query).first?.index
+    }
+}
+
+/// A query's conditions on the leaf table (aliased `l`), with their arguments.
+/// Peer and package are compared exactly here, whatever index found the rows.
+private struct LeafFilter {
+    private var conditions: [String] = []
+    /// The cursor's comparison, written as a literal (an integer) so that it can
+    /// apply to whichever column a query pages on.
+    private var cursorCondition: (comparison: String, value: Int)?
+    private(set) var arguments: [(any DatabaseValueConvertible)?] = []
+
+    init(_ query: AuditQuery) {
+        if let peer = query.peer { add("l.peer = ?", peer) }
+        if let package = query.package { add("l.package = ?", package) }
+        if !query.kinds.isEmpty {
+            conditions.append("l.kind IN (\(Array(repeating: "?", count: query.kinds.count).joined(separator: ", ")))")
+            arguments += query.kinds.map(\.rawValue)
+        }
+        if let since = query.since { add("l.time >= ?", since) }
+        if let until = query.until { add("l.time < ?", until) }
+        if let cursor = query.cursor { cursorCondition = (query.newestFirst ? "<" : ">", cursor) }
+    }
+
+    private mutating func add(_ condition: String, _ argument: any DatabaseValueConvertible) {
+        conditions.append(condition)
+        arguments.append(argument)
+    }
+
+    /// `WHERE …` for these conditions, the cursor on `cursorColumn`, and `extra`
+    /// (whose own arguments, if any, go after ``arguments``).
+    func clause(cursorColumn: String, and extra: String? = nil) -> String {
+        var all = conditions
+        if let cursorCondition { all.append("\(cursorColumn) \(cursorCondition.comparison) \(cursorCondition.value)") }
+        if let extra { all.append(extra) }
+        return all.isEmpty ? "" : "WHERE " + all.joined(separator: " AND ")
     }
 }

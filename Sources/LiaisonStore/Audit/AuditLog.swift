@@ -184,16 +184,20 @@ public final class AuditLog: Sendable {
     }
 }
 
-/// One event on its way into the log, encoded and hashed outside the lock.
+/// One event on its way into the log, encoded, hashed and keyed by the caller,
+/// so that the committer thread only writes.
 struct PendingLeaf: Sendable {
     let event: AuditEvent
     let data: [UInt8]
     let hash: [UInt8]
+    /// What the query index files it under.
+    let keys: [LeafKey]
 
     init(_ event: AuditEvent) {
         self.event = event
         data = event.canonicalBytes
         hash = MerkleHasher.leafHash(data)
+        keys = LeafKey.keys(peer: event.peer, package: event.package)
     }
 }
 

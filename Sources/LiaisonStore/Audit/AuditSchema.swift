@@ -12,7 +12,24 @@ enum AuditSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("audit-v1") { db in try db.execute(sql: v1) }
+        migrator.registerMigration("audit-v2-key-index") { db in
+            try db.execute(sql: v2)
+            try fileExistingLeaves(db)
+        }
         return migrator
+    }
+
+    /// Files the leaves a v1 log already holds in the new query index, merged.
+    private static func fileExistingLeaves(_ db: Database) throws {
+        var entries: [LeafKeyEntry] = []
+        let rows = try Row.fetchCursor(db, sql: "SELECT idx, peer, package FROM leaf ORDER BY idx")
+        while let row = try rows.next() {
+            let index: Int = row[0]
+            for key in LeafKey.keys(peer: row[1], package: row[2]) { entries.append(LeafKeyEntry(key: key, index: index)) }
+        }
+        entries.sort()
+        let inserter = try LeafInserter(db)
+        for entry in entries { try inserter.insert(entry) }
     }
 
     private static func appendOnly(_ table: String) -> String {
@@ -24,26 +41,50 @@ enum AuditSchema {
         """
     }
 
-    static let v1 = """
-        -- One row per event: leaf idx of the Merkle tree. data is the canonical
-        -- leaf (AuditEvent+Encoding.swift); hash is SHA-256(0x00 || data); the other
-        -- columns copy fields of data so that queries can use indexes.
-        CREATE TABLE leaf (
+    /// The leaf table, called `name`, as v1 created it and v2 rebuilt it (they differ
+    /// only in how the outcome is checked).
+    private static func leafTable(_ name: String, outcomeCheck: String) -> String {
+        """
+        CREATE TABLE \(name) (
             idx INTEGER NOT NULL PRIMARY KEY CHECK (idx >= 0),
             hash BLOB NOT NULL CHECK (length(hash) = 32),
             data BLOB NOT NULL CHECK (length(data) > 0),
             time INTEGER NOT NULL,
             kind TEXT NOT NULL CHECK (kind <> ''),
-            outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'failed')),
+            outcome TEXT NOT NULL CHECK (\(outcomeCheck)),
             peer TEXT,
             package TEXT
         ) STRICT;
-        CREATE INDEX leaf_peer ON leaf(peer, idx) WHERE peer IS NOT NULL;
-        CREATE INDEX leaf_package ON leaf(package, idx) WHERE package IS NOT NULL;
-        CREATE INDEX leaf_time ON leaf(time);
+        """
+    }
+
+    // Triggers that refer to `leaf`, shared by v1 and by v2's rebuild of the table.
+    private static let leafDense = """
         CREATE TRIGGER leaf_dense BEFORE INSERT ON leaf
             WHEN NEW.idx IS NOT (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
         BEGIN SELECT RAISE(ABORT, 'audit leaves are appended densely: the next index is one past the last'); END;
+        """
+    private static let subtreeComplete = """
+        CREATE TRIGGER subtree_complete BEFORE INSERT ON subtree
+            WHEN ((NEW.idx + 1) << NEW.level) > (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
+        BEGIN SELECT RAISE(ABORT, 'an interior node can only cover leaves that exist'); END;
+        """
+    private static let checkpointGrows = """
+        CREATE TRIGGER checkpoint_grows BEFORE INSERT ON checkpoint
+            WHEN NEW.size <= (SELECT coalesce(max(size), -1) FROM checkpoint)
+              OR NEW.size > (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
+        BEGIN SELECT RAISE(ABORT, 'a new checkpoint must be larger than every earlier one and within the log'); END;
+        """
+
+    static let v1 = """
+        -- One row per event: leaf idx of the Merkle tree. data is the canonical
+        -- leaf (AuditEvent+Encoding.swift); hash is SHA-256(0x00 || data); the other
+        -- columns copy fields of data so that queries can use indexes.
+        \(leafTable("leaf", outcomeCheck: "outcome IN ('ok', 'denied', 'failed')"))
+        CREATE INDEX leaf_peer ON leaf(peer, idx) WHERE peer IS NOT NULL;
+        CREATE INDEX leaf_package ON leaf(package, idx) WHERE package IS NOT NULL;
+        CREATE INDEX leaf_time ON leaf(time);
+        \(leafDense)
         \(appendOnly("leaf"))
 
         -- Perfect interior subtrees of 2^level leaves (level >= 4: every 16
@@ -55,9 +96,7 @@ enum AuditSchema {
             hash BLOB NOT NULL CHECK (length(hash) = 32),
             PRIMARY KEY (level, idx)
         ) STRICT, WITHOUT ROWID;
-        CREATE TRIGGER subtree_complete BEFORE INSERT ON subtree
-            WHEN ((NEW.idx + 1) << NEW.level) > (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
-        BEGIN SELECT RAISE(ABORT, 'an interior node can only cover leaves that exist'); END;
+        \(subtreeComplete)
         \(appendOnly("subtree"))
 
         -- Checkpoints this node signed with its log key (C2SP signed notes).
@@ -67,10 +106,7 @@ enum AuditSchema {
             note TEXT NOT NULL CHECK (note <> ''),
             signed_at INTEGER NOT NULL
         ) STRICT;
-        CREATE TRIGGER checkpoint_grows BEFORE INSERT ON checkpoint
-            WHEN NEW.size <= (SELECT coalesce(max(size), -1) FROM checkpoint)
-              OR NEW.size > (SELECT coalesce(max(idx) + 1, 0) FROM leaf)
-        BEGIN SELECT RAISE(ABORT, 'a new checkpoint must be larger than every earlier one and within the log'); END;
+        \(checkpointGrows)
         \(appendOnly("checkpoint"))
 
         -- Cosignatures peers (witnesses) returned for our checkpoints.
@@ -100,5 +136,39 @@ enum AuditSchema {
         BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward'); END;
         CREATE TRIGGER witnessed_log_no_delete BEFORE DELETE ON witnessed_log
         BEGIN SELECT RAISE(ABORT, 'witness state is never deleted'); END;
+        """
+
+    /// The query index by peer and package as a log-structured merge
+    /// (``LeafKeyIndex``) in place of v1's two B-tree indexes on `leaf`, which
+    /// every append dirtied a random page of. The leaf table is rebuilt without
+    /// them, and with its outcome check written as comparisons: SQLite checked
+    /// v1's `IN (…)` list through a temporary table built for every insert.
+    static let v2 = """
+        DROP TRIGGER subtree_complete;
+        DROP TRIGGER checkpoint_grows;
+        \(leafTable("leaf_v2", outcomeCheck: "outcome = 'ok' OR outcome = 'denied' OR outcome = 'failed'"))
+        INSERT INTO leaf_v2 SELECT idx, hash, data, time, kind, outcome, peer, package FROM leaf ORDER BY idx;
+        DROP TABLE leaf;
+        ALTER TABLE leaf_v2 RENAME TO leaf;
+        CREATE INDEX leaf_time ON leaf(time);
+        \(leafDense)
+        \(appendOnly("leaf"))
+        \(subtreeComplete)
+        \(checkpointGrows)
+
+        -- Merged entries: leaf idx is about the peer or package whose LeafKey is key.
+        CREATE TABLE leaf_key (
+            key INTEGER NOT NULL,
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            PRIMARY KEY (key, idx)
+        ) STRICT, WITHOUT ROWID;
+        \(appendOnly("leaf_key"))
+
+        -- Entries not merged yet: one row per group commit, its entries sorted by
+        -- key then idx, 16 bytes each (key, idx; big-endian). first is its lowest idx.
+        CREATE TABLE leaf_key_run (
+            first INTEGER NOT NULL PRIMARY KEY CHECK (first >= 0),
+            entries BLOB NOT NULL CHECK (length(entries) > 0 AND length(entries) % 16 = 0)
+        ) STRICT;
         """
 }

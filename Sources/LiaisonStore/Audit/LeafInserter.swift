@@ -2,14 +2,17 @@ import GRDB
 import GRDBSQLite
 import LiaisonAudit
 
-/// The group commit's hot path: inserts leaves and interior nodes with statements
+/// The group commit's hot path: inserts leaves, interior nodes and the query
+/// index's runs and merged entries (``LeafKeyIndex``) with statements
 /// prepared once per transaction and bound through SQLite's C API, without the
 /// per-row argument arrays and `Data` copies of GRDB's generic `execute`. The
 /// schema's constraints and triggers apply exactly as for any other insert.
 struct LeafInserter {
-    private let db: Database
+    let db: Database
     private let leaf: Statement
     private let subtree: Statement
+    private let run: Statement
+    private let key: Statement
 
     init(_ db: Database) throws {
         self.db = db
@@ -17,6 +20,8 @@ struct LeafInserter {
             INSERT INTO leaf (idx, hash, data, time, kind, outcome, peer, package) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         subtree = try db.cachedStatement(sql: "INSERT INTO subtree (level, idx, hash) VALUES (?, ?, ?)")
+        run = try db.cachedStatement(sql: "INSERT INTO leaf_key_run (first, entries) VALUES (?, ?)")
+        key = try db.cachedStatement(sql: "INSERT INTO leaf_key (key, idx) VALUES (?, ?)")
     }
 
     func insert(_ pending: PendingLeaf, at index: Int) throws {
@@ -37,6 +42,20 @@ struct LeafInserter {
         try check(sqlite3_bind_int64(s, 1, Int64(node.level)))
         try check(sqlite3_bind_int64(s, 2, Int64(node.index)))
         try check(bind(node.hash, to: s, at: 3))
+        try step(s)
+    }
+
+    func insertRun(first: Int, entries: [UInt8]) throws {
+        let s = run.sqliteStatement
+        try check(sqlite3_bind_int64(s, 1, Int64(first)))
+        try check(bind(entries, to: s, at: 2))
+        try step(s)
+    }
+
+    func insert(_ entry: LeafKeyEntry) throws {
+        let s = key.sqliteStatement
+        try check(sqlite3_bind_int64(s, 1, entry.key.value))
+        try check(sqlite3_bind_int64(s, 2, Int64(entry.index)))
         try step(s)
     }
 
