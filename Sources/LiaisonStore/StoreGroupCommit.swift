@@ -9,9 +9,11 @@ import GRDB
 /// succeeds). If any write fails (a conflict, a broken constraint), that
 /// transaction is rolled back and the batch runs again with each write in its
 /// own savepoint, so the failing one is undone alone and reports its own error
-/// while the others commit. If the commit itself fails, nothing of the batch
-/// was written and every caller hears so. No caller is answered before the
-/// transaction holding its change is durable.
+/// while the others commit. If the commit itself fails (a disk that fills as the
+/// WAL is written), nothing of the batch was written, and each write is tried
+/// again in a transaction of its own: those that still fit get in, the others
+/// hear why. No caller is answered before the transaction holding its change is
+/// durable.
 ///
 /// This keeps fsyncs off Swift's cooperative threads (a blocked pool thread
 /// stalls the whole daemon on two cores) and lets concurrent deliveries share them.
@@ -67,6 +69,11 @@ final class StoreGroupCommit: @unchecked Sendable {
                 }
             }
             for operation in batch { operation.complete(nil) }
+        } catch where batch.count > 1 {
+            // The transaction as a whole could not be made durable (say the disk
+            // filled at commit, when the WAL is written): one operation's share may
+            // still fit, so each gets a transaction of its own and its own outcome.
+            for operation in batch { commit([operation]) }
         } catch {
             let failure = Self.cause(firstError, commitError: error)
             for operation in batch { operation.complete(failure) }
