@@ -9,10 +9,11 @@ import GRDB
 /// succeeds). If any write fails (a conflict, a broken constraint), that
 /// transaction is rolled back and the batch runs again with each write in its
 /// own savepoint, so the failing one is undone alone and reports its own error
-/// while the others commit. If the commit itself fails (a disk that fills as the
-/// WAL is written), nothing of the batch was written, and each write is tried
-/// again in a transaction of its own: those that still fit get in, the others
-/// hear why. No caller is answered before the transaction holding its change is
+/// while the others commit. If the batch fails as a whole, nothing of it was
+/// written: on a full disk (which may fill as the WAL is written at commit) each
+/// write is then tried again in a transaction of its own, so those that still
+/// fit get in and the others hear why; on any other failure every caller hears
+/// it. No caller is answered before the transaction holding its change is
 /// durable.
 ///
 /// This keeps fsyncs off Swift's cooperative threads (a blocked pool thread
@@ -69,10 +70,11 @@ final class StoreGroupCommit: @unchecked Sendable {
                 }
             }
             for operation in batch { operation.complete(nil) }
-        } catch where batch.count > 1 {
-            // The transaction as a whole could not be made durable (say the disk
-            // filled at commit, when the WAL is written): one operation's share may
-            // still fit, so each gets a transaction of its own and its own outcome.
+        } catch where batch.count > 1 && Self.cause(firstError, commitError: error).code == .diskFull {
+            // The disk filled (at commit, when the WAL is written, or before): one
+            // operation's share may still fit, so each gets a transaction of its own
+            // and its own outcome. Only then: after a lock timeout or an I/O error,
+            // a transaction per operation would only wait or fail once per caller.
             for operation in batch { commit([operation]) }
         } catch {
             let failure = Self.cause(firstError, commitError: error)
