@@ -63,6 +63,7 @@ extension AuditLog {
                 entries += try Self.entries(db, sql: sql, arguments: filter.arguments + [key.value, query.limit - entries.count])
             }
             func unmerged() throws {
+                guard entries.count < query.limit else { return }
                 var indices = try LeafKeyIndex.unmergedIndices(of: key, db)
                 if query.newestFirst { indices.reverse() }
                 var next = 0

@@ -62,13 +62,15 @@ enum LeafKeyIndex {
     }
 
     /// The indices filed under `key` in the runs, ascending: the entries newer
-    /// than everything in the B-tree.
+    /// than everything in the B-tree. Each run holds one commit's leaves, so
+    /// runs in order of their first leaf hold disjoint, ascending ranges, and
+    /// each run's indices under one key come out ascending.
     static func unmergedIndices(of key: LeafKey, _ db: Database) throws -> [Int] {
         var indices: [Int] = []
         for blob in try Data.fetchAll(db, sql: "SELECT entries FROM leaf_key_run ORDER BY first") {
             try LeafKeyRun.indices(of: key, in: blob, into: &indices)
         }
-        return indices.sorted()
+        return indices
     }
 }
 
