@@ -26,13 +26,15 @@ let package = Package(
             providers: [.apt(["libsodium-dev"])]
         ),
         .systemLibrary(name: "CLinux"),
+        // One SQLite setting that only the C API's variadic sqlite3_config can make.
+        .systemLibrary(name: "CSQLiteTuning", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "LiaisonCrypto", dependencies: ["CSodium"]),
         .target(name: "LiaisonCore", dependencies: ["LiaisonCrypto", "CLinux"]),
         // Protocol state machines and framing: no sockets, no clock.
         .target(name: "LiaisonWire", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
         .target(name: "LiaisonAudit", dependencies: ["LiaisonCrypto", "LiaisonCore"]),
         // The owner of the node's SQLite databases: liaison.db (outbox, inbox, receipts) and audit.db.
-        .target(name: "LiaisonStore", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonAudit", .product(name: "GRDB", package: "GRDB.swift"),
+        .target(name: "LiaisonStore", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonAudit", "CSQLiteTuning", .product(name: "GRDB", package: "GRDB.swift"),
                                                      .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The control-socket protocol shared by the CLI and the daemon.
         .target(name: "LiaisonControl", dependencies: ["LiaisonCore"]),
