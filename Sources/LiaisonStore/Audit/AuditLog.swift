@@ -149,7 +149,8 @@ public final class AuditLog: Sendable {
     }
 
     static func size(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT coalesce(max(idx) + 1, 0) FROM leaf") ?? 0
+        // Cached: every group commit asks first.
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(max(idx) + 1, 0) FROM leaf")) ?? 0
     }
 
     /// The canonical leaf bytes of entries `range` (clamped to the log), in order.
