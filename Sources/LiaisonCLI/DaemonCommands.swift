@@ -39,66 +39,6 @@ struct StatusCommand: ParsableCommand {
     }
 }
 
-/// `liaison send`: seal a file and queue it for delivery by the daemon.
-struct SendCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "send",
-        abstract: "Seal a file to peers and queue it; the daemon delivers it and collects signed receipts.",
-        discussion: """
-            The file is streamed to the daemon, which seals it with the node's
-            identity key (only the daemon holds the keys) and stores it in the
-            durable outbox before this command returns. Delivery retries with
-            backoff while a peer is unreachable.
-
-            Example:
-              liaison send report.json --to bravo,charlie --tlp AMBER --rel-to NATO
-
-            A STIX 2.1 bundle (--content-type application/stix+json) is read whole
-            (at most 64 MiB) and its TLP markings are checked first: when the bundle
-            is marked more strictly than --tlp, the package is raised to the
-            bundle's level and the reply says so; --strict-markings refuses instead.
-            """)
-
-    @OptionGroup var daemon: DaemonOptions
-
-    @Argument(help: ArgumentHelp("The file to send ('-' for standard input).", valueName: "file"))
-    var file: String
-
-    @OptionGroup var addressing: AddressingOptions
-    @OptionGroup var markingCheck: MarkingCheckOptions
-
-    func run() throws {
-        let input = try InputFile(path: file)
-        var request = ControlRequest(.send)
-        request.to = addressing.recipients
-        request.tlp = addressing.tlp
-        request.classification = addressing.classification
-        request.releasableTo = addressing.communities
-        request.caveats = addressing.caveat
-        request.expires = addressing.expires
-        request.contentType = addressing.contentType
-        request.strictMarkings = markingCheck.strict ? true : nil
-        let client = try daemon.connect()
-        try client.send(json: request)
-        var stream = input.stream
-        var buffer = [UInt8](repeating: 0, count: ControlFraming.dataFrameLength)
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try stream.readFully(into: $0) }
-            if n == 0 { break }
-            try client.sendFrame(Array(buffer[0..<n]))
-        }
-        try client.sendFrame([])
-        let receipt = try client.receive(SendReceipt.self)
-        if daemon.json { return try printJSON(receipt) }
-        print("Queued package \(receipt.id) (\(ByteCount.format(receipt.size))) for \(receipt.recipients.joined(separator: ", "))")
-        for w in receipt.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
-        print("  markings: \(receipt.markings)")
-        if let note = receipt.markingsNote { print("  note:     \(note)") }
-        print("  expires:  \(receipt.expires ?? "never")")
-        print("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`.")
-    }
-}
-
 /// `liaison outbox list`.
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Packages this node is sending.", subcommands: [List.self])

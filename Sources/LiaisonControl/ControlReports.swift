@@ -145,6 +145,8 @@ public struct SendReceipt: Codable, Sendable, Equatable {
     public var expires: String?
     /// Set when the payload's STIX markings raised the package's TLP: from what, to what, and why.
     public var markingsNote: String?
+    /// The file the package was sealed from, as the CLI named it (the daemon never sees names).
+    public var file: String?
 
     public init(id: String, recipients: [String], withheld: [WithheldRecipient], markings: String, size: Int64, expires: String?,
                 markingsNote: String? = nil) {

@@ -61,6 +61,12 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var classification: String?
     public var releasableTo: [String]?
     public var caveats: [String]?
+    /// How many payloads follow (`send`), each sealed into its own package and
+    /// answered with an array of receipts; absent for the one-payload form,
+    /// answered with one receipt.
+    public var files: Int?
+    /// Most payloads one `send` carries.
+    public static let maximumFilesPerSend = 256
     /// Validity from now, e.g. `30d`, or `never` (`send`).
     public var expires: String?
     public var contentType: String?

@@ -17,6 +17,25 @@ extension NodeStore {
     ///   recipients or a package that is in neither or both of a file and `body`,
     ///   ``StoreError/Code/duplicate`` if the package is already in the outbox.
     public func enqueue(_ package: OutboxPackage, body: [UInt8]? = nil, recipients: [String], firstAttempt: Int64? = nil) async throws {
+        try await enqueue([QueuedPackage(package: package, body: body, recipients: recipients)], firstAttempt: firstAttempt)
+    }
+
+    /// Adds several sealed packages, each as ``enqueue(_:body:recipients:firstAttempt:)``
+    /// does, in one transaction: all of them, or none.
+    public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil) async throws {
+        guard !packages.isEmpty else { return }
+        for queued in packages { try Self.check(queued) }
+        guard Set(packages.map(\.package.id)).count == packages.count else {
+            throw StoreError(.invalidArgument, "a package is named more than once in one batch")
+        }
+        let what = packages.count == 1 ? "enqueue package \(packages[0].package.id)" : "enqueue \(packages.count) packages"
+        try await commit(what) { db in
+            for queued in packages { try Self.insert(queued, firstAttempt: firstAttempt, db) }
+        }
+    }
+
+    private static func check(_ queued: QueuedPackage) throws {
+        let package = queued.package, body = queued.body, recipients = queued.recipients
         guard (package.path == nil) != (body == nil), body.map({ Int64($0.count) == package.size && $0.count <= Self.maximumInlineBytes }) ?? true else {
             throw StoreError(.invalidArgument, "package \(package.id) must be stored in exactly one place: a file or the database")
         }
@@ -29,22 +48,24 @@ extension NodeStore {
         guard Set(recipients).count == recipients.count else {
             throw StoreError(.invalidArgument, "package \(package.id) names a recipient more than once")
         }
+    }
+
+    private static func insert(_ queued: QueuedPackage, firstAttempt: Int64?, _ db: Database) throws {
+        let package = queued.package
         let id = package.id.description
-        try await commit("enqueue package \(id)") { db in
-            if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM outbox_package WHERE id = ?"), arguments: [id]) == true {
-                throw StoreError(.duplicate, "package \(id) is already in the outbox")
-            }
-            try db.cachedStatement(sql: """
-                INSERT INTO outbox_package (id, path, body, size, created, expires, tlp, markings, sha)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [id, package.path, body.map { Data($0) }, package.size, package.created, package.expires,
-                                 package.tlp.label, package.markings, package.sha256])
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO delivery (package_id, peer, state, attempts, next_attempt) VALUES (?, ?, 'queued', 0, ?)
-                """)
-            for peer in recipients {
-                try statement.execute(arguments: [id, peer, firstAttempt ?? package.created])
-            }
+        if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM outbox_package WHERE id = ?"), arguments: [id]) == true {
+            throw StoreError(.duplicate, "package \(id) is already in the outbox")
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox_package (id, path, body, size, created, expires, tlp, markings, sha)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [id, package.path, queued.body.map { Data($0) }, package.size, package.created, package.expires,
+                             package.tlp.label, package.markings, package.sha256])
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO delivery (package_id, peer, state, attempts, next_attempt) VALUES (?, ?, 'queued', 0, ?)
+            """)
+        for peer in queued.recipients {
+            try statement.execute(arguments: [id, peer, firstAttempt ?? package.created])
         }
     }
 
@@ -53,6 +74,16 @@ extension NodeStore {
         try readStatement("read package \(id)") { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package WHERE id = ?"), arguments: [id.description])
                 .map(OutboxPackage.init(row:))
+        }
+    }
+
+    /// An outbox package and, if it is kept in the database, its sealed bytes, in
+    /// one read (a sender takes both for every package it pushes); `nil` if unknown.
+    public func outboxPackageAndBody(id: PackageID) throws -> (package: OutboxPackage, body: [UInt8]?)? {
+        try readStatement("read package \(id)") { db in
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns), body FROM outbox_package WHERE id = ?"),
+                             arguments: [id.description])
+                .map { row in (try OutboxPackage(row: row), (row["body"] as Data?).map { [UInt8]($0) }) }
         }
     }
 

@@ -24,6 +24,22 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable, CustomStrin
     public var description: String { rawValue }
 }
 
+/// A package to add to the outbox (``NodeStore/enqueue(_:firstAttempt:)``): the
+/// row, its sealed bytes if they are kept in the database, and who gets it.
+public struct QueuedPackage: Sendable {
+    public var package: OutboxPackage
+    /// The sealed bytes when the package has no file (`package.path` is `nil`).
+    public var body: [UInt8]?
+    /// Peer names; at least one, each once.
+    public var recipients: [String]
+
+    public init(package: OutboxPackage, body: [UInt8]?, recipients: [String]) {
+        self.package = package
+        self.body = body
+        self.recipients = recipients
+    }
+}
+
 /// A sealed package this node is sending: the outbox row, without its deliveries.
 public struct OutboxPackage: Sendable, Hashable {
     /// The package's id (from its header).

@@ -72,6 +72,34 @@ enum DaemonBenchmark {
             Measure.row("CPU per 1 KiB package, \(node.name) daemon", String(format: "%.0f µs", perPackage * 1e6))
         }
 
+        // The same packages with several files per `send` (`liaison send a b c …`): one
+        // control connection, one audit commit and one store commit for each request.
+        let perSend = 16
+        let batchedBefore = try delivered()
+        let batchedCPUBefore = nodes.map { cpuSeconds($0.process) }
+        let batchedStart = clock.now
+        let batchErrors = ErrorCounter()
+        let batchesDone = DispatchGroup()
+        let requests = (small + perSend - 1) / perSend
+        for worker in 0..<concurrency {
+            batchesDone.enter()
+            Thread {
+                for _ in stride(from: worker, to: requests, by: concurrency) {
+                    do { try sendBatch(Array(repeating: payload, count: perSend), socket: socket, to: "receiver") } catch { batchErrors.increment() }
+                }
+                batchesDone.leave()
+            }.start()
+        }
+        batchesDone.wait()
+        let batchedCount = (requests - batchErrors.value) * perSend
+        try waitDelivered(delivered, count: batchedBefore + batchedCount, timeoutSeconds: 600)
+        Measure.row("1 KiB packages, \(perSend) files per send → receipt", Measure.perSecond(Double(batchedCount) / (clock.now - batchedStart).seconds),
+                    target: "target ≥ 3k/s (\(requests * perSend) packages, \(concurrency) clients\(batchErrors.value > 0 ? ", \(batchErrors.value) send errors" : ""))")
+        for (node, cpu) in zip(nodes, batchedCPUBefore) {
+            let perPackage = (cpuSeconds(node.process) - cpu) / Double(max(batchedCount, 1))
+            Measure.row("CPU per 1 KiB package, \(node.name), \(perSend) per send", String(format: "%.0f µs", perPackage * 1e6))
+        }
+
         // Latency when idle: one package at a time.
         var latencies: [Double] = []
         for _ in 0..<200 {
@@ -85,6 +113,16 @@ enum DaemonBenchmark {
         latencies.sort()
         Measure.row("send → receipt latency, idle, p50", String(format: "%.2f ms", latencies[latencies.count / 2]), target: "target < 2 ms")
         Measure.row("send → receipt latency, idle, p99", String(format: "%.2f ms", latencies[latencies.count * 99 / 100]))
+        // The disk's share of that: a package's journey makes seven durable commits one
+        // after another (sender: audit log then store when queued, audit log when offered;
+        // receiver: audit log then store; sender: audit log then store for the receipt),
+        // each ending in one fdatasync, spread out by the work between them.
+        let backToBack = try DiskProbe.flushMicroseconds(directory: root, gapMicroseconds: 0)
+        let spaced = try DiskProbe.flushMicroseconds(directory: root, gapMicroseconds: 1000)
+        Measure.row("fdatasync of 8 KiB, back to back, p50", String(format: "%.0f µs", backToBack.percentile(0.5)))
+        Measure.row("fdatasync of 8 KiB, 1 ms apart, p50", String(format: "%.0f µs", spaced.percentile(0.5)))
+        Measure.row("7 durable commits 1 ms apart, p50", String(format: "%.2f ms", 7 * spaced.percentile(0.5) / 1000),
+                    target: "the disk's share of the idle latency")
 
         // One large package end to end, three times (one at a time): the median, and the range.
         let large = try Sodium.randomBytes(count: largeMiB << 20)
@@ -126,6 +164,18 @@ enum DaemonBenchmark {
         return try client.receive(SendReceipt.self)
     }
 
+    /// One `send` of several payloads, each its own package, as `liaison send a b c …` makes it.
+    static func sendBatch(_ payloads: [[UInt8]], socket: String, to peer: String) throws {
+        let client = try ControlClient(path: socket)
+        var request = ControlRequest(.send)
+        request.to = [peer]
+        request.tlp = "GREEN"
+        request.files = payloads.count
+        try client.send(json: request)
+        for payload in payloads { try client.sendPayload(payload) }
+        _ = try client.receive([SendReceipt].self)
+    }
+
     static func delivered(_ socket: String) throws -> Int {
         try ControlClient(path: socket).call(ControlRequest(.status), StatusReport.self).delivered
     }
@@ -161,7 +211,7 @@ enum DaemonBenchmark {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("liaisond")
         process.arguments = ["--home", node.home, "--log-level", ProcessInfo.processInfo.environment["LIAISON_BENCH_LOG"] ?? "error"]
-        FileManager.default.createFile(atPath: node.home + "/daemon.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: node.home + "/daemon.log", contents: nil)
         process.standardError = FileHandle(forWritingAtPath: node.home + "/daemon.log")
         try process.run()
         let deadline = Date().addingTimeInterval(20)

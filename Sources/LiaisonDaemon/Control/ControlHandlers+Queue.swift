@@ -4,51 +4,70 @@ import LiaisonControl
 import LiaisonCore
 import LiaisonStore
 
-/// The end that `send` and `forward` share: a package sealed into the outbox is
-/// made durable, recorded, and queued — or leaves nothing behind.
+/// The end that `send` and `forward` share: packages sealed into the outbox are
+/// made durable, recorded, and queued — or leave nothing behind.
 extension ControlHandlers {
     /// Finishes `incremental` into `sink`, appends `events` and the package's
     /// `package.queued` entry to the audit log (fail closed: nothing is queued
     /// unless they are durable), and queues the package for `recipients`.
     func queueSealed(_ incremental: inout IncrementalSealer, into sink: OutboxSink, created: Int64, expires: Int64?,
                      markings: Markings, recipients: [String], actor: AuditActor, events: [AuditEvent]) async throws -> OutboxPackage {
+        let sealed = try await finishSealed(&incremental, into: sink, created: created, expires: expires, markings: markings,
+                                            recipients: recipients)
+        try await queue([sealed], actor: actor, events: events)
+        return sealed.package
+    }
+
+    /// Finishes `incremental` into `sink`: a large package's file is then durable,
+    /// a small one's bytes are in memory. Nothing is recorded or queued yet.
+    func finishSealed(_ incremental: inout IncrementalSealer, into sink: OutboxSink, created: Int64, expires: Int64?,
+                      markings: Markings, recipients: [String]) async throws -> QueuedPackage {
         var output = sink
         try await incremental.finish(into: &output)
-        let stored = try sink.finish()
-        let package: OutboxPackage, body: [UInt8]?
-        switch stored {
+        switch try sink.finish() {
         case .file(let path):
             var info = stat()
             stat(path, &info)
-            package = OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: created,
-                                    expires: expires, tlp: markings.tlp, markings: markings.banner)
-            body = nil
+            return QueuedPackage(package: OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: created,
+                                                        expires: expires, tlp: markings.tlp, markings: markings.banner),
+                                 body: nil, recipients: recipients)
         case .inline(let bytes):
-            package = OutboxPackage(id: incremental.packageID, path: nil, size: Int64(bytes.count), created: created,
-                                    expires: expires, tlp: markings.tlp, markings: markings.banner)
-            body = bytes
+            return QueuedPackage(package: OutboxPackage(id: incremental.packageID, path: nil, size: Int64(bytes.count), created: created,
+                                                        expires: expires, tlp: markings.tlp, markings: markings.banner),
+                                 body: bytes, recipients: recipients)
+        }
+    }
+
+    /// Appends `events` and every package's `package.queued` entry in one audit
+    /// commit (fail closed: nothing is queued unless they are durable), then
+    /// queues all the packages in one store transaction: all of them, or none.
+    /// On failure no package file is left behind.
+    func queue(_ packages: [QueuedPackage], actor: AuditActor, events: [AuditEvent]) async throws {
+        func discardFiles() {
+            for queued in packages { if let path = queued.package.path { unlink(path) } }
         }
         do {
-            try await context.audit(contentsOf: events + [
-                context.event(.packageQueued, actor: actor, package: package.id, markings: markings.banner,
-                              details: ["recipients": recipients.joined(separator: ",")]),
-            ])
+            try await context.audit(contentsOf: events + packages.map { queued in
+                context.event(.packageQueued, actor: actor, package: queued.package.id, markings: queued.package.markings,
+                              details: ["recipients": queued.recipients.joined(separator: ",")])
+            })
         } catch {
-            if let path = package.path { unlink(path) }
+            discardFiles()
             throw error
         }
         do {
-            try await context.store.enqueue(package, body: body, recipients: recipients)
+            try await context.store.enqueue(packages)
         } catch {
-            // The log already says the command ran and the package was queued: it now
-            // says, for that package, that queueing failed after all and why.
-            if let path = package.path { unlink(path) }
-            await context.auditAfterTheFact(context.event(.packageRejected, .failed, actor: actor, package: package.id, markings: markings.banner,
-                                                          reason: "\(Self.auditReason(error)) (sealed and recorded, but not queued: nothing will be sent)"))
+            // The log already says the command ran and the packages were queued: it now
+            // says, for each, that queueing failed after all and why.
+            discardFiles()
+            await context.auditAfterTheFact(contentsOf: packages.map { queued in
+                context.event(.packageRejected, .failed, actor: actor, package: queued.package.id, markings: queued.package.markings,
+                              reason: "\(Self.auditReason(error)) (sealed and recorded, but not queued: nothing will be sent)")
+            })
             throw RecordedFailure(underlying: error)
         }
         context.announceQueued()
-        return package
     }
 
     /// What `send` and `forward` answer: the package, who gets it, and who was withheld and why.

@@ -90,6 +90,7 @@ struct ControlHandlers: Sendable {
         details["name"] = request.name
         details["id"] = request.id
         details["to"] = request.to?.joined(separator: ",")
+        details["files"] = request.files.map { String($0) }
         details["tlp"] = request.tlp
         details["trust"] = request.trust
         details["strict-markings"] = request.strictMarkings.map { String($0) }
@@ -228,77 +229,6 @@ struct ControlHandlers: Sendable {
             throw CoreError(.unknownPeer, "\(name) was removed while it was being added")
         }
         return status
-    }
-
-    // MARK: send
-
-    private func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws {
-        let receipt: SendReceipt
-        do {
-            receipt = try await queueSend(request, &io, actor: actor, record: record)
-        } catch let failure as RecordedFailure {
-            throw failure.underlying
-        } catch {
-            await recordFailed(record, error)
-            throw error
-        }
-        try await io.send(result: receipt)
-    }
-
-    /// Seals the payload for the allowed recipients and queues it, recording the
-    /// command, the denials, the sealing and the queueing in one audit commit.
-    private func queueSend(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws -> SendReceipt {
-        try context.home.ensureNotRevoked("sends packages")
-        let configuration = context.configuration
-        let now = Timestamp.now()
-        var markings = try configuration.markings(tlp: try required(request.tlp, "tlp"), classification: request.classification,
-                                                  releasableTo: request.releasableTo ?? [], caveats: request.caveats ?? [])
-        // A STIX bundle is read whole first: its TLP markings may raise the package's (ControlHandlers+Markings.swift).
-        let (payload, stix) = try await readPayload(request, &io, markings: &markings, actor: actor)
-        // Every denial is audited, even when nobody is allowed (then the send is refused below).
-        let selection = try configuration.decideRecipients(request.to ?? [], keyring: context.peers.keyring, markings: markings)
-        let recipients = selection.allowed
-        for withheld in selection.withheld {
-            context.logger.notice("policy: \(withheld.name) gets no key wrap for \(markings.banner): \(withheld.decision.rule.rawValue)")
-        }
-        let peers = recipients.map(\.name).filter { $0 != configuration.name }
-        let denials = selection.withheld.map {
-            context.event(.policyDenied, .denied, actor: actor, peer: context.peers.peer(named: $0.name), markings: markings.banner,
-                          reason: "\($0.decision.rule.rawValue): \($0.decision.explanation)", details: ["direction": "send", "peer-name": $0.name])
-        }
-        guard !peers.isEmpty else {
-            await context.auditAfterTheFact(contentsOf: denials)
-            throw CoreError(selection.withheld.isEmpty ? .invalidRecipients : .policyDenied,
-                            "send needs at least one peer allowed to receive \(markings.banner)"
-                                + selection.withheld.map { "; \($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }.joined())
-        }
-        let expiry = try configuration.expiry(request.expires, now: now)
-        let sealer = try PackageSealer(sender: context.secrets.identity, recipients: recipients.map(\.key), markings: markings,
-                                       contentType: request.contentType ?? "application/octet-stream", created: now, expires: expiry)
-        var incremental = IncrementalSealer(sealer)
-        let path = context.outboxDirectory + "/\(incremental.packageID).lpkg"
-        let file = OutboxSink(path: path)
-        var sink = file
-        while true {
-            // The end of the payload is an empty frame; a connection that closes
-            // before it is an interrupted send, never a shorter package.
-            guard var frame = try await payload.next(&io) else {
-                throw ControlFailure(code: "control.truncated", message: "the payload ended before the sender said it was complete; nothing was queued")
-            }
-            defer { frame.withUnsafeMutableBytes { Sodium.wipe($0) } }   // plaintext: do not leave it in freed memory, even on an error
-            if frame.isEmpty { break }
-            try await incremental.append(frame, into: &sink)
-        }
-        // Fail closed: sealed but not queued unless the log records it.
-        let package = try await queueSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers,
-                                            actor: actor, events: [record] + denials + [
-            context.event(.packageSealed, actor: actor, package: incremental.packageID, markings: markings.banner,
-                          details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
-                            .merging(stix?.auditDetails ?? [:]) { ours, _ in ours }),
-        ])
-        context.logger.info("queued package \(package.id) (\(incremental.payloadByteCount) bytes, \(markings.banner)) for \(peers.joined(separator: ", "))")
-        return sendReceipt(package, recipients: peers, selection: selection, payloadBytes: incremental.payloadByteCount,
-                           markingsNote: stix?.note)
     }
 
     // MARK: inbox get

@@ -71,7 +71,7 @@ struct PackageSender {
             // Woken at once by a new send, or at the deadline (a retry may be due by then).
             // A graceful shutdown ends the wait at once (the session then closes).
             let generation = seen, timeout = deadline - ContinuousClock.now
-            try? await cancelWhenGracefulShutdown { await context.outboxSignal.wait(past: generation, timeout: timeout) }
+            await cancelWhenGracefulShutdown { await context.outboxSignal.wait(past: generation, timeout: timeout) }
             seen = context.outboxSignal.generation
             due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
         }
@@ -95,11 +95,11 @@ struct PackageSender {
         var outgoing: [Outgoing] = []
         var anyExpired = false
         for delivery in deliveries {
-            guard let package = try context.store.outboxPackage(id: delivery.packageID) else { continue }
+            guard let (package, storedBody) = try context.store.outboxPackageAndBody(id: delivery.packageID) else { continue }
             if package.isExpired(at: now) { anyExpired = true; continue }
             let body: [UInt8]?, header: PackageHeader
             do {
-                (body, header) = try Self.readStored(package, store: context.store)
+                (body, header) = try Self.readStored(package, body: storedBody, store: context.store)
             } catch {
                 // This package's problem, not the batch's: the others still go.
                 let reason = "outbox.unreadable: the sealed package cannot be read (\(error)); send it again"
@@ -168,10 +168,10 @@ struct PackageSender {
         }
     }
 
-    /// A stored package's sealed bytes (if kept in the database) and its header.
-    private static func readStored(_ package: OutboxPackage, store: NodeStore) throws -> (body: [UInt8]?, header: PackageHeader) {
+    /// A stored package's sealed bytes (`body`, read with it, if kept in the database) and its header.
+    private static func readStored(_ package: OutboxPackage, body: [UInt8]?, store: NodeStore) throws -> (body: [UInt8]?, header: PackageHeader) {
         if package.path == nil {
-            guard let body = try store.outboxBody(id: package.id) else { throw CoreError(.io, "its stored bytes are missing") }
+            guard let body else { throw CoreError(.io, "its stored bytes are missing") }
             var source = MemorySource(body)
             return (body, try PackageOpener.readHeader(from: &source))
         }

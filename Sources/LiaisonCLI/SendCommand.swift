@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import LiaisonControl
+import LiaisonCore
+
+/// `liaison send`: seal files and queue them for delivery by the daemon, each
+/// as its own package.
+struct SendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Seal files to peers and queue them; the daemon delivers them and collects signed receipts.",
+        discussion: """
+            Each file is streamed to the daemon, which seals it with the node's
+            identity key (only the daemon holds the keys) into a package of its
+            own and stores it in the durable outbox before this command returns.
+            Delivery retries with backoff while a peer is unreachable.
+
+            Several files go in one request (up to \(ControlRequest.maximumFilesPerSend) at a time; more are sent
+            in several): the daemon records and queues each request's packages
+            together — all of them, or none if one cannot be read or sent.
+
+            Examples:
+              liaison send report.json --to bravo,charlie --tlp AMBER --rel-to NATO
+              liaison send indicators/*.json --to bravo --tlp GREEN --json
+
+            A STIX 2.1 bundle (--content-type application/stix+json) is read whole
+            (at most 64 MiB) and its TLP markings are checked first: when the bundle
+            is marked more strictly than --tlp, the package is raised to the
+            bundle's level and the reply says so; --strict-markings refuses instead.
+            """)
+
+    @OptionGroup var daemon: DaemonOptions
+
+    @Argument(help: ArgumentHelp("The files to send, each as its own package ('-' for standard input, once).", valueName: "file"))
+    var files: [String]
+
+    @OptionGroup var addressing: AddressingOptions
+    @OptionGroup var markingCheck: MarkingCheckOptions
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one file to send ('-' for standard input)") }
+        guard files.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("standard input ('-') can be sent only once per command") }
+    }
+
+    func run() throws {
+        // Every file must be readable before anything is sent.
+        for path in files where path != "-" {
+            guard access(path, R_OK) == 0 else {
+                throw CoreError(.io, "cannot read \(path): \(String(cString: strerror(errno))); nothing was sent")
+            }
+        }
+        var receipts: [SendReceipt] = []
+        if files.count == 1 {
+            // The one-payload request, which every daemon understands.
+            receipts = [try send(files[0])]
+        } else {
+            let size = ControlRequest.maximumFilesPerSend
+            for start in stride(from: 0, to: files.count, by: size) {
+                receipts += try send(Array(files[start..<min(start + size, files.count)]))
+                if files.count > size && !daemon.json {
+                    FileHandle.standardError.write(Data("queued \(receipts.count) of \(files.count) files\n".utf8))
+                }
+            }
+        }
+        if daemon.json { return files.count == 1 ? try printJSON(receipts[0]) : try printJSON(receipts) }
+        if receipts.count == 1 { return Self.describe(receipts[0]) }
+        Self.describe(receipts)
+    }
+
+    /// The request `send` makes, before its payloads.
+    private func request(files: Int?) -> ControlRequest {
+        var request = ControlRequest(.send)
+        request.to = addressing.recipients
+        request.tlp = addressing.tlp
+        request.classification = addressing.classification
+        request.releasableTo = addressing.communities
+        request.caveats = addressing.caveat
+        request.expires = addressing.expires
+        request.contentType = addressing.contentType
+        request.strictMarkings = markingCheck.strict ? true : nil
+        request.files = files
+        return request
+    }
+
+    /// Sends one file in the one-payload form.
+    private func send(_ path: String) throws -> SendReceipt {
+        let client = try daemon.connect()
+        try client.send(json: request(files: nil))
+        try Self.stream([try InputFile(path: path)], to: client, answer: SendReceipt.self)
+        var receipt = try client.receive(SendReceipt.self)
+        receipt.file = path
+        return receipt
+    }
+
+    /// Sends `paths` in one request: all are queued, or none.
+    private func send(_ paths: [String]) throws -> [SendReceipt] {
+        let inputs = try paths.map { try InputFile(path: $0) }
+        let client = try daemon.connect()
+        try client.send(json: request(files: paths.count))
+        try Self.stream(inputs, to: client, answer: [SendReceipt].self)
+        let receipts = try client.receive([SendReceipt].self)
+        guard receipts.count == paths.count else {
+            throw ControlFailure(code: "control.bad-response", message: "the daemon answered \(receipts.count) receipts for \(paths.count) files")
+        }
+        return zip(receipts, paths).map { receipt, path in
+            var named = receipt
+            named.file = path
+            return named
+        }
+    }
+
+    /// Streams each file's bytes as data frames, then the empty frame that ends
+    /// it. A daemon that stops reading has refused the send: its answer (of type
+    /// `answer`) says why, and that is what is thrown.
+    private static func stream<Answer: Codable & Sendable>(_ inputs: [InputFile], to client: ControlClient, answer: Answer.Type) throws {
+        var buffer = [UInt8](repeating: 0, count: ControlFraming.dataFrameLength)
+        do {
+            for input in inputs {
+                var stream = input.stream
+                while true {
+                    let n = try buffer.withUnsafeMutableBytes { try stream.readFully(into: $0) }
+                    if n == 0 { break }
+                    try client.sendFrame(Array(buffer[0..<n]))
+                }
+                try client.sendFrame([])
+            }
+        } catch let lost as ControlFailure where lost.code == "control.connection-lost" {
+            _ = try client.receive(answer)
+            throw lost
+        }
+    }
+
+    private static func describe(_ receipt: SendReceipt) {
+        print("Queued package \(receipt.id) (\(ByteCount.format(receipt.size))) for \(receipt.recipients.joined(separator: ", "))")
+        for w in receipt.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
+        print("  markings: \(receipt.markings)")
+        if let note = receipt.markingsNote { print("  note:     \(note)") }
+        print("  expires:  \(receipt.expires ?? "never")")
+        print("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`.")
+    }
+
+    private static func describe(_ receipts: [SendReceipt]) {
+        print("Queued \(receipts.count) packages:")
+        print(TextTable(headers: ["ID", "FILE", "SIZE", "MARKINGS", "RECIPIENTS", "EXPIRES"]).render(receipts.map { r in
+            [r.id, r.file ?? "", ByteCount.format(r.size), r.markings, r.recipients.joined(separator: ","), r.expires ?? "never"]
+        }))
+        var told = Set<String>()
+        for r in receipts {
+            for w in r.withheld where told.insert("\(w.peer)\u{0}\(r.markings)").inserted {
+                print("  withheld at \(r.markings): \(w.peer) — \(w.reason) [\(w.rule)]")
+            }
+            if let note = r.markingsNote { print("  note on \(r.file ?? r.id): \(note)") }
+        }
+        print("Follow them with `liaison outbox list`; receipts appear in `liaison receipts`.")
+    }
+}

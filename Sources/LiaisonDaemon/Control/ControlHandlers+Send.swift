@@ -1,0 +1,124 @@
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
+
+/// `send`: seals payloads from the control connection to the allowed recipients
+/// and queues them. One request carries one payload, or several (`files`), each
+/// sealed into its own package; several are recorded in one audit commit and
+/// queued in one store transaction — all of them, or none.
+extension ControlHandlers {
+    func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws {
+        let receipts: [SendReceipt]
+        do {
+            receipts = try await queueSend(request, &io, actor: actor, record: record)
+        } catch let failure as RecordedFailure {
+            throw failure.underlying
+        } catch {
+            await recordFailed(record, error)
+            throw error
+        }
+        // A request that names no count is the one-payload form, answered with one receipt.
+        if request.files == nil { try await io.send(result: receipts[0]) } else { try await io.send(result: receipts) }
+    }
+
+    /// One payload sealed into the outbox, not yet recorded or queued.
+    private struct SealedPayload {
+        let queued: QueuedPackage
+        let receipt: SendReceipt
+        let sealedEvent: AuditEvent
+    }
+
+    /// Seals every payload of the request, then records the command, the denials,
+    /// the sealing and the queueing in one audit commit and queues the packages.
+    private func queueSend(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws -> [SendReceipt] {
+        try context.home.ensureNotRevoked("sends packages")
+        let count = request.files ?? 1
+        // The small packages are held sealed in memory until all are queued: at most
+        // this many times a push's size.
+        guard (1...ControlRequest.maximumFilesPerSend).contains(count) else {
+            throw ControlFailure(code: "control.bad-request",
+                                 message: "one send carries 1 to \(ControlRequest.maximumFilesPerSend) files, not \(count); send the rest in another")
+        }
+        let now = Timestamp.now()
+        let markings = try context.configuration.markings(tlp: try required(request.tlp, "tlp"), classification: request.classification,
+                                                          releasableTo: request.releasableTo ?? [], caveats: request.caveats ?? [])
+        let expiry = try context.configuration.expiry(request.expires, now: now)
+        var sealed: [SealedPayload] = []
+        var denials: [AuditEvent] = []
+        var deniedAlready = Set<String>()
+        do {
+            for _ in 0..<count {
+                let (payload, withheld) = try await sealPayload(request, &io, markings: markings, now: now, expiry: expiry, actor: actor)
+                sealed.append(payload)
+                // The same peer withheld at the same markings is recorded once per request.
+                for denial in withheld where deniedAlready.insert("\(denial.details["peer-name"] ?? "")\u{0}\(denial.markings ?? "")").inserted {
+                    denials.append(denial)
+                }
+            }
+        } catch {
+            for payload in sealed { if let path = payload.queued.package.path { unlink(path) } }
+            throw error
+        }
+        try await queue(sealed.map(\.queued), actor: actor, events: [record] + denials + sealed.map(\.sealedEvent))
+        for payload in sealed {
+            let package = payload.queued.package
+            context.logger.info("queued package \(package.id) (\(payload.receipt.size) bytes, \(package.markings)) for \(payload.queued.recipients.joined(separator: ", "))")
+        }
+        return sealed.map(\.receipt)
+    }
+
+    /// Reads the next payload from the connection and seals it for the recipients
+    /// its markings allow (a STIX bundle may raise them first). Returns the sealed
+    /// package and the denials to record; a payload nobody may receive is refused,
+    /// with its denials recorded.
+    private func sealPayload(_ request: ControlRequest, _ io: inout ControlConnection, markings requested: Markings, now: Int64,
+                             expiry: Int64?, actor: AuditActor) async throws -> (SealedPayload, denials: [AuditEvent]) {
+        let configuration = context.configuration
+        var markings = requested
+        // A STIX bundle is read whole first: its TLP markings may raise the package's (ControlHandlers+Markings.swift).
+        let (payload, stix) = try await readPayload(request, &io, markings: &markings, actor: actor)
+        // Every denial is audited, even when nobody is allowed (then the send is refused below).
+        let selection = try configuration.decideRecipients(request.to ?? [], keyring: context.peers.keyring, markings: markings)
+        let recipients = selection.allowed
+        for withheld in selection.withheld {
+            context.logger.notice("policy: \(withheld.name) gets no key wrap for \(markings.banner): \(withheld.decision.rule.rawValue)")
+        }
+        let peers = recipients.map(\.name).filter { $0 != configuration.name }
+        let denials = selection.withheld.map {
+            context.event(.policyDenied, .denied, actor: actor, peer: context.peers.peer(named: $0.name), markings: markings.banner,
+                          reason: "\($0.decision.rule.rawValue): \($0.decision.explanation)", details: ["direction": "send", "peer-name": $0.name])
+        }
+        guard !peers.isEmpty else {
+            await context.auditAfterTheFact(contentsOf: denials)
+            throw CoreError(selection.withheld.isEmpty ? .invalidRecipients : .policyDenied,
+                            "send needs at least one peer allowed to receive \(markings.banner)"
+                                + selection.withheld.map { "; \($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }.joined())
+        }
+        let sealer = try PackageSealer(sender: context.secrets.identity, recipients: recipients.map(\.key), markings: markings,
+                                       contentType: request.contentType ?? "application/octet-stream", created: now, expires: expiry)
+        var incremental = IncrementalSealer(sealer)
+        let file = OutboxSink(path: context.outboxDirectory + "/\(incremental.packageID).lpkg")
+        var sink = file
+        while true {
+            // The end of the payload is an empty frame; a connection that closes
+            // before it is an interrupted send, never a shorter package.
+            guard var frame = try await payload.next(&io) else {
+                throw ControlFailure(code: "control.truncated", message: "the payload ended before the sender said it was complete; nothing was queued")
+            }
+            defer { frame.withUnsafeMutableBytes { Sodium.wipe($0) } }   // plaintext: do not leave it in freed memory, even on an error
+            if frame.isEmpty { break }
+            try await incremental.append(frame, into: &sink)
+        }
+        // Fail closed: sealed here, but queued only once the log records it (`queue`).
+        let queued = try await finishSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers)
+        let sealedEvent = context.event(.packageSealed, actor: actor, package: incremental.packageID, markings: markings.banner,
+                                        details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
+                                            .merging(stix?.auditDetails ?? [:]) { ours, _ in ours })
+        let receipt = sendReceipt(queued.package, recipients: peers, selection: selection, payloadBytes: incremental.payloadByteCount,
+                                  markingsNote: stix?.note)
+        return (SealedPayload(queued: queued, receipt: receipt, sealedEvent: sealedEvent), denials)
+    }
+}
