@@ -40,13 +40,23 @@ struct PackageSender {
         do {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
                 // Keep the session while there is work: packages queued meanwhile go out
-                // on the same connection instead of a new handshake each.
-                while !pending.isEmpty {
-                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                    try await deliverBatch(pending, to: peer, session: &session, logger: logger)
-                    pending = []
-                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                    pending = try await nextWork(for: peer)
+                // on the same connection instead of a new handshake each. A batch's
+                // answers are recorded while the next batch goes out (one batch at a
+                // time, in order); those packages stay queued until then, so the next
+                // batch is chosen without them.
+                try await withThrowingTaskGroup(of: Void.self) { recorder in
+                    var recording: Set<PackageID> = []
+                    while !pending.isEmpty {
+                        if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                        let answers = try await deliverBatch(pending, to: peer, session: &session, logger: logger)
+                        pending = []
+                        try await recorder.next()
+                        recording = Set(answers.map(\.item.package.id))
+                        if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
+                        if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                        pending = try await nextWork(for: peer, excluding: recording)
+                    }
+                    try await recorder.waitForAll()
                 }
                 if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
             }
@@ -61,36 +71,45 @@ struct PackageSender {
         }
     }
 
-    /// Due deliveries for `peer`, waiting up to the linger time for new ones so a
-    /// busy link keeps one session instead of a handshake per package.
-    private func nextWork(for peer: PeerRecord) async throws -> [Delivery] {
+    /// Due deliveries for `peer` other than those in `excluded` (answered, being
+    /// recorded), waiting up to the linger time for new ones so a busy link keeps
+    /// one session instead of a handshake per package.
+    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>) async throws -> [Delivery] {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
         var seen = context.outboxSignal.generation
-        var due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
+        func dueNow() throws -> [Delivery] {
+            let candidates = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize + excluded.count)
+            return Array(candidates.lazy.filter { !excluded.contains($0.packageID) }.prefix(Self.batchSize))
+        }
+        var due = try dueNow()
         while due.isEmpty && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
             // Woken at once by a new send, or at the deadline (a retry may be due by then).
             // A graceful shutdown ends the wait at once (the session then closes).
             let generation = seen, timeout = deadline - ContinuousClock.now
             await cancelWhenGracefulShutdown { await context.outboxSignal.wait(past: generation, timeout: timeout) }
             seen = context.outboxSignal.generation
-            due = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)
+            due = try dueNow()
         }
         return due
     }
 
     /// A delivery ready to go: its package, the header hash its receipt must name,
     /// and the sealed bytes if the package is small enough to push.
-    private struct Outgoing {
+    private struct Outgoing: Sendable {
         let delivery: Delivery
         let package: OutboxPackage
         let headerHash: [UInt8]
         let body: [UInt8]?
     }
 
+    /// A pushed package and the peer's answer to it.
+    private typealias Answer = (item: Outgoing, reply: SessionMessage)
+
     /// Delivers one batch on the session: re-decides each package, records the
-    /// offers, pushes the small packages back to back, collects their answers,
-    /// then offers and streams the large ones one at a time.
-    private func deliverBatch(_ deliveries: [Delivery], to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws {
+    /// offers, pushes the small packages back to back and collects their answers
+    /// (returned, for the caller to record), then offers and streams the large
+    /// ones one at a time, recording each answer.
+    private func deliverBatch(_ deliveries: [Delivery], to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws -> [Answer] {
         let now = Timestamp.now()
         var outgoing: [Outgoing] = []
         var anyExpired = false
@@ -122,7 +141,7 @@ struct PackageSender {
             outgoing.append(Outgoing(delivery: delivery, package: package, headerHash: header.hash, body: body))
         }
         if anyExpired { await context.recordExpired(try await context.store.expireDue(now: now)) }
-        guard !outgoing.isEmpty else { return }
+        guard !outgoing.isEmpty else { return [] }
         // No `sending` claim is written: the scheduler runs one sender per peer, and a
         // delivery stays `queued` until its receipt is stored, so a crash retries it.
         // Small packages are pushed to a peer that takes pushes (a peer of an earlier
@@ -136,7 +155,7 @@ struct PackageSender {
         for item in pushed {
             try await session.send(.push(packageID: item.package.id, expires: item.package.expires, bytes: item.body!))
         }
-        var answers: [(Outgoing, SessionMessage)] = []
+        var answers: [Answer] = []
         var waiting = Dictionary(uniqueKeysWithValues: pushed.map { ($0.package.id, $0) })
         while !waiting.isEmpty {
             guard let reply = try await session.receive() else {
@@ -150,7 +169,6 @@ struct PackageSender {
             }
             answers.append((item, reply))
         }
-        try await record(answers, from: peer, logger: logger)
         for item in outgoing where item.body == nil || !canPush {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             try await context.audit(offeredEvent(peer)(item))
@@ -166,6 +184,7 @@ struct PackageSender {
             }
             try await record([(item, reply)], from: peer, logger: logger)
         }
+        return answers
     }
 
     /// A stored package's sealed bytes (`body`, read with it, if kept in the database) and its header.
@@ -200,7 +219,7 @@ struct PackageSender {
     /// Records the answers to a batch: every verified receipt's events in one audit
     /// commit, then every delivery in the store (their writes share commits), and
     /// each refusal or bad receipt on its own.
-    private func record(_ answers: [(Outgoing, SessionMessage)], from peer: PeerRecord, logger: Logger) async throws {
+    private func record(_ answers: [Answer], from peer: PeerRecord, logger: Logger) async throws {
         var delivered: [(Outgoing, DeliveryReceipt)] = []
         for (item, reply) in answers {
             let package = item.package
