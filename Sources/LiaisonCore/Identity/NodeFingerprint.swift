@@ -51,11 +51,17 @@ public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comp
         return Array(h.finalize().prefix(2))
     }
 
+    /// Groups of five base32 characters joined by dashes, built as bytes in one
+    /// buffer (receipts and headers decode fingerprints on every delivery).
     private static func render(_ bytes: [UInt8]) -> String {
-        let encoded = Array(Base32.encode(bytes + Self.checksum(bytes)))
-        return stride(from: 0, to: encoded.count, by: 5)
-            .map { String(encoded[$0..<Swift.min($0 + 5, encoded.count)]) }
-            .joined(separator: "-")
+        let encoded = Base32.encodeASCII(bytes + Self.checksum(bytes))
+        var text: [UInt8] = []
+        text.reserveCapacity(encoded.count + encoded.count / 5)
+        for (i, character) in encoded.enumerated() {
+            if i > 0 && i % 5 == 0 { text.append(UInt8(ascii: "-")) }
+            text.append(character)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The first three groups, for tables; not for verification.
@@ -75,8 +81,10 @@ public struct NodeFingerprint: Hashable, Sendable, CustomStringConvertible, Comp
 enum Base32 {
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    /// The base32 characters of `bytes`, as ASCII.
+    static func encodeASCII(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8]()
+        out.reserveCapacity((bytes.count * 8 + 4) / 5)
         var buffer: UInt32 = 0
         var bits = 0
         for b in bytes {
@@ -88,7 +96,7 @@ enum Base32 {
             }
         }
         if bits > 0 { out.append(alphabet[Int((buffer << UInt32(5 - bits)) & 31)]) }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     static func decode(_ text: String) -> [UInt8]? {
