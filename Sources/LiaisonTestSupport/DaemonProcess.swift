@@ -32,7 +32,7 @@ public final class DaemonProcess: @unchecked Sendable {
         env.merge(environment) { $1 }
         p.environment = env
         let log = home + "/daemon.log"
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()
         p.standardError = handle

@@ -21,7 +21,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
     @discardableResult
     public func write(_ name: String, _ bytes: [UInt8], mode: Int = 0o600) -> String {
         let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(bytes), attributes: [.posixPermissions: mode])
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes), attributes: [.posixPermissions: mode])
         return p
     }
 

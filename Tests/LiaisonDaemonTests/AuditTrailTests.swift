@@ -65,7 +65,7 @@ struct AuditTrailTests {
         let selfWitnessed = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
                                              "--witness-key", ownKey.description, "--witnesses", "1"])
         #expect(selfWitnessed.status == 65 && selfWitnessed.stdout.contains("verify.insufficient-witnesses"), "\(selfWitnessed.stdout)")
-        try net.daemon("alpha").stop()
+        net.daemon("alpha").stop()
         // After a clean stop the database file itself verifies, storage checks included.
         try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha")])
     }
@@ -87,7 +87,7 @@ struct AuditTrailTests {
         try net.daemon("alpha").start()
         let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
         #expect(try Self.waitCosigned(net, "alpha", by: bravoWitness.name))
-        try net.daemon("alpha").stop()
+        net.daemon("alpha").stop()
         // Restore alpha's audit log "from a backup": a fresh, shorter log with the same key.
         for suffix in ["", "-wal", "-shm"] { unlink(net.home("alpha") + "/audit.db" + suffix) }
         try net.daemon("alpha").start()
@@ -107,7 +107,7 @@ struct AuditTrailTests {
         try net.daemon("alpha").start()
         let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
         #expect(try Self.waitCosigned(net, "alpha", by: bravoWitness.name))
-        try net.daemon("alpha").stop()
+        net.daemon("alpha").stop()
         let cosignedSize = try #require(try AuditLog(readingOnly: net.home("alpha") + "/audit.db").checkpoints().last?.size)
         // Someone holding alpha's files rebuilds its log with another history, longer
         // than anything bravo cosigned, and lets the daemon sign it.
@@ -188,7 +188,7 @@ struct AuditTrailTests {
         let events = try net.auditEvents("alpha")
         #expect(events.contains { $0.kind == .packageQueued && $0.package == sent })
         #expect(!events.dropFirst(before).contains { $0.kind == .packageSealed && $0.package != sent })
-        try net.daemon("alpha").stop()
+        net.daemon("alpha").stop()
         #expect(try AuditLog(readingOnly: volume.path + "/audit.db").verifyStorage().isEmpty)
     }
 }

@@ -60,7 +60,7 @@ struct ControlAccessTests {
         let status = try asNobody(["status", "--socket", socket, "--json"])
         #expect(status.status == 0, "an auditor could not read status: \(status.stderr)")
         let input = "/tmp/liaison-auditor-\(getpid())"
-        FileManager.default.createFile(atPath: input, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: input, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o644])
         defer { unlink(input) }
         let send = try asNobody(["send", input, "--socket", socket, "--to", "bravo", "--tlp", "green"])
         #expect(send.status == 77 && send.stderr.contains("control.forbidden"), "an auditor could send: \(send.status) \(send.stderr)")

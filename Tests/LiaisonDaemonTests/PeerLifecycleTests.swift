@@ -107,7 +107,7 @@ struct PeerLifecycleTests {
         try net.startAll()
         // A large transfer alpha → bravo, revoked on bravo's side while it is in flight.
         let big = net.dir.file("big.bin")
-        FileManager.default.createFile(atPath: big, contents: Data(repeating: 0x5A, count: 48 << 20))
+        _ = FileManager.default.createFile(atPath: big, contents: Data(repeating: 0x5A, count: 48 << 20))
         let id = try net.send(Array("warm-up".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
         let large = try net.expect(["send", big, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN", "--json"])

@@ -44,7 +44,7 @@ struct InboxTests {
                 """)
         }
         for sql in ["UPDATE inbox SET path = '/tmp/evil'", "DELETE FROM inbox"] {
-            let error = await #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
+            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
             #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
         }
         #expect(try fixture.store.inboxEntry(id: original.id) == original)

@@ -83,7 +83,7 @@ struct PeerStateTests {
         for sql in ["UPDATE peer_state SET last_handshake_timestamp = 999",
                     "UPDATE peer_state SET last_handshake_timestamp = 1000",
                     "UPDATE peer_state SET bytes_sent = bytes_sent - 1"] {
-            let error = await #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
+            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
             #expect(error?.resultCode == .SQLITE_CONSTRAINT)
         }
         #expect(try fixture.store.lastHandshakeTimestamp(fingerprint: bob) == 1_000)

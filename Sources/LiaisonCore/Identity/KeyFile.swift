@@ -52,7 +52,7 @@ public enum KeyFile {
         header.write(sealingKey.salt)
         header.write(nonce)
         var sealed = [UInt8](repeating: 0, count: NodeSecrets.serialisedByteCount + 16)
-        try secrets.serialised().withUnsafeBytes { plain in
+        _ = try secrets.serialised().withUnsafeBytes { plain in
             try nonce.withUnsafeBytes { n in
                 try header.bytes.withUnsafeBytes { ad in
                     try sealed.withUnsafeMutableBytes { out in

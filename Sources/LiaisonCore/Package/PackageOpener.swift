@@ -142,7 +142,7 @@ public struct PackageOpener {
             do {
                 try ciphertext.withUnsafeBytes { all in
                     let c = UnsafeRawBufferPointer(rebasing: all[0..<length])
-                    try ad.withUnsafeBytes { a in
+                    _ = try ad.withUnsafeBytes { a in
                         try nonce.withUnsafeBytes { n in
                             try AEADAlgorithm.xChaCha20Poly1305.open(c, key: key, nonce: n, authenticating: a, into: inner)
                         }

@@ -134,7 +134,7 @@ public struct PackageSealer {
                 raw.storeBytes(of: index.bigEndian, toByteOffset: 0, as: UInt64.self)
                 raw[8] = flags
                 raw.storeBytes(of: UInt32(innerCount + 16).bigEndian, toByteOffset: 9, as: UInt32.self)
-                try ad.withUnsafeBytes { a in
+                _ = try ad.withUnsafeBytes { a in
                     try nonce.withUnsafeBytes { n in
                         try AEADAlgorithm.xChaCha20Poly1305.seal(
                             UnsafeRawBufferPointer(rebasing: inner[0..<innerCount]), key: key, nonce: n,

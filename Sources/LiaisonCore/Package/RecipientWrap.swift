@@ -48,7 +48,7 @@ struct RecipientWrap {
     func seal(payloadKey: SymmetricKey, packageID: PackageID) throws -> [UInt8] {
         var sealed = [UInt8](repeating: 0, count: SymmetricKey.byteCount + 16)
         let ad = Self.associatedData(packageID: packageID)
-        try payloadKey.withUnsafeBytes { k in
+        _ = try payloadKey.withUnsafeBytes { k in
             try ad.withUnsafeBytes { a in
                 try PackageFormat.wrapNonce.withUnsafeBytes { n in
                     try sealed.withUnsafeMutableBytes { out in
