@@ -61,8 +61,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "liaison", dependencies: ["LiaisonCLI"]),
-        .executableTarget(name: "liaisond", dependencies: ["LiaisonDaemon"]),
+        .executableTarget(name: "liaison", dependencies: ["LiaisonCLI", "LiaisonStore"]),
+        .executableTarget(name: "liaisond", dependencies: ["LiaisonDaemon", "LiaisonStore"]),
         .executableTarget(name: "liaison-bench", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonControl", "LiaisonAudit", "LiaisonStore"]),
         .target(name: "LiaisonTestSupport", dependencies: ["LiaisonCore", "LiaisonCrypto"], path: "Sources/LiaisonTestSupport"),
         .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"]),

@@ -46,7 +46,7 @@ struct SendCommand: ParsableCommand {
         // Every file must be readable before anything is sent.
         for path in files where path != "-" {
             guard access(path, R_OK) == 0 else {
-                throw CoreError(.io, "cannot read \(path): \(String(cString: strerror(errno))); nothing was sent")
+                throw CoreError(.keyFileMissing, "cannot read \(path): \(String(cString: strerror(errno))); nothing was sent")
             }
         }
         var receipts: [SendReceipt] = []
@@ -56,20 +56,38 @@ struct SendCommand: ParsableCommand {
         } else {
             let size = ControlRequest.maximumFilesPerSend
             for start in stride(from: 0, to: files.count, by: size) {
-                receipts += try send(Array(files[start..<min(start + size, files.count)]))
+                let batch = Array(files[start..<min(start + size, files.count)])
+                do {
+                    receipts += try send(batch)
+                } catch {
+                    // Earlier requests were queued: say which, so that only the rest is sent again.
+                    if !receipts.isEmpty {
+                        try report(receipts)
+                        FileHandle.standardError.write(Data("""
+                            \(receipts.count) of \(files.count) files were queued (listed above); \(batch[0]) and the \(files.count - receipts.count - 1) after it were not:
+
+                            """.utf8))
+                    }
+                    throw error
+                }
                 if files.count > size && !daemon.json {
                     FileHandle.standardError.write(Data("queued \(receipts.count) of \(files.count) files\n".utf8))
                 }
             }
         }
+        try report(receipts)
+    }
+
+    /// Prints the receipts: one file's as before, several as a table (`--json`: an object for one file, an array for several).
+    private func report(_ receipts: [SendReceipt]) throws {
         if daemon.json { return files.count == 1 ? try printJSON(receipts[0]) : try printJSON(receipts) }
-        if receipts.count == 1 { return Self.describe(receipts[0]) }
+        if files.count == 1 { return Self.describe(receipts[0]) }
         Self.describe(receipts)
     }
 
-    /// The request `send` makes, before its payloads.
+    /// The request `send` makes, before its payloads: `send` for one, `send.files` for several.
     private func request(files: Int?) -> ControlRequest {
-        var request = ControlRequest(.send)
+        var request = ControlRequest(files == nil ? .send : .sendFiles)
         request.to = addressing.recipients
         request.tlp = addressing.tlp
         request.classification = addressing.classification
@@ -97,8 +115,13 @@ struct SendCommand: ParsableCommand {
         let inputs = try paths.map { try InputFile(path: $0) }
         let client = try daemon.connect()
         try client.send(json: request(files: paths.count))
-        try Self.stream(inputs, to: client, answer: [SendReceipt].self)
-        let receipts = try client.receive([SendReceipt].self)
+        let receipts: [SendReceipt]
+        do {
+            try Self.stream(inputs, to: client, answer: [SendReceipt].self)
+            receipts = try client.receive([SendReceipt].self)
+        } catch let failure as ControlFailure {
+            throw Self.naming(failure, in: paths)
+        }
         guard receipts.count == paths.count else {
             throw ControlFailure(code: "control.bad-response", message: "the daemon answered \(receipts.count) receipts for \(paths.count) files")
         }
@@ -107,6 +130,16 @@ struct SendCommand: ParsableCommand {
             named.file = path
             return named
         }
+    }
+
+    /// The daemon names a file by its place in the request ("file 3 of 16: …"):
+    /// this puts the file's path there instead.
+    private static func naming(_ failure: ControlFailure, in paths: [String]) -> ControlFailure {
+        let message = failure.message
+        guard message.hasPrefix("file "), let colon = message.firstIndex(of: ":") else { return failure }
+        let place = message[message.index(message.startIndex, offsetBy: 5)..<colon].split(separator: " ")
+        guard place.count == 3, place[1] == "of", let number = Int(place[0]), paths.indices.contains(number - 1) else { return failure }
+        return ControlFailure(code: failure.code, message: "\(paths[number - 1]): " + message[message.index(after: colon)...].drop { $0 == " " })
     }
 
     /// Streams each file's bytes as data frames, then the empty frame that ends

@@ -1,5 +1,6 @@
 /// A request on the control socket: the first frame a client sends, as JSON.
-/// `send` is followed by the payload in data frames and an empty frame.
+/// `send` is followed by the payload in data frames and an empty frame;
+/// `send.files` by `files` such payloads.
 public struct ControlRequest: Codable, Sendable, Equatable {
     /// What to do.
     public enum Command: String, Codable, Sendable {
@@ -8,6 +9,9 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case peersList = "peers.list"
         case peersRemove = "peers.remove"
         case send
+        /// Several payloads (`files`), each sealed into its own package, all queued or none.
+        /// A command of its own, so that a daemon that predates it refuses it whole.
+        case sendFiles = "send.files"
         case outboxList = "outbox.list"
         case inboxList = "inbox.list"
         case inboxGet = "inbox.get"
@@ -61,11 +65,10 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var classification: String?
     public var releasableTo: [String]?
     public var caveats: [String]?
-    /// How many payloads follow (`send`), each sealed into its own package and
-    /// answered with an array of receipts; absent for the one-payload form,
-    /// answered with one receipt.
+    /// How many payloads follow (`send.files`), each sealed into its own package
+    /// and answered with an array of receipts in their order.
     public var files: Int?
-    /// Most payloads one `send` carries.
+    /// Most payloads one `send.files` carries.
     public static let maximumFilesPerSend = 256
     /// Validity from now, e.g. `30d`, or `never` (`send`).
     public var expires: String?

@@ -64,7 +64,6 @@ public final class NodeStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            SQLiteSetup.applied
             pool = try DatabasePool(path: path, configuration: configuration)
             // DatabasePool switches its writer to WAL with synchronous = NORMAL
             // after prepareDatabase runs; a committed delivery or inbox row must

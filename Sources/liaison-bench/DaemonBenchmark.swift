@@ -167,7 +167,7 @@ enum DaemonBenchmark {
     /// One `send` of several payloads, each its own package, as `liaison send a b c …` makes it.
     static func sendBatch(_ payloads: [[UInt8]], socket: String, to peer: String) throws {
         let client = try ControlClient(path: socket)
-        var request = ControlRequest(.send)
+        var request = ControlRequest(.sendFiles)
         request.to = [peer]
         request.tlp = "GREEN"
         request.files = payloads.count

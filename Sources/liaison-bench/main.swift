@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonCore
 import LiaisonCrypto
+import LiaisonStore
 
 // liaison-bench: prints the throughput of Liaison's primitives and package format.
 // Build with `swift build -c release --product liaison-bench`; run with no arguments
@@ -9,6 +10,7 @@ import LiaisonCrypto
 // `audit [events]` for the audit log.
 // Deploy/bench/run.sh runs this and compares the CLI with gpg and age+minisign.
 
+SQLiteSetup.applyAtProcessStart()   // as the daemon and the CLI do, before any thread opens a database
 let arguments = Array(CommandLine.arguments.dropFirst())
 let mode = arguments.first ?? "all"
 print("liaison-bench — libsodium \(Sodium.version), \(ProcessInfo.processInfo.activeProcessorCount) cores, one thread")

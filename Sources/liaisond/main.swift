@@ -1,3 +1,5 @@
 import LiaisonDaemon
+import LiaisonStore
 
+SQLiteSetup.applyAtProcessStart()   // before any thread opens a database
 await DaemonCommand.runFromCommandLine()

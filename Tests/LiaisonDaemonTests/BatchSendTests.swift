@@ -39,7 +39,7 @@ struct BatchSendTests {
 
         // The command, the three sealings and the three queueings are consecutive leaves: one commit.
         let events = try net.auditEvents("alpha")
-        let command = try #require(events.firstIndex { $0.kind == .controlCommand && $0.details["command"] == "send" })
+        let command = try #require(events.firstIndex { $0.kind == .controlCommand && $0.details["command"] == "send.files" })
         #expect(events[command].details["files"] == "3")
         #expect(events[command].outcome == .ok)
         #expect(events[command...].prefix(7).map(\.kind) == [.controlCommand] + Array(repeating: .packageSealed, count: 3)
@@ -56,7 +56,7 @@ struct BatchSendTests {
         try net.daemon("alpha").start()
         do {
             let client = try ControlClient(path: ControlFraming.socketPath(home: net.home("alpha")), timeoutSeconds: 60)
-            var request = ControlRequest(.send)
+            var request = ControlRequest(.sendFiles)
             request.to = ["bravo"]
             request.tlp = "GREEN"
             request.files = 2
@@ -66,7 +66,7 @@ struct BatchSendTests {
             try client.sendFrame(Array("the second file, cut".utf8))
             // Held open until the daemon took the request (it reads the caller's
             // credentials first), then closed in the middle of the second file.
-            #expect(eventually(timeoutSeconds: 20) { net.daemon("alpha").log.contains("control: send from") })
+            #expect(eventually(timeoutSeconds: 20) { net.daemon("alpha").log.contains("control: send.files from") })
         }
 
         let recorded = try eventually(timeoutSeconds: 20) {
@@ -74,7 +74,7 @@ struct BatchSendTests {
         }
         #expect(recorded, "the failed send was not recorded: \(net.daemon("alpha").log.suffix(2000))")
         let failed = try #require(try net.auditEvents("alpha").first { $0.kind == .controlCommand && $0.details["files"] == "2" })
-        #expect(failed.reason?.hasPrefix("control.truncated") == true, "\(failed.reason ?? "")")
+        #expect(failed.reason?.hasPrefix("control.truncated: file 2 of 2: ") == true, "\(failed.reason ?? "")")
         let events = try net.auditEvents("alpha")
         #expect(!events.contains { $0.kind == .packageSealed || $0.kind == .packageQueued })
         #expect(try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
@@ -88,7 +88,7 @@ struct BatchSendTests {
         try net.daemon("alpha").start()
         for count in [0, ControlRequest.maximumFilesPerSend + 1] {
             let client = try ControlClient(path: ControlFraming.socketPath(home: net.home("alpha")), timeoutSeconds: 60)
-            var request = ControlRequest(.send)
+            var request = ControlRequest(.sendFiles)
             request.to = ["bravo"]
             request.tlp = "GREEN"
             request.files = count
@@ -107,6 +107,11 @@ struct BatchSendTests {
         let missing = try net.cli.run(["send", present, net.dir.file("absent.txt"), "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("absent.txt") && missing.stderr.contains("nothing was sent"), "\(missing.stderr)")
+        // A refusal by the daemon names the file it is about.
+        let second = net.dir.write("second.txt", Array("there".utf8))
+        let unknown = try net.cli.run(["send", present, second, "--home", net.home("alpha"), "--to", "nobody", "--tlp", "GREEN"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("\(present): "), "\(unknown.stderr)")
         #expect(try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
     }
 }

@@ -39,7 +39,7 @@ struct DeliveryTests {
         let net = try DaemonNetwork(["alpha", "charlie"])
         try net.daemon("alpha").start()
         let id = try net.send(Array("queued while charlie sleeps".utf8), from: "alpha", to: ["charlie"])
-        #expect(try eventually(timeoutSeconds: 10) {
+        #expect(eventually(timeoutSeconds: 10) {
             (try? net.cli.run(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.contains("attempts\":1")) ?? false
                 || net.daemon("alpha").log.contains("delivery to charlie failed")
         }, "no failed attempt was recorded while charlie was down")

@@ -113,7 +113,7 @@ struct PeerLifecycleTests {
         let large = try net.expect(["send", big, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN", "--json"])
         let largeID = try #require((try JSONSerialization.jsonObject(with: Data(large.stdout.utf8)) as? [String: Any])?["id"] as? String)
         let spool = net.home("bravo") + "/spool"
-        #expect(try eventually(timeoutSeconds: 20) { ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).contains { $0.hasSuffix(".partial") } },
+        #expect(eventually(timeoutSeconds: 20) { ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).contains { $0.hasSuffix(".partial") } },
                 "the large transfer never started")
         try net.expect(["peers", "revoke", "alpha", "--home", net.home("bravo")])
         // The session is gone: the partial stops growing and the package is never delivered.

@@ -51,7 +51,7 @@ struct InboundLimitTests {
         #expect(Date().timeIntervalSince(start) < 8, "another peer's delivery was delayed by the flood")
         #expect(try eventually(timeoutSeconds: 15) { try net.deliveryStates(big, at: "bravo")["alpha"] == "failed" },
                 "an oversized package must be refused for good")
-        #expect(try eventually(timeoutSeconds: 15) {
+        #expect(eventually(timeoutSeconds: 15) {
             flood.filter { (try? net.deliveryStates($0, at: "bravo")["alpha"]) == "delivered" }.count == 2
         }, "the first two packages of the minute are accepted")
         let outbox = try net.expect(["outbox", "list", "--home", net.home("bravo"), "--json"]).stdout

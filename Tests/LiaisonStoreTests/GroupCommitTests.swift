@@ -176,7 +176,7 @@ struct GroupCommitTests {
         #expect(try store.receipts(limit: 100).count == 30)
         let reopened = try fixture.reopen()
         #expect(try reopened.counts() == StoreCounts(outboxPackages: 60, queued: 30, delivered: 30))
-        #expect(try await reopened.pool.read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }.isEmpty)
+        #expect(try reopened.pool.read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }.isEmpty)
     }
 
     @Test("writes from many threads at once while another connection holds the write lock for a moment: all land",

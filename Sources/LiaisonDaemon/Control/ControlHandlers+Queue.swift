@@ -14,28 +14,53 @@ extension ControlHandlers {
                      markings: Markings, recipients: [String], actor: AuditActor, events: [AuditEvent]) async throws -> OutboxPackage {
         let sealed = try await finishSealed(&incremental, into: sink, created: created, expires: expires, markings: markings,
                                             recipients: recipients)
-        try await queue([sealed], actor: actor, events: events)
-        return sealed.package
+        let queued = try makeDurable([sealed])
+        try await queue(queued, actor: actor, events: events)
+        return queued[0].package
     }
 
-    /// Finishes `incremental` into `sink`: a large package's file is then durable,
-    /// a small one's bytes are in memory. Nothing is recorded or queued yet.
+    /// A package sealed into the outbox, not yet durable, recorded or queued.
+    struct SealedPackage {
+        let id: PackageID
+        let sink: OutboxSink
+        let created: Int64
+        let expires: Int64?
+        let markings: Markings
+        let recipients: [String]
+    }
+
+    /// Writes the last of `incremental` into `sink`. A package that spilled to a
+    /// file is still a temporary file (``makeDurable(_:)`` puts it in place).
     func finishSealed(_ incremental: inout IncrementalSealer, into sink: OutboxSink, created: Int64, expires: Int64?,
-                      markings: Markings, recipients: [String]) async throws -> QueuedPackage {
+                      markings: Markings, recipients: [String]) async throws -> SealedPackage {
         var output = sink
         try await incremental.finish(into: &output)
-        switch try sink.finish() {
-        case .file(let path):
-            var info = stat()
-            stat(path, &info)
-            return QueuedPackage(package: OutboxPackage(id: incremental.packageID, path: path, size: Int64(info.st_size), created: created,
-                                                        expires: expires, tlp: markings.tlp, markings: markings.banner),
-                                 body: nil, recipients: recipients)
-        case .inline(let bytes):
-            return QueuedPackage(package: OutboxPackage(id: incremental.packageID, path: nil, size: Int64(bytes.count), created: created,
-                                                        expires: expires, tlp: markings.tlp, markings: markings.banner),
-                                 body: bytes, recipients: recipients)
+        return SealedPackage(id: incremental.packageID, sink: sink, created: created, expires: expires, markings: markings,
+                             recipients: recipients)
+    }
+
+    /// Makes every sealed package's file durable at its path (packages in memory
+    /// become durable with their rows), only once all of them are sealed: a crash
+    /// before then leaves temporary files, which the next start removes. If one
+    /// fails, none is left in place.
+    func makeDurable(_ sealed: [SealedPackage]) throws -> [QueuedPackage] {
+        var queued: [QueuedPackage] = []
+        do {
+            for item in sealed {
+                let path: String?, body: [UInt8]?
+                switch try item.sink.finish() {
+                case .file(let placed): (path, body) = (placed, nil)
+                case .inline(let bytes): (path, body) = (nil, bytes)
+                }
+                queued.append(QueuedPackage(package: OutboxPackage(id: item.id, path: path, size: Int64(item.sink.byteCount), created: item.created,
+                                                                   expires: item.expires, tlp: item.markings.tlp, markings: item.markings.banner),
+                                            body: body, recipients: item.recipients))
+            }
+        } catch {
+            for placed in queued { if let path = placed.package.path { unlink(path) } }
+            throw error
         }
+        return queued
     }
 
     /// Appends `events` and every package's `package.queued` entry in one audit

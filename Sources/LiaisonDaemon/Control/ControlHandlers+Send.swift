@@ -5,10 +5,10 @@ import LiaisonCore
 import LiaisonCrypto
 import LiaisonStore
 
-/// `send`: seals payloads from the control connection to the allowed recipients
-/// and queues them. One request carries one payload, or several (`files`), each
-/// sealed into its own package; several are recorded in one audit commit and
-/// queued in one store transaction — all of them, or none.
+/// `send` and `send.files`: seal payloads from the control connection to the
+/// allowed recipients and queue them. `send` carries one payload; `send.files`
+/// several (`files`), each sealed into its own package, recorded in one audit
+/// commit and queued in one store transaction — all of them, or none.
 extension ControlHandlers {
     func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws {
         let receipts: [SendReceipt]
@@ -20,14 +20,15 @@ extension ControlHandlers {
             await recordFailed(record, error)
             throw error
         }
-        // A request that names no count is the one-payload form, answered with one receipt.
-        if request.files == nil { try await io.send(result: receipts[0]) } else { try await io.send(result: receipts) }
+        if request.command == .send { try await io.send(result: receipts[0]) } else { try await io.send(result: receipts) }
     }
 
-    /// One payload sealed into the outbox, not yet recorded or queued.
+    /// One payload sealed into the outbox, not yet durable, recorded or queued.
     private struct SealedPayload {
-        let queued: QueuedPackage
-        let receipt: SendReceipt
+        let sealed: SealedPackage
+        let selection: RecipientSelection
+        let payloadBytes: UInt64
+        let markingsNote: String?
         let sealedEvent: AuditEvent
     }
 
@@ -35,7 +36,7 @@ extension ControlHandlers {
     /// the sealing and the queueing in one audit commit and queues the packages.
     private func queueSend(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws -> [SendReceipt] {
         try context.home.ensureNotRevoked("sends packages")
-        let count = request.files ?? 1
+        let count = request.command == .send ? 1 : request.files ?? 0
         // The small packages are held sealed in memory until all are queued: at most
         // this many times a push's size.
         guard (1...ControlRequest.maximumFilesPerSend).contains(count) else {
@@ -50,8 +51,13 @@ extension ControlHandlers {
         var denials: [AuditEvent] = []
         var deniedAlready = Set<String>()
         do {
-            for _ in 0..<count {
-                let (payload, withheld) = try await sealPayload(request, &io, markings: markings, now: now, expiry: expiry, actor: actor)
+            for index in 0..<count {
+                let (payload, withheld): (SealedPayload, [AuditEvent])
+                do {
+                    (payload, withheld) = try await sealPayload(request, &io, markings: markings, now: now, expiry: expiry, actor: actor)
+                } catch where request.command == .sendFiles {
+                    throw Self.naming(error, file: index + 1, of: count)
+                }
                 sealed.append(payload)
                 // The same peer withheld at the same markings is recorded once per request.
                 for denial in withheld where deniedAlready.insert("\(denial.details["peer-name"] ?? "")\u{0}\(denial.markings ?? "")").inserted {
@@ -59,15 +65,29 @@ extension ControlHandlers {
                 }
             }
         } catch {
-            for payload in sealed { if let path = payload.queued.package.path { unlink(path) } }
+            // Nothing is queued. The packages sealed so far are dropped with their
+            // temporary files; the denials already decided are still recorded.
+            await context.auditAfterTheFact(contentsOf: denials)
             throw error
         }
-        try await queue(sealed.map(\.queued), actor: actor, events: [record] + denials + sealed.map(\.sealedEvent))
-        for payload in sealed {
-            let package = payload.queued.package
-            context.logger.info("queued package \(package.id) (\(payload.receipt.size) bytes, \(package.markings)) for \(payload.queued.recipients.joined(separator: ", "))")
+        let queued = try makeDurable(sealed.map(\.sealed))
+        try await queue(queued, actor: actor, events: [record] + denials + sealed.map(\.sealedEvent))
+        return zip(sealed, queued).map { payload, item in
+            context.logger.info("queued package \(item.package.id) (\(payload.payloadBytes) bytes, \(item.package.markings)) for \(item.recipients.joined(separator: ", "))")
+            return sendReceipt(item.package, recipients: item.recipients, selection: payload.selection, payloadBytes: payload.payloadBytes,
+                               markingsNote: payload.markingsNote)
         }
-        return sealed.map(\.receipt)
+    }
+
+    /// `error` with its message prefixed by which payload of a `send.files` it is
+    /// about ("file 3 of 16: …"; the CLI puts the file's name there).
+    static func naming(_ error: any Error, file: Int, of count: Int) -> any Error {
+        let prefix = "file \(file) of \(count): "
+        switch error {
+        case let error as CoreError: return CoreError(error.code, prefix + error.message)
+        case let error as ControlFailure: return ControlFailure(code: error.code, message: prefix + error.message)
+        default: return error
+        }
     }
 
     /// Reads the next payload from the connection and seals it for the recipients
@@ -113,12 +133,11 @@ extension ControlHandlers {
             try await incremental.append(frame, into: &sink)
         }
         // Fail closed: sealed here, but queued only once the log records it (`queue`).
-        let queued = try await finishSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers)
+        let sealed = try await finishSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers)
         let sealedEvent = context.event(.packageSealed, actor: actor, package: incremental.packageID, markings: markings.banner,
                                         details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
                                             .merging(stix?.auditDetails ?? [:]) { ours, _ in ours })
-        let receipt = sendReceipt(queued.package, recipients: peers, selection: selection, payloadBytes: incremental.payloadByteCount,
-                                  markingsNote: stix?.note)
-        return (SealedPayload(queued: queued, receipt: receipt, sealedEvent: sealedEvent), denials)
+        return (SealedPayload(sealed: sealed, selection: selection, payloadBytes: incremental.payloadByteCount, markingsNote: stix?.note,
+                              sealedEvent: sealedEvent), denials)
     }
 }

@@ -63,7 +63,7 @@ struct ControlHandlers: Sendable {
     /// Commands whose audit record is appended together with their effect's
     /// records (one commit instead of two on the busiest path); if such a
     /// command fails before its effect, it is recorded as failed, with the reason.
-    static let recordedWithEffect: Set<ControlRequest.Command> = [.send, .forward]
+    static let recordedWithEffect: Set<ControlRequest.Command> = [.send, .sendFiles, .forward]
 
     /// Records a ``recordedWithEffect`` command that failed before its effect was recorded.
     func recordFailed(_ record: AuditEvent, _ error: any Error) async {
@@ -111,7 +111,7 @@ struct ControlHandlers: Sendable {
             try await context.audit(context.event(.peerRemoved, actor: actor, peer: peer))
             try context.peers.update { try $0.remove(named: name) }
             try await io.send(result: Empty())
-        case .send: try await send(request, &io, actor: actor, record: record)
+        case .send, .sendFiles: try await send(request, &io, actor: actor, record: record)
         case .outboxList: try await io.send(result: try outbox(limit: request.limit ?? 100))
         case .inboxList: try await io.send(result: try inbox(limit: request.limit ?? 100))
         case .inboxGet: try await inboxGet(request, &io, actor: actor)

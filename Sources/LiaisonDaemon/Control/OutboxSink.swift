@@ -12,6 +12,8 @@ final class OutboxSink: ByteSink {
     private let path: String
     private var buffer: [UInt8] = []
     private var file: AtomicOutputFile?
+    /// Bytes written so far: the sealed package's size once it is finished.
+    private(set) var byteCount = 0
 
     /// A sink for the package that would be stored at `path` if it grows large.
     init(path: String) {
@@ -19,6 +21,7 @@ final class OutboxSink: ByteSink {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
+        byteCount += bytes.count
         if let file { return try file.write(bytes) }
         if buffer.count + bytes.count <= Self.inlineLimit {
             buffer.append(contentsOf: bytes)
@@ -37,7 +40,9 @@ final class OutboxSink: ByteSink {
         case inline([UInt8])
     }
 
-    /// Makes a file durable (a package in memory becomes durable with its database row).
+    /// Makes a file durable and moves it to its path (a package in memory becomes
+    /// durable with its database row). Until then a spilled package is a temporary
+    /// file, removed if the sink is dropped and swept at start after a crash.
     func finish() throws -> Stored {
         if let file {
             try file.commit()

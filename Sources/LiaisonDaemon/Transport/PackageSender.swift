@@ -40,23 +40,27 @@ struct PackageSender {
         do {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
                 // Keep the session while there is work: packages queued meanwhile go out
-                // on the same connection instead of a new handshake each. A batch's
-                // answers are recorded while the next batch goes out (one batch at a
-                // time, in order); those packages stay queued until then, so the next
-                // batch is chosen without them.
+                // on the same connection instead of a new handshake each. The answers to
+                // a batch's pushes are recorded while the next batch goes out (one such
+                // recording at a time); those packages stay queued until recorded, so
+                // the next batch is chosen without them. If a recording fails, its
+                // packages and the batch answered since get the backoff below.
                 try await withThrowingTaskGroup(of: Void.self) { recorder in
-                    var recording: Set<PackageID> = []
+                    var recording: [Delivery] = []
+                    func recorded() async throws {
+                        do { try await recorder.next() } catch { pending += recording; throw error }
+                    }
                     while !pending.isEmpty {
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
                         let answers = try await deliverBatch(pending, to: peer, session: &session, logger: logger)
+                        try await recorded()
+                        recording = answers.map(\.item.delivery)
                         pending = []
-                        try await recorder.next()
-                        recording = Set(answers.map(\.item.package.id))
                         if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        pending = try await nextWork(for: peer, excluding: recording)
+                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)))
                     }
-                    try await recorder.waitForAll()
+                    try await recorded()
                 }
                 if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
             }

@@ -57,7 +57,6 @@ public final class AuditLog: Sendable {
         configuration.label = "AuditLog (read-only)"
         configuration.busyMode = .timeout(NodeStore.busyTimeoutSeconds)
         do {
-            SQLiteSetup.applied
             pool = try DatabasePool(path: path, configuration: configuration)
             guard try pool.read({ try $0.tableExists("leaf") }) else {
                 throw StoreError(.cannotOpen, "\(path) is not a Liaison audit log")
@@ -84,7 +83,6 @@ public final class AuditLog: Sendable {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let pool: DatabasePool
         do {
-            SQLiteSetup.applied
             pool = try DatabasePool(path: path, configuration: configuration)
             // DatabasePool sets its writer to synchronous = NORMAL in WAL mode; an
             // acknowledged event must survive power loss.
