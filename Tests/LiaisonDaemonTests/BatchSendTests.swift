@@ -49,6 +49,27 @@ struct BatchSendTests {
         #expect(Self.packageFiles(net.home("alpha") + "/outbox") == ["\(ids[2]).lpkg"])
     }
 
+    @Test("forty files of 60 KiB: the first 2 MiB of sealed packages are held in memory, the rest go to files; all are delivered",
+          .timeLimit(.minutes(3)))
+    func memoryBudget() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let payloads = try (0..<40).map { _ in try Sodium.randomBytes(count: 60 << 10) }
+        let paths = payloads.enumerated().map { i, bytes in net.dir.write("block-\(i).bin", bytes) }
+        let result = try net.expect(["send"] + paths + ["--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN", "--json"])
+        let ids = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]).compactMap { $0["id"] as? String }
+        #expect(ids.count == 40)
+        // Each sealed package would fit in a push; those past the budget are files all the same.
+        let files = Set(Self.packageFiles(net.home("alpha") + "/outbox"))
+        let spilled = ids.filter { files.contains("\($0).lpkg") }
+        #expect(spilled.count >= 5 && spilled.count <= 10, "\(spilled.count) of 40 went to files")
+        #expect(Array(ids.suffix(spilled.count)) == spilled, "the later packages are the ones in files")
+        for (id, payload) in zip(ids, payloads) {
+            #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"], timeoutSeconds: 60), "\(id) not delivered")
+            #expect(try net.fetch(id, at: "bravo") == payload)
+        }
+    }
+
     @Test("a send whose second file never ends queues nothing and leaves no file; the command is recorded as failed",
           .timeLimit(.minutes(2)))
     func truncatedSecondFile() throws {

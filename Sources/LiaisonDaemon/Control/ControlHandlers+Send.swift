@@ -10,6 +10,11 @@ import LiaisonStore
 /// several (`files`), each sealed into its own package, recorded in one audit
 /// commit and queued in one store transaction — all of them, or none.
 extension ControlHandlers {
+    /// Most bytes of sealed packages one `send.files` holds in memory until all are
+    /// queued; later small packages of the request go to files, as large ones do
+    /// (and are then offered and streamed rather than pushed).
+    static let sendFilesMemoryBudget = 2 << 20
+
     func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws {
         let receipts: [SendReceipt]
         do {
@@ -50,15 +55,19 @@ extension ControlHandlers {
         var sealed: [SealedPayload] = []
         var denials: [AuditEvent] = []
         var deniedAlready = Set<String>()
+        var heldInMemory = 0
         do {
             for index in 0..<count {
                 let (payload, withheld): (SealedPayload, [AuditEvent])
                 do {
-                    (payload, withheld) = try await sealPayload(request, &io, markings: markings, now: now, expiry: expiry, actor: actor)
+                    let room = heldInMemory + OutboxSink.inlineLimit <= Self.sendFilesMemoryBudget ? OutboxSink.inlineLimit : 0
+                    (payload, withheld) = try await sealPayload(request, &io, markings: markings, now: now, expiry: expiry, actor: actor,
+                                                                memoryLimit: room)
                 } catch where request.command == .sendFiles {
                     throw Self.naming(error, file: index + 1, of: count)
                 }
                 sealed.append(payload)
+                if payload.sealed.sink.isInMemory { heldInMemory += payload.sealed.sink.byteCount }
                 // The same peer withheld at the same markings is recorded once per request.
                 for denial in withheld where deniedAlready.insert("\(denial.details["peer-name"] ?? "")\u{0}\(denial.markings ?? "")").inserted {
                     denials.append(denial)
@@ -93,9 +102,10 @@ extension ControlHandlers {
     /// Reads the next payload from the connection and seals it for the recipients
     /// its markings allow (a STIX bundle may raise them first). Returns the sealed
     /// package and the denials to record; a payload nobody may receive is refused,
-    /// with its denials recorded.
+    /// with its denials recorded. At most `memoryLimit` bytes of the sealed package
+    /// are held in memory; past that it goes to a file.
     private func sealPayload(_ request: ControlRequest, _ io: inout ControlConnection, markings requested: Markings, now: Int64,
-                             expiry: Int64?, actor: AuditActor) async throws -> (SealedPayload, denials: [AuditEvent]) {
+                             expiry: Int64?, actor: AuditActor, memoryLimit: Int) async throws -> (SealedPayload, denials: [AuditEvent]) {
         let configuration = context.configuration
         var markings = requested
         // A STIX bundle is read whole first: its TLP markings may raise the package's (ControlHandlers+Markings.swift).
@@ -120,7 +130,7 @@ extension ControlHandlers {
         let sealer = try PackageSealer(sender: context.secrets.identity, recipients: recipients.map(\.key), markings: markings,
                                        contentType: request.contentType ?? "application/octet-stream", created: now, expires: expiry)
         var incremental = IncrementalSealer(sealer)
-        let file = OutboxSink(path: context.outboxDirectory + "/\(incremental.packageID).lpkg")
+        let file = OutboxSink(path: context.outboxDirectory + "/\(incremental.packageID).lpkg", memoryLimit: memoryLimit)
         var sink = file
         while true {
             // The end of the payload is an empty frame; a connection that closes

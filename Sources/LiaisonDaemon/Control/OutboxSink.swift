@@ -10,20 +10,26 @@ final class OutboxSink: ByteSink {
     static let inlineLimit = SessionMessage.maximumPushByteCount
 
     private let path: String
+    private let memoryLimit: Int
     private var buffer: [UInt8] = []
     private var file: AtomicOutputFile?
     /// Bytes written so far: the sealed package's size once it is finished.
     private(set) var byteCount = 0
 
-    /// A sink for the package that would be stored at `path` if it grows large.
-    init(path: String) {
+    /// A sink for the package that would be stored at `path` if it grows past
+    /// `memoryLimit` bytes (at most ``inlineLimit``; 0 makes a file from the start).
+    init(path: String, memoryLimit: Int = OutboxSink.inlineLimit) {
         self.path = path
+        self.memoryLimit = min(memoryLimit, Self.inlineLimit)
     }
+
+    /// Whether the package is (so far) held in memory rather than in a file.
+    var isInMemory: Bool { file == nil }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         byteCount += bytes.count
         if let file { return try file.write(bytes) }
-        if buffer.count + bytes.count <= Self.inlineLimit {
+        if buffer.count + bytes.count <= memoryLimit {
             buffer.append(contentsOf: bytes)
             return
         }
