@@ -2,7 +2,8 @@
 # Liaison's local multi-node demo: sets up, builds, creates three nodes (alpha, bravo,
 # charlie) that exchange node cards, seals and opens packages offline, then runs three
 # daemons on loopback that deliver a package (one recipient offline for a while) and
-# collect signed receipts, and stops them.
+# collect signed receipts, rotate keys, send several files in one command, verify the
+# audit log offline, and stop them.
 # Usage: bash Deploy/demo/run.sh        (state goes to ./demo-run, removed first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -115,6 +116,16 @@ for _ in $(seq 100); do [ "$(state_of "$ID2")" = delivered ] && break; sleep 0.1
 [ "$(state_of "$ID2")" = delivered ] && echo "   alpha: delivered, and bravo's receipt (signed with its new identity key) verified"
 "$LIAISON" inbox get "$ID2" --home bravo --out bravo-after-rotation.json >/dev/null
 cmp -s report.json bravo-after-rotation.json && echo "   bravo: opened it with its new keys; identical to what alpha sent"
+
+say "alpha sends three indicator files in one command: one package each, queued together"
+for i in 1 2 3; do printf '{"indicator": "198.51.100.%s", "kind": "ipv4-addr"}\n' "$i" > "ioc-$i.json"; done
+echo '$ liaison send ioc-1.json ioc-2.json ioc-3.json --home alpha --to bravo --tlp GREEN --json'
+SENT=$("$LIAISON" send ioc-1.json ioc-2.json ioc-3.json --home alpha --to bravo --tlp GREEN --json)
+printf '%s' "$SENT" | python3 -c 'import json,sys; [print("   " + x["file"] + " -> package " + x["id"]) for x in json.load(sys.stdin)]'
+IOCS=$(printf '%s' "$SENT" | python3 -c 'import json,sys; print(" ".join(x["id"] for x in json.load(sys.stdin)))')
+for id in $IOCS; do for _ in $(seq 100); do [ "$(state_of "$id")" = delivered ] && break; sleep 0.1; done; done
+delivered=0; for id in $IOCS; do [ "$(state_of "$id")" = delivered ] && delivered=$((delivered + 1)); done
+echo "   alpha: $delivered of 3 delivered, each with its own signed receipt"
 
 say "the auditor's view: alpha's tamper-evident audit log"
 run audit query --home alpha --package "$ID"
