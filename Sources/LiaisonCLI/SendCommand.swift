@@ -104,7 +104,7 @@ struct SendCommand: ParsableCommand {
     private func send(_ path: String) throws -> SendReceipt {
         let client = try daemon.connect()
         try client.send(json: request(files: nil))
-        try Self.stream([try InputFile(path: path)], to: client, answer: SendReceipt.self)
+        try Self.stream([try InputFile(path: path)], to: client, answer: SendReceipt.self, progress: Self.progress([path]))
         var receipt = try client.receive(SendReceipt.self)
         receipt.file = path
         return receipt
@@ -117,7 +117,7 @@ struct SendCommand: ParsableCommand {
         try client.send(json: request(files: paths.count))
         let receipts: [SendReceipt]
         do {
-            try Self.stream(inputs, to: client, answer: [SendReceipt].self)
+            try Self.stream(inputs, to: client, answer: [SendReceipt].self, progress: Self.progress(paths))
             receipts = try client.receive([SendReceipt].self)
         } catch let failure as ControlFailure {
             throw Self.naming(failure, in: paths)
@@ -130,6 +130,19 @@ struct SendCommand: ParsableCommand {
             named.file = path
             return named
         }
+    }
+
+    /// Progress over `paths`' bytes; their total is known when all are regular files.
+    private static func progress(_ paths: [String]) -> ByteProgress {
+        var total: Int64 = 0
+        for path in paths {
+            var info = stat()
+            guard path != "-", stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                return ByteProgress(total: nil, label: "sending")
+            }
+            total += Int64(info.st_size)
+        }
+        return ByteProgress(total: total, label: "sending")
     }
 
     /// The daemon names a file by its place in the request ("file 3 of 16: …"):
@@ -145,8 +158,10 @@ struct SendCommand: ParsableCommand {
     /// Streams each file's bytes as data frames, then the empty frame that ends
     /// it. A daemon that stops reading has refused the send: its answer (of type
     /// `answer`) says why, and that is what is thrown.
-    private static func stream<Answer: Codable & Sendable>(_ inputs: [InputFile], to client: ControlClient, answer: Answer.Type) throws {
+    private static func stream<Answer: Codable & Sendable>(_ inputs: [InputFile], to client: ControlClient, answer: Answer.Type,
+                                                           progress: ByteProgress) throws {
         var buffer = [UInt8](repeating: 0, count: ControlFraming.dataFrameLength)
+        defer { progress.finish() }
         do {
             for input in inputs {
                 var stream = input.stream
@@ -154,6 +169,7 @@ struct SendCommand: ParsableCommand {
                     let n = try buffer.withUnsafeMutableBytes { try stream.readFully(into: $0) }
                     if n == 0 { break }
                     try client.sendFrame(Array(buffer[0..<n]))
+                    progress.advance(by: n)
                 }
                 try client.sendFrame([])
             }
