@@ -22,14 +22,14 @@ struct AuditExportCommand: ParsableCommand {
         let keys = try daemon.connect().call(ControlRequest(.auditKeys), AuditKeysItem.self)
         let writer = try AuditBundleWriter(directory: out, logKey: try NoteVerifierKey(parsing: keys.logKey),
                                            witnesses: try keys.witnessKeys.map(NoteVerifierKey.init(parsing:)))
-        let progress = Progress(total: keys.size, label: "exporting")
+        let progress = ProgressLine(total: Int64(keys.size), label: "exporting", unit: .entries)
         try AuditLeafPages(daemon: daemon).forEach(upTo: keys.size) { leaf in
             try writer.appendLeaf(Array(leaf.leaf.utf8))
             progress.advance()
         }
         for checkpoint in keys.checkpoints { try writer.writeCheckpoint(try SignedNote(parsing: checkpoint.note)) }
         let manifest = try writer.finish(node: keys.node, fingerprint: keys.fingerprint, exportedAt: Timestamp.now())
-        progress.done()
+        progress.finish()
         if daemon.json { return try printJSON(manifest) }
         print("exported \(writer.entryCount) entries and \(keys.checkpoints.count) checkpoints of \(keys.origin) to \(out)")
         print("log key: \(keys.logKey)")
@@ -57,29 +57,5 @@ struct AuditLeafPages {
                 next += 1
             }
         }
-    }
-}
-
-/// A progress line on standard error for long work, only when it is a terminal.
-final class Progress {
-    private let total: Int
-    private let label: String
-    private var count = 0
-    private let enabled = isatty(STDERR_FILENO) == 1
-
-    init(total: Int, label: String) {
-        self.total = total
-        self.label = label
-    }
-
-    func advance(by n: Int = 1) {
-        count += n
-        if enabled, count % 10_000 == 0 || count == total {
-            FileHandle.standardError.write(Data("\r\(label): \(count)/\(total) entries".utf8))
-        }
-    }
-
-    func done() {
-        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

@@ -100,9 +100,9 @@ struct AuditVerifyCommand: ParsableCommand {
         } ?? []
         var verifier = try AuditLogVerifier(logKey: key, witnesses: witnesses, requiredWitnesses: self.witnesses,
                                             checkpoints: try log.checkpoints().map(\.note.bytes), trustedCheckpoint: trustedCheckpoint)
-        let progress = Progress(total: try log.size(), label: "verifying")
-        let issues = try log.verifyStorage(onLeaf: { verifier.append(leaf: $0) }, progress: { _ in progress.advance(by: 0) })
-        progress.done()
+        let progress = ProgressLine(total: Int64(try log.size()), label: "verifying", unit: .entries)
+        let issues = try log.verifyStorage(onLeaf: { verifier.append(leaf: $0) }, progress: { progress.reached(Int64($0)) })
+        progress.finish()
         return (verifier.finish(), issues)
     }
 
@@ -120,12 +120,12 @@ struct AuditVerifyCommand: ParsableCommand {
             logKey: trustedKey ?? served, witnesses: try trustedWitnesses ?? keys.witnessKeys.map(NoteVerifierKey.init(parsing:)),
             requiredWitnesses: witnesses, checkpoints: try keys.checkpoints.map { try SignedNote(parsing: $0.note).bytes },
             trustedCheckpoint: trustedCheckpoint)
-        let progress = Progress(total: keys.size, label: "verifying")
+        let progress = ProgressLine(total: Int64(keys.size), label: "verifying", unit: .entries)
         try AuditLeafPages(daemon: daemon).forEach(upTo: keys.size) { item in
             verifier.append(leaf: Array(item.leaf.utf8))
             progress.advance()
         }
-        progress.done()
+        progress.finish()
         if trustedKey == nil {
             FileHandle.standardError.write(Data("note: the log key came from the daemon itself; pass --log-key to check it against the one you trust\n".utf8))
         }

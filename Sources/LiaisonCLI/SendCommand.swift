@@ -133,16 +133,16 @@ struct SendCommand: ParsableCommand {
     }
 
     /// Progress over `paths`' bytes; their total is known when all are regular files.
-    private static func progress(_ paths: [String]) -> ByteProgress {
+    private static func progress(_ paths: [String]) -> ProgressLine {
         var total: Int64 = 0
         for path in paths {
             var info = stat()
             guard path != "-", stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-                return ByteProgress(total: nil, label: "sending")
+                return ProgressLine(total: nil, label: "sending", unit: .bytes)
             }
             total += Int64(info.st_size)
         }
-        return ByteProgress(total: total, label: "sending")
+        return ProgressLine(total: total, label: "sending", unit: .bytes)
     }
 
     /// The daemon names a file by its place in the request ("file 3 of 16: …"):
@@ -159,7 +159,7 @@ struct SendCommand: ParsableCommand {
     /// it. A daemon that stops reading has refused the send: its answer (of type
     /// `answer`) says why, and that is what is thrown.
     private static func stream<Answer: Codable & Sendable>(_ inputs: [InputFile], to client: ControlClient, answer: Answer.Type,
-                                                           progress: ByteProgress) throws {
+                                                           progress: ProgressLine) throws {
         var buffer = [UInt8](repeating: 0, count: ControlFraming.dataFrameLength)
         defer { progress.finish() }
         do {
