@@ -57,10 +57,15 @@ extension ControlHandlers {
                                             body: body, recipients: item.recipients))
             }
         } catch {
-            for placed in queued { if let path = placed.package.path { unlink(path) } }
+            Self.discardFiles(of: queued)
             throw error
         }
         return queued
+    }
+
+    /// Removes the files of packages that will not be queued after all.
+    private static func discardFiles(of packages: [QueuedPackage]) {
+        for queued in packages { if let path = queued.package.path { unlink(path) } }
     }
 
     /// Appends `events` and every package's `package.queued` entry in one audit
@@ -68,16 +73,13 @@ extension ControlHandlers {
     /// queues all the packages in one store transaction: all of them, or none.
     /// On failure no package file is left behind.
     func queue(_ packages: [QueuedPackage], actor: AuditActor, events: [AuditEvent]) async throws {
-        func discardFiles() {
-            for queued in packages { if let path = queued.package.path { unlink(path) } }
-        }
         do {
             try await context.audit(contentsOf: events + packages.map { queued in
                 context.event(.packageQueued, actor: actor, package: queued.package.id, markings: queued.package.markings,
                               details: ["recipients": queued.recipients.joined(separator: ",")])
             })
         } catch {
-            discardFiles()
+            Self.discardFiles(of: packages)
             throw error
         }
         do {
@@ -85,7 +87,7 @@ extension ControlHandlers {
         } catch {
             // The log already says the command ran and the packages were queued: it now
             // says, for each, that queueing failed after all and why.
-            discardFiles()
+            Self.discardFiles(of: packages)
             await context.auditAfterTheFact(contentsOf: packages.map { queued in
                 context.event(.packageRejected, .failed, actor: actor, package: queued.package.id, markings: queued.package.markings,
                               reason: "\(Self.auditReason(error)) (sealed and recorded, but not queued: nothing will be sent)")

@@ -42,8 +42,6 @@ extension ControlHandlers {
     private func queueSend(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws -> [SendReceipt] {
         try context.home.ensureNotRevoked("sends packages")
         let count = request.command == .send ? 1 : request.files ?? 0
-        // The small packages are held sealed in memory until all are queued: at most
-        // this many times a push's size.
         guard (1...ControlRequest.maximumFilesPerSend).contains(count) else {
             throw ControlFailure(code: "control.bad-request",
                                  message: "one send carries 1 to \(ControlRequest.maximumFilesPerSend) files, not \(count); send the rest in another")
