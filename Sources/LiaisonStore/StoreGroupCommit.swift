@@ -21,7 +21,8 @@ import GRDB
 final class StoreGroupCommit: @unchecked Sendable {
     /// One caller's operation: `perform` runs inside the batch's transaction (in its
     /// own savepoint when `isolated`), keeps its result and returns its error, if
-    /// any; it may run twice (see above), so it only touches the database.
+    /// any; it may run more than once (the batch, then its own savepoint, then on a
+    /// full disk its own transaction; see above), so it only touches the database.
     /// `complete` tells the caller once the commit is known — the commit's error
     /// if it failed, else the operation's result.
     struct Operation {

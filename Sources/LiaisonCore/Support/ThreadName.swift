@@ -5,8 +5,11 @@ import Glibc
 
 /// Names the calling thread as `top -H`, `ps -L` and profilers show it.
 public enum ThreadName {
-    /// Sets the calling thread's name; Linux keeps its first 15 bytes.
+    /// Sets the calling thread's name, cut to the 15 bytes Linux keeps (at a
+    /// character boundary: a longer name is refused, and the thread left unnamed).
     public static func set(_ name: String) {
-        _ = pthread_setname_np(UInt(pthread_self()), String(decoding: name.utf8.prefix(15), as: UTF8.self))
+        var cut = ""
+        for character in name where cut.utf8.count + character.utf8.count <= 15 { cut.append(character) }
+        _ = pthread_setname_np(UInt(pthread_self()), cut)
     }
 }

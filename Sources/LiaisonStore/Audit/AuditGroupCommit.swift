@@ -22,7 +22,9 @@ final class AuditGroupCommit: @unchecked Sendable {
     /// Tells the callers of a large batch their outcome, so that the committer
     /// moves straight on to the next batch while the last one's callers are
     /// resumed. A small batch is told on the committer thread: under light load
-    /// a hop to another thread would only add to every caller's wait.
+    /// a hop to another thread would only add to every caller's wait. So callers
+    /// may hear in another order than their batches committed; each is told only
+    /// once its own leaves are durable, and nothing relies on the order.
     private let notifier = CommitThread<@Sendable () -> Void>(name: "audit-notify", limit: .max, weight: { _ in 1 }) { batch in
         for notify in batch { notify() }
     }

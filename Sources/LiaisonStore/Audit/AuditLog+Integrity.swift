@@ -68,8 +68,10 @@ extension AuditLog {
                 report(.databaseDamaged, nil, "SQLite's integrity check failed: \(integrity.prefix(3).joined(separator: "; "))")
             }
             let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
-            // A v1 file opened read-only has no query index (the next writer adds it).
-            let hasQueryIndex = try db.tableExists("leaf_key")
+            // A v1 file opened read-only has no query index (the next writer adds it). Asked
+            // of the migrations rather than of the tables, so a dropped index is reported.
+            let hasQueryIndex = try db.tableExists("grdb_migrations")
+                && Bool.fetchOne(db, sql: "SELECT 1 FROM grdb_migrations WHERE identifier = ?", arguments: [AuditSchema.queryIndexMigration]) == true
             for trigger in Self.requiredTriggers + (hasQueryIndex ? Self.queryIndexTriggers : []) where !triggers.contains(trigger) {
                 report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited audit.db by hand")
             }
@@ -92,13 +94,14 @@ extension AuditLog {
                 if MerkleHasher.leafHash(data) != stored {
                     report(.leafHashMismatch, index, "entry \(index) was changed: its data no longer matches the hash recorded when it was appended")
                 }
+                let peer = RawColumn.optionalBuffer(s, 6), package = RawColumn.optionalBuffer(s, 7)
                 if !LeafColumns.match(data, time: sqlite3_column_int64(s, 3), kind: RawColumn.buffer(s, 4), outcome: RawColumn.buffer(s, 5),
-                                      peer: RawColumn.optionalBuffer(s, 6), package: RawColumn.optionalBuffer(s, 7)) {
+                                      peer: peer, package: package) {
                     report(.columnMismatch, index, "entry \(index)'s index columns disagree with its data: queries would show something else than the log proves")
                 }
                 if hasQueryIndex {
-                    if let peer = RawColumn.optionalBuffer(s, 6) { expectedKeys.add(LeafKeyEntry(key: .peer(utf8: peer), index: index)) }
-                    if let package = RawColumn.optionalBuffer(s, 7) { expectedKeys.add(LeafKeyEntry(key: .package(utf8: package), index: index)) }
+                    if let peer { expectedKeys.add(LeafKeyEntry(key: .peer(utf8: peer), index: index)) }
+                    if let package { expectedKeys.add(LeafKeyEntry(key: .package(utf8: package), index: index)) }
                 }
                 onLeaf(data)
                 // Interior nodes are checked against the hashes as recorded, so a
@@ -116,24 +119,50 @@ extension AuditLog {
                 if edge.size % 65_536 == 0 { progress(edge.size) }
             }
             progress(edge.size)
-            if hasQueryIndex, try Self.storedKeyDigest(db, seed: expectedKeys) != expectedKeys {
-                report(.queryIndexMismatch, nil, "the query index by peer and package does not match the entries: queries could miss entries or show others; the entries themselves are checked above")
+            if hasQueryIndex {
+                do {
+                    let (stored, disorder) = try Self.storedKeys(db, seed: expectedKeys)
+                    if stored != expectedKeys {
+                        report(.queryIndexMismatch, nil, "the query index by peer and package does not match the entries: queries could miss entries or show others; the entries themselves are checked above")
+                    }
+                    if let disorder {
+                        report(.queryIndexMismatch, nil, "the query index by peer and package is out of order (\(disorder)): queries could miss entries; the entries themselves are checked above")
+                    }
+                } catch {
+                    report(.queryIndexMismatch, nil, "the query index by peer and package cannot be read (\(error)): queries could fail or miss entries; the entries themselves are checked above")
+                }
             }
             return issues
         }
     }
 
     /// The digest of every entry the query index holds, merged or in runs, with
-    /// the same seed as `expected`.
-    private static func storedKeyDigest(_ db: Database, seed expected: LeafKeyDigest) throws -> LeafKeyDigest {
+    /// the same seed as `expected`; and the first way the runs break what queries
+    /// rely on, if any: each run in key order, named by its lowest index, and every
+    /// run after the one before it and after every merged entry.
+    private static func storedKeys(_ db: Database, seed expected: LeafKeyDigest) throws -> (digest: LeafKeyDigest, disorder: String?) {
         var stored = LeafKeyDigest(copyingSeedOf: expected)
+        var last = -1
         try RawColumn.forEachRow(db, sql: "SELECT key, idx FROM leaf_key") { s in
-            stored.add(LeafKeyEntry(key: LeafKey(value: sqlite3_column_int64(s, 0)), index: Int(sqlite3_column_int64(s, 1))))
+            let entry = LeafKeyEntry(key: LeafKey(value: sqlite3_column_int64(s, 0)), index: Int(sqlite3_column_int64(s, 1)))
+            stored.add(entry)
+            last = max(last, entry.index)
         }
-        for blob in try Data.fetchAll(db, sql: "SELECT entries FROM leaf_key_run") {
-            for entry in try LeafKeyRun.decode(blob) { stored.add(entry) }
+        var disorder: String?
+        try LeafKeyIndex.forEachRun(db) { first, records in
+            let entries = try LeafKeyRun.decode(records)
+            for entry in entries { stored.add(entry) }
+            guard disorder == nil, let lowest = entries.lazy.map(\.index).min() else { return }
+            if !zip(entries, entries.dropFirst()).allSatisfy({ $0 < $1 }) {
+                disorder = "the run from entry \(first) is not sorted by key"
+            } else if lowest != first {
+                disorder = "the run named by entry \(first) starts at entry \(lowest)"
+            } else if lowest <= last {
+                disorder = "the run from entry \(first) overlaps entries filed before it"
+            }
+            last = max(last, entries.lazy.map(\.index).max() ?? last)
         }
-        return stored
+        return (stored, disorder)
     }
 }
 

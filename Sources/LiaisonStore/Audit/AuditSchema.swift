@@ -9,10 +9,14 @@ import GRDB
 /// still drop the triggers; that is what checkpoints, witnesses and
 /// `liaison audit verify` are for.
 enum AuditSchema {
+    /// The migration that builds the query index by peer and package (and files a
+    /// v1 log's leaves in it): a log it has run on must have that index.
+    static let queryIndexMigration = "audit-v2-key-index"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("audit-v1") { db in try db.execute(sql: v1) }
-        migrator.registerMigration("audit-v2-key-index") { db in
+        migrator.registerMigration(queryIndexMigration) { db in
             try db.execute(sql: v2)
             try fileExistingLeaves(db)
         }
@@ -27,9 +31,7 @@ enum AuditSchema {
             let index: Int = row[0]
             for key in LeafKey.keys(peer: row[1], package: row[2]) { entries.append(LeafKeyEntry(key: key, index: index)) }
         }
-        entries.sort()
-        let inserter = try LeafInserter(db)
-        for entry in entries { try inserter.insert(entry) }
+        try LeafKeyIndex.insertMerged(entries, inserter: try LeafInserter(db))
     }
 
     private static func appendOnly(_ table: String) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The query index over leaves' peers and packages, kept as a log-structured
 /// merge so that appending never scatters writes across a large B-tree.
@@ -39,9 +40,9 @@ enum LeafKeyIndex {
     /// Files `entries` (in any order) as one run, and merges every run into the
     /// B-tree when that makes the backlog due. `backlog` is updated to match.
     static func file(_ entries: [LeafKeyEntry], inserter: LeafInserter, backlog: inout Backlog) throws {
-        guard !entries.isEmpty else { return }
+        guard let first = entries.lazy.map(\.index).min() else { return }
         let sorted = entries.sorted()
-        try inserter.insertRun(first: sorted.lazy.map(\.index).min()!, entries: LeafKeyRun.encode(sorted))
+        try inserter.insertRun(first: first, entries: LeafKeyRun.encode(sorted))
         backlog.runs += 1
         backlog.entries += sorted.count
         if backlog.isDue {
@@ -53,11 +54,14 @@ enum LeafKeyIndex {
     /// Moves every run's entries into the B-tree, in key order, and deletes the runs.
     static func merge(inserter: LeafInserter) throws {
         var entries: [LeafKeyEntry] = []
-        for blob in try Data.fetchAll(inserter.db, sql: "SELECT entries FROM leaf_key_run") {
-            entries += try LeafKeyRun.decode(blob)
+        try forEachRun(inserter.db) { _, blob in entries += try LeafKeyRun.decode(blob) }
+        // Runs hold only what commits filed: an index outside the log means they
+        // were edited, and filing it would fail on a constraint every commit after.
+        let size = try AuditLog.size(inserter.db)
+        if let stray = entries.first(where: { !(0..<size).contains($0.index) }) {
+            throw StoreError(.corrupt, "the audit log's query index holds entry \(stray.index), outside the log's \(size) entries: audit.db was edited; run `liaison audit verify --database` to see what else changed")
         }
-        entries.sort()
-        for entry in entries { try inserter.insert(entry) }
+        try insertMerged(entries, inserter: inserter)
         try inserter.db.execute(sql: "DELETE FROM leaf_key_run")
     }
 
@@ -67,10 +71,22 @@ enum LeafKeyIndex {
     /// each run's indices under one key come out ascending.
     static func unmergedIndices(of key: LeafKey, _ db: Database) throws -> [Int] {
         var indices: [Int] = []
-        for blob in try Data.fetchAll(db, sql: "SELECT entries FROM leaf_key_run ORDER BY first") {
-            try LeafKeyRun.indices(of: key, in: blob, into: &indices)
-        }
+        try forEachRun(db) { _, blob in try LeafKeyRun.indices(of: key, in: blob, into: &indices) }
         return indices
+    }
+
+    /// Files `entries` (in any order) straight into the B-tree, in key order: a
+    /// merge, and the v2 migration filing a v1 log's leaves.
+    static func insertMerged(_ entries: [LeafKeyEntry], inserter: LeafInserter) throws {
+        for entry in entries.sorted() { try inserter.insert(entry) }
+    }
+
+    /// Every run, in the order of their first entries, each as its first index and
+    /// its records read in place (valid during `body` only).
+    static func forEachRun(_ db: Database, _ body: (_ first: Int, _ records: UnsafeRawBufferPointer) throws -> Void) throws {
+        try RawColumn.forEachRow(db, sql: "SELECT first, entries FROM leaf_key_run ORDER BY first") { s in
+            try body(Int(sqlite3_column_int64(s, 0)), RawColumn.buffer(s, 1))
+        }
     }
 }
 
@@ -84,19 +100,19 @@ enum LeafKeyRun {
         bytes.reserveCapacity(sorted.count * recordByteCount)
         for entry in sorted {
             withUnsafeBytes(of: UInt64(bitPattern: entry.key.value).bigEndian) { bytes += $0 }
-            withUnsafeBytes(of: UInt64(entry.index).bigEndian) { bytes += $0 }
+            withUnsafeBytes(of: UInt64(truncatingIfNeeded: entry.index).bigEndian) { bytes += $0 }
         }
         return bytes
     }
 
-    static func decode(_ blob: Data) throws -> [LeafKeyEntry] {
+    static func decode(_ blob: UnsafeRawBufferPointer) throws -> [LeafKeyEntry] {
         try records(blob) { records in
             (0..<records.count).map { records[$0] }
         }
     }
 
     /// Appends the indices filed under `key` to `indices`, found by binary search.
-    static func indices(of key: LeafKey, in blob: Data, into indices: inout [Int]) throws {
+    static func indices(of key: LeafKey, in blob: UnsafeRawBufferPointer, into indices: inout [Int]) throws {
         try records(blob) { records in
             var low = 0
             var high = records.count
@@ -111,11 +127,11 @@ enum LeafKeyRun {
         }
     }
 
-    private static func records<T>(_ blob: Data, _ body: (Records) throws -> T) throws -> T {
+    private static func records<T>(_ blob: UnsafeRawBufferPointer, _ body: (Records) throws -> T) throws -> T {
         guard blob.count % recordByteCount == 0 else {
-            throw StoreError(.corrupt, "a run of the audit log's query index is \(blob.count) bytes, not a whole number of entries; run `liaison audit verify`")
+            throw StoreError(.corrupt, "a run of the audit log's query index is \(blob.count) bytes, not a whole number of entries; run `liaison audit verify --database`")
         }
-        return try blob.withUnsafeBytes { try body(Records(bytes: $0)) }
+        return try body(Records(bytes: blob))
     }
 
     /// The records of a run, read in place.

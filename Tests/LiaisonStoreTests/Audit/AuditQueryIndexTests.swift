@@ -107,7 +107,7 @@ struct AuditQueryIndexTests {
         })
         #expect(try log.read("") { try $0.indexes(on: "leaf").map(\.name) } == ["leaf_time"])
         try log.appendBlocking((100..<150).map(Self.event))
-        for n in 100..<150 { try reference.append(leafData: Self.event(n).canonicalBytes) }
+        for n in 100..<150 { reference.append(leafData: Self.event(n).canonicalBytes) }
         #expect(try log.root(size: 150) == reference.root)
         let entries = try Self.everything(log)
         for query in Self.queries() {
@@ -117,11 +117,16 @@ struct AuditQueryIndexTests {
         #expect(throws: (any Error).self) { try log.write("") { try $0.execute(sql: "DELETE FROM leaf_key") } }
     }
 
-    @Test("an index entry removed from the B-tree or from a run, or one added, is reported", arguments: [
+    @Test("an index entry removed from the B-tree or from a run, or one added, a run out of order, or a dropped table, is reported", arguments: [
         "DELETE FROM leaf_key WHERE key = (SELECT min(key) FROM leaf_key)",
         "DELETE FROM leaf_key_run WHERE first = (SELECT max(first) FROM leaf_key_run)",
         "INSERT INTO leaf_key (key, idx) VALUES (42, 3)",
         "UPDATE leaf_key SET idx = idx + 100000 WHERE key = (SELECT min(key) FROM leaf_key)",
+        // The same entries, so the same digest, but not where queries look for them.
+        "UPDATE leaf_key_run SET first = first + 1 WHERE first = (SELECT max(first) FROM leaf_key_run)",
+        "UPDATE leaf_key_run SET entries = CAST(substr(entries, 17) || substr(entries, 1, 16) AS BLOB) WHERE first = (SELECT max(first) FROM leaf_key_run WHERE length(entries) >= 32)",
+        "DROP TABLE leaf_key",
+        "DROP TABLE leaf_key_run",
     ])
     func tamperedIndex(sql: String) throws {
         let fixture = try AuditFixture()
@@ -136,16 +141,33 @@ struct AuditQueryIndexTests {
         #expect(!issues.contains { [.leafHashMismatch, .indexGap, .columnMismatch, .interiorMismatch].contains($0.code) })
     }
 
+    @Test("a run holding an entry outside the log stops the next merge with a clear error, not a constraint failure every commit")
+    func strayRunEntry() throws {
+        let fixture = try AuditFixture()
+        try fixture.log.appendBlocking([Self.event(0)])
+        // Entry 1,000,000 under key 1, in a log of one entry.
+        try fixture.tamper("INSERT INTO leaf_key_run (first, entries) VALUES (1000000, x'000000000000000100000000000F4240')")
+        var failure: StoreError?
+        // Some events file no run: enough appends that the runs reach a merge.
+        for n in 1...(3 * LeafKeyIndex.mergeRuns) where failure == nil {
+            do { try fixture.log.appendBlocking([Self.event(n)]) } catch let error as StoreError { failure = error }
+        }
+        let error = try #require(failure, "the merge took an entry outside the log")
+        #expect(error.code == .corrupt && error.message.contains("outside the log"), "\(error)")
+    }
+
     @Test("runs read in place: binary search finds every index filed under a key and nothing else")
     func runSearch() throws {
         let entries = (0..<300).map { LeafKeyEntry(key: LeafKey(value: Int64($0 % 9) - 4), index: $0) }.sorted()
-        let blob = Data(LeafKeyRun.encode(entries))
-        #expect(try LeafKeyRun.decode(blob) == entries)
-        for value in -6...6 {
-            var found: [Int] = []
-            try LeafKeyRun.indices(of: LeafKey(value: Int64(value)), in: blob, into: &found)
-            #expect(found == entries.filter { $0.key.value == Int64(value) }.map(\.index))
+        let blob = LeafKeyRun.encode(entries)
+        try blob.withUnsafeBytes { blob in
+            #expect(try LeafKeyRun.decode(blob) == entries)
+            for value in -6...6 {
+                var found: [Int] = []
+                try LeafKeyRun.indices(of: LeafKey(value: Int64(value)), in: blob, into: &found)
+                #expect(found == entries.filter { $0.key.value == Int64(value) }.map(\.index))
+            }
+            #expect(throws: StoreError.self) { try LeafKeyRun.decode(UnsafeRawBufferPointer(rebasing: blob.dropLast())) }
         }
-        #expect(throws: StoreError.self) { try LeafKeyRun.decode(blob.dropLast()) }
     }
 }
