@@ -27,7 +27,7 @@ struct DeliveryInvariantTests {
                     "UPDATE delivery SET state = 'sending', delivered_at = NULL WHERE peer = 'bob'",
                     "UPDATE delivery SET delivered_at = delivered_at + 1 WHERE peer = 'bob'",
                     "UPDATE delivery SET attempts = 5 WHERE peer = 'bob'"] {
-            let error = await #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
+            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
             #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
         }
         let bob = try fixture.store.outbox(limit: 1)[0].deliveries[0]
@@ -39,7 +39,7 @@ struct DeliveryInvariantTests {
         let fixture = try StoreFixture()
         try await fixture.store.enqueue(try StoreFixture.package(2, expires: now + 1), recipients: ["bob"])
         #expect(try await fixture.store.expireDue(now: now + 1).count == 1)
-        let error = await #expect(throws: DatabaseError.self) {
+        let error = #expect(throws: DatabaseError.self) {
             try fixture.rawConnection().write { try $0.execute(sql: "UPDATE delivery SET state = 'queued'") }
         }
         #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
@@ -54,11 +54,11 @@ struct DeliveryInvariantTests {
                     "UPDATE delivery SET state = 'lost' WHERE peer = 'carol'",
                     "UPDATE delivery SET attempts = -1 WHERE peer = 'carol'",
                     "UPDATE delivery SET peer = 'mallory' WHERE peer = 'carol'"] {
-            let error = await #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
+            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
             #expect(error?.resultCode == .SQLITE_CONSTRAINT)
         }
         try await raw.write { try $0.execute(sql: "UPDATE delivery SET attempts = 3 WHERE peer = 'carol'") }
-        let error = await #expect(throws: DatabaseError.self) {
+        let error = #expect(throws: DatabaseError.self) {
             try raw.write { try $0.execute(sql: "UPDATE delivery SET attempts = 2 WHERE peer = 'carol'") }
         }
         #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
@@ -69,14 +69,14 @@ struct DeliveryInvariantTests {
         let fixture = try await deliveredFixture()
         let raw = try fixture.rawConnection()
         let forged = try StoreFixture.receipt(1, peer: "carol", signedBy: try StoreFixture.fingerprint(), at: now)
-        let insert = await #expect(throws: DatabaseError.self) {
+        let insert = #expect(throws: DatabaseError.self) {
             try raw.write { db in
                 try db.execute(sql: "INSERT INTO receipt VALUES (?, 'carol', ?, 1, x'01', x'02')",
                                arguments: [forged.packageID.description, forged.signedBy.description])
             }
         }
         #expect(insert?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
-        let update = await #expect(throws: DatabaseError.self) {
+        let update = #expect(throws: DatabaseError.self) {
             try raw.write { try $0.execute(sql: "UPDATE receipt SET body = x'00'") }
         }
         #expect(update?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
