@@ -204,9 +204,13 @@ extension NodeStore {
     /// node's clock, or the receipt's time if `nil` — and the receipt is stored, in
     /// one transaction. The caller has verified the receipt.
     ///
+    /// A delivery the expiry sweep closed meanwhile is delivered all the same: the
+    /// receipt proves the recipient accepted the package (which it does only
+    /// before the package expires), so the store does not keep calling it expired.
+    ///
     /// - Returns: `false` if the delivery was already delivered (the first receipt is kept).
     /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery,
-    ///   ``StoreError/Code/conflict`` if it expired or failed.
+    ///   ``StoreError/Code/conflict`` if it failed (this node gave up on it).
     @discardableResult
     public func markDelivered(_ receipt: StoredReceipt, at: Int64? = nil) async throws -> Bool {
         try await markDelivered(packageID: receipt.packageID, peer: receipt.peer, receipt: receipt, at: at ?? receipt.receivedAt)
@@ -226,9 +230,9 @@ extension NodeStore {
             switch try Self.currentState(db, packageID, peer) {
             case .delivered:
                 return false
-            case .expired, .failed:
-                throw StoreError(.conflict, "package \(id) to \(peer) is no longer being delivered; its receipt was not stored")
-            case .queued, .sending:
+            case .failed:
+                throw StoreError(.conflict, "package \(id) to \(peer) failed and is no longer being delivered; its receipt was not stored")
+            case .queued, .sending, .expired:
                 break
             }
             try db.cachedStatement(sql: """

@@ -13,6 +13,7 @@ enum Schema {
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
         // Rebuilds two tables; foreign keys are checked once, at the end.
         migrator.registerMigration("v2-inline-packages", foreignKeyChecks: .deferred) { db in try db.execute(sql: v2) }
+        migrator.registerMigration("v3-receipt-outranks-expiry") { db in try db.execute(sql: v3) }
         return migrator
     }
 
@@ -274,6 +275,23 @@ enum Schema {
         BEFORE DELETE ON inbox
         BEGIN
             SELECT RAISE(ABORT, 'inbox rows are the replay guard and are never deleted');
+        END;
+        """
+
+    /// A verified receipt outranks the expiry sweep. A small package stays
+    /// `queued` while it is in flight, so the sweep could mark it `expired`
+    /// between the recipient's acceptance and the recording of its receipt, and
+    /// v1's trigger then refused the receipt: the store said "expired" of a
+    /// package the peer holds, and the evidence was dropped. Now `expired` may
+    /// still become `delivered` (the `CHECK` on `delivered_at` still holds), and
+    /// nothing else; `delivered` stays final.
+    static let v3 = """
+        DROP TRIGGER delivery_final_is_final;
+        CREATE TRIGGER delivery_final_is_final
+        BEFORE UPDATE ON delivery
+        WHEN OLD.state = 'delivered' OR (OLD.state = 'expired' AND NEW.state IS NOT 'delivered')
+        BEGIN
+            SELECT RAISE(ABORT, 'delivery is final: a delivered delivery never changes, an expired one only becomes delivered');
         END;
         """
 }

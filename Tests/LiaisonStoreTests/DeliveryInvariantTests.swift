@@ -34,15 +34,26 @@ struct DeliveryInvariantTests {
         #expect(bob.state == .delivered && bob.deliveredAt == now)
     }
 
-    @Test("an expired delivery is final too")
+    @Test("an expired delivery only ever becomes delivered (a receipt outranks the sweep), and is then final")
     func expiredIsFinal() async throws {
         let fixture = try StoreFixture()
         try await fixture.store.enqueue(try StoreFixture.package(2, expires: now + 1), recipients: ["bob"])
         #expect(try await fixture.store.expireDue(now: now + 1).count == 1)
+        let raw = try fixture.rawConnection()
+        for sql in ["UPDATE delivery SET state = 'queued'",
+                    "UPDATE delivery SET state = 'sending'",
+                    "UPDATE delivery SET state = 'failed', last_error = 'x'",
+                    "UPDATE delivery SET attempts = 5",
+                    "UPDATE delivery SET last_error = 'rewritten'"] {
+            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
+            #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
+        }
+        try await raw.write { try $0.execute(sql: "UPDATE delivery SET state = 'delivered', delivered_at = \(now)") }
         let error = #expect(throws: DatabaseError.self) {
-            try fixture.rawConnection().write { try $0.execute(sql: "UPDATE delivery SET state = 'queued'") }
+            try raw.write { try $0.execute(sql: "UPDATE delivery SET state = 'expired', delivered_at = NULL") }
         }
         #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
+        #expect(try fixture.store.counts().delivered == 1)
     }
 
     @Test("delivered exactly when delivered_at is set; states are a closed set; attempts never decrease")

@@ -170,19 +170,25 @@ struct OutboxTests {
         #expect(try await store.resetInterrupted() == 1)
         #expect(try await store.expireDue(now: now + 200).map(\.peer) == ["carol"])
 
-        // Expired is final: no attempts, no receipt.
+        // Expired is final for the sender: no more attempts.
         let failure = await #expect(throws: StoreError.self) {
             try await store.recordFailure(packageID: expiring.id, peer: "bob", error: "x", nextAttempt: now)
         }
         #expect(failure?.code == .conflict)
         #expect(try await store.markSending(packageID: expiring.id, peer: "bob") == false)
-        let late = await #expect(throws: StoreError.self) {
-            try await store.markDelivered(try StoreFixture.receipt(3, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now + 300))
-        }
-        #expect(late?.code == .conflict)
         #expect(try store.counts() == StoreCounts(outboxPackages: 2, queued: 1, delivered: 1, expired: 2))
-        #expect(try store.outbox(limit: 10).first { $0.package.id == expiring.id }?.deliveries.map(\.state)
-                == [.expired, .expired, .delivered])
+
+        // But a receipt outranks the sweep: bob's copy was in flight when the sweep ran,
+        // and the receipt proves bob accepted it. Delivered is then final again.
+        let bobsReceipt = try StoreFixture.receipt(3, peer: "bob", signedBy: try StoreFixture.fingerprint(), at: now + 99)
+        #expect(try await store.markDelivered(bobsReceipt, at: now + 101))
+        #expect(try await store.markDelivered(bobsReceipt, at: now + 102) == false)
+        #expect(try await store.expireDue(now: now + 300).isEmpty)
+        #expect(try store.counts() == StoreCounts(outboxPackages: 2, queued: 1, delivered: 2, expired: 1))
+        let deliveries = try store.outbox(limit: 10).first { $0.package.id == expiring.id }?.deliveries
+        #expect(deliveries?.map(\.state) == [.delivered, .expired, .delivered])
+        #expect(deliveries?.first?.deliveredAt == now + 101)
+        #expect(try store.receipts(limit: 10).map(\.peer).sorted() == ["bob", "dave"])
     }
 
     @Test("resetInterrupted puts every sending delivery back in the queue, keeping delivered ones")

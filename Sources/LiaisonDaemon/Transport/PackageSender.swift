@@ -266,7 +266,7 @@ struct PackageSender {
             context.event(.packageDelivered, peer: peer, package: item.package.id, markings: item.package.markings),
         ] })
         // Each delivery is closed on its own (the writes share commits): one that
-        // cannot be (expired meanwhile, say) does not cost the others theirs.
+        // cannot be (failed meanwhile, say) does not cost the others theirs.
         let store = context.store
         let failures = await withTaskGroup(of: (PackageID, (any Error)?).self) { group in
             for (item, receipt) in delivered {
