@@ -39,27 +39,39 @@ public struct MerkleAccumulator: Hashable, Sendable {
         guard leafHash.count == MerkleHasher.hashByteCount else {
             throw AuditError.hashLength("leaf hash \(size)", leafHash.count)
         }
-        push(leafHash)
+        push(leafHash) { _, _ in }
     }
 
     /// Appends a leaf given as data.
     public mutating func append(leafData: [UInt8]) {
-        push(MerkleHasher.leafHash(leafData))
+        push(MerkleHasher.leafHash(leafData)) { _, _ in }
     }
 
     /// Appends a leaf given by its hash and returns the perfect subtrees it
     /// completed (of 2, 4, 8, … leaves), smallest first: what a store keeps so
     /// that proofs never recompute large subtrees.
     public mutating func appendReportingSubtrees(leafHash: [UInt8]) throws -> [MerkleSubtree] {
-        guard leafHash.count == MerkleHasher.hashByteCount else {
-            throw AuditError.hashLength("leaf hash \(size)", leafHash.count)
-        }
         var completed: [MerkleSubtree] = []
-        push(leafHash) { completed.append($0) }
+        try append(leafHash: leafHash, reportingFrom: 1) { completed.append($0) }
         return completed
     }
 
-    private mutating func push(_ leafHash: [UInt8], completed: (MerkleSubtree) -> Void = { _ in }) {
+    /// Appends a leaf given by its hash and passes `completed` each perfect subtree
+    /// it completed of height `minimumLevel` or more, smallest first: the same as
+    /// ``appendReportingSubtrees(leafHash:)`` without building an array per leaf
+    /// (the store's group commit calls it for every leaf it writes).
+    public mutating func append(leafHash: [UInt8], reportingFrom minimumLevel: Int,
+                                _ completed: (MerkleSubtree) throws -> Void) throws {
+        guard leafHash.count == MerkleHasher.hashByteCount else {
+            throw AuditError.hashLength("leaf hash \(size)", leafHash.count)
+        }
+        let position = size
+        try push(leafHash) { level, hash in
+            if level >= minimumLevel { try completed(MerkleSubtree(level: level, index: position >> level, hash: hash)) }
+        }
+    }
+
+    private mutating func push(_ leafHash: [UInt8], completed: (_ level: Int, _ hash: [UInt8]) throws -> Void) rethrows {
         // Each trailing one bit of the old size is a perfect subtree the same
         // height as the carry: merge them, exactly like binary addition.
         var carry = leafHash
@@ -69,7 +81,7 @@ public struct MerkleAccumulator: Hashable, Sendable {
             carry = MerkleHasher.nodeHash(left: frontier.removeLast(), right: carry)
             bits >>= 1
             level += 1
-            completed(MerkleSubtree(level: level, index: size >> level, hash: carry))
+            try completed(level, carry)
         }
         frontier.append(carry)
         size += 1

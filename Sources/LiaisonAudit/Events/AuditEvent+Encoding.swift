@@ -17,7 +17,7 @@ extension AuditEvent {
     /// The leaf bytes.
     public var canonicalBytes: [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(512)
         out.append(contentsOf: #"{"v":"#.utf8)
         out.append(contentsOf: String(Self.version).utf8)
         out.append(contentsOf: #","time":"#.utf8)
@@ -105,10 +105,13 @@ extension AuditEvent {
         }
     }
 
-    private static func member(_ key: String, _ value: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: ","))
-        string(key, into: &out)
-        out.append(UInt8(ascii: ":"))
+    /// `,"key":"value"`. Member names are fixed ASCII with nothing to escape, so
+    /// they are copied as they are.
+    private static func member(_ key: StaticString, _ value: String, into out: inout [UInt8]) {
+        out.append(contentsOf: #","#.utf8)
+        out.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(contentsOf: #"":"#.utf8)
         string(value, into: &out)
     }
 

@@ -71,11 +71,9 @@ final class AuditGroupCommit: @unchecked Sendable {
                         let start = edge.size
                         for leaf in request.leaves {
                             try inserter.insert(leaf, at: edge.size)
-                            for key in leaf.keys { keys.append(LeafKeyEntry(key: key, index: edge.size)) }
-                            for subtree in try edge.appendReportingSubtrees(leafHash: leaf.hash)
-                            where subtree.level >= AuditLog.minimumStoredLevel {
-                                try inserter.insert(subtree)
-                            }
+                            if let key = leaf.peerKey { keys.append(LeafKeyEntry(key: key, index: edge.size)) }
+                            if let key = leaf.packageKey { keys.append(LeafKeyEntry(key: key, index: edge.size)) }
+                            try edge.append(leafHash: leaf.hash, reportingFrom: AuditLog.minimumStoredLevel) { try inserter.insert($0) }
                         }
                         ranges.append(start..<edge.size)
                     }

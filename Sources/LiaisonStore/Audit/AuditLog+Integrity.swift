@@ -107,10 +107,10 @@ extension AuditLog {
                 // Interior nodes are checked against the hashes as recorded, so a
                 // changed leaf is reported once (above), and a swap or deletion
                 // shows up as the interior nodes over it.
-                for subtree in try edge.appendReportingSubtrees(leafHash: stored) where subtree.level >= Self.minimumStoredLevel {
+                try edge.append(leafHash: stored, reportingFrom: Self.minimumStoredLevel) { subtree in
                     guard let held = try Data.fetchOne(interior, arguments: [subtree.level, subtree.index]).map(Array.init) else {
                         report(.interiorMissing, subtree.range.lowerBound, "the interior node over entries \(subtree.range) is missing")
-                        continue
+                        return
                     }
                     if held != subtree.hash {
                         report(.interiorMismatch, subtree.range.lowerBound, "the interior node over entries \(subtree.range) does not match them: entries in that range were changed, swapped or replaced")

@@ -186,19 +186,30 @@ public final class AuditLog: Sendable {
 }
 
 /// One event on its way into the log, encoded, hashed and keyed by the caller,
-/// so that the committer thread only writes.
+/// so that the committer thread only writes. It holds only the leaf's columns
+/// (not the whole event): the committer copies it for every leaf it writes.
 struct PendingLeaf: Sendable {
-    let event: AuditEvent
     let data: [UInt8]
     let hash: [UInt8]
+    let time: Int64
+    let kind: AuditEventKind
+    let outcome: AuditOutcome
+    let peer: String?
+    let package: String?
     /// What the query index files it under.
-    let keys: [LeafKey]
+    let peerKey: LeafKey?
+    let packageKey: LeafKey?
 
     init(_ event: AuditEvent) {
-        self.event = event
         data = event.canonicalBytes
         hash = MerkleHasher.leafHash(data)
-        keys = LeafKey.keys(peer: event.peer, package: event.package)
+        time = event.time
+        kind = event.kind
+        outcome = event.outcome
+        peer = event.peer
+        package = event.package
+        peerKey = event.peer.map(LeafKey.peer)
+        packageKey = event.package.map(LeafKey.package)
     }
 }
 

@@ -29,11 +29,11 @@ struct LeafInserter {
         try check(sqlite3_bind_int64(s, 1, Int64(index)))
         try check(bind(pending.hash, to: s, at: 2))
         try check(bind(pending.data, to: s, at: 3))
-        try check(sqlite3_bind_int64(s, 4, pending.event.time))
-        try check(bind(pending.event.kind.rawValue, to: s, at: 5))
-        try check(bind(pending.event.outcome.rawValue, to: s, at: 6))
-        try check(bind(pending.event.peer, to: s, at: 7))
-        try check(bind(pending.event.package, to: s, at: 8))
+        try check(sqlite3_bind_int64(s, 4, pending.time))
+        try check(bind(pending.kind.rawValue, to: s, at: 5))
+        try check(bind(pending.outcome.rawValue, to: s, at: 6))
+        try check(bind(pending.peer, to: s, at: 7))
+        try check(bind(pending.package, to: s, at: 8))
         try step(s)
     }
 

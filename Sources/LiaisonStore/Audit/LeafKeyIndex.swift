@@ -96,13 +96,14 @@ enum LeafKeyRun {
     static let recordByteCount = 16
 
     static func encode(_ sorted: [LeafKeyEntry]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(sorted.count * recordByteCount)
-        for entry in sorted {
-            withUnsafeBytes(of: UInt64(bitPattern: entry.key.value).bigEndian) { bytes += $0 }
-            withUnsafeBytes(of: UInt64(truncatingIfNeeded: entry.index).bigEndian) { bytes += $0 }
+        [UInt8](unsafeUninitializedCapacity: sorted.count * recordByteCount) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for (n, entry) in sorted.enumerated() {
+                raw.storeBytes(of: UInt64(bitPattern: entry.key.value).bigEndian, toByteOffset: n * recordByteCount, as: UInt64.self)
+                raw.storeBytes(of: UInt64(truncatingIfNeeded: entry.index).bigEndian, toByteOffset: n * recordByteCount + 8, as: UInt64.self)
+            }
+            count = sorted.count * recordByteCount
         }
-        return bytes
     }
 
     static func decode(_ blob: UnsafeRawBufferPointer) throws -> [LeafKeyEntry] {

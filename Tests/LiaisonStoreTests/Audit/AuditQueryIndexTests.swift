@@ -92,8 +92,8 @@ struct AuditQueryIndexTests {
                 for n in 0..<100 {
                     let leaf = PendingLeaf(Self.event(n))
                     try db.execute(sql: "INSERT INTO leaf (idx, hash, data, time, kind, outcome, peer, package) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                   arguments: [n, Data(leaf.hash), Data(leaf.data), leaf.event.time, leaf.event.kind.rawValue,
-                                               leaf.event.outcome.rawValue, leaf.event.peer, leaf.event.package])
+                                   arguments: [n, Data(leaf.hash), Data(leaf.data), leaf.time, leaf.kind.rawValue,
+                                               leaf.outcome.rawValue, leaf.peer, leaf.package])
                     for subtree in try reference.appendReportingSubtrees(leafHash: leaf.hash) where subtree.level >= AuditLog.minimumStoredLevel {
                         try db.execute(sql: "INSERT INTO subtree (level, idx, hash) VALUES (?, ?, ?)",
                                        arguments: [subtree.level, subtree.index, Data(subtree.hash)])
