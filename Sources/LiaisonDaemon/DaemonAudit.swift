@@ -48,7 +48,7 @@ extension DaemonContext {
     func recordExpired(_ deliveries: [Delivery]) async {
         let events = deliveries.map {
             event(.packageExpired, .failed, peer: peers.peer(named: $0.peer), package: $0.packageID,
-                  reason: "package.expired: it expired before it could be delivered", details: ["peer-name": $0.peer])
+                  reason: "package.expired: it expired before a receipt for it was recorded", details: ["peer-name": $0.peer])
         }
         for start in stride(from: 0, to: events.count, by: AuditLog.maximumBatch) {
             await auditAfterTheFact(contentsOf: Array(events[start..<min(start + AuditLog.maximumBatch, events.count)]))

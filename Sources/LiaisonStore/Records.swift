@@ -4,7 +4,9 @@ import LiaisonCore
 ///
 /// `queued` and `sending` move back and forth until the copy is `delivered`
 /// (a receipt came back), `expired` (the package's expiry passed first) or
-/// `failed` (given up for good). `delivered` and `expired` are final.
+/// `failed` (given up for good). `delivered` is final. `expired` and `failed`
+/// are never attempted again, but a receipt for a copy that was in flight when
+/// the expiry sweep ran still makes it `delivered`.
 public enum DeliveryState: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Waiting for its next attempt.
     case queued
@@ -12,13 +14,14 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable, CustomStrin
     case sending
     /// The recipient returned a receipt. Final.
     case delivered
-    /// The package expired before it was delivered. Final.
+    /// The package expired before its receipt was recorded. Never attempted again;
+    /// becomes `delivered` only if a receipt for a copy already in flight arrives.
     case expired
     /// Given up for good (e.g. the recipient refused it).
     case failed
 
     /// Whether the state never changes again.
-    public var isFinal: Bool { self == .delivered || self == .expired }
+    public var isFinal: Bool { self == .delivered }
 
     /// The raw name, as stored and shown.
     public var description: String { rawValue }

@@ -235,7 +235,9 @@ struct PackageSender {
                     logger.error("\(peer.name) answered \(package.id) with a receipt that does not verify")
                     await context.auditAfterTheFact(context.event(.receiptReceived, .failed, actor: DaemonContext.actor(peer), peer: peer,
                                                                   package: package.id, reason: "receipt.invalid: the receipt does not verify with the peer's identity key"))
-                    try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient's receipt does not verify")
+                    try await settle(package.id, logger: logger) {
+                        try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient's receipt does not verify")
+                    }
                     continue
                 }
                 delivered.append((item, receipt))
@@ -244,14 +246,16 @@ struct PackageSender {
                 await context.auditAfterTheFact(context.event(.packageRejected, reason == .unavailable ? .failed : .denied,
                                                               actor: DaemonContext.actor(peer), peer: peer, package: package.id,
                                                               markings: package.markings, reason: "\(reason): \(detail)"))
-                switch reason {
-                case .unavailable:
-                    try await context.store.recordFailure(packageID: package.id, peer: peer.name, error: "refused for now: \(detail)",
-                                                          nextAttempt: Timestamp.now() + backoff(attempts: item.delivery.attempts))
-                case .expired:
-                    try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient found it expired: \(detail)")
-                case .invalid, .refused, .tooLarge:
-                    try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "refused: \(detail)")
+                try await settle(package.id, logger: logger) {
+                    switch reason {
+                    case .unavailable:
+                        try await context.store.recordFailure(packageID: package.id, peer: peer.name, error: "refused for now: \(detail)",
+                                                              nextAttempt: Timestamp.now() + backoff(attempts: item.delivery.attempts))
+                    case .expired:
+                        try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient found it expired: \(detail)")
+                    case .invalid, .refused, .tooLarge:
+                        try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "refused: \(detail)")
+                    }
                 }
             default:
                 throw WireError(.unexpectedMessage, "unexpected answer to an offer")
@@ -288,6 +292,18 @@ struct PackageSender {
             }
             logger.info("delivered \(item.package.id) to \(peer.name); receipt verified")
             DaemonMetrics.delivered(peer: peer.name, bytes: item.package.size, secondsSinceQueued: Timestamp.now() - item.package.created)
+        }
+    }
+
+    /// Writes one answer's outcome to the store. A delivery the expiry sweep closed
+    /// while its package was in flight refuses the write (`conflict`) and keeps
+    /// its `expired`: that is this package's outcome, not the batch's, so the other
+    /// answers are still recorded. Any other store error is thrown.
+    private func settle(_ id: PackageID, logger: Logger, _ write: () async throws -> Void) async throws {
+        do {
+            try await write()
+        } catch let error as StoreError where error.code == .conflict {
+            logger.notice("the answer for \(id) was not recorded: \(error.message)")
         }
     }
 
