@@ -71,6 +71,7 @@ public struct MerkleAccumulator: Hashable, Sendable {
         }
     }
 
+    /// Adds a leaf. If `completed` throws, the accumulator is left as it was.
     private mutating func push(_ leafHash: [UInt8], completed: (_ level: Int, _ hash: [UInt8]) throws -> Void) rethrows {
         // Each trailing one bit of the old size is a perfect subtree the same
         // height as the carry: merge them, exactly like binary addition.
@@ -78,11 +79,12 @@ public struct MerkleAccumulator: Hashable, Sendable {
         var bits = size
         var level = 0
         while bits & 1 == 1 {
-            carry = MerkleHasher.nodeHash(left: frontier.removeLast(), right: carry)
+            carry = MerkleHasher.nodeHash(left: frontier[frontier.count - 1 - level], right: carry)
             bits >>= 1
             level += 1
             try completed(level, carry)
         }
+        frontier.removeLast(level)
         frontier.append(carry)
         size += 1
     }

@@ -72,6 +72,43 @@ struct MerkleAccumulatorTests {
         #expect(accumulator.size == 0)
     }
 
+    @Test("reporting subtrees from a level: exactly the completed ones, with the tree's hashes; a throwing callback changes nothing")
+    func reportingFromLevel() throws {
+        let leaves = (0..<64).map { Self.leafData($0) }
+        var accumulator = MerkleAccumulator()
+        var reported: [MerkleSubtree] = []
+        for leaf in leaves {
+            try accumulator.append(leafHash: MerkleHasher.leafHash(leaf), reportingFrom: 2) { reported.append($0) }
+        }
+        // 64 leaves complete 16 subtrees of 4, 8 of 8, 4 of 16, 2 of 32 and 1 of 64.
+        #expect(reported.map(\.level) == (1...64).flatMap { n in (2...6).filter { n % (1 << $0) == 0 } })
+        for subtree in reported {
+            // A perfect subtree's hash is the root of the tree of just its leaves.
+            let alone = MerkleTree(source: ArrayHashSource(leafData: Array(leaves[subtree.range])))
+            #expect(subtree.hash == (try alone.root(size: subtree.range.count)), "subtree over \(subtree.range)")
+        }
+
+        // 64 → 65 completes nothing; 67 → 68 completes subtrees of 2 and 4. A callback
+        // that refuses the first or the second leaves the state exactly as it was.
+        struct Refused: Error {}
+        for n in 64..<67 { accumulator.append(leafData: Self.leafData(n)) }
+        let before = accumulator
+        for refusedLevel in [1, 2] {
+            var seen: [Int] = []
+            #expect(throws: Refused.self) {
+                try accumulator.append(leafHash: MerkleHasher.leafHash(Self.leafData(67)), reportingFrom: 1) { subtree in
+                    seen.append(subtree.level)
+                    if subtree.level == refusedLevel { throw Refused() }
+                }
+            }
+            #expect(seen == Array(1...refusedLevel))
+            #expect(accumulator == before)
+        }
+        accumulator.append(leafData: Self.leafData(67))
+        let all = leaves + (64..<68).map { Self.leafData($0) }
+        #expect(accumulator.root == (try MerkleTree(source: ArrayHashSource(leafData: all)).root(size: 68)))
+    }
+
     /// Leaf `index`'s data: its 8-byte big-endian index.
     static func leafData(_ index: Int) -> [UInt8] {
         withUnsafeBytes(of: UInt64(index).bigEndian, Array.init)
