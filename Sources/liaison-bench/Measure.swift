@@ -39,22 +39,22 @@ enum Measure {
         String(format: "%.0f MB/s", bytes / seconds / 1e6)
     }
 
-    /// User plus system CPU time, in seconds, of this process's threads called
-    /// `name` (as `/proc/self/task/*/comm` shows them), those still running.
+    /// CPU time, in seconds, of this process's threads called `name` (as
+    /// `/proc/self/task/*/comm` shows them), those still running. Read from each
+    /// thread's CPU-time clock (Linux's clock id for a thread id), to the nanosecond.
     static func threadCPUSeconds(named name: String) -> Double {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        var ticks = 0.0
+        var seconds = 0.0
         for task in tasks {
-            guard let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
-                  comm.trimmingCharacters(in: .newlines) == name,
-                  let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            // After the command name, utime and stime are the 12th and 13th fields.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-            ticks += user + system
+            guard let tid = Int32(task),
+                  let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8),
+                  comm.trimmingCharacters(in: .newlines) == name else { continue }
+            // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED) in the kernel's posix-timers.h.
+            var time = timespec()
+            guard clock_gettime(clockid_t((~tid) << 3 | 6), &time) == 0 else { continue }
+            seconds += Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
         }
-        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+        return seconds
     }
 
     /// User plus system CPU time this process has used, in seconds.
