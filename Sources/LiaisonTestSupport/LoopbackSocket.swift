@@ -40,13 +40,15 @@ public final class LoopbackSocket: @unchecked Sendable {
         /// The port the kernel chose.
         public let port: Int
 
-        /// Binds and listens.
-        public init() throws {
+        /// Binds and listens on `port` of 127.0.0.1, or on one the kernel chooses.
+        public init(port requested: Int = 0) throws {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             self.fd = fd
+            var reuse: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = 0
+            address.sin_port = UInt16(requested).bigEndian
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let bound = withUnsafeMutablePointer(to: &address) { pointer in
