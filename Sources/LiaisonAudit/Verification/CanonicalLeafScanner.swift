@@ -17,14 +17,14 @@ import Darwin
 /// ``AuditEvent`` to cut. It answers `false` for every malformed leaf and for the
 /// few unusual valid ones; the caller then asks the decoder, which has the last
 /// word and the error message. So a `false` costs time, never correctness.
-struct CanonicalLeafScanner {
+package struct CanonicalLeafScanner {
     private let bytes: UnsafeRawBufferPointer
     private var position = 0
 
     private init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     /// True when `leaf` is certainly a canonical audit leaf.
-    static func isCertainlyCanonical(_ leaf: UnsafeRawBufferPointer) -> Bool {
+    package static func isCertainlyCanonical(_ leaf: UnsafeRawBufferPointer) -> Bool {
         guard leaf.count <= AuditEvent.maximumLeafByteCount else { return false }
         var scanner = CanonicalLeafScanner(bytes: leaf)
         return scanner.event()

@@ -1,0 +1,95 @@
+import LiaisonAudit
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonWire
+
+/// What a fuzz run feeds its bytes to: each parser that takes input from a peer,
+/// a file or an operator. Every one must answer arbitrary bytes with a value or
+/// a thrown error — never a crash, a hang or unbounded memory — and where a
+/// parser has a canonical form, what it accepts must encode back to itself.
+enum FuzzTarget: String, CaseIterable {
+    /// A session message after the Noise handshake (from a peer).
+    case session
+    /// The length-prefixed frames a connection is cut into (from a peer).
+    case frames
+    /// Noise message 1 at a responder (from anyone who can connect).
+    case handshake
+    /// An end-to-end receipt (from a peer).
+    case receipt
+    /// An audit leaf (from a bundle), and the fast scanner against the full decoder.
+    case leaf
+    /// A C2SP signed note and the checkpoint in it (from a file or a witness).
+    case note
+    /// A C2SP tlog-proof (from a file).
+    case proof
+    /// A node card (`peers import`).
+    case card
+    /// A TOML document (liaison.toml, keyring.toml).
+    case toml
+    /// A package's preamble and header (from a peer or a file).
+    case header
+
+    /// Parses `bytes`; traps (so the fuzzer reports it) if a property fails.
+    func run(_ bytes: [UInt8]) {
+        switch self {
+        case .session:
+            guard let message = try? SessionMessage(decoding: bytes) else { return }
+            // What decodes must encode to a message that decodes the same.
+            let again = try? SessionMessage(decoding: message.encoded)
+            check(again.map { $0.encoded == message.encoded } ?? false, "a session message does not survive encoding")
+        case .frames:
+            var decoder = FrameDecoder()
+            // In uneven slices, as TCP delivers them.
+            var offset = 0, step = 1
+            while offset < bytes.count {
+                decoder.feed(bytes[offset..<min(offset + step, bytes.count)])
+                offset += step
+                step = step % 7 + 1
+                while let frame = try? decoder.nextFrame() {
+                    check(frame.count <= FrameDecoder.maximumFrameLength, "a frame longer than the limit")
+                }
+            }
+        case .handshake:
+            guard var responder = try? NoiseIKResponder(localStatic: Self.responderKey, prologue: HandshakeHello.prologue) else { return }
+            if let (_, payload) = try? responder.readMessage1(bytes) { _ = try? HandshakeHello(decoding: payload) }
+        case .receipt:
+            guard let receipt = try? DeliveryReceipt(decoding: bytes) else { return }
+            check((try? DeliveryReceipt(decoding: receipt.encoded)) == receipt, "a receipt does not survive encoding")
+        case .leaf:
+            let certain = bytes.withUnsafeBytes { CanonicalLeafScanner.isCertainlyCanonical($0) }
+            let decoded = try? AuditEvent(canonicalBytes: bytes)
+            // The verifier skips the full decoder for what the scanner vouches for:
+            // the scanner must never vouch for a leaf the decoder refuses.
+            if certain { check(decoded != nil, "the scanner vouches for a leaf the decoder refuses") }
+            if let decoded { check(decoded.canonicalBytes == bytes, "a decoded leaf does not encode back to itself") }
+        case .note:
+            guard let note = try? SignedNote(parsing: bytes) else { return }
+            check((try? SignedNote(parsing: note.bytes))?.bytes == note.bytes, "a signed note does not survive formatting")
+            _ = try? Checkpoint(parsing: note.text)
+        case .proof:
+            guard let proof = try? TLogProof(parsing: bytes) else { return }
+            check((try? TLogProof(parsing: proof.bytes))?.bytes == proof.bytes, "a tlog-proof does not survive formatting")
+        case .card:
+            guard let text = String(validating: bytes, as: UTF8.self) else { return }
+            _ = try? NodeCard(parsing: text, now: Self.now)
+        case .toml:
+            _ = try? TOMLParser.parse(utf8: bytes)
+        case .header:
+            var source = MemorySource(bytes)
+            _ = try? PackageOpener.readHeader(from: &source)
+        }
+    }
+
+    /// A fixed time, so a finding replays the same way.
+    static let now: Int64 = 1_795_651_200
+
+    /// A fixed responder key, so a finding replays the same way.
+    static let responderKey: TransportSecretKey = {
+        // A fixed, valid X25519 secret: 32 bytes of 0x42 (clamped by X25519 itself).
+        try! TransportSecretKey(rawSecret: SecureBytes(count: 32, protection: .wiped) { $0.initializeMemory(as: UInt8.self, repeating: 0x42) })
+    }()
+
+    private func check(_ condition: Bool, _ property: String) {
+        if !condition { fatalError("\(rawValue): \(property)") }
+    }
+}
