@@ -7,13 +7,20 @@
 # fuzz-run/findings/ and replays with `.build/debug/liaison-fuzz TARGET FILE`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+all=(session frames handshake statement receipt leaf note proof manifest card toml header)
 seconds=${1:-60}
+[[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS-PER-TARGET] [TARGET…]; targets: ${all[*]}" >&2; exit 64; }
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(session frames handshake receipt leaf note proof card toml header)
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+for target in "${targets[@]}"; do
+    [[ " ${all[*]} " == *" $target "* ]] || { echo "unknown target '$target'; targets: ${all[*]}" >&2; exit 64; }
+done
 
-command -v pkg-config >/dev/null && pkg-config --exists libsodium || {
-    echo "installing libsodium-dev (needs root)"; apt-get install -y libsodium-dev >/dev/null; }
+if ! { command -v pkg-config >/dev/null && pkg-config --exists libsodium; }; then
+    echo "installing pkg-config and libsodium-dev (needs root)"
+    apt-get update -qq && apt-get install -y -qq pkg-config libsodium-dev >/dev/null
+fi
 
 # The ordinary build writes the starting corpora; the instrumented one fuzzes
 # (`--sanitize fuzzer` links libFuzzer's main, `-sanitize=fuzzer` instruments every module).
@@ -29,8 +36,11 @@ failed=0
 for target in "${targets[@]}"; do
     mkdir -p "fuzz-run/corpus/$target"
     log="fuzz-run/logs/$target.log"
+    # Frames: long enough inputs to cross a whole 64 KiB frame and the decoder's compaction.
+    max_len=4096
+    [ "$target" = frames ] && max_len=200000
     if LIAISON_FUZZ_TARGET=$target .build-fuzz/debug/liaison-fuzz "fuzz-run/corpus/$target" "$seeds/$target" \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+        -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         -artifact_prefix="fuzz-run/findings/$target-" >"$log" 2>&1; then
         runs=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo "?")
         cov=$(grep -o "cov: [0-9]*" "$log" | tail -1 | grep -o "[0-9]*" || echo "?")

@@ -25,6 +25,10 @@ enum FuzzSeeds {
         var payload = MemorySource(Array("an indicator of compromise".utf8))
         var sealed = MemorySink()
         try sealer.seal(from: &payload, to: &sealed)
+        let card = try NodeCard(name: "bravo", secrets: bob, addresses: ["127.0.0.1:4500"], validFrom: FuzzTarget.now,
+                                validUntil: FuzzTarget.now + 86_400)
+        let manifest = AuditBundleManifest(origin: "liaison/fuzz", node: "alpha", fingerprint: NodeFingerprint(identity: alice.identity.publicKey).description,
+                                           entries: 5, exported: AuditBundleManifest.timestamp(unixSeconds: FuzzTarget.now))
         var initiator = try NoiseIKInitiator(localStatic: alice.transport, remoteStatic: FuzzTarget.responderKey.publicKey,
                                              prologue: HandshakeHello.prologue)
 
@@ -36,14 +40,17 @@ enum FuzzSeeds {
                 .witnessRequest(note: note.bytes, oldSize: 3, proof: [[UInt8](repeating: 1, count: 32)]),
                 .witnessRefused(knownSize: 4, reason: "fork"), .rotationAccepted,
             ].map(\.encoded),
-            .frames: [[0, 3, 1, 2, 3, 0, 0, 0, 1, 9], [255, 255] + [UInt8](repeating: 0, count: 16)],
-            .handshake: [try initiator.writeMessage1(payload: HandshakeHello(timestamp: 1).encoded)],
+            .frames: [[0, 3, 1, 2, 3, 0, 0, 0, 1, 9], [255, 255] + [UInt8](repeating: 0, count: 65_535) + [0, 2, 7, 7, 1]],
+            .handshake: [try initiator.writeMessage1(payload: HandshakeHello(timestamp: 1).encoded), HandshakeHello(timestamp: 1).encoded,
+                         HandshakeWelcome.encoded],
+            .statement: [try RevocationStatement(revoking: alice.identity, at: FuzzTarget.now, reason: "key compromise").encoded,
+                         try RotationStatement(previous: alice.identity, card: card, rotatedAt: FuzzTarget.now, overlapUntil: FuzzTarget.now + 3600).encoded],
+            .manifest: [manifest.json, Array(signer.verifierKey.description.utf8)],
             .receipt: [receipt.encoded],
             .leaf: [event.canonicalBytes, AuditEvent(time: 1, kind: .nodeCreated, actor: .daemon).canonicalBytes],
             .note: [note.bytes],
             .proof: [try TLogProof(index: 2, hashes: [[UInt8](repeating: 3, count: 32)], checkpoint: note).bytes],
-            .card: [Array(try NodeCard(name: "bravo", secrets: bob, addresses: ["127.0.0.1:4500"], validFrom: FuzzTarget.now,
-                                       validUntil: FuzzTarget.now + 86_400).encoded.utf8)],
+            .card: [Array(card.encoded.utf8)],
             .toml: [Array("""
                 [node]
                 name = "alpha"   # a comment

@@ -12,8 +12,12 @@ enum FuzzTarget: String, CaseIterable {
     case session
     /// The length-prefixed frames a connection is cut into (from a peer).
     case frames
-    /// Noise message 1 at a responder (from anyone who can connect).
+    /// Noise message 1 at a responder (from anyone who can connect), and the
+    /// version payloads of both handshake messages, which decryption otherwise
+    /// keeps mutations from reaching.
     case handshake
+    /// A peer's key revocation or rotation statement, decoded before any signature check.
+    case statement
     /// An end-to-end receipt (from a peer).
     case receipt
     /// An audit leaf (from a bundle), and the fast scanner against the full decoder.
@@ -22,6 +26,8 @@ enum FuzzTarget: String, CaseIterable {
     case note
     /// A C2SP tlog-proof (from a file).
     case proof
+    /// An audit bundle's manifest and a log's verifier key (from a bundle, an auditor).
+    case manifest
     /// A node card (`peers import`).
     case card
     /// A TOML document (liaison.toml, keyring.toml).
@@ -38,20 +44,38 @@ enum FuzzTarget: String, CaseIterable {
             let again = try? SessionMessage(decoding: message.encoded)
             check(again.map { $0.encoded == message.encoded } ?? false, "a session message does not survive encoding")
         case .frames:
+            // Fed in uneven slices, as TCP delivers them, the decoder must yield exactly
+            // the frames a plain walk over the whole input finds.
             var decoder = FrameDecoder()
-            // In uneven slices, as TCP delivers them.
+            var frames: [[UInt8]] = []
             var offset = 0, step = 1
             while offset < bytes.count {
                 decoder.feed(bytes[offset..<min(offset + step, bytes.count)])
                 offset += step
-                step = step % 7 + 1
-                while let frame = try? decoder.nextFrame() {
-                    check(frame.count <= FrameDecoder.maximumFrameLength, "a frame longer than the limit")
-                }
+                step = step % 7 * 97 + 1
+                while let frame = try? decoder.nextFrame() { frames.append(frame) }
             }
+            var expected: [[UInt8]] = []
+            var position = 0
+            while position + 2 <= bytes.count {
+                let length = Int(bytes[position]) << 8 | Int(bytes[position + 1])
+                guard position + 2 + length <= bytes.count else { break }
+                expected.append(Array(bytes[(position + 2)..<(position + 2 + length)]))
+                position += 2 + length
+            }
+            check(frames == expected, "the frame decoder cut the stream differently from its definition")
         case .handshake:
+            _ = try? HandshakeHello(decoding: bytes)
+            _ = try? HandshakeWelcome.features(decoding: bytes)
             guard var responder = try? NoiseIKResponder(localStatic: Self.responderKey, prologue: HandshakeHello.prologue) else { return }
             if let (_, payload) = try? responder.readMessage1(bytes) { _ = try? HandshakeHello(decoding: payload) }
+        case .statement:
+            if let revocation = try? RevocationStatement(decoding: bytes) {
+                check(revocation.encoded == bytes, "a revocation statement is not its own encoding")
+            }
+            if let rotation = try? RotationStatement(decoding: bytes, now: Self.now) {
+                check(rotation.encoded == bytes, "a rotation statement is not its own encoding")
+            }
         case .receipt:
             guard let receipt = try? DeliveryReceipt(decoding: bytes) else { return }
             check((try? DeliveryReceipt(decoding: receipt.encoded)) == receipt, "a receipt does not survive encoding")
@@ -64,11 +88,14 @@ enum FuzzTarget: String, CaseIterable {
             if let decoded { check(decoded.canonicalBytes == bytes, "a decoded leaf does not encode back to itself") }
         case .note:
             guard let note = try? SignedNote(parsing: bytes) else { return }
-            check((try? SignedNote(parsing: note.bytes))?.bytes == note.bytes, "a signed note does not survive formatting")
+            check(note.bytes == bytes, "a signed note is not formatted back to its own bytes")
             _ = try? Checkpoint(parsing: note.text)
         case .proof:
             guard let proof = try? TLogProof(parsing: bytes) else { return }
-            check((try? TLogProof(parsing: proof.bytes))?.bytes == proof.bytes, "a tlog-proof does not survive formatting")
+            check(proof.bytes == bytes, "a tlog-proof is not formatted back to its own bytes")
+        case .manifest:
+            _ = try? AuditBundleManifest(json: bytes)
+            if let text = String(validating: bytes, as: UTF8.self) { _ = try? NoteVerifierKey(parsing: text) }
         case .card:
             guard let text = String(validating: bytes, as: UTF8.self) else { return }
             _ = try? NodeCard(parsing: text, now: Self.now)

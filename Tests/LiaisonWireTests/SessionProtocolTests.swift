@@ -1,7 +1,7 @@
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonTestSupport
-import LiaisonWire
+@testable import LiaisonWire
 import Testing
 
 @Suite("Session messages, receipts, rate limits and rekeying")
@@ -53,6 +53,24 @@ struct SessionProtocolTests {
         // So is a rotation statement longer than any can be, and an acknowledgement with trailing bytes.
         #expect(throws: WireError.self) { try SessionMessage(decoding: [13, 0x20, 0x00] + [UInt8](repeating: 0, count: 0x2000)) }
         #expect(throws: WireError.self) { try SessionMessage(decoding: [14, 0]) }
+    }
+
+    @Test("a long reason is cut between characters, within 255 bytes: what goes out is UTF-8 and survives a second trip")
+    func shortTextCut() throws {
+        let id = try PackageID.random()
+        // 84 replacement characters (3 bytes each) and "éé": a cut by bytes at 255
+        // would end inside the second "é". Found by the fuzzer's session target.
+        let detail = String(repeating: "\u{FFFD}", count: 84) + "éé"
+        for message in [SessionMessage.reject(packageID: id, reason: .refused, detail: detail), .witnessRefused(knownSize: 1, reason: detail)] {
+            let once = message.encoded
+            let decoded = try SessionMessage(decoding: once)
+            #expect(decoded.encoded == once)
+            guard case .reject(_, _, let text) = decoded else { continue }
+            #expect(text == String(repeating: "\u{FFFD}", count: 84) + "é")
+            #expect(String(validating: Array(text.utf8), as: UTF8.self) != nil)
+        }
+        #expect(SessionMessage.shortText(String(repeating: "x", count: 300)).count == 200)
+        #expect(SessionMessage.shortText(String(repeating: "\u{FFFD}", count: 100)).count == 255)
     }
 
     @Test("a receipt verifies only for its recipient, package, header and sender")

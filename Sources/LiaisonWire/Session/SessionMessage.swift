@@ -98,6 +98,18 @@ public enum SessionMessage: Equatable, Sendable {
     /// Lets a sender frame a data message straight into its output buffer.
     public static let dataTag = Tag.data.rawValue
 
+    /// At most 200 characters and 255 bytes of `text`, cut between characters: a
+    /// cut by bytes could end inside one and send bytes that are not UTF-8.
+    static func shortText(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for character in text.prefix(200) {
+            let utf8 = character.utf8
+            guard bytes.count + utf8.count <= 255 else { break }
+            bytes += utf8
+        }
+        return bytes
+    }
+
     /// The encoded message (to be encrypted as one Noise transport message).
     public var encoded: [UInt8] {
         var w = ByteWriter()
@@ -108,7 +120,7 @@ public enum SessionMessage: Equatable, Sendable {
             w.write(Tag.accept.rawValue); w.write(id.bytes); w.write(offset)
         case .reject(let id, let reason, let detail):
             w.write(Tag.reject.rawValue); w.write(id.bytes); w.write(reason.rawValue)
-            w.writeShortString(Array(String(detail.prefix(200)).utf8.prefix(255)))
+            w.writeShortString(Self.shortText(detail))
         case .data(let bytes):
             precondition(bytes.count <= Self.maximumDataByteCount, "data message too large")
             w.write(Tag.data.rawValue); w.write(bytes)
@@ -130,7 +142,7 @@ public enum SessionMessage: Equatable, Sendable {
             w.write(Tag.witnessCosignature.rawValue); w.write(UInt16(line.count)); w.write(line)
         case .witnessRefused(let knownSize, let reason):
             w.write(Tag.witnessRefused.rawValue); w.write(knownSize)
-            w.writeShortString(Array(String(reason.prefix(200)).utf8.prefix(255)))
+            w.writeShortString(Self.shortText(reason))
         case .revocation(let statement):
             precondition(statement.count <= RevocationStatement.maximumByteCount, "revocation statement too large")
             w.write(Tag.revocation.rawValue); w.write(UInt16(statement.count)); w.write(statement)
