@@ -1,3 +1,5 @@
+import LiaisonCore
+
 /// One security-relevant thing that happened on a node: the content of one leaf
 /// of its audit log.
 ///
@@ -71,15 +73,7 @@ public struct AuditEvent: Hashable, Sendable {
     /// `text` cut to at most `limit` UTF-8 bytes, on a character boundary, marked with "…".
     static func bounded(_ text: String, limit: Int = maximumTextLength) -> String {
         guard text.utf8.count > limit else { return text }
-        var kept = ""
-        var bytes = 0
-        for character in text {
-            let size = character.utf8.count
-            guard bytes + size <= limit - 3 else { break }
-            kept.append(character)
-            bytes += size
-        }
-        return kept + "…"
+        return text.prefix(utf8Bytes: limit - 3) + "…"
     }
 }
 

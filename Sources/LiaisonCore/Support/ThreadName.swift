@@ -8,8 +8,6 @@ public enum ThreadName {
     /// Sets the calling thread's name, cut to the 15 bytes Linux keeps (at a
     /// character boundary: a longer name is refused, and the thread left unnamed).
     public static func set(_ name: String) {
-        var cut = ""
-        for character in name where cut.utf8.count + character.utf8.count <= 15 { cut.append(character) }
-        _ = pthread_setname_np(UInt(pthread_self()), cut)
+        _ = pthread_setname_np(UInt(pthread_self()), String(name.prefix(utf8Bytes: 15)))
     }
 }

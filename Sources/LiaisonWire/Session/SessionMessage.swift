@@ -101,13 +101,7 @@ public enum SessionMessage: Equatable, Sendable {
     /// At most 200 characters and 255 bytes of `text`, cut between characters: a
     /// cut by bytes could end inside one and send bytes that are not UTF-8.
     static func shortText(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for character in text.prefix(200) {
-            let utf8 = character.utf8
-            guard bytes.count + utf8.count <= 255 else { break }
-            bytes += utf8
-        }
-        return bytes
+        Array(text.prefix(200).prefix(utf8Bytes: 255).utf8)
     }
 
     /// The encoded message (to be encrypted as one Noise transport message).
