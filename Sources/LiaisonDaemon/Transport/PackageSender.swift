@@ -127,7 +127,7 @@ struct PackageSender {
                 // This package's problem, not the batch's: the others still go.
                 let reason = "outbox.unreadable: the sealed package cannot be read (\(error)); send it again"
                 logger.error("\(package.id) cannot be read from the outbox: \(error)")
-                try await context.store.markFailed(packageID: package.id, peer: peer.name, error: reason)
+                try await settle(package.id, logger: logger) { try await context.store.markFailed(packageID: package.id, peer: peer.name, error: reason) }
                 await context.auditAfterTheFact(context.event(.packageRejected, .failed, peer: peer, package: package.id, markings: package.markings,
                                                               reason: reason, details: ["peer-name": peer.name]))
                 continue
@@ -136,7 +136,7 @@ struct PackageSender {
             // a lower clearance or a revocation since the package was queued (or since this
             // session opened) stops it here. So does this node's own revocation.
             if let refusal = currentRefusal(header.markings, for: peer) {
-                try await context.store.markFailed(packageID: package.id, peer: peer.name, error: refusal)
+                try await settle(package.id, logger: logger) { try await context.store.markFailed(packageID: package.id, peer: peer.name, error: refusal) }
                 await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: package.id, markings: package.markings,
                                                               reason: refusal, details: ["direction": "send", "peer-name": peer.name]))
                 logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
@@ -295,9 +295,10 @@ struct PackageSender {
         }
     }
 
-    /// Writes one answer's outcome to the store. A delivery the expiry sweep closed
-    /// while its package was in flight refuses the write (`conflict`) and keeps
-    /// its `expired`: that is this package's outcome, not the batch's, so the other
+    /// Writes one package's outcome to the store. A delivery the expiry sweep closed
+    /// meanwhile (its package in flight, or its expiry passed since the batch was
+    /// read) refuses the write (`conflict`) and keeps its `expired`: that is this
+    /// package's outcome, not the batch's, so the others still go and their
     /// answers are still recorded. Any other store error is thrown.
     private func settle(_ id: PackageID, logger: Logger, _ write: () async throws -> Void) async throws {
         do {
