@@ -19,17 +19,31 @@ struct DeliveryInvariantTests {
         return fixture
     }
 
+    /// Runs each statement on `raw` and expects SQLite to refuse it as a constraint
+    /// violation: with the extended code `extended` (a trigger, say), or any
+    /// constraint's when it is nil.
+    private static func expectRefused(_ statements: [String], by extended: ResultCode?, on raw: DatabaseQueue,
+                                      sourceLocation: SourceLocation = #_sourceLocation) {
+        for sql in statements {
+            let error = #expect(throws: DatabaseError.self, "\(sql)", sourceLocation: sourceLocation) {
+                try raw.write { try $0.execute(sql: sql) }
+            }
+            if let extended {
+                #expect(error?.extendedResultCode == extended, "\(sql)", sourceLocation: sourceLocation)
+            } else {
+                #expect(error?.resultCode == .SQLITE_CONSTRAINT, "\(sql)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
     @Test("moving a delivered delivery back aborts (SQLITE_CONSTRAINT_TRIGGER)")
     func deliveredIsFinal() async throws {
         let fixture = try await deliveredFixture()
         let raw = try fixture.rawConnection()
-        for sql in ["UPDATE delivery SET state = 'queued', delivered_at = NULL WHERE peer = 'bob'",
-                    "UPDATE delivery SET state = 'sending', delivered_at = NULL WHERE peer = 'bob'",
-                    "UPDATE delivery SET delivered_at = delivered_at + 1 WHERE peer = 'bob'",
-                    "UPDATE delivery SET attempts = 5 WHERE peer = 'bob'"] {
-            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
-            #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
-        }
+        Self.expectRefused(["UPDATE delivery SET state = 'queued', delivered_at = NULL WHERE peer = 'bob'",
+                            "UPDATE delivery SET state = 'sending', delivered_at = NULL WHERE peer = 'bob'",
+                            "UPDATE delivery SET delivered_at = delivered_at + 1 WHERE peer = 'bob'",
+                            "UPDATE delivery SET attempts = 5 WHERE peer = 'bob'"], by: .SQLITE_CONSTRAINT_TRIGGER, on: raw)
         let bob = try fixture.store.outbox(limit: 1)[0].deliveries[0]
         #expect(bob.state == .delivered && bob.deliveredAt == now)
     }
@@ -40,19 +54,13 @@ struct DeliveryInvariantTests {
         try await fixture.store.enqueue(try StoreFixture.package(2, expires: now + 1), recipients: ["bob"])
         #expect(try await fixture.store.expireDue(now: now + 1).count == 1)
         let raw = try fixture.rawConnection()
-        for sql in ["UPDATE delivery SET state = 'queued'",
-                    "UPDATE delivery SET state = 'sending'",
-                    "UPDATE delivery SET state = 'failed', last_error = 'x'",
-                    "UPDATE delivery SET attempts = 5",
-                    "UPDATE delivery SET last_error = 'rewritten'"] {
-            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
-            #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
-        }
+        Self.expectRefused(["UPDATE delivery SET state = 'queued'",
+                            "UPDATE delivery SET state = 'sending'",
+                            "UPDATE delivery SET state = 'failed', last_error = 'x'",
+                            "UPDATE delivery SET attempts = 5",
+                            "UPDATE delivery SET last_error = 'rewritten'"], by: .SQLITE_CONSTRAINT_TRIGGER, on: raw)
         try await raw.write { try $0.execute(sql: "UPDATE delivery SET state = 'delivered', delivered_at = \(now)") }
-        let error = #expect(throws: DatabaseError.self) {
-            try raw.write { try $0.execute(sql: "UPDATE delivery SET state = 'expired', delivered_at = NULL") }
-        }
-        #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
+        Self.expectRefused(["UPDATE delivery SET state = 'expired', delivered_at = NULL"], by: .SQLITE_CONSTRAINT_TRIGGER, on: raw)
         #expect(try fixture.store.counts().delivered == 1)
     }
 
@@ -60,19 +68,13 @@ struct DeliveryInvariantTests {
     func deliveryChecks() async throws {
         let fixture = try await deliveredFixture()
         let raw = try fixture.rawConnection()
-        for sql in ["UPDATE delivery SET state = 'delivered' WHERE peer = 'carol'",
-                    "UPDATE delivery SET delivered_at = 1 WHERE peer = 'carol'",
-                    "UPDATE delivery SET state = 'lost' WHERE peer = 'carol'",
-                    "UPDATE delivery SET attempts = -1 WHERE peer = 'carol'",
-                    "UPDATE delivery SET peer = 'mallory' WHERE peer = 'carol'"] {
-            let error = #expect(throws: DatabaseError.self) { try raw.write { try $0.execute(sql: sql) } }
-            #expect(error?.resultCode == .SQLITE_CONSTRAINT)
-        }
+        Self.expectRefused(["UPDATE delivery SET state = 'delivered' WHERE peer = 'carol'",
+                            "UPDATE delivery SET delivered_at = 1 WHERE peer = 'carol'",
+                            "UPDATE delivery SET state = 'lost' WHERE peer = 'carol'",
+                            "UPDATE delivery SET attempts = -1 WHERE peer = 'carol'",
+                            "UPDATE delivery SET peer = 'mallory' WHERE peer = 'carol'"], by: nil, on: raw)
         try await raw.write { try $0.execute(sql: "UPDATE delivery SET attempts = 3 WHERE peer = 'carol'") }
-        let error = #expect(throws: DatabaseError.self) {
-            try raw.write { try $0.execute(sql: "UPDATE delivery SET attempts = 2 WHERE peer = 'carol'") }
-        }
-        #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER)
+        Self.expectRefused(["UPDATE delivery SET attempts = 2 WHERE peer = 'carol'"], by: .SQLITE_CONSTRAINT_TRIGGER, on: raw)
     }
 
     @Test("a receipt only for a delivered delivery; receipts never change")
