@@ -57,7 +57,9 @@ public struct Daemon {
         configuration.maximumGracefulShutdownDuration = .nanoseconds(context.settings.drainTimeout.nanoseconds)
         let serviceGroup = ServiceGroup(configuration: configuration)
         context.logger.notice("liaisond \(context.configuration.name) (\(context.fingerprint.short)) starting")
-        // A daemon that cannot audit does not run.
+        // A daemon that cannot audit does not run. What a crash left in the store's
+        // audit journal goes into the log first.
+        try await context.carryOverAuditJournal()
         try await context.audit(context.event(.daemonStarted, details: ["pid": String(getpid()), "audit-size": String(try context.auditLog.size())]))
         do {
             try await serviceGroup.run()

@@ -27,15 +27,43 @@ extension DaemonContext {
         try await audit(contentsOf: events)
     }
 
-    /// ``audit(_:)`` for an array.
+    /// ``audit(_:)`` for an array. Events waiting in the store's audit journal go
+    /// into the log first, so that the log keeps the order things happened in.
     func audit(contentsOf events: [AuditEvent]) async throws {
+        if store.auditJournalIsWaiting { try await carryOverAuditJournal() }
         do {
             try await auditLog.append(events)
         } catch let error as StoreError {
-            logger.critical("audit log cannot be written (\(error.code.rawValue)): refusing the action")
-            DaemonMetrics.auditFailure()
-            throw CoreError(.auditUnavailable, "the audit log cannot be written (\(error.message)); nothing was done. Fix the audit volume and retry")
+            throw auditUnavailable(error)
         }
+    }
+
+    /// Carries the audit events a crash or a failed transfer left in the store's
+    /// journal into the log (``NodeStore/carryOverAuditJournal()``), or throws
+    /// ``CoreError/Code/auditUnavailable``.
+    func carryOverAuditJournal() async throws {
+        do {
+            let carried = try await store.carryOverAuditJournal()
+            if carried > 0 { logger.notice("carried \(carried) audit events over from the store's journal into the audit log") }
+        } catch let error as StoreError {
+            throw auditUnavailable(error)
+        }
+    }
+
+    /// The error for an action refused because the log cannot record it (logged
+    /// and counted here): ``CoreError/Code/auditUnavailable``.
+    func auditUnavailable(_ error: StoreError) -> CoreError {
+        logger.critical("audit log cannot be written (\(error.code.rawValue)): refusing the action")
+        DaemonMetrics.auditFailure()
+        return CoreError(.auditUnavailable, "the audit log cannot be written (\(error.message)); nothing was done. Fix the audit volume and retry")
+    }
+
+    /// What a journaled store write's failure means to the caller: refused because
+    /// its events cannot reach the log (``StoreError/Code/auditUnavailable``) comes
+    /// out as ``auditUnavailable(_:)``; any other error as it is.
+    func journaledWriteError(_ error: any Error) -> any Error {
+        guard let error = error as? StoreError, error.code == .auditUnavailable else { return error }
+        return auditUnavailable(error)
     }
 
     /// Appends `events` that record a refusal or failure; if the log is down the
@@ -76,7 +104,10 @@ extension DaemonContext {
 
     /// ``auditAfterTheFact(_:)`` for an array.
     func auditAfterTheFact(contentsOf events: [AuditEvent]) async {
-        do { try await auditLog.append(events) } catch {
+        do {
+            if store.auditJournalIsWaiting { try await carryOverAuditJournal() }
+            try await auditLog.append(events)
+        } catch {
             logger.critical("audit log cannot be written: \(events.count) events not recorded: \(error)")
             DaemonMetrics.auditFailure()
         }

@@ -77,6 +77,8 @@ final class DaemonContext: Sendable {
         }
         self.store = try NodeStore(home: home)
         self.auditLog = try AuditLog(path: configuration.audit.databasePath(home: home.path))
+        // The busiest writes journal their audit events in the store's own commit.
+        try store.attachAuditJournal(to: auditLog)
         // The log keeps its name across rotations (`[keys] log-name`).
         let fingerprint = configuration.logFingerprint
         self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint), secretKey: secrets.log)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LiaisonAudit
 import LiaisonCore
 
 /// The inbox: every package this node ever accepted. A package takes effect
@@ -11,12 +12,15 @@ extension NodeStore {
     /// - Returns: `true` if the package is new and was recorded; `false` if a package
     ///   with this id was already accepted — the stored row is left exactly as it
     ///   was, and the caller must not act on the copy (but may resend the stored receipt).
-    public func recordReceived(_ entry: InboxEntry, body: [UInt8]? = nil) async throws -> Bool {
+    ///
+    /// `events` are the audit events recording it, journaled in the same commit
+    /// (``AuditJournal``): recorded whether the package is new or not.
+    public func recordReceived(_ entry: InboxEntry, body: [UInt8]? = nil, auditing events: [AuditEvent] = []) async throws -> Bool {
         guard (entry.path == nil) != (body == nil), body.map({ Int64($0.count) == entry.size && $0.count <= Self.maximumInlineBytes }) ?? true else {
             throw StoreError(.invalidArgument, "package \(entry.id) must be stored in exactly one place: a file or the database")
         }
         let id = entry.id.description
-        return try await commit("record received package \(id)") { db in
+        return try await commit("record received package \(id)", auditing: events) { db in
             // The schema's trigger also ignores duplicates, whatever the statement.
             try db.cachedStatement(sql: """
                 INSERT INTO inbox (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification,

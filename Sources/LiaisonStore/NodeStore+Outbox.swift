@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LiaisonAudit
 import LiaisonCore
 
 /// The outbox: packages this node sends, one delivery per recipient, and the
@@ -21,15 +22,16 @@ extension NodeStore {
     }
 
     /// Adds several sealed packages, each as ``enqueue(_:body:recipients:firstAttempt:)``
-    /// does, in one transaction: all of them, or none.
-    public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil) async throws {
+    /// does, in one transaction: all of them, or none. `events`, the audit events
+    /// recording it, are journaled in that transaction (``AuditJournal``).
+    public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil, auditing events: [AuditEvent] = []) async throws {
         guard !packages.isEmpty else { return }
         for queued in packages { try Self.check(queued) }
         guard Set(packages.map(\.package.id)).count == packages.count else {
             throw StoreError(.invalidArgument, "a package is named more than once in one batch")
         }
         let what = packages.count == 1 ? "enqueue package \(packages[0].package.id)" : "enqueue \(packages.count) packages"
-        try await commit(what) { db in
+        try await commit(what, auditing: events) { db in
             for queued in packages { try Self.insert(queued, firstAttempt: firstAttempt, db) }
         }
     }
@@ -211,9 +213,13 @@ extension NodeStore {
     /// - Returns: `false` if the delivery was already delivered (the first receipt is kept).
     /// - Throws: ``StoreError/Code/notFound`` if there is no such delivery,
     ///   ``StoreError/Code/conflict`` if it failed (this node gave up on it).
+    ///
+    /// `events`, the audit events recording it, are journaled in the same commit
+    /// (``AuditJournal``), whether it was delivered before or not.
     @discardableResult
-    public func markDelivered(_ receipt: StoredReceipt, at: Int64? = nil) async throws -> Bool {
-        try await markDelivered(packageID: receipt.packageID, peer: receipt.peer, receipt: receipt, at: at ?? receipt.receivedAt)
+    public func markDelivered(_ receipt: StoredReceipt, at: Int64? = nil, auditing events: [AuditEvent] = []) async throws -> Bool {
+        try await markDelivered(packageID: receipt.packageID, peer: receipt.peer, receipt: receipt, at: at ?? receipt.receivedAt,
+                                auditing: events)
     }
 
     /// Like ``markDelivered(_:at:)``, naming the delivery explicitly.
@@ -221,12 +227,13 @@ extension NodeStore {
     /// - Throws: as ``markDelivered(_:at:)``, and ``StoreError/Code/invalidArgument`` if
     ///   `receipt` is for another package or peer.
     @discardableResult
-    public func markDelivered(packageID: PackageID, peer: String, receipt: StoredReceipt, at: Int64) async throws -> Bool {
+    public func markDelivered(packageID: PackageID, peer: String, receipt: StoredReceipt, at: Int64,
+                              auditing events: [AuditEvent] = []) async throws -> Bool {
         let id = packageID.description
         guard receipt.packageID == packageID, receipt.peer == peer else {
             throw StoreError(.invalidArgument, "the receipt for package \(receipt.packageID) from \(receipt.peer) does not belong to package \(id) to \(peer)")
         }
-        return try await commit("record the receipt for package \(id) from \(peer)") { db in
+        return try await commit("record the receipt for package \(id) from \(peer)", auditing: events) { db in
             switch try Self.currentState(db, packageID, peer) {
             case .delivered:
                 return false

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import GRDB
+import LiaisonAudit
 import LiaisonCore
 
 /// The node's durable store: `<home>/liaison.db`, one SQLite database in WAL
@@ -35,6 +36,8 @@ public final class NodeStore: Sendable {
 
     let pool: DatabasePool
     private let committer: StoreGroupCommit
+    /// The audit journal, once ``attachAuditJournal(to:)`` has tied it to the node's log.
+    let journalLink = JournalLink()
 
     /// Opens (creating if needed) the store of the node in `home`, and brings
     /// its schema up to date.
@@ -74,7 +77,7 @@ public final class NodeStore: Sendable {
         } catch {
             throw StoreError.wrapping(error, while: "open the database \(path)").opening
         }
-        committer = StoreGroupCommit(pool: pool)
+        committer = StoreGroupCommit(pool: pool, journal: journalLink)
         let migrator = Schema.migrator
         do {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
@@ -115,20 +118,38 @@ public final class NodeStore: Sendable {
     /// shared with concurrent writers, returning once that transaction is durable.
     /// An error from `body` rolls back only `body`'s changes; a failed commit fails
     /// every write in it. Errors come out as ``StoreError``.
-    func commit<T: Sendable>(_ action: @autoclosure () -> String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// With `auditing` events, they are journaled in the same savepoint (see
+    /// ``AuditJournal``): recorded exactly when `body`'s change is. That needs the
+    /// journal attached and flowing: if it is not, a carry-over runs first, and
+    /// its failure fails the write before anything is written.
+    func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [],
+                             _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let description = action()
         let outcome = OperationOutcome<T>()
-        return try await withCheckedThrowingContinuation { continuation in
+        var journaled: JournalWrite?
+        var journal: AuditJournal?
+        if !events.isEmpty {
+            journal = try await flowingJournal()
+            journaled = try JournalWrite(AuditLog.leaves(events))
+        }
+        return try await withCheckedThrowingContinuation { [journaled, journal] continuation in
             committer.submit(StoreGroupCommit.Operation(
                 perform: { db, isolated in
+                    journaled?.seqs = []
                     do {
+                        func run() throws -> T {
+                            let result = try body(db)
+                            if let journaled, let journal { journaled.seqs = try journal.write(journaled.leaves, db) }
+                            return result
+                        }
                         if isolated {
                             try db.inSavepoint {
-                                outcome.result = .success(try body(db))
+                                outcome.result = .success(try run())
                                 return .commit
                             }
                         } else {
-                            outcome.result = .success(try body(db))
+                            outcome.result = .success(try run())
                         }
                         return nil
                     } catch {
@@ -143,7 +164,8 @@ public final class NodeStore: Sendable {
                     } else {
                         continuation.resume(with: outcome.result ?? .failure(StoreError(.corrupt, "a write was committed without running")))
                     }
-                }))
+                },
+                journal: journaled))
         }
     }
 

@@ -14,6 +14,7 @@ enum Schema {
         // Rebuilds two tables; foreign keys are checked once, at the end.
         migrator.registerMigration("v2-inline-packages", foreignKeyChecks: .deferred) { db in try db.execute(sql: v2) }
         migrator.registerMigration("v3-receipt-outranks-expiry") { db in try db.execute(sql: v3) }
+        migrator.registerMigration("v4-audit-journal") { db in try db.execute(sql: v4) }
         return migrator
     }
 
@@ -293,5 +294,24 @@ enum Schema {
         BEGIN
             SELECT RAISE(ABORT, 'delivery is final: a delivered delivery never changes, an expired one only becomes delivered');
         END;
+        """
+
+    /// The audit journal (`AuditJournal`): the audit events of a store write,
+    /// committed in the same transaction, until the audit log holds them. `seq`
+    /// is never reused (AUTOINCREMENT), so the log's mark of how far it has taken
+    /// this journal stays true after rows are deleted; `store_identity` names this
+    /// database in that mark, so a replaced or restored store is not mistaken for it.
+    static let v4 = """
+        CREATE TABLE audit_journal (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            leaf BLOB NOT NULL CHECK (length(leaf) > 0)
+        ) STRICT;
+        CREATE TABLE store_identity (
+            only INTEGER PRIMARY KEY CHECK (only = 0),
+            id TEXT NOT NULL CHECK (length(id) = 32)
+        ) STRICT;
+        INSERT INTO store_identity (only, id) VALUES (0, lower(hex(randomblob(16))));
+        CREATE TRIGGER store_identity_is_fixed BEFORE UPDATE ON store_identity
+        BEGIN SELECT RAISE(ABORT, 'the store''s identity never changes'); END;
         """
 }

@@ -31,6 +31,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case duplicate = "store.duplicate"
         /// An argument is outside what the store accepts (e.g. no recipients).
         case invalidArgument = "store.invalid-argument"
+        /// The audit events of a write cannot reach the audit log (``AuditJournal``):
+        /// nothing was written. The message says why the log cannot be written.
+        case auditUnavailable = "store.audit-unavailable"
     }
 
     /// Why the operation failed.

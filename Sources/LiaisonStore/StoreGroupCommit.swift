@@ -28,16 +28,21 @@ final class StoreGroupCommit: @unchecked Sendable {
     struct Operation {
         let perform: @Sendable (Database, _ isolated: Bool) -> (any Error)?
         let complete: @Sendable ((any Error)?) -> Void
+        /// The audit events `perform` journals, if any (``AuditJournal``).
+        var journal: JournalWrite? = nil
     }
 
     /// Most operations in one transaction (a bound on how long one commit holds the writer).
     static let maximumBatch = 512
 
     private let pool: DatabasePool
+    private let link: JournalLink
     private var thread: CommitThread<Operation>!
 
-    init(pool: DatabasePool) {
+    /// A group commit on `pool` that hands journaled audit events to `link`'s journal.
+    init(pool: DatabasePool, journal link: JournalLink) {
         self.pool = pool
+        self.link = link
         thread = CommitThread(name: "store-commit", limit: Self.maximumBatch, weight: { _ in 1 }) { [self] batch in commit(batch) }
     }
 
@@ -70,6 +75,9 @@ final class StoreGroupCommit: @unchecked Sendable {
                     return .commit
                 }
             }
+            // Before anyone hears "done": what they record next queues behind these events.
+            let journaled = batch.compactMap { $0.journal.flatMap { $0.seqs.isEmpty ? nil : $0 } }
+            if !journaled.isEmpty { link.journal?.committed(journaled) }
             for operation in batch { operation.complete(nil) }
         } catch where batch.count > 1 && Self.cause(firstError, commitError: error).code == .diskFull {
             // The disk filled (at commit, when the WAL is written, or before): one

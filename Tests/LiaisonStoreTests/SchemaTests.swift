@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Schema and connection settings")
 struct SchemaTests {
-    @Test("migration v1 creates STRICT tables for every store table")
+    @Test("every store table is STRICT, and the migrations are the known ones")
     func strictTables() throws {
         let fixture = try StoreFixture()
         let tables = try fixture.store.pool.read { db in
@@ -17,10 +17,10 @@ struct SchemaTests {
                 ORDER BY name
                 """).map { ($0["name"] as String, $0["strict"] as Int) }
         }
-        #expect(tables.map(\.0) == ["delivery", "inbox", "outbox_package", "peer_state", "receipt"])
+        #expect(tables.map(\.0) == ["audit_journal", "delivery", "inbox", "outbox_package", "peer_state", "receipt", "store_identity"])
         #expect(tables.allSatisfy { $0.1 == 1 })
         let migrations = try fixture.store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry"])
+        #expect(migrations == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal"])
         let sql = try fixture.store.pool.read {
             try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'delivery'")
         }

@@ -17,8 +17,6 @@ extension ControlHandlers {
         let receipt: SendReceipt
         do {
             receipt = try await queueForward(request, actor: actor, record: record)
-        } catch let failure as RecordedFailure {
-            throw failure.underlying
         } catch {
             await recordFailed(record, error)
             throw error
@@ -27,7 +25,7 @@ extension ControlHandlers {
     }
 
     /// Re-seals the received package for the allowed recipients and queues it,
-    /// recording the command with the forward in one audit commit.
+    /// recording the command with the forward in the queueing commit.
     private func queueForward(_ request: ControlRequest, actor: AuditActor, record: AuditEvent) async throws -> SendReceipt {
         try context.home.ensureNotRevoked("forwards packages")
         let originalID = try PackageID(parsing: try required(request.id, "id"))

@@ -68,31 +68,19 @@ extension ControlHandlers {
         for queued in packages { if let path = queued.package.path { unlink(path) } }
     }
 
-    /// Appends `events` and every package's `package.queued` entry in one audit
-    /// commit (fail closed: nothing is queued unless they are durable), then
-    /// queues all the packages in one store transaction: all of them, or none.
-    /// On failure no package file is left behind.
+    /// Queues all the packages in one store transaction — all of them, or none —
+    /// with `events` and every package's `package.queued` entry journaled in it
+    /// (fail closed: nothing is queued without its record, and nothing recorded
+    /// without being queued). On failure no package file is left behind.
     func queue(_ packages: [QueuedPackage], actor: AuditActor, events: [AuditEvent]) async throws {
         do {
-            try await context.audit(contentsOf: events + packages.map { queued in
+            try await context.store.enqueue(packages, auditing: events + packages.map { queued in
                 context.event(.packageQueued, actor: actor, package: queued.package.id, markings: queued.package.markings,
                               details: ["recipients": queued.recipients.joined(separator: ",")])
             })
         } catch {
             Self.discardFiles(of: packages)
-            throw error
-        }
-        do {
-            try await context.store.enqueue(packages)
-        } catch {
-            // The log already says the command ran and the packages were queued: it now
-            // says, for each, that queueing failed after all and why.
-            Self.discardFiles(of: packages)
-            await context.auditAfterTheFact(contentsOf: packages.map { queued in
-                context.event(.packageRejected, .failed, actor: actor, package: queued.package.id, markings: queued.package.markings,
-                              reason: "\(Self.auditReason(error)) (sealed and recorded, but not queued: nothing will be sent)")
-            })
-            throw RecordedFailure(underlying: error)
+            throw context.journaledWriteError(error)
         }
         context.announceQueued()
     }
@@ -105,10 +93,4 @@ extension ControlHandlers {
                     markings: package.markings, size: Int64(payloadBytes), expires: package.expires.map(Timestamp.iso8601),
                     markingsNote: markingsNote)
     }
-}
-
-/// A failure of a command whose own audit record was already committed (with the
-/// failure recorded after it): the command must not be recorded again as failed.
-struct RecordedFailure: Error {
-    let underlying: any Error
 }

@@ -7,8 +7,8 @@ import LiaisonStore
 
 /// `send` and `send.files`: seal payloads from the control connection to the
 /// allowed recipients and queue them. `send` carries one payload; `send.files`
-/// several (`files`), each sealed into its own package, recorded in one audit
-/// commit and queued in one store transaction — all of them, or none.
+/// several (`files`), each sealed into its own package, and all queued in one
+/// store transaction that also records them — all of them, or none.
 extension ControlHandlers {
     /// Most bytes of sealed packages one `send.files` holds in memory until all are
     /// queued; later small packages of the request go to files, as large ones do
@@ -19,8 +19,6 @@ extension ControlHandlers {
         let receipts: [SendReceipt]
         do {
             receipts = try await queueSend(request, &io, actor: actor, record: record)
-        } catch let failure as RecordedFailure {
-            throw failure.underlying
         } catch {
             await recordFailed(record, error)
             throw error
@@ -37,8 +35,9 @@ extension ControlHandlers {
         let sealedEvent: AuditEvent
     }
 
-    /// Seals every payload of the request, then records the command, the denials,
-    /// the sealing and the queueing in one audit commit and queues the packages.
+    /// Seals every payload of the request, then queues the packages in one store
+    /// commit that also records the command, the denials, the sealing and the
+    /// queueing (journaled: `queue`).
     private func queueSend(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws -> [SendReceipt] {
         try context.home.ensureNotRevoked("sends packages")
         let count = request.command == .send ? 1 : request.files ?? 0

@@ -60,8 +60,8 @@ struct ControlHandlers: Sendable {
         }
     }
 
-    /// Commands whose audit record is appended together with their effect's
-    /// records (one commit instead of two on the busiest path); if such a
+    /// Commands whose audit record is journaled with their effect in the store's
+    /// commit (one commit instead of two on the busiest path); if such a
     /// command fails before its effect, it is recorded as failed, with the reason.
     static let recordedWithEffect: Set<ControlRequest.Command> = [.send, .sendFiles, .forward]
 

@@ -372,17 +372,23 @@ struct PackageReceiver {
                                receivedAt: now, tlp: h.markings.tlp, classification: h.markings.classification,
                                markings: h.markings.banner, contentType: h.contentType, created: h.created, expires: h.expires,
                                receiptBody: receipt.body, receiptSignature: receipt.signature)
-        // Fail closed: no inbox entry and no receipt without their audit record.
+        // Fail closed: no inbox entry and no receipt without their audit record,
+        // journaled in the same commit.
+        let events = [
+            context.event(.packageReceived, actor: DaemonContext.actor(peer), peer: peer, package: id, markings: h.markings.banner,
+                          remote: remote, details: ["bytes": String(size), "content-type": h.contentType]),
+            context.event(.receiptIssued, peer: peer, package: id, details: ["received-at": Timestamp.iso8601(now)]),
+        ]
+        let new: Bool
         do {
-            try await context.audit(
-                context.event(.packageReceived, actor: DaemonContext.actor(peer), peer: peer, package: id, markings: h.markings.banner,
-                              remote: remote, details: ["bytes": String(size), "content-type": h.contentType]),
-                context.event(.receiptIssued, peer: peer, package: id, details: ["received-at": Timestamp.iso8601(now)]))
+            new = try await context.store.recordReceived(entry, body: body, auditing: events)
         } catch {
+            let failure = context.journaledWriteError(error)
+            guard let refusal = failure as? CoreError, refusal.code == .auditUnavailable else { throw failure }
             if let finalPath { unlink(finalPath) }
             return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot record packages right now; retry later")
         }
-        guard try await context.store.recordReceived(entry, body: body) else {
+        guard new else {
             let stored = try context.store.inboxEntry(id: id)
             return .receipt(try DeliveryReceipt(decoding: (stored?.receiptBody ?? []) + (stored?.receiptSignature ?? [])))
         }

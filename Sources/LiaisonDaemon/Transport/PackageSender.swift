@@ -13,7 +13,8 @@ import ServiceLifecycle
 /// as initiator, then batch by batch: every small package is pushed whole
 /// (many in flight, answered in any order), each large one is offered and
 /// streamed (offer → accept → data… → end). Answers are receipts or refusals;
-/// a batch's offers share one audit commit and its receipts another. Every
+/// a batch's offers share one audit commit, and its receipts share store
+/// commits that journal their audit events. Every
 /// outcome is written to the store; failures get a jittered, exponential backoff.
 struct PackageSender {
     let context: DaemonContext
@@ -220,9 +221,9 @@ struct PackageSender {
         }
     }
 
-    /// Records the answers to a batch: every verified receipt's events in one audit
-    /// commit, then every delivery in the store (their writes share commits), and
-    /// each refusal or bad receipt on its own.
+    /// Records the answers to a batch: every verified receipt's delivery in the
+    /// store with its events journaled (their writes share commits), and each
+    /// refusal or bad receipt on its own.
     private func record(_ answers: [Answer], from peer: PeerRecord, logger: Logger) async throws {
         var delivered: [(Outgoing, DeliveryReceipt)] = []
         for (item, reply) in answers {
@@ -262,22 +263,17 @@ struct PackageSender {
             }
         }
         guard !delivered.isEmpty else { return }
-        try await context.audit(contentsOf: delivered.flatMap { item, receipt in [
-            context.event(.packageSent, peer: peer, package: item.package.id, markings: item.package.markings,
-                          details: ["bytes": String(item.package.size)]),
-            context.event(.receiptReceived, actor: DaemonContext.actor(peer), peer: peer, package: item.package.id,
-                          details: ["received-at": Timestamp.iso8601(receipt.receivedAt)]),
-            context.event(.packageDelivered, peer: peer, package: item.package.id, markings: item.package.markings),
-        ] })
-        // Each delivery is closed on its own (the writes share commits): one that
-        // cannot be (failed meanwhile, say) does not cost the others theirs.
+        // Each delivery is closed on its own, its events journaled with it (the
+        // writes share commits): one that cannot be (failed meanwhile, say) does
+        // not cost the others theirs.
         let store = context.store
         let failures = await withTaskGroup(of: (PackageID, (any Error)?).self) { group in
             for (item, receipt) in delivered {
                 let stored = StoredReceipt(packageID: item.package.id, peer: peer.name, signedBy: receipt.recipient,
                                            receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
+                let events = deliveredEvents(item, receipt, peer: peer)
                 group.addTask {
-                    do { _ = try await store.markDelivered(stored); return (stored.packageID, nil) } catch { return (stored.packageID, error) }
+                    do { _ = try await store.markDelivered(stored, auditing: events); return (stored.packageID, nil) } catch { return (stored.packageID, error) }
                 }
             }
             var failures: [PackageID: any Error] = [:]
@@ -285,14 +281,28 @@ struct PackageSender {
             return failures
         }
         for (item, _) in delivered {
-            if let error = failures[item.package.id] {
+            if let error = failures[item.package.id].map(context.journaledWriteError) {
                 logger.warning("\(peer.name) received \(item.package.id), but its delivery could not be closed: \(error)")
-                if let storeError = error as? StoreError, storeError.code != .conflict { throw storeError }
+                guard let storeError = error as? StoreError, storeError.code == .conflict else { throw error }
+                await context.auditAfterTheFact(context.event(.receiptReceived, .failed, actor: DaemonContext.actor(peer), peer: peer,
+                                                              package: item.package.id,
+                                                              reason: "\(storeError.code.rawValue): a verified receipt arrived, but \(storeError.message)"))
                 continue
             }
             logger.info("delivered \(item.package.id) to \(peer.name); receipt verified")
             DaemonMetrics.delivered(peer: peer.name, bytes: item.package.size, secondsSinceQueued: Timestamp.now() - item.package.created)
         }
+    }
+
+    /// What a delivery closed by a verified receipt records: sent, the receipt, delivered.
+    private func deliveredEvents(_ item: Outgoing, _ receipt: DeliveryReceipt, peer: PeerRecord) -> [AuditEvent] {
+        [
+            context.event(.packageSent, peer: peer, package: item.package.id, markings: item.package.markings,
+                          details: ["bytes": String(item.package.size)]),
+            context.event(.receiptReceived, actor: DaemonContext.actor(peer), peer: peer, package: item.package.id,
+                          details: ["received-at": Timestamp.iso8601(receipt.receivedAt)]),
+            context.event(.packageDelivered, peer: peer, package: item.package.id, markings: item.package.markings),
+        ]
     }
 
     /// Writes one package's outcome to the store. A delivery the expiry sweep closed

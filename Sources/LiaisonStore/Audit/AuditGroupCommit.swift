@@ -14,6 +14,8 @@ final class AuditGroupCommit: @unchecked Sendable {
 
     private struct Request {
         let leaves: [PendingLeaf]
+        /// Set when the leaves come from a node store's audit journal.
+        let journal: JournalTransfer?
         let completion: Completion
     }
 
@@ -47,44 +49,72 @@ final class AuditGroupCommit: @unchecked Sendable {
     // handed the notifier its last batch: the notifier tells those and exits.
     deinit { notifier.stop() }
 
-    func submit(_ leaves: [PendingLeaf], completion: @escaping Completion) {
+    /// Queues `leaves` for the next commit. With `journal`, they are journal entries
+    /// (one seq each, ascending): those the log already holds are skipped, and the
+    /// store's mark moves to the last seq in the same commit. An empty request
+    /// writes nothing and completes once every earlier one has.
+    func submit(_ leaves: [PendingLeaf], journal: JournalTransfer? = nil, completion: @escaping Completion) {
         guard pool != nil else {
             completion(.failure(StoreError(.cannotOpen, "the audit log was opened read-only; nothing can be appended")))
             return
         }
-        thread.submit(Request(leaves: leaves, completion: completion))
+        precondition(journal.map { $0.seqs.count == leaves.count } ?? true, "one journal seq per leaf")
+        thread.submit(Request(leaves: leaves, journal: journal, completion: completion))
     }
 
     private func commit(_ batch: [Request]) {
         guard let pool else { return }
+        guard batch.contains(where: { !$0.leaves.isEmpty }) else {
+            // Only barriers: everything queued before them is already told.
+            let size = edge.size
+            for request in batch { request.completion(.success(size..<size)) }
+            return
+        }
         do {
             var edge = self.edge
             var backlog = self.backlog
-            var ranges: [Range<Int>] = []
+            var outcomes: [Range<Int>] = []
+            var refused = Set<Int>()
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    ranges = []
+                    outcomes = []
+                    refused = []
                     (edge, backlog) = try Self.currentState(db, cached: (self.edge, self.backlog))
                     let inserter = try LeafInserter(db)
                     var keys: [LeafKeyEntry] = []
+                    var marks = JournalMarks()
                     for request in batch {
                         let start = edge.size
-                        for leaf in request.leaves {
+                        if let journal = request.journal, try marks.current(journal.store, db) < journal.follows {
+                            // An earlier transfer failed: these wait for the journal's recovery.
+                            refused.insert(outcomes.count)
+                            outcomes.append(start..<start)
+                            continue
+                        }
+                        for (position, leaf) in request.leaves.enumerated() {
+                            if let journal = request.journal {
+                                guard try marks.take(journal.seqs[position], of: journal.store, db) else { continue }
+                            }
                             try inserter.insert(leaf, at: edge.size)
                             if let key = leaf.peerKey { keys.append(LeafKeyEntry(key: key, index: edge.size)) }
                             if let key = leaf.packageKey { keys.append(LeafKeyEntry(key: key, index: edge.size)) }
                             try edge.append(leafHash: leaf.hash, reportingFrom: AuditLog.minimumStoredLevel) { try inserter.insert($0) }
                         }
-                        ranges.append(start..<edge.size)
+                        outcomes.append(start..<edge.size)
                     }
                     try LeafKeyIndex.file(keys, inserter: inserter, backlog: &backlog)
+                    try marks.save(db)
                     return .commit
                 }
             }
             self.edge = edge
             self.backlog = backlog
-            let outcomes = Array(zip(batch.map(\.completion), ranges))
-            notify(callers: batch.count) { for (completion, range) in outcomes { completion(.success(range)) } }
+            let told = batch.indices.map { index in
+                (batch[index].completion, refused.contains(index)
+                    ? .failure(StoreError(.conflict, "an earlier part of the audit journal is not in the log yet"))
+                    : Result<Range<Int>, any Error>.success(outcomes[index]))
+            }
+            notify(callers: batch.count) { for (completion, outcome) in told { completion(outcome) } }
         } catch {
             // Nothing of the batch was written; the next commit re-reads the edge.
             self.edge = MerkleAccumulator()

@@ -31,7 +31,7 @@ public final class AuditLog: Sendable {
     /// The database file's path.
     public let path: String
     let pool: DatabasePool
-    private let committer: AuditGroupCommit
+    let committer: AuditGroupCommit
 
     /// Opens (creating if needed) the audit log of the node in `home`.
     public convenience init(home: NodeHome) throws {
@@ -132,7 +132,7 @@ public final class AuditLog: Sendable {
         return try done.wait()
     }
 
-    private static func leaves(_ events: [AuditEvent]) throws -> [PendingLeaf] {
+    static func leaves(_ events: [AuditEvent]) throws -> [PendingLeaf] {
         guard events.count <= maximumBatch else {
             throw StoreError(.invalidArgument, "at most \(maximumBatch) audit events can be appended at once")
         }
@@ -201,7 +201,13 @@ struct PendingLeaf: Sendable {
     let packageKey: LeafKey?
 
     init(_ event: AuditEvent) {
-        data = event.canonicalBytes
+        self.init(event, data: event.canonicalBytes)
+    }
+
+    /// The leaf of `event` whose canonical bytes are `data` (already encoded, or
+    /// read back from where they were kept).
+    init(_ event: AuditEvent, data: [UInt8]) {
+        self.data = data
         hash = MerkleHasher.leafHash(data)
         time = event.time
         kind = event.kind

@@ -20,6 +20,7 @@ enum AuditSchema {
             try db.execute(sql: v2)
             try fileExistingLeaves(db)
         }
+        migrator.registerMigration("audit-v3-journal-mark") { db in try db.execute(sql: v3) }
         return migrator
     }
 
@@ -172,5 +173,22 @@ enum AuditSchema {
             first INTEGER NOT NULL PRIMARY KEY CHECK (first >= 0),
             entries BLOB NOT NULL CHECK (length(entries) > 0 AND length(entries) % 16 = 0)
         ) STRICT;
+        """
+
+    /// How far the log has taken each node store's audit journal (`AuditJournal`):
+    /// the highest journal `seq` of that store (by its `store_identity`) whose
+    /// event is a leaf here, written in the same commit as those leaves. Not part
+    /// of the tree: it only lets a restart carry over what a crash left in the
+    /// journal, and a repeated transfer skip what is already here.
+    static let v3 = """
+        CREATE TABLE journal_mark (
+            store TEXT NOT NULL PRIMARY KEY CHECK (length(store) = 32),
+            seq INTEGER NOT NULL CHECK (seq > 0)
+        ) STRICT;
+        CREATE TRIGGER journal_mark_only_grows BEFORE UPDATE ON journal_mark
+        WHEN NEW.seq < OLD.seq OR NEW.store IS NOT OLD.store
+        BEGIN SELECT RAISE(ABORT, 'a journal mark only moves forward'); END;
+        CREATE TRIGGER journal_mark_no_delete BEFORE DELETE ON journal_mark
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: journal marks cannot be deleted'); END;
         """
 }

@@ -1,0 +1,24 @@
+import GRDB
+import LiaisonAudit
+
+/// What the audit log offers a node store's audit journal (``AuditJournal``):
+/// taking journal entries over, once each, and saying how far it has.
+extension AuditLog {
+    /// Queues journal entries `leaves` (with their seqs, ascending, in `transfer`)
+    /// for the next commit; `completion` hears once they are durable, or why not.
+    func transfer(_ leaves: [PendingLeaf], _ transfer: JournalTransfer, completion: @escaping AuditGroupCommit.Completion) {
+        committer.submit(leaves, journal: transfer, completion: completion)
+    }
+
+    /// How far the log has taken the journal of the store `store`: the highest seq it holds (0: none).
+    func journalMark(store: String) throws -> Int64 {
+        try read("read the audit journal's mark") { db in try JournalMarks.stored(store, db) }
+    }
+
+    /// Returns once everything queued for the log before the call is committed (or failed).
+    public func barrier() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            committer.submit([]) { _ in continuation.resume() }
+        }
+    }
+}
