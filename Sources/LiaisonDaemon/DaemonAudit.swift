@@ -105,7 +105,9 @@ extension DaemonContext {
     /// ``auditAfterTheFact(_:)`` for an array.
     func auditAfterTheFact(contentsOf events: [AuditEvent]) async {
         do {
-            if store.auditJournalIsWaiting { try await carryOverAuditJournal() }
+            // The store's error, not `carryOverAuditJournal()`'s: that one counts and
+            // logs a refused action, and this is one failure of a record, logged below.
+            if store.auditJournalIsWaiting { try await store.carryOverAuditJournal() }
             try await auditLog.append(events)
         } catch {
             logger.critical("audit log cannot be written: \(events.count) events not recorded: \(error)")

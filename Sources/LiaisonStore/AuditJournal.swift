@@ -131,13 +131,12 @@ final class AuditJournal: @unchecked Sendable {
             }
             let leaves = try rows.map { seq, bytes in
                 do { return PendingLeaf(try AuditEvent(canonicalBytes: bytes), data: bytes) } catch {
-                    throw StoreError(.corrupt, "audit journal entry \(seq) is not an audit event: \(error)")
+                    throw StoreError(.corrupt, "entry \(seq) of the store's audit journal is not an audit event (\(error)); "
+                                         + "restore \(NodeStore.fileName) from a backup")
                 }
             }
             let transfer = JournalTransfer(store: store, seqs: rows.map(\.0), follows: mark)
-            _ = try await withCheckedThrowingContinuation { continuation in
-                log.transfer(leaves, transfer) { continuation.resume(with: $0) }
-            }
+            try await log.transfer(leaves, transfer)
             carried += rows.count
         }
         throw StoreError(.conflict, "the audit journal did not empty")

@@ -20,9 +20,6 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable, CustomStrin
     /// Given up for good (e.g. the recipient refused it).
     case failed
 
-    /// Whether the state never changes again.
-    public var isFinal: Bool { self == .delivered }
-
     /// The raw name, as stored and shown.
     public var description: String { rawValue }
 }

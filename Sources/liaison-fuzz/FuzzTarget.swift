@@ -48,11 +48,14 @@ enum FuzzTarget: String, CaseIterable {
             // the frames a plain walk over the whole input finds.
             var decoder = FrameDecoder()
             var frames: [[UInt8]] = []
-            var offset = 0, step = 1
+            // Slice lengths from one byte to several frames' worth, starting where the input says.
+            let slices = [1, 2, 3, 7, 98, 1000, 65_537]
+            var offset = 0, turn = Int(bytes.first ?? 0)
             while offset < bytes.count {
+                let step = slices[turn % slices.count]
                 decoder.feed(bytes[offset..<min(offset + step, bytes.count)])
                 offset += step
-                step = step % 7 * 97 + 1
+                turn += 1
                 while let frame = try? decoder.nextFrame() { frames.append(frame) }
             }
             var expected: [[UInt8]] = []
@@ -84,8 +87,8 @@ enum FuzzTarget: String, CaseIterable {
             let decoded = try? AuditEvent(canonicalBytes: bytes)
             // The verifier skips the full decoder for what the scanner vouches for:
             // the scanner must never vouch for a leaf the decoder refuses.
+            // (The decoder itself refuses what does not encode back to the same bytes.)
             if certain { check(decoded != nil, "the scanner vouches for a leaf the decoder refuses") }
-            if let decoded { check(decoded.canonicalBytes == bytes, "a decoded leaf does not encode back to itself") }
         case .note:
             guard let note = try? SignedNote(parsing: bytes) else { return }
             check(note.bytes == bytes, "a signed note is not formatted back to its own bytes")

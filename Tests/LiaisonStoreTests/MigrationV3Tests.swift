@@ -17,10 +17,7 @@ struct MigrationV3Tests {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         let queue = try DatabaseQueue(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in try db.execute(sql: Schema.v1) }
-        migrator.registerMigration("v2-inline-packages", foreignKeyChecks: .deferred) { db in try db.execute(sql: Schema.v2) }
-        try migrator.migrate(queue)
+        try Schema.migrator.migrate(queue, upTo: "v2-inline-packages")
         return queue
     }
 

@@ -59,7 +59,8 @@ public struct AuditEvent: Hashable, Sendable {
         self.details = kept
         // Escaping can multiply text sixfold: if the leaf would still exceed its limit,
         // keep less of each field (and say so) rather than write a leaf nobody can read.
-        if canonicalBytes.count > Self.maximumLeafByteCount {
+        // Only an event whose bound says it might is encoded here (the caller encodes it again).
+        if leafByteCountBound > Self.maximumLeafByteCount && canonicalBytes.count > Self.maximumLeafByteCount {
             let short = { (text: String) in Self.bounded(text, limit: 128) }
             self.peer = peer.map(short); self.peerName = peerName.map(short); self.package = package.map(short)
             self.markings = markings.map(short); self.reason = reason.map(short); self.remote = remote.map(short)
@@ -68,6 +69,17 @@ public struct AuditEvent: Hashable, Sendable {
             fewer["truncated"] = "true"
             self.details = fewer
         }
+    }
+
+    /// At least ``canonicalBytes``'s count, without encoding: every text at its worst
+    /// escaping (six bytes per byte, `\u00xx`) with its quotes, plus the member names,
+    /// punctuation and numbers (under 256 bytes together).
+    package var leafByteCountBound: Int {
+        func worst(_ text: String?) -> Int { text.map { 6 * $0.utf8.count + 2 } ?? 0 }
+        var bound = 256 + worst(kind.rawValue) + worst(outcome.rawValue) + worst(actor.description) + worst(peer) + worst(peerName)
+            + worst(package) + worst(markings) + worst(reason) + worst(remote)
+        for (key, value) in details { bound += worst(key) + worst(value) + 2 }
+        return bound
     }
 
     /// `text` cut to at most `limit` UTF-8 bytes, on a character boundary, marked with "…".

@@ -73,12 +73,10 @@ final class AuditGroupCommit: @unchecked Sendable {
         do {
             var edge = self.edge
             var backlog = self.backlog
-            var outcomes: [Range<Int>] = []
-            var refused = Set<Int>()
+            var outcomes: [Result<Range<Int>, any Error>] = []
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     outcomes = []
-                    refused = []
                     (edge, backlog) = try Self.currentState(db, cached: (self.edge, self.backlog))
                     let inserter = try LeafInserter(db)
                     var keys: [LeafKeyEntry] = []
@@ -86,9 +84,8 @@ final class AuditGroupCommit: @unchecked Sendable {
                     for request in batch {
                         let start = edge.size
                         if let journal = request.journal, try marks.current(journal.store, db) < journal.follows {
-                            // An earlier transfer failed: these wait for the journal's recovery.
-                            refused.insert(outcomes.count)
-                            outcomes.append(start..<start)
+                            // An earlier transfer failed: these wait for the journal's carry-over.
+                            outcomes.append(.failure(StoreError(.conflict, "an earlier part of the audit journal is not in the log yet")))
                             continue
                         }
                         for (position, leaf) in request.leaves.enumerated() {
@@ -100,7 +97,7 @@ final class AuditGroupCommit: @unchecked Sendable {
                             if let key = leaf.packageKey { keys.append(LeafKeyEntry(key: key, index: edge.size)) }
                             try edge.append(leafHash: leaf.hash, reportingFrom: AuditLog.minimumStoredLevel) { try inserter.insert($0) }
                         }
-                        outcomes.append(start..<edge.size)
+                        outcomes.append(.success(start..<edge.size))
                     }
                     try LeafKeyIndex.file(keys, inserter: inserter, backlog: &backlog)
                     try marks.save(db)
@@ -109,11 +106,7 @@ final class AuditGroupCommit: @unchecked Sendable {
             }
             self.edge = edge
             self.backlog = backlog
-            let told = batch.indices.map { index in
-                (batch[index].completion, refused.contains(index)
-                    ? .failure(StoreError(.conflict, "an earlier part of the audit journal is not in the log yet"))
-                    : Result<Range<Int>, any Error>.success(outcomes[index]))
-            }
+            let told = Array(zip(batch.map(\.completion), outcomes))
             notify(callers: batch.count) { for (completion, outcome) in told { completion(outcome) } }
         } catch {
             // Nothing of the batch was written; the next commit re-reads the edge.

@@ -10,6 +10,15 @@ extension AuditLog {
         committer.submit(leaves, journal: transfer, completion: completion)
     }
 
+    /// ``transfer(_:_:completion:)``, returning once the entries are durable (the
+    /// indices of those that were new) or throwing why not.
+    @discardableResult
+    func transfer(_ leaves: [PendingLeaf], _ transfer: JournalTransfer) async throws -> Range<Int> {
+        try await withCheckedThrowingContinuation { continuation in
+            committer.submit(leaves, journal: transfer) { continuation.resume(with: $0) }
+        }
+    }
+
     /// How far the log has taken the journal of the store `store`: the highest seq it holds (0: none).
     func journalMark(store: String) throws -> Int64 {
         try read("read the audit journal's mark") { db in try JournalMarks.stored(store, db) }

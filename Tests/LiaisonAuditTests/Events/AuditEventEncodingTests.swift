@@ -87,6 +87,20 @@ struct AuditEventEncodingTests {
         #expect(try AuditEvent(canonicalBytes: event.canonicalBytes) == event)
     }
 
+    @Test("the leaf size bound that spares a second encoding is never below the leaf's size")
+    func sizeBound() {
+        let control = String(repeating: "\u{1}", count: 300)
+        let events = [
+            AuditEvent(time: Int64.min, kind: .controlCommand, outcome: .denied, actor: .local(uid: UInt32.max, role: control),
+                       peer: control, peerName: "\"\\", package: control, markings: control, reason: control, remote: control,
+                       details: Dictionary(uniqueKeysWithValues: (0..<32).map { ("k\($0)" + control, control) })),
+            AuditEvent(time: Int64.max, kind: .daemonStarted, actor: .daemon),
+            AuditEvent(time: 0, kind: .packageReceived, actor: .peer(String(repeating: "ab", count: 32)), peer: "x", package: "",
+                       details: ["": ""]),
+        ]
+        for event in events { #expect(event.leafByteCountBound >= event.canonicalBytes.count) }
+    }
+
     @Test("actors parse only in their written form")
     func actors() {
         #expect(AuditActor("uid:0:auditor") == .local(uid: 0, role: "auditor"))

@@ -86,18 +86,12 @@ struct AuditJournalTests {
         await log.barrier()
         let identity = try #require(try store.read("identity") { try String.fetchOne($0, sql: "SELECT id FROM store_identity") })
         let leaves = Self.events(0..<2).map { PendingLeaf($0) }
-        let range = try await withCheckedThrowingContinuation { continuation in
-            log.transfer(leaves, JournalTransfer(store: identity, seqs: [1, 2], follows: 0)) { continuation.resume(with: $0) }
-        }
+        let range = try await log.transfer(leaves, JournalTransfer(store: identity, seqs: [1, 2], follows: 0))
         #expect(range.isEmpty)
         #expect(try log.size() == 2)
         // A transfer naming one that never arrived waits for the carry-over instead of leaving a hole.
         let skipped = await #expect(throws: StoreError.self) {
-            try await withCheckedThrowingContinuation { continuation in
-                log.transfer([PendingLeaf(AuditFixture.event(9))], JournalTransfer(store: identity, seqs: [9], follows: 8)) {
-                    continuation.resume(with: $0)
-                }
-            }
+            try await log.transfer([PendingLeaf(AuditFixture.event(9))], JournalTransfer(store: identity, seqs: [9], follows: 8))
         }
         #expect(skipped?.code == .conflict)
         #expect(try log.size() == 2)
