@@ -16,11 +16,14 @@ struct ControlServer: Service {
 
     func run() async throws {
         let path = socketPath
-        let server = try await ServerBootstrap(group: group)
+        // One event loop accepts and serves every connection: a connection then
+        // starts on the loop that accepted it, with no hop to another thread, and
+        // its caller's credentials are read there as it is set up.
+        let server = try await ServerBootstrap(group: group.next())
             .childChannelOption(.recvAllocator, value: ChannelReads.allocator)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                PeerCredentials.of(channel).flatMapThrowing { caller in
+                    (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), caller)
                 }
             }
         chmod(path, 0o660)
@@ -29,9 +32,8 @@ struct ControlServer: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { connections in
                 try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
+                    for try await (connection, caller) in inbound {
                         connections.addTask {
-                            let caller = await PeerCredentials.of(connection.channel)
                             try? await connection.executeThenClose { input, output in
                                 var io = ControlConnection(reader: ControlFrameReader(input), output: output)
                                 await handlers.serve(&io, caller: caller, channel: connection.channel)
@@ -60,11 +62,12 @@ struct PeerCredentials: Sendable, CustomStringConvertible {
     let uid: UInt32
     let gid: UInt32
 
-    static func of(_ channel: Channel) async -> PeerCredentials? {
-        guard let provider = channel as? SocketOptionProvider,
-              let credentials = try? await provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED)).get() as UnixCredentials
-        else { return nil }
-        return PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
+    /// The credentials of `channel`'s peer, or nil if the socket cannot tell;
+    /// on the channel's event loop the future is already complete.
+    static func of(_ channel: Channel) -> EventLoopFuture<PeerCredentials?> {
+        guard let provider = channel as? SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
+        let credentials: EventLoopFuture<UnixCredentials> = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
+        return credentials.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }.recover { _ in nil }
     }
 
     var description: String { "uid \(uid) gid \(gid) pid \(pid)" }
