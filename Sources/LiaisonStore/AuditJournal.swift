@@ -14,6 +14,9 @@ import LiaisonAudit
 /// the audit log (``AuditLog``), which appends them as leaves and moves the
 /// store's mark (`journal_mark`) in the same commit; anything the daemon records
 /// later is queued behind them, so the log keeps the order things happened in.
+/// Nobody waits for that transfer: when the writer records more right after
+/// (queueing a package, then offering it), it may wait a moment for that record
+/// and share its commit (``AuditGroupCommit/transferHold``).
 ///
 /// If a transfer fails, the entries stay in the journal, later transfers wait
 /// (each names the one it follows), and every journaled write and direct append
@@ -91,7 +94,9 @@ final class AuditJournal: @unchecked Sendable {
         let follows = submittedThrough
         submittedThrough = last
         lock.unlock()
-        log.transfer(leaves, JournalTransfer(store: store, seqs: seqs, follows: follows)) { [self] result in
+        // When every writer records more right after, the transfer may wait to share that commit.
+        let mayWait = writes.allSatisfy(\.moreFollows)
+        log.transfer(leaves, JournalTransfer(store: store, seqs: seqs, follows: follows), mayWait: mayWait) { [self] result in
             lock.lock(); defer { lock.unlock() }
             switch result {
             case .success:
@@ -157,10 +162,15 @@ final class AuditJournal: @unchecked Sendable {
 /// has run in its transaction, their seqs (empty if it failed).
 final class JournalWrite: @unchecked Sendable {
     let leaves: [PendingLeaf]
+    /// Whether the writer records more right after (``NodeStore/commit(_:auditing:moreFollows:_:)``).
+    let moreFollows: Bool
     /// Written only on the store's commit thread.
     var seqs: [Int64] = []
 
-    init(_ leaves: [PendingLeaf]) { self.leaves = leaves }
+    init(_ leaves: [PendingLeaf], moreFollows: Bool = false) {
+        self.leaves = leaves
+        self.moreFollows = moreFollows
+    }
 }
 
 /// The store's journal, once the daemon has tied it to its audit log.

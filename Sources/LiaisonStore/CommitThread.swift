@@ -6,29 +6,50 @@ import LiaisonCore
 /// `weight`, but always at least one item — and hands it to the commit as one
 /// batch. While a batch commits, new items queue up and form the next one, so the
 /// more concurrent the load, the more items share each commit.
+///
+/// Items that nobody waits for may be held back (`mayWait`): while only such
+/// items are queued, the thread waits up to `hold` from the first of them for
+/// an item that cannot wait, which then takes them along in its commit — one
+/// commit instead of two in a row. Anything that cannot wait, and stopping,
+/// ends the hold at once.
 final class CommitThread<Item>: @unchecked Sendable {
     private let name: String
     private let limit: Int
     private let weight: (Item) -> Int
+    private let mayWait: (Item) -> Bool
+    private let hold: Duration
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var queue: [Item] = []
+    /// Queued items that may not wait.
+    private var pressing = 0
+    /// When the oldest queued item that may wait was queued; nil: no hold.
+    private var holdingSince: ContinuousClock.Instant?
     private var stopping = false
     private var threadStarted = false
     /// Dropped when the thread ends, so an owner it refers to can be freed.
     private var commit: (([Item]) -> Void)?
 
-    /// A queue whose batches `commit` writes on a thread called `name`.
-    init(name: String, limit: Int, weight: @escaping (Item) -> Int, commit: @escaping ([Item]) -> Void) {
+    /// A queue whose batches `commit` writes on a thread called `name`, holding
+    /// back items `mayWait` accepts for up to `hold` (see above).
+    init(name: String, limit: Int, weight: @escaping (Item) -> Int, mayWait: @escaping (Item) -> Bool = { _ in false },
+         hold: Duration = .zero, commit: @escaping ([Item]) -> Void) {
         self.name = name
         self.limit = limit
         self.weight = weight
+        self.mayWait = mayWait
+        self.hold = hold
         self.commit = commit
     }
 
     /// Queues `item` for the next batch.
     func submit(_ item: Item) {
         condition.lock()
+        if mayWait(item) {
+            if queue.isEmpty { holdingSince = .now }
+        } else {
+            pressing += 1
+        }
         queue.append(item)
         if !threadStarted {
             threadStarted = true
@@ -60,6 +81,7 @@ final class CommitThread<Item>: @unchecked Sendable {
                 condition.unlock()
                 return
             }
+            holdBack()
             var total = 0
             var taken = 0
             for item in queue {
@@ -67,12 +89,29 @@ final class CommitThread<Item>: @unchecked Sendable {
                 guard taken == 0 || total + w <= limit else { break }
                 total += w
                 taken += 1
+                if !mayWait(item) { pressing -= 1 }
             }
             let batch = Array(queue.prefix(taken))
             queue.removeFirst(taken)
+            // What is left over filled a batch already: it goes next, without a hold.
+            holdingSince = nil
             let commit = self.commit
             condition.unlock()
             commit?(batch)
+        }
+    }
+
+    /// Waits (holding `condition`) while only items that may wait are queued, up
+    /// to `hold` after the first of them, for one that may not.
+    private func holdBack() {
+        guard let since = holdingSince, hold > .zero else { return }
+        let deadline = since + hold
+        // Bounded: every round ends at the deadline at the latest.
+        while pressing == 0 && !stopping {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return }
+            let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+            _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
         }
     }
 }

@@ -23,7 +23,9 @@ extension NodeStore {
 
     /// Adds several sealed packages, each as ``enqueue(_:body:recipients:firstAttempt:)``
     /// does, in one transaction: all of them, or none. `events`, the audit events
-    /// recording it, are journaled in that transaction (``AuditJournal``).
+    /// recording it, are journaled in that transaction (``AuditJournal``); a
+    /// queued package is offered next, and the offer is recorded, so their
+    /// transfer to the log may wait to share that record's commit.
     public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil, auditing events: [AuditEvent] = []) async throws {
         guard !packages.isEmpty else { return }
         for queued in packages { try Self.check(queued) }
@@ -31,7 +33,7 @@ extension NodeStore {
             throw StoreError(.invalidArgument, "a package is named more than once in one batch")
         }
         let what = packages.count == 1 ? "enqueue package \(packages[0].package.id)" : "enqueue \(packages.count) packages"
-        try await commit(what, auditing: events) { db in
+        try await commit(what, auditing: events, moreFollows: true) { db in
             for queued in packages { try Self.insert(queued, firstAttempt: firstAttempt, db) }
         }
     }

@@ -5,9 +5,12 @@ import LiaisonAudit
 /// taking journal entries over, once each, and saying how far it has.
 extension AuditLog {
     /// Queues journal entries `leaves` (with their seqs, ascending, in `transfer`)
-    /// for the next commit; `completion` hears once they are durable, or why not.
-    func transfer(_ leaves: [PendingLeaf], _ transfer: JournalTransfer, completion: @escaping AuditGroupCommit.Completion) {
-        committer.submit(leaves, journal: transfer, completion: completion)
+    /// for the next commit; with `mayWait`, they may be held back briefly to share
+    /// an append's commit (``AuditGroupCommit/transferHold``). `completion` hears
+    /// once they are durable, or why not.
+    func transfer(_ leaves: [PendingLeaf], _ transfer: JournalTransfer, mayWait: Bool,
+                  completion: @escaping AuditGroupCommit.Completion) {
+        committer.submit(leaves, journal: transfer, mayWait: mayWait, completion: completion)
     }
 
     /// ``transfer(_:_:completion:)``, returning once the entries are durable (the
