@@ -110,8 +110,7 @@ final class CommitThread<Item>: @unchecked Sendable {
         while pressing == 0 && !stopping {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return }
-            let seconds = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
-            _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: left.seconds))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonCore
 
 /// Timing helpers: run a body repeatedly for about `seconds` and report a rate.
 enum Measure {
@@ -70,12 +71,5 @@ enum Measure {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
     }
 }

@@ -13,8 +13,9 @@ extension AuditLog {
         committer.submit(leaves, journal: transfer, mayWait: mayWait, completion: completion)
     }
 
-    /// ``transfer(_:_:completion:)``, returning once the entries are durable (the
-    /// indices of those that were new) or throwing why not.
+    /// ``transfer(_:_:mayWait:completion:)`` without a hold (its caller waits),
+    /// returning once the entries are durable (the indices of those that were new)
+    /// or throwing why not.
     @discardableResult
     func transfer(_ leaves: [PendingLeaf], _ transfer: JournalTransfer) async throws -> Range<Int> {
         try await withCheckedThrowingContinuation { continuation in
