@@ -80,6 +80,44 @@ struct AuditTrailTests {
         return false
     }
 
+    @Test("an offer on a session already open is recorded with the package's queueing; every offer is recorded once, before the package leaves",
+          .timeLimit(.minutes(2)))
+    func offersRecordedWithQueueing() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.startAll()
+        // The first package opens the session to bravo; the next ones are queued while
+        // it lingers (2 s), the last also for charlie, to whom no session is open.
+        let first = try net.send(Array("first".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(first, from: "alpha", to: ["bravo"]))
+        var later: [String] = []
+        for n in 0..<3 { later.append(try net.send(Array("later \(n)".utf8), from: "alpha", to: ["bravo"])) }
+        let both = try net.send(Array("both".utf8), from: "alpha", to: ["bravo", "charlie"])
+        for id in later { #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"])) }
+        #expect(try net.waitDelivered(both, from: "alpha", to: ["bravo", "charlie"]))
+
+        let log = net.daemon("alpha").log
+        let recordedAhead = (later + [both]).filter { log.contains("the offer of \($0) to bravo is recorded with its queueing") }
+        #expect(!recordedAhead.isEmpty, "no package was queued while the session to bravo was open: \(log.suffix(3000))")
+        #expect(!log.contains("the offer of \(first) to"), "no session was open when the first package was queued")
+        #expect(!log.contains("to bravo, charlie is recorded") && !log.contains("to charlie is recorded"))
+
+        let events = try net.auditEvents("alpha")
+        for id in [first] + later + [both] {
+            for peer in id == both ? ["bravo", "charlie"] : ["bravo"] {
+                let offers = events.filter { $0.kind == .packageOffered && $0.package == id && $0.peerName == peer }
+                #expect(offers.count == 1, "\(id) to \(peer): \(offers.count) offers recorded")
+                #expect(offers.first?.details["attempt"] == "1")
+            }
+        }
+        // Recorded ahead: in the queueing's commit, right after its package.queued.
+        for id in recordedAhead {
+            let queued = try #require(events.firstIndex { $0.kind == .packageQueued && $0.package == id })
+            let offered = events[queued + 1]
+            #expect(offered.kind == .packageOffered && offered.package == id && offered.peerName == "bravo", "\(offered)")
+            #expect(events.firstIndex { $0.kind == .packageSent && $0.package == id }.map { $0 > queued + 1 } == true)
+        }
+    }
+
     @Test("a witness refuses a rolled-back log and records why")
     func witnessRefusesRollback() throws {
         let net = try DaemonNetwork(["alpha", "bravo"], audit: "checkpoint-interval-seconds = 1\n")

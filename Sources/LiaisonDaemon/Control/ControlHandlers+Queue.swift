@@ -72,13 +72,32 @@ extension ControlHandlers {
     /// with `events` and every package's `package.queued` entry journaled in it
     /// (fail closed: nothing is queued without its record, and nothing recorded
     /// without being queued). On failure no package file is left behind.
+    ///
+    /// A small package's offer to a peer with a pushing session open now is
+    /// recorded here too (``EarlyOffers``): it is pushed right after this commit.
     func queue(_ packages: [QueuedPackage], actor: AuditActor, events: [AuditEvent]) async throws {
+        var queuedEvents: [AuditEvent] = [], offeredEvents: [AuditEvent] = []
+        var ahead: [(PackageID, [String])] = []
+        for queued in packages {
+            let package = queued.package
+            queuedEvents.append(context.event(.packageQueued, actor: actor, package: package.id, markings: package.markings,
+                                              details: ["recipients": queued.recipients.joined(separator: ",")]))
+            guard queued.body != nil else { continue }
+            let peers = context.earlyOffers.recordAhead(package.id, recipients: queued.recipients)
+            if peers.isEmpty { continue }
+            ahead.append((package.id, peers))
+            context.logger.debug("the offer of \(package.id) to \(peers.joined(separator: ", ")) is recorded with its queueing (a session is open)")
+            offeredEvents += peers.map { name in
+                context.event(.packageOffered, peer: context.peers.peer(named: name), package: package.id, markings: package.markings,
+                              details: ["bytes": String(package.size), "attempt": "1"])
+            }
+        }
+        // Offers still to be recorded when made: the queueing's transfer to the log may wait to share theirs.
+        let offersFollow = offeredEvents.count < packages.reduce(0) { $0 + $1.recipients.count }
         do {
-            try await context.store.enqueue(packages, auditing: events + packages.map { queued in
-                context.event(.packageQueued, actor: actor, package: queued.package.id, markings: queued.package.markings,
-                              details: ["recipients": queued.recipients.joined(separator: ",")])
-            })
+            try await context.store.enqueue(packages, auditing: events + queuedEvents + offeredEvents, offersFollow: offersFollow)
         } catch {
+            for (id, peers) in ahead { context.earlyOffers.forget(id, recipients: peers) }
             Self.discardFiles(of: packages)
             throw context.journaledWriteError(error)
         }

@@ -40,6 +40,10 @@ struct PackageSender {
         }
         do {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
+                // While this session is open, packages queued for the peer record their offers with their queueing.
+                let pushes = session.peerFeatures.contains(.push)
+                if pushes { context.earlyOffers.sessionOpened(peer: peer.name) }
+                defer { if pushes { context.earlyOffers.sessionClosed(peer: peer.name) } }
                 // Keep the session while there is work: packages queued meanwhile go out
                 // on the same connection instead of a new handshake each. The answers to
                 // a batch's pushes are recorded while the next batch goes out (one such
@@ -155,8 +159,10 @@ struct PackageSender {
         let canPush = session.peerFeatures.contains(.push)
         let pushed = canPush ? outgoing.filter { $0.body != nil } : []
         // Fail closed: nothing leaves for a peer without its audit record (the pushes'
-        // in one commit; each offered package's just before its offer).
-        if !pushed.isEmpty { try await context.audit(contentsOf: pushed.map(offeredEvent(peer))) }
+        // in one commit; each offered package's just before its offer), unless it was
+        // recorded with the package's queueing, moments ago (``EarlyOffers``).
+        let unrecorded = pushed.filter { !context.earlyOffers.take($0.package.id, peer: peer.name) }
+        if !unrecorded.isEmpty { try await context.audit(contentsOf: unrecorded.map(offeredEvent(peer))) }
         for item in pushed {
             try await session.send(.push(packageID: item.package.id, expires: item.package.expires, bytes: item.body!))
         }
@@ -176,7 +182,7 @@ struct PackageSender {
         }
         for item in outgoing where item.body == nil || !canPush {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
-            try await context.audit(offeredEvent(peer)(item))
+            if !context.earlyOffers.take(item.package.id, peer: peer.name) { try await context.audit(offeredEvent(peer)(item)) }
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()
             if case .accept(let id, let offset) = reply, id == item.package.id {
