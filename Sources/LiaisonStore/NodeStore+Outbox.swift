@@ -101,7 +101,7 @@ extension NodeStore {
     }
 
     /// Queued deliveries whose next attempt is due at `now` and whose package has
-    /// not expired, most overdue first; at most `limit`.
+    /// not expired, most overdue first (then in queueing order); at most `limit`.
     public func dueDeliveries(now: Int64, limit: Int) throws -> [Delivery] {
         try due(peer: nil, now: now, limit: limit)
     }
@@ -148,20 +148,32 @@ extension NodeStore {
         }
     }
 
+    /// Due deliveries, most overdue first and then in the order they were queued
+    /// (rowid): the order of the `delivery_due` and `delivery_peer_due` indexes, so
+    /// the query walks one index and sorts nothing (a sender asks after every batch).
     private func due(peer: String?, now: Int64, limit: Int) throws -> [Delivery] {
         Self.checkPage(limit: limit)
         return try readStatement("list due deliveries") { db in
-            try Row.fetchAll(try db.cachedStatement(sql: """
-                SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at
-                FROM delivery d JOIN outbox_package p ON p.id = d.package_id
-                WHERE d.state = 'queued' AND d.next_attempt <= :now
-                  AND (p.expires IS NULL OR p.expires > :now)
-                  AND (:peer IS NULL OR d.peer = :peer)
-                ORDER BY d.next_attempt, p.created, d.package_id, d.peer
-                LIMIT :limit
-                """), arguments: ["now": now, "peer": peer, "limit": limit]).map(Delivery.init(row:))
+            if let peer {
+                return try Row.fetchAll(try db.cachedStatement(sql: Self.dueToPeerSQL), arguments: ["now": now, "peer": peer, "limit": limit])
+                    .map(Delivery.init(row:))
+            }
+            return try Row.fetchAll(try db.cachedStatement(sql: Self.dueSQL), arguments: ["now": now, "limit": limit]).map(Delivery.init(row:))
         }
     }
+
+    private static let dueSQL = """
+        SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at
+        FROM delivery d JOIN outbox_package p ON p.id = d.package_id
+        WHERE d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)
+        ORDER BY d.next_attempt, d.rowid LIMIT :limit
+        """
+    private static let dueToPeerSQL = """
+        SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at
+        FROM delivery d JOIN outbox_package p ON p.id = d.package_id
+        WHERE d.peer = :peer AND d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)
+        ORDER BY d.next_attempt, d.rowid LIMIT :limit
+        """
 
     /// Claims a queued delivery for an attempt (`queued` → `sending`).
     ///

@@ -27,7 +27,9 @@ struct PackageSender {
     func deliver(to peer: PeerRecord) async {
         var logger = context.logger
         logger[metadataKey: "peer"] = "\(peer.name)"
+        var look = QueueLook(generation: context.outboxSignal.generation)
         var pending = (try? context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)) ?? []
+        look.tookAll = pending.count < Self.batchSize
         guard !pending.isEmpty else { return }
         // A node that revoked its own key sends nothing more: its key may be in other hands.
         if context.home.isRevoked {
@@ -63,7 +65,7 @@ struct PackageSender {
                         pending = []
                         if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)))
+                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)), after: &look)
                     }
                     try await recorded()
                 }
@@ -80,24 +82,35 @@ struct PackageSender {
         }
     }
 
+    /// The sender's last look at its peer's queue: the outbox signal's generation
+    /// just before it, and whether it took everything that was due.
+    private struct QueueLook {
+        var generation: UInt64
+        var tookAll = false
+    }
+
     /// Due deliveries for `peer` other than those in `excluded` (answered, being
     /// recorded), waiting up to the linger time for new ones so a busy link keeps
-    /// one session instead of a handshake per package.
-    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>) async throws -> [Delivery] {
+    /// one session instead of a handshake per package. If nothing was queued since
+    /// the `last` look and it took everything due, the queue is not read again
+    /// before waiting (a retry that fell due meanwhile is found at the latest when
+    /// the wait ends, as one falling due during the wait is).
+    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>, after last: inout QueueLook) async throws -> [Delivery] {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
-        var seen = context.outboxSignal.generation
-        func dueNow() throws -> [Delivery] {
+        func look() throws -> [Delivery] {
+            // The generation is read first: anything announced after it wakes the wait below.
+            last.generation = context.outboxSignal.generation
             let candidates = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize + excluded.count)
+            last.tookAll = candidates.count < Self.batchSize + excluded.count
             return Array(candidates.lazy.filter { !excluded.contains($0.packageID) }.prefix(Self.batchSize))
         }
-        var due = try dueNow()
+        var due = last.tookAll && context.outboxSignal.generation == last.generation ? [] : try look()
         while due.isEmpty && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
             // Woken at once by a new send, or at the deadline (a retry may be due by then).
             // A graceful shutdown ends the wait at once (the session then closes).
-            let generation = seen, timeout = deadline - ContinuousClock.now
+            let generation = last.generation, timeout = deadline - ContinuousClock.now
             await cancelWhenGracefulShutdown { await context.outboxSignal.wait(past: generation, timeout: timeout) }
-            seen = context.outboxSignal.generation
-            due = try dueNow()
+            due = try look()
         }
         return due
     }
