@@ -14,9 +14,9 @@ import LiaisonAudit
 /// the audit log (``AuditLog``), which appends them as leaves and moves the
 /// store's mark (`journal_mark`) in the same commit; anything the daemon records
 /// later is queued behind them, so the log keeps the order things happened in.
-/// Nobody waits for that transfer: when the writer records more right after
-/// (queueing a package, then offering it), it may wait a moment for that record
-/// and share its commit (``AuditGroupCommit/transferHold``).
+/// Nobody waits for that transfer: it may wait up to
+/// ``AuditGroupCommit/transferHold`` to share a commit with the transfers after
+/// it or with the next append.
 ///
 /// If a transfer fails, the entries stay in the journal, later transfers wait
 /// (each names the one it follows), and every journaled write and direct append
@@ -94,9 +94,7 @@ final class AuditJournal: @unchecked Sendable {
         let follows = submittedThrough
         submittedThrough = last
         lock.unlock()
-        // When every writer records more right after, the transfer may wait to share that commit.
-        let mayWait = writes.allSatisfy(\.moreFollows)
-        log.transfer(leaves, JournalTransfer(store: store, seqs: seqs, follows: follows), mayWait: mayWait) { [self] result in
+        log.transfer(leaves, JournalTransfer(store: store, seqs: seqs, follows: follows), mayWait: true) { [self] result in
             lock.lock(); defer { lock.unlock() }
             switch result {
             case .success:
@@ -162,14 +160,11 @@ final class AuditJournal: @unchecked Sendable {
 /// has run in its transaction, their seqs (empty if it failed).
 final class JournalWrite: @unchecked Sendable {
     let leaves: [PendingLeaf]
-    /// Whether the writer records more right after (``NodeStore/commit(_:auditing:moreFollows:_:)``).
-    let moreFollows: Bool
     /// Written only on the store's commit thread.
     var seqs: [Int64] = []
 
-    init(_ leaves: [PendingLeaf], moreFollows: Bool = false) {
+    init(_ leaves: [PendingLeaf]) {
         self.leaves = leaves
-        self.moreFollows = moreFollows
     }
 }
 

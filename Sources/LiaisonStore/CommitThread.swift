@@ -9,9 +9,9 @@ import LiaisonCore
 ///
 /// Items that nobody waits for may be held back (`mayWait`): while only such
 /// items are queued, the thread waits up to `hold` from the first of them for
-/// an item that cannot wait, which then takes them along in its commit — one
-/// commit instead of two in a row. Anything that cannot wait, and stopping,
-/// ends the hold at once.
+/// more, and for an item that cannot wait, which then takes them along in its
+/// commit — one commit instead of several in a row. Anything that cannot wait,
+/// a full batch's weight, and stopping end the hold at once.
 final class CommitThread<Item>: @unchecked Sendable {
     private let name: String
     private let limit: Int
@@ -23,6 +23,8 @@ final class CommitThread<Item>: @unchecked Sendable {
     private var queue: [Item] = []
     /// Queued items that may not wait.
     private var pressing = 0
+    /// The queued items' total weight.
+    private var queuedWeight = 0
     /// When the oldest queued item that may wait was queued; nil: no hold.
     private var holdingSince: ContinuousClock.Instant?
     private var stopping = false
@@ -51,6 +53,7 @@ final class CommitThread<Item>: @unchecked Sendable {
             pressing += 1
         }
         queue.append(item)
+        queuedWeight += weight(item)
         if !threadStarted {
             threadStarted = true
             let thread = Thread { [self] in run() }
@@ -93,6 +96,7 @@ final class CommitThread<Item>: @unchecked Sendable {
             }
             let batch = Array(queue.prefix(taken))
             queue.removeFirst(taken)
+            queuedWeight -= total
             // What is left over filled a batch already: it goes next, without a hold.
             holdingSince = nil
             let commit = self.commit
@@ -102,12 +106,12 @@ final class CommitThread<Item>: @unchecked Sendable {
     }
 
     /// Waits (holding `condition`) while only items that may wait are queued, up
-    /// to `hold` after the first of them, for one that may not.
+    /// to `hold` after the first of them, for one that may not or a full batch.
     private func holdBack() {
         guard let since = holdingSince, hold > .zero else { return }
         let deadline = since + hold
         // Bounded: every round ends at the deadline at the latest.
-        while pressing == 0 && !stopping {
+        while pressing == 0 && queuedWeight < limit && !stopping {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return }
             _ = condition.wait(until: Date(timeIntervalSinceNow: left.seconds))

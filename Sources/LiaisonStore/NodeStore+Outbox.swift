@@ -23,18 +23,15 @@ extension NodeStore {
 
     /// Adds several sealed packages, each as ``enqueue(_:body:recipients:firstAttempt:)``
     /// does, in one transaction: all of them, or none. `events`, the audit events
-    /// recording it, are journaled in that transaction (``AuditJournal``). A
-    /// queued package is offered next; when that offer is recorded on its own
-    /// (`offersFollow`), the events' transfer to the log may wait to share its commit.
-    public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil, auditing events: [AuditEvent] = [],
-                        offersFollow: Bool = true) async throws {
+    /// recording it, are journaled in that transaction (``AuditJournal``).
+    public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil, auditing events: [AuditEvent] = []) async throws {
         guard !packages.isEmpty else { return }
         for queued in packages { try Self.check(queued) }
         guard Set(packages.map(\.package.id)).count == packages.count else {
             throw StoreError(.invalidArgument, "a package is named more than once in one batch")
         }
         let what = packages.count == 1 ? "enqueue package \(packages[0].package.id)" : "enqueue \(packages.count) packages"
-        try await commit(what, auditing: events, moreFollows: offersFollow) { db in
+        try await commit(what, auditing: events) { db in
             for queued in packages { try Self.insert(queued, firstAttempt: firstAttempt, db) }
         }
     }

@@ -122,11 +122,8 @@ public final class NodeStore: Sendable {
     /// With `auditing` events, they are journaled in the same savepoint (see
     /// ``AuditJournal``): recorded exactly when `body`'s change is. That needs the
     /// journal attached and flowing: if it is not, a carry-over runs first, and
-    /// its failure fails the write before anything is written. `moreFollows`
-    /// says the caller records more right after the write (as the daemon records
-    /// offering a package it has just queued): the events' transfer to the log
-    /// may then wait briefly to share that append's commit.
-    func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [], moreFollows: Bool = false,
+    /// its failure fails the write before anything is written.
+    func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [],
                              _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let description = action()
         let outcome = OperationOutcome<T>()
@@ -134,7 +131,7 @@ public final class NodeStore: Sendable {
         var journal: AuditJournal?
         if !events.isEmpty {
             journal = try await flowingJournal()
-            journaled = try JournalWrite(AuditLog.leaves(events), moreFollows: moreFollows)
+            journaled = try JournalWrite(AuditLog.leaves(events))
         }
         return try await withCheckedThrowingContinuation { [journaled, journal] continuation in
             committer.submit(StoreGroupCommit.Operation(

@@ -71,4 +71,15 @@ struct CommitThreadTests {
         // Well within the 30 s hold.
         #expect(try #require(batches.waitFor(2)) == [[2], [-3]])
     }
+
+    @Test("items that may wait are held together, and a full batch's weight ends the hold")
+    func heldTogetherUntilFull() throws {
+        let batches = Batches()
+        let thread = Self.thread(batches, hold: .seconds(30))
+        defer { thread.stop() }
+        // 100 is the test thread's limit: the 100th held item ends the 30 s hold.
+        for item in 1...100 { thread.submit(-item) }
+        let committed = try #require(batches.waitFor(1))
+        #expect(committed == [(1...100).map { -$0 }])
+    }
 }

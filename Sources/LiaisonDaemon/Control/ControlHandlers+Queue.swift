@@ -92,10 +92,8 @@ extension ControlHandlers {
                               details: ["bytes": String(package.size), "attempt": "1"])
             }
         }
-        // Offers still to be recorded when made: the queueing's transfer to the log may wait to share theirs.
-        let offersFollow = offeredEvents.count < packages.reduce(0) { $0 + $1.recipients.count }
         do {
-            try await context.store.enqueue(packages, auditing: events + queuedEvents + offeredEvents, offersFollow: offersFollow)
+            try await context.store.enqueue(packages, auditing: events + queuedEvents + offeredEvents)
         } catch {
             for (id, peers) in ahead { context.earlyOffers.forget(id, recipients: peers) }
             Self.discardFiles(of: packages)

@@ -21,11 +21,12 @@ final class AuditGroupCommit: @unchecked Sendable {
         let completion: Completion
     }
 
-    /// How long a transfer nobody waits for may be held back for an append to
-    /// share its commit with (``CommitThread``). On an idle sender the append
-    /// recording the offer follows the transfer of the send's journaled events
-    /// within a fraction of this: one commit, one fsync, instead of two in a row.
-    static let transferHold: Duration = .milliseconds(2)
+    /// How long a journal transfer (durable already, and waited for by nobody)
+    /// may be held back to share a commit (``CommitThread``): with the transfers
+    /// after it, and with any append, which ends the hold at once and takes the
+    /// held entries along ahead of its own. So the log's commits stay off the
+    /// way of the packages being sent and received, and share their fsyncs.
+    static let transferHold: Duration = .milliseconds(20)
 
     private let pool: DatabasePool?
     private var thread: CommitThread<Request>!

@@ -6,7 +6,7 @@ import LiaisonAudit
 extension AuditLog {
     /// Queues journal entries `leaves` (with their seqs, ascending, in `transfer`)
     /// for the next commit; with `mayWait`, they may be held back briefly to share
-    /// an append's commit (``AuditGroupCommit/transferHold``). `completion` hears
+    /// a commit (``AuditGroupCommit/transferHold``). `completion` hears
     /// once they are durable, or why not.
     func transfer(_ leaves: [PendingLeaf], _ transfer: JournalTransfer, mayWait: Bool,
                   completion: @escaping AuditGroupCommit.Completion) {
