@@ -115,22 +115,36 @@ struct PackageReceiver {
 
     private mutating func offer(id: PackageID, size: UInt64, expires: Int64?) throws -> [SessionMessage] {
         abandon()
-        if let answer = try admission(id: id, size: size, expires: expires) { return [answer] }
-        if let refusal = try claim(id, size: size) { return [refusal] }
-        // Another connection may have stored it between the first look and the claim.
-        if let stored = try storedAnswer(id) {
-            release(id)
-            return [stored]
-        }
+        if let answer = try admit(id: id, size: size, expires: expires) { return [answer] }
         return try spool(id: id, size: size)
     }
 
-    /// The answer to a package offered or pushed before any of it is stored, or nil
-    /// to take it: the stored receipt if it was already received (it takes effect
-    /// once), otherwise a refusal if it expired, is too large or the peer is over
-    /// its limits.
-    private func admission(id: PackageID, size: UInt64, expires: Int64?) throws -> SessionMessage? {
-        if let stored = try storedAnswer(id) { return stored }
+    /// Claims `id` for this connection and decides whether to take the package:
+    /// nil once it is claimed (``release(_:)`` ends the claim), otherwise the
+    /// answer, with no claim left behind. The claim comes first, so one look at
+    /// the inbox is enough (no other connection can store the package meanwhile):
+    /// the stored receipt if it was already received (it takes effect once, even
+    /// past its expiry or the peer's limits), otherwise a refusal if it expired,
+    /// is too large or the peer is over its limits.
+    private func admit(id: PackageID, size: UInt64, expires: Int64?) throws -> SessionMessage? {
+        guard let inFlight = claimSlot(id, size: size) else {
+            return .reject(packageID: id, reason: .unavailable, detail: "this package is already being received; retry later")
+        }
+        do {
+            if let answer = try storedAnswer(id) ?? limitRefusal(id: id, size: size, expires: expires)
+                ?? volumeRefusal(id: id, size: size, inFlight: inFlight) {
+                release(id)
+                return answer
+            }
+        } catch {
+            release(id)
+            throw error
+        }
+        return nil
+    }
+
+    /// The refusal of a new package that expired, is too large, or comes faster than the peer's rate allows.
+    private func limitRefusal(id: PackageID, size: UInt64, expires: Int64?) -> SessionMessage? {
         if let expires, Timestamp.now() >= expires {
             return .reject(packageID: id, reason: .expired, detail: "the package expired at \(Timestamp.iso8601(expires))")
         }
@@ -172,39 +186,34 @@ struct PackageReceiver {
     }
 
     /// Claims `id` for this connection (one connection receives a package at a
-    /// time) and, under a `bytes-per-day` limit, counts `size` against the peer's
-    /// volume together with what it already sent and what is still in flight from
-    /// it: concurrent pushes cannot all pass the check before any is stored.
-    /// Returns the refusal, or nil once claimed (``release(_:)`` ends the claim).
-    ///
-    /// The claim is taken first and the stored volume read after it, outside the
-    /// lock: a package in flight then is counted either among the claims or, once
-    /// stored, in the volume (sometimes both — never neither).
-    private func claim(_ id: PackageID, size: UInt64) throws -> SessionMessage? {
+    /// time), recording `size` as in flight from the peer. Returns the bytes
+    /// already in flight from it, or nil if another connection holds the claim.
+    private func claimSlot(_ id: PackageID, size: UInt64) -> UInt64? {
         // Keyed by the fingerprint that names the peer for life: a rotation does not reset its volume.
         let key = peer.logFingerprint.description
-        let inFlight = context.activeTransfers.withLockedValue { claims -> UInt64? in
+        return context.activeTransfers.withLockedValue { claims -> UInt64? in
             guard claims[id] == nil else { return nil }
             let others = claims.values.reduce(UInt64(0)) { $0 + ($1.peer == key ? $1.bytes : 0) }
             claims[id] = InboundClaim(peer: key, bytes: size)
             return others
         }
-        guard let inFlight else {
-            return .reject(packageID: id, reason: .unavailable, detail: "this package is already being received; retry later")
-        }
+    }
+
+    /// Under a `bytes-per-day` limit, the refusal of a package of `size` that would
+    /// take the peer past it, counting what it already sent and `inFlight` (what is
+    /// still on its way from it): concurrent pushes cannot all pass the check
+    /// before any is stored.
+    ///
+    /// The claim is taken before and the stored volume read after it, outside the
+    /// lock: a package in flight then is counted either among the claims or, once
+    /// stored, in the volume (sometimes both — never neither).
+    private func volumeRefusal(id: PackageID, size: UInt64, inFlight: UInt64) throws -> SessionMessage? {
         guard let perDay = peer.inboundLimits.bytesPerDay else { return nil }
-        let used: Int64
-        do {
-            // What it sent under its current and, during a rotation's overlap, its previous key.
-            let now = Timestamp.now()
-            used = try ([peer.fingerprint] + [peer.previousKeys(at: now)?.fingerprint].compactMap { $0 })
-                .reduce(Int64(0)) { $0 + (try context.store.receivedBytes(from: $1, since: now - 86_400)) }
-        } catch {
-            release(id)
-            throw error
-        }
+        // What it sent under its current and, during a rotation's overlap, its previous key.
+        let now = Timestamp.now()
+        let used = try ([peer.fingerprint] + [peer.previousKeys(at: now)?.fingerprint].compactMap { $0 })
+            .reduce(Int64(0)) { $0 + (try context.store.receivedBytes(from: $1, since: now - 86_400)) }
         guard used + Int64(clamping: inFlight) + Int64(clamping: size) <= perDay else {
-            release(id)
             DaemonMetrics.refused(peer: peer.name, reason: "volume")
             return .reject(packageID: id, reason: .unavailable,
                            detail: "\(peer.name) has used \(used + Int64(clamping: inFlight)) of its \(perDay) bytes for the last 24 hours (counting packages in flight); retry later")
@@ -269,11 +278,8 @@ struct PackageReceiver {
     /// session are taken concurrently.
     func receivePush(id: PackageID, expires: Int64?, bytes: [UInt8]) async -> SessionMessage {
         do {
-            if let answer = try admission(id: id, size: UInt64(bytes.count), expires: expires) { return await audited([answer])[0] }
-            if let refusal = try claim(id, size: UInt64(bytes.count)) { return await audited([refusal])[0] }
+            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires) { return await audited([answer])[0] }
             defer { release(id) }
-            // Another connection may have stored it between the first look and the claim.
-            if let stored = try storedAnswer(id) { return await audited([stored])[0] }
             var input = MemorySource(bytes)
             return await audited([try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false,
                                                            placement: .inline(bytes))])[0]
