@@ -52,4 +52,20 @@ struct OutboxSignalTests {
         await signal.wait(past: signal.generation, timeout: .milliseconds(20))
         #expect(clock.now - start >= .milliseconds(15))
     }
+
+    @Test("a cancelled waiter returns at once, and so does one cancelled before it waits", .timeLimit(.minutes(1)))
+    func cancelled() async {
+        let signal = OutboxSignal()
+        let seen = signal.generation
+        let waiting = Task { await signal.wait(past: seen, timeout: .seconds(3600)) }
+        try? await Task.sleep(for: .milliseconds(20))
+        waiting.cancel()
+        await waiting.value
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await signal.wait(past: seen, timeout: .seconds(3600))
+        }
+        await early.value
+        #expect(signal.generation == seen, "nothing was announced: the waits ended by cancellation")
+    }
 }

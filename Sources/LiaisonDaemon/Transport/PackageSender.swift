@@ -109,7 +109,11 @@ struct PackageSender {
             // Woken at once by a new send, or at the deadline (a retry may be due by then).
             // A graceful shutdown ends the wait at once (the session then closes).
             let generation = last.generation, timeout = deadline - ContinuousClock.now
-            await cancelWhenGracefulShutdown { await context.outboxSignal.wait(past: generation, timeout: timeout) }
+            await withGracefulShutdownHandler {
+                await context.outboxSignal.wait(past: generation, timeout: timeout)
+            } onGracefulShutdown: {
+                context.outboxSignal.announce()
+            }
             due = try look()
         }
         return due
