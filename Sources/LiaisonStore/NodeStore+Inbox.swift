@@ -14,25 +14,38 @@ extension NodeStore {
     ///   was, and the caller must not act on the copy (but may resend the stored receipt).
     ///
     /// `events` are the audit events recording it, journaled in the same commit
-    /// (``AuditJournal``): recorded whether the package is new or not.
+    /// (``AuditJournal``) if the package is new; a copy of one already accepted
+    /// took no effect and records nothing. So the caller need not look the id up
+    /// first: the check is the insert itself.
     public func recordReceived(_ entry: InboxEntry, body: [UInt8]? = nil, auditing events: [AuditEvent] = []) async throws -> Bool {
         guard (entry.path == nil) != (body == nil), body.map({ Int64($0.count) == entry.size && $0.count <= Self.maximumInlineBytes }) ?? true else {
             throw StoreError(.invalidArgument, "package \(entry.id) must be stored in exactly one place: a file or the database")
         }
         let id = entry.id.description
-        return try await commit("record received package \(id)", auditing: events) { db in
-            // The schema's trigger also ignores duplicates, whatever the statement.
-            try db.cachedStatement(sql: """
-                INSERT INTO inbox (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification,
-                                   markings, content_type, created, expires, receipt_body, receipt_signature)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO NOTHING
-                """).execute(arguments: [id, entry.sender, entry.senderFingerprint.description, entry.path, body.map { Data($0) }, entry.size,
-                                 entry.receivedAt, entry.tlp.label, entry.classification, entry.markings,
-                                 entry.contentType, entry.created, entry.expires,
-                                 Data(entry.receiptBody), Data(entry.receiptSignature)])
-            return db.changesCount == 1
+        do {
+            return try await commit("record received package \(id)", auditing: events) { db in
+                try Self.insert(entry, body: body, db)
+                // Thrown, so that the savepoint is undone without journaling the events.
+                guard db.changesCount == 1 else { throw StoreError(.duplicate, "package \(id) was already accepted") }
+                return true
+            }
+        } catch let error as StoreError where error.code == .duplicate {
+            return false
         }
+    }
+
+    private static func insert(_ entry: InboxEntry, body: [UInt8]?, _ db: Database) throws {
+        let id = entry.id.description
+        // The schema's trigger also ignores duplicates, whatever the statement.
+        try db.cachedStatement(sql: """
+            INSERT INTO inbox (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification,
+                               markings, content_type, created, expires, receipt_body, receipt_signature)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO NOTHING
+            """).execute(arguments: [id, entry.sender, entry.senderFingerprint.description, entry.path, body.map { Data($0) }, entry.size,
+                             entry.receivedAt, entry.tlp.label, entry.classification, entry.markings,
+                             entry.contentType, entry.created, entry.expires,
+                             Data(entry.receiptBody), Data(entry.receiptSignature)])
     }
 
     /// The accepted package with this id, or `nil` if it was never accepted.

@@ -183,6 +183,16 @@ struct PipelinedDeliveryTests {
         #expect(try client.receive() == .receipt(receipt))
         #expect(try net.inbox("bravo") == [first.id.description])
 
+        // A damaged copy of it: still the stored receipt (what took effect stays), and
+        // neither copy records anything: the package was received once.
+        var damagedCopy = first
+        damagedCopy.bytes[damagedCopy.bytes.count - 20] ^= 0x01
+        try client.send(push(damagedCopy))
+        #expect(try client.receive() == .receipt(receipt))
+        let receivedEntries = try net.auditEvents("bravo").filter { $0.kind == .packageReceived && $0.package == first.id.description }
+        #expect(receivedEntries.count == 1, "\(receivedEntries)")
+        #expect(try net.inbox("bravo") == [first.id.description])
+
         // One flipped byte: refused as invalid, nothing stored; the intact package is then taken.
         let second = try seal("second report")
         var altered = second

@@ -121,20 +121,25 @@ struct PackageReceiver {
 
     /// Claims `id` for this connection and decides whether to take the package:
     /// nil once it is claimed (``release(_:)`` ends the claim), otherwise the
-    /// answer, with no claim left behind. The claim comes first, so one look at
-    /// the inbox is enough (no other connection can store the package meanwhile):
-    /// the stored receipt if it was already received (it takes effect once, even
-    /// past its expiry or the peer's limits), otherwise a refusal if it expired,
-    /// is too large or the peer is over its limits.
-    private func admit(id: PackageID, size: UInt64, expires: Int64?) throws -> SessionMessage? {
+    /// answer, with no claim left behind: the stored receipt if it was already
+    /// received (it takes effect once, even past its expiry or the peer's limits),
+    /// otherwise a refusal if it expired, is too large or the peer is over its
+    /// limits. The claim comes first, so one look at the inbox is enough (no other
+    /// connection can store the package meanwhile). With `lookingUp` false (a
+    /// push, already here whole) the inbox is looked at only to answer a refusal:
+    /// storing it finds a copy already accepted (``answerAsStored(_:_:)``).
+    private func admit(id: PackageID, size: UInt64, expires: Int64?, lookingUp: Bool = true) throws -> SessionMessage? {
         guard let inFlight = claimSlot(id, size: size) else {
             return .reject(packageID: id, reason: .unavailable, detail: "this package is already being received; retry later")
         }
         do {
-            if let answer = try storedAnswer(id) ?? limitRefusal(id: id, size: size, expires: expires)
-                ?? volumeRefusal(id: id, size: size, inFlight: inFlight) {
+            if lookingUp, let stored = try storedAnswer(id) {
                 release(id)
-                return answer
+                return stored
+            }
+            if let refusal = try limitRefusal(id: id, size: size, expires: expires) ?? volumeRefusal(id: id, size: size, inFlight: inFlight) {
+                release(id)
+                return lookingUp ? refusal : try storedAnswer(id) ?? refusal
             }
         } catch {
             release(id)
@@ -165,6 +170,14 @@ struct PackageReceiver {
             }
         }
         return nil
+    }
+
+    /// A pushed package's answer as if it had been looked up first: a refusal of
+    /// a package this peer already delivered becomes its stored receipt (a trust
+    /// change since, or a damaged copy, does not undo what took effect).
+    private func answerAsStored(_ id: PackageID, _ answer: SessionMessage) throws -> SessionMessage {
+        guard case .reject = answer else { return answer }
+        return try storedAnswer(id) ?? answer
     }
 
     /// The answer for a package id already in the inbox: its receipt if the same
@@ -278,11 +291,11 @@ struct PackageReceiver {
     /// session are taken concurrently.
     func receivePush(id: PackageID, expires: Int64?, bytes: [UInt8]) async -> SessionMessage {
         do {
-            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires) { return await audited([answer])[0] }
+            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires, lookingUp: false) { return await audited([answer])[0] }
             defer { release(id) }
             var input = MemorySource(bytes)
-            return await audited([try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false,
-                                                           placement: .inline(bytes))])[0]
+            let answer = try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false, placement: .inline(bytes))
+            return await audited([try answerAsStored(id, answer)])[0]
         } catch {
             logger.error("package \(id) from \(peer.name) could not be taken: \(error)")
             return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot take packages right now; retry later")
@@ -395,8 +408,8 @@ struct PackageReceiver {
             return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot record packages right now; retry later")
         }
         guard new else {
-            let stored = try context.store.inboxEntry(id: id)
-            return .receipt(try DeliveryReceipt(decoding: (stored?.receiptBody ?? []) + (stored?.receiptSignature ?? [])))
+            // Accepted before (a push is not looked up first): the stored answer, never this copy's receipt.
+            return try storedAnswer(id) ?? .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot store packages right now")
         }
         logger.info("received package \(id) from \(peer.name) (\(size) bytes, \(h.markings.banner))")
         DaemonMetrics.received(peer: peer.name, bytes: Int(size))

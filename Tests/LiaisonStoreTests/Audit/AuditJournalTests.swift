@@ -49,6 +49,18 @@ struct AuditJournalTests {
         #expect(try store.counts().queued == 2)
     }
 
+    @Test("a received package's events are journaled once: a copy of it records nothing and changes nothing")
+    func copiesRecordNothing() async throws {
+        let store = fixture.store
+        let log = try await attached(store)
+        let entry = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("alice"))
+        #expect(try await store.recordReceived(entry, auditing: Self.events(0..<2)))
+        #expect(try await store.recordReceived(entry, auditing: Self.events(2..<4)) == false)
+        await log.barrier()
+        #expect(try log.leaves(0..<10) == Self.events(0..<2).map(\.canonicalBytes))
+        #expect(try store.inboxEntry(id: entry.id) == entry)
+    }
+
     @Test("entries a crash left in the journal are carried over at the next start, once")
     func carriedOverAfterACrash() async throws {
         let log = try await attached(fixture.store)
