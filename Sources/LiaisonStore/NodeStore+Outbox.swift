@@ -79,16 +79,6 @@ extension NodeStore {
         }
     }
 
-    /// An outbox package and, if it is kept in the database, its sealed bytes, in
-    /// one read (a sender takes both for every package it pushes); `nil` if unknown.
-    public func outboxPackageAndBody(id: PackageID) throws -> (package: OutboxPackage, body: [UInt8]?)? {
-        try readStatement("read package \(id)") { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns), body FROM outbox_package WHERE id = ?"),
-                             arguments: [id.description])
-                .map { row in (try OutboxPackage(row: row), (row["body"] as Data?).map { [UInt8]($0) }) }
-        }
-    }
-
     /// The sealed bytes of an outbox package kept in the database, or `nil` if it
     /// is kept in a file (or unknown).
     public func outboxBody(id: PackageID) throws -> [UInt8]? {
@@ -144,6 +134,31 @@ extension NodeStore {
                 """), arguments: ["peer": peer, "now": now]) ?? false
         }
     }
+
+    /// What a sender to `peer` takes next, in one read: its due deliveries other
+    /// than those of `excluded` packages (answered and being recorded), in the
+    /// order of ``dueDeliveries(peer:now:limit:)``, each with its package and the
+    /// sealed bytes kept in the database; at most `limit`.
+    public func duePackages(peer: String, now: Int64, excluding excluded: Set<PackageID>, limit: Int) throws -> [DuePackage] {
+        Self.checkPage(limit: limit)
+        // The excluded ids as one JSON array: one cached statement whatever their number.
+        let excludedIDs = "[" + excluded.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+        return try readStatement("read the packages due to \(peer)") { db in
+            try Row.fetchAll(try db.cachedStatement(sql: Self.duePackagesSQL),
+                             arguments: ["now": now, "peer": peer, "limit": limit, "excluded": excludedIDs]).map { row in
+                DuePackage(delivery: try Delivery(row: row), package: try OutboxPackage(row: row), body: (row["body"] as Data?).map { [UInt8]($0) })
+            }
+        }
+    }
+
+    private static let duePackagesSQL = """
+        SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at,
+               p.id, p.path, p.size, p.created, p.expires, p.tlp, p.markings, p.sha, p.body
+        FROM delivery d JOIN outbox_package p ON p.id = d.package_id
+        WHERE d.peer = :peer AND d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)
+          AND d.package_id NOT IN (SELECT value FROM json_each(:excluded))
+        ORDER BY d.next_attempt, d.rowid LIMIT :limit
+        """
 
     /// Due deliveries, most overdue first and then in the order they were queued
     /// (rowid): the order of the `delivery_due` and `delivery_peer_due` indexes, so

@@ -109,6 +109,21 @@ public struct Delivery: Sendable, Hashable {
     }
 }
 
+/// A delivery due now, with its package and, if the database keeps them, the
+/// package's sealed bytes (``NodeStore/duePackages(peer:now:excluding:limit:)``).
+public struct DuePackage: Sendable {
+    public var delivery: Delivery
+    public var package: OutboxPackage
+    /// The sealed bytes of a package kept in the database; nil for one in a file.
+    public var body: [UInt8]?
+
+    public init(delivery: Delivery, package: OutboxPackage, body: [UInt8]?) {
+        self.delivery = delivery
+        self.package = package
+        self.body = body
+    }
+}
+
 /// An outbox listing line: a package and where each of its copies is.
 public struct OutboxEntry: Sendable, Hashable {
     /// The package.

@@ -35,6 +35,37 @@ struct OutboxTests {
         #expect(try fixture.store.deliveries(packageID: try StoreFixture.packageID(9)).isEmpty)
     }
 
+    @Test("a sender's next packages in one read: due to that peer, in order, with their bodies, none of the excluded, at most the limit")
+    func duePackages() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        // 1 and 3 are kept in the database, 2 in a file; 4 is for carol only; 5 is not due yet; 6 has expired.
+        var inline1 = try StoreFixture.package(1)
+        inline1.path = nil
+        inline1.size = 3
+        var inline3 = try StoreFixture.package(3)
+        inline3.path = nil
+        inline3.size = 2
+        try await store.enqueue(inline1, body: [1, 2, 3], recipients: ["bob", "carol"])
+        try await store.enqueue(try StoreFixture.package(2), recipients: ["bob"])
+        try await store.enqueue(inline3, body: [9, 9], recipients: ["bob"])
+        try await store.enqueue(try StoreFixture.package(4), recipients: ["carol"])
+        try await store.enqueue(try StoreFixture.package(5), recipients: ["bob"], firstAttempt: now + 60)
+        try await store.enqueue(try StoreFixture.package(6, created: now - 20, expires: now - 10), recipients: ["bob"])
+
+        let due = try store.duePackages(peer: "bob", now: now, excluding: [], limit: 10)
+        #expect(due.map(\.package.id) == [1, 2, 3].map { try! StoreFixture.packageID($0) }, "queueing order among packages due at once")
+        #expect(due.allSatisfy { $0.delivery.peer == "bob" && $0.delivery.state == .queued && $0.delivery.packageID == $0.package.id })
+        #expect(due.map(\.body) == [[1, 2, 3], nil, [9, 9]])
+        #expect(due[1].package == (try StoreFixture.package(2)))
+
+        let rest = try store.duePackages(peer: "bob", now: now, excluding: [try StoreFixture.packageID(1), try StoreFixture.packageID(3)], limit: 10)
+        #expect(rest.map(\.package.id) == [try StoreFixture.packageID(2)])
+        #expect(try store.duePackages(peer: "bob", now: now, excluding: [], limit: 2).count == 2)
+        #expect(try store.duePackages(peer: "bob", now: now + 60, excluding: [], limit: 10).map(\.package.id).last == (try StoreFixture.packageID(5)))
+        #expect(try store.duePackages(peer: "dave", now: now, excluding: [], limit: 10).isEmpty)
+    }
+
     @Test("enqueue refuses no, empty or repeated recipients: store.invalid-argument; nothing is stored")
     func enqueueRefusesBadRecipients() async throws {
         let fixture = try StoreFixture()

@@ -28,12 +28,12 @@ struct PackageSender {
         var logger = context.logger
         logger[metadataKey: "peer"] = "\(peer.name)"
         var look = QueueLook(generation: context.outboxSignal.generation)
-        var pending = (try? context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize)) ?? []
+        var pending = (try? context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: [], limit: Self.batchSize)) ?? []
         look.tookAll = pending.count < Self.batchSize
         guard !pending.isEmpty else { return }
         // A node that revoked its own key sends nothing more: its key may be in other hands.
         if context.home.isRevoked {
-            for d in pending {
+            for d in pending.map(\.delivery) {
                 try? await context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "node.revoked: this node revoked its own identity key")
                 await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: d.packageID,
                                                               reason: "node.revoked: this node revoked its own identity key"))
@@ -53,7 +53,7 @@ struct PackageSender {
                 // the next batch is chosen without them. If a recording fails, its
                 // packages and the batch answered since get the backoff below.
                 try await withThrowingTaskGroup(of: Void.self) { recorder in
-                    var recording: [Delivery] = []
+                    var recording: [DuePackage] = []
                     func recorded() async throws {
                         do { try await recorder.next() } catch { pending += recording; throw error }
                     }
@@ -61,11 +61,11 @@ struct PackageSender {
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
                         let answers = try await deliverBatch(pending, to: peer, session: &session, logger: logger)
                         try await recorded()
-                        recording = answers.map(\.item.delivery)
+                        recording = answers.map { DuePackage(delivery: $0.item.delivery, package: $0.item.package, body: $0.item.body) }
                         pending = []
                         if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)), after: &look)
+                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.package.id)), after: &look)
                     }
                     try await recorded()
                 }
@@ -75,7 +75,7 @@ struct PackageSender {
             logger.warning("delivery to \(peer.name) failed: \(error)")
             try? await context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
             DaemonMetrics.deliveryFailed(peer: peer.name)
-            for delivery in pending {
+            for delivery in pending.map(\.delivery) {
                 try? await context.store.recordFailure(packageID: delivery.packageID, peer: delivery.peer, error: "\(error)",
                                                  nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
             }
@@ -95,14 +95,14 @@ struct PackageSender {
     /// the `last` look and it took everything due, the queue is not read again
     /// before waiting (a retry that fell due meanwhile is found at the latest when
     /// the wait ends, as one falling due during the wait is).
-    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>, after last: inout QueueLook) async throws -> [Delivery] {
+    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>, after last: inout QueueLook) async throws -> [DuePackage] {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
-        func look() throws -> [Delivery] {
+        func look() throws -> [DuePackage] {
             // The generation is read first: anything announced after it wakes the wait below.
             last.generation = context.outboxSignal.generation
-            let candidates = try context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.batchSize + excluded.count)
-            last.tookAll = candidates.count < Self.batchSize + excluded.count
-            return Array(candidates.lazy.filter { !excluded.contains($0.packageID) }.prefix(Self.batchSize))
+            let due = try context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: excluded, limit: Self.batchSize)
+            last.tookAll = due.count < Self.batchSize
+            return due
         }
         var due = last.tookAll && context.outboxSignal.generation == last.generation ? [] : try look()
         while due.isEmpty && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
@@ -135,12 +135,12 @@ struct PackageSender {
     /// offers, pushes the small packages back to back and collects their answers
     /// (returned, for the caller to record), then offers and streams the large
     /// ones one at a time, recording each answer.
-    private func deliverBatch(_ deliveries: [Delivery], to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws -> [Answer] {
+    private func deliverBatch(_ deliveries: [DuePackage], to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws -> [Answer] {
         let now = Timestamp.now()
         var outgoing: [Outgoing] = []
         var anyExpired = false
-        for delivery in deliveries {
-            guard let (package, storedBody) = try context.store.outboxPackageAndBody(id: delivery.packageID) else { continue }
+        for due in deliveries {
+            let delivery = due.delivery, package = due.package, storedBody = due.body
             if package.isExpired(at: now) { anyExpired = true; continue }
             let body: [UInt8]?, header: PackageHeader
             do {
