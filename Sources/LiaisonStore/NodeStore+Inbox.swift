@@ -22,15 +22,9 @@ extension NodeStore {
             throw StoreError(.invalidArgument, "package \(entry.id) must be stored in exactly one place: a file or the database")
         }
         let id = entry.id.description
-        do {
-            return try await commit("record received package \(id)", auditing: events) { db in
-                try Self.insert(entry, body: body, db)
-                // Thrown, so that the savepoint is undone without journaling the events.
-                guard db.changesCount == 1 else { throw StoreError(.duplicate, "package \(id) was already accepted") }
-                return true
-            }
-        } catch let error as StoreError where error.code == .duplicate {
-            return false
+        return try await commit("record received package \(id)", auditing: events, journalingIf: { $0 }) { db in
+            try Self.insert(entry, body: body, db)
+            return db.changesCount == 1
         }
     }
 

@@ -122,8 +122,11 @@ public final class NodeStore: Sendable {
     /// With `auditing` events, they are journaled in the same savepoint (see
     /// ``AuditJournal``): recorded exactly when `body`'s change is. That needs the
     /// journal attached and flowing: if it is not, a carry-over runs first, and
-    /// its failure fails the write before anything is written.
+    /// its failure fails the write before anything is written. `journalingIf`
+    /// decides from `body`'s result whether the events are journaled after all
+    /// (a write that changed nothing records nothing).
     func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [],
+                             journalingIf journals: @escaping @Sendable (T) -> Bool = { _ in true },
                              _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let description = action()
         let outcome = OperationOutcome<T>()
@@ -140,7 +143,7 @@ public final class NodeStore: Sendable {
                     do {
                         func run() throws -> T {
                             let result = try body(db)
-                            if let journaled, let journal { journaled.seqs = try journal.write(journaled.leaves, db) }
+                            if let journaled, let journal, journals(result) { journaled.seqs = try journal.write(journaled.leaves, db) }
                             return result
                         }
                         if isolated {

@@ -126,8 +126,9 @@ struct PackageReceiver {
     /// otherwise a refusal if it expired, is too large or the peer is over its
     /// limits. The claim comes first, so one look at the inbox is enough (no other
     /// connection can store the package meanwhile). With `lookingUp` false (a
-    /// push, already here whole) the inbox is looked at only to answer a refusal:
-    /// storing it finds a copy already accepted (``answerAsStored(_:_:)``).
+    /// push, already here whole, from a peer without rate or volume limits that a
+    /// copy would use up) the inbox is looked at only to answer a refusal: storing
+    /// it finds a copy already accepted (``answerAsStored(_:_:)``).
     private func admit(id: PackageID, size: UInt64, expires: Int64?, lookingUp: Bool = true) throws -> SessionMessage? {
         guard let inFlight = claimSlot(id, size: size) else {
             return .reject(packageID: id, reason: .unavailable, detail: "this package is already being received; retry later")
@@ -138,8 +139,9 @@ struct PackageReceiver {
                 return stored
             }
             if let refusal = try limitRefusal(id: id, size: size, expires: expires) ?? volumeRefusal(id: id, size: size, inFlight: inFlight) {
+                let answer = lookingUp ? refusal : try storedAnswer(id) ?? refusal
                 release(id)
-                return lookingUp ? refusal : try storedAnswer(id) ?? refusal
+                return answer
             }
         } catch {
             release(id)
@@ -176,8 +178,9 @@ struct PackageReceiver {
     /// a package this peer already delivered becomes its stored receipt (a trust
     /// change since, or a damaged copy, does not undo what took effect).
     private func answerAsStored(_ id: PackageID, _ answer: SessionMessage) throws -> SessionMessage {
-        guard case .reject = answer else { return answer }
-        return try storedAnswer(id) ?? answer
+        guard case .reject = answer, let stored = try storedAnswer(id) else { return answer }
+        logger.info("the refused copy of \(id) from \(peer.name) was received before; answered as stored")
+        return stored
     }
 
     /// The answer for a package id already in the inbox: its receipt if the same
@@ -291,7 +294,9 @@ struct PackageReceiver {
     /// session are taken concurrently.
     func receivePush(id: PackageID, expires: Int64?, bytes: [UInt8]) async -> SessionMessage {
         do {
-            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires, lookingUp: false) { return await audited([answer])[0] }
+            // A copy of a package already accepted must not use up a peer's rate or volume: such a peer's pushes are looked up first.
+            let limited = peer.inboundLimits.packagesPerMinute != nil || peer.inboundLimits.bytesPerDay != nil
+            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires, lookingUp: limited) { return await audited([answer])[0] }
             defer { release(id) }
             var input = MemorySource(bytes)
             let answer = try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false, placement: .inline(bytes))

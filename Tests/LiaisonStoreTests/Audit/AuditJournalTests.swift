@@ -55,10 +55,15 @@ struct AuditJournalTests {
         let log = try await attached(store)
         let entry = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("alice"))
         #expect(try await store.recordReceived(entry, auditing: Self.events(0..<2)))
-        #expect(try await store.recordReceived(entry, auditing: Self.events(2..<4)) == false)
+        // The copy and another write, together (one group commit, as they come): the other keeps its record.
+        async let copy = store.recordReceived(entry, auditing: Self.events(2..<4))
+        async let other: Void = store.enqueue([try Self.queued(1)], auditing: Self.events(4..<5))
+        #expect(try await copy == false)
+        try await other
         await log.barrier()
-        #expect(try log.leaves(0..<10) == Self.events(0..<2).map(\.canonicalBytes))
+        #expect(try log.leaves(0..<10) == (Self.events(0..<2) + Self.events(4..<5)).map(\.canonicalBytes))
         #expect(try store.inboxEntry(id: entry.id) == entry)
+        #expect(try store.counts().queued == 1)
     }
 
     @Test("entries a crash left in the journal are carried over at the next start, once")
