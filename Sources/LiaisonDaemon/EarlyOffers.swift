@@ -3,13 +3,15 @@ import NIOConcurrencyHelpers
 
 /// Offers recorded with their packages' queueing.
 ///
-/// A package queued for a peer that has a session open right now, one that takes
-/// pushes, is pushed within a millisecond or so: its `package.offered` entry is
-/// then journaled in the queueing's own store commit instead of being appended
-/// to the log on its own just before the push (one durable commit fewer on a
-/// package's way). The sender takes the mark here and records nothing more; an
-/// offer whose mark is missing or stale (the session went away and the package
-/// waited) is recorded as before, just before it is made.
+/// A small package queued for a peer whose sender waits for work on a session
+/// that takes pushes (nothing else due) is pushed within a millisecond or so:
+/// its `package.offered` entry is then journaled in the queueing's own store
+/// commit instead of being appended to the log on its own just before the push
+/// (one durable commit fewer on a package's way). Once that commit is durable,
+/// the package gets a mark here; the sender takes the mark and records nothing
+/// more. An offer whose mark is missing (a sender that got there first, a
+/// restart), stale, or for a later attempt, is recorded as every other offer
+/// is, just before it is made: a record twice, never none.
 final class EarlyOffers: Sendable {
     /// How long a recorded offer stands for the offer actually made: past this, the
     /// offer is recorded again when it is made, so the log does not date it long
@@ -29,45 +31,52 @@ final class EarlyOffers: Sendable {
     }
 
     private struct State {
-        /// Sessions that take pushes, open now, per peer name.
-        var openSessions: [String: Int] = [:]
+        /// Senders waiting for work on a session that takes pushes, per peer name.
+        var waiting: [String: Int] = [:]
         /// Offers recorded ahead, and when.
         var recorded: [Key: ContinuousClock.Instant] = [:]
+        /// When stale marks were last dropped (when full, at most every tenth of ``standing``).
+        var pruned: ContinuousClock.Instant?
     }
 
     private let state = NIOLockedValueBox(State())
 
-    /// A session to `peer` that takes pushes is open; call ``sessionClosed(peer:)`` when it ends.
-    func sessionOpened(peer: String) {
-        state.withLockedValue { $0.openSessions[peer, default: 0] += 1 }
+    /// The sender to `peer`, on a session that takes pushes, waits for work with
+    /// nothing due; call ``senderBusy(peer:)`` when it wakes.
+    func senderWaiting(peer: String) {
+        state.withLockedValue { $0.waiting[peer, default: 0] += 1 }
     }
 
-    func sessionClosed(peer: String) {
+    /// The sender to `peer` stopped waiting (see ``senderWaiting(peer:)``).
+    func senderBusy(peer: String) {
         state.withLockedValue { state in
-            let left = (state.openSessions[peer] ?? 1) - 1
-            state.openSessions[peer] = left > 0 ? left : nil
+            let left = (state.waiting[peer] ?? 1) - 1
+            state.waiting[peer] = left > 0 ? left : nil
         }
     }
 
-    /// Which of `recipients` of `package` have a pushing session open, marked as
-    /// recorded: the caller journals their `package.offered` entries with the
-    /// queueing, or calls ``forget(_:recipients:)`` if that fails.
-    func recordAhead(_ package: PackageID, recipients: [String]) -> [String] {
+    /// Which of `recipients` of a small package about to be queued have a sender
+    /// waiting for work: the caller journals their offers with the queueing and,
+    /// once that committed, calls ``recorded(_:peers:)``. None while the marks are full.
+    func waitingPeers(among recipients: [String]) -> [String] {
         let now = ContinuousClock.now
         return state.withLockedValue { state in
-            // Marks of offers never made (the package expired or was refused first) go once they are stale.
-            if state.recorded.count >= capacity { state.recorded = state.recorded.filter { now - $0.value < standing } }
+            if state.recorded.count >= capacity, state.pruned.map({ now - $0 >= standing / 10 }) ?? true {
+                // Marks of offers never made (the package expired or was refused first) go once stale.
+                state.recorded = state.recorded.filter { now - $0.value < standing }
+                state.pruned = now
+            }
             guard state.recorded.count < capacity else { return [] }
-            let ahead = recipients.filter { state.openSessions[$0] != nil }
-            for peer in ahead { state.recorded[Key(package: package, peer: peer)] = now }
-            return ahead
+            return recipients.filter { state.waiting[$0] != nil }
         }
     }
 
-    /// Drops marks whose records were not written after all.
-    func forget(_ package: PackageID, recipients: [String]) {
+    /// Marks the offers of `package` to `peers` as recorded: their queueing, which
+    /// journaled them, is durable.
+    func recorded(_ package: PackageID, peers: [String]) {
+        let now = ContinuousClock.now
         state.withLockedValue { state in
-            for peer in recipients { state.recorded[Key(package: package, peer: peer)] = nil }
+            for peer in peers { state.recorded[Key(package: package, peer: peer)] = now }
         }
     }
 

@@ -73,33 +73,41 @@ extension ControlHandlers {
     /// (fail closed: nothing is queued without its record, and nothing recorded
     /// without being queued). On failure no package file is left behind.
     ///
-    /// A small package's offer to a peer with a pushing session open now is
-    /// recorded here too (``EarlyOffers``): it is pushed right after this commit.
+    /// A small package's offer to a peer whose sender waits for work is recorded
+    /// here too (``EarlyOffers``): it is pushed right after this commit.
     func queue(_ packages: [QueuedPackage], actor: AuditActor, events: [AuditEvent]) async throws {
-        var queuedEvents: [AuditEvent] = [], offeredEvents: [AuditEvent] = []
-        var ahead: [(PackageID, [String])] = []
-        for queued in packages {
-            let package = queued.package
-            queuedEvents.append(context.event(.packageQueued, actor: actor, package: package.id, markings: package.markings,
-                                              details: ["recipients": queued.recipients.joined(separator: ",")]))
-            guard queued.body != nil else { continue }
-            let peers = context.earlyOffers.recordAhead(package.id, recipients: queued.recipients)
-            if peers.isEmpty { continue }
-            ahead.append((package.id, peers))
-            context.logger.debug("the offer of \(package.id) to \(peers.joined(separator: ", ")) is recorded with its queueing (a session is open)")
-            offeredEvents += peers.map { name in
-                context.event(.packageOffered, peer: context.peers.peer(named: name), package: package.id, markings: package.markings,
-                              details: ["bytes": String(package.size), "attempt": "1"])
-            }
+        let queuedEvents = packages.map { queued in
+            context.event(.packageQueued, actor: actor, package: queued.package.id, markings: queued.package.markings,
+                          details: ["recipients": queued.recipients.joined(separator: ",")])
         }
+        let early = earlyOffers(of: packages)
         do {
-            try await context.store.enqueue(packages, auditing: events + queuedEvents + offeredEvents)
+            try await context.store.enqueue(packages, auditing: events + queuedEvents + early.events)
         } catch {
-            for (id, peers) in ahead { context.earlyOffers.forget(id, recipients: peers) }
             Self.discardFiles(of: packages)
             throw context.journaledWriteError(error)
         }
+        // Marked only now that the records are durable: a sender that looks first records the offer itself.
+        for (id, peers) in early.marks { context.earlyOffers.recorded(id, peers: peers) }
         context.announceQueued()
+    }
+
+    /// The offers to record with the queueing of `packages`: each small package's
+    /// to every recipient whose sender waits for work on a session that takes pushes.
+    private func earlyOffers(of packages: [QueuedPackage]) -> (events: [AuditEvent], marks: [(PackageID, [String])]) {
+        var events: [AuditEvent] = [], marks: [(PackageID, [String])] = []
+        for queued in packages where queued.body != nil {
+            let package = queued.package
+            let peers = context.earlyOffers.waitingPeers(among: queued.recipients).compactMap { context.peers.peer(named: $0) }
+            guard !peers.isEmpty else { continue }
+            marks.append((package.id, peers.map(\.name)))
+            context.logger.debug("the offer of \(package.id) to \(peers.map(\.name).joined(separator: ", ")) is recorded with its queueing")
+            events += peers.map { peer in
+                context.event(.packageOffered, peer: peer, package: package.id, markings: package.markings,
+                              details: ["bytes": String(package.size), "attempt": "1"])
+            }
+        }
+        return (events, marks)
     }
 
     /// What `send` and `forward` answer: the package, who gets it, and who was withheld and why.

@@ -42,10 +42,7 @@ struct PackageSender {
         }
         do {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
-                // While this session is open, packages queued for the peer record their offers with their queueing.
                 let pushes = session.peerFeatures.contains(.push)
-                if pushes { context.earlyOffers.sessionOpened(peer: peer.name) }
-                defer { if pushes { context.earlyOffers.sessionClosed(peer: peer.name) } }
                 // Keep the session while there is work: packages queued meanwhile go out
                 // on the same connection instead of a new handshake each. The answers to
                 // a batch's pushes are recorded while the next batch goes out (one such
@@ -61,11 +58,11 @@ struct PackageSender {
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
                         let answers = try await deliverBatch(pending, to: peer, session: &session, logger: logger)
                         try await recorded()
-                        recording = answers.map { DuePackage(delivery: $0.item.delivery, package: $0.item.package, body: $0.item.body) }
+                        recording = answers.map { DuePackage(delivery: $0.item.delivery, package: $0.item.package, body: nil) }
                         pending = []
                         if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.package.id)), after: &look)
+                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.package.id)), after: &look, pushing: pushes)
                     }
                     try await recorded()
                 }
@@ -95,7 +92,10 @@ struct PackageSender {
     /// the `last` look and it took everything due, the queue is not read again
     /// before waiting (a retry that fell due meanwhile is found at the latest when
     /// the wait ends, as one falling due during the wait is).
-    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>, after last: inout QueueLook) async throws -> [DuePackage] {
+    /// While it waits on a session that takes pushes (`pushing`), packages queued
+    /// for the peer record their offers with their queueing (``EarlyOffers``).
+    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>, after last: inout QueueLook,
+                          pushing: Bool) async throws -> [DuePackage] {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
         func look() throws -> [DuePackage] {
             // The generation is read first: anything announced after it wakes the wait below.
@@ -105,15 +105,17 @@ struct PackageSender {
             return due
         }
         var due = last.tookAll && context.outboxSignal.generation == last.generation ? [] : try look()
-        while due.isEmpty && ContinuousClock.now < deadline && !Task.isShuttingDownGracefully {
+        while due.isEmpty && ContinuousClock.now < deadline && !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Woken at once by a new send, or at the deadline (a retry may be due by then).
             // A graceful shutdown ends the wait at once (the session then closes).
             let generation = last.generation, timeout = deadline - ContinuousClock.now
+            if pushing { context.earlyOffers.senderWaiting(peer: peer.name) }
             await withGracefulShutdownHandler {
                 await context.outboxSignal.wait(past: generation, timeout: timeout)
             } onGracefulShutdown: {
                 context.outboxSignal.announce()
             }
+            if pushing { context.earlyOffers.senderBusy(peer: peer.name) }
             due = try look()
         }
         return due
@@ -176,9 +178,9 @@ struct PackageSender {
         let canPush = session.peerFeatures.contains(.push)
         let pushed = canPush ? outgoing.filter { $0.body != nil } : []
         // Fail closed: nothing leaves for a peer without its audit record (the pushes'
-        // in one commit; each offered package's just before its offer), unless it was
-        // recorded with the package's queueing, moments ago (``EarlyOffers``).
-        let unrecorded = pushed.filter { !context.earlyOffers.take($0.package.id, peer: peer.name) }
+        // in one commit; each offered package's just before its offer), unless its
+        // first offer was recorded with its queueing, moments ago (``EarlyOffers``).
+        let unrecorded = pushed.filter { !recordedEarly($0, peer: peer) }
         if !unrecorded.isEmpty { try await context.audit(contentsOf: unrecorded.map(offeredEvent(peer))) }
         for item in pushed {
             try await session.send(.push(packageID: item.package.id, expires: item.package.expires, bytes: item.body!))
@@ -199,7 +201,7 @@ struct PackageSender {
         }
         for item in outgoing where item.body == nil || !canPush {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
-            if !context.earlyOffers.take(item.package.id, peer: peer.name) { try await context.audit(offeredEvent(peer)(item)) }
+            if !recordedEarly(item, peer: peer) { try await context.audit(offeredEvent(peer)(item)) }
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()
             if case .accept(let id, let offset) = reply, id == item.package.id {
@@ -225,6 +227,12 @@ struct PackageSender {
         var source = try StoredPackageSource.outbox(package, store: store)
         defer { source.close() }
         return (nil, try PackageOpener.readHeader(from: &source))
+    }
+
+    /// Whether this offer was recorded with the package's queueing: its first, and
+    /// marked (``EarlyOffers``). The mark is used up either way.
+    private func recordedEarly(_ item: Outgoing, peer: PeerRecord) -> Bool {
+        context.earlyOffers.take(item.package.id, peer: peer.name) && item.delivery.attempts == 0
     }
 
     /// The `package.offered` entry for an outgoing package to `peer`.
