@@ -94,7 +94,7 @@ final class AuditJournal: @unchecked Sendable {
         let follows = submittedThrough
         submittedThrough = last
         lock.unlock()
-        log.transfer(leaves, JournalTransfer(store: store, seqs: seqs, follows: follows), mayWait: true) { [self] result in
+        log.transfer(leaves, JournalTransfer(store: store, seqs: seqs, follows: follows)) { [self] result in
             lock.lock(); defer { lock.unlock() }
             switch result {
             case .success:

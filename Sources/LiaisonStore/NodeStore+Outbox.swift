@@ -151,15 +151,6 @@ extension NodeStore {
         }
     }
 
-    private static let duePackagesSQL = """
-        SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at,
-               p.id, p.path, p.size, p.created, p.expires, p.tlp, p.markings, p.sha, p.body
-        FROM delivery d JOIN outbox_package p ON p.id = d.package_id
-        WHERE d.peer = :peer AND d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)
-          AND d.package_id NOT IN (SELECT value FROM json_each(:excluded))
-        ORDER BY d.next_attempt, d.rowid LIMIT :limit
-        """
-
     /// Due deliveries, most overdue first and then in the order they were queued
     /// (rowid): the order of the `delivery_due` and `delivery_peer_due` indexes, so
     /// the query walks one index and sorts nothing (a sender asks after every batch).
@@ -174,17 +165,18 @@ extension NodeStore {
         }
     }
 
-    private static let dueSQL = """
-        SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at
-        FROM delivery d JOIN outbox_package p ON p.id = d.package_id
-        WHERE d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)
-        ORDER BY d.next_attempt, d.rowid LIMIT :limit
-        """
-    private static let dueToPeerSQL = """
-        SELECT d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at
-        FROM delivery d JOIN outbox_package p ON p.id = d.package_id
-        WHERE d.peer = :peer AND d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)
-        ORDER BY d.next_attempt, d.rowid LIMIT :limit
+    /// A due delivery's conditions and order, shared by the queries below: the
+    /// order of the `delivery_due` and `delivery_peer_due` indexes.
+    private static let dueFrom = "FROM delivery d JOIN outbox_package p ON p.id = d.package_id"
+    private static let dueWhere = "d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)"
+    private static let dueOrder = "ORDER BY d.next_attempt, d.rowid LIMIT :limit"
+    private static let deliveryColumns = "d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at"
+
+    private static let dueSQL = "SELECT \(deliveryColumns) \(dueFrom) WHERE \(dueWhere) \(dueOrder)"
+    private static let dueToPeerSQL = "SELECT \(deliveryColumns) \(dueFrom) WHERE d.peer = :peer AND \(dueWhere) \(dueOrder)"
+    private static let duePackagesSQL = """
+        SELECT \(deliveryColumns), p.id, p.path, p.size, p.created, p.expires, p.tlp, p.markings, p.sha, p.body \(dueFrom)
+        WHERE d.peer = :peer AND \(dueWhere) AND d.package_id NOT IN (SELECT value FROM json_each(:excluded)) \(dueOrder)
         """
 
     /// Claims a queued delivery for an attempt (`queued` → `sending`).

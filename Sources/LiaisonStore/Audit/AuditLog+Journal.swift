@@ -5,15 +5,14 @@ import LiaisonAudit
 /// taking journal entries over, once each, and saying how far it has.
 extension AuditLog {
     /// Queues journal entries `leaves` (with their seqs, ascending, in `transfer`)
-    /// for the next commit; with `mayWait`, they may be held back briefly to share
-    /// a commit (``AuditGroupCommit/transferHold``). `completion` hears
-    /// once they are durable, or why not.
-    func transfer(_ leaves: [PendingLeaf], _ transfer: JournalTransfer, mayWait: Bool,
-                  completion: @escaping AuditGroupCommit.Completion) {
-        committer.submit(leaves, journal: transfer, mayWait: mayWait, completion: completion)
+    /// for a commit; nobody waits for them, so they may be held back briefly to
+    /// share one (``AuditGroupCommit/transferHold``). `completion` hears once they
+    /// are durable, or why not.
+    func transfer(_ leaves: [PendingLeaf], _ transfer: JournalTransfer, completion: @escaping AuditGroupCommit.Completion) {
+        committer.submit(leaves, journal: transfer, mayWait: true, completion: completion)
     }
 
-    /// ``transfer(_:_:mayWait:completion:)`` without a hold (its caller waits),
+    /// ``transfer(_:_:completion:)`` without a hold (its caller waits),
     /// returning once the entries are durable (the indices of those that were new)
     /// or throwing why not.
     @discardableResult
