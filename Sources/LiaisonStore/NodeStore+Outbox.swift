@@ -24,14 +24,17 @@ extension NodeStore {
     /// Adds several sealed packages, each as ``enqueue(_:body:recipients:firstAttempt:)``
     /// does, in one transaction: all of them, or none. `events`, the audit events
     /// recording it, are journaled in that transaction (``AuditJournal``).
-    public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil, auditing events: [AuditEvent] = []) async throws {
+    /// `whenDurable` runs on the commit thread as soon as they are durable, before
+    /// this returns (to wake a sender at once; it must not block).
+    public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil, auditing events: [AuditEvent] = [],
+                        whenDurable: (@Sendable () -> Void)? = nil) async throws {
         guard !packages.isEmpty else { return }
         for queued in packages { try Self.check(queued) }
         guard Set(packages.map(\.package.id)).count == packages.count else {
             throw StoreError(.invalidArgument, "a package is named more than once in one batch")
         }
         let what = packages.count == 1 ? "enqueue package \(packages[0].package.id)" : "enqueue \(packages.count) packages"
-        try await commit(what, auditing: events) { db in
+        try await commit(what, auditing: events, whenDurable: whenDurable) { db in
             for queued in packages { try Self.insert(queued, firstAttempt: firstAttempt, db) }
         }
     }

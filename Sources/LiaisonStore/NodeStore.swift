@@ -124,9 +124,12 @@ public final class NodeStore: Sendable {
     /// journal attached and flowing: if it is not, a carry-over runs first, and
     /// its failure fails the write before anything is written. `journalingIf`
     /// decides from `body`'s result whether the events are journaled after all
-    /// (a write that changed nothing records nothing).
+    /// (a write that changed nothing records nothing). `whenDurable` runs on the
+    /// commit thread once the write is durable, before the caller resumes: for
+    /// telling others at once (it must not block).
     func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [],
                              journalingIf journals: @escaping @Sendable (T) -> Bool = { _ in true },
+                             whenDurable: (@Sendable () -> Void)? = nil,
                              _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let description = action()
         let outcome = OperationOutcome<T>()
@@ -165,7 +168,9 @@ public final class NodeStore: Sendable {
                     if let commitError {
                         continuation.resume(throwing: commitError)
                     } else {
-                        continuation.resume(with: outcome.result ?? .failure(StoreError(.corrupt, "a write was committed without running")))
+                        let result = outcome.result ?? .failure(StoreError(.corrupt, "a write was committed without running"))
+                        if case .success = result { whenDurable?() }
+                        continuation.resume(with: result)
                     }
                 },
                 journal: journaled))

@@ -66,6 +66,24 @@ struct OutboxTests {
         #expect(try store.duePackages(peer: "dave", now: now, excluding: [], limit: 10).isEmpty)
     }
 
+    @Test("enqueue tells whoever waits once the packages are committed, before it returns; a refused enqueue tells nobody")
+    func whenDurable() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let seen = LockedFlags()
+        try await store.enqueue([QueuedPackage(package: try StoreFixture.package(1), body: nil, recipients: ["bob"])]) {
+            // On the commit thread, after the commit: another connection reads the package already.
+            seen.set("committed", (try? store.outboxPackage(id: try StoreFixture.packageID(1))) != nil)
+        }
+        #expect(seen.value("committed") == true)
+        await #expect(throws: StoreError.self) {
+            try await store.enqueue([QueuedPackage(package: try StoreFixture.package(1), body: nil, recipients: ["carol"])]) {
+                seen.set("duplicate", true)
+            }
+        }
+        #expect(seen.value("duplicate") == nil)
+    }
+
     @Test("enqueue refuses no, empty or repeated recipients: store.invalid-argument; nothing is stored")
     func enqueueRefusesBadRecipients() async throws {
         let fixture = try StoreFixture()
@@ -262,4 +280,12 @@ struct OutboxTests {
                                         error: String(repeating: "x", count: 100_000), nextAttempt: now)
         #expect(try fixture.store.outbox(limit: 1)[0].deliveries[0].lastError?.count == NodeStore.maximumErrorLength)
     }
+}
+
+/// Flags set from another thread and read after.
+private final class LockedFlags: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flags: [String: Bool] = [:]
+    func set(_ name: String, _ value: Bool) { lock.lock(); flags[name] = value; lock.unlock() }
+    func value(_ name: String) -> Bool? { lock.lock(); defer { lock.unlock() }; return flags[name] }
 }

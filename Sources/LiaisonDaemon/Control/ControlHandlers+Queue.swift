@@ -82,14 +82,17 @@ extension ControlHandlers {
         }
         let early = earlyOffers(of: packages)
         do {
-            try await context.store.enqueue(packages, auditing: events + queuedEvents + early.events)
+            // Senders are told on the commit thread, the moment the packages are durable,
+            // rather than after this task resumes. The offers are marked only then: a
+            // sender that looks first records the offer itself.
+            try await context.store.enqueue(packages, auditing: events + queuedEvents + early.events) { [context] in
+                for (id, peers) in early.marks { context.earlyOffers.recorded(id, peers: peers) }
+                context.announceQueued()
+            }
         } catch {
             Self.discardFiles(of: packages)
             throw context.journaledWriteError(error)
         }
-        // Marked only now that the records are durable: a sender that looks first records the offer itself.
-        for (id, peers) in early.marks { context.earlyOffers.recorded(id, peers: peers) }
-        context.announceQueued()
     }
 
     /// The offers to record with the queueing of `packages`: each small package's
