@@ -30,13 +30,17 @@ struct SpoolVerifierTests {
         func add(_ n: Int) { lock.lock(); total += n; lock.unlock() }
     }
 
-    private static func reading(into counter: ReadCounter) -> SpoolVerifier.Verification {
+    /// With a `gate`, the verification waits at it after its first read, until the test opens it.
+    private static func reading(into counter: ReadCounter, gate: DispatchSemaphore? = nil) -> SpoolVerifier.Verification {
         { input in
             var buffer = [UInt8](repeating: 0, count: 4096)
+            var first = true
             while true {
                 let n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
                 if n == 0 { throw CoreError(.truncated, "read to the end") }
                 counter.add(n)
+                if first, let gate { gate.wait() }
+                first = false
             }
         }
     }
@@ -62,18 +66,23 @@ struct SpoolVerifierTests {
         _ = directory
         var running: [SpoolVerifier] = []
         let counters = (0..<SpoolVerifier.maximumLive).map { _ in ReadCounter() }
-        for counter in counters {
+        let gate = DispatchSemaphore(value: 0)
+        for (index, counter) in counters.enumerated() {
             // Nothing reported written yet: each thread waits.
-            running.append(try #require(SpoolVerifier.start(path: path, available: 0, verify: Self.reading(into: counter))))
+            running.append(try #require(SpoolVerifier.start(path: path, available: 0,
+                                                            verify: Self.reading(into: counter, gate: index == 0 ? gate : nil))))
         }
         #expect(SpoolVerifier.start(path: path, available: 0, verify: Self.reading(into: ReadCounter())) == nil)
 
-        // A verifier told of 4 MiB and cancelled at once stops within one read, not at the end.
+        // A verifier told of 4 MiB and cancelled after its first read (held there, so
+        // the test does not race it) stops at its next read, not at the end.
         running[0].advance(to: 4 << 20)
+        for _ in 0..<500 where counters[0].count == 0 { try await Task.sleep(for: .milliseconds(10)) }
         running[0].cancel()
+        gate.signal()
         let verdict = await running[0].complete()
         #expect(throws: CoreError.self) { try verdict.get() }
-        #expect(counters[0].count < 4 << 20)
+        #expect(counters[0].count > 0 && counters[0].count < 4 << 20, "read \(counters[0].count) bytes")
 
         // Its place is free again once its thread has ended.
         var replacement: SpoolVerifier?
