@@ -31,6 +31,8 @@ struct PackageSender {
         var pending = (try? context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: [], limit: Self.batchSize)) ?? []
         look.tookAll = pending.count < Self.batchSize
         guard !pending.isEmpty else { return }
+        // Answered deliveries whose recording failed: they get the backoff with what is pending.
+        var unrecorded: [Delivery] = []
         // A node that revoked its own key sends nothing more: its key may be in other hands.
         if context.home.isRevoked {
             for d in pending.map(\.delivery) {
@@ -50,19 +52,19 @@ struct PackageSender {
                 // the next batch is chosen without them. If a recording fails, its
                 // packages and the batch answered since get the backoff below.
                 try await withThrowingTaskGroup(of: Void.self) { recorder in
-                    var recording: [DuePackage] = []
+                    var recording: [Delivery] = []
                     func recorded() async throws {
-                        do { try await recorder.next() } catch { pending += recording; throw error }
+                        do { try await recorder.next() } catch { unrecorded = recording; throw error }
                     }
                     while !pending.isEmpty {
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
                         let answers = try await deliverBatch(pending, to: peer, session: &session, logger: logger)
                         try await recorded()
-                        recording = answers.map { DuePackage(delivery: $0.item.delivery, package: $0.item.package, body: nil) }
+                        recording = answers.map(\.item.delivery)
                         pending = []
                         if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.package.id)), after: &look, pushing: pushes)
+                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)), after: &look, pushing: pushes)
                     }
                     try await recorded()
                 }
@@ -72,7 +74,7 @@ struct PackageSender {
             logger.warning("delivery to \(peer.name) failed: \(error)")
             try? await context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
             DaemonMetrics.deliveryFailed(peer: peer.name)
-            for delivery in pending.map(\.delivery) {
+            for delivery in pending.map(\.delivery) + unrecorded {
                 try? await context.store.recordFailure(packageID: delivery.packageID, peer: delivery.peer, error: "\(error)",
                                                  nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
             }
