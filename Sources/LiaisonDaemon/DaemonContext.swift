@@ -53,9 +53,16 @@ final class DaemonContext: Sendable {
     /// Bumped whenever something is queued, so lingering senders notice at once.
     let outboxSignal = OutboxSignal()
 
-    /// Tells the scheduler and lingering sessions that new work is queued.
-    func announceQueued() {
-        outboxSignal.announce()
+    /// Tells the scheduler and lingering sessions that `packages` are queued (and
+    /// durable), handing those in `handingOver` (per peer name) to their waiting
+    /// senders (``OutboxSignal/announceQueued(handingOver:others:)``).
+    func announceQueued(_ packages: [QueuedPackage], handingOver: [String: [DuePackage]]) {
+        let handed = handingOver.mapValues { Set($0.map(\.package.id)) }
+        var others = Set<String>()
+        for queued in packages {
+            for peer in queued.recipients where !(handed[peer]?.contains(queued.package.id) ?? false) { others.insert(peer) }
+        }
+        outboxSignal.announceQueued(handingOver: handingOver, others: others)
         deliveryWakeups.yield()
     }
 

@@ -1,12 +1,26 @@
 import Dispatch
 import LiaisonCore
+import LiaisonStore
 import NIOConcurrencyHelpers
 
 /// Tells waiting senders that something new was queued, without polling: a
-/// generation number that ``announce()`` bumps, and waiters woken by it.
+/// generation number that every announcement bumps, and waiters woken by it.
+///
+/// A queueing can also hand its small packages to the senders waiting for them
+/// (``announceQueued(handingOver:others:)``): a sender woken only by such
+/// hand-overs takes them from memory (``takeHandedOver(peer:since:)``) instead
+/// of reading its queue. The store stays the record: every package handed over
+/// is durable first, and any other announcement that may concern a peer (a
+/// queueing not handed over, or ``announce()``) makes its sender read the queue.
 final class OutboxSignal: Sendable {
     private struct State {
         var generation: UInt64 = 0
+        /// The generation of the last announcement that may concern any peer.
+        var lastGeneral: UInt64 = 0
+        /// Per peer name, the generation of the last queueing for it not handed over.
+        var lastNotHandedOver: [String: UInt64] = [:]
+        /// Packages handed over per peer name, in queueing order.
+        var handedOver: [String: [DuePackage]] = [:]
         var nextWaiter: UInt64 = 0
         /// Waits in progress, registered or not yet.
         var active: Set<UInt64> = []
@@ -20,14 +34,51 @@ final class OutboxSignal: Sendable {
     /// The current generation; pass it to ``wait(past:timeout:)``.
     var generation: UInt64 { state.withLockedValue { $0.generation } }
 
-    /// Something new was queued: wakes every waiter.
+    /// Something may be due for any peer: wakes every waiter, and every sender reads its queue.
     func announce() {
+        wake { state in state.lastGeneral = state.generation }
+    }
+
+    /// Packages were queued, and are durable: those in `handingOver` (per peer name)
+    /// go to senders waiting for them; for the peers in `others` something else was
+    /// queued, which their senders read from the queue. Wakes every waiter.
+    func announceQueued(handingOver: [String: [DuePackage]], others: Set<String>) {
+        wake { state in
+            for (peer, packages) in handingOver { state.handedOver[peer, default: []] += packages }
+            for peer in others { state.lastNotHandedOver[peer] = state.generation }
+        }
+    }
+
+    /// Bumps the generation, lets `change` record the announcement, and resumes every waiter.
+    private func wake(_ change: (inout State) -> Void) {
         let woken = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.generation &+= 1
+            change(&state)
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
         for waiter in woken { waiter.resume() }
+    }
+
+    /// A sender to `peer` is about to read its queue: what was handed over to it is
+    /// dropped (the read finds it), and the generation returned is the one to wait
+    /// past. A package handed over after this may also be in the read: the sender
+    /// leaves out of a later ``takeHandedOver(peer:since:)`` what the read returned.
+    func beginLook(peer: String) -> UInt64 {
+        state.withLockedValue { state in
+            state.handedOver[peer] = nil
+            return state.generation
+        }
+    }
+
+    /// What was handed over to `peer` since generation `seen` (a look's or an earlier
+    /// take's), taken, with the generation now; or nil if something else that may
+    /// concern `peer` was announced since, and its queue must be read.
+    func takeHandedOver(peer: String, since seen: UInt64) -> (packages: [DuePackage], generation: UInt64)? {
+        state.withLockedValue { state in
+            guard state.lastGeneral <= seen, (state.lastNotHandedOver[peer] ?? 0) <= seen else { return nil }
+            return (state.handedOver.removeValue(forKey: peer) ?? [], state.generation)
+        }
     }
 
     /// Returns once the generation differs from `seen`, after `timeout`, or at

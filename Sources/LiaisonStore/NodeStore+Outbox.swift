@@ -69,8 +69,8 @@ extension NodeStore {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO delivery (package_id, peer, state, attempts, next_attempt) VALUES (?, ?, 'queued', 0, ?)
             """)
-        for peer in queued.recipients {
-            try statement.execute(arguments: [id, peer, firstAttempt ?? package.created])
+        for delivery in queued.recipients.map({ queued.delivery(to: $0, firstAttempt: firstAttempt) }) {
+            try statement.execute(arguments: [id, delivery.peer, delivery.nextAttempt])
         }
     }
 

@@ -38,6 +38,18 @@ public struct QueuedPackage: Sendable {
         self.body = body
         self.recipients = recipients
     }
+
+    /// The delivery to `peer` that queueing this package creates: queued, no attempts
+    /// yet, due at `firstAttempt` or, if that is `nil`, at the package's creation.
+    public func delivery(to peer: String, firstAttempt: Int64? = nil) -> Delivery {
+        Delivery(packageID: package.id, peer: peer, state: .queued, attempts: 0, nextAttempt: firstAttempt ?? package.created)
+    }
+
+    /// The package as ``NodeStore/duePackages(peer:now:excluding:limit:)`` returns it
+    /// once queued, due at once, for `peer`.
+    public func duePackage(to peer: String) -> DuePackage {
+        DuePackage(delivery: delivery(to: peer), package: package, body: body)
+    }
 }
 
 /// A sealed package this node is sending: the outbox row, without its deliveries.

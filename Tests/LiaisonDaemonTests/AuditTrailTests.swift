@@ -118,6 +118,38 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("packages handed to a waiting sender go out once each; one not handed over is read from the queue")
+    func handedOverOnce() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let first = try net.send(Array("first".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(first, from: "alpha", to: ["bravo"]))
+        // One at a time while the session lingers: the sender waits for each.
+        var small: [String] = []
+        for n in 0..<4 {
+            let id = try net.send(Array("small \(n)".utf8), from: "alpha", to: ["bravo"])
+            #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+            small.append(id)
+        }
+        // A package too large for the database is a file, never handed over; a small one
+        // queued right behind it may be, and both go out.
+        let large = try net.send([UInt8](repeating: 0x4C, count: NodeStore.maximumInlineBytes + 1), from: "alpha", to: ["bravo"])
+        let behind = try net.send(Array("behind".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(large, from: "alpha", to: ["bravo"]))
+        #expect(try net.waitDelivered(behind, from: "alpha", to: ["bravo"]))
+
+        let log = net.daemon("alpha").log
+        #expect(small.contains { log.contains("\($0) handed over to the sender to bravo") }, "\(log.suffix(3000))")
+        #expect(!log.contains("\(large) handed over"))
+        let sent = try net.auditEvents("alpha").filter { $0.kind == .packageSent }
+        let received = try net.auditEvents("bravo").filter { $0.kind == .packageReceived }
+        for id in [first, large, behind] + small {
+            #expect(sent.filter { $0.package == id }.count == 1, "\(id) was sent \(sent.filter { $0.package == id }.count) times")
+            #expect(received.filter { $0.package == id }.count == 1)
+        }
+        #expect(Set(try net.inbox("bravo")).isSuperset(of: [first, large, behind] + small))
+    }
+
     @Test("a witness refuses a rolled-back log and records why")
     func witnessRefusesRollback() throws {
         let net = try DaemonNetwork(["alpha", "bravo"], audit: "checkpoint-interval-seconds = 1\n")

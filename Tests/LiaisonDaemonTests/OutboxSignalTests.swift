@@ -1,4 +1,6 @@
 import Foundation
+import LiaisonCore
+import LiaisonStore
 import Testing
 @testable import LiaisonDaemon
 
@@ -67,5 +69,63 @@ struct OutboxSignalTests {
         }
         await early.value
         #expect(signal.generation == seen, "nothing was announced: the waits ended by cancellation")
+    }
+
+    /// A small package queued for `recipients`, as the control socket queues one.
+    private func queued(_ recipients: [String]) throws -> QueuedPackage {
+        let body = [UInt8](repeating: 7, count: 64)
+        let package = OutboxPackage(id: try PackageID.random(), path: nil, size: Int64(body.count), created: 1_800_000_000,
+                                    expires: nil, tlp: .green, markings: "TLP:GREEN")
+        return QueuedPackage(package: package, body: body, recipients: recipients)
+    }
+
+    @Test("packages handed over are taken once, in queueing order, as the queue would list them")
+    func handOver() throws {
+        let signal = OutboxSignal()
+        let seen = signal.beginLook(peer: "bravo")
+        let first = try queued(["bravo"]), second = try queued(["bravo"])
+        signal.announceQueued(handingOver: ["bravo": [first.duePackage(to: "bravo")]], others: [])
+        signal.announceQueued(handingOver: ["bravo": [second.duePackage(to: "bravo")]], others: [])
+        let taken = try #require(signal.takeHandedOver(peer: "bravo", since: seen))
+        #expect(taken.packages.map(\.package.id) == [first.package.id, second.package.id])
+        #expect(taken.generation == signal.generation)
+        let delivery = try #require(taken.packages.first?.delivery)
+        #expect(delivery == Delivery(packageID: first.package.id, peer: "bravo", state: .queued, attempts: 0, nextAttempt: 1_800_000_000))
+        #expect(taken.packages.first?.body == first.body)
+        #expect(signal.takeHandedOver(peer: "bravo", since: taken.generation)?.packages.isEmpty == true, "taken once")
+        #expect(signal.takeHandedOver(peer: "charlie", since: seen)?.packages.isEmpty == true, "nothing for another peer")
+    }
+
+    @Test("a queueing not handed over, or a general announcement, sends the sender to its queue")
+    func mustRead() throws {
+        let signal = OutboxSignal()
+        let seen = signal.beginLook(peer: "bravo")
+        let small = try queued(["bravo", "charlie"])
+        // Handed to bravo, not to charlie (whose sender was not waiting).
+        signal.announceQueued(handingOver: ["bravo": [small.duePackage(to: "bravo")]], others: ["charlie"])
+        #expect(signal.takeHandedOver(peer: "charlie", since: seen) == nil, "charlie's sender reads its queue")
+        let taken = try #require(signal.takeHandedOver(peer: "bravo", since: seen))
+        #expect(taken.packages.count == 1)
+
+        // A large package for bravo is never handed over: bravo's sender must read.
+        signal.announceQueued(handingOver: [:], others: ["bravo"])
+        #expect(signal.takeHandedOver(peer: "bravo", since: taken.generation) == nil)
+        let read = signal.beginLook(peer: "bravo")
+        #expect(signal.takeHandedOver(peer: "bravo", since: read)?.packages.isEmpty == true, "after the read, nothing new")
+
+        signal.announce()
+        #expect(signal.takeHandedOver(peer: "bravo", since: read) == nil, "anything may be due after a general announcement")
+        #expect(signal.takeHandedOver(peer: "charlie", since: read) == nil)
+    }
+
+    @Test("reading the queue drops what was handed over: the read finds it")
+    func lookDropsHandOvers() throws {
+        let signal = OutboxSignal()
+        let seen = signal.beginLook(peer: "bravo")
+        let package = try queued(["bravo"])
+        signal.announceQueued(handingOver: ["bravo": [package.duePackage(to: "bravo")]], others: [])
+        let read = signal.beginLook(peer: "bravo")
+        #expect(read != seen)
+        #expect(signal.takeHandedOver(peer: "bravo", since: read)?.packages.isEmpty == true)
     }
 }

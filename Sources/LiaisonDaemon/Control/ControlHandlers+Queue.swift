@@ -87,7 +87,7 @@ extension ControlHandlers {
             // sender that looks first records the offer itself.
             try await context.store.enqueue(packages, auditing: events + queuedEvents + early.events) { [context] in
                 for (id, peers) in early.marks { context.earlyOffers.recorded(id, peers: peers) }
-                context.announceQueued()
+                context.announceQueued(packages, handingOver: early.handOver)
             }
         } catch {
             Self.discardFiles(of: packages)
@@ -97,20 +97,23 @@ extension ControlHandlers {
 
     /// The offers to record with the queueing of `packages`: each small package's
     /// to every recipient whose sender waits for work on a session that takes pushes.
-    private func earlyOffers(of packages: [QueuedPackage]) -> (events: [AuditEvent], marks: [(PackageID, [String])]) {
-        var events: [AuditEvent] = [], marks: [(PackageID, [String])] = []
+    /// Those packages are also handed to their senders once queued (per peer name).
+    private func earlyOffers(of packages: [QueuedPackage])
+        -> (events: [AuditEvent], marks: [(PackageID, [String])], handOver: [String: [DuePackage]]) {
+        var events: [AuditEvent] = [], marks: [(PackageID, [String])] = [], handOver: [String: [DuePackage]] = [:]
         for queued in packages where queued.body != nil {
             let package = queued.package
             let peers = context.earlyOffers.waitingPeers(among: queued.recipients).compactMap { context.peers.peer(named: $0) }
             guard !peers.isEmpty else { continue }
             marks.append((package.id, peers.map(\.name)))
+            for peer in peers { handOver[peer.name, default: []].append(queued.duePackage(to: peer.name)) }
             context.logger.debug("the offer of \(package.id) to \(peers.map(\.name).joined(separator: ", ")) is recorded with its queueing")
             events += peers.map { peer in
                 context.event(.packageOffered, peer: peer, package: package.id, markings: package.markings,
                               details: ["bytes": String(package.size), "attempt": "1"])
             }
         }
-        return (events, marks)
+        return (events, marks, handOver)
     }
 
     /// What `send` and `forward` answer: the package, who gets it, and who was withheld and why.
