@@ -36,13 +36,23 @@ public struct Markings: Hashable, Sendable {
     }
 
     static func label(_ raw: String, field: String) throws -> String {
-        // Upper-case ASCII only: Unicode upper-casing would turn "straße" into "STRASSE".
-        let value = String(String.UnicodeScalarView(raw.trimmingCharacters(in: .whitespaces).unicodeScalars.map {
-            ("a"..."z").contains($0) ? Unicode.Scalar($0.value - 32)! : $0
-        }))
-        guard !value.isEmpty, value.utf8.count <= maximumLabelLength,
-              value.unicodeScalars.allSatisfy({ $0.isASCII && (Character($0).isLetter || Character($0).isNumber || " +-_/.".unicodeScalars.contains($0)) })
-        else {
+        // Spaces and tabs around it go (as Foundation's `.whitespaces`); upper-case ASCII
+        // only: Unicode upper-casing would turn "straße" into "STRASSE".
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        var scalars = raw.unicodeScalars[...]
+        while let first = scalars.first, isBlank(first) { scalars.removeFirst() }
+        while let last = scalars.last, isBlank(last) { scalars.removeLast() }
+        var upper = String.UnicodeScalarView()
+        var valid = true
+        for scalar in scalars {
+            switch scalar {
+            case "a"..."z": upper.append(Unicode.Scalar(scalar.value - 32)!)
+            case "A"..."Z", "0"..."9", " ", "+", "-", "_", "/", ".": upper.append(scalar)
+            default: valid = false
+            }
+        }
+        let value = String(upper)
+        guard valid, !value.isEmpty, value.utf8.count <= maximumLabelLength else {
             throw CoreError(.invalidMarkings, "\(field) \"\(raw.prefix(64))\" must be 1–\(maximumLabelLength) ASCII letters, digits or ' +-_/.'")
         }
         return value

@@ -27,6 +27,12 @@ public enum TrafficLightProtocol: UInt8, Sendable, Hashable, CaseIterable, Compa
     /// Parses `RED`, `tlp:amber+strict`, `amber-strict`, … (case-insensitive).
     /// TLP 1.0's `WHITE` is accepted as `CLEAR`, as TLP 2.0 prescribes.
     public init(parsing text: String) throws {
+        // A canonical label (as stored, and as the CLI sends it) needs no normalising:
+        // this runs for every package the outbox lists.
+        if let canonical = Self.allCases.first(where: { $0.label == text }) {
+            self = canonical
+            return
+        }
         var t = text.uppercased().trimmingCharacters(in: .whitespaces)
         if t.hasPrefix("TLP:") { t.removeFirst(4) }
         switch t {

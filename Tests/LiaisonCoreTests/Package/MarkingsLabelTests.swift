@@ -1,0 +1,39 @@
+import LiaisonCore
+import Testing
+
+@Suite("Markings labels and TLP levels: normalised, or refused with a reason")
+struct MarkingsLabelTests {
+    @Test("labels are trimmed of spaces and tabs and upper-cased, ASCII only")
+    func normalised() throws {
+        let markings = try Markings(tlp: .amber, classification: " \trestricted\t", releasableTo: ["eu", "\u{00A0}nato ", "EU"],
+                                    caveats: ["noforn", "rel-to/x_1.2+"])
+        #expect(markings.classification == "RESTRICTED")
+        #expect(markings.releasableTo == ["EU", "NATO"])
+        #expect(markings.caveats == ["NOFORN", "REL-TO/X_1.2+"])
+        #expect(try Markings(tlp: .red, classification: "top secret").classification == "TOP SECRET", "inner spaces stay")
+    }
+
+    @Test("empty, over-long, non-ASCII or other punctuation is refused", arguments: [
+        "", "  \t", String(repeating: "A", count: Markings.maximumLabelLength + 1), "straße", "SECRET!", "A\nB", "ÉTAT",
+    ])
+    func refused(_ label: String) {
+        #expect(throws: (any Error).self) { try Markings(tlp: .green, classification: label) }
+    }
+
+    @Test("the longest label is accepted")
+    func longest() throws {
+        let label = String(repeating: "a", count: Markings.maximumLabelLength)
+        #expect(try Markings(tlp: .green, classification: label).classification == label.uppercased())
+    }
+
+    @Test("TLP levels parse from canonical labels and their usual spellings")
+    func tlpLevels() throws {
+        for level in TrafficLightProtocol.allCases { #expect(try TrafficLightProtocol(parsing: level.label) == level) }
+        #expect(try TrafficLightProtocol(parsing: " tlp:amber+strict ") == .amberStrict)
+        #expect(try TrafficLightProtocol(parsing: "amber-strict") == .amberStrict)
+        #expect(try TrafficLightProtocol(parsing: "WHITE") == .clear)
+        #expect(try TrafficLightProtocol(parsing: "Red") == .red)
+        #expect(throws: (any Error).self) { try TrafficLightProtocol(parsing: "PURPLE") }
+        #expect(throws: (any Error).self) { try TrafficLightProtocol(parsing: "") }
+    }
+}
