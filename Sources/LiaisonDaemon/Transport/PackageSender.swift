@@ -322,20 +322,30 @@ struct PackageSender {
         guard !delivered.isEmpty else { return }
         // Each delivery is closed on its own, its events journaled with it (the
         // writes share commits): one that cannot be (failed meanwhile, say) does
-        // not cost the others theirs.
+        // not cost the others theirs. A lone one (an idle link) is closed on this
+        // task, without a child task to start on its way.
         let store = context.store
-        let failures = await withTaskGroup(of: (PackageID, (any Error)?).self) { group in
-            for (item, receipt) in delivered {
-                let stored = StoredReceipt(packageID: item.package.id, peer: peer.name, signedBy: receipt.recipient,
-                                           receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
-                let events = deliveredEvents(item, receipt, peer: peer)
-                group.addTask {
-                    do { _ = try await store.markDelivered(stored, auditing: events); return (stored.packageID, nil) } catch { return (stored.packageID, error) }
-                }
+        @Sendable func close(_ item: Outgoing, _ receipt: DeliveryReceipt) async -> (PackageID, (any Error)?) {
+            let stored = StoredReceipt(packageID: item.package.id, peer: peer.name, signedBy: receipt.recipient,
+                                       receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
+            do {
+                _ = try await store.markDelivered(stored, auditing: deliveredEvents(item, receipt, peer: peer))
+                return (stored.packageID, nil)
+            } catch {
+                return (stored.packageID, error)
             }
-            var failures: [PackageID: any Error] = [:]
-            for await (id, error) in group { if let error { failures[id] = error } }
-            return failures
+        }
+        var failures: [PackageID: any Error] = [:]
+        if delivered.count == 1 {
+            let (id, error) = await close(delivered[0].0, delivered[0].1)
+            failures[id] = error
+        } else {
+            failures = await withTaskGroup(of: (PackageID, (any Error)?).self) { group in
+                for (item, receipt) in delivered { group.addTask { await close(item, receipt) } }
+                var failures: [PackageID: any Error] = [:]
+                for await (id, error) in group { if let error { failures[id] = error } }
+                return failures
+            }
         }
         for (item, _) in delivered {
             if let error = failures[item.package.id].map(context.journaledWriteError) {
