@@ -8,10 +8,12 @@ import NIOConcurrencyHelpers
 ///
 /// A queueing can also hand its small packages to the senders waiting for them
 /// (``announceQueued(handingOver:others:)``): a sender woken only by such
-/// hand-overs takes them from memory (``takeHandedOver(peer:since:)``) instead
-/// of reading its queue. The store stays the record: every package handed over
-/// is durable first, and any other announcement that may concern a peer (a
+/// hand-overs takes them from memory (``takeHandedOver(peer:since:limit:)``)
+/// instead of reading its queue. The store stays the record: every package handed
+/// over is durable first, and any other announcement that may concern a peer (a
 /// queueing not handed over, or ``announce()``) makes its sender read the queue.
+/// Packages are kept only for a peer whose sender runs (``senderStarted(peer:)``),
+/// and dropped when it ends: the next sender reads the queue first.
 final class OutboxSignal: Sendable {
     private struct State {
         var generation: UInt64 = 0
@@ -21,6 +23,8 @@ final class OutboxSignal: Sendable {
         var lastNotHandedOver: [String: UInt64] = [:]
         /// Packages handed over per peer name, in queueing order.
         var handedOver: [String: [DuePackage]] = [:]
+        /// Senders running, per peer name.
+        var senders: [String: Int] = [:]
         var nextWaiter: UInt64 = 0
         /// Waits in progress, registered or not yet.
         var active: Set<UInt64> = []
@@ -44,7 +48,7 @@ final class OutboxSignal: Sendable {
     /// queued, which their senders read from the queue. Wakes every waiter.
     func announceQueued(handingOver: [String: [DuePackage]], others: Set<String>) {
         wake { state in
-            for (peer, packages) in handingOver { state.handedOver[peer, default: []] += packages }
+            for (peer, packages) in handingOver where state.senders[peer] != nil { state.handedOver[peer, default: []] += packages }
             for peer in others { state.lastNotHandedOver[peer] = state.generation }
         }
     }
@@ -72,12 +76,33 @@ final class OutboxSignal: Sendable {
     }
 
     /// What was handed over to `peer` since generation `seen` (a look's or an earlier
-    /// take's), taken, with the generation now; or nil if something else that may
-    /// concern `peer` was announced since, and its queue must be read.
-    func takeHandedOver(peer: String, since seen: UInt64) -> (packages: [DuePackage], generation: UInt64)? {
+    /// take's), taken, at most `limit` (`more`: some are left), with the generation
+    /// now; or nil if something else that may concern `peer` was announced since,
+    /// and its queue must be read.
+    func takeHandedOver(peer: String, since seen: UInt64, limit: Int) -> (packages: [DuePackage], more: Bool, generation: UInt64)? {
         state.withLockedValue { state in
             guard state.lastGeneral <= seen, (state.lastNotHandedOver[peer] ?? 0) <= seen else { return nil }
-            return (state.handedOver.removeValue(forKey: peer) ?? [], state.generation)
+            let all = state.handedOver.removeValue(forKey: peer) ?? []
+            if all.count > limit { state.handedOver[peer] = Array(all[limit...]) }
+            return (Array(all.prefix(limit)), all.count > limit, state.generation)
+        }
+    }
+
+    /// A sender to `peer` started: packages may be handed over to it from now on.
+    func senderStarted(peer: String) {
+        state.withLockedValue { $0.senders[peer, default: 0] += 1 }
+    }
+
+    /// A sender to `peer` ended: when none is left, what was handed over is dropped
+    /// (the store has it; the next sender reads the queue first).
+    func senderEnded(peer: String) {
+        state.withLockedValue { state in
+            let left = (state.senders[peer] ?? 1) - 1
+            state.senders[peer] = left > 0 ? left : nil
+            if left <= 0 {
+                state.handedOver[peer] = nil
+                state.lastNotHandedOver[peer] = nil
+            }
         }
     }
 

@@ -46,7 +46,8 @@ public struct QueuedPackage: Sendable {
     }
 
     /// The package as ``NodeStore/duePackages(peer:now:excluding:limit:)`` returns it
-    /// once queued, due at once, for `peer`.
+    /// for `peer` once queued with no `firstAttempt` (due at once). A queueing that
+    /// defers its deliveries must not hand them over as due.
     public func duePackage(to peer: String) -> DuePackage {
         DuePackage(delivery: delivery(to: peer), package: package, body: body)
     }

@@ -72,60 +72,96 @@ struct OutboxSignalTests {
     }
 
     /// A small package queued for `recipients`, as the control socket queues one.
-    private func queued(_ recipients: [String]) throws -> QueuedPackage {
+    static func queued(_ recipients: [String]) throws -> QueuedPackage {
         let body = [UInt8](repeating: 7, count: 64)
         let package = OutboxPackage(id: try PackageID.random(), path: nil, size: Int64(body.count), created: 1_800_000_000,
                                     expires: nil, tlp: .green, markings: "TLP:GREEN")
         return QueuedPackage(package: package, body: body, recipients: recipients)
     }
 
+    private func queued(_ recipients: [String]) throws -> QueuedPackage { try Self.queued(recipients) }
+
     @Test("packages handed over are taken once, in queueing order, as the queue would list them")
     func handOver() throws {
         let signal = OutboxSignal()
+        signal.senderStarted(peer: "bravo")
         let seen = signal.beginLook(peer: "bravo")
         let first = try queued(["bravo"]), second = try queued(["bravo"])
         signal.announceQueued(handingOver: ["bravo": [first.duePackage(to: "bravo")]], others: [])
         signal.announceQueued(handingOver: ["bravo": [second.duePackage(to: "bravo")]], others: [])
-        let taken = try #require(signal.takeHandedOver(peer: "bravo", since: seen))
+        let taken = try #require(signal.takeHandedOver(peer: "bravo", since: seen, limit: 64))
         #expect(taken.packages.map(\.package.id) == [first.package.id, second.package.id])
+        #expect(!taken.more)
         #expect(taken.generation == signal.generation)
         let delivery = try #require(taken.packages.first?.delivery)
         #expect(delivery == Delivery(packageID: first.package.id, peer: "bravo", state: .queued, attempts: 0, nextAttempt: 1_800_000_000))
         #expect(taken.packages.first?.body == first.body)
-        #expect(signal.takeHandedOver(peer: "bravo", since: taken.generation)?.packages.isEmpty == true, "taken once")
-        #expect(signal.takeHandedOver(peer: "charlie", since: seen)?.packages.isEmpty == true, "nothing for another peer")
+        #expect(signal.takeHandedOver(peer: "bravo", since: taken.generation, limit: 64)?.packages.isEmpty == true, "taken once")
+        #expect(signal.takeHandedOver(peer: "charlie", since: seen, limit: 64)?.packages.isEmpty == true, "nothing for another peer")
+    }
+
+    @Test("a take is at most a batch; the rest stay for the next")
+    func takeIsBounded() throws {
+        let signal = OutboxSignal()
+        signal.senderStarted(peer: "bravo")
+        let seen = signal.beginLook(peer: "bravo")
+        let packages = try (0..<5).map { _ in try queued(["bravo"]).duePackage(to: "bravo") }
+        signal.announceQueued(handingOver: ["bravo": packages], others: [])
+        let first = try #require(signal.takeHandedOver(peer: "bravo", since: seen, limit: 3))
+        #expect(first.packages.map(\.package.id) == packages.prefix(3).map(\.package.id) && first.more)
+        let rest = try #require(signal.takeHandedOver(peer: "bravo", since: first.generation, limit: 3))
+        #expect(rest.packages.map(\.package.id) == packages.suffix(2).map(\.package.id) && !rest.more)
+    }
+
+    @Test("nothing is kept for a peer with no sender running, and a sender's end drops what it did not take")
+    func keptOnlyWhileASenderRuns() throws {
+        let signal = OutboxSignal()
+        let seen = signal.beginLook(peer: "bravo")
+        signal.announceQueued(handingOver: ["bravo": [try queued(["bravo"]).duePackage(to: "bravo")]], others: [])
+        #expect(signal.takeHandedOver(peer: "bravo", since: seen, limit: 64)?.packages.isEmpty == true, "no sender ran: its next reads the queue")
+
+        signal.senderStarted(peer: "bravo")
+        signal.senderStarted(peer: "bravo")
+        signal.announceQueued(handingOver: ["bravo": [try queued(["bravo"]).duePackage(to: "bravo")]], others: [])
+        signal.senderEnded(peer: "bravo")
+        #expect(signal.takeHandedOver(peer: "bravo", since: seen, limit: 64)?.packages.count == 1, "one sender still runs")
+        signal.announceQueued(handingOver: ["bravo": [try queued(["bravo"]).duePackage(to: "bravo")]], others: [])
+        signal.senderEnded(peer: "bravo")
+        #expect(signal.takeHandedOver(peer: "bravo", since: seen, limit: 64)?.packages.isEmpty == true, "dropped with the last sender")
     }
 
     @Test("a queueing not handed over, or a general announcement, sends the sender to its queue")
     func mustRead() throws {
         let signal = OutboxSignal()
+        signal.senderStarted(peer: "bravo")
         let seen = signal.beginLook(peer: "bravo")
         let small = try queued(["bravo", "charlie"])
         // Handed to bravo, not to charlie (whose sender was not waiting).
         signal.announceQueued(handingOver: ["bravo": [small.duePackage(to: "bravo")]], others: ["charlie"])
-        #expect(signal.takeHandedOver(peer: "charlie", since: seen) == nil, "charlie's sender reads its queue")
-        let taken = try #require(signal.takeHandedOver(peer: "bravo", since: seen))
+        #expect(signal.takeHandedOver(peer: "charlie", since: seen, limit: 64) == nil, "charlie's sender reads its queue")
+        let taken = try #require(signal.takeHandedOver(peer: "bravo", since: seen, limit: 64))
         #expect(taken.packages.count == 1)
 
         // A large package for bravo is never handed over: bravo's sender must read.
         signal.announceQueued(handingOver: [:], others: ["bravo"])
-        #expect(signal.takeHandedOver(peer: "bravo", since: taken.generation) == nil)
+        #expect(signal.takeHandedOver(peer: "bravo", since: taken.generation, limit: 64) == nil)
         let read = signal.beginLook(peer: "bravo")
-        #expect(signal.takeHandedOver(peer: "bravo", since: read)?.packages.isEmpty == true, "after the read, nothing new")
+        #expect(signal.takeHandedOver(peer: "bravo", since: read, limit: 64)?.packages.isEmpty == true, "after the read, nothing new")
 
         signal.announce()
-        #expect(signal.takeHandedOver(peer: "bravo", since: read) == nil, "anything may be due after a general announcement")
-        #expect(signal.takeHandedOver(peer: "charlie", since: read) == nil)
+        #expect(signal.takeHandedOver(peer: "bravo", since: read, limit: 64) == nil, "anything may be due after a general announcement")
+        #expect(signal.takeHandedOver(peer: "charlie", since: read, limit: 64) == nil)
     }
 
     @Test("reading the queue drops what was handed over: the read finds it")
     func lookDropsHandOvers() throws {
         let signal = OutboxSignal()
+        signal.senderStarted(peer: "bravo")
         let seen = signal.beginLook(peer: "bravo")
         let package = try queued(["bravo"])
         signal.announceQueued(handingOver: ["bravo": [package.duePackage(to: "bravo")]], others: [])
         let read = signal.beginLook(peer: "bravo")
         #expect(read != seen)
-        #expect(signal.takeHandedOver(peer: "bravo", since: read)?.packages.isEmpty == true)
+        #expect(signal.takeHandedOver(peer: "bravo", since: read, limit: 64)?.packages.isEmpty == true)
     }
 }

@@ -36,9 +36,12 @@ public struct Markings: Hashable, Sendable {
     }
 
     static func label(_ raw: String, field: String) throws -> String {
-        // Spaces and tabs around it go (as Foundation's `.whitespaces`); upper-case ASCII
-        // only: Unicode upper-casing would turn "straße" into "STRASSE".
-        func isBlank(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        // Spaces and tabs around it go, exactly those Foundation's `.whitespaces` trims
+        // (space separators, tab, zero-width space); upper-case ASCII only: Unicode
+        // upper-casing would turn "straße" into "STRASSE".
+        func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar == "\u{200B}" || scalar.properties.generalCategory == .spaceSeparator
+        }
         var scalars = raw.unicodeScalars[...]
         while let first = scalars.first, isBlank(first) { scalars.removeFirst() }
         while let last = scalars.last, isBlank(last) { scalars.removeLast() }

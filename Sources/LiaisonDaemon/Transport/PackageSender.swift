@@ -27,9 +27,10 @@ struct PackageSender {
     func deliver(to peer: PeerRecord) async {
         var logger = context.logger
         logger[metadataKey: "peer"] = "\(peer.name)"
-        var look = QueueLook(generation: context.outboxSignal.beginLook(peer: peer.name))
-        var pending = (try? context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: [], limit: Self.batchSize)) ?? []
-        look.found(pending)
+        context.outboxSignal.senderStarted(peer: peer.name)
+        defer { context.outboxSignal.senderEnded(peer: peer.name) }
+        var queue = SenderQueue(peer: peer.name, signal: context.outboxSignal, batchSize: Self.batchSize)
+        var pending = queue.read { (try? context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: [], limit: Self.batchSize)) ?? [] }
         guard !pending.isEmpty else { return }
         // Answered deliveries whose recording failed: they get the backoff with what is pending.
         var unrecorded: [Delivery] = []
@@ -64,7 +65,7 @@ struct PackageSender {
                         pending = []
                         if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)), after: &look, pushing: pushes)
+                        pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)), queue: &queue, pushing: pushes)
                     }
                     try await recorded()
                 }
@@ -81,60 +82,30 @@ struct PackageSender {
         }
     }
 
-    /// The sender's last look at its peer's queue: the outbox signal's generation
-    /// just before it (or at a later take of packages handed over), whether it took
-    /// everything that was due, when it was, and the packages it found.
-    private struct QueueLook {
-        var generation: UInt64
-        var tookAll = false
-        var at = ContinuousClock.now
-        var packages: Set<PackageID> = []
-
-        mutating func found(_ due: [DuePackage]) {
-            tookAll = due.count < PackageSender.batchSize
-            packages = Set(due.map(\.package.id))
-        }
-    }
-
-    /// How long packages handed over (``OutboxSignal``) may stand in for reading the
-    /// queue: a retry that fell due meanwhile is found at the next read.
-    static let handOverWindow = Duration.seconds(1)
-
     /// Due deliveries for `peer` other than those in `excluded` (answered, being
     /// recorded), waiting up to the linger time for new ones so a busy link keeps
-    /// one session instead of a handshake per package. If the `last` look took
-    /// everything due, a second ago at most, and since then only packages handed
-    /// over to this sender were queued for the peer, it takes those instead of
-    /// reading the queue again (a retry that fell due meanwhile is found at the
-    /// next read, at the latest when the wait ends, as one falling due during the
-    /// wait is). While it waits on a session that takes pushes (`pushing`), small
-    /// packages queued for the peer are handed over and record their offers with
-    /// their queueing (``EarlyOffers``).
-    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>, after last: inout QueueLook,
+    /// one session instead of a handshake per package. When only packages handed
+    /// over to this sender were queued for the peer since the last read, it takes
+    /// those instead of reading the queue again (``SenderQueue``). While it waits
+    /// on a session that takes pushes (`pushing`), small packages queued for the
+    /// peer are handed over and record their offers with their queueing (``EarlyOffers``).
+    private func nextWork(for peer: PeerRecord, excluding excluded: Set<PackageID>, queue: inout SenderQueue,
                           pushing: Bool) async throws -> [DuePackage] {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
-        func look() throws -> [DuePackage] {
-            // The generation is read first: anything announced after it wakes the wait below.
-            last.generation = context.outboxSignal.beginLook(peer: peer.name)
-            last.at = .now
-            let due = try context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: excluded, limit: Self.batchSize)
-            last.found(due)
-            return due
+        func next() throws -> [DuePackage] {
+            if let due = queue.takeHandedOver(excluding: excluded) {
+                if !due.isEmpty { context.logger.debug("\(due.map(\.package.id.description).joined(separator: ", ")) handed over to the sender to \(peer.name)") }
+                return due
+            }
+            return try queue.read {
+                try context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: excluded, limit: Self.batchSize)
+            }
         }
-        func handedOver() -> [DuePackage]? {
-            guard last.tookAll, ContinuousClock.now - last.at < Self.handOverWindow,
-                  let taken = context.outboxSignal.takeHandedOver(peer: peer.name, since: last.generation) else { return nil }
-            last.generation = taken.generation
-            // One handed over while the last look read the queue may have been found by it too.
-            let due = taken.packages.filter { !last.packages.contains($0.package.id) && !excluded.contains($0.package.id) }
-            if !due.isEmpty { context.logger.debug("\(due.map(\.package.id.description).joined(separator: ", ")) handed over to the sender to \(peer.name)") }
-            return due
-        }
-        var due = try handedOver() ?? look()
+        var due = try next()
         while due.isEmpty && ContinuousClock.now < deadline && !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Woken at once by a new send, or at the deadline (a retry may be due by then).
             // A graceful shutdown ends the wait at once (the session then closes).
-            let generation = last.generation, timeout = deadline - ContinuousClock.now
+            let generation = queue.generation, timeout = deadline - ContinuousClock.now
             if pushing { context.earlyOffers.senderWaiting(peer: peer.name) }
             await withGracefulShutdownHandler {
                 await context.outboxSignal.wait(past: generation, timeout: timeout)
@@ -142,7 +113,7 @@ struct PackageSender {
                 context.outboxSignal.announce()
             }
             if pushing { context.earlyOffers.senderBusy(peer: peer.name) }
-            due = try handedOver() ?? look()
+            due = try next()
         }
         return due
     }

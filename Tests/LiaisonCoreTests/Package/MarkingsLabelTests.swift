@@ -1,3 +1,4 @@
+import Foundation
 import LiaisonCore
 import Testing
 
@@ -11,6 +12,17 @@ struct MarkingsLabelTests {
         #expect(markings.releasableTo == ["EU", "NATO"])
         #expect(markings.caveats == ["NOFORN", "REL-TO/X_1.2+"])
         #expect(try Markings(tlp: .red, classification: "top secret").classification == "TOP SECRET", "inner spaces stay")
+    }
+
+    @Test("the blanks trimmed around a label are exactly those Foundation's whitespace set trims")
+    func trimmedAsFoundation() throws {
+        for value in 0...0x3000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let blank = String(Character(scalar))
+            let foundation = (blank + "X").trimmingCharacters(in: .whitespaces) == "X"
+            let label = try? Markings(tlp: .green, classification: blank + "x" + blank).classification
+            #expect((label == "X") == foundation, "U+\(String(value, radix: 16, uppercase: true))")
+        }
     }
 
     @Test("empty, over-long, non-ASCII or other punctuation is refused", arguments: [
