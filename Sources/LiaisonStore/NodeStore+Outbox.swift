@@ -24,7 +24,7 @@ extension NodeStore {
     /// Adds several sealed packages, each as ``enqueue(_:body:recipients:firstAttempt:)``
     /// does, in one transaction: all of them, or none. `events`, the audit events
     /// recording it, are journaled in that transaction (``AuditJournal``).
-    /// `whenDurable` runs on the commit thread as soon as they are durable, before
+    /// `whenDurable` runs on the committing thread as soon as they are durable, before
     /// this returns (to wake a sender at once; it must not block).
     public func enqueue(_ packages: [QueuedPackage], firstAttempt: Int64? = nil, auditing events: [AuditEvent] = [],
                         whenDurable: (@Sendable () -> Void)? = nil) async throws {

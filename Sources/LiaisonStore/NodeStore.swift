@@ -125,7 +125,7 @@ public final class NodeStore: Sendable {
     /// its failure fails the write before anything is written. `journalingIf`
     /// decides from `body`'s result whether the events are journaled after all
     /// (a write that changed nothing records nothing). `whenDurable` runs on the
-    /// commit thread once the write is durable, before the caller resumes: for
+    /// thread that committed the write once it is durable, before the caller resumes: for
     /// telling others at once (it must not block).
     func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [],
                              journalingIf journals: @escaping @Sendable (T) -> Bool = { _ in true },

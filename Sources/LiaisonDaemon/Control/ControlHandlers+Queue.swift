@@ -82,7 +82,7 @@ extension ControlHandlers {
         }
         let early = earlyOffers(of: packages)
         do {
-            // Senders are told on the commit thread, the moment the packages are durable,
+            // Senders are told on the committing thread, the moment the packages are durable,
             // rather than after this task resumes. The offers are marked only then: a
             // sender that looks first records the offer itself.
             try await context.store.enqueue(packages, auditing: events + queuedEvents + early.events) { [context] in
