@@ -44,15 +44,12 @@ final class EarlyOffers: Sendable {
     /// The sender to `peer`, on a session that takes pushes, waits for work with
     /// nothing due; call ``senderBusy(peer:)`` when it wakes.
     func senderWaiting(peer: String) {
-        state.withLockedValue { $0.waiting[peer, default: 0] += 1 }
+        state.withLockedValue { $0.waiting.countUp(peer) }
     }
 
     /// The sender to `peer` stopped waiting (see ``senderWaiting(peer:)``).
     func senderBusy(peer: String) {
-        state.withLockedValue { state in
-            let left = (state.waiting[peer] ?? 1) - 1
-            state.waiting[peer] = left > 0 ? left : nil
-        }
+        state.withLockedValue { _ = $0.waiting.countDown(peer) }
     }
 
     /// Which of `recipients` of a small package about to be queued have a sender

@@ -90,16 +90,14 @@ final class OutboxSignal: Sendable {
 
     /// A sender to `peer` started: packages may be handed over to it from now on.
     func senderStarted(peer: String) {
-        state.withLockedValue { $0.senders[peer, default: 0] += 1 }
+        state.withLockedValue { $0.senders.countUp(peer) }
     }
 
     /// A sender to `peer` ended: when none is left, what was handed over is dropped
     /// (the store has it; the next sender reads the queue first).
     func senderEnded(peer: String) {
         state.withLockedValue { state in
-            let left = (state.senders[peer] ?? 1) - 1
-            state.senders[peer] = left > 0 ? left : nil
-            if left <= 0 {
+            if state.senders.countDown(peer) == 0 {
                 state.handedOver[peer] = nil
                 state.lastNotHandedOver[peer] = nil
             }

@@ -81,11 +81,16 @@ struct OutboxSignalTests {
 
     private func queued(_ recipients: [String]) throws -> QueuedPackage { try Self.queued(recipients) }
 
-    @Test("packages handed over are taken once, in queueing order, as the queue would list them")
-    func handOver() throws {
+    /// A signal with a sender to bravo running, and the generation of its first read.
+    static func senderToBravo() -> (OutboxSignal, UInt64) {
         let signal = OutboxSignal()
         signal.senderStarted(peer: "bravo")
-        let seen = signal.beginLook(peer: "bravo")
+        return (signal, signal.beginLook(peer: "bravo"))
+    }
+
+    @Test("packages handed over are taken once, in queueing order, as the queue would list them")
+    func handOver() throws {
+        let (signal, seen) = Self.senderToBravo()
         let first = try queued(["bravo"]), second = try queued(["bravo"])
         signal.announceQueued(handingOver: ["bravo": [first.duePackage(to: "bravo")]], others: [])
         signal.announceQueued(handingOver: ["bravo": [second.duePackage(to: "bravo")]], others: [])
@@ -102,9 +107,7 @@ struct OutboxSignalTests {
 
     @Test("a take is at most a batch; the rest stay for the next")
     func takeIsBounded() throws {
-        let signal = OutboxSignal()
-        signal.senderStarted(peer: "bravo")
-        let seen = signal.beginLook(peer: "bravo")
+        let (signal, seen) = Self.senderToBravo()
         let packages = try (0..<5).map { _ in try queued(["bravo"]).duePackage(to: "bravo") }
         signal.announceQueued(handingOver: ["bravo": packages], others: [])
         let first = try #require(signal.takeHandedOver(peer: "bravo", since: seen, limit: 3))
@@ -132,9 +135,7 @@ struct OutboxSignalTests {
 
     @Test("a queueing not handed over, or a general announcement, sends the sender to its queue")
     func mustRead() throws {
-        let signal = OutboxSignal()
-        signal.senderStarted(peer: "bravo")
-        let seen = signal.beginLook(peer: "bravo")
+        let (signal, seen) = Self.senderToBravo()
         let small = try queued(["bravo", "charlie"])
         // Handed to bravo, not to charlie (whose sender was not waiting).
         signal.announceQueued(handingOver: ["bravo": [small.duePackage(to: "bravo")]], others: ["charlie"])
@@ -155,9 +156,7 @@ struct OutboxSignalTests {
 
     @Test("reading the queue drops what was handed over: the read finds it")
     func lookDropsHandOvers() throws {
-        let signal = OutboxSignal()
-        signal.senderStarted(peer: "bravo")
-        let seen = signal.beginLook(peer: "bravo")
+        let (signal, seen) = Self.senderToBravo()
         let package = try queued(["bravo"])
         signal.announceQueued(handingOver: ["bravo": [package.duePackage(to: "bravo")]], others: [])
         let read = signal.beginLook(peer: "bravo")
