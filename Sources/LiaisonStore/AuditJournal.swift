@@ -10,7 +10,7 @@ import LiaisonAudit
 /// `audit_journal` table in the same transaction as the change itself. So the
 /// events are durable exactly when the change is (fail closed: no change without
 /// its record, one fsync instead of two in a row). Right after that commit, on
-/// the store's commit thread and in commit order, the entries are queued for
+/// the thread that committed it and in commit order (commits never overlap), the entries are queued for
 /// the audit log (``AuditLog``), which appends them as leaves and moves the
 /// store's mark (`journal_mark`) in the same commit; anything the daemon records
 /// later is queued behind them, so the log keeps the order things happened in.
@@ -76,8 +76,8 @@ final class AuditJournal: @unchecked Sendable {
         return seqs
     }
 
-    /// Hands what `writes` journaled to the log: called on the store's commit
-    /// thread right after their transaction committed, in commit order.
+    /// Hands what `writes` journaled to the log: called by the store's group commit
+    /// right after their transaction committed, in commit order (commits never overlap).
     func committed(_ writes: [JournalWrite]) {
         var leaves: [PendingLeaf] = [], seqs: [Int64] = []
         for write in writes {
@@ -160,7 +160,7 @@ final class AuditJournal: @unchecked Sendable {
 /// has run in its transaction, their seqs (empty if it failed).
 final class JournalWrite: @unchecked Sendable {
     let leaves: [PendingLeaf]
-    /// Written only on the store's commit thread.
+    /// Written only by the store's group commit, one commit at a time.
     var seqs: [Int64] = []
 
     init(_ leaves: [PendingLeaf]) {

@@ -14,18 +14,22 @@ import LiaisonCore
 /// a full batch's weight, and stopping end the hold at once.
 ///
 /// An idle queue may let its callers commit (`idleCallers`): when the last few
-/// items each came long after the one before, and nothing is queued or being
-/// committed, a caller commits its own item on its own thread. That saves the
+/// items each came long after the one before, the last commit was quick, and
+/// nothing is queued or being committed, a caller commits its own item on its
+/// own thread. That saves the
 /// hand-over to the thread and back, most of a small commit's latency beyond
 /// its fsync on an idle daemon. Under load items come closer together and share
 /// the thread's batches, and no caller blocks its thread on the disk. Batches
 /// never overlap: the thread waits while a caller commits, and the reverse.
 final class CommitThread<Item>: @unchecked Sendable {
     /// When a caller of an idle queue commits its own item: after `count` items in
-    /// a row, each submitted at least `gap` after the one before.
+    /// a row, each submitted at least `gap` after the one before, if the last
+    /// commit took less than `quickCommit` (a slow disk or a waited-for lock keeps
+    /// commits on the thread).
     struct IdleCallers {
         var gap: Duration
         var count: Int
+        var quickCommit: Duration
     }
 
     private let name: String
@@ -49,6 +53,8 @@ final class CommitThread<Item>: @unchecked Sendable {
     /// When the last item was submitted, and how many in a row came a gap after the one before.
     private var lastSubmitted = ContinuousClock.now
     private var quietInARow = 0
+    /// How long the last batch took to commit.
+    private var lastCommitTook = Duration.zero
     private let idleCallers: IdleCallers?
     /// Dropped when the thread ends, so an owner it refers to can be freed.
     private var commit: (([Item]) -> Void)?
@@ -71,15 +77,19 @@ final class CommitThread<Item>: @unchecked Sendable {
     /// commit (`idleCallers`), commits it on this thread before returning.
     func submit(_ item: Item) {
         condition.lock()
+        assert(!stopping, "an item submitted after stop() would never be committed")
         if let idle = idleCallers {
             let now = ContinuousClock.now
             quietInARow = now - lastSubmitted >= idle.gap ? quietInARow + 1 : 0
             lastSubmitted = now
-            if quietInARow >= idle.count, !committing, queue.isEmpty, !stopping, !mayWait(item), let commit {
+            if quietInARow >= idle.count, lastCommitTook < idle.quickCommit, !committing, queue.isEmpty, !stopping,
+               !mayWait(item), let commit {
                 committing = true
                 condition.unlock()
+                let started = ContinuousClock.now
                 commit([item])
                 condition.lock()
+                lastCommitTook = ContinuousClock.now - started
                 committing = false
                 // Items queued meanwhile (the thread waited for this commit), or a stop.
                 condition.signal()
@@ -142,8 +152,10 @@ final class CommitThread<Item>: @unchecked Sendable {
             let commit = self.commit
             committing = true
             condition.unlock()
+            let started = ContinuousClock.now
             commit?(batch)
             condition.lock()
+            lastCommitTook = ContinuousClock.now - started
             committing = false
             condition.unlock()
         }

@@ -127,6 +127,11 @@ public final class NodeStore: Sendable {
     /// (a write that changed nothing records nothing). `whenDurable` runs on the
     /// thread that committed the write once it is durable, before the caller resumes: for
     /// telling others at once (it must not block).
+    ///
+    /// `@concurrent`: on an idle store the caller's own thread may run the commit
+    /// (``StoreGroupCommit/idleCallers``), so it must be one of Swift's shared
+    /// threads, never an actor's or an event loop's.
+    @concurrent
     func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [],
                              journalingIf journals: @escaping @Sendable (T) -> Bool = { _ in true },
                              whenDurable: (@Sendable () -> Void)? = nil,
@@ -200,7 +205,8 @@ public final class NodeStore: Sendable {
     }
 }
 
-/// What one group-committed operation produced; written and read only on the committer thread.
+/// What one group-committed operation produced; written and read only by the commit
+/// that runs it (on the committer thread, or an idle caller's), one commit at a time.
 private final class OperationOutcome<T>: @unchecked Sendable {
     var result: Result<T, any Error>?
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// The queue behind both group commits: items that may wait are held back for
 /// one that may not, and nothing is held for longer than the hold, or past a stop.
-@Suite("Commit thread: holding back items nobody waits for")
+@Suite("Commit thread: holding back items nobody waits for, and idle callers", .serialized)
 struct CommitThreadTests {
     /// Records the batches a commit thread hands over; negative items may wait.
     final class Batches: @unchecked Sendable {
@@ -86,21 +86,28 @@ struct CommitThreadTests {
     /// Records which thread committed each batch, and whether two ever overlapped.
     final class Committers: @unchecked Sendable {
         private let lock = NSLock()
-        private(set) var batches: [(items: [Int], onCaller: Bool)] = []
+        private var batches: [(items: [Int], onCaller: Bool)] = []
         private var running = 0
-        private(set) var overlapped = false
+        private var overlapped = false
         /// The caller thread of the moment (the test's own threads set it before submitting).
-        var caller: pthread_t?
+        private var caller: pthread_t?
+        /// Item 1's commit signals `entered` and then waits for `release`, when `holdFirst`.
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holdFirst: Bool
 
-        func commit(_ batch: [Int], pause: TimeInterval = 0) {
+        init(holdFirst: Bool = false) { self.holdFirst = holdFirst }
+
+        func commit(_ batch: [Int]) {
             lock.lock()
             running += 1
             if running > 1 { overlapped = true }
-            lock.unlock()
-            if pause > 0 { Thread.sleep(forTimeInterval: pause) }
-            lock.lock()
             let onCaller = caller.map { pthread_equal($0, pthread_self()) != 0 } ?? false
             lock.unlock()
+            if holdFirst && batch == [1] {
+                entered.signal()
+                release.wait()
+            }
             lock.lock()
             running -= 1
             batches.append((batch, onCaller))
@@ -108,59 +115,70 @@ struct CommitThreadTests {
         }
 
         var snapshot: [(items: [Int], onCaller: Bool)] { lock.lock(); defer { lock.unlock() }; return batches }
-
+        var didOverlap: Bool { lock.lock(); defer { lock.unlock() }; return overlapped }
         func setCaller(_ thread: pthread_t) { lock.lock(); caller = thread; lock.unlock() }
+
+        /// Whether `items` items were committed within 10 s.
+        func waitForItems(_ items: Int) -> Bool {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while snapshot.flatMap(\.items).count < items {
+                guard ContinuousClock.now < deadline else { return false }
+                Thread.sleep(forTimeInterval: 0.002)
+            }
+            return true
+        }
     }
 
     /// Runs `body` on a thread of its own, known to `committers` as the caller, and waits for it.
     static func onCaller(_ committers: Committers, _ body: @escaping @Sendable () -> Void) {
         let done = DispatchSemaphore(value: 0)
-        let thread = Thread { committers.setCaller(pthread_self()); body(); done.signal() }
-        thread.start()
+        Thread { committers.setCaller(pthread_self()); body(); done.signal() }.start()
         done.wait()
     }
 
-    @Test("an idle queue lets its caller commit: after enough quiet items in a row, not before")
+    @Test("an idle queue lets its caller commit: after enough quiet items in a row, not before, and not for items in quick succession")
     func idleCallerCommits() throws {
         let committers = Committers()
         let thread = CommitThread<Int>(name: "commit-thread-test", limit: 100, weight: { _ in 1 },
-                                       idleCallers: .init(gap: .milliseconds(5), count: 3)) { committers.commit($0) }
+                                       idleCallers: .init(gap: .milliseconds(50), count: 3, quickCommit: .seconds(10))) { committers.commit($0) }
         defer { thread.stop() }
         for item in 1...4 {
-            Thread.sleep(forTimeInterval: 0.02)
+            Thread.sleep(forTimeInterval: 0.1)
             Self.onCaller(committers) { thread.submit(item) }
-            // Until the third quiet item the thread commits; wait for it before the next.
-            for _ in 0..<500 where committers.snapshot.count < item { Thread.sleep(forTimeInterval: 0.002) }
+            // The thread commits the first ones: each is in before the next is submitted.
+            #expect(committers.waitForItems(item))
         }
-        let batches = committers.snapshot
-        #expect(batches.map(\.items) == [[1], [2], [3], [4]])
-        #expect(batches.map(\.onCaller) == [false, false, true, true], "the first two came after no quiet run yet")
-        // Items in quick succession go back to the thread.
-        Self.onCaller(committers) { thread.submit(5) }
-        Self.onCaller(committers) { thread.submit(6) }
-        for _ in 0..<500 where committers.snapshot.count < 6 { Thread.sleep(forTimeInterval: 0.002) }
-        #expect(committers.snapshot.last?.onCaller == false)
-        #expect(!committers.overlapped)
+        #expect(committers.snapshot.map(\.items) == [[1], [2], [3], [4]])
+        #expect(committers.snapshot.map(\.onCaller) == [false, false, true, true], "the first two came after no quiet run yet")
+        // Back to back: the second comes at once after the first, so it goes to the thread.
+        Self.onCaller(committers) {
+            thread.submit(5)
+            thread.submit(6)
+        }
+        #expect(committers.waitForItems(6))
+        let last = committers.snapshot.last
+        #expect(last?.items.last == 6 && last?.onCaller == false)
+        #expect(!committers.didOverlap)
     }
 
     @Test("while a caller commits, items queue for the thread, which commits them after it, never alongside")
     func callerAndThreadNeverOverlap() throws {
-        let committers = Committers()
+        let committers = Committers(holdFirst: true)
         let thread = CommitThread<Int>(name: "commit-thread-test", limit: 100, weight: { _ in 1 },
-                                       idleCallers: .init(gap: .zero, count: 0)) { batch in
-            committers.commit(batch, pause: batch == [1] ? 0.2 : 0)
-        }
+                                       idleCallers: .init(gap: .zero, count: 0, quickCommit: .seconds(10))) { committers.commit($0) }
         defer { thread.stop() }
-        let caller = Thread { committers.setCaller(pthread_self()); thread.submit(1) }
-        caller.start()
-        Thread.sleep(forTimeInterval: 0.05)
-        // The caller is committing item 1 (for 0.2 s): these queue, and the thread waits for it.
+        Thread { committers.setCaller(pthread_self()); thread.submit(1) }.start()
+        // The caller is inside item 1's commit: these queue, and the thread waits for it.
+        committers.entered.wait()
         thread.submit(2)
         thread.submit(3)
-        for _ in 0..<1000 where committers.snapshot.flatMap(\.items).count < 3 { Thread.sleep(forTimeInterval: 0.002) }
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(committers.snapshot.isEmpty, "the thread committed while the caller did")
+        committers.release.signal()
+        #expect(committers.waitForItems(3))
         let batches = committers.snapshot
         #expect(batches.first.map { $0.items == [1] && $0.onCaller } == true)
         #expect(batches.dropFirst().flatMap(\.items) == [2, 3])
-        #expect(!committers.overlapped, "two batches were committed at once")
+        #expect(!committers.didOverlap, "two batches were committed at once")
     }
 }

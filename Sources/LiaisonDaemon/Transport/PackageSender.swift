@@ -118,6 +118,19 @@ struct PackageSender {
         return due
     }
 
+    /// Closes `item`'s delivery with its verified `receipt`, its events journaled with
+    /// it; the package and, if it could not be closed, why.
+    private func close(_ item: Outgoing, with receipt: DeliveryReceipt, peer: PeerRecord) async -> (PackageID, (any Error)?) {
+        let stored = StoredReceipt(packageID: item.package.id, peer: peer.name, signedBy: receipt.recipient,
+                                   receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
+        do {
+            _ = try await context.store.markDelivered(stored, auditing: deliveredEvents(item, receipt, peer: peer))
+            return (stored.packageID, nil)
+        } catch {
+            return (stored.packageID, error)
+        }
+    }
+
     /// A delivery ready to go: its package, the header hash its receipt must name,
     /// and the sealed bytes if the package is small enough to push.
     private struct Outgoing: Sendable {
@@ -295,24 +308,13 @@ struct PackageSender {
         // writes share commits): one that cannot be (failed meanwhile, say) does
         // not cost the others theirs. A lone one (an idle link) is closed on this
         // task, without a child task to start on its way.
-        let store = context.store
-        @Sendable func close(_ item: Outgoing, _ receipt: DeliveryReceipt) async -> (PackageID, (any Error)?) {
-            let stored = StoredReceipt(packageID: item.package.id, peer: peer.name, signedBy: receipt.recipient,
-                                       receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
-            do {
-                _ = try await store.markDelivered(stored, auditing: deliveredEvents(item, receipt, peer: peer))
-                return (stored.packageID, nil)
-            } catch {
-                return (stored.packageID, error)
-            }
-        }
         var failures: [PackageID: any Error] = [:]
         if delivered.count == 1 {
-            let (id, error) = await close(delivered[0].0, delivered[0].1)
+            let (id, error) = await close(delivered[0].0, with: delivered[0].1, peer: peer)
             failures[id] = error
         } else {
             failures = await withTaskGroup(of: (PackageID, (any Error)?).self) { group in
-                for (item, receipt) in delivered { group.addTask { await close(item, receipt) } }
+                for (item, receipt) in delivered { group.addTask { await close(item, with: receipt, peer: peer) } }
                 var failures: [PackageID: any Error] = [:]
                 for await (id, error) in group { if let error { failures[id] = error } }
                 return failures
