@@ -150,6 +150,48 @@ struct AuditTrailTests {
         #expect(Set(try net.inbox("bravo")).isSuperset(of: [first, large, behind] + small))
     }
 
+    @Test("bursts of sends while the sender lingers: every package goes out once, whether handed over or read", .timeLimit(.minutes(3)))
+    func handOverBursts() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let first = try net.send(Array("first".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(first, from: "alpha", to: ["bravo"]))
+        let socket = ControlFraming.socketPath(home: net.home("alpha"))
+        let ids = IDList()
+        // Rounds of concurrent sends with pauses between them: a round's first packages
+        // find the sender waiting (handed over), the rest find it busy (read).
+        let rounds = 8, threads = 6, perThread = 4
+        for round in 0..<rounds {
+            let group = DispatchGroup()
+            for worker in 0..<threads {
+                DispatchQueue.global().async(group: group) {
+                    for n in 0..<perThread {
+                        guard let client = try? ControlClient(path: socket, timeoutSeconds: 30) else { return }
+                        var request = ControlRequest(.send)
+                        request.to = ["bravo"]
+                        request.tlp = "GREEN"
+                        guard (try? client.send(json: request)) != nil, (try? client.sendPayload(Array("r\(round) w\(worker) n\(n)".utf8))) != nil,
+                              let receipt = try? client.receive(SendReceipt.self) else { return }
+                        ids.append(receipt.id)
+                    }
+                }
+            }
+            group.wait()
+            usleep(30_000)
+        }
+        let sentIDs = ids.all
+        #expect(sentIDs.count == rounds * threads * perThread)
+        let store = try NodeStore(path: net.home("alpha") + "/" + NodeStore.fileName)
+        #expect(try eventually(timeoutSeconds: 60) { try store.counts().delivered == sentIDs.count + 1 })
+        let sent = Dictionary(grouping: try net.auditEvents("alpha").filter { $0.kind == .packageSent }.compactMap(\.package), by: { $0 })
+        let received = Dictionary(grouping: try net.auditEvents("bravo").filter { $0.kind == .packageReceived }.compactMap(\.package), by: { $0 })
+        for id in sentIDs {
+            #expect(sent[id]?.count == 1, "\(id) was sent \(sent[id]?.count ?? 0) times")
+            #expect(received[id]?.count == 1, "\(id) was received \(received[id]?.count ?? 0) times")
+        }
+        #expect(net.daemon("alpha").log.contains("handed over to the sender to bravo"), "no package was handed over")
+    }
+
     @Test("a witness refuses a rolled-back log and records why")
     func witnessRefusesRollback() throws {
         let net = try DaemonNetwork(["alpha", "bravo"], audit: "checkpoint-interval-seconds = 1\n")
@@ -270,6 +312,14 @@ struct AuditTrailTests {
 }
 
 /// A thread-safe count.
+/// Package ids collected from several threads.
+final class IDList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [String] = []
+    func append(_ id: String) { lock.lock(); ids.append(id); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return ids }
+}
+
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
