@@ -84,13 +84,7 @@ final class CommitThread<Item>: @unchecked Sendable {
             lastSubmitted = now
             if quietInARow >= idle.count, lastCommitTook < idle.quickCommit, !committing, queue.isEmpty, !stopping,
                !mayWait(item), let commit {
-                committing = true
-                condition.unlock()
-                let started = ContinuousClock.now
-                commit([item])
-                condition.lock()
-                lastCommitTook = ContinuousClock.now - started
-                committing = false
+                commitUnlocked(commit, [item])
                 // Items queued meanwhile (the thread waited for this commit), or a stop.
                 condition.signal()
                 condition.unlock()
@@ -149,16 +143,21 @@ final class CommitThread<Item>: @unchecked Sendable {
             queuedWeight -= total
             // What is left over filled a batch already: it goes next, without a hold.
             holdingSince = nil
-            let commit = self.commit
-            committing = true
-            condition.unlock()
-            let started = ContinuousClock.now
-            commit?(batch)
-            condition.lock()
-            lastCommitTook = ContinuousClock.now - started
-            committing = false
+            if let commit { commitUnlocked(commit, batch) }
             condition.unlock()
         }
+    }
+
+    /// Commits `batch` with `condition` released meanwhile (held before and after),
+    /// marked as committing so that no other batch starts, and timed.
+    private func commitUnlocked(_ commit: ([Item]) -> Void, _ batch: [Item]) {
+        committing = true
+        condition.unlock()
+        let started = ContinuousClock.now
+        commit(batch)
+        condition.lock()
+        lastCommitTook = ContinuousClock.now - started
+        committing = false
     }
 
     /// Waits (holding `condition`) while only items that may wait are queued, up

@@ -169,16 +169,16 @@ extension NodeStore {
     }
 
     /// A due delivery's conditions and order, shared by the queries below: the
-    /// order of the `delivery_due` and `delivery_peer_due` indexes.
+    /// order of the `delivery_due` and `delivery_peer_due` indexes. (No column
+    /// name is in both tables, so the rows' own column lists serve unqualified.)
     private static let dueFrom = "FROM delivery d JOIN outbox_package p ON p.id = d.package_id"
     private static let dueWhere = "d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)"
     private static let dueOrder = "ORDER BY d.next_attempt, d.rowid LIMIT :limit"
-    private static let deliveryColumns = "d.package_id, d.peer, d.state, d.attempts, d.next_attempt, d.last_error, d.delivered_at"
 
-    private static let dueSQL = "SELECT \(deliveryColumns) \(dueFrom) WHERE \(dueWhere) \(dueOrder)"
-    private static let dueToPeerSQL = "SELECT \(deliveryColumns) \(dueFrom) WHERE d.peer = :peer AND \(dueWhere) \(dueOrder)"
+    private static let dueSQL = "SELECT \(Delivery.columns) \(dueFrom) WHERE \(dueWhere) \(dueOrder)"
+    private static let dueToPeerSQL = "SELECT \(Delivery.columns) \(dueFrom) WHERE d.peer = :peer AND \(dueWhere) \(dueOrder)"
     private static let duePackagesSQL = """
-        SELECT \(deliveryColumns), p.id, p.path, p.size, p.created, p.expires, p.tlp, p.markings, p.sha, p.body \(dueFrom)
+        SELECT \(Delivery.columns), \(OutboxPackage.columns), p.body \(dueFrom)
         WHERE d.peer = :peer AND \(dueWhere) AND d.package_id NOT IN (SELECT value FROM json_each(:excluded)) \(dueOrder)
         """
 

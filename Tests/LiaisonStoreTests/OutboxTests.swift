@@ -72,7 +72,7 @@ struct OutboxTests {
         let store = fixture.store
         let seen = LockedFlags()
         try await store.enqueue([QueuedPackage(package: try StoreFixture.package(1), body: nil, recipients: ["bob"])]) {
-            // On the commit thread, after the commit: another connection reads the package already.
+            // On the committing thread, after the commit: another connection reads the package already.
             seen.set("committed", (try? store.outboxPackage(id: try StoreFixture.packageID(1))) != nil)
         }
         #expect(seen.value("committed") == true)
