@@ -125,6 +125,10 @@ struct DaemonSettings: Sendable {
     var idleTimeout: TimeAmount = .seconds(60)
     /// Most simultaneous inbound connections.
     var maximumConnections = 256
+    /// Most inbound connections from one source still in their handshakes.
+    var maximumHandshakesPerSource = 8
+    /// Most sessions open with one peer, inbound and outbound.
+    var maximumSessionsPerPeer = 16
     /// Handshakes per second per source address, and the burst allowed.
     var handshakeRate = 20.0
     var handshakeBurst = 50.0
@@ -148,6 +152,8 @@ struct DaemonSettings: Sendable {
         handshakeTimeout = .seconds(t.handshakeTimeoutSeconds)
         idleTimeout = .seconds(t.idleTimeoutSeconds)
         maximumConnections = Int(t.maximumConnections)
+        maximumHandshakesPerSource = Int(t.maximumHandshakesPerSource)
+        maximumSessionsPerPeer = Int(t.maximumSessionsPerPeer)
         handshakeRate = Double(t.handshakesPerSecond)
         handshakeBurst = Double(t.handshakeBurst)
         rekeySeconds = Double(t.rekeySeconds)

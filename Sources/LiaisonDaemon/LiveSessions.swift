@@ -11,6 +11,16 @@ final class LiveSessions: Sendable {
         channels.withLockedValue { $0[fingerprint, default: [:]][ObjectIdentifier(channel)] = channel }
     }
 
+    /// Registers `channel` as ``add(_:peer:)`` does, unless the peer already has
+    /// `limit` sessions open; false (and nothing registered) then.
+    func add(_ channel: Channel, peer fingerprint: String, limit: Int) -> Bool {
+        channels.withLockedValue { all in
+            guard all[fingerprint, default: [:]].count < limit else { return false }
+            all[fingerprint, default: [:]][ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
     func remove(_ channel: Channel, peer fingerprint: String) {
         channels.withLockedValue { all in
             all[fingerprint]?[ObjectIdentifier(channel)] = nil

@@ -15,11 +15,24 @@ public final class LoopbackSocket: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// Connects to 127.0.0.1:`port`, retrying for up to `timeoutSeconds`.
-    public static func connect(port: Int, timeoutSeconds: Int = 20) throws -> LoopbackSocket {
+    /// Connects to 127.0.0.1:`port`, retrying for up to `timeoutSeconds`; from
+    /// `source` (another loopback address, such as 127.0.0.2) if given.
+    public static func connect(port: Int, from source: String? = nil, timeoutSeconds: Int = 20) throws -> LoopbackSocket {
         let deadline = Date().addingTimeInterval(TimeInterval(timeoutSeconds))
         while true {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            if let source {
+                var local = sockaddr_in()
+                local.sin_family = sa_family_t(AF_INET)
+                local.sin_addr.s_addr = inet_addr(source)
+                let bound = withUnsafePointer(to: &local) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard bound == 0 else {
+                    close(fd)
+                    throw SocketError("cannot bind to \(source): \(String(cString: strerror(errno)))")
+                }
+            }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -103,6 +116,15 @@ public final class LoopbackSocket: @unchecked Sendable {
     public func receiveFrame() throws -> [UInt8] {
         let header = try receive(2)
         return try receive(Int(header[0]) << 8 | Int(header[1]))
+    }
+
+    /// Whether the peer closed (or reset) the connection within `seconds`; false if
+    /// it is still open then, or sent something.
+    public func closedByPeer(within seconds: Double) -> Bool {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, Int32(seconds * 1000)) == 1 else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK)) <= 0
     }
 
     /// Whether the peer closed the connection (or sent nothing) within `seconds`.

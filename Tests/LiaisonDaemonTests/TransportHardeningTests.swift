@@ -131,4 +131,65 @@ struct TransportHardeningTests {
         for (i, socket) in noisy.enumerated() where i % 2 == 1 { try? socket.send([0x01]) }   // keep dripping
         #expect(try net.inbox("bravo") == [id])
     }
+
+    @Test("silent connections holding every slot cannot shut a partner out, and one source gets only its share")
+    func silentConnectionsGiveWay() throws {
+        // A handshake timeout of a minute: only giving way, not timing out, lets alpha in quickly.
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: """
+            retry-initial-seconds = 1
+            retry-maximum-seconds = 2
+            max-connections = 4
+            max-handshakes-per-source = 2
+            handshake-timeout-seconds = 60
+            """)
+        try net.startAll()
+        let port = net.ports["bravo"]!
+        var silent: [LoopbackSocket] = []
+        for source in ["127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3"] {
+            silent.append(try LoopbackSocket.connect(port: port, from: source))
+            #expect(!silent.last!.closedByPeer(within: 0.3), "a connection within its source's share was closed")
+        }
+        let third = try LoopbackSocket.connect(port: port, from: "127.0.0.2")
+        #expect(third.closedByPeer(within: 5), "a source's third connection in its handshake was served")
+        #expect(net.daemon("bravo").log.contains("connection from 127.0.0.2 refused: 2 of its connections are already in their handshakes"))
+
+        let start = Date()
+        let id = try net.send(Array("through a full house".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"], timeoutSeconds: 30))
+        #expect(Date().timeIntervalSince(start) < 15, "the partner waited for silent connections to time out")
+        #expect(silent[0].closedByPeer(within: 5), "the oldest silent connection kept its slot")
+        #expect(!silent[3].closedByPeer(within: 0.3), "a newer silent connection was closed instead of the oldest")
+        #expect(net.daemon("bravo").log.contains("closed the oldest connection still in its handshake"))
+        #expect(try net.inbox("bravo") == [id])
+    }
+
+    @Test("a peer holds at most max-sessions-per-peer sessions: one past it is closed after its handshake")
+    func sessionsPerPeer() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: "max-sessions-per-peer = 2\n")
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let bravo = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        var sessions: [ProtocolClient] = []
+        for _ in 0..<2 {
+            var client = try ProtocolClient(port: net.ports["bravo"]!)
+            try client.handshake(local: alpha.transport, remote: bravo.transport)
+            sessions.append(client)
+        }
+        var third = try ProtocolClient(port: net.ports["bravo"]!)
+        try third.handshake(local: alpha.transport, remote: bravo.transport)
+        #expect(third.socket.closedByPeer(within: 5), "a third session with the same peer stayed open")
+        #expect(net.daemon("bravo").log.contains("alpha already has 2 sessions open (max-sessions-per-peer)"))
+        for client in sessions { #expect(!client.socket.closedByPeer(within: 0.3), "a session within the limit was closed") }
+        // One ends: a new one is let in.
+        sessions.removeFirst()
+        var replacement = try ProtocolClient(port: net.ports["bravo"]!)
+        let deadline = Date().addingTimeInterval(10)
+        var admitted = false
+        while !admitted && Date() < deadline {
+            try replacement.handshake(local: alpha.transport, remote: bravo.transport)
+            admitted = !replacement.socket.closedByPeer(within: 0.5)
+            if !admitted { replacement = try ProtocolClient(port: net.ports["bravo"]!) }
+        }
+        #expect(admitted, "a session was refused after another with the peer ended")
+    }
 }

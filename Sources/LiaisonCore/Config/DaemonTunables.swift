@@ -7,6 +7,11 @@ public struct DaemonTunables: Sendable, Equatable {
     public var idleTimeoutSeconds: Int64 = 60
     /// Most simultaneous inbound connections.
     public var maximumConnections: Int64 = 256
+    /// Most inbound connections from one source (an IPv4 address or an IPv6 /64)
+    /// still in their handshakes.
+    public var maximumHandshakesPerSource: Int64 = 8
+    /// Most sessions open with one peer, inbound and outbound.
+    public var maximumSessionsPerPeer: Int64 = 16
     /// Largest package accepted from a peer, in bytes.
     public var maximumPackageBytes: Int64 = 8 << 30
     // Key paths are immutable values; the array is never mutated.
@@ -30,6 +35,8 @@ public struct DaemonTunables: Sendable, Equatable {
         ("handshake-timeout-seconds", \.handshakeTimeoutSeconds, 1...120),
         ("idle-timeout-seconds", \.idleTimeoutSeconds, 1...86_400),
         ("max-connections", \.maximumConnections, 1...100_000),
+        ("max-handshakes-per-source", \.maximumHandshakesPerSource, 1...100_000),
+        ("max-sessions-per-peer", \.maximumSessionsPerPeer, 1...100_000),
         ("max-package-bytes", \.maximumPackageBytes, 1024...(1 << 40)),
         ("retry-initial-seconds", \.retryInitialSeconds, 1...3600),
         ("retry-maximum-seconds", \.retryMaximumSeconds, 1...86_400),

@@ -13,8 +13,8 @@ struct TransportListener: Service {
 
     func run() async throws {
         let limiter = NIOLockedValueBox(HandshakeRateLimiter(ratePerSecond: context.settings.handshakeRate, burst: context.settings.handshakeBurst))
-        let active = NIOLockedValueBox(0)
         let settings = context.settings
+        let admission = InboundAdmission(capacity: settings.maximumConnections, perSource: settings.maximumHandshakesPerSource)
         try await withThrowingDiscardingTaskGroup { group in
             for address in context.configuration.listen {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
@@ -37,19 +37,24 @@ struct TransportListener: Service {
                         try await withThrowingDiscardingTaskGroup { connections in
                             try await server.executeThenClose { inbound in
                                 for try await connection in inbound {
-                                    let admitted = active.withLockedValue { count -> Bool in
-                                        guard count < settings.maximumConnections else { return false }
-                                        count += 1
-                                        return true
-                                    }
-                                    guard admitted else {
-                                        context.logger.warning("connection refused: \(settings.maximumConnections) connections already open")
+                                    let source = InboundAdmission.source(of: connection.channel.remoteAddress)
+                                    switch admission.admit(connection.channel, source: source) {
+                                    case .admit:
+                                        break
+                                    case .admitEvicting:
+                                        context.logger.notice("every connection slot was taken: closed the oldest connection still in its handshake to admit one from \(source)")
+                                    case .refuseSourceBusy:
+                                        context.logger.notice("connection from \(source) refused: \(settings.maximumHandshakesPerSource) of its connections are already in their handshakes")
+                                        connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                                        continue
+                                    case .refuseFull:
+                                        context.logger.warning("connection from \(source) refused: \(settings.maximumConnections) sessions already open (max-connections)")
                                         connections.addTask { try? await connection.executeThenClose { _, _ in } }
                                         continue
                                     }
                                     connections.addTask {
-                                        defer { active.withLockedValue { $0 -= 1 } }
-                                        await InboundConnection(context: context, limiter: limiter).run(connection)
+                                        defer { admission.leave(connection.channel) }
+                                        await InboundConnection(context: context, limiter: limiter, admission: admission, source: source).run(connection)
                                     }
                                 }
                             }

@@ -17,11 +17,15 @@ import NIOCore
 struct InboundConnection {
     let context: DaemonContext
     let limiter: NIOLockedValueBox<HandshakeRateLimiter>
+    /// The listener's connection slots: this connection's is made its own for good once it authenticates.
+    let admission: InboundAdmission
+    /// Its source for per-source limits (``InboundAdmission/source(of:)``).
+    let source: String
 
     func run(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        let source = channel.channel.remoteAddress?.ipAddress ?? "unknown"
+        let remote = channel.channel.remoteAddress?.ipAddress ?? "unknown"
         var logger = context.logger
-        logger[metadataKey: "remote"] = "\(source)"
+        logger[metadataKey: "remote"] = "\(remote)"
         let allowed = limiter.withLockedValue { $0.allow(source: source, now: SecureSession.now()) }
         guard allowed else {
             logger.notice("handshake refused: rate limit exceeded for this source")
@@ -37,18 +41,23 @@ struct InboundConnection {
             try await channel.executeThenClose { inbound, outbound in
                 var reader = FrameReader(inbound)
                 var writer = FrameWriter(outbound)
-                guard let (peer, noise, localIdentity) = try await handshake(reader: &reader, writer: &writer, remote: source, logger: logger) else { return }
+                guard let (peer, noise, localIdentity) = try await handshake(reader: &reader, writer: &writer, remote: remote, logger: logger) else { return }
                 deadline.cancel()
+                admission.authenticate(channel.channel)
                 logger[metadataKey: "peer"] = "\(peer.name)"
-                // Revoked or blocked while we were answering: end it now; otherwise
-                // register it so a later revocation can.
+                // Register it so a later revocation can end it, unless the peer already
+                // holds as many sessions as it may (a partner needs a few at most).
                 let fingerprint = peer.fingerprint.description
-                context.liveSessions.add(channel.channel, peer: fingerprint)
+                guard context.liveSessions.add(channel.channel, peer: fingerprint, limit: context.settings.maximumSessionsPerPeer) else {
+                    logger.warning("session closed: \(peer.name) already has \(context.settings.maximumSessionsPerPeer) sessions open (max-sessions-per-peer)")
+                    return
+                }
                 defer { context.liveSessions.remove(channel.channel, peer: fingerprint) }
+                // Revoked or blocked while we were answering: end it now.
                 guard let current = context.peers.peer(named: peer.name), !current.revoked, current.trust != .blocked else { return }
                 let session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
                 var receiver = PackageReceiver(context: context, peer: peer, logger: logger)
-                receiver.remote = source
+                receiver.remote = remote
                 receiver.localIdentity = localIdentity
                 defer { receiver.abandon() }
                 let traffic = await serve(session, receiver: &receiver, logger: logger)
