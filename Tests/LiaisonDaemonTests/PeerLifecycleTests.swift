@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonAudit
+import LiaisonControl
 import LiaisonCore
 import LiaisonTestSupport
 import Testing
@@ -99,6 +100,56 @@ struct PeerLifecycleTests {
         #expect(added.details["organisation"] == "Coalition CERT" && added.details["packages-per-minute"] == "5")
         let keyring = try String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8)
         #expect(keyring.contains("packages-per-minute = 5"))
+    }
+
+    @Test("peers remove refuses a peer pinned in liaison.toml with argument.invalid, records no removal, and the peer stays")
+    func removePinnedRefused() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        // Pin bravo in alpha's liaison.toml instead of its keyring.toml.
+        let home = NodeHome(path: net.home("alpha"))
+        var configuration = try home.loadConfiguration()
+        let keyring = try home.loadKeyring(configuration)
+        configuration.pinnedPeers = [try #require(keyring.peer(named: "bravo"))]
+        try configuration.rendered.write(toFile: home.configurationPath, atomically: true, encoding: .utf8)
+        try home.saveKeyring(keyring, configuration: configuration)
+        try net.daemon("alpha").start()
+
+        let removed = try net.cli.run(["peers", "remove", "bravo", "--home", home.path])
+        #expect(removed.status == 64 && removed.stderr.contains("bravo is pinned in liaison.toml"), "\(removed.status): \(removed.stderr)")
+        #expect(try !net.auditEvents("alpha").contains { $0.kind == .peerRemoved })
+        // Still there, also after the keyring is rewritten by another change.
+        try net.expect(["peers", "set-trust", "charlie", "limited", "--home", home.path])
+        let listed = try net.expect(["peers", "list", "--home", home.path, "--json"]).stdout
+        #expect(listed.contains(#""name":"bravo""#), "\(listed)")
+    }
+
+    @Test("peers add records an ok peer.added only for a peer it adds: a name or key already present, or a bad name, records none")
+    func addRefusedBeforeAudit() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        let home = net.home("alpha")
+        try net.expect(["peers", "remove", "charlie", "--home", home])
+        let addedOK = { try net.auditEvents("alpha").filter { $0.kind == .peerAdded && $0.outcome == .ok }.count }
+        let before = try addedOK()
+
+        let taken = try net.cli.run(["peers", "add", net.dir.file("charlie.card"), "--name", "bravo", "--trust", "partner", "--home", home])
+        #expect(taken.status == 64 && taken.stderr.contains("a peer named \"bravo\" already exists"), "\(taken.stderr)")
+        let sameKey = try net.cli.run(["peers", "add", net.dir.file("bravo.card"), "--name", "bravo2", "--trust", "partner", "--home", home])
+        #expect(sameKey.status == 64 && sameKey.stderr.contains("already in the keyring as \"bravo\""), "\(sameKey.stderr)")
+        // The CLI checks names itself; the daemon refuses a bad one from any client.
+        var request = ControlRequest(.peersAdd)
+        request.name = "Charlie"
+        request.card = try String(contentsOfFile: net.dir.file("charlie.card"), encoding: .utf8)
+        request.trust = "partner"
+        let badName = #expect(throws: ControlFailure.self) {
+            try ControlClient(path: ControlFraming.socketPath(home: home)).call(request, PeerStatus.self)
+        }
+        #expect(badName?.code == "argument.invalid" && badName?.message.contains("is not a valid name") == true)
+        #expect(try addedOK() == before, "a refused add was recorded as done")
+
+        try net.expect(["peers", "add", net.dir.file("charlie.card"), "--name", "charlie", "--trust", "partner", "--home", home])
+        #expect(try addedOK() == before + 1)
+        #expect(try !net.auditEvents("alpha").contains { $0.kind == .peerAdded && $0.outcome != .ok })
     }
 
     @Test("a revoked peer's live session ends at once and its later packages are refused", .timeLimit(.minutes(2)))

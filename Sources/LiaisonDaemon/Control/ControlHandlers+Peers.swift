@@ -3,7 +3,7 @@ import LiaisonControl
 import LiaisonCore
 
 /// Peer lifecycle on the running daemon: change a peer's trust, show one peer
-/// with its effective policy, revoke it. Each change is audited before it is
+/// with its effective policy, revoke or remove it. Each change is audited before it is
 /// made, and revoking or blocking a peer ends its open sessions at once.
 extension ControlHandlers {
     func setTrust(_ request: ControlRequest, actor: AuditActor) async throws -> PeerDetail {
@@ -64,6 +64,23 @@ extension ControlHandlers {
         let cut = try context.revokePeer(peer)
         context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s)")
         return try detail(peer)
+    }
+
+    /// Removes a peer imported into the keyring, audited as `peer.removed` before it
+    /// is removed. A peer pinned in liaison.toml is refused: it would come back at the
+    /// next reload of the keyring.
+    func removePeer(_ request: ControlRequest, actor: AuditActor) async throws -> Empty {
+        let name = try required(request.name, "name")
+        let peer = try knownPeer(name)
+        try await context.audit(context.event(.peerRemoved, actor: actor, peer: peer))
+        do {
+            try context.peers.update { try $0.remove(named: name) }
+        } catch {
+            // Recorded as done but not done: the log must say so.
+            await context.auditAfterTheFact(context.event(.peerRemoved, .failed, actor: actor, peer: peer, reason: Self.auditReason(error)))
+            throw error
+        }
+        return Empty()
     }
 
     private func knownPeer(_ name: String) throws -> PeerRecord {

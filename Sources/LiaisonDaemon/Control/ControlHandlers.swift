@@ -103,14 +103,7 @@ struct ControlHandlers: Sendable {
         case .status: try await io.send(result: try status())
         case .peersList: try await io.send(result: try peerStatuses())
         case .peersAdd: try await io.send(result: try await addPeer(request, actor: actor))
-        case .peersRemove:
-            let name = try required(request.name, "name")
-            guard let peer = context.peers.peer(named: name) else {
-                throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list`")
-            }
-            try await context.audit(context.event(.peerRemoved, actor: actor, peer: peer))
-            try context.peers.update { try $0.remove(named: name) }
-            try await io.send(result: Empty())
+        case .peersRemove: try await io.send(result: try await removePeer(request, actor: actor))
         case .send, .sendFiles: try await send(request, &io, actor: actor, record: record)
         case .outboxList: try await io.send(result: try outbox(limit: request.limit ?? 100))
         case .inboxList: try await io.send(result: try inbox(limit: request.limit ?? 100))
@@ -219,11 +212,23 @@ struct ControlHandlers: Sendable {
             for address in addresses { try NetworkAddress.validate(address) }
             record.addresses = addresses
         }
+        // Refused before it is recorded (a bad name, a name or key already present),
+        // so that `peer.added` is never recorded as done for a peer never added.
+        var trial = context.peers.keyring
+        try trial.add(record)
         var details = ["trust": record.trust.rawValue, "max-tlp": record.maximumTLP.label, "addresses": record.addresses.joined(separator: ",")]
         details["organisation"] = record.organisation
         details["packages-per-minute"] = record.inboundLimits.packagesPerMinute.map(String.init)
         try await context.audit(context.event(.peerAdded, actor: actor, peer: record, details: details))
-        try context.peers.update { try $0.add(record) }
+        do {
+            try context.peers.update { try $0.add(record) }
+        } catch {
+            // Recorded as done but not done (the keyring changed meanwhile, or could
+            // not be written): the log must say so.
+            await context.auditAfterTheFact(context.event(.peerAdded, .failed, actor: actor, peer: record, reason: Self.auditReason(error),
+                                                          details: details))
+            throw error
+        }
         context.logger.notice("peer \(name) added (\(card.fingerprint.short), trust \(record.trust))")
         guard let status = try peerStatuses().first(where: { $0.name == name }) else {
             throw CoreError(.unknownPeer, "\(name) was removed while it was being added")
