@@ -60,13 +60,10 @@ struct SendCommand: ParsableCommand {
                 do {
                     receipts += try send(batch)
                 } catch {
-                    // Earlier requests were queued: say which, so that only the rest is sent again.
-                    if !receipts.isEmpty {
-                        try report(receipts)
-                        FileHandle.standardError.write(Data("""
-                            \(receipts.count) of \(files.count) files were queued (listed above); \(batch[0]) and the \(files.count - receipts.count - 1) after it were not:
-
-                            """.utf8))
+                    // Say which files were queued, so that only the rest is sent again.
+                    if let notice = Self.partialSendNotice(queued: receipts.count, of: files.count, failedBatch: batch, error: error) {
+                        if !receipts.isEmpty { try report(receipts) }
+                        FileHandle.standardError.write(Data(notice.utf8))
                     }
                     throw error
                 }
@@ -76,6 +73,26 @@ struct SendCommand: ParsableCommand {
             }
         }
         try report(receipts)
+    }
+
+    /// What to tell the user when the request for `failedBatch` failed after `queued`
+    /// of `total` files were queued, ahead of the error itself; `nil` when there is
+    /// nothing to add (the first request was refused: nothing was queued).
+    ///
+    /// When the daemon answered with an error, the batch was not queued. When the
+    /// connection failed or timed out before its answer, the daemon may have queued
+    /// the batch already: sending it again as told could deliver it twice, so the
+    /// user is sent to the outbox first.
+    static func partialSendNotice(queued: Int, of total: Int, failedBatch: [String], error: any Error) -> String? {
+        let unknown = (error as? ControlFailure)?.leavesOutcomeUnknown == true
+        guard queued > 0 || unknown else { return nil }
+        let done = "\(queued) of \(total) files were queued\(queued > 0 ? " (listed above)" : "")"
+        guard unknown else { return "\(done); \(failedBatch[0]) and the \(total - queued - 1) after it were not:\n" }
+        let notSent = total - queued - failedBatch.count
+        return "\(done); whether \(failedBatch[0]) and the \(failedBatch.count - 1) after it in the same request were queued is unknown "
+            + "(the connection to the daemon failed before its answer)"
+            + (notSent > 0 ? ", and the \(notSent) after those were not sent" : "")
+            + ". Check `liaison outbox list` before sending any of them again:\n"
     }
 
     /// Prints the receipts: one file's as before, several as a table (`--json`: an object for one file, an array for several).

@@ -113,3 +113,13 @@ public final class ControlClient {
         return out
     }
 }
+
+extension ControlFailure {
+    /// Whether the request may have been carried out although no answer from the
+    /// daemon was read: the connection was lost or timed out, or the answer could
+    /// not be read. Any other failure is the daemon's own answer, or came before
+    /// the request was sent: the request was not carried out.
+    public var leavesOutcomeUnknown: Bool {
+        code == "control.connection-lost" || code == "control.bad-response"
+    }
+}
