@@ -48,6 +48,8 @@ final class DaemonContext: Sendable {
     let rotationPendingLock = NIOLock()
     /// Sessions open with each peer, so revoking or blocking one ends them at once.
     let liveSessions = LiveSessions()
+    /// Handshakes this node starts, one at a time per peer.
+    let handshakeTurns = HandshakeTurns()
     /// Offers recorded with their packages' queueing, for the sender to take.
     let earlyOffers = EarlyOffers()
     /// Bumped whenever something is queued, so lingering senders notice at once.

@@ -29,13 +29,16 @@ struct PeerDialer {
             var writer = FrameWriter(outbound)
             var initiator = try NoiseIKInitiator(localStatic: localStatic, remoteStatic: peer.keys.transport,
                                                  prologue: HandshakeHello.prologue)
-            try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
-            guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
-                throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
+            let fingerprint = peer.fingerprint.description
+            let message2 = try await context.handshakeTurns.take(peer: fingerprint) {
+                try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
+                guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
+                    throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
+                }
+                return message2
             }
             let (welcome, noise) = try initiator.readMessage2(message2)
             let features = try HandshakeWelcome.features(decoding: welcome)
-            let fingerprint = peer.fingerprint.description
             context.liveSessions.add(channel.channel, peer: fingerprint)
             defer { context.liveSessions.remove(channel.channel, peer: fingerprint) }
             // Revoked or blocked during the handshake: the session ends before it is used.

@@ -1,0 +1,60 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+@testable import LiaisonDaemon
+
+@Suite("Handshake turns: one handshake at a time per peer")
+struct HandshakeTurnsTests {
+    @Test("handshakes with one peer never overlap, and each draws a timestamp newer than the one before it finished")
+    func oneAtATime() async throws {
+        let turns = HandshakeTurns()
+        let inside = NIOLockedValueBox(0)
+        let overlaps = NIOLockedValueBox(0)
+        // What the responder saw, in the order it saw it: each handshake's timestamp.
+        let seen = NIOLockedValueBox([Int]())
+        let clock = NIOLockedValueBox(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<24 {
+                group.addTask {
+                    try await turns.take(peer: "bravo") {
+                        let now = inside.withLockedValue { $0 += 1; return $0 }
+                        if now > 1 { overlaps.withLockedValue { $0 += 1 } }
+                        let timestamp = clock.withLockedValue { $0 += 1; return $0 }
+                        try await Task.sleep(for: .milliseconds(2))   // message 1 in flight
+                        seen.withLockedValue { $0.append(timestamp) }
+                        inside.withLockedValue { $0 -= 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(overlaps.withLockedValue { $0 } == 0)
+        let order = seen.withLockedValue { $0 }
+        #expect(order.count == 24)
+        #expect(order == order.sorted(), "a responder would have refused an older timestamp as a replay")
+    }
+
+    @Test("different peers do not wait for each other, and a failed handshake passes its turn on")
+    func peersAreIndependent() async throws {
+        let turns = HandshakeTurns()
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await turns.take(peer: "bravo") { throw Refused() }
+        }
+        // bravo's turn was passed on: a second handshake with bravo starts.
+        let second = try await turns.take(peer: "bravo") { 2 }
+        #expect(second == 2)
+        // While bravo's turn is held, charlie's handshake still runs.
+        let held = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
+        async let holder: Void = turns.take(peer: "bravo") {
+            held.continuation.yield()
+            for await _ in release.stream { break }
+        }
+        for await _ in held.stream { break }
+        let charlie = try await turns.take(peer: "charlie") { "charlie" }
+        #expect(charlie == "charlie")
+        release.continuation.yield()
+        try await holder
+    }
+}
