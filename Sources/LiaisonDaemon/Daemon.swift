@@ -46,6 +46,7 @@ public struct Daemon {
             .init(service: listener), .init(service: scheduler), .init(service: control), .init(service: checkpointer),
             .init(service: RevocationRetrier(context: context, group: group)),
             .init(service: RotationRetrier(context: context, group: group)),
+            .init(service: SpoolSweeper(context: context)),
         ]
         if let address = context.configuration.daemon.metricsListen {
             let registry = PrometheusCollectorRegistry()

@@ -132,4 +132,53 @@ struct StreamedTransferTests {
         #expect(written > 0 && written <= half)
         try Self.finish(package, id: id, from: written, on: &client, net: net, what: "the resumed package")
     }
+
+    @Test("an abandoned transfer's bytes count toward bytes-per-day until a day passes untouched; then it is swept")
+    func abandonedPartials() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], importOptions: ["bravo>alpha": ["--bytes-per-day", "2500000"]])
+        try net.daemon("bravo").start()
+        let (abandoned, first) = try Self.seal(size: 2 << 20, net: net, from: "alpha", to: "bravo")
+        let (next, second) = try Self.seal(size: 1 << 20, net: net, from: "alpha", to: "bravo")
+        do {
+            var client = try Self.connect(net, as: "alpha", to: "bravo")
+            try client.send(.offer(packageID: abandoned, size: UInt64(first.count), expires: nil))
+            guard case .accept = try client.receive() else {
+                Issue.record("the offer was not accepted")
+                return
+            }
+            try Self.stream(first, 0..<(first.count * 3 / 4), on: &client)
+        }   // abandoned three quarters in
+        // A restart: no claim is left, only the partial on disk.
+        #expect(net.daemon("bravo").stop() != nil)
+        try net.daemon("bravo").start()
+        let partials = try Self.spoolFiles(net, "bravo")
+        #expect(partials.count == 1)
+
+        do {
+            var client = try Self.connect(net, as: "alpha", to: "bravo")
+            try client.send(.offer(packageID: next, size: UInt64(second.count), expires: nil))
+            let reply = try client.receive()
+            guard case .reject(_, let reason, let detail) = reply else {
+                Issue.record("1.5 MB left unfinished plus 1 MiB more passed a 2.5 MB day: \(reply)")
+                return
+            }
+            #expect(reason == .unavailable)
+            #expect(detail.contains("unfinished"))
+        }   // closed, so that stopping the daemon need not wait for it
+
+        // Untouched for two days: swept when the daemon starts, and the day's volume is free again.
+        let stale = timespec(tv_sec: time(nil) - 2 * 86_400, tv_nsec: 0)
+        #expect(utimensat(AT_FDCWD, net.home("bravo") + "/spool/" + partials[0], [stale, stale], 0) == 0)
+        #expect(net.daemon("bravo").stop() != nil)
+        try net.daemon("bravo").start()
+        #expect(try eventually { try Self.spoolFiles(net, "bravo").isEmpty })
+        #expect(eventually { net.daemon("bravo").log.contains("removed 1 unfinished package(s) untouched for a day from the spool") })
+        var retry = try Self.connect(net, as: "alpha", to: "bravo")
+        try retry.send(.offer(packageID: next, size: UInt64(second.count), expires: nil))
+        guard case .accept = try retry.receive() else {
+            Issue.record("the package was refused after the abandoned one was swept")
+            return
+        }
+        try Self.finish(second, id: next, from: 0, on: &retry, net: net, what: "the package after the sweep")
+    }
 }

@@ -229,10 +229,15 @@ struct PackageReceiver {
         let now = Timestamp.now()
         let used = try ([peer.fingerprint] + [peer.previousKeys(at: now)?.fingerprint].compactMap { $0 })
             .reduce(Int64(0)) { $0 + (try context.store.receivedBytes(from: $1, since: now - 86_400)) }
-        guard used + Int64(clamping: inFlight) + Int64(clamping: size) <= perDay else {
+        // Partials it left in the spool count too, until they are stored or swept
+        // (those being received are counted by their claims, this one by `size`).
+        let receiving = context.activeTransfers.withLockedValue { Set($0.keys) }.union([id])
+        let resting = SpoolFiles(directory: context.spoolDirectory).bytes(from: peer, excluding: receiving)
+        let pending = Int64(clamping: inFlight) + Int64(clamping: resting)
+        guard used + pending + Int64(clamping: size) <= perDay else {
             DaemonMetrics.refused(peer: peer.name, reason: "volume")
             return .reject(packageID: id, reason: .unavailable,
-                           detail: "\(peer.name) has used \(used + Int64(clamping: inFlight)) of its \(perDay) bytes for the last 24 hours (counting packages in flight); retry later")
+                           detail: "\(peer.name) has used \(used + pending) of its \(perDay) bytes for the last 24 hours (counting packages in flight and unfinished ones); retry later")
         }
         return nil
     }
@@ -240,7 +245,7 @@ struct PackageReceiver {
     /// Opens (or resumes) the spool file for an offered package and accepts it.
     private mutating func spool(id: PackageID, size: UInt64) throws -> [SessionMessage] {
         // Per-sender spool names: one peer's partial can never become another's prefix.
-        let path = context.spoolDirectory + "/\(Hex.encode(Array(peer.fingerprint.bytes.prefix(8))))-\(id).partial"
+        let path = SpoolFiles(directory: context.spoolDirectory).path(id: id, from: peer)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             release(id)

@@ -1,0 +1,30 @@
+import LiaisonCore
+import ServiceLifecycle
+
+/// Removes partial packages nobody wrote for a day (``SpoolFiles``): at start, then
+/// every hour, until the daemon shuts down. A sender that gave up on a transfer, or
+/// a peer that abandons transfers on purpose, cannot fill the disk for good.
+struct SpoolSweeper: Service {
+    let context: DaemonContext
+    /// How often to look.
+    var interval = Duration.seconds(3600)
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            sweep()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    func sweep() {
+        let receiving = context.activeTransfers.withLockedValue { Set($0.keys) }
+        let removed = SpoolFiles(directory: context.spoolDirectory).sweep(now: Timestamp.now(), receiving: receiving)
+        if removed.files > 0 {
+            context.logger.notice("removed \(removed.files) unfinished package(s) untouched for a day from the spool (\(removed.bytes) bytes)")
+        }
+    }
+}
+
+extension SpoolSweeper: CustomStringConvertible {
+    var description: String { "SpoolSweeper" }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import LiaisonCore
+
+/// The spool's partial packages: one file per package being received, named by
+/// its sender and id, kept when a transfer is interrupted so that the sender's
+/// next offer resumes it. What they hold counts against the sender's
+/// `bytes-per-day` until they are stored or swept, and a partial untouched for
+/// ``staleAfterSeconds`` is swept: a transfer abandoned for good cannot hold the
+/// disk.
+struct SpoolFiles {
+    /// The spool directory.
+    let directory: String
+
+    /// A partial nobody wrote for this long is removed (a transfer resumed after
+    /// that starts over).
+    static let staleAfterSeconds: Int64 = 86_400
+
+    /// The file of package `id` from `sender`, named by the fingerprint that names
+    /// the sender for life, so a key rotation neither orphans it nor loses its resume.
+    func path(id: PackageID, from sender: PeerRecord) -> String {
+        directory + "/" + Self.prefix(sender) + "\(id).partial"
+    }
+
+    /// Bytes in `sender`'s partials, leaving out the packages in `excluded` (those
+    /// being received, counted by their claims, and the one on offer).
+    func bytes(from sender: PeerRecord, excluding excluded: Set<PackageID>) -> UInt64 {
+        let prefix = Self.prefix(sender)
+        var total: UInt64 = 0
+        for name in partials() where name.hasPrefix(prefix) {
+            guard let id = PackageID(fileName: name, prefix: prefix), !excluded.contains(id) else { continue }
+            var info = stat()
+            if lstat(directory + "/" + name, &info) == 0 { total += UInt64(max(0, info.st_size)) }
+        }
+        return total
+    }
+
+    /// Removes partials untouched for ``staleAfterSeconds`` at `now` (Unix seconds),
+    /// except those of packages in `receiving`. Returns how many files and bytes went.
+    @discardableResult
+    func sweep(now: Int64, receiving: Set<PackageID>) -> (files: Int, bytes: UInt64) {
+        var removed = (files: 0, bytes: UInt64(0))
+        for name in partials() {
+            let path = directory + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0, Int64(info.st_mtim.tv_sec) < now - Self.staleAfterSeconds else { continue }
+            if let dash = name.firstIndex(of: "-"), let id = PackageID(fileName: name, prefix: String(name[...dash])), receiving.contains(id) { continue }
+            if unlink(path) == 0 {
+                removed.files += 1
+                removed.bytes += UInt64(max(0, info.st_size))
+            }
+        }
+        return removed
+    }
+
+    private func partials() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".partial") }
+    }
+
+    private static func prefix(_ sender: PeerRecord) -> String {
+        Hex.encode(Array(sender.logFingerprint.bytes.prefix(8))) + "-"
+    }
+}
+
+private extension PackageID {
+    /// The id in a partial's name `<prefix><id>.partial`; nil if it is not one.
+    init?(fileName: String, prefix: String) {
+        guard fileName.hasPrefix(prefix), fileName.hasSuffix(".partial") else { return nil }
+        guard let id = try? PackageID(parsing: String(fileName.dropFirst(prefix.count).dropLast(".partial".count))) else { return nil }
+        self = id
+    }
+}
