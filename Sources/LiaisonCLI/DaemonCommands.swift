@@ -95,12 +95,14 @@ struct InboxCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file")) var out: String
 
         func run() throws {
+            // The output is made before the daemon is asked: it records the package
+            // as opened when it answers, so an --out that cannot be written fails first.
+            let file = try AtomicOutputFile(path: out)
             var request = ControlRequest(.inboxGet)
             request.id = id
             let client = try daemon.connect()
             try client.send(json: request)
             let opened = try client.receive(OpenedItem.self)
-            let file = try AtomicOutputFile(path: out)
             var sink = file
             var total = 0
             while true {

@@ -94,13 +94,10 @@ final class DaemonContext: Sendable {
         let fingerprint = configuration.logFingerprint
         self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint), secretKey: secrets.log)
         self.cosigner = try Cosigner(name: NodeLogNames.witnessName(fingerprint), secretKey: secrets.log)
-        // Temporary files of sends interrupted by a crash were never acknowledged.
-        let outbox = home.path + "/outbox"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? [] where name.contains(".partial-") {
-            unlink(outbox + "/" + name)
-        }
         self.startedAt = Timestamp.now()
         (deliveryWakeupStream, deliveryWakeups) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // Files of sends interrupted by a crash were never acknowledged.
+        try sweepOutbox()
     }
 
     /// This node's id.

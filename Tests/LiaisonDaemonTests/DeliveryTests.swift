@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonTestSupport
@@ -59,6 +60,49 @@ struct DeliveryTests {
         try net.daemon("bravo").start()
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
         #expect(try net.inbox("bravo") == [id])
+    }
+
+    @Test("package files in the outbox that no queued package owns are removed at start; queued ones are kept and delivered")
+    func strayOutboxFilesSwept() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        var rng = SeededBytes(seed: 7)
+        let payload = rng.next(300_000)
+        let id = try net.send(payload, from: "alpha", to: ["bravo"])
+        net.daemon("alpha").killHard()
+        let outbox = net.home("alpha") + "/outbox"
+        let queuedFile = outbox + "/\(id).lpkg"
+        #expect(FileManager.default.fileExists(atPath: queuedFile), "the package did not spill to a file")
+        // What a crash between placing a package and committing its row leaves, and a send cut off earlier.
+        let stray = outbox + "/\(try PackageID.random()).lpkg"
+        let partial = outbox + "/\(try PackageID.random()).lpkg.partial-AbC123"
+        for path in [stray, partial] { #expect(FileManager.default.createFile(atPath: path, contents: Data(rng.next(1000)))) }
+        try net.daemon("alpha").start()
+        #expect(!FileManager.default.fileExists(atPath: stray) && !FileManager.default.fileExists(atPath: partial))
+        #expect(FileManager.default.fileExists(atPath: queuedFile))
+        #expect(net.daemon("alpha").log.contains("removed 1 temporary and 1 unqueued package files from the outbox"))
+        try net.daemon("bravo").start()
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        #expect(try net.fetch(id, at: "bravo") == payload)
+    }
+
+    @Test("inbox get with an --out that exists or cannot be made: refused before the package is opened, nothing written")
+    func inboxGetRefusesBadOutputFirst() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let payload = Array("opened only into a file that can be written".utf8)
+        let id = try net.send(payload, from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let taken = net.dir.write("taken.out", [7, 7])
+        for (out, reason) in [(taken, "already exists"), (net.dir.file("missing/x.out"), "cannot create a temporary file")] {
+            let refused = try net.cli.run(["inbox", "get", id, "--home", net.home("bravo"), "--out", out])
+            #expect(refused.status != 0 && refused.stderr.contains(reason), "\(refused.stderr)")
+        }
+        #expect(net.dir.read("taken.out") == [7, 7])
+        #expect(!net.dir.entries().contains { $0.contains(".partial-") })
+        #expect(try !net.auditEvents("bravo").contains { $0.kind == .packageOpened }, "a refused get was recorded as opened")
+        #expect(try net.fetch(id, at: "bravo") == payload)
+        #expect(try net.auditEvents("bravo").filter { $0.kind == .packageOpened && $0.package == id }.count == 1)
     }
 
     @Test("the receiver is killed mid-transfer and restarted: delivered once, receipt arrives")

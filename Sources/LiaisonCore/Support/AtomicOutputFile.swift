@@ -3,22 +3,28 @@ import Glibc
 #endif
 
 /// A file that appears at its final path only once it is complete: bytes go to
-/// a private temporary file beside it, which is fsynced and renamed on
+/// a private temporary file beside it, which is fsynced and put in place on
 /// ``commit()`` and removed if the writer is abandoned. Used wherever "write
 /// nothing unless everything verifies" must hold.
+///
+/// Unless told to overwrite, it never replaces anything: an existing `path` is
+/// refused when the writer is made (before any work is done), and one that
+/// appears meanwhile makes ``commit()`` fail rather than be replaced.
 public final class AtomicOutputFile: ByteSink {
     /// The final path.
     public let path: String
     private let temporaryPath: String
+    private let overwrite: Bool
     private var stream: FileDescriptorStream
     private var writeBehind = WriteBehind()
     private var committed = false
 
-    /// Starts writing towards `path`. Refuses an existing `path` unless `overwrite`.
+    /// Starts writing towards `path`: creates the temporary file beside it now, so
+    /// an unwritable directory fails here. Refuses an existing `path` (a symbolic
+    /// link included, even one that points nowhere) unless `overwrite`.
     public init(path: String, overwrite: Bool = false, mode: mode_t = 0o600) throws {
-        if !overwrite, access(path, F_OK) == 0 {
-            throw CoreError(.invalidArgument, "\(path) already exists; choose another --out or remove it first")
-        }
+        var status = stat()
+        if !overwrite, lstat(path, &status) == 0 { throw Self.alreadyExists(path) }
         var template = Array((path + ".partial-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -26,6 +32,7 @@ public final class AtomicOutputFile: ByteSink {
         }
         fchmod(fd, mode)
         self.path = path
+        self.overwrite = overwrite
         self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         self.stream = FileDescriptorStream(descriptor: fd)
     }
@@ -36,7 +43,8 @@ public final class AtomicOutputFile: ByteSink {
         writeBehind.wrote(bytes.count, to: stream.descriptor)
     }
 
-    /// Makes the file durable and visible at ``path``.
+    /// Makes the file durable and visible at ``path``. If it throws, the temporary
+    /// file is gone and — unless overwriting — nothing is left at ``path``.
     public func commit() throws {
         precondition(!committed, "commit twice")
         guard fsync(stream.descriptor) == 0 else {
@@ -44,13 +52,33 @@ public final class AtomicOutputFile: ByteSink {
         }
         close(stream.descriptor)
         committed = true
-        guard rename(temporaryPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
-            throw CoreError(.io, "cannot move the output into place at \(path): \(reason)")
+        try placeTemporaryFile()
+        // The new name is only durable once the directory entry is on disk.
+        do {
+            try Self.syncDirectory(Self.directory(of: path))
+        } catch {
+            // A file this writer created is not left behind half-committed.
+            if !overwrite { unlink(path) }
+            throw error
         }
-        // The rename is only durable once the directory entry is on disk.
-        try Self.syncDirectory(Self.directory(of: path))
+    }
+
+    /// Gives the temporary file its final name: `rename` when overwriting, else a
+    /// hard link, which (unlike `rename`) fails on any existing entry, a symbolic
+    /// link included, instead of replacing it. The temporary name is gone afterwards,
+    /// whether it worked or not.
+    private func placeTemporaryFile() throws {
+        let placed = overwrite ? rename(temporaryPath, path) : link(temporaryPath, path)
+        let failure = errno
+        if placed != 0 || !overwrite { unlink(temporaryPath) }
+        guard placed == 0 else {
+            if failure == EEXIST { throw Self.alreadyExists(path) }
+            throw CoreError(.io, "cannot move the output into place at \(path): \(String(cString: strerror(failure)))")
+        }
+    }
+
+    private static func alreadyExists(_ path: String) -> CoreError {
+        CoreError(.invalidArgument, "\(path) already exists; choose another --out or remove it first")
     }
 
     deinit {

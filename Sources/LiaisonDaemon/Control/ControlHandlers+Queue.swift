@@ -40,9 +40,10 @@ extension ControlHandlers {
     }
 
     /// Makes every sealed package's file durable at its path (packages in memory
-    /// become durable with their rows), only once all of them are sealed: a crash
-    /// before then leaves temporary files, which the next start removes. If one
-    /// fails, none is left in place.
+    /// become durable with their rows), only once all of them are sealed. A crash
+    /// before their rows are committed leaves files no row names, which the next
+    /// start removes (``DaemonContext/sweepOutbox()``). If one fails, none is left
+    /// in place (a file that failed to commit removes itself).
     func makeDurable(_ sealed: [SealedPackage]) throws -> [QueuedPackage] {
         var queued: [QueuedPackage] = []
         do {

@@ -47,8 +47,9 @@ final class OutboxSink: ByteSink {
     }
 
     /// Makes a file durable and moves it to its path (a package in memory becomes
-    /// durable with its database row). Until then a spilled package is a temporary
-    /// file, removed if the sink is dropped and swept at start after a crash.
+    /// durable with its database row); if that fails, no file is left. Until then a
+    /// spilled package is a temporary file, removed if the sink is dropped and swept
+    /// at start after a crash.
     func finish() throws -> Stored {
         if let file {
             try file.commit()

@@ -1,0 +1,37 @@
+import Foundation
+import LiaisonCore
+import LiaisonStore
+
+/// Clearing out what a crash left in the outbox directory.
+extension DaemonContext {
+    /// Removes the outbox files no queued package owns: temporary files of sends
+    /// cut off before they were sealed, and sealed packages put in place whose
+    /// store commit never happened (no outbox row names them). The sender was
+    /// told of neither. They are ciphertext, but would fill the disk for ever.
+    ///
+    /// Runs at start, before any service, so no send is under way.
+    func sweepOutbox() throws {
+        var temporary = 0, unqueued = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: outboxDirectory)) ?? [] {
+            if name.contains(".partial-") {
+                if unlink(outboxDirectory + "/" + name) == 0 { temporary += 1 }
+            } else if name.hasSuffix(Self.packageFileExtension), try !isQueued(packageFile: name) {
+                if unlink(outboxDirectory + "/" + name) == 0 { unqueued += 1 }
+            }
+        }
+        if temporary + unqueued > 0 {
+            logger.notice("removed \(temporary) temporary and \(unqueued) unqueued package files from the outbox, left by an interrupted send")
+        }
+    }
+
+    private static let packageFileExtension = ".lpkg"
+
+    /// Whether an outbox row names the package file `name` (`<id>.lpkg`). Only the
+    /// file name is compared: the row's path is absolute, and the home may have
+    /// been reached by another path at this start.
+    private func isQueued(packageFile name: String) throws -> Bool {
+        guard let id = try? PackageID(parsing: String(name.dropLast(Self.packageFileExtension.count))),
+              let path = try store.outboxPackage(id: id)?.path else { return false }
+        return path.hasSuffix("/" + name)
+    }
+}
