@@ -94,7 +94,14 @@ public final class ControlClient {
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else {
-                throw ControlFailure(code: "control.connection-lost", message: "the daemon closed the connection: \(String(cString: strerror(errno)))")
+                let reason = errno
+                // A daemon that refuses a connection (`control.busy`) may close it
+                // before the request is written: its answer says why.
+                if reason == EPIPE || reason == ECONNRESET, let answer = try? receiveFrame(),
+                   let refusal = try? JSONDecoder().decode(ControlEnvelope<Empty>.self, from: Data(answer)).error {
+                    throw refusal
+                }
+                throw ControlFailure(code: "control.connection-lost", message: "the daemon closed the connection: \(String(cString: strerror(reason)))")
             }
             offset += n
         }

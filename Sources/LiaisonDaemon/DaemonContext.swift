@@ -124,6 +124,11 @@ struct DaemonSettings: Sendable {
     var idleTimeout: TimeAmount = .seconds(60)
     /// Most simultaneous inbound connections.
     var maximumConnections = 256
+    /// Most simultaneous control-socket connections.
+    var maximumControlConnections = 64
+    /// How long a control client may keep the daemon waiting for a frame, or for
+    /// room to write one, before it is cut off.
+    var controlTimeout: TimeAmount = .seconds(30)
     /// Most inbound connections from one source still in their handshakes.
     var maximumHandshakesPerSource = 8
     /// Most sessions open with one peer, inbound and outbound.
@@ -151,6 +156,8 @@ struct DaemonSettings: Sendable {
         handshakeTimeout = .seconds(t.handshakeTimeoutSeconds)
         idleTimeout = .seconds(t.idleTimeoutSeconds)
         maximumConnections = Int(t.maximumConnections)
+        maximumControlConnections = Int(t.maximumControlConnections)
+        controlTimeout = .seconds(t.controlTimeoutSeconds)
         maximumHandshakesPerSource = Int(t.maximumHandshakesPerSource)
         maximumSessionsPerPeer = Int(t.maximumSessionsPerPeer)
         handshakeRate = Double(t.handshakesPerSecond)

@@ -7,6 +7,12 @@ public struct DaemonTunables: Sendable, Equatable {
     public var idleTimeoutSeconds: Int64 = 60
     /// Most simultaneous inbound connections.
     public var maximumConnections: Int64 = 256
+    /// Most simultaneous connections to the control socket; one more is refused
+    /// with `control.busy`.
+    public var maximumControlConnections: Int64 = 64
+    /// Seconds the daemon waits on a control client, for each frame of its request
+    /// and for room to write each frame of the reply, before cutting it off.
+    public var controlTimeoutSeconds: Int64 = 30
     /// Most inbound connections from one source (an IPv4 address or an IPv6 /64)
     /// still in their handshakes.
     public var maximumHandshakesPerSource: Int64 = 8
@@ -35,6 +41,8 @@ public struct DaemonTunables: Sendable, Equatable {
         ("handshake-timeout-seconds", \.handshakeTimeoutSeconds, 1...120),
         ("idle-timeout-seconds", \.idleTimeoutSeconds, 1...86_400),
         ("max-connections", \.maximumConnections, 1...100_000),
+        ("max-control-connections", \.maximumControlConnections, 1...10_000),
+        ("control-timeout-seconds", \.controlTimeoutSeconds, 1...3600),
         ("max-handshakes-per-source", \.maximumHandshakesPerSource, 1...100_000),
         ("max-sessions-per-peer", \.maximumSessionsPerPeer, 1...100_000),
         ("max-package-bytes", \.maximumPackageBytes, 1024...(1 << 40)),

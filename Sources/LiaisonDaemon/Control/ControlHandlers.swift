@@ -6,15 +6,15 @@ import LiaisonCrypto
 import LiaisonStore
 import LiaisonWire
 import Logging
-import NIOCore
 
 /// Carries out control-socket requests against the daemon's state.
 struct ControlHandlers: Sendable {
     let context: DaemonContext
 
-    func serve(_ io: inout ControlConnection, caller: PeerCredentials?, channel: Channel) async {
+    func serve(_ io: inout ControlConnection, caller: PeerCredentials?) async {
         do {
-            guard let first = try await withDeadline(.seconds(30), channel: channel, { try await io.reader.next() }) else { return }
+            // Every read and write is bounded by the connection's deadline (`ControlDeadline`).
+            guard let first = try await io.reader.next() else { return }
             let request: ControlRequest
             do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(first)) } catch {
                 throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")

@@ -16,6 +16,7 @@ struct ControlServer: Service {
 
     func run() async throws {
         let path = socketPath
+        let settings = context.settings
         // One event loop accepts and serves every connection: a connection then
         // starts on the loop that accepted it, with no hop to another thread, and
         // its caller's credentials are read there as it is set up.
@@ -29,19 +30,30 @@ struct ControlServer: Service {
         chmod(path, 0o660)
         context.logger.info("control socket at \(path)")
         let handlers = ControlHandlers(context: context)
+        let slots = ControlConnectionSlots(capacity: settings.maximumControlConnections)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { connections in
                 try await server.executeThenClose { inbound in
                     for try await (connection, caller) in inbound {
+                        let deadline = ControlDeadline(timeout: settings.controlTimeout, channel: connection.channel, caller: caller,
+                                                       logger: context.logger)
+                        // Whoever may open the socket could otherwise hold connections
+                        // until the daemon has no file descriptors left for partners.
+                        guard slots.claim() else {
+                            context.logger.warning("control: connection from \(caller?.description ?? "unknown caller") refused: \(slots.capacity) control connections already open (max-control-connections)")
+                            connections.addTask { await Self.refuseBusy(connection, deadline: deadline, capacity: slots.capacity) }
+                            continue
+                        }
                         connections.addTask {
+                            defer { slots.release() }
                             try? await connection.executeThenClose { input, output in
-                                var io = ControlConnection(reader: ControlFrameReader(input), output: output)
-                                await handlers.serve(&io, caller: caller, channel: connection.channel)
+                                var io = ControlConnection(input, output, deadline: deadline)
+                                await handlers.serve(&io, caller: caller)
                                 // Closing at once could drop replies still buffered in the
                                 // channel: finish writing, then wait (bounded) for the
                                 // client to hang up after reading everything.
                                 output.finish()
-                                _ = try? await withDeadline(.seconds(30), channel: connection.channel) {
+                                _ = try? await withDeadline(settings.controlTimeout, channel: connection.channel) {
                                     while try await io.reader.next() != nil {}
                                 }
                             }
@@ -53,6 +65,16 @@ struct ControlServer: Service {
             server.channel.close(promise: nil)
         }
         unlink(path)
+    }
+
+    /// Tells a connection past `max-control-connections` to retry, and closes it
+    /// without reading its request.
+    private static func refuseBusy(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, deadline: ControlDeadline, capacity: Int) async {
+        try? await connection.executeThenClose { input, output in
+            var io = ControlConnection(input, output, deadline: deadline)
+            try await io.send(error: ControlFailure(code: "control.busy",
+                                                    message: "the daemon is already serving \(capacity) control connections (max-control-connections); retry in a moment"))
+        }
     }
 }
 
@@ -80,14 +102,25 @@ struct UnixCredentials {
     var gid: UInt32 = 0
 }
 
-/// Reads control frames (4-byte length prefix) from the inbound stream.
+/// Reads control frames (4-byte length prefix) from the inbound stream, each
+/// within the connection's deadline.
 struct ControlFrameReader {
     private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private var buffer = ByteBuffer()
+    private let deadline: ControlDeadline
 
-    init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) { iterator = inbound.makeAsyncIterator() }
+    init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, deadline: ControlDeadline) {
+        iterator = inbound.makeAsyncIterator()
+        self.deadline = deadline
+    }
 
+    /// The next frame, or nil when the client hung up (or was cut off) between frames.
     mutating func next() async throws -> [UInt8]? {
+        let deadline = self.deadline
+        return try await deadline.bounding("it sent nothing") { try await self.nextFrame() }
+    }
+
+    private mutating func nextFrame() async throws -> [UInt8]? {
         while true {
             if buffer.readableBytes >= 4, let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
                 guard Int(length) <= ControlFraming.maximumFrameLength else {
@@ -110,16 +143,27 @@ struct ControlFrameReader {
     }
 }
 
-/// One control connection: frames in, frames out.
+/// One control connection: frames in, frames out, neither waiting on the client
+/// past the connection's deadline.
 struct ControlConnection {
     var reader: ControlFrameReader
     let output: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let deadline: ControlDeadline
+
+    /// A connection over `input` and `output` whose waits on the client `deadline` bounds.
+    init(_ input: NIOAsyncChannelInboundStream<ByteBuffer>, _ output: NIOAsyncChannelOutboundWriter<ByteBuffer>, deadline: ControlDeadline) {
+        reader = ControlFrameReader(input, deadline: deadline)
+        self.output = output
+        self.deadline = deadline
+    }
 
     mutating func send(_ body: [UInt8]) async throws {
         var buffer = ByteBuffer()
         buffer.writeInteger(UInt32(body.count))
         buffer.writeBytes(body)
-        try await output.write(buffer)
+        let output = self.output
+        // A write waits only while the channel is full: while the client reads nothing.
+        try await deadline.bounding("it read nothing") { try await output.write(buffer) }
     }
 
     mutating func send<T: Codable & Sendable>(result: T) async throws {

@@ -40,6 +40,8 @@ struct KeysExampleTests {
         #expect(configuration.audit.databasePath(home: "/var/lib/liaison") == "/var/lib/liaison/audit.db")
         #expect(configuration.audit.checkpointIntervalSeconds == 300)
         #expect(configuration.audit.witnesses == ["bravo"])
+        #expect(configuration.daemon.maximumControlConnections == 64)
+        #expect(configuration.daemon.controlTimeoutSeconds == 30)
     }
 
     @Test("[audit] settings are checked")
