@@ -93,6 +93,8 @@ struct InboxCommand: ParsableCommand {
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The package id (see `liaison inbox list`).", valueName: "id")) var id: String
         @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file")) var out: String
+        @Option(name: .long, help: ArgumentHelp("The sender, if packages from several peers carry this id (ids are random: one copied the other's).",
+                                                valueName: "name")) var from: String?
 
         func run() throws {
             // The output is made before the daemon is asked: it records the package
@@ -100,6 +102,7 @@ struct InboxCommand: ParsableCommand {
             let file = try AtomicOutputFile(path: out)
             var request = ControlRequest(.inboxGet)
             request.id = id
+            request.peer = from
             let client = try daemon.connect()
             try client.send(json: request)
             let opened = try client.receive(OpenedItem.self)

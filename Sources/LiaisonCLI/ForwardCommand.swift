@@ -32,6 +32,10 @@ struct ForwardCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Peers to forward it to, comma-separated or repeated.", valueName: "name,…"))
     var to: [String]
 
+    @Option(name: .long, help: ArgumentHelp("The sender, if packages from several peers carry this id (ids are random: one copied the other's).",
+                                            valueName: "name"))
+    var from: String?
+
     /// The recipients, split and trimmed.
     var recipients: [String] { commaList(to) }
 
@@ -43,6 +47,7 @@ struct ForwardCommand: ParsableCommand {
     func run() throws {
         var request = ControlRequest(.forward)
         request.id = id
+        request.peer = from
         request.to = recipients
         let receipt = try daemon.connect().call(request, SendReceipt.self)
         if daemon.json { return try printJSON(receipt) }

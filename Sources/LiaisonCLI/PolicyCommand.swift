@@ -54,7 +54,8 @@ struct PolicyCommand: ParsableCommand {
             let direction: PolicyDirection
             if let package = try store.outboxPackage(id: id) {
                 (source, direction) = (try .outbox(package, store: store), .send)
-            } else if let entry = try store.inboxEntry(id: id) {
+            } else if let entry = try store.inboxEntries(id: id).first(where: { $0.sender == peer }) ?? store.inboxEntry(id: id) {
+                // Several senders' packages with this id (one copied the other's): the one `peer` sent.
                 (source, direction) = (try .inbox(entry, store: store), .receive)
             } else {
                 throw CoreError(.unknownPackage, "no package \(id) in this node's outbox or inbox; see `liaison outbox list` and `liaison inbox list`")

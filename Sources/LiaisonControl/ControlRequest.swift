@@ -78,7 +78,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// Paging.
     public var limit: Int?
     /// Audit query filters (`audit.query`): peer name, package id (in `id`), event kinds,
-    /// RFC 3339 times, a cursor (entry index) and the order.
+    /// RFC 3339 times, a cursor (entry index) and the order. For `inbox.get` and
+    /// `forward`, `peer` names the sender when several sent a package with this id.
     public var peer: String?
     public var events: [String]?
     public var since: String?

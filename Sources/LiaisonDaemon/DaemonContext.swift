@@ -33,7 +33,7 @@ final class DaemonContext: Sendable {
     /// Per-peer packages-per-minute buckets (keyed by fingerprint).
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())
     /// Packages being received right now, so two connections never write one spool file.
-    let activeTransfers = NIOLockedValueBox([PackageID: InboundClaim]())
+    let activeTransfers = NIOLockedValueBox([InboundClaim.Key: InboundClaim]())
     /// Set when a witness reports that this node's log was rolled back or forked; the
     /// node then signs no more checkpoints until an operator restores the log.
     let witnessAlarm = NIOLockedValueBox<String?>(nil)

@@ -10,8 +10,9 @@ extension NodeStore {
     /// in the database (`entry.path` is then `nil`).
     ///
     /// - Returns: `true` if the package is new and was recorded; `false` if a package
-    ///   with this id was already accepted — the stored row is left exactly as it
-    ///   was, and the caller must not act on the copy (but may resend the stored receipt).
+    ///   with this id was already accepted from this sender (``InboxEntry/senderKey``) —
+    ///   the stored row is left exactly as it was, and the caller must not act on the
+    ///   copy (but may resend the stored receipt).
     ///
     /// `events` are the audit events recording it, journaled in the same commit
     /// (``AuditJournal``) if the package is new; a copy of one already accepted
@@ -32,28 +33,48 @@ extension NodeStore {
         let id = entry.id.description
         // The schema's trigger also ignores duplicates, whatever the statement.
         try db.cachedStatement(sql: """
-            INSERT INTO inbox (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification,
+            INSERT INTO inbox (id, sender, sender_fingerprint, sender_key, path, body, size, received_at, tlp, classification,
                                markings, content_type, created, expires, receipt_body, receipt_signature)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO NOTHING
-            """).execute(arguments: [id, entry.sender, entry.senderFingerprint.description, entry.path, body.map { Data($0) }, entry.size,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id, sender_key) DO NOTHING
+            """).execute(arguments: [id, entry.sender, entry.senderFingerprint.description, entry.senderKey.description, entry.path,
+                                     body.map { Data($0) }, entry.size,
                              entry.receivedAt, entry.tlp.label, entry.classification, entry.markings,
                              entry.contentType, entry.created, entry.expires,
                              Data(entry.receiptBody), Data(entry.receiptSignature)])
     }
 
-    /// The accepted package with this id, or `nil` if it was never accepted.
-    public func inboxEntry(id: PackageID) throws -> InboxEntry? {
+    /// Every accepted package with this id, oldest first: one, or none if it was never
+    /// accepted; more only if several senders used the id (an attempt to pre-empt
+    /// another's package: ids are random).
+    public func inboxEntries(id: PackageID) throws -> [InboxEntry] {
         try readStatement("read received package \(id)") { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox WHERE id = ?"), arguments: [id.description]).map(InboxEntry.init(row:))
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox WHERE id = ? ORDER BY received_at, rowid"),
+                             arguments: [id.description]).map(InboxEntry.init(row:))
         }
     }
 
-    /// The sealed bytes of an accepted package kept in the database, or `nil` if it
-    /// is kept in a file (or unknown).
-    public func inboxBody(id: PackageID) throws -> [UInt8]? {
-        try readStatement("read the sealed bytes of received package \(id)") { db in
-            try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM inbox WHERE id = ?"), arguments: [id.description]).map { [UInt8]($0) }
+    /// The accepted package with this id — from the peer named `sender`, if given —
+    /// or `nil` if there is none.
+    ///
+    /// - Throws: ``StoreError`` with ``StoreError/Code/invalidArgument`` if several
+    ///   senders used the id and `sender` does not say whose is meant.
+    public func inboxEntry(id: PackageID, from sender: String? = nil) throws -> InboxEntry? {
+        let entries = try inboxEntries(id: id).filter { sender == nil || $0.sender == sender }
+        guard entries.count <= 1 else {
+            let senders = Set(entries.map(\.sender)).sorted().joined(separator: ", ")
+            throw StoreError(.invalidArgument, "\(entries.count) received packages carry the id \(id) (from \(senders)): "
+                             + "ids are random, so one of them copied the other's; name the sender with --from NAME")
+        }
+        return entries.first
+    }
+
+    /// The sealed bytes of the accepted package `entry`, if kept in the database;
+    /// `nil` if it is kept in a file (or unknown).
+    public func inboxBody(_ entry: InboxEntry) throws -> [UInt8]? {
+        try readStatement("read the sealed bytes of received package \(entry.id)") { db in
+            try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM inbox WHERE id = ? AND sender_key = ?"),
+                              arguments: [entry.id.description, entry.senderKey.description]).map { [UInt8]($0) }
         }
     }
 

@@ -187,10 +187,14 @@ public struct InboxEntry: Sendable, Hashable {
     public var id: PackageID
     /// The sender's peer name (from the keyring).
     public var sender: String
-    /// The sender's node fingerprint.
+    /// The sender's node fingerprint (of the key it sent the package under).
     public var senderFingerprint: NodeFingerprint
+    /// The fingerprint that names the sender for life (its first key's, the same
+    /// across rotations). With ``id``, what identifies the package: another sender's
+    /// package with the same id is another package.
+    public var senderKey: NodeFingerprint
     /// Absolute path of the stored sealed package file, or `nil` if the sealed bytes
-    /// are kept in the database (small packages; ``NodeStore/inboxBody(id:)``).
+    /// are kept in the database (small packages; ``NodeStore/inboxBody(_:)``).
     public var path: String?
     /// Size of the sealed package in bytes.
     public var size: Int64
@@ -214,12 +218,13 @@ public struct InboxEntry: Sendable, Hashable {
     public var receiptSignature: [UInt8]
 
     /// An inbox entry; see the properties for what each value means.
-    public init(id: PackageID, sender: String, senderFingerprint: NodeFingerprint, path: String?, size: Int64,
+    public init(id: PackageID, sender: String, senderFingerprint: NodeFingerprint, senderKey: NodeFingerprint, path: String?, size: Int64,
                 receivedAt: Int64, tlp: TrafficLightProtocol, classification: String, markings: String,
                 contentType: String, created: Int64, expires: Int64?, receiptBody: [UInt8], receiptSignature: [UInt8]) {
         self.id = id
         self.sender = sender
         self.senderFingerprint = senderFingerprint
+        self.senderKey = senderKey
         self.path = path
         self.size = size
         self.receivedAt = receivedAt

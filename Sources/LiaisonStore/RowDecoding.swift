@@ -84,14 +84,15 @@ extension StoredReceipt {
 extension InboxEntry {
     /// The columns ``init(row:)`` reads (never the body, which may be large).
     static let columns = """
-        id, sender, sender_fingerprint, path, size, received_at, tlp, classification, markings, content_type, created, expires,
-        receipt_body, receipt_signature
+        id, sender, sender_fingerprint, sender_key, path, size, received_at, tlp, classification, markings, content_type, created,
+        expires, receipt_body, receipt_signature
         """
 
     init(row: Row) throws {
         let t = "inbox"
         self.init(id: try row.packageID("id", in: t), sender: try row.value("sender", in: t),
-                  senderFingerprint: try row.fingerprint("sender_fingerprint", in: t), path: try row.optional("path", in: t),
+                  senderFingerprint: try row.fingerprint("sender_fingerprint", in: t), senderKey: try row.fingerprint("sender_key", in: t),
+                  path: try row.optional("path", in: t),
                   size: try row.value("size", in: t), receivedAt: try row.value("received_at", in: t),
                   tlp: try row.tlp("tlp", in: t), classification: try row.value("classification", in: t),
                   markings: try row.value("markings", in: t), contentType: try row.value("content_type", in: t),

@@ -15,6 +15,7 @@ enum Schema {
         migrator.registerMigration("v2-inline-packages", foreignKeyChecks: .deferred) { db in try db.execute(sql: v2) }
         migrator.registerMigration("v3-receipt-outranks-expiry") { db in try db.execute(sql: v3) }
         migrator.registerMigration("v4-audit-journal") { db in try db.execute(sql: v4) }
+        migrator.registerMigration("v5-inbox-keyed-by-sender") { db in try db.execute(sql: v5) }
         return migrator
     }
 
@@ -313,5 +314,67 @@ enum Schema {
         INSERT INTO store_identity (only, id) VALUES (0, lower(hex(randomblob(16))));
         CREATE TRIGGER store_identity_is_fixed BEFORE UPDATE ON store_identity
         BEGIN SELECT RAISE(ABORT, 'the store''s identity never changes'); END;
+        """
+
+    /// A package is its sender's: the inbox is keyed by (package id, the fingerprint
+    /// that names the sender for life), no longer by the id alone. Ids are random, so
+    /// an id one sender already used in another's package is an attempt to pre-empt
+    /// it: keyed by the id alone, the first copy in (a partner that was a co-recipient,
+    /// say) made the real one be refused. The row's `sender_key` is that life
+    /// fingerprint; rows from before take the key they arrived under (the same one
+    /// unless the sender rotated its keys before sending them; the receiver matches a
+    /// peer's rows by any of its keys anyway). The table is rebuilt (a primary key
+    /// cannot change), and its indexes and triggers made again as they were, the
+    /// duplicate guard now per sender.
+    static let v5 = """
+        CREATE TABLE inbox_v5 (
+            id TEXT NOT NULL CHECK (\(isPackageID("id"))),
+            sender_key TEXT NOT NULL CHECK (\(isFingerprint("sender_key"))),
+            sender TEXT NOT NULL CHECK (sender <> ''),
+            sender_fingerprint TEXT NOT NULL CHECK (\(isFingerprint("sender_fingerprint"))),
+            path TEXT CHECK (path IS NULL OR path <> ''),
+            size INTEGER NOT NULL CHECK (size >= 0),
+            received_at INTEGER NOT NULL,
+            tlp TEXT NOT NULL CHECK (tlp IN \(tlpLabels)),
+            classification TEXT NOT NULL CHECK (classification <> ''),
+            markings TEXT NOT NULL CHECK (markings <> ''),
+            content_type TEXT NOT NULL CHECK (content_type <> ''),
+            created INTEGER NOT NULL,
+            expires INTEGER CHECK (expires IS NULL OR expires > created),
+            receipt_body BLOB NOT NULL CHECK (length(receipt_body) > 0),
+            receipt_signature BLOB NOT NULL CHECK (length(receipt_signature) > 0),
+            body BLOB CHECK (body IS NULL OR (length(body) > 0 AND length(body) <= \(maximumInlineBytes))),
+            CHECK ((path IS NULL) <> (body IS NULL)),
+            CHECK (body IS NULL OR length(body) = size),
+            PRIMARY KEY (id, sender_key)
+        ) STRICT;
+        INSERT INTO inbox_v5 (id, sender_key, sender, sender_fingerprint, path, size, received_at, tlp, classification, markings,
+                              content_type, created, expires, receipt_body, receipt_signature, body)
+            SELECT id, sender_fingerprint, sender, sender_fingerprint, path, size, received_at, tlp, classification, markings,
+                   content_type, created, expires, receipt_body, receipt_signature, body FROM inbox;
+        DROP TABLE inbox;
+        ALTER TABLE inbox_v5 RENAME TO inbox;
+        CREATE INDEX inbox_newest ON inbox(received_at DESC, id);
+        -- Covers a peer's daily volume (sender, time, size) without reading any row.
+        CREATE INDEX inbox_sender_volume ON inbox(sender_fingerprint, received_at, size);
+
+        CREATE TRIGGER inbox_duplicate_is_ignored
+        BEFORE INSERT ON inbox
+        WHEN EXISTS (SELECT 1 FROM inbox WHERE id = NEW.id AND sender_key = NEW.sender_key)
+        BEGIN
+            SELECT RAISE(IGNORE);
+        END;
+
+        CREATE TRIGGER inbox_is_immutable
+        BEFORE UPDATE ON inbox
+        BEGIN
+            SELECT RAISE(ABORT, 'an accepted package''s inbox row never changes');
+        END;
+
+        CREATE TRIGGER inbox_is_append_only
+        BEFORE DELETE ON inbox
+        BEGIN
+            SELECT RAISE(ABORT, 'inbox rows are the replay guard and are never deleted');
+        END;
         """
 }

@@ -2,7 +2,7 @@ import Foundation
 import LiaisonCore
 
 /// A stored sealed package, read wherever it is kept: a small package's bytes
-/// in the database (``NodeStore/outboxBody(id:)``, ``NodeStore/inboxBody(id:)``)
+/// in the database (``NodeStore/outboxBody(id:)``, ``NodeStore/inboxBody(_:)``)
 /// or a large one's file. Owns the file descriptor it opens; ``close()`` it.
 public struct StoredPackageSource: ByteSource {
     private var file: FileDescriptorStream?
@@ -15,7 +15,7 @@ public struct StoredPackageSource: ByteSource {
 
     /// The accepted package `entry` of this node's inbox.
     public static func inbox(_ entry: InboxEntry, store: NodeStore) throws -> StoredPackageSource {
-        try StoredPackageSource(path: entry.path, what: "received package \(entry.id)") { try store.inboxBody(id: entry.id) }
+        try StoredPackageSource(path: entry.path, what: "received package \(entry.id)") { try store.inboxBody(entry) }
     }
 
     private init(path: String?, what: String, body: () throws -> [UInt8]?) throws {

@@ -93,10 +93,10 @@ final class DaemonNetwork: @unchecked Sendable {
         }
     }
 
-    /// `inbox get` into a file and returns its bytes.
-    func fetch(_ id: String, at node: String) throws -> [UInt8]? {
-        let out = dir.file("\(node)-\(id).out")
-        try expect(["inbox", "get", id, "--home", home(node), "--out", out])
+    /// `inbox get` into a file and returns its bytes; `from` names the sender when several used the id.
+    func fetch(_ id: String, at node: String, from sender: String? = nil) throws -> [UInt8]? {
+        let out = dir.file("\(node)-\(id)\(sender.map { "-" + $0 } ?? "").out")
+        try expect(["inbox", "get", id, "--home", home(node), "--out", out] + (sender.map { ["--from", $0] } ?? []))
         return FileManager.default.contents(atPath: out).map(Array.init)
     }
 }

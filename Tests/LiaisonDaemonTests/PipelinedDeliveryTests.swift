@@ -111,7 +111,9 @@ struct PipelinedDeliveryTests {
 
         // Small packages live in the databases on both sides; only the large one has files.
         #expect(Self.packageFiles(net.home("alpha") + "/outbox") == ["\(largeID).lpkg"])
-        #expect(Self.packageFiles(net.home("bravo") + "/inbox") == ["\(largeID).lpkg"])
+        // Named per sender in the inbox: `<first 8 bytes of alpha's fingerprint, hex>-<id>.lpkg`.
+        let inboxFiles = Self.packageFiles(net.home("bravo") + "/inbox")
+        #expect(inboxFiles.count == 1 && inboxFiles.allSatisfy { $0.hasSuffix("-\(largeID).lpkg") && $0.count == 17 + "\(largeID).lpkg".count })
         let alphaStore = try NodeStore(path: net.home("alpha") + "/" + NodeStore.fileName)
         let bravoStore = try NodeStore(path: net.home("bravo") + "/" + NodeStore.fileName)
         for id in smallIDs.prefix(10) {
@@ -119,12 +121,12 @@ struct PipelinedDeliveryTests {
             #expect(try alphaStore.outboxPackage(id: packageID)?.path == nil)
             #expect(try alphaStore.outboxBody(id: packageID)?.count == sizes[id])
             #expect(try bravoStore.inboxEntry(id: packageID)?.path == nil)
-            #expect(try bravoStore.inboxBody(id: packageID) == alphaStore.outboxBody(id: packageID))
+            #expect(try bravoStore.inboxEntry(id: packageID).flatMap(bravoStore.inboxBody) == alphaStore.outboxBody(id: packageID))
         }
         let largePackageID = try PackageID(parsing: largeID)
         #expect(try alphaStore.outboxBody(id: largePackageID) == nil)
-        #expect(try bravoStore.inboxEntry(id: largePackageID)?.path == net.home("bravo") + "/inbox/\(largeID).lpkg")
-        #expect(try bravoStore.inboxBody(id: largePackageID) == nil)
+        #expect(try bravoStore.inboxEntry(id: largePackageID)?.path == net.home("bravo") + "/inbox/" + (inboxFiles.first ?? "?"))
+        #expect(try bravoStore.inboxEntry(id: largePackageID).flatMap(bravoStore.inboxBody) == nil)
 
         // Exactly once on the receiving side's audit trail too.
         let received = try net.auditEvents("bravo").filter { $0.kind == .packageReceived }
@@ -310,13 +312,15 @@ struct PipelinedDeliveryTests {
         #expect(Self.isReject(relayAnswer, relayed.id, .refused), "\(relayAnswer)")
         try asAlpha.send(.close(reason: .done))
 
-        // Charlie pushes under alpha's package id: refused, and never gets alpha's receipt.
+        // Charlie pushes under alpha's package id: refused, never alpha's receipt. (A package
+        // is its sender's, so the id alone would be charlie's own business; these bytes are
+        // over charlie's size limit, and another package than the id they were pushed under.)
         var asCharlie = try ProtocolClient(port: net.ports["bravo"]!)
         try asCharlie.handshake(local: charlie.transport, remote: bravoKeys.transport)
         let own = try Self.seal([UInt8](repeating: 0x63, count: 1000), by: charlie, for: bravoKeys)
         try asCharlie.send(.push(packageID: taken.id, expires: nil, bytes: own.bytes))
         let preempt = try asCharlie.receive()
-        guard case .reject(taken.id, .refused, _) = preempt else { Issue.record("charlie got \(preempt) for alpha's id"); return }
+        guard case .reject(taken.id, _, _) = preempt else { Issue.record("charlie got \(preempt) for alpha's id"); return }
         // Charlie's own package is larger than the 500 bytes bravo takes from it.
         #expect(own.bytes.count > 500)
         try asCharlie.send(.push(packageID: own.id, expires: nil, bytes: own.bytes))
@@ -327,7 +331,7 @@ struct PipelinedDeliveryTests {
         #expect(try net.inbox("bravo") == [taken.id.description])
         let stored = try NodeStore(path: net.home("bravo") + "/" + NodeStore.fileName)
         #expect(try stored.inboxEntry(id: taken.id)?.senderFingerprint == alphaKeys.fingerprint)
-        #expect(try stored.inboxBody(id: taken.id) == taken.bytes)
+        #expect(try stored.inboxEntry(id: taken.id).flatMap(stored.inboxBody) == taken.bytes)
         let rejected = try net.auditEvents("bravo").filter { $0.kind == .packageRejected }.compactMap(\.package)
         #expect(Set(rejected) == Set([fresh.id, stale.id, relayed.id, taken.id, own.id].map(\.description)))
     }

@@ -74,7 +74,7 @@ struct TransportHardeningTests {
         #expect(try net.inbox("bravo") == [id])
     }
 
-    @Test("another peer offering a known package id is refused and never gets the original receipt")
+    @Test("another peer offering a known package id never gets the original receipt, and cannot pre-empt the real package")
     func idPreemption() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
         try net.daemon("alpha").start()
@@ -86,12 +86,49 @@ struct TransportHardeningTests {
                              remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
         try client.send(.offer(packageID: try PackageID(parsing: id), size: 500, expires: nil))
         let reply = try client.receive()
-        guard case .reject(_, let reason, _) = reply else {
-            Issue.record("a second sender got \(reply) for someone else's package id")
+        if case .receipt = reply { Issue.record("a second sender got the receipt of someone else's package") }
+        #expect(net.daemon("bravo").log.contains("charlie offered package id \(id), which another sender already used; taken as its own package"))
+        #expect(try net.inbox("bravo") == [id])
+    }
+
+    @Test("a co-recipient that pushes a copy of a package's id first does not block the real package")
+    func coRecipientCannotPreempt() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        try net.daemon("charlie").start()
+        // alpha's package to bravo and charlie; bravo is down, so charlie has it first.
+        let payload = Array("alpha's report".utf8)
+        let id = try net.send(payload, from: "alpha", to: ["bravo", "charlie"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["charlie"]))
+        // alpha is down for a while (its package to bravo stays queued) while charlie
+        // seals a package of its own with alpha's id and pushes it to bravo first.
+        #expect(net.daemon("alpha").stop() != nil)
+        try net.daemon("bravo").start()
+        var sealer = try PackageSealer(sender: try ProtocolClient.secrets(home: net.home("charlie")).identity,
+                                       recipients: [try ProtocolClient.publicKeys(home: net.home("bravo")).encryption],
+                                       markings: try Markings(tlp: .green), created: Timestamp.now(), expires: nil,
+                                       packageID: try PackageID(parsing: id))
+        var input = MemorySource(Array("charlie's decoy".utf8))
+        var output = MemorySink()
+        try sealer.seal(from: &input, to: &output)
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: try ProtocolClient.secrets(home: net.home("charlie")).transport,
+                             remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        try client.send(.push(packageID: sealer.packageID, expires: nil, bytes: output.bytes))
+        guard case .receipt(let decoyReceipt) = try client.receive() else {
+            Issue.record("charlie's own package was not taken as its own")
             return
         }
-        #expect(reason == .refused)
-        #expect(try net.inbox("bravo") == [id])
+        #expect(decoyReceipt.sender == (try ProtocolClient.publicKeys(home: net.home("charlie")).fingerprint))
+        // alpha's package still arrives, as itself.
+        try net.daemon("alpha").start()
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        #expect(try net.inbox("bravo") == [id, id])
+        let ambiguous = try net.cli.run(["inbox", "get", id, "--out", net.dir.file("either"), "--home", net.home("bravo")])
+        #expect(ambiguous.status != 0)
+        #expect(ambiguous.stderr.contains("2 received packages carry the id \(id) (from alpha, charlie)"))
+        #expect(try net.fetch(id, at: "bravo", from: "alpha") == payload)
+        #expect(try net.fetch(id, at: "bravo", from: "charlie") == Array("charlie's decoy".utf8))
     }
 
     @Test("a send whose client disconnects before the end queues nothing")

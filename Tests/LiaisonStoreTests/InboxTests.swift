@@ -17,18 +17,26 @@ struct InboxTests {
         #expect(try fixture.store.counts().inbox == 1)
     }
 
-    @Test("a duplicate returns false and does not change the stored row")
+    @Test("the same sender's duplicate returns false and does not change the stored row; another sender's twin id is its own row")
     func duplicate() async throws {
         let fixture = try StoreFixture()
-        let original = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("alice"))
+        let alice = try StoreFixture.fingerprint("alice")
+        let original = try StoreFixture.inboxEntry(1, sender: alice)
         #expect(try await fixture.store.recordReceived(original))
-        var replay = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("mallory"),
-                                                 receivedAt: StoreFixture.now + 500, path: "/tmp/replayed")
+        var replay = try StoreFixture.inboxEntry(1, sender: alice, receivedAt: StoreFixture.now + 500, path: "/tmp/replayed")
         replay.receiptBody = [1, 2, 3]
         #expect(try await fixture.store.recordReceived(replay) == false)
         #expect(try await fixture.store.recordReceived(original) == false)
         #expect(try fixture.store.inboxEntry(id: original.id) == original)
         #expect(try fixture.store.counts().inbox == 1)
+
+        var twin = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("mallory"), receivedAt: StoreFixture.now + 500,
+                                               path: "/tmp/twin")
+        twin.sender = "mallory"
+        #expect(try await fixture.store.recordReceived(twin))
+        #expect(try fixture.store.inboxEntry(id: original.id, from: "alice") == original)
+        #expect(try fixture.store.inboxEntry(id: original.id, from: "mallory") == twin)
+        #expect(try fixture.store.counts().inbox == 2)
     }
 
     @Test("behind the store's back: INSERT OR REPLACE is ignored, UPDATE and DELETE abort")
@@ -39,7 +47,7 @@ struct InboxTests {
         let raw = try fixture.rawConnection()
         try await raw.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO inbox SELECT id, 'mallory', sender_fingerprint, '/tmp/evil', size, received_at, tlp,
+                INSERT OR REPLACE INTO inbox SELECT id, sender_key, 'mallory', sender_fingerprint, '/tmp/evil', size, received_at, tlp,
                     classification, markings, content_type, created, expires, receipt_body, receipt_signature, NULL FROM inbox
                 """)
         }

@@ -120,15 +120,15 @@ struct InlinePackageTests {
         #expect(try await fixture.store.recordReceived(entry, body: body))
         #expect(try fixture.store.inboxEntry(id: entry.id) == entry)
         #expect(try fixture.store.inboxEntry(id: entry.id)?.path == nil)
-        #expect(try fixture.store.inboxBody(id: entry.id) == body)
+        #expect(try fixture.store.inboxEntry(id: entry.id).flatMap(fixture.store.inboxBody) == body)
         let other = rng.next(3000)
         #expect(try await fixture.store.recordReceived(entry, body: other) == false)
-        #expect(try fixture.store.inboxBody(id: entry.id) == body)
+        #expect(try fixture.store.inboxEntry(id: entry.id).flatMap(fixture.store.inboxBody) == body)
         // A file-backed entry has no body.
         let file = try StoreFixture.inboxEntry(7, sender: alice)
         #expect(try await fixture.store.recordReceived(file))
-        #expect(try fixture.store.inboxBody(id: file.id) == nil)
-        #expect(try fixture.store.inboxBody(id: try StoreFixture.packageID(99)) == nil)
+        #expect(try fixture.store.inboxEntry(id: file.id).flatMap(fixture.store.inboxBody) == nil)
+        #expect(try fixture.store.inboxEntry(id: try StoreFixture.packageID(99)).flatMap(fixture.store.inboxBody) == nil)
     }
 
     @Test("listings mix inline and file-backed packages and read no bodies")
@@ -199,9 +199,9 @@ struct InlinePackageTests {
         INSERT INTO outbox_package (id, path, body, size, created, expires, tlp, markings) VALUES (?, ?, ?, ?, 100, NULL, 'RED', 'x')
         """
     private static let inboxInsert = """
-        INSERT INTO inbox (id, sender, sender_fingerprint, path, body, size, received_at, tlp, classification, markings,
+        INSERT INTO inbox (id, sender, sender_fingerprint, sender_key, path, body, size, received_at, tlp, classification, markings,
                            content_type, created, expires, receipt_body, receipt_signature)
-        VALUES (?, 'alice', ?, ?, ?, ?, 100, 'RED', 'SECRET', 'x', 'text/plain', 90, NULL, x'01', x'02')
+        VALUES (?1, 'alice', ?2, ?2, ?3, ?4, ?5, 100, 'RED', 'SECRET', 'x', 'text/plain', 90, NULL, x'01', x'02')
         """
 
     @Test("raw SQL: an outbox or inbox row in neither or both places, or with a body of the wrong length, breaks a CHECK")
@@ -245,7 +245,7 @@ struct InlinePackageTests {
         }
         #expect(try fixture.store.counts() == StoreCounts(outboxPackages: 2, inbox: 2))
         #expect(try fixture.store.outboxBody(id: try StoreFixture.packageID(1)) == Array("abc".utf8))
-        #expect(try fixture.store.inboxBody(id: try StoreFixture.packageID(1)) == Array("abc".utf8))
+        #expect(try fixture.store.inboxEntry(id: try StoreFixture.packageID(1)).flatMap(fixture.store.inboxBody) == Array("abc".utf8))
     }
 
     @Test("raw SQL: an UPDATE of a queued package aborts (trigger), whichever column; the row stays as it was")

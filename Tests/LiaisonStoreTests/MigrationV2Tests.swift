@@ -81,7 +81,7 @@ struct MigrationV2Tests {
         let v1 = try Self.populatedV1(directory)
         let store = try NodeStore(path: v1.path)
         let migrations = try await store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-        #expect(migrations == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal"])
+        #expect(migrations == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal", "v5-inbox-keyed-by-sender"])
 
         for package in v1.packages {
             #expect(try store.outboxPackage(id: package.id) == package)
@@ -97,7 +97,7 @@ struct MigrationV2Tests {
         #expect(try store.inbox(limit: 10) == v1.inbox.reversed())
         for entry in v1.inbox {
             #expect(try store.inboxEntry(id: entry.id) == entry)
-            #expect(try store.inboxBody(id: entry.id) == nil)
+            #expect(try store.inboxEntry(id: entry.id).flatMap(store.inboxBody) == nil)
         }
         #expect(try store.peerStates().first?.fingerprint == v1.bob)
         #expect(try store.peerStates().count == 1)
@@ -157,7 +157,7 @@ struct MigrationV2Tests {
         let raw = try DatabaseQueue(path: v1.path, configuration: configuration)
         try await raw.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO inbox SELECT id, 'mallory', sender_fingerprint, '/tmp/evil', size, received_at, tlp,
+                INSERT OR REPLACE INTO inbox SELECT id, sender_key, 'mallory', sender_fingerprint, '/tmp/evil', size, received_at, tlp,
                     classification, markings, content_type, created, expires, receipt_body, receipt_signature, NULL FROM inbox
                 """)
         }
@@ -199,10 +199,10 @@ struct MigrationV2Tests {
             #expect(try await store.recordReceived(entry, body: body))
         }
         let reopened = try NodeStore(path: v1.path)
-        #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 4)
+        #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 5)
         #expect(try reopened.counts() == StoreCounts(outboxPackages: 4, queued: 2, delivered: 2, failed: 1, inbox: 4))
         #expect(try reopened.outboxBody(id: try StoreFixture.packageID(4)) == Array("a small sealed package".utf8))
-        #expect(try reopened.inboxBody(id: try StoreFixture.packageID(20)) == Array("a small sealed package".utf8))
+        #expect(try reopened.inboxEntry(id: try StoreFixture.packageID(20)).flatMap(reopened.inboxBody) == Array("a small sealed package".utf8))
         #expect(try reopened.receipts(limit: 10).count == 2)
         #expect(try await reopened.pool.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
     }
@@ -215,6 +215,6 @@ struct MigrationV2Tests {
         let store = try NodeStore(path: path)
         #expect(try store.counts() == StoreCounts())
         #expect(try store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-                == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal"])
+                == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal", "v5-inbox-keyed-by-sender"])
     }
 }

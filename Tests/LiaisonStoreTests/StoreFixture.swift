@@ -56,7 +56,7 @@ struct StoreFixture {
 
     /// An inbox entry for package `n` from `sender`.
     static func inboxEntry(_ n: Int, sender: NodeFingerprint, receivedAt: Int64 = now, path: String? = nil) throws -> InboxEntry {
-        InboxEntry(id: try packageID(n), sender: "alice", senderFingerprint: sender,
+        InboxEntry(id: try packageID(n), sender: "alice", senderFingerprint: sender, senderKey: sender,
                    path: path ?? "/var/lib/liaison/inbox/\(n).lpkg", size: 4096, receivedAt: receivedAt,
                    tlp: .amberStrict, classification: "RESTRICTED", markings: "TLP:AMBER+STRICT · RESTRICTED",
                    contentType: "application/pdf", created: now - 60, expires: now + 86_400,

@@ -34,8 +34,8 @@ extension ControlHandlers {
         guard let names = request.to, !names.isEmpty else {
             throw CoreError(.invalidRecipients, "forward needs at least one peer (--to): an empty recipient set is an error, never \"everyone\"")
         }
-        guard let entry = try context.store.inboxEntry(id: originalID) else {
-            throw CoreError(.unknownPackage, "no package \(originalID) in the inbox; see `liaison inbox list`")
+        guard let entry = try context.store.inboxEntry(id: originalID, from: request.peer) else {
+            throw CoreError(.unknownPackage, "no package \(originalID)\(request.peer.map { " from \($0)" } ?? "") in the inbox; see `liaison inbox list`")
         }
         var input = try StoredPackageSource.inbox(entry, store: context.store)
         defer { input.close() }

@@ -240,8 +240,8 @@ struct ControlHandlers: Sendable {
 
     private func inboxGet(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
         let id = try PackageID(parsing: try required(request.id, "id"))
-        guard let entry = try context.store.inboxEntry(id: id) else {
-            throw CoreError(.unknownPackage, "no package \(id) in the inbox; see `liaison inbox list`")
+        guard let entry = try context.store.inboxEntry(id: id, from: request.peer) else {
+            throw CoreError(.unknownPackage, "no package \(id)\(request.peer.map { " from \($0)" } ?? "") in the inbox; see `liaison inbox list`")
         }
         var input = try StoredPackageSource.inbox(entry, store: context.store)
         defer { input.close() }

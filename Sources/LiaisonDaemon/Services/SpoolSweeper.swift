@@ -17,7 +17,7 @@ struct SpoolSweeper: Service {
     }
 
     func sweep() {
-        let receiving = context.activeTransfers.withLockedValue { Set($0.keys) }
+        let receiving = context.activeTransfers.withLockedValue { Set($0.keys.map(\.id)) }
         let removed = SpoolFiles(directory: context.spoolDirectory).sweep(now: Timestamp.now(), receiving: receiving)
         if removed.files > 0 {
             context.logger.notice("removed \(removed.files) unfinished package(s) untouched for a day from the spool (\(removed.bytes) bytes)")

@@ -59,7 +59,13 @@ struct PackageReceiver {
     }
 
     private func release(_ id: PackageID) {
-        _ = context.activeTransfers.withLockedValue { $0.removeValue(forKey: id) }
+        _ = context.activeTransfers.withLockedValue { $0.removeValue(forKey: claimKey(id)) }
+    }
+
+    /// What this peer's claim on package `id` is keyed by: a package is its sender's.
+    private func claimKey(_ id: PackageID) -> InboundClaim.Key {
+        // The fingerprint that names the peer for life: a rotation changes neither its packages nor its volume.
+        InboundClaim.Key(sender: peer.logFingerprint.description, id: id)
     }
 
     mutating func handle(_ message: SessionMessage) async throws -> [SessionMessage] {
@@ -183,34 +189,37 @@ struct PackageReceiver {
         return stored
     }
 
-    /// The answer for a package id already in the inbox: its receipt if the same
-    /// sender delivered it (it takes effect once), a refusal if another sender used
-    /// the id; nil if the id is new.
+    /// The answer for a package this peer already delivered: its stored receipt (it
+    /// takes effect once); nil if this peer never delivered a package with this id.
+    ///
+    /// A package is its sender's: another sender's package with the same id is
+    /// another package, stored apart, and its receipt is never handed out here. Ids
+    /// are random, so such a twin is an attempt to pre-empt or probe someone else's
+    /// package (a co-recipient knows its id): it neither blocks the real one nor
+    /// learns anything of it.
     private func storedAnswer(_ id: PackageID) throws -> SessionMessage? {
-        if let existing = try context.store.inboxEntry(id: id) {
-            // Package ids are random: the same id from another sender is an attempt to
-            // pre-empt or probe someone else's package. Never hand out their receipt.
-            guard peer.hasIdentityFingerprint(existing.senderFingerprint, at: Timestamp.now()) else {
-                logger.warning("\(peer.name) offered package id \(id), which another sender already used; refused")
-                return .reject(packageID: id, reason: .refused, detail: "this package id is already taken")
+        let entries = try context.store.inboxEntries(id: id)
+        let now = Timestamp.now()
+        guard let existing = entries.first(where: { $0.senderKey == peer.logFingerprint || peer.hasIdentityFingerprint($0.senderFingerprint, at: now) }) else {
+            if !entries.isEmpty {
+                logger.warning("\(peer.name) offered package id \(id), which another sender already used; taken as its own package")
             }
-            // Already received: it takes effect once. Return the original receipt.
-            logger.info("package \(id) offered again; returning the stored receipt")
-            return .receipt(try DeliveryReceipt(decoding: existing.receiptBody + existing.receiptSignature))
+            return nil
         }
-        return nil
+        // Already received: it takes effect once. Return the original receipt.
+        logger.info("package \(id) offered again; returning the stored receipt")
+        return .receipt(try DeliveryReceipt(decoding: existing.receiptBody + existing.receiptSignature))
     }
 
     /// Claims `id` for this connection (one connection receives a package at a
     /// time), recording `size` as in flight from the peer. Returns the bytes
     /// already in flight from it, or nil if another connection holds the claim.
     private func claimSlot(_ id: PackageID, size: UInt64) -> UInt64? {
-        // Keyed by the fingerprint that names the peer for life: a rotation does not reset its volume.
-        let key = peer.logFingerprint.description
+        let key = claimKey(id)
         return context.activeTransfers.withLockedValue { claims -> UInt64? in
-            guard claims[id] == nil else { return nil }
-            let others = claims.values.reduce(UInt64(0)) { $0 + ($1.peer == key ? $1.bytes : 0) }
-            claims[id] = InboundClaim(peer: key, bytes: size)
+            guard claims[key] == nil else { return nil }
+            let others = claims.values.reduce(UInt64(0)) { $0 + ($1.peer == key.sender ? $1.bytes : 0) }
+            claims[key] = InboundClaim(peer: key.sender, bytes: size)
             return others
         }
     }
@@ -231,7 +240,8 @@ struct PackageReceiver {
             .reduce(Int64(0)) { $0 + (try context.store.receivedBytes(from: $1, since: now - 86_400)) }
         // Partials it left in the spool count too, until they are stored or swept
         // (those being received are counted by their claims, this one by `size`).
-        let receiving = context.activeTransfers.withLockedValue { Set($0.keys) }.union([id])
+        let sender = claimKey(id).sender
+        let receiving = context.activeTransfers.withLockedValue { Set($0.keys.filter { $0.sender == sender }.map(\.id)) }.union([id])
         let resting = SpoolFiles(directory: context.spoolDirectory).bytes(from: peer, excluding: receiving)
         let pending = Int64(clamping: inFlight) + Int64(clamping: resting)
         guard used + pending + Int64(clamping: size) <= perDay else {
@@ -301,7 +311,11 @@ struct PackageReceiver {
         do {
             // A copy of a package already accepted must not use up a peer's rate or volume: such a peer's pushes are looked up first.
             let limited = peer.inboundLimits.packagesPerMinute != nil || peer.inboundLimits.bytesPerDay != nil
-            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires, lookingUp: limited) { return await audited([answer])[0] }
+            // Otherwise the insert is the look-up (keyed by id and the peer's first key), except for
+            // a peer that rotated its keys: what it sent before schema v5 is filed under the key it
+            // used then, which only a look-up by all its keys finds.
+            let rotated = peer.logFingerprint != peer.fingerprint
+            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires, lookingUp: limited || rotated) { return await audited([answer])[0] }
             defer { release(id) }
             var input = MemorySource(bytes)
             let answer = try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false, placement: .inline(bytes))
@@ -384,7 +398,8 @@ struct PackageReceiver {
         var body: [UInt8]?
         switch placement {
         case .spool(let path):
-            let destination = context.inboxDirectory + "/\(id).lpkg"
+            // Named per sender, as in the spool: another sender's package with this id is another file.
+            let destination = context.inboxDirectory + "/" + SpoolFiles.senderPrefix(peer) + "\(id).lpkg"
             guard rename(path, destination) == 0 else { return discard(.unavailable, "cannot move the package into the inbox") }
             guard (try? AtomicOutputFile.syncDirectory(context.inboxDirectory)) != nil else {
                 return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
@@ -397,7 +412,8 @@ struct PackageReceiver {
         let receipt = DeliveryReceipt(packageID: id, headerHash: opened.header.hash, recipient: localIdentity ?? context.secrets.identity,
                                       sender: peer.fingerprint, receivedAt: now)
         let h = opened.header
-        let entry = InboxEntry(id: id, sender: peer.name, senderFingerprint: peer.fingerprint, path: finalPath, size: Int64(size),
+        let entry = InboxEntry(id: id, sender: peer.name, senderFingerprint: peer.fingerprint, senderKey: peer.logFingerprint,
+                               path: finalPath, size: Int64(size),
                                receivedAt: now, tlp: h.markings.tlp, classification: h.markings.classification,
                                markings: h.markings.banner, contentType: h.contentType, created: h.created, expires: h.expires,
                                receiptBody: receipt.body, receiptSignature: receipt.signature)

@@ -18,13 +18,13 @@ struct SpoolFiles {
     /// The file of package `id` from `sender`, named by the fingerprint that names
     /// the sender for life, so a key rotation neither orphans it nor loses its resume.
     func path(id: PackageID, from sender: PeerRecord) -> String {
-        directory + "/" + Self.prefix(sender) + "\(id).partial"
+        directory + "/" + Self.senderPrefix(sender) + "\(id).partial"
     }
 
     /// Bytes in `sender`'s partials, leaving out the packages in `excluded` (those
     /// being received, counted by their claims, and the one on offer).
     func bytes(from sender: PeerRecord, excluding excluded: Set<PackageID>) -> UInt64 {
-        let prefix = Self.prefix(sender)
+        let prefix = Self.senderPrefix(sender)
         var total: UInt64 = 0
         for name in partials() where name.hasPrefix(prefix) {
             guard let id = PackageID(fileName: name, prefix: prefix), !excluded.contains(id) else { continue }
@@ -56,7 +56,9 @@ struct SpoolFiles {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".partial") }
     }
 
-    private static func prefix(_ sender: PeerRecord) -> String {
+    /// How the files of `sender`'s packages begin, here and in the inbox: the first
+    /// eight bytes of the fingerprint that names it for life, in hex, and a dash.
+    static func senderPrefix(_ sender: PeerRecord) -> String {
         Hex.encode(Array(sender.logFingerprint.bytes.prefix(8))) + "-"
     }
 }
