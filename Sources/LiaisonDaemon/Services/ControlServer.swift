@@ -41,11 +41,17 @@ struct ControlServer: Service {
                         // until the daemon has no file descriptors left for partners.
                         guard slots.claim() else {
                             context.logger.warning("control: connection from \(caller?.description ?? "unknown caller") refused: \(slots.capacity) control connections already open (max-control-connections)")
-                            connections.addTask { await Self.refuseBusy(connection, deadline: deadline, capacity: slots.capacity) }
+                            connections.addTask {
+                                defer { deadline.stop() }
+                                await Self.refuseBusy(connection, deadline: deadline, capacity: slots.capacity)
+                            }
                             continue
                         }
                         connections.addTask {
-                            defer { slots.release() }
+                            defer {
+                                deadline.stop()
+                                slots.release()
+                            }
                             try? await connection.executeThenClose { input, output in
                                 var io = ControlConnection(input, output, deadline: deadline)
                                 await handlers.serve(&io, caller: caller)
