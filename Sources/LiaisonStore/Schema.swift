@@ -325,7 +325,7 @@ enum Schema {
     /// unless the sender rotated its keys before sending them; the receiver matches a
     /// peer's rows by any of its keys anyway). The table is rebuilt (a primary key
     /// cannot change), and its indexes and triggers made again as they were, the
-    /// duplicate guard now per sender.
+    /// duplicate guard now per sender: the same first key or the same signing key.
     static let v5 = """
         CREATE TABLE inbox_v5 (
             id TEXT NOT NULL CHECK (\(isPackageID("id"))),
@@ -358,9 +358,12 @@ enum Schema {
         -- Covers a peer's daily volume (sender, time, size) without reading any row.
         CREATE INDEX inbox_sender_volume ON inbox(sender_fingerprint, received_at, size);
 
+        -- The same sender: the same first key, or the same key it sent under (a peer
+        -- removed and imported again from its rotated card has a new first key).
         CREATE TRIGGER inbox_duplicate_is_ignored
         BEFORE INSERT ON inbox
-        WHEN EXISTS (SELECT 1 FROM inbox WHERE id = NEW.id AND sender_key = NEW.sender_key)
+        WHEN EXISTS (SELECT 1 FROM inbox WHERE id = NEW.id
+                     AND (sender_key = NEW.sender_key OR sender_fingerprint = NEW.sender_fingerprint))
         BEGIN
             SELECT RAISE(IGNORE);
         END;

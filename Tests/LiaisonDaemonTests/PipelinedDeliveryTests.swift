@@ -111,9 +111,10 @@ struct PipelinedDeliveryTests {
 
         // Small packages live in the databases on both sides; only the large one has files.
         #expect(Self.packageFiles(net.home("alpha") + "/outbox") == ["\(largeID).lpkg"])
-        // Named per sender in the inbox: `<first 8 bytes of alpha's fingerprint, hex>-<id>.lpkg`.
+        // Named per sender in the inbox: `<alpha's fingerprint, hex>-<id>.lpkg`.
         let inboxFiles = Self.packageFiles(net.home("bravo") + "/inbox")
-        #expect(inboxFiles.count == 1 && inboxFiles.allSatisfy { $0.hasSuffix("-\(largeID).lpkg") && $0.count == 17 + "\(largeID).lpkg".count })
+        let alphaPrefix = Hex.encode(try ProtocolClient.publicKeys(home: net.home("alpha")).fingerprint.bytes)
+        #expect(inboxFiles == ["\(alphaPrefix)-\(largeID).lpkg"])
         let alphaStore = try NodeStore(path: net.home("alpha") + "/" + NodeStore.fileName)
         let bravoStore = try NodeStore(path: net.home("bravo") + "/" + NodeStore.fileName)
         for id in smallIDs.prefix(10) {

@@ -60,4 +60,20 @@ struct MigrationV5Tests {
         #expect(try store.counts().inbox == 2)
         #expect(try await store.pool.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
     }
+
+    @Test("a sender known by a new first key (removed and imported again after a rotation) is still the same sender")
+    func sameSigningKey() async throws {
+        let fixture = try StoreFixture()
+        let first = try StoreFixture.fingerprint("alice-first")
+        let rotated = try StoreFixture.fingerprint("alice-rotated")
+        // Received after alice rotated: filed under her first key, sent under the new one.
+        var received = try StoreFixture.inboxEntry(9, sender: rotated)
+        received.senderKey = first
+        #expect(try await fixture.store.recordReceived(received))
+        // Imported again from her current card, she is known by the rotated key alone.
+        var again = try StoreFixture.inboxEntry(9, sender: rotated, receivedAt: now + 100, path: "/tmp/again")
+        again.senderKey = rotated
+        #expect(try await fixture.store.recordReceived(again) == false)
+        #expect(try fixture.store.inboxEntries(id: received.id) == [received])
+    }
 }

@@ -37,6 +37,19 @@ struct ConnectionAdmissionTests {
         #expect(slots.arrive(6, source: "f") == .admit)
     }
 
+    @Test("the source with the most handshakes gives way first, though a partner's handshake is older")
+    func busiestSourceFirst() {
+        var slots = ConnectionAdmission<Int>(capacity: 4, perSource: 3)
+        #expect(slots.arrive(1, source: "partner") == .admit)
+        for ticket in 2...4 { #expect(slots.arrive(ticket, source: "flood") == .admit) }
+        #expect(slots.arrive(5, source: "flood2") == .admitEvicting(2), "the partner's older handshake gave way")
+        #expect(slots.arrive(6, source: "flood2") == .admitEvicting(3))
+        // flood2 now holds two, flood and the partner one each: the oldest of flood2's goes.
+        #expect(slots.arrive(7, source: "flood3") == .admitEvicting(5))
+        // Then flood, flood2, flood3 and the partner hold one each: the oldest goes, the partner's.
+        #expect(slots.arrive(8, source: "flood4") == .admitEvicting(1))
+    }
+
     @Test("an evicted connection frees its source's share")
     func evictionFreesSource() {
         var slots = ConnectionAdmission<Int>(capacity: 2, perSource: 1)

@@ -17,8 +17,11 @@ struct SpoolSweeper: Service {
     }
 
     func sweep() {
-        let receiving = context.activeTransfers.withLockedValue { Set($0.keys.map(\.id)) }
-        let removed = SpoolFiles(directory: context.spoolDirectory).sweep(now: Timestamp.now(), receiving: receiving)
+        // Under the claims' lock: a transfer that resumes a partial claims it first.
+        let spool = SpoolFiles(directory: context.spoolDirectory)
+        let removed = context.activeTransfers.withLockedValue { claims in
+            spool.sweep(now: Timestamp.now(), receiving: Set(claims.keys.map(\.id)))
+        }
         if removed.files > 0 {
             context.logger.notice("removed \(removed.files) unfinished package(s) untouched for a day from the spool (\(removed.bytes) bytes)")
         }

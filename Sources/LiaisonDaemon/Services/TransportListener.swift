@@ -38,6 +38,13 @@ struct TransportListener: Service {
                             try await server.executeThenClose { inbound in
                                 for try await connection in inbound {
                                     let source = InboundAdmission.source(of: connection.channel.remoteAddress)
+                                    // Rate-limited before it may take a slot (and so close another's).
+                                    guard limiter.withLockedValue({ $0.allow(source: source, now: SecureSession.now()) }) else {
+                                        context.logger.notice("handshake refused: rate limit exceeded for \(source)")
+                                        DaemonMetrics.handshake(accepted: false, reason: "rate-limit")
+                                        connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                                        continue
+                                    }
                                     switch admission.admit(connection.channel, source: source) {
                                     case .admit:
                                         break
@@ -54,7 +61,7 @@ struct TransportListener: Service {
                                     }
                                     connections.addTask {
                                         defer { admission.leave(connection.channel) }
-                                        await InboundConnection(context: context, limiter: limiter, admission: admission, source: source).run(connection)
+                                        await InboundConnection(context: context, admission: admission).run(connection)
                                     }
                                 }
                             }

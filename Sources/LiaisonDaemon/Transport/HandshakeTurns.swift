@@ -1,23 +1,35 @@
 import NIOConcurrencyHelpers
 
-/// Handshakes this node starts, one at a time per peer, from drawing message 1's
-/// timestamp to reading message 2. A responder accepts only a timestamp newer than
-/// the last it took from us, so two handshakes in flight at once (a package sender
-/// and a witness request, say) could reach it out of order: the older would be
-/// refused as a replay and its dial back off. Turns are taken in arrival order;
-/// each is bounded by the handshake timeout.
+/// Handshakes this node starts, one at a time per peer, from connecting to reading
+/// message 2. A responder accepts only a timestamp newer than the last it took
+/// from us, so two handshakes in flight at once (a package sender and a witness
+/// request, say) could reach it out of order: the older would be refused as a
+/// replay and its dial back off. The turn covers the connection too, so a waiting
+/// dial holds no silent connection at the peer (whose handshake deadline runs
+/// from accept). Turns are taken in arrival order; each is bounded by the connect
+/// and handshake timeouts.
 final class HandshakeTurns: Sendable {
     /// Peers with a handshake under way, each with the handshakes waiting for it.
     private let waiting = NIOLockedValueBox([String: [CheckedContinuation<Void, Never>]]())
 
-    /// Runs `handshake` once no other handshake with `peer` is under way.
-    func take<T>(peer: String, _ handshake: () async throws -> T) async throws -> T {
-        await wait(for: peer)
-        defer { pass(peer) }
-        return try await handshake()
+    /// One dial's turn with a peer; ``end()`` passes it on (more calls do nothing).
+    final class Turn: Sendable {
+        private let release: NIOLockedValueBox<(@Sendable () -> Void)?>
+
+        fileprivate init(_ release: @escaping @Sendable () -> Void) { self.release = NIOLockedValueBox(release) }
+
+        func end() {
+            let release = self.release.withLockedValue { release in
+                defer { release = nil }
+                return release
+            }
+            release?()
+        }
     }
 
-    private func wait(for peer: String) async {
+    /// Waits until no other handshake with `peer` (the fingerprint that names it for
+    /// life) is under way, and takes the turn.
+    func begin(peer: String) async -> Turn {
         await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
             let free = waiting.withLockedValue { waiting -> Bool in
                 guard waiting[peer] != nil else {
@@ -29,6 +41,14 @@ final class HandshakeTurns: Sendable {
             }
             if free { turn.resume() }
         }
+        return Turn { [self] in pass(peer) }
+    }
+
+    /// Runs `handshake` in a turn of its own with `peer`.
+    func take<T>(peer: String, _ handshake: () async throws -> T) async throws -> T {
+        let turn = await begin(peer: peer)
+        defer { turn.end() }
+        return try await handshake()
     }
 
     /// Hands `peer`'s turn to the handshake that waited longest, or frees it.

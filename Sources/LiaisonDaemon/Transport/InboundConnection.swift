@@ -12,28 +12,18 @@ import NIOCore
 /// receives packages from the (authenticated) peer and returns signed receipts.
 ///
 /// Hardening: nothing at all is sent back unless message 1 decrypts, names a
-/// known, unrevoked, unblocked peer and carries a fresh timestamp; handshakes
-/// are rate-limited per source; the whole handshake must finish in time.
+/// known, unrevoked, unblocked peer and carries a fresh timestamp; the whole
+/// handshake must finish in time (the listener rate-limits handshakes per source
+/// and holds the connection slots: ``InboundAdmission``).
 struct InboundConnection {
     let context: DaemonContext
-    let limiter: NIOLockedValueBox<HandshakeRateLimiter>
     /// The listener's connection slots: this connection's is made its own for good once it authenticates.
     let admission: InboundAdmission
-    /// Its source for per-source limits (``InboundAdmission/source(of:)``).
-    let source: String
 
     func run(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let remote = channel.channel.remoteAddress?.ipAddress ?? "unknown"
         var logger = context.logger
         logger[metadataKey: "remote"] = "\(remote)"
-        let allowed = limiter.withLockedValue { $0.allow(source: source, now: SecureSession.now()) }
-        guard allowed else {
-            logger.notice("handshake refused: rate limit exceeded for this source")
-            DaemonMetrics.handshake(accepted: false, reason: "rate-limit")
-            // Close through the async channel so its writer is finished properly.
-            try? await channel.executeThenClose { _, _ in }
-            return
-        }
         let deadline = channel.channel.eventLoop.scheduleTask(in: context.settings.handshakeTimeout) {
             channel.channel.close(promise: nil)
         }

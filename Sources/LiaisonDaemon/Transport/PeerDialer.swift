@@ -23,20 +23,21 @@ struct PeerDialer {
     /// announce a rotation, its previous transport key).
     func withSession<T: Sendable>(to peer: PeerRecord, as localStatic: TransportSecretKey,
                                   _ body: (inout SecureSession) async throws -> T) async throws -> T {
+        // One handshake with the peer at a time, from connecting to message 2 (``HandshakeTurns``).
+        let turn = await context.handshakeTurns.begin(peer: peer.logFingerprint.description)
+        defer { turn.end() }
         let channel = try await connect(peer)
         return try await channel.executeThenClose { inbound, outbound in
             var reader = FrameReader(inbound)
             var writer = FrameWriter(outbound)
             var initiator = try NoiseIKInitiator(localStatic: localStatic, remoteStatic: peer.keys.transport,
                                                  prologue: HandshakeHello.prologue)
-            let fingerprint = peer.fingerprint.description
-            let message2 = try await context.handshakeTurns.take(peer: fingerprint) {
-                try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
-                guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
-                    throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
-                }
-                return message2
+            try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
+            guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
+                throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
             }
+            turn.end()
+            let fingerprint = peer.fingerprint.description
             let (welcome, noise) = try initiator.readMessage2(message2)
             let features = try HandshakeWelcome.features(decoding: welcome)
             context.liveSessions.add(channel.channel, peer: fingerprint)

@@ -36,6 +36,8 @@ struct SpoolFiles {
 
     /// Removes partials untouched for ``staleAfterSeconds`` at `now` (Unix seconds),
     /// except those of packages in `receiving`. Returns how many files and bytes went.
+    /// The caller holds the claims' lock throughout, so no transfer can resume a
+    /// partial between this look at the claims and its removal.
     @discardableResult
     func sweep(now: Int64, receiving: Set<PackageID>) -> (files: Int, bytes: UInt64) {
         var removed = (files: 0, bytes: UInt64(0))
@@ -56,10 +58,11 @@ struct SpoolFiles {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".partial") }
     }
 
-    /// How the files of `sender`'s packages begin, here and in the inbox: the first
-    /// eight bytes of the fingerprint that names it for life, in hex, and a dash.
+    /// How the files of `sender`'s packages begin, here and in the inbox: the
+    /// fingerprint that names it for life, whole (two senders may use one package
+    /// id, so no shorter prefix will do), in hex, and a dash.
     static func senderPrefix(_ sender: PeerRecord) -> String {
-        Hex.encode(Array(sender.logFingerprint.bytes.prefix(8))) + "-"
+        Hex.encode(Array(sender.logFingerprint.bytes)) + "-"
     }
 }
 

@@ -1,17 +1,20 @@
 /// Who holds a responder's connection slots. A connection still in its handshake
 /// is one of at most `perSource` from its source; once it authenticates it keeps
-/// its slot and no longer counts against the source. When every slot is taken,
-/// the oldest connection still in its handshake gives its slot to a newcomer.
+/// its slot and no longer counts against the source. When every slot is taken, a
+/// connection still in its handshake gives its slot to a newcomer: the oldest of
+/// the source with the most of them.
 ///
 /// So a source that opens connections and stays silent holds a few slots, and only
-/// until newer connections need them: it cannot shut out partners, whose
-/// handshakes finish in milliseconds. Pure: the caller closes what it is told to.
+/// until newer connections need them, and it gives them up before a partner (one
+/// handshake from its address, finished in milliseconds) gives up its own. Pure:
+/// the caller closes what it is told to.
 public struct ConnectionAdmission<Ticket: Hashable & Sendable>: Sendable {
     /// What to do with an arriving connection.
     public enum Decision: Equatable, Sendable {
         /// Serve it.
         case admit
-        /// Serve it, and close `ticket` (the oldest connection still in its handshake), whose slot it takes.
+        /// Serve it, and close `ticket` (the oldest connection still in its handshake
+        /// of the source with the most), whose slot it takes.
         case admitEvicting(Ticket)
         /// Close it: its source already has `perSource` connections in their handshakes.
         case refuseSourceBusy
@@ -43,7 +46,9 @@ public struct ConnectionAdmission<Ticket: Hashable & Sendable>: Sendable {
         guard pendingBySource[source, default: 0] < perSource else { return .refuseSourceBusy }
         var evicted: Ticket?
         if count >= capacity {
-            guard let oldest = pending.min(by: { $0.value.arrival < $1.value.arrival })?.key else { return .refuseFull }
+            guard let busiest = pendingBySource.max(by: { $0.value < $1.value })?.value,
+                  let oldest = pending.filter({ pendingBySource[$0.value.source] == busiest })
+                      .min(by: { $0.value.arrival < $1.value.arrival })?.key else { return .refuseFull }
             leave(oldest)
             evicted = oldest
         }
