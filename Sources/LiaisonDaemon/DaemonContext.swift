@@ -139,6 +139,9 @@ struct DaemonSettings: Sendable {
     /// Rekey after this many messages or seconds in one direction.
     var rekeyMessages: UInt64 = 1 << 20
     var rekeySeconds = 120.0
+    /// A sender renews a session this old (a new handshake: a fresh key agreement);
+    /// a receiver ends one twice as old.
+    var sessionLifetime = Duration.seconds(600)
     /// Retry backoff: first delay and ceiling, in seconds (jittered).
     var retryInitial = 1.0
     var retryMaximum = 300.0
@@ -164,6 +167,7 @@ struct DaemonSettings: Sendable {
         handshakeBurst = Double(t.handshakeBurst)
         rekeySeconds = Double(t.rekeySeconds)
         rekeyMessages = UInt64(t.rekeyMessages)
+        sessionLifetime = .seconds(t.sessionLifetimeSeconds)
         retryInitial = Double(t.retryInitialSeconds)
         retryMaximum = Double(t.retryMaximumSeconds)
         maximumPackageBytes = UInt64(t.maximumPackageBytes)

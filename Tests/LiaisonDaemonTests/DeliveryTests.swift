@@ -3,6 +3,7 @@ import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonTestSupport
+import LiaisonWire
 import Testing
 
 @Suite("Delivery between real daemons on loopback", .serialized)
@@ -169,6 +170,52 @@ struct RekeyTests {
         // The count is logged when the session closes, after its linger time.
         #expect(eventually(timeoutSeconds: 10) { net.daemon("alpha").log.contains("rekeyed 7 times") },
                 "expected 7 rekeys for ~770 messages: \(net.daemon("alpha").log.suffix(500))")
+    }
+
+    @Test("a busy sender renews its session at its lifetime with a new handshake, and every package arrives once")
+    func sessionRenewed() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: "retry-initial-seconds = 1\nsession-lifetime-seconds = 1\n")
+        try net.startAll()
+        var ids: [String] = []
+        let start = Date()
+        // One package every ~0.2 s for 3 s: the session never idles long enough to end by itself.
+        while Date().timeIntervalSince(start) < 3, ids.count < 40 {
+            ids.append(try net.send(Array("package \(ids.count)".utf8), from: "alpha", to: ["bravo"]))
+            usleep(200_000)
+        }
+        for id in ids { #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"])) }
+        let inbox = try net.inbox("bravo")
+        #expect(Set(inbox) == Set(ids) && inbox.count == ids.count)
+        let handshakes = try net.auditEvents("bravo").filter { $0.kind == .handshakeAccepted }.count
+        #expect(handshakes >= 2, "a 3 s stream on 1 s sessions took \(handshakes) handshake(s)")
+        #expect(net.daemon("alpha").log.contains("reached its lifetime (session-lifetime-seconds); dialling again"))
+    }
+
+    @Test("a receiver ends a session kept past twice its lifetime")
+    func overagedSessionEnded() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: "retry-initial-seconds = 1\nsession-lifetime-seconds = 1\n")
+        try net.startAll()
+        let id = try net.send(Array("known".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        // A sender that never renews: it offers the package it delivered (answered with
+        // the stored receipt) every 0.2 s, for at most 6 s.
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: try ProtocolClient.secrets(home: net.home("alpha")).transport,
+                             remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        let start = Date()
+        var ended: SessionMessage.CloseReason?
+        while ended == nil && Date().timeIntervalSince(start) < 6 {
+            try client.send(.offer(packageID: try PackageID(parsing: id), size: 1000, expires: nil))
+            switch try client.receive() {
+            case .receipt: usleep(200_000)
+            case .close(let reason): ended = reason
+            case let other: Issue.record("unexpected \(other)"); return
+            }
+        }
+        #expect(ended == .timeout)
+        let age = Date().timeIntervalSince(start)
+        #expect(age >= 1.9, "ended after \(age) s, before twice the lifetime")
+        #expect(net.daemon("bravo").log.contains("older than twice session-lifetime-seconds"))
     }
 }
 

@@ -30,6 +30,9 @@ public struct DaemonTunables: Sendable, Equatable {
     /// Rekey a session direction after this many seconds or messages.
     public var rekeySeconds: Int64 = 120
     public var rekeyMessages: Int64 = 1 << 20
+    /// A sender ends a session this old after its current batch and dials again (a
+    /// fresh key agreement); a receiver ends one twice as old.
+    public var sessionLifetimeSeconds: Int64 = 600
 
     /// Where to serve Prometheus metrics (`host:port`), or nil for nowhere.
     public var metricsListen: String?
@@ -52,6 +55,7 @@ public struct DaemonTunables: Sendable, Equatable {
         ("handshake-burst", \.handshakeBurst, 1...100_000),
         ("rekey-seconds", \.rekeySeconds, 1...86_400),
         ("rekey-messages", \.rekeyMessages, 16...(1 << 40)),
+        ("session-lifetime-seconds", \.sessionLifetimeSeconds, 1...86_400),
     ]
 
     init(table: TOMLTable) throws {

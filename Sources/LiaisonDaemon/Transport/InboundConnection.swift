@@ -94,8 +94,15 @@ struct InboundConnection {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { pushes in
                     var running = 0
+                    // A sender renews its session at the lifetime; one kept past twice that is ended.
+                    let ends = ContinuousClock.now.advanced(by: context.settings.sessionLifetime * 2)
                     while let message = try await inbound.receive() {
                         if case .close = message { break }
+                        if ContinuousClock.now >= ends {
+                            logger.notice("session with \(receiver.peer.name) ended: older than twice session-lifetime-seconds")
+                            await answer(.close(reason: .timeout))
+                            break
+                        }
                         if case .push(let id, let expires, let bytes) = message {
                             if running >= Self.concurrentPushes {
                                 try await pushes.next()

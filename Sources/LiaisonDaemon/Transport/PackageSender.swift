@@ -43,9 +43,12 @@ struct PackageSender {
             }
             return
         }
+        // Set when the session ended for its age with work left: the next one starts at once.
+        var renewing = false
         do {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
                 let pushes = session.peerFeatures.contains(.push)
+                let opened = ContinuousClock.now
                 // Keep the session while there is work: packages queued meanwhile go out
                 // on the same connection instead of a new handshake each. The answers to
                 // a batch's pushes are recorded while the next batch goes out (one such
@@ -65,11 +68,21 @@ struct PackageSender {
                         pending = []
                         if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                        // A session is renewed when it reaches its lifetime (its keys then
+                        // come from a fresh agreement); what is left goes on the next one.
+                        if ContinuousClock.now - opened >= context.settings.sessionLifetime {
+                            renewing = true
+                            break
+                        }
                         pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)), queue: &queue, pushing: pushes)
                     }
                     try await recorded()
                 }
                 if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
+            }
+            if renewing {
+                logger.debug("session to \(peer.name) reached its lifetime (session-lifetime-seconds); dialling again")
+                context.deliveryWakeups.yield()
             }
         } catch {
             logger.warning("delivery to \(peer.name) failed: \(error)")

@@ -42,6 +42,8 @@ struct KeysExampleTests {
         #expect(configuration.audit.witnesses == ["bravo"])
         #expect(configuration.daemon.maximumControlConnections == 64)
         #expect(configuration.daemon.controlTimeoutSeconds == 30)
+        #expect(configuration.daemon.sessionLifetimeSeconds == 600)
+        #expect(configuration.daemon.maximumHandshakesPerSource == 8 && configuration.daemon.maximumSessionsPerPeer == 16)
     }
 
     @Test("[audit] settings are checked")
