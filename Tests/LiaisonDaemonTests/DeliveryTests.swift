@@ -217,6 +217,25 @@ struct RekeyTests {
         #expect(age >= 1.9, "ended after \(age) s, before twice the lifetime")
         #expect(net.daemon("bravo").log.contains("older than twice session-lifetime-seconds"))
     }
+
+    @Test("a session that trickles bytes and never a whole message is closed past its lifetime all the same")
+    func tricklingSessionClosed() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: "session-lifetime-seconds = 1\n")
+        try net.daemon("bravo").start()
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: try ProtocolClient.secrets(home: net.home("alpha")).transport,
+                             remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        try client.socket.send([0x40])   // the first byte of a frame's length, then a byte at a time
+        let start = Date()
+        var closed = false
+        while !closed && Date().timeIntervalSince(start) < 10 {
+            closed = client.socket.closedByPeer(within: 0.5)
+            if !closed { try? client.socket.send([0x00]) }
+        }
+        #expect(closed, "a trickling session outlived its lifetime")
+        #expect(Date().timeIntervalSince(start) >= 2.5, "closed before twice the lifetime and the grace")
+        #expect(net.daemon("bravo").log.contains("closed: older than twice session-lifetime-seconds"))
+    }
 }
 
 @Suite("Metrics endpoint", .serialized)

@@ -46,6 +46,16 @@ struct InboundConnection {
                 // Revoked or blocked while we were answering: end it now.
                 guard let current = context.peers.peer(named: peer.name), !current.revoked, current.trust != .blocked else { return }
                 let session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
+                // Past twice its lifetime a session is ended when its next message comes
+                // (`serve`); one that sends no whole message (a byte now and then keeps the
+                // idle timer from firing) is closed a little later (30 s, or the lifetime
+                // if shorter) all the same.
+                let lifetime = context.settings.sessionLifetime * 2 + min(context.settings.sessionLifetime, .seconds(30))
+                let hardEnd = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(lifetime.components.seconds) * 1_000_000_000)) {
+                    logger.notice("session with \(peer.name) closed: older than twice session-lifetime-seconds")
+                    channel.channel.close(promise: nil)
+                }
+                defer { hardEnd.cancel() }
                 var receiver = PackageReceiver(context: context, peer: peer, logger: logger)
                 receiver.remote = remote
                 receiver.localIdentity = localIdentity
