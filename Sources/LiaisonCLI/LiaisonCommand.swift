@@ -20,8 +20,8 @@ public struct LiaisonCommand: AsyncParsableCommand {
 
             Exit codes: 0 success; 1 other failure; 64 usage error; 65 bad data (a
             package, card or file failed verification); 66 no such node, file, peer or
-            package; 69 the daemon is not running; 77 permission problem (insecure key
-            file, wrong passphrase, socket not permitted).
+            package; 69 the daemon is not running; 75 the daemon is busy (retry shortly);
+            77 permission problem (insecure key file, wrong passphrase, socket not permitted).
             """,
         version: "liaison 0.1.0 (libsodium \(Sodium.version))",
         subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, SendCommand.self, OutboxCommand.self,
@@ -75,6 +75,7 @@ enum ExitCode {
     static func `for`(_ failure: ControlFailure) -> Int32 {
         switch failure.code {
         case "control.daemon-not-running", "control.unavailable", "control.connection-lost": 69
+        case "control.busy": 75
         case "control.permission-denied", "control.forbidden": 77
         default: CoreError.Code(rawValue: failure.code).map { Self.for(CoreError($0, failure.message)) } ?? 1
         }

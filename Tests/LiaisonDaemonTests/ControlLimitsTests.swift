@@ -24,7 +24,7 @@ struct ControlLimitsTests {
         #expect(Date().timeIntervalSince(start) < 5, "the refusal was not prompt")
         #expect(throws: ControlFailure.self, "the refused connection stayed open") { _ = try fifth.receiveFrame() }
         let busy = try net.cli.run(["status", "--home", net.home("alpha"), "--json"])
-        #expect(busy.status != 0 && busy.stderr.contains("retry"), "status \(busy.status): \(busy.stderr)")
+        #expect(busy.status == 75 && busy.stderr.contains("retry"), "status \(busy.status): \(busy.stderr)")
         #expect(net.daemon("alpha").log.contains("refused: 4 control connections already open (max-control-connections)"))
 
         idle.removeFirst()
