@@ -46,21 +46,17 @@ struct InboundConnection {
                 // Revoked or blocked while we were answering: end it now.
                 guard let current = context.peers.peer(named: peer.name), !current.revoked, current.trust != .blocked else { return }
                 let session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
-                // Past twice its lifetime a session is ended when its next message comes
-                // (`serve`); one that sends no whole message (a byte now and then keeps the
-                // idle timer from firing) is closed a little later (30 s, or the lifetime
-                // if shorter) all the same.
-                let lifetime = context.settings.sessionLifetime * 2 + min(context.settings.sessionLifetime, .seconds(30))
-                let hardEnd = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(lifetime.components.seconds) * 1_000_000_000)) {
-                    logger.notice("session with \(peer.name) closed: older than twice session-lifetime-seconds")
-                    channel.channel.close(promise: nil)
+                // Held to its lifetime (``SessionAge``): ended past twice it at the sender's
+                // next new work, or closed if it then goes quiet for an idle timeout.
+                let age = SessionAge(lifetime: context.settings.sessionLifetime, idle: context.settings.idleTimeout, channel: channel.channel) { [logger] in
+                    logger.notice("session with \(peer.name) closed: older than twice session-lifetime-seconds, and no message for idle-timeout-seconds")
                 }
-                defer { hardEnd.cancel() }
+                defer { age.stop() }
                 var receiver = PackageReceiver(context: context, peer: peer, logger: logger)
                 receiver.remote = remote
                 receiver.localIdentity = localIdentity
                 defer { receiver.abandon() }
-                let traffic = await serve(session, receiver: &receiver, logger: logger)
+                let traffic = await serve(session, receiver: &receiver, age: age, logger: logger)
                 // The peer revoked its own key: end every session with it, this one too.
                 if receiver.peerRevokedItself { context.liveSessions.cut(peer: fingerprint) }
                 try? await context.store.addTraffic(fingerprint: peer.fingerprint, sent: traffic.sent, received: traffic.received)
@@ -80,7 +76,7 @@ struct InboundConnection {
     /// every answer as it is ready. Whoever hands the writer an answer waits until it
     /// is written, so a peer that stops reading holds at most
     /// ``concurrentPushes`` answers in memory. Returns the bytes sent and received.
-    private func serve(_ session: SecureSession, receiver: inout PackageReceiver, logger: Logger) async -> (sent: Int64, received: Int64) {
+    private func serve(_ session: SecureSession, receiver: inout PackageReceiver, age: SessionAge, logger: Logger) async -> (sent: Int64, received: Int64) {
         var inbound = session.inbound
         let (replies, replyQueue) = AsyncStream<PendingReply>.makeStream()
         /// Queues `message` for the writer and returns once it was written (or the connection failed).
@@ -104,11 +100,12 @@ struct InboundConnection {
             do {
                 try await withThrowingTaskGroup(of: Void.self) { pushes in
                     var running = 0
-                    // A sender renews its session at the lifetime; one kept past twice that is ended.
-                    let ends = ContinuousClock.now.advanced(by: context.settings.sessionLifetime * 2)
                     while let message = try await inbound.receive() {
+                        age.noteMessage()
                         if case .close = message { break }
-                        if ContinuousClock.now >= ends {
+                        // A sender renews its session at the lifetime: one past twice that is
+                        // ended when it starts new work with nothing in progress.
+                        if age.isOverAged, running == 0, receiver.isIdle, message.startsWork {
                             logger.notice("session with \(receiver.peer.name) ended: older than twice session-lifetime-seconds")
                             await answer(.close(reason: .timeout))
                             break

@@ -47,6 +47,9 @@ struct PackageReceiver {
         self.logger = logger
     }
 
+    /// Whether no offered package is being received on this session.
+    var isIdle: Bool { transfer == nil }
+
     /// Closes an unfinished transfer's file; the partial stays for a resume.
     mutating func abandon() {
         if let t = transfer {

@@ -24,14 +24,17 @@ struct PackageSender {
     static let batchSize = 64
 
     /// Delivers `peer`'s due packages; never throws: outcomes go to the store.
-    func deliver(to peer: PeerRecord) async {
+    /// Returns true if the session ended for its age with work left: the caller
+    /// starts the next one at once.
+    @discardableResult
+    func deliver(to peer: PeerRecord) async -> Bool {
         var logger = context.logger
         logger[metadataKey: "peer"] = "\(peer.name)"
         context.outboxSignal.senderStarted(peer: peer.name)
         defer { context.outboxSignal.senderEnded(peer: peer.name) }
         var queue = SenderQueue(peer: peer.name, signal: context.outboxSignal, batchSize: Self.batchSize)
         var pending = queue.read { (try? context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: [], limit: Self.batchSize)) ?? [] }
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty else { return false }
         // Answered deliveries whose recording failed: they get the backoff with what is pending.
         var unrecorded: [Delivery] = []
         // A node that revoked its own key sends nothing more: its key may be in other hands.
@@ -41,7 +44,7 @@ struct PackageSender {
                 await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: d.packageID,
                                                               reason: "node.revoked: this node revoked its own identity key"))
             }
-            return
+            return false
         }
         // Set when the session ended for its age with work left: the next one starts at once.
         var renewing = false
@@ -62,7 +65,8 @@ struct PackageSender {
                     }
                     while !pending.isEmpty {
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        let answers = try await deliverBatch(pending, to: peer, session: &session, logger: logger)
+                        let answers = try await deliverBatch(pending, to: peer, session: &session, renewingAt: opened + context.settings.sessionLifetime,
+                                                             logger: logger)
                         try await recorded()
                         recording = answers.map(\.item.delivery)
                         pending = []
@@ -80,10 +84,8 @@ struct PackageSender {
                 }
                 if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
             }
-            if renewing {
-                logger.debug("session to \(peer.name) reached its lifetime (session-lifetime-seconds); dialling again")
-                context.deliveryWakeups.yield()
-            }
+            if renewing { logger.debug("session to \(peer.name) reached its lifetime (session-lifetime-seconds); dialling again") }
+            return renewing
         } catch {
             logger.warning("delivery to \(peer.name) failed: \(error)")
             try? await context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
@@ -92,6 +94,7 @@ struct PackageSender {
                 try? await context.store.recordFailure(packageID: delivery.packageID, peer: delivery.peer, error: "\(error)",
                                                  nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
             }
+            return false
         }
     }
 
@@ -159,8 +162,10 @@ struct PackageSender {
     /// Delivers one batch on the session: re-decides each package, records the
     /// offers, pushes the small packages back to back and collects their answers
     /// (returned, for the caller to record), then offers and streams the large
-    /// ones one at a time, recording each answer.
-    private func deliverBatch(_ deliveries: [DuePackage], to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws -> [Answer] {
+    /// ones one at a time, recording each answer; once the session reaches its
+    /// lifetime (`renewal`) the large ones left stay queued for the next session.
+    private func deliverBatch(_ deliveries: [DuePackage], to peer: PeerRecord, session: inout SecureSession,
+                              renewingAt renewal: ContinuousClock.Instant, logger: Logger) async throws -> [Answer] {
         let now = Timestamp.now()
         var outgoing: [Outgoing] = []
         var anyExpired = false
@@ -224,6 +229,8 @@ struct PackageSender {
         }
         for item in outgoing where item.body == nil || !canPush {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            // Past the session's lifetime the rest waits, queued, for the next session.
+            if ContinuousClock.now >= renewal { break }
             if !recordedEarly(item, peer: peer) { try await context.audit(offeredEvent(peer)(item)) }
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()

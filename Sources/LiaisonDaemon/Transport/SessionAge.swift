@@ -1,0 +1,73 @@
+import LiaisonWire
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// How a receiver holds an inbound session to its lifetime (`session-lifetime-seconds`).
+/// A sender renews its session once it is that old, between packages; a session
+/// past twice the lifetime is ended by the receiver when the sender starts new work
+/// (an offer or a push, with nothing in progress) — never in the middle of a
+/// transfer. One that sends no whole message for an idle timeout once past twice
+/// the lifetime (a byte now and then keeps the connection's idle timer from
+/// firing) is closed all the same.
+final class SessionAge: Sendable {
+    private let ends: NIODeadline
+    private let idle: TimeAmount
+    private let lastMessage = NIOLockedValueBox(NIODeadline.now())
+    private let check = NIOLockedValueBox<(scheduled: Scheduled<Void>?, stopped: Bool)>((nil, false))
+    private let channel: any Channel
+    private let describe: @Sendable () -> Void
+
+    /// Watches `channel`, a session that starts now, until ``stop()``; `closing` logs
+    /// why it is closed when it is.
+    init(lifetime: Duration, idle: TimeAmount, channel: any Channel, closing: @escaping @Sendable () -> Void) {
+        ends = .now() + .nanoseconds(Int64(lifetime.components.seconds) * 2_000_000_000)
+        self.idle = idle
+        self.channel = channel
+        self.describe = closing
+        arm(at: ends)
+    }
+
+    /// A whole message arrived.
+    func noteMessage() {
+        lastMessage.withLockedValue { $0 = .now() }
+    }
+
+    /// Whether the session is past twice its lifetime: the next new work ends it.
+    var isOverAged: Bool { NIODeadline.now() >= ends }
+
+    /// Stops watching (the session is over).
+    func stop() {
+        check.withLockedValue { check in
+            check.scheduled?.cancel()
+            check = (nil, true)
+        }
+    }
+
+    private func arm(at deadline: NIODeadline) {
+        check.withLockedValue { check in
+            guard !check.stopped else { return }
+            check.scheduled = channel.eventLoop.scheduleTask(deadline: deadline) { self.fire() }
+        }
+    }
+
+    private func fire() {
+        let quietSince = lastMessage.withLockedValue { $0 }
+        guard NIODeadline.now() - quietSince >= idle else {
+            arm(at: quietSince + idle)
+            return
+        }
+        describe()
+        stop()
+        channel.close(promise: nil)
+    }
+}
+
+extension SessionMessage {
+    /// An offer or a push: the start of new work from the sender.
+    var startsWork: Bool {
+        switch self {
+        case .offer, .push: true
+        default: false
+        }
+    }
+}
