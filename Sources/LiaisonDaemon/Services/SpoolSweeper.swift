@@ -17,10 +17,14 @@ struct SpoolSweeper: Service {
     }
 
     func sweep() {
-        // Under the claims' lock: a transfer that resumes a partial claims it first.
+        // The spool is listed outside the claims' lock (every offer and push takes it);
+        // the few stale ones are checked again and removed under it: a transfer that
+        // resumes a partial claims it first.
         let spool = SpoolFiles(directory: context.spoolDirectory)
+        let stale = spool.stale(now: Timestamp.now())
+        guard !stale.isEmpty else { return }
         let removed = context.activeTransfers.withLockedValue { claims in
-            spool.sweep(now: Timestamp.now(), receiving: Set(claims.keys.map(\.id)))
+            spool.remove(stale, now: Timestamp.now(), receiving: Set(claims.keys.map(\.id)))
         }
         if removed.files > 0 {
             context.logger.notice("removed \(removed.files) unfinished package(s) untouched for a day from the spool (\(removed.bytes) bytes)")

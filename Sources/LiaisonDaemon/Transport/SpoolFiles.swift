@@ -34,14 +34,22 @@ struct SpoolFiles {
         return total
     }
 
-    /// Removes partials untouched for ``staleAfterSeconds`` at `now` (Unix seconds),
-    /// except those of packages in `receiving`. Returns how many files and bytes went.
-    /// The caller holds the claims' lock throughout, so no transfer can resume a
+    /// The names of partials untouched for ``staleAfterSeconds`` at `now` (Unix
+    /// seconds): candidates for ``remove(_:now:receiving:)``.
+    func stale(now: Int64) -> [String] {
+        partials().filter { name in
+            var info = stat()
+            return lstat(directory + "/" + name, &info) == 0 && Int64(info.st_mtim.tv_sec) < now - Self.staleAfterSeconds
+        }
+    }
+
+    /// Removes those of the partials `names` still untouched for ``staleAfterSeconds``
+    /// at `now`, except those of packages in `receiving`. Returns how many files and
+    /// bytes went. The caller holds the claims' lock, so no transfer can resume a
     /// partial between this look at the claims and its removal.
-    @discardableResult
-    func sweep(now: Int64, receiving: Set<PackageID>) -> (files: Int, bytes: UInt64) {
+    func remove(_ names: [String], now: Int64, receiving: Set<PackageID>) -> (files: Int, bytes: UInt64) {
         var removed = (files: 0, bytes: UInt64(0))
-        for name in partials() {
+        for name in names {
             let path = directory + "/" + name
             var info = stat()
             guard lstat(path, &info) == 0, Int64(info.st_mtim.tv_sec) < now - Self.staleAfterSeconds else { continue }
