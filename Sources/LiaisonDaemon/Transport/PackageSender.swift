@@ -227,10 +227,13 @@ struct PackageSender {
             }
             answers.append((item, reply))
         }
+        var offered = 0
         for item in outgoing where item.body == nil || !canPush {
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
-            // Past the session's lifetime the rest waits, queued, for the next session.
-            if ContinuousClock.now >= renewal { break }
+            // Past the session's lifetime the rest waits, queued, for the next session
+            // (after one offer at least, so every session moves the queue on).
+            if offered > 0, ContinuousClock.now >= renewal { break }
+            offered += 1
             if !recordedEarly(item, peer: peer) { try await context.audit(offeredEvent(peer)(item)) }
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()
