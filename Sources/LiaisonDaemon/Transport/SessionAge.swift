@@ -11,20 +11,21 @@ import NIOCore
 /// firing) is closed all the same.
 final class SessionAge: Sendable {
     private let ends: NIODeadline
-    private let idle: TimeAmount
     private let lastMessage = NIOLockedValueBox(NIODeadline.now())
-    private let check = NIOLockedValueBox<(scheduled: Scheduled<Void>?, stopped: Bool)>((nil, false))
-    private let channel: any Channel
-    private let describe: @Sendable () -> Void
+    private let watch: ChannelWatch
 
     /// Watches `channel`, a session that starts now, until ``stop()``; `closing` logs
     /// why it is closed when it is.
     init(lifetime: Duration, idle: TimeAmount, channel: any Channel, closing: @escaping @Sendable () -> Void) {
-        ends = .now() + .nanoseconds(Int64(lifetime.components.seconds) * 2_000_000_000)
-        self.idle = idle
-        self.channel = channel
-        self.describe = closing
-        arm(at: ends)
+        let ends = NIODeadline.now() + .nanoseconds(Int64(lifetime.components.seconds) * 2_000_000_000)
+        self.ends = ends
+        let lastMessage = self.lastMessage
+        watch = ChannelWatch(channel, first: ends) {
+            let quietSince = lastMessage.withLockedValue { $0 }
+            guard NIODeadline.now() - quietSince >= idle else { return quietSince + idle }
+            closing()
+            return nil
+        }
     }
 
     /// A whole message arrived.
@@ -36,30 +37,7 @@ final class SessionAge: Sendable {
     var isOverAged: Bool { NIODeadline.now() >= ends }
 
     /// Stops watching (the session is over).
-    func stop() {
-        check.withLockedValue { check in
-            check.scheduled?.cancel()
-            check = (nil, true)
-        }
-    }
-
-    private func arm(at deadline: NIODeadline) {
-        check.withLockedValue { check in
-            guard !check.stopped else { return }
-            check.scheduled = channel.eventLoop.scheduleTask(deadline: deadline) { self.fire() }
-        }
-    }
-
-    private func fire() {
-        let quietSince = lastMessage.withLockedValue { $0 }
-        guard NIODeadline.now() - quietSince >= idle else {
-            arm(at: quietSince + idle)
-            return
-        }
-        describe()
-        stop()
-        channel.close(promise: nil)
-    }
+    func stop() { watch.stop() }
 }
 
 extension SessionMessage {
