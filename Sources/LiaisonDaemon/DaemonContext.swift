@@ -32,8 +32,9 @@ final class DaemonContext: Sendable {
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
     /// Per-peer packages-per-minute buckets (keyed by fingerprint).
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())
-    /// Packages being received right now, so two connections never write one spool file.
-    let activeTransfers = NIOLockedValueBox([InboundClaim.Key: InboundClaim]())
+    /// Packages being received right now, each with its sealed size, so two
+    /// connections never write one spool file.
+    let activeTransfers = NIOLockedValueBox([InboundClaim: UInt64]())
     /// Set when a witness reports that this node's log was rolled back or forked; the
     /// node then signs no more checkpoints until an operator restores the log.
     let witnessAlarm = NIOLockedValueBox<String?>(nil)
@@ -176,13 +177,14 @@ struct DaemonSettings: Sendable {
 
 import NIOCore
 
-/// A package being received (transferred or pushed): who sends it and how many
-/// bytes it will add to that peer's daily volume once stored. Claims keep one
-/// package on one connection at a time, and let concurrent packages from one
-/// peer be counted against its `bytes-per-day` before any of them is stored.
-struct InboundClaim: Sendable {
-    /// The sending peer's fingerprint.
-    let peer: String
-    /// The package's sealed size.
-    let bytes: UInt64
+/// A package being received (transferred or pushed): its sender's and its id, a
+/// package being its sender's (another sender's package with the same id is
+/// another package, and never waits for this one). Claims, each with the bytes it
+/// will add to its sender's daily volume once stored, keep one package on one
+/// connection at a time, and let concurrent packages from one peer be counted
+/// against its `bytes-per-day` before any of them is stored.
+struct InboundClaim: Hashable, Sendable {
+    /// The fingerprint that names the sender for life (`PeerRecord.logFingerprint`).
+    let sender: String
+    let id: PackageID
 }

@@ -8,7 +8,7 @@ final class LiveSessions: Sendable {
 
     /// Registers `channel` as a session with the peer `fingerprint`; call ``remove(_:peer:)`` when it ends.
     func add(_ channel: Channel, peer fingerprint: String) {
-        channels.withLockedValue { $0[fingerprint, default: [:]][ObjectIdentifier(channel)] = channel }
+        _ = add(channel, peer: fingerprint, limit: .max)
     }
 
     /// Registers `channel` as ``add(_:peer:)`` does, unless the peer already has

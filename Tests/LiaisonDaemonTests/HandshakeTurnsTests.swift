@@ -58,3 +58,12 @@ struct HandshakeTurnsTests {
         try await holder
     }
 }
+
+private extension HandshakeTurns {
+    /// Runs `handshake` in a turn of its own with `peer`, as `PeerDialer` does from connecting to message 2.
+    func take<T>(peer: String, _ handshake: () async throws -> T) async throws -> T {
+        let turn = await begin(peer: peer)
+        defer { turn.end() }
+        return try await handshake()
+    }
+}

@@ -44,13 +44,6 @@ final class HandshakeTurns: Sendable {
         return Turn { [self] in pass(peer) }
     }
 
-    /// Runs `handshake` in a turn of its own with `peer`.
-    func take<T>(peer: String, _ handshake: () async throws -> T) async throws -> T {
-        let turn = await begin(peer: peer)
-        defer { turn.end() }
-        return try await handshake()
-    }
-
     /// Hands `peer`'s turn to the handshake that waited longest, or frees it.
     private func pass(_ peer: String) {
         let next = waiting.withLockedValue { waiting -> CheckedContinuation<Void, Never>? in

@@ -66,9 +66,9 @@ struct PackageReceiver {
     }
 
     /// What this peer's claim on package `id` is keyed by: a package is its sender's.
-    private func claimKey(_ id: PackageID) -> InboundClaim.Key {
+    private func claimKey(_ id: PackageID) -> InboundClaim {
         // The fingerprint that names the peer for life: a rotation changes neither its packages nor its volume.
-        InboundClaim.Key(sender: peer.logFingerprint.description, id: id)
+        InboundClaim(sender: peer.logFingerprint.description, id: id)
     }
 
     mutating func handle(_ message: SessionMessage) async throws -> [SessionMessage] {
@@ -221,8 +221,8 @@ struct PackageReceiver {
         let key = claimKey(id)
         return context.activeTransfers.withLockedValue { claims -> UInt64? in
             guard claims[key] == nil else { return nil }
-            let others = claims.values.reduce(UInt64(0)) { $0 + ($1.peer == key.sender ? $1.bytes : 0) }
-            claims[key] = InboundClaim(peer: key.sender, bytes: size)
+            let others = claims.reduce(UInt64(0)) { $0 + ($1.key.sender == key.sender ? $1.value : 0) }
+            claims[key] = size
             return others
         }
     }
