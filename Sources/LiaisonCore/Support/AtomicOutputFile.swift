@@ -65,11 +65,22 @@ public final class AtomicOutputFile: ByteSink {
 
     /// Gives the temporary file its final name: `rename` when overwriting, else a
     /// hard link, which (unlike `rename`) fails on any existing entry, a symbolic
-    /// link included, instead of replacing it. The temporary name is gone afterwards,
+    /// link included, instead of replacing it. On a file system without hard links
+    /// (FAT on removable media, some network file systems) it looks for an existing
+    /// entry and renames, as it did before. The temporary name is gone afterwards,
     /// whether it worked or not.
     private func placeTemporaryFile() throws {
-        let placed = overwrite ? rename(temporaryPath, path) : link(temporaryPath, path)
-        let failure = errno
+        var placed = overwrite ? rename(temporaryPath, path) : link(temporaryPath, path)
+        var failure = errno
+        if !overwrite, placed != 0, failure == EPERM || failure == EOPNOTSUPP || failure == ENOTSUP {
+            var status = stat()
+            if lstat(path, &status) == 0 {
+                failure = EEXIST
+            } else {
+                placed = rename(temporaryPath, path)
+                failure = errno
+            }
+        }
         if placed != 0 || !overwrite { unlink(temporaryPath) }
         guard placed == 0 else {
             if failure == EEXIST { throw Self.alreadyExists(path) }
