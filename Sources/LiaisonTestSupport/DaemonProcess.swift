@@ -77,10 +77,14 @@ public final class DaemonProcess: @unchecked Sendable {
     /// What the daemon logged so far.
     public var log: String { (try? String(contentsOfFile: home + "/daemon.log", encoding: .utf8)) ?? "" }
 
-    /// A free TCP port on 127.0.0.1 (bound and released; good enough on loopback).
+    /// A free TCP port on 127.0.0.1 (bound and released), chosen below Linux's
+    /// ephemeral range (32768–60999): a port the kernel hands out itself may be
+    /// taken by another test's outgoing connection before the daemon binds it.
     public static func freePort() throws -> Int {
-        let listener = try LoopbackSocket.Listener()
-        return listener.port
+        for _ in 0..<200 {
+            if let listener = try? LoopbackSocket.Listener(port: Int.random(in: 20_000..<32_000)) { return listener.port }
+        }
+        return try LoopbackSocket.Listener().port
     }
 }
 
