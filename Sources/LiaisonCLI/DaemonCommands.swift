@@ -22,6 +22,12 @@ struct StatusCommand: ParsableCommand {
         print("  listening: \(status.listen.isEmpty ? "(nowhere)" : status.listen.joined(separator: ", "))")
         print("  up since: \(status.startedAt)")
         print("  packages: \(status.queued) queued, \(status.delivered) delivered, \(status.failed) failed, \(status.expired) expired; inbox \(status.inbox)")
+        if let free = status.diskFree {
+            let reserve = status.diskReserve ?? 0
+            let short = reserve > 0 && free < reserve
+            print("  disk: \(ByteCount.format(free)) free, \(ByteCount.format(reserve)) kept in reserve"
+                  + (short ? " (DOWN TO THE RESERVE: packages are refused until space is freed)" : ""))
+        }
         for peer in status.peers {
             print("")
             print("peer: \(peer.name)\(peer.revoked ? " (REVOKED)" : "")")
@@ -140,16 +146,5 @@ struct ReceiptsCommand: ParsableCommand {
         print(TextTable(headers: ["ID", "PEER", "RECEIVED", "SIGNATURE"]).render(items.map {
             [$0.id, $0.peer, $0.receivedAt, $0.signatureValid ? "valid" : "INVALID"]
         }))
-    }
-}
-
-/// Human-readable byte counts.
-enum ByteCount {
-    static func format(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 }

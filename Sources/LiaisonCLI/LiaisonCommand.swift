@@ -20,7 +20,8 @@ public struct LiaisonCommand: AsyncParsableCommand {
 
             Exit codes: 0 success; 1 other failure; 64 usage error; 65 bad data (a
             package, card or file failed verification); 66 no such node, file, peer or
-            package; 69 the daemon is not running; 75 the daemon is busy (retry shortly);
+            package; 69 the daemon is not running; 75 try again later (the daemon is busy, or its disk
+            is down to its reserve);
             77 permission problem (insecure key file, wrong passphrase, socket not permitted).
             """,
         version: "liaison 0.1.0 (libsodium \(Sodium.version))",
@@ -87,6 +88,7 @@ enum ExitCode {
         case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable: 77
         case .invalidArgument, .nodeExists, .peerExists, .invalidMarkings, .invalidRecipients: 64
         case .policyDenied: 65
+        case .diskReserve: 75
         case .io: 1
         default: 65
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonCore
 
 /// A progress line on standard error for long work — entries exported or
 /// verified, bytes streamed to the daemon: only on a terminal, first after a

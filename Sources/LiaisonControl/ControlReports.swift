@@ -49,13 +49,19 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var previousFingerprint: String?
     /// When partners stop accepting this node's previous keys (RFC 3339).
     public var previousKeysUntil: String?
+    /// Bytes free on the volume holding the node's home (nil if it cannot be read).
+    public var diskFree: UInt64?
+    /// Bytes of it that packages never take (`disk-reserve-mib`); while the free
+    /// space is below it (with a package to add), packages are refused for now.
+    public var diskReserve: UInt64?
 
     public init(node: String, fingerprint: String, listen: [String], startedAt: String, peers: [PeerStatus],
                 queued: Int, delivered: Int, failed: Int, expired: Int, inbox: Int,
-                previousFingerprint: String? = nil, previousKeysUntil: String? = nil) {
+                previousFingerprint: String? = nil, previousKeysUntil: String? = nil, diskFree: UInt64? = nil, diskReserve: UInt64? = nil) {
         self.node = node; self.fingerprint = fingerprint; self.listen = listen; self.startedAt = startedAt; self.peers = peers
         self.queued = queued; self.delivered = delivered; self.failed = failed; self.expired = expired; self.inbox = inbox
         self.previousFingerprint = previousFingerprint; self.previousKeysUntil = previousKeysUntil
+        self.diskFree = diskFree; self.diskReserve = diskReserve
     }
 }
 

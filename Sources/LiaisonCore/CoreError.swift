@@ -69,6 +69,8 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case policyMarkingConflict = "policy.marking-conflict"
         /// The audit log cannot be written, so the action it would record was not done.
         case auditUnavailable = "audit.unavailable"
+        /// The node's home volume has too little free space beyond its reserve for this (`disk-reserve-mib`).
+        case diskReserve = "node.disk-reserve"
         case io = "io.failed"
     }
 

@@ -55,6 +55,8 @@ final class DaemonContext: Sendable {
     let earlyOffers = EarlyOffers()
     /// Bumped whenever something is queued, so lingering senders notice at once.
     let outboxSignal = OutboxSignal()
+    /// Free space on the home volume that packages never take.
+    let diskReserve: DiskReserve
 
     /// Tells the scheduler and lingering sessions that `packages` are queued (and
     /// durable), handing those in `handingOver` (per peer name) to their waiting
@@ -81,6 +83,7 @@ final class DaemonContext: Sendable {
                                                      previous: previous?.secrets, previousUntil: previous?.overlapUntil))
         self.sealingKey = sealing
         self.settings = settings
+        self.diskReserve = DiskReserve(bytes: settings.diskReserveBytes, path: home.path)
         self.logger = logger
         self.peers = try PeerDirectory(home: home, configuration: configuration)
         for directory in ["/outbox", "/inbox", "/spool"] {
@@ -154,6 +157,8 @@ struct DaemonSettings: Sendable {
     var lingerMilliseconds = 2000
     /// How long SIGTERM waits for in-flight transfers.
     var drainTimeout: TimeAmount = .seconds(20)
+    /// Bytes of the home volume that packages never take (``DiskReserve``).
+    var diskReserveBytes: UInt64 = 256 << 20
 
     /// Settings from the `[daemon]` section of liaison.toml.
     init(_ t: DaemonTunables = DaemonTunables()) {
@@ -172,6 +177,7 @@ struct DaemonSettings: Sendable {
         retryInitial = Double(t.retryInitialSeconds)
         retryMaximum = Double(t.retryMaximumSeconds)
         maximumPackageBytes = UInt64(t.maximumPackageBytes)
+        diskReserveBytes = UInt64(t.diskReserveMiB) << 20
     }
 }
 

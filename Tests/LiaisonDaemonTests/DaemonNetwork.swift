@@ -12,12 +12,16 @@ final class DaemonNetwork: @unchecked Sendable {
     let names: [String]
     private(set) var ports: [String: Int] = [:]
     private(set) var daemons: [String: DaemonProcess] = [:]
+    /// Nodes whose home is elsewhere than in `dir` (on a small volume, say).
+    private let homes: [String: String]
 
     /// `limited` lists (node, peer) pairs where `node` imports `peer` as a limited peer;
     /// every other pair is a partner.
     init(_ names: [String], tunables: String = "retry-initial-seconds = 1\nretry-maximum-seconds = 2\n",
-         limited: [(node: String, peer: String)] = [], importOptions: [String: [String]] = [:], audit: String = "") throws {
+         limited: [(node: String, peer: String)] = [], importOptions: [String: [String]] = [:], audit: String = "",
+         homes: [String: String] = [:]) throws {
         self.names = names
+        self.homes = homes
         for name in names {
             let port = try DaemonProcess.freePort()
             ports[name] = port
@@ -36,7 +40,17 @@ final class DaemonNetwork: @unchecked Sendable {
         }
     }
 
-    func home(_ name: String) -> String { dir.file(name) }
+    func home(_ name: String) -> String { homes[name] ?? dir.file(name) }
+
+    /// Sets `key = value` in `[daemon]` of `name`'s liaison.toml (read when its daemon starts).
+    func setTunable(_ name: String, _ key: String, _ value: String) throws {
+        let path = home(name) + "/liaison.toml"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        lines.removeAll { $0.hasPrefix(key + " =") }
+        let section = try #require(lines.firstIndex(of: "[daemon]"))
+        lines.insert("\(key) = \(value)", at: section + 1)
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
 
     /// `liaison audit query --all --json` at `node`: every entry, decoded from its exact leaf bytes.
     func auditEvents(_ node: String, _ extra: [String] = []) throws -> [AuditEvent] {

@@ -33,6 +33,10 @@ public struct DaemonTunables: Sendable, Equatable {
     /// A sender ends a session this old after its current batch and dials again (a
     /// fresh key agreement); a receiver ends one twice as old.
     public var sessionLifetimeSeconds: Int64 = 600
+    /// MiB of the home volume that packages never take: incoming packages and new
+    /// sends are refused for now while they would leave less free, so the store and
+    /// the audit log keep room to record (0 turns it off).
+    public var diskReserveMiB: Int64 = 256
 
     /// Where to serve Prometheus metrics (`host:port`), or nil for nowhere.
     public var metricsListen: String?
@@ -56,6 +60,7 @@ public struct DaemonTunables: Sendable, Equatable {
         ("rekey-seconds", \.rekeySeconds, 1...86_400),
         ("rekey-messages", \.rekeyMessages, 16...(1 << 40)),
         ("session-lifetime-seconds", \.sessionLifetimeSeconds, 1...86_400),
+        ("disk-reserve-mib", \.diskReserveMiB, 0...(1 << 30)),
     ]
 
     init(table: TOMLTable) throws {

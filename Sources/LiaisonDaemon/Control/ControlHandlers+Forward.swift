@@ -37,6 +37,8 @@ extension ControlHandlers {
         guard let entry = try context.store.inboxEntry(id: originalID, from: request.peer) else {
             throw CoreError(.unknownPackage, "no package \(originalID)\(request.peer.map { " from \($0)" } ?? "") in the inbox; see `liaison inbox list`")
         }
+        // The forwarded package is about the size of the received one.
+        try context.diskReserve.ensureRoom(adding: UInt64(clamping: entry.size), to: "forward the package")
         var input = try StoredPackageSource.inbox(entry, store: context.store)
         defer { input.close() }
         let now = Timestamp.now()

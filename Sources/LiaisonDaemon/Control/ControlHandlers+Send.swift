@@ -15,6 +15,9 @@ extension ControlHandlers {
     /// (and are then offered and streamed rather than pushed).
     static let sendFilesMemoryBudget = 2 << 20
 
+    /// Payload bytes between two looks at the disk reserve while a send streams in.
+    static let reserveCheckInterval = 16 << 20
+
     func send(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws {
         let receipts: [SendReceipt]
         do {
@@ -40,6 +43,7 @@ extension ControlHandlers {
     /// queueing (journaled: `queue`).
     private func queueSend(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor, record: AuditEvent) async throws -> [SendReceipt] {
         try context.home.ensureNotRevoked("sends packages")
+        try context.diskReserve.ensureRoom(to: "queue the package")
         let count = request.command == .send ? 1 : request.files ?? 0
         guard (1...ControlRequest.maximumFilesPerSend).contains(count) else {
             throw ControlFailure(code: "control.bad-request",
@@ -129,6 +133,8 @@ extension ControlHandlers {
         var incremental = IncrementalSealer(sealer)
         let file = OutboxSink(path: context.outboxDirectory + "/\(incremental.packageID).lpkg", memoryLimit: memoryLimit)
         var sink = file
+        // A large payload is checked against the disk reserve as it arrives.
+        var sinceReserveCheck = 0
         while true {
             // The end of the payload is an empty frame; a connection that closes
             // before it is an interrupted send, never a shorter package.
@@ -137,6 +143,11 @@ extension ControlHandlers {
             }
             defer { frame.withUnsafeMutableBytes { Sodium.wipe($0) } }   // plaintext: do not leave it in freed memory, even on an error
             if frame.isEmpty { break }
+            sinceReserveCheck += frame.count
+            if sinceReserveCheck >= Self.reserveCheckInterval {
+                sinceReserveCheck = 0
+                try context.diskReserve.ensureRoom(adding: UInt64(Self.reserveCheckInterval), to: "queue the package")
+            }
             try await incremental.append(frame, into: &sink)
         }
         // Fail closed: sealed here, but queued only once the log records it (`queue`).

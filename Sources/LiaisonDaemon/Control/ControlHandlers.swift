@@ -137,12 +137,14 @@ struct ControlHandlers: Sendable {
         let previous = context.localKeys.withLockedValue { keys in
             keys.previous.flatMap { secrets in keys.previousUntil.flatMap { Timestamp.now() < $0 ? (secrets: secrets, until: $0) : nil } }
         }
+        let disk = context.diskReserve.reading()
         return StatusReport(node: context.configuration.name, fingerprint: context.fingerprint.description,
                             listen: context.configuration.listen, startedAt: Timestamp.iso8601(context.startedAt),
                             peers: try peerStatuses(), queued: counts.queued + counts.sending, delivered: counts.delivered,
                             failed: counts.failed, expired: counts.expired, inbox: counts.inbox,
                             previousFingerprint: previous?.secrets.publicKeys.fingerprint.description,
-                            previousKeysUntil: previous.map { Timestamp.iso8601($0.until) })
+                            previousKeysUntil: previous.map { Timestamp.iso8601($0.until) },
+                            diskFree: disk?.available, diskReserve: context.diskReserve.bytes)
     }
 
     func peerStatuses() throws -> [PeerStatus] {

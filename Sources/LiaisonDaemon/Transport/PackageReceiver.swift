@@ -139,7 +139,7 @@ struct PackageReceiver {
     /// copy would use up) the inbox is looked at only to answer a refusal: storing
     /// it finds a copy already accepted (``answerAsStored(_:_:)``).
     private func admit(id: PackageID, size: UInt64, expires: Int64?, lookingUp: Bool = true) throws -> SessionMessage? {
-        guard let inFlight = claimSlot(id, size: size) else {
+        guard let (inFlight, inFlightFromAll) = claimSlot(id, size: size) else {
             return .reject(packageID: id, reason: .unavailable, detail: "this package is already being received; retry later")
         }
         do {
@@ -147,7 +147,8 @@ struct PackageReceiver {
                 release(id)
                 return stored
             }
-            if let refusal = try limitRefusal(id: id, size: size, expires: expires) ?? volumeRefusal(id: id, size: size, inFlight: inFlight) {
+            if let refusal = try limitRefusal(id: id, size: size, expires: expires) ?? diskRefusal(id: id, size: size, pending: inFlightFromAll)
+                ?? volumeRefusal(id: id, size: size, inFlight: inFlight) {
                 let answer = lookingUp ? refusal : try storedAnswer(id) ?? refusal
                 release(id)
                 return answer
@@ -216,15 +217,33 @@ struct PackageReceiver {
 
     /// Claims `id` for this connection (one connection receives a package at a
     /// time), recording `size` as in flight from the peer. Returns the bytes
-    /// already in flight from it, or nil if another connection holds the claim.
-    private func claimSlot(_ id: PackageID, size: UInt64) -> UInt64? {
+    /// already in flight from it and from every peer, or nil if another
+    /// connection holds the claim.
+    private func claimSlot(_ id: PackageID, size: UInt64) -> (fromSender: UInt64, fromAll: UInt64)? {
         let key = claimKey(id)
-        return context.activeTransfers.withLockedValue { claims -> UInt64? in
+        return context.activeTransfers.withLockedValue { claims -> (UInt64, UInt64)? in
             guard claims[key] == nil else { return nil }
-            let others = claims.reduce(UInt64(0)) { $0 + ($1.key.sender == key.sender ? $1.value : 0) }
+            var fromSender: UInt64 = 0, fromAll: UInt64 = 0
+            for (other, bytes) in claims {
+                fromAll &+= bytes
+                if other.sender == key.sender { fromSender &+= bytes }
+            }
             claims[key] = size
-            return others
+            return (fromSender, fromAll)
         }
+    }
+
+    /// The refusal of a package of `size` that would leave less free space on the
+    /// home volume than its reserve, counting what is `pending` (on its way from
+    /// every peer): for now, so the sender keeps it queued and retries. Refused,
+    /// a package another copy of which was already received still gets its receipt.
+    private func diskRefusal(id: PackageID, size: UInt64, pending: UInt64) -> SessionMessage? {
+        guard let shortage = context.diskReserve.shortage(adding: size, pending: pending) else { return nil }
+        DaemonMetrics.refused(peer: peer.name, reason: "disk")
+        if context.diskReserve.warnNow() {
+            logger.warning("refusing packages for now: the home volume has \(shortage.description) (disk-reserve-mib); free space on it")
+        }
+        return .reject(packageID: id, reason: .unavailable, detail: "the recipient is short of disk space; retry later")
     }
 
     /// Under a `bytes-per-day` limit, the refusal of a package of `size` that would

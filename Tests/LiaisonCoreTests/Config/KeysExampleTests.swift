@@ -43,7 +43,18 @@ struct KeysExampleTests {
         #expect(configuration.daemon.maximumControlConnections == 64)
         #expect(configuration.daemon.controlTimeoutSeconds == 30)
         #expect(configuration.daemon.sessionLifetimeSeconds == 600)
+        #expect(configuration.daemon.diskReserveMiB == 256)
         #expect(configuration.daemon.maximumHandshakesPerSource == 8 && configuration.daemon.maximumSessionsPerPeer == 16)
+    }
+
+    @Test("disk-reserve-mib is checked: 0 turns the reserve off, negative values are refused")
+    func diskReserveSetting() throws {
+        let base = try keysExample()
+        let off = base.replacingOccurrences(of: "disk-reserve-mib = 256", with: "disk-reserve-mib = 0")
+        #expect(try NodeConfiguration(parsing: off).daemon.diskReserveMiB == 0)
+        let negative = base.replacingOccurrences(of: "disk-reserve-mib = 256", with: "disk-reserve-mib = -1")
+        let refusal = #expect(throws: CoreError.self) { try NodeConfiguration(parsing: negative) }
+        #expect(refusal?.message.contains("disk-reserve-mib") == true, "\(String(describing: refusal))")
     }
 
     @Test("[audit] settings are checked")

@@ -1,0 +1,119 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import Testing
+@testable import LiaisonDaemon
+
+/// The disk reserve (`disk-reserve-mib`): packages, incoming or sent, never take
+/// the last of the home volume, so the store and the audit log keep room to
+/// record. The decision on given readings, then on real daemons.
+@Suite("Disk reserve")
+struct DiskReserveTests {
+    @Test("a package is refused exactly when it, with what is already on its way, would leave less than the reserve free")
+    func decision() {
+        let reserve = DiskReserve(bytes: 100) { 1000 }
+        #expect(reserve.shortage(adding: 900) == nil)
+        #expect(reserve.shortage(adding: 901) == DiskReserve.Reading(available: 1000, reserve: 100))
+        #expect(reserve.shortage(adding: 400, pending: 500) == nil)
+        #expect(reserve.shortage(adding: 400, pending: 501) != nil)
+        #expect(reserve.shortage(adding: .max, pending: .max) != nil, "an overflowing sum must refuse, not wrap")
+        #expect(throws: CoreError.self) { try reserve.ensureRoom(adding: 901, to: "queue the package") }
+        #expect(throws: Never.self) { try reserve.ensureRoom(adding: 900, to: "queue the package") }
+    }
+
+    @Test("with the reserve off, or the free space unreadable, nothing is refused for space (the write itself fails cleanly if it must)")
+    func offOrUnknown() {
+        #expect(DiskReserve(bytes: 0) { 0 }.shortage(adding: 1 << 40) == nil)
+        #expect(DiskReserve(bytes: 1 << 30) { nil }.shortage(adding: 1 << 40) == nil)
+    }
+
+    @Test("the free space is read from the real volume")
+    func realVolume() throws {
+        let dir = TemporaryDirectory(prefix: "liaison-reserve")
+        let free = try #require(DiskReserve.availableBytes(on: dir.path))
+        #expect(free > 0)
+        #expect(DiskReserve.availableBytes(on: dir.path + "/no/such/place") == nil)
+        let reading = try #require(DiskReserve(bytes: 1 << 20, path: dir.path).reading())
+        #expect(reading.reserve == 1 << 20 && reading.available > 0)
+    }
+
+    @Test("a recipient down to its reserve refuses packages for now: they stay queued, and are delivered once when it has room again",
+          .timeLimit(.minutes(3)))
+    func recipientRefusesForNow() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.setTunable("bravo", "disk-reserve-mib", String(try Self.moreThanFreeMiB(net.home("bravo"))))
+        try net.startAll()
+        let small = try net.send(Array("pushed whole".utf8), from: "alpha", to: ["bravo"])
+        let large = try net.send(try Sodium.randomBytes(count: 300_000), from: "alpha", to: ["bravo"])  // offered and streamed
+        let refused = try eventually(timeoutSeconds: 30) {
+            try [small, large].allSatisfy { try Self.lastError($0, net: net)?.contains("short of disk space") == true }
+        }
+        let listing = try net.expect(["outbox", "list", "--home", net.home("alpha")]).stdout
+        #expect(refused, "\(listing)")
+        #expect(try net.deliveryStates(small, at: "alpha")["bravo"] == "queued")
+        #expect(try net.inbox("bravo").isEmpty)
+        let status = try net.expect(["status", "--home", net.home("bravo")]).stdout
+        #expect(status.contains("DOWN TO THE RESERVE"), "\(status)")
+        #expect(net.daemon("bravo").log.contains("(disk-reserve-mib); free space on it"))
+        let rejections = try net.auditEvents("bravo").filter { $0.kind == .packageRejected }
+        #expect(rejections.contains { $0.reason?.contains("short of disk space") == true }, "refusals are audited")
+
+        net.daemon("bravo").stop()
+        try net.setTunable("bravo", "disk-reserve-mib", "0")
+        try net.daemon("bravo").start()
+        #expect(try net.waitDelivered(small, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+        #expect(try net.waitDelivered(large, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+        #expect(try net.inbox("bravo").sorted() == [small, large].sorted(), "each delivered once")
+    }
+
+    @Test("a send is refused, and nothing queued, while the sender's own volume is down to its reserve; the CLI says what to do and exits 75",
+          .timeLimit(.minutes(2)))
+    func sendRefused() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.setTunable("alpha", "disk-reserve-mib", String(try Self.moreThanFreeMiB(net.home("alpha"))))
+        try net.daemon("alpha").start()
+        let payload = net.dir.write("payload", Array("no room for this".utf8))
+        let refused = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"])
+        #expect(refused.status == 75, "\(refused.status): \(refused.stderr)")
+        #expect(refused.stderr.contains("disk-reserve-mib") && refused.stderr.contains("Free space"), "\(refused.stderr)")
+        let outbox = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout
+        #expect(outbox.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(outbox)")
+        let command = try net.auditEvents("alpha").last { $0.kind == .controlCommand && $0.details["command"] == "send" }
+        #expect(command?.outcome == .failed && command?.reason?.contains("node.disk-reserve") == true, "\(String(describing: command))")
+    }
+
+    @Test("a large send is stopped as it streams in once it would eat into the reserve, and leaves no file behind",
+          .timeLimit(.minutes(3)), .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"))
+    func largeSendStoppedMidway() throws {
+        let volume = try SmallFilesystem(bytes: 64 << 20)
+        let net = try DaemonNetwork(["alpha", "bravo"], homes: ["alpha": volume.path])
+        try net.setTunable("alpha", "disk-reserve-mib", "24")
+        try net.daemon("alpha").start()
+        let before = try #require(DiskReserve.availableBytes(on: volume.path))
+        let payload = net.dir.write("large", try Sodium.randomBytes(count: 48 << 20))   // fits the volume, not beside the reserve
+        let refused = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"])
+        #expect(refused.status == 75, "\(refused.status): \(refused.stderr)")
+        #expect(refused.stderr.contains("disk-reserve-mib"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: net.home("alpha") + "/outbox").isEmpty, "the partial package was left behind")
+        let after = try #require(DiskReserve.availableBytes(on: volume.path))
+        #expect(after + (4 << 20) >= before, "space was not given back: \(before) → \(after)")
+        // A package that fits beside the reserve is still taken.
+        let fits = net.dir.write("fits", try Sodium.randomBytes(count: 4 << 20))
+        #expect(try net.cli.run(["send", fits, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"]).status == 0)
+    }
+
+    /// A reserve in MiB certainly larger than what the volume holding `path` has free.
+    static func moreThanFreeMiB(_ path: String) throws -> UInt64 {
+        (try #require(DiskReserve.availableBytes(on: path)) >> 20) + (1 << 20)
+    }
+
+    /// The last error `alpha` recorded for delivering `id` to bravo.
+    static func lastError(_ id: String, net: DaemonNetwork) throws -> String? {
+        let listing = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout
+        let items = try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]] ?? []
+        let deliveries = items.first { $0["id"] as? String == id }?["deliveries"] as? [[String: Any]]
+        return deliveries?.first { $0["peer"] as? String == "bravo" }?["lastError"] as? String
+    }
+}
