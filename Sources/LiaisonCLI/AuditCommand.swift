@@ -78,7 +78,7 @@ struct AuditQueryCommand: ParsableCommand {
                 print(printedHeader ? String(table.drop(while: { $0 != "\n" }).dropFirst()) : table)
                 printedHeader = true
             }
-            guard page.count == limit, let last = page.last else { break }
+            guard AuditEntryItem.isFull(page, limit: limit), let last = page.last else { break }
             request.cursor = last.index
             if !all {
                 if !daemon.json {

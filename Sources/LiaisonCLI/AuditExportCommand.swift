@@ -19,7 +19,7 @@ struct AuditExportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A new or empty directory to write the bundle to.", valueName: "dir")) var out: String
 
     func run() throws {
-        let keys = try daemon.connect().call(ControlRequest(.auditKeys), AuditKeysItem.self)
+        let keys = try AuditKeysPages.fetch(daemon)
         let writer = try AuditBundleWriter(directory: out, logKey: try NoteVerifierKey(parsing: keys.logKey),
                                            witnesses: try keys.witnessKeys.map(NoteVerifierKey.init(parsing:)))
         let progress = ProgressLine(total: Int64(keys.size), label: "exporting", unit: .entries)
@@ -37,6 +37,27 @@ struct AuditExportCommand: ParsableCommand {
 }
 
 /// Fetches the log's leaves from the daemon, a page per connection.
+/// The log's keys and size, with every checkpoint up to that size, fetched a page
+/// of checkpoints at a time.
+enum AuditKeysPages {
+    static func fetch(_ daemon: DaemonOptions) throws -> AuditKeysItem {
+        var keys = try daemon.connect().call(ControlRequest(.auditKeys), AuditKeysItem.self)
+        var more = keys.moreCheckpoints ?? false
+        while more, let last = keys.checkpoints.last {
+            var request = ControlRequest(.auditKeys)
+            request.cursor = last.size
+            let page = try daemon.connect().call(request, AuditKeysItem.self)
+            guard page.logKey == keys.logKey else {
+                throw CoreError(.fingerprintMismatch, "the daemon's log key changed while its checkpoints were read; run the command again")
+            }
+            keys.checkpoints += page.checkpoints.filter { $0.size <= keys.size }
+            more = (page.moreCheckpoints ?? false) && page.checkpoints.last.map { $0.size <= keys.size } == true
+        }
+        keys.moreCheckpoints = nil
+        return keys
+    }
+}
+
 struct AuditLeafPages {
     let daemon: DaemonOptions
     static let pageSize = 10_000
@@ -47,8 +68,11 @@ struct AuditLeafPages {
             var request = ControlRequest(.auditLeaves)
             request.entry = next
             request.limit = min(Self.pageSize, size - next)
+            // A page may hold fewer entries than asked for (the daemon bounds it by bytes).
             let page = try daemon.connect().call(request, [AuditEntryItem].self)
-            guard !page.isEmpty else { break }
+            guard !page.isEmpty else {
+                throw CoreError(.io, "the daemon returned no entries from \(next) on, though the log holds \(size); run the command again")
+            }
             for item in page {
                 guard item.index == next else {
                     throw CoreError(.invalidArgument, "the daemon returned entry \(item.index) where \(next) was expected")

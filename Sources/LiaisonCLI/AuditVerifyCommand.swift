@@ -111,7 +111,7 @@ struct AuditVerifyCommand: ParsableCommand {
                             trustedCheckpoint: [UInt8]?) throws -> AuditVerificationReport {
         // Have everything so far covered by a signed checkpoint, then fetch the log.
         _ = try daemon.connect().call(ControlRequest(.auditCheckpoint), AuditCheckpointItem.self)
-        let keys = try daemon.connect().call(ControlRequest(.auditKeys), AuditKeysItem.self)
+        let keys = try AuditKeysPages.fetch(daemon)
         let served = try NoteVerifierKey(parsing: keys.logKey)
         if let trustedKey, trustedKey != served {
             throw CoreError(.fingerprintMismatch, "the daemon’s log key \(served) is not the key you trust; the node's log key changed or this is another node")

@@ -8,6 +8,12 @@ public struct AuditEntryItem: Codable, Sendable, Equatable {
         self.index = index
         self.leaf = leaf
     }
+
+    /// Whether a page asked for with `limit` is full, so more entries may follow:
+    /// it holds `limit` entries, or the daemon stopped at ``ControlFraming/auditPageBytes``.
+    public static func isFull(_ page: [AuditEntryItem], limit: Int) -> Bool {
+        page.count >= limit || page.reduce(0) { $0 + $1.leaf.utf8.count } >= ControlFraming.auditPageBytes
+    }
 }
 
 /// A signed checkpoint with the cosignatures stored for it.
@@ -35,13 +41,16 @@ public struct AuditKeysItem: Codable, Sendable, Equatable {
     public let logKey: String
     /// Verifier keys of the peers that witness this log.
     public let witnessKeys: [String]
-    public let checkpoints: [AuditCheckpointItem]
+    public var checkpoints: [AuditCheckpointItem]
     public let size: Int
     public let node: String
     public let fingerprint: String
+    /// Set when more checkpoints follow `checkpoints` (a page of them): ask again
+    /// with `cursor` set to the size of the last one.
+    public var moreCheckpoints: Bool?
 
     public init(origin: String, logKey: String, witnessKeys: [String], checkpoints: [AuditCheckpointItem], size: Int,
-                node: String, fingerprint: String) {
+                node: String, fingerprint: String, moreCheckpoints: Bool? = nil) {
         self.origin = origin
         self.logKey = logKey
         self.witnessKeys = witnessKeys
@@ -49,6 +58,7 @@ public struct AuditKeysItem: Codable, Sendable, Equatable {
         self.size = size
         self.node = node
         self.fingerprint = fingerprint
+        self.moreCheckpoints = moreCheckpoints
     }
 }
 

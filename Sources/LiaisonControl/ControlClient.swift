@@ -64,9 +64,9 @@ public final class ControlClient {
         try sendFrame(Array(try JSONEncoder().encode(value)))
     }
 
-    /// Reads one frame.
+    /// Reads one frame of the daemon's (a reply may be longer than a request: ``ControlFraming/maximumReplyLength``).
     public func receiveFrame() throws -> [UInt8] {
-        try read(try ControlFraming.length(try read(4)))
+        try read(try ControlFraming.length(try read(4), limit: ControlFraming.maximumReplyLength))
     }
 
     /// Reads the response envelope and returns its result or throws its failure.

@@ -2,8 +2,16 @@
 /// frame each way is JSON; payload bytes follow in data frames ended by an empty
 /// frame.
 public enum ControlFraming {
-    /// Largest frame accepted (JSON or data).
+    /// Largest frame the daemon accepts from a client (a request, or payload data).
     public static let maximumFrameLength = 1 << 20
+    /// Largest reply frame: a listing of up to 10,000 entries is larger than a request
+    /// may be. The daemon never sends more (it refuses with `control.reply-too-large`),
+    /// and a client reads no more.
+    public static let maximumReplyLength = 64 << 20
+    /// Leaf bytes past which the daemon adds no further entry to a page of the audit
+    /// log (`audit.query`, `audit.leaves`): a page is full when it has its `limit`
+    /// entries or this many bytes, and only then may more follow.
+    public static let auditPageBytes = 4 << 20
     /// Payload bytes per data frame.
     public static let dataFrameLength = 256 * 1024
 
@@ -13,10 +21,10 @@ public enum ControlFraming {
         return [UInt8(count >> 24 & 0xFF), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
     }
 
-    /// Reads a length prefix.
-    public static func length(_ prefix: [UInt8]) throws -> Int {
+    /// Reads a length prefix, refusing a frame longer than `limit`.
+    public static func length(_ prefix: [UInt8], limit: Int = maximumFrameLength) throws -> Int {
         let n = prefix.reduce(0) { $0 << 8 | Int($1) }
-        guard n <= maximumFrameLength else {
+        guard n <= limit else {
             throw ControlFailure(code: "control.frame-too-large", message: "a control frame of \(n) bytes exceeds the limit")
         }
         return n

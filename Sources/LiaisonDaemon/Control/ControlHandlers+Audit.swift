@@ -31,6 +31,7 @@ extension ControlHandlers {
         query.cursor = request.cursor
         query.newestFirst = request.newestFirst ?? false
         query.limit = min(max(request.limit ?? 100, 1), Self.maximumAuditPage)
+        query.byteBudget = ControlFraming.auditPageBytes
         return try context.auditLog.query(query).map { AuditEntryItem(index: $0.index, leaf: String(decoding: $0.leaf, as: UTF8.self)) }
     }
 
@@ -38,7 +39,7 @@ extension ControlHandlers {
         let size = try context.auditLog.size()
         let first = min(max(request.entry ?? 0, 0), size)
         let count = min(max(request.limit ?? 1000, 1), Self.maximumAuditPage, size - first)
-        return try context.auditLog.leaves(first..<(first + count)).enumerated().map {
+        return try context.auditLog.leaves(first..<(first + count), byteBudget: ControlFraming.auditPageBytes).enumerated().map {
             AuditEntryItem(index: first + $0.offset, leaf: String(decoding: $0.element, as: UTF8.self))
         }
     }
@@ -48,14 +49,23 @@ extension ControlHandlers {
         Self.item(try context.signCheckpoint())
     }
 
-    func auditKeys() throws -> AuditKeysItem {
+    /// The log's keys and size, and a page of its checkpoints: those larger than
+    /// `cursor` (from the first if nil), at most ``checkpointPage``.
+    func auditKeys(_ request: ControlRequest) throws -> AuditKeysItem {
         // Only peers that may still witness: a revoked or blocked peer's cosignatures count for nothing.
         let witnesses = try context.peers.keyring.peers.filter { !$0.revoked && $0.trust != .blocked }
             .map { try NodeLogNames.witnessKey($0.keys, named: $0.logFingerprint).description }
+        // The size first: every checkpoint listed after it is at most that large, or a later page's.
+        let size = try context.auditLog.size()
+        let checkpoints = try context.auditLog.checkpoints(after: request.cursor, limit: Self.checkpointPage + 1)
         return AuditKeysItem(origin: context.logSigner.verifierKey.name, logKey: context.logSigner.verifierKey.description,
-                             witnessKeys: witnesses, checkpoints: try context.auditLog.checkpoints().map(Self.item),
-                             size: try context.auditLog.size(), node: context.configuration.name, fingerprint: context.fingerprint.description)
+                             witnessKeys: witnesses, checkpoints: checkpoints.prefix(Self.checkpointPage).map(Self.item),
+                             size: size, node: context.configuration.name, fingerprint: context.fingerprint.description,
+                             moreCheckpoints: checkpoints.count > Self.checkpointPage)
     }
+
+    /// Most checkpoints one `audit.keys` answer carries (each about 1 KiB with its cosignatures).
+    static let checkpointPage = 500
 
     /// A tlog-proof of `entry` (or of the newest entry about package `id`),
     /// against the smallest checkpoint covering it; signs one if none does yet.

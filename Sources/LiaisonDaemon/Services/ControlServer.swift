@@ -164,6 +164,10 @@ struct ControlConnection {
     }
 
     mutating func send(_ body: [UInt8]) async throws {
+        guard body.count <= ControlFraming.maximumReplyLength else {
+            throw ControlFailure(code: "control.reply-too-large",
+                                 message: "the answer (\(body.count) bytes) is larger than a reply may be; ask for fewer entries (--limit)")
+        }
         var buffer = ByteBuffer()
         buffer.writeInteger(UInt32(body.count))
         buffer.writeBytes(body)

@@ -80,10 +80,12 @@ extension AuditLog {
         }
     }
 
-    /// Every checkpoint, smallest first.
-    public func checkpoints() throws -> [StoredCheckpoint] {
+    /// The checkpoints of more than `size` entries (every one if nil), smallest
+    /// first, at most `limit` of them.
+    public func checkpoints(after size: Int? = nil, limit: Int = .max) throws -> [StoredCheckpoint] {
         try read("read the audit checkpoints") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM checkpoint ORDER BY size").map { try Self.checkpoint($0, db) }
+            try Row.fetchAll(db, sql: "SELECT * FROM checkpoint WHERE size > ? ORDER BY size LIMIT ?",
+                             arguments: [size ?? -1, limit]).map { try Self.checkpoint($0, db) }
         }
     }
 

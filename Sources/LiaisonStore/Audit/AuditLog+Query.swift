@@ -21,6 +21,9 @@ public struct AuditQuery: Sendable, Hashable {
     public var limit = 100
     /// Newest entries first.
     public var newestFirst = false
+    /// Past this many leaf bytes no further entry is added (the first always is):
+    /// a page of large entries stays bounded in memory and on the wire.
+    public var byteBudget = Int.max
 
     /// A query with no filters.
     public init() {}
@@ -49,30 +52,31 @@ extension AuditLog {
         let filter = LeafFilter(query)
         let order = query.newestFirst ? "DESC" : "ASC"
         return try read("query the audit log") { db in
+            var page = EntryPage(limit: query.limit, byteBudget: query.byteBudget)
             guard let key = query.package.map(LeafKey.package) ?? query.peer.map(LeafKey.peer) else {
-                return try Self.entries(db, sql: "SELECT l.idx, l.data FROM leaf l \(filter.clause(cursorColumn: "l.idx")) ORDER BY l.idx \(order) LIMIT ?",
-                                        arguments: filter.arguments + [query.limit])
+                try page.add(db, sql: "SELECT l.idx, l.data FROM leaf l \(filter.clause(cursorColumn: "l.idx")) ORDER BY l.idx \(order) LIMIT ?",
+                             arguments: filter.arguments + [query.limit])
+                return page.entries
             }
-            var entries: [AuditEntry] = []
             func merged() throws {
-                guard entries.count < query.limit else { return }
+                guard !page.isFull else { return }
                 let sql = """
                     SELECT l.idx, l.data FROM leaf_key k CROSS JOIN leaf l ON l.idx = k.idx
                     \(filter.clause(cursorColumn: "k.idx", and: "k.key = ?")) ORDER BY k.idx \(order) LIMIT ?
                     """
-                entries += try Self.entries(db, sql: sql, arguments: filter.arguments + [key.value, query.limit - entries.count])
+                try page.add(db, sql: sql, arguments: filter.arguments + [key.value, page.room])
             }
             func unmerged() throws {
-                guard entries.count < query.limit else { return }
+                guard !page.isFull else { return }
                 var indices = try LeafKeyIndex.unmergedIndices(of: key, db)
                 if query.newestFirst { indices.reverse() }
                 var next = 0
-                while entries.count < query.limit, next < indices.count {
+                while !page.isFull, next < indices.count {
                     let chunk = indices[next..<min(next + 500, indices.count)]
                     next = chunk.endIndex
                     let list = "l.idx IN (" + chunk.map(String.init).joined(separator: ",") + ")"
                     let sql = "SELECT l.idx, l.data FROM leaf l \(filter.clause(cursorColumn: "l.idx", and: list)) ORDER BY l.idx \(order) LIMIT ?"
-                    entries += try Self.entries(db, sql: sql, arguments: filter.arguments + [query.limit - entries.count])
+                    try page.add(db, sql: sql, arguments: filter.arguments + [page.room])
                 }
             }
             // Every merged entry precedes every unmerged one in log order.
@@ -83,20 +87,7 @@ extension AuditLog {
                 try merged()
                 try unmerged()
             }
-            return entries
-        }
-    }
-
-    private static func entries(_ db: Database, sql: String, arguments: [(any DatabaseValueConvertible)?]) throws -> [AuditEntry] {
-        try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
-            let index: Int = row[0]
-            let data: Data = row[1]
-            let leaf = Array(data)
-            do {
-                return AuditEntry(index: index, event: try AuditEvent(canonicalBytes: leaf), leaf: leaf)
-            } catch let error as AuditError {
-                throw StoreError(.corrupt, "audit entry \(index) cannot be read: \(error.message); run `liaison audit verify`")
-            }
+            return page.entries
         }
     }
 
@@ -108,6 +99,40 @@ extension AuditLog {
         query.newestFirst = true
         query.limit = 1
         return try self.query(query).first?.index
+    }
+}
+
+/// The entries of one answer as they are read, up to a count and a byte budget.
+private struct EntryPage {
+    let limit: Int
+    let byteBudget: Int
+    private(set) var entries: [AuditEntry] = []
+    private var bytes = 0
+
+    init(limit: Int, byteBudget: Int) {
+        self.limit = limit
+        self.byteBudget = byteBudget
+    }
+
+    /// Whether no further entry is taken: the count is reached, or the budget spent.
+    var isFull: Bool { entries.count >= limit || bytes >= byteBudget }
+    /// How many more entries the count allows.
+    var room: Int { limit - entries.count }
+
+    /// Adds the rows (`idx`, `data`) `sql` selects, one at a time, until full.
+    mutating func add(_ db: Database, sql: String, arguments: [(any DatabaseValueConvertible)?]) throws {
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+        while !isFull, let row = try rows.next() {
+            let index: Int = row[0]
+            let data: Data = row[1]
+            let leaf = Array(data)
+            do {
+                entries.append(AuditEntry(index: index, event: try AuditEvent(canonicalBytes: leaf), leaf: leaf))
+            } catch let error as AuditError {
+                throw StoreError(.corrupt, "audit entry \(index) cannot be read: \(error.message); run `liaison audit verify`")
+            }
+            bytes += leaf.count
+        }
     }
 }
 

@@ -151,14 +151,20 @@ public final class AuditLog: Sendable {
         try Int.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(max(idx) + 1, 0) FROM leaf")) ?? 0
     }
 
-    /// The canonical leaf bytes of entries `range` (clamped to the log), in order.
-    public func leaves(_ range: Range<Int>) throws -> [[UInt8]] {
+    /// The canonical leaf bytes of entries `range` (clamped to the log), in order,
+    /// stopping early once `byteBudget` bytes are read (the first leaf is always read).
+    public func leaves(_ range: Range<Int>, byteBudget: Int = .max) throws -> [[UInt8]] {
         try read("read audit entries") { db in
-            try Row.fetchAll(db, sql: "SELECT data FROM leaf WHERE idx >= ? AND idx < ? ORDER BY idx",
-                             arguments: [range.lowerBound, range.upperBound]).map { row in
+            let rows = try Row.fetchCursor(db, sql: "SELECT data FROM leaf WHERE idx >= ? AND idx < ? ORDER BY idx",
+                                           arguments: [range.lowerBound, range.upperBound])
+            var leaves: [[UInt8]] = [], bytes = 0
+            // Past the budget no further leaf is read (the first always is).
+            while bytes < byteBudget, let row = try rows.next() {
                 let data: Data = row[0]
-                return Array(data)
+                leaves.append(Array(data))
+                bytes += data.count
             }
+            return leaves
         }
     }
 
