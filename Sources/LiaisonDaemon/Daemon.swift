@@ -61,7 +61,12 @@ public struct Daemon {
         // A daemon that cannot audit does not run. What a crash left in the store's
         // audit journal goes into the log first.
         try await context.carryOverAuditJournal()
-        try await context.audit(context.event(.daemonStarted, details: ["pid": String(getpid()), "audit-size": String(try context.auditLog.size())]))
+        var started = ["pid": String(getpid()), "audit-size": String(try context.auditLog.size())]
+        if let renumbering = context.journalRenumbering {
+            context.logger.warning("the store's audit journal stood at \(renumbering.storeWasAt), behind the audit log's mark \(renumbering.logMark) for it: liaison.db was restored from a backup or replaced; its journal now numbers on from \(renumbering.logMark)")
+            started["journal-renumbered"] = "\(renumbering.storeWasAt)->\(renumbering.logMark)"
+        }
+        try await context.audit(context.event(.daemonStarted, details: started))
         do {
             try await serviceGroup.run()
         } catch {

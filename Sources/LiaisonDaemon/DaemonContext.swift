@@ -57,6 +57,9 @@ final class DaemonContext: Sendable {
     let outboxSignal = OutboxSignal()
     /// Free space on the home volume that packages never take.
     let diskReserve: DiskReserve
+    /// Set when the store was found behind the audit log (restored from a backup)
+    /// and its journal numbering moved past the log's mark; recorded at start.
+    let journalRenumbering: JournalRenumbering?
 
     /// Tells the scheduler and lingering sessions that `packages` are queued (and
     /// durable), handing those in `handingOver` (per peer name) to their waiting
@@ -93,7 +96,7 @@ final class DaemonContext: Sendable {
         self.store = try NodeStore(home: home)
         self.auditLog = try AuditLog(path: configuration.audit.databasePath(home: home.path))
         // The busiest writes journal their audit events in the store's own commit.
-        try store.attachAuditJournal(to: auditLog)
+        journalRenumbering = try store.attachAuditJournal(to: auditLog)
         // The log keeps its name across rotations (`[keys] log-name`).
         let fingerprint = configuration.logFingerprint
         self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint), secretKey: secrets.log)

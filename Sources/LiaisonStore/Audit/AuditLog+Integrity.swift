@@ -46,6 +46,10 @@ extension AuditLog {
     /// The query index's triggers (schema v2 on).
     static let queryIndexTriggers = ["leaf_key_no_update", "leaf_key_no_delete"]
 
+    /// The journal marks' triggers (schema v3 on): a mark moved back would have the
+    /// log take journal entries twice, one deleted would lose track of them.
+    static let journalMarkTriggers = ["journal_mark_only_grows", "journal_mark_no_delete"]
+
     /// Checks the stored log against itself, in one pass on one snapshot: indices
     /// are dense, every leaf's hash is the hash of its data and its index columns
     /// match it, every stored interior node is the hash of its leaves, the query
@@ -70,9 +74,14 @@ extension AuditLog {
             let triggers = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'"))
             // A v1 file opened read-only has no query index (the next writer adds it). Asked
             // of the migrations rather than of the tables, so a dropped index is reported.
-            let hasQueryIndex = try db.tableExists("grdb_migrations")
-                && Bool.fetchOne(db, sql: "SELECT 1 FROM grdb_migrations WHERE identifier = ?", arguments: [AuditSchema.queryIndexMigration]) == true
-            for trigger in Self.requiredTriggers + (hasQueryIndex ? Self.queryIndexTriggers : []) where !triggers.contains(trigger) {
+            func migrated(_ identifier: String) throws -> Bool {
+                try db.tableExists("grdb_migrations")
+                    && Bool.fetchOne(db, sql: "SELECT 1 FROM grdb_migrations WHERE identifier = ?", arguments: [identifier]) == true
+            }
+            let hasQueryIndex = try migrated(AuditSchema.queryIndexMigration)
+            let hasJournalMarks = try migrated(AuditSchema.journalMarkMigration)
+            for trigger in Self.requiredTriggers + (hasQueryIndex ? Self.queryIndexTriggers : []) + (hasJournalMarks ? Self.journalMarkTriggers : [])
+            where !triggers.contains(trigger) {
                 report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited audit.db by hand")
             }
             let interior = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")

@@ -12,6 +12,8 @@ enum AuditSchema {
     /// The migration that builds the query index by peer and package (and files a
     /// v1 log's leaves in it): a log it has run on must have that index.
     static let queryIndexMigration = "audit-v2-key-index"
+    /// The migration that added `journal_mark` and its triggers.
+    static let journalMarkMigration = "audit-v3-journal-mark"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -20,7 +22,7 @@ enum AuditSchema {
             try db.execute(sql: v2)
             try fileExistingLeaves(db)
         }
-        migrator.registerMigration("audit-v3-journal-mark") { db in try db.execute(sql: v3) }
+        migrator.registerMigration(journalMarkMigration) { db in try db.execute(sql: v3) }
         return migrator
     }
 

@@ -140,6 +140,30 @@ struct AuditJournalTests {
         #expect(try log.leaves(0..<10) == Self.events(0..<3).map(\.canonicalBytes))
     }
 
+    @Test("a store restored from a backup numbers its journal on past the log's mark: its next events reach the log, none is skipped")
+    func restoredStore() async throws {
+        let log = try await attached(fixture.store)
+        try await fixture.store.enqueue([try Self.queued(1)], auditing: Self.events(0..<2))
+        await log.barrier()
+        let backup = fixture.directory.file("backup.db")
+        try await DatabaseQueue(path: fixture.path).writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [backup]) }
+        try await fixture.store.enqueue([try Self.queued(2), try Self.queued(3)], auditing: Self.events(2..<6))
+        await log.barrier()
+        #expect(try log.size() == 6)
+
+        // The backup comes back in the store's place: same identity, numbering from where it stood.
+        let restored = try NodeStore(path: backup)
+        let renumbering = try restored.attachAuditJournal(to: log)
+        #expect(renumbering == JournalRenumbering(storeWasAt: 2, logMark: 6))
+        try await restored.carryOverAuditJournal()
+        try await restored.enqueue([try Self.queued(4)], auditing: Self.events(6..<8))
+        await log.barrier()
+        #expect(try log.leaves(0..<20) == Self.events(0..<8).map(\.canonicalBytes), "events journaled after the restore were skipped")
+        // A store in step with the log is left as it is.
+        #expect(try restored.attachAuditJournal(to: log) == nil)
+        #expect(try log.verifyStorage().isEmpty)
+    }
+
     @Test("a write given events refuses them when no log is attached, and writes nothing")
     func needsAttachedLog() async throws {
         let refused = await #expect(throws: StoreError.self) {

@@ -185,6 +185,19 @@ struct AuditLogTests {
         #expect(issues.map(\.entry) == [3, 4, 5])
     }
 
+    @Test("a dropped journal-mark trigger is reported: a mark moved by hand would have journal entries skipped or taken twice")
+    func journalMarkTriggers() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<3)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        try DatabaseQueue(path: fixture.path, configuration: configuration).write { db in
+            try db.execute(sql: "DROP TRIGGER journal_mark_only_grows")
+        }
+        let issues = try fixture.log.verifyStorage()
+        #expect(issues.map(\.code) == [.triggerMissing] && issues[0].message.contains("journal_mark_only_grows"), "\(issues)")
+    }
+
     @Test("a read-only handle reads but cannot append")
     func readOnly() throws {
         let fixture = try AuditFixture()
