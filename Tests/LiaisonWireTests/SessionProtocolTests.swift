@@ -22,6 +22,7 @@ struct SessionProtocolTests {
             .witnessRequest(note: [], oldSize: 0, proof: []),
             .witnessCosignature(line: Array("— liaison-witness/x AAAA".utf8)),
             .witnessRefused(knownSize: 17, reason: "conflict: the last cosigned size is 17"),
+            .witnessRefused(knownSize: 40, reason: "refused: a fork", evidence: Array("liaison/x\n40\nAAAA\n\n— liaison/x AAAA\n".utf8)),
             .revocation(try RevocationStatement(revoking: identity, at: 1_795_651_200, reason: "key compromised").encoded),
             .revocation([]),
             .rotation(Array("liaison key-rotation v1\n".utf8) + [UInt8](repeating: 5, count: 300)), .rotation([]), .rotationAccepted,
@@ -53,6 +54,12 @@ struct SessionProtocolTests {
         // So is a rotation statement longer than any can be, and an acknowledgement with trailing bytes.
         #expect(throws: WireError.self) { try SessionMessage(decoding: [13, 0x20, 0x00] + [UInt8](repeating: 0, count: 0x2000)) }
         #expect(throws: WireError.self) { try SessionMessage(decoding: [14, 0]) }
+        // A refusal's evidence: empty when present, longer than a note, or overrunning the message is refused.
+        let refusal = SessionMessage.witnessRefused(knownSize: 3, reason: "refused").encoded
+        #expect(throws: WireError.self) { try SessionMessage(decoding: refusal + [0, 0]) }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: refusal + [0x40, 0x01] + [UInt8](repeating: 0x41, count: 0x4001)) }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: refusal + [0, 5, 0x41]) }
+        #expect(throws: WireError.self) { try SessionMessage(decoding: refusal + [0]) }
     }
 
     @Test("a long reason is cut between characters, within 255 bytes: what goes out is UTF-8 and survives a second trip")

@@ -38,19 +38,22 @@ struct WitnessClient: Sendable {
             var oldSize = try context.auditLog.newestCosignedSize(witness: witnessKey.name) ?? 0
             let note = SignedNote.withoutCosignatures(stored.note, logKey: context.logSigner.verifierKey)
             let reply: SessionMessage = try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
+                var evidence: [UInt8] = []
                 for _ in 0..<2 {
                     guard oldSize <= stored.size else { break }
                     let proof = try context.auditLog.consistencyProof(oldSize: oldSize, newSize: stored.size)
                     try await session.send(.witnessRequest(note: note.bytes, oldSize: UInt64(oldSize), proof: proof))
                     let answer = try await session.receive()
                     // A witness that last cosigned another size tells us which: retry once from there.
-                    if case .witnessRefused(let known, let reason)? = answer, reason.hasPrefix("conflict"), known != UInt64(oldSize) {
+                    if case .witnessRefused(let known, let reason, let shown)? = answer, reason.hasPrefix("conflict"), known != UInt64(oldSize) {
                         oldSize = Int(clamping: known)
+                        evidence = shown
                         continue
                     }
                     return answer ?? .witnessRefused(knownSize: 0, reason: "the witness closed the session")
                 }
-                return .witnessRefused(knownSize: UInt64(oldSize), reason: "the witness has cosigned a larger tree than this log holds")
+                return .witnessRefused(knownSize: UInt64(oldSize), reason: "refused: the witness has cosigned a larger tree than this log holds",
+                                       evidence: evidence)
             }
             switch reply {
             case .witnessCosignature(let bytes):
@@ -62,13 +65,22 @@ struct WitnessClient: Sendable {
                 try context.auditLog.addCosignature(size: stored.size, line: line, timestamp: verified.cosignatureTimestamp ?? 0,
                                                     now: Timestamp.now())
                 context.logger.info("checkpoint \(stored.size) cosigned by \(peer.name)")
-            case .witnessRefused(let known, let reason):
-                // A witness that saw more of this log than it holds, or that calls this
-                // tree a fork, is evidence of a rollback or a rewrite: stop signing.
-                if known > UInt64(stored.size) || reason.hasPrefix("refused") {
-                    context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size) (it has cosigned \(known) entries of this log): \(reason). audit.db was rolled back or rewritten; restore the newest audit.db")
-                } else {
+            case .witnessRefused(let known, let reason, let evidence):
+                guard known > UInt64(stored.size) || reason.hasPrefix("refused") else {
                     context.logger.warning("witness \(peer.name) refused checkpoint \(stored.size): \(reason)")
+                    break
+                }
+                // It says this log was rolled back or rewritten: believed only if the
+                // checkpoint it shows, signed by this log's key, proves it.
+                let verdict = try WitnessEvidence.judge(evidence, log: context.auditLog, logKey: context.logSigner.verifierKey)
+                await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
+                                                              reason: "witness.refused: \(reason)",
+                                                              details: ["size": String(stored.size), "witness-size": String(known),
+                                                                        "evidence": verdict.description]))
+                if case .unfounded(let why) = verdict {
+                    context.logger.error("witness \(peer.name) refused checkpoint \(stored.size), saying this log was rolled back or rewritten (\(reason)), but \(why): not taken as evidence; checkpoints are still signed")
+                } else {
+                    context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size): \(verdict). audit.db was rolled back or rewritten; restore the newest audit.db")
                 }
             default:
                 context.logger.warning("witness \(peer.name) answered a cosignature request with something else")

@@ -32,7 +32,8 @@ struct WitnessService {
                 }
                 guard oldSize == UInt64(state.size) else {
                     // The requester assumed another size: tell it ours, it retries with a proof from there.
-                    return .witnessRefused(knownSize: UInt64(state.size), reason: "conflict: the last cosigned size is \(state.size)")
+                    return .witnessRefused(knownSize: UInt64(state.size), reason: "conflict: the last cosigned size is \(state.size)",
+                                           evidence: Self.evidence(state))
                 }
                 guard MerkleTree.verifyConsistency(oldSize: state.size, newSize: checkpoint.size, oldRoot: state.root,
                                                    newRoot: checkpoint.rootHash, proof: proof) else {
@@ -60,6 +61,13 @@ struct WitnessService {
                                                       reason: "witness.inconsistent: \(what)",
                                                       details: ["origin": checkpoint.origin, "size": String(checkpoint.size),
                                                                 "cosigned-size": String(state.size)]))
-        return .witnessRefused(knownSize: UInt64(state.size), reason: "refused: \(what)")
+        return .witnessRefused(knownSize: UInt64(state.size), reason: "refused: \(what)", evidence: Self.evidence(state))
+    }
+
+    /// The checkpoint last cosigned for a log, as its log key signed it: what shows
+    /// the requester that the refusal is founded (``WitnessEvidence``).
+    static func evidence(_ state: WitnessedLog) -> [UInt8] {
+        let note = Array(state.note.utf8)
+        return note.count <= SessionMessage.maximumNoteByteCount ? note : []
     }
 }

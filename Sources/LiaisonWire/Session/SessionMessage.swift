@@ -30,7 +30,13 @@ public enum SessionMessage: Equatable, Sendable {
     case witnessCosignature(line: [UInt8])
     /// The witness refuses; `knownSize` is the size it last cosigned (a requester
     /// that assumed another size retries with a proof from this one).
-    case witnessRefused(knownSize: UInt64, reason: String)
+    ///
+    /// `evidence`, when the refusal is about the requester's own log (a rollback, a
+    /// fork, a conflict over the last size cosigned), is the checkpoint the witness
+    /// cosigned last, as the requester's log key signed it: the requester believes
+    /// the refusal only if that proves it (``maximumNoteByteCount`` at most; empty
+    /// when there is none, and from witnesses of earlier releases, which did not send it).
+    case witnessRefused(knownSize: UInt64, reason: String, evidence: [UInt8] = [])
     /// The sender's signed statement that its own identity key is revoked
     /// (``RevocationStatement``'s encoding); the recipient verifies it, marks the
     /// sender revoked and ends the session.
@@ -134,9 +140,11 @@ public enum SessionMessage: Equatable, Sendable {
         case .witnessCosignature(let line):
             precondition(line.count <= 1024, "cosignature line too long")
             w.write(Tag.witnessCosignature.rawValue); w.write(UInt16(line.count)); w.write(line)
-        case .witnessRefused(let knownSize, let reason):
+        case .witnessRefused(let knownSize, let reason, let evidence):
+            precondition(evidence.count <= Self.maximumNoteByteCount, "witness evidence too large")
             w.write(Tag.witnessRefused.rawValue); w.write(knownSize)
             w.writeShortString(Self.shortText(reason))
+            if !evidence.isEmpty { w.write(UInt16(evidence.count)); w.write(evidence) }
         case .revocation(let statement):
             precondition(statement.count <= RevocationStatement.maximumByteCount, "revocation statement too large")
             w.write(Tag.revocation.rawValue); w.write(UInt16(statement.count)); w.write(statement)
@@ -198,7 +206,13 @@ public enum SessionMessage: Equatable, Sendable {
                 let size = try r.readUInt64()
                 let reason = String(decoding: try r.readShortString(), as: UTF8.self)
                     .unicodeScalars.filter { !$0.properties.isNoncharacterCodePoint && !(CharacterSet.controlCharacters.contains($0)) }
-                self = .witnessRefused(knownSize: size, reason: String(String.UnicodeScalarView(reason)))
+                var evidence: [UInt8] = []
+                if !r.isAtEnd {
+                    let length = Int(try r.readUInt16())
+                    guard length > 0, length <= Self.maximumNoteByteCount else { throw malformed }
+                    evidence = try r.readBytes(length)
+                }
+                self = .witnessRefused(knownSize: size, reason: String(String.UnicodeScalarView(reason)), evidence: evidence)
             case .revocation:
                 let length = Int(try r.readUInt16())
                 guard length <= RevocationStatement.maximumByteCount else { throw malformed }

@@ -1,0 +1,48 @@
+import LiaisonAudit
+import LiaisonStore
+
+/// What a witness's refusal proves about this node's own audit log.
+///
+/// A witness that says this log was rolled back or rewritten stops the node
+/// signing checkpoints (``DaemonContext/raiseWitnessAlarm(_:)``). Taken on its
+/// word, any peer asked to witness could do that. So the refusal must carry the
+/// checkpoint the witness cosigned last (``SessionMessage/witnessRefused(knownSize:reason:evidence:)``):
+/// signed by this log's own key, it proves a rollback if it is larger than the
+/// log now, a fork if its root is not the log's root at its size.
+enum WitnessEvidence {
+    enum Verdict: Equatable, CustomStringConvertible {
+        /// This log signed a checkpoint of `signed` entries and now holds `held`.
+        case rolledBack(signed: Int, held: Int)
+        /// This log signed another tree of `size` entries than the one it holds now.
+        case forked(size: Int)
+        /// The refusal proves nothing about this log; why.
+        case unfounded(String)
+
+        var description: String {
+            switch self {
+            case .rolledBack(let signed, let held):
+                "this log signed a checkpoint of \(signed) entries and now holds \(held): it was rolled back"
+            case .forked(let size):
+                "this log signed another tree of \(size) entries than the one it holds: it was rewritten"
+            case .unfounded(let why): why
+            }
+        }
+    }
+
+    /// Judges `evidence` (a signed note) against `log`, whose checkpoints `logKey` signs.
+    static func judge(_ evidence: [UInt8], log: AuditLog, logKey: NoteVerifierKey) throws -> Verdict {
+        guard !evidence.isEmpty else { return .unfounded("it sent no checkpoint to show it") }
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try Checkpoint.open(evidence, logKey: logKey).checkpoint
+        } catch {
+            return .unfounded("the checkpoint it sent is not one this log's key signed")
+        }
+        let held = try log.size()
+        if checkpoint.size > held { return .rolledBack(signed: checkpoint.size, held: held) }
+        guard checkpoint.size > 0 else { return .unfounded("the checkpoint it sent is of the empty log") }
+        return try log.root(size: checkpoint.size) == checkpoint.rootHash
+            ? .unfounded("the checkpoint it sent is consistent with this log")
+            : .forked(size: checkpoint.size)
+    }
+}
