@@ -17,7 +17,7 @@ struct AuditCommand: ParsableCommand {
             may); `verify` checks a live node, an exported bundle or a database file,
             and needs no secret key. See docs/audit-log.md.
             """,
-        subcommands: [AuditQueryCommand.self, AuditCheckpointCommand.self, AuditProveCommand.self, AuditExportCommand.self,
+        subcommands: [AuditQueryCommand.self, AuditCheckpointCommand.self, AuditProveCommand.self, AuditWitnessedCommand.self, AuditExportCommand.self,
                       AuditVerifyCommand.self])
 }
 

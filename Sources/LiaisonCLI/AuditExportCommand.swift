@@ -19,11 +19,15 @@ struct AuditExportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A new or empty directory to write the bundle to.", valueName: "dir")) var out: String
 
     func run() throws {
-        let keys = try AuditKeysPages.fetch(daemon)
+        // Up to a checkpoint signed now: the bundle has no entry its log key does not cover.
+        let (keys, size, unsigned) = try AuditKeysPages.fetchSigned(daemon)
+        if let unsigned {
+            FileHandle.standardError.write(Data("warning: the node signed no checkpoint now (\(unsigned)); entries after its newest checkpoint are exported unsigned\n".utf8))
+        }
         let writer = try AuditBundleWriter(directory: out, logKey: try NoteVerifierKey(parsing: keys.logKey),
                                            witnesses: try keys.witnessKeys.map(NoteVerifierKey.init(parsing:)))
-        let progress = ProgressLine(total: Int64(keys.size), label: "exporting", unit: .entries)
-        try AuditLeafPages(daemon: daemon).forEach(upTo: keys.size) { leaf in
+        let progress = ProgressLine(total: Int64(size), label: "exporting", unit: .entries)
+        try AuditLeafPages(daemon: daemon).forEach(upTo: size) { leaf in
             try writer.appendLeaf(Array(leaf.leaf.utf8))
             progress.advance()
         }
@@ -40,6 +44,23 @@ struct AuditExportCommand: ParsableCommand {
 /// The log's keys and size, with every checkpoint up to that size, fetched a page
 /// of checkpoints at a time.
 enum AuditKeysPages {
+    /// Has the node sign a checkpoint of everything so far, then fetches its keys
+    /// and checkpoints; `size` is the newest checkpoint's, so what is read up to it
+    /// has no unsigned tail (the requests themselves, recorded after it, are left
+    /// for the next time). If the node will not sign (a witness proved its log was
+    /// rolled back), `size` is the whole log's, and `unsigned` says why not.
+    static func fetchSigned(_ daemon: DaemonOptions) throws -> (keys: AuditKeysItem, size: Int, unsigned: String?) {
+        var refusal: String?
+        do {
+            _ = try daemon.connect().call(ControlRequest(.auditCheckpoint), AuditCheckpointItem.self)
+        } catch let failure as ControlFailure where !failure.code.hasPrefix("control.") {
+            refusal = failure.message
+        }
+        let keys = try fetch(daemon)
+        guard refusal == nil, let newest = keys.checkpoints.last else { return (keys, keys.size, refusal ?? "the log has no checkpoint") }
+        return (keys, newest.size, nil)
+    }
+
     static func fetch(_ daemon: DaemonOptions) throws -> AuditKeysItem {
         var keys = try daemon.connect().call(ControlRequest(.auditKeys), AuditKeysItem.self)
         var more = keys.moreCheckpoints ?? false

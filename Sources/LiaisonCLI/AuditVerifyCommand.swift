@@ -33,7 +33,7 @@ struct AuditVerifyCommand: ParsableCommand {
     var logKey: String?
     @Option(name: .long, help: ArgumentHelp("A witness key you trust (repeatable); default: the witnesses the log names.", valueName: "key"))
     var witnessKey: [String] = []
-    @Option(name: .long, help: ArgumentHelp("Require this many witnesses' cosignatures on the newest checkpoint.", valueName: "k"))
+    @Option(name: .long, help: ArgumentHelp("Require this many witnesses' cosignatures on a verified checkpoint (later entries are reported as not yet witnessed).", valueName: "k"))
     var witnesses = 0
     @Option(name: .long, help: ArgumentHelp("A checkpoint you kept earlier; the log must extend it.", valueName: "file"))
     var trustedCheckpoint: String?
@@ -109,9 +109,11 @@ struct AuditVerifyCommand: ParsableCommand {
     /// The running node's log, fetched over the control socket and checked here.
     private func verifyLive(trustedKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]?,
                             trustedCheckpoint: [UInt8]?) throws -> AuditVerificationReport {
-        // Have everything so far covered by a signed checkpoint, then fetch the log.
-        _ = try daemon.connect().call(ControlRequest(.auditCheckpoint), AuditCheckpointItem.self)
-        let keys = try AuditKeysPages.fetch(daemon)
+        // Have everything so far covered by a signed checkpoint, then fetch the log up to it.
+        let (keys, size, unsigned) = try AuditKeysPages.fetchSigned(daemon)
+        if let unsigned {
+            FileHandle.standardError.write(Data("warning: the node signed no checkpoint now (\(unsigned)); entries after its newest checkpoint are checked unsigned\n".utf8))
+        }
         let served = try NoteVerifierKey(parsing: keys.logKey)
         if let trustedKey, trustedKey != served {
             throw CoreError(.fingerprintMismatch, "the daemon’s log key \(served) is not the key you trust; the node's log key changed or this is another node")
@@ -120,8 +122,8 @@ struct AuditVerifyCommand: ParsableCommand {
             logKey: trustedKey ?? served, witnesses: try trustedWitnesses ?? keys.witnessKeys.map(NoteVerifierKey.init(parsing:)),
             requiredWitnesses: witnesses, checkpoints: try keys.checkpoints.map { try SignedNote(parsing: $0.note).bytes },
             trustedCheckpoint: trustedCheckpoint)
-        let progress = ProgressLine(total: Int64(keys.size), label: "verifying", unit: .entries)
-        try AuditLeafPages(daemon: daemon).forEach(upTo: keys.size) { item in
+        let progress = ProgressLine(total: Int64(size), label: "verifying", unit: .entries)
+        try AuditLeafPages(daemon: daemon).forEach(upTo: size) { item in
             verifier.append(leaf: Array(item.leaf.utf8))
             progress.advance()
         }

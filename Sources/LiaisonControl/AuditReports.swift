@@ -16,6 +16,26 @@ public struct AuditEntryItem: Codable, Sendable, Equatable {
     }
 }
 
+/// The newest checkpoint of a peer's log that this node cosigned, as the peer's log
+/// key signed it: a checkpoint held elsewhere than at the peer, to verify the
+/// peer's exported log against (`audit verify --trusted-checkpoint`).
+public struct AuditWitnessedItem: Codable, Sendable, Equatable {
+    public let peer: String
+    /// The peer's log origin (`liaison/<fingerprint>`).
+    public let origin: String
+    /// The entries it covers.
+    public let size: Int
+    /// The signed note.
+    public let note: String
+
+    public init(peer: String, origin: String, size: Int, note: String) {
+        self.peer = peer
+        self.origin = origin
+        self.size = size
+        self.note = note
+    }
+}
+
 /// A signed checkpoint with the cosignatures stored for it.
 public struct AuditCheckpointItem: Codable, Sendable, Equatable {
     public let size: Int

@@ -24,6 +24,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case auditProve = "audit.prove"
         case auditLeaves = "audit.leaves"
         case auditKeys = "audit.keys"
+        /// The newest checkpoint of a peer's log (`peer`) that this node cosigned as its witness.
+        case auditWitnessed = "audit.witnessed"
         /// Peer lifecycle (operator): change trust, show one peer with its effective policy, revoke.
         case peersSetTrust = "peers.set-trust"
         /// Edit a peer's attributes: maximum TLP, clearance, communities, organisation, limits (operator).

@@ -38,7 +38,7 @@ enum FuzzSeeds {
                 .reject(packageID: id, reason: .refused, detail: "policy"), .data([1, 2, 3]), .end(packageID: id, size: 4096),
                 .receipt(receipt), .rekey, .close(reason: .done), .push(packageID: id, expires: nil, bytes: sealed.bytes),
                 .witnessRequest(note: note.bytes, oldSize: 3, proof: [[UInt8](repeating: 1, count: 32)]),
-                .witnessRefused(knownSize: 4, reason: "fork"), .rotationAccepted,
+                .witnessRefused(knownSize: 4, reason: "fork"), .witnessRefused(knownSize: 9, reason: "refused", evidence: Array("liaison/x\n9\nAAAA\n\n".utf8)), .rotationAccepted,
             ].map(\.encoded),
             .frames: [[0, 3, 1, 2, 3, 0, 0, 0, 1, 9], [255, 255] + [UInt8](repeating: 0, count: 65_535) + [0, 2, 7, 7, 1]],
             .handshake: [try initiator.writeMessage1(payload: HandshakeHello(timestamp: 1).encoded), HandshakeHello(timestamp: 1).encoded,

@@ -27,7 +27,7 @@ struct ControlRoleTests {
 
     @Test("auditors may read status, receipts and the audit log only")
     func auditorCommands() {
-        for command in [ControlRequestCommand.status, .receipts, .auditQuery, .auditLeaves, .auditKeys, .auditCheckpoint, .auditProve] {
+        for command in [ControlRequestCommand.status, .receipts, .auditQuery, .auditLeaves, .auditKeys, .auditCheckpoint, .auditProve, .auditWitnessed] {
             #expect(ControlRole.auditor.permits(command))
         }
         for command in [ControlRequestCommand.send, .peersAdd, .peersRemove, .inboxGet, .inboxList, .outboxList, .peersList] {

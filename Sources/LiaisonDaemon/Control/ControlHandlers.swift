@@ -114,6 +114,7 @@ struct ControlHandlers: Sendable {
         case .auditLeaves: try await io.send(result: try auditLeaves(request))
         case .auditCheckpoint: try await io.send(result: try auditCheckpoint())
         case .auditKeys: try await io.send(result: try auditKeys(request))
+        case .auditWitnessed: try await io.send(result: try auditWitnessed(request))
         case .auditProve: try await io.send(result: try auditProve(request))
         case .peersSetTrust: try await io.send(result: try await setTrust(request, actor: actor))
         case .peersSet: try await io.send(result: try await setAttributes(request, actor: actor))

@@ -11,7 +11,7 @@ enum ControlRole: String, Sendable {
 
     /// Commands an auditor may run: nothing that changes state or reveals plaintext.
     static let auditorCommands: Set<ControlRequest.Command> = [
-        .status, .receipts, .auditQuery, .auditLeaves, .auditCheckpoint, .auditKeys, .auditProve,
+        .status, .receipts, .auditQuery, .auditLeaves, .auditCheckpoint, .auditKeys, .auditProve, .auditWitnessed,
     ]
 
     func permits(_ command: ControlRequest.Command) -> Bool {

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import LiaisonControl
+import LiaisonCore
+
+/// `liaison audit witnessed PEER`: the newest checkpoint of a peer's log that this
+/// node cosigned as its witness — a checkpoint held away from the peer, to verify
+/// the peer's exported log against.
+struct AuditWitnessedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "witnessed",
+        abstract: "Print the newest checkpoint of a peer's audit log that this node cosigned as its witness.",
+        discussion: """
+            A bundle exported by the peer carries the checkpoints the peer chose to put
+            in it: someone holding the peer's keys could leave out the later ones and
+            rewrite the entries after an earlier one. This node kept the last checkpoint
+            it cosigned. Hand it to whoever verifies the peer's export:
+
+              liaison audit witnessed alpha --out alpha-witnessed.txt      (on the witness)
+              liaison audit verify --bundle DIR --log-key KEY --trusted-checkpoint alpha-witnessed.txt
+
+            The export must then hold exactly the history this node saw, up to that size.
+            """)
+
+    @OptionGroup var daemon: DaemonOptions
+    @Argument(help: ArgumentHelp("The peer whose log this node witnesses.", valueName: "peer")) var peer: String
+    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file.", valueName: "file")) var out: String?
+
+    func run() throws {
+        var request = ControlRequest(.auditWitnessed)
+        request.peer = peer
+        let item = try daemon.connect().call(request, AuditWitnessedItem.self)
+        if let out { try AtomicOutputFile.write(Array(item.note.utf8), to: out, mode: 0o600) }
+        if daemon.json { return try printJSON(item) }
+        print(item.note, terminator: "")
+        FileHandle.standardError.write(Data("""
+            the newest checkpoint of \(item.peer)'s log (\(item.origin)) this node cosigned: \(item.size) entries.
+            Verify \(item.peer)'s export against it: liaison audit verify --bundle DIR --trusted-checkpoint FILE
+
+            """.utf8))
+    }
+}
