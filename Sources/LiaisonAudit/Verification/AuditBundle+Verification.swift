@@ -53,10 +53,20 @@ extension AuditBundle {
 
         var names: [String] = []
         var notes: [[UInt8]] = []
+        var held = 0
         for name in checkpointNames(reader, &problems) {
-            let label = checkpointsDirectory + "/" + name
+            let label = checkpointsDirectory + "/" + printable(name)
             do {
                 let bytes = try reader.checkpoint(named: name)
+                // Every checkpoint is held until the leaves are read: a bundle cannot make that unbounded.
+                held += bytes.count
+                guard held <= maximumCheckpointBytes else {
+                    problems.record(AuditVerificationFailure(
+                        .bundleInvalid, checkpoint: label,
+                        message: "the bundle's checkpoints exceed \(maximumCheckpointBytes >> 20) MiB in all; the rest were not read (a log's checkpoints are a few KiB each)"
+                    ))
+                    break
+                }
                 if let claimed = AuditLogVerifier.claimedSize(bytes), let named = checkpointSize(fileName: name), claimed != named {
                     problems.record(AuditVerificationFailure(
                         .bundleInvalid, checkpointSize: claimed, checkpoint: label,
@@ -116,11 +126,20 @@ extension AuditBundle {
         }
         for name in names where checkpointSize(fileName: name) == nil {
             problems.record(AuditVerificationFailure(
-                .bundleInvalid, checkpoint: checkpointsDirectory + "/" + name,
-                message: "\(checkpointsDirectory)/\(name) is not named <20-digit size>\(checkpointExtension); it is verified like the others, but was not written by liaison audit export"
+                .bundleInvalid, checkpoint: checkpointsDirectory + "/" + printable(name),
+                message: "\(checkpointsDirectory)/\(printable(name)) is not named <20-digit size>\(checkpointExtension); it is verified like the others, but was not written by liaison audit export"
             ))
         }
         return names
+    }
+
+    /// Most bytes of checkpoint files a verification holds.
+    static let maximumCheckpointBytes = 256 << 20
+
+    /// A file name from the bundle as it may be printed: control characters (which a
+    /// terminal would obey) shown as `?`.
+    static func printable(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 
     private static func bundleFailure(_ error: any Error, entry: Int? = nil, checkpoint: String? = nil) -> AuditVerificationFailure {

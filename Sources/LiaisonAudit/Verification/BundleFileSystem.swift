@@ -13,10 +13,12 @@ import Darwin
 /// and gives exact control over modes, exclusive creation, bounded reads and
 /// `fsync`.
 enum BundleFileSystem {
-    /// Mode of every file a bundle writer creates.
-    static let fileMode: mode_t = 0o644
+    /// Mode of every file a bundle writer creates: the owner's only. A bundle names
+    /// peers, packages, markings, addresses and local users; whoever exports it
+    /// decides whom to hand it to.
+    static let fileMode: mode_t = 0o600
     /// Mode of the directories a bundle writer creates.
-    static let directoryMode: mode_t = 0o755
+    static let directoryMode: mode_t = 0o700
 
     /// Opens a regular file for reading. Anything else (a directory, a FIFO
     /// that would block forever, a device) is refused.

@@ -62,7 +62,10 @@ struct AuditBundleTests {
         #expect(manifest == #"{"format":"liaison-audit-bundle/v1","origin":"liaison.example/node-a/audit","node":"node-a","fingerprint":"b3f1c0de","entries":12,"exported":"2025-10-09T08:53:20Z"}"# + "\n")
         for file in ["leaves.jsonl", "log.vkey", "witnesses.vkey", "manifest.json", "checkpoints/00000000000000000004.checkpoint"] {
             let mode = try FileManager.default.attributesOfItem(atPath: bundle + "/" + file)[.posixPermissions] as? Int
-            #expect(mode == 0o644, "\(file)")
+            #expect(mode == 0o600, "\(file): the bundle is the exporter's to hand out")
+        }
+        for directory in ["", "/checkpoints"] {
+            #expect(try FileManager.default.attributesOfItem(atPath: bundle + directory)[.posixPermissions] as? Int == 0o700)
         }
     }
 
@@ -294,5 +297,21 @@ struct AuditBundleHostileFileTests {
         let report = try AuditBundle.verify(directory: bundle, trustedLogKey: log.logKey, requiredWitnesses: 2)
         #expect(report.codes.first == .bundleInvalid)
         #expect(report.failures.first?.message.contains("not a regular file") == true)
+    }
+
+    @Test("a file name with terminal escapes is reported with them made harmless")
+    func escapesInNames() throws {
+        let log = try AuditLogFixture()
+        let temp = TemporaryDirectory()
+        let bundle = temp.file("b")
+        try AuditBundleTests.write(log, to: bundle)
+        let hostile = "\u{1B}]0;owned\u{07}\u{1B}[2J.checkpoint"
+        try FileManager.default.copyItem(atPath: bundle + "/checkpoints/00000000000000000004.checkpoint", toPath: bundle + "/checkpoints/" + hostile)
+        let report = try AuditBundle.verify(directory: bundle, trustedLogKey: log.logKey, requiredWitnesses: 2)
+        let named = report.failures.filter { $0.message.contains("owned") }
+        #expect(!named.isEmpty, "\(report.failures)")
+        #expect(report.failures.allSatisfy { !$0.message.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 } }
+                    && report.failures.allSatisfy { !($0.checkpoint ?? "").unicodeScalars.contains { $0.value == 0x1B } },
+                "\(report.failures)")
     }
 }
