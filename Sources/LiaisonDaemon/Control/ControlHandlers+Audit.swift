@@ -20,12 +20,13 @@ extension ControlHandlers {
             query.peer = peer.fingerprint.description
         }
         if let id = request.id { query.package = try PackageID(parsing: id).description }
-        query.kinds = try (request.events ?? []).map { name in
+        // Each kind once (there are a few dozen), however often the request names it: one SQL parameter each.
+        query.kinds = try Set((request.events ?? []).map { name in
             guard let kind = AuditEventKind(rawValue: name) else {
                 throw CoreError(.invalidArgument, "\"\(name)\" is not an audit event kind; one of: \(AuditEventKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return kind
-        }
+        }).sorted()
         query.since = try request.since.map { try Self.milliseconds($0, "since") }
         query.until = try request.until.map { try Self.milliseconds($0, "until") }
         query.cursor = request.cursor
