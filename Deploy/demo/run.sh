@@ -140,6 +140,10 @@ echo "   exported alpha's log to alpha-audit/ (log key $LOGKEY)"
 wkey() { "$LIAISON" keys show --home "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["witnessKey"])'; }
 run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-checkpoint.txt \
     --witness-key "$(wkey bravo)" --witness-key "$(wkey charlie)" --witnesses 2
+# A checkpoint held away from alpha: the newest one bravo cosigned. alpha's export must extend it.
+"$LIAISON" audit witnessed alpha --home bravo --out alpha-witnessed.txt 2>/dev/null | sed -n 2p \
+    | sed 's/^/   bravo last cosigned alpha'"'"'s log at size /'
+run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-witnessed.txt
 
 say "stopping the daemons (SIGTERM drains in-flight transfers)"
 stop_daemons; trap - EXIT
