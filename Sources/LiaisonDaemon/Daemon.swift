@@ -63,7 +63,7 @@ public struct Daemon {
         try await context.carryOverAuditJournal()
         var started = ["pid": String(getpid()), "audit-size": String(try context.auditLog.size())]
         if let renumbering = context.journalRenumbering {
-            context.logger.warning("the store's audit journal stood at \(renumbering.storeWasAt), behind the audit log's mark \(renumbering.logMark) for it: liaison.db was restored from a backup or replaced; its journal now numbers on from \(renumbering.logMark)")
+            context.logger.warning("the store's audit journal stood at \(renumbering.storeWasAt), behind the audit log's mark \(renumbering.logMark) for it: liaison.db was restored from a backup or replaced, or a power cut took back its newest receipts (they come again with their packages); its journal now numbers on from \(renumbering.logMark)")
             started["journal-renumbered"] = "\(renumbering.storeWasAt)->\(renumbering.logMark)"
         }
         try await context.audit(context.event(.daemonStarted, details: started))

@@ -255,7 +255,7 @@ extension NodeStore {
         guard receipt.packageID == packageID, receipt.peer == peer else {
             throw StoreError(.invalidArgument, "the receipt for package \(receipt.packageID) from \(receipt.peer) does not belong to package \(id) to \(peer)")
         }
-        return try await commit("record the receipt for package \(id) from \(peer)", auditing: events) { db in
+        return try await commit("record the receipt for package \(id) from \(peer)", auditing: events, durable: false) { db in
             switch try Self.currentState(db, packageID, peer) {
             case .delivered:
                 return false

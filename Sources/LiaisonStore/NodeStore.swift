@@ -134,6 +134,7 @@ public final class NodeStore: Sendable {
     @concurrent
     func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [],
                              journalingIf journals: @escaping @Sendable (T) -> Bool = { _ in true },
+                             durable: Bool = true,
                              whenDurable: (@Sendable () -> Void)? = nil,
                              _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let description = action()
@@ -178,7 +179,7 @@ public final class NodeStore: Sendable {
                         continuation.resume(with: result)
                     }
                 },
-                journal: journaled))
+                journal: journaled, durable: durable))
         }
     }
 

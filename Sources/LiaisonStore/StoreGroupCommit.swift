@@ -32,6 +32,8 @@ final class StoreGroupCommit: @unchecked Sendable {
         let complete: @Sendable ((any Error)?) -> Void
         /// The audit events `perform` journals, if any (``AuditJournal``).
         var journal: JournalWrite? = nil
+        /// Whether the change must be durable before its caller hears of it.
+        var durable = true
     }
 
     /// Most operations in one transaction (a bound on how long one commit holds the writer).
@@ -46,6 +48,10 @@ final class StoreGroupCommit: @unchecked Sendable {
 
     private let pool: DatabasePool
     private let link: JournalLink
+    /// The writer's `synchronous` setting: FULL (each commit fsynced) unless a batch
+    /// of only writes that need not be durable switched it to NORMAL. Only touched
+    /// while holding the writer.
+    private var committingDurably = true
     private var thread: CommitThread<Operation>!
 
     /// A group commit on `pool` that hands journaled audit events to `link`'s journal.
@@ -69,6 +75,11 @@ final class StoreGroupCommit: @unchecked Sendable {
         var firstError: (any Error)?
         do {
             try pool.writeWithoutTransaction { db in
+                let durable = batch.contains(where: \.durable)
+                if durable != committingDurably {
+                    try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                    committingDurably = durable
+                }
                 var allSucceeded = true
                 try db.inTransaction(.immediate) {
                     for operation in batch {

@@ -44,6 +44,22 @@ struct DurabilityTests {
         #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 5)
     }
 
+    @Test("a receipt is committed without waiting for the disk; anything queued is fsynced, and makes the receipts before it durable too")
+    func receiptsCommitAsynchronously() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let bob = try StoreFixture.fingerprint("bob")
+        func synchronous() throws -> Int { try store.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 } }
+        try await store.enqueue(try StoreFixture.package(1), recipients: ["bob"])
+        #expect(try synchronous() == 2, "queueing is committed with synchronous = FULL")
+        #expect(try await store.markDelivered(try StoreFixture.receipt(1, peer: "bob", signedBy: bob, at: now)))
+        #expect(try synchronous() == 1, "a receipt alone is committed with synchronous = NORMAL")
+        try await store.enqueue(try StoreFixture.package(2), recipients: ["bob"])
+        #expect(try synchronous() == 2)
+        // Committed either way: a crash of the process (not of the machine) loses nothing.
+        #expect(try fixture.reopen().receipts(limit: 10).count == 1)
+    }
+
     @Test("concurrent enqueues from several tasks all land", .timeLimit(.minutes(2)))
     func concurrentEnqueues() async throws {
         let fixture = try StoreFixture()
