@@ -1,4 +1,5 @@
 import LiaisonCore
+import LiaisonCrypto
 
 extension DaemonContext {
     /// Marks `peer`'s identity key revoked, whoever said so (the operator, the peer's
@@ -6,10 +7,14 @@ extension DaemonContext {
     /// so no keyring rewrite or restart undoes it, applied to the keyring record as it
     /// is now (a peer removed or re-keyed meanwhile is left alone), and, when
     /// `cutSessions`, every open session with the peer ends. Returns how many ended.
+    /// `statementKey`, the key a revocation statement named, is recorded revoked too
+    /// (a key the peer retired: what it signed is then refused as well).
     /// The caller has written the audit record first.
     @discardableResult
-    func revokePeer(_ peer: PeerRecord, cutSessions: Bool = true) throws -> Int {
+    func revokePeer(_ peer: PeerRecord, revoking statementKey: IdentityPublicKey? = nil, cutSessions: Bool = true) throws -> Int {
         try home.recordRevokedPeer(peer.keys.identity)
+        // The key the statement revoked may be one the peer retired: what it signed is refused too.
+        if let statementKey, statementKey != peer.keys.identity { try home.recordRevokedPeer(statementKey) }
         // Sessions are filed under the fingerprint the peer had when they opened: across
         // a rotation's overlap that may be its previous one.
         var fingerprints: Set<String> = [peer.fingerprint.description]

@@ -103,6 +103,42 @@ struct KeyRevocationTests {
         #expect(opened.status != 0 && opened.stderr.contains("package.sender-revoked"), "\(opened.stderr)")
     }
 
+    @Test("after a rotation (a thief's, say), the rotated-away key still revokes the peer: on a session and by import",
+          .timeLimit(.minutes(2)))
+    func revokedThroughRotation() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        let old = try ProtocolClient.secrets(home: net.home("alpha"))
+        try net.startAll()
+        // Whoever holds alpha's keys rotates them; the partners take the new ones.
+        try net.expect(["keys", "rotate", "--yes", "--overlap", "7", "--home", net.home("alpha")])
+        let rotated = try ProtocolClient.publicKeys(home: net.home("alpha")).fingerprint.description
+        for partner in ["bravo", "charlie"] {
+            #expect(try eventually(timeoutSeconds: 30) {
+                let shown = try net.expect(["peers", "show", "alpha", "--home", net.home(partner), "--json"]).stdout
+                return shown.contains(rotated)
+            }, "\(partner) never took alpha's new keys")
+        }
+        _ = net.daemon("alpha").stop(timeoutSeconds: 10)
+        // The owner revokes the key it held before the rotation.
+        let statement = try RevocationStatement(revoking: old.identity, at: Timestamp.now(), reason: "stolen; the rotation was not ours")
+
+        // To bravo by other means.
+        let file = net.dir.write("old-key-revocation.txt", Array(statement.text.utf8))
+        try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")])
+        #expect(try isRevoked("alpha", at: "bravo", in: net))
+        let revoked = try String(contentsOfFile: net.home("bravo") + "/keys/revoked-peers.txt", encoding: .utf8)
+        #expect(revoked.contains(KeyText.encode(old.identity.publicKey)), "the rotated-away key itself is recorded revoked")
+
+        // To charlie on a session made with the previous transport key (accepted during the overlap).
+        var client = try ProtocolClient(port: net.ports["charlie"]!)
+        try client.handshake(local: old.transport, remote: try ProtocolClient.publicKeys(home: net.home("charlie")).transport)
+        try client.send(.revocation(statement.encoded))
+        #expect(try client.receive() == .close(reason: .revoked))
+        #expect(try isRevoked("alpha", at: "charlie", in: net))
+        let event = try #require(try net.auditEvents("charlie").last { $0.kind == .keyRevoked })
+        #expect(event.outcome == .ok && event.details["identity"] == KeyText.encode(old.identity.publicKey), "\(event)")
+    }
+
     @Test("a statement handed over by other means is imported with peers import-revocation; forgeries are refused",
           .timeLimit(.minutes(1)))
     func importRevocation() throws {

@@ -43,6 +43,17 @@ extension NodeHome {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
 
+    /// The peer whose identity key is, or ever was, `identity`: its current key, its
+    /// previous one (during a rotation's overlap or after), or one it retired before
+    /// (`peer-rotations.txt`). A revocation signed by any key of that chain revokes the
+    /// peer: the keys after it were trusted only because it signed their rotation, so
+    /// a thief who rotated with it cannot keep the owner from revoking.
+    public func peer(everHolding identity: IdentityPublicKey, in keyring: Keyring) -> PeerRecord? {
+        if let peer = keyring.peers.first(where: { $0.keys.identity == identity || $0.previousKeys?.identity == identity }) { return peer }
+        guard let retired = retiredPeerKeys().first(where: { $0.identity == identity }) else { return nil }
+        return keyring.peer(named: retired.peer)
+    }
+
     /// Who may have signed a package that arrived at `time`: the keyring's peers, and
     /// a peer's retired identity key if it was still accepted then (revoked keys are
     /// reported revoked, so such packages stay refused).

@@ -47,10 +47,11 @@ extension ControlHandlers {
     /// other means: it must be signed by the identity key of a known peer.
     func importRevocation(_ request: ControlRequest, actor: AuditActor) async throws -> PeerStatus {
         let statement = try RevocationStatement(text: try required(request.statement, "statement"))
-        guard let peer = context.peers.keyring.peers.first(where: { $0.keys.identity == statement.identity }) else {
-            throw CoreError(.unknownPeer, "no peer in the keyring has the key this statement revokes (\(statement.fingerprint.short)); nothing to do")
+        // Any key the peer holds or ever held (``NodeHome/peer(everHolding:in:)``).
+        guard let peer = context.home.peer(everHolding: statement.identity, in: context.peers.keyring) else {
+            throw CoreError(.unknownPeer, "no peer in the keyring has, or had, the key this statement revokes (\(statement.fingerprint.short)); nothing to do")
         }
-        guard statement.verify(identity: peer.keys.identity) else {
+        guard statement.verify(identity: statement.identity) else {
             throw CoreError(.revocationSignatureInvalid, "the statement is not signed by \(peer.name)'s identity key; it was not imported. Ask \(peer.name) for it again")
         }
         if !peer.revoked {
@@ -58,7 +59,7 @@ extension ControlHandlers {
                 "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
                 "reason": statement.reason, "by": "statement",
             ]))
-            let cut = try context.revokePeer(peer)
+            let cut = try context.revokePeer(peer, revoking: statement.identity)
             context.logger.notice("imported \(peer.name)'s revocation of its own key; ended \(cut) open session(s)")
         }
         guard let status = try peerStatuses().first(where: { $0.name == peer.name }) else {

@@ -15,8 +15,11 @@ extension PackageReceiver {
             throw WireError(.unexpectedMessage, "\(peer.name) sent a malformed revocation statement [\(error.code.rawValue)]")
         }
         // Only a node's own key can revoke it: a statement about anyone else, or a
-        // forged one, changes nothing.
-        guard statement.verify(identity: peer.keys.identity) else {
+        // forged one, changes nothing. Its own means any key of its rotation chain
+        // (``NodeHome/peer(everHolding:in:)``): one rotation by a thief must not
+        // keep the owner from revoking.
+        guard statement.verify(identity: statement.identity),
+              context.home.peer(everHolding: statement.identity, in: context.peers.keyring)?.name == peer.name else {
             await context.auditNetworkRefusal(context.event(.keyRevoked, .denied, actor: DaemonContext.actor(peer), peer: peer,
                                                             reason: "\(CoreError.Code.revocationSignatureInvalid.rawValue): the statement is not signed by \(peer.name)'s own identity key",
                                                             remote: remote))
@@ -28,7 +31,7 @@ extension PackageReceiver {
                 "reason": statement.reason, "by": "peer",
             ]))
             // This session ends after its reply; the connection cuts the others then.
-            try context.revokePeer(peer, cutSessions: false)
+            try context.revokePeer(peer, revoking: statement.identity, cutSessions: false)
             logger.notice("\(peer.name) revoked its own identity key (as of \(Timestamp.iso8601(statement.revokedAt))); it is no longer trusted")
         }
         return .close(reason: .revoked)
