@@ -155,6 +155,11 @@ public struct PackageSealer {
     public mutating func seal<Source: ByteSource, Sink: ByteSink>(from input: inout Source, to output: inout Sink) throws -> UInt64 {
         try output.write(header)
         var current = [UInt8](), next = [UInt8](), frame = [UInt8]()
+        // Plaintext: never left in freed memory, whether sealing ends or fails.
+        defer {
+            current.withUnsafeMutableBytes { Sodium.wipe($0) }
+            next.withUnsafeMutableBytes { Sodium.wipe($0) }
+        }
         var currentCount = try fill(&current, from: &input)
         var total: UInt64 = 0
         while true {
@@ -163,10 +168,7 @@ public struct PackageSealer {
             let frameCount = try sealInner(&current, dataCount: currentCount, isFinal: isFinal, into: &frame)
             try frame.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<frameCount])) }
             total += UInt64(currentCount)
-            if isFinal {
-                next.withUnsafeMutableBytes { Sodium.wipe($0) }
-                return total
-            }
+            if isFinal { return total }
             swap(&current, &next)
             currentCount = nextCount
         }
@@ -187,10 +189,16 @@ public struct PackageSealer {
         }
     }
 
-    /// Makes `buffer` hold at least 64 bytes of headroom plus `dataCount`.
+    /// Makes `buffer` hold at least 64 bytes of headroom plus `dataCount`. It grows
+    /// by a copy into new storage and a wipe of the old: appending would let the
+    /// array free its old storage, plaintext, unwiped.
     private static func reserve(_ buffer: inout [UInt8], dataCount: Int) {
         let needed = 64 + dataCount + 16
-        if buffer.count < needed { buffer.append(contentsOf: repeatElement(0, count: needed - buffer.count)) }
+        guard buffer.count < needed else { return }
+        var grown = [UInt8](repeating: 0, count: needed)
+        grown.withUnsafeMutableBytes { target in buffer.withUnsafeBytes { target.copyMemory(from: $0) } }
+        buffer.withUnsafeMutableBytes { Sodium.wipe($0) }
+        buffer = grown
     }
 
     private static func shuffled(_ recipients: [EncryptionPublicKey]) throws -> [EncryptionPublicKey] {
