@@ -42,19 +42,21 @@ public struct PassphraseSource: Sendable {
     }
 
     private static func readFile(_ path: String) throws -> SecureBytes {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw CoreError(.passphraseUnavailable, "cannot read the passphrase file \(path): \(String(cString: strerror(errno)))")
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw CoreError(.keyFileInsecurePermissions,
-                            "the passphrase file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run `chmod 600 \(path)`")
-        }
+        // Opened first, then checked: the file read is the file whose mode was looked at.
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CoreError(.passphraseUnavailable, "cannot open the passphrase file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
+        var info = stat()
+        // A regular file, or a pipe (`--passphrase-file <(pass show liaison)`).
+        guard fstat(fd, &info) == 0, [S_IFREG, S_IFIFO].contains(info.st_mode & S_IFMT) else {
+            throw CoreError(.passphraseUnavailable, "the passphrase file \(path) is neither a regular file nor a pipe")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw CoreError(.keyFileInsecurePermissions,
+                            "the passphrase file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run `chmod 600 \(path)`")
+        }
         var length = 0
         let buffer = try SecureBytes(count: maximumByteCount + 3, protection: .wiped) { out in
             var stream = FileDescriptorStream(descriptor: fd)

@@ -34,9 +34,15 @@ public enum SecureFile {
             throw CoreError(.keyFileInsecurePermissions,
                             "\(path) has mode \(String(info.st_mode & 0o777, radix: 8)), readable by others; run `chmod 600 \(path)` and keep it private")
         }
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw CoreError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        // What was opened is checked again: the path may have been swapped since the look above.
+        var opened = stat()
+        guard fstat(fd, &opened) == 0, opened.st_mode & S_IFMT == S_IFREG, opened.st_mode & 0o077 == 0,
+              opened.st_dev == info.st_dev, opened.st_ino == info.st_ino else {
+            throw CoreError(.keyFileInsecurePermissions, "\(path) changed while it was being opened; check who else writes to its directory, then retry")
+        }
         var stream = FileDescriptorStream(descriptor: fd)
         var bytes = [UInt8](repeating: 0, count: maximumByteCount + 1)
         let n = try bytes.withUnsafeMutableBytes { try stream.readFully(into: $0) }

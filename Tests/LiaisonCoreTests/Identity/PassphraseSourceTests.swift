@@ -26,6 +26,22 @@ struct PassphraseSourceFileTests {
         #expect(plain(try PassphraseSource(file: path).read()) == Array("hunter2".utf8))
     }
 
+    @Test("a pipe works (`--passphrase-file <(pass show …)`); a directory is refused")
+    func pipeAndDirectory() throws {
+        let fifo = directory.file("passphrase-pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            _ = "from a pipe\n".withCString { write(fd, $0, 12) }
+            close(fd)
+        }
+        writer.start()
+        #expect(plain(try PassphraseSource(file: fifo).read()) == Array("from a pipe".utf8))
+        let folder = directory.file("a-directory")
+        #expect(mkdir(folder, 0o700) == 0)
+        #expect(throws: CoreError.self) { try PassphraseSource(file: folder).read() }
+    }
+
     @Test("only trailing newlines are stripped: inner newlines and spaces are kept")
     func otherBytesKept() throws {
         #expect(plain(try PassphraseSource(file: passphraseFile(Array(" two\nlines \n".utf8))).read()) == Array(" two\nlines ".utf8))
