@@ -156,13 +156,20 @@ public struct HMACSHA256: Sendable {
 
     /// Finishes into secure storage (HKDF outputs are keys).
     public mutating func finalizeSecret() -> SecureBytes {
-        SecureBytes(count: Self.byteCount, protection: .wiped) { out in
+        defer { wipeState() }
+        return SecureBytes(count: Self.byteCount, protection: .wiped) { out in
             crypto_auth_hmacsha256_final(&state, out.bindMemory(to: UInt8.self).baseAddress!)
         }
     }
 
+    /// Zeroes the state: its pads are derived from the key (Noise's chaining key).
+    private mutating func wipeState() {
+        withUnsafeMutableBytes(of: &state) { Sodium.wipe($0) }
+    }
+
     /// Finishes into a public MAC.
     public mutating func finalize() -> [UInt8] {
+        defer { wipeState() }
         var out = [UInt8](repeating: 0, count: Self.byteCount)
         crypto_auth_hmacsha256_final(&state, &out)
         return out
