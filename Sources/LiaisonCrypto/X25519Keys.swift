@@ -9,11 +9,15 @@ public struct X25519PublicKey<Role: AgreementKeyRole>: Hashable, Sendable {
     public let rawRepresentation: [UInt8]
 
     /// Accepts a 32-byte key and rejects low-order points (including all-zero),
-    /// which would make every shared secret predictable.
+    /// which would make every shared secret predictable, and any encoding but the
+    /// canonical one (another would pass a byte-for-byte duplicate check as another key).
     public init(rawRepresentation bytes: [UInt8]) throws {
         try Sodium.ensureInitialised()
         guard bytes.count == Self.byteCount else {
             throw CryptoError.length("\(Role.roleName) public key", expected: Self.byteCount, actual: bytes.count)
+        }
+        guard Self.isCanonical(bytes) else {
+            throw CryptoError(.invalidPublicKey, "\(Role.roleName) public key is not canonically encoded (its top bit is set, or u is not below 2^255 - 19)")
         }
         // crypto_scalarmult refuses to return an all-zero result, which is exactly
         // what a low-order input produces for every scalar.
@@ -30,6 +34,16 @@ public struct X25519PublicKey<Role: AgreementKeyRole>: Hashable, Sendable {
     }
 
     init(validated bytes: [UInt8]) { self.rawRepresentation = bytes }
+
+    /// Whether 32 little-endian bytes are the one encoding of their u-coordinate:
+    /// the top bit clear, and u below p = 2^255 - 19 (X25519 reads u mod p, so
+    /// u and u + p, or a set top bit, would be the same key under other bytes).
+    static func isCanonical(_ bytes: [UInt8]) -> Bool {
+        guard bytes[31] & 0x80 == 0 else { return false }
+        // u ≥ p only if its bytes are p's or above: 0xED, then 30 × 0xFF, then 0x7F.
+        guard bytes[31] == 0x7F, bytes[1..<31].allSatisfy({ $0 == 0xFF }) else { return true }
+        return bytes[0] < 0xED
+    }
 
     /// Reinterprets the same bytes for another role. Only for the places where the
     /// format itself defines a key by its bytes (e.g. a package's ephemeral key).
