@@ -11,10 +11,11 @@ public struct Argon2idParameters: Hashable, Sendable {
     public static let `default` = Argon2idParameters(opsLimit: 3, memLimit: 64 << 20)
 
     /// Parameters we accept when reading a file. A file asking for less is weak or
-    /// tampered; one asking for more could make the node exhaust memory or hang.
-    public static let acceptedOpsLimits: ClosedRange<UInt64> = 2...16
-    /// Accepted memory range, 8 MiB … 4 GiB.
-    public static let acceptedMemLimits: ClosedRange<UInt64> = (8 << 20)...(4 << 30)
+    /// tampered; one asking for more could make the node exhaust memory or hang
+    /// (a key file from an untrusted backup is read before its passphrase is tried).
+    public static let acceptedOpsLimits: ClosedRange<UInt64> = 2...10
+    /// Accepted memory range, 8 MiB … 1 GiB (16 times what new files use).
+    public static let acceptedMemLimits: ClosedRange<UInt64> = (8 << 20)...(1 << 30)
 
     /// Creates parameters.
     public init(opsLimit: UInt64, memLimit: UInt64) {
