@@ -36,6 +36,12 @@ struct StatusCommand: ParsableCommand {
                 print("  rotated from: \(previous) (previous keys accepted until \(until))")
             }
             print("  trust: \(peer.trust)")
+            if let until = peer.cardValidUntil, let end = Timestamp.parse(until) {
+                let days = (end - Timestamp.now()) / 86_400
+                let note = end <= Timestamp.now() ? " (EXPIRED: still trusted; ask \(peer.name) to rotate its keys, `liaison keys rotate`: its new card comes over the transport)"
+                    : days < 30 ? " (in \(days) days)" : ""
+                print("  card valid until: \(until)\(note)")
+            }
             print("  endpoint: \(peer.addresses.isEmpty ? "(none)" : peer.addresses.joined(separator: ", "))")
             print("  latest handshake: \(peer.lastHandshake ?? "never")")
             print("  transfer: \(ByteCount.format(peer.bytesReceived)) received, \(ByteCount.format(peer.bytesSent)) sent")

@@ -22,14 +22,18 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     public var previousFingerprint: String?
     /// When the peer's previous keys stop being accepted (RFC 3339).
     public var previousKeysUntil: String?
+    /// The end of the validity its card states (RFC 3339; nil for a pinned peer
+    /// without one). Checked at import only: see docs/keys.md.
+    public var cardValidUntil: String?
 
     public init(name: String, fingerprint: String, trust: String, addresses: [String], revoked: Bool, lastHandshake: String?,
                 lastError: String?, queued: Int, delivered: Int, failed: Int, bytesSent: Int64, bytesReceived: Int64,
-                previousFingerprint: String? = nil, previousKeysUntil: String? = nil) {
+                previousFingerprint: String? = nil, previousKeysUntil: String? = nil, cardValidUntil: String? = nil) {
         self.name = name; self.fingerprint = fingerprint; self.trust = trust; self.addresses = addresses; self.revoked = revoked
         self.lastHandshake = lastHandshake; self.lastError = lastError; self.queued = queued; self.delivered = delivered
         self.failed = failed; self.bytesSent = bytesSent; self.bytesReceived = bytesReceived
         self.previousFingerprint = previousFingerprint; self.previousKeysUntil = previousKeysUntil
+        self.cardValidUntil = cardValidUntil
     }
 }
 

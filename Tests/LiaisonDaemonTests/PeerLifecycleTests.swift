@@ -34,6 +34,27 @@ struct PeerLifecycleTests {
         #expect(try net.cli.run(["peers", "set-trust", "nobody", "trusted", "--home", net.home("alpha")]).status == 66)
     }
 
+    @Test("status shows each partner's card validity, and says so when a card has expired (it is still trusted: docs/keys.md)")
+    func cardValidityShown() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        // charlie's card as alpha holds it ran out a year ago.
+        let keyring = net.home("alpha") + "/keyring.toml"
+        var lines = try String(contentsOfFile: keyring, encoding: .utf8).components(separatedBy: "\n")
+        let charlie = try #require(lines.firstIndex(of: "name = \"charlie\""))
+        let validity = try #require(lines[charlie...].firstIndex { $0.hasPrefix("valid-until = ") })
+        lines[validity] = "valid-until = \"2025-11-27T00:00:00Z\""
+        try lines.joined(separator: "\n").write(toFile: keyring, atomically: true, encoding: .utf8)
+        try net.daemon("alpha").start()
+        let status = try net.expect(["status", "--home", net.home("alpha")]).stdout
+        let sections = status.components(separatedBy: "\npeer: ")
+        let bravo = try #require(sections.first { $0.hasPrefix("bravo") })
+        let expired = try #require(sections.first { $0.hasPrefix("charlie") })
+        #expect(bravo.contains("card valid until: ") && !bravo.contains("EXPIRED"), "\(bravo)")
+        #expect(expired.contains("card valid until: 2025-11-27T00:00:00Z (EXPIRED: still trusted; ask charlie to rotate its keys"), "\(expired)")
+        let json = try net.expect(["status", "--home", net.home("alpha"), "--json"]).stdout
+        #expect(json.contains(#""cardValidUntil":"2025-11-27T00:00:00Z""#), "\(json)")
+    }
+
     @Test("peers set edits only the attributes given, applies them to the next send, is audited as peer.changed, and refuses bad input")
     func setAttributes() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

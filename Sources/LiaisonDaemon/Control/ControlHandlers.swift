@@ -161,7 +161,8 @@ struct ControlHandlers: Sendable {
                               queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
                               failed: counts[.failed] ?? 0, bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
                               previousFingerprint: peer.previousKeys(at: now)?.fingerprint.description,
-                              previousKeysUntil: peer.previousKeys(at: now) == nil ? nil : peer.previousUntil.map(Timestamp.iso8601))
+                              previousKeysUntil: peer.previousKeys(at: now) == nil ? nil : peer.previousUntil.map(Timestamp.iso8601),
+                              cardValidUntil: peer.validUntil == Int64.max ? nil : Timestamp.iso8601(peer.validUntil))
         }
     }
 
