@@ -2,7 +2,9 @@ import Foundation
 import LiaisonCrypto
 
 /// Partners' retired identity keys: `<home>/keys/peer-rotations.txt`, one line per
-/// rotation taken (`<overlap end> <peer name> <previous identity key>`). After the
+/// rotation taken (`<overlap end> <peer name> <previous identity key> <lineage>`, the
+/// lineage being the fingerprint that names the peer for life, `PeerRecord.logFingerprint`;
+/// lines written before it was recorded have none). After the
 /// overlap a keyring load drops a peer's previous keys, so nothing new signed by
 /// them is accepted; this history lets packages that arrived while the old key was
 /// still valid be read from the inbox later (``senders(asOf:keyring:)``).
@@ -18,12 +20,23 @@ extension NodeHome {
         public let identity: IdentityPublicKey
         /// Until when that key was accepted (Unix seconds).
         public let until: Int64
+        /// The peer's lineage (its first fingerprint) when the rotation was taken; nil on older lines.
+        public let lineage: NodeFingerprint?
+
+        /// Whether this key was retired by `peer` itself, not by another node that had
+        /// the same local name (removed, and another imported under its name): the
+        /// lineages match, or, on a line without one, the record is older than the key's retirement.
+        public func belongs(to peer: PeerRecord) -> Bool {
+            guard peer.name == self.peer else { return false }
+            if let lineage { return lineage == peer.logFingerprint }
+            return peer.added != 0 && peer.added < until
+        }
     }
 
     /// Records that `peer` retired `identity`, accepted until `until` (durably, atomically).
-    public func recordPeerRotation(peer: String, previous identity: IdentityPublicKey, until: Int64) throws {
+    public func recordPeerRotation(peer: PeerRecord, previous identity: IdentityPublicKey, until: Int64) throws {
         var lines = (try? peerRotationLines()) ?? []
-        lines.append("\(Timestamp.iso8601(until)) \(peer) \(KeyText.encode(identity))")
+        lines.append("\(Timestamp.iso8601(until)) \(peer.name) \(KeyText.encode(identity)) \(peer.logFingerprint)")
         try AtomicOutputFile.write(Array(lines.map { $0 + "\n" }.joined().utf8), to: peerRotationsPath, mode: 0o600)
     }
 
@@ -32,9 +45,11 @@ extension NodeHome {
     public func retiredPeerKeys() -> [RetiredPeerKey] {
         ((try? peerRotationLines()) ?? []).compactMap { line in
             let parts = line.split(separator: " ")
-            guard parts.count == 3, let until = Timestamp.parse(String(parts[0])),
+            guard parts.count == 3 || parts.count == 4, let until = Timestamp.parse(String(parts[0])),
                   let identity: IdentityPublicKey = try? KeyText.decode(String(parts[2]), field: "identity") else { return nil }
-            return RetiredPeerKey(peer: String(parts[1]), identity: identity, until: until)
+            let lineage = parts.count == 4 ? try? NodeFingerprint(parsing: String(parts[3])) : nil
+            guard parts.count == 3 || lineage != nil else { return nil }
+            return RetiredPeerKey(peer: String(parts[1]), identity: identity, until: until, lineage: lineage)
         }
     }
 
@@ -50,8 +65,10 @@ extension NodeHome {
     /// a thief who rotated with it cannot keep the owner from revoking.
     public func peer(everHolding identity: IdentityPublicKey, in keyring: Keyring) -> PeerRecord? {
         if let peer = keyring.peers.first(where: { $0.keys.identity == identity || $0.previousKeys?.identity == identity }) { return peer }
-        guard let retired = retiredPeerKeys().first(where: { $0.identity == identity }) else { return nil }
-        return keyring.peer(named: retired.peer)
+        for retired in retiredPeerKeys() where retired.identity == identity {
+            if let peer = keyring.peer(named: retired.peer), retired.belongs(to: peer) { return peer }
+        }
+        return nil
     }
 
     /// Who may have signed a package that arrived at `time`: the keyring's peers, and
@@ -71,7 +88,7 @@ private struct ArrivalSenders: SenderDirectory {
     func sender(withIdentity key: [UInt8]) -> KnownSender? {
         if let known = keyring.sender(withIdentity: key) { return known }
         guard let entry = retired.first(where: { Sodium.constantTimeEquals($0.identity.rawRepresentation, key) }),
-              let peer = keyring.peer(named: entry.peer) else { return nil }
+              let peer = keyring.peer(named: entry.peer), entry.belongs(to: peer) else { return nil }
         return KnownSender(name: peer.name, identity: entry.identity,
                            isRevoked: peer.revoked || revoked.contains(KeyText.encode(entry.identity)))
     }

@@ -57,7 +57,7 @@ extension PackageReceiver {
         }
         // Packages signed by the old key that arrive during the overlap stay readable after it.
         do {
-            try context.home.recordPeerRotation(peer: peer.name, previous: statement.previousIdentity, until: overlapUntil)
+            try context.home.recordPeerRotation(peer: peer, previous: statement.previousIdentity, until: overlapUntil)
         } catch {
             logger.error("cannot record \(peer.name)'s retired key in \(context.home.peerRotationsPath): \(error); packages it signed may not open after \(Timestamp.iso8601(overlapUntil))")
         }

@@ -50,7 +50,7 @@ struct PeerRotationTests {
 
         // A package that arrived during the overlap is still read with the retired key
         // after it (as of its arrival), never one that arrived later; a revoked one is refused.
-        try home.recordPeerRotation(peer: "alpha", previous: old.identity.publicKey, until: now - 1)
+        try home.recordPeerRotation(peer: expired, previous: old.identity.publicKey, until: now - 1)
         let reloaded = try home.loadKeyring(configuration)
         let oldKey = old.identity.publicKey.rawRepresentation
         #expect(home.senders(asOf: now - 10, keyring: reloaded).sender(withIdentity: oldKey)?.name == "alpha")
@@ -63,6 +63,29 @@ struct PeerRotationTests {
         let afterRevocation = try #require(try home.loadKeyring(configuration).peer(named: "alpha"))
         #expect(afterRevocation.previousKeys == nil && !afterRevocation.revoked)
         #expect(home.senders(asOf: now - 10, keyring: reloaded).sender(withIdentity: oldKey)?.isRevoked == true)
+    }
+
+    @Test("a retired key belongs to the peer that retired it, not to another node imported later under its name")
+    func retiredKeyLineage() throws {
+        let now = Timestamp.now()
+        let old = try F.secrets(seed: 1)
+        let rotated = PeerRecord(name: "alpha", card: try card(old, now: now), trust: .partner, added: now - 100)
+            .rotated(to: try card(try F.secrets(seed: 2), now: now), overlapUntil: now + 60)
+        let dir = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.file("keys"), withIntermediateDirectories: true)
+        let home = NodeHome(path: dir.path)
+        try home.recordPeerRotation(peer: rotated, previous: old.identity.publicKey, until: now + 60)
+        let oldKey = old.identity.publicKey
+        #expect(home.peer(everHolding: oldKey, in: try Keyring(peers: [rotated]))?.name == "alpha")
+        // alpha removed, and another node imported as "alpha": the old key is not its own.
+        let stranger = PeerRecord(name: "alpha", card: try card(try F.secrets(seed: 5), now: now), trust: .partner, added: now)
+        #expect(home.peer(everHolding: oldKey, in: try Keyring(peers: [stranger])) == nil)
+        #expect(home.senders(asOf: now, keyring: try Keyring(peers: [stranger])).sender(withIdentity: oldKey.rawRepresentation) == nil)
+        // A line from before lineages were written: only a record older than the key's retirement owns it.
+        try "\(Timestamp.iso8601(now + 60)) alpha \(KeyText.encode(oldKey))\n".write(toFile: home.peerRotationsPath, atomically: true, encoding: .utf8)
+        #expect(home.peer(everHolding: oldKey, in: try Keyring(peers: [rotated]))?.name == "alpha")
+        let lateStranger = PeerRecord(name: "alpha", card: try card(try F.secrets(seed: 5), now: now), trust: .partner, added: now + 120)
+        #expect(home.peer(everHolding: oldKey, in: try Keyring(peers: [lateStranger])) == nil)
     }
 
     @Test("a keyring refuses previous-key fields without their partners, and a rotation onto another peer's keys")
