@@ -40,7 +40,6 @@ struct AuditExportCommand: ParsableCommand {
     }
 }
 
-/// Fetches the log's leaves from the daemon, a page per connection.
 /// The log's keys and size, with every checkpoint up to that size, fetched a page
 /// of checkpoints at a time.
 enum AuditKeysPages {
@@ -63,7 +62,9 @@ enum AuditKeysPages {
 
     static func fetch(_ daemon: DaemonOptions) throws -> AuditKeysItem {
         var keys = try daemon.connect().call(ControlRequest(.auditKeys), AuditKeysItem.self)
-        var more = keys.moreCheckpoints ?? false
+        let firstPage = keys.checkpoints
+        keys.checkpoints = firstPage.filter { $0.size <= keys.size }
+        var more = (keys.moreCheckpoints ?? false) && firstPage.count == keys.checkpoints.count
         while more, let last = keys.checkpoints.last {
             var request = ControlRequest(.auditKeys)
             request.cursor = last.size
@@ -79,6 +80,8 @@ enum AuditKeysPages {
     }
 }
 
+/// Fetches the log's leaves from the daemon, a page per connection (a page may hold
+/// fewer entries than asked for: the daemon bounds it by bytes).
 struct AuditLeafPages {
     let daemon: DaemonOptions
     static let pageSize = 10_000

@@ -137,6 +137,7 @@ public final class NodeStore: Sendable {
                              durable: Bool = true,
                              whenDurable: (@Sendable () -> Void)? = nil,
                              _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        precondition(durable || whenDurable == nil, "whenDurable runs once the write is durable: a write that need not be has no such moment")
         let description = action()
         let outcome = OperationOutcome<T>()
         var journaled: JournalWrite?

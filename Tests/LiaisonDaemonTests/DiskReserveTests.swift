@@ -3,6 +3,7 @@ import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonTestSupport
+import LiaisonWire
 import Testing
 @testable import LiaisonDaemon
 
@@ -60,9 +61,11 @@ struct DiskReserveTests {
         let rejections = try net.auditEvents("bravo").filter { $0.kind == .packageRejected }
         #expect(rejections.contains { $0.reason?.contains("short of disk space") == true }, "refusals are audited")
 
+        // alpha first, so that bravo's graceful stop waits on no session of alpha's retries.
+        net.daemon("alpha").stop()
         net.daemon("bravo").stop()
         try net.setTunable("bravo", "disk-reserve-mib", "0")
-        try net.daemon("bravo").start()
+        try net.startAll()
         #expect(try net.waitDelivered(small, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
         #expect(try net.waitDelivered(large, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
         #expect(try net.inbox("bravo").sorted() == [small, large].sorted(), "each delivered once")
@@ -102,6 +105,60 @@ struct DiskReserveTests {
         // A package that fits beside the reserve is still taken.
         let fits = net.dir.write("fits", try Sodium.randomBytes(count: 4 << 20))
         #expect(try net.cli.run(["send", fits, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"]).status == 0)
+    }
+
+    @Test("a copy of a package already received gets its stored receipt even when the disk is down to its reserve",
+          .timeLimit(.minutes(2)))
+    func copyStillAnswered() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        var sealer = try PackageSealer(sender: alpha.identity, recipients: [bravoKeys.encryption], markings: try Markings(tlp: .green),
+                                       contentType: "text/plain", created: Timestamp.now(), expires: Timestamp.now() + 3600)
+        var input = MemorySource(Array("delivered, then its receipt lost".utf8))
+        var output = MemorySink()
+        try sealer.seal(from: &input, to: &output)
+        let push = SessionMessage.push(packageID: sealer.packageID, expires: Timestamp.now() + 3600, bytes: output.bytes)
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: alpha.transport, remote: bravoKeys.transport)
+        try client.send(push)
+        guard case .receipt(let first) = try client.receive() else { Issue.record("the push was not answered with a receipt"); return }
+        // Ended as a sender ends it, so that bravo's graceful stop has nothing to wait for.
+        try client.send(.close(reason: .done))
+
+        net.daemon("bravo").stop()
+        try net.setTunable("bravo", "disk-reserve-mib", String(try Self.moreThanFreeMiB(net.home("bravo"))))
+        try net.daemon("bravo").start()
+        var again = try ProtocolClient(port: net.ports["bravo"]!)
+        try again.handshake(local: alpha.transport, remote: bravoKeys.transport)
+        try again.send(push)
+        #expect(try again.receive() == .receipt(first), "the copy was refused instead of answered with its receipt")
+        // A new package is refused for now.
+        var other = try PackageSealer(sender: alpha.identity, recipients: [bravoKeys.encryption], markings: try Markings(tlp: .green),
+                                      contentType: "text/plain", created: Timestamp.now(), expires: Timestamp.now() + 3600)
+        var otherInput = MemorySource(Array("a new one".utf8))
+        var otherOutput = MemorySink()
+        try other.seal(from: &otherInput, to: &otherOutput)
+        try again.send(.push(packageID: other.packageID, expires: Timestamp.now() + 3600, bytes: otherOutput.bytes))
+        guard case .reject(_, let reason, let detail) = try again.receive() else { Issue.record("the new package was not refused"); return }
+        #expect(reason == .unavailable && detail.contains("short of disk space"), "\(detail)")
+    }
+
+    @Test("many small files in one send are checked against the reserve one by one: the request is refused whole, nothing left behind",
+          .timeLimit(.minutes(3)), .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"))
+    func manyFilesStopped() throws {
+        let volume = try SmallFilesystem(bytes: 64 << 20)
+        let net = try DaemonNetwork(["alpha", "bravo"], homes: ["alpha": volume.path])
+        try net.setTunable("alpha", "disk-reserve-mib", "24")
+        try net.daemon("alpha").start()
+        // Each under the 16 MiB a single payload streams before it is checked; together past the reserve.
+        let files = try (1...5).map { net.dir.write("part-\($0)", try Sodium.randomBytes(count: 12 << 20)) }
+        let refused = try net.cli.run(["send"] + files + ["--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"])
+        #expect(refused.status == 75 && refused.stderr.contains("disk-reserve-mib"), "\(refused.status): \(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: net.home("alpha") + "/outbox").isEmpty, "sealed files were left behind")
+        let outbox = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout
+        #expect(outbox.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(outbox)")
     }
 
     /// A reserve in MiB certainly larger than what the volume holding `path` has free.

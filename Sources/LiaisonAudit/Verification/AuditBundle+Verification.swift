@@ -136,10 +136,12 @@ extension AuditBundle {
     /// Most bytes of checkpoint files a verification holds.
     static let maximumCheckpointBytes = 256 << 20
 
-    /// A file name from the bundle as it may be printed: control characters (which a
-    /// terminal would obey) shown as `?`.
+    /// A file name from the bundle as it may be printed: control and format characters
+    /// (which a terminal would obey, or which reorder the text around them) shown as `?`.
     static func printable(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+        String(String.UnicodeScalarView(name.unicodeScalars.map {
+            [.control, .format].contains($0.properties.generalCategory) ? "?" : $0
+        }))
     }
 
     private static func bundleFailure(_ error: any Error, entry: Int? = nil, checkpoint: String? = nil) -> AuditVerificationFailure {

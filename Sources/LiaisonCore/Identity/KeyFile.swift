@@ -150,7 +150,7 @@ public enum KeyFile {
             throw CoreError(.keyFileBadParameters, "\(path) is marked unprotected but carries key-derivation parameters: it was tampered with")
         case .argon2id where !parameters.isAcceptable:
             throw CoreError(.keyFileBadParameters,
-                            "\(path) asks for Argon2id with \(parameters.opsLimit) passes and \(parameters.memLimit >> 20) MiB, outside the accepted range (\(Argon2idParameters.acceptedOpsLimits) passes, 8 MiB–4 GiB): the file was tampered with")
+                            "\(path) asks for Argon2id with \(parameters.opsLimit) passes and \(parameters.memLimit >> 20) MiB, outside the accepted range (\(Argon2idParameters.acceptedOpsLimits) passes, \(Argon2idParameters.acceptedMemLimits.lowerBound >> 20)–\(Argon2idParameters.acceptedMemLimits.upperBound >> 20) MiB): the file was tampered with")
         default:
             break
         }

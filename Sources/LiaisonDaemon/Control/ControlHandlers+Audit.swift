@@ -56,7 +56,7 @@ extension ControlHandlers {
         // Only peers that may still witness: a revoked or blocked peer's cosignatures count for nothing.
         let witnesses = try context.peers.keyring.peers.filter { !$0.revoked && $0.trust != .blocked }
             .map { try NodeLogNames.witnessKey($0.keys, named: $0.logFingerprint).description }
-        // The size first: every checkpoint listed after it is at most that large, or a later page's.
+        // The size first; a checkpoint signed between the two reads may be listed beyond it (the CLI drops those).
         let size = try context.auditLog.size()
         let checkpoints = try context.auditLog.checkpoints(after: request.cursor, limit: Self.checkpointPage + 1)
         return AuditKeysItem(origin: context.logSigner.verifierKey.name, logKey: context.logSigner.verifierKey.description,

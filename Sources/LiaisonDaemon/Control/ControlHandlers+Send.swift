@@ -61,6 +61,8 @@ extension ControlHandlers {
             for index in 0..<count {
                 let (payload, withheld): (SealedPayload, [AuditEvent])
                 do {
+                    // The files before this one are on the disk now: many small ones add up.
+                    if index > 0 { try context.diskReserve.ensureRoom(to: "queue the package") }
                     let room = heldInMemory + OutboxSink.inlineLimit <= Self.sendFilesMemoryBudget ? OutboxSink.inlineLimit : 0
                     (payload, withheld) = try await sealPayload(request, &io, markings: markings, now: now, expiry: expiry, actor: actor,
                                                                 memoryLimit: room)

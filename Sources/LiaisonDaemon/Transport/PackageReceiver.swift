@@ -147,7 +147,7 @@ struct PackageReceiver {
                 release(id)
                 return stored
             }
-            if let refusal = try limitRefusal(id: id, size: size, expires: expires) ?? diskRefusal(id: id, size: size, pending: inFlightFromAll)
+            if let refusal = try limitRefusal(id: id, size: size, expires: expires, pending: inFlightFromAll)
                 ?? volumeRefusal(id: id, size: size, inFlight: inFlight) {
                 let answer = lookingUp ? refusal : try storedAnswer(id) ?? refusal
                 release(id)
@@ -160,8 +160,11 @@ struct PackageReceiver {
         return nil
     }
 
-    /// The refusal of a new package that expired, is too large, or comes faster than the peer's rate allows.
-    private func limitRefusal(id: PackageID, size: UInt64, expires: Int64?) -> SessionMessage? {
+    /// The refusal of a new package that expired, is too large, would take the disk
+    /// below its reserve (with `pending` bytes still on their way from every peer), or
+    /// comes faster than the peer's rate allows — in that order, so a package refused
+    /// for another reason uses up none of the peer's rate.
+    private func limitRefusal(id: PackageID, size: UInt64, expires: Int64?, pending: UInt64) -> SessionMessage? {
         if let expires, Timestamp.now() >= expires {
             return .reject(packageID: id, reason: .expired, detail: "the package expired at \(Timestamp.iso8601(expires))")
         }
@@ -169,6 +172,7 @@ struct PackageReceiver {
         guard size <= limit else {
             return .reject(packageID: id, reason: .tooLarge, detail: "larger than the \(limit) bytes this node accepts from \(peer.name)")
         }
+        if let refusal = diskRefusal(id: id, size: size, pending: pending) { return refusal }
         if let perMinute = peer.inboundLimits.packagesPerMinute {
             let key = peer.fingerprint.description
             let allowed = context.inboundBuckets.withLockedValue { buckets in
@@ -223,10 +227,12 @@ struct PackageReceiver {
         let key = claimKey(id)
         return context.activeTransfers.withLockedValue { claims -> (UInt64, UInt64)? in
             guard claims[key] == nil else { return nil }
+            // Saturating: a claim is recorded before its size is checked, and may be huge.
+            func adding(_ a: UInt64, _ b: UInt64) -> UInt64 { let (sum, over) = a.addingReportingOverflow(b); return over ? .max : sum }
             var fromSender: UInt64 = 0, fromAll: UInt64 = 0
             for (other, bytes) in claims {
-                fromAll &+= bytes
-                if other.sender == key.sender { fromSender &+= bytes }
+                fromAll = adding(fromAll, bytes)
+                if other.sender == key.sender { fromSender = adding(fromSender, bytes) }
             }
             claims[key] = size
             return (fromSender, fromAll)
@@ -237,8 +243,18 @@ struct PackageReceiver {
     /// home volume than its reserve, counting what is `pending` (on its way from
     /// every peer): for now, so the sender keeps it queued and retries. Refused,
     /// a package another copy of which was already received still gets its receipt.
+    /// What an interrupted transfer of it left in the spool is on the disk already:
+    /// only the rest is counted, so a large transfer can always resume.
     private func diskRefusal(id: PackageID, size: UInt64, pending: UInt64) -> SessionMessage? {
-        guard let shortage = context.diskReserve.shortage(adding: size, pending: pending) else { return nil }
+        guard context.diskReserve.bytes > 0 else { return nil }
+        var spooled: UInt64 = 0
+        // Only a package too large to push is ever spooled, and so resumed.
+        var partial = stat()
+        if size > UInt64(SessionMessage.maximumPushByteCount),
+           stat(SpoolFiles(directory: context.spoolDirectory).path(id: id, from: peer), &partial) == 0 {
+            spooled = UInt64(max(0, partial.st_size))
+        }
+        guard let shortage = context.diskReserve.shortage(adding: size - min(size, spooled), pending: pending) else { return nil }
         DaemonMetrics.refused(peer: peer.name, reason: "disk")
         if context.diskReserve.warnNow() {
             logger.warning("refusing packages for now: the home volume has \(shortage.description) (disk-reserve-mib); free space on it")
