@@ -90,10 +90,7 @@ struct DiskReserveTests {
     @Test("a large send is stopped as it streams in once it would eat into the reserve, and leaves no file behind",
           .timeLimit(.minutes(3)), .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"))
     func largeSendStoppedMidway() throws {
-        let volume = try SmallFilesystem(bytes: 64 << 20)
-        let net = try DaemonNetwork(["alpha", "bravo"], homes: ["alpha": volume.path])
-        try net.setTunable("alpha", "disk-reserve-mib", "24")
-        try net.daemon("alpha").start()
+        let (volume, net) = try Self.smallHome()
         let before = try #require(DiskReserve.availableBytes(on: volume.path))
         let payload = net.dir.write("large", try Sodium.randomBytes(count: 48 << 20))   // fits the volume, not beside the reserve
         let refused = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"])
@@ -114,12 +111,7 @@ struct DiskReserveTests {
         try net.daemon("bravo").start()
         let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
         let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))
-        var sealer = try PackageSealer(sender: alpha.identity, recipients: [bravoKeys.encryption], markings: try Markings(tlp: .green),
-                                       contentType: "text/plain", created: Timestamp.now(), expires: Timestamp.now() + 3600)
-        var input = MemorySource(Array("delivered, then its receipt lost".utf8))
-        var output = MemorySink()
-        try sealer.seal(from: &input, to: &output)
-        let push = SessionMessage.push(packageID: sealer.packageID, expires: Timestamp.now() + 3600, bytes: output.bytes)
+        let push = try Self.push("delivered, then its receipt lost", from: alpha, to: bravoKeys)
         var client = try ProtocolClient(port: net.ports["bravo"]!)
         try client.handshake(local: alpha.transport, remote: bravoKeys.transport)
         try client.send(push)
@@ -135,12 +127,7 @@ struct DiskReserveTests {
         try again.send(push)
         #expect(try again.receive() == .receipt(first), "the copy was refused instead of answered with its receipt")
         // A new package is refused for now.
-        var other = try PackageSealer(sender: alpha.identity, recipients: [bravoKeys.encryption], markings: try Markings(tlp: .green),
-                                      contentType: "text/plain", created: Timestamp.now(), expires: Timestamp.now() + 3600)
-        var otherInput = MemorySource(Array("a new one".utf8))
-        var otherOutput = MemorySink()
-        try other.seal(from: &otherInput, to: &otherOutput)
-        try again.send(.push(packageID: other.packageID, expires: Timestamp.now() + 3600, bytes: otherOutput.bytes))
+        try again.send(try Self.push("a new one", from: alpha, to: bravoKeys))
         guard case .reject(_, let reason, let detail) = try again.receive() else { Issue.record("the new package was not refused"); return }
         #expect(reason == .unavailable && detail.contains("short of disk space"), "\(detail)")
     }
@@ -148,17 +135,34 @@ struct DiskReserveTests {
     @Test("many small files in one send are checked against the reserve one by one: the request is refused whole, nothing left behind",
           .timeLimit(.minutes(3)), .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"))
     func manyFilesStopped() throws {
-        let volume = try SmallFilesystem(bytes: 64 << 20)
-        let net = try DaemonNetwork(["alpha", "bravo"], homes: ["alpha": volume.path])
-        try net.setTunable("alpha", "disk-reserve-mib", "24")
-        try net.daemon("alpha").start()
+        let (volume, net) = try Self.smallHome()
         // Each under the 16 MiB a single payload streams before it is checked; together past the reserve.
         let files = try (1...5).map { net.dir.write("part-\($0)", try Sodium.randomBytes(count: 12 << 20)) }
         let refused = try net.cli.run(["send"] + files + ["--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"])
         #expect(refused.status == 75 && refused.stderr.contains("disk-reserve-mib"), "\(refused.status): \(refused.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: net.home("alpha") + "/outbox").isEmpty, "sealed files were left behind")
+        #expect(try #require(DiskReserve.availableBytes(on: volume.path)) > 40 << 20, "the sealed files' space was not given back")
         let outbox = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout
         #expect(outbox.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(outbox)")
+    }
+
+    /// alpha, running, at home on a 64 MiB tmpfs with a 24 MiB reserve; bravo, its partner, not started.
+    static func smallHome() throws -> (SmallFilesystem, DaemonNetwork) {
+        let volume = try SmallFilesystem(bytes: 64 << 20)
+        let net = try DaemonNetwork(["alpha", "bravo"], homes: ["alpha": volume.path])
+        try net.setTunable("alpha", "disk-reserve-mib", "24")
+        try net.daemon("alpha").start()
+        return (volume, net)
+    }
+
+    /// A push of `text`, sealed now by `sender` for the node with `recipient`'s keys.
+    static func push(_ text: String, from sender: NodeSecrets, to recipient: NodePublicKeys) throws -> SessionMessage {
+        var sealer = try PackageSealer(sender: sender.identity, recipients: [recipient.encryption], markings: try Markings(tlp: .green),
+                                       contentType: "text/plain", created: Timestamp.now(), expires: Timestamp.now() + 3600)
+        var input = MemorySource(Array(text.utf8))
+        var output = MemorySink()
+        try sealer.seal(from: &input, to: &output)
+        return .push(packageID: sealer.packageID, expires: Timestamp.now() + 3600, bytes: output.bytes)
     }
 
     /// A reserve in MiB certainly larger than what the volume holding `path` has free.
