@@ -16,8 +16,9 @@ struct AuditWitnessedCommand: ParsableCommand {
             rewrite the entries after an earlier one. This node kept the last checkpoint
             it cosigned. Hand it to whoever verifies the peer's export:
 
-              liaison audit witnessed alpha --out alpha-witnessed.txt      (on the witness)
-              liaison audit verify --bundle DIR --log-key KEY --trusted-checkpoint alpha-witnessed.txt
+              liaison audit witnessed alpha --out alpha.txt     (on the witness)
+              liaison audit verify --bundle DIR --log-key KEY \\
+                  --trusted-checkpoint alpha.txt                  (the auditor)
 
             The export must then hold exactly the history this node saw, up to that size.
             """)
