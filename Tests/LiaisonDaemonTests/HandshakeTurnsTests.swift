@@ -57,12 +57,34 @@ struct HandshakeTurnsTests {
         release.continuation.yield()
         try await holder
     }
+
+    @Test("a dial cancelled while it waits leaves at once; the turn stays with its holder and then goes to the next in line")
+    func cancelledWhileWaiting() async throws {
+        let turns = HandshakeTurns()
+        let holding = try await turns.begin(peer: "bravo")
+        let waiter = Task { try await turns.begin(peer: "bravo") }
+        let next = Task { try await turns.begin(peer: "bravo") }
+        try await Task.sleep(for: .milliseconds(50))   // both queued behind the holder
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await waiter.value }
+        // Cancelled before it even started to wait: it never queues.
+        let early = Task { () async throws -> HandshakeTurns.Turn in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await turns.begin(peer: "bravo")
+        }
+        await #expect(throws: CancellationError.self) { _ = try await early.value }
+        holding.end()
+        let passed = try await next.value   // the turn skipped the cancelled dial
+        passed.end()
+        // And the peer is free again.
+        try await turns.begin(peer: "bravo").end()
+    }
 }
 
 private extension HandshakeTurns {
     /// Runs `handshake` in a turn of its own with `peer`, as `PeerDialer` does from connecting to message 2.
     func take<T>(peer: String, _ handshake: () async throws -> T) async throws -> T {
-        let turn = await begin(peer: peer)
+        let turn = try await begin(peer: peer)
         defer { turn.end() }
         return try await handshake()
     }

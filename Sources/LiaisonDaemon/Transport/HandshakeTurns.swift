@@ -9,8 +9,22 @@ import NIOConcurrencyHelpers
 /// from accept). Turns are taken in arrival order; each is bounded by the connect
 /// and handshake timeouts.
 final class HandshakeTurns: Sendable {
-    /// Peers with a handshake under way, each with the handshakes waiting for it.
-    private let waiting = NIOLockedValueBox([String: [CheckedContinuation<Void, Never>]]())
+    /// A dial waiting for its turn.
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        /// Peers with a handshake under way, each with the dials waiting for it.
+        var waiting: [String: [Waiter]] = [:]
+        /// Dials between their start and their place in the queue: whether each was
+        /// cancelled meanwhile (it then does not queue).
+        var starting: [UInt64: Bool] = [:]
+        var lastID: UInt64 = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     /// One dial's turn with a peer; ``end()`` passes it on (more calls do nothing).
     final class Turn: Sendable {
@@ -28,32 +42,58 @@ final class HandshakeTurns: Sendable {
     }
 
     /// Waits until no other handshake with `peer` (the fingerprint that names it for
-    /// life) is under way, and takes the turn.
-    func begin(peer: String) async -> Turn {
-        await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
-            let free = waiting.withLockedValue { waiting -> Bool in
-                guard waiting[peer] != nil else {
-                    waiting[peer] = []
-                    return true
+    /// life) is under way, and takes the turn. A dial cancelled while it waits (the
+    /// daemon stopping) leaves the queue at once with `CancellationError`, and the
+    /// turn it never had stays with whoever holds it.
+    func begin(peer: String) async throws -> Turn {
+        let id = state.withLockedValue { state in
+            state.lastID += 1
+            state.starting[state.lastID] = false
+            return state.lastID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (turn: CheckedContinuation<Void, any Error>) in
+                enum Start { case now, waits, cancelled }
+                let start = state.withLockedValue { state -> Start in
+                    if state.starting.removeValue(forKey: id) == true { return .cancelled }
+                    guard state.waiting[peer] != nil else {
+                        state.waiting[peer] = []
+                        return .now
+                    }
+                    state.waiting[peer]!.append(Waiter(id: id, continuation: turn))
+                    return .waits
                 }
-                waiting[peer]!.append(turn)
-                return false
+                switch start {
+                case .now: turn.resume()
+                case .cancelled: turn.resume(throwing: CancellationError())
+                case .waits: break
+                }
             }
-            if free { turn.resume() }
+        } onCancel: {
+            let waiter = state.withLockedValue { state -> Waiter? in
+                if state.starting[id] != nil {
+                    state.starting[id] = true   // not queued yet: it will not be
+                    return nil
+                }
+                // Queued: it leaves the queue. Not there: it has its turn already, and keeps it.
+                guard let index = state.waiting[peer]?.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiting[peer]!.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
         }
         return Turn { [self] in pass(peer) }
     }
 
-    /// Hands `peer`'s turn to the handshake that waited longest, or frees it.
+    /// Hands `peer`'s turn to the dial that waited longest, or frees it.
     private func pass(_ peer: String) {
-        let next = waiting.withLockedValue { waiting -> CheckedContinuation<Void, Never>? in
-            guard let queue = waiting[peer], !queue.isEmpty else {
-                waiting[peer] = nil
+        let next = state.withLockedValue { state -> Waiter? in
+            guard let queue = state.waiting[peer], !queue.isEmpty else {
+                state.waiting[peer] = nil
                 return nil
             }
-            waiting[peer] = Array(queue.dropFirst())
+            state.waiting[peer] = Array(queue.dropFirst())
             return queue[0]
         }
-        next?.resume()
+        next?.continuation.resume()
     }
 }

@@ -24,7 +24,7 @@ struct PeerDialer {
     func withSession<T: Sendable>(to peer: PeerRecord, as localStatic: TransportSecretKey,
                                   _ body: (inout SecureSession) async throws -> T) async throws -> T {
         // One handshake with the peer at a time, from connecting to message 2 (``HandshakeTurns``).
-        let turn = await context.handshakeTurns.begin(peer: peer.logFingerprint.description)
+        let turn = try await context.handshakeTurns.begin(peer: peer.logFingerprint.description)
         defer { turn.end() }
         let channel = try await connect(peer)
         return try await channel.executeThenClose { inbound, outbound in
