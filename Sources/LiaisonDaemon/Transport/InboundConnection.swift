@@ -47,9 +47,9 @@ struct InboundConnection {
                 guard let current = context.peers.peer(named: peer.name), !current.revoked, current.trust != .blocked else { return }
                 let session = SecureSession(reader: reader, writer: writer, noise: noise, settings: context.settings)
                 // Held to its lifetime (``SessionAge``): ended past twice it at the sender's
-                // next new work, or closed if it then goes quiet for an idle timeout.
+                // next new work; closed whenever no whole message came for an idle timeout.
                 let age = SessionAge(lifetime: context.settings.sessionLifetime, idle: context.settings.idleTimeout, channel: channel.channel) { [logger] in
-                    logger.notice("session with \(peer.name) closed: older than twice session-lifetime-seconds, and no message for idle-timeout-seconds")
+                    logger.notice("session with \(peer.name) closed: no whole message for idle-timeout-seconds")
                 }
                 defer { age.stop() }
                 var receiver = PackageReceiver(context: context, peer: peer, logger: logger)

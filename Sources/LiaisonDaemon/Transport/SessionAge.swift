@@ -2,13 +2,13 @@ import LiaisonWire
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// How a receiver holds an inbound session to its lifetime (`session-lifetime-seconds`).
-/// A sender renews its session once it is that old, between packages; a session
-/// past twice the lifetime is ended by the receiver when the sender starts new work
-/// (an offer or a push, with nothing in progress) — never in the middle of a
-/// transfer. One that sends no whole message for an idle timeout once past twice
-/// the lifetime (a byte now and then keeps the connection's idle timer from
-/// firing) is closed all the same.
+/// How a receiver holds an inbound session to its lifetime (`session-lifetime-seconds`)
+/// and to its idle timeout. A sender renews its session once it is that old, between
+/// packages; a session past twice the lifetime is ended by the receiver when the
+/// sender starts new work (an offer or a push, with nothing in progress) — never in
+/// the middle of a transfer. A session that sends no whole message for the idle
+/// timeout is closed, whatever its age: the connection's own idle timer counts any
+/// byte, so a peer sending a byte now and then would otherwise keep it open.
 final class SessionAge: Sendable {
     private let ends: NIODeadline
     private let lastMessage = NIOLockedValueBox(NIODeadline.now())
@@ -20,7 +20,7 @@ final class SessionAge: Sendable {
         let ends = NIODeadline.now() + .nanoseconds(Int64(lifetime.components.seconds) * 2_000_000_000)
         self.ends = ends
         let lastMessage = self.lastMessage
-        watch = ChannelWatch(channel, first: ends) {
+        watch = ChannelWatch(channel, first: NIODeadline.now() + idle) {
             let quietSince = lastMessage.withLockedValue { $0 }
             guard NIODeadline.now() - quietSince >= idle else { return quietSince + idle }
             closing()
@@ -33,7 +33,8 @@ final class SessionAge: Sendable {
         lastMessage.withLockedValue { $0 = .now() }
     }
 
-    /// Whether the session is past twice its lifetime: the next new work ends it.
+    /// Whether the session is past twice its lifetime: the next new work ends it
+    /// (a session quiet that long is closed by the idle watch anyway).
     var isOverAged: Bool { NIODeadline.now() >= ends }
 
     /// Stops watching (the session is over).
