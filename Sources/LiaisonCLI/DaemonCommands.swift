@@ -105,8 +105,8 @@ struct InboxCommand: ParsableCommand {
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The package id (see `liaison inbox list`).", valueName: "id")) var id: String
         @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file")) var out: String
-        @Option(name: .long, help: ArgumentHelp("The sender, if packages from several peers carry this id (ids are random: one copied the other's).",
-                                                valueName: "name")) var from: String?
+        @Option(name: .long, help: ArgumentHelp("The sender, by name or fingerprint, if packages from several peers carry this id (ids are random: one copied the other's).",
+                                                valueName: "peer")) var from: String?
 
         func run() throws {
             // The output is made before the daemon is asked: it records the package

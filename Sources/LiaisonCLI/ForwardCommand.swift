@@ -32,8 +32,8 @@ struct ForwardCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Peers to forward it to, comma-separated or repeated.", valueName: "name,…"))
     var to: [String]
 
-    @Option(name: .long, help: ArgumentHelp("The sender, if packages from several peers carry this id (ids are random: one copied the other's).",
-                                            valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The sender, by name or fingerprint, if packages from several peers carry this id (ids are random: one copied the other's).",
+                                            valueName: "peer"))
     var from: String?
 
     /// The recipients, split and trimmed.

@@ -59,12 +59,18 @@ extension NodeStore {
     ///
     /// - Throws: ``StoreError`` with ``StoreError/Code/invalidArgument`` if several
     ///   senders used the id and `sender` does not say whose is meant.
+    ///
+    /// `sender` is the peer's name, or the fingerprint the package came from (all of
+    /// it, as `inbox list --json` shows it): two peers of one name — one removed, the
+    /// other imported under its name — are told apart by fingerprint.
     public func inboxEntry(id: PackageID, from sender: String? = nil) throws -> InboxEntry? {
-        let entries = try inboxEntries(id: id).filter { sender == nil || $0.sender == sender }
+        let entries = try inboxEntries(id: id).filter {
+            sender == nil || $0.sender == sender || $0.senderFingerprint.description == sender || $0.senderKey.description == sender
+        }
         guard entries.count <= 1 else {
-            let senders = Set(entries.map(\.sender)).sorted().joined(separator: ", ")
+            let senders = entries.map { "\($0.sender) \($0.senderFingerprint)" }.sorted().joined(separator: ", ")
             throw StoreError(.invalidArgument, "\(entries.count) received packages carry the id \(id) (from \(senders)): "
-                             + "ids are random, so one of them copied the other's; name the sender with --from NAME")
+                             + "ids are random, so one of them copied the other's; name the sender with --from NAME, or --from FINGERPRINT")
         }
         return entries.first
     }

@@ -37,6 +37,16 @@ struct InboxTests {
         #expect(try fixture.store.inboxEntry(id: original.id, from: "alice") == original)
         #expect(try fixture.store.inboxEntry(id: original.id, from: "mallory") == twin)
         #expect(try fixture.store.counts().inbox == 2)
+
+        // Two senders of one name (one removed, another imported under it): told apart by fingerprint.
+        var namesake = try StoreFixture.inboxEntry(1, sender: try StoreFixture.fingerprint("another alice"), receivedAt: StoreFixture.now + 900,
+                                                   path: "/tmp/namesake")
+        namesake.sender = "alice"
+        #expect(try await fixture.store.recordReceived(namesake))
+        let ambiguous = #expect(throws: StoreError.self) { try fixture.store.inboxEntry(id: original.id, from: "alice") }
+        #expect(ambiguous?.message.contains("--from FINGERPRINT") == true && ambiguous?.message.contains(alice.description) == true)
+        #expect(try fixture.store.inboxEntry(id: original.id, from: alice.description) == original)
+        #expect(try fixture.store.inboxEntry(id: original.id, from: namesake.senderFingerprint.description) == namesake)
     }
 
     @Test("behind the store's back: INSERT OR REPLACE is ignored, UPDATE and DELETE abort")
