@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A real `liaisond` child process for end-to-end tests, with start, graceful
 /// stop (SIGTERM), SIGKILL and restart. Its stderr goes to `<home>/daemon.log`.
@@ -79,13 +80,21 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// A free TCP port on 127.0.0.1 (bound and released), chosen below Linux's
     /// ephemeral range (32768–60999): a port the kernel hands out itself may be
-    /// taken by another test's outgoing connection before the daemon binds it.
+    /// taken by another test's outgoing connection before the daemon binds it. No
+    /// port is handed out twice in one run: a daemon a test stopped, to start it
+    /// again, must find its port as it left it, not taken by another test's node
+    /// (a full run failed once that way, with EADDRINUSE at the restart).
     public static func freePort() throws -> Int {
-        for _ in 0..<200 {
-            if let listener = try? LoopbackSocket.Listener(port: Int.random(in: 20_000..<32_000)) { return listener.port }
+        for _ in 0..<1000 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            guard handedOut.withLock({ $0.insert(candidate).inserted }) else { continue }
+            if let listener = try? LoopbackSocket.Listener(port: candidate) { return listener.port }
         }
-        return try LoopbackSocket.Listener().port
+        throw SocketError("no free port left in 20000–31999 for this test run")
     }
+
+    /// Ports already handed out in this process.
+    private static let handedOut = Mutex<Set<Int>>([])
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeoutSeconds` pass.

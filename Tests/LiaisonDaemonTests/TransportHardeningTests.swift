@@ -126,7 +126,9 @@ struct TransportHardeningTests {
         #expect(try net.inbox("bravo") == [id, id])
         let ambiguous = try net.cli.run(["inbox", "get", id, "--out", net.dir.file("either"), "--home", net.home("bravo")])
         #expect(ambiguous.status != 0)
-        #expect(ambiguous.stderr.contains("2 received packages carry the id \(id) (from alpha, charlie)"))
+        let alphaID = try ProtocolClient.publicKeys(home: net.home("alpha")).fingerprint
+        let charlieID = try ProtocolClient.publicKeys(home: net.home("charlie")).fingerprint
+        #expect(ambiguous.stderr.contains("2 received packages carry the id \(id) (from alpha \(alphaID), charlie \(charlieID))"), "\(ambiguous.stderr)")
         #expect(try net.fetch(id, at: "bravo", from: "alpha") == payload)
         #expect(try net.fetch(id, at: "bravo", from: "charlie") == Array("charlie's decoy".utf8))
     }
