@@ -69,6 +69,7 @@ enum AuditKeysPages {
             var request = ControlRequest(.auditKeys)
             request.cursor = last.size
             let page = try daemon.connect().call(request, AuditKeysItem.self)
+            guard !page.checkpoints.isEmpty else { break }   // a page that says more but holds none would loop for ever
             guard page.logKey == keys.logKey else {
                 throw CoreError(.fingerprintMismatch, "the daemon's log key changed while its checkpoints were read; run the command again")
             }

@@ -24,11 +24,11 @@ struct TransportListener: Service {
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelOption(.recvAllocator, value: ChannelReads.allocator)
+                    // No idle handler: a connection is bounded by its handshake deadline, then
+                    // as a session by ``SessionAge`` (no whole message for the idle timeout).
                     .bind(host: host, port: port) { channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout))
-                            try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
-                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                         }
                     }
                 context.logger.info("listening for partner daemons on \(server.channel.localAddress?.description ?? address)")
