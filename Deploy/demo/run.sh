@@ -134,10 +134,12 @@ sleep 3   # a checkpoint period: bravo and charlie cosign alpha's checkpoints as
 "$LIAISON" audit prove --home alpha --package "$ID" --out delivered.tlog-proof
 echo "   wrote a C2SP tlog-proof of the delivery to delivered.tlog-proof"
 "$LIAISON" audit export --home alpha --out alpha-audit >/dev/null
-LOGKEY=$(cat alpha-audit/log.vkey)
-echo "   exported alpha's log to alpha-audit/ (log key $LOGKEY)"
-# The auditor trusts the keys the partners themselves publish (`liaison keys show`), not the bundle's.
-wkey() { "$LIAISON" keys show --home "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["witnessKey"])'; }
+# The auditor trusts the keys the nodes themselves publish (`liaison keys show`, passed on
+# out of band), never the bundle's own log.vkey.
+pubkey() { "$LIAISON" keys show --home "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["'"$2"'"])'; }
+LOGKEY=$(pubkey alpha logKey)
+wkey() { pubkey "$1" witnessKey; }
+echo "   exported alpha's log to alpha-audit/ (alpha's log key, from its operator: $LOGKEY)"
 run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-checkpoint.txt \
     --witness-key "$(wkey bravo)" --witness-key "$(wkey charlie)" --witnesses 2
 # A checkpoint held away from alpha: the newest one bravo cosigned. alpha's export must extend it.

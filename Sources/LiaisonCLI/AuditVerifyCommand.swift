@@ -19,11 +19,12 @@ struct AuditVerifyCommand: ParsableCommand {
             --witnesses K demands K witnesses' cosignatures and needs their keys
             (--witness-key, repeatable), obtained from the partners themselves.
 
-            Pass the log key you trust (--log-key, as printed by `liaison audit export`
-            or `liaison keys show`); without it the key comes from what is verified,
-            and the report says so.
+            Pass the log key you trust (--log-key, as `liaison keys show` prints it on
+            the node, obtained from its operator out of band); without it the key comes
+            from what is verified, and the report says so.
 
-            Exit status: 0 verified, 65 a problem was found (each is listed).
+            Exit status: 0 verified; 65 a problem was found in the log (each is listed); \
+            66 no such bundle, database or checkpoint file; 64 a usage error.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Verify an exported bundle directory (offline).", valueName: "dir")) var bundle: String?
@@ -53,13 +54,17 @@ struct AuditVerifyCommand: ParsableCommand {
         let trustedWitnesses = witnessKey.isEmpty ? nil : try witnessKey.map(Self.key)
         let checkpoint = try trustedCheckpoint.map { path -> [UInt8] in
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CoreError(.keyFileMissing, "cannot read the trusted checkpoint \(path)")
+                throw CoreError(.inputUnreadable, "cannot read the trusted checkpoint \(path): no such file or not readable")
             }
             return Array(data)
         }
         var storageIssues: [AuditStorageIssue] = []
         let report: AuditVerificationReport
         if let bundle {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: bundle, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CoreError(.inputUnreadable, "no audit bundle at \(bundle) (a directory written by `liaison audit export --out DIR`)")
+            }
             report = try AuditBundle.verify(directory: bundle, trustedLogKey: trustedKey, trustedWitnesses: trustedWitnesses,
                                             requiredWitnesses: witnesses, trustedCheckpoint: checkpoint)
         } else if let database {
@@ -87,7 +92,7 @@ struct AuditVerifyCommand: ParsableCommand {
     private func verifyDatabase(_ path: String, trustedKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]?,
                                 trustedCheckpoint: [UInt8]?) throws -> (AuditVerificationReport, [AuditStorageIssue]) {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CoreError(.nodeMissing, "no audit database at \(path)")
+            throw CoreError(.inputUnreadable, "no audit database at \(path) (a node's is <home>/audit.db)")
         }
         let log = try AuditLog(readingOnly: path)
         let home = HomeOptions.resolve(daemon.home)

@@ -36,7 +36,8 @@ struct AuditWitnessedCommand: ParsableCommand {
         print(item.note, terminator: "")
         FileHandle.standardError.write(Data("""
             the newest checkpoint of \(item.peer)'s log (\(item.origin)) this node cosigned: \(item.size) entries.
-            Verify \(item.peer)'s export against it: liaison audit verify --bundle DIR --trusted-checkpoint FILE
+            Verify \(item.peer)'s export against it: liaison audit verify --bundle DIR --log-key KEY --trusted-checkpoint FILE
+            (KEY: \(item.peer)'s log key, as its operator prints it with `liaison keys show`)
 
             """.utf8))
     }
