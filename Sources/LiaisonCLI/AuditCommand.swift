@@ -12,10 +12,10 @@ struct AuditCommand: ParsableCommand {
         discussion: """
             Every security-relevant action of the node is an entry of an RFC 6962
             Merkle tree in SQLite; the daemon signs checkpoints of it with the node's
-            log key, and peers cosign them as witnesses. `query`, `checkpoint`, `prove`
-            and `export` ask the running daemon (members of an [access] auditor group
-            may); `verify` checks a live node, an exported bundle or a database file,
-            and needs no secret key. See docs/audit-log.md.
+            log key, and peers cosign them as witnesses. `query`, `checkpoint`, `prove`,
+            `witnessed` and `export` ask the running daemon (members of an [access]
+            auditor group may); `verify` checks a live node, an exported bundle or a
+            database file, and needs no secret key. See docs/audit-log.md.
             """,
         subcommands: [AuditQueryCommand.self, AuditCheckpointCommand.self, AuditProveCommand.self, AuditWitnessedCommand.self, AuditExportCommand.self,
                       AuditVerifyCommand.self])

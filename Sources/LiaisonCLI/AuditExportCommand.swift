@@ -19,6 +19,10 @@ struct AuditExportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A new or empty directory to write the bundle to.", valueName: "dir")) var out: String
 
     func run() throws {
+        // Before the daemon is asked to sign anything: the writer would refuse it anyway.
+        if let present = try? FileManager.default.contentsOfDirectory(atPath: out), !present.isEmpty {
+            throw AuditError(.bundleExists, "\(out) is not empty; export to a new or empty directory")
+        }
         // Up to a checkpoint signed now: the bundle has no entry its log key does not cover.
         let (keys, size, unsigned) = try AuditKeysPages.fetchSigned(daemon)
         if let unsigned {

@@ -47,7 +47,7 @@ func printJSON(_ value: some Encodable) throws {
 /// Reads a whole small text file (cards), with a clear error.
 func readTextFile(_ path: String, limit: Int) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw CoreError(.keyFileMissing, "cannot read \(path): no such file or not readable")
+        throw CoreError(.inputUnreadable, "cannot read \(path): no such file or not readable")
     }
     guard data.count <= limit else { throw CoreError(.invalidArgument, "\(path) is larger than \(limit) bytes") }
     guard let text = String(data: data, encoding: .utf8) else { throw CoreError(.malformedCard, "\(path) is not UTF-8 text") }

@@ -12,17 +12,27 @@ public struct LiaisonCommand: AsyncParsableCommand {
         commandName: "liaison",
         abstract: "Exchange signed, encrypted intelligence packages with partner nodes.",
         discussion: """
-            Operator commands create the node, manage keys and peers, and seal and open
-            packages. Every command takes --home (or LIAISON_HOME) to choose the node.
+            Operators create the node, manage its keys and partners, and send, receive \
+            and forward packages; auditors query, prove, export and verify the node's \
+            audit log. Every command takes --home (else $LIAISON_HOME, else ~/.liaison) \
+            to choose the node.
 
-            `send`, `forward`, `outbox`, `inbox`, `receipts`, `status` and `peers add/remove` talk to
-            the running daemon (liaisond) over its control socket.
+            Work offline, on the node's files: init, keys show/card, peers import/list, \
+            package seal/open/inspect, policy check, audit verify --bundle/--database.
 
-            Exit codes: 0 success; 1 other failure; 64 usage error; 65 bad data (a
-            package, card or file failed verification); 66 no such node, file, peer or
-            package; 69 the daemon is not running; 75 try again later (the daemon is busy, or its disk
-            is down to its reserve);
-            77 permission problem (insecure key file, wrong passphrase, socket not permitted).
+            Talk to the running daemon (liaisond) over its control socket (--socket): \
+            send, forward, outbox, inbox, receipts, status; peers add/show/set/set-trust/\
+            revoke/import-revocation/remove; keys rotate/revoke; audit query/checkpoint/\
+            prove/witnessed/export, and verify of the live log. peers import hands the \
+            card to the daemon when it runs.
+
+            Exit codes: 0 success; 1 other failure; 64 usage error; 65 bad data (a \
+            package, card, file or audit log failed verification) or a policy denial; \
+            66 no such node, file, peer or package; 69 the daemon is not running; \
+            75 try again later (the daemon is busy, its disk is down to its reserve, or \
+            its audit log cannot be written); 77 not permitted (insecure key file, wrong \
+            passphrase, socket not permitted, this node's key revoked); 78 the node's \
+            configuration (liaison.toml) is malformed.
             """,
         version: "liaison 0.1.0 (libsodium \(Sodium.version))",
         subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, SendCommand.self, OutboxCommand.self,
@@ -51,7 +61,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
             return ExitCode.for(error)
         } catch let error as AuditError {
             FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-            return 65
+            return ExitCode.for(error)
         } catch let error as StoreError {
             FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
             return error.code == .cannotOpen || error.code == .notFound ? 66 : 1
@@ -84,12 +94,23 @@ enum ExitCode {
 
     static func `for`(_ error: CoreError) -> Int32 {
         switch error.code {
-        case .nodeMissing, .keyFileMissing, .unknownPeer, .unknownPackage: 66
-        case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable: 77
+        case .nodeMissing, .keyFileMissing, .unknownPeer, .unknownPackage, .inputUnreadable: 66
+        case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable, .nodeRevoked: 77
         case .invalidArgument, .nodeExists, .peerExists, .invalidMarkings, .invalidRecipients: 64
         case .policyDenied: 65
-        case .diskReserve: 75
+        case .diskReserve, .auditUnavailable: 75
+        case .malformedConfig: 78
         case .io: 1
+        default: 65
+        }
+    }
+
+    /// 65 only when something was verified and found wrong: an auditor's alarm must not
+    /// go off for a mistyped path or a full disk.
+    static func `for`(_ error: AuditError) -> Int32 {
+        switch error.code {
+        case .bundleExists: 64
+        case .bundleIO: 1
         default: 65
         }
     }

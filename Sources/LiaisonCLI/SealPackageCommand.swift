@@ -107,7 +107,7 @@ final class InputFile {
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw CoreError(.keyFileMissing, "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw CoreError(.inputUnreadable, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         stream = FileDescriptorStream(descriptor: fd)
         owned = true

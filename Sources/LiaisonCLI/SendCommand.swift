@@ -46,7 +46,7 @@ struct SendCommand: ParsableCommand {
         // Every file must be readable before anything is sent.
         for path in files where path != "-" {
             guard access(path, R_OK) == 0 else {
-                throw CoreError(.keyFileMissing, "cannot read \(path): \(String(cString: strerror(errno))); nothing was sent")
+                throw CoreError(.inputUnreadable, "cannot read \(path): \(String(cString: strerror(errno))); nothing was sent")
             }
         }
         var receipts: [SendReceipt] = []
