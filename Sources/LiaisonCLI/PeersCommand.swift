@@ -7,7 +7,7 @@ import LiaisonCore
 struct PeersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peers",
-        abstract: "Add partner nodes from their cards, list and remove them.",
+        abstract: "Partner nodes: add them from their cards, list, show, change, revoke and remove them.",
         subcommands: [Add.self, Import.self, List.self, Show.self, SetTrust.self, SetAttributes.self, Revoke.self, ImportRevocation.self, Remove.self])
 
     struct Add: ParsableCommand {
@@ -65,7 +65,8 @@ struct PeersCommand: ParsableCommand {
             var request = ControlRequest(.peersRemove)
             request.name = name
             _ = try daemon.connect().call(request, Empty.self)
-            if !daemon.json { print("Removed \"\(name)\". Packages still queued for it will not be delivered.") }
+            if daemon.json { return try printJSON(["removed": name]) }
+            print("Removed \"\(name)\". Packages still queued for it will not be delivered.")
         }
     }
 
@@ -73,9 +74,14 @@ struct PeersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a partner from its node card after verifying the card's signature.",
             discussion: """
-                Prints the partner's fingerprint: compare it with the one the
-                partner reads to you over a separate channel. Pass --fingerprint
+                Prints the partner's fingerprint: compare it with the one the \
+                partner reads to you over a separate channel. Pass --fingerprint \
                 to have it checked here.
+
+                Works with or without the daemon: when liaisond is running for the \
+                node, the card is handed to it (as `peers add` with the card's \
+                addresses), so the partner is known at once; otherwise the keyring \
+                file is written here and the daemon reads it when it starts.
                 """)
 
         @OptionGroup var node: HomeOptions
@@ -106,10 +112,16 @@ struct PeersCommand: ParsableCommand {
 
         func run() throws {
             let home = node.nodeHome
+            let cardText = try readTextFile(card, limit: NodeCard.maximumByteCount)
+            // A running daemon holds the keyring in memory: a file written behind its
+            // back would not be seen until it restarts, so the daemon takes the card.
+            if let daemon = try Self.runningDaemon(home) {
+                return try importThrough(daemon, cardText)
+            }
             let configuration = try home.loadConfiguration()
             var keyring = try home.loadKeyring(configuration)
             let now = Timestamp.now()
-            let parsed = try NodeCard(parsing: try readTextFile(card, limit: NodeCard.maximumByteCount), now: now)
+            let parsed = try NodeCard(parsing: cardText, now: now)
             if let fingerprint, try NodeFingerprint(parsing: fingerprint) != parsed.fingerprint {
                 throw CoreError(.fingerprintMismatch,
                                 "the card's fingerprint is \(parsed.fingerprint), not the one you gave; do not import it and check with the partner")
@@ -125,6 +137,32 @@ struct PeersCommand: ParsableCommand {
             try home.saveKeyring(keyring, configuration: configuration)
             print("Added \"\(name)\" (calls itself \"\(parsed.name)\") with trust \(trust.lowercased()).")
             print("  fingerprint: \(parsed.fingerprint)")
+            if fingerprint == nil {
+                print("Compare this fingerprint with the partner over a separate channel before sending anything.")
+            }
+        }
+
+        /// A connection to the node's daemon, or nil if none is running. Any other
+        /// failure to reach it (a socket this user may not use) is an error: writing
+        /// the file instead would go unseen by the daemon.
+        static func runningDaemon(_ home: NodeHome) throws -> ControlClient? {
+            do {
+                return try ControlClient(path: ControlFraming.socketPath(home: home.path))
+            } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" {
+                return nil
+            }
+        }
+
+        private func importThrough(_ daemon: ControlClient, _ cardText: String) throws {
+            var request = ControlRequest(.peersAdd)
+            request.name = name
+            request.card = cardText
+            request.trust = trust
+            request.fingerprint = fingerprint
+            cleared.fill(&request)
+            let peer = try daemon.call(request, PeerStatus.self)
+            print("Added \"\(peer.name)\" with trust \(peer.trust) to the running daemon (at once, no restart).")
+            print("  fingerprint: \(peer.fingerprint)")
             if fingerprint == nil {
                 print("Compare this fingerprint with the partner over a separate channel before sending anything.")
             }

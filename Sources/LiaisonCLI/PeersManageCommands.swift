@@ -46,15 +46,23 @@ extension PeersCommand {
                   liaison peers set bravo --max-tlp AMBER --clearance CONFIDENTIAL
                   liaison peers set bravo --communities NATO,EU --organisation "CERT-EU"
                   liaison peers set bravo --bytes-per-day 500000000    (--clear-limits removes all limits)
+                  liaison peers set bravo --address 192.0.2.10:7401    (repeatable; replaces the addresses)
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
         @OptionGroup var cleared: ClearanceOptions
         @Flag(name: .customLong("clear-limits"), help: "Remove every inbound limit (before applying any given here).")
         var clearLimits = false
+        @Option(name: .long, help: ArgumentHelp("Where to reach the partner's daemon (repeatable; replaces its addresses).", valueName: "host:port"))
+        var address: [String] = []
 
         func validate() throws {
-            guard !cleared.isEmpty || clearLimits else {
+            do {
+                for a in address { try NetworkAddress.validate(a) }
+            } catch let error as CoreError {
+                throw ValidationError(error.message)
+            }
+            guard !cleared.isEmpty || clearLimits || !address.isEmpty else {
                 throw ValidationError("say what to change, e.g. --max-tlp AMBER; see `liaison peers set --help`")
             }
         }
@@ -64,6 +72,7 @@ extension PeersCommand {
             request.name = name
             cleared.fill(&request)
             request.clearLimits = clearLimits ? true : nil
+            request.addresses = address.isEmpty ? nil : address
             let detail = try daemon.connect().call(request, PeerDetail.self)
             if daemon.json { return try printJSON(detail) }
             print("\(name) updated.")

@@ -12,9 +12,10 @@ public struct PeerEdit: Sendable {
     var maximumPackageBytes: Int64?
     var packagesPerMinute: Int64?
     var bytesPerDay: Int64?
+    var addresses: [String]?
 
     /// Reads and checks an edit: a TLP label, a rung of `ladder`, community names,
-    /// an organisation name (empty removes it), positive limits.
+    /// an organisation name (empty removes it), positive limits, `host:port` addresses.
     public init(_ request: ControlRequest, ladder: [String]) throws {
         maximumTLP = try request.maximumTLP.map(TrafficLightProtocol.init(parsing:))
         if let label = request.classification {
@@ -33,6 +34,10 @@ public struct PeerEdit: Sendable {
         maximumPackageBytes = request.maximumPackageBytes
         packagesPerMinute = request.packagesPerMinute
         bytesPerDay = request.bytesPerDay
+        if let given = request.addresses, !given.isEmpty {
+            for address in given { try NetworkAddress.validate(address) }
+            addresses = given
+        }
     }
 
     /// `peer` with this edit made.
@@ -46,6 +51,7 @@ public struct PeerEdit: Sendable {
         if let maximumPackageBytes { edited.inboundLimits.maximumPackageBytes = maximumPackageBytes }
         if let packagesPerMinute { edited.inboundLimits.packagesPerMinute = packagesPerMinute }
         if let bytesPerDay { edited.inboundLimits.bytesPerDay = bytesPerDay }
+        if let addresses { edited.addresses = addresses }
         return edited
     }
 
@@ -61,6 +67,7 @@ public struct PeerEdit: Sendable {
         note("max-package-bytes", text(before.inboundLimits.maximumPackageBytes), text(after.inboundLimits.maximumPackageBytes))
         note("packages-per-minute", text(before.inboundLimits.packagesPerMinute), text(after.inboundLimits.packagesPerMinute))
         note("bytes-per-day", text(before.inboundLimits.bytesPerDay), text(after.inboundLimits.bytesPerDay))
+        note("addresses", before.addresses.joined(separator: ","), after.addresses.joined(separator: ","))
         return changes
     }
 }

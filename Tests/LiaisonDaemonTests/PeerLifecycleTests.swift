@@ -123,6 +123,28 @@ struct PeerLifecycleTests {
         #expect(keyring.contains("packages-per-minute = 5"))
     }
 
+    @Test("peers import on a running daemon hands the card to it: the partner is known at once; peers set --address moves it")
+    func importWhileRunning() throws {
+        let net = try DaemonNetwork(["alpha", "charlie"])
+        try net.startAll()
+        let home = net.home("alpha")
+        try net.expect(["peers", "remove", "charlie", "--home", home])
+        let imported = try net.expect(["peers", "import", net.dir.file("charlie.card"), "--name", "charlie", "--trust", "partner",
+                                       "--home", home])
+        #expect(imported.stdout.contains("to the running daemon"), "\(imported.stdout)")
+        // Somewhere charlie does not listen: nothing arrives until the address is put right.
+        try net.expect(["peers", "set", "charlie", "--address", "127.0.0.1:9", "--home", home])
+        let shown = try net.expect(["peers", "show", "charlie", "--home", home, "--json"]).stdout
+        #expect(shown.contains("127.0.0.1:9\""), "\(shown)")
+        let changed = try #require(try net.auditEvents("alpha").last { $0.kind == .peerChanged })
+        #expect(changed.details["addresses"]?.hasSuffix("→ 127.0.0.1:9") == true, "\(changed.details)")
+        #expect(try net.cli.run(["peers", "set", "charlie", "--address", "nowhere", "--home", home]).status == 64)
+
+        try net.expect(["peers", "set", "charlie", "--address", "127.0.0.1:\(try #require(net.ports["charlie"]))", "--home", home])
+        let id = try net.send(Array("for charlie".utf8), from: "alpha", to: ["charlie"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["charlie"]), "the imported partner was not delivered to without a restart")
+    }
+
     @Test("peers remove refuses a peer pinned in liaison.toml with argument.invalid, records no removal, and the peer stays")
     func removePinnedRefused() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])

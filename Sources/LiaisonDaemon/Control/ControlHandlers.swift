@@ -211,11 +211,8 @@ struct ControlHandlers: Sendable {
             throw CoreError(.invalidArgument, "this is this node's own card")
         }
         var record = PeerRecord(name: name, card: card, trust: try TrustLevel(parsing: request.trust ?? "limited"), added: Timestamp.now())
+        // The card's addresses unless others are given.
         record = try PeerEdit(request, ladder: context.configuration.classifications).applied(to: record)
-        if let addresses = request.addresses, !addresses.isEmpty {
-            for address in addresses { try NetworkAddress.validate(address) }
-            record.addresses = addresses
-        }
         // Refused before it is recorded (a bad name, a name or key already present),
         // so that `peer.added` is never recorded as done for a peer never added.
         var trial = context.peers.keyring
