@@ -29,4 +29,45 @@ extension DaemonContext {
         }
         return cutSessions ? fingerprints.reduce(0) { $0 + liveSessions.cut(peer: $1) } : 0
     }
+
+    /// Ends every open session with `peer`. Sessions are filed under the fingerprint
+    /// the peer had when they opened: across a rotation's overlap that may be its
+    /// previous one, and the keyring's record may have rotated since `peer` was read.
+    @discardableResult
+    func cutSessions(of peer: PeerRecord) -> Int {
+        var records = [peer]
+        if let current = peers.peer(named: peer.name), current.logFingerprint == peer.logFingerprint { records.append(current) }
+        var fingerprints: Set<String> = []
+        for record in records {
+            fingerprints.insert(record.fingerprint.description)
+            if let previous = record.previousKeys { fingerprints.insert(previous.fingerprint.description) }
+        }
+        return fingerprints.reduce(0) { $0 + liveSessions.cut(peer: $1) }
+    }
+
+    /// Fails every open delivery to `peer`'s name, due or in backoff, each with its
+    /// `policy.denied` entry (`reason`): what removing a peer does, so that a node
+    /// imported later under the same name never receives them or closes them with
+    /// its receipts. Bounded: stops when a round fails nothing.
+    func failOpenDeliveries(to peer: PeerRecord, reason: String) async -> Int {
+        var failed = 0
+        for _ in 0..<4096 {
+            guard let batch = try? store.openDeliveries(peer: peer.name, limit: 256), !batch.isEmpty else { break }
+            let round = await withTaskGroup(of: Bool.self) { group in
+                for id in batch {
+                    group.addTask {
+                        let event = self.event(.policyDenied, .denied, peer: peer, package: id, reason: reason, details: ["peer-name": peer.name])
+                        return (try? await self.store.failIfOpen(packageID: id, peer: peer.name, error: reason, auditing: [event])) ?? false
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            guard round > 0 else {
+                logger.warning("\(batch.count) deliveries to \(peer.name) could not be failed; the scheduler fails them when due")
+                break
+            }
+            failed += round
+        }
+        return failed
+    }
 }

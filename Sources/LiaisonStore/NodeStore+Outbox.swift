@@ -223,6 +223,33 @@ extension NodeStore {
         }
     }
 
+    /// The packages with an open (queued or sending) delivery to `peer`, due or
+    /// not, at most `limit` of them.
+    public func openDeliveries(peer: String, limit: Int) throws -> [PackageID] {
+        try readStatement("list the open deliveries to \(peer)") { db in
+            try String.fetchAll(try db.cachedStatement(sql: """
+                SELECT package_id FROM delivery WHERE peer = ? AND state IN ('queued', 'sending') ORDER BY package_id LIMIT ?
+                """), arguments: [peer, limit]).map { try PackageID(parsing: $0) }
+        }
+    }
+
+    /// Fails the delivery of `packageID` to `peer` if it is still open, with
+    /// `events` journaled in the same commit only if it was; one that closed
+    /// meanwhile is left as it is and records nothing.
+    ///
+    /// - Returns: whether the delivery was failed.
+    @discardableResult
+    public func failIfOpen(packageID: PackageID, peer: String, error: String, auditing events: [AuditEvent]) async throws -> Bool {
+        let id = packageID.description
+        let message = Self.bounded(error)
+        return try await commit("fail the open delivery of \(id) to \(peer)", auditing: events, journalingIf: { $0 }) { db in
+            try db.cachedStatement(sql: """
+                UPDATE delivery SET state = 'failed', last_error = ? WHERE package_id = ? AND peer = ? AND state IN ('queued', 'sending')
+                """).execute(arguments: [message, id, peer])
+            return db.changesCount == 1
+        }
+    }
+
     /// Closes a delivery with the receipt its recipient returned: the delivery
     /// (`receipt.packageID` to `receipt.peer`) becomes `delivered` at `at` — this
     /// node's clock, or the receipt's time if `nil` — and the receipt is stored, in

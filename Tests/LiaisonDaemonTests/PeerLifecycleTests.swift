@@ -145,6 +145,33 @@ struct PeerLifecycleTests {
         #expect(try net.waitDelivered(id, from: "alpha", to: ["charlie"]), "the imported partner was not delivered to without a restart")
     }
 
+    @Test("packages queued for a removed peer are failed at once: another node imported under its name never gets them",
+          .timeLimit(.minutes(2)))
+    func removedPeersQueueFails() throws {
+        // A long backoff: the package waits, not due, while the name changes hands.
+        let net = try DaemonNetwork(["alpha", "charlie", "mallory"], tunables: "retry-initial-seconds = 60\nretry-maximum-seconds = 120\n")
+        try net.daemon("alpha").start()
+        try net.daemon("mallory").start()
+        let home = net.home("alpha")
+        // charlie is offline: its first attempt fails and the package waits in backoff.
+        let id = try net.send(Array("for charlie only".utf8), from: "alpha", to: ["charlie"])
+        #expect(try eventually(timeoutSeconds: 10) {
+            try net.cli.run(["outbox", "list", "--home", home, "--json"]).stdout.contains("\"attempts\":1")
+        })
+        try net.expect(["peers", "remove", "charlie", "--home", home])
+        #expect(try net.deliveryStates(id, at: "alpha")["charlie"] == "failed", "the removed peer's delivery is still open")
+        let denied = try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.package == id }
+        #expect(denied.count == 1 && denied.first?.reason?.hasPrefix("peer.removed") == true, "\(denied)")
+
+        // mallory, a partner in its own right, is taken under charlie's old name.
+        try net.expect(["peers", "remove", "mallory", "--home", home])
+        try net.expect(["peers", "add", net.dir.file("mallory.card"), "--name", "charlie", "--trust", "partner", "--home", home])
+        let probe = try net.send(Array("for the new charlie".utf8), from: "alpha", to: ["charlie"])
+        #expect(try net.waitDelivered(probe, from: "alpha", to: ["charlie"]))
+        #expect(try !net.inbox("mallory").contains(id), "the old charlie's package reached the node now named charlie")
+        #expect(try net.deliveryStates(id, at: "alpha")["charlie"] == "failed")
+    }
+
     @Test("peers remove refuses a peer pinned in liaison.toml with argument.invalid, records no removal, and the peer stays")
     func removePinnedRefused() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])

@@ -24,7 +24,7 @@ extension ControlHandlers {
         }
         context.logger.notice("peer \(name): trust \(previous) → \(level)")
         if level == .blocked {
-            let cut = context.liveSessions.cut(peer: peer.fingerprint.description)
+            let cut = context.cutSessions(of: peer)
             if cut > 0 { context.logger.notice("ended \(cut) open session(s) with \(name): it is blocked") }
         }
         return try detail(peer)
@@ -80,6 +80,10 @@ extension ControlHandlers {
             await context.auditAfterTheFact(context.event(.peerRemoved, .failed, actor: actor, peer: peer, reason: Self.auditReason(error)))
             throw error
         }
+        // Deliveries are filed by name: none may stay open for a node imported later under it.
+        let cut = context.cutSessions(of: peer)
+        let failed = await context.failOpenDeliveries(to: peer, reason: "peer.removed: \(name) was removed; its queued packages are not delivered")
+        context.logger.notice("peer \(name) removed; ended \(cut) open session(s), failed \(failed) queued deliveries")
         return Empty()
     }
 
