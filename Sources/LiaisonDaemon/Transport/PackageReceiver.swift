@@ -168,7 +168,7 @@ struct PackageReceiver {
         if let expires, Timestamp.now() >= expires {
             return .reject(packageID: id, reason: .expired, detail: "the package expired at \(Timestamp.iso8601(expires))")
         }
-        let limit = min(context.settings.maximumPackageBytes, UInt64(peer.inboundLimits.maximumPackageBytes ?? Int64.max))
+        let limit = largestAccepted
         guard size <= limit else {
             return .reject(packageID: id, reason: .tooLarge, detail: "larger than the \(limit) bytes this node accepts from \(peer.name)")
         }
@@ -225,18 +225,26 @@ struct PackageReceiver {
     /// connection holds the claim.
     private func claimSlot(_ id: PackageID, size: UInt64) -> (fromSender: UInt64, fromAll: UInt64)? {
         let key = claimKey(id)
+        // A claim is recorded before its size is checked: one offered larger than this
+        // node takes (refused a moment later) must not count as more meanwhile, or other
+        // peers' packages would be refused for disk space or volume in that window.
+        let claimed = min(size, largestAccepted)
         return context.activeTransfers.withLockedValue { claims -> (UInt64, UInt64)? in
             guard claims[key] == nil else { return nil }
-            // Saturating: a claim is recorded before its size is checked, and may be huge.
             func adding(_ a: UInt64, _ b: UInt64) -> UInt64 { let (sum, over) = a.addingReportingOverflow(b); return over ? .max : sum }
             var fromSender: UInt64 = 0, fromAll: UInt64 = 0
             for (other, bytes) in claims {
                 fromAll = adding(fromAll, bytes)
                 if other.sender == key.sender { fromSender = adding(fromSender, bytes) }
             }
-            claims[key] = size
+            claims[key] = claimed
             return (fromSender, fromAll)
         }
+    }
+
+    /// The largest package this node takes from this peer.
+    private var largestAccepted: UInt64 {
+        min(context.settings.maximumPackageBytes, UInt64(peer.inboundLimits.maximumPackageBytes ?? Int64.max))
     }
 
     /// The refusal of a package of `size` that would leave less free space on the
@@ -281,11 +289,13 @@ struct PackageReceiver {
         let sender = claimKey(id).sender
         let receiving = context.activeTransfers.withLockedValue { Set($0.keys.filter { $0.sender == sender }.map(\.id)) }.union([id])
         let resting = SpoolFiles(directory: context.spoolDirectory).bytes(from: peer, excluding: receiving)
-        let pending = Int64(clamping: inFlight) + Int64(clamping: resting)
-        guard used + pending + Int64(clamping: size) <= perDay else {
+        // Saturating: no sum of sizes a peer can make up may trap.
+        func adding(_ a: UInt64, _ b: UInt64) -> UInt64 { let (sum, over) = a.addingReportingOverflow(b); return over ? .max : sum }
+        let counted = adding(adding(UInt64(max(0, used)), inFlight), UInt64(max(0, resting)))
+        guard adding(counted, size) <= UInt64(max(0, perDay)) else {
             DaemonMetrics.refused(peer: peer.name, reason: "volume")
             return .reject(packageID: id, reason: .unavailable,
-                           detail: "\(peer.name) has used \(used + pending) of its \(perDay) bytes for the last 24 hours (counting packages in flight and unfinished ones); retry later")
+                           detail: "\(peer.name) has used \(counted) of its \(perDay) bytes for the last 24 hours (counting packages in flight and unfinished ones); retry later")
         }
         return nil
     }
