@@ -191,8 +191,9 @@ struct RekeyTests {
         #expect(net.daemon("alpha").log.contains("reached its lifetime (session-lifetime-seconds); dialling again"))
     }
 
-    @Test("a receiver ends a session kept past twice its lifetime when the sender starts new work")
-    func overagedSessionEnded() throws {
+    @Test("a receiver ends a session kept past twice its lifetime when the sender starts new work, after pushes too",
+          arguments: [false, true])
+    func overagedSessionEnded(pushFirst: Bool) throws {
         let net = try DaemonNetwork(["alpha", "bravo"], tunables: "retry-initial-seconds = 1\nsession-lifetime-seconds = 1\n")
         try net.startAll()
         let id = try net.send(Array("known".utf8), from: "alpha", to: ["bravo"])
@@ -202,6 +203,12 @@ struct RekeyTests {
         var client = try ProtocolClient(port: net.ports["bravo"]!)
         try client.handshake(local: try ProtocolClient.secrets(home: net.home("alpha")).transport,
                              remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        if pushFirst {
+            // A push (of a copy of the delivered package) is answered with the stored receipt;
+            // once answered it is no longer work in progress.
+            try client.send(.push(packageID: try PackageID(parsing: id), expires: nil, bytes: Array(repeating: 0x5A, count: 300)))
+            guard case .receipt = try client.receive() else { Issue.record("the pushed copy was not answered with its receipt"); return }
+        }
         let start = Date()
         var ended: SessionMessage.CloseReason?
         while ended == nil && Date().timeIntervalSince(start) < 6 {

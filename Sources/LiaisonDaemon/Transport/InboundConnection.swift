@@ -102,13 +102,16 @@ struct InboundConnection {
             }
             do {
                 try await withThrowingTaskGroup(of: Void.self) { pushes in
+                    // Push tasks added and not yet collected (bounds the group), and those
+                    // still at work (a finished one may wait to be collected).
                     var running = 0
+                    let working = NIOLockedValueBox(0)
                     while let message = try await inbound.receive() {
                         age.noteMessage()
                         if case .close = message { break }
                         // A sender renews its session at the lifetime: one past twice that is
                         // ended when it starts new work with nothing in progress.
-                        if age.isOverAged, running == 0, receiver.isIdle, message.startsWork {
+                        if age.isOverAged, working.withLockedValue({ $0 }) == 0, receiver.isIdle, message.startsWork {
                             logger.notice("session with \(receiver.peer.name) ended: older than twice session-lifetime-seconds")
                             await answer(.close(reason: .timeout))
                             break
@@ -119,7 +122,11 @@ struct InboundConnection {
                                 running -= 1
                             }
                             let taker = receiver
-                            pushes.addTask { await answer(await taker.receivePush(id: id, expires: expires, bytes: bytes)) }
+                            working.withLockedValue { $0 += 1 }
+                            pushes.addTask {
+                                await answer(await taker.receivePush(id: id, expires: expires, bytes: bytes))
+                                working.withLockedValue { $0 -= 1 }
+                            }
                             running += 1
                             continue
                         }
