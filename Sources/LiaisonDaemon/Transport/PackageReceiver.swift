@@ -401,9 +401,10 @@ struct PackageReceiver {
     /// record; only then is a receipt returned (anything else is a refusal).
     private func store(_ verdict: Result<OpenedPackage, any Error>, id: PackageID, size: UInt64, resumed: Bool,
                        placement: Placement) async throws -> SessionMessage {
-        func discard(_ reason: SessionMessage.RejectReason, _ detail: String) -> SessionMessage {
+        /// `detail` goes to the peer (and the audit log); `privately`, to this node's log only.
+        func discard(_ reason: SessionMessage.RejectReason, _ detail: String, privately: String? = nil) -> SessionMessage {
             if case .spool(let path) = placement { unlink(path) }
-            logger.warning("package \(id) from \(peer.name) rejected: \(detail)")
+            logger.warning("package \(id) from \(peer.name) rejected: \(detail)\(privately.map { " (\($0))" } ?? "")")
             DaemonMetrics.refused(peer: peer.name, reason: "\(reason)")
             return .reject(packageID: id, reason: reason, detail: detail)
         }
@@ -440,7 +441,9 @@ struct PackageReceiver {
         let decision = AccessPolicy.decide(opened.header.markings, peer: current.policyClearance(ladder: ladder), direction: .receive,
                                            context: PolicyContext(ladder: ladder))
         guard decision.allowed else {
-            return discard(.refused, "this node does not accept \(opened.header.markings.banner) from \(peer.name): \(decision.explanation) [\(decision.rule.rawValue)]")
+            // The rule, not its explanation: that names the clearance this node gives the peer.
+            return discard(.refused, "this node does not accept \(opened.header.markings.banner) from \(peer.name) [\(decision.rule.rawValue)]",
+                           privately: decision.explanation)
         }
         var finalPath: String?
         var body: [UInt8]?

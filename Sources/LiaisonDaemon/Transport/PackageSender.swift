@@ -140,7 +140,8 @@ struct PackageSender {
         let stored = StoredReceipt(packageID: item.package.id, peer: peer.name, signedBy: receipt.recipient,
                                    receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
         do {
-            _ = try await context.store.markDelivered(stored, auditing: deliveredEvents(item, receipt, peer: peer))
+            // Delivered as of this node's clock: the receipt's own time is the peer's word (kept with it).
+            _ = try await context.store.markDelivered(stored, at: Timestamp.now(), auditing: deliveredEvents(item, receipt, peer: peer))
             return (stored.packageID, nil)
         } catch {
             return (stored.packageID, error)

@@ -17,6 +17,11 @@ struct WitnessService {
     let logger: Logger
 
     func handle(note: [UInt8], oldSize: UInt64, proof: [[UInt8]]) async -> SessionMessage {
+        // As the peer is now: one blocked, revoked or removed since the session opened gets nothing.
+        guard let current = context.peers.peer(named: peer.name), current.logFingerprint == peer.logFingerprint,
+              !current.revoked, current.trust != .blocked else {
+            return .witnessRefused(knownSize: 0, reason: "this node no longer exchanges anything with you")
+        }
         let opened: OpenedCheckpoint
         do {
             opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys, named: peer.logFingerprint))

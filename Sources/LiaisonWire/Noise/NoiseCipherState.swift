@@ -76,7 +76,9 @@ public struct NoiseCipherState: Sendable {
     public mutating func rekey() throws {
         guard let key else { return }
         let zeros = [UInt8](repeating: 0, count: 32)
-        let next = try AEADAlgorithm.chaCha20Poly1305IETF.seal(zeros, key: key, nonce: Self.nonceBytes(Self.maximumNonce), authenticating: [])
+        var next = try AEADAlgorithm.chaCha20Poly1305IETF.seal(zeros, key: key, nonce: Self.nonceBytes(Self.maximumNonce), authenticating: [])
+        // The next key must not outlive this call in ordinary memory.
+        defer { next.withUnsafeMutableBytes { Sodium.wipe($0) } }
         self.key = try SymmetricKey(next.withUnsafeBytes { SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<32]), protection: .wiped) })
     }
 
