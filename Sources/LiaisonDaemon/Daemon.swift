@@ -67,6 +67,12 @@ public struct Daemon {
             started["journal-renumbered"] = "\(renumbering.storeWasAt)->\(renumbering.logMark)"
         }
         try await context.audit(context.event(.daemonStarted, details: started))
+        let orphans = try InboxOrphans.sweep(directory: context.inboxDirectory) { id in
+            try context.store.inboxEntries(id: id).compactMap(\.path)
+        }
+        if orphans.files > 0 {
+            context.logger.notice("removed \(orphans.files) package file(s) from the inbox that no received package names (\(orphans.bytes) bytes): left by receptions that could not be recorded")
+        }
         do {
             try await serviceGroup.run()
         } catch {

@@ -181,4 +181,27 @@ struct StreamedTransferTests {
         }
         try Self.finish(second, id: next, from: 0, on: &retry, net: net, what: "the package after the sweep")
     }
+
+    @Test("at start, inbox files no received package names are removed; those named, and other files, stay")
+    func inboxOrphansSwept() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let id = try net.send(Array(repeating: 0x42, count: 200_000), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let inbox = net.home("bravo") + "/inbox"
+        let kept = try #require(try FileManager.default.contentsOfDirectory(atPath: inbox).first { $0.hasSuffix("\(id).lpkg") })
+        _ = net.daemon("bravo").stop()
+        // What a failed recording leaves: a package file of the same sender, no row.
+        let orphan = String(kept.dropLast("\(id).lpkg".count)) + "\(try PackageID.random()).lpkg"
+        let legacy = "\(try PackageID.random()).lpkg"
+        for name in [orphan, legacy, "notes.txt"] {
+            FileManager.default.createFile(atPath: inbox + "/" + name, contents: Data(repeating: 7, count: 1000))
+        }
+        try net.daemon("bravo").start()
+        let present = Set(try FileManager.default.contentsOfDirectory(atPath: inbox))
+        #expect(present.contains(kept) && present.contains("notes.txt"), "\(present)")
+        #expect(!present.contains(orphan) && !present.contains(legacy), "\(present)")
+        #expect(net.daemon("bravo").log.contains("removed 2 package file(s) from the inbox"))
+        #expect(try net.fetch(id, at: "bravo") == Array(repeating: 0x42, count: 200_000))
+    }
 }

@@ -453,6 +453,7 @@ struct PackageReceiver {
             let destination = context.inboxDirectory + "/" + SpoolFiles.senderPrefix(peer) + "\(id).lpkg"
             guard rename(path, destination) == 0 else { return discard(.unavailable, "cannot move the package into the inbox") }
             guard (try? AtomicOutputFile.syncDirectory(context.inboxDirectory)) != nil else {
+                unlink(destination)
                 return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
             }
             finalPath = destination
@@ -480,8 +481,11 @@ struct PackageReceiver {
             new = try await context.store.recordReceived(entry, body: body, auditing: events)
         } catch {
             let failure = context.journaledWriteError(error)
+            // No row names the file: it goes (had the commit taken, the row would).
+            if let finalPath, (try? context.store.inboxEntries(id: id))?.contains(where: { $0.path == finalPath }) == false {
+                unlink(finalPath)
+            }
             guard let refusal = failure as? CoreError, refusal.code == .auditUnavailable else { throw failure }
-            if let finalPath { unlink(finalPath) }
             return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot record packages right now; retry later")
         }
         guard new else {
