@@ -40,6 +40,9 @@ final class DaemonContext: Sendable {
     let witnessAlarm = NIOLockedValueBox<String?>(nil)
     /// How many refusals caused from the network are recorded one by one (20/s, bursts
     /// of 200), and how many were left out since the last recorded one.
+    /// Handshakes by peer (its lifelong fingerprint): a partner, or a thief of its
+    /// transport key, dialling from many sources still gets only its share.
+    let peerHandshakes: NIOLockedValueBox<HandshakeRateLimiter>
     let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
     /// Set while `keys revoke` or `keys rotate` runs: one change of this node's own
     /// keys at a time (a revocation signed by keys a rotation is replacing would
@@ -86,6 +89,8 @@ final class DaemonContext: Sendable {
                                                      previous: previous?.secrets, previousUntil: previous?.overlapUntil))
         self.sealingKey = sealing
         self.settings = settings
+        peerHandshakes = NIOLockedValueBox(HandshakeRateLimiter(ratePerSecond: settings.peerHandshakesPerMinute / 60,
+                                                                burst: max(1, settings.peerHandshakesPerMinute / 4)))
         self.diskReserve = DiskReserve(bytes: settings.diskReserveBytes, path: home.path)
         self.logger = logger
         self.peers = try PeerDirectory(home: home, configuration: configuration)
@@ -143,6 +148,8 @@ struct DaemonSettings: Sendable {
     /// Handshakes per second per source address, and the burst allowed.
     var handshakeRate = 20.0
     var handshakeBurst = 50.0
+    /// Handshakes per minute from one peer, from any source; a quarter of it at once.
+    var peerHandshakesPerMinute = 120.0
     /// Rekey after this many messages or seconds in one direction.
     var rekeyMessages: UInt64 = 1 << 20
     var rekeySeconds = 120.0
@@ -174,6 +181,7 @@ struct DaemonSettings: Sendable {
         maximumSessionsPerPeer = Int(t.maximumSessionsPerPeer)
         handshakeRate = Double(t.handshakesPerSecond)
         handshakeBurst = Double(t.handshakeBurst)
+        peerHandshakesPerMinute = Double(t.peerHandshakesPerMinute)
         rekeySeconds = Double(t.rekeySeconds)
         rekeyMessages = UInt64(t.rekeyMessages)
         sessionLifetime = .seconds(t.sessionLifetimeSeconds)

@@ -13,6 +13,9 @@ struct ProtocolClient {
     /// Connects to `port`.
     init(port: Int) throws { socket = try LoopbackSocket.connect(port: port, timeoutSeconds: 10) }
 
+    /// Connects to `port` from the loopback address `source` (127.0.0.2, …).
+    init(port: Int, from source: String) throws { socket = try LoopbackSocket.connect(port: port, from: source) }
+
     /// Message 1 for a handshake from `local` to the responder `remote`.
     static func message1(local: TransportSecretKey, remote: TransportPublicKey, timestamp: UInt64) throws -> (NoiseIKInitiator, [UInt8]) {
         var initiator = try NoiseIKInitiator(localStatic: local, remoteStatic: remote, prologue: HandshakeHello.prologue)

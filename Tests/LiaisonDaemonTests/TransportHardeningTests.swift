@@ -231,4 +231,27 @@ struct TransportHardeningTests {
         }
         #expect(admitted, "a session was refused after another with the peer ended")
     }
+
+    @Test("one peer's handshakes are limited whatever source it dials from: past the burst, message 1 gets nothing back")
+    func handshakesPerPeer() throws {
+        // 8 a minute: 2 at once, then one every 7.5 s.
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: "peer-handshakes-per-minute = 8\n")
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let bravo = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        let accepted = { () -> Int in try net.auditEvents("bravo").filter { $0.kind == .handshakeAccepted }.count }
+        for source in ["127.0.0.2", "127.0.0.3"] {
+            var client = try ProtocolClient(port: net.ports["bravo"]!, from: source)
+            try client.handshake(local: alpha.transport, remote: bravo.transport)
+        }
+        // A third source, within its own source's limit, but not within the peer's.
+        var third = try ProtocolClient(port: net.ports["bravo"]!, from: "127.0.0.4")
+        #expect(throws: (any Error).self, "a handshake past the peer's burst was answered") {
+            try third.handshake(local: alpha.transport, remote: bravo.transport)
+        }
+        #expect(net.daemon("bravo").log.contains("more than 8 handshakes a minute from it (peer-handshakes-per-minute)"))
+        #expect(try accepted() == 2, "a refused handshake was recorded as accepted")
+        let refused = try net.auditEvents("bravo").filter { $0.kind == .handshakeRejected && $0.reason?.hasPrefix("handshake.peer-rate") == true }
+        #expect(refused.count == 1)
+    }
 }

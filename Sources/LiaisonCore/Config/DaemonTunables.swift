@@ -27,6 +27,8 @@ public struct DaemonTunables: Sendable, Equatable {
     /// Handshakes per second per source address, and the burst allowed.
     public var handshakesPerSecond: Int64 = 20
     public var handshakeBurst: Int64 = 50
+    /// Handshakes per minute from one peer, whatever its source (a quarter of it at once).
+    public var peerHandshakesPerMinute: Int64 = 120
     /// Rekey a session direction after this many seconds or messages.
     public var rekeySeconds: Int64 = 120
     public var rekeyMessages: Int64 = 1 << 20
@@ -57,6 +59,7 @@ public struct DaemonTunables: Sendable, Equatable {
         ("retry-maximum-seconds", \.retryMaximumSeconds, 1...86_400),
         ("handshakes-per-second", \.handshakesPerSecond, 1...10_000),
         ("handshake-burst", \.handshakeBurst, 1...100_000),
+        ("peer-handshakes-per-minute", \.peerHandshakesPerMinute, 4...100_000),
         ("rekey-seconds", \.rekeySeconds, 1...86_400),
         ("rekey-messages", \.rekeyMessages, 16...(1 << 40)),
         ("session-lifetime-seconds", \.sessionLifetimeSeconds, 1...86_400),

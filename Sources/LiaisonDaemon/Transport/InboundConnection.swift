@@ -187,6 +187,14 @@ struct InboundConnection {
             await rejected(peer.revoked ? "handshake.revoked: the peer's key is revoked" : "handshake.blocked: the peer is blocked", peer: peer)
             return nil
         }
+        // Before anything is written for it (the replay check's durable write, the audit entry).
+        guard context.peerHandshakes.withLockedValue({ $0.allow(source: peer.logFingerprint.description, now: SecureSession.now()) }) else {
+            let limit = Int(context.settings.peerHandshakesPerMinute)
+            logger.warning("handshake rejected from \(peer.name): more than \(limit) handshakes a minute from it (peer-handshakes-per-minute); nothing sent back")
+            DaemonMetrics.handshake(accepted: false, reason: "peer-rate")
+            await rejected("handshake.peer-rate: more than \(limit) handshakes a minute from the peer", peer: peer)
+            return nil
+        }
         let hello: HandshakeHello
         do { hello = try HandshakeHello(decoding: payload) } catch {
             logger.notice("handshake rejected from \(peer.name): \(error)")
