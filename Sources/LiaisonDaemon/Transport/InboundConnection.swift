@@ -130,7 +130,7 @@ struct InboundConnection {
                             running += 1
                             continue
                         }
-                        for reply in try await receiver.handle(message) { await answer(reply) }
+                        for reply in try await age.handling({ try await receiver.handle(message) }) { await answer(reply) }
                         if receiver.peerRevokedItself { break }
                     }
                     try await pushes.waitForAll()

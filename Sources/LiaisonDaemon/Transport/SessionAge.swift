@@ -7,11 +7,14 @@ import NIOCore
 /// packages; a session past twice the lifetime is ended by the receiver when the
 /// sender starts new work (an offer or a push, with nothing in progress) — never in
 /// the middle of a transfer. A session that sends no whole message for the idle
-/// timeout is closed, whatever its age: the connection's own idle timer counts any
-/// byte, so a peer sending a byte now and then would otherwise keep it open.
+/// timeout is closed, whatever its age (a peer sending a byte now and then does not
+/// keep it open) — unless this node is still at work on what it sent (verifying a
+/// large package): its answer is owed, and the quiet is not the peer's.
 final class SessionAge: Sendable {
     private let ends: NIODeadline
     private let lastMessage = NIOLockedValueBox(NIODeadline.now())
+    /// Messages this node is still handling.
+    private let handling = NIOLockedValueBox(0)
     private let watch: ChannelWatch
 
     /// Watches `channel`, a session that starts now, until ``stop()``; `closing` logs
@@ -19,8 +22,9 @@ final class SessionAge: Sendable {
     init(lifetime: Duration, idle: TimeAmount, channel: any Channel, closing: @escaping @Sendable () -> Void) {
         let ends = NIODeadline.now() + .nanoseconds(Int64(lifetime.components.seconds) * 2_000_000_000)
         self.ends = ends
-        let lastMessage = self.lastMessage
+        let lastMessage = self.lastMessage, handling = self.handling
         watch = ChannelWatch(channel, first: NIODeadline.now() + idle) {
+            guard handling.withLockedValue({ $0 }) == 0 else { return NIODeadline.now() + idle }
             let quietSince = lastMessage.withLockedValue { $0 }
             guard NIODeadline.now() - quietSince >= idle else { return quietSince + idle }
             closing()
@@ -31,6 +35,17 @@ final class SessionAge: Sendable {
     /// A whole message arrived.
     func noteMessage() {
         lastMessage.withLockedValue { $0 = .now() }
+    }
+
+    /// Runs `body`, the handling of a message: the session is not idle meanwhile,
+    /// and its quiet counts from the end.
+    func handling<T>(_ body: () async throws -> T) async rethrows -> T {
+        handling.withLockedValue { $0 += 1 }
+        defer {
+            handling.withLockedValue { $0 -= 1 }
+            noteMessage()
+        }
+        return try await body()
     }
 
     /// Whether the session is past twice its lifetime: the next new work ends it
