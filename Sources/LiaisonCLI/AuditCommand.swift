@@ -81,9 +81,8 @@ struct AuditQueryCommand: ParsableCommand {
             guard AuditEntryItem.isFull(page, limit: limit), let last = page.last else { break }
             request.cursor = last.index
             if !all {
-                if !daemon.json {
-                    FileHandle.standardError.write(Data("more entries: run again with --after \(last.index)\n".utf8))
-                }
+                // On standard error, so JSON lines on standard output stay clean for scripts.
+                FileHandle.standardError.write(Data("more entries: run again with --after \(last.index) (or --all)\n".utf8))
                 break
             }
         }

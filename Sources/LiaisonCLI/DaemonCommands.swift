@@ -56,16 +56,36 @@ struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Packages this node is sending.", subcommands: [List.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List queued and sent packages with their state per peer.")
+        static let configuration = CommandConfiguration(
+            abstract: "List queued and sent packages with their state per peer.",
+            discussion: """
+                Newest first. --peer and --state keep the packages with a delivery to that \
+                peer and/or in that state (queued takes in those being sent), e.g. what is \
+                stuck: liaison outbox list --state queued --peer bravo
+                """)
         @OptionGroup var daemon: DaemonOptions
-        @Option(name: .long, help: "Show at most this many packages.") var limit = 100
+        @Option(name: .long, help: ArgumentHelp("Show at most this many packages (up to 10000).", valueName: "n")) var limit = 100
+        @Option(name: .long, help: ArgumentHelp("Only packages with a delivery to this peer.", valueName: "name")) var peer: String?
+        @Option(name: .long, help: ArgumentHelp("Only packages with a delivery in this state: queued, sending, delivered, failed or expired.", valueName: "state"))
+        var state: String?
+
+        func validate() throws {
+            let states = ["queued", "sending", "delivered", "failed", "expired"]
+            if let state, !states.contains(state) { throw ValidationError("--state is one of \(states.joined(separator: ", "))") }
+        }
 
         func run() throws {
             var request = ControlRequest(.outboxList)
             request.limit = limit
+            request.peer = peer
+            request.state = state
             let items = try daemon.connect().call(request, [OutboxItem].self)
+            noteIfCut(items.count, limit: limit, what: "packages")
             if daemon.json { return try printJSON(items) }
-            guard !items.isEmpty else { return print("The outbox is empty. Send something with `liaison send FILE --to PEER --tlp LEVEL`.") }
+            guard !items.isEmpty else {
+                guard peer == nil && state == nil else { return print("No package in the outbox matches.") }
+                return print("The outbox is empty. Send something with `liaison send FILE --to PEER --tlp LEVEL`.")
+            }
             let rows = items.flatMap { item in
                 item.deliveries.map { d in
                     [item.id, d.peer, d.state.uppercased(), item.markings, ByteCount.format(item.size),
@@ -84,12 +104,13 @@ struct InboxCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List received packages.")
         @OptionGroup var daemon: DaemonOptions
-        @Option(name: .long, help: "Show at most this many packages.") var limit = 100
+        @Option(name: .long, help: ArgumentHelp("Show at most this many packages (up to 10000).", valueName: "n")) var limit = 100
 
         func run() throws {
             var request = ControlRequest(.inboxList)
             request.limit = limit
             let items = try daemon.connect().call(request, [InboxItem].self)
+            noteIfCut(items.count, limit: limit, what: "received packages")
             if daemon.json { return try printJSON(items) }
             guard !items.isEmpty else { return print("The inbox is empty.") }
             print(TextTable(headers: ["ID", "FROM", "MARKINGS", "TYPE", "SIZE", "RECEIVED"]).render(items.map {
@@ -141,16 +162,26 @@ struct InboxCommand: ParsableCommand {
 struct ReceiptsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "receipts", abstract: "Signed delivery receipts returned by peers.")
     @OptionGroup var daemon: DaemonOptions
-    @Option(name: .long, help: "Show at most this many receipts.") var limit = 100
+    @Option(name: .long, help: ArgumentHelp("Show at most this many receipts (up to 10000).", valueName: "n")) var limit = 100
 
     func run() throws {
         var request = ControlRequest(.receipts)
         request.limit = limit
         let items = try daemon.connect().call(request, [ReceiptItem].self)
+        noteIfCut(items.count, limit: limit, what: "receipts")
         if daemon.json { return try printJSON(items) }
         guard !items.isEmpty else { return print("No receipts yet.") }
         print(TextTable(headers: ["ID", "PEER", "RECEIVED", "SIGNATURE"]).render(items.map {
             [$0.id, $0.peer, $0.receivedAt, $0.signatureValid ? "valid" : "INVALID"]
         }))
     }
+}
+
+/// Says on standard error (so `--json` output stays clean) when a listing may have
+/// been cut at its limit: the daemon gives at most 10000 at a time.
+func noteIfCut(_ count: Int, limit: Int, what: String) {
+    let served = min(max(limit, 1), 10_000)
+    guard count >= served else { return }
+    let more = served < 10_000 ? "; there may be more (--limit N, up to 10000)" : "; there may be more"
+    FileHandle.standardError.write(Data("note: the newest \(served) \(what) are shown\(more)\n".utf8))
 }

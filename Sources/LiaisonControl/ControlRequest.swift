@@ -81,8 +81,12 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var limit: Int?
     /// Audit query filters (`audit.query`): peer name, package id (in `id`), event kinds,
     /// RFC 3339 times, a cursor (entry index) and the order. For `inbox.get` and
-    /// `forward`, `peer` names the sender when several sent a package with this id.
+    /// `forward`, `peer` names the sender when several sent a package with this id;
+    /// for `outbox.list`, the recipient whose deliveries are listed.
     public var peer: String?
+    /// `outbox.list`: only packages with a delivery in this state (with `peer`, to that
+    /// peer); `queued` takes in deliveries being sent.
+    public var state: String?
     public var events: [String]?
     public var since: String?
     public var until: String?

@@ -328,12 +328,20 @@ extension NodeStore {
         }
     }
 
-    /// A page of the outbox, newest package first, each with its deliveries.
-    public func outbox(limit: Int, offset: Int = 0) throws -> [OutboxEntry] {
+    /// A page of the outbox, newest package first, each with its deliveries: every
+    /// package, or only those with a delivery to `peer` and/or in one of `states`.
+    public func outbox(limit: Int, offset: Int = 0, peer: String? = nil, states: [DeliveryState] = []) throws -> [OutboxEntry] {
         Self.checkPage(limit: limit, offset: offset)
+        var conditions: [String] = [], arguments: [(any DatabaseValueConvertible)?] = []
+        if let peer { conditions.append("peer = ?"); arguments.append(peer) }
+        if !states.isEmpty {
+            conditions.append("state IN (\(databaseQuestionMarks(count: states.count)))")
+            arguments += states.map(\.rawValue)
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE id IN (SELECT package_id FROM delivery WHERE \(conditions.joined(separator: " AND ")))"
         return try read("list the outbox") { db in
-            let packages = try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package ORDER BY created DESC, id LIMIT ? OFFSET ?"),
-                                            arguments: [limit, offset]).map(OutboxPackage.init(row:))
+            let packages = try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package \(filter) ORDER BY created DESC, id LIMIT ? OFFSET ?"),
+                                            arguments: StatementArguments(arguments + [limit, offset])).map(OutboxPackage.init(row:))
             guard !packages.isEmpty else { return [] }
             let ids = packages.map(\.id.description)
             let placeholders = databaseQuestionMarks(count: ids.count)

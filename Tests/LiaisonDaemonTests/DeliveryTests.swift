@@ -51,6 +51,33 @@ struct DeliveryTests {
         #expect(try net.inbox("charlie") == [id])
     }
 
+    @Test("outbox list filters by peer and state, and says on stderr when the listing may have been cut at --limit")
+    func outboxFilters() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        try net.daemon("bravo").start()
+        let home = net.home("alpha")
+        let first = try net.send(Array("one".utf8), from: "alpha", to: ["bravo", "charlie"])
+        let second = try net.send(Array("two".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(second, from: "alpha", to: ["bravo"]))
+        #expect(try net.waitDelivered(first, from: "alpha", to: ["bravo"]))
+        func ids(_ filter: [String]) throws -> [String] {
+            let listed = try net.expect(["outbox", "list", "--home", home, "--json"] + filter).stdout
+            let items = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
+            return items.compactMap { $0["id"] as? String }
+        }
+        // charlie is offline: its delivery of the first package waits (queued, or being sent).
+        #expect(try ids(["--state", "queued", "--peer", "charlie"]) == [first])
+        #expect(try ids(["--state", "queued"]) == [first])
+        #expect(Set(try ids(["--state", "delivered", "--peer", "bravo"])) == [second, first])
+        #expect(try ids(["--peer", "charlie", "--state", "delivered"]).isEmpty)
+        #expect(try ids(["--peer", "nobody"]).isEmpty)
+        #expect(try net.cli.run(["outbox", "list", "--home", home, "--state", "lost"]).status == 64)
+        let cut = try net.expect(["outbox", "list", "--home", home, "--limit", "1", "--json"])
+        #expect(cut.stderr.contains("the newest 1 packages are shown; there may be more"), "\(cut.stderr)")
+        #expect(!(try net.expect(["outbox", "list", "--home", home, "--json"]).stderr.contains("there may be more")))
+    }
+
     @Test("the sender is killed with SIGKILL and restarted: the queue survives")
     func senderCrash() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

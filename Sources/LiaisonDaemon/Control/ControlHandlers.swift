@@ -105,7 +105,7 @@ struct ControlHandlers: Sendable {
         case .peersAdd: try await io.send(result: try await addPeer(request, actor: actor))
         case .peersRemove: try await io.send(result: try await removePeer(request, actor: actor))
         case .send, .sendFiles: try await send(request, &io, actor: actor, record: record)
-        case .outboxList: try await io.send(result: try outbox(limit: request.limit ?? 100))
+        case .outboxList: try await io.send(result: try outbox(request))
         case .inboxList: try await io.send(result: try inbox(limit: request.limit ?? 100))
         case .inboxGet: try await inboxGet(request, &io, actor: actor)
         case .receipts: try await io.send(result: try receipts(limit: request.limit ?? 100))
@@ -166,8 +166,16 @@ struct ControlHandlers: Sendable {
         }
     }
 
-    private func outbox(limit: Int) throws -> [OutboxItem] {
-        try context.store.outbox(limit: min(max(limit, 1), 10_000), offset: 0).map { entry in
+    private func outbox(_ request: ControlRequest) throws -> [OutboxItem] {
+        var states: [DeliveryState] = []
+        if let state = request.state {
+            guard let parsed = DeliveryState(rawValue: state) else {
+                throw CoreError(.invalidArgument, "no delivery state \"\(state)\"; use queued, sending, delivered, failed or expired")
+            }
+            states = parsed == .queued ? [.queued, .sending] : [parsed]
+        }
+        let limit = min(max(request.limit ?? 100, 1), 10_000)
+        return try context.store.outbox(limit: limit, offset: 0, peer: request.peer, states: states).map { entry in
             OutboxItem(id: entry.package.id.description, created: Timestamp.iso8601(entry.package.created),
                        expires: entry.package.expires.map(Timestamp.iso8601), markings: entry.package.markings, size: entry.package.size,
                        deliveries: entry.deliveries.map {
