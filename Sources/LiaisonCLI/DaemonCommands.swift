@@ -14,19 +14,26 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let status = try daemon.connect().call(ControlRequest(.status), StatusReport.self)
         if daemon.json { return try printJSON(status) }
-        print("node: \(status.node)")
+        print("node: \(status.node)\(status.revoked == true ? " (REVOKED: this node revoked its own key; it sends nothing more)" : "")")
         print("  fingerprint: \(status.fingerprint)")
         if let previous = status.previousFingerprint, let until = status.previousKeysUntil {
             print("  rotated from: \(previous) (partners accept the previous keys until \(until))")
         }
         print("  listening: \(status.listen.isEmpty ? "(nowhere)" : status.listen.joined(separator: ", "))")
-        print("  up since: \(status.startedAt)")
+        print("  up since: \(status.startedAt) (\(Self.ago(status.startedAt)))")
         print("  packages: \(status.queued) queued, \(status.delivered) delivered, \(status.failed) failed, \(status.expired) expired; inbox \(status.inbox)")
         if let free = status.diskFree {
             let reserve = status.diskReserve ?? 0
             let short = reserve > 0 && free < reserve
             print("  disk: \(ByteCount.format(free)) free, \(ByteCount.format(reserve)) kept in reserve"
                   + (short ? " (DOWN TO THE RESERVE: packages are refused until space is freed)" : ""))
+        }
+        if let size = status.auditSize {
+            let signed = status.checkpointSize.map { checkpoint in
+                "; newest checkpoint at \(checkpoint)" + (status.checkpointSignedAt.map { ", signed \(Self.ago($0))" } ?? "")
+                    + ", cosigned by \(status.checkpointWitnesses ?? 0) witness\(status.checkpointWitnesses == 1 ? "" : "es")"
+            } ?? "; no checkpoint signed yet"
+            print("  audit log: \(size) entries\(signed)")
         }
         for peer in status.peers {
             print("")
@@ -43,10 +50,24 @@ struct StatusCommand: ParsableCommand {
                 print("  card valid until: \(until)\(note)")
             }
             print("  endpoint: \(peer.addresses.isEmpty ? "(none)" : peer.addresses.joined(separator: ", "))")
-            print("  latest handshake: \(peer.lastHandshake ?? "never")")
+            print("  latest handshake: \(peer.lastHandshake.map { "\($0) (\(Self.ago($0)))" } ?? "never")")
             print("  transfer: \(ByteCount.format(peer.bytesReceived)) received, \(ByteCount.format(peer.bytesSent)) sent")
             print("  packages: \(peer.queued) queued, \(peer.delivered) delivered, \(peer.failed) failed")
             if let error = peer.lastError { print("  last error: \(error)") }
+        }
+    }
+
+    /// How long ago an RFC 3339 time was, as `wg show` says it ("3 minutes ago").
+    static func ago(_ time: String, now: Int64 = Timestamp.now()) -> String {
+        guard let then = Timestamp.parse(time) else { return "?" }
+        let seconds = now - then
+        guard seconds >= 0 else { return "in the future" }
+        func unit(_ n: Int64, _ name: String) -> String { "\(n) \(name)\(n == 1 ? "" : "s") ago" }
+        switch seconds {
+        case ..<60: return unit(seconds, "second")
+        case ..<3600: return unit(seconds / 60, "minute")
+        case ..<86_400: return unit(seconds / 3600, "hour")
+        default: return unit(seconds / 86_400, "day")
         }
     }
 }

@@ -58,14 +58,27 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// Bytes of it that packages never take (`disk-reserve-mib`); while the free
     /// space is below it (with a package to add), packages are refused for now.
     public var diskReserve: UInt64?
+    /// Whether this node revoked its own identity key (`keys revoke`): it sends nothing more.
+    public var revoked: Bool?
+    /// Entries in the audit log.
+    public var auditSize: Int?
+    /// The newest checkpoint this node signed: its size, when (RFC 3339), and how
+    /// many witnesses cosigned it.
+    public var checkpointSize: Int?
+    public var checkpointSignedAt: String?
+    public var checkpointWitnesses: Int?
 
     public init(node: String, fingerprint: String, listen: [String], startedAt: String, peers: [PeerStatus],
                 queued: Int, delivered: Int, failed: Int, expired: Int, inbox: Int,
-                previousFingerprint: String? = nil, previousKeysUntil: String? = nil, diskFree: UInt64? = nil, diskReserve: UInt64? = nil) {
+                previousFingerprint: String? = nil, previousKeysUntil: String? = nil, diskFree: UInt64? = nil, diskReserve: UInt64? = nil,
+                revoked: Bool? = nil, auditSize: Int? = nil, checkpointSize: Int? = nil, checkpointSignedAt: String? = nil,
+                checkpointWitnesses: Int? = nil) {
         self.node = node; self.fingerprint = fingerprint; self.listen = listen; self.startedAt = startedAt; self.peers = peers
         self.queued = queued; self.delivered = delivered; self.failed = failed; self.expired = expired; self.inbox = inbox
         self.previousFingerprint = previousFingerprint; self.previousKeysUntil = previousKeysUntil
         self.diskFree = diskFree; self.diskReserve = diskReserve
+        self.revoked = revoked; self.auditSize = auditSize
+        self.checkpointSize = checkpointSize; self.checkpointSignedAt = checkpointSignedAt; self.checkpointWitnesses = checkpointWitnesses
     }
 }
 

@@ -61,6 +61,8 @@ struct KeyRevocationTests {
         #expect(report["told"] as? [String] == ["bravo"], "\(result.stdout)")
         #expect((report["unreached"] as? [[String: Any]])?.map { $0["peer"] as? String } == ["charlie"])
         let alphaFingerprint = try #require(report["node"] as? String)
+        let shown = try net.expect(["status", "--home", net.home("alpha")]).stdout
+        #expect(shown.hasPrefix("node: alpha (REVOKED: this node revoked its own key; it sends nothing more)"), "\(shown)")
 
         // The statement file is kept and verifies with alpha's key.
         let text = try String(contentsOfFile: net.home("alpha") + "/keys/revocation.txt", encoding: .utf8)

@@ -53,6 +53,11 @@ struct PeerLifecycleTests {
         #expect(expired.contains("card valid until: 2025-11-27T00:00:00Z (EXPIRED: still trusted; ask charlie to rotate its keys"), "\(expired)")
         let json = try net.expect(["status", "--home", net.home("alpha"), "--json"]).stdout
         #expect(json.contains(#""cardValidUntil":"2025-11-27T00:00:00Z""#), "\(json)")
+        // The node's own health: not revoked, its audit log's size and newest checkpoint.
+        #expect(!status.contains("REVOKED") && json.contains(#""revoked":false"#), "\(json)")
+        #expect(status.contains("  up since: ") && status.contains(" ago)"), "\(status)")
+        let audit = try #require(status.components(separatedBy: "\n").first { $0.hasPrefix("  audit log: ") })
+        #expect(audit.contains(" entries; "), "\(audit)")
     }
 
     @Test("peers set edits only the attributes given, applies them to the next send, is audited as peer.changed, and refuses bad input")

@@ -139,13 +139,17 @@ struct ControlHandlers: Sendable {
             keys.previous.flatMap { secrets in keys.previousUntil.flatMap { Timestamp.now() < $0 ? (secrets: secrets, until: $0) : nil } }
         }
         let disk = context.diskReserve.reading()
+        let checkpoint = try? context.auditLog.newestCheckpoint()
         return StatusReport(node: context.configuration.name, fingerprint: context.fingerprint.description,
                             listen: context.configuration.listen, startedAt: Timestamp.iso8601(context.startedAt),
                             peers: try peerStatuses(), queued: counts.queued + counts.sending, delivered: counts.delivered,
                             failed: counts.failed, expired: counts.expired, inbox: counts.inbox,
                             previousFingerprint: previous?.secrets.publicKeys.fingerprint.description,
                             previousKeysUntil: previous.map { Timestamp.iso8601($0.until) },
-                            diskFree: disk?.available, diskReserve: context.diskReserve.bytes)
+                            diskFree: disk?.available, diskReserve: context.diskReserve.bytes,
+                            revoked: context.home.isRevoked, auditSize: try? context.auditLog.size(),
+                            checkpointSize: checkpoint?.size, checkpointSignedAt: checkpoint.map { Timestamp.iso8601($0.signedAt) },
+                            checkpointWitnesses: checkpoint?.witnesses.count)
     }
 
     func peerStatuses() throws -> [PeerStatus] {
