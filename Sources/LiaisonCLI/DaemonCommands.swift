@@ -150,6 +150,10 @@ struct InboxCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The sender, by name or fingerprint, if packages from several peers carry this id (ids are random: one copied the other's).",
                                                 valueName: "peer")) var from: String?
 
+        func validate() throws {
+            do { _ = try PackageID(parsing: id) } catch let error as CoreError { throw ValidationError(error.message) }
+        }
+
         func run() throws {
             // The output is made before the daemon is asked: it records the package
             // as opened when it answers, so an --out that cannot be written fails first.

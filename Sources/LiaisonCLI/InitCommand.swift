@@ -60,7 +60,8 @@ struct InitCommand: ParsableCommand {
         print("Created node \"\(name)\" in \(home.path)")
         print("  fingerprint: \(fingerprint)")
         print("  key file:    \(home.keyFilePath(configuration)) (\(noPassphrase ? "UNPROTECTED — demo use only" : "Argon2id passphrase"))")
-        print("Next: `liaison keys card --out \(name).card` and give the card to your partners;")
+        let homeOption = node.location.home.map { " --home \($0)" } ?? ""
+        print("Next: `liaison keys card\(homeOption) --out \(name).card` and give the card to your partners;")
         print("read the fingerprint to them over a separate channel so they can check it.")
     }
 }

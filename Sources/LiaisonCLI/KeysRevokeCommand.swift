@@ -37,7 +37,7 @@ extension KeysCommand {
         func run() throws {
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else {
-                    throw ValidationError("revoking this node's key is irreversible: pass --yes to confirm")
+                    throw CoreError(.invalidArgument, "revoking this node's key is irreversible: pass --yes to confirm (no terminal to ask on)")
                 }
                 print("This revokes this node's identity key for good and tells every partner. Type \"revoke\" to confirm: ", terminator: "")
                 guard readLine()?.trimmingCharacters(in: .whitespaces) == "revoke" else {

@@ -40,7 +40,7 @@ extension KeysCommand {
         func run() throws {
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else {
-                    throw ValidationError("rotating this node's keys changes its fingerprint: pass --yes to confirm")
+                    throw CoreError(.invalidArgument, "rotating this node's keys changes its fingerprint: pass --yes to confirm (no terminal to ask on)")
                 }
                 print("This replaces this node's keys (its fingerprint changes) and tells every partner. Type \"rotate\" to confirm: ", terminator: "")
                 guard readLine()?.trimmingCharacters(in: .whitespaces) == "rotate" else {

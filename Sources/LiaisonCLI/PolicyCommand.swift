@@ -12,19 +12,32 @@ struct PolicyCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Dry run: which of these peers would get a package with these markings.")
+            abstract: "Dry run: which of these peers would get a package with these markings.",
+            discussion: """
+                Takes the markings `send` and `package seal` take, and answers for each peer \
+                with the rule that decided. Exit status: 0 if at least one peer would get \
+                it, 65 if none would (as `send` is refused then).
+                """)
 
         @OptionGroup var node: HomeOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var addressing: AddressingOptions
+
+        func validate() throws {
+            // Shared with `send`; the policy looks at neither.
+            guard addressing.expires == nil, addressing.contentType == nil else {
+                throw ValidationError("the policy decides on markings only: --expires and --content-type change nothing here")
+            }
+        }
 
         func run() throws {
             let home = node.nodeHome
             let configuration = try home.loadConfiguration()
             let markings = try configuration.markings(tlp: addressing.tlp, classification: addressing.classification,
                                                       releasableTo: addressing.communities, caveats: addressing.caveat)
-            try PolicyReport.print(markings: markings, peers: addressing.recipients, direction: .send,
-                                   configuration: configuration, keyring: try home.loadKeyring(configuration), json: output.json)
+            let reports = try PolicyReport.print(markings: markings, peers: addressing.recipients, direction: .send,
+                                                 configuration: configuration, keyring: try home.loadKeyring(configuration), json: output.json)
+            if !reports.contains(where: \.allowed) { throw ArgumentParser.ExitCode(65) }
         }
     }
 
@@ -32,10 +45,11 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Why a peer did or did not get a package of this node's outbox or inbox.",
             discussion: """
-                Reads the package's cleartext markings (no key needed) from
-                <home>/outbox or <home>/inbox and applies the policy as it stands
-                now for the peer: `send` for packages this node sent, `receive` for
-                packages it received.
+                Reads the package's cleartext markings (no key needed) from the node's \
+                store (liaison.db, or the package file it names) and applies the policy as \
+                it stands now for the peer: `send` for packages this node sent, `receive` \
+                for packages it received. A package sealed offline (`package seal`) is in \
+                neither: ask `policy check` with its markings (`package inspect` shows them).
                 """)
 
         @OptionGroup var node: HomeOptions
@@ -62,7 +76,7 @@ struct PolicyCommand: ParsableCommand {
             }
             defer { source.close() }
             let header = try PackageOpener.readHeader(from: &source)
-            try PolicyReport.print(markings: header.markings, peers: [peer], direction: direction, configuration: configuration,
+            _ = try PolicyReport.print(markings: header.markings, peers: [peer], direction: direction, configuration: configuration,
                                    keyring: try home.loadKeyring(configuration), json: output.json, packageID: id.description)
         }
     }
@@ -78,8 +92,10 @@ struct PolicyReport: Encodable {
     let rule: String
     let reason: String
 
+    /// Prints each peer's decision (or them all as JSON) and returns them.
+    @discardableResult
     static func print(markings: Markings, peers: [String], direction: PolicyDirection, configuration: NodeConfiguration,
-                      keyring: Keyring, json: Bool, packageID: String? = nil) throws {
+                      keyring: Keyring, json: Bool, packageID: String? = nil) throws -> [PolicyReport] {
         let reports = try peers.map { name -> PolicyReport in
             guard let peer = keyring.peer(named: name) else {
                 throw CoreError(.unknownPeer, "no peer named \"\(name)\"; see `liaison peers list`")
@@ -89,9 +105,13 @@ struct PolicyReport: Encodable {
             return PolicyReport(package: packageID, peer: name, direction: direction.rawValue, markings: markings.banner,
                                 allowed: decision.allowed, rule: decision.rule.rawValue, reason: decision.explanation)
         }
-        if json { return try printJSON(reports) }
+        if json {
+            try printJSON(reports)
+            return reports
+        }
         for r in reports {
             Swift.print("\(r.peer): \(r.allowed ? "ALLOWED" : "DENIED") (\(r.direction) \(r.markings)) — \(r.reason) [\(r.rule)]")
         }
+        return reports
     }
 }

@@ -119,6 +119,10 @@ struct PackageCommandTests {
         let check = try net.expectSuccess(["policy", "check", "--home", net.home("alpha"), "--to", "bravo,delta", "--tlp", "AMBER"]).stdout
         #expect(check.contains("bravo: ALLOWED") && check.contains("delta: DENIED"))
         #expect(check.contains("limited-trust-clear-green-unclassified-only"))
+        // Nobody would get RED: the dry run fails as the send would; options it cannot use are refused.
+        let nobody = try net.cli.run(["policy", "check", "--home", net.home("alpha"), "--to", "bravo,delta", "--tlp", "RED"])
+        #expect(nobody.status == 65 && nobody.stdout.contains("bravo: DENIED"), "\(nobody.status) \(nobody.stdout)")
+        #expect(try net.cli.run(["policy", "check", "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN", "--expires", "1d"]).status == 64)
     }
 
     @Test("an expired package is refused when opened")

@@ -205,7 +205,7 @@ public struct AuditLogVerifier: Sendable {
         } else if !hasLogCheckpoint, entries > 0 || requiredWitnesses > 0 {
             failures.record(AuditVerificationFailure(
                 .noCheckpoint,
-                message: "no checkpoint signed by log key \(logKey.name) was found, so none of the \(entries) entries is covered by the log's signature; export the log again with its checkpoints"
+                message: "no checkpoint signed by log key \(logKey.name) was found, so none of the \(entries) entries is covered by the log's signature (a bundle: export it again with its checkpoints; a live log or database: have the daemon sign one, `liaison audit checkpoint`)"
             ))
         }
         return AuditVerificationReport(
