@@ -174,7 +174,7 @@ struct InboxCommand: ParsableCommand {
             }
             _ = try client.receive(Empty.self)
             try file.commit()
-            if daemon.json { return try printJSON(opened) }
+            if daemon.json { return try printJSON(InboxGetOutput(opened, bytes: total, out: out)) }
             print("Verified package \(opened.id) and wrote \(ByteCount.format(Int64(total))) to \(out)")
             print("  from:     \(opened.sender) (\(opened.senderFingerprint))")
             print("  markings: \(opened.markings)")
@@ -209,4 +209,22 @@ func noteIfCut(_ count: Int, limit: Int, what: String) {
     guard count >= served else { return }
     let more = served < 10_000 ? "; there may be more (--limit N, up to 10000)" : "; there may be more"
     FileHandle.standardError.write(Data("note: the newest \(served) \(what) are shown\(more)\n".utf8))
+}
+
+/// What `inbox get --json` prints: the package as the daemon described it, and what
+/// was written where (as `package open --json` says it).
+struct InboxGetOutput: Encodable {
+    let id: String
+    let sender: String
+    let senderFingerprint: String
+    let markings: String
+    let contentType: String
+    let bytes: Int
+    let out: String
+
+    init(_ opened: OpenedItem, bytes: Int, out: String) {
+        id = opened.id; sender = opened.sender; senderFingerprint = opened.senderFingerprint
+        markings = opened.markings; contentType = opened.contentType
+        self.bytes = bytes; self.out = out
+    }
 }

@@ -53,6 +53,7 @@ struct KeysCommand: ParsableCommand {
             abstract: "Write the node card (public keys and addresses, signed by the identity key).")
 
         @OptionGroup var node: NodeOptions
+        @OptionGroup var output: OutputOptions
 
         @Option(name: .long, help: ArgumentHelp("Where to write the card.", valueName: "file"))
         var out: String
@@ -65,6 +66,10 @@ struct KeysCommand: ParsableCommand {
             var file = try AtomicOutputFile(path: out, overwrite: true, mode: 0o644)
             try file.write(Array(card.encoded.utf8))
             try file.commit()
+            if output.json {
+                return try printJSON(["name": card.name, "fingerprint": card.fingerprint.description, "out": out,
+                                      "validUntil": Timestamp.iso8601(card.validUntil)])
+            }
             print("Wrote the card of \"\(card.name)\" to \(out) (valid until \(Timestamp.iso8601(card.validUntil))).")
             print("Fingerprint for your partners to check: \(card.fingerprint)")
         }

@@ -85,6 +85,7 @@ struct PeersCommand: ParsableCommand {
                 """)
 
         @OptionGroup var node: HomeOptions
+        @OptionGroup var output: OutputOptions
 
         @Argument(help: ArgumentHelp("The partner's card file.", valueName: "card"))
         var card: String
@@ -135,11 +136,22 @@ struct PeersCommand: ParsableCommand {
             let audit = try LocalAudit(home: home, configuration: configuration)
             try audit.record(audit.event(.peerAdded, peer: record, details: ["trust": record.trust.rawValue, "card-name": parsed.name]))
             try home.saveKeyring(keyring, configuration: configuration)
+            if output.json {
+                return try printJSON(ImportReport(name: name, fingerprint: parsed.fingerprint.description, trust: record.trust.rawValue, daemon: false))
+            }
             print("Added \"\(name)\" (calls itself \"\(parsed.name)\") with trust \(trust.lowercased()).")
             print("  fingerprint: \(parsed.fingerprint)")
             if fingerprint == nil {
                 print("Compare this fingerprint with the partner over a separate channel before sending anything.")
             }
+        }
+
+        /// What `peers import --json` prints; `daemon` says whether the running daemon took it.
+        struct ImportReport: Encodable {
+            let name: String
+            let fingerprint: String
+            let trust: String
+            let daemon: Bool
         }
 
         /// A connection to the node's daemon, or nil if none is running. Any other
@@ -161,6 +173,7 @@ struct PeersCommand: ParsableCommand {
             request.fingerprint = fingerprint
             cleared.fill(&request)
             let peer = try daemon.call(request, PeerStatus.self)
+            if output.json { return try printJSON(ImportReport(name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, daemon: true)) }
             print("Added \"\(peer.name)\" with trust \(peer.trust) to the running daemon (at once, no restart).")
             print("  fingerprint: \(peer.fingerprint)")
             if fingerprint == nil {

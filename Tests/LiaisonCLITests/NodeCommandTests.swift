@@ -86,6 +86,16 @@ struct NodeCommandTests {
         let list = try JSONSerialization.jsonObject(with: Data(try net.expectSuccess(["peers", "list", "--json", "--home", net.home("alpha")]).stdout.utf8)) as? [[String: Any]]
         #expect(list?.compactMap { $0["name"] as? String } == ["bravo", "charlie"])
         #expect(list?.first?["trust"] as? String == "partner")
+        // With --json, the card and the import say what they did, for scripts.
+        let cardOutput = try net.expectSuccess(["keys", "card", "--home", net.home("charlie"), "--out", net.dir.file("c2.card"), "--json"]).stdout
+        let written = try JSONSerialization.jsonObject(with: Data(cardOutput.utf8)) as? [String: Any] ?? [:]
+        #expect(written["name"] as? String == "charlie" && written["out"] as? String == net.dir.file("c2.card"), "\(cardOutput)")
+        let bravoFingerprint = try #require((try JSONSerialization.jsonObject(with: Data(try net.expectSuccess(["keys", "show", "--json", "--home", net.home("bravo")]).stdout.utf8)) as? [String: Any])?["fingerprint"] as? String)
+        let imported = try net.expectSuccess(["peers", "import", net.dir.file("bravo.card"), "--home", net.home("charlie"), "--name", "bravo",
+                                              "--trust", "limited", "--json"]).stdout
+        let report = try JSONSerialization.jsonObject(with: Data(imported.utf8)) as? [String: Any] ?? [:]
+        #expect(report["fingerprint"] as? String == bravoFingerprint && report["daemon"] as? Bool == false && report["trust"] as? String == "limited",
+                "\(imported)")
     }
 
     @Test("commands on a missing node say how to create one")
