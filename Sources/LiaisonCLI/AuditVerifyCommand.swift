@@ -65,8 +65,13 @@ struct AuditVerifyCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: bundle, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw CoreError(.inputUnreadable, "no audit bundle at \(bundle) (a directory written by `liaison audit export --out DIR`)")
             }
+            var progress: ProgressLine?
             report = try AuditBundle.verify(directory: bundle, trustedLogKey: trustedKey, trustedWitnesses: trustedWitnesses,
-                                            requiredWitnesses: witnesses, trustedCheckpoint: checkpoint)
+                                            requiredWitnesses: witnesses, trustedCheckpoint: checkpoint) { entries, expected in
+                if progress == nil { progress = ProgressLine(total: expected.map(Int64.init), label: "verifying", unit: .entries) }
+                progress?.reached(Int64(entries))
+            }
+            progress?.finish()
         } else if let database {
             (report, storageIssues) = try verifyDatabase(database, trustedKey: trustedKey, trustedWitnesses: trustedWitnesses,
                                                          trustedCheckpoint: checkpoint)

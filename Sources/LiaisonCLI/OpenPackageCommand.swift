@@ -31,7 +31,7 @@ struct OpenPackageCommand: ParsableCommand {
         // This node can open packages it sealed to itself.
         let directory = SelfAndPeers(keyring: keyring, own: KnownSender(name: configuration.name, identity: configuration.publicKeys.identity))
         let source = try InputFile(path: input)
-        var reader = source.stream
+        var reader = ProgressSource(source.stream, descriptor: source.stream.descriptor, label: "opening")
         var opener = try PackageOpener(reading: &reader, recipient: secrets.encryption, senders: directory, now: Timestamp.now())
         let file = try AtomicOutputFile(path: out)
         var sink = file

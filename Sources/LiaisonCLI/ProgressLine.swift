@@ -57,9 +57,11 @@ final class ProgressLine {
         write("\r" + line)
     }
 
-    /// Ends the line, if one was drawn.
+    /// Ends the line, if one was drawn (once).
     func finish() {
-        if enabled && shown { write("\r" + line + "\n") }
+        guard enabled && shown else { return }
+        write("\r" + line + "\n")
+        shown = false
     }
 
     /// What the line says now, e.g. `sending: 512.0 MiB of 1.0 GiB (50 %)` or

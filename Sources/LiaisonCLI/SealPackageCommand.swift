@@ -59,7 +59,7 @@ struct SealPackageCommand: ParsableCommand {
             bytes = try sealer.seal(from: &reader, to: &sink)
         } else {
             let source = try InputFile(path: input)
-            var reader = source.stream
+            var reader = ProgressSource(source.stream, descriptor: source.stream.descriptor, label: "sealing")
             bytes = try sealer.seal(from: &reader, to: &sink)
         }
         let audit = try LocalAudit(home: home, configuration: configuration)

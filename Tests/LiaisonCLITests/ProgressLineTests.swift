@@ -1,3 +1,4 @@
+import LiaisonCore
 import Testing
 @testable import LiaisonCLI
 
@@ -20,6 +21,24 @@ struct ProgressLineTests {
         progress.finish()
         #expect(written.text == "\rsending: 512 B of 2.0 KiB (25 %)\rsending: 1.0 KiB of 2.0 KiB (50 %)"
                     + "\rsending: 2.0 KiB of 2.0 KiB (100 %)\rsending: 2.0 KiB of 2.0 KiB (100 %)\n")
+    }
+
+    @Test("sealing or opening through a ProgressSource counts every byte read, and ends the line once at the end")
+    func progressSource() throws {
+        let written = Written()
+        let progress = ProgressLine(total: 3000, label: "sealing", unit: .bytes, enabled: true, interval: .zero) { written.text += $0 }
+        var source = ProgressSource(MemorySource([UInt8](repeating: 1, count: 3000)), progress: progress)
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        var total = 0
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { break }
+            total += n
+        }
+        #expect(try buffer.withUnsafeMutableBytes { try source.read(into: $0) } == 0)
+        #expect(total == 3000)
+        #expect(written.text.hasSuffix("\rsealing: 2.9 KiB of 2.9 KiB (100 %)\rsealing: 2.9 KiB of 2.9 KiB (100 %)\n"), "\(written.text)")
+        #expect(written.text.components(separatedBy: "\n").count == 2, "the line was ended more than once")
     }
 
     @Test("standard input has no total: only the bytes so far")

@@ -12,13 +12,16 @@ extension AuditBundle {
     ///   - requiredWitnesses: how many distinct witnesses must have cosigned the
     ///     newest verified checkpoint.
     ///   - trustedCheckpoint: a checkpoint the auditor kept from an earlier audit.
+    ///   - progress: told after each entry how many were read, and how many the
+    ///     newest checkpoint claims (nil if none is readable).
     ///
     /// Problems with the bundle (missing or malformed files, tampered entries,
     /// bad checkpoints) are failures in the report; it throws only when a key the
     /// caller gave is unusable (see ``AuditLogVerifier/init(logKey:witnesses:requiredWitnesses:checkpoints:checkpointNames:trustedCheckpoint:)``).
     public static func verify(
         directory: String, trustedLogKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]? = nil,
-        requiredWitnesses: Int = 0, trustedCheckpoint: [UInt8]? = nil
+        requiredWitnesses: Int = 0, trustedCheckpoint: [UInt8]? = nil,
+        progress: (_ entries: Int, _ expected: Int?) -> Void = { _, _ in }
     ) throws -> AuditVerificationReport {
         let reader = AuditBundleReader(directory: directory)
         var problems = FailureLog()
@@ -84,8 +87,11 @@ extension AuditBundle {
             logKey: logKey, witnesses: witnesses, requiredWitnesses: requiredWitnesses,
             checkpoints: notes, checkpointNames: names, trustedCheckpoint: trustedCheckpoint, earlierFailures: problems
         )
+        // What the newest checkpoint claims: the entries a whole bundle holds (for progress only).
+        let expected = notes.compactMap(AuditLogVerifier.claimedSize).max()
         do {
             try reader.scanLeaves { line in
+                defer { progress(verifier.entryCount, expected) }
                 let entry = verifier.entryCount
                 let isTerminated = switch line {
                 case .leaf(_, let terminated), .oversized(_, _, let terminated): terminated
