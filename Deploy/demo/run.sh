@@ -133,6 +133,10 @@ run audit checkpoint --home alpha --out alpha-checkpoint.txt
 sleep 3   # a checkpoint period: bravo and charlie cosign alpha's checkpoints as witnesses
 "$LIAISON" audit prove --home alpha --package "$ID" --out delivered.tlog-proof
 echo "   wrote a C2SP tlog-proof of the delivery to delivered.tlog-proof"
+# A checkpoint held away from alpha, taken before the export: the newest one bravo
+# cosigned. Whatever alpha exports afterwards must extend it.
+"$LIAISON" audit witnessed alpha --home bravo --out alpha-witnessed.txt 2>/dev/null | sed -n 2p \
+    | sed 's/^/   bravo last cosigned alpha'"'"'s log at size /'
 "$LIAISON" audit export --home alpha --out alpha-audit >/dev/null
 # The auditor trusts the keys the nodes themselves publish (`liaison keys show`, passed on
 # out of band), never the bundle's own log.vkey.
@@ -142,9 +146,6 @@ wkey() { pubkey "$1" witnessKey; }
 echo "   exported alpha's log to alpha-audit/ (alpha's log key, from its operator: $LOGKEY)"
 run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-checkpoint.txt \
     --witness-key "$(wkey bravo)" --witness-key "$(wkey charlie)" --witnesses 2
-# A checkpoint held away from alpha: the newest one bravo cosigned. alpha's export must extend it.
-"$LIAISON" audit witnessed alpha --home bravo --out alpha-witnessed.txt 2>/dev/null | sed -n 2p \
-    | sed 's/^/   bravo last cosigned alpha'"'"'s log at size /'
 run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-witnessed.txt
 
 say "stopping the daemons (SIGTERM drains in-flight transfers)"
