@@ -14,9 +14,11 @@ struct AuditWitnessedCommand: ParsableCommand {
             A bundle exported by the peer carries the checkpoints the peer chose to put
             in it: someone holding the peer's keys could leave out the later ones and
             rewrite the entries after an earlier one. This node kept the last checkpoint
-            it cosigned. Hand it to whoever verifies the peer's export:
+            it cosigned. Take it before the peer exports its log, and hand it to whoever
+            verifies the export:
 
-              liaison audit witnessed alpha --out alpha.txt     (on the witness)
+              liaison audit witnessed alpha --out alpha.txt     (on the witness, first)
+              liaison audit export --out DIR                    (on alpha, then)
               liaison audit verify --bundle DIR --log-key KEY \\
                   --trusted-checkpoint alpha.txt                  (the auditor)
 
