@@ -71,6 +71,8 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case auditUnavailable = "audit.unavailable"
         /// The node's home volume has too little free space beyond its reserve for this (`disk-reserve-mib`).
         case diskReserve = "node.disk-reserve"
+        /// Another daemon already runs for this node (it holds `<home>/liaisond.lock`).
+        case nodeRunning = "node.running"
         /// A file named on the command line (input, card, checkpoint, bundle) is missing or cannot be read.
         case inputUnreadable = "input.unreadable"
         case io = "io.failed"

@@ -15,6 +15,8 @@ import ServiceLifecycle
 /// work and lets transfers in flight finish (bounded by the drain timeout).
 public struct Daemon {
     let context: DaemonContext
+    /// Held while the daemon lives: one daemon per node.
+    private let lock: HomeLock
 
     /// Loads the node at `home` (decrypting its keys with `passphrase`).
     public init(home: String, passphrase: PassphraseSource, logger: Logger) throws {
@@ -25,6 +27,8 @@ public struct Daemon {
     init(home: String, passphrase: PassphraseSource, logger: Logger, settings: DaemonSettings) throws {
         let nodeHome = NodeHome(path: home)
         let loaded = try nodeHome.loadConfiguration()
+        // Before anything is changed: a rotation finished, files swept, the socket taken.
+        lock = try HomeLock(home: nodeHome)
         // A `keys rotate` cut off by a crash is finished before anything else.
         let configuration = try nodeHome.completingInterruptedRotation(loaded)
         if configuration.publicKeys != loaded.publicKeys {

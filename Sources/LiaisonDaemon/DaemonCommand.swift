@@ -66,7 +66,7 @@ public struct DaemonCommand: AsyncParsableCommand {
             try await daemon.run()
         } catch let error as CoreError {
             FileHandle.standardError.write(Data("liaisond: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-            throw ExitCode(error.code == .nodeMissing ? 66 : 1)
+            throw ExitCode(error.code == .nodeMissing ? 66 : error.code == .nodeRunning ? 75 : 1)
         }
     }
 }

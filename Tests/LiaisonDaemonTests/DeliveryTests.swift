@@ -51,6 +51,28 @@ struct DeliveryTests {
         #expect(try net.inbox("charlie") == [id])
     }
 
+    @Test("a second liaisond on the same home refuses to start (75) and leaves the first, its socket and its queue alone")
+    func oneDaemonPerHome() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        let queued = try net.send(Array("waits for bravo".utf8), from: "alpha", to: ["bravo"])
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: DaemonProcess.daemonPath)
+        second.arguments = ["--home", net.home("alpha")]
+        second.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        let errors = Pipe()
+        second.standardError = errors
+        try second.run()
+        second.waitUntilExit()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(second.terminationStatus == 75, "\(second.terminationStatus): \(said)")
+        #expect(said.contains("liaisond is already running for") && said.contains("[node.running]"), "\(said)")
+        // The first still serves its socket, and its package still goes out.
+        #expect(try net.cli.run(["status", "--home", net.home("alpha")]).status == 0)
+        try net.daemon("bravo").start()
+        #expect(try net.waitDelivered(queued, from: "alpha", to: ["bravo"]))
+    }
+
     @Test("outbox list filters by peer and state, and says on stderr when the listing may have been cut at --limit")
     func outboxFilters() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])

@@ -1,0 +1,42 @@
+import Foundation
+import LiaisonCore
+
+/// One daemon per node: an exclusive `flock` on `<home>/liaisond.lock`, taken
+/// before the daemon touches anything and held for the life of the process (the
+/// kernel lets go of it when the process ends, however it ends).
+///
+/// A second daemon on the same home would take over the control socket and sweep
+/// the first one's files in flight (sends not yet queued, transfers being received)
+/// as left by a crash.
+final class HomeLock: Sendable {
+    private let descriptor: Int32
+
+    /// The lock file's name inside a node's home.
+    static let fileName = "liaisond.lock"
+
+    /// Takes the lock of `home`, writing this process's id into the file.
+    ///
+    /// - Throws: ``CoreError`` `node.running` if another process holds it.
+    init(home: NodeHome) throws {
+        let path = home.path + "/" + Self.fileName
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            let reason = errno
+            if reason == ENOENT { throw CoreError(.nodeMissing, "no node at \(home.path); create it with `liaison init`") }
+            throw CoreError(.io, "cannot open \(path): \(String(cString: strerror(reason)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(fd)
+            guard reason == EWOULDBLOCK else { throw CoreError(.io, "cannot lock \(path): \(String(cString: strerror(reason)))") }
+            throw CoreError(.nodeRunning, "liaisond is already running for \(home.path)\(holder.isEmpty ? "" : " (pid \(holder))"); "
+                            + "stop it first (`systemctl stop liaisond`, or SIGTERM)")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 { _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+}
