@@ -25,6 +25,16 @@ struct ControlRoleTests {
         #expect(ControlRole.of(uid: uid, gid: 100, daemonUID: 500, access: access, groupsOf: { _, _ in groups }) == expected)
     }
 
+    @Test("the overflow uid has no role; a socket group that is an operator group is refused only while auditors are named")
+    func unmappedAndMisconfigured() {
+        #expect(ControlRole.of(uid: ControlRole.overflowUID, gid: 100, daemonUID: 500, access: access, groupsOf: { _, _ in ["liaison"] }) == nil)
+        #expect(ControlRole.misconfiguration(of: access, socketGroup: "liaison") != nil)
+        #expect(ControlRole.misconfiguration(of: access, socketGroup: "liaison-socket") == nil)
+        var operatorsOnly = access
+        operatorsOnly.auditorGroups = []
+        #expect(ControlRole.misconfiguration(of: operatorsOnly, socketGroup: "liaison") == nil)
+    }
+
     @Test("auditors may read status, receipts and the audit log only")
     func auditorCommands() {
         for command in [ControlRequestCommand.status, .receipts, .auditQuery, .auditLeaves, .auditKeys, .auditCheckpoint, .auditProve, .auditWitnessed] {
@@ -39,8 +49,9 @@ struct ControlRoleTests {
 
 @Suite("Control-socket access for other users (real daemon)", .serialized)
 struct ControlAccessTests {
-    func asNobody(_ args: [String]) throws -> CLIRunner.Result {
-        try CLIRunner(wrapper: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]).run(args)
+    /// Runs the CLI as uid 12345 (no passwd entry) with the primary group nogroup.
+    func asStranger(_ args: [String]) throws -> CLIRunner.Result {
+        try CLIRunner(wrapper: ["/usr/bin/setpriv", "--reuid=12345", "--regid=65534", "--clear-groups"]).run(args)
     }
 
     @Test("a user without access cannot reach the socket; an auditor reads but cannot send")
@@ -51,28 +62,46 @@ struct ControlAccessTests {
             .write(toFile: config, atomically: true, encoding: .utf8)
         try net.daemon("alpha").start()
         let socket = net.home("alpha") + "/liaisond.sock"
-        let denied = try asNobody(["status", "--socket", socket])
+        let denied = try asStranger(["status", "--socket", socket])
         #expect(denied.status == 77, "status \(denied.status): \(denied.stderr)")
         // Let the (auditor) user reach the socket: traverse the home, connect to the socket.
         chmod(net.dir.path, 0o711)
         chmod(net.home("alpha"), 0o711)
         chmod(socket, 0o666)
-        let status = try asNobody(["status", "--socket", socket, "--json"])
+        let status = try asStranger(["status", "--socket", socket, "--json"])
         #expect(status.status == 0, "an auditor could not read status: \(status.stderr)")
         let input = "/tmp/liaison-auditor-\(getpid())"
         _ = FileManager.default.createFile(atPath: input, contents: Data([1, 2, 3]), attributes: [.posixPermissions: 0o644])
         defer { unlink(input) }
-        let send = try asNobody(["send", input, "--socket", socket, "--to", "bravo", "--tlp", "green"])
+        let send = try asStranger(["send", input, "--socket", socket, "--to", "bravo", "--tlp", "green"])
         #expect(send.status == 77 && send.stderr.contains("control.forbidden"), "an auditor could send: \(send.status) \(send.stderr)")
-        let peers = try asNobody(["peers", "remove", "bravo", "--socket", socket])
+        let peers = try asStranger(["peers", "remove", "bravo", "--socket", socket])
         #expect(peers.status == 77, "an auditor could change peers")
-        #expect(net.daemon("alpha").log.contains("refused for uid 65534"))
+        #expect(net.daemon("alpha").log.contains("refused for uid 12345"))
         // The auditor reads the log, and finds its own refused attempts recorded there.
-        let query = try asNobody(["audit", "query", "--socket", socket, "--event", "control.command", "--all", "--json"])
+        let query = try asStranger(["audit", "query", "--socket", socket, "--event", "control.command", "--all", "--json"])
         #expect(query.status == 0, "an auditor could not query the audit log: \(query.stderr)")
-        let refusals = query.stdout.split(separator: "\n").filter { $0.contains(#""outcome":"denied""#) && $0.contains("uid:65534:auditor") }
+        let refusals = query.stdout.split(separator: "\n").filter { $0.contains(#""outcome":"denied""#) && $0.contains("uid:12345:auditor") }
         #expect(refusals.count == 2, "refused commands are not all audited: \(query.stdout)")
         #expect(query.stdout.contains(#""command":"peers.remove""#))
+        // The kernel's overflow uid (a daemon in a user namespace that does not map the
+        // caller) gets no role, whatever its groups, and is told why.
+        let unmapped = try CLIRunner(wrapper: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+            .run(["status", "--socket", socket])
+        #expect(unmapped.status == 77 && unmapped.stderr.contains("PrivateUsers="), "\(unmapped.status) \(unmapped.stderr)")
+    }
+
+    @Test("a daemon whose socket group is an operator group while auditors are named refuses to serve, saying why")
+    func auditorsWouldBeOperators() throws {
+        let net = try DaemonNetwork(["alpha"])
+        let config = net.home("alpha") + "/liaison.toml"
+        let socketGroup = try #require(ControlRole.groupName(getegid()))
+        try (try String(contentsOfFile: config, encoding: .utf8)
+             + "\n[access]\noperator-groups = [\"\(socketGroup)\"]\nauditor-groups = [\"nogroup\"]\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try net.daemon("alpha").start(timeoutSeconds: 10) }
+        #expect(net.daemon("alpha").log.contains("operator-groups names \"\(socketGroup)\", the control socket's group"), "\(net.daemon("alpha").log.suffix(1500))")
+        #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/liaisond.sock"))
     }
 }
 

@@ -30,8 +30,14 @@ struct ControlHandlers: Sendable {
                                                               details: Self.auditDetails(request)))
                 context.logger.warning("control: \(request.command.rawValue) refused for \(caller?.description ?? "unknown caller") (role \(role?.rawValue ?? "none"))")
                 DaemonMetrics.controlRequest("refused")
+                let unmapped = caller?.uid == ControlRole.overflowUID
+                if unmapped {
+                    context.logger.error("control: a caller came with uid \(ControlRole.overflowUID): liaisond runs in a user namespace that does not map its users (PrivateUsers= in its unit?), so no role can be decided")
+                }
                 throw ControlFailure(code: "control.forbidden",
-                                     message: role == nil
+                                     message: unmapped
+                                        ? "the daemon cannot tell who you are (it sees uid \(ControlRole.overflowUID)): it runs in a user namespace that does not map your user; remove PrivateUsers= from its unit"
+                                        : role == nil
                                         ? "you are not an operator or auditor of this node; ask to be added to a group in [access] of liaison.toml"
                                         : "`\(request.command.rawValue)` needs the operator role; auditors may only read status, receipts and the audit log")
             }

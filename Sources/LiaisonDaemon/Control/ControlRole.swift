@@ -18,11 +18,16 @@ enum ControlRole: String, Sendable {
         self == .operator || Self.auditorCommands.contains(command)
     }
 
+    /// The uid the kernel reports for a caller it cannot map into the daemon's user
+    /// namespace (a unit with `PrivateUsers=`): nobody can be told apart then.
+    static let overflowUID: UInt32 = 65_534
+
     /// The role of a caller: root and the daemon's own user are operators; others by
     /// the groups in `[access]`; anyone else (or unknown credentials) has none.
     static func of(uid: UInt32, gid: UInt32, daemonUID: UInt32, access: AccessSettings,
                    groupsOf: (UInt32, UInt32) -> [String]) -> ControlRole? {
         if uid == 0 || uid == daemonUID { return .operator }
+        if uid == overflowUID { return nil }
         let groups = Set(groupsOf(uid, gid))
         if !groups.isDisjoint(with: access.operatorGroups) { return .operator }
         if !groups.isDisjoint(with: access.auditorGroups) { return .auditor }
@@ -51,11 +56,22 @@ enum ControlRole: String, Sendable {
         return names
     }
 
-    private static func groupName(_ gid: gid_t) -> String? {
+    /// The name of group `gid`, if it has one.
+    static func groupName(_ gid: gid_t) -> String? {
         var buffer = [CChar](repeating: 0, count: 16_384)
         var entry = group()
         var result: UnsafeMutablePointer<group>?
         guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.gr_name else { return nil }
         return String(cString: name)
+    }
+
+    /// Why `access` would make every caller who can open the socket an operator, or
+    /// nil: auditors need to open it too, so the socket's group (`socketGroup`, which
+    /// lets them) must not be an operator group while auditor groups are named.
+    static func misconfiguration(of access: AccessSettings, socketGroup: String?) -> String? {
+        guard let socketGroup, !access.auditorGroups.isEmpty, access.operatorGroups.contains(socketGroup) else { return nil }
+        return "[access] operator-groups names \"\(socketGroup)\", the control socket's group: auditors (auditor-groups) must be "
+            + "in it to open the socket, and would then be operators too. Name a group of their own for operators "
+            + "(e.g. operator-groups = [\"liaison-operators\"]) and put operators in both"
     }
 }
