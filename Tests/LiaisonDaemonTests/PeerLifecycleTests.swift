@@ -177,6 +177,20 @@ struct PeerLifecycleTests {
         #expect(try net.deliveryStates(id, at: "alpha")["charlie"] == "failed")
     }
 
+    @Test("a trust change recorded but not made (the keyring cannot be written) is recorded as failed too")
+    func failedChangeRecorded() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        let keyring = net.home("alpha") + "/keyring.toml"
+        try FileManager.default.moveItem(atPath: keyring, toPath: keyring + ".away")
+        try FileManager.default.createDirectory(atPath: keyring, withIntermediateDirectories: false)
+        let refused = try net.cli.run(["peers", "set-trust", "bravo", "blocked", "--home", net.home("alpha")])
+        #expect(refused.status != 0, "\(refused.stdout)")
+        let changes = try net.auditEvents("alpha").filter { $0.kind == .trustChanged && $0.peerName == "bravo" }
+        #expect(changes.map(\.outcome) == [.ok, .failed], "\(changes)")
+        #expect(changes.last?.reason?.isEmpty == false)
+    }
+
     @Test("peers remove refuses a peer pinned in liaison.toml with argument.invalid, records no removal, and the peer stays")
     func removePinnedRefused() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])

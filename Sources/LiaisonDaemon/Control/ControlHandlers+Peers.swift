@@ -13,14 +13,16 @@ extension ControlHandlers {
         let previous = peer.trust
         guard level != previous else { return try detail(peer) }
         peer.trust = level
-        try await context.audit(context.event(.trustChanged, actor: actor, peer: peer,
-                                              details: ["from": previous.rawValue, "to": level.rawValue]))
+        let change = context.event(.trustChanged, actor: actor, peer: peer, details: ["from": previous.rawValue, "to": level.rawValue])
+        try await context.audit(change)
         // Apply only this change to the peer as it is now: a revocation that landed
         // while the audit record was written must not be undone.
-        try context.peers.update { keyring in
-            guard var current = keyring.peer(named: name) else { throw CoreError(.unknownPeer, "\(name) was removed meanwhile") }
-            current.trust = level
-            try keyring.replace(current)
+        try await recordingFailure(of: change) {
+            try context.peers.update { keyring in
+                guard var current = keyring.peer(named: name) else { throw CoreError(.unknownPeer, "\(name) was removed meanwhile") }
+                current.trust = level
+                try keyring.replace(current)
+            }
         }
         context.logger.notice("peer \(name): trust \(previous) → \(level)")
         if level == .blocked {
@@ -39,11 +41,14 @@ extension ControlHandlers {
         let after = edit.applied(to: before)
         let changes = PeerEdit.changes(from: before, to: after)
         guard !changes.isEmpty else { return try detail(before) }
-        try await context.audit(context.event(.peerChanged, actor: actor, peer: after, details: changes))
+        let change = context.event(.peerChanged, actor: actor, peer: after, details: changes)
+        try await context.audit(change)
         // Applied to the peer as it is now (a revocation or trust change meanwhile stays).
-        try context.peers.update { keyring in
-            guard let current = keyring.peer(named: name) else { throw CoreError(.unknownPeer, "\(name) was removed meanwhile") }
-            try keyring.replace(edit.applied(to: current))
+        try await recordingFailure(of: change) {
+            try context.peers.update { keyring in
+                guard let current = keyring.peer(named: name) else { throw CoreError(.unknownPeer, "\(name) was removed meanwhile") }
+                try keyring.replace(edit.applied(to: current))
+            }
         }
         context.logger.notice("peer \(name) changed: \(changes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         return try detail(try knownPeer(name))
@@ -59,9 +64,9 @@ extension ControlHandlers {
         var peer = try knownPeer(try required(request.name, "name"))
         guard !peer.revoked else { return try detail(peer) }
         peer.revoked = true
-        try await context.audit(context.event(.keyRevoked, actor: actor, peer: peer,
-                                              details: ["identity": KeyText.encode(peer.keys.identity)]))
-        let cut = try context.revokePeer(peer)
+        let revocation = context.event(.keyRevoked, actor: actor, peer: peer, details: ["identity": KeyText.encode(peer.keys.identity)])
+        try await context.audit(revocation)
+        let cut = try await recordingFailure(of: revocation) { try context.revokePeer(peer) }
         context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s)")
         return try detail(peer)
     }
@@ -85,6 +90,20 @@ extension ControlHandlers {
         let failed = await context.failOpenDeliveries(to: peer, reason: "peer.removed: \(name) was removed; its queued packages are not delivered")
         context.logger.notice("peer \(name) removed; ended \(cut) open session(s), failed \(failed) queued deliveries")
         return Empty()
+    }
+
+    /// Runs `change`, recorded as done in `record` before: if it fails, the log says
+    /// so (the same event, `failed`, with the reason) and the error goes on.
+    private func recordingFailure<T>(of record: AuditEvent, _ change: () throws -> T) async throws -> T {
+        do {
+            return try change()
+        } catch {
+            var failed = record
+            failed.outcome = .failed
+            failed.reason = Self.auditReason(error)
+            await context.auditAfterTheFact(failed)
+            throw error
+        }
     }
 
     private func knownPeer(_ name: String) throws -> PeerRecord {
