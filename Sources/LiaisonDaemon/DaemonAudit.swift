@@ -3,6 +3,7 @@ import LiaisonCore
 import LiaisonCrypto
 import LiaisonStore
 import LiaisonWire
+import NIOConcurrencyHelpers
 
 /// How the daemon writes its audit log: events built from what the daemon
 /// knows (peers, packages, callers), appended through the group commit.
@@ -88,8 +89,20 @@ extension DaemonContext {
     /// are counted, and the next recorded one says how many were left out — so a flood
     /// of garbage cannot fill the audit volume and, failing closed, stop the node.
     func auditNetworkRefusal(_ refusal: AuditEvent) async {
+        await auditRefusal(refusal, within: refusalBudget)
+    }
+
+    /// Records a control command refused to its caller, within a budget of its own
+    /// (as ``auditNetworkRefusal(_:)``): whoever may open the socket but has no role
+    /// for what they ask cannot fill the audit volume either, and a flood from the
+    /// network cannot crowd these out.
+    func auditControlRefusal(_ refusal: AuditEvent) async {
+        await auditRefusal(refusal, within: controlRefusalBudget)
+    }
+
+    private func auditRefusal(_ refusal: AuditEvent, within budget: NIOLockedValueBox<(bucket: TokenBucket, suppressed: Int)>) async {
         var refusal = refusal
-        let (recorded, suppressed) = refusalBudget.withLockedValue { state -> (Bool, Int) in
+        let (recorded, suppressed) = budget.withLockedValue { state -> (Bool, Int) in
             guard state.bucket.take(now: SecureSession.now()) else {
                 state.suppressed += 1
                 return (false, 0)

@@ -44,6 +44,8 @@ final class DaemonContext: Sendable {
     /// transport key, dialling from many sources still gets only its share.
     let peerHandshakes: NIOLockedValueBox<HandshakeRateLimiter>
     let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
+    /// The same for control commands refused to their callers.
+    let controlRefusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
     /// Set while `keys revoke` or `keys rotate` runs: one change of this node's own
     /// keys at a time (a revocation signed by keys a rotation is replacing would
     /// leave partners trusting the new ones).

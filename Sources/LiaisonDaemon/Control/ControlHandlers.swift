@@ -26,8 +26,8 @@ struct ControlHandlers: Sendable {
             let actor = AuditActor.local(uid: caller?.uid ?? UInt32.max, role: role?.rawValue ?? "none")
             let kind: AuditEventKind = request.command.rawValue.hasPrefix("audit.") ? .auditQuery : .controlCommand
             guard let role, role.permits(request.command) else {
-                await context.auditAfterTheFact(context.event(kind, .denied, actor: actor, reason: "control.forbidden: needs the operator role",
-                                                              details: Self.auditDetails(request)))
+                await context.auditControlRefusal(context.event(kind, .denied, actor: actor, reason: "control.forbidden: needs the operator role",
+                                                                details: Self.auditDetails(request)))
                 context.logger.warning("control: \(request.command.rawValue) refused for \(caller?.description ?? "unknown caller") (role \(role?.rawValue ?? "none"))")
                 DaemonMetrics.controlRequest("refused")
                 let unmapped = caller?.uid == ControlRole.overflowUID
