@@ -124,6 +124,7 @@ struct PeerLifecycleTests {
         #expect(detail["packagesPerMinute"] as? Int == 5 && detail["maximumPackageBytes"] as? Int == 65536, "\(shown)")
         let added = try #require(try net.auditEvents("alpha").last { $0.kind == .peerAdded })
         #expect(added.details["organisation"] == "Coalition CERT" && added.details["packages-per-minute"] == "5")
+        #expect(added.details["max-package-bytes"] == "65536" && added.details["bytes-per-day"] == nil, "\(added.details)")
         let keyring = try String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8)
         #expect(keyring.contains("packages-per-minute = 5"))
     }

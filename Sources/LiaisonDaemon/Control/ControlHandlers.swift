@@ -236,8 +236,13 @@ struct ControlHandlers: Sendable {
         var trial = context.peers.keyring
         try trial.add(record)
         var details = ["trust": record.trust.rawValue, "max-tlp": record.maximumTLP.label, "addresses": record.addresses.joined(separator: ",")]
+        // Every attribute the policy reads, so the peer as added can be rebuilt from the log.
+        details["clearance"] = record.clearance
+        details["communities"] = record.communities.isEmpty ? nil : record.communities.joined(separator: ",")
         details["organisation"] = record.organisation
+        details["max-package-bytes"] = record.inboundLimits.maximumPackageBytes.map(String.init)
         details["packages-per-minute"] = record.inboundLimits.packagesPerMinute.map(String.init)
+        details["bytes-per-day"] = record.inboundLimits.bytesPerDay.map(String.init)
         try await context.audit(context.event(.peerAdded, actor: actor, peer: record, details: details))
         do {
             try context.peers.update { try $0.add(record) }
