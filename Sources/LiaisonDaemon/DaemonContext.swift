@@ -38,11 +38,11 @@ final class DaemonContext: Sendable {
     /// Set when a witness reports that this node's log was rolled back or forked; the
     /// node then signs no more checkpoints until an operator restores the log.
     let witnessAlarm = NIOLockedValueBox<String?>(nil)
-    /// How many refusals caused from the network are recorded one by one (20/s, bursts
-    /// of 200), and how many were left out since the last recorded one.
     /// Handshakes by peer (its lifelong fingerprint): a partner, or a thief of its
     /// transport key, dialling from many sources still gets only its share.
     let peerHandshakes: NIOLockedValueBox<HandshakeRateLimiter>
+    /// How many refusals caused from the network are recorded one by one (20/s, bursts
+    /// of 200), and how many were left out since the last recorded one.
     let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
     /// The same for control commands refused to their callers.
     let controlRefusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))

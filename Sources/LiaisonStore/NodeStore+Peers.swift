@@ -39,6 +39,18 @@ extension NodeStore {
         }
     }
 
+    /// Whether `timestamp` is no newer than the last handshake timestamp accepted from
+    /// `fingerprint`: a replay (or a stale message 1), known without writing anything.
+    /// ``recordHandshake(fingerprint:timestamp:at:)`` remains the check that counts.
+    public func isStaleHandshake(fingerprint: NodeFingerprint, timestamp: UInt64) throws -> Bool {
+        guard let stamp = Int64(exactly: timestamp) else { return true }
+        return try readStatement("read the last handshake with \(fingerprint.short)") { db in
+            let last = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT last_handshake_timestamp FROM peer_state WHERE fingerprint = ?"),
+                                          arguments: [fingerprint.description])
+            return last.map { stamp <= $0 } ?? false
+        }
+    }
+
     /// Records a completed handshake this node started (the peer sent no timestamp
     /// to check): the last contact time becomes `at` and the last error is cleared.
     public func recordPeerContact(fingerprint: NodeFingerprint, at: Int64) async throws {

@@ -240,10 +240,19 @@ struct TransportHardeningTests {
         let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
         let bravo = try ProtocolClient.publicKeys(home: net.home("bravo"))
         let accepted = { () -> Int in try net.auditEvents("bravo").filter { $0.kind == .handshakeAccepted }.count }
-        for source in ["127.0.0.2", "127.0.0.3"] {
-            var client = try ProtocolClient(port: net.ports["bravo"]!, from: source)
-            try client.handshake(local: alpha.transport, remote: bravo.transport)
+        // A message 1 seen on the wire, replayed again and again, uses up none of alpha's handshakes.
+        let (_, captured) = try ProtocolClient.message1(local: alpha.transport, remote: bravo.transport, timestamp: ProtocolClient.nowNanos())
+        for attempt in 0..<6 {
+            let replay = try ProtocolClient(port: net.ports["bravo"]!, from: "127.0.0.\(10 + attempt)")
+            try replay.socket.sendFrame(captured)
+            if attempt == 0 {
+                _ = try replay.socket.receiveFrame()   // the first one is a handshake like any other
+            } else {
+                #expect(replay.socket.closedByPeer(within: 5), "a replayed message 1 was answered")
+            }
         }
+        var second = try ProtocolClient(port: net.ports["bravo"]!, from: "127.0.0.3")
+        try second.handshake(local: alpha.transport, remote: bravo.transport)
         // A third source, within its own source's limit, but not within the peer's.
         var third = try ProtocolClient(port: net.ports["bravo"]!, from: "127.0.0.4")
         #expect(throws: (any Error).self, "a handshake past the peer's burst was answered") {
@@ -251,6 +260,7 @@ struct TransportHardeningTests {
         }
         #expect(net.daemon("bravo").log.contains("more than 8 handshakes a minute from it (peer-handshakes-per-minute)"))
         #expect(try accepted() == 2, "a refused handshake was recorded as accepted")
+        #expect(try net.auditEvents("bravo").filter { $0.kind == .handshakeRejected && $0.reason?.hasPrefix("handshake.replay") == true }.count == 5)
         let refused = try net.auditEvents("bravo").filter { $0.kind == .handshakeRejected && $0.reason?.hasPrefix("handshake.peer-rate") == true }
         #expect(refused.count == 1)
     }

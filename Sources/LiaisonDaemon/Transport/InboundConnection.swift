@@ -187,14 +187,6 @@ struct InboundConnection {
             await rejected(peer.revoked ? "handshake.revoked: the peer's key is revoked" : "handshake.blocked: the peer is blocked", peer: peer)
             return nil
         }
-        // Before anything is written for it (the replay check's durable write, the audit entry).
-        guard context.peerHandshakes.withLockedValue({ $0.allow(source: peer.logFingerprint.description, now: SecureSession.now()) }) else {
-            let limit = Int(context.settings.peerHandshakesPerMinute)
-            logger.warning("handshake rejected from \(peer.name): more than \(limit) handshakes a minute from it (peer-handshakes-per-minute); nothing sent back")
-            DaemonMetrics.handshake(accepted: false, reason: "peer-rate")
-            await rejected("handshake.peer-rate: more than \(limit) handshakes a minute from the peer", peer: peer)
-            return nil
-        }
         let hello: HandshakeHello
         do { hello = try HandshakeHello(decoding: payload) } catch {
             logger.notice("handshake rejected from \(peer.name): \(error)")
@@ -209,12 +201,30 @@ struct InboundConnection {
             await rejected("handshake.clock-ahead: the peer's clock is more than 5 minutes ahead", peer: peer)
             return nil
         }
-        // Keyed by the fingerprint that names the peer for life (its first one), so a
-        // message 1 recorded before the peer rotated cannot be replayed after it.
-        guard try await context.store.recordHandshake(fingerprint: peer.logFingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
+        // A replay is known by reading alone: refused before it can use up the peer's
+        // handshakes below (anyone who saw a message 1 on the wire can resend it).
+        func refuseReplay() async {
             logger.warning("handshake rejected from \(peer.name): replayed or stale timestamp")
             DaemonMetrics.handshake(accepted: false, reason: "replay")
             await rejected("handshake.replay: a replayed or stale message 1", peer: peer)
+        }
+        if (try? context.store.isStaleHandshake(fingerprint: peer.logFingerprint, timestamp: hello.timestamp)) == true {
+            await refuseReplay()
+            return nil
+        }
+        // Before the replay check's durable write and the accepted handshake's audit
+        // entry (a refusal is recorded within the refusal budget).
+        guard context.peerHandshakes.withLockedValue({ $0.allow(source: peer.logFingerprint.description, now: SecureSession.now()) }) else {
+            let limit = Int(context.settings.peerHandshakesPerMinute)
+            logger.warning("handshake rejected from \(peer.name): more than \(limit) handshakes a minute from it (peer-handshakes-per-minute); nothing sent back")
+            DaemonMetrics.handshake(accepted: false, reason: "peer-rate")
+            await rejected("handshake.peer-rate: more than \(limit) handshakes a minute from the peer", peer: peer)
+            return nil
+        }
+        // Keyed by the fingerprint that names the peer for life (its first one), so a
+        // message 1 recorded before the peer rotated cannot be replayed after it.
+        guard try await context.store.recordHandshake(fingerprint: peer.logFingerprint, timestamp: hello.timestamp, at: Timestamp.now()) else {
+            await refuseReplay()
             return nil
         }
         // No session without its audit record.
