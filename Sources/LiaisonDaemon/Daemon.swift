@@ -71,11 +71,11 @@ public struct Daemon {
             started["journal-renumbered"] = "\(renumbering.storeWasAt)->\(renumbering.logMark)"
         }
         try await context.audit(context.event(.daemonStarted, details: started))
-        let orphans = try InboxOrphans.sweep(directory: context.inboxDirectory) { id in
+        let orphans = try InboxOrphans.setAside(directory: context.inboxDirectory) { id in
             try context.store.inboxEntries(id: id).compactMap(\.path)
         }
         if orphans.files > 0 {
-            context.logger.notice("removed \(orphans.files) package file(s) from the inbox that no received package names (\(orphans.bytes) bytes): left by receptions that could not be recorded")
+            context.logger.warning("moved \(orphans.files) package file(s) that no received package names (\(orphans.bytes) bytes) to inbox/\(InboxOrphans.directoryName)/: left by receptions that could not be recorded, or liaison.db was restored from a backup older than they are; `liaison package open` opens them")
         }
         do {
             try await serviceGroup.run()

@@ -4,27 +4,39 @@ import LiaisonCore
 /// Package files in the inbox directory that no inbox row names. A received
 /// package's file is moved into the inbox before its row is committed; if that
 /// commit fails, or the move is not made durable, the file is left behind with
-/// nothing pointing to it. They are removed at start, before any transfer can be
-/// under way (a file being received is never one of them then).
+/// nothing pointing to it. So may a `liaison.db` restored from a backup leave the
+/// files of packages received since — packages whose senders hold receipts.
+/// They are therefore never deleted: at start, before any transfer can be under
+/// way, they are moved aside into `inbox/orphans/`, where `liaison package open`
+/// still opens them (they are sealed to this node), and the log says so.
 enum InboxOrphans {
-    /// Removes every `*.lpkg` file in `directory` whose package id has no inbox row
+    /// The directory inside the inbox that orphans are moved to.
+    static let directoryName = "orphans"
+
+    /// Moves every `*.lpkg` file in `directory` whose package id has no inbox row
     /// naming a file of that name (by name, not whole path: a home moved elsewhere
-    /// loses nothing); files not named like a package are left alone.
-    /// Returns how many files and bytes were removed.
-    static func sweep(directory: String, rowsNaming: (PackageID) throws -> [String]) rethrows -> (files: Int, bytes: UInt64) {
+    /// loses nothing) into `directory/orphans/`; files not named like a package are
+    /// left alone. Returns how many files and bytes were moved.
+    static func setAside(directory: String, rowsNaming: (PackageID) throws -> [String]) throws -> (files: Int, bytes: UInt64) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return (0, 0) }
-        var removed = (files: 0, bytes: UInt64(0))
+        let aside = directory + "/" + directoryName
+        var moved = (files: 0, bytes: UInt64(0))
         for name in names where name.hasSuffix(".lpkg") {
             // `<sender prefix>-<id>.lpkg`, or `<id>.lpkg` from before files were named per sender.
             let stem = name.dropLast(".lpkg".count)
             guard let id = try? PackageID(parsing: String(stem.split(separator: "-").last ?? stem)) else { continue }
-            let path = directory + "/" + name
             guard try !rowsNaming(id).contains(where: { $0 == name || $0.hasSuffix("/" + name) }) else { continue }
+            let path = directory + "/" + name
             var info = stat()
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, unlink(path) == 0 else { continue }
-            removed.files += 1
-            removed.bytes += UInt64(max(0, info.st_size))
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            guard rename(path, aside + "/" + name) == 0 else {
+                throw CoreError(.io, "cannot move \(path) aside: \(String(cString: strerror(errno)))")
+            }
+            moved.files += 1
+            moved.bytes += UInt64(max(0, info.st_size))
         }
-        return removed
+        if moved.files > 0 { try AtomicOutputFile.syncDirectory(aside); try AtomicOutputFile.syncDirectory(directory) }
+        return moved
     }
 }

@@ -182,7 +182,7 @@ struct StreamedTransferTests {
         try Self.finish(second, id: next, from: 0, on: &retry, net: net, what: "the package after the sweep")
     }
 
-    @Test("at start, inbox files no received package names are removed; those named, and other files, stay")
+    @Test("at start, inbox files no received package names are moved aside into inbox/orphans; those named, and other files, stay")
     func inboxOrphansSwept() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
         try net.startAll()
@@ -201,7 +201,8 @@ struct StreamedTransferTests {
         let present = Set(try FileManager.default.contentsOfDirectory(atPath: inbox))
         #expect(present.contains(kept) && present.contains("notes.txt"), "\(present)")
         #expect(!present.contains(orphan) && !present.contains(legacy), "\(present)")
-        #expect(net.daemon("bravo").log.contains("removed 2 package file(s) from the inbox"))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: inbox + "/orphans")) == [orphan, legacy], "nothing is deleted")
+        #expect(net.daemon("bravo").log.contains("moved 2 package file(s) that no received package names"))
         #expect(try net.fetch(id, at: "bravo") == Array(repeating: 0x42, count: 200_000))
     }
 }
