@@ -29,6 +29,10 @@ public struct Daemon {
         let loaded = try nodeHome.loadConfiguration()
         // Before anything is changed: a rotation finished, files swept, the socket taken.
         lock = try HomeLock(home: nodeHome)
+        // Fail closed, before anything starts: a configuration that makes auditors operators.
+        if let problem = ControlRole.misconfiguration(of: loaded.access, socketGroup: ControlRole.socketGroup(home: nodeHome)) {
+            throw CoreError(.malformedConfig, problem)
+        }
         // A `keys rotate` cut off by a crash is finished before anything else.
         let configuration = try nodeHome.completingInterruptedRotation(loaded)
         if configuration.publicKeys != loaded.publicKeys {

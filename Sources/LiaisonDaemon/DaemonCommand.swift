@@ -66,7 +66,8 @@ public struct DaemonCommand: AsyncParsableCommand {
             try await daemon.run()
         } catch let error as CoreError {
             FileHandle.standardError.write(Data("liaisond: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-            throw ExitCode(error.code == .nodeMissing ? 66 : error.code == .nodeRunning ? 75 : 1)
+            // sysexits: the unit does not restart on 75 (another daemon runs) or 78 (fix the configuration).
+            throw ExitCode(error.code == .nodeMissing ? 66 : error.code == .nodeRunning ? 75 : error.code == .malformedConfig ? 78 : 1)
         }
     }
 }

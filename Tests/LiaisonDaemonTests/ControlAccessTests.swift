@@ -99,7 +99,10 @@ struct ControlAccessTests {
         try (try String(contentsOfFile: config, encoding: .utf8)
              + "\n[access]\noperator-groups = [\"\(socketGroup)\"]\nauditor-groups = [\"nogroup\"]\n")
             .write(toFile: config, atomically: true, encoding: .utf8)
-        #expect(throws: (any Error).self) { try net.daemon("alpha").start(timeoutSeconds: 10) }
+        // Before anything starts, with the exit status that tells systemd not to restart it.
+        let refused = #expect(throws: (any Error).self) { try net.daemon("alpha").start(timeoutSeconds: 10) }
+        #expect("\(refused.map { "\($0)" } ?? "")".contains("exited with 78"), "\(String(describing: refused))")
+        #expect(!net.daemon("alpha").log.contains("starting"), "the daemon started its services first")
         #expect(net.daemon("alpha").log.contains("operator-groups names \"\(socketGroup)\", the control socket's group"), "\(net.daemon("alpha").log.suffix(1500))")
         #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/liaisond.sock"))
     }

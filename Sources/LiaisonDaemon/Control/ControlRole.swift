@@ -65,6 +65,14 @@ enum ControlRole: String, Sendable {
         return String(cString: name)
     }
 
+    /// The group the control socket in `home` gets: the home's own if it is setgid,
+    /// else this process's.
+    static func socketGroup(home: NodeHome) -> String? {
+        var info = stat()
+        let inherited = stat(home.path, &info) == 0 && (info.st_mode & S_ISGID) != 0
+        return groupName(inherited ? info.st_gid : getegid())
+    }
+
     /// Why `access` would make every caller who can open the socket an operator, or
     /// nil: auditors need to open it too, so the socket's group (`socketGroup`, which
     /// lets them) must not be an operator group while auditor groups are named.

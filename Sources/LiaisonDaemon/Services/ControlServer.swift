@@ -28,15 +28,6 @@ struct ControlServer: Service {
                 }
             }
         chmod(path, 0o660)
-        // Fail closed: a configuration that makes auditors operators is not served.
-        var socket = stat()
-        let socketGroup = stat(path, &socket) == 0 ? ControlRole.groupName(socket.st_gid) : nil
-        if let problem = ControlRole.misconfiguration(of: context.configuration.access, socketGroup: socketGroup) {
-            context.logger.critical("control socket not served: \(problem)")
-            try? await server.channel.close()
-            unlink(path)
-            throw CoreError(.malformedConfig, problem)
-        }
         context.logger.info("control socket at \(path)")
         let handlers = ControlHandlers(context: context)
         let slots = ControlConnectionSlots(capacity: settings.maximumControlConnections)
