@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiaisonControl
 import LiaisonCore
+import LiaisonStore
 
 /// `liaison peers …`: the keyring of partner nodes.
 struct PeersCommand: ParsableCommand {
@@ -121,6 +122,15 @@ struct PeersCommand: ParsableCommand {
             }
             let configuration = try home.loadConfiguration()
             var keyring = try home.loadKeyring(configuration)
+            // Deliveries are filed by name: packages still queued for an earlier peer of
+            // this name would go to the new one. The daemon fails them when it starts.
+            if keyring.peer(named: name) == nil {
+                let stale = try NodeStore.openDeliveryCount(path: home.path + "/" + NodeStore.fileName, peer: name)
+                guard stale == 0 else {
+                    throw CoreError(.invalidArgument, "\(stale) package(s) are still queued for an earlier peer named \(name); start the daemon "
+                                    + "(it fails them, or takes this import itself) or import under another name")
+                }
+            }
             let now = Timestamp.now()
             let parsed = try NodeCard(parsing: cardText, now: now)
             if let fingerprint, try NodeFingerprint(parsing: fingerprint) != parsed.fingerprint {

@@ -75,6 +75,7 @@ public struct Daemon {
             started["journal-renumbered"] = "\(renumbering.storeWasAt)->\(renumbering.logMark)"
         }
         try await context.audit(context.event(.daemonStarted, details: started))
+        await context.failDeliveriesToAbsentPeers()
         let orphans = try InboxOrphans.setAside(directory: context.inboxDirectory) { id in
             try context.store.inboxEntries(id: id).compactMap(\.path)
         }

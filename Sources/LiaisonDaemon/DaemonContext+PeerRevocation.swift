@@ -45,29 +45,51 @@ extension DaemonContext {
         return fingerprints.reduce(0) { $0 + liveSessions.cut(peer: $1) }
     }
 
-    /// Fails every open delivery to `peer`'s name, due or in backoff, each with its
-    /// `policy.denied` entry (`reason`): what removing a peer does, so that a node
-    /// imported later under the same name never receives them or closes them with
-    /// its receipts. Bounded: stops when a round fails nothing.
-    func failOpenDeliveries(to peer: PeerRecord, reason: String) async -> Int {
+    /// Fails every open delivery to the peer called `name`, due or in backoff, each
+    /// with its `policy.denied` entry (`reason`; `peer`, the record it had, if known).
+    /// Deliveries are filed by name: this is what keeps a node that later holds the
+    /// name from receiving them or closing them with its receipts. It runs when a peer
+    /// is removed, before a peer is added under a name (what a crash at removal left
+    /// open), and at start for names no longer in the keyring. Bounded: stops when a
+    /// round fails nothing.
+    @discardableResult
+    func failOpenDeliveries(named name: String, peer: PeerRecord?, reason: String) async -> Int {
         var failed = 0
         for _ in 0..<4096 {
-            guard let batch = try? store.openDeliveries(peer: peer.name, limit: 256), !batch.isEmpty else { break }
+            let batch: [PackageID]
+            do {
+                batch = try store.openDeliveries(peer: name, limit: 256)
+            } catch {
+                logger.error("the open deliveries to \(name) could not be read: \(error)")
+                break
+            }
+            guard !batch.isEmpty else { break }
             let round = await withTaskGroup(of: Bool.self) { group in
                 for id in batch {
                     group.addTask {
-                        let event = self.event(.policyDenied, .denied, peer: peer, package: id, reason: reason, details: ["peer-name": peer.name])
-                        return (try? await self.store.failIfOpen(packageID: id, peer: peer.name, error: reason, auditing: [event])) ?? false
+                        let event = self.event(.policyDenied, .denied, peer: peer, package: id, reason: reason, details: ["peer-name": name])
+                        return (try? await self.store.failIfOpen(packageID: id, peer: name, error: reason, auditing: [event])) ?? false
                     }
                 }
                 return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             guard round > 0 else {
-                logger.warning("\(batch.count) deliveries to \(peer.name) could not be failed; the scheduler fails them when due")
+                logger.error("\(batch.count) open deliveries to \(name) could not be failed (is the audit log writable?); they are failed at the next start, or before a peer is added under the name")
                 break
             }
             failed += round
         }
         return failed
+    }
+
+    /// At start: fails the open deliveries to names no longer in the keyring (a crash
+    /// between a peer's removal and the failing of its queue, or a hand-edited keyring).
+    func failDeliveriesToAbsentPeers() async {
+        let known = Set(peers.keyring.peers.map(\.name))
+        for name in ((try? store.peersWithOpenDeliveries()) ?? []) where !known.contains(name) {
+            let failed = await failOpenDeliveries(named: name, peer: nil,
+                                                  reason: "peer.removed: \(name) is no longer a peer; its packages still queued are not delivered")
+            if failed > 0 { logger.notice("failed \(failed) deliveries queued for \(name), which is no longer a peer") }
+        }
     }
 }

@@ -233,6 +233,31 @@ extension NodeStore {
         }
     }
 
+    /// How many open (queued or sending) deliveries to the peer called `peer` the store
+    /// at `path` holds, read without creating, migrating or writing anything (for the
+    /// CLI working beside a stopped daemon); 0 if there is no store yet.
+    public static func openDeliveryCount(path: String, peer: String) throws -> Int {
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeoutSeconds)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            return try queue.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery WHERE peer = ? AND state IN ('queued', 'sending')", arguments: [peer]) ?? 0
+            }
+        } catch {
+            throw StoreError.wrapping(error, while: "read the queue of \(peer) in \(path)")
+        }
+    }
+
+    /// The peer names with at least one open (queued or sending) delivery.
+    public func peersWithOpenDeliveries() throws -> [String] {
+        try readStatement("list the peers with open deliveries") { db in
+            try String.fetchAll(try db.cachedStatement(sql: "SELECT DISTINCT peer FROM delivery WHERE state IN ('queued', 'sending')"))
+        }
+    }
+
     /// Fails the delivery of `packageID` to `peer` if it is still open, with
     /// `events` journaled in the same commit only if it was; one that closed
     /// meanwhile is left as it is and records nothing.

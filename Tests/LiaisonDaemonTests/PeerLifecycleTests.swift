@@ -192,6 +192,39 @@ struct PeerLifecycleTests {
         #expect(changes.last?.reason?.isEmpty == false)
     }
 
+    @Test("packages queued for a name no longer in the keyring (a crash mid-removal) are failed at start; an offline import under it is refused until then",
+          .timeLimit(.minutes(2)))
+    func staleQueueUnderAName() throws {
+        let net = try DaemonNetwork(["alpha", "charlie", "mallory"], tunables: "retry-initial-seconds = 60\nretry-maximum-seconds = 120\n")
+        let home = net.home("alpha")
+        try net.daemon("alpha").start()
+        let id = try net.send(Array("for charlie only".utf8), from: "alpha", to: ["charlie"])
+        #expect(try eventually(timeoutSeconds: 10) {
+            try net.cli.run(["outbox", "list", "--home", home, "--json"]).stdout.contains("\"attempts\":1")
+        })
+        _ = net.daemon("alpha").stop()
+        // charlie leaves the keyring, its queue not failed (a crash in between), and mallory leaves too.
+        let nodeHome = NodeHome(path: home)
+        let configuration = try nodeHome.loadConfiguration()
+        var keyring = try nodeHome.loadKeyring(configuration)
+        try keyring.remove(named: "charlie")
+        try keyring.remove(named: "mallory")
+        try nodeHome.saveKeyring(keyring, configuration: configuration)
+        let refused = try net.cli.run(["peers", "import", net.dir.file("mallory.card"), "--name", "charlie", "--trust", "partner", "--home", home])
+        #expect(refused.status == 64 && refused.stderr.contains("1 package(s) are still queued for an earlier peer named charlie"), "\(refused.stderr)")
+
+        try net.daemon("alpha").start()
+        #expect(try net.deliveryStates(id, at: "alpha")["charlie"] == "failed")
+        #expect(net.daemon("alpha").log.contains("failed 1 deliveries queued for charlie, which is no longer a peer"))
+        _ = net.daemon("alpha").stop()
+        try net.expect(["peers", "import", net.dir.file("mallory.card"), "--name", "charlie", "--trust", "partner", "--home", home])
+        try net.daemon("alpha").start()
+        try net.daemon("mallory").start()
+        let probe = try net.send(Array("for the new charlie".utf8), from: "alpha", to: ["charlie"])
+        #expect(try net.waitDelivered(probe, from: "alpha", to: ["charlie"]))
+        #expect(try !net.inbox("mallory").contains(id))
+    }
+
     @Test("peers remove refuses a peer pinned in liaison.toml with argument.invalid, records no removal, and the peer stays")
     func removePinnedRefused() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])

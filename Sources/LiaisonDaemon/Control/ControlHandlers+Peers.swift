@@ -87,7 +87,8 @@ extension ControlHandlers {
         }
         // Deliveries are filed by name: none may stay open for a node imported later under it.
         let cut = context.cutSessions(of: peer)
-        let failed = await context.failOpenDeliveries(to: peer, reason: "peer.removed: \(name) was removed; its queued packages are not delivered")
+        let failed = await context.failOpenDeliveries(named: name, peer: peer,
+                                                      reason: "peer.removed: \(name) was removed; its packages still queued or in transfer are not delivered (a receipt arriving later is not recorded)")
         context.logger.notice("peer \(name) removed; ended \(cut) open session(s), failed \(failed) queued deliveries")
         return Empty()
     }

@@ -243,6 +243,10 @@ struct ControlHandlers: Sendable {
         details["max-package-bytes"] = record.inboundLimits.maximumPackageBytes.map(String.init)
         details["packages-per-minute"] = record.inboundLimits.packagesPerMinute.map(String.init)
         details["bytes-per-day"] = record.inboundLimits.bytesPerDay.map(String.init)
+        // The name is free: what is still queued under it was for an earlier holder
+        // (a crash came between that one's removal and the failing of its queue).
+        await context.failOpenDeliveries(named: name, peer: nil,
+                                         reason: "peer.removed: queued for an earlier peer named \(name); not delivered to the one added now")
         try await context.audit(context.event(.peerAdded, actor: actor, peer: record, details: details))
         do {
             try context.peers.update { try $0.add(record) }
