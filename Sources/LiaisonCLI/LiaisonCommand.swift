@@ -18,7 +18,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
             to choose the node.
 
             Work offline, on the node's files: init, keys show/card, peers import/list, \
-            package seal/open/inspect, policy check, audit verify --bundle/--database.
+            package seal/open/inspect, policy check/explain, audit verify --bundle/--database.
 
             Talk to the running daemon (liaisond) over its control socket (--socket): \
             send, forward, outbox, inbox, receipts, status; peers add/show/set/set-trust/\

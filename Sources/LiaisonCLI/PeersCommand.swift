@@ -166,13 +166,32 @@ struct PeersCommand: ParsableCommand {
 
         /// A connection to the node's daemon, or nil if none is running. Any other
         /// failure to reach it (a socket this user may not use) is an error: writing
-        /// the file instead would go unseen by the daemon.
+        /// the file instead would go unseen by the daemon. A daemon that is starting
+        /// (it holds its lock but serves no socket yet) is waited for, a while.
         static func runningDaemon(_ home: NodeHome) throws -> ControlClient? {
-            do {
-                return try ControlClient(path: ControlFraming.socketPath(home: home.path))
-            } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" {
-                return nil
+            let deadline = ContinuousClock.now + .seconds(15)
+            while true {
+                do {
+                    return try ControlClient(path: ControlFraming.socketPath(home: home.path))
+                } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" {
+                    guard daemonHoldsLock(home) else { return nil }
+                    guard ContinuousClock.now < deadline else {
+                        throw ControlFailure(code: "control.unavailable",
+                                             message: "liaisond holds this node's lock but serves no control socket yet; retry once it has started")
+                    }
+                    usleep(100_000)
+                }
             }
+        }
+
+        /// Whether a daemon holds `<home>/liaisond.lock` (it takes it before anything else).
+        private static func daemonHoldsLock(_ home: NodeHome) -> Bool {
+            let fd = open(home.path + "/liaisond.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+            flock(fd, LOCK_UN)
+            return false
         }
 
         private func importThrough(_ daemon: ControlClient, _ cardText: String) throws {

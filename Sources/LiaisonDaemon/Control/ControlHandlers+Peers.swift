@@ -66,7 +66,18 @@ extension ControlHandlers {
         peer.revoked = true
         let revocation = context.event(.keyRevoked, actor: actor, peer: peer, details: ["identity": KeyText.encode(peer.keys.identity)])
         try await context.audit(revocation)
-        let cut = try await recordingFailure(of: revocation) { try context.revokePeer(peer) }
+        let cut = try await recordingFailure(of: revocation) {
+            do {
+                return try context.revokePeer(peer)
+            } catch {
+                // Fail closed: the key may be on file as revoked already (every keyring
+                // load applies keys/revoked-peers.txt), so take the files as they are and
+                // end the peer's sessions either way.
+                try? context.peers.reload()
+                context.cutSessions(of: peer)
+                throw error
+            }
+        }
         context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s)")
         return try detail(peer)
     }

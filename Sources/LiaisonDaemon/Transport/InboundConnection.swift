@@ -124,7 +124,7 @@ struct InboundConnection {
                             let taker = receiver
                             working.withLockedValue { $0 += 1 }
                             pushes.addTask {
-                                await answer(await taker.receivePush(id: id, expires: expires, bytes: bytes))
+                                await answer(await age.handling { await taker.receivePush(id: id, expires: expires, bytes: bytes) })
                                 working.withLockedValue { $0 -= 1 }
                             }
                             running += 1

@@ -42,8 +42,10 @@ final class SessionAge: Sendable {
     func handling<T>(_ body: () async throws -> T) async rethrows -> T {
         handling.withLockedValue { $0 += 1 }
         defer {
-            handling.withLockedValue { $0 -= 1 }
+            // The quiet starts now: noted before the count drops, so a watch in between
+            // sees the new time, not the one from before the handling.
             noteMessage()
+            handling.withLockedValue { $0 -= 1 }
         }
         return try await body()
     }
