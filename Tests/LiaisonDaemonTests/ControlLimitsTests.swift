@@ -32,6 +32,19 @@ struct ControlLimitsTests {
         #expect(served, "a slot was not given back when its connection closed: \(net.daemon("alpha").log.suffix(1500))")
         // The connections still held were not disturbed.
         #expect(try idle[0].call(ControlRequest(.status), StatusReport.self).node == "alpha")
+        // Refusals before a request is understood are recorded too: the busy ones, and
+        // a request that cannot be read.
+        idle.removeAll()
+        do {
+            let garbled = try ControlClient(path: socket, timeoutSeconds: 10)
+            try garbled.sendPayload(Array("not a request".utf8))
+            let unreadable = #expect(throws: ControlFailure.self) { _ = try garbled.receive(Empty.self) }
+            #expect(unreadable?.code == "control.bad-request")
+        }
+        #expect(eventually(timeoutSeconds: 10) { (try? net.cli.run(["status", "--home", net.home("alpha"), "--json"]).status) == 0 })
+        let denied = try net.auditEvents("alpha").filter { $0.kind == .controlCommand && $0.outcome == .denied }
+        #expect(denied.contains { $0.reason?.hasPrefix("control.busy") == true }, "\(denied)")
+        #expect(denied.contains { $0.reason?.hasPrefix("control.bad-request") == true }, "\(denied)")
     }
 
     @Test("a send that stalls between frames is cut off after control-timeout-seconds and queues nothing; others are served meanwhile",

@@ -13,17 +13,24 @@ struct ControlHandlers: Sendable {
 
     func serve(_ io: inout ControlConnection, caller: PeerCredentials?) async {
         do {
-            // Every read and write is bounded by the connection's deadline (`ControlDeadline`).
-            guard let first = try await io.reader.next() else { return }
-            let request: ControlRequest
-            do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(first)) } catch {
-                throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")
-            }
             let role = caller.flatMap {
                 ControlRole.of(uid: $0.uid, gid: $0.gid, daemonUID: getuid(), access: context.configuration.access,
                                groupsOf: ControlRole.systemGroups)
             }
             let actor = AuditActor.local(uid: caller?.uid ?? UInt32.max, role: role?.rawValue ?? "none")
+            // Every read and write is bounded by the connection's deadline (`ControlDeadline`).
+            let request: ControlRequest
+            do {
+                guard let first = try await io.reader.next() else { return }
+                do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(first)) } catch {
+                    throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")
+                }
+            } catch let failure as ControlFailure {
+                // Refused before it was understood (unreadable, too large, cut short): recorded
+                // all the same, within the refusals' budget.
+                await context.auditControlRefusal(context.event(.controlCommand, .denied, actor: actor, reason: "\(failure.code): \(failure.message)"))
+                throw failure
+            }
             let kind: AuditEventKind = request.command.rawValue.hasPrefix("audit.") ? .auditQuery : .controlCommand
             guard let role, role.permits(request.command) else {
                 await context.auditControlRefusal(context.event(kind, .denied, actor: actor, reason: "control.forbidden: needs the operator role",
