@@ -38,6 +38,9 @@ final class DaemonContext: Sendable {
     /// Set when a witness reports that this node's log was rolled back or forked; the
     /// node then signs no more checkpoints until an operator restores the log.
     let witnessAlarm = NIOLockedValueBox<String?>(nil)
+    /// Memory for payloads read whole to check their STIX markings, shared by every
+    /// control connection: with 64 connections each could otherwise hold 130 MiB.
+    let wholePayloads = ByteBudget(capacity: 256 << 20)
     /// Handshakes by peer (its lifelong fingerprint): a partner, or a thief of its
     /// transport key, dialling from many sources still gets only its share.
     let peerHandshakes: NIOLockedValueBox<HandshakeRateLimiter>
