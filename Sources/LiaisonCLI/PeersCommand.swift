@@ -100,6 +100,9 @@ struct PeersCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The fingerprint the partner gave you; the import fails if it differs.", valueName: "fingerprint"))
         var fingerprint: String?
 
+        @Option(name: .long, help: ArgumentHelp("The partner daemon's address (repeatable; default: the card's).", valueName: "host:port"))
+        var address: [String] = []
+
         @OptionGroup var cleared: ClearanceOptions
 
         func validate() throws {
@@ -107,6 +110,7 @@ struct PeersCommand: ParsableCommand {
                 try NodeName.validate(name)
                 _ = try TrustLevel(parsing: trust)
                 if let fingerprint { _ = try NodeFingerprint(parsing: fingerprint) }
+                for a in address { try NetworkAddress.validate(a) }
             } catch let error as CoreError {
                 throw ValidationError(error.message)
             }
@@ -142,9 +146,10 @@ struct PeersCommand: ParsableCommand {
             }
             var record = PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now)
             try cleared.apply(to: &record, ladder: configuration.classifications)
+            if !address.isEmpty { record.addresses = address }
             try keyring.add(record)
             let audit = try LocalAudit(home: home, configuration: configuration)
-            try audit.record(audit.event(.peerAdded, peer: record, details: ["trust": record.trust.rawValue, "card-name": parsed.name]))
+            try audit.record(audit.event(.peerAdded, peer: record, details: record.attributeDetails.merging(["card-name": parsed.name]) { ours, _ in ours }))
             try home.saveKeyring(keyring, configuration: configuration)
             if output.json {
                 return try printJSON(ImportReport(name: name, fingerprint: parsed.fingerprint.description, trust: record.trust.rawValue, daemon: false))
@@ -200,6 +205,7 @@ struct PeersCommand: ParsableCommand {
             request.card = cardText
             request.trust = trust
             request.fingerprint = fingerprint
+            request.addresses = address.isEmpty ? nil : address
             cleared.fill(&request)
             let peer = try daemon.call(request, PeerStatus.self)
             if output.json { return try printJSON(ImportReport(name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, daemon: true)) }

@@ -92,10 +92,12 @@ struct NodeCommandTests {
         #expect(written["name"] as? String == "charlie" && written["out"] as? String == net.dir.file("c2.card"), "\(cardOutput)")
         let bravoFingerprint = try #require((try JSONSerialization.jsonObject(with: Data(try net.expectSuccess(["keys", "show", "--json", "--home", net.home("bravo")]).stdout.utf8)) as? [String: Any])?["fingerprint"] as? String)
         let imported = try net.expectSuccess(["peers", "import", net.dir.file("bravo.card"), "--home", net.home("charlie"), "--name", "bravo",
-                                              "--trust", "limited", "--json"]).stdout
+                                              "--trust", "limited", "--address", "192.0.2.9:7401", "--json"]).stdout
         let report = try JSONSerialization.jsonObject(with: Data(imported.utf8)) as? [String: Any] ?? [:]
         #expect(report["fingerprint"] as? String == bravoFingerprint && report["daemon"] as? Bool == false && report["trust"] as? String == "limited",
                 "\(imported)")
+        let charliePeers = try net.expectSuccess(["peers", "list", "--json", "--home", net.home("charlie")]).stdout
+        #expect(charliePeers.contains("192.0.2.9:7401"), "\(charliePeers)")
     }
 
     @Test("commands on a missing node say how to create one")

@@ -242,14 +242,7 @@ struct ControlHandlers: Sendable {
         // so that `peer.added` is never recorded as done for a peer never added.
         var trial = context.peers.keyring
         try trial.add(record)
-        var details = ["trust": record.trust.rawValue, "max-tlp": record.maximumTLP.label, "addresses": record.addresses.joined(separator: ",")]
-        // Every attribute the policy reads, so the peer as added can be rebuilt from the log.
-        details["clearance"] = record.clearance
-        details["communities"] = record.communities.isEmpty ? nil : record.communities.joined(separator: ",")
-        details["organisation"] = record.organisation
-        details["max-package-bytes"] = record.inboundLimits.maximumPackageBytes.map(String.init)
-        details["packages-per-minute"] = record.inboundLimits.packagesPerMinute.map(String.init)
-        details["bytes-per-day"] = record.inboundLimits.bytesPerDay.map(String.init)
+        let details = record.attributeDetails
         // The name is free: what is still queued under it was for an earlier holder
         // (a crash came between that one's removal and the failing of its queue).
         await context.failOpenDeliveries(named: name, peer: nil,
