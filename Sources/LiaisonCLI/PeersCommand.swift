@@ -80,9 +80,12 @@ struct PeersCommand: ParsableCommand {
                 to have it checked here.
 
                 Works with or without the daemon: when liaisond is running for the \
-                node, the card is handed to it (as `peers add` with the card's \
-                addresses), so the partner is known at once; otherwise the keyring \
-                file is written here and the daemon reads it when it starts.
+                node (or starting: it is waited for), the card is handed to it (as \
+                `peers add`), so the partner is known at once; otherwise the keyring \
+                file is written here and the daemon reads it when it starts. Without \
+                --address the partner is reached at the card's addresses. Offline, a \
+                name that still has packages queued for an earlier peer of that name \
+                is refused until the daemon has started once (it fails them).
                 """)
 
         @OptionGroup var node: HomeOptions
@@ -179,7 +182,7 @@ struct PeersCommand: ParsableCommand {
                 do {
                     return try ControlClient(path: ControlFraming.socketPath(home: home.path))
                 } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" {
-                    guard daemonHoldsLock(home) else { return nil }
+                    guard try daemonHoldsLock(home) else { return nil }
                     guard ContinuousClock.now < deadline else {
                         throw ControlFailure(code: "control.unavailable",
                                              message: "liaisond holds this node's lock but serves no control socket yet; retry once it has started")
@@ -190,9 +193,18 @@ struct PeersCommand: ParsableCommand {
         }
 
         /// Whether a daemon holds `<home>/liaisond.lock` (it takes it before anything else).
-        private static func daemonHoldsLock(_ home: NodeHome) -> Bool {
-            let fd = open(home.path + "/liaisond.lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-            guard fd >= 0 else { return false }
+        private static func daemonHoldsLock(_ home: NodeHome) throws -> Bool {
+            let path = home.path + "/liaisond.lock"
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else {
+                // No lock file: no daemon ever ran here. Any other reason: it cannot be told.
+                guard errno == ENOENT else {
+                    throw ControlFailure(code: "control.permission-denied",
+                                         message: "cannot tell whether liaisond runs for this node (\(path): \(String(cString: strerror(errno)))); "
+                                            + "run peers import as the node's user, or use peers add on the running daemon")
+                }
+                return false
+            }
             defer { close(fd) }
             guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
             flock(fd, LOCK_UN)

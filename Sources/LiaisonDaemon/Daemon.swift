@@ -76,7 +76,9 @@ public struct Daemon {
         }
         try await context.audit(context.event(.daemonStarted, details: started))
         await context.failDeliveriesToAbsentPeers()
-        let orphans = try InboxOrphans.setAside(directory: context.inboxDirectory) { id in
+        let orphans = try InboxOrphans.setAside(directory: context.inboxDirectory, unmoved: { [logger = context.logger] name, why in
+            logger.warning("inbox/\(name) names no received package but could not be moved aside (\(why)); left where it is")
+        }) { id in
             try context.store.inboxEntries(id: id).compactMap(\.path)
         }
         if orphans.files > 0 {

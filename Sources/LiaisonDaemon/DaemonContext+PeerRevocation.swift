@@ -86,6 +86,14 @@ extension DaemonContext {
     /// between a peer's removal and the failing of its queue, or a hand-edited keyring).
     func failDeliveriesToAbsentPeers() async {
         let known = Set(peers.keyring.peers.map(\.name))
+        // An empty keyring is more likely a lost or misplaced keyring.toml than every
+        // partner removed: the queue waits (the scheduler fails what falls due).
+        guard !known.isEmpty else {
+            if (try? store.peersWithOpenDeliveries().isEmpty) == false {
+                logger.warning("the keyring has no peers but packages are queued; is keyring.toml missing? They are kept for now")
+            }
+            return
+        }
         for name in ((try? store.peersWithOpenDeliveries()) ?? []) where !known.contains(name) {
             let failed = await failOpenDeliveries(named: name, peer: nil,
                                                   reason: "peer.removed: \(name) is no longer a peer; its packages still queued are not delivered")

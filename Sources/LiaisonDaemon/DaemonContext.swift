@@ -39,7 +39,8 @@ final class DaemonContext: Sendable {
     /// node then signs no more checkpoints until an operator restores the log.
     let witnessAlarm = NIOLockedValueBox<String?>(nil)
     /// Memory for payloads read whole to check their STIX markings, shared by every
-    /// control connection: with 64 connections each could otherwise hold 130 MiB.
+    /// control connection (64 could otherwise each hold 130 MiB); past it a send is
+    /// refused for now.
     let wholePayloads = ByteBudget(capacity: 256 << 20)
     /// Handshakes by peer (its lifelong fingerprint): a partner, or a thief of its
     /// transport key, dialling from many sources still gets only its share.

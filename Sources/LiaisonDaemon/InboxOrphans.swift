@@ -16,8 +16,11 @@ enum InboxOrphans {
     /// Moves every `*.lpkg` file in `directory` whose package id has no inbox row
     /// naming a file of that name (by name, not whole path: a home moved elsewhere
     /// loses nothing) into `directory/orphans/`; files not named like a package are
-    /// left alone. Returns how many files and bytes were moved.
-    static func setAside(directory: String, rowsNaming: (PackageID) throws -> [String]) throws -> (files: Int, bytes: UInt64) {
+    /// left alone. A file that cannot be moved (a full disk, which is how most orphans
+    /// come about) stays where it is, named in `unmoved`: setting files aside never
+    /// stops the daemon from starting. Returns how many files and bytes were moved.
+    static func setAside(directory: String, unmoved: (String, String) -> Void = { _, _ in },
+                         rowsNaming: (PackageID) throws -> [String]) throws -> (files: Int, bytes: UInt64) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return (0, 0) }
         let aside = directory + "/" + directoryName
         var moved = (files: 0, bytes: UInt64(0))
@@ -29,14 +32,23 @@ enum InboxOrphans {
             let path = directory + "/" + name
             var info = stat()
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            do {
+                try FileManager.default.createDirectory(atPath: aside, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                unmoved(name, "\(error)")
+                continue
+            }
             guard rename(path, aside + "/" + name) == 0 else {
-                throw CoreError(.io, "cannot move \(path) aside: \(String(cString: strerror(errno)))")
+                unmoved(name, String(cString: strerror(errno)))
+                continue
             }
             moved.files += 1
             moved.bytes += UInt64(max(0, info.st_size))
         }
-        if moved.files > 0 { try AtomicOutputFile.syncDirectory(aside); try AtomicOutputFile.syncDirectory(directory) }
+        if moved.files > 0 {
+            try? AtomicOutputFile.syncDirectory(aside)
+            try? AtomicOutputFile.syncDirectory(directory)
+        }
         return moved
     }
 }

@@ -39,6 +39,18 @@ final class PeerDirectory: Sendable {
         }
     }
 
+    /// Marks the peer called `name` revoked in memory only, for when the keyring file
+    /// cannot be written: fail closed until the files are read again.
+    func markRevokedInMemory(named name: String) {
+        writer.withLock {
+            state.withLockedValue { keyring in
+                guard var peer = keyring.peer(named: name) else { return }
+                peer.revoked = true
+                try? keyring.replace(peer)
+            }
+        }
+    }
+
     /// The peer whose Noise static key is `key`, if any.
     /// During a rotation's overlap the peer's previous transport key maps to it too.
     func peer(transportKey key: [UInt8]) -> PeerRecord? {

@@ -15,15 +15,15 @@ final class SendPayload {
     private let continues: Bool
     private var offset = 0
     /// The daemon's memory the buffer holds, given back with it.
-    private let share: ByteBudget.Share?
+    private let shares: [ByteBudget.Share]
 
     /// Streams from the connection (`buffered` nil), serves `buffered` as the whole
     /// payload, or serves `buffered` and then, if `continues`, the connection's frames.
-    /// `share` is the daemon's memory `buffered` was read under, held as long as it.
-    init(buffered: PlaintextBuffer?, continues: Bool = false, holding share: ByteBudget.Share? = nil) {
+    /// `shares` are the daemon's memory `buffered` was read under, held as long as it.
+    init(buffered: PlaintextBuffer?, continues: Bool = false, holding shares: [ByteBudget.Share] = []) {
         self.buffered = buffered
         self.continues = continues
-        self.share = share
+        self.shares = shares
     }
 
     /// The next piece of the payload, empty at its end, or nil when the connection
@@ -58,10 +58,10 @@ extension ControlHandlers {
         // Room for the frame that crosses the limit of an unlabelled payload, however
         // large a frame the client sent: it is kept, and the rest then streams unread.
         let buffer = PlaintextBuffer(limit: limit + ControlFraming.maximumFrameLength)
-        // What is read whole counts against the daemon's budget for it (the buffer and
-        // the joined copy the check reads), not per connection: many at once wait.
-        let wholeShare = 2 * (limit + ControlFraming.maximumFrameLength)
-        var share = declared ? await context.wholePayloads.take(wholeShare) : nil
+        // What is read whole counts against the daemon's budget for it, frame by frame
+        // (each twice: the buffer, and the joined copy the check reads), not per
+        // connection; past the budget the send is refused for now, never kept waiting.
+        var shares: [ByteBudget.Share] = []
         var total = 0
         while true {
             guard var frame = try await io.reader.next() else {
@@ -73,11 +73,17 @@ extension ControlHandlers {
                 _ = buffer.append(frame)
                 return (SendPayload(buffered: buffer, continues: true), nil)
             }
-            if share == nil { share = await context.wholePayloads.take(wholeShare) }
             total += frame.count
+            if total <= buffer.limit {
+                guard let share = context.wholePayloads.take(2 * frame.count) else {
+                    throw ControlFailure(code: "control.busy",
+                                         message: "the daemon is reading as many payloads whole (for their STIX markings) as its memory for them allows; retry in a moment")
+                }
+                shares.append(share)
+            }
             if !declared {
                 guard buffer.append(frame) else { preconditionFailure("the read-ahead buffer has room for one more frame") }
-                if total > limit { return (SendPayload(buffered: buffer, continues: true, holding: share), nil) }
+                if total > limit { return (SendPayload(buffered: buffer, continues: true, holding: shares), nil) }
                 continue
             }
             // Past the limit the rest of a STIX payload is read and dropped, so that the client hears why.
@@ -101,6 +107,6 @@ extension ControlHandlers {
         }
         markings = check.markings
         // An unlabelled payload that is not a bundle is simply not STIX.
-        return (SendPayload(buffered: buffer, holding: share), declared || check.bundle != nil ? check : nil)
+        return (SendPayload(buffered: buffer, holding: shares), declared || check.bundle != nil ? check : nil)
     }
 }

@@ -71,9 +71,10 @@ extension ControlHandlers {
                 return try context.revokePeer(peer)
             } catch {
                 // Fail closed: the key may be on file as revoked already (every keyring
-                // load applies keys/revoked-peers.txt), so take the files as they are and
-                // end the peer's sessions either way.
+                // load applies keys/revoked-peers.txt); whatever the files say, it is
+                // revoked in memory until they are read again, and its sessions end.
                 try? context.peers.reload()
+                context.peers.markRevokedInMemory(named: peer.name)
                 context.cutSessions(of: peer)
                 throw error
             }

@@ -247,6 +247,9 @@ struct ControlHandlers: Sendable {
         // (a crash came between that one's removal and the failing of its queue).
         await context.failOpenDeliveries(named: name, peer: nil,
                                          reason: "peer.removed: queued for an earlier peer named \(name); not delivered to the one added now")
+        guard try context.store.openDeliveries(peer: name, limit: 1).isEmpty else {
+            throw CoreError(.auditUnavailable, "packages queued for an earlier peer named \(name) could not be failed, so no peer is added under the name now; retry once the audit log is writable")
+        }
         try await context.audit(context.event(.peerAdded, actor: actor, peer: record, details: details))
         do {
             try context.peers.update { try $0.add(record) }

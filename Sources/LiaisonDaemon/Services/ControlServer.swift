@@ -43,9 +43,7 @@ struct ControlServer: Service {
                             context.logger.warning("control: connection from \(caller?.description ?? "unknown caller") refused: \(slots.capacity) control connections already open (max-control-connections)")
                             connections.addTask {
                                 defer { deadline.stop() }
-                                await context.auditControlRefusal(context.event(
-                                    .controlCommand, .denied, actor: .local(uid: caller?.uid ?? UInt32.max, role: "unknown"),
-                                    reason: "control.busy: \(slots.capacity) control connections already open (max-control-connections)"))
+                                DaemonMetrics.controlRequest("busy")
                                 await Self.refuseBusy(connection, deadline: deadline, capacity: slots.capacity)
                             }
                             continue
