@@ -52,13 +52,16 @@ extension DaemonContext {
     /// is removed, before a peer is added under a name (what a crash at removal left
     /// open), and at start for names no longer in the keyring. Bounded: stops when a
     /// round fails nothing.
+    ///
+    /// With `notFor`, only those queued for another node than that one (by lifelong
+    /// fingerprint): what a sender fails before it sends to the name's holder.
     @discardableResult
-    func failOpenDeliveries(named name: String, peer: PeerRecord?, reason: String) async -> Int {
+    func failOpenDeliveries(named name: String, peer: PeerRecord?, notFor node: NodeFingerprint? = nil, reason: String) async -> Int {
         var failed = 0
         for _ in 0..<4096 {
             let batch: [PackageID]
             do {
-                batch = try store.openDeliveries(peer: name, limit: 256)
+                batch = try node.map { try store.openDeliveries(peer: name, notFor: $0, limit: 256) } ?? store.openDeliveries(peer: name, limit: 256)
             } catch {
                 logger.error("the open deliveries to \(name) could not be read: \(error)")
                 break

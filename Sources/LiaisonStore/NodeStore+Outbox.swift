@@ -67,10 +67,10 @@ extension NodeStore {
             """).execute(arguments: [id, package.path, queued.body.map { Data($0) }, package.size, package.created, package.expires,
                              package.tlp.label, package.markings, package.sha256])
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO delivery (package_id, peer, state, attempts, next_attempt) VALUES (?, ?, 'queued', 0, ?)
+            INSERT INTO delivery (package_id, peer, state, attempts, next_attempt, recipient) VALUES (?, ?, 'queued', 0, ?, ?)
             """)
         for delivery in queued.recipients.map({ queued.delivery(to: $0, firstAttempt: firstAttempt) }) {
-            try statement.execute(arguments: [id, delivery.peer, delivery.nextAttempt])
+            try statement.execute(arguments: [id, delivery.peer, delivery.nextAttempt, queued.recipientNodes[delivery.peer]?.description])
         }
     }
 
@@ -142,13 +142,15 @@ extension NodeStore {
     /// than those of `excluded` packages (answered and being recorded), in the
     /// order of ``dueDeliveries(peer:now:limit:)``, each with its package and the
     /// sealed bytes kept in the database; at most `limit`.
-    public func duePackages(peer: String, now: Int64, excluding excluded: Set<PackageID>, limit: Int) throws -> [DuePackage] {
+    public func duePackages(peer: String, now: Int64, excluding excluded: Set<PackageID>, limit: Int,
+                            node: NodeFingerprint? = nil) throws -> [DuePackage] {
         Self.checkPage(limit: limit)
         // The excluded ids as one JSON array: one cached statement whatever their number.
         let excludedIDs = "[" + excluded.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         return try readStatement("read the packages due to \(peer)") { db in
             try Row.fetchAll(try db.cachedStatement(sql: Self.duePackagesSQL),
-                             arguments: ["now": now, "peer": peer, "limit": limit, "excluded": excludedIDs]).map { row in
+                             arguments: ["now": now, "peer": peer, "limit": limit, "excluded": excludedIDs,
+                                         "node": node?.description]).map { row in
                 DuePackage(delivery: try Delivery(row: row), package: try OutboxPackage(row: row), body: (row["body"] as Data?).map { [UInt8]($0) })
             }
         }
@@ -179,7 +181,8 @@ extension NodeStore {
     private static let dueToPeerSQL = "SELECT \(Delivery.columns) \(dueFrom) WHERE d.peer = :peer AND \(dueWhere) \(dueOrder)"
     private static let duePackagesSQL = """
         SELECT \(Delivery.columns), \(OutboxPackage.columns), p.body \(dueFrom)
-        WHERE d.peer = :peer AND \(dueWhere) AND d.package_id NOT IN (SELECT value FROM json_each(:excluded)) \(dueOrder)
+        WHERE d.peer = :peer AND \(dueWhere) AND d.package_id NOT IN (SELECT value FROM json_each(:excluded))
+          AND (d.recipient IS NULL OR :node IS NULL OR d.recipient = :node) \(dueOrder)
         """
 
     /// Claims a queued delivery for an attempt (`queued` → `sending`).
@@ -248,6 +251,18 @@ extension NodeStore {
             }
         } catch {
             throw StoreError.wrapping(error, while: "read the queue of \(peer) in \(path)")
+        }
+    }
+
+    /// The packages with an open delivery to the peer called `peer` that were queued
+    /// for another node than `node` (an earlier holder of the name), at most `limit`.
+    public func openDeliveries(peer: String, notFor node: NodeFingerprint, limit: Int) throws -> [PackageID] {
+        try readStatement("list the open deliveries to \(peer) queued for another node") { db in
+            try String.fetchAll(try db.cachedStatement(sql: """
+                SELECT package_id FROM delivery
+                WHERE peer = ? AND state IN ('queued', 'sending') AND recipient IS NOT NULL AND recipient <> ?
+                ORDER BY package_id LIMIT ?
+                """), arguments: [peer, node.description, limit]).map { try PackageID(parsing: $0) }
         }
     }
 

@@ -32,11 +32,15 @@ public struct QueuedPackage: Sendable {
     public var body: [UInt8]?
     /// Peer names; at least one, each once.
     public var recipients: [String]
+    /// The lifelong fingerprint of the node each name stands for now (``Delivery``'s
+    /// recipient); a name without one is delivered to whoever holds it.
+    public var recipientNodes: [String: NodeFingerprint]
 
-    public init(package: OutboxPackage, body: [UInt8]?, recipients: [String]) {
+    public init(package: OutboxPackage, body: [UInt8]?, recipients: [String], recipientNodes: [String: NodeFingerprint] = [:]) {
         self.package = package
         self.body = body
         self.recipients = recipients
+        self.recipientNodes = recipientNodes
     }
 
     /// The delivery to `peer` that queueing this package creates: queued, no attempts

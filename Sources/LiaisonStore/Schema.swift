@@ -16,6 +16,7 @@ enum Schema {
         migrator.registerMigration("v3-receipt-outranks-expiry") { db in try db.execute(sql: v3) }
         migrator.registerMigration("v4-audit-journal") { db in try db.execute(sql: v4) }
         migrator.registerMigration("v5-inbox-keyed-by-sender") { db in try db.execute(sql: v5) }
+        migrator.registerMigration("v6-delivery-recipient") { db in try db.execute(sql: v6) }
         return migrator
     }
 
@@ -378,6 +379,21 @@ enum Schema {
         BEFORE DELETE ON inbox
         BEGIN
             SELECT RAISE(ABORT, 'inbox rows are the replay guard and are never deleted');
+        END;
+        """
+
+    /// A delivery names the node it is for, not only the peer name: the lifelong
+    /// fingerprint (first identity key) of the peer the name held when the package
+    /// was queued. A node that later holds the name is another recipient; its sender
+    /// never takes those deliveries. Rows queued before have none (any holder).
+    static let v6 = """
+        ALTER TABLE delivery ADD COLUMN recipient TEXT CHECK (recipient IS NULL OR (\(isFingerprint("recipient"))));
+
+        CREATE TRIGGER delivery_recipient_is_fixed
+        BEFORE UPDATE OF recipient ON delivery
+        WHEN OLD.recipient IS NOT NEW.recipient
+        BEGIN
+            SELECT RAISE(ABORT, 'a delivery''s recipient never changes');
         END;
         """
 }

@@ -226,6 +226,39 @@ struct PeerLifecycleTests {
         #expect(try !net.inbox("mallory").contains(id))
     }
 
+    @Test("a delivery is for the node its name stood for: another node put under the name by hand never gets it",
+          .timeLimit(.minutes(2)))
+    func deliveryBoundToNode() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie", "mallory"], tunables: "retry-initial-seconds = 60\nretry-maximum-seconds = 120\n")
+        let home = net.home("alpha")
+        try net.daemon("alpha").start()
+        let id = try net.send(Array("for charlie only".utf8), from: "alpha", to: ["charlie"])
+        #expect(try eventually(timeoutSeconds: 10) {
+            try net.cli.run(["outbox", "list", "--home", home, "--json"]).stdout.contains("\"attempts\":1")
+        })
+        _ = net.daemon("alpha").stop()
+        // The keyring edited by hand: mallory's card now stands under the name charlie.
+        let nodeHome = NodeHome(path: home)
+        let configuration = try nodeHome.loadConfiguration()
+        var keyring = try nodeHome.loadKeyring(configuration)
+        try keyring.remove(named: "charlie")
+        try keyring.remove(named: "mallory")
+        let card = try NodeCard(parsing: try String(contentsOfFile: net.dir.file("mallory.card"), encoding: .utf8), now: Timestamp.now())
+        try keyring.add(PeerRecord(name: "charlie", card: card, trust: .partner, added: Timestamp.now()))
+        try nodeHome.saveKeyring(keyring, configuration: configuration)
+        // Due at once: the old package would go out now if it were taken for the new holder.
+        try net.setTunable("alpha", "retry-initial-seconds", "1")
+        try net.setTunable("alpha", "retry-maximum-seconds", "1")
+        try net.daemon("mallory").start()
+        try net.daemon("alpha").start()
+        let probe = try net.send(Array("for the node now named charlie".utf8), from: "alpha", to: ["charlie"])
+        #expect(try net.waitDelivered(probe, from: "alpha", to: ["charlie"]))
+        #expect(try eventually(timeoutSeconds: 10) { try net.deliveryStates(id, at: "alpha")["charlie"] == "failed" })
+        #expect(try !net.inbox("mallory").contains(id), "a package queued for charlie reached the node now under its name")
+        let denied = try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.package == id }
+        #expect(denied.contains { $0.reason?.contains("not the node that holds the name now") == true }, "\(denied)")
+    }
+
     @Test("peers remove refuses a peer pinned in liaison.toml with argument.invalid, records no removal, and the peer stays")
     func removePinnedRefused() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])

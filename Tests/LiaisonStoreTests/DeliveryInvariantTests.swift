@@ -36,6 +36,25 @@ struct DeliveryInvariantTests {
         }
     }
 
+    @Test("a delivery keeps the node it was queued for: only that node's sender gets it as due, and the recipient never changes")
+    func recipientNode() async throws {
+        let fixture = try StoreFixture()
+        let carol = try StoreFixture.fingerprint()
+        let someoneElse = try StoreFixture.fingerprint()
+        let package = try StoreFixture.package(1)
+        try await fixture.store.enqueue([QueuedPackage(package: package, body: nil, recipients: ["bob", "carol"], recipientNodes: ["carol": carol])])
+        let later = now + 3600
+        #expect(try fixture.store.duePackages(peer: "carol", now: later, excluding: [], limit: 10, node: carol).count == 1)
+        #expect(try fixture.store.duePackages(peer: "carol", now: later, excluding: [], limit: 10, node: someoneElse).isEmpty)
+        #expect(try fixture.store.openDeliveries(peer: "carol", notFor: someoneElse, limit: 10) == [package.id])
+        #expect(try fixture.store.openDeliveries(peer: "carol", notFor: carol, limit: 10).isEmpty)
+        // Queued with no node (as before this column): whoever holds the name.
+        #expect(try fixture.store.duePackages(peer: "bob", now: later, excluding: [], limit: 10, node: someoneElse).count == 1)
+        Self.expectRefused(["UPDATE delivery SET recipient = '\(someoneElse)' WHERE peer = 'carol'",
+                            "UPDATE delivery SET recipient = NULL WHERE peer = 'carol'"],
+                           by: .SQLITE_CONSTRAINT_TRIGGER, on: try fixture.rawConnection())
+    }
+
     @Test("moving a delivered delivery back aborts (SQLITE_CONSTRAINT_TRIGGER)")
     func deliveredIsFinal() async throws {
         let fixture = try await deliveredFixture()

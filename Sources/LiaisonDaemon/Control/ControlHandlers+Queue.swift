@@ -55,13 +55,22 @@ extension ControlHandlers {
                 }
                 queued.append(QueuedPackage(package: OutboxPackage(id: item.id, path: path, size: Int64(item.sink.byteCount), created: item.created,
                                                                    expires: item.expires, tlp: item.markings.tlp, markings: item.markings.banner),
-                                            body: body, recipients: item.recipients))
+                                            body: body, recipients: item.recipients,
+                                            recipientNodes: Self.nodes(of: item.recipients, in: context.peers)))
             }
         } catch {
             Self.discardFiles(of: queued)
             throw error
         }
         return queued
+    }
+
+    /// The node each of `names` stands for now, by its lifelong fingerprint: what the
+    /// deliveries are filed under besides the name (a later holder of it is not them).
+    static func nodes(of names: [String], in peers: PeerDirectory) -> [String: NodeFingerprint] {
+        var nodes: [String: NodeFingerprint] = [:]
+        for name in names { nodes[name] = peers.peer(named: name)?.logFingerprint }
+        return nodes
     }
 
     /// Removes the files of packages that will not be queued after all.

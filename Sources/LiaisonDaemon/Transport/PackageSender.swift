@@ -33,7 +33,12 @@ struct PackageSender {
         context.outboxSignal.senderStarted(peer: peer.name)
         defer { context.outboxSignal.senderEnded(peer: peer.name) }
         var queue = SenderQueue(peer: peer.name, signal: context.outboxSignal, batchSize: Self.batchSize)
-        var pending = queue.read { (try? context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: [], limit: Self.batchSize)) ?? [] }
+        // Packages queued for an earlier node of this name are not this one's.
+        await context.failOpenDeliveries(named: peer.name, peer: nil, notFor: peer.logFingerprint,
+                                         reason: "peer.removed: queued for an earlier peer named \(peer.name), not the node that holds the name now")
+        var pending = queue.read {
+            (try? context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: [], limit: Self.batchSize, node: peer.logFingerprint)) ?? []
+        }
         guard !pending.isEmpty else { return false }
         // Answered deliveries whose recording failed: they get the backoff with what is pending.
         var unrecorded: [Delivery] = []
@@ -114,7 +119,7 @@ struct PackageSender {
                 return due
             }
             return try queue.read {
-                try context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: excluded, limit: Self.batchSize)
+                try context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: excluded, limit: Self.batchSize, node: peer.logFingerprint)
             }
         }
         var due = try next()
