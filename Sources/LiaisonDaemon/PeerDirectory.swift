@@ -8,6 +8,10 @@ final class PeerDirectory: Sendable {
     private let home: NodeHome
     private let configuration: NodeConfiguration
     private let state: NIOLockedValueBox<Keyring>
+    /// The holders of names whose senders already failed what was queued for an
+    /// earlier holder, since the keyring last changed (a mismatch only comes from a
+    /// change of it).
+    private let checkedHolders = NIOLockedValueBox<[String: NodeFingerprint]>([:])
     /// Serialises changes and reloads, so the file's I/O (an fsync) never holds up
     /// readers — every handshake and package looks peers up.
     private let writer = NIOLock()
@@ -26,6 +30,7 @@ final class PeerDirectory: Sendable {
         try writer.withLock {
             let fresh = try home.loadKeyring(configuration)
             state.withLockedValue { $0 = fresh }
+            checkedHolders.withLockedValue { $0 = [:] }
         }
     }
 
@@ -36,6 +41,7 @@ final class PeerDirectory: Sendable {
             try change(&copy)
             try home.saveKeyring(copy, configuration: configuration)
             state.withLockedValue { $0 = copy }
+            checkedHolders.withLockedValue { $0 = [:] }
         }
     }
 
@@ -48,6 +54,17 @@ final class PeerDirectory: Sendable {
                 peer.revoked = true
                 try? keyring.replace(peer)
             }
+        }
+    }
+
+    /// Whether `peer` is the first sender to its name since the keyring last changed:
+    /// it then fails what was queued for an earlier holder of the name (a scan of the
+    /// name's queue, not repeated for every session and retry).
+    func firstSender(of peer: PeerRecord) -> Bool {
+        checkedHolders.withLockedValue { checked in
+            guard checked[peer.name] != peer.logFingerprint else { return false }
+            checked[peer.name] = peer.logFingerprint
+            return true
         }
     }
 

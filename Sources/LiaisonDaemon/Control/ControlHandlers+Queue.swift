@@ -13,7 +13,7 @@ extension ControlHandlers {
     func queueSealed(_ incremental: inout IncrementalSealer, into sink: OutboxSink, created: Int64, expires: Int64?,
                      markings: Markings, recipients: [String], actor: AuditActor, events: [AuditEvent]) async throws -> OutboxPackage {
         let sealed = try await finishSealed(&incremental, into: sink, created: created, expires: expires, markings: markings,
-                                            recipients: recipients)
+                                            recipients: recipients, nodes: Self.nodes(of: recipients, in: context.peers))
         let queued = try makeDurable([sealed])
         try await queue(queued, actor: actor, events: events)
         return queued[0].package
@@ -27,16 +27,18 @@ extension ControlHandlers {
         let expires: Int64?
         let markings: Markings
         let recipients: [String]
+        /// The node each recipient name stood for when it was chosen (and sealed to).
+        let nodes: [String: NodeFingerprint]
     }
 
     /// Writes the last of `incremental` into `sink`. A package that spilled to a
     /// file is still a temporary file (``makeDurable(_:)`` puts it in place).
     func finishSealed(_ incremental: inout IncrementalSealer, into sink: OutboxSink, created: Int64, expires: Int64?,
-                      markings: Markings, recipients: [String]) async throws -> SealedPackage {
+                      markings: Markings, recipients: [String], nodes: [String: NodeFingerprint]) async throws -> SealedPackage {
         var output = sink
         try await incremental.finish(into: &output)
         return SealedPackage(id: incremental.packageID, sink: sink, created: created, expires: expires, markings: markings,
-                             recipients: recipients)
+                             recipients: recipients, nodes: nodes)
     }
 
     /// Makes every sealed package's file durable at its path (packages in memory
@@ -55,8 +57,7 @@ extension ControlHandlers {
                 }
                 queued.append(QueuedPackage(package: OutboxPackage(id: item.id, path: path, size: Int64(item.sink.byteCount), created: item.created,
                                                                    expires: item.expires, tlp: item.markings.tlp, markings: item.markings.banner),
-                                            body: body, recipients: item.recipients,
-                                            recipientNodes: Self.nodes(of: item.recipients, in: context.peers)))
+                                            body: body, recipients: item.recipients, recipientNodes: item.nodes))
             }
         } catch {
             Self.discardFiles(of: queued)

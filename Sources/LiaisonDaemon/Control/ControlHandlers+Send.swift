@@ -120,6 +120,8 @@ extension ControlHandlers {
             context.logger.notice("policy: \(withheld.name) gets no key wrap for \(markings.banner): \(withheld.decision.rule.rawValue)")
         }
         let peers = recipients.map(\.name).filter { $0 != configuration.name }
+        // The nodes chosen now, and sealed to: a name that changes holder meanwhile does not take the package along.
+        let nodes = Self.nodes(of: peers, in: context.peers)
         let denials = selection.withheld.map {
             context.event(.policyDenied, .denied, actor: actor, peer: context.peers.peer(named: $0.name), markings: markings.banner,
                           reason: "\($0.decision.rule.rawValue): \($0.decision.explanation)", details: ["direction": "send", "peer-name": $0.name])
@@ -153,7 +155,8 @@ extension ControlHandlers {
             try await incremental.append(frame, into: &sink)
         }
         // Fail closed: sealed here, but queued only once the log records it (`queue`).
-        let sealed = try await finishSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers)
+        let sealed = try await finishSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers,
+                                            nodes: nodes)
         let sealedEvent = context.event(.packageSealed, actor: actor, package: incremental.packageID, markings: markings.banner,
                                         details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
                                             .merging(stix?.auditDetails ?? [:]) { ours, _ in ours })

@@ -33,9 +33,14 @@ struct PackageSender {
         context.outboxSignal.senderStarted(peer: peer.name)
         defer { context.outboxSignal.senderEnded(peer: peer.name) }
         var queue = SenderQueue(peer: peer.name, signal: context.outboxSignal, batchSize: Self.batchSize)
-        // Packages queued for an earlier node of this name are not this one's.
-        await context.failOpenDeliveries(named: peer.name, peer: nil, notFor: peer.logFingerprint,
-                                         reason: "peer.removed: queued for an earlier peer named \(peer.name), not the node that holds the name now")
+        // Packages queued for an earlier node of this name are not this one's: failed,
+        // once per holder of the name while the keyring stays as it is, and only if
+        // this record is still the name's holder.
+        guard context.peers.peer(named: peer.name)?.logFingerprint == peer.logFingerprint else { return false }
+        if context.peers.firstSender(of: peer) {
+            await context.failOpenDeliveries(named: peer.name, peer: nil, notFor: peer.logFingerprint,
+                                             reason: "peer.removed: queued for an earlier peer named \(peer.name), not the node that holds the name now")
+        }
         var pending = queue.read {
             (try? context.store.duePackages(peer: peer.name, now: Timestamp.now(), excluding: [], limit: Self.batchSize, node: peer.logFingerprint)) ?? []
         }
@@ -114,6 +119,10 @@ struct PackageSender {
                           pushing: Bool) async throws -> [DuePackage] {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(context.settings.lingerMilliseconds))
         func next() throws -> [DuePackage] {
+            // The name may have passed to another node since this sender started: it takes
+            // nothing more (what was handed over stays queued), and the next sender starts
+            // with the name's new holder.
+            guard context.peers.peer(named: peer.name)?.logFingerprint == peer.logFingerprint else { return [] }
             if let due = queue.takeHandedOver(excluding: excluded) {
                 if !due.isEmpty { context.logger.debug("\(due.map(\.package.id.description).joined(separator: ", ")) handed over to the sender to \(peer.name)") }
                 return due
