@@ -15,19 +15,14 @@ extension DaemonContext {
         try home.recordRevokedPeer(peer.keys.identity)
         // The key the statement revoked may be one the peer retired: what it signed is refused too.
         if let statementKey, statementKey != peer.keys.identity { try home.recordRevokedPeer(statementKey) }
-        // Sessions are filed under the fingerprint the peer had when they opened: across
-        // a rotation's overlap that may be its previous one.
-        var fingerprints: Set<String> = [peer.fingerprint.description]
         try peers.update { keyring in
             // A record that rotated since `peer` was read is the same peer: its keys are revoked too.
             guard var current = keyring.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else { return }
             if current.keys.identity != peer.keys.identity { try home.recordRevokedPeer(current.keys.identity) }
-            fingerprints.insert(current.fingerprint.description)
-            if let previous = current.previousKeys { fingerprints.insert(previous.fingerprint.description) }
             current.revoked = true
             try keyring.replace(current)
         }
-        return cutSessions ? fingerprints.reduce(0) { $0 + liveSessions.cut(peer: $1) } : 0
+        return cutSessions ? self.cutSessions(of: peer) : 0
     }
 
     /// Ends every open session with `peer`. Sessions are filed under the fingerprint
@@ -61,7 +56,7 @@ extension DaemonContext {
         for _ in 0..<4096 {
             let batch: [PackageID]
             do {
-                batch = try node.map { try store.openDeliveries(peer: name, notFor: $0, limit: 256) } ?? store.openDeliveries(peer: name, limit: 256)
+                batch = try store.openDeliveries(peer: name, notFor: node, limit: 256)
             } catch {
                 logger.error("the open deliveries to \(name) could not be read: \(error)")
                 break

@@ -226,13 +226,16 @@ extension NodeStore {
         }
     }
 
-    /// The packages with an open (queued or sending) delivery to `peer`, due or
-    /// not, at most `limit` of them.
-    public func openDeliveries(peer: String, limit: Int) throws -> [PackageID] {
+    /// The packages with an open (queued or sending) delivery to the peer called
+    /// `peer`, due or not, at most `limit` of them; with `notFor`, only those queued
+    /// for another node than that one (an earlier holder of the name).
+    public func openDeliveries(peer: String, notFor node: NodeFingerprint? = nil, limit: Int) throws -> [PackageID] {
         try readStatement("list the open deliveries to \(peer)") { db in
             try String.fetchAll(try db.cachedStatement(sql: """
-                SELECT package_id FROM delivery WHERE peer = ? AND state IN ('queued', 'sending') ORDER BY package_id LIMIT ?
-                """), arguments: [peer, limit]).map { try PackageID(parsing: $0) }
+                SELECT package_id FROM delivery
+                WHERE peer = :peer AND state IN ('queued', 'sending') AND (:node IS NULL OR (recipient IS NOT NULL AND recipient <> :node))
+                ORDER BY package_id LIMIT :limit
+                """), arguments: ["peer": peer, "node": node?.description, "limit": limit]).map { try PackageID(parsing: $0) }
         }
     }
 
@@ -251,18 +254,6 @@ extension NodeStore {
             }
         } catch {
             throw StoreError.wrapping(error, while: "read the queue of \(peer) in \(path)")
-        }
-    }
-
-    /// The packages with an open delivery to the peer called `peer` that were queued
-    /// for another node than `node` (an earlier holder of the name), at most `limit`.
-    public func openDeliveries(peer: String, notFor node: NodeFingerprint, limit: Int) throws -> [PackageID] {
-        try readStatement("list the open deliveries to \(peer) queued for another node") { db in
-            try String.fetchAll(try db.cachedStatement(sql: """
-                SELECT package_id FROM delivery
-                WHERE peer = ? AND state IN ('queued', 'sending') AND recipient IS NOT NULL AND recipient <> ?
-                ORDER BY package_id LIMIT ?
-                """), arguments: [peer, node.description, limit]).map { try PackageID(parsing: $0) }
         }
     }
 
