@@ -42,19 +42,28 @@ struct PeersCommand: ParsableCommand {
         }
 
         func run() throws {
-            var request = ControlRequest(.peersAdd)
-            request.name = name
-            request.card = try readTextFile(card, limit: NodeCard.maximumByteCount)
-            request.addresses = address
-            request.trust = trust
-            request.fingerprint = fingerprint
-            cleared.fill(&request)
+            let request = PeersCommand.addRequest(name: name, card: try readTextFile(card, limit: NodeCard.maximumByteCount), trust: trust,
+                                                  fingerprint: fingerprint, addresses: address, cleared: cleared)
             let peer = try daemon.connect().call(request, PeerStatus.self)
             if daemon.json { return try printJSON(peer) }
             print("Added \"\(peer.name)\" with trust \(peer.trust), reachable at \(peer.addresses.joined(separator: ", ")).")
             print("  fingerprint: \(peer.fingerprint)")
             if fingerprint == nil { print("Compare this fingerprint with the partner over a separate channel before sending anything.") }
         }
+    }
+
+    /// The daemon's `peers.add` request, as `peers add` and `peers import` (on a
+    /// running daemon) send it; no addresses means the card's.
+    static func addRequest(name: String, card: String, trust: String, fingerprint: String?, addresses: [String],
+                           cleared: ClearanceOptions) -> ControlRequest {
+        var request = ControlRequest(.peersAdd)
+        request.name = name
+        request.card = card
+        request.trust = trust
+        request.fingerprint = fingerprint
+        request.addresses = addresses.isEmpty ? nil : addresses
+        cleared.fill(&request)
+        return request
     }
 
     struct Remove: ParsableCommand {
@@ -194,7 +203,7 @@ struct PeersCommand: ParsableCommand {
 
         /// Whether a daemon holds `<home>/liaisond.lock` (it takes it before anything else).
         private static func daemonHoldsLock(_ home: NodeHome) throws -> Bool {
-            let path = home.path + "/liaisond.lock"
+            let path = ControlFraming.lockPath(home: home.path)
             let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
             guard fd >= 0 else {
                 // No lock file: no daemon ever ran here. Any other reason: it cannot be told.
@@ -212,13 +221,8 @@ struct PeersCommand: ParsableCommand {
         }
 
         private func importThrough(_ daemon: ControlClient, _ cardText: String) throws {
-            var request = ControlRequest(.peersAdd)
-            request.name = name
-            request.card = cardText
-            request.trust = trust
-            request.fingerprint = fingerprint
-            request.addresses = address.isEmpty ? nil : address
-            cleared.fill(&request)
+            let request = PeersCommand.addRequest(name: name, card: cardText, trust: trust, fingerprint: fingerprint, addresses: address,
+                                                  cleared: cleared)
             let peer = try daemon.call(request, PeerStatus.self)
             if output.json { return try printJSON(ImportReport(name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, daemon: true)) }
             print("Added \"\(peer.name)\" with trust \(peer.trust) to the running daemon (at once, no restart).")

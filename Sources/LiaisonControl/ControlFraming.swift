@@ -32,4 +32,8 @@ public enum ControlFraming {
 
     /// The default socket path inside a node's home.
     public static func socketPath(home: String) -> String { home + "/liaisond.sock" }
+
+    /// The lock file a running daemon holds (`flock`) inside a node's home: taken
+    /// before it touches anything, so it tells "running or starting" from "not running".
+    public static func lockPath(home: String) -> String { home + "/liaisond.lock" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonControl
 import LiaisonCore
 
 /// One daemon per node: an exclusive `flock` on `<home>/liaisond.lock`, taken
@@ -11,14 +12,11 @@ import LiaisonCore
 final class HomeLock: Sendable {
     private let descriptor: Int32
 
-    /// The lock file's name inside a node's home.
-    static let fileName = "liaisond.lock"
-
     /// Takes the lock of `home`, writing this process's id into the file.
     ///
     /// - Throws: ``CoreError`` `node.running` if another process holds it.
     init(home: NodeHome) throws {
-        let path = home.path + "/" + Self.fileName
+        let path = ControlFraming.lockPath(home: home.path)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             let reason = errno
