@@ -192,25 +192,39 @@ struct PeerLifecycleTests {
         #expect(changes.last?.reason?.isEmpty == false)
     }
 
-    @Test("packages queued for a name no longer in the keyring (a crash mid-removal) are failed at start; an offline import under it is refused until then",
-          .timeLimit(.minutes(2)))
-    func staleQueueUnderAName() throws {
-        // bravo stays in the keyring: an empty one is taken for a lost file, and nothing is failed then.
+    /// alpha, bravo, charlie and mallory, with a long retry backoff; alpha has queued a
+    /// package for charlie (offline, its first attempt failed) and is stopped. bravo
+    /// stays in alpha's keyring throughout: an empty one is taken for a lost file.
+    static func queuedForOfflineCharlie() throws -> (DaemonNetwork, id: String) {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie", "mallory"], tunables: "retry-initial-seconds = 60\nretry-maximum-seconds = 120\n")
-        let home = net.home("alpha")
         try net.daemon("alpha").start()
         let id = try net.send(Array("for charlie only".utf8), from: "alpha", to: ["charlie"])
         #expect(try eventually(timeoutSeconds: 10) {
-            try net.cli.run(["outbox", "list", "--home", home, "--json"]).stdout.contains("\"attempts\":1")
+            try net.cli.run(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.contains("\"attempts\":1")
         })
         _ = net.daemon("alpha").stop()
-        // charlie leaves the keyring, its queue not failed (a crash in between), and mallory leaves too.
-        let nodeHome = NodeHome(path: home)
+        return (net, id)
+    }
+
+    /// Rewrites alpha's keyring by hand, as an operator's editor would: charlie and
+    /// mallory removed, then `change` applied.
+    static func editKeyring(of net: DaemonNetwork, _ change: (inout Keyring) throws -> Void) throws {
+        let nodeHome = NodeHome(path: net.home("alpha"))
         let configuration = try nodeHome.loadConfiguration()
         var keyring = try nodeHome.loadKeyring(configuration)
         try keyring.remove(named: "charlie")
         try keyring.remove(named: "mallory")
+        try change(&keyring)
         try nodeHome.saveKeyring(keyring, configuration: configuration)
+    }
+
+    @Test("packages queued for a name no longer in the keyring (a crash mid-removal) are failed at start; an offline import under it is refused until then",
+          .timeLimit(.minutes(2)))
+    func staleQueueUnderAName() throws {
+        let (net, id) = try Self.queuedForOfflineCharlie()
+        let home = net.home("alpha")
+        // charlie leaves the keyring, its queue not failed (a crash in between), and mallory leaves too.
+        try Self.editKeyring(of: net) { _ in }
         let refused = try net.cli.run(["peers", "import", net.dir.file("mallory.card"), "--name", "charlie", "--trust", "partner", "--home", home])
         #expect(refused.status == 64 && refused.stderr.contains("1 package(s) are still queued for an earlier peer named charlie"), "\(refused.stderr)")
 
@@ -229,23 +243,10 @@ struct PeerLifecycleTests {
     @Test("a delivery is for the node its name stood for: another node put under the name by hand never gets it",
           .timeLimit(.minutes(2)))
     func deliveryBoundToNode() throws {
-        let net = try DaemonNetwork(["alpha", "bravo", "charlie", "mallory"], tunables: "retry-initial-seconds = 60\nretry-maximum-seconds = 120\n")
-        let home = net.home("alpha")
-        try net.daemon("alpha").start()
-        let id = try net.send(Array("for charlie only".utf8), from: "alpha", to: ["charlie"])
-        #expect(try eventually(timeoutSeconds: 10) {
-            try net.cli.run(["outbox", "list", "--home", home, "--json"]).stdout.contains("\"attempts\":1")
-        })
-        _ = net.daemon("alpha").stop()
+        let (net, id) = try Self.queuedForOfflineCharlie()
         // The keyring edited by hand: mallory's card now stands under the name charlie.
-        let nodeHome = NodeHome(path: home)
-        let configuration = try nodeHome.loadConfiguration()
-        var keyring = try nodeHome.loadKeyring(configuration)
-        try keyring.remove(named: "charlie")
-        try keyring.remove(named: "mallory")
         let card = try NodeCard(parsing: try String(contentsOfFile: net.dir.file("mallory.card"), encoding: .utf8), now: Timestamp.now())
-        try keyring.add(PeerRecord(name: "charlie", card: card, trust: .partner, added: Timestamp.now()))
-        try nodeHome.saveKeyring(keyring, configuration: configuration)
+        try Self.editKeyring(of: net) { try $0.add(PeerRecord(name: "charlie", card: card, trust: .partner, added: Timestamp.now())) }
         // Due at once: the old package would go out now if it were taken for the new holder.
         try net.setTunable("alpha", "retry-initial-seconds", "1")
         try net.setTunable("alpha", "retry-maximum-seconds", "1")
