@@ -11,17 +11,24 @@ import Logging
 struct ControlHandlers: Sendable {
     let context: DaemonContext
 
-    func serve(_ io: inout ControlConnection, caller: PeerCredentials?) async {
+    /// Serves the connection's next request. Returns true when it was answered with
+    /// a result, every frame of it read: the connection may then carry another.
+    /// After a refusal or a failure (which may leave frames of the request unread)
+    /// and when the client hung up instead of asking, it returns false.
+    ///
+    /// The caller's role is looked up afresh for every request, not once per connection:
+    /// someone taken out of a group loses the role at their next request, even on a
+    /// connection they keep open.
+    func serve(_ io: inout ControlConnection, caller: PeerCredentials?) async -> Bool {
+        let role = caller.flatMap {
+            ControlRole.of(uid: $0.uid, gid: $0.gid, daemonUID: getuid(), access: context.configuration.access, groupsOf: ControlRole.systemGroups)
+        }
         do {
-            let role = caller.flatMap {
-                ControlRole.of(uid: $0.uid, gid: $0.gid, daemonUID: getuid(), access: context.configuration.access,
-                               groupsOf: ControlRole.systemGroups)
-            }
             let actor = AuditActor.local(uid: caller?.uid ?? UInt32.max, role: role?.rawValue ?? "none")
             // Every read and write is bounded by the connection's deadline (`ControlDeadline`).
             let request: ControlRequest
             do {
-                guard let first = try await io.reader.next() else { return }
+                guard let first = try await io.reader.next() else { return false }
                 do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(first)) } catch {
                     throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")
                 }
@@ -59,6 +66,7 @@ struct ControlHandlers: Sendable {
                 try await context.audit(record)
                 try await dispatch(request, &io, actor: actor, record: record)
             }
+            return true
         } catch let failure as ControlFailure {
             try? await io.send(error: failure)
         } catch let error as CoreError {
@@ -71,6 +79,7 @@ struct ControlHandlers: Sendable {
             context.logger.error("control request failed: \(error)")
             try? await io.send(error: ControlFailure(code: "daemon.internal", message: "the daemon could not complete the request: \(error)"))
         }
+        return false
     }
 
     /// Commands whose audit record is journaled with their effect in the store's

@@ -7,7 +7,8 @@ import NIOPosix
 import ServiceLifecycle
 
 /// The Unix control socket (`<home>/liaisond.sock`, mode 0660) that the `liaison`
-/// CLI talks to. One request per connection.
+/// CLI talks to. A connection carries one request after another until the client
+/// hangs up or a request fails.
 struct ControlServer: Service {
     let context: DaemonContext
     let group: EventLoopGroup
@@ -24,7 +25,11 @@ struct ControlServer: Service {
             .childChannelOption(.recvAllocator, value: ChannelReads.allocator)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                 PeerCredentials.of(channel).flatMapThrowing { caller in
-                    (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel), caller)
+                    // Finishing the writer shuts the socket's sending side: after the last
+                    // reply (a failure's, say) the client reads the end at once instead of
+                    // waiting for an answer to whatever it sent next.
+                    (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
+                                                                  configuration: .init(isOutboundHalfClosureEnabled: true)), caller)
                 }
             }
         chmod(path, 0o660)
@@ -55,10 +60,12 @@ struct ControlServer: Service {
                             }
                             try? await connection.executeThenClose { input, output in
                                 var io = ControlConnection(input, output, deadline: deadline)
-                                await handlers.serve(&io, caller: caller)
+                                // Request after request while each is answered in full: a
+                                // client with many to make need not connect for each.
+                                while await handlers.serve(&io, caller: caller) {}
                                 // Closing at once could drop replies still buffered in the
-                                // channel: finish writing, then wait (bounded) for the
-                                // client to hang up after reading everything.
+                                // channel: finish writing (the client sees the end after the
+                                // last reply), then wait (bounded) for it to hang up.
                                 output.finish()
                                 _ = try? await withDeadline(settings.controlTimeout, channel: connection.channel) {
                                     while try await io.reader.next() != nil {}
