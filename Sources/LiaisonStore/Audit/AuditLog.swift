@@ -27,6 +27,10 @@ public final class AuditLog: Sendable {
     /// Interior nodes of 2^4 = 16 leaves and up are stored; smaller ones are
     /// recomputed from leaf hashes when needed (a sixteenth of the rows to write).
     static let minimumStoredLevel = 4
+    /// The writer's SQLite page cache, in KiB. At 64 MiB it filled as the log grew
+    /// and took a daemon past 100 MiB resident after 30,000 packages; at 8 MiB appends,
+    /// queries and proofs over 1,000,000 events measured the same (docs/performance.md).
+    static let pageCacheKiB = 8192
 
     /// The database file's path.
     public let path: String
@@ -86,10 +90,11 @@ public final class AuditLog: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             // DatabasePool sets its writer to synchronous = NORMAL in WAL mode; an
             // acknowledged event must survive power loss.
-            // A larger page cache keeps the indexes' hot pages in memory, and rarer WAL
-            // checkpoints write the database file in larger runs (measured: docs/performance.md).
+            // A bounded page cache (the daemon's memory must stay flat however long the
+            // log grows), and rarer WAL checkpoints, which write the database file in
+            // larger runs (measured: docs/performance.md).
             try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192")
+                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -\(Self.pageCacheKiB); PRAGMA wal_autocheckpoint = 8192")
             }
             let migrator = AuditSchema.migrator
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
