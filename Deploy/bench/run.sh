@@ -94,7 +94,7 @@ d = open("daemon.txt").read(); n = open("nncp.txt").read()
 def num(pattern, text):
     m = re.search(pattern, text)
     return float(m.group(1)) if m else None
-lr = num(r"send → stored receipt\s+([\d.]+)k/s", d); lr = lr * 1000 if lr else num(r"send → stored receipt\s+([\d.]+)/s", d)
+lr = num(r"send → stored receipt, new connection\s+([\d.]+)k/s", d); lr = lr * 1000 if lr else num(r"send → stored receipt, new connection\s+([\d.]+)/s", d)
 nr = num(r"nncp small: .* = ([\d.]+) packages/s", n)
 ll = num(r"latency, idle, p50\s+([\d.]+) ms", d); nl = num(r"nncp latency p50: ([\d.]+) ms", n)
 lt = num(r"MiB package, send → stored receipt\s+([\d.]+) MB/s", d); nt = num(r"nncp large: .* = ([\d.]+) MB/s", n)

@@ -1,7 +1,9 @@
 import Foundation
 
-/// A blocking client for the daemon's Unix control socket (used by the CLI, which
-/// does one request per process).
+/// A blocking client for the daemon's Unix control socket. The CLI makes one
+/// request per process; a program with many to make may send them one after
+/// another on one client, which the daemon keeps open while each succeeds
+/// (docs/operations.md, "Feeding the daemon from a program").
 public final class ControlClient {
     private let fd: Int32
 

@@ -37,69 +37,27 @@ enum DaemonBenchmark {
         let store = try NodeStore(path: sender.home + "/" + NodeStore.fileName)
         let delivered = { try store.counts().delivered }
 
-        // Throughput: `concurrency` clients each send their share as fast as they can.
+        // Throughput: `concurrency` clients each send their share as fast as they can,
+        // in three ways: a connection per `send` (as the CLI makes it), one `send` per
+        // package on a connection each client keeps open (as an integration feeding the
+        // daemon would), and several files per `send`.
         let payload = [UInt8](repeating: 0x41, count: 1024)
-        let before = try delivered()
-        let cpuBefore = nodes.map { cpuSeconds($0.process) }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let errorCount = ErrorCounter()
-        // Threads of its own (DispatchQueue.concurrentPerform would run only as many
-        // clients at once as there are cores).
-        let finished = DispatchGroup()
-        for worker in 0..<concurrency {
-            let share = small / concurrency + (worker < small % concurrency ? 1 : 0)
-            finished.enter()
-            Thread {
-                for _ in 0..<share {
-                    do { try send(payload, socket: socket, to: "receiver") } catch { errorCount.increment() }
-                }
-                finished.leave()
-            }.start()
+        let phase = Phase(nodes: nodes, delivered: delivered, concurrency: concurrency)
+        try phase.run("1 KiB, send → stored receipt, new connection", count: small, perRequest: 1) { requests in
+            for _ in 0..<requests { try send(payload, socket: socket, to: "receiver") }
         }
-        finished.wait()
-        let sendErrors = errorCount.value
-        let queued = clock.now
-        try waitDelivered(delivered, count: before + small - sendErrors, timeoutSeconds: 600)
-        let done = clock.now
-        Measure.row("1 KiB packages queued (send returned)", Measure.perSecond(Double(small) / (queued - start).seconds))
-        Measure.row("1 KiB packages, send → stored receipt", Measure.perSecond(Double(small - sendErrors) / (done - start).seconds),
-                    target: "target ≥ 3k/s (\(small) packages, \(concurrency) clients\(sendErrors > 0 ? ", \(sendErrors) send errors" : ""))")
-        // CPU time per package, from the kernel's accounting: what each package costs
-        // whatever else the machine is doing.
-        for (node, cpu) in zip(nodes, cpuBefore) {
-            let perPackage = (cpuSeconds(node.process) - cpu) / Double(small - sendErrors)
-            Measure.row("CPU per 1 KiB package, \(node.name) daemon", String(format: "%.0f µs", perPackage * 1e6))
+        try phase.run("1 KiB, send → stored receipt, kept connection", count: small, perRequest: 1) { requests in
+            let client = try ControlClient(path: socket)
+            for _ in 0..<requests { try send(payload, over: client, to: "receiver") }
         }
-
         // The same packages with several files per `send` (`liaison send a b c …`): one
         // control connection, one audit commit and one store commit for each request.
         let perSend = 16
-        let batchedBefore = try delivered()
-        let batchedCPUBefore = nodes.map { cpuSeconds($0.process) }
-        let batchedStart = clock.now
-        let batchErrors = ErrorCounter()
-        let batchesDone = DispatchGroup()
-        let requests = (small + perSend - 1) / perSend
-        for worker in 0..<concurrency {
-            batchesDone.enter()
-            Thread {
-                for _ in stride(from: worker, to: requests, by: concurrency) {
-                    do { try sendBatch(Array(repeating: payload, count: perSend), socket: socket, to: "receiver") } catch { batchErrors.increment() }
-                }
-                batchesDone.leave()
-            }.start()
-        }
-        batchesDone.wait()
-        let batchedCount = (requests - batchErrors.value) * perSend
-        try waitDelivered(delivered, count: batchedBefore + batchedCount, timeoutSeconds: 600)
-        Measure.row("1 KiB packages, \(perSend) files per send → receipt", Measure.perSecond(Double(batchedCount) / (clock.now - batchedStart).seconds),
-                    target: "target ≥ 3k/s (\(requests * perSend) packages, \(concurrency) clients\(batchErrors.value > 0 ? ", \(batchErrors.value) send errors" : ""))")
-        for (node, cpu) in zip(nodes, batchedCPUBefore) {
-            let perPackage = (cpuSeconds(node.process) - cpu) / Double(max(batchedCount, 1))
-            Measure.row("CPU per 1 KiB package, \(node.name), \(perSend) per send", String(format: "%.0f µs", perPackage * 1e6))
+        try phase.run("1 KiB, \(perSend) files per send → stored receipt", count: small, perRequest: perSend) { requests in
+            for _ in 0..<requests { try sendBatch(Array(repeating: payload, count: perSend), socket: socket, to: "receiver") }
         }
 
+        let clock = ContinuousClock()
         // Latency when idle: one package at a time (LIAISON_BENCH_IDLE packages, 200 unless set, for profiling).
         var latencies: [Double] = []
         for _ in 0..<max(1, Int(ProcessInfo.processInfo.environment["LIAISON_BENCH_IDLE"] ?? "") ?? 200) {
@@ -132,6 +90,9 @@ enum DaemonBenchmark {
         let large = try Sodium.randomBytes(count: largeMiB << 20)
         var runs: [(total: Double, queueing: Double)] = []
         for _ in 0..<3 {
+            // What earlier runs and phases left to write back is written now, not
+            // charged to this run's fsyncs.
+            sync()
             let count = try delivered()
             let t0 = clock.now
             try send(large, socket: socket, to: "receiver")
@@ -150,6 +111,52 @@ enum DaemonBenchmark {
         }
     }
 
+    /// One throughput measurement: clients on threads of their own (DispatchQueue's
+    /// concurrentPerform would run only as many at once as there are cores), timed
+    /// from the first request to the last stored receipt, with each daemon's CPU
+    /// time and the benchmark's own per package.
+    struct Phase {
+        let nodes: [Node]
+        let delivered: () throws -> Int
+        let concurrency: Int
+
+        /// Sends `count` packages, `perRequest` per request, split among the clients:
+        /// `client` makes the number of requests it is given, and throws if one fails.
+        func run(_ label: String, count: Int, perRequest: Int, client: @escaping @Sendable (Int) throws -> Void) throws {
+            let requests = (count + perRequest - 1) / perRequest
+            sync()   // the previous phase's writeback is not this one's
+            let before = try delivered()
+            let cpuBefore = nodes.map { cpuSeconds($0.process) }
+            let ownBefore = ownCPUSeconds()
+            let clock = ContinuousClock()
+            let start = clock.now
+            let failedClients = ErrorCounter()
+            let finished = DispatchGroup()
+            for worker in 0..<concurrency {
+                let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
+                finished.enter()
+                Thread {
+                    do { try client(share) } catch { failedClients.increment() }
+                    finished.leave()
+                }.start()
+            }
+            finished.wait()
+            guard failedClients.value == 0 else { throw CoreError(.io, "\(label): \(failedClients.value) clients met an error") }
+            let packages = requests * perRequest
+            try waitDelivered(delivered, count: before + packages, timeoutSeconds: 600)
+            Measure.row(label, Measure.perSecond(Double(packages) / (clock.now - start).seconds),
+                        target: "target ≥ 3k/s (\(packages) packages, \(concurrency) clients)")
+            // CPU time per package, from the kernel's accounting: what each package
+            // costs whatever else the machine is doing.
+            for (node, cpu) in zip(nodes, cpuBefore) {
+                Measure.row("  CPU per package, \(node.name) daemon", String(format: "%.0f µs", (cpuSeconds(node.process) - cpu) / Double(packages) * 1e6))
+            }
+            for node in nodes { Measure.row("  peak resident memory so far, \(node.name)", String(format: "%.1f MiB", peakRSS(node.process))) }
+            Measure.row("  CPU per package, the benchmark", String(format: "%.0f µs", (ownCPUSeconds() - ownBefore) / Double(packages) * 1e6),
+                        target: "its clients and watcher, on the same two cores")
+        }
+    }
+
     final class ErrorCounter: @unchecked Sendable {
         private let lock = NSLock()
         private var count = 0
@@ -159,7 +166,12 @@ enum DaemonBenchmark {
 
     @discardableResult
     static func send(_ payload: [UInt8], socket: String, to peer: String) throws -> SendReceipt {
-        let client = try ControlClient(path: socket)
+        try send(payload, over: try ControlClient(path: socket), to: peer)
+    }
+
+    /// One `send` on a connection that may carry others before and after it.
+    @discardableResult
+    static func send(_ payload: [UInt8], over client: ControlClient, to peer: String) throws -> SendReceipt {
         var request = ControlRequest(.send)
         request.to = [peer]
         request.tlp = "GREEN"
@@ -241,6 +253,13 @@ enum DaemonBenchmark {
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// User plus system CPU time this process (the clients and the watcher) has used, in seconds.
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func peakRSS(_ process: Process?) -> Double {
