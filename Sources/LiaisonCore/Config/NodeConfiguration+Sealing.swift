@@ -4,12 +4,13 @@ extension NodeConfiguration {
     /// Markings for a new package, checked against this node's classification
     /// ladder (the lowest rung when `classification` is nil).
     public func markings(tlp: String, classification: String?, releasableTo: [String], caveats: [String]) throws -> Markings {
-        // Only `liaison forward` names a package's origin: an operator's caveat cannot forge one.
-        if let forged = caveats.first(where: { $0.uppercased().hasPrefix(Markings.forwardedCaveatPrefix) }) {
-            throw CoreError(.invalidMarkings, "the caveat \"\(forged)\" is reserved: \(Markings.forwardedCaveatPrefix)… is written by `liaison forward` to name a package's origin")
-        }
         let markings = try Markings(tlp: TrafficLightProtocol(parsing: tlp), classification: classification ?? classifications[0],
                                     releasableTo: releasableTo, caveats: caveats)
+        // Only `liaison forward` names a package's origin: an operator's caveat cannot forge one.
+        // Checked on the caveats as they will be sealed (trimmed, upper-cased), not as typed.
+        if let forged = markings.caveats.first(where: { $0.hasPrefix(Markings.forwardedCaveatPrefix) }) {
+            throw CoreError(.invalidMarkings, "the caveat \"\(forged)\" is reserved: \(Markings.forwardedCaveatPrefix)… is written by `liaison forward` to name a package's origin")
+        }
         guard classifications.contains(markings.classification) else {
             throw CoreError(.invalidMarkings, "\"\(markings.classification)\" is not on this node's classification ladder (\(classifications.joined(separator: " < ")))")
         }

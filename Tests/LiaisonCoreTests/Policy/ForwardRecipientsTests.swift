@@ -109,9 +109,10 @@ struct ForwardRecipientsTests {
 
     @Test("an operator cannot forge an origin: FWD/ caveats are reserved for forward")
     func originCaveatReserved() throws {
-        for caveat in ["FWD/X/Y", "fwd/abc/def"] {
-            #expect(F.coreError { try configuration.markings(tlp: "GREEN", classification: nil, releasableTo: [], caveats: [caveat]) }?.code
-                    == .invalidMarkings, "\(caveat)")
+        // As typed, and with the blanks that sealing trims in front.
+        for caveat in ["FWD/X/Y", "fwd/abc/def", " fwd/abc/def", "\tFWD/X/Y", "\u{200B}FWD/X/Y", "\u{00A0}fwd/x/y "] {
+            let refusal = F.coreError { try configuration.markings(tlp: "GREEN", classification: nil, releasableTo: [], caveats: [caveat]) }
+            #expect(refusal?.code == .invalidMarkings && refusal?.message.contains("is reserved") == true, "\(caveat.debugDescription): \(String(describing: refusal))")
         }
         #expect(try configuration.markings(tlp: "GREEN", classification: nil, releasableTo: [], caveats: ["FWDX"]).caveats == ["FWDX"])
     }
