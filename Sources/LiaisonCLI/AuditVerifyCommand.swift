@@ -18,6 +18,9 @@ struct AuditVerifyCommand: ParsableCommand {
             --bundle and --database work offline, with no daemon and no secret key.
             --witnesses K demands K witnesses' cosignatures and needs their keys
             (--witness-key, repeatable), obtained from the partners themselves.
+            A bundle ends at a checkpoint: entries after its newest one are signed by
+            nobody and fail (verify.unsigned-entries) unless --allow-unsigned, for a
+            bundle exported while the node could not sign (the export warned).
 
             Pass the log key you trust (--log-key, as `liaison keys show` prints it on
             the node, obtained from its operator out of band); without it the key comes
@@ -38,11 +41,16 @@ struct AuditVerifyCommand: ParsableCommand {
     var witnesses = 0
     @Option(name: .long, help: ArgumentHelp("A checkpoint you kept earlier; the log must extend it.", valueName: "file"))
     var trustedCheckpoint: String?
+    @Flag(name: .long, help: "With --bundle: report entries after the newest checkpoint instead of failing them.")
+    var allowUnsigned = false
     @OptionGroup var daemon: DaemonOptions
 
     func validate() throws {
         guard bundle == nil || database == nil else { throw ValidationError("give at most one of --bundle and --database") }
         guard witnesses >= 0 else { throw ValidationError("--witnesses cannot be negative") }
+        guard !allowUnsigned || bundle != nil else {
+            throw ValidationError("--allow-unsigned is for --bundle: a live log or a database has entries after its newest checkpoint as it grows, and they are reported")
+        }
         // Keys read from the log, bundle or daemon being verified prove nothing about witnesses.
         guard witnesses == 0 || witnessKey.count >= witnesses else {
             throw ValidationError("--witnesses \(witnesses) needs at least \(witnesses) witness keys you trust (--witness-key, as the partners print with `liaison keys show`); keys taken from the log being verified prove nothing")
@@ -67,7 +75,8 @@ struct AuditVerifyCommand: ParsableCommand {
             }
             var progress: ProgressLine?
             report = try AuditBundle.verify(directory: bundle, trustedLogKey: trustedKey, trustedWitnesses: trustedWitnesses,
-                                            requiredWitnesses: witnesses, trustedCheckpoint: checkpoint) { entries, expected in
+                                            requiredWitnesses: witnesses, trustedCheckpoint: checkpoint,
+                                            allowUnsignedEntries: allowUnsigned) { entries, expected in
                 if progress == nil { progress = ProgressLine(total: expected.map(Int64.init), label: "verifying", unit: .entries) }
                 progress?.reached(Int64(entries))
             }

@@ -43,6 +43,20 @@ struct AuditPagingTests {
         #expect(verified.stdout.contains("VERIFIED"), "\(verified.stdout)")
         let exported = try String(contentsOfFile: bundle + "/leaves.jsonl", encoding: .utf8).split(separator: "\n").count
         #expect(exported >= entries.count, "the export holds \(exported) of at least \(entries.count) entries")
+
+        // An entry appended after the export's last checkpoint is signed by nobody: it fails
+        // unless the auditor says the bundle may end unsigned.
+        let leaves = bundle + "/leaves.jsonl"
+        let last = try #require(try String(contentsOfFile: leaves, encoding: .utf8).split(separator: "\n").last)
+        let handle = try #require(FileHandle(forWritingAtPath: leaves))
+        handle.seekToEndOfFile()
+        handle.write(Data((last + "\n").utf8))
+        try handle.close()
+        let appended = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey])
+        #expect(appended.status == 65 && appended.stdout.contains("[verify.unsigned-entries]"), "\(appended.status): \(appended.stdout)")
+        let allowed = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey, "--allow-unsigned"])
+        #expect(allowed.status == 0 && allowed.stdout.contains("not yet covered by a checkpoint: 1"), "\(allowed.status): \(allowed.stdout)")
+        #expect(try net.cli.run(["audit", "verify", "--home", net.home("alpha"), "--allow-unsigned"]).status == 64)
     }
 
     @Test("more checkpoints than one audit.keys answer carries: the export holds every one, and it verifies",

@@ -12,6 +12,9 @@ extension AuditBundle {
     ///   - requiredWitnesses: how many distinct witnesses must have cosigned the
     ///     newest verified checkpoint.
     ///   - trustedCheckpoint: a checkpoint the auditor kept from an earlier audit.
+    ///   - allowUnsignedEntries: report entries after the newest checkpoint rather
+    ///     than fail them (``AuditVerificationFailure/Code/unsignedEntries``): an
+    ///     export ends at a checkpoint unless the node could not sign one then.
     ///   - progress: told after each entry how many were read, and how many the
     ///     newest checkpoint claims (nil if none is readable).
     ///
@@ -20,7 +23,7 @@ extension AuditBundle {
     /// caller gave is unusable (see ``AuditLogVerifier/init(logKey:witnesses:requiredWitnesses:checkpoints:checkpointNames:trustedCheckpoint:)``).
     public static func verify(
         directory: String, trustedLogKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]? = nil,
-        requiredWitnesses: Int = 0, trustedCheckpoint: [UInt8]? = nil,
+        requiredWitnesses: Int = 0, trustedCheckpoint: [UInt8]? = nil, allowUnsignedEntries: Bool = false,
         progress: (_ entries: Int, _ expected: Int?) -> Void = { _, _ in }
     ) throws -> AuditVerificationReport {
         let reader = AuditBundleReader(directory: directory)
@@ -87,6 +90,7 @@ extension AuditBundle {
             logKey: logKey, witnesses: witnesses, requiredWitnesses: requiredWitnesses,
             checkpoints: notes, checkpointNames: names, trustedCheckpoint: trustedCheckpoint, earlierFailures: problems
         )
+        verifier.unsignedEntriesFail = !allowUnsignedEntries
         // What the newest checkpoint claims: the entries a whole bundle holds (for progress only).
         let expected = notes.compactMap(AuditLogVerifier.claimedSize).max()
         do {

@@ -32,6 +32,10 @@ public struct AuditLogVerifier: Sendable {
     private var checkpointsVerified = 0
     private var trustedCheckpointSize: Int?
     private var hasLogCheckpoint = false
+    /// Whether entries after the newest verified checkpoint are a failure
+    /// (``AuditVerificationFailure/Code/unsignedEntries``) rather than only
+    /// reported: so for a bundle, which an export ends at a checkpoint.
+    var unsignedEntriesFail = false
     private(set) var failures = FailureLog()
 
     /// A verifier for the log whose key is `logKey`.
@@ -191,6 +195,14 @@ public struct AuditLogVerifier: Sendable {
             ))
         }
         var summary: AuditVerificationReport.CheckpointSummary?
+        // Past the largest genuine checkpoint (whether its root matched or not, which
+        // is reported above), no signature covers an entry.
+        if unsignedEntriesFail, let signedEnd = expectations.last, entries > signedEnd.size {
+            failures.record(AuditVerificationFailure(
+                .unsignedEntries, entry: signedEnd.size, checkpointSize: signedEnd.size, checkpoint: signedEnd.label,
+                message: "entries \(signedEnd.size)..<\(entries) follow the newest checkpoint and are signed by nobody: an export ends at a checkpoint, so they were added to the bundle afterwards, or the node could not sign when it was exported (the export then warned); export again, or pass --allow-unsigned to check them as unsigned"
+            ))
+        }
         if let newest = newestMatched {
             let cosigners = WitnessPolicy.distinctNames(newest.cosignatures)
             summary = .init(size: newest.size, rootHash: Base64.encode(newest.root), cosigners: cosigners)

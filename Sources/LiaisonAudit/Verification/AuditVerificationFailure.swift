@@ -32,6 +32,9 @@ public struct AuditVerificationFailure: Hashable, Sendable, Codable, CustomStrin
         case logKeyMismatch = "verify.log-key-mismatch"
         /// A bundle file is missing, unreadable or not in the bundle layout.
         case bundleInvalid = "verify.bundle-invalid"
+        /// A bundle holds entries after its newest checkpoint: signed by nobody,
+        /// though an export ends at a checkpoint.
+        case unsignedEntries = "verify.unsigned-entries"
     }
 
     /// What kind of problem it is.

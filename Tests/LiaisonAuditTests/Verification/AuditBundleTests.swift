@@ -156,6 +156,30 @@ struct AuditBundleTests {
         #expect(report.failures[1].message.contains("an entry in 4..<8"))
     }
 
+    @Test("entries appended after the newest checkpoint fail as signed by nobody, unless the auditor allows an unsigned end")
+    func unsignedEntries() throws {
+        let log = try AuditLogFixture()
+        let temp = TemporaryDirectory()
+        let bundle = temp.file("b")
+        try Self.write(log, to: bundle)
+        #expect(try AuditBundle.verify(directory: bundle, trustedLogKey: log.logKey).isValid)
+        // A well-formed entry (a copy of the last) appended by someone without the log key.
+        let handle = try #require(FileHandle(forWritingAtPath: bundle + "/leaves.jsonl"))
+        handle.seekToEndOfFile()
+        handle.write(Data(log.leaves[11] + [UInt8(ascii: "\n")]))
+        try handle.close()
+
+        let report = try AuditBundle.verify(directory: bundle, trustedLogKey: log.logKey)
+        #expect(!report.isValid)
+        #expect(report.codes == [.unsignedEntries])
+        #expect(report.failures[0].entry == 12 && report.failures[0].checkpointSize == 12)
+        #expect(report.failures[0].message.contains("12..<13"))
+
+        let allowed = try AuditBundle.verify(directory: bundle, trustedLogKey: log.logKey, allowUnsignedEntries: true)
+        #expect(allowed.isValid && allowed.uncheckpointedEntries == 1)
+        #expect(allowed.description.contains("entries not yet covered by a checkpoint: 1 (12..<13)"))
+    }
+
     @Test("a leaves.jsonl cut short: the missing final newline and the truncation are named")
     func cutShort() throws {
         let log = try AuditLogFixture()
