@@ -26,7 +26,7 @@ struct AuditExportCommand: ParsableCommand {
         // Up to a checkpoint signed now: the bundle has no entry its log key does not cover.
         let (keys, size, unsigned) = try AuditKeysPages.fetchSigned(daemon)
         if let unsigned {
-            FileHandle.standardError.write(Data("warning: the node signed no checkpoint now (\(unsigned)); entries after its newest checkpoint are exported unsigned\n".utf8))
+            FileHandle.standardError.write(Data("warning: the node signed no checkpoint now (\(unsigned)); entries after its newest checkpoint are exported unsigned, and `audit verify --bundle` fails them unless --allow-unsigned\n".utf8))
         }
         let writer = try AuditBundleWriter(directory: out, logKey: try NoteVerifierKey(parsing: keys.logKey),
                                            witnesses: try keys.witnessKeys.map(NoteVerifierKey.init(parsing:)))
