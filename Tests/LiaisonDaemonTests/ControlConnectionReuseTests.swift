@@ -1,7 +1,10 @@
 import Foundation
 import LiaisonControl
 import LiaisonCore
+import LiaisonCrypto
+import LiaisonStore
 import LiaisonTestSupport
+import LiaisonWire
 import Testing
 
 /// One control connection carrying many requests (as an integration feeding the
@@ -94,5 +97,52 @@ struct ControlConnectionReuseTests {
         #expect(try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
         let sends = try net.auditEvents("alpha").filter { $0.kind == .controlCommand && $0.details["command"] == "send" }
         #expect(sends.count == 1 && sends.first?.outcome == .failed, "\(sends)")
+    }
+
+    @Test("an inbox get that fails while streaming ends the connection: a request pipelined behind it is not run",
+          .timeLimit(.minutes(2)))
+    func failedStreamEndsConnection() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        try net.daemon("bravo").start()
+        // Large enough to be kept in a file of bravo's inbox, whose last bytes are then damaged.
+        let id = try PipelinedDeliveryTests.send(try Sodium.randomBytes(count: 3 * SessionMessage.maximumPushByteCount),
+                                                 socket: ControlFraming.socketPath(home: net.home("alpha")), to: "bravo")
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let path = try #require(try NodeStore(path: net.home("bravo") + "/" + NodeStore.fileName).inboxEntry(id: PackageID(parsing: id))?.path)
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count - 20] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let statusesBefore = try net.auditEvents("bravo").filter { $0.details["command"] == "status" }.count
+
+        let client = try ControlClient(path: ControlFraming.socketPath(home: net.home("bravo")), timeoutSeconds: 30)
+        var get = ControlRequest(.inboxGet)
+        get.id = id
+        try client.send(json: get)
+        try client.send(json: ControlRequest(.status))   // pipelined: sent before any answer is read
+        #expect(try client.receive(OpenedItem.self).id == id)
+        while try !client.receiveFrame().isEmpty {}
+        let failed = #expect(throws: ControlFailure.self) { _ = try client.receive(Empty.self) }
+        #expect(failed?.code.hasPrefix("package.") == true, "\(String(describing: failed))")
+        let lost = #expect(throws: ControlFailure.self) { _ = try client.receive(StatusReport.self) }
+        #expect(lost?.code == "control.connection-lost", "\(String(describing: lost))")
+        #expect(try net.auditEvents("bravo").filter { $0.details["command"] == "status" }.count == statusesBefore,
+                "the request behind the failed one was run")
+    }
+
+    @Test("SIGTERM closes a kept connection waiting for its next request, and the daemon exits promptly and cleanly",
+          .timeLimit(.minutes(2)))
+    func shutdownClosesIdleConnection() throws {
+        let net = try DaemonNetwork(["alpha"])
+        try net.daemon("alpha").start()
+        let client = try ControlClient(path: ControlFraming.socketPath(home: net.home("alpha")), timeoutSeconds: 30)
+        #expect(try client.call(ControlRequest(.status), StatusReport.self).node == "alpha")
+        let start = Date()
+        let status = net.daemon("alpha").stop()
+        let took = Date().timeIntervalSince(start)
+        #expect(status == 0, "exit status \(String(describing: status)): \(net.daemon("alpha").log.suffix(1500))")
+        #expect(took < 10, "the daemon took \(took) s to stop with a kept connection open (control-timeout-seconds is 30)")
+        let lost = #expect(throws: ControlFailure.self) { _ = try client.call(ControlRequest(.status), StatusReport.self) }
+        #expect(lost?.code == "control.connection-lost", "\(String(describing: lost))")
     }
 }

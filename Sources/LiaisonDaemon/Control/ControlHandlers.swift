@@ -6,6 +6,7 @@ import LiaisonCrypto
 import LiaisonStore
 import LiaisonWire
 import Logging
+import ServiceLifecycle
 
 /// Carries out control-socket requests against the daemon's state.
 struct ControlHandlers: Sendable {
@@ -13,30 +14,34 @@ struct ControlHandlers: Sendable {
 
     /// Serves the connection's next request. Returns true when it was answered with
     /// a result, every frame of it read: the connection may then carry another.
-    /// After a refusal or a failure (which may leave frames of the request unread)
-    /// and when the client hung up instead of asking, it returns false.
+    /// After a refusal or a failure (which may leave frames of the request unread,
+    /// or have cut a streamed answer short) and when the client hung up instead of
+    /// asking, it returns false.
     ///
-    /// The caller's role is looked up afresh for every request, not once per connection:
-    /// someone taken out of a group loses the role at their next request, even on a
-    /// connection they keep open.
+    /// The caller's role is looked up once the request has arrived, for every
+    /// request, not once per connection: someone taken out of a group loses the role
+    /// at their next request, even on a connection they keep open.
     func serve(_ io: inout ControlConnection, caller: PeerCredentials?) async -> Bool {
-        let role = caller.flatMap {
-            ControlRole.of(uid: $0.uid, gid: $0.gid, daemonUID: getuid(), access: context.configuration.access, groupsOf: ControlRole.systemGroups)
-        }
         do {
-            let actor = AuditActor.local(uid: caller?.uid ?? UInt32.max, role: role?.rawValue ?? "none")
             // Every read and write is bounded by the connection's deadline (`ControlDeadline`).
             let request: ControlRequest
             do {
-                guard let first = try await io.reader.next() else { return false }
+                guard let first = try await io.nextRequest() else { return false }
                 do { request = try JSONDecoder().decode(ControlRequest.self, from: Data(first)) } catch {
                     throw ControlFailure(code: "control.bad-request", message: "the request could not be read (CLI and daemon versions differ?)")
                 }
             } catch let failure as ControlFailure {
                 // Refused before it was understood (unreadable, too large, cut short): recorded
                 // all the same, within the refusals' budget.
-                await context.auditControlRefusal(context.event(.controlCommand, .denied, actor: actor, reason: "\(failure.code): \(failure.message)"))
+                await context.auditControlRefusal(context.event(.controlCommand, .denied, actor: identify(caller).actor,
+                                                                reason: "\(failure.code): \(failure.message)"))
                 throw failure
+            }
+            let (role, actor) = identify(caller)
+            // SIGTERM stops the daemon taking work; what it has taken, it finishes.
+            if Task.isShuttingDownGracefully {
+                context.logger.notice("control: \(request.command.rawValue) from \(caller?.description ?? "unknown caller") refused: shutting down")
+                throw ControlFailure(code: "control.stopping", message: "liaisond is shutting down; retry once it is running again")
             }
             let kind: AuditEventKind = request.command.rawValue.hasPrefix("audit.") ? .auditQuery : .controlCommand
             guard let role, role.permits(request.command) else {
@@ -67,6 +72,8 @@ struct ControlHandlers: Sendable {
                 try await dispatch(request, &io, actor: actor, record: record)
             }
             return true
+        } catch is AnsweredFailure {
+            // The client has been told already, at the end of what was streamed to it.
         } catch let failure as ControlFailure {
             try? await io.send(error: failure)
         } catch let error as CoreError {
@@ -81,6 +88,19 @@ struct ControlHandlers: Sendable {
         }
         return false
     }
+
+    /// The caller's role (none for unknown credentials) and how the audit log names them.
+    private func identify(_ caller: PeerCredentials?) -> (role: ControlRole?, actor: AuditActor) {
+        let role = caller.flatMap {
+            ControlRole.of(uid: $0.uid, gid: $0.gid, daemonUID: getuid(), access: context.configuration.access, groupsOf: ControlRole.systemGroups)
+        }
+        return (role, AuditActor.local(uid: caller?.uid ?? UInt32.max, role: role?.rawValue ?? "none"))
+    }
+
+    /// A request that failed after its answer had begun (a streamed `inbox.get`),
+    /// and whose failure the client has been told: nothing more is sent, and the
+    /// connection carries no further request.
+    struct AnsweredFailure: Error {}
 
     /// Commands whose audit record is journaled with their effect in the store's
     /// commit (one commit instead of two on the busiest path); if such a
@@ -313,6 +333,7 @@ struct ControlHandlers: Sendable {
         } catch let error as CoreError {
             try await io.send([])
             try await io.send(error: ControlFailure(code: error.code.rawValue, message: error.message))
+            throw AnsweredFailure()
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonControl
 import LiaisonCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -60,9 +61,17 @@ struct ControlServer: Service {
                             }
                             try? await connection.executeThenClose { input, output in
                                 var io = ControlConnection(input, output, deadline: deadline)
+                                let awaitingRequest = io.awaitingRequest
+                                let channel = connection.channel
                                 // Request after request while each is answered in full: a
-                                // client with many to make need not connect for each.
-                                while await handlers.serve(&io, caller: caller) {}
+                                // client with many to make need not connect for each. On
+                                // SIGTERM a request in hand is finished (the drain) and no
+                                // other is taken; a connection waiting for one is closed.
+                                await withGracefulShutdownHandler {
+                                    while await handlers.serve(&io, caller: caller) {}
+                                } onGracefulShutdown: {
+                                    if awaitingRequest.withLockedValue({ $0 }) { channel.close(promise: nil) }
+                                }
                                 // Closing at once could drop replies still buffered in the
                                 // channel: finish writing (the client sees the end after the
                                 // last reply), then wait (bounded) for it to hang up.
@@ -163,12 +172,28 @@ struct ControlConnection {
     var reader: ControlFrameReader
     let output: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private let deadline: ControlDeadline
+    /// Whether the daemon is waiting for the client's next request, nothing of it read
+    /// yet: on shutdown such a connection is closed at once (``ControlServer``).
+    let awaitingRequest = NIOLockedValueBox(false)
+    /// Requests asked for so far on this connection.
+    private var requests = 0
 
     /// A connection over `input` and `output` whose waits on the client `deadline` bounds.
     init(_ input: NIOAsyncChannelInboundStream<ByteBuffer>, _ output: NIOAsyncChannelOutboundWriter<ByteBuffer>, deadline: ControlDeadline) {
         reader = ControlFrameReader(input, deadline: deadline)
         self.output = output
         self.deadline = deadline
+    }
+
+    /// The first frame of the client's next request, or nil when it hung up between
+    /// requests. Once the daemon is shutting down, a connection that has had a
+    /// request gets no other (the first still comes in, to be told why it is refused).
+    mutating func nextRequest() async throws -> [UInt8]? {
+        requests += 1
+        awaitingRequest.withLockedValue { $0 = true }
+        defer { awaitingRequest.withLockedValue { $0 = false } }
+        if requests > 1, Task.isShuttingDownGracefully { return nil }
+        return try await reader.next()
     }
 
     mutating func send(_ body: [UInt8]) async throws {
