@@ -54,6 +54,33 @@ struct TransportHardeningTests {
         #expect(net.daemon("bravo").log.contains("failed authentication"))
     }
 
+    @Test("offers of 2^64−1 bytes, again and again, are refused as too large while another peer's packages arrive under a volume limit")
+    func hugeOffers() throws {
+        // With no disk reserve and alpha under a daily volume limit, charlie's absurd
+        // offers must neither trap bravo's volume arithmetic nor eat alpha's allowance
+        // while they are being refused (bounded: 200 offers, 20 packages).
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"], tunables: "retry-initial-seconds = 1\nretry-maximum-seconds = 2\ndisk-reserve-mib = 0\n")
+        try net.daemon("bravo").start()
+        try net.expect(["peers", "set", "alpha", "--bytes-per-day", "100000000", "--home", net.home("bravo")])
+        try net.daemon("alpha").start()
+        var charlie = try ProtocolClient(port: net.ports["bravo"]!)
+        try charlie.handshake(local: try ProtocolClient.secrets(home: net.home("charlie")).transport,
+                              remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        var ids: [String] = []
+        for n in 0..<200 {
+            if n % 10 == 0 { ids.append(try net.send(Array("package \(n) from alpha".utf8), from: "alpha", to: ["bravo"])) }
+            let id = try PackageID.random()
+            try charlie.send(.offer(packageID: id, size: UInt64.max, expires: nil))
+            guard case .reject(let refused, let reason, _) = try charlie.receive() else {
+                Issue.record("offer \(n) of 2^64−1 bytes was not refused")
+                return
+            }
+            #expect(refused == id && reason == .tooLarge)
+        }
+        for id in ids { #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]), "\(id) from alpha was not delivered") }
+        #expect(try net.cli.run(["status", "--home", net.home("bravo"), "--json"]).status == 0, "bravo stopped answering")
+    }
+
     @Test("a package offered again is not accepted twice: the stored receipt comes back")
     func duplicateOffer() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
