@@ -99,7 +99,7 @@ struct ControlConnectionReuseTests {
         #expect(sends.count == 1 && sends.first?.outcome == .failed, "\(sends)")
     }
 
-    @Test("an inbox get that fails while streaming ends the connection: a request pipelined behind it is not run",
+    @Test("an inbox get read in full leaves the connection for the next request; one that fails while streaming ends it, and a request pipelined behind it is not run",
           .timeLimit(.minutes(2)))
     func failedStreamEndsConnection() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
@@ -109,6 +109,19 @@ struct ControlConnectionReuseTests {
         let id = try PipelinedDeliveryTests.send(try Sodium.randomBytes(count: 3 * SessionMessage.maximumPushByteCount),
                                                  socket: ControlFraming.socketPath(home: net.home("alpha")), to: "bravo")
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        // Undamaged, the streamed answer is read in full and the connection carries the next request.
+        do {
+            let client = try ControlClient(path: ControlFraming.socketPath(home: net.home("bravo")), timeoutSeconds: 30)
+            var get = ControlRequest(.inboxGet)
+            get.id = id
+            try client.send(json: get)
+            #expect(try client.receive(OpenedItem.self).id == id)
+            var plaintext = 0
+            while case let frame = try client.receiveFrame(), !frame.isEmpty { plaintext += frame.count }
+            #expect(plaintext == 3 * SessionMessage.maximumPushByteCount)
+            _ = try client.receive(Empty.self)
+            #expect(try client.call(ControlRequest(.status), StatusReport.self).node == "bravo")
+        }
         let path = try #require(try NodeStore(path: net.home("bravo") + "/" + NodeStore.fileName).inboxEntry(id: PackageID(parsing: id))?.path)
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count - 20] ^= 0x01
