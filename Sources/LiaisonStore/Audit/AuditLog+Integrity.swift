@@ -50,6 +50,9 @@ extension AuditLog {
     /// log take journal entries twice, one deleted would lose track of them.
     static let journalMarkTriggers = ["journal_mark_only_grows", "journal_mark_no_delete"]
 
+    /// The triggers that stop `INSERT OR REPLACE` rewriting rows (schema v4 on).
+    static let noReplaceTriggers = ["subtree_no_replace", "cosignature_no_replace", "witnessed_log_no_replace", "journal_mark_no_replace"]
+
     /// Checks the stored log against itself, in one pass on one snapshot: indices
     /// are dense, every leaf's hash is the hash of its data and its index columns
     /// match it, every stored interior node is the hash of its leaves, the query
@@ -80,7 +83,9 @@ extension AuditLog {
             }
             let hasQueryIndex = try migrated(AuditSchema.queryIndexMigration)
             let hasJournalMarks = try migrated(AuditSchema.journalMarkMigration)
+            let refusesReplace = try migrated(AuditSchema.noReplaceMigration)
             for trigger in Self.requiredTriggers + (hasQueryIndex ? Self.queryIndexTriggers : []) + (hasJournalMarks ? Self.journalMarkTriggers : [])
+                + (refusesReplace ? Self.noReplaceTriggers : [])
             where !triggers.contains(trigger) {
                 report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited audit.db by hand")
             }

@@ -14,6 +14,8 @@ enum AuditSchema {
     static let queryIndexMigration = "audit-v2-key-index"
     /// The migration that added `journal_mark` and its triggers.
     static let journalMarkMigration = "audit-v3-journal-mark"
+    /// The migration that stops `INSERT OR REPLACE` from rewriting rows.
+    static let noReplaceMigration = "audit-v4-no-replace"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -23,6 +25,7 @@ enum AuditSchema {
             try fileExistingLeaves(db)
         }
         migrator.registerMigration(journalMarkMigration) { db in try db.execute(sql: v3) }
+        migrator.registerMigration(noReplaceMigration) { db in try db.execute(sql: v4) }
         return migrator
     }
 
@@ -192,5 +195,28 @@ enum AuditSchema {
         BEGIN SELECT RAISE(ABORT, 'a journal mark only moves forward'); END;
         CREATE TRIGGER journal_mark_no_delete BEFORE DELETE ON journal_mark
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: journal marks cannot be deleted'); END;
+        """
+
+    /// `INSERT OR REPLACE` deletes the row it replaces without firing a DELETE
+    /// trigger, so the UPDATE and DELETE triggers alone let it rewrite an interior
+    /// node, a cosignature, a witnessed log or a journal mark. These refuse an insert
+    /// that would replace such a row (`leaf` and `checkpoint` are covered already: an
+    /// insert must be one past the last). The daemon's own upserts move marks and
+    /// witnessed logs forward, which these let through; a second cosignature of one
+    /// checkpoint by one witness is skipped, as the daemon's `ON CONFLICT DO NOTHING`
+    /// always did, whatever the statement asked.
+    static let v4 = """
+        CREATE TRIGGER subtree_no_replace BEFORE INSERT ON subtree
+            WHEN EXISTS (SELECT 1 FROM subtree WHERE level = NEW.level AND idx = NEW.idx)
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: subtree rows cannot be replaced'); END;
+        CREATE TRIGGER cosignature_no_replace BEFORE INSERT ON cosignature
+            WHEN EXISTS (SELECT 1 FROM cosignature WHERE size = NEW.size AND witness = NEW.witness AND key_id = NEW.key_id)
+        BEGIN SELECT RAISE(IGNORE); END;
+        CREATE TRIGGER witnessed_log_no_replace BEFORE INSERT ON witnessed_log
+            WHEN EXISTS (SELECT 1 FROM witnessed_log WHERE origin = NEW.origin AND size > NEW.size)
+        BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward'); END;
+        CREATE TRIGGER journal_mark_no_replace BEFORE INSERT ON journal_mark
+            WHEN EXISTS (SELECT 1 FROM journal_mark WHERE store = NEW.store AND seq > NEW.seq)
+        BEGIN SELECT RAISE(ABORT, 'a journal mark only moves forward'); END;
         """
 }

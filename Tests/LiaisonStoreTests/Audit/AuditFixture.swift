@@ -43,7 +43,9 @@ struct AuditFixture {
         configuration.busyMode = .timeout(10)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         try queue.write { db in
-            for trigger in AuditLog.requiredTriggers + AuditLog.queryIndexTriggers { try db.execute(sql: "DROP TRIGGER IF EXISTS \(trigger)") }
+            for trigger in AuditLog.requiredTriggers + AuditLog.queryIndexTriggers + AuditLog.noReplaceTriggers {
+                try db.execute(sql: "DROP TRIGGER IF EXISTS \(trigger)")
+            }
             try db.execute(sql: sql)
         }
     }

@@ -198,6 +198,48 @@ struct AuditLogTests {
         #expect(issues.map(\.code) == [.triggerMissing] && issues[0].message.contains("journal_mark_only_grows"), "\(issues)")
     }
 
+    @Test("INSERT OR REPLACE cannot rewrite an interior node, a cosignature, a witnessed log or a journal mark; the daemon's own writes still go through")
+    func replaceRefused() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<16)
+        let stored = try fixture.log.signCheckpoint(with: fixture.signer, now: 1)
+        let witness = try Cosigner(name: "witness.test/bravo", secretKey: try LogSecretKey())
+        let line = try witness.cosign(stored.checkpoint, timestamp: 1_795_651_200)
+        try fixture.log.addCosignature(size: 16, line: line, timestamp: 1_795_651_200, now: 2)
+        let later = try witness.cosign(stored.checkpoint, timestamp: 1_795_651_300)
+        try fixture.log.addCosignature(size: 16, line: later, timestamp: 1_795_651_300, now: 3)   // kept: the first
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let raw = try DatabaseQueue(path: fixture.path, configuration: configuration)
+        let store = String(repeating: "a", count: 32)
+        try raw.write { db in
+            try db.execute(sql: "INSERT INTO journal_mark (store, seq) VALUES (?, 40)", arguments: [store])
+            try db.execute(sql: "INSERT INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES ('liaison/x', 'x', 30, zeroblob(32), 'n', 1)")
+        }
+        let before = try raw.read { db in
+            try Row.fetchAll(db, sql: "SELECT hash FROM subtree UNION ALL SELECT line FROM cosignature UNION ALL SELECT seq FROM journal_mark UNION ALL SELECT size FROM witnessed_log")
+        }
+        for (sql, message) in [
+            ("INSERT OR REPLACE INTO subtree (level, idx, hash) VALUES (4, 0, zeroblob(32))", "subtree rows cannot be replaced"),
+            ("INSERT OR REPLACE INTO journal_mark (store, seq) VALUES ('\(store)', 1)", "a journal mark only moves forward"),
+            ("INSERT OR REPLACE INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES ('liaison/x', 'x', 2, zeroblob(32), 'n', 2)",
+             "a witnessed log only moves forward"),
+        ] {
+            #expect(Comment(rawValue: sql)) { try raw.write { try $0.execute(sql: sql) } } throws: { "\($0)".contains(message) }
+        }
+        // A replaced cosignature is skipped, as the daemon's own second one is.
+        try raw.write { try $0.execute(sql: "INSERT OR REPLACE INTO cosignature (size, witness, key_id, line, timestamp, received_at) SELECT size, witness, key_id, 'forged', 1, 1 FROM cosignature") }
+        let after = try raw.read { db in
+            try Row.fetchAll(db, sql: "SELECT hash FROM subtree UNION ALL SELECT line FROM cosignature UNION ALL SELECT seq FROM journal_mark UNION ALL SELECT size FROM witnessed_log")
+        }
+        #expect(after == before)
+        // Moving forward is still allowed, and nothing is reported missing.
+        try raw.write { try $0.execute(sql: "INSERT INTO journal_mark (store, seq) VALUES (?, 41) ON CONFLICT (store) DO UPDATE SET seq = excluded.seq", arguments: [store]) }
+        #expect(try fixture.log.verifyStorage().isEmpty)
+        try raw.write { try $0.execute(sql: "DROP TRIGGER subtree_no_replace") }
+        #expect(try fixture.log.verifyStorage().map(\.message).contains { $0.contains("subtree_no_replace") })
+    }
+
     @Test("a read-only handle reads but cannot append")
     func readOnly() throws {
         let fixture = try AuditFixture()
