@@ -59,27 +59,7 @@ struct ControlServer: Service {
                                 deadline.stop()
                                 slots.release()
                             }
-                            try? await connection.executeThenClose { input, output in
-                                var io = ControlConnection(input, output, deadline: deadline)
-                                let awaitingRequest = io.awaitingRequest
-                                let channel = connection.channel
-                                // Request after request while each is answered in full: a
-                                // client with many to make need not connect for each. On
-                                // SIGTERM a request in hand is finished (the drain) and no
-                                // other is taken; a connection waiting for one is closed.
-                                await withGracefulShutdownHandler {
-                                    while await handlers.serve(&io, caller: caller) {}
-                                } onGracefulShutdown: {
-                                    if awaitingRequest.withLockedValue({ $0 }) { channel.close(promise: nil) }
-                                }
-                                // Closing at once could drop replies still buffered in the
-                                // channel: finish writing (the client sees the end after the
-                                // last reply), then wait (bounded) for it to hang up.
-                                output.finish()
-                                _ = try? await withDeadline(settings.controlTimeout, channel: connection.channel) {
-                                    while try await io.reader.next() != nil {}
-                                }
-                            }
+                            await Self.serve(connection, caller: caller, deadline: deadline, handlers: handlers, timeout: settings.controlTimeout)
                         }
                     }
                 }
@@ -88,6 +68,31 @@ struct ControlServer: Service {
             server.channel.close(promise: nil)
         }
         unlink(path)
+    }
+
+    /// Serves one connection: request after request while each is answered in full,
+    /// so that a client with many to make need not connect for each. On SIGTERM a
+    /// request in hand is finished (the drain) and no other is taken; a connection
+    /// waiting for one is closed.
+    private static func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, caller: PeerCredentials?, deadline: ControlDeadline,
+                              handlers: ControlHandlers, timeout: TimeAmount) async {
+        try? await connection.executeThenClose { input, output in
+            var io = ControlConnection(input, output, deadline: deadline)
+            let awaitingRequest = io.awaitingRequest
+            let channel = connection.channel
+            await withGracefulShutdownHandler {
+                while await handlers.serve(&io, caller: caller) {}
+            } onGracefulShutdown: {
+                if awaitingRequest.withLockedValue({ $0 }) { channel.close(promise: nil) }
+            }
+            // Closing at once could drop replies still buffered in the channel: finish
+            // writing (the client sees the end after the last reply), then wait
+            // (bounded) for it to hang up.
+            output.finish()
+            _ = try? await withDeadline(timeout, channel: channel) {
+                while try await io.reader.next() != nil {}
+            }
+        }
     }
 
     /// Tells a connection past `max-control-connections` to retry, and closes it
