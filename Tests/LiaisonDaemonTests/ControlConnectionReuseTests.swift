@@ -143,13 +143,18 @@ struct ControlConnectionReuseTests {
                 "the request behind the failed one was run")
     }
 
-    @Test("SIGTERM closes a kept connection waiting for its next request, and the daemon exits promptly and cleanly",
+    @Test("SIGTERM closes a kept connection waiting for its next request, and one refused but not hung up; the daemon exits promptly and cleanly",
           .timeLimit(.minutes(2)))
     func shutdownClosesIdleConnection() throws {
         let net = try DaemonNetwork(["alpha"])
         try net.daemon("alpha").start()
         let client = try ControlClient(path: ControlFraming.socketPath(home: net.home("alpha")), timeoutSeconds: 30)
         #expect(try client.call(ControlRequest(.status), StatusReport.self).node == "alpha")
+        // And one that was refused but does not hang up: the daemon waits for it to, but not past SIGTERM.
+        let lingering = try ControlClient(path: ControlFraming.socketPath(home: net.home("alpha")), timeoutSeconds: 30)
+        var unknown = ControlRequest(.peersShow)
+        unknown.name = "nobody"
+        #expect(throws: ControlFailure.self) { _ = try lingering.call(unknown, PeerDetail.self) }
         let start = Date()
         let status = net.daemon("alpha").stop()
         let took = Date().timeIntervalSince(start)

@@ -87,10 +87,14 @@ struct ControlServer: Service {
             }
             // Closing at once could drop replies still buffered in the channel: finish
             // writing (the client sees the end after the last reply), then wait
-            // (bounded) for it to hang up.
+            // (bounded, and no longer than until SIGTERM) for it to hang up.
             output.finish()
-            _ = try? await withDeadline(timeout, channel: channel) {
-                while try await io.reader.next() != nil {}
+            await withGracefulShutdownHandler {
+                _ = try? await withDeadline(timeout, channel: channel) {
+                    while try await io.reader.next() != nil {}
+                }
+            } onGracefulShutdown: {
+                channel.close(promise: nil)
             }
         }
     }
