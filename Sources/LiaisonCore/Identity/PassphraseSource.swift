@@ -35,13 +35,29 @@ public struct PassphraseSource: Sendable {
             return Self.trimmed(UnsafeRawBufferPointer(start: value, count: count))
         }
         if let directory = getenv("CREDENTIALS_DIRECTORY") {
-            return try Self.readFile(String(cString: directory) + "/" + Self.credentialName)
+            return try Self.readCredential(in: String(cString: directory))
         }
         throw CoreError(.passphraseUnavailable,
                         "no passphrase: pass --passphrase-file FILE, set \(Self.environmentVariable), or provide the systemd credential \"\(Self.credentialName)\"")
     }
 
-    private static func readFile(_ path: String) throws -> SecureBytes {
+    /// Reads the systemd credential in `directory` (`$CREDENTIALS_DIRECTORY`). systemd
+    /// writes it owned by root or the service's user, and may give the service's user
+    /// access through an ACL, which `stat` shows as group bits (0440): only bits for
+    /// others are refused here. The directory itself is private to the service.
+    static func readCredential(in directory: String) throws -> SecureBytes {
+        try readFile(directory + "/" + credentialName, isCredential: true)
+    }
+
+    /// Wipes `LIAISON_PASSPHRASE`'s bytes where the process keeps its environment
+    /// (which `/proc/<pid>/environ` shows), then removes the variable: for once the
+    /// keys are decrypted. `unsetenv` alone leaves the bytes in place.
+    public static func scrubEnvironment() {
+        if let value = getenv(environmentVariable) { Sodium.wipe(UnsafeMutableRawBufferPointer(start: value, count: strlen(value))) }
+        unsetenv(environmentVariable)
+    }
+
+    private static func readFile(_ path: String, isCredential: Bool = false) throws -> SecureBytes {
         // Opened first, then checked: the file read is the file whose mode was looked at.
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -53,9 +69,16 @@ public struct PassphraseSource: Sendable {
         guard fstat(fd, &info) == 0, [S_IFREG, S_IFIFO].contains(info.st_mode & S_IFMT) else {
             throw CoreError(.passphraseUnavailable, "the passphrase file \(path) is neither a regular file nor a pipe")
         }
-        guard info.st_mode & 0o077 == 0 else {
-            throw CoreError(.keyFileInsecurePermissions,
-                            "the passphrase file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run `chmod 600 \(path)`")
+        if isCredential {
+            guard info.st_mode & 0o007 == 0, info.st_uid == 0 || info.st_uid == geteuid() else {
+                throw CoreError(.keyFileInsecurePermissions,
+                                "the credential \(path) is readable by others or owned by another user (mode \(String(info.st_mode & 0o777, radix: 8)), uid \(info.st_uid)); check LoadCredential= in the unit")
+            }
+        } else {
+            guard info.st_mode & 0o077 == 0 else {
+                throw CoreError(.keyFileInsecurePermissions,
+                                "the passphrase file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run `chmod 600 \(path)`")
+            }
         }
         var length = 0
         let buffer = try SecureBytes(count: maximumByteCount + 3, protection: .wiped) { out in

@@ -9,8 +9,9 @@ private typealias F = IdentityFixtures
 /// The bytes a `SecureBytes` holds (test-only copy out of secure memory).
 private func plain(_ bytes: SecureBytes) -> [UInt8] { bytes.withUnsafeBytes { Array($0) } }
 
-// The environment-variable and systemd-credential paths are not tested in-process:
-// setenv while other tests run in parallel threads is a data race in glibc.
+// The environment variable itself is not set in-process (setenv while other tests run
+// in parallel threads is a data race in glibc); the credential is read from a directory
+// given directly (`readCredential(in:)`), as `$CREDENTIALS_DIRECTORY` would name it.
 @Suite("Passphrase from a file")
 struct PassphraseSourceFileTests {
     let directory = TemporaryDirectory()
@@ -122,5 +123,33 @@ struct PassphraseSourceFileTests {
         #expect(PassphraseSource().file == nil)
         #expect(PassphraseSource.environmentVariable == "LIAISON_PASSPHRASE")
         #expect(PassphraseSource.credentialName == "liaison-passphrase")
+    }
+
+    @Test("a systemd credential may carry group bits (systemd's ACL mask shows as 0440) but none for others; an explicit file may not",
+          arguments: [(0o400, true), (0o440, true), (0o640, true), (0o444, false), (0o404, false)] as [(mode_t, Bool)])
+    func systemdCredential(mode: mode_t, accepted: Bool) throws {
+        let credentials = directory.file("credentials-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false)
+        let path = F.writeFile(Array("hunter2\n".utf8), to: credentials + "/" + PassphraseSource.credentialName, mode: mode)
+        if accepted {
+            #expect(plain(try PassphraseSource.readCredential(in: credentials)) == Array("hunter2".utf8))
+        } else {
+            let error = F.coreError { try PassphraseSource.readCredential(in: credentials) }
+            #expect(error?.code == .keyFileInsecurePermissions && error?.message.contains("LoadCredential=") == true, "\(String(describing: error))")
+        }
+        if mode & 0o077 != 0 {
+            #expect(F.coreError { try PassphraseSource(file: path).read() }?.code == .keyFileInsecurePermissions)
+        }
+    }
+
+    @Test("a credential owned by another user than root or this one is refused")
+    func credentialOwner() throws {
+        let credentials = directory.file("credentials-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false)
+        let path = F.writeFile(Array("hunter2".utf8), to: credentials + "/" + PassphraseSource.credentialName, mode: 0o400)
+        // Only root may hand a file to another user; elsewhere the rule is checked through the owner test above.
+        guard geteuid() == 0 else { return }
+        #expect(chown(path, 4242, 4242) == 0)
+        #expect(F.coreError { try PassphraseSource.readCredential(in: credentials) }?.code == .keyFileInsecurePermissions)
     }
 }
