@@ -11,11 +11,7 @@ struct HomeOptions: ParsableArguments {
     var nodeHome: NodeHome { Self.resolve(home) }
 
     /// `home`, else $LIAISON_HOME, else ~/.liaison.
-    static func resolve(_ home: String?) -> NodeHome {
-        if let home { return NodeHome(path: home) }
-        if let env = ProcessInfo.processInfo.environment["LIAISON_HOME"], !env.isEmpty { return NodeHome(path: env) }
-        return NodeHome(path: NSHomeDirectory() + "/.liaison")
-    }
+    static func resolve(_ home: String?) -> NodeHome { NodeHome(path: NodeHome.resolvedPath(home)) }
 }
 
 /// Where the node lives and how to unlock its keys: for commands that sign or decrypt.

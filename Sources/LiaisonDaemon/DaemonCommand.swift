@@ -58,16 +58,29 @@ public struct DaemonCommand: AsyncParsableCommand {
         // Everything the daemon creates is private unless it says otherwise (the
         // control socket is then opened up to 0660 for the node's group).
         umask(0o077)
-        let path = home ?? ProcessInfo.processInfo.environment["LIAISON_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.liaison"
+        let path = NodeHome.resolvedPath(home)
         do {
             let daemon = try Daemon(home: path, passphrase: PassphraseSource(file: passphraseFile), logger: logger)
             // The keys are decrypted: the passphrase must not linger in /proc/<pid>/environ.
-            unsetenv(PassphraseSource.environmentVariable)
+            PassphraseSource.scrubEnvironment()
             try await daemon.run()
         } catch let error as CoreError {
             FileHandle.standardError.write(Data("liaisond: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-            // sysexits: the unit does not restart on 75 (another daemon runs) or 78 (fix the configuration).
-            throw ExitCode(error.code == .nodeMissing ? 66 : error.code == .nodeRunning ? 75 : error.code == .malformedConfig ? 78 : 1)
+            throw ExitCode(Self.exitStatus(error.code))
+        }
+    }
+
+    /// sysexits, as the CLI gives them: the unit restarts on none of 75 (another daemon
+    /// runs), 77 (the keys cannot be unlocked: a wrong or missing passphrase, a key
+    /// file others may read, this node's key revoked) or 78 (fix the configuration),
+    /// where another try would only fail again, each after a 64 MiB Argon2id.
+    static func exitStatus(_ code: CoreError.Code) -> Int32 {
+        switch code {
+        case .nodeMissing: 66
+        case .nodeRunning: 75
+        case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable, .nodeRevoked: 77
+        case .malformedConfig: 78
+        default: 1
         }
     }
 }

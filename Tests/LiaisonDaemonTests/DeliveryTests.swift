@@ -51,6 +51,27 @@ struct DeliveryTests {
         #expect(try net.inbox("charlie") == [id])
     }
 
+    @Test("liaisond exits 77 when its keys cannot be unlocked (a key file others may read), which its unit does not restart")
+    func lockedKeysExit77() throws {
+        let net = try DaemonNetwork(["alpha"])
+        let home = NodeHome(path: net.home("alpha"))
+        let keyFile = home.keyFilePath(try home.loadConfiguration())
+        #expect(chmod(keyFile, 0o644) == 0)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: DaemonProcess.daemonPath)
+        daemon.arguments = ["--home", net.home("alpha")]
+        daemon.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        let errors = Pipe()
+        daemon.standardError = errors
+        try daemon.run()
+        daemon.waitUntilExit()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(daemon.terminationStatus == 77, "\(daemon.terminationStatus): \(said)")
+        #expect(said.contains("[keyfile.insecure-permissions]"), "\(said)")
+        let unit = try String(contentsOfFile: PythonTool.interopDirectory + "/../../Deploy/systemd/liaisond.service", encoding: .utf8)
+        #expect(unit.contains("RestartPreventExitStatus=75 77 78"))
+    }
+
     @Test("a second liaisond on the same home refuses to start (75) and leaves the first, its socket and its queue alone")
     func oneDaemonPerHome() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

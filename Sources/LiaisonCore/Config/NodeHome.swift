@@ -10,6 +10,15 @@ public struct NodeHome: Sendable {
     /// A home at `path` (not created until ``create(name:listen:passphrase:now:parameters:)``).
     public init(path: String) { self.path = path }
 
+    /// The home given (`--home`), else `$LIAISON_HOME` if set and not empty, else
+    /// `~/.liaison`. The variable is read with `getenv`: Foundation's copy of the whole
+    /// environment would also copy `LIAISON_PASSPHRASE` into strings never wiped.
+    public static func resolvedPath(_ given: String?) -> String {
+        if let given { return given }
+        if let value = getenv("LIAISON_HOME"), value.pointee != 0 { return String(cString: value) }
+        return NSHomeDirectory() + "/.liaison"
+    }
+
     /// `liaison.toml`.
     public var configurationPath: String { path + "/liaison.toml" }
     /// `keyring.toml`.
@@ -104,9 +113,10 @@ public struct NodeHome: Sendable {
         let temporary = keyringPath + ".tmp-\(getpid())"
         try? FileManager.default.removeItem(atPath: temporary)
         try SecureFile.writeNew(Array(keyring.rendered(excluding: configuration.pinnedPeers).utf8), to: temporary)
-        guard rename(temporary, keyringPath) == 0 else {
+        // Durable: a trust downgrade or a removal must not come back after a power loss.
+        do { try AtomicOutputFile.renameDurably(temporary, to: keyringPath) } catch {
             unlink(temporary)
-            throw CoreError(.io, "cannot replace \(keyringPath): \(String(cString: strerror(errno)))")
+            throw error
         }
     }
 
