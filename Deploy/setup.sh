@@ -2,21 +2,26 @@
 # Installs what building and testing Liaison needs on Debian, and nothing that is
 # already there. Safe to run repeatedly. Used by the demo, the tests and CI.
 #   - libsodium-dev, libsqlite3-dev, pkg-config: the system libraries we link
+#   - git: SwiftPM fetches the Swift packages with it (a swift.org tarball has none)
 #   - python3 + PyNaCl + noiseprotocol: independent implementations for Tests/Interop
 # Set LIAISON_SETUP_BENCH=1 to also install the tools the benchmark compares against.
 set -euo pipefail
 
 need_apt=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libsodium-dev libsqlite3-dev pkg-config python3 python3-pip systemd; do
+for pkg in libsodium-dev libsqlite3-dev pkg-config git ca-certificates python3 python3-pip systemd; do
   have_pkg "$pkg" || need_apt+=("$pkg")
 done
 if [ "${LIAISON_SETUP_BENCH:-0}" = 1 ]; then
-  for pkg in age minisign gnupg time; do have_pkg "$pkg" || need_apt+=("$pkg"); done
+  for pkg in age minisign gnupg time nncp; do have_pkg "$pkg" || need_apt+=("$pkg"); done
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: run as root, or install sudo, to install ${need_apt[*]}" >&2; exit 1; }
+    SUDO="sudo"
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

@@ -49,7 +49,7 @@ STEP_TIMEOUT=${NNCP_STEP_TIMEOUT:-300}   # seconds allowed for any single nncp c
 if ! command -v nncp-daemon >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "# nncp not found; installing the Debian package"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nncp >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nncp >/dev/null
   else
     echo "nncp.sh: nncp is not installed (apt-get install nncp)" >&2; exit 1
   fi
