@@ -61,6 +61,10 @@ public struct NodeHome: Sendable {
             try SecureFile.writeNew(Array(configuration.rendered.utf8), to: configurationPath)
             written.append(configurationPath)
             try SecureFile.writeNew(Array(try Keyring(peers: []).rendered(excluding: []).utf8), to: keyringPath)
+            // The new entries themselves survive a power loss: a node whose keys vanished
+            // after its card was handed out could never be reached again.
+            try AtomicOutputFile.syncDirectory(path + "/keys")
+            try AtomicOutputFile.syncDirectory(path)
         } catch {
             // Leave no half-made node behind: it would block every later attempt.
             for file in written { unlink(file) }
