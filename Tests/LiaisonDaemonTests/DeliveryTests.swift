@@ -51,22 +51,28 @@ struct DeliveryTests {
         #expect(try net.inbox("charlie") == [id])
     }
 
+    /// Runs a liaisond on `home` that is expected to refuse to start: its exit status and what it said.
+    static func runDaemonToExit(home: String) throws -> (status: Int32, stderr: String) {
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: DaemonProcess.daemonPath)
+        daemon.arguments = ["--home", home]
+        daemon.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        let errors = Pipe()
+        daemon.standardError = errors
+        try daemon.run()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        daemon.waitUntilExit()
+        return (daemon.terminationStatus, said)
+    }
+
     @Test("liaisond exits 77 when its keys cannot be unlocked (a key file others may read), which its unit does not restart")
     func lockedKeysExit77() throws {
         let net = try DaemonNetwork(["alpha"])
         let home = NodeHome(path: net.home("alpha"))
         let keyFile = home.keyFilePath(try home.loadConfiguration())
         #expect(chmod(keyFile, 0o644) == 0)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: DaemonProcess.daemonPath)
-        daemon.arguments = ["--home", net.home("alpha")]
-        daemon.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        let errors = Pipe()
-        daemon.standardError = errors
-        try daemon.run()
-        daemon.waitUntilExit()
-        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(daemon.terminationStatus == 77, "\(daemon.terminationStatus): \(said)")
+        let (status, said) = try Self.runDaemonToExit(home: net.home("alpha"))
+        #expect(status == 77, "\(status): \(said)")
         #expect(said.contains("[keyfile.insecure-permissions]"), "\(said)")
         let unit = try String(contentsOfFile: PythonTool.interopDirectory + "/../../Deploy/systemd/liaisond.service", encoding: .utf8)
         #expect(unit.contains("RestartPreventExitStatus=75 77 78"))
@@ -77,16 +83,8 @@ struct DeliveryTests {
         let net = try DaemonNetwork(["alpha", "bravo"])
         try net.daemon("alpha").start()
         let queued = try net.send(Array("waits for bravo".utf8), from: "alpha", to: ["bravo"])
-        let second = Process()
-        second.executableURL = URL(fileURLWithPath: DaemonProcess.daemonPath)
-        second.arguments = ["--home", net.home("alpha")]
-        second.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        let errors = Pipe()
-        second.standardError = errors
-        try second.run()
-        second.waitUntilExit()
-        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(second.terminationStatus == 75, "\(second.terminationStatus): \(said)")
+        let (status, said) = try Self.runDaemonToExit(home: net.home("alpha"))
+        #expect(status == 75, "\(status): \(said)")
         #expect(said.contains("liaisond is already running for") && said.contains("[node.running]"), "\(said)")
         // The first still serves its socket, and its package still goes out.
         #expect(try net.cli.run(["status", "--home", net.home("alpha")]).status == 0)
