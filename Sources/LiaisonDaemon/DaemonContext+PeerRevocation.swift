@@ -10,17 +10,30 @@ extension DaemonContext {
     /// `statementKey`, the key a revocation statement named, is recorded revoked too
     /// (a key the peer retired: what it signed is then refused as well).
     /// The caller has written the audit record first.
+    ///
+    /// If the files cannot be written it throws, failing closed all the same: the
+    /// key may be on file as revoked already (every keyring load applies
+    /// keys/revoked-peers.txt), and whatever the files say, the peer is revoked in
+    /// memory until they are read again, and all its sessions end (the one that
+    /// carried a statement too: it gets no reply then).
     @discardableResult
     func revokePeer(_ peer: PeerRecord, revoking statementKey: IdentityPublicKey? = nil, cutSessions: Bool = true) throws -> Int {
-        try home.recordRevokedPeer(peer.keys.identity)
-        // The key the statement revoked may be one the peer retired: what it signed is refused too.
-        if let statementKey, statementKey != peer.keys.identity { try home.recordRevokedPeer(statementKey) }
-        try peers.update { keyring in
-            // A record that rotated since `peer` was read is the same peer: its keys are revoked too.
-            guard var current = keyring.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else { return }
-            if current.keys.identity != peer.keys.identity { try home.recordRevokedPeer(current.keys.identity) }
-            current.revoked = true
-            try keyring.replace(current)
+        do {
+            try home.recordRevokedPeer(peer.keys.identity)
+            // The key the statement revoked may be one the peer retired: what it signed is refused too.
+            if let statementKey, statementKey != peer.keys.identity { try home.recordRevokedPeer(statementKey) }
+            try peers.update { keyring in
+                // A record that rotated since `peer` was read is the same peer: its keys are revoked too.
+                guard var current = keyring.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else { return }
+                if current.keys.identity != peer.keys.identity { try home.recordRevokedPeer(current.keys.identity) }
+                current.revoked = true
+                try keyring.replace(current)
+            }
+        } catch {
+            try? peers.reload()
+            peers.markRevokedInMemory(peer)
+            self.cutSessions(of: peer)
+            throw error
         }
         return cutSessions ? self.cutSessions(of: peer) : 0
     }

@@ -45,14 +45,16 @@ final class PeerDirectory: Sendable {
         }
     }
 
-    /// Marks the peer called `name` revoked in memory only, for when the keyring file
-    /// cannot be written: fail closed until the files are read again.
-    func markRevokedInMemory(named name: String) {
+    /// Marks `peer` revoked in memory only, for when the keyring file cannot be
+    /// written: fail closed until the files are read again. Only the record that
+    /// still is that peer (the same identity, rotated or not), not another node
+    /// given its name meanwhile.
+    func markRevokedInMemory(_ peer: PeerRecord) {
         writer.withLock {
             state.withLockedValue { keyring in
-                guard var peer = keyring.peer(named: name) else { return }
-                peer.revoked = true
-                try? keyring.replace(peer)
+                guard var current = keyring.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else { return }
+                current.revoked = true
+                try? keyring.replace(current)
             }
         }
     }

@@ -66,19 +66,8 @@ extension ControlHandlers {
         peer.revoked = true
         let revocation = context.event(.keyRevoked, actor: actor, peer: peer, details: ["identity": KeyText.encode(peer.keys.identity)])
         try await context.audit(revocation)
-        let cut = try await recordingFailure(of: revocation) {
-            do {
-                return try context.revokePeer(peer)
-            } catch {
-                // Fail closed: the key may be on file as revoked already (every keyring
-                // load applies keys/revoked-peers.txt); whatever the files say, it is
-                // revoked in memory until they are read again, and its sessions end.
-                try? context.peers.reload()
-                context.peers.markRevokedInMemory(named: peer.name)
-                context.cutSessions(of: peer)
-                throw error
-            }
-        }
+        // Revoked in memory and its sessions cut even if the files cannot be written (fail closed).
+        let cut = try await recordingFailure(of: revocation) { try context.revokePeer(peer) }
         context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s)")
         return try detail(peer)
     }

@@ -58,10 +58,7 @@ struct InboundConnection {
                 defer { receiver.abandon() }
                 let traffic = await serve(session, receiver: &receiver, age: age, logger: logger)
                 // The peer revoked its own key: end every session with it, this one too.
-                if receiver.peerRevokedItself {
-                    context.liveSessions.cut(peer: fingerprint)
-                    context.cutSessions(of: peer)
-                }
+                if receiver.peerRevokedItself { context.cutSessions(of: peer) }
                 try? await context.store.addTraffic(fingerprint: peer.fingerprint, sent: traffic.sent, received: traffic.received)
             }
         } catch {
