@@ -53,12 +53,8 @@ struct DeliveryScheduler: Service {
                 for peerName in peers {
                     guard busy.withLockedValue({ $0.insert(peerName).inserted }) else { continue }
                     guard let peer = context.peers.peer(named: peerName), !peer.revoked, peer.trust != .blocked else {
-                        for d in (try? context.store.dueDeliveries(peer: peerName, now: now, limit: 10_000)) ?? [] {
-                            try? await context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "\(peerName) is no longer a usable peer")
-                            await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: context.peers.peer(named: peerName),
-                                                                          package: d.packageID, reason: "peer.unusable: \(peerName) is revoked, blocked or removed",
-                                                                          details: ["peer-name": peerName]))
-                        }
+                        await context.failOpenDeliveries(named: peerName, peer: context.peers.peer(named: peerName),
+                                                         reason: "peer.unusable: \(peerName) is revoked, blocked or removed")
                         busy.withLockedValue { _ = $0.remove(peerName) }
                         continue
                     }

@@ -49,11 +49,7 @@ struct PackageSender {
         var unrecorded: [Delivery] = []
         // A node that revoked its own key sends nothing more: its key may be in other hands.
         if context.home.isRevoked {
-            for d in pending.map(\.delivery) {
-                try? await context.store.markFailed(packageID: d.packageID, peer: d.peer, error: "node.revoked: this node revoked its own identity key")
-                await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: d.packageID,
-                                                              reason: "node.revoked: this node revoked its own identity key"))
-            }
+            await context.failOpenDeliveries(named: peer.name, peer: peer, reason: "node.revoked: this node revoked its own identity key")
             return false
         }
         // Set when the session ended for its age with work left: the next one starts at once.
