@@ -76,10 +76,15 @@ public struct Daemon {
         }
         try await context.audit(context.event(.daemonStarted, details: started))
         await context.failDeliveriesToAbsentPeers()
-        let orphans = try InboxOrphans.setAside(directory: context.inboxDirectory, unmoved: { [logger = context.logger] name, why in
-            logger.warning("inbox/\(name) names no received package but could not be moved aside (\(why)); left where it is")
-        }) { id in
-            try context.store.inboxEntries(id: id).compactMap(\.path)
+        let orphans: (files: Int, bytes: UInt64)
+        do {
+            let known = try context.store.inboxFileNames()
+            orphans = InboxOrphans.setAside(directory: context.inboxDirectory, known: known) { [logger = context.logger] name, why in
+                logger.warning("inbox/\(name) names no received package but could not be moved aside (\(why)); left where it is")
+            }
+        } catch {
+            context.logger.warning("the inbox's files were not checked for orphans: the received packages could not be read (\(error))")
+            orphans = (0, 0)
         }
         if orphans.files > 0 {
             context.logger.warning("moved \(orphans.files) package file(s) that no received package names (\(orphans.bytes) bytes) to inbox/\(InboxOrphans.directoryName)/: left by receptions that could not be recorded, or liaison.db was restored from a backup older than they are; `liaison package open` opens them")

@@ -13,22 +13,20 @@ enum InboxOrphans {
     /// The directory inside the inbox that orphans are moved to.
     static let directoryName = "orphans"
 
-    /// Moves every `*.lpkg` file in `directory` whose package id has no inbox row
-    /// naming a file of that name (by name, not whole path: a home moved elsewhere
-    /// loses nothing) into `directory/orphans/`; files not named like a package are
-    /// left alone. A file that cannot be moved (a full disk, which is how most orphans
-    /// come about) stays where it is, named in `unmoved`: setting files aside never
-    /// stops the daemon from starting. Returns how many files and bytes were moved.
-    static func setAside(directory: String, unmoved: (String, String) -> Void = { _, _ in },
-                         rowsNaming: (PackageID) throws -> [String]) throws -> (files: Int, bytes: UInt64) {
+    /// Moves every `*.lpkg` file in `directory` that is named like a package and that
+    /// no inbox row names (`known`: the rows' file names, not whole paths, so a home
+    /// moved elsewhere loses nothing) into `directory/orphans/`; other files are left
+    /// alone. A file that cannot be moved (a full disk, which is how most orphans come
+    /// about) stays where it is, named in `unmoved`: setting files aside never stops
+    /// the daemon from starting. Returns how many files and bytes were moved.
+    static func setAside(directory: String, known: Set<String>, unmoved: (String, String) -> Void = { _, _ in }) -> (files: Int, bytes: UInt64) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return (0, 0) }
         let aside = directory + "/" + directoryName
         var moved = (files: 0, bytes: UInt64(0))
-        for name in names where name.hasSuffix(".lpkg") {
+        for name in names where name.hasSuffix(".lpkg") && !known.contains(name) {
             // `<sender prefix>-<id>.lpkg`, or `<id>.lpkg` from before files were named per sender.
             let stem = name.dropLast(".lpkg".count)
-            guard let id = try? PackageID(parsing: String(stem.split(separator: "-").last ?? stem)) else { continue }
-            guard try !rowsNaming(id).contains(where: { $0 == name || $0.hasSuffix("/" + name) }) else { continue }
+            guard (try? PackageID(parsing: String(stem.split(separator: "-").last ?? stem))) != nil else { continue }
             let path = directory + "/" + name
             var info = stat()
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }

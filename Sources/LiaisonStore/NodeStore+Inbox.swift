@@ -44,6 +44,17 @@ extension NodeStore {
                              Data(entry.receiptBody), Data(entry.receiptSignature)])
     }
 
+    /// The file names (last path component) of every received package kept in a
+    /// file rather than in its row: what the inbox directory should hold.
+    public func inboxFileNames() throws -> Set<String> {
+        try read("read the inbox's file names") { db in
+            var names = Set<String>()
+            let paths = try String.fetchCursor(db, sql: "SELECT path FROM inbox WHERE path IS NOT NULL")
+            while let path = try paths.next() { names.insert(String(path.split(separator: "/").last ?? Substring(path))) }
+            return names
+        }
+    }
+
     /// Every accepted package with this id, oldest first: one, or none if it was never
     /// accepted; more only if several senders used the id (an attempt to pre-empt
     /// another's package: ids are random).
