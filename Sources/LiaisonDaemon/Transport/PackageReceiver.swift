@@ -231,11 +231,10 @@ struct PackageReceiver {
         let claimed = min(size, largestAccepted)
         return context.activeTransfers.withLockedValue { claims -> (UInt64, UInt64)? in
             guard claims[key] == nil else { return nil }
-            func adding(_ a: UInt64, _ b: UInt64) -> UInt64 { let (sum, over) = a.addingReportingOverflow(b); return over ? .max : sum }
             var fromSender: UInt64 = 0, fromAll: UInt64 = 0
             for (other, bytes) in claims {
-                fromAll = adding(fromAll, bytes)
-                if other.sender == key.sender { fromSender = adding(fromSender, bytes) }
+                fromAll = fromAll.saturatingAdd(bytes)
+                if other.sender == key.sender { fromSender = fromSender.saturatingAdd(bytes) }
             }
             claims[key] = claimed
             return (fromSender, fromAll)
@@ -290,9 +289,8 @@ struct PackageReceiver {
         let receiving = context.activeTransfers.withLockedValue { Set($0.keys.filter { $0.sender == sender }.map(\.id)) }.union([id])
         let resting = SpoolFiles(directory: context.spoolDirectory).bytes(from: peer, excluding: receiving)
         // Saturating: no sum of sizes a peer can make up may trap.
-        func adding(_ a: UInt64, _ b: UInt64) -> UInt64 { let (sum, over) = a.addingReportingOverflow(b); return over ? .max : sum }
-        let counted = adding(adding(UInt64(max(0, used)), inFlight), UInt64(max(0, resting)))
-        guard adding(counted, size) <= UInt64(max(0, perDay)) else {
+        let counted = UInt64(max(0, used)).saturatingAdd(inFlight).saturatingAdd(UInt64(max(0, resting)))
+        guard counted.saturatingAdd(size) <= UInt64(max(0, perDay)) else {
             DaemonMetrics.refused(peer: peer.name, reason: "volume")
             return .reject(packageID: id, reason: .unavailable,
                            detail: "\(peer.name) has used \(counted) of its \(perDay) bytes for the last 24 hours (counting packages in flight and unfinished ones); retry later")
@@ -502,4 +500,12 @@ struct PackageReceiver {
 struct CountingSink: ByteSink {
     var count: UInt64 = 0
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws { count += UInt64(bytes.count) }
+}
+
+private extension UInt64 {
+    /// `self + other`, or `.max` where that overflows: no sum of sizes a peer can make up may trap.
+    func saturatingAdd(_ other: UInt64) -> UInt64 {
+        let (sum, overflowed) = addingReportingOverflow(other)
+        return overflowed ? .max : sum
+    }
 }
