@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiaisonControl
 import LiaisonCore
+import LiaisonStore
 
 /// `liaison status`: the node and its peers, like `wg show`.
 struct StatusCommand: ParsableCommand {
@@ -85,14 +86,15 @@ struct OutboxCommand: ParsableCommand {
                 stuck: liaison outbox list --state queued --peer bravo
                 """)
         @OptionGroup var daemon: DaemonOptions
-        @Option(name: .long, help: ArgumentHelp("Show at most this many packages (up to 10000).", valueName: "n")) var limit = 100
+        @Option(name: .long, help: ArgumentHelp("Show at most this many packages (up to \(ControlRequest.maximumListLimit)).", valueName: "n")) var limit = 100
         @Option(name: .long, help: ArgumentHelp("Only packages with a delivery to this peer.", valueName: "name")) var peer: String?
         @Option(name: .long, help: ArgumentHelp("Only packages with a delivery in this state: queued, sending, delivered, failed or expired.", valueName: "state"))
         var state: String?
 
         func validate() throws {
-            let states = ["queued", "sending", "delivered", "failed", "expired"]
-            if let state, !states.contains(state) { throw ValidationError("--state is one of \(states.joined(separator: ", "))") }
+            if let state, DeliveryState(rawValue: state) == nil {
+                throw ValidationError("--state is one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
         }
 
         func run() throws {
@@ -125,7 +127,7 @@ struct InboxCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List received packages.")
         @OptionGroup var daemon: DaemonOptions
-        @Option(name: .long, help: ArgumentHelp("Show at most this many packages (up to 10000).", valueName: "n")) var limit = 100
+        @Option(name: .long, help: ArgumentHelp("Show at most this many packages (up to \(ControlRequest.maximumListLimit)).", valueName: "n")) var limit = 100
 
         func run() throws {
             var request = ControlRequest(.inboxList)
@@ -187,7 +189,7 @@ struct InboxCommand: ParsableCommand {
 struct ReceiptsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "receipts", abstract: "Signed delivery receipts returned by peers.")
     @OptionGroup var daemon: DaemonOptions
-    @Option(name: .long, help: ArgumentHelp("Show at most this many receipts (up to 10000).", valueName: "n")) var limit = 100
+    @Option(name: .long, help: ArgumentHelp("Show at most this many receipts (up to \(ControlRequest.maximumListLimit)).", valueName: "n")) var limit = 100
 
     func run() throws {
         var request = ControlRequest(.receipts)
@@ -203,11 +205,12 @@ struct ReceiptsCommand: ParsableCommand {
 }
 
 /// Says on standard error (so `--json` output stays clean) when a listing may have
-/// been cut at its limit: the daemon gives at most 10000 at a time.
+/// been cut at its limit (``ControlRequest/listLimit(_:)``).
 func noteIfCut(_ count: Int, limit: Int, what: String) {
-    let served = min(max(limit, 1), 10_000)
+    let served = ControlRequest.listLimit(limit)
     guard count >= served else { return }
-    let more = served < 10_000 ? "; there may be more (--limit N, up to 10000)" : "; there may be more"
+    let maximum = ControlRequest.maximumListLimit
+    let more = served < maximum ? "; there may be more (--limit N, up to \(maximum))" : "; there may be more"
     FileHandle.standardError.write(Data("note: the newest \(served) \(what) are shown\(more)\n".utf8))
 }
 

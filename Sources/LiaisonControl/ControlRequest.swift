@@ -72,6 +72,12 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var files: Int?
     /// Most payloads one `send.files` carries.
     public static let maximumFilesPerSend = 256
+    /// Most entries one listing (`outbox.list`, `inbox.list`, `receipts`) carries.
+    public static let maximumListLimit = 10_000
+
+    /// How many entries a listing asked for `limit` serves: 100 unless said, at
+    /// least 1, at most ``maximumListLimit``.
+    public static func listLimit(_ limit: Int?) -> Int { min(max(limit ?? 100, 1), maximumListLimit) }
     /// Validity from now, e.g. `30d`, or `never` (`send`).
     public var expires: String?
     public var contentType: String?

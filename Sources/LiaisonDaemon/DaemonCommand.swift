@@ -70,7 +70,8 @@ public struct DaemonCommand: AsyncParsableCommand {
         }
     }
 
-    /// sysexits, as the CLI gives them: the unit restarts on none of 75 (another daemon
+    /// sysexits, as the CLI gives them for these codes (anything else is 1, not the
+    /// CLI's 65: a daemon that cannot start has found no bad data): the unit restarts on none of 75 (another daemon
     /// runs), 77 (the keys cannot be unlocked: a wrong or missing passphrase, a key
     /// file others may read, this node's key revoked) or 78 (fix the configuration),
     /// where another try would only fail again, each after a 64 MiB Argon2id.

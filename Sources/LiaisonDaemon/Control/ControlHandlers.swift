@@ -148,9 +148,9 @@ struct ControlHandlers: Sendable {
         case .peersRemove: try await io.send(result: try await removePeer(request, actor: actor))
         case .send, .sendFiles: try await send(request, &io, actor: actor, record: record)
         case .outboxList: try await io.send(result: try outbox(request))
-        case .inboxList: try await io.send(result: try inbox(limit: request.limit ?? 100))
+        case .inboxList: try await io.send(result: try inbox(limit: ControlRequest.listLimit(request.limit)))
         case .inboxGet: try await inboxGet(request, &io, actor: actor)
-        case .receipts: try await io.send(result: try receipts(limit: request.limit ?? 100))
+        case .receipts: try await io.send(result: try receipts(limit: ControlRequest.listLimit(request.limit)))
         case .forward: try await forward(request, &io, actor: actor, record: record)
         case .auditQuery: try await io.send(result: try auditQuery(request))
         case .auditLeaves: try await io.send(result: try auditLeaves(request))
@@ -220,7 +220,7 @@ struct ControlHandlers: Sendable {
             }
             states = parsed == .queued ? [.queued, .sending] : [parsed]
         }
-        let limit = min(max(request.limit ?? 100, 1), 10_000)
+        let limit = ControlRequest.listLimit(request.limit)
         return try context.store.outbox(limit: limit, offset: 0, peer: request.peer, states: states).map { entry in
             OutboxItem(id: entry.package.id.description, created: Timestamp.iso8601(entry.package.created),
                        expires: entry.package.expires.map(Timestamp.iso8601), markings: entry.package.markings, size: entry.package.size,
@@ -233,7 +233,7 @@ struct ControlHandlers: Sendable {
     }
 
     private func inbox(limit: Int) throws -> [InboxItem] {
-        try context.store.inbox(limit: min(max(limit, 1), 10_000), offset: 0).map(Self.item)
+        try context.store.inbox(limit: limit, offset: 0).map(Self.item)
     }
 
     static func item(_ e: InboxEntry) -> InboxItem {
@@ -243,7 +243,7 @@ struct ControlHandlers: Sendable {
     }
 
     private func receipts(limit: Int) throws -> [ReceiptItem] {
-        try context.store.receipts(limit: min(max(limit, 1), 10_000)).map { r in
+        try context.store.receipts(limit: limit).map { r in
             // A receipt signed before the peer rotated verifies with its previous key.
             let peer = context.peers.peer(named: r.peer)
             let keys = [peer?.keys.identity, peer?.previousKeys?.identity].compactMap { $0 }
