@@ -20,9 +20,7 @@ struct AuditExportCommand: ParsableCommand {
 
     func run() throws {
         // Before the daemon is asked to sign anything: the writer would refuse it anyway.
-        if let present = try? FileManager.default.contentsOfDirectory(atPath: out), !present.isEmpty {
-            throw AuditError(.bundleExists, "\(out) is not empty; export to a new or empty directory")
-        }
+        try AuditBundleWriter.checkDestination(out)
         // Up to a checkpoint signed now: the bundle has no entry its log key does not cover.
         let (keys, size, unsigned) = try AuditKeysPages.fetchSigned(daemon)
         if let unsigned {

@@ -60,6 +60,8 @@ extension AuditBundle {
         var names: [String] = []
         var notes: [[UInt8]] = []
         var held = 0
+        // What the newest checkpoint claims: the entries a whole bundle holds (for progress only).
+        var expected: Int?
         for name in checkpointNames(reader, &problems) {
             let label = checkpointsDirectory + "/" + printable(name)
             do {
@@ -73,12 +75,14 @@ extension AuditBundle {
                     ))
                     break
                 }
-                if let claimed = AuditLogVerifier.claimedSize(bytes), let named = checkpointSize(fileName: name), claimed != named {
+                let claimed = AuditLogVerifier.claimedSize(bytes)
+                if let claimed, let named = checkpointSize(fileName: name), claimed != named {
                     problems.record(AuditVerificationFailure(
                         .bundleInvalid, checkpointSize: claimed, checkpoint: label,
                         message: "\(label) holds a checkpoint of size \(claimed), not \(named): the file was renamed or replaced"
                     ))
                 }
+                if let claimed { expected = max(expected ?? claimed, claimed) }
                 names.append(label)
                 notes.append(bytes)
             } catch {
@@ -91,8 +95,6 @@ extension AuditBundle {
             checkpoints: notes, checkpointNames: names, trustedCheckpoint: trustedCheckpoint, earlierFailures: problems
         )
         verifier.unsignedEntriesFail = !allowUnsignedEntries
-        // What the newest checkpoint claims: the entries a whole bundle holds (for progress only).
-        let expected = notes.compactMap(AuditLogVerifier.claimedSize).max()
         do {
             try reader.scanLeaves { line in
                 defer { progress(verifier.entryCount, expected) }

@@ -31,6 +31,12 @@ public final class AuditBundleWriter {
     private var writtenSizes: Set<Int> = []
     private var isFinished = false
 
+    /// Refuses `directory` as the writer would (``AuditError/Code/bundleExists``),
+    /// creating nothing: for a check before any work the export does first.
+    public static func checkDestination(_ directory: String) throws {
+        try BundleFileSystem.refuseUnlessEmptyOrAbsent(directory)
+    }
+
     /// Creates `directory` (or takes it if it exists and is empty) and writes
     /// `log.vkey` and `witnesses.vkey`.
     ///

@@ -134,6 +134,13 @@ enum BundleFileSystem {
             return
         }
         guard errno == EEXIST else { throw ioError("create the directory", path) }
+        try refuseUnlessEmptyOrAbsent(path)
+    }
+
+    /// Refuses `path` as a place to create a bundle in, unless nothing is there or it
+    /// is an empty directory.
+    static func refuseUnlessEmptyOrAbsent(_ path: String) throws {
+        guard exists(path) else { return }
         guard isDirectory(path) else {
             throw AuditError(.bundleExists, "\(path) exists and is not a directory; choose a new directory for the export")
         }
