@@ -43,17 +43,17 @@ enum DaemonBenchmark {
         // daemon would), and several files per `send`.
         let payload = [UInt8](repeating: 0x41, count: 1024)
         let phase = Phase(nodes: nodes, delivered: delivered, concurrency: concurrency)
-        try phase.run("1 KiB, send → stored receipt, new connection", count: small, perRequest: 1) { requests in
+        try phase.run("1 KiB, send → stored receipt, new connection", key: "new", count: small, perRequest: 1) { requests in
             for _ in 0..<requests { try send(payload, socket: socket, to: "receiver") }
         }
-        try phase.run("1 KiB, send → stored receipt, kept connection", count: small, perRequest: 1) { requests in
+        try phase.run("1 KiB, send → stored receipt, kept connection", key: "kept", count: small, perRequest: 1) { requests in
             let client = try ControlClient(path: socket)
             for _ in 0..<requests { try send(payload, over: client, to: "receiver") }
         }
         // The same packages with several files per `send` (`liaison send a b c …`): one
         // control connection, one audit commit and one store commit for each request.
         let perSend = 16
-        try phase.run("1 KiB, \(perSend) files per send → stored receipt", count: small, perRequest: perSend) { requests in
+        try phase.run("1 KiB, \(perSend) files per send → stored receipt", key: "files", count: small, perRequest: perSend) { requests in
             for _ in 0..<requests { try sendBatch(Array(repeating: payload, count: perSend), socket: socket, to: "receiver") }
         }
 
@@ -120,9 +120,15 @@ enum DaemonBenchmark {
         let delivered: () throws -> Int
         let concurrency: Int
 
+        /// The phases `LIAISON_BENCH_PHASES` names (comma-separated `new`, `kept`,
+        /// `files`; all unless set), so that a profiler can watch one alone.
+        static let selected = ProcessInfo.processInfo.environment["LIAISON_BENCH_PHASES"].map { Set($0.split(separator: ",").map(String.init)) }
+
         /// Sends `count` packages, `perRequest` per request, split among the clients:
         /// `client` makes the number of requests it is given, and throws if one fails.
-        func run(_ label: String, count: Int, perRequest: Int, client: @escaping @Sendable (Int) throws -> Void) throws {
+        /// A phase `LIAISON_BENCH_PHASES` leaves out is skipped.
+        func run(_ label: String, key: String, count: Int, perRequest: Int, client: @escaping @Sendable (Int) throws -> Void) throws {
+            if let selected = Self.selected, !selected.contains(key) { return }
             let requests = (count + perRequest - 1) / perRequest
             sync()   // the previous phase's writeback is not this one's
             let before = try delivered()
