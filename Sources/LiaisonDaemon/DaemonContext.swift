@@ -71,7 +71,7 @@ final class DaemonContext: Sendable {
     let journalRenumbering: JournalRenumbering?
 
     /// Tells the scheduler and lingering sessions that `packages` are queued (and
-    /// durable), handing those in `handingOver` (per peer name) to their waiting
+    /// durable), handing those in `handingOver` (per peer name) to their running
     /// senders (``OutboxSignal/announceQueued(handingOver:others:)``).
     func announceQueued(_ packages: [QueuedPackage], handingOver: [String: [DuePackage]]) {
         let handed = handingOver.mapValues { Set($0.map(\.package.id)) }

@@ -6,10 +6,10 @@ import NIOConcurrencyHelpers
 /// Tells waiting senders that something new was queued, without polling: a
 /// generation number that every announcement bumps, and waiters woken by it.
 ///
-/// A queueing can also hand its small packages to the senders waiting for them
-/// (``announceQueued(handingOver:others:)``): a sender woken only by such
-/// hand-overs takes them from memory (``takeHandedOver(peer:since:limit:)``)
-/// instead of reading its queue. The store stays the record: every package handed
+/// A queueing can also hand its small packages to their peers' running senders
+/// (``announceQueued(handingOver:others:)``): a sender that finds only such
+/// hand-overs since its last look takes them from memory
+/// (``takeHandedOver(peer:since:limit:)``) instead of reading its queue. The store stays the record: every package handed
 /// over is durable first, and any other announcement that may concern a peer (a
 /// queueing not handed over, or ``announce()``) makes its sender read the queue.
 /// Packages are kept only for a peer whose sender runs (``senderStarted(peer:)``),
@@ -34,6 +34,14 @@ final class OutboxSignal: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// Most packages, and most of their bytes, handed over and waiting per peer.
+    let handOverLimit: Int
+    let handOverByteLimit: Int
+
+    init(handOverLimit: Int = 256, handOverByteLimit: Int = 4 << 20) {
+        self.handOverLimit = handOverLimit
+        self.handOverByteLimit = handOverByteLimit
+    }
 
     /// The current generation; pass it to ``wait(past:timeout:)``.
     var generation: UInt64 { state.withLockedValue { $0.generation } }
@@ -46,11 +54,27 @@ final class OutboxSignal: Sendable {
     /// Packages were queued, and are durable: those in `handingOver` (per peer name)
     /// go to senders waiting for them; for the peers in `others` something else was
     /// queued, which their senders read from the queue. Wakes every waiter.
+    ///
+    /// At most ``handOverLimit`` packages and ``handOverByteLimit`` bytes wait per
+    /// peer; past that, the queueing counts as not handed over to that peer (its
+    /// sender reads the queue, which a backlog that size wants anyway).
     func announceQueued(handingOver: [String: [DuePackage]], others: Set<String>) {
         wake { state in
-            for (peer, packages) in handingOver where state.senders[peer] != nil { state.handedOver[peer, default: []] += packages }
+            for (peer, packages) in handingOver where state.senders[peer] != nil {
+                let count = (state.handedOver[peer]?.count ?? 0) + packages.count
+                let bytes = Self.bytes(of: state.handedOver[peer] ?? []) + Self.bytes(of: packages)
+                if count <= handOverLimit && bytes <= handOverByteLimit {
+                    state.handedOver[peer, default: []] += packages
+                } else {
+                    state.lastNotHandedOver[peer] = state.generation
+                }
+            }
             for peer in others { state.lastNotHandedOver[peer] = state.generation }
         }
+    }
+
+    private static func bytes(of packages: [DuePackage]) -> Int {
+        packages.reduce(0) { $0 + ($1.body?.count ?? 0) }
     }
 
     /// Bumps the generation, lets `change` record the announcement, and resumes every waiter.

@@ -137,7 +137,7 @@ struct OutboxSignalTests {
     func mustRead() throws {
         let (signal, seen) = Self.senderToBravo()
         let small = try queued(["bravo", "charlie"])
-        // Handed to bravo, not to charlie (whose sender was not waiting).
+        // Handed to bravo; not to charlie (a large package, say).
         signal.announceQueued(handingOver: ["bravo": [small.duePackage(to: "bravo")]], others: ["charlie"])
         #expect(signal.takeHandedOver(peer: "charlie", since: seen, limit: 64) == nil, "charlie's sender reads its queue")
         let taken = try #require(signal.takeHandedOver(peer: "bravo", since: seen, limit: 64))
@@ -152,6 +152,22 @@ struct OutboxSignalTests {
         signal.announce()
         #expect(signal.takeHandedOver(peer: "bravo", since: read, limit: 64) == nil, "anything may be due after a general announcement")
         #expect(signal.takeHandedOver(peer: "charlie", since: read, limit: 64) == nil)
+    }
+
+    @Test("past its limits, in packages or in bytes, a hand-over sends the sender to its queue instead")
+    func handOverIsBounded() throws {
+        for (limit, byteLimit, count) in [(3, 1 << 20, 4), (100, 200, 4)] {   // 4 packages of 64 bytes: over 3 packages, over 200 bytes
+            let signal = OutboxSignal(handOverLimit: limit, handOverByteLimit: byteLimit)
+            signal.senderStarted(peer: "bravo")
+            let seen = signal.beginLook(peer: "bravo")
+            let packages = try (0..<count).map { _ in try queued(["bravo"]).duePackage(to: "bravo") }
+            signal.announceQueued(handingOver: ["bravo": Array(packages.prefix(count - 1))], others: [])
+            signal.announceQueued(handingOver: ["bravo": Array(packages.suffix(1))], others: [])
+            #expect(signal.takeHandedOver(peer: "bravo", since: seen, limit: 64) == nil, "over the limit: the sender reads its queue")
+            let read = signal.beginLook(peer: "bravo")
+            signal.announceQueued(handingOver: ["bravo": Array(packages.prefix(1))], others: [])
+            #expect(signal.takeHandedOver(peer: "bravo", since: read, limit: 64)?.packages.count == 1, "after the read, hand-overs again")
+        }
     }
 
     @Test("reading the queue drops what was handed over: the read finds it")

@@ -108,16 +108,22 @@ extension ControlHandlers {
 
     /// The offers to record with the queueing of `packages`: each small package's
     /// to every recipient whose sender waits for work on a session that takes pushes.
-    /// Those packages are also handed to their senders once queued (per peer name).
+    /// Every small package is also handed to its recipients' senders once queued (per
+    /// peer name): a busy sender takes it from memory when it next looks for work,
+    /// recording its offer then, instead of reading its queue (``OutboxSignal``).
     private func earlyOffers(of packages: [QueuedPackage])
         -> (events: [AuditEvent], marks: [(PackageID, [String])], handOver: [String: [DuePackage]]) {
         var events: [AuditEvent] = [], marks: [(PackageID, [String])] = [], handOver: [String: [DuePackage]] = [:]
         for queued in packages where queued.body != nil {
             let package = queued.package
-            let peers = context.earlyOffers.waitingPeers(among: queued.recipients).compactMap { context.peers.peer(named: $0) }
+            // Only to the node each name was sealed for: a name that changed holder meanwhile is read from the queue.
+            let holders = queued.recipients.filter { name in
+                context.peers.peer(named: name).map { queued.recipientNodes[name] == nil || $0.logFingerprint == queued.recipientNodes[name] } ?? false
+            }
+            for name in holders { handOver[name, default: []].append(queued.duePackage(to: name)) }
+            let peers = context.earlyOffers.waitingPeers(among: holders).compactMap { context.peers.peer(named: $0) }
             guard !peers.isEmpty else { continue }
             marks.append((package.id, peers.map(\.name)))
-            for peer in peers { handOver[peer.name, default: []].append(queued.duePackage(to: peer.name)) }
             context.logger.debug("the offer of \(package.id) to \(peers.map(\.name).joined(separator: ", ")) is recorded with its queueing")
             events += peers.map { peer in
                 context.event(.packageOffered, peer: peer, package: package.id, markings: package.markings,
