@@ -103,11 +103,12 @@ extension NodeStore {
         }
     }
 
-    /// A page of the inbox, most recently received first.
+    /// A page of the inbox, most recently received first (within a second, the last
+    /// stored first).
     public func inbox(limit: Int, offset: Int = 0) throws -> [InboxEntry] {
         Self.checkPage(limit: limit, offset: offset)
         return try read("list the inbox") { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox ORDER BY received_at DESC, id LIMIT ? OFFSET ?"),
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox ORDER BY received_at DESC, rowid DESC LIMIT ? OFFSET ?"),
                              arguments: [limit, offset]).map(InboxEntry.init(row:))
         }
     }

@@ -359,7 +359,8 @@ extension NodeStore {
         }
     }
 
-    /// A page of the outbox, newest package first, each with its deliveries: every
+    /// A page of the outbox, newest package first (within a second, the last queued
+    /// first), each with its deliveries: every
     /// package, or only those with a delivery to `peer` and/or in one of `states`.
     public func outbox(limit: Int, offset: Int = 0, peer: String? = nil, states: [DeliveryState] = []) throws -> [OutboxEntry] {
         Self.checkPage(limit: limit, offset: offset)
@@ -371,7 +372,7 @@ extension NodeStore {
         }
         let filter = conditions.isEmpty ? "" : "WHERE id IN (SELECT package_id FROM delivery WHERE \(conditions.joined(separator: " AND ")))"
         return try read("list the outbox") { db in
-            let packages = try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package \(filter) ORDER BY created DESC, id LIMIT ? OFFSET ?"),
+            let packages = try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package \(filter) ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?"),
                                             arguments: StatementArguments(arguments + [limit, offset])).map(OutboxPackage.init(row:))
             guard !packages.isEmpty else { return [] }
             let ids = packages.map(\.id.description)

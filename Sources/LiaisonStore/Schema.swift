@@ -17,6 +17,7 @@ enum Schema {
         migrator.registerMigration("v4-audit-journal") { db in try db.execute(sql: v4) }
         migrator.registerMigration("v5-inbox-keyed-by-sender") { db in try db.execute(sql: v5) }
         migrator.registerMigration("v6-delivery-recipient") { db in try db.execute(sql: v6) }
+        migrator.registerMigration("v7-listings-in-arrival-order") { db in try db.execute(sql: v7) }
         return migrator
     }
 
@@ -395,5 +396,19 @@ enum Schema {
         BEGIN
             SELECT RAISE(ABORT, 'a delivery''s recipient never changes');
         END;
+        """
+
+    /// The outbox and the inbox are listed newest first, and within one second in
+    /// the order the rows were written (rowid) instead of by package id. The listing
+    /// indexes hold the time alone (SQLite files each entry under its rowid as
+    /// well), so a new row's entry goes at the end of its index, next to the last
+    /// one, rather than among the same second's ids at random: under load each
+    /// commit wrote a page of each index per package or so, and now writes a few.
+    /// The listings read the same indexes backwards.
+    static let v7 = """
+        DROP INDEX outbox_package_newest;
+        CREATE INDEX outbox_package_newest ON outbox_package(created);
+        DROP INDEX inbox_newest;
+        CREATE INDEX inbox_newest ON inbox(received_at);
         """
 }

@@ -41,7 +41,7 @@ struct DurabilityTests {
         #expect(try await reopened.resetInterrupted() == 1)
         #expect(try reopened.dueDeliveries(now: now + 60, limit: 10).map(\.peer) == ["dave", "carol"])  // most overdue first
         // Reopening migrates nothing twice.
-        #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 6)
+        #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == StoreFixture.migrations.count)
     }
 
     @Test("a receipt is committed without waiting for the disk; anything queued is fsynced, and makes the receipts before it durable too")

@@ -78,4 +78,16 @@ struct InboxTests {
         #expect(try fixture.store.inbox(limit: 3).map(\.id) == [4, 3, 2].map { try StoreFixture.packageID($0) })
         #expect(try fixture.store.inbox(limit: 3, offset: 3).map(\.id) == [try StoreFixture.packageID(1)])
     }
+
+    @Test("within one second the inbox lists the last stored first, whatever the ids; its index holds the time alone")
+    func listingWithinASecond() async throws {
+        let fixture = try StoreFixture()
+        let alice = try StoreFixture.fingerprint("alice")
+        for n in [9, 7, 8] {
+            #expect(try await fixture.store.recordReceived(try StoreFixture.inboxEntry(n, sender: alice, receivedAt: StoreFixture.now + 5)))
+        }
+        #expect(try fixture.store.inbox(limit: 10).map(\.id) == [8, 7, 9].map { try StoreFixture.packageID($0) })
+        let columns = try await fixture.store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM pragma_index_info('inbox_newest')") }
+        #expect(columns == ["received_at"])
+    }
 }

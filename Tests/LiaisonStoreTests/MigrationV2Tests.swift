@@ -81,7 +81,7 @@ struct MigrationV2Tests {
         let v1 = try Self.populatedV1(directory)
         let store = try NodeStore(path: v1.path)
         let migrations = try await store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-        #expect(migrations == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal", "v5-inbox-keyed-by-sender", "v6-delivery-recipient"])
+        #expect(migrations == StoreFixture.migrations)
 
         for package in v1.packages {
             #expect(try store.outboxPackage(id: package.id) == package)
@@ -199,7 +199,7 @@ struct MigrationV2Tests {
             #expect(try await store.recordReceived(entry, body: body))
         }
         let reopened = try NodeStore(path: v1.path)
-        #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 6)
+        #expect(try await reopened.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == StoreFixture.migrations.count)
         #expect(try reopened.counts() == StoreCounts(outboxPackages: 4, queued: 2, delivered: 2, failed: 1, inbox: 4))
         #expect(try reopened.outboxBody(id: try StoreFixture.packageID(4)) == Array("a small sealed package".utf8))
         #expect(try reopened.inboxEntry(id: try StoreFixture.packageID(20)).flatMap(reopened.inboxBody) == Array("a small sealed package".utf8))
@@ -215,6 +215,6 @@ struct MigrationV2Tests {
         let store = try NodeStore(path: path)
         #expect(try store.counts() == StoreCounts())
         #expect(try store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
-                == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal", "v5-inbox-keyed-by-sender", "v6-delivery-recipient"])
+                == StoreFixture.migrations)
     }
 }

@@ -272,6 +272,19 @@ struct OutboxTests {
         #expect(try store.receipts(limit: 3).map(\.receivedAt) == [now + 50, now + 40, now + 30])
     }
 
+    @Test("within one second the outbox lists the last queued first, whatever the ids; its index holds the time alone")
+    func listingWithinASecond() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        for n in [9, 7, 8] { try await store.enqueue(try StoreFixture.package(n, created: now + 60), recipients: ["bob"]) }
+        try await store.enqueue(try StoreFixture.package(1, created: now), recipients: ["bob"])
+        #expect(try store.outbox(limit: 10).map(\.package.id) == [8, 7, 9, 1].map { try StoreFixture.packageID($0) })
+        #expect(try store.outbox(limit: 2, offset: 1).map(\.package.id) == [7, 9].map { try StoreFixture.packageID($0) })
+        // A new row's entry goes at the end of the index, not among random ids (schema v7).
+        let columns = try await store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM pragma_index_info('outbox_package_newest')") }
+        #expect(columns == ["created"])
+    }
+
     @Test("a very long error is cut before it is stored")
     func boundedError() async throws {
         let fixture = try StoreFixture()

@@ -20,7 +20,7 @@ struct SchemaTests {
         #expect(tables.map(\.0) == ["audit_journal", "delivery", "inbox", "outbox_package", "peer_state", "receipt", "store_identity"])
         #expect(tables.allSatisfy { $0.1 == 1 })
         let migrations = try fixture.store.pool.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal", "v5-inbox-keyed-by-sender", "v6-delivery-recipient"])
+        #expect(migrations == StoreFixture.migrations)
         let sql = try fixture.store.pool.read {
             try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'delivery'")
         }

@@ -9,6 +9,11 @@ struct StoreFixture {
     /// A fixed "now" (2026-11-26T00:00:00Z), matching `PackageFixture.created`.
     static let now: Int64 = 1_795_651_200
 
+    /// Every migration a store has once opened, in order: written out here, so that
+    /// adding one is a deliberate change to this list too.
+    static let migrations = ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal", "v5-inbox-keyed-by-sender",
+                             "v6-delivery-recipient", "v7-listings-in-arrival-order"]
+
     let directory = TemporaryDirectory(prefix: "liaison-store")
     let store: NodeStore
 
