@@ -32,6 +32,8 @@ final class DaemonContext: Sendable {
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
     /// Per-peer packages-per-minute buckets (keyed by fingerprint).
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())
+    /// What each sender delivered in the last day, for `bytes-per-day` limits.
+    let inboundVolume = InboundVolume()
     /// Packages being received right now, each with its sealed size, so two
     /// connections never write one spool file.
     let activeTransfers = NIOLockedValueBox([InboundClaim: UInt64]())

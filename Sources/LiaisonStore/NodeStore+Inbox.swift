@@ -95,11 +95,17 @@ extension NodeStore {
         }
     }
 
-    /// Bytes received from the sender `fingerprint` since `since` (for per-peer daily limits).
-    public func receivedBytes(from fingerprint: NodeFingerprint, since: Int64) throws -> Int64 {
+    /// Bytes received from the sender `fingerprint` since `since`, per minute (Unix
+    /// time divided by 60): what a per-peer daily limit starts from (the daemon then
+    /// adds what it stores, rather than summing the day again for every package).
+    public func receivedBytesByMinute(from fingerprint: NodeFingerprint, since: Int64) throws -> [Int64: Int64] {
         try readStatement("sum what a peer sent") { db in
-            try Int64.fetchOne(try db.cachedStatement(sql: "SELECT COALESCE(SUM(size), 0) FROM inbox WHERE sender_fingerprint = ? AND received_at >= ?"),
-                               arguments: [fingerprint.description, since]) ?? 0
+            var minutes: [Int64: Int64] = [:]
+            let rows = try Row.fetchCursor(try db.cachedStatement(sql: """
+                SELECT received_at / 60, SUM(size) FROM inbox WHERE sender_fingerprint = ? AND received_at >= ? GROUP BY received_at / 60
+                """), arguments: [fingerprint.description, since])
+            while let row = try rows.next() { minutes[row[0]] = row[1] }
+            return minutes
         }
     }
 

@@ -195,7 +195,7 @@ struct StreamedTransferTests {
         let orphan = String(kept.dropLast("\(id).lpkg".count)) + "\(try PackageID.random()).lpkg"
         let legacy = "\(try PackageID.random()).lpkg"
         for name in [orphan, legacy, "notes.txt"] {
-            FileManager.default.createFile(atPath: inbox + "/" + name, contents: Data(repeating: 7, count: 1000))
+            _ = FileManager.default.createFile(atPath: inbox + "/" + name, contents: Data(repeating: 7, count: 1000))
         }
         try net.daemon("bravo").start()
         let present = Set(try FileManager.default.contentsOfDirectory(atPath: inbox))

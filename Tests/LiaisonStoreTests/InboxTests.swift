@@ -79,6 +79,18 @@ struct InboxTests {
         #expect(try fixture.store.inbox(limit: 3, offset: 3).map(\.id) == [try StoreFixture.packageID(1)])
     }
 
+    @Test("what a sender delivered since a time, per minute: only that sender's, only from then on")
+    func receivedByMinute() async throws {
+        let fixture = try StoreFixture()
+        let alice = try StoreFixture.fingerprint("alice"), bob = try StoreFixture.fingerprint("bob")
+        let now = StoreFixture.now   // a whole minute
+        for (n, sender, at) in [(1, alice, now - 100), (2, alice, now + 5), (3, alice, now + 59), (4, alice, now + 60), (5, bob, now + 1)] {
+            #expect(try await fixture.store.recordReceived(try StoreFixture.inboxEntry(n, sender: sender, receivedAt: at)))
+        }
+        #expect(try fixture.store.receivedBytesByMinute(from: alice, since: now) == [now / 60: 8192, now / 60 + 1: 4096])
+        #expect(try fixture.store.receivedBytesByMinute(from: bob, since: now + 2).isEmpty)
+    }
+
     @Test("within one second the inbox lists the last stored first, whatever the ids; its index holds the time alone")
     func listingWithinASecond() async throws {
         let fixture = try StoreFixture()

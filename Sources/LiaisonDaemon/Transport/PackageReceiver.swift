@@ -281,8 +281,10 @@ struct PackageReceiver {
         guard let perDay = peer.inboundLimits.bytesPerDay else { return nil }
         // What it sent under its current and, during a rotation's overlap, its previous key.
         let now = Timestamp.now()
-        let used = try ([peer.fingerprint] + [peer.previousKeys(at: now)?.fingerprint].compactMap { $0 })
-            .reduce(Int64(0)) { $0 + (try context.store.receivedBytes(from: $1, since: now - 86_400)) }
+        let used = try ([peer.fingerprint] + [peer.previousKeys(at: now)?.fingerprint].compactMap { $0 }).reduce(Int64(0)) { sum, key in
+            let bytes = try context.inboundVolume.bytes(from: key, now: now) { since in try context.store.receivedBytesByMinute(from: key, since: since) }
+            return sum.addingReportingOverflow(bytes).overflow ? .max : sum + bytes
+        }
         // Partials it left in the spool count too, until they are stored or swept
         // (those being received are counted by their claims, this one by `size`).
         let sender = claimKey(id).sender
@@ -486,6 +488,8 @@ struct PackageReceiver {
             guard let refusal = failure as? CoreError, refusal.code == .auditUnavailable else { throw failure }
             return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot record packages right now; retry later")
         }
+        // Counted before its claim is let go: never in neither.
+        if new { context.inboundVolume.add(entry.size, from: entry.senderFingerprint, at: entry.receivedAt) }
         guard new else {
             // Accepted before (a push is not looked up first): the stored answer, never this copy's receipt.
             return try storedAnswer(id) ?? .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot store packages right now")
