@@ -178,6 +178,32 @@ public struct SendReceipt: Codable, Sendable, Equatable {
     }
 }
 
+extension SendReceipt: DirectJSONEncodable {
+    public func writeJSON(into writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.field("id", id)
+            writer.field("recipients", recipients)
+            writer.key("withheld")
+            withheld.writeJSON(into: &writer)
+            writer.field("markings", markings)
+            writer.field("size", size)
+            writer.field("expires", expires)
+            writer.field("markingsNote", markingsNote)
+            writer.field("file", file)
+        }
+    }
+}
+
+extension WithheldRecipient: DirectJSONEncodable {
+    public func writeJSON(into writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.field("peer", peer)
+            writer.field("rule", rule)
+            writer.field("reason", reason)
+        }
+    }
+}
+
 /// What `inbox get` reports before the payload frames.
 public struct OpenedItem: Codable, Sendable, Equatable {
     public var id: String

@@ -114,6 +114,58 @@ public struct ControlRequest: Codable, Sendable, Equatable {
 
     /// A request for `command` with no arguments.
     public init(_ command: Command) { self.command = command }
+
+    /// Decodes only the members present (a request names a handful of its dozens of
+    /// optional fields; asking for each in turn was most of its decoding time). A
+    /// member that is `null` counts as absent; `command` is required. A field added
+    /// to the request must be added here too: the switch does not compile without it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(.status)
+        var command: Command?
+        for key in container.allKeys where try !container.decodeNil(forKey: key) {
+            switch key {
+            case .command: command = try container.decode(Command.self, forKey: key)
+            case .name: name = try container.decode(String.self, forKey: key)
+            case .card: card = try container.decode(String.self, forKey: key)
+            case .addresses: addresses = try container.decode([String].self, forKey: key)
+            case .trust: trust = try container.decode(String.self, forKey: key)
+            case .fingerprint: fingerprint = try container.decode(String.self, forKey: key)
+            case .maximumTLP: maximumTLP = try container.decode(String.self, forKey: key)
+            case .organisation: organisation = try container.decode(String.self, forKey: key)
+            case .maximumPackageBytes: maximumPackageBytes = try container.decode(Int64.self, forKey: key)
+            case .packagesPerMinute: packagesPerMinute = try container.decode(Int64.self, forKey: key)
+            case .bytesPerDay: bytesPerDay = try container.decode(Int64.self, forKey: key)
+            case .to: to = try container.decode([String].self, forKey: key)
+            case .tlp: tlp = try container.decode(String.self, forKey: key)
+            case .classification: classification = try container.decode(String.self, forKey: key)
+            case .releasableTo: releasableTo = try container.decode([String].self, forKey: key)
+            case .caveats: caveats = try container.decode([String].self, forKey: key)
+            case .files: files = try container.decode(Int.self, forKey: key)
+            case .expires: expires = try container.decode(String.self, forKey: key)
+            case .contentType: contentType = try container.decode(String.self, forKey: key)
+            case .id: id = try container.decode(String.self, forKey: key)
+            case .limit: limit = try container.decode(Int.self, forKey: key)
+            case .peer: peer = try container.decode(String.self, forKey: key)
+            case .state: state = try container.decode(String.self, forKey: key)
+            case .events: events = try container.decode([String].self, forKey: key)
+            case .since: since = try container.decode(String.self, forKey: key)
+            case .until: until = try container.decode(String.self, forKey: key)
+            case .cursor: cursor = try container.decode(Int.self, forKey: key)
+            case .newestFirst: newestFirst = try container.decode(Bool.self, forKey: key)
+            case .entry: entry = try container.decode(Int.self, forKey: key)
+            case .strictMarkings: strictMarkings = try container.decode(Bool.self, forKey: key)
+            case .clearLimits: clearLimits = try container.decode(Bool.self, forKey: key)
+            case .reason: reason = try container.decode(String.self, forKey: key)
+            case .statement: statement = try container.decode(String.self, forKey: key)
+            case .overlapDays: overlapDays = try container.decode(Int.self, forKey: key)
+            }
+        }
+        guard let command else {
+            throw DecodingError.keyNotFound(CodingKeys.command, .init(codingPath: decoder.codingPath, debugDescription: "a request names its command"))
+        }
+        self.command = command
+    }
 }
 
 /// The error a daemon returns instead of a result.

@@ -222,6 +222,11 @@ struct ControlConnection {
         try await send(Array(try JSONEncoder().encode(ControlEnvelope(result: result))))
     }
 
+    /// A result the daemon writes as JSON itself (`send`'s receipts: the busiest answer).
+    mutating func send<T: Codable & Sendable & DirectJSONEncodable>(result: T) async throws {
+        try await send(ControlEnvelope.directJSON(result: result))
+    }
+
     mutating func send(error: ControlFailure) async throws {
         try await send(Array(try JSONEncoder().encode(ControlEnvelope<Empty>(error: error))))
     }
