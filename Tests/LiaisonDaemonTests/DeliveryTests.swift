@@ -240,6 +240,28 @@ struct RekeyTests {
                 "expected 7 rekeys for ~770 messages: \(net.daemon("alpha").log.suffix(500))")
     }
 
+    @Test("pushes written together and receipts written together cross rekeys in step: every package arrives once, each receipt verifies",
+          .timeLimit(.minutes(2)))
+    func rekeyAcrossGatheredWrites() throws {
+        // A rekey every 16 messages (the least allowed): a batch of 60 pushes, and their
+        // receipts, is written in a few writes with rekey frames among the messages.
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: "retry-initial-seconds = 1\nrekey-messages = 16\n")
+        try net.startAll()
+        let payloads = (0..<60).map { Array("small package \($0)\n".utf8) }
+        let paths = payloads.enumerated().map { i, bytes in net.dir.write("small-\(i).txt", bytes) }
+        let result = try net.expect(["send"] + paths + ["--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN", "--json"])
+        let ids = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]).compactMap { $0["id"] as? String }
+        #expect(ids.count == 60)
+        for (id, payload) in zip(ids, payloads) {
+            #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]), "\(id): \(net.daemon("alpha").log.suffix(2000))")
+            #expect(try net.fetch(id, at: "bravo") == payload)
+        }
+        #expect(try net.inbox("bravo").count == 60)
+        #expect(try net.auditEvents("alpha").filter { $0.kind == .packageDelivered }.count == 60)
+        // Alpha logs its own rekeys; bravo's (a receipt batch has as many) are followed by alpha, or no receipt would read.
+        #expect(eventually(timeoutSeconds: 10) { net.daemon("alpha").log.contains("rekeyed") }, "\(net.daemon("alpha").log.suffix(500))")
+    }
+
     @Test("a busy sender renews its session at its lifetime with a new handshake, and every package arrives once")
     func sessionRenewed() throws {
         let net = try DaemonNetwork(["alpha", "bravo"], tunables: "retry-initial-seconds = 1\nsession-lifetime-seconds = 1\n")

@@ -68,6 +68,14 @@ struct FrameWriter {
         try await outbound.write(frame)
     }
 
+    /// Writes frames already built, in order, handed to the channel together (one
+    /// flush, so one write to the socket where they fit).
+    mutating func write(contentsOf frames: [ByteBuffer]) async throws {
+        if frames.count == 1 { return try await write(frames[0]) }
+        bytesWritten += frames.reduce(0) { $0 + $1.readableBytes }
+        try await outbound.write(contentsOf: frames)
+    }
+
     mutating func write(_ body: [UInt8]) async throws {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(body.count + 2)

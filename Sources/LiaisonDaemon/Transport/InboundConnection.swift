@@ -78,23 +78,15 @@ struct InboundConnection {
     /// ``concurrentPushes`` answers in memory. Returns the bytes sent and received.
     private func serve(_ session: SecureSession, receiver: inout PackageReceiver, age: SessionAge, logger: Logger) async -> (sent: Int64, received: Int64) {
         var inbound = session.inbound
-        let (replies, replyQueue) = AsyncStream<PendingReply>.makeStream()
+        let replyQueue = ReplyQueue()
         /// Queues `message` for the writer and returns once it was written (or the connection failed).
-        @Sendable func answer(_ message: SessionMessage) async {
-            await withCheckedContinuation { written in replyQueue.yield(PendingReply(message: message, written: written)) }
-        }
+        @Sendable func answer(_ message: SessionMessage) async { await replyQueue.answer(message) }
         let outbound = session.outbound
         return await withTaskGroup(of: Int.self) { writerGroup in
             writerGroup.addTask {
                 var out = outbound
-                var failed = false
-                // Every queued answer is resumed, written or not, so nobody waits forever.
-                for await reply in replies {
-                    if !failed {
-                        do { try await out.send(reply.message) } catch { failed = true }
-                    }
-                    reply.written.resume()
-                }
+                // Every queued answer is let go, written or not, so nobody waits forever.
+                await replyQueue.drain { messages in try await out.send(contentsOf: messages) }
                 return out.writer.bytesWritten
             }
             do {
@@ -232,10 +224,4 @@ struct InboundConnection {
         DaemonMetrics.handshake(accepted: true, reason: "ok")
         return (peer, session, localIdentity)
     }
-}
-
-/// An answer waiting for the session's writer, and who to tell once it is written.
-private struct PendingReply: Sendable {
-    let message: SessionMessage
-    let written: CheckedContinuation<Void, Never>
 }

@@ -221,9 +221,8 @@ struct PackageSender {
         // first offer was recorded with its queueing, moments ago (``EarlyOffers``).
         let unrecorded = pushed.filter { !recordedEarly($0, peer: peer) }
         if !unrecorded.isEmpty { try await context.audit(contentsOf: unrecorded.map(offeredEvent(peer))) }
-        for item in pushed {
-            try await session.send(.push(packageID: item.package.id, expires: item.package.expires, bytes: item.body!))
-        }
+        // Back to back, handed to the socket together.
+        try await session.send(contentsOf: pushed.map { .push(packageID: $0.package.id, expires: $0.package.expires, bytes: $0.body!) })
         var answers: [Answer] = []
         var waiting = Dictionary(uniqueKeysWithValues: pushed.map { ($0.package.id, $0) })
         while !waiting.isEmpty {

@@ -27,6 +27,9 @@ struct SecureSession {
 
     /// Encrypts and sends one message; sends `rekey` and switches keys when due.
     mutating func send(_ message: SessionMessage) async throws { try await outbound.send(message) }
+    /// Sends `messages` in order, handing the socket up to ``Outbound/gatherBytes``
+    /// of frames at once (one write, rather than one per message).
+    mutating func send(contentsOf messages: [SessionMessage]) async throws { try await outbound.send(contentsOf: messages) }
 
     /// The next message, or `nil` if the peer closed the connection without a
     /// `close` message. A `rekey` from the peer is handled here.
@@ -62,6 +65,26 @@ struct SecureSession {
             }
         }
 
+        /// Most bytes of frames handed to the socket in one write by ``send(contentsOf:)``.
+        static let gatherBytes = 256 * 1024
+
+        mutating func send(contentsOf messages: [SessionMessage]) async throws {
+            var frames: [ByteBuffer] = [], bytes = 0
+            for message in messages {
+                let body = message.encoded
+                for frame in try sealedFrames(bodyCount: body.count, { $0.writeBytes(body) }) {
+                    if bytes + frame.readableBytes > Self.gatherBytes, !frames.isEmpty {
+                        try await writer.write(contentsOf: frames)
+                        frames = []
+                        bytes = 0
+                    }
+                    bytes += frame.readableBytes
+                    frames.append(frame)
+                }
+            }
+            if !frames.isEmpty { try await writer.write(contentsOf: frames) }
+        }
+
         /// Sends a data message of `count` bytes read from `source` straight into
         /// the frame (no copy in between).
         mutating func sendData<Source: ByteSource>(count: Int, from source: inout Source) async throws {
@@ -79,13 +102,20 @@ struct SecureSession {
         /// that `fill` writes, encrypted in place — built in the buffer that goes
         /// to the socket; then rekeys if the policy says so.
         private mutating func sendFrame(bodyCount: Int, _ fill: (inout ByteBuffer) throws -> Void) async throws {
-            try await writer.write(try sealedFrame(bodyCount: bodyCount, fill))
+            try await writer.write(contentsOf: try sealedFrames(bodyCount: bodyCount, fill))
+        }
+
+        /// The frame of one message and, if the policy says so after it, the rekey
+        /// that follows it (this side switches keys then).
+        private mutating func sealedFrames(bodyCount: Int, _ fill: (inout ByteBuffer) throws -> Void) throws -> [ByteBuffer] {
+            var frames = [try sealedFrame(bodyCount: bodyCount, fill)]
             if rekeyPolicy.recordMessage(now: SecureSession.now()) {
                 let rekey = SessionMessage.rekey.encoded
-                try await writer.write(try sealedFrame(bodyCount: rekey.count) { $0.writeBytes(rekey) })
+                frames.append(try sealedFrame(bodyCount: rekey.count) { $0.writeBytes(rekey) })
                 try cipher.rekey()
                 rekeys += 1
             }
+            return frames
         }
 
         private mutating func sealedFrame(bodyCount: Int, _ fill: (inout ByteBuffer) throws -> Void) throws -> ByteBuffer {
