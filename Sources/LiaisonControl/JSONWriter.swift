@@ -8,6 +8,7 @@ public struct JSONWriter: Sendable {
     /// Whether the container being written has no member yet.
     private var empty = true
 
+    /// An empty writer.
     public init() { bytes.reserveCapacity(256) }
 
     /// An object; `members` writes its fields.
@@ -98,6 +99,7 @@ public struct JSONWriter: Sendable {
 /// A value the daemon writes with ``JSONWriter`` instead of `JSONEncoder`; what it
 /// writes must decode to the same value.
 public protocol DirectJSONEncodable: Encodable {
+    /// Writes the value as its `Codable` form would be written.
     func writeJSON(into writer: inout JSONWriter)
 }
 

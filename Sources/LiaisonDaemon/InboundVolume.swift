@@ -14,46 +14,103 @@ import NIOConcurrencyHelpers
 /// stored while its sender's minutes were being read may be counted twice: too
 /// much, never too little, so the limit still fails closed. The window starts at
 /// the beginning of the minute 24 hours ago: up to a minute more than a day counts.
+/// (A clock set back by more than a day after the read would leave minutes out
+/// that the read never took; the window is then short until the next start.)
 final class InboundVolume: Sendable {
     /// The limit's window, and the unit it is counted in, in seconds.
     static let window: Int64 = 86_400
     static let minute: Int64 = 60
+    /// Most minutes kept per sender before those out of the window are dropped.
+    static let keptMinutes = Int(window / minute) + 1
 
-    /// Per sender fingerprint, bytes per minute (Unix time / 60) of the window.
-    private let senders = NIOLockedValueBox([NodeFingerprint: [Int64: Int64]]())
+    private enum Sender {
+        /// Its minutes are being read from the store; what is stored meanwhile waits here.
+        case reading(stored: [Int64: Int64])
+        /// Bytes per minute (Unix time / 60).
+        case known([Int64: Int64])
+    }
+
+    private let senders = NIOLockedValueBox([NodeFingerprint: Sender]())
 
     /// Bytes received from `sender` in the 24 hours up to `now` (from the start of
     /// that minute). The first call for a sender reads its minutes with `seed`
-    /// (given the window's first second), holding the others back meanwhile: a
-    /// package stored then is in what `seed` reads or added after it.
+    /// (given the window's first second), outside the lock every sender shares; a
+    /// package stored meanwhile is in what `seed` reads or added after it (or both).
     func bytes(from sender: NodeFingerprint, now: Int64, seed: (_ since: Int64) throws -> [Int64: Int64]) throws -> Int64 {
         let first = Self.minuteOf(now - Self.window)
-        return try senders.withLockedValue { senders in
-            var minutes = try senders[sender] ?? seed(first * Self.minute)
-            // Minutes that left the window go once they outnumber those in it.
-            if minutes.count > Int(Self.window / Self.minute) + 1 { minutes = minutes.filter { $0.key >= first } }
-            senders[sender] = minutes
-            var total: Int64 = 0
-            for (minute, bytes) in minutes where minute >= first {
-                let (sum, overflowed) = total.addingReportingOverflow(bytes)
-                total = overflowed ? .max : sum
+        let known = senders.withLockedValue { senders -> [Int64: Int64]? in
+            switch senders[sender] {
+            case .known(let minutes): return minutes
+            case .reading: return nil
+            case nil:
+                senders[sender] = .reading(stored: [:])
+                return nil
             }
-            return total
         }
+        if let known { return Self.total(known, from: first) }
+        let read: [Int64: Int64]
+        do {
+            read = try seed(first * Self.minute)
+        } catch {
+            // The next question reads again; what was stored meanwhile is in the store.
+            senders.withLockedValue { senders in if case .reading = senders[sender] { senders[sender] = nil } }
+            throw error
+        }
+        let minutes = senders.withLockedValue { senders -> [Int64: Int64] in
+            switch senders[sender] {
+            case .known(let minutes):
+                // Another question read them first: its count, kept up since, stands.
+                return minutes
+            case .reading(let stored):
+                let minutes = Self.merged(read, stored)
+                senders[sender] = .known(minutes)
+                return minutes
+            case nil:
+                // Another read failed meanwhile: this one answers, and the next question reads again.
+                return read
+            }
+        }
+        return Self.total(minutes, from: first)
     }
 
     /// Counts `bytes` stored from `sender` at `time`. A sender not yet asked about
     /// is left to its first ``bytes(from:now:seed:)``, which reads it from the store.
     func add(_ bytes: Int64, from sender: NodeFingerprint, at time: Int64) {
+        let minute = Self.minuteOf(time)
         senders.withLockedValue { senders in
-            guard senders[sender] != nil else { return }
-            let (sum, overflowed) = senders[sender]![Self.minuteOf(time), default: 0].addingReportingOverflow(bytes)
-            senders[sender]![Self.minuteOf(time)] = overflowed ? .max : sum
+            switch senders[sender] {
+            case .reading(var stored):
+                stored[minute] = Self.sum(stored[minute] ?? 0, bytes)
+                senders[sender] = .reading(stored: stored)
+            case .known(var minutes):
+                minutes[minute] = Self.sum(minutes[minute] ?? 0, bytes)
+                // Minutes that left the window go once they outnumber those in it.
+                if minutes.count > Self.keptMinutes { minutes = minutes.filter { $0.key >= Self.minuteOf(time - Self.window) } }
+                senders[sender] = .known(minutes)
+            case nil:
+                break
+            }
         }
     }
 
     /// The minute `time` falls in (rounded down, also before 1970).
     static func minuteOf(_ time: Int64) -> Int64 {
         time >= 0 ? time / minute : -((-time + minute - 1) / minute)
+    }
+
+    private static func total(_ minutes: [Int64: Int64], from first: Int64) -> Int64 {
+        minutes.reduce(0) { total, entry in entry.key >= first ? sum(total, entry.value) : total }
+    }
+
+    /// Both counts added, minute by minute: a package stored during the read may be
+    /// in both, and is then counted twice (too much, never too little).
+    private static func merged(_ a: [Int64: Int64], _ b: [Int64: Int64]) -> [Int64: Int64] {
+        a.merging(b) { sum($0, $1) }
+    }
+
+    /// `a + b`, or `.max` where that overflows: no sum of sizes a peer can make up may trap.
+    private static func sum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (total, overflowed) = a.addingReportingOverflow(b)
+        return overflowed ? .max : total
     }
 }

@@ -52,7 +52,8 @@ final class OutboxSignal: Sendable {
     }
 
     /// Packages were queued, and are durable: those in `handingOver` (per peer name)
-    /// go to senders waiting for them; for the peers in `others` something else was
+    /// go to that peer's running sender, if any, which takes them at its next look
+    /// for work (at once if it waits); for the peers in `others` something else was
     /// queued, which their senders read from the queue. Wakes every waiter.
     ///
     /// At most ``handOverLimit`` packages and ``handOverByteLimit`` bytes wait per

@@ -53,7 +53,7 @@ public struct QueuedPackage: Sendable {
     /// for `peer` once queued with no `firstAttempt` (due at once). A queueing that
     /// defers its deliveries must not hand them over as due.
     public func duePackage(to peer: String) -> DuePackage {
-        DuePackage(delivery: delivery(to: peer), package: package, body: body)
+        DuePackage(delivery: delivery(to: peer), package: package, body: body, recipient: recipientNodes[peer])
     }
 }
 
@@ -133,11 +133,16 @@ public struct DuePackage: Sendable {
     public var package: OutboxPackage
     /// The sealed bytes of a package kept in the database; nil for one in a file.
     public var body: [UInt8]?
+    /// The node the delivery is for (its lifelong fingerprint), when known: a package
+    /// handed to a sender from memory carries it, so that a sender to another holder
+    /// of the name leaves it (a read of the queue filters by it instead).
+    public var recipient: NodeFingerprint?
 
-    public init(delivery: Delivery, package: OutboxPackage, body: [UInt8]?) {
+    public init(delivery: Delivery, package: OutboxPackage, body: [UInt8]?, recipient: NodeFingerprint? = nil) {
         self.delivery = delivery
         self.package = package
         self.body = body
+        self.recipient = recipient
     }
 }
 

@@ -120,9 +120,19 @@ enum DaemonBenchmark {
         let delivered: () throws -> Int
         let concurrency: Int
 
-        /// The phases `LIAISON_BENCH_PHASES` names (comma-separated `new`, `kept`,
-        /// `files`; all unless set), so that a profiler can watch one alone.
-        static let selected = ProcessInfo.processInfo.environment["LIAISON_BENCH_PHASES"].map { Set($0.split(separator: ",").map(String.init)) }
+        /// The throughput phases `LIAISON_BENCH_PHASES` names (comma-separated `new`,
+        /// `kept`, `files`, or `none`; all unless set), so that a profiler can watch
+        /// one alone. The latency and large-package measurements always run.
+        static let selected: Set<String>? = {
+            guard let text = ProcessInfo.processInfo.environment["LIAISON_BENCH_PHASES"] else { return nil }
+            let names = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let unknown = names.subtracting(["new", "kept", "files", "none"])
+            guard unknown.isEmpty else {
+                FileHandle.standardError.write(Data("liaison-bench: LIAISON_BENCH_PHASES names \(unknown.sorted().joined(separator: ", ")); use new, kept, files or none\n".utf8))
+                exit(64)
+            }
+            return names
+        }()
 
         /// Sends `count` packages, `perRequest` per request, split among the clients:
         /// `client` makes the number of requests it is given, and throws if one fails.

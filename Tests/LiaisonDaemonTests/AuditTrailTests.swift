@@ -159,7 +159,8 @@ struct AuditTrailTests {
         let socket = ControlFraming.socketPath(home: net.home("alpha"))
         let ids = IDList()
         // Rounds of concurrent sends with pauses between them: a round's first packages
-        // find the sender waiting (handed over), the rest find it busy (read).
+        // find the sender waiting (handed over, their offers recorded with their
+        // queueing), the rest find it busy (handed over for its next look, or read).
         let rounds = 8, threads = 6, perThread = 4
         for round in 0..<rounds {
             let group = DispatchGroup()

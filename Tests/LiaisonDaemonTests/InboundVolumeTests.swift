@@ -1,5 +1,4 @@
 import LiaisonCore
-import LiaisonTestSupport
 import Testing
 @testable import LiaisonDaemon
 
@@ -7,9 +6,7 @@ import Testing
 struct InboundVolumeTests {
     static let now: Int64 = 1_800_000_030   // 30 s into a minute
 
-    static func sender(_ seed: UInt8) throws -> NodeFingerprint {
-        NodeFingerprint(identity: try TestNode("sender-\(seed)").secrets.identity.publicKey)
-    }
+    static func sender(_ seed: UInt8) throws -> NodeFingerprint { try testFingerprint("sender-\(seed)") }
 
     @Test("the store is read once per sender; what is stored after is added; a sender not yet asked about is left to its read")
     func seedsOnceThenAdds() throws {
@@ -29,6 +26,28 @@ struct InboundVolumeTests {
         #expect(reads == 1)
         #expect(try volume.bytes(from: bob, now: Self.now, seed: { _ in [:] }) == 0, "another sender has its own count")
         #expect(try volume.bytes(from: alice, now: Self.now + 2, seed: seed) == 1_500)
+    }
+
+    @Test("the store is read outside the lock: a package stored meanwhile is counted, other senders go on; a failed read is tried again",
+          .timeLimit(.minutes(1)))
+    func readOutsideTheLock() throws {
+        let volume = InboundVolume()
+        let alice = try Self.sender(1), bob = try Self.sender(2)
+        #expect(try volume.bytes(from: bob, now: Self.now, seed: { _ in [:] }) == 0)
+        let total = try volume.bytes(from: alice, now: Self.now) { _ in
+            // While alice's minutes are read: another of her packages is stored, and bob's volume is asked for.
+            volume.add(700, from: alice, at: Self.now)
+            volume.add(5, from: bob, at: Self.now)
+            #expect((try? volume.bytes(from: bob, now: Self.now, seed: { _ in [:] })) == 5)
+            return [InboundVolume.minuteOf(Self.now): 300]
+        }
+        #expect(total == 1_000, "what was read, and what was stored during the read")
+        #expect(try volume.bytes(from: alice, now: Self.now, seed: { _ in Issue.record("read once"); return [:] }) == 1_000)
+
+        struct Unreadable: Error {}
+        let carol = try Self.sender(3)
+        #expect(throws: Unreadable.self) { try volume.bytes(from: carol, now: Self.now, seed: { _ in throw Unreadable() }) }
+        #expect(try volume.bytes(from: carol, now: Self.now, seed: { _ in [InboundVolume.minuteOf(Self.now): 42] }) == 42, "read again")
     }
 
     @Test("a minute leaves the window once it is more than a day old; the window's first minute counts whole")

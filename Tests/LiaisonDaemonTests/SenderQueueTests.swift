@@ -38,6 +38,22 @@ struct SenderQueueTests {
         #expect(taken?.map(\.package.id) == [two.package.id])
     }
 
+    @Test("a package sealed for another node of the same name is not taken: the name changed holder before its queueing committed")
+    func otherNode() throws {
+        let signal = OutboxSignal()
+        signal.senderStarted(peer: "bravo")
+        let now = try testFingerprint("bravo-now"), before = try testFingerprint("bravo-before")
+        var queue = SenderQueue(peer: "bravo", node: now, signal: signal, batchSize: 64)
+        _ = queue.read { [] }
+        var forBefore = try OutboxSignalTests.queued(["bravo"]), forNow = try OutboxSignalTests.queued(["bravo"])
+        forBefore.recipientNodes = ["bravo": before]
+        forNow.recipientNodes = ["bravo": now]
+        let unbound = try due()   // queued before deliveries named their node: any holder
+        signal.announceQueued(handingOver: ["bravo": [forBefore.duePackage(to: "bravo"), forNow.duePackage(to: "bravo"), unbound]], others: [])
+        let taken = queue.takeHandedOver(excluding: [])
+        #expect(taken?.map(\.package.id) == [forNow.package.id, unbound.package.id])
+    }
+
     @Test("a read that filled a batch, a take that left some behind, or an old read: the queue is read again")
     func readAgain() throws {
         let signal = OutboxSignal()

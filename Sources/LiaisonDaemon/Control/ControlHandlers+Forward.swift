@@ -21,7 +21,7 @@ extension ControlHandlers {
             await recordFailed(record, error)
             throw error
         }
-        try await io.send(result: receipt)
+        try await io.send(directResult: receipt)
     }
 
     /// Re-seals the received package for the allowed recipients and queues it,

@@ -26,7 +26,7 @@ extension ControlHandlers {
             await recordFailed(record, error)
             throw error
         }
-        if request.command == .send { try await io.send(result: receipts[0]) } else { try await io.send(result: receipts) }
+        if request.command == .send { try await io.send(directResult: receipts[0]) } else { try await io.send(directResult: receipts) }
     }
 
     /// One payload sealed into the outbox, not yet durable, recorded or queued.

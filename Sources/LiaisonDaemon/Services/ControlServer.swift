@@ -222,8 +222,9 @@ struct ControlConnection {
         try await send(Array(try JSONEncoder().encode(ControlEnvelope(result: result))))
     }
 
-    /// A result the daemon writes as JSON itself (`send`'s receipts: the busiest answer).
-    mutating func send<T: Codable & Sendable & DirectJSONEncodable>(result: T) async throws {
+    /// A result the daemon writes as JSON itself, not through `JSONEncoder` (`send`'s
+    /// receipts: the busiest answer).
+    mutating func send<T: Codable & Sendable & DirectJSONEncodable>(directResult result: T) async throws {
         try await send(ControlEnvelope.directJSON(result: result))
     }
 

@@ -32,7 +32,7 @@ struct PackageSender {
         logger[metadataKey: "peer"] = "\(peer.name)"
         context.outboxSignal.senderStarted(peer: peer.name)
         defer { context.outboxSignal.senderEnded(peer: peer.name) }
-        var queue = SenderQueue(peer: peer.name, signal: context.outboxSignal, batchSize: Self.batchSize)
+        var queue = SenderQueue(peer: peer.name, node: peer.logFingerprint, signal: context.outboxSignal, batchSize: Self.batchSize)
         // Packages queued for an earlier node of this name are not this one's: failed,
         // once per holder of the name while the keyring stays as it is, and only if
         // this record is still the name's holder.

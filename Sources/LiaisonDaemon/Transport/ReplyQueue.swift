@@ -40,21 +40,24 @@ final class ReplyQueue: Sendable {
 
     /// The writer: hands every batch of waiting answers, in order, to `write` until
     /// the queue is finished, then the last ones. After `write` throws, nothing more
-    /// is written, but everyone waiting is still let go.
+    /// is written, but everyone waiting is still let go. When it returns (finished,
+    /// or its task cancelled) the queue is finished: an answer queued later is let
+    /// go at once, unwritten, rather than waiting for a writer that is gone.
     func drain(_ write: ([SessionMessage]) async throws -> Void) async {
         var failed = false
-        func writeWaiting() async {
+        func writeWaiting(finishing: Bool = false) async {
             let batch = state.withLockedValue { state -> [Pending] in
                 defer { state.waiting = [] }
+                if finishing { state.finished = true }
                 return state.waiting
             }
             guard !batch.isEmpty else { return }
-            if !failed {
+            if !failed, !Task.isCancelled {
                 do { try await write(batch.map(\.message)) } catch { failed = true }
             }
             for pending in batch { pending.written.resume() }
         }
         for await _ in wakeups { await writeWaiting() }
-        await writeWaiting()
+        await writeWaiting(finishing: true)
     }
 }

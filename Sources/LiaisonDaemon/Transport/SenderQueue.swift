@@ -10,6 +10,9 @@ struct SenderQueue {
     static let handOverWindow = Duration.seconds(1)
 
     let peer: String
+    /// The node this sender delivers to (its lifelong fingerprint): a package handed
+    /// over for another holder of the name is not taken.
+    let node: NodeFingerprint?
     private let signal: OutboxSignal
     private let batchSize: Int
     private let window: Duration
@@ -21,9 +24,10 @@ struct SenderQueue {
     private var readAt = ContinuousClock.now
     private var found: Set<PackageID> = []
 
-    /// The queue of `peer`, read and taken `batchSize` packages at a time.
-    init(peer: String, signal: OutboxSignal, batchSize: Int, handOverWindow: Duration = Self.handOverWindow) {
+    /// The queue of `peer` (the node `node`), read and taken `batchSize` packages at a time.
+    init(peer: String, node: NodeFingerprint? = nil, signal: OutboxSignal, batchSize: Int, handOverWindow: Duration = Self.handOverWindow) {
         self.peer = peer
+        self.node = node
         self.signal = signal
         self.batchSize = batchSize
         self.window = handOverWindow
@@ -42,8 +46,9 @@ struct SenderQueue {
     }
 
     /// The packages handed over since the last read or take, at most a batch,
-    /// other than those in `excluded` (being recorded) and those the last read
-    /// found (one handed over while it read may be in both); or nil if the queue
+    /// other than those in `excluded` (being recorded), those the last read found
+    /// (one handed over while it read may be in both) and those sealed for another
+    /// node of the same name (it changed holder meanwhile); or nil if the queue
     /// must be read instead: the last read did not take everything, is older than
     /// the hand-over window, or something not handed over may be due since.
     mutating func takeHandedOver(excluding excluded: Set<PackageID>) -> [DuePackage]? {
@@ -52,6 +57,8 @@ struct SenderQueue {
         generation = taken.generation
         // Those left behind are read with the rest at the next look.
         if taken.more { tookAll = false }
-        return taken.packages.filter { !found.contains($0.package.id) && !excluded.contains($0.package.id) }
+        return taken.packages.filter {
+            !found.contains($0.package.id) && !excluded.contains($0.package.id) && ($0.recipient == nil || $0.recipient == node)
+        }
     }
 }
