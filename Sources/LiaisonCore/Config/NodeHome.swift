@@ -61,6 +61,7 @@ public struct NodeHome: Sendable {
             try SecureFile.writeNew(Array(configuration.rendered.utf8), to: configurationPath)
             written.append(configurationPath)
             try SecureFile.writeNew(Array(try Keyring(peers: []).rendered(excluding: []).utf8), to: keyringPath)
+            written.append(keyringPath)
             // The new entries themselves survive a power loss: a node whose keys vanished
             // after its card was handed out could never be reached again.
             try AtomicOutputFile.syncDirectory(path + "/keys")
@@ -112,16 +113,10 @@ public struct NodeHome: Sendable {
         return result
     }
 
-    /// Writes the keyring atomically (temporary file, fsync, rename).
+    /// Writes the keyring atomically and durably (temporary file, fsync, rename, the
+    /// directory synced): a trust downgrade or a removal must not come back after a power loss.
     public func saveKeyring(_ keyring: Keyring, configuration: NodeConfiguration) throws {
-        let temporary = keyringPath + ".tmp-\(getpid())"
-        try? FileManager.default.removeItem(atPath: temporary)
-        try SecureFile.writeNew(Array(keyring.rendered(excluding: configuration.pinnedPeers).utf8), to: temporary)
-        // Durable: a trust downgrade or a removal must not come back after a power loss.
-        do { try AtomicOutputFile.renameDurably(temporary, to: keyringPath) } catch {
-            unlink(temporary)
-            throw error
-        }
+        try AtomicOutputFile.write(Array(keyring.rendered(excluding: configuration.pinnedPeers).utf8), to: keyringPath, mode: 0o600)
     }
 
     /// Decrypts the node's secret keys and checks they match the configuration.
