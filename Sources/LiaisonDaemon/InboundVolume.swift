@@ -78,12 +78,13 @@ final class InboundVolume: Sendable {
     func add(_ bytes: Int64, from sender: NodeFingerprint, at time: Int64) {
         let minute = Self.minuteOf(time)
         senders.withLockedValue { senders in
-            switch senders[sender] {
+            // Taken out while it changes, so that its minutes are changed in place, not copied.
+            switch senders.removeValue(forKey: sender) {
             case .reading(var stored):
-                stored[minute] = Self.sum(stored[minute] ?? 0, bytes)
+                stored[minute, default: 0] = stored[minute, default: 0].saturatingAdd(bytes)
                 senders[sender] = .reading(stored: stored)
             case .known(var minutes):
-                minutes[minute] = Self.sum(minutes[minute] ?? 0, bytes)
+                minutes[minute, default: 0] = minutes[minute, default: 0].saturatingAdd(bytes)
                 // Minutes that left the window go once they outnumber those in it.
                 if minutes.count > Self.keptMinutes { minutes = minutes.filter { $0.key >= Self.minuteOf(time - Self.window) } }
                 senders[sender] = .known(minutes)
@@ -99,18 +100,12 @@ final class InboundVolume: Sendable {
     }
 
     private static func total(_ minutes: [Int64: Int64], from first: Int64) -> Int64 {
-        minutes.reduce(0) { total, entry in entry.key >= first ? sum(total, entry.value) : total }
+        minutes.reduce(0) { total, entry in entry.key >= first ? total.saturatingAdd(entry.value) : total }
     }
 
     /// Both counts added, minute by minute: a package stored during the read may be
     /// in both, and is then counted twice (too much, never too little).
     private static func merged(_ a: [Int64: Int64], _ b: [Int64: Int64]) -> [Int64: Int64] {
-        a.merging(b) { sum($0, $1) }
-    }
-
-    /// `a + b`, or `.max` where that overflows: no sum of sizes a peer can make up may trap.
-    private static func sum(_ a: Int64, _ b: Int64) -> Int64 {
-        let (total, overflowed) = a.addingReportingOverflow(b)
-        return overflowed ? .max : total
+        a.merging(b) { $0.saturatingAdd($1) }
     }
 }

@@ -283,7 +283,7 @@ struct PackageReceiver {
         let now = Timestamp.now()
         let used = try ([peer.fingerprint] + [peer.previousKeys(at: now)?.fingerprint].compactMap { $0 }).reduce(Int64(0)) { sum, key in
             let bytes = try context.inboundVolume.bytes(from: key, now: now) { since in try context.store.receivedBytesByMinute(from: key, since: since) }
-            return sum.addingReportingOverflow(bytes).overflow ? .max : sum + bytes
+            return sum.saturatingAdd(bytes)
         }
         // Partials it left in the spool count too, until they are stored or swept
         // (those being received are counted by their claims, this one by `size`).
@@ -504,12 +504,4 @@ struct PackageReceiver {
 struct CountingSink: ByteSink {
     var count: UInt64 = 0
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws { count += UInt64(bytes.count) }
-}
-
-private extension UInt64 {
-    /// `self + other`, or `.max` where that overflows: no sum of sizes a peer can make up may trap.
-    func saturatingAdd(_ other: UInt64) -> UInt64 {
-        let (sum, overflowed) = addingReportingOverflow(other)
-        return overflowed ? .max : sum
-    }
 }
