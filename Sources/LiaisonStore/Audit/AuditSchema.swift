@@ -26,6 +26,7 @@ enum AuditSchema {
         }
         migrator.registerMigration(journalMarkMigration) { db in try db.execute(sql: v3) }
         migrator.registerMigration(noReplaceMigration) { db in try db.execute(sql: v4) }
+        migrator.registerMigration("audit-v5-witnessed-root") { db in try db.execute(sql: v5) }
         return migrator
     }
 
@@ -218,5 +219,22 @@ enum AuditSchema {
         CREATE TRIGGER journal_mark_no_replace BEFORE INSERT ON journal_mark
             WHEN EXISTS (SELECT 1 FROM journal_mark WHERE store = NEW.store AND seq > NEW.seq)
         BEGIN SELECT RAISE(ABORT, 'a journal mark only moves forward'); END;
+        """
+
+    /// A witnessed log at the size it had with another root is a fork, which a
+    /// witness must refuse: v1's and v4's triggers stopped only a smaller size, so an
+    /// UPDATE or an `INSERT OR REPLACE` at the same size could swap the root the
+    /// witness remembers. The daemon records the same root again at the same size,
+    /// which these still let through. (Same names: `verify --database` checks them.)
+    static let v5 = """
+        DROP TRIGGER witnessed_log_grows;
+        CREATE TRIGGER witnessed_log_grows BEFORE UPDATE ON witnessed_log
+            WHEN NEW.size < OLD.size OR NEW.origin IS NOT OLD.origin OR (NEW.size = OLD.size AND NEW.root IS NOT OLD.root)
+        BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward, and never to another root at its size'); END;
+        DROP TRIGGER witnessed_log_no_replace;
+        CREATE TRIGGER witnessed_log_no_replace BEFORE INSERT ON witnessed_log
+            WHEN EXISTS (SELECT 1 FROM witnessed_log WHERE origin = NEW.origin
+                         AND (size > NEW.size OR (size = NEW.size AND root IS NOT NEW.root)))
+        BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward, and never to another root at its size'); END;
         """
 }

@@ -224,6 +224,10 @@ struct AuditLogTests {
             ("INSERT OR REPLACE INTO journal_mark (store, seq) VALUES ('\(store)', 1)", "a journal mark only moves forward"),
             ("INSERT OR REPLACE INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES ('liaison/x', 'x', 2, zeroblob(32), 'n', 2)",
              "a witnessed log only moves forward"),
+            // A fork at the size the witness cosigned: another root, by insert or by update.
+            ("INSERT OR REPLACE INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES ('liaison/x', 'x', 30, randomblob(32), 'n', 2)",
+             "never to another root at its size"),
+            ("UPDATE witnessed_log SET root = randomblob(32) WHERE origin = 'liaison/x'", "never to another root at its size"),
         ] {
             #expect(Comment(rawValue: sql)) { try raw.write { try $0.execute(sql: sql) } } throws: { "\($0)".contains(message) }
         }
@@ -233,8 +237,10 @@ struct AuditLogTests {
             try Row.fetchAll(db, sql: "SELECT hash FROM subtree UNION ALL SELECT line FROM cosignature UNION ALL SELECT seq FROM journal_mark UNION ALL SELECT size FROM witnessed_log")
         }
         #expect(after == before)
-        // Moving forward is still allowed, and nothing is reported missing.
+        // Moving forward is still allowed (the same root again at its size too), and nothing is reported missing.
         try raw.write { try $0.execute(sql: "INSERT INTO journal_mark (store, seq) VALUES (?, 41) ON CONFLICT (store) DO UPDATE SET seq = excluded.seq", arguments: [store]) }
+        try raw.write { try $0.execute(sql: "UPDATE witnessed_log SET note = 'n2', updated_at = 3 WHERE origin = 'liaison/x'") }
+        try raw.write { try $0.execute(sql: "UPDATE witnessed_log SET size = 31, root = randomblob(32) WHERE origin = 'liaison/x'") }
         #expect(try fixture.log.verifyStorage().isEmpty)
         try raw.write { try $0.execute(sql: "DROP TRIGGER subtree_no_replace") }
         #expect(try fixture.log.verifyStorage().map(\.message).contains { $0.contains("subtree_no_replace") })
