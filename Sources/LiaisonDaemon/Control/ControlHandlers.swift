@@ -316,6 +316,12 @@ struct ControlHandlers: Sendable {
                                              markings: opener.header.markings.banner, contentType: opener.header.contentType))
         do {
             var chunks: [[UInt8]] = []
+            // Plaintext: wiped once sent, and when a send fails (the client went away, say).
+            func wipeChunks() {
+                for i in chunks.indices { chunks[i].withUnsafeMutableBytes { Sodium.wipe($0) } }
+                chunks.removeAll()
+            }
+            defer { wipeChunks() }
             while try opener.openNextChunk(from: &input, deliver: { data in
                 var offset = 0
                 while offset < data.count {
@@ -325,8 +331,7 @@ struct ControlHandlers: Sendable {
                 }
             }) {
                 for chunk in chunks { try await io.send(chunk) }
-                for i in chunks.indices { chunks[i].withUnsafeMutableBytes { Sodium.wipe($0) } }
-                chunks.removeAll()
+                wipeChunks()
             }
             try await io.send([])
             try await io.send(result: Empty())
