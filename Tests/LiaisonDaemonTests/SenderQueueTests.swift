@@ -11,7 +11,7 @@ struct SenderQueueTests {
     func raceWithRead() throws {
         let signal = OutboxSignal()
         signal.senderStarted(peer: "bravo")
-        var queue = SenderQueue(peer: "bravo", signal: signal, batchSize: 64)
+        var queue = SenderQueue(peer: "bravo", node: try testFingerprint("bravo"), signal: signal, batchSize: 64)
         let raced = try due(), later = try due()
         // Its commit is durable before the read, its hand-over lands during it.
         let found = queue.read {
@@ -30,7 +30,7 @@ struct SenderQueueTests {
     func excluded() throws {
         let signal = OutboxSignal()
         signal.senderStarted(peer: "bravo")
-        var queue = SenderQueue(peer: "bravo", signal: signal, batchSize: 64)
+        var queue = SenderQueue(peer: "bravo", node: try testFingerprint("bravo"), signal: signal, batchSize: 64)
         _ = queue.read { [] }
         let one = try due(), two = try due()
         signal.announceQueued(handingOver: ["bravo": [one, two]], others: [])
@@ -58,12 +58,12 @@ struct SenderQueueTests {
     func readAgain() throws {
         let signal = OutboxSignal()
         signal.senderStarted(peer: "bravo")
-        var full = SenderQueue(peer: "bravo", signal: signal, batchSize: 2)
+        var full = SenderQueue(peer: "bravo", node: try testFingerprint("bravo"), signal: signal, batchSize: 2)
         _ = try full.read { [try due(), try due()] }
         let afterFull = full.takeHandedOver(excluding: [])
         #expect(afterFull == nil, "the read may have left packages behind")
 
-        var bounded = SenderQueue(peer: "bravo", signal: signal, batchSize: 2)
+        var bounded = SenderQueue(peer: "bravo", node: try testFingerprint("bravo"), signal: signal, batchSize: 2)
         _ = bounded.read { [] }
         signal.announceQueued(handingOver: ["bravo": [try due(), try due(), try due()]], others: [])
         let firstTake = bounded.takeHandedOver(excluding: [])
@@ -71,7 +71,7 @@ struct SenderQueueTests {
         let secondTake = bounded.takeHandedOver(excluding: [])
         #expect(secondTake == nil, "one was left behind: read it with the rest")
 
-        var old = SenderQueue(peer: "bravo", signal: signal, batchSize: 64, handOverWindow: .zero)
+        var old = SenderQueue(peer: "bravo", node: try testFingerprint("bravo"), signal: signal, batchSize: 64, handOverWindow: .zero)
         _ = old.read { [] }
         signal.announceQueued(handingOver: ["bravo": [try due()]], others: [])
         let afterWindow = old.takeHandedOver(excluding: [])

@@ -117,11 +117,14 @@ extension ControlHandlers {
         for queued in packages where queued.body != nil {
             let package = queued.package
             // Only to the node each name was sealed for: a name that changed holder meanwhile is read from the queue.
-            let holders = queued.recipients.filter { name in
-                context.peers.peer(named: name).map { queued.recipientNodes[name] == nil || $0.logFingerprint == queued.recipientNodes[name] } ?? false
+            var holders: [String: PeerRecord] = [:]
+            for name in queued.recipients {
+                guard let peer = context.peers.peer(named: name),
+                      queued.recipientNodes[name] == nil || peer.logFingerprint == queued.recipientNodes[name] else { continue }
+                holders[name] = peer
+                handOver[name, default: []].append(queued.duePackage(to: name))
             }
-            for name in holders { handOver[name, default: []].append(queued.duePackage(to: name)) }
-            let peers = context.earlyOffers.waitingPeers(among: holders).compactMap { context.peers.peer(named: $0) }
+            let peers = context.earlyOffers.waitingPeers(among: queued.recipients.filter { holders[$0] != nil }).compactMap { holders[$0] }
             guard !peers.isEmpty else { continue }
             marks.append((package.id, peers.map(\.name)))
             context.logger.debug("the offer of \(package.id) to \(peers.map(\.name).joined(separator: ", ")) is recorded with its queueing")

@@ -12,7 +12,7 @@ struct SenderQueue {
     let peer: String
     /// The node this sender delivers to (its lifelong fingerprint): a package handed
     /// over for another holder of the name is not taken.
-    let node: NodeFingerprint?
+    let node: NodeFingerprint
     private let signal: OutboxSignal
     private let batchSize: Int
     private let window: Duration
@@ -25,7 +25,7 @@ struct SenderQueue {
     private var found: Set<PackageID> = []
 
     /// The queue of `peer` (the node `node`), read and taken `batchSize` packages at a time.
-    init(peer: String, node: NodeFingerprint? = nil, signal: OutboxSignal, batchSize: Int, handOverWindow: Duration = Self.handOverWindow) {
+    init(peer: String, node: NodeFingerprint, signal: OutboxSignal, batchSize: Int, handOverWindow: Duration = Self.handOverWindow) {
         self.peer = peer
         self.node = node
         self.signal = signal
