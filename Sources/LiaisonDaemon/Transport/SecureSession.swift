@@ -54,15 +54,7 @@ struct SecureSession {
         }
 
         mutating func send(_ message: SessionMessage) async throws {
-            if case .data(let bytes) = message {
-                try await sendFrame(bodyCount: 1 + bytes.count) { frame in
-                    frame.writeInteger(SessionMessage.dataTag)
-                    frame.writeBytes(bytes)
-                }
-            } else {
-                let body = message.encoded
-                try await sendFrame(bodyCount: body.count) { $0.writeBytes(body) }
-            }
+            try await writer.write(contentsOf: try sealedFrames(of: message))
         }
 
         /// Most bytes of frames handed to the socket in one write by ``send(contentsOf:)``.
@@ -71,8 +63,7 @@ struct SecureSession {
         mutating func send(contentsOf messages: [SessionMessage]) async throws {
             var frames: [ByteBuffer] = [], bytes = 0
             for message in messages {
-                let body = message.encoded
-                for frame in try sealedFrames(bodyCount: body.count, { $0.writeBytes(body) }) {
+                for frame in try sealedFrames(of: message) {
                     if bytes + frame.readableBytes > Self.gatherBytes, !frames.isEmpty {
                         try await writer.write(contentsOf: frames)
                         frames = []
@@ -103,6 +94,19 @@ struct SecureSession {
         /// to the socket; then rekeys if the policy says so.
         private mutating func sendFrame(bodyCount: Int, _ fill: (inout ByteBuffer) throws -> Void) async throws {
             try await writer.write(contentsOf: try sealedFrames(bodyCount: bodyCount, fill))
+        }
+
+        /// The frames of `message`: a data message's bytes go straight into its frame
+        /// (no encoded copy in between).
+        private mutating func sealedFrames(of message: SessionMessage) throws -> [ByteBuffer] {
+            if case .data(let bytes) = message {
+                return try sealedFrames(bodyCount: 1 + bytes.count) { frame in
+                    frame.writeInteger(SessionMessage.dataTag)
+                    frame.writeBytes(bytes)
+                }
+            }
+            let body = message.encoded
+            return try sealedFrames(bodyCount: body.count) { $0.writeBytes(body) }
         }
 
         /// The frame of one message and, if the policy says so after it, the rekey
