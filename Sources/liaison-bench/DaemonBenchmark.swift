@@ -8,8 +8,9 @@ import LiaisonStore
 /// stored receipt, idle latency, a 100 MiB package end to end, and each daemon's
 /// peak resident memory.
 ///
-/// Clients are real threads (one control-socket connection per `send`, as the
-/// CLI makes). Completion is watched in the sending daemon's database — the
+/// Clients are real threads, sending in three ways (a control-socket connection
+/// per `send`, as the CLI makes; one kept connection per client, as a feeding
+/// program would; 16 files per `send`). Completion is watched in the sending daemon's database — the
 /// stored receipt itself — read-only, so watching adds no control commands (each
 /// of which the daemon would audit) to the load being measured.
 enum DaemonBenchmark {
@@ -143,7 +144,7 @@ enum DaemonBenchmark {
             sync()   // the previous phase's writeback is not this one's
             let before = try delivered()
             let cpuBefore = nodes.map { cpuSeconds($0.process) }
-            let ownBefore = ownCPUSeconds()
+            let ownBefore = Measure.processCPUSeconds()
             let clock = ContinuousClock()
             let start = clock.now
             let failedClients = ErrorCounter()
@@ -168,7 +169,7 @@ enum DaemonBenchmark {
                 Measure.row("  CPU per package, \(node.name) daemon", String(format: "%.0f µs", (cpuSeconds(node.process) - cpu) / Double(packages) * 1e6))
             }
             for node in nodes { Measure.row("  peak resident memory so far, \(node.name)", String(format: "%.1f MiB", peakRSS(node.process))) }
-            Measure.row("  CPU per package, the benchmark", String(format: "%.0f µs", (ownCPUSeconds() - ownBefore) / Double(packages) * 1e6),
+            Measure.row("  CPU per package, the benchmark", String(format: "%.0f µs", (Measure.processCPUSeconds() - ownBefore) / Double(packages) * 1e6),
                         target: "its clients and watcher, on the same two cores")
         }
     }
@@ -269,13 +270,6 @@ enum DaemonBenchmark {
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
-    /// User plus system CPU time this process (the clients and the watcher) has used, in seconds.
-    static func ownCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func peakRSS(_ process: Process?) -> Double {
