@@ -44,9 +44,13 @@ public struct PassphraseSource: Sendable {
     /// Reads the systemd credential in `directory` (`$CREDENTIALS_DIRECTORY`). systemd
     /// writes it owned by root or the service's user, and may give the service's user
     /// access through an ACL, which `stat` shows as group bits (0440): only bits for
-    /// others are refused here. The directory itself is private to the service.
+    /// others are refused here, because systemd's directory is private to the service.
+    /// A directory that is not (the variable set by hand to some other place) gets the
+    /// rule of an explicit passphrase file.
     static func readCredential(in directory: String) throws -> SecureBytes {
-        try readFile(directory + "/" + credentialName, isCredential: true)
+        var info = stat()
+        let isPrivate = stat(directory, &info) == 0 && info.st_mode & 0o007 == 0
+        return try readFile(directory + "/" + credentialName, isCredential: isPrivate)
     }
 
     /// Wipes `LIAISON_PASSPHRASE`'s bytes where the process keeps its environment

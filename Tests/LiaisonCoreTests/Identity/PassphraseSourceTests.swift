@@ -129,7 +129,8 @@ struct PassphraseSourceFileTests {
           arguments: [(0o400, true), (0o440, true), (0o640, true), (0o444, false), (0o404, false)] as [(mode_t, Bool)])
     func systemdCredential(mode: mode_t, accepted: Bool) throws {
         let credentials = directory.file("credentials-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false)
+        // Private to the service, as systemd makes it.
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let path = F.writeFile(Array("hunter2\n".utf8), to: credentials + "/" + PassphraseSource.credentialName, mode: mode)
         if accepted {
             #expect(plain(try PassphraseSource.readCredential(in: credentials)) == Array("hunter2".utf8))
@@ -139,13 +140,17 @@ struct PassphraseSourceFileTests {
         }
         if mode & 0o077 != 0 {
             #expect(F.coreError { try PassphraseSource(file: path).read() }?.code == .keyFileInsecurePermissions)
+            // A "credentials directory" others can open is not systemd's: the explicit file's rule.
+            chmod(credentials, 0o755)
+            #expect(F.coreError { try PassphraseSource.readCredential(in: credentials) }?.code == .keyFileInsecurePermissions)
         }
     }
 
     @Test("a credential owned by another user than root or this one is refused")
     func credentialOwner() throws {
         let credentials = directory.file("credentials-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false)
+        // Private to the service, as systemd makes it.
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let path = F.writeFile(Array("hunter2".utf8), to: credentials + "/" + PassphraseSource.credentialName, mode: 0o400)
         // Only root may hand a file to another user; elsewhere the rule is checked through the owner test above.
         guard geteuid() == 0 else { return }
