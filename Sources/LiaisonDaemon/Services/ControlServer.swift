@@ -196,7 +196,9 @@ struct ControlConnection {
 
     /// The first frame of the client's next request, or nil when it hung up between
     /// requests. Once the daemon is shutting down, a connection that has had a
-    /// request gets no other (the first still comes in, to be told why it is refused).
+    /// request gets no other; one waiting for a request is closed by the shutdown
+    /// handler, and a first request already in (a race with it) is read and refused
+    /// as `control.stopping`.
     mutating func nextRequest() async throws -> [UInt8]? {
         requests += 1
         awaitingRequest.withLockedValue { $0 = true }
