@@ -70,14 +70,16 @@ public struct DaemonCommand: AsyncParsableCommand {
         }
     }
 
-    /// sysexits, as the CLI gives them for these codes (anything else is 1, not the
-    /// CLI's 65: a daemon that cannot start has found no bad data): the unit restarts on none of 75 (another daemon
-    /// runs), 77 (the keys cannot be unlocked: a wrong or missing passphrase, a key
-    /// file others may read, this node's key revoked) or 78 (fix the configuration),
+    /// sysexits, as the CLI gives them for these codes (`ExitCode.for(_: CoreError)`).
+    /// Anything else is 1, not the CLI's choice: a daemon that cannot start has found
+    /// no bad data, and a full disk or an audit log it cannot write is worth the unit's
+    /// restart, not the 75 that stops it. The unit restarts on none of 75 (another
+    /// daemon runs), 77 (the keys cannot be unlocked: a wrong or missing passphrase, a
+    /// key file others may read, this node's key revoked) or 78 (fix the configuration),
     /// where another try would only fail again, each after a 64 MiB Argon2id.
     static func exitStatus(_ code: CoreError.Code) -> Int32 {
         switch code {
-        case .nodeMissing: 66
+        case .nodeMissing, .keyFileMissing: 66
         case .nodeRunning: 75
         case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable, .nodeRevoked: 77
         case .malformedConfig: 78

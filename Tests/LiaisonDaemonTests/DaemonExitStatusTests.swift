@@ -1,0 +1,18 @@
+import LiaisonCore
+import Testing
+@testable import LiaisonDaemon
+
+@Suite("liaisond's exit status: sysexits where the CLI gives them, 1 where a restart may help")
+struct DaemonExitStatusTests {
+    @Test("missing node or key file 66, another daemon 75, keys that cannot be unlocked 77, configuration 78, anything else 1")
+    func statuses() {
+        #expect(DaemonCommand.exitStatus(.nodeMissing) == 66 && DaemonCommand.exitStatus(.keyFileMissing) == 66)
+        #expect(DaemonCommand.exitStatus(.nodeRunning) == 75)
+        for code: CoreError.Code in [.keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable, .nodeRevoked] {
+            #expect(DaemonCommand.exitStatus(code) == 77, "\(code)")
+        }
+        #expect(DaemonCommand.exitStatus(.malformedConfig) == 78)
+        // A full disk or an unwritable audit log at start: the unit restarts it later.
+        #expect(DaemonCommand.exitStatus(.auditUnavailable) == 1 && DaemonCommand.exitStatus(.diskReserve) == 1 && DaemonCommand.exitStatus(.io) == 1)
+    }
+}
