@@ -23,6 +23,9 @@ public final class DaemonProcess: @unchecked Sendable {
     /// The control socket path.
     public var socketPath: String { home + "/liaisond.sock" }
 
+    /// The running daemon's process id (nil before `start`).
+    public var processIdentifier: Int32? { process?.processIdentifier }
+
     /// Starts the daemon and waits (bounded) until its control socket answers.
     public func start(timeoutSeconds: Double = 20) throws {
         unlink(socketPath)

@@ -55,9 +55,18 @@ public struct PassphraseSource: Sendable {
 
     /// Wipes `LIAISON_PASSPHRASE`'s bytes where the process keeps its environment
     /// (which `/proc/<pid>/environ` shows), then removes the variable: for once the
-    /// keys are decrypted. `unsetenv` alone leaves the bytes in place.
+    /// keys are decrypted. `unsetenv` alone leaves the bytes in place. Every entry of
+    /// that name is wiped (an environment may hold two; `getenv` finds the first).
     public static func scrubEnvironment() {
-        if let value = getenv(environmentVariable) { Sodium.wipe(UnsafeMutableRawBufferPointer(start: value, count: strlen(value))) }
+        let prefix = environmentVariable + "="
+        var entry = environ
+        while let variable = entry.pointee {
+            if strncmp(variable, prefix, prefix.utf8.count) == 0 {
+                let value = variable + prefix.utf8.count
+                Sodium.wipe(UnsafeMutableRawBufferPointer(start: value, count: strlen(value)))
+            }
+            entry += 1
+        }
         unsetenv(environmentVariable)
     }
 
