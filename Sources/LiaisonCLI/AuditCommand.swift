@@ -44,13 +44,15 @@ struct AuditQueryCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Only entries at or after this UTC time (2026-11-26T09:40:00Z).", valueName: "time"))
     var since: String?
     @Option(name: .long, help: ArgumentHelp("Only entries before this UTC time.", valueName: "time")) var until: String?
-    @Option(name: .long, help: "Entries per page (at most 10000).") var limit = 100
+    @Option(name: .long, help: "Entries per page (at most \(ControlRequest.maximumListLimit)).") var limit = 100
     @Option(name: .long, help: ArgumentHelp("Start after this entry index (paging).", valueName: "index")) var after: Int?
     @Flag(name: .long, help: "Newest entries first.") var newestFirst = false
     @Flag(name: .long, help: "Fetch every page.") var all = false
 
     func validate() throws {
-        guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
+        guard (1...ControlRequest.maximumListLimit).contains(limit) else {
+            throw ValidationError("--limit must be between 1 and \(ControlRequest.maximumListLimit)")
+        }
         for kind in event where AuditEventKind(rawValue: kind) == nil {
             throw ValidationError("\"\(kind)\" is not an event kind; one of: \(AuditEventKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }

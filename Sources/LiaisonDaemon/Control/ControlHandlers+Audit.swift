@@ -8,8 +8,8 @@ import LiaisonStore
 /// never change anything but the log itself (each query is an audited event,
 /// and `audit.checkpoint` may sign a new checkpoint).
 extension ControlHandlers {
-    /// Most entries one `audit.query` or `audit.leaves` answer carries.
-    static let maximumAuditPage = 10_000
+    /// Most entries one `audit.query` or `audit.leaves` answer carries: a listing's.
+    static let maximumAuditPage = ControlRequest.maximumListLimit
 
     func auditQuery(_ request: ControlRequest) throws -> [AuditEntryItem] {
         var query = AuditQuery()
@@ -31,7 +31,7 @@ extension ControlHandlers {
         query.until = try request.until.map { try Self.milliseconds($0, "until") }
         query.cursor = request.cursor
         query.newestFirst = request.newestFirst ?? false
-        query.limit = min(max(request.limit ?? 100, 1), Self.maximumAuditPage)
+        query.limit = ControlRequest.listLimit(request.limit)
         query.byteBudget = ControlFraming.auditPageBytes
         return try context.auditLog.query(query).map { AuditEntryItem(index: $0.index, leaf: String(decoding: $0.leaf, as: UTF8.self)) }
     }

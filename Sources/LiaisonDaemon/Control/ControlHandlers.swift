@@ -216,7 +216,7 @@ struct ControlHandlers: Sendable {
         var states: [DeliveryState] = []
         if let state = request.state {
             guard let parsed = DeliveryState(rawValue: state) else {
-                throw CoreError(.invalidArgument, "no delivery state \"\(state)\"; use queued, sending, delivered, failed or expired")
+                throw CoreError(.invalidArgument, "no delivery state \"\(state)\"; use one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             states = parsed == .queued ? [.queued, .sending] : [parsed]
         }
