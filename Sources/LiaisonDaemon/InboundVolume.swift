@@ -15,7 +15,10 @@ import NIOConcurrencyHelpers
 /// much, never too little, so the limit still fails closed. The window starts at
 /// the beginning of the minute 24 hours ago: up to a minute more than a day counts.
 /// (A clock set back by more than a day after the read would leave minutes out
-/// that the read never took; the window is then short until the next start.)
+/// that the read never took; the window is then short until the next start. And a
+/// question asked while another reads the same sender's day reads it too rather
+/// than wait: right after a start under load, a limited peer's first few pushes may
+/// each read its day once.)
 final class InboundVolume: Sendable {
     /// The limit's window, and the unit it is counted in, in seconds.
     static let window: Int64 = 86_400
