@@ -53,9 +53,13 @@ struct DeliveryScheduler: Service {
                 for peerName in peers {
                     guard busy.withLockedValue({ $0.insert(peerName).inserted }) else { continue }
                     guard let peer = context.peers.peer(named: peerName), !peer.revoked, peer.trust != .blocked else {
-                        await context.failOpenDeliveries(named: peerName, peer: context.peers.peer(named: peerName),
-                                                         reason: "peer.unusable: \(peerName) is revoked, blocked or removed")
-                        busy.withLockedValue { _ = $0.remove(peerName) }
+                        // Failing a large queue takes a while: in a task of its own, so the
+                        // loop goes on serving every other peer meanwhile.
+                        tasks.addTask {
+                            defer { busy.withLockedValue { _ = $0.remove(peerName) } }
+                            await context.failOpenDeliveries(named: peerName, peer: context.peers.peer(named: peerName),
+                                                             reason: "peer.unusable: \(peerName) is revoked, blocked or removed")
+                        }
                         continue
                     }
                     tasks.addTask {
