@@ -25,6 +25,11 @@ struct InitCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Address the daemon will listen on, host:port (repeatable).", valueName: "host:port"))
     var listen: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Address partners dial to reach the daemon, host:port (repeatable; default: the --listen addresses). Needed with a wildcard --listen such as 0.0.0.0:7401, or behind NAT.",
+        valueName: "host:port"))
+    var advertise: [String] = []
+
     @Flag(name: .long, help: "Store the secret keys without a passphrase (demos and tests only; `keys show` warns).")
     var noPassphrase = false
 
@@ -32,6 +37,12 @@ struct InitCommand: ParsableCommand {
         do { try NodeName.validate(name) } catch let error as CoreError { throw ValidationError(error.message) }
         for address in listen {
             do { try NetworkAddress.validate(address) } catch let error as CoreError { throw ValidationError(error.message) }
+        }
+        for address in advertise {
+            do { try NetworkAddress.validateDialable(address) } catch let error as CoreError { throw ValidationError(error.message) }
+        }
+        if advertise.isEmpty, let wildcard = listen.first(where: NetworkAddress.isWildcard) {
+            throw ValidationError("--listen \(wildcard) is a wildcard address partners cannot dial; also give --advertise <host>:<port>, the address they reach this node at")
         }
         if noPassphrase && node.passphraseFile != nil {
             throw ValidationError("--no-passphrase and --passphrase-file contradict each other; choose one")
@@ -41,7 +52,7 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let home = node.nodeHome
         let passphrase = noPassphrase ? nil : try node.passphraseSource.read()
-        let configuration = try home.create(name: name, listen: listen, passphrase: passphrase, now: Timestamp.now())
+        let configuration = try home.create(name: name, listen: listen, advertise: advertise.isEmpty ? nil : advertise, passphrase: passphrase, now: Timestamp.now())
         let fingerprint = configuration.publicKeys.fingerprint
         // The log's first entries: the node and its keys came into being.
         let audit = try LocalAudit(home: home, configuration: configuration)
@@ -61,7 +72,8 @@ struct InitCommand: ParsableCommand {
         print("  fingerprint: \(fingerprint)")
         print("  key file:    \(home.keyFilePath(configuration)) (\(noPassphrase ? "UNPROTECTED — demo use only" : "Argon2id passphrase"))")
         let homeOption = node.location.home.map { " --home \($0)" } ?? ""
-        print("Next: `liaison keys card\(homeOption) --out \(name).card` and give the card to your partners;")
+        let passphraseOption = node.passphraseFile.map { " --passphrase-file \($0)" } ?? ""
+        print("Next: `liaison keys card\(homeOption)\(passphraseOption) --out \(name).card` and give the card to your partners;")
         print("read the fingerprint to them over a separate channel so they can check it.")
     }
 }

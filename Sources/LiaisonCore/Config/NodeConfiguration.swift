@@ -12,6 +12,10 @@ public struct NodeConfiguration: Sendable {
     public var organisation: String?
     /// TCP listen addresses for the daemon, `host:port`.
     public var listen: [String]
+    /// The addresses the node's card gives partners to dial (`[node] advertise`; nil:
+    /// the listen addresses). Needed when the daemon listens on a wildcard address
+    /// (`0.0.0.0:7401`) or behind NAT.
+    public var advertise: [String]?
     /// How long node cards are valid, in days.
     public var cardValidityDays: Int
     /// The secret key file, relative to the node's home unless absolute.
@@ -65,7 +69,7 @@ public struct NodeConfiguration: Sendable {
             guard let node = try root.table("node"), let keys = try root.table("keys") else {
                 throw TOMLError(line: 1, column: 1, reason: "the [node] and [keys] sections are required")
             }
-            try node.rejectUnknownKeys(allowed: ["name", "created", "listen", "card-validity-days", "organisation"])
+            try node.rejectUnknownKeys(allowed: ["name", "created", "listen", "advertise", "card-validity-days", "organisation"])
             let name = try node.requiredString("name")
             try node.checked("name") { try NodeName.validate(name) }
             self.name = name
@@ -77,6 +81,8 @@ public struct NodeConfiguration: Sendable {
             let listen = try node.stringArray("listen") ?? []
             self.listen = listen
             for address in listen { try node.checked("listen") { try NetworkAddress.validate(address) } }
+            advertise = try node.stringArray("advertise")
+            for address in advertise ?? [] { try node.checked("advertise") { try NetworkAddress.validateDialable(address) } }
             let validity = try node.integer("card-validity-days") ?? 365
             guard (1...3650).contains(validity) else {
                 throw node.error(forKey: "card-validity-days", "card-validity-days must be 1…3650")
@@ -126,6 +132,9 @@ public struct NodeConfiguration: Sendable {
         }
     }
 
+    /// The addresses the node's card lists: ``advertise`` if set, else ``listen``.
+    public var cardAddresses: [String] { advertise ?? listen }
+
     /// The fingerprint that names this node's audit log (see ``logName``).
     public var logFingerprint: NodeFingerprint { logName ?? publicKeys.fingerprint }
 
@@ -133,6 +142,7 @@ public struct NodeConfiguration: Sendable {
     public var rendered: String {
         var node = TOMLTable([("name", .string(name)), ("created", .string(Timestamp.iso8601(created))),
                               ("listen", .array(listen.map { .string($0) })), ("card-validity-days", .integer(Int64(cardValidityDays)))])
+        if let advertise { node["advertise"] = .array(advertise.map { .string($0) }) }
         if let organisation { node["organisation"] = .string(organisation) }
         let keys = TOMLTable([("file", .string(keyFile)), ("protection", .string(protection.name)),
                               ("identity", .string(KeyText.encode(publicKeys.identity))),

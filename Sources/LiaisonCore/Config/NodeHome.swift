@@ -32,10 +32,14 @@ public struct NodeHome: Sendable {
     /// Creates a new node: four key pairs, the encrypted key file, the
     /// configuration and an empty keyring. Refuses to touch an existing node.
     @discardableResult
-    public func create(name: String, listen: [String], passphrase: SecureBytes?, now: Int64,
+    public func create(name: String, listen: [String], advertise: [String]? = nil, passphrase: SecureBytes?, now: Int64,
                        parameters: Argon2idParameters = .default) throws -> NodeConfiguration {
         try NodeName.validate(name)
         for address in listen { try NetworkAddress.validate(address) }
+        for address in advertise ?? [] { try NetworkAddress.validateDialable(address) }
+        if advertise == nil, let wildcard = listen.first(where: NetworkAddress.isWildcard) {
+            throw CoreError(.invalidArgument, "the node would listen on \(wildcard), a wildcard address partners cannot dial; also give the address they reach it at with --advertise <host>:<port>")
+        }
         // lstat, not fileExists: a dangling symlink in the way is "something there" too.
         var info = stat()
         for existing in [configurationPath, path + "/keys/node.secrets", keyringPath] where lstat(existing, &info) == 0 {
@@ -52,8 +56,9 @@ public struct NodeHome: Sendable {
         chmod(path + "/keys", 0o700)
         chmod(path, 0o700)
         let secrets = try NodeSecrets.generate()
-        let configuration = NodeConfiguration(name: name, created: now, listen: listen, publicKeys: secrets.publicKeys,
+        var configuration = NodeConfiguration(name: name, created: now, listen: listen, publicKeys: secrets.publicKeys,
                                               protection: passphrase == nil ? .none : .argon2id)
+        configuration.advertise = advertise
         var written: [String] = []
         do {
             try KeyFile.write(secrets, to: keyFilePath(configuration), passphrase: passphrase, parameters: parameters)
@@ -134,9 +139,14 @@ public struct NodeHome: Sendable {
         return loaded
     }
 
-    /// The node's own card, freshly signed.
+    /// The node's own card, freshly signed, listing the configuration's
+    /// ``NodeConfiguration/cardAddresses``. Throws ``CoreError/Code/invalidArgument``
+    /// if one of them is a wildcard address no partner can dial.
     public func card(_ configuration: NodeConfiguration, secrets: NodeSecrets, now: Int64) throws -> NodeCard {
-        try NodeCard(name: configuration.name, secrets: secrets, addresses: configuration.listen,
+        if let wildcard = configuration.cardAddresses.first(where: NetworkAddress.isWildcard) {
+            throw CoreError(.invalidArgument, "the card would tell partners to dial \(wildcard), a wildcard address they cannot reach; set advertise = [\"<host>:<port>\"] under [node] in \(configurationPath) to the address partners reach this node at")
+        }
+        return try NodeCard(name: configuration.name, secrets: secrets, addresses: configuration.cardAddresses,
                      validFrom: now, validUntil: now + Int64(configuration.cardValidityDays) * 86_400)
     }
 }

@@ -234,4 +234,27 @@ public enum NetworkAddress {
             throw CoreError(.invalidArgument, "\"\(address.prefix(80))\" has an invalid host part")
         }
     }
+
+    /// Whether `address` names no host at all but every local one (`0.0.0.0`, `[::]`):
+    /// fine to listen on, but no partner can dial it.
+    public static func isWildcard(_ address: String) -> Bool {
+        guard let colon = address.lastIndex(of: ":") else { return false }
+        var host = address[..<colon]
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        if host.contains(":") {
+            // IPv6: every group zero (`::`, `0::0`, `0:0:0:0:0:0:0:0`).
+            return host.allSatisfy { $0 == "0" || $0 == ":" }
+        }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 == "0" } }
+    }
+
+    /// Throws unless `address` is host:port (``validate(_:)``) with a host a partner
+    /// can dial: not a wildcard (``isWildcard(_:)``).
+    public static func validateDialable(_ address: String) throws {
+        try validate(address)
+        guard !isWildcard(address) else {
+            throw CoreError(.invalidArgument, "\"\(address.prefix(80))\" is a wildcard address: partners cannot dial it; give the host name or address they reach this node at")
+        }
+    }
 }

@@ -72,6 +72,20 @@ struct NodeConfigurationTests {
         #expect(c.pinnedPeers.isEmpty)
     }
 
+    @Test("advertise names the card's addresses; a wildcard there is refused with its line")
+    func advertise() throws {
+        let lines = inserting("advertise = [\"liaison.example.org:7401\"]", asLine: 6, into: base)
+        let c = try NodeConfiguration(parsing: text(lines))
+        #expect(c.advertise == ["liaison.example.org:7401"])
+        #expect(c.cardAddresses == ["liaison.example.org:7401"])
+        #expect(try NodeConfiguration(parsing: c.rendered).advertise == ["liaison.example.org:7401"])
+        #expect(try NodeConfiguration(parsing: text(base)).cardAddresses == ["127.0.0.1:7401"])
+
+        let error = parseError(inserting("advertise = [\"0.0.0.0:7401\"]", asLine: 6, into: base))
+        #expect(error?.code == .malformedConfig)
+        #expect(error?.message.contains("line 6") == true && error?.message.contains("wildcard") == true, "\(String(describing: error))")
+    }
+
     @Test("optional settings take their defaults")
     func defaults() throws {
         let minimal = base.filter { !$0.hasPrefix("listen") && !$0.hasPrefix("file") && !$0.hasPrefix("protection") }

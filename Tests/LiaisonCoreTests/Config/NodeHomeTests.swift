@@ -194,6 +194,48 @@ struct NodeHomeTests {
         #expect(parsed.fingerprint == configuration.publicKeys.fingerprint)
     }
 
+    @Test("a node listening on a wildcard address needs the address partners dial: create refuses it without advertise, and the card lists advertise")
+    func wildcardListenNeedsAdvertise() throws {
+        let refused = NodeHome(path: directory.file("wildcard"))
+        for wildcard in ["0.0.0.0:7401", "[::]:7401", "[0:0::0]:7401"] {
+            #expect(throws: CoreError(.invalidArgument, "")) {
+                try refused.create(name: "alpha", listen: [wildcard], passphrase: nil, now: F.now, parameters: F.fastArgon)
+            }
+            #expect(throws: CoreError(.invalidArgument, "")) {
+                try refused.create(name: "alpha", listen: ["127.0.0.1:7401"], advertise: [wildcard], passphrase: nil, now: F.now, parameters: F.fastArgon)
+            }
+        }
+        #expect(!F.exists(refused.path))
+
+        let home = NodeHome(path: directory.file("advertised"))
+        let configuration = try home.create(name: "alpha", listen: ["0.0.0.0:7401"], advertise: ["liaison.example.org:7401", "[2001:db8::1]:7401"],
+                                            passphrase: nil, now: F.now, parameters: F.fastArgon)
+        let loaded = try home.loadConfiguration()
+        #expect(loaded.listen == ["0.0.0.0:7401"])
+        #expect(loaded.advertise == ["liaison.example.org:7401", "[2001:db8::1]:7401"])
+        let card = try home.card(loaded, secrets: try home.loadSecrets(configuration, passphrase: PassphraseSource()), now: F.now)
+        #expect(card.addresses == ["liaison.example.org:7401", "[2001:db8::1]:7401"])
+
+        // A wildcard listen written into liaison.toml by hand: the card is refused, and says what to set.
+        var edited = loaded
+        edited.advertise = nil
+        #expect {
+            try home.card(edited, secrets: try home.loadSecrets(configuration, passphrase: PassphraseSource()), now: F.now)
+        } throws: { error in
+            (error as? CoreError)?.message.contains("advertise") == true && (error as? CoreError)?.message.contains("0.0.0.0:7401") == true
+        }
+    }
+
+    @Test("wildcard addresses are told apart from the addresses that merely contain zeros")
+    func wildcardAddresses() {
+        for wildcard in ["0.0.0.0:1", "[::]:7401", "[0:0:0:0:0:0:0:0]:7401", "00.0.0.000:7401"] {
+            #expect(NetworkAddress.isWildcard(wildcard), "\(wildcard)")
+        }
+        for dialable in ["10.0.0.1:7401", "[::1]:7401", "0.example:7401", "localhost:7401", "0.0.0:7401", "[2001:db8::]:7401"] {
+            #expect(!NetworkAddress.isWildcard(dialable), "\(dialable)")
+        }
+    }
+
     @Test("create makes a new home directory with intermediate directories")
     func createsIntermediateDirectories() throws {
         let home = NodeHome(path: directory.file("deep/er/home"))
