@@ -37,7 +37,7 @@ struct AuditQueryCommand: ParsableCommand {
             """)
 
     @OptionGroup var daemon: DaemonOptions
-    @Option(name: .long, help: ArgumentHelp("Only entries about this peer (its name).", valueName: "name")) var peer: String?
+    @Option(name: .long, help: ArgumentHelp("Only entries about this peer: its name (every key it had: current, previous and first), or a fingerprint (a removed peer's, say).", valueName: "name|fingerprint")) var peer: String?
     @Option(name: .long, help: ArgumentHelp("Only entries about this package id.", valueName: "id")) var package: String?
     @Option(name: .long, help: ArgumentHelp("Only entries of this kind (repeatable), e.g. package.received.", valueName: "kind"))
     var event: [String] = []

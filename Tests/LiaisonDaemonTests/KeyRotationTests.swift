@@ -109,6 +109,18 @@ struct KeyRotationTests {
         let bravoReceipts = try receipts(at: "bravo", in: net)
         #expect([toOldKey, reply].allSatisfy { bravoReceipts[$0] == true }, "\(bravoReceipts)")
 
+        // The auditor's view of alpha at bravo holds alpha's whole history, under both its keys.
+        let aboutAlpha = try net.auditEvents("bravo", ["--peer", "alpha"])
+        #expect(Set(aboutAlpha.compactMap(\.peer)) == [oldAlpha.fingerprint.description, newAlpha.fingerprint.description])
+        #expect(aboutAlpha.contains { $0.package == first } && aboutAlpha.contains { $0.package == reply })
+        #expect(aboutAlpha.contains { $0.kind == .peerAdded } && aboutAlpha.contains { $0.kind == .keyRotated })
+        // A fingerprint asks for that key's entries alone.
+        let underOldKey = try net.auditEvents("bravo", ["--peer", oldAlpha.fingerprint.description])
+        #expect(!underOldKey.isEmpty && underOldKey.allSatisfy { $0.peer == oldAlpha.fingerprint.description })
+        #expect(underOldKey.contains { $0.package == first } && !underOldKey.contains { $0.package == reply })
+        let unknown = try net.cli.run(["audit", "query", "--home", net.home("bravo"), "--peer", "alfa"])
+        #expect(unknown.status == 66 && unknown.stderr.contains("fingerprint"), "\(unknown.stderr)")
+
         // key.rotated at alpha (by the operator, before anything changed) and at bravo (actor alpha's old id).
         let own = try #require(try net.auditEvents("alpha").first { $0.kind == .keyRotated })
         #expect(own.outcome == .ok && own.details["by"] == "self" && own.details["fingerprint"] == newAlpha.fingerprint.description)

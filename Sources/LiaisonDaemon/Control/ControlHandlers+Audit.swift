@@ -13,12 +13,7 @@ extension ControlHandlers {
 
     func auditQuery(_ request: ControlRequest) throws -> [AuditEntryItem] {
         var query = AuditQuery()
-        if let name = request.peer {
-            guard let peer = context.peers.peer(named: name) else {
-                throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list` (or query by --package)")
-            }
-            query.peer = peer.fingerprint.description
-        }
+        if let peer = request.peer { query.peers = try Self.fingerprints(ofPeer: peer, in: context.peers.keyring) }
         if let id = request.id { query.package = try PackageID(parsing: id).description }
         // Each kind once (there are a few dozen), however often the request names it: one SQL parameter each.
         query.kinds = try Set((request.events ?? []).map { name in
@@ -34,6 +29,19 @@ extension ControlHandlers {
         query.limit = ControlRequest.listLimit(request.limit)
         query.byteBudget = ControlFraming.auditPageBytes
         return try context.auditLog.query(query).map { AuditEntryItem(index: $0.index, leaf: String(decoding: $0.leaf, as: UTF8.self)) }
+    }
+
+    /// The fingerprints entries about `peer` are filed under: a fingerprint as given
+    /// (a removed peer's, say), or, for the name of a peer in `keyring`, every key it
+    /// is known to have had: its current one, its previous one and its first (its
+    /// log's lifelong name), so that a rotation does not hide its earlier entries.
+    static func fingerprints(ofPeer peer: String, in keyring: Keyring) throws -> [String] {
+        if let fingerprint = try? NodeFingerprint(parsing: peer) { return [fingerprint.description] }
+        guard let record = keyring.peer(named: peer) else {
+            throw CoreError(.unknownPeer, "no peer named \(peer) in the keyring; for a removed peer give its fingerprint (`liaison audit query --event peer.removed` lists them), or query by --package")
+        }
+        let keys = [record.fingerprint, record.logFingerprint] + (record.previousKeys.map { [$0.fingerprint] } ?? [])
+        return Set(keys.map(\.description)).sorted()
     }
 
     func auditLeaves(_ request: ControlRequest) throws -> [AuditEntryItem] {

@@ -5,8 +5,14 @@ import LiaisonAudit
 /// What an auditor asks the log for. Every filter is optional; results come in
 /// log order (or newest first), one page at a time.
 public struct AuditQuery: Sendable, Hashable {
-    /// Entries about this peer (fingerprint).
-    public var peer: String?
+    /// Entries about any of these peers (fingerprints: a peer's successive keys,
+    /// say); empty means every peer.
+    public var peers: [String] = []
+    /// Entries about this one peer (fingerprint): ``peers`` with one member.
+    public var peer: String? {
+        get { peers.count == 1 ? peers[0] : nil }
+        set { peers = newValue.map { [$0] } ?? [] }
+    }
     /// Entries about this package (32 hex digits).
     public var package: String?
     /// Entries of these kinds (any of them); empty means every kind.
@@ -42,8 +48,8 @@ public struct AuditEntry: Sendable, Hashable {
 extension AuditLog {
     /// The entries matching `query`. A query by peer or package reads the query
     /// index (``LeafKeyIndex``): the merged B-tree, then the unmerged runs, which
-    /// hold only newer entries. Other queries use the leaf table's own order and
-    /// its time index.
+    /// hold only newer entries (several peers: each one's, merged in log order).
+    /// Other queries use the leaf table's own order and its time index.
     ///
     /// Throws ``StoreError/Code/corrupt`` naming the entry if a matching leaf is not
     /// a canonical event (the file was altered).
@@ -51,25 +57,16 @@ extension AuditLog {
         precondition(query.limit >= 0, "a negative limit is a caller bug")
         let filter = LeafFilter(query)
         let order = query.newestFirst ? "DESC" : "ASC"
+        let keys = query.package.map { [LeafKey.package($0)] } ?? Set(query.peers).sorted().map(LeafKey.peer)
         return try read("query the audit log") { db in
             var page = EntryPage(limit: query.limit, byteBudget: query.byteBudget)
-            guard let key = query.package.map(LeafKey.package) ?? query.peer.map(LeafKey.peer) else {
+            guard !keys.isEmpty else {
                 try page.add(db, sql: "SELECT l.idx, l.data FROM leaf l \(filter.clause(cursorColumn: "l.idx")) ORDER BY l.idx \(order) LIMIT ?",
                              arguments: filter.arguments + [query.limit])
                 return page.entries
             }
-            func merged() throws {
-                guard !page.isFull else { return }
-                let sql = """
-                    SELECT l.idx, l.data FROM leaf_key k CROSS JOIN leaf l ON l.idx = k.idx
-                    \(filter.clause(cursorColumn: "k.idx", and: "k.key = ?")) ORDER BY k.idx \(order) LIMIT ?
-                    """
-                try page.add(db, sql: sql, arguments: filter.arguments + [key.value, page.room])
-            }
-            func unmerged() throws {
-                guard !page.isFull else { return }
-                var indices = try LeafKeyIndex.unmergedIndices(of: key, db)
-                if query.newestFirst { indices.reverse() }
+            /// The entries at `indices` (in the query's order) that pass the filter, until the page is full.
+            func add(indices: [Int]) throws {
                 var next = 0
                 while !page.isFull, next < indices.count {
                     let chunk = indices[next..<min(next + 500, indices.count)]
@@ -78,6 +75,30 @@ extension AuditLog {
                     let sql = "SELECT l.idx, l.data FROM leaf l \(filter.clause(cursorColumn: "l.idx", and: list)) ORDER BY l.idx \(order) LIMIT ?"
                     try page.add(db, sql: sql, arguments: filter.arguments + [page.room])
                 }
+            }
+            /// `indices` ascending without repeats, or descending for a newest-first query.
+            func ordered(_ indices: [Int]) -> [Int] {
+                let sorted = Set(indices).sorted()
+                return query.newestFirst ? sorted.reversed() : sorted
+            }
+            func merged() throws {
+                guard !page.isFull else { return }
+                let join = "FROM leaf_key k CROSS JOIN leaf l ON l.idx = k.idx \(filter.clause(cursorColumn: "k.idx", and: "k.key = ?")) ORDER BY k.idx \(order) LIMIT ?"
+                if keys.count == 1 {
+                    try page.add(db, sql: "SELECT l.idx, l.data " + join, arguments: filter.arguments + [keys[0].value, page.room])
+                    return
+                }
+                // Each key's first entries that pass, as many as the page has room for: the
+                // page's entries are among them.
+                var indices: [Int] = []
+                for key in keys {
+                    indices += try Int.fetchAll(db, sql: "SELECT l.idx " + join, arguments: StatementArguments(filter.arguments + [key.value, page.room]))
+                }
+                try add(indices: ordered(indices))
+            }
+            func unmerged() throws {
+                guard !page.isFull else { return }
+                try add(indices: ordered(try keys.flatMap { try LeafKeyIndex.unmergedIndices(of: $0, db) }))
             }
             // Every merged entry precedes every unmerged one in log order.
             if query.newestFirst {
@@ -146,7 +167,11 @@ private struct LeafFilter {
     private(set) var arguments: [(any DatabaseValueConvertible)?] = []
 
     init(_ query: AuditQuery) {
-        if let peer = query.peer { add("l.peer = ?", peer) }
+        if !query.peers.isEmpty {
+            let peers = Set(query.peers).sorted()
+            conditions.append("l.peer IN (\(Array(repeating: "?", count: peers.count).joined(separator: ", ")))")
+            arguments += peers
+        }
         if let package = query.package { add("l.package = ?", package) }
         if !query.kinds.isEmpty {
             conditions.append("l.kind IN (\(Array(repeating: "?", count: query.kinds.count).joined(separator: ", ")))")

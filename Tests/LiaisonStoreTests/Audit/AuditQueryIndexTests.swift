@@ -24,7 +24,7 @@ struct AuditQueryIndexTests {
     /// A query answered by filtering every entry: the reference.
     private static func expected(_ query: AuditQuery, in entries: [AuditEntry]) -> [Int] {
         let matching = entries.filter { entry in
-            (query.peer.map { entry.event.peer == $0 } ?? true)
+            (query.peers.isEmpty || entry.event.peer.map(query.peers.contains) == true)
                 && (query.package.map { entry.event.package == $0 } ?? true)
                 && (query.kinds.isEmpty || query.kinds.contains(entry.event.kind))
                 && (query.cursor.map { query.newestFirst ? entry.index < $0 : entry.index > $0 } ?? true)
@@ -49,7 +49,16 @@ struct AuditQueryIndexTests {
                     byPeerAndKind.kinds = [.handshakeRejected]
                     var unknown = AuditQuery()
                     unknown.peer = "nobody"
-                    for var query in [byPeer, byPackage, byBoth, byPeerAndKind, unknown] {
+                    // A peer's successive keys: several fingerprints, one known nowhere.
+                    var byPeers = AuditQuery()
+                    byPeers.peers = ["peer-6", "peer-2", "nobody", "peer-2"]
+                    var byPeersAndPackage = AuditQuery()
+                    byPeersAndPackage.peers = ["peer-1", "peer-3"]
+                    byPeersAndPackage.package = String(format: "%032x", 31)
+                    var byPeersAndKind = AuditQuery()
+                    byPeersAndKind.peers = ["peer-0", "peer-5"]
+                    byPeersAndKind.kinds = [.handshakeRejected]
+                    for var query in [byPeer, byPackage, byBoth, byPeerAndKind, unknown, byPeers, byPeersAndPackage, byPeersAndKind] {
                         query.newestFirst = newestFirst
                         query.limit = limit
                         query.cursor = cursor
