@@ -109,7 +109,7 @@ struct AuditCheckpointCommand: ParsableCommand {
         discussion: "Keep a copy: `liaison audit verify --trusted-checkpoint FILE` later proves the log was not rewritten or cut since.")
 
     @OptionGroup var daemon: DaemonOptions
-    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file.", valueName: "file")) var out: String?
+    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file.", valueName: "file"), transform: OutputPath.parse) var out: String?
 
     func run() throws {
         let item = try daemon.connect().call(ControlRequest(.auditCheckpoint), AuditCheckpointItem.self)
@@ -134,7 +134,7 @@ struct AuditProveCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
     @Option(name: .long, help: ArgumentHelp("The entry index.", valueName: "n")) var entry: Int?
     @Option(name: .long, help: ArgumentHelp("Prove the newest entry about this package.", valueName: "id")) var package: String?
-    @Option(name: .long, help: ArgumentHelp("Write the proof here (default: standard output).", valueName: "file")) var out: String?
+    @Option(name: .long, help: ArgumentHelp("Write the proof here (default: standard output).", valueName: "file"), transform: OutputPath.parse) var out: String?
 
     func validate() throws {
         guard (entry == nil) != (package == nil) else { throw ValidationError("give exactly one of --entry N and --package ID") }

@@ -16,7 +16,7 @@ struct AuditExportCommand: ParsableCommand {
             """)
 
     @OptionGroup var daemon: DaemonOptions
-    @Option(name: .long, help: ArgumentHelp("A new or empty directory to write the bundle to.", valueName: "dir")) var out: String
+    @Option(name: .long, help: ArgumentHelp("A new or empty directory to write the bundle to.", valueName: "dir"), transform: OutputPath.parse) var out: String
 
     func run() throws {
         // Before the daemon is asked to sign anything: the writer would refuse it anyway.

@@ -27,7 +27,7 @@ struct AuditWitnessedCommand: ParsableCommand {
 
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: ArgumentHelp("The peer whose log this node witnesses.", valueName: "peer")) var peer: String
-    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file.", valueName: "file")) var out: String?
+    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file.", valueName: "file"), transform: OutputPath.parse) var out: String?
 
     func run() throws {
         var request = ControlRequest(.auditWitnessed)

@@ -148,7 +148,7 @@ struct InboxCommand: ParsableCommand {
             discussion: "The file appears only once every chunk has verified;\notherwise nothing is written.")
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The package id (see `liaison inbox list`).", valueName: "id")) var id: String
-        @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file")) var out: String
+        @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file"), transform: OutputPath.parse) var out: String
         @Option(name: .long, help: ArgumentHelp("The sender, by name or fingerprint, if packages from several peers carry this id (ids are random: one copied the other's).",
                                                 valueName: "peer")) var from: String?
 

@@ -54,3 +54,16 @@ func readTextFile(_ path: String, limit: Int) throws -> String {
 func commaList(_ values: [String]) -> [String] {
     values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
+
+/// `--out` paths: `-` is refused, not taken for a file of that name. Outputs are
+/// written to a temporary file and renamed into place once complete (a package's
+/// payload only once every chunk verified), so none goes to standard output.
+enum OutputPath {
+    /// `text`, unless it is `-`.
+    static func parse(_ text: String) throws -> String {
+        guard text != "-" else {
+            throw ValidationError("--out - would create a file named \"-\": this output goes to a file, written whole or not at all; give a path (./- if you mean that name)")
+        }
+        return text
+    }
+}

@@ -55,7 +55,7 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var node: NodeOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(name: .long, help: ArgumentHelp("Where to write the card.", valueName: "file"))
+        @Option(name: .long, help: ArgumentHelp("Where to write the card.", valueName: "file"), transform: OutputPath.parse)
         var out: String
 
         func run() throws {

@@ -20,7 +20,7 @@ struct OpenPackageCommand: ParsableCommand {
     @Option(name: .customLong("in"), help: ArgumentHelp("The package ('-' for standard input).", valueName: "file"))
     var input: String
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file"), transform: OutputPath.parse)
     var out: String
 
     func run() throws {

@@ -33,7 +33,7 @@ struct SealPackageCommand: ParsableCommand {
     @Option(name: .customLong("in"), help: ArgumentHelp("File to seal ('-' for standard input).", valueName: "file"))
     var input: String
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the package (must not exist).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Where to write the package (must not exist).", valueName: "file"), transform: OutputPath.parse)
     var out: String
 
     func run() throws {

@@ -20,6 +20,24 @@ struct ExitCodeTests {
         #expect(result.stderr.contains("[input.unreadable]"), "\(result.stderr)")
     }
 
+    @Test("--out - is a usage error (64) that creates no file named \"-\", for every command writing a file",
+          arguments: [["package", "open", "--in", "x.lpkg", "--out", "-"],
+                      ["package", "seal", "--to", "bravo", "--tlp", "GREEN", "--in", "x", "--out", "-"],
+                      ["inbox", "get", "0123456789abcdef0123456789abcdef", "--out", "-"],
+                      ["keys", "card", "--out", "-"],
+                      ["audit", "checkpoint", "--out", "-"],
+                      ["audit", "prove", "--entry", "1", "--out", "-"],
+                      ["audit", "witnessed", "bravo", "--out", "-"],
+                      ["audit", "export", "--out", "-"]])
+    func dashIsNotAnOutput(arguments: [String]) throws {
+        // Run in an empty directory of its own, where a file "-" would show.
+        let cwd = dir.file("cwd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
+        let result = try CLIRunner(wrapper: ["/usr/bin/env", "-C", cwd]).run(arguments + ["--home", dir.file("none")])
+        #expect(result.status == 64 && result.stderr.contains("--out -"), "\(arguments): \(result.status) \(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cwd).isEmpty)
+    }
+
     @Test("audit export into a directory that is not empty is a usage error (64)")
     func exportIntoUsedDirectory() throws {
         #expect(try cli.run(["init", "--home", dir.file("node"), "--name", "node", "--listen", "127.0.0.1:7401", "--no-passphrase"]).status == 0)
