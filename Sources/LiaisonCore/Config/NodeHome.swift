@@ -141,8 +141,11 @@ public struct NodeHome: Sendable {
 
     /// The node's own card, freshly signed, listing the configuration's
     /// ``NodeConfiguration/cardAddresses``. Throws ``CoreError/Code/invalidArgument``
-    /// if one of them is a wildcard address no partner can dial.
+    /// if one of them is a wildcard address no partner can dial, and
+    /// ``CoreError/Code/nodeRevoked`` once the node revoked its own key (a new card
+    /// would look valid to a partner who never heard of the revocation).
     public func card(_ configuration: NodeConfiguration, secrets: NodeSecrets, now: Int64) throws -> NodeCard {
+        try ensureNotRevoked("signs node cards")
         if let wildcard = configuration.cardAddresses.first(where: NetworkAddress.isWildcard) {
             throw CoreError(.invalidArgument, "the card would tell partners to dial \(wildcard), a wildcard address they cannot reach; set advertise = [\"<host>:<port>\"] under [node] in \(configurationPath) to the address partners reach this node at")
         }

@@ -226,6 +226,15 @@ struct NodeHomeTests {
         }
     }
 
+    @Test("a node that revoked its own key signs no more cards")
+    func noCardAfterRevocation() throws {
+        let (home, configuration) = try makeHome(passphrase: nil)
+        let secrets = try home.loadSecrets(configuration, passphrase: PassphraseSource())
+        _ = try home.card(configuration, secrets: secrets, now: F.now)
+        try home.saveRevocation(try RevocationStatement(revoking: secrets.identity, at: F.now, reason: "host compromised"))
+        #expect(throws: CoreError(.nodeRevoked, "")) { try home.card(configuration, secrets: secrets, now: F.now) }
+    }
+
     @Test("wildcard addresses are told apart from the addresses that merely contain zeros")
     func wildcardAddresses() {
         for wildcard in ["0.0.0.0:1", "[::]:7401", "[0:0:0:0:0:0:0:0]:7401", "00.0.0.000:7401"] {
