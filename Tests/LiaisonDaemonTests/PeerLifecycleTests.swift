@@ -310,6 +310,21 @@ struct PeerLifecycleTests {
         #expect(try !net.auditEvents("alpha").contains { $0.kind == .peerAdded && $0.outcome != .ok })
     }
 
+    @Test("peers revoke fails what is queued for the peer at once, with the reason, not at its next attempt", .timeLimit(.minutes(2)))
+    func revokeFailsQueue() throws {
+        // A long backoff: without the revocation the package would wait a minute.
+        let net = try DaemonNetwork(["alpha", "bravo"], tunables: "retry-initial-seconds = 60\nretry-maximum-seconds = 120\n")
+        try net.daemon("alpha").start()
+        let id = try net.send(Array("for bravo, offline".utf8), from: "alpha", to: ["bravo"])
+        #expect(try eventually(timeoutSeconds: 10) {
+            try net.cli.run(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.contains("\"attempts\":1")
+        })
+        try net.expect(["peers", "revoke", "bravo", "--home", net.home("alpha")])
+        #expect(try net.deliveryStates(id, at: "alpha")["bravo"] == "failed")
+        let denied = try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.package == id }
+        #expect(denied.count == 1 && denied.first?.reason?.hasPrefix("peer.revoked") == true, "\(denied)")
+    }
+
     @Test("a revoked peer's live session ends at once and its later packages are refused", .timeLimit(.minutes(2)))
     func revokeCutsSessions() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

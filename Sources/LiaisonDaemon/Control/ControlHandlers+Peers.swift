@@ -68,7 +68,10 @@ extension ControlHandlers {
         try await context.audit(revocation)
         // Revoked in memory and its sessions cut even if the files cannot be written (fail closed).
         let cut = try await recordingFailure(of: revocation) { try context.revokePeer(peer) }
-        context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s)")
+        // What waits for it is never sent: failed now, not at its next attempt.
+        let failed = await context.failOpenDeliveries(named: peer.name, peer: peer,
+                                                      reason: "peer.revoked: \(peer.name)'s key was revoked; its packages still queued are not delivered")
+        context.logger.notice("peer \(peer.name) revoked; ended \(cut) open session(s), failed \(failed) queued deliveries")
         return try detail(peer)
     }
 

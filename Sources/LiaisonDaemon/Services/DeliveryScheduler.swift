@@ -57,8 +57,10 @@ struct DeliveryScheduler: Service {
                         // loop goes on serving every other peer meanwhile.
                         tasks.addTask {
                             defer { busy.withLockedValue { _ = $0.remove(peerName) } }
-                            await context.failOpenDeliveries(named: peerName, peer: context.peers.peer(named: peerName),
-                                                             reason: "peer.unusable: \(peerName) is revoked, blocked or removed")
+                            let record = context.peers.peer(named: peerName)
+                            let why = record.map { $0.revoked ? "peer.revoked: \(peerName)'s key was revoked" : "peer.blocked: \(peerName) is blocked" }
+                                ?? "peer.removed: \(peerName) is no longer a peer"
+                            await context.failOpenDeliveries(named: peerName, peer: record, reason: why + "; its packages still queued are not delivered")
                         }
                         continue
                     }
