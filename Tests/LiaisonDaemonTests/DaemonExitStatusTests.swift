@@ -1,4 +1,5 @@
 import LiaisonCore
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonDaemon
 
@@ -14,5 +15,18 @@ struct DaemonExitStatusTests {
         #expect(DaemonCommand.exitStatus(.malformedConfig) == 78)
         // A full disk or an unwritable audit log at start: the unit restarts it later.
         #expect(DaemonCommand.exitStatus(.auditUnavailable) == 1 && DaemonCommand.exitStatus(.diskReserve) == 1 && DaemonCommand.exitStatus(.io) == 1)
+    }
+
+    @Test("a listen address already in use stops the daemon with status 1 and a message naming the address and what to do")
+    func listenAddressInUse() throws {
+        let net = try DaemonNetwork(["alpha"])
+        let port = try #require(net.ports["alpha"])
+        let holder = try LoopbackSocket.Listener(port: port)
+        #expect(throws: (any Error).self) { try net.daemon("alpha").start(timeoutSeconds: 10) }
+        let log = net.daemon("alpha").log
+        #expect(log.contains("liaisond exited with 1") || net.daemon("alpha").stop() == 1)
+        #expect(log.contains("cannot listen on 127.0.0.1:\(port) for partner daemons: the address is already in use") && log.contains("[io.failed]"),
+                "\(log.suffix(1500))")
+        withExtendedLifetime(holder) {}
     }
 }

@@ -19,19 +19,24 @@ struct TransportListener: Service {
             for address in context.configuration.listen {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
                 let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                let server = try await ServerBootstrap(group: self.group)
-                    .serverChannelOption(.backlog, value: 256)
-                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .childChannelOption(.recvAllocator, value: ChannelReads.allocator)
-                    // No idle handler: a connection is bounded by its handshake deadline, then
-                    // as a session by ``SessionAge`` (no whole message for the idle timeout).
-                    .bind(host: host, port: port) { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+                do {
+                    server = try await ServerBootstrap(group: self.group)
+                        .serverChannelOption(.backlog, value: 256)
+                        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                        .childChannelOption(.recvAllocator, value: ChannelReads.allocator)
+                        // No idle handler: a connection is bounded by its handshake deadline, then
+                        // as a session by ``SessionAge`` (no whole message for the idle timeout).
+                        .bind(host: host, port: port) { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                            }
                         }
-                    }
-                context.logger.info("listening for partner daemons on \(server.channel.localAddress?.description ?? address)")
+                } catch {
+                    throw BindFailure.error(error, address: address, setting: "listen", purpose: "partner daemons")
+                }
+                context.logger.info("listening for partner daemons on \(address)")
                 group.addTask {
                     try await withGracefulShutdownHandler {
                         try await withThrowingDiscardingTaskGroup { connections in
