@@ -19,5 +19,21 @@ struct DaemonOptions: ParsableArguments {
         return ControlFraming.socketPath(home: HomeOptions.resolve(home).path)
     }
 
-    func connect() throws -> ControlClient { try ControlClient(path: socketPath) }
+    /// A connection to the daemon. When nothing listens at the home's socket, says
+    /// whether no node lives there at all (a mistyped --home) or its daemon is not
+    /// running, with the home's own path in the command that starts it.
+    func connect() throws -> ControlClient {
+        do {
+            return try ControlClient(path: socketPath)
+        } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" && socket == nil {
+            let node = HomeOptions.resolve(home)
+            var info = stat()
+            // Only a home known to hold no node: one this user may not look into is not "missing".
+            if stat(node.configurationPath, &info) != 0 && errno == ENOENT {
+                throw CoreError(.nodeMissing, "no node at \(node.path); check --home (or $LIAISON_HOME), or create one with `liaison init --home \(node.path) --name NAME`")
+            }
+            throw ControlFailure(code: failure.code,
+                                 message: "liaisond is not running for the node at \(node.path) (no listener at \(socketPath)); start it with `liaisond --home \(node.path)` or `systemctl start liaisond`")
+        }
+    }
 }

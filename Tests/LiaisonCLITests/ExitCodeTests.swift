@@ -38,6 +38,15 @@ struct ExitCodeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: cwd).isEmpty)
     }
 
+    @Test("a daemon command on a home with no node is 66 (a mistyped --home), on a node whose daemon is down 69 with the command to start it")
+    func noNodeOrNoDaemon() throws {
+        let missing = try cli.run(["status", "--home", dir.file("no-such-node")])
+        #expect(missing.status == 66 && missing.stderr.contains("no node at \(dir.file("no-such-node"))"), "\(missing.status) \(missing.stderr)")
+        #expect(try cli.run(["init", "--home", dir.file("down"), "--name", "down", "--no-passphrase"]).status == 0)
+        let down = try cli.run(["status", "--home", dir.file("down")])
+        #expect(down.status == 69 && down.stderr.contains("liaisond --home \(dir.file("down"))"), "\(down.status) \(down.stderr)")
+    }
+
     @Test("audit export into a directory that is not empty is a usage error (64)")
     func exportIntoUsedDirectory() throws {
         #expect(try cli.run(["init", "--home", dir.file("node"), "--name", "node", "--listen", "127.0.0.1:7401", "--no-passphrase"]).status == 0)
