@@ -156,6 +156,7 @@ struct PeersCommand: ParsableCommand {
             guard parsed.keys.identity != configuration.publicKeys.identity else {
                 throw CoreError(.invalidArgument, "this is this node's own card")
             }
+            try home.ensureNotRevokedPeer(parsed)
             var record = PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now)
             try cleared.apply(to: &record, ladder: configuration.classifications)
             if !address.isEmpty { record.addresses = address }

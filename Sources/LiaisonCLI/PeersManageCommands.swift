@@ -125,8 +125,10 @@ extension PeersCommand {
             abstract: "Revoke a partner's key on the running daemon: its sessions end now, and nothing more is exchanged with it.",
             discussion: """
                 The peer stays in the keyring, marked revoked, so its old packages still
-                identify it and nothing new from it verifies. Queued deliveries to it fail.
-                Audited. To trust a new key of the partner, import its new card.
+                identify it and nothing new from it verifies. Queued deliveries to it fail
+                at once. Audited. It cannot be undone: the revoked key is never trusted again,
+                and its card is refused if imported again. To trust the partner again,
+                import a card with its new keys.
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String

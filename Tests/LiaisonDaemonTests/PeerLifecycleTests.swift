@@ -323,6 +323,16 @@ struct PeerLifecycleTests {
         #expect(try net.deliveryStates(id, at: "alpha")["bravo"] == "failed")
         let denied = try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.package == id }
         #expect(denied.count == 1 && denied.first?.reason?.hasPrefix("peer.revoked") == true, "\(denied)")
+
+        // The revoked key is never taken again: not through the daemon, not offline.
+        try net.expect(["peers", "remove", "bravo", "--home", net.home("alpha")])
+        let again = ["peers", "import", net.dir.file("bravo.card"), "--name", "bravo", "--trust", "partner", "--home", net.home("alpha")]
+        let refused = try net.cli.run(again)
+        #expect(refused.status == 64 && refused.stderr.contains("revoked") && refused.stderr.contains("new keys"), "\(refused.stderr)")
+        _ = net.daemon("alpha").stop()
+        let refusedOffline = try net.cli.run(again)
+        #expect(refusedOffline.status == 64 && refusedOffline.stderr.contains("revoked"), "\(refusedOffline.stderr)")
+        #expect(try !String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8).contains("bravo"))
     }
 
     @Test("a revoked peer's live session ends at once and its later packages are refused", .timeLimit(.minutes(2)))

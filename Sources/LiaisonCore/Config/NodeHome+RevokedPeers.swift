@@ -21,6 +21,15 @@ extension NodeHome {
         try saveLines(Array(known), to: revokedPeersPath)
     }
 
+    /// Throws unless `card`'s identity key is free of revocation: a revoked key is
+    /// never trusted again, so importing its card again would only add a peer that
+    /// stays revoked.
+    public func ensureNotRevokedPeer(_ card: NodeCard) throws {
+        guard !revokedPeerIdentities().contains(KeyText.encode(card.keys.identity)) else {
+            throw CoreError(.invalidArgument, "the identity key of this card (\(card.fingerprint)) was revoked on this node (\(revokedPeersPath)) and is never trusted again; ask the partner for a card with new keys")
+        }
+    }
+
     /// `keyring` with every peer whose identity key is in ``revokedPeersPath`` marked revoked.
     func applyingRevocations(to keyring: Keyring) throws -> Keyring {
         let revoked = revokedPeerIdentities()

@@ -264,6 +264,7 @@ struct ControlHandlers: Sendable {
         guard card.keys.identity != context.configuration.publicKeys.identity else {
             throw CoreError(.invalidArgument, "this is this node's own card")
         }
+        try context.home.ensureNotRevokedPeer(card)
         var record = PeerRecord(name: name, card: card, trust: try TrustLevel(parsing: request.trust ?? "limited"), added: Timestamp.now())
         // The card's addresses unless others are given.
         record = try PeerEdit(request, ladder: context.configuration.classifications).applied(to: record)
