@@ -11,8 +11,11 @@ extension PeersCommand {
             abstract: "Change a partner's trust level on the running daemon (audited).",
             discussion: """
                 Levels: blocked < limited < partner < trusted (docs/access-control.md).
-                Blocking a peer ends its open sessions at once. The change applies to the
-                next package sealed, sent or received; `peers show` prints the new policy.
+                Blocking a peer ends its open sessions at once. A maximum TLP still at the
+                old level's default moves to the new level's (GREEN for blocked and limited,
+                AMBER+STRICT for partner, RED for trusted); one set with `peers set --max-tlp`
+                stays. The change applies to the next package sealed, sent or received;
+                `peers show` prints the new policy.
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
@@ -28,7 +31,7 @@ extension PeersCommand {
             request.trust = level
             let detail = try daemon.connect().call(request, PeerDetail.self)
             if daemon.json { return try printJSON(detail) }
-            print("\(name) is now trusted as \(detail.status.trust).")
+            print("\(name)'s trust is now \(detail.status.trust) (maximum TLP \(detail.maximumTLP)).")
             PeersCommand.Show.printPolicy(detail)
         }
     }

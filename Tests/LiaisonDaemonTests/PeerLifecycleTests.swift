@@ -32,6 +32,32 @@ struct PeerLifecycleTests {
         #expect(refused.status == 65 && refused.stderr.contains("policy.denied"))
         #expect(try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.peerName == "bravo" }.count == 2)
         #expect(try net.cli.run(["peers", "set-trust", "nobody", "trusted", "--home", net.home("alpha")]).status == 66)
+        // The maximum TLP followed the trust down (AMBER+STRICT → GREEN) and is recorded.
+        #expect(detail["maximumTLP"] as? String == "GREEN" && change.details["max-tlp"] == "AMBER+STRICT → GREEN", "\(change.details)")
+    }
+
+    @Test("set-trust moves a maximum TLP left at its level's default to the new level's, and keeps one set by hand")
+    func setTrustMovesDefaultMaximum() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        func maximum(_ name: String) throws -> String? {
+            let shown = try net.expect(["peers", "show", name, "--home", net.home("alpha"), "--json"]).stdout
+            return (try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])?["maximumTLP"] as? String
+        }
+        try net.expect(["peers", "set-trust", "bravo", "trusted", "--home", net.home("alpha")])
+        #expect(try maximum("bravo") == "RED")
+        let payload = net.dir.write("red.txt", Array("red report".utf8))
+        let sent = try net.expect(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "RED", "--json"])
+        #expect(!sent.stdout.contains("denied"), "\(sent.stdout)")
+        try net.expect(["peers", "set-trust", "bravo", "limited", "--home", net.home("alpha")])
+        #expect(try maximum("bravo") == "GREEN", "a downgrade left the trusted level's RED behind")
+
+        // Set by hand: it stays whatever the trust.
+        try net.expect(["peers", "set", "charlie", "--max-tlp", "GREEN", "--home", net.home("alpha")])
+        try net.expect(["peers", "set-trust", "charlie", "trusted", "--home", net.home("alpha")])
+        #expect(try maximum("charlie") == "GREEN")
+        let change = try #require(try net.auditEvents("alpha").last { $0.kind == .trustChanged && $0.peerName == "charlie" })
+        #expect(change.details["max-tlp"] == nil)
     }
 
     @Test("status shows each partner's card validity, and says so when a card has expired (it is still trusted: docs/keys.md)")

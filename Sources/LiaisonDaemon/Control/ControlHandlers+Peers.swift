@@ -13,13 +13,20 @@ extension ControlHandlers {
         let previous = peer.trust
         guard level != previous else { return try detail(peer) }
         peer.trust = level
-        let change = context.event(.trustChanged, actor: actor, peer: peer, details: ["from": previous.rawValue, "to": level.rawValue])
+        // A maximum TLP still at the old level's default follows the trust to the new
+        // one's (a downgrade must not leave a trusted peer's RED behind); one set by hand stays.
+        let oldMaximum = peer.maximumTLP
+        if oldMaximum == PeerRecord.defaultMaximumTLP(for: previous) { peer.maximumTLP = PeerRecord.defaultMaximumTLP(for: level) }
+        var details = ["from": previous.rawValue, "to": level.rawValue]
+        if peer.maximumTLP != oldMaximum { details["max-tlp"] = "\(oldMaximum.label) → \(peer.maximumTLP.label)" }
+        let change = context.event(.trustChanged, actor: actor, peer: peer, details: details)
         try await context.audit(change)
         // Apply only this change to the peer as it is now: a revocation that landed
         // while the audit record was written must not be undone.
         try await recordingFailure(of: change) {
             try context.peers.update { keyring in
                 guard var current = keyring.peer(named: name) else { throw CoreError(.unknownPeer, "\(name) was removed meanwhile") }
+                if current.maximumTLP == oldMaximum { current.maximumTLP = peer.maximumTLP }
                 current.trust = level
                 try keyring.replace(current)
             }
