@@ -109,11 +109,18 @@ struct AuditCheckpointCommand: ParsableCommand {
         discussion: "Keep a copy: `liaison audit verify --trusted-checkpoint FILE` later proves the log was not rewritten or cut since.")
 
     @OptionGroup var daemon: DaemonOptions
-    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file.", valueName: "file"), transform: OutputPath.parse) var out: String?
+    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file, which must not exist (a kept checkpoint is never replaced).", valueName: "file"),
+            transform: OutputPath.parse) var out: String?
 
     func run() throws {
+        // Refused before the daemon is asked: an existing file may be the checkpoint the
+        // auditor trusts, which a newer one from the daemon must not quietly replace.
+        let file = try out.map { try AtomicOutputFile(path: $0, mode: 0o644) }
         let item = try daemon.connect().call(ControlRequest(.auditCheckpoint), AuditCheckpointItem.self)
-        if let out { try AtomicOutputFile.write(Array(item.note.utf8), to: out, mode: 0o644) }
+        if let file {
+            try Array(item.note.utf8).withUnsafeBytes { try file.write($0) }
+            try file.commit()
+        }
         if daemon.json { return try printJSON(item) }
         print(item.note, terminator: "")
         FileHandle.standardError.write(Data("checkpoint of \(item.size) entries, signed \(item.signedAt); cosigned by \(item.witnesses.isEmpty ? "no witness yet" : item.witnesses.joined(separator: ", "))\n".utf8))

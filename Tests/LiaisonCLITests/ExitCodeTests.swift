@@ -47,6 +47,14 @@ struct ExitCodeTests {
         #expect(down.status == 69 && down.stderr.contains("liaisond --home \(dir.file("down"))"), "\(down.status) \(down.stderr)")
     }
 
+    @Test("audit checkpoint --out never replaces a kept checkpoint: refused (64) before the daemon is asked, the file unchanged")
+    func checkpointKeepsTrustedFile() throws {
+        let kept = dir.write("kept.checkpoint", Array("the auditor's trusted checkpoint\n".utf8))
+        let result = try cli.run(["audit", "checkpoint", "--home", dir.file("none"), "--out", kept])
+        #expect(result.status == 64 && result.stderr.contains("already exists"), "\(result.status) \(result.stderr)")
+        #expect(FileManager.default.contents(atPath: kept) == Data("the auditor's trusted checkpoint\n".utf8))
+    }
+
     @Test("audit export into a directory that is not empty is a usage error (64)")
     func exportIntoUsedDirectory() throws {
         #expect(try cli.run(["init", "--home", dir.file("node"), "--name", "node", "--listen", "127.0.0.1:7401", "--no-passphrase"]).status == 0)

@@ -165,6 +165,12 @@ struct ForwardTests {
         #expect(backToOrigin.status == 64 && backToOrigin.stderr.contains("sent this package")
                     && backToOrigin.stderr.contains("[package.invalid-recipients]"), "\(backToOrigin.stderr)")
 
+        // send to this node alone says so, rather than that nobody is allowed.
+        let payload = net.dir.write("self.txt", Array("to myself".utf8))
+        let toSelf = try net.cli.run(["send", payload, "--home", home, "--to", "bravo", "--tlp", "GREEN"])
+        #expect(toSelf.status == 64 && toSelf.stderr.contains("bravo is this node itself") && toSelf.stderr.contains("package seal --to bravo"),
+                "\(toSelf.stderr)")
+
         // The daemon itself refuses an empty recipient set, whatever the client checks.
         var request = ControlRequest(.forward)
         request.id = id

@@ -53,9 +53,22 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
     /// The number of failures found, including those not stored.
     public let failureCount: Int
 
+    /// What a "VERIFIED" headline does not vouch for: entries no verified checkpoint
+    /// covers, or (with a witness threshold) that not enough witnesses cosigned.
+    /// Empty when every entry is covered.
+    var coverageCaveat: String {
+        if let witnessedSize, witnessedSize < entries {
+            return ", but only entries 0..<\(witnessedSize) of \(entries) are witnessed by \(requiredWitnesses)+ witnesses (see below)"
+        }
+        if uncheckpointedEntries > 0 {
+            return ", but \(uncheckpointedEntries) of \(entries) entries are not yet covered by a checkpoint (see below)"
+        }
+        return ""
+    }
+
     /// The report as text for people, one fact per line.
     public var description: String {
-        var lines = [isValid ? "VERIFIED: no problem found" : "FAILED: \(failureCount) problem\(failureCount == 1 ? "" : "s") found"]
+        var lines = [isValid ? "VERIFIED: no problem found" + coverageCaveat : "FAILED: \(failureCount) problem\(failureCount == 1 ? "" : "s") found"]
         lines.append("entries: \(entries)")
         lines.append("checkpoints verified: \(checkpointsVerified)")
         if let newest = newestCheckpoint {

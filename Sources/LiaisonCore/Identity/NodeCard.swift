@@ -90,6 +90,11 @@ public struct NodeCard: Sendable, Hashable {
     /// of validity (`valid-until`); a `valid-from` in the future is accepted so that
     /// a rotated card can be published before it takes effect.
     public init(parsing text: String, now: Int64) throws {
+        // One card, one encoding: Windows line ends (mail and editors leave them) are
+        // refused like any other change, but said for what they are.
+        guard !text.contains("\r") else {
+            throw CoreError(.malformedCard, "the card has Windows line endings (CR LF), as mail or a Windows editor may leave them; convert them (`sed -i 's/\\r$//' FILE`, or dos2unix) and import it again")
+        }
         guard text.utf8.count <= Self.maximumByteCount else {
             throw CoreError(.malformedCard, "the card is larger than \(Self.maximumByteCount) bytes")
         }

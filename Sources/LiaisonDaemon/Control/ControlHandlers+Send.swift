@@ -128,6 +128,9 @@ extension ControlHandlers {
         }
         guard !peers.isEmpty else {
             await context.auditAfterTheFact(contentsOf: denials)
+            if selection.withheld.isEmpty, recipients.contains(where: { $0.name == configuration.name }) {
+                throw CoreError(.invalidRecipients, "send delivers to peers, and \(configuration.name) is this node itself; name at least one peer, or use `liaison package seal --to \(configuration.name)` for a sealed file")
+            }
             throw CoreError(selection.withheld.isEmpty ? .invalidRecipients : .policyDenied,
                             "send needs at least one peer allowed to receive \(markings.banner)"
                                 + selection.withheld.map { "; \($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }.joined())

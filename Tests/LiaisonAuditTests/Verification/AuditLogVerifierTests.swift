@@ -20,7 +20,7 @@ struct AuditLogVerifierHonestTests {
         #expect(report.uncheckpointedEntries == 0)
         #expect(report.logKey == log.logKey.description)
         #expect(report.logKeySource == .provided)
-        #expect(report.description.hasPrefix("VERIFIED"))
+        #expect(report.description.hasPrefix("VERIFIED: no problem found\n"), "every entry covered: no caveat")
     }
 
     @Test("k = 3 with two witnesses fails and says how many cosigned")
@@ -43,6 +43,8 @@ struct AuditLogVerifierHonestTests {
         #expect(report.isValid)
         #expect(report.witnessedSize == 8)
         #expect(report.description.contains("witnessed by 2+ witnesses: entries 0..<8; 8..<12 not yet"))
+        // The headline itself says what it does not vouch for.
+        #expect(report.description.hasPrefix("VERIFIED: no problem found, but only entries 0..<8 of 12 are witnessed by 2+ witnesses"))
         #expect(report.newestCheckpoint?.cosigners == ["witness.example/w1"])
         let stricter = try log.verify(log.leaves, checkpoints: [log.checkpoint(size: 12, cosigners: [log.witnesses[0]]).bytes],
                                       requiredWitnesses: 2)
@@ -57,6 +59,9 @@ struct AuditLogVerifierHonestTests {
         #expect(report.isValid, "\(report)")
         #expect(report.uncheckpointedEntries == 3)
         #expect(report.description.contains("12..<15"))
+        #expect(report.description.hasPrefix("VERIFIED: no problem found, but only entries 0..<12 of 15 are witnessed"), "\(report)")
+        let unwitnessed = try log.verify(log.leaves, checkpoints: log.checkpoints([4, 12]), requiredWitnesses: 0)
+        #expect(unwitnessed.description.hasPrefix("VERIFIED: no problem found, but 3 of 15 entries are not yet covered by a checkpoint"), "\(unwitnessed)")
     }
 
     @Test("duplicate checkpoints of one size and root count once each and merge their cosigners")

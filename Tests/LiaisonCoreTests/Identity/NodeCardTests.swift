@@ -67,6 +67,14 @@ struct NodeCardRoundTripTests {
         #expect(parsed.encoded == card.encoded)
     }
 
+    @Test("a card whose lines end in CR LF (mailed from Windows) is refused, and the error says so and how to convert it")
+    func windowsLineEnds() throws {
+        let crlf = try alphaCard().encoded.replacingOccurrences(of: "\n", with: "\r\n")
+        let error = F.coreError { try NodeCard(parsing: crlf, now: during) }
+        #expect(error?.code == .malformedCard && error?.message.contains("CR LF") == true && error?.message.contains("dos2unix") == true,
+                "\(String(describing: error))")
+    }
+
     @Test("the text form is the documented one")
     func textForm() throws {
         let card = try alphaCard()
