@@ -34,6 +34,12 @@ struct DaemonOptions: ParsableArguments {
             }
             throw ControlFailure(code: failure.code,
                                  message: "liaisond is not running for the node at \(node.path) (no listener at \(socketPath)); start it with `liaisond --home \(node.path)` or `systemctl start liaisond`")
+        } catch let failure as ControlFailure where failure.code == "control.permission-denied" && socket == nil {
+            let node = HomeOptions.resolve(home)
+            // The socket may be open to the group while the home around it is not.
+            guard access(node.path, X_OK) != 0 else { throw failure }
+            throw ControlFailure(code: failure.code,
+                                 message: "cannot reach \(socketPath): the node's home \(node.path) is closed to you; for the node's group to use the socket, open the home to it (`chgrp GROUP \(node.path) && chmod 0750 \(node.path)`; the systemd unit does this with StateDirectoryMode=0750), and ask to be added to an operator or auditor group")
         }
     }
 }

@@ -64,6 +64,14 @@ struct ControlAccessTests {
         let socket = net.home("alpha") + "/liaisond.sock"
         let denied = try asStranger(["status", "--socket", socket])
         #expect(denied.status == 77, "status \(denied.status): \(denied.stderr)")
+        // By --home: the error says the home is closed, and how to open it to the group.
+        chmod(net.dir.path, 0o711)
+        let closedHome = try asStranger(["status", "--home", net.home("alpha")])
+        #expect(closedHome.status == 77 && closedHome.stderr.contains("chmod 0750 \(net.home("alpha"))"), "\(closedHome.stderr)")
+        // A command that reads the node's files says it cannot, not that no node is there.
+        let offline = try asStranger(["peers", "list", "--home", net.home("alpha")])
+        #expect(offline.status == 66 && offline.stderr.contains("run them as the node's user") && !offline.stderr.contains("no node at"),
+                "\(offline.stderr)")
         // Let the (auditor) user reach the socket: traverse the home, connect to the socket.
         chmod(net.dir.path, 0o711)
         chmod(net.home("alpha"), 0o711)

@@ -82,6 +82,9 @@ public struct NodeHome: Sendable {
     /// Reads `liaison.toml`.
     public func loadConfiguration() throws -> NodeConfiguration {
         guard let text = try? String(contentsOfFile: configurationPath, encoding: .utf8) else {
+            if access(configurationPath, F_OK) == 0 || errno == EACCES {
+                throw CoreError(.inputUnreadable, "cannot read \(configurationPath): \(String(cString: strerror(EACCES))); commands that work without the daemon read the node's own files, so run them as the node's user (sudo -u …)")
+            }
             throw CoreError(.nodeMissing, "no node at \(path) (\(configurationPath) is missing or unreadable); create one with `liaison init --home \(path) --name NAME`")
         }
         return try NodeConfiguration(parsing: text, path: configurationPath)
