@@ -48,7 +48,15 @@ extension KeysCommand {
             request.reason = reason
             let report = try daemon.connect().call(request, RevocationReport.self)
             if daemon.json { return try printJSON(report) }
-            print("This node's identity key (\(report.node)) is revoked as of \(report.revokedAt).")
+            if report.repeated {
+                print("This node's identity key (\(report.node)) was already revoked, as of \(report.revokedAt); the same statement went again to the partners not told yet.")
+                if !reason.isEmpty && reason != report.reason {
+                    print("The reason given now is not used: the statement was signed once, with its first reason.")
+                }
+            } else {
+                print("This node's identity key (\(report.node)) is revoked as of \(report.revokedAt).")
+            }
+            print("Reason: \(report.reason.isEmpty ? "(none given)" : report.reason)")
             print("Statement: \(report.statementPath)")
             print("Told: \(report.told.isEmpty ? "(none)" : report.told.joined(separator: ", "))")
             if !report.unreached.isEmpty {

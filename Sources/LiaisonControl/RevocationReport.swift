@@ -13,6 +13,9 @@ public struct RevocationReport: Codable, Sendable, Equatable {
     public var told: [String]
     /// Peers that could not be told, with why; run `liaison keys revoke` again to retry them.
     public var unreached: [UnreachedPeer]
+    /// Whether the node had revoked its key before this request, which then only sent
+    /// the same statement (its time and reason unchanged) to partners not told yet.
+    public var repeated: Bool
 
     /// A peer the statement did not reach.
     public struct UnreachedPeer: Codable, Sendable, Equatable {
@@ -29,7 +32,9 @@ public struct RevocationReport: Codable, Sendable, Equatable {
     }
 
     /// Creates a report.
-    public init(node: String, revokedAt: String, reason: String, statementPath: String, told: [String], unreached: [UnreachedPeer]) {
+    public init(node: String, revokedAt: String, reason: String, statementPath: String, told: [String], unreached: [UnreachedPeer],
+                repeated: Bool = false) {
+        self.repeated = repeated
         self.node = node
         self.revokedAt = revokedAt
         self.reason = reason

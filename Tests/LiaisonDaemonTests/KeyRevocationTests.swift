@@ -94,6 +94,12 @@ struct KeyRevocationTests {
         #expect(try eventually(timeoutSeconds: 10) { try net.deliveryStates(queued, at: "alpha")["charlie"] == "failed" })
         #expect(try net.inbox("charlie").isEmpty)
 
+        // Revoking again re-sends the same statement, and says so: the new reason is not used.
+        let again = try net.expect(["keys", "revoke", "--yes", "--reason", "another reason", "--home", net.home("alpha")]).stdout
+        #expect(again.contains("was already revoked") && again.contains("The reason given now is not used") && again.contains("Reason: laptop stolen"),
+                "\(again)")
+        #expect(try RevocationStatement(text: try String(contentsOfFile: net.home("alpha") + "/keys/revocation.txt", encoding: .utf8)) == statement)
+
         // A package signed by alpha's (revoked) key no longer verifies at bravo, and its handshakes are refused.
         #expect(try net.inbox("bravo") == [warm])
         let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))

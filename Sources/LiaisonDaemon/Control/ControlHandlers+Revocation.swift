@@ -40,7 +40,8 @@ extension ControlHandlers {
         try home.savePendingRevocationPeers(outcome.unreachedFingerprints)
         context.logger.notice("revocation statement acknowledged by \(outcome.told.count) peer(s); \(outcome.unreached.count) not reached yet")
         return RevocationReport(node: statement.fingerprint.description, revokedAt: Timestamp.iso8601(statement.revokedAt),
-                                reason: statement.reason, statementPath: home.revocationPath, told: outcome.told, unreached: outcome.unreached)
+                                reason: statement.reason, statementPath: home.revocationPath, told: outcome.told, unreached: outcome.unreached,
+                                repeated: alreadyRevoked)
     }
 
     /// Honours a partner's own revocation statement that reached the operator by
