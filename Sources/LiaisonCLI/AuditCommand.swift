@@ -50,9 +50,7 @@ struct AuditQueryCommand: ParsableCommand {
     @Flag(name: .long, help: "Fetch every page.") var all = false
 
     func validate() throws {
-        guard (1...ControlRequest.maximumListLimit).contains(limit) else {
-            throw ValidationError("--limit must be between 1 and \(ControlRequest.maximumListLimit)")
-        }
+        try checkListLimit(limit)
         for kind in event where AuditEventKind(rawValue: kind) == nil {
             throw ValidationError("\"\(kind)\" is not an event kind; one of: \(AuditEventKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }

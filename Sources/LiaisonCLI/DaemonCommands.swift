@@ -92,7 +92,8 @@ struct OutboxCommand: ParsableCommand {
         var state: String?
 
         func validate() throws {
-            if let state, DeliveryState(rawValue: state) == nil {
+            try checkListLimit(limit)
+            if let state, DeliveryState(rawValue: state.lowercased()) == nil {
                 throw ValidationError("--state is one of \(DeliveryState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
@@ -101,7 +102,7 @@ struct OutboxCommand: ParsableCommand {
             var request = ControlRequest(.outboxList)
             request.limit = limit
             request.peer = peer
-            request.state = state
+            request.state = state?.lowercased()
             let items = try daemon.connect().call(request, [OutboxItem].self)
             noteIfCut(items.count, limit: limit, what: "packages")
             if daemon.json { return try printJSON(items) }
@@ -112,7 +113,7 @@ struct OutboxCommand: ParsableCommand {
             let rows = items.flatMap { item in
                 item.deliveries.map { d in
                     [item.id, d.peer, d.state.uppercased(), item.markings, ByteCount.format(item.size),
-                     d.state == "delivered" ? (d.deliveredAt ?? "") : (d.lastError.map { "\(d.attempts) tries: \($0)" } ?? (d.nextAttempt.map { "next \($0)" } ?? ""))]
+                     d.state == "delivered" ? (d.deliveredAt ?? "") : (d.lastError.map { "\(d.attempts) \(d.attempts == 1 ? "try" : "tries"): \($0)" } ?? (d.nextAttempt.map { "next \($0)" } ?? ""))]
                 }
             }
             print(TextTable(headers: ["ID", "PEER", "STATE", "MARKINGS", "SIZE", "DETAIL"]).render(rows))
@@ -128,6 +129,8 @@ struct InboxCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List received packages.")
         @OptionGroup var daemon: DaemonOptions
         @Option(name: .long, help: ArgumentHelp("Show at most this many packages (up to \(ControlRequest.maximumListLimit)).", valueName: "n")) var limit = 100
+
+        func validate() throws { try checkListLimit(limit) }
 
         func run() throws {
             var request = ControlRequest(.inboxList)
@@ -191,6 +194,8 @@ struct ReceiptsCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
     @Option(name: .long, help: ArgumentHelp("Show at most this many receipts (up to \(ControlRequest.maximumListLimit)).", valueName: "n")) var limit = 100
 
+    func validate() throws { try checkListLimit(limit) }
+
     func run() throws {
         var request = ControlRequest(.receipts)
         request.limit = limit
@@ -204,6 +209,14 @@ struct ReceiptsCommand: ParsableCommand {
     }
 }
 
+/// Refuses a `--limit` outside 1…``ControlRequest/maximumListLimit`` (the daemon would
+/// quietly serve at least one, or at most the maximum).
+func checkListLimit(_ limit: Int) throws {
+    guard (1...ControlRequest.maximumListLimit).contains(limit) else {
+        throw ValidationError("--limit must be between 1 and \(ControlRequest.maximumListLimit)")
+    }
+}
+
 /// Says on standard error (so `--json` output stays clean) when a listing may have
 /// been cut at its limit (``ControlRequest/listLimit(_:)``).
 func noteIfCut(_ count: Int, limit: Int, what: String) {
@@ -211,7 +224,7 @@ func noteIfCut(_ count: Int, limit: Int, what: String) {
     guard count >= served else { return }
     let maximum = ControlRequest.maximumListLimit
     let more = served < maximum ? "; there may be more (--limit N, up to \(maximum))" : "; there may be more"
-    FileHandle.standardError.write(Data("note: the newest \(served) \(what) are shown\(more)\n".utf8))
+    FileHandle.standardError.write(Data("note: only the newest \(served) of the \(what) \(served == 1 ? "is" : "are") shown\(more)\n".utf8))
 }
 
 /// What `inbox get --json` prints: the package as the daemon described it, and what

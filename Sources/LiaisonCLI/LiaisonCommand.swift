@@ -34,7 +34,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
             passphrase, socket not permitted, this node's key revoked); 78 the node's \
             configuration (liaison.toml) is malformed.
             """,
-        version: "liaison 0.1.0 (libsodium \(Sodium.version))",
+        version: "liaison \(LiaisonVersion.number) (libsodium \(Sodium.version))",
         subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, SendCommand.self, OutboxCommand.self,
                       InboxCommand.self, ReceiptsCommand.self, StatusCommand.self, PolicyCommand.self, PackageCommand.self,
                       AuditCommand.self, ForwardCommand.self]

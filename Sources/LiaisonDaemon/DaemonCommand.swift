@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiaisonCore
+import LiaisonCrypto
 import Logging
 
 /// `liaisond`: the command line of the daemon.
@@ -15,7 +16,8 @@ public struct DaemonCommand: AsyncParsableCommand {
             credential liaison-passphrase), listens on the configured addresses and
             serves the `liaison` CLI on <home>/liaisond.sock. SIGTERM drains
             transfers in flight and exits.
-            """)
+            """,
+        version: "liaisond \(LiaisonVersion.number) (libsodium \(Sodium.version))")
 
     @Option(name: .long, help: ArgumentHelp("The node's home directory (default: $LIAISON_HOME, else ~/.liaison).", valueName: "dir"))
     var home: String?
@@ -44,7 +46,9 @@ public struct DaemonCommand: AsyncParsableCommand {
     }
 
     public func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level \(logLevel); use one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     public mutating func run() async throws {

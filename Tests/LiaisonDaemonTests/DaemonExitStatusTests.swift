@@ -1,3 +1,4 @@
+import Foundation
 import LiaisonCore
 import LiaisonTestSupport
 import Testing
@@ -28,5 +29,25 @@ struct DaemonExitStatusTests {
         #expect(log.contains("cannot listen on 127.0.0.1:\(port) for partner daemons: the address is already in use") && log.contains("[io.failed]"),
                 "\(log.suffix(1500))")
         withExtendedLifetime(holder) {}
+    }
+
+    @Test("liaisond --version names the release and libsodium; an unknown log level lists the known ones")
+    func versionAndLogLevel() throws {
+        func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: DaemonProcess.daemonPath)
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output)
+        }
+        let version = try run(["--version"])
+        #expect(version.status == 0 && version.output.hasPrefix("liaisond \(LiaisonVersion.number) (libsodium "), "\(version.output)")
+        let level = try run(["--log-level", "verbose"])
+        #expect(level.status == 64 && level.output.contains("use one of trace, debug, info"), "\(level.output)")
     }
 }

@@ -114,8 +114,13 @@ struct DeliveryTests {
         #expect(try ids(["--peer", "charlie", "--state", "delivered"]).isEmpty)
         #expect(try ids(["--peer", "nobody"]).isEmpty)
         #expect(try net.cli.run(["outbox", "list", "--home", home, "--state", "lost"]).status == 64)
+        #expect(try ids(["--state", "QUEUED"]) == [first], "a state in capitals is the same state")
         let cut = try net.expect(["outbox", "list", "--home", home, "--limit", "1", "--json"])
-        #expect(cut.stderr.contains("the newest 1 packages are shown; there may be more"), "\(cut.stderr)")
+        #expect(cut.stderr.contains("only the newest 1 of the packages is shown; there may be more"), "\(cut.stderr)")
+        for command in [["outbox", "list"], ["inbox", "list"], ["receipts"], ["audit", "query"]] {
+            let zero = try net.cli.run(command + ["--home", home, "--limit", "0"])
+            #expect(zero.status == 64 && zero.stderr.contains("--limit must be between 1 and"), "\(command): \(zero.stderr)")
+        }
         #expect(!(try net.expect(["outbox", "list", "--home", home, "--json"]).stderr.contains("there may be more")))
     }
 
