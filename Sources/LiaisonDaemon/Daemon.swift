@@ -59,6 +59,7 @@ public struct Daemon {
         if let address = context.configuration.daemon.metricsListen {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            DaemonMetrics.registerAlertSeries()
             services.append(.init(service: MetricsServer(address: address, registry: registry, group: group, logger: context.logger)))
         }
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)

@@ -4,6 +4,13 @@ import CoreMetrics
 /// endpoint when `[daemon] metrics-listen` is set). Labels never carry secrets or
 /// package contents: at most a peer name and a reason code.
 enum DaemonMetrics {
+    /// Creates the series operators alert on, at zero, so that a scrape shows them
+    /// (and an alert on their rate works) before their first increment.
+    static func registerAlertSeries() {
+        _ = Counter(label: "liaison_audit_failures_total")
+        _ = Counter(label: "liaison_audit_refusals_suppressed_total")
+    }
+
     static func handshake(accepted: Bool, reason: String) {
         Counter(label: "liaison_handshakes_total", dimensions: [("result", accepted ? "accepted" : "rejected"), ("reason", reason)]).increment()
     }

@@ -361,6 +361,8 @@ struct MetricsTests {
         #expect(text.hasPrefix("HTTP/1.1 200"))
         #expect(text.contains("liaison_packages_delivered_total{peer=\"bravo\"} 1"), "\(text.suffix(2000))")
         #expect(text.contains("liaison_control_requests_total"))
+        // What operators alert on is there before anything went wrong, at zero.
+        #expect(text.contains("liaison_audit_failures_total 0"), "\(text.suffix(2000))")
         #expect(!text.contains(id), "package ids do not belong in metrics")
     }
 }
