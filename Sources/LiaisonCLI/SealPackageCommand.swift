@@ -109,6 +109,11 @@ final class InputFile {
         guard fd >= 0 else {
             throw CoreError(.inputUnreadable, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+            close(fd)
+            throw CoreError(.inputUnreadable, "\(path) is a directory; give the files in it (e.g. \(path)/*)")
+        }
         stream = FileDescriptorStream(descriptor: fd)
         owned = true
     }

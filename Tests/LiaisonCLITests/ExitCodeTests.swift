@@ -9,11 +9,12 @@ struct ExitCodeTests {
     let dir = TemporaryDirectory(prefix: "liaison-exit")
     let cli = CLIRunner()
 
-    @Test("a missing bundle, database, checkpoint or package file is 66 with input.unreadable, not 65",
+    @Test("a missing bundle, database, checkpoint or package file, or a directory given as a file, is 66 with input.unreadable, not 65",
           arguments: [["audit", "verify", "--bundle", "no-such-bundle"],
                       ["audit", "verify", "--database", "no-such.db"],
                       ["audit", "verify", "--bundle", "no-such-bundle", "--trusted-checkpoint", "no-such-checkpoint"],
-                      ["package", "inspect", "no-such.lpkg"]])
+                      ["package", "inspect", "no-such.lpkg"],
+                      ["package", "inspect", "/tmp"]])
     func missingInput(arguments: [String]) throws {
         let result = try cli.run(arguments.map { $0.hasPrefix("no-such") ? dir.file($0) : $0 })
         #expect(result.status == 66, "\(arguments): \(result.status) \(result.stderr)")
