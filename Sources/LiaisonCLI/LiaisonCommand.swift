@@ -45,6 +45,18 @@ public struct LiaisonCommand: AsyncParsableCommand {
     /// Runs the command line, turning Liaison errors into a clear message and a
     /// documented exit code.
     public static func main(arguments: [String]? = nil) async -> Int32 {
+        // With --json, a Liaison error is one JSON line on stderr too, for scripts.
+        let json = (arguments ?? Array(CommandLine.arguments.dropFirst())).contains("--json")
+        func fail(_ message: String, code: String, status: Int32) -> Int32 {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if json, let line = try? encoder.encode(ErrorReport(error: .init(code: code, message: message, status: status))) {
+                FileHandle.standardError.write(line + Data("\n".utf8))
+            } else {
+                FileHandle.standardError.write(Data("liaison: error: \(message) [\(code)]\n".utf8))
+            }
+            return status
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -54,17 +66,13 @@ public struct LiaisonCommand: AsyncParsableCommand {
             }
             return 0
         } catch let error as CoreError {
-            FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-            return ExitCode.for(error)
+            return fail(error.message, code: error.code.rawValue, status: ExitCode.for(error))
         } catch let error as ControlFailure {
-            FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code)]\n".utf8))
-            return ExitCode.for(error)
+            return fail(error.message, code: error.code, status: ExitCode.for(error))
         } catch let error as AuditError {
-            FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-            return ExitCode.for(error)
+            return fail(error.message, code: error.code.rawValue, status: ExitCode.for(error))
         } catch let error as StoreError {
-            FileHandle.standardError.write(Data("liaison: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
-            return error.code == .cannotOpen || error.code == .notFound ? 66 : 1
+            return fail(error.message, code: error.code.rawValue, status: error.code == .cannotOpen || error.code == .notFound ? 66 : 1)
         } catch let error as CryptoError {
             FileHandle.standardError.write(Data("liaison: error: \(error)\n".utf8))
             return 65
@@ -78,6 +86,18 @@ public struct LiaisonCommand: AsyncParsableCommand {
             }
             return code.rawValue
         }
+    }
+}
+
+/// What a failed command prints on stderr with `--json`:
+/// `{"error":{"code":"node.missing","message":"…","status":66}}`.
+struct ErrorReport: Encodable {
+    let error: Detail
+
+    struct Detail: Encodable {
+        let code: String
+        let message: String
+        let status: Int32
     }
 }
 

@@ -56,6 +56,16 @@ struct ExitCodeTests {
         #expect(FileManager.default.contents(atPath: kept) == Data("the auditor's trusted checkpoint\n".utf8))
     }
 
+    @Test("with --json a failure is one JSON line on stderr: code, message and exit status")
+    func jsonError() throws {
+        let result = try cli.run(["status", "--home", dir.file("no-such-node"), "--json"])
+        #expect(result.status == 66 && result.stdout.isEmpty)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stderr.utf8)) as? [String: Any]
+        let error = try #require(object?["error"] as? [String: Any], "\(result.stderr)")
+        #expect(error["code"] as? String == "node.missing" && error["status"] as? Int == 66)
+        #expect((error["message"] as? String)?.contains(dir.file("no-such-node")) == true)
+    }
+
     @Test("audit export into a directory that is not empty is a usage error (64)")
     func exportIntoUsedDirectory() throws {
         #expect(try cli.run(["init", "--home", dir.file("node"), "--name", "node", "--listen", "127.0.0.1:7401", "--no-passphrase"]).status == 0)
