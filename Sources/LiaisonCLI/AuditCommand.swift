@@ -111,14 +111,9 @@ struct AuditCheckpointCommand: ParsableCommand {
             transform: OutputPath.parse) var out: String?
 
     func run() throws {
-        // Refused before the daemon is asked: an existing file may be the checkpoint the
-        // auditor trusts, which a newer one from the daemon must not quietly replace.
-        let file = try out.map { try AtomicOutputFile(path: $0, mode: 0o644) }
+        let kept = try KeptNoteFile(out, mode: 0o644)
         let item = try daemon.connect().call(ControlRequest(.auditCheckpoint), AuditCheckpointItem.self)
-        if let file {
-            try Array(item.note.utf8).withUnsafeBytes { try file.write($0) }
-            try file.commit()
-        }
+        try kept.write(item.note)
         if daemon.json { return try printJSON(item) }
         print(item.note, terminator: "")
         FileHandle.standardError.write(Data("checkpoint of \(item.size) entries, signed \(item.signedAt); cosigned by \(item.witnesses.isEmpty ? "no witness yet" : item.witnesses.joined(separator: ", "))\n".utf8))

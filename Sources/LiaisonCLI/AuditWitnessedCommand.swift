@@ -27,13 +27,15 @@ struct AuditWitnessedCommand: ParsableCommand {
 
     @OptionGroup var daemon: DaemonOptions
     @Argument(help: ArgumentHelp("The peer whose log this node witnesses.", valueName: "peer")) var peer: String
-    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file.", valueName: "file"), transform: OutputPath.parse) var out: String?
+    @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file, which must not exist (a kept checkpoint is never replaced).", valueName: "file"),
+            transform: OutputPath.parse) var out: String?
 
     func run() throws {
+        let kept = try KeptNoteFile(out, mode: 0o600)
         var request = ControlRequest(.auditWitnessed)
         request.peer = peer
         let item = try daemon.connect().call(request, AuditWitnessedItem.self)
-        if let out { try AtomicOutputFile.write(Array(item.note.utf8), to: out, mode: 0o600) }
+        try kept.write(item.note)
         if daemon.json { return try printJSON(item) }
         print(item.note, terminator: "")
         FileHandle.standardError.write(Data("""

@@ -67,3 +67,22 @@ enum OutputPath {
         return text
     }
 }
+
+/// A checkpoint note an auditor keeps (`audit checkpoint --out`, `audit witnessed --out`):
+/// made before the daemon is asked, and never over an existing file, which may be the
+/// checkpoint the auditor trusts and must not be quietly replaced by a newer one.
+struct KeptNoteFile {
+    private let file: AtomicOutputFile?
+
+    /// A new file at `path` (nothing if nil); throws if something is there already.
+    init(_ path: String?, mode: mode_t) throws {
+        file = try path.map { try AtomicOutputFile(path: $0, mode: mode) }
+    }
+
+    /// Writes `note` and puts the file in place.
+    func write(_ note: String) throws {
+        guard let file else { return }
+        try Array(note.utf8).withUnsafeBytes { try file.write($0) }
+        try file.commit()
+    }
+}

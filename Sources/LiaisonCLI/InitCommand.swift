@@ -38,12 +38,6 @@ struct InitCommand: ParsableCommand {
         for address in listen {
             do { try NetworkAddress.validate(address) } catch let error as CoreError { throw ValidationError(error.message) }
         }
-        for address in advertise {
-            do { try NetworkAddress.validateDialable(address) } catch let error as CoreError { throw ValidationError(error.message) }
-        }
-        if advertise.isEmpty, let wildcard = listen.first(where: NetworkAddress.isWildcard) {
-            throw ValidationError("--listen \(wildcard) is a wildcard address partners cannot dial; also give --advertise <host>:<port>, the address they reach this node at")
-        }
         if noPassphrase && node.passphraseFile != nil {
             throw ValidationError("--no-passphrase and --passphrase-file contradict each other; choose one")
         }

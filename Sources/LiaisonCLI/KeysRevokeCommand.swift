@@ -49,7 +49,9 @@ extension KeysCommand {
             let report = try daemon.connect().call(request, RevocationReport.self)
             if daemon.json { return try printJSON(report) }
             if report.repeated {
-                print("This node's identity key (\(report.node)) was already revoked, as of \(report.revokedAt); the same statement went again to the partners not told yet.")
+                let again = report.told.isEmpty && report.unreached.isEmpty
+                    ? "every partner had been told already" : "the same statement went again to the partners not told yet"
+                print("This node's identity key (\(report.node)) was already revoked, as of \(report.revokedAt); \(again).")
                 if !reason.isEmpty && reason != report.reason {
                     print("The reason given now is not used: the statement was signed once, with its first reason.")
                 }

@@ -31,6 +31,17 @@ public struct RevocationReport: Codable, Sendable, Equatable {
         }
     }
 
+    private enum CodingKeys: String, CodingKey { case node, revokedAt, reason, statementPath, told, unreached, repeated }
+
+    /// Decodes a report; one from a daemon older than ``repeated`` reads as a first revocation.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(node: try c.decode(String.self, forKey: .node), revokedAt: try c.decode(String.self, forKey: .revokedAt),
+                  reason: try c.decode(String.self, forKey: .reason), statementPath: try c.decode(String.self, forKey: .statementPath),
+                  told: try c.decode([String].self, forKey: .told), unreached: try c.decode([UnreachedPeer].self, forKey: .unreached),
+                  repeated: try c.decodeIfPresent(Bool.self, forKey: .repeated) ?? false)
+    }
+
     /// Creates a report.
     public init(node: String, revokedAt: String, reason: String, statementPath: String, told: [String], unreached: [UnreachedPeer],
                 repeated: Bool = false) {

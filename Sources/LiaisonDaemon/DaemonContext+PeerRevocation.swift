@@ -63,10 +63,18 @@ extension DaemonContext {
     ///
     /// With `notFor`, only those queued for another node than that one (by lifelong
     /// fingerprint): what a sender fails before it sends to the name's holder.
+    /// `while` is asked before each batch of 256: once it says no (the peer became
+    /// usable again, the daemon is stopping), the rest stays queued.
+    ///
+    /// Several callers may fail one name's queue at once (the scheduler, `peers
+    /// revoke`): a batch another one closed meanwhile fails nothing here, and only a
+    /// batch still open when read again is taken for a log that cannot record.
     @discardableResult
-    func failOpenDeliveries(named name: String, peer: PeerRecord?, notFor node: NodeFingerprint? = nil, reason: String) async -> Int {
+    func failOpenDeliveries(named name: String, peer: PeerRecord?, notFor node: NodeFingerprint? = nil, reason: String,
+                            while keepGoing: @Sendable () -> Bool = { true }) async -> Int {
         var failed = 0
-        for _ in 0..<4096 {
+        var stalled: [PackageID] = []
+        for _ in 0..<4096 where keepGoing() {
             let batch: [PackageID]
             do {
                 batch = try store.openDeliveries(peer: name, notFor: node, limit: 256)
@@ -85,9 +93,14 @@ extension DaemonContext {
                 return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             guard round > 0 else {
-                logger.error("\(batch.count) open deliveries to \(name) could not be failed (is the audit log writable?); they are failed at the next start, or before a peer is added under the name")
-                break
+                guard batch != stalled else {
+                    logger.error("\(batch.count) open deliveries to \(name) could not be failed (is the audit log writable?); they are failed at the next start, or before a peer is added under the name")
+                    break
+                }
+                stalled = batch
+                continue
             }
+            stalled = []
             failed += round
         }
         return failed

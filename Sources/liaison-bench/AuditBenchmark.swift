@@ -49,7 +49,7 @@ enum AuditBenchmark {
 
         let peerQueries = try latencies(100) { n in
             var query = AuditQuery()
-            query.peer = peers[n % peers.count]
+            query.peers = [peers[n % peers.count]]
             query.limit = 100
             _ = try log.query(query)
         }

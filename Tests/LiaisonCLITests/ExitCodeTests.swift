@@ -48,12 +48,14 @@ struct ExitCodeTests {
         #expect(down.status == 69 && down.stderr.contains("liaisond --home \(dir.file("down"))"), "\(down.status) \(down.stderr)")
     }
 
-    @Test("audit checkpoint --out never replaces a kept checkpoint: refused (64) before the daemon is asked, the file unchanged")
+    @Test("audit checkpoint and witnessed --out never replace a kept checkpoint: refused (64) before the daemon is asked, the file unchanged")
     func checkpointKeepsTrustedFile() throws {
         let kept = dir.write("kept.checkpoint", Array("the auditor's trusted checkpoint\n".utf8))
-        let result = try cli.run(["audit", "checkpoint", "--home", dir.file("none"), "--out", kept])
-        #expect(result.status == 64 && result.stderr.contains("already exists"), "\(result.status) \(result.stderr)")
-        #expect(FileManager.default.contents(atPath: kept) == Data("the auditor's trusted checkpoint\n".utf8))
+        for command in [["audit", "checkpoint"], ["audit", "witnessed", "bravo"]] {
+            let result = try cli.run(command + ["--home", dir.file("none"), "--out", kept])
+            #expect(result.status == 64 && result.stderr.contains("already exists"), "\(command): \(result.status) \(result.stderr)")
+            #expect(FileManager.default.contents(atPath: kept) == Data("the auditor's trusted checkpoint\n".utf8))
+        }
     }
 
     @Test("with --json a failure is one JSON line on stderr: code, message and exit status")

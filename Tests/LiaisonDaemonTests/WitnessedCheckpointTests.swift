@@ -27,6 +27,7 @@ struct WitnessedCheckpointTests {
         var witnessedSize = 0
         for _ in 0..<80 where witnessedSize <= firstSize {
             _ = try net.send(Array("more entries".utf8), from: "alpha", to: ["bravo"])
+            unlink(witnessed)   // --out never replaces a kept checkpoint
             let result = try net.cli.run(["audit", "witnessed", "alpha", "--home", net.home("bravo"), "--out", witnessed, "--json"])
             if result.status == 0, let item = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] {
                 witnessedSize = item["size"] as? Int ?? 0

@@ -82,8 +82,11 @@ public struct NodeHome: Sendable {
     /// Reads `liaison.toml`.
     public func loadConfiguration() throws -> NodeConfiguration {
         guard let text = try? String(contentsOfFile: configurationPath, encoding: .utf8) else {
-            if access(configurationPath, F_OK) == 0 || errno == EACCES {
+            if access(configurationPath, R_OK) != 0 && errno == EACCES {
                 throw CoreError(.inputUnreadable, "cannot read \(configurationPath): \(String(cString: strerror(EACCES))); commands that work without the daemon read the node's own files, so run them as the node's user (sudo -u …)")
+            }
+            if access(configurationPath, F_OK) == 0 {
+                throw CoreError(.malformedConfig, "\(configurationPath) cannot be read as UTF-8 text; restore it from a backup")
             }
             throw CoreError(.nodeMissing, "no node at \(path) (\(configurationPath) is missing or unreadable); create one with `liaison init --home \(path) --name NAME`")
         }
@@ -150,7 +153,7 @@ public struct NodeHome: Sendable {
     public func card(_ configuration: NodeConfiguration, secrets: NodeSecrets, now: Int64) throws -> NodeCard {
         try ensureNotRevoked("signs node cards")
         if let wildcard = configuration.cardAddresses.first(where: NetworkAddress.isWildcard) {
-            throw CoreError(.invalidArgument, "the card would tell partners to dial \(wildcard), a wildcard address they cannot reach; set advertise = [\"<host>:<port>\"] under [node] in \(configurationPath) to the address partners reach this node at")
+            throw CoreError(.invalidArgument, "the card would tell partners to dial \(wildcard), a wildcard address they cannot reach; set advertise = [\"<host>:<port>\"] under [node] in \(configurationPath) to the address partners reach this node at (and restart liaisond, which reads it at start)")
         }
         return try NodeCard(name: configuration.name, secrets: secrets, addresses: configuration.cardAddresses,
                      validFrom: now, validUntil: now + Int64(configuration.cardValidityDays) * 86_400)

@@ -92,7 +92,7 @@ public struct NodeCard: Sendable, Hashable {
     public init(parsing text: String, now: Int64) throws {
         // One card, one encoding: Windows line ends (mail and editors leave them) are
         // refused like any other change, but said for what they are.
-        guard !text.contains("\r") else {
+        guard !text.utf8.contains(UInt8(ascii: "\r")) else {
             throw CoreError(.malformedCard, "the card has Windows line endings (CR LF), as mail or a Windows editor may leave them; convert them (`sed -i 's/\\r$//' FILE`, or dos2unix) and import it again")
         }
         guard text.utf8.count <= Self.maximumByteCount else {
@@ -217,6 +217,9 @@ public enum NodeName {
             throw CoreError(.invalidArgument, "\"\(name.prefix(70))\" is not a valid name: use 1–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
     }
+
+    /// Whether `name` is acceptable (``validate(_:)`` would not throw).
+    public static func isValid(_ name: String) -> Bool { (try? validate(name)) != nil }
 }
 
 /// `host:port` addresses (`127.0.0.1:7401`, `[::1]:7401`, `liaison.example.org:7401`).
@@ -240,18 +243,24 @@ public enum NetworkAddress {
         }
     }
 
-    /// Whether `address` names no host at all but every local one (`0.0.0.0`, `[::]`):
-    /// fine to listen on, but no partner can dial it.
+    /// Whether `address` names no host at all but every local one, as the system's
+    /// resolver reads its host (`0.0.0.0`, `0`, `0x0.0.0.0`, `[::]`, `[::ffff:0.0.0.0]`):
+    /// fine to listen on, but a partner dialling it reaches itself.
     public static func isWildcard(_ address: String) -> Bool {
         guard let colon = address.lastIndex(of: ":") else { return false }
-        var host = address[..<colon]
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        if host.contains(":") {
-            // IPv6: every group zero (`::`, `0::0`, `0:0:0:0:0:0:0:0`).
-            return host.allSatisfy { $0 == "0" || $0 == ":" }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+            var v6 = in6_addr()
+            guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
+            let bytes = withUnsafeBytes(of: v6) { Array($0) }
+            // :: itself, or ::ffff:0.0.0.0 (the IPv4 wildcard, mapped).
+            return bytes.allSatisfy { $0 == 0 } || (bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+                                                    && bytes[12...].allSatisfy { $0 == 0 })
         }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 == "0" } }
+        // inet_aton reads what getaddrinfo reads as a numeric IPv4 address (`0`, `0.0`, hex, octal).
+        var v4 = in_addr()
+        return inet_aton(host, &v4) == 1 && v4.s_addr == 0
     }
 
     /// Throws unless `address` is host:port (``validate(_:)``) with a host a partner

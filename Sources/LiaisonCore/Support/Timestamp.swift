@@ -77,6 +77,9 @@ public enum Timestamp {
     /// Parses a duration such as `90s`, `45m`, `12h`, `30d`, `2w`.
     public static func parseDuration(_ text: String) throws -> Int64 {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        if let unit = text.last, units[unit] != nil, let value = Int64(text.dropLast()), value <= 0 {
+            throw CoreError(.invalidArgument, "\"\(text.prefix(32))\" is no time at all; a duration must be positive: 90s, 45m, 12h, 30d, 2w")
+        }
         guard let unit = text.last, let multiplier = units[unit], let value = Int64(text.dropLast()), value > 0,
               value <= Int64.max / multiplier / 2
         else {

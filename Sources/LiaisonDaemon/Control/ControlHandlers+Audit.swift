@@ -13,7 +13,9 @@ extension ControlHandlers {
 
     func auditQuery(_ request: ControlRequest) throws -> [AuditEntryItem] {
         var query = AuditQuery()
-        if let peer = request.peer { query.peers = try Self.fingerprints(ofPeer: peer, in: context.peers.keyring) }
+        if let peer = request.peer {
+            query.peers = try Self.fingerprints(ofPeer: peer, in: context.peers.keyring, retired: context.home.retiredPeerKeys())
+        }
         if let id = request.id { query.package = try PackageID(parsing: id).description }
         // Each kind once (there are a few dozen), however often the request names it: one SQL parameter each.
         query.kinds = try Set((request.events ?? []).map { name in
@@ -33,14 +35,20 @@ extension ControlHandlers {
 
     /// The fingerprints entries about `peer` are filed under: a fingerprint as given
     /// (a removed peer's, say), or, for the name of a peer in `keyring`, every key it
-    /// is known to have had: its current one, its previous one and its first (its
-    /// log's lifelong name), so that a rotation does not hide its earlier entries.
-    static func fingerprints(ofPeer peer: String, in keyring: Keyring) throws -> [String] {
-        if let fingerprint = try? NodeFingerprint(parsing: peer) { return [fingerprint.description] }
+    /// is known to have had: its current one, its previous one, its first (its log's
+    /// lifelong name) and every one retired by a rotation this node took (`retired`),
+    /// so that rotations do not hide its earlier entries.
+    static func fingerprints(ofPeer peer: String, in keyring: Keyring, retired: [NodeHome.RetiredPeerKey]) throws -> [String] {
         guard let record = keyring.peer(named: peer) else {
+            if let fingerprint = try? NodeFingerprint(parsing: peer) { return [fingerprint.description] }
+            guard NodeName.isValid(peer) else {
+                // Neither a name nor a fingerprint: a mistyped fingerprint, whose own error says what is wrong.
+                return [try NodeFingerprint(parsing: peer).description]
+            }
             throw CoreError(.unknownPeer, "no peer named \(peer) in the keyring; for a removed peer give its fingerprint (`liaison audit query --event peer.removed` lists them), or query by --package")
         }
         let keys = [record.fingerprint, record.logFingerprint] + (record.previousKeys.map { [$0.fingerprint] } ?? [])
+            + retired.filter { $0.belongs(to: record) }.map { NodeFingerprint(identity: $0.identity) }
         return Set(keys.map(\.description)).sorted()
     }
 

@@ -57,10 +57,12 @@ struct DeliveryScheduler: Service {
                         // loop goes on serving every other peer meanwhile.
                         tasks.addTask {
                             defer { busy.withLockedValue { _ = $0.remove(peerName) } }
+                            // As the peer is now, and only while it stays unusable: an unblocked
+                            // peer's queue goes out after all (and a stop leaves the rest queued).
                             let record = context.peers.peer(named: peerName)
-                            let why = record.map { $0.revoked ? "peer.revoked: \(peerName)'s key was revoked" : "peer.blocked: \(peerName) is blocked" }
-                                ?? "peer.removed: \(peerName) is no longer a peer"
-                            await context.failOpenDeliveries(named: peerName, peer: record, reason: why + "; its packages still queued are not delivered")
+                            guard let why = Self.unusable(record, named: peerName) else { return }
+                            await context.failOpenDeliveries(named: peerName, peer: record, reason: why + "; its packages still queued are not delivered",
+                                                             while: { !Task.isShuttingDownGracefully && Self.unusable(context.peers.peer(named: peerName), named: peerName) == why })
                         }
                         continue
                     }
@@ -77,6 +79,17 @@ struct DeliveryScheduler: Service {
                 }
             }
         }
+    }
+}
+
+extension DeliveryScheduler {
+    /// Why nothing may be sent to the peer called `name` (`record`, nil if removed),
+    /// as a reason code and its words; nil if it is usable.
+    static func unusable(_ record: PeerRecord?, named name: String) -> String? {
+        guard let record else { return "peer.removed: \(name) is no longer a peer" }
+        if record.revoked { return "peer.revoked: \(name)'s key was revoked" }
+        if record.trust == .blocked { return "peer.blocked: \(name) is blocked" }
+        return nil
     }
 }
 

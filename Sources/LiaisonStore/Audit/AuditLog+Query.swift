@@ -8,11 +8,6 @@ public struct AuditQuery: Sendable, Hashable {
     /// Entries about any of these peers (fingerprints: a peer's successive keys,
     /// say); empty means every peer.
     public var peers: [String] = []
-    /// Entries about this one peer (fingerprint): ``peers`` with one member.
-    public var peer: String? {
-        get { peers.count == 1 ? peers[0] : nil }
-        set { peers = newValue.map { [$0] } ?? [] }
-    }
     /// Entries about this package (32 hex digits).
     public var package: String?
     /// Entries of these kinds (any of them); empty means every kind.

@@ -237,10 +237,12 @@ struct NodeHomeTests {
 
     @Test("wildcard addresses are told apart from the addresses that merely contain zeros")
     func wildcardAddresses() {
-        for wildcard in ["0.0.0.0:1", "[::]:7401", "[0:0:0:0:0:0:0:0]:7401", "00.0.0.000:7401"] {
+        // As the resolver reads them: 0, 0.0.0 and hex or octal forms are 0.0.0.0 too.
+        for wildcard in ["0.0.0.0:1", "[::]:7401", "[0:0:0:0:0:0:0:0]:7401", "00.0.0.000:7401", "0.0.0:7401", "0:7401", "0x0.0.0.0:7401",
+                         "[::ffff:0.0.0.0]:7401"] {
             #expect(NetworkAddress.isWildcard(wildcard), "\(wildcard)")
         }
-        for dialable in ["10.0.0.1:7401", "[::1]:7401", "0.example:7401", "localhost:7401", "0.0.0:7401", "[2001:db8::]:7401"] {
+        for dialable in ["10.0.0.1:7401", "[::1]:7401", "0.example:7401", "localhost:7401", "[2001:db8::]:7401", "[::ffff:10.0.0.1]:7401", "1:7401"] {
             #expect(!NetworkAddress.isWildcard(dialable), "\(dialable)")
         }
     }

@@ -37,5 +37,10 @@ struct TimestampTests {
         for bad in ["", "d", "0d", "-1d", "1y", "1.5h", "99999999999999999w"] {
             #expect(throws: CoreError(.invalidArgument, "")) { try Timestamp.parseDuration(bad) }
         }
+        // Zero or less is a duration in form, and said to be one that must be positive.
+        for zero in ["0s", "0d", "-1d"] {
+            #expect(throws: CoreError(.invalidArgument, "")) { try Timestamp.parseDuration(zero) }
+            #expect(IdentityFixtures.coreError { try Timestamp.parseDuration(zero) }?.message.contains("must be positive") == true)
+        }
     }
 }

@@ -85,7 +85,7 @@ struct AuditLogTests {
         try fixture.fill(0..<30)
         try fixture.log.appendBlocking([AuditFixture.event(30, kind: .handshakeRejected, peer: "peer-9")])
         var query = AuditQuery()
-        query.peer = "peer-1"
+        query.peers = ["peer-1"]
         query.limit = 5
         let first = try fixture.log.query(query)
         #expect(first.map(\.index) == [1, 3, 5, 7, 9])

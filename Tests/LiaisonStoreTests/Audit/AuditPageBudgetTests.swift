@@ -27,9 +27,10 @@ struct AuditPageBudgetTests {
         let fixture = try AuditFixture()
         try fixture.fill(0..<300, batch: 70)
         let budget = 12 * AuditFixture.event(0).canonicalBytes.count
-        for peer in [nil, "peer-1"] as [String?] {
+        // Every peer, one peer (the index), and both peers' keys (the index, merged in log order).
+        for peers in [[], ["peer-1"], ["peer-1", "peer-0"]] {
             var query = AuditQuery()
-            query.peer = peer
+            query.peers = peers
             query.newestFirst = newestFirst
             query.limit = 1000
             query.byteBudget = budget
@@ -41,8 +42,8 @@ struct AuditPageBudgetTests {
                 seen += page.map(\.index)
                 query.cursor = last.index
             }
-            let expected = (0..<300).filter { peer == nil || $0 % 2 == 1 }
-            #expect(seen == (newestFirst ? expected.reversed() : expected), "peer \(peer ?? "any")")
+            let expected = (0..<300).filter { peers != ["peer-1"] || $0 % 2 == 1 }
+            #expect(seen == (newestFirst ? expected.reversed() : expected), "peers \(peers)")
         }
     }
 }

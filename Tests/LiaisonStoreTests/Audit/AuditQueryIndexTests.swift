@@ -38,17 +38,17 @@ struct AuditQueryIndexTests {
             for limit in [1, 7, 500] {
                 for cursor in [nil, 300, 1_030, 1_200] as [Int?] {
                     var byPeer = AuditQuery()
-                    byPeer.peer = "peer-3"
+                    byPeer.peers = ["peer-3"]
                     var byPackage = AuditQuery()
                     byPackage.package = String(format: "%032x", 17)
                     var byBoth = AuditQuery()
-                    byBoth.peer = "peer-4"
+                    byBoth.peers = ["peer-4"]
                     byBoth.package = String(format: "%032x", 25)
                     var byPeerAndKind = AuditQuery()
-                    byPeerAndKind.peer = "peer-5"
+                    byPeerAndKind.peers = ["peer-5"]
                     byPeerAndKind.kinds = [.handshakeRejected]
                     var unknown = AuditQuery()
-                    unknown.peer = "nobody"
+                    unknown.peers = ["nobody"]
                     // A peer's successive keys: several fingerprints, one known nowhere.
                     var byPeers = AuditQuery()
                     byPeers.peers = ["peer-6", "peer-2", "nobody", "peer-2"]
