@@ -14,7 +14,7 @@ extension PeersCommand {
                 Blocking a peer ends its open sessions at once. A maximum TLP still at the
                 old level's default moves to the new level's (GREEN for blocked and limited,
                 AMBER+STRICT for partner, RED for trusted); one set with `peers set --max-tlp`
-                stays. The change applies to the next package sealed, sent or received;
+                to another level stays (one set to the old level's default moves too). The change applies to the next package sealed, sent or received;
                 `peers show` prints the new policy.
                 """)
         @OptionGroup var daemon: DaemonOptions
