@@ -165,6 +165,10 @@ struct ForwardTests {
         #expect(backToOrigin.status == 64 && backToOrigin.stderr.contains("sent this package")
                     && backToOrigin.stderr.contains("[package.invalid-recipients]"), "\(backToOrigin.stderr)")
 
+        // inbox get --from with a mistyped name says so, rather than that there is no such package.
+        let typo = try net.cli.run(["inbox", "get", id, "--from", "alpah", "--home", home, "--out", net.dir.file("typo.out")])
+        #expect(typo.status == 66 && typo.stderr.contains("no peer named alpah") && typo.stderr.contains("[peer.unknown]"), "\(typo.stderr)")
+
         // send to this node alone says so, rather than that nobody is allowed.
         let payload = net.dir.write("self.txt", Array("to myself".utf8))
         let toSelf = try net.cli.run(["send", payload, "--home", home, "--to", "bravo", "--tlp", "GREEN"])

@@ -302,6 +302,11 @@ struct ControlHandlers: Sendable {
     private func inboxGet(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
         let id = try PackageID(parsing: try required(request.id, "id"))
         guard let entry = try context.store.inboxEntry(id: id, from: request.peer) else {
+            // A --from that names nobody is the likelier mistake than a missing package.
+            if let sender = request.peer, context.peers.peer(named: sender) == nil, (try? NodeFingerprint(parsing: sender)) == nil,
+               (try? context.store.inboxEntries(id: id).isEmpty) == false {
+                throw CoreError(.unknownPeer, "no peer named \(sender) (--from takes a peer's name or fingerprint); see `liaison peers list`")
+            }
             throw CoreError(.unknownPackage, "no package \(id)\(request.peer.map { " from \($0)" } ?? "") in the inbox; see `liaison inbox list`")
         }
         var input = try StoredPackageSource.inbox(entry, store: context.store)
