@@ -7,6 +7,10 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case decryptFailed = "wire.decrypt-failed"
         /// A handshake message had the wrong length or shape.
         case malformedHandshake = "wire.malformed-handshake"
+        /// The peer closed the connection before answering the handshake: it does not
+        /// know this node's key, revoked it, or is limiting handshakes (it says no more,
+        /// by design: an unknown key gets no bytes back).
+        case handshakeRefused = "wire.handshake-refused"
         /// The peer's key is a low-order point.
         case lowOrderKey = "wire.low-order-key"
         /// The initiator's static key is not a known, unrevoked peer.

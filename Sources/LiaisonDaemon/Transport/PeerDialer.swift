@@ -34,7 +34,7 @@ struct PeerDialer {
                                                  prologue: HandshakeHello.prologue)
             try await writer.write(try initiator.writeMessage1(payload: HandshakeHello(timestamp: context.nextHandshakeTimestamp()).encoded))
             guard let message2 = try await withDeadline(context.settings.handshakeTimeout, channel: channel.channel, { try await reader.next() }) else {
-                throw WireError(.malformedHandshake, "the peer closed the connection during the handshake (unknown to it, revoked, or rate-limited)")
+                throw WireError(.handshakeRefused, "the peer closed the connection during the handshake (this node is unknown to it or revoked there, or it is limiting handshakes)")
             }
             turn.end()
             let fingerprint = peer.fingerprint.description
