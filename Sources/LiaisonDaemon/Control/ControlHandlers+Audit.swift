@@ -118,9 +118,16 @@ extension ControlHandlers {
         }
         let checkpoint = try context.auditLog.checkpoint(covering: index)
             ?? context.signCheckpoint()
-        let hashes = try context.auditLog.inclusionProof(index: index, size: checkpoint.size)
-        let proof = try TLogProof(index: index, hashes: hashes, checkpoint: checkpoint.note)
-        let leaf = try context.auditLog.leaves(index..<(index + 1)).first ?? []
+        let proven: (leaf: [UInt8], hashes: [[UInt8]])
+        do {
+            proven = try context.auditLog.provenEntry(index: index, in: checkpoint.checkpoint)
+        } catch let error as StoreError where error.code == .corrupt {
+            context.logger.critical("\(error.message)")
+            DaemonMetrics.auditFailure()
+            throw error
+        }
+        let proof = try TLogProof(index: index, hashes: proven.hashes, checkpoint: checkpoint.note)
+        let leaf = proven.leaf
         return AuditProofItem(entry: index, leaf: String(decoding: leaf, as: UTF8.self), proof: proof.formatted)
     }
 

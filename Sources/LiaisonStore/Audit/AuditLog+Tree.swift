@@ -21,6 +21,25 @@ extension AuditLog {
         }
     }
 
+    /// Entry `index`'s canonical bytes and its inclusion proof in the tree of
+    /// `checkpoint`, checked against the checkpoint's root before they are returned:
+    /// an entry edited in the file (its hash recomputed, the triggers dropped) no
+    /// longer leads to the signed root, and gets ``StoreError/Code/corrupt`` instead
+    /// of a proof that would not verify.
+    public func provenEntry(index: Int, in checkpoint: Checkpoint) throws -> (leaf: [UInt8], hashes: [[UInt8]]) {
+        let (leaf, hashes) = try read("prove audit entry \(index)") { db in
+            try Self.requireSize(checkpoint.size, in: db)
+            let hashes = try MerkleTree(source: StoredHashSource(db: db)).inclusionProof(index: index, size: checkpoint.size)
+            let data = try Data.fetchOne(db, sql: "SELECT data FROM leaf WHERE idx = ?", arguments: [index])
+            return (data.map(Array.init) ?? [], hashes)
+        }
+        guard MerkleTree.verifyInclusion(leafHash: MerkleHasher.leafHash(leaf), index: index, size: checkpoint.size, proof: hashes,
+                                         root: checkpoint.rootHash) else {
+            throw StoreError(.corrupt, "entry \(index) of the audit log does not match its signed checkpoint (size \(checkpoint.size)): audit.db was altered, so no proof is given; run `liaison audit verify` and restore the log from a copy")
+        }
+        return (leaf, hashes)
+    }
+
     /// The consistency proof from the tree of `oldSize` entries to the tree of `newSize`.
     public func consistencyProof(oldSize: Int, newSize: Int) throws -> [[UInt8]] {
         try read("prove the audit log's consistency") { db in

@@ -273,3 +273,24 @@ struct AuditCheckpointSignerTests {
         #expect(try fixture.log.checkpoints().map(\.size) == [16])
     }
 }
+
+@Suite("Audit proofs checked before they are given")
+struct AuditProvenEntryTests {
+    @Test("an entry edited in the file with its hash recomputed gets no proof; the others still do, and verify")
+    func editedEntryGetsNoProof() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<40)
+        let checkpoint = try fixture.log.signCheckpoint(with: fixture.signer, now: 1).checkpoint
+        let honest = try fixture.log.provenEntry(index: 20, in: checkpoint)
+        #expect(honest.leaf == AuditFixture.event(20).canonicalBytes)
+        #expect(MerkleTree.verifyInclusion(leafHash: MerkleHasher.leafHash(honest.leaf), index: 20, size: 40, proof: honest.hashes,
+                                           root: checkpoint.rootHash))
+
+        // What someone with sqlite3 can do: another outcome, and the leaf hash to match.
+        let forged = AuditFixture.event(20, kind: .policyDenied).canonicalBytes
+        try fixture.tamper("UPDATE leaf SET data = X'\(hex(forged))', hash = X'\(hex(MerkleHasher.leafHash(forged)))', kind = 'policy.denied' WHERE idx = 20")
+        #expect { try fixture.log.provenEntry(index: 20, in: checkpoint) } throws: { ($0 as? StoreError)?.code == .corrupt }
+        #expect(try fixture.log.provenEntry(index: 5, in: checkpoint).leaf == AuditFixture.event(5).canonicalBytes)
+    }
+}
+
