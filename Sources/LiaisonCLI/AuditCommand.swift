@@ -18,7 +18,7 @@ struct AuditCommand: ParsableCommand {
             database file, and needs no secret key. See docs/audit-log.md.
             """,
         subcommands: [AuditQueryCommand.self, AuditCheckpointCommand.self, AuditProveCommand.self, AuditWitnessedCommand.self, AuditExportCommand.self,
-                      AuditVerifyCommand.self])
+                      AuditVerifyCommand.self, AuditCheckProofCommand.self])
 }
 
 /// `liaison audit query`: entries by peer, package, event kind and time.
@@ -128,7 +128,11 @@ struct AuditProveCommand: ParsableCommand {
         discussion: """
             The proof holds the entry's index, its inclusion path and a signed
             checkpoint (with cosignatures); anyone with the log's key can check it
-            offline. --package proves the newest entry about that package.
+            offline with `liaison audit check-proof FILE --entry ENTRY --log-key KEY`.
+            With --out the proof goes to FILE and the entry itself to standard output:
+            keep both. --package proves the newest entry about that package. A proof is
+            checked against the signed checkpoint before it is given: an entry altered in
+            audit.db gets none (store.corrupt).
             """)
 
     @OptionGroup var daemon: DaemonOptions

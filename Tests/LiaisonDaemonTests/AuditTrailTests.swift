@@ -37,12 +37,23 @@ struct AuditTrailTests {
 
         // A proof of the package's newest entry verifies offline against the log key.
         let proofFile = net.dir.file("delivered.tlog-proof")
-        try net.expect(["audit", "prove", "--home", net.home("alpha"), "--package", id, "--out", proofFile])
+        let proved = try net.expect(["audit", "prove", "--home", net.home("alpha"), "--package", id, "--out", proofFile])
         let proof = try TLogProof(parsing: Array(try #require(FileManager.default.contents(atPath: proofFile))))
         let configuration = try NodeHome(path: net.home("alpha")).loadConfiguration()
         let logKey = try NodeLogNames.logKey(configuration.publicKeys)
         let leaf = try AuditLog(readingOnly: net.home("alpha") + "/audit.db").leaves(proof.index..<(proof.index + 1))[0]
         _ = try proof.verify(leaf: leaf, logKey: logKey, witnesses: [], requiredWitnesses: 0)
+        // The auditor's own check, with the entry as prove printed it.
+        let entryFile = net.dir.write("delivered.entry.json", Array(proved.stdout.utf8))
+        let checked = try net.expect(["audit", "check-proof", proofFile, "--entry", entryFile, "--log-key", logKey.description])
+        #expect(checked.stdout.hasPrefix("VERIFIED: entry \(proof.index) (package.") && checked.stdout.contains("as of its checkpoint of size"),
+                "\(checked.stdout)")
+        let altered = net.dir.write("altered.entry.json", Array(proved.stdout.replacingOccurrences(of: "\"outcome\":\"ok\"", with: "\"outcome\":\"denied\"").utf8))
+        let refused = try net.cli.run(["audit", "check-proof", proofFile, "--entry", altered, "--log-key", logKey.description])
+        #expect(refused.status == 65 && refused.stderr.contains("do not rely on it"), "\(refused.stderr)")
+        let otherLog = try NodeLogNames.logKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
+        let wrongKey = try net.cli.run(["audit", "check-proof", proofFile, "--entry", entryFile, "--log-key", otherLog.description])
+        #expect(wrongKey.status == 65, "\(wrongKey.stderr)")
 
         // Witnessing: bravo cosigns alpha's checkpoints within a few periods.
         let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
