@@ -108,7 +108,11 @@ struct AuditVerifyCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CoreError(.inputUnreadable, "no audit database at \(path) (a node's is <home>/audit.db)")
         }
-        let log = try AuditLog(readingOnly: path)
+        // Read from a private copy: the file under examination may be write-protected
+        // evidence, and SQLite would leave -wal and -shm files beside it.
+        let copy = try EvidenceCopy(of: path)
+        defer { copy.remove() }
+        let log = try AuditLog(readingOnly: copy.path)
         let home = HomeOptions.resolve(daemon.home)
         let configuration = trustedKey == nil || trustedWitnesses == nil ? try? home.loadConfiguration() : nil
         guard let key = try trustedKey ?? configuration.map({ try NodeLogNames.logKey($0.publicKeys, named: $0.logFingerprint) }) else {

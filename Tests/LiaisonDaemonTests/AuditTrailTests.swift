@@ -79,6 +79,19 @@ struct AuditTrailTests {
         net.daemon("alpha").stop()
         // After a clean stop the database file itself verifies, storage checks included.
         try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha")])
+
+        // A write-protected forensic copy, examined by another user: verified, and nothing written beside it.
+        let evidence = net.dir.file("evidence")
+        try FileManager.default.createDirectory(atPath: evidence, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: net.home("alpha") + "/audit.db", toPath: evidence + "/audit.db")
+        chmod(evidence + "/audit.db", 0o444)
+        chmod(evidence, 0o555)
+        chmod(net.dir.path, 0o755)
+        defer { chmod(evidence, 0o755) }
+        let stranger = CLIRunner(wrapper: ["/usr/bin/setpriv", "--reuid=12345", "--regid=65534", "--clear-groups"])
+        let examined = try stranger.run(["audit", "verify", "--database", evidence + "/audit.db", "--log-key", logKey.description])
+        #expect(examined.status == 0 && examined.stdout.contains("VERIFIED"), "\(examined.stdout)\(examined.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: evidence) == ["audit.db"])
     }
 
     /// Waits (bounded) until some checkpoint of `node`'s log carries `witness`'s cosignature.
