@@ -96,6 +96,8 @@ struct AuditVerifyCommand: ParsableCommand {
             if !storageIssues.isEmpty {
                 print("FAILED: the database's own records disagree (\(storageIssues.count) problem\(storageIssues.count == 1 ? "" : "s")):")
                 for issue in storageIssues { print("- \(issue.message) [\(issue.code.rawValue)]") }
+                // One verdict: what follows is only the entries and checkpoints, read through those records.
+                print("the entries and checkpoints themselves: ", terminator: "")
             }
             print(report.description)
         }
@@ -112,7 +114,13 @@ struct AuditVerifyCommand: ParsableCommand {
         // evidence, and SQLite would leave -wal and -shm files beside it.
         let copy = try EvidenceCopy(of: path)
         defer { copy.remove() }
-        let log = try AuditLog(readingOnly: copy.path)
+        let log: AuditLog
+        do {
+            log = try AuditLog(readingOnly: copy.path)
+        } catch let error as StoreError where error.code == .cannotOpen && !FileManager.default.fileExists(atPath: path + "-wal") {
+            // A copy of audit.db alone may hold none of the log: the newest pages live in audit.db-wal.
+            throw StoreError(.cannotOpen, "\(error.message); if \(path) was copied from a node, copy its audit.db-wal beside it too")
+        }
         let home = HomeOptions.resolve(daemon.home)
         let configuration = trustedKey == nil || trustedWitnesses == nil ? try? home.loadConfiguration() : nil
         guard let key = try trustedKey ?? configuration.map({ try NodeLogNames.logKey($0.publicKeys, named: $0.logFingerprint) }) else {
@@ -126,7 +134,10 @@ struct AuditVerifyCommand: ParsableCommand {
         let progress = ProgressLine(total: Int64(try log.size()), label: "verifying", unit: .entries)
         let issues = try log.verifyStorage(onLeaf: { verifier.append(leaf: $0) }, progress: { progress.reached(Int64($0)) })
         progress.finish()
-        return (verifier.finish(), issues)
+        var report = verifier.finish()
+        if trustedKey == nil { report.logKeySource = .node }
+        if trustedWitnesses == nil { report.witnessKeySource = .node }
+        return (report, issues)
     }
 
     /// The running node's log, fetched over the control socket and checked here.
@@ -154,7 +165,10 @@ struct AuditVerifyCommand: ParsableCommand {
         if trustedKey == nil {
             FileHandle.standardError.write(Data("note: the log key came from the daemon itself; pass --log-key to check it against the one you trust\n".utf8))
         }
-        return verifier.finish()
+        var report = verifier.finish()
+        if trustedKey == nil { report.logKeySource = .node }
+        if trustedWitnesses == nil { report.witnessKeySource = .node }
+        return report
     }
 
     /// A key given as text, or the name of a file holding it.

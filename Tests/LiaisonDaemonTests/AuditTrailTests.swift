@@ -78,12 +78,22 @@ struct AuditTrailTests {
         #expect(selfWitnessed.status == 65 && selfWitnessed.stdout.contains("verify.insufficient-witnesses"), "\(selfWitnessed.stdout)")
         net.daemon("alpha").stop()
         // After a clean stop the database file itself verifies, storage checks included.
-        try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha")])
+        let fromNode = try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha"), "--json"])
+        // The keys came from the node's own files, not from the auditor: the report says so.
+        let output = try JSONSerialization.jsonObject(with: Data(fromNode.stdout.utf8)) as? [String: Any]
+        let report = output?["report"] as? [String: Any]
+        #expect(output?["valid"] as? Bool == true && report?["logKeySource"] as? String == "node", "\(fromNode.stdout)")
 
         // A write-protected forensic copy, examined by another user: verified, and nothing written beside it.
         let evidence = net.dir.file("evidence")
         try FileManager.default.createDirectory(atPath: evidence, withIntermediateDirectories: false)
+        // The file and its write-ahead log, as a forensic copy takes them.
         try FileManager.default.copyItem(atPath: net.home("alpha") + "/audit.db", toPath: evidence + "/audit.db")
+        if FileManager.default.fileExists(atPath: net.home("alpha") + "/audit.db-wal") {
+            try FileManager.default.copyItem(atPath: net.home("alpha") + "/audit.db-wal", toPath: evidence + "/audit.db-wal")
+            chmod(evidence + "/audit.db-wal", 0o444)
+        }
+        let copied = try FileManager.default.contentsOfDirectory(atPath: evidence).sorted()
         chmod(evidence + "/audit.db", 0o444)
         chmod(evidence, 0o555)
         chmod(net.dir.path, 0o755)
@@ -91,7 +101,7 @@ struct AuditTrailTests {
         let stranger = CLIRunner(wrapper: ["/usr/bin/setpriv", "--reuid=12345", "--regid=65534", "--clear-groups"])
         let examined = try stranger.run(["audit", "verify", "--database", evidence + "/audit.db", "--log-key", logKey.description])
         #expect(examined.status == 0 && examined.stdout.contains("VERIFIED"), "\(examined.stdout)\(examined.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: evidence) == ["audit.db"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: evidence).sorted() == copied)
     }
 
     /// Waits (bounded) until some checkpoint of `node`'s log carries `witness`'s cosignature.

@@ -11,6 +11,9 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
         /// It was read from the bundle itself: it proves only that the bundle is
         /// self-consistent until compared with the real key out of band.
         case bundle
+        /// It was read from the node under examination (its daemon, or its
+        /// liaison.toml and keyring): like ``bundle``, until compared out of band.
+        case node
     }
 
     /// The newest checkpoint that verified and matched the entries.
@@ -45,9 +48,9 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
     /// key was available and nothing could be verified.
     public let logKey: String?
     /// Where ``logKey`` came from.
-    public internal(set) var logKeySource: KeySource
+    public var logKeySource: KeySource
     /// Where the witness keys came from.
-    public internal(set) var witnessKeySource: KeySource
+    public var witnessKeySource: KeySource
     /// The first ``AuditLogVerifier/maximumStoredFailures`` failures, in the order found.
     public let failures: [AuditVerificationFailure]
     /// The number of failures found, including those not stored.
@@ -88,11 +91,11 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
             lines.append("trusted checkpoint: size \(trustedCheckpointSize)")
         }
         lines.append("log key: \(logKey ?? "none")")
-        if logKeySource == .bundle {
-            lines.append("  (read from the bundle itself: compare it with the log's key obtained out of band, or pass the key you trust)")
+        if logKeySource != .provided {
+            lines.append("  (read from the \(logKeySource == .bundle ? "bundle" : "node") itself: compare it with the log's key obtained out of band, or pass the key you trust)")
         }
-        if witnessKeySource == .bundle {
-            lines.append("witness keys: read from the bundle itself; compare them with the witnesses' keys obtained out of band")
+        if witnessKeySource != .provided {
+            lines.append("witness keys: read from the \(witnessKeySource == .bundle ? "bundle" : "node") itself; compare them with the witnesses' keys obtained out of band")
         }
         for failure in failures {
             lines.append("- \(failure)")
