@@ -35,6 +35,9 @@ struct StatusCommand: ParsableCommand {
                     + ", cosigned by \(status.checkpointWitnesses ?? 0) witness\(status.checkpointWitnesses == 1 ? "" : "es")"
             } ?? "; no checkpoint signed yet"
             print("  audit log: \(size) entries\(signed)")
+            if let refused = status.checkpointRefused {
+                print("  CHECKPOINTS REFUSED: this node signs none until an operator acts (docs/operations.md, \"Audit log\"): \(refused)")
+            }
         }
         for peer in status.peers {
             print("")

@@ -67,12 +67,16 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var checkpointSize: Int?
     public var checkpointSignedAt: String?
     public var checkpointWitnesses: Int?
+    /// Why this node signs no checkpoints now (a witness's evidence of a rollback or a
+    /// fork, or a log that disagrees with itself); nil while it signs them.
+    public var checkpointRefused: String?
 
     public init(node: String, fingerprint: String, listen: [String], startedAt: String, peers: [PeerStatus],
                 queued: Int, delivered: Int, failed: Int, expired: Int, inbox: Int,
                 previousFingerprint: String? = nil, previousKeysUntil: String? = nil, diskFree: UInt64? = nil, diskReserve: UInt64? = nil,
                 revoked: Bool? = nil, auditSize: Int? = nil, checkpointSize: Int? = nil, checkpointSignedAt: String? = nil,
-                checkpointWitnesses: Int? = nil) {
+                checkpointWitnesses: Int? = nil, checkpointRefused: String? = nil) {
+        self.checkpointRefused = checkpointRefused
         self.node = node; self.fingerprint = fingerprint; self.listen = listen; self.startedAt = startedAt; self.peers = peers
         self.queued = queued; self.delivered = delivered; self.failed = failed; self.expired = expired; self.inbox = inbox
         self.previousFingerprint = previousFingerprint; self.previousKeysUntil = previousKeysUntil

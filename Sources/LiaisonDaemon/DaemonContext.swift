@@ -40,6 +40,8 @@ final class DaemonContext: Sendable {
     /// Set when a witness reports that this node's log was rolled back or forked; the
     /// node then signs no more checkpoints until an operator restores the log.
     let witnessAlarm = NIOLockedValueBox<String?>(nil)
+    /// Why the last periodic checkpoint was not signed (nil once one is): shown by `status`.
+    let checkpointRefusal = NIOLockedValueBox<String?>(nil)
     /// Memory for payloads read whole to check their STIX markings, shared by every
     /// control connection (64 could otherwise each hold 130 MiB); past it a send is
     /// refused for now.

@@ -249,6 +249,11 @@ struct AuditTrailTests {
         #expect(eventually(timeoutSeconds: 10) { net.daemon("alpha").log.contains("it was rolled back") }, "\(net.daemon("alpha").log.suffix(2000))")
         let stopped = try net.cli.run(["audit", "checkpoint", "--home", net.home("alpha")])
         #expect(stopped.status != 0 && stopped.stderr.contains("refusing to sign"), "\(stopped.stderr)")
+        // status says so, to people and to scripts.
+        let shown = try net.expect(["status", "--home", net.home("alpha")]).stdout
+        #expect(shown.contains("CHECKPOINTS REFUSED") && shown.contains("rolled back"), "\(shown)")
+        let json = try net.expect(["status", "--home", net.home("alpha"), "--json"]).stdout
+        #expect(json.contains("\"checkpointRefused\""), "\(json)")
     }
 
     @Test("a witness refuses a rewritten log that grew past what it cosigned, and the node stops signing")

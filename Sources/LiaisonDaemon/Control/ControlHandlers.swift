@@ -191,7 +191,8 @@ struct ControlHandlers: Sendable {
                             diskFree: disk?.available, diskReserve: context.diskReserve.bytes,
                             revoked: context.home.isRevoked, auditSize: try? context.auditLog.size(),
                             checkpointSize: checkpoint?.size, checkpointSignedAt: checkpoint.map { Timestamp.iso8601($0.signedAt) },
-                            checkpointWitnesses: checkpoint?.witnesses.count)
+                            checkpointWitnesses: checkpoint?.witnesses.count,
+                            checkpointRefused: context.witnessAlarm.withLockedValue { $0 } ?? context.checkpointRefusal.withLockedValue { $0 })
     }
 
     func peerStatuses() throws -> [PeerStatus] {

@@ -29,9 +29,11 @@ struct AuditCheckpointer: Service {
     func checkpoint() async {
         do {
             let stored = try context.signCheckpoint()
+            context.checkpointRefusal.withLockedValue { $0 = nil }
             if !Task.isShuttingDownGracefully { await witnessing.collectCosignatures(for: stored) }
         } catch {
             context.logger.critical("audit checkpoint refused: \(error)")
+            context.checkpointRefusal.withLockedValue { $0 = "\(error)" }
         }
     }
 }
