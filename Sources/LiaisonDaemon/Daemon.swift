@@ -67,9 +67,7 @@ public struct Daemon {
         configuration.maximumGracefulShutdownDuration = .nanoseconds(context.settings.drainTimeout.nanoseconds)
         let serviceGroup = ServiceGroup(configuration: configuration)
         context.logger.notice("liaisond \(context.configuration.name) (\(context.fingerprint.short)) starting")
-        if context.configuration.advertise == nil, let wildcard = context.configuration.listen.first(where: NetworkAddress.isWildcard) {
-            context.logger.warning("listen \(wildcard) is a wildcard address partners cannot dial, and [node] advertise is not set: `keys card` and `keys rotate` refuse until it is")
-        }
+        for warning in StartupWarnings.of(context.configuration, keyring: context.peers.keyring) { context.logger.warning("\(warning)") }
         // A daemon that cannot audit does not run. What a crash left in the store's
         // audit journal goes into the log first.
         try await context.carryOverAuditJournal()
