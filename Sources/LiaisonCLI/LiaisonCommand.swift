@@ -31,7 +31,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
             66 no such node, file, peer or package; 69 the daemon is not running; \
             75 try again later (the daemon is busy or stopping, its disk is down to its reserve, or \
             its audit log cannot be written); 77 not permitted (insecure key file, wrong \
-            passphrase, socket not permitted, this node's key revoked); 78 the node's \
+            passphrase, socket or node files not permitted, this node's key revoked); 78 the node's \
             configuration (liaison.toml) is malformed.
             """,
         version: "liaison \(LiaisonVersion.number) (libsodium \(Sodium.version))",
@@ -72,7 +72,13 @@ public struct LiaisonCommand: AsyncParsableCommand {
         } catch let error as AuditError {
             return fail(error.message, code: error.code.rawValue, status: ExitCode.for(error))
         } catch let error as StoreError {
-            return fail(error.message, code: error.code.rawValue, status: error.code == .cannotOpen || error.code == .notFound ? 66 : 1)
+            // Found wrong (a log that disagrees with itself or with a witness) is 65, as for verify.
+            let status: Int32 = switch error.code {
+            case .cannotOpen, .notFound: 66
+            case .corrupt, .conflict: 65
+            default: 1
+            }
+            return fail(error.message, code: error.code.rawValue, status: status)
         } catch let error as CryptoError {
             FileHandle.standardError.write(Data("liaison: error: \(error)\n".utf8))
             return 65
@@ -115,7 +121,7 @@ enum ExitCode {
     static func `for`(_ error: CoreError) -> Int32 {
         switch error.code {
         case .nodeMissing, .keyFileMissing, .unknownPeer, .unknownPackage, .inputUnreadable: 66
-        case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable, .nodeRevoked: 77
+        case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable, .nodeRevoked, .permissionDenied: 77
         case .invalidArgument, .nodeExists, .peerExists, .invalidMarkings, .invalidRecipients: 64
         case .policyDenied: 65
         case .diskReserve, .auditUnavailable, .nodeRunning: 75

@@ -60,6 +60,8 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case malformedConfig = "config.malformed"
         case nodeExists = "node.exists"
         case nodeMissing = "node.missing"
+        /// The node's files exist but this user may not read them.
+        case permissionDenied = "node.permission-denied"
         case unknownPeer = "peer.unknown"
         case unknownPackage = "package.unknown"
         case peerExists = "peer.exists"

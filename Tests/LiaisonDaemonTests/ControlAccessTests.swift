@@ -70,7 +70,7 @@ struct ControlAccessTests {
         #expect(closedHome.status == 77 && closedHome.stderr.contains("chmod 0750 \(net.home("alpha"))"), "\(closedHome.stderr)")
         // A command that reads the node's files says it cannot, not that no node is there.
         let offline = try asStranger(["peers", "list", "--home", net.home("alpha")])
-        #expect(offline.status == 66 && offline.stderr.contains("run them as the node's user") && !offline.stderr.contains("no node at"),
+        #expect(offline.status == 77 && offline.stderr.contains("run them as the node's user") && !offline.stderr.contains("no node at"),
                 "\(offline.stderr)")
         // Let the (auditor) user reach the socket: traverse the home, connect to the socket.
         chmod(net.dir.path, 0o711)

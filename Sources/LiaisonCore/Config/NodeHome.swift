@@ -83,7 +83,7 @@ public struct NodeHome: Sendable {
     public func loadConfiguration() throws -> NodeConfiguration {
         guard let text = try? String(contentsOfFile: configurationPath, encoding: .utf8) else {
             if access(configurationPath, R_OK) != 0 && errno == EACCES {
-                throw CoreError(.inputUnreadable, "cannot read \(configurationPath): \(String(cString: strerror(EACCES))); commands that work without the daemon read the node's own files, so run them as the node's user (sudo -u …)")
+                throw CoreError(.permissionDenied, "cannot read \(configurationPath): \(String(cString: strerror(EACCES))); commands that work without the daemon read the node's own files, so run them as the node's user (sudo -u …)")
             }
             if access(configurationPath, F_OK) == 0 {
                 throw CoreError(.malformedConfig, "\(configurationPath) cannot be read as UTF-8 text; restore it from a backup")
