@@ -16,6 +16,13 @@ public struct DaemonCommand: AsyncParsableCommand {
             credential liaison-passphrase), listens on the configured addresses and
             serves the `liaison` CLI on <home>/liaisond.sock. SIGTERM drains
             transfers in flight and exits.
+
+            Exit codes: 0 stopped cleanly; 1 another failure, worth a restart (an address
+            in use, a full disk, an audit log that cannot be written); 66 no node or key
+            file at the home; 75 another liaisond runs for this node; 77 the keys cannot
+            be unlocked (wrong or missing passphrase, a key file others may read, this
+            node's key revoked); 78 liaison.toml is malformed. The systemd unit restarts
+            on none of 75, 77 and 78.
             """,
         version: "liaisond \(LiaisonVersion.number) (libsodium \(Sodium.version))")
 
@@ -25,7 +32,7 @@ public struct DaemonCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read the key passphrase from this file.", valueName: "file"))
     var passphraseFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning or error.", valueName: "level"))
+    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
     public init() {}
