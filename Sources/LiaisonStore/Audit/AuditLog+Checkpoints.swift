@@ -65,10 +65,17 @@ extension AuditLog {
         try read("read the newest audit checkpoint") { db in try Self.newestCheckpoint(db) }
     }
 
-    /// The smallest checkpoint that covers entry `index` (size > index).
+    /// The smallest checkpoint that covers entry `index` (size > index) among those
+    /// the most witnesses cosigned: a proof against it convinces an auditor who
+    /// demands cosignatures, while a smaller one no witness saw would not.
     public func checkpoint(covering index: Int) throws -> StoredCheckpoint? {
         try read("find a checkpoint covering audit entry \(index)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM checkpoint WHERE size > ? ORDER BY size LIMIT 1", arguments: [index])
+            try Row.fetchOne(db, sql: """
+                SELECT c.* FROM checkpoint c
+                WHERE c.size > ?
+                ORDER BY (SELECT count(DISTINCT witness) FROM cosignature s WHERE s.size = c.size) DESC, c.size
+                LIMIT 1
+                """, arguments: [index])
                 .map { try Self.checkpoint($0, db) }
         }
     }

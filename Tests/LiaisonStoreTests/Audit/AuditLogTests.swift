@@ -125,6 +125,23 @@ struct AuditLogTests {
         #expect(try fixture.log.checkpoints().map(\.size) == [10, 25])
     }
 
+    @Test("a proof's checkpoint: the smallest covering the entry among those the most witnesses cosigned")
+    func provingCheckpoint() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<8)
+        _ = try fixture.log.signCheckpoint(with: fixture.signer, now: 1)
+        try fixture.fill(8..<12)
+        let witnessed = try fixture.log.signCheckpoint(with: fixture.signer, now: 2)
+        try fixture.fill(12..<20)
+        _ = try fixture.log.signCheckpoint(with: fixture.signer, now: 3)
+        #expect(try fixture.log.checkpoint(covering: 3)?.size == 8, "with no cosignature anywhere, the smallest")
+        let witness = try Cosigner(name: "witness.test/bravo", secretKey: try LogSecretKey())
+        try fixture.log.addCosignature(size: 12, line: try witness.cosign(witnessed.checkpoint, timestamp: 1_795_651_200),
+                                       timestamp: 1_795_651_200, now: 4)
+        #expect(try fixture.log.checkpoint(covering: 3)?.size == 12, "the witnessed one, not the smaller unwitnessed one")
+        #expect(try fixture.log.checkpoint(covering: 15)?.size == 20, "none witnessed covers it: the smallest that does")
+    }
+
     @Test("cosignatures are stored with their checkpoint and come back merged into its note")
     func cosignatures() throws {
         let fixture = try AuditFixture()
