@@ -191,7 +191,7 @@ public struct AuditLogVerifier: Sendable {
             let whose = expected.isTrusted ? "the trusted checkpoint you kept" : expected.label
             failures.record(AuditVerificationFailure(
                 .truncated, checkpointSize: expected.size, checkpoint: expected.label,
-                message: "truncated: \(whose) is at size \(expected.size) but only \(entries) entries are present; entries \(entries)..<\(expected.size) were removed from the end of the log"
+                message: "truncated: \(whose) is at size \(expected.size) but only \(entries) entries are present; \(expected.size - entries) were removed, from the end of the log or from within it (a root mismatch at an earlier checkpoint then shows where)"
             ))
         }
         var summary: AuditVerificationReport.CheckpointSummary?
