@@ -18,6 +18,8 @@ public struct AuditLogVerifier: Sendable {
 
     let logKey: NoteVerifierKey
     let witnessKeys: [NoteVerifierKey]
+    /// Whether the log's own key was among the witness keys given (it never counts).
+    let givenOwnKey: Bool
     let requiredWitnesses: Int
     private var accumulator = MerkleAccumulator()
     /// Roots to compare against, by size ascending.
@@ -79,6 +81,7 @@ public struct AuditLogVerifier: Sendable {
         }
         self.logKey = logKey
         self.witnessKeys = WitnessPolicy.keys(witnesses, excluding: logKey)
+        self.givenOwnKey = witnesses.contains { $0.publicKey == logKey.publicKey }
         self.requiredWitnesses = requiredWitnesses
         self.failures = earlierFailures
         _ = try NoteVerifierSet([logKey] + witnessKeys)
@@ -239,7 +242,7 @@ public struct AuditLogVerifier: Sendable {
 
     private func witnessShortfall(_ have: Int, size: Int) -> String {
         let hint = requiredWitnesses > witnessKeys.count
-            ? "only \(witnessKeys.count) witness keys were given, so give more witnesses' keys or lower the threshold"
+            ? "only \(witnessKeys.count) witness keys were given\(givenOwnKey ? " (the log's own key, also given, never counts: a log does not witness itself)" : ""), so give more witnesses' keys or lower the threshold"
             : "wait until the witnesses have cosigned a newer checkpoint and export again, or find out why they have not"
         return "no verified checkpoint carries \(requiredWitnesses) witness cosignatures (the newest, of size \(size), carries \(have)); \(hint)"
     }
