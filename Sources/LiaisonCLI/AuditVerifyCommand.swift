@@ -81,6 +81,11 @@ struct AuditVerifyCommand: ParsableCommand {
                 progress?.reached(Int64(entries))
             }
             progress?.finish()
+            // The manifest is informational and never trusted, but one that disagrees with
+            // the bundle says someone changed one or the other after the export.
+            if let manifest = try? AuditBundleReader(directory: bundle).manifest(), manifest.entries != report.entries {
+                FileHandle.standardError.write(Data("warning: manifest.json says \(manifest.entries) entries but the bundle holds \(report.entries): one of them was changed after the export (what is verified is the bundle; the manifest is not trusted)\n".utf8))
+            }
         } else if let database {
             (report, storageIssues) = try verifyDatabase(database, trustedKey: trustedKey, trustedWitnesses: trustedWitnesses,
                                                          trustedCheckpoint: checkpoint)

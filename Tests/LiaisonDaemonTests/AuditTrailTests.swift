@@ -66,6 +66,17 @@ struct AuditTrailTests {
         let verified = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
                                        "--witness-key", bravoWitness.description, "--witnesses", "1"])
         #expect(verified.stdout.contains("VERIFIED"))
+        // Without the trusted key the headline itself says whose key it checked against.
+        let selfKeyed = try net.expect(["audit", "verify", "--bundle", bundle]).stdout
+        #expect(selfKeyed.hasPrefix("VERIFIED: no problem found, but against the log key read from the bundle itself"), "\(selfKeyed)")
+        // A manifest that disagrees with the bundle is pointed out (it is never trusted).
+        let manifestPath = bundle + "/manifest.json"
+        let manifest = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        let edited = manifest.replacing(#/"entries":\d+/#, with: "\"entries\":5")
+        try edited.write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let disagreeing = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description])
+        #expect(disagreeing.stderr.contains("manifest.json says 5 entries but the bundle holds"), "\(disagreeing.stderr)")
+        try manifest.write(toFile: manifestPath, atomically: true, encoding: .utf8)
         // Demanding two witnesses with only one witness key you trust is a usage error:
         // keys taken from the bundle itself would prove nothing.
         let tooMany = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,

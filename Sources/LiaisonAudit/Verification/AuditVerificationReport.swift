@@ -56,17 +56,20 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
     /// The number of failures found, including those not stored.
     public let failureCount: Int
 
-    /// What a "VERIFIED" headline does not vouch for: entries no verified checkpoint
-    /// covers, or (with a witness threshold) that not enough witnesses cosigned.
-    /// Empty when every entry is covered.
+    /// What a "VERIFIED" headline does not vouch for: a log key that came from what
+    /// is being verified, entries no verified checkpoint covers, or (with a witness
+    /// threshold) that not enough witnesses cosigned. Empty when there is none.
     var coverageCaveat: String {
+        var clauses: [String] = []
+        if logKeySource != .provided {
+            clauses.append("against the log key read from the \(logKeySource == .bundle ? "bundle" : "node") itself")
+        }
         if let witnessedSize, witnessedSize < entries {
-            return ", but only entries 0..<\(witnessedSize) of \(entries) are witnessed by \(requiredWitnesses)+ witnesses (see below)"
+            clauses.append("only entries 0..<\(witnessedSize) of \(entries) are witnessed by \(requiredWitnesses)+ witnesses")
+        } else if uncheckpointedEntries > 0 {
+            clauses.append("\(uncheckpointedEntries) of \(entries) entries are not yet covered by a checkpoint")
         }
-        if uncheckpointedEntries > 0 {
-            return ", but \(uncheckpointedEntries) of \(entries) entries are not yet covered by a checkpoint (see below)"
-        }
-        return ""
+        return clauses.isEmpty ? "" : ", but " + clauses.joined(separator: ", and ") + " (see below)"
     }
 
     /// The report as text for people, one fact per line.
