@@ -100,6 +100,13 @@ public struct Daemon {
         await context.auditAfterTheFact(context.event(.daemonStopped))
         // Sign the tail, the stop itself included (witnesses see it at the next start).
         _ = try? context.signCheckpoint()
+        // Both databases into their own files: a copy of a stopped node's liaison.db
+        // or audit.db is then complete without its -wal file.
+        for (path, checkpoint) in [(context.store.path, context.store.checkpointIntoFile), (context.auditLog.path, context.auditLog.checkpointIntoFile)] {
+            do { try checkpoint() } catch {
+                context.logger.warning("\(path) keeps part of its content in \(path)-wal (\(error)); copy both files together")
+            }
+        }
         context.logger.notice("liaisond stopped")
     }
 }

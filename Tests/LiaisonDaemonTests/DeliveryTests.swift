@@ -2,6 +2,7 @@ import Foundation
 import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
+import LiaisonStore
 import LiaisonTestSupport
 import LiaisonWire
 import Testing
@@ -210,12 +211,29 @@ struct DeliveryTests {
         #expect(try net.inbox("bravo").isEmpty)
     }
 
-    @Test("SIGTERM stops the daemon cleanly")
+    @Test("SIGTERM stops the daemon cleanly, with both databases whole in their own files")
     func gracefulStop() throws {
-        let net = try DaemonNetwork(["alpha"])
+        let net = try DaemonNetwork(["alpha", "bravo"])
         try net.daemon("alpha").start()
+        let id = try net.send([7, 7, 7], from: "alpha", to: ["bravo"])
         #expect(net.daemon("alpha").stop() == 0)
-        #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/liaisond.sock"))
+        let home = net.home("alpha")
+        #expect(!FileManager.default.fileExists(atPath: home + "/liaisond.sock"))
+        for name in [NodeStore.fileName, AuditLog.fileName] {
+            let wal = (try? FileManager.default.attributesOfItem(atPath: home + "/" + name + "-wal")[.size] as? Int) ?? 0
+            #expect(wal == 0, "\(name)-wal still holds \(wal) bytes after a clean stop")
+        }
+        // Copies of the two files alone, as an operator's backup of a stopped node takes them.
+        let copies = net.dir.path + "/copies"
+        try FileManager.default.createDirectory(atPath: copies, withIntermediateDirectories: true)
+        for name in [NodeStore.fileName, AuditLog.fileName] {
+            try FileManager.default.copyItem(atPath: home + "/" + name, toPath: copies + "/" + name)
+        }
+        let logSize = try AuditLog(readingOnly: home + "/" + AuditLog.fileName).size()
+        #expect(logSize > 0)
+        #expect(try AuditLog(readingOnly: copies + "/" + AuditLog.fileName).size() == logSize)
+        let store = try NodeStore(path: copies + "/" + NodeStore.fileName)
+        #expect(try store.deliveries(packageID: PackageID(parsing: id)).map(\.peer) == ["bravo"])
     }
 
     @Test("CLI errors: daemon not running, unknown peer")
