@@ -35,15 +35,8 @@ extension KeysCommand {
         }
 
         func run() throws {
-            if !yes {
-                guard isatty(STDIN_FILENO) == 1 else {
-                    throw CoreError(.invalidArgument, "revoking this node's key is irreversible: pass --yes to confirm (no terminal to ask on)")
-                }
-                print("This revokes this node's identity key for good and tells every partner. Type \"revoke\" to confirm: ", terminator: "")
-                guard readLine()?.trimmingCharacters(in: .whitespaces) == "revoke" else {
-                    throw CoreError(.invalidArgument, "not confirmed; nothing was revoked")
-                }
-            }
+            try IrreversibleConfirmation.require(yes: yes, warning: "This revokes this node's identity key for good and tells every partner.",
+                                                 refusal: "revoking this node's key", word: "revoke", nothingDone: "nothing was revoked")
             var request = ControlRequest(.keysRevoke)
             request.reason = reason
             let report = try daemon.connect().call(request, RevocationReport.self)

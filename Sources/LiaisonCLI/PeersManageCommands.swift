@@ -131,12 +131,17 @@ extension PeersCommand {
                 identify it and nothing new from it verifies. Queued deliveries to it fail
                 at once. Audited. It cannot be undone: the revoked key is never trusted again,
                 and its card is refused if imported again. To trust the partner again,
-                import a card with its new keys.
+                import a card with its new keys. Asks you to type the peer's name first
+                (--yes skips that, and is required when not run on a terminal).
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
+        @Flag(name: .long, help: "Do not ask for confirmation (required when not run interactively).")
+        var yes = false
 
         func run() throws {
+            try IrreversibleConfirmation.require(yes: yes, warning: "This revokes \(name)'s key for good: its sessions end, its queued packages fail, and its card is never accepted again.",
+                                                 refusal: "revoking \(name)'s key", word: name, nothingDone: "\(name) was not revoked")
             var request = ControlRequest(.peersRevoke)
             request.name = name
             let detail = try daemon.connect().call(request, PeerDetail.self)

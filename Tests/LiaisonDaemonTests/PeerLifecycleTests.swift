@@ -345,7 +345,12 @@ struct PeerLifecycleTests {
         #expect(try eventually(timeoutSeconds: 10) {
             try net.cli.run(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.contains("\"attempts\":1")
         })
-        try net.expect(["peers", "revoke", "bravo", "--home", net.home("alpha")])
+        // Irreversible: without a terminal to confirm on, it needs --yes, and nothing changes.
+        let unconfirmed = try net.cli.run(["peers", "revoke", "bravo", "--home", net.home("alpha")])
+        #expect(unconfirmed.status == 64 && unconfirmed.stderr.contains("--yes"), "\(unconfirmed.stderr)")
+        #expect(try net.deliveryStates(id, at: "alpha")["bravo"] == "queued")
+        #expect(try !net.auditEvents("alpha").contains { $0.kind == .keyRevoked })
+        try net.expect(["peers", "revoke", "bravo", "--yes", "--home", net.home("alpha")])
         #expect(try net.deliveryStates(id, at: "alpha")["bravo"] == "failed")
         let denied = try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.package == id }
         #expect(denied.count == 1 && denied.first?.reason?.hasPrefix("peer.revoked") == true, "\(denied)")
@@ -359,6 +364,33 @@ struct PeerLifecycleTests {
         let refusedOffline = try net.cli.run(again)
         #expect(refusedOffline.status == 64 && refusedOffline.stderr.contains("revoked"), "\(refusedOffline.stderr)")
         #expect(try !String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8).contains("bravo"))
+    }
+
+    @Test("peers revoke on a terminal asks for the peer's name: another answer revokes nothing, the name revokes", .timeLimit(.minutes(2)))
+    func revokeAsksOnATerminal() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        // util-linux's `script` runs the CLI on a pseudo-terminal and feeds it our stdin.
+        func revokeOnTerminal(typing answer: String) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = ["-qec", "\(CLIRunner.liaisonPath) peers revoke bravo --home \(net.home("alpha"))", "/dev/null"]
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            input.fileHandleForWriting.write(Data((answer + "\n").utf8))
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let wrong = try revokeOnTerminal(typing: "charlie")
+        #expect(wrong.status == 64 && wrong.output.contains("Type \"bravo\" to confirm") && wrong.output.contains("bravo was not revoked"), "\(wrong)")
+        #expect(try !net.auditEvents("alpha").contains { $0.kind == .keyRevoked })
+        let right = try revokeOnTerminal(typing: "bravo")
+        #expect(right.status == 0 && right.output.contains("Revoked bravo"), "\(right)")
+        #expect(try net.auditEvents("alpha").contains { $0.kind == .keyRevoked })
     }
 
     @Test("a revoked peer's live session ends at once and its later packages are refused", .timeLimit(.minutes(2)))
@@ -375,7 +407,7 @@ struct PeerLifecycleTests {
         let spool = net.home("bravo") + "/spool"
         #expect(eventually(timeoutSeconds: 20) { ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).contains { $0.hasSuffix(".partial") } },
                 "the large transfer never started")
-        try net.expect(["peers", "revoke", "alpha", "--home", net.home("bravo")])
+        try net.expect(["peers", "revoke", "alpha", "--yes", "--home", net.home("bravo")])
         // The session is gone: the partial stops growing and the package is never delivered.
         usleep(500_000)
         let partial = try #require(try FileManager.default.contentsOfDirectory(atPath: spool).first { $0.hasSuffix(".partial") })
