@@ -83,45 +83,6 @@ extension PeersCommand {
         }
     }
 
-    /// `liaison peers show NAME`: one peer and its effective policy.
-    struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Show one partner: trust, clearance, limits, session state and the effective policy per TLP level.")
-        @OptionGroup var daemon: DaemonOptions
-        @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
-
-        func run() throws {
-            var request = ControlRequest(.peersShow)
-            request.name = name
-            let detail = try daemon.connect().call(request, PeerDetail.self)
-            if daemon.json { return try printJSON(detail) }
-            let s = detail.status
-            print("peer: \(s.name)\(s.revoked ? " (REVOKED)" : "")")
-            print("  fingerprint: \(s.fingerprint)")
-            if let previous = s.previousFingerprint, let until = s.previousKeysUntil {
-                print("  rotated from: \(previous) (previous keys accepted until \(until))")
-            }
-            print("  trust: \(s.trust)")
-            print("  cleared for: TLP up to \(detail.maximumTLP), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
-            let limits = [detail.maximumPackageBytes.map { "max package \(ByteCount.format($0))" },
-                          detail.packagesPerMinute.map { "\($0) packages/min" },
-                          detail.bytesPerDay.map { "\(ByteCount.format($0))/day" }].compactMap { $0 }
-            print("  inbound limits: \(limits.isEmpty ? "none" : limits.joined(separator: ", "))")
-            print("  endpoint: \(s.addresses.isEmpty ? "(none)" : s.addresses.joined(separator: ", "))")
-            print("  latest handshake: \(s.lastHandshake ?? "never")")
-            print("  packages: \(s.queued) queued, \(s.delivered) delivered, \(s.failed) failed")
-            Self.printPolicy(detail)
-        }
-
-        static func printPolicy(_ detail: PeerDetail) {
-            print("  effective policy (at classification \(detail.clearance)):")
-            let table = TextTable(headers: ["TLP", "SEND TO IT", "RULE", "ACCEPT FROM IT", "RULE"]).render(detail.policy.map {
-                [$0.tlp, $0.send, $0.sendRule, $0.receive, $0.receiveRule]
-            })
-            print(table.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
-        }
-    }
-
     /// `liaison peers revoke NAME`.
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -366,6 +366,31 @@ struct PeerLifecycleTests {
         #expect(try !String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8).contains("bravo"))
     }
 
+    @Test("peers show works with the daemon stopped: the same report, read from the keyring and store", .timeLimit(.minutes(2)))
+    func showOffline() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let id = try net.send(Array("shown".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        try net.expect(["peers", "set-trust", "bravo", "limited", "--home", net.home("alpha")])
+        #expect(net.daemon("bravo").stop() == 0)
+        #expect(net.daemon("alpha").stop() == 0)
+
+        let show = ["peers", "show", "bravo", "--home", net.home("alpha")]
+        let offline = try net.expect(show + ["--json"]).stdout
+        let text = try net.expect(show).stdout
+        #expect(text.contains("liaisond is not running") && text.contains("trust: limited") && text.contains("1 delivered"), "\(text)")
+        let unknown = try net.cli.run(["peers", "show", "zulu", "--home", net.home("alpha")])
+        #expect(unknown.status == 66 && unknown.stderr.contains("no peer named zulu"), "\(unknown.stderr)")
+
+        // alpha alone, with nothing queued, dials nobody: its store stays as it was.
+        try net.daemon("alpha").start()
+        let online = try net.expect(show + ["--json"]).stdout
+        let decode = { (json: String) in try JSONDecoder().decode(PeerDetail.self, from: Data(json.utf8)) }
+        #expect(try decode(offline) == decode(online))
+        #expect(try decode(offline).status.lastHandshake != nil)
+    }
+
     @Test("peers revoke on a terminal asks for the peer's name: another answer revokes nothing, the name revokes", .timeLimit(.minutes(2)))
     func revokeAsksOnATerminal() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

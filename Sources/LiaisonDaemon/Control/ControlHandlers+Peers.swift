@@ -130,23 +130,9 @@ extension ControlHandlers {
 
     /// The peer with its attributes and the policy's decision for each TLP level.
     private func detail(_ peer: PeerRecord) throws -> PeerDetail {
-        let ladder = context.configuration.classifications
-        let clearance = peer.policyClearance(ladder: ladder)
-        let rows = TrafficLightProtocol.allCases.map { tlp -> PeerDetail.PolicyRow in
-            let markings = (try? Markings(tlp: tlp, classification: clearance.clearance)) ?? (try? Markings(tlp: tlp))
-            let decide = { (direction: PolicyDirection) -> PolicyDecision? in
-                markings.map { AccessPolicy.decide($0, peer: clearance, direction: direction, context: PolicyContext(ladder: ladder)) }
-            }
-            let send = decide(.send), receive = decide(.receive)
-            return PeerDetail.PolicyRow(tlp: tlp.label, send: send?.allowed == true ? "allowed" : "denied",
-                                        sendRule: send?.rule.rawValue ?? "invalid", receive: receive?.allowed == true ? "allowed" : "denied",
-                                        receiveRule: receive?.rule.rawValue ?? "invalid")
-        }
         guard let status = try peerStatuses().first(where: { $0.name == peer.name }) else {
             throw CoreError(.unknownPeer, "\(peer.name) was removed meanwhile")
         }
-        return PeerDetail(status: status, maximumTLP: clearance.maximumTLP.label, clearance: clearance.clearance,
-                          communities: clearance.communities.sorted(), maximumPackageBytes: peer.inboundLimits.maximumPackageBytes,
-                          packagesPerMinute: peer.inboundLimits.packagesPerMinute, bytesPerDay: peer.inboundLimits.bytesPerDay, policy: rows)
+        return PeerDetail(peer, status: status, ladder: context.configuration.classifications)
     }
 }

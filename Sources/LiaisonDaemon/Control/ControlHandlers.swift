@@ -202,14 +202,10 @@ struct ControlHandlers: Sendable {
         return context.peers.keyring.peers.map { peer in
             let state = states[peer.fingerprint]
             let counts = perPeer[peer.name] ?? [:]
-            return PeerStatus(name: peer.name, fingerprint: peer.fingerprint.description, trust: peer.trust.rawValue,
-                              addresses: peer.addresses, revoked: peer.revoked,
-                              lastHandshake: state?.lastHandshakeAt.map(Timestamp.iso8601), lastError: state?.lastError,
+            return PeerStatus(peer, lastHandshakeAt: state?.lastHandshakeAt, lastError: state?.lastError,
+                              bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
                               queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
-                              failed: counts[.failed] ?? 0, bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
-                              previousFingerprint: peer.previousKeys(at: now)?.fingerprint.description,
-                              previousKeysUntil: peer.previousKeys(at: now) == nil ? nil : peer.previousUntil.map(Timestamp.iso8601),
-                              cardValidUntil: peer.validUntil == Int64.max ? nil : Timestamp.iso8601(peer.validUntil))
+                              failed: counts[.failed] ?? 0, now: now)
         }
     }
 

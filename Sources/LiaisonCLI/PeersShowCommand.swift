@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import LiaisonControl
+import LiaisonCore
+import LiaisonStore
+
+extension PeersCommand {
+    /// `liaison peers show NAME`: one peer and its effective policy.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one partner: trust, clearance, limits, session state and the effective policy per TLP level.",
+            discussion: """
+                Asks the running daemon; when liaisond is not running, reads the node's \
+                keyring and store instead (the same report: the latest handshake is the \
+                one the store recorded).
+                """)
+        @OptionGroup var daemon: DaemonOptions
+        @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
+
+        func run() throws {
+            var request = ControlRequest(.peersShow)
+            request.name = name
+            let detail: PeerDetail
+            var offline = false
+            do {
+                detail = try daemon.connect().call(request, PeerDetail.self)
+            } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" && daemon.socket == nil {
+                let home = HomeOptions.resolve(daemon.home)
+                if let starting = try PeersCommand.Import.runningDaemon(home) {
+                    detail = try starting.call(request, PeerDetail.self)
+                } else {
+                    detail = try Self.detailOnDisk(name, home: home)
+                    offline = true
+                }
+            }
+            if daemon.json { return try printJSON(detail) }
+            if offline { print("(liaisond is not running: read from the node's keyring and store)") }
+            let s = detail.status
+            print("peer: \(s.name)\(s.revoked ? " (REVOKED)" : "")")
+            print("  fingerprint: \(s.fingerprint)")
+            if let previous = s.previousFingerprint, let until = s.previousKeysUntil {
+                print("  rotated from: \(previous) (previous keys accepted until \(until))")
+            }
+            print("  trust: \(s.trust)")
+            print("  cleared for: TLP up to \(detail.maximumTLP), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
+            let limits = [detail.maximumPackageBytes.map { "max package \(ByteCount.format($0))" },
+                          detail.packagesPerMinute.map { "\($0) packages/min" },
+                          detail.bytesPerDay.map { "\(ByteCount.format($0))/day" }].compactMap { $0 }
+            print("  inbound limits: \(limits.isEmpty ? "none" : limits.joined(separator: ", "))")
+            print("  endpoint: \(s.addresses.isEmpty ? "(none)" : s.addresses.joined(separator: ", "))")
+            print("  latest handshake: \(s.lastHandshake ?? "never")")
+            print("  packages: \(s.queued) queued, \(s.delivered) delivered, \(s.failed) failed")
+            Self.printPolicy(detail)
+        }
+
+        /// The report the daemon would give, from the keyring and `liaison.db` of a
+        /// node whose daemon is not running.
+        static func detailOnDisk(_ name: String, home: NodeHome) throws -> PeerDetail {
+            let configuration = try home.loadConfiguration()
+            guard let peer = try home.loadKeyring(configuration).peer(named: name) else {
+                throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list --home \(home.path)`")
+            }
+            let store = try NodeStore(home: home)
+            let state = try store.peerStates().first { $0.fingerprint == peer.fingerprint }
+            let counts = try store.deliveryCountsByPeer()[name] ?? [:]
+            let status = PeerStatus(peer, lastHandshakeAt: state?.lastHandshakeAt, lastError: state?.lastError,
+                                    bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
+                                    queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
+                                    failed: counts[.failed] ?? 0, now: Timestamp.now())
+            return PeerDetail(peer, status: status, ladder: configuration.classifications)
+        }
+
+        static func printPolicy(_ detail: PeerDetail) {
+            print("  effective policy (at classification \(detail.clearance)):")
+            let table = TextTable(headers: ["TLP", "SEND TO IT", "RULE", "ACCEPT FROM IT", "RULE"]).render(detail.policy.map {
+                [$0.tlp, $0.send, $0.sendRule, $0.receive, $0.receiveRule]
+            })
+            print(table.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+        }
+    }
+}

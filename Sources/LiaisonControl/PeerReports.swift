@@ -1,0 +1,44 @@
+import LiaisonCore
+
+/// How the daemon (and the CLI, when the daemon is not running) turn a keyring
+/// entry and what the store knows of it into the reports `status`, `peers show`
+/// and their `--json` print: one mapping, whoever reads the store.
+extension PeerStatus {
+    /// `peer` with what the store knows of it: when a handshake with it last
+    /// completed (Unix seconds), the last problem, bytes each way, and its
+    /// deliveries (`queued` counts those being sent too). `now` decides whether its
+    /// previous keys (after a rotation) are still accepted.
+    public init(_ peer: PeerRecord, lastHandshakeAt: Int64?, lastError: String?, bytesSent: Int64, bytesReceived: Int64,
+                queued: Int, delivered: Int, failed: Int, now: Int64) {
+        let previous = peer.previousKeys(at: now)
+        self.init(name: peer.name, fingerprint: peer.fingerprint.description, trust: peer.trust.rawValue,
+                  addresses: peer.addresses, revoked: peer.revoked,
+                  lastHandshake: lastHandshakeAt.map(Timestamp.iso8601), lastError: lastError,
+                  queued: queued, delivered: delivered, failed: failed, bytesSent: bytesSent, bytesReceived: bytesReceived,
+                  previousFingerprint: previous?.fingerprint.description,
+                  previousKeysUntil: previous == nil ? nil : peer.previousUntil.map(Timestamp.iso8601),
+                  cardValidUntil: peer.validUntil == Int64.max ? nil : Timestamp.iso8601(peer.validUntil))
+    }
+}
+
+extension PeerDetail {
+    /// `peer` (shown as `status`) with its attributes and the access policy's
+    /// decision, each way, for every TLP level at its clearance on `ladder` (the
+    /// node's classification ladder).
+    public init(_ peer: PeerRecord, status: PeerStatus, ladder: [String]) {
+        let clearance = peer.policyClearance(ladder: ladder)
+        let rows = TrafficLightProtocol.allCases.map { tlp -> PolicyRow in
+            let markings = (try? Markings(tlp: tlp, classification: clearance.clearance)) ?? (try? Markings(tlp: tlp))
+            let decide = { (direction: PolicyDirection) -> PolicyDecision? in
+                markings.map { AccessPolicy.decide($0, peer: clearance, direction: direction, context: PolicyContext(ladder: ladder)) }
+            }
+            let send = decide(.send), receive = decide(.receive)
+            return PolicyRow(tlp: tlp.label, send: send?.allowed == true ? "allowed" : "denied",
+                             sendRule: send?.rule.rawValue ?? "invalid", receive: receive?.allowed == true ? "allowed" : "denied",
+                             receiveRule: receive?.rule.rawValue ?? "invalid")
+        }
+        self.init(status: status, maximumTLP: clearance.maximumTLP.label, clearance: clearance.clearance,
+                  communities: clearance.communities.sorted(), maximumPackageBytes: peer.inboundLimits.maximumPackageBytes,
+                  packagesPerMinute: peer.inboundLimits.packagesPerMinute, bytesPerDay: peer.inboundLimits.bytesPerDay, policy: rows)
+    }
+}
