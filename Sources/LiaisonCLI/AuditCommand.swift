@@ -25,7 +25,7 @@ struct AuditCommand: ParsableCommand {
 struct AuditQueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "List audit entries, filtered by peer, package, event and time.",
+        abstract: "List audit entries, filtered by peer, package, event, outcome and time.",
         discussion: """
             Oldest first, a page at a time (--limit, default 100); the last line says
             how to get the next page (--after N). --all pages through everything.
@@ -34,6 +34,7 @@ struct AuditQueryCommand: ParsableCommand {
             Examples:
               liaison audit query --peer bravo --since 2026-11-26T00:00:00Z
               liaison audit query --event policy.denied --event package.rejected --json
+              liaison audit query --outcome denied --outcome failed --newest-first
             """)
 
     @OptionGroup var daemon: DaemonOptions
@@ -41,6 +42,8 @@ struct AuditQueryCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Only entries about this package id.", valueName: "id")) var package: String?
     @Option(name: .long, help: ArgumentHelp("Only entries of this kind (repeatable), e.g. package.received.", valueName: "kind"))
     var event: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Only entries with this outcome (repeatable): ok, denied or failed.", valueName: "outcome"))
+    var outcome: [String] = []
     @Option(name: .long, help: ArgumentHelp("Only entries at or after this UTC time (2026-11-26T09:40:00Z).", valueName: "time"))
     var since: String?
     @Option(name: .long, help: ArgumentHelp("Only entries before this UTC time.", valueName: "time")) var until: String?
@@ -54,6 +57,9 @@ struct AuditQueryCommand: ParsableCommand {
         for kind in event where AuditEventKind(rawValue: kind) == nil {
             throw ValidationError("\"\(kind)\" is not an event kind; one of: \(AuditEventKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        for name in outcome where AuditOutcome(rawValue: name.lowercased()) == nil {
+            throw ValidationError("\"\(name)\" is not an outcome; one of: \(AuditOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -61,6 +67,7 @@ struct AuditQueryCommand: ParsableCommand {
         request.peer = peer
         request.id = package
         request.events = event.isEmpty ? nil : event
+        request.outcomes = outcome.isEmpty ? nil : outcome.map { $0.lowercased() }
         request.since = since
         request.until = until
         request.limit = limit

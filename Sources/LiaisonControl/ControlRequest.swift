@@ -94,6 +94,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// peer); `queued` takes in deliveries being sent.
     public var state: String?
     public var events: [String]?
+    /// `audit.query`: only entries with one of these outcomes (`ok`, `denied`, `failed`).
+    public var outcomes: [String]?
     public var since: String?
     public var until: String?
     public var cursor: Int?
@@ -149,6 +151,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
             case .peer: peer = try container.decode(String.self, forKey: key)
             case .state: state = try container.decode(String.self, forKey: key)
             case .events: events = try container.decode([String].self, forKey: key)
+            case .outcomes: outcomes = try container.decode([String].self, forKey: key)
             case .since: since = try container.decode(String.self, forKey: key)
             case .until: until = try container.decode(String.self, forKey: key)
             case .cursor: cursor = try container.decode(Int.self, forKey: key)

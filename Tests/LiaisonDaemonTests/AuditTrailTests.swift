@@ -35,6 +35,16 @@ struct AuditTrailTests {
         // The auditor's own queries are in the log too.
         #expect(try net.auditEvents("alpha").contains { $0.kind == .auditQuery })
 
+        // Refusals, found by their outcome: a RED package for a partner is denied.
+        let red = try net.cli.run(["send", net.dir.write("red", [1]), "--home", net.home("alpha"), "--to", "bravo", "--tlp", "RED"])
+        #expect(red.status != 0)
+        let refusals = try net.auditEvents("alpha", ["--outcome", "denied", "--outcome", "FAILED"])
+        #expect(!refusals.isEmpty && refusals.allSatisfy { $0.outcome != .ok }, "\(refusals)")
+        #expect(refusals.contains { $0.kind == .policyDenied && $0.peerName == "bravo" })
+        #expect(try net.auditEvents("alpha", ["--outcome", "ok"]).allSatisfy { $0.outcome == .ok })
+        let typo = try net.cli.run(["audit", "query", "--home", net.home("alpha"), "--outcome", "refused"])
+        #expect(typo.status == 64 && typo.stderr.contains("ok, denied, failed"), "\(typo.stderr)")
+
         // A proof of the package's newest entry verifies offline against the log key.
         let proofFile = net.dir.file("delivered.tlog-proof")
         let proved = try net.expect(["audit", "prove", "--home", net.home("alpha"), "--package", id, "--out", proofFile])

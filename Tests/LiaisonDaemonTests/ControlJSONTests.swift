@@ -53,7 +53,7 @@ struct ControlJSONTests {
         request.fingerprint = "fp"; request.maximumTLP = "AMBER"; request.organisation = "org"; request.maximumPackageBytes = 1
         request.packagesPerMinute = 2; request.bytesPerDay = 3; request.to = ["a", "b"]; request.tlp = "GREEN"; request.classification = "C"
         request.releasableTo = ["NATO"]; request.caveats = ["X"]; request.files = 4; request.expires = "30d"; request.contentType = "text/plain"
-        request.id = "id"; request.limit = 5; request.peer = "p"; request.state = "queued"; request.events = ["e"]; request.since = "s"
+        request.id = "id"; request.limit = 5; request.peer = "p"; request.state = "queued"; request.events = ["e"]; request.outcomes = ["denied"]; request.since = "s"
         request.until = "u"; request.cursor = 6; request.newestFirst = true; request.entry = 7; request.strictMarkings = false
         request.clearLimits = true; request.reason = "r"; request.statement = "st"; request.overlapDays = 8
         #expect(Mirror(reflecting: request).children.allSatisfy { child in (child.value as Any?).map { "\($0)" != "nil" } ?? false })

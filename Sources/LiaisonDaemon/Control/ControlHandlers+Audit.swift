@@ -24,6 +24,12 @@ extension ControlHandlers {
             }
             return kind
         }).sorted()
+        query.outcomes = try (request.outcomes ?? []).map { name in
+            guard let outcome = AuditOutcome(rawValue: name) else {
+                throw CoreError(.invalidArgument, "\"\(name)\" is not an audit outcome; one of: \(AuditOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return outcome
+        }
         query.since = try request.since.map { try Self.milliseconds($0, "since") }
         query.until = try request.until.map { try Self.milliseconds($0, "until") }
         query.cursor = request.cursor

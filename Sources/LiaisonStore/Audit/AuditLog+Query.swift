@@ -12,6 +12,8 @@ public struct AuditQuery: Sendable, Hashable {
     public var package: String?
     /// Entries of these kinds (any of them); empty means every kind.
     public var kinds: [AuditEventKind] = []
+    /// Entries with any of these outcomes; empty means every outcome.
+    public var outcomes: [AuditOutcome] = []
     /// Entries at or after this time (Unix milliseconds).
     public var since: Int64?
     /// Entries before this time (Unix milliseconds).
@@ -171,6 +173,11 @@ private struct LeafFilter {
         if !query.kinds.isEmpty {
             conditions.append("l.kind IN (\(Array(repeating: "?", count: query.kinds.count).joined(separator: ", ")))")
             arguments += query.kinds.map(\.rawValue)
+        }
+        if !query.outcomes.isEmpty {
+            let outcomes = Set(query.outcomes).map(\.rawValue).sorted()
+            conditions.append("l.outcome IN (\(Array(repeating: "?", count: outcomes.count).joined(separator: ", ")))")
+            arguments += outcomes
         }
         if let since = query.since { add("l.time >= ?", since) }
         if let until = query.until { add("l.time < ?", until) }

@@ -108,6 +108,32 @@ struct AuditLogTests {
         #expect(try fixture.log.newestEntry(package: String(format: "%032x", 4)) == 14)
     }
 
+    @Test("queries filter by outcome, alone and with the other filters, by peer index too")
+    func queriesByOutcome() throws {
+        let fixture = try AuditFixture()
+        try fixture.fill(0..<20)
+        var denied = AuditFixture.event(20, kind: .policyDenied, peer: "peer-1")
+        denied.outcome = .denied
+        var failed = AuditFixture.event(21, kind: .packageSent, peer: "peer-0")
+        failed.outcome = .failed
+        try fixture.log.appendBlocking([denied, failed, AuditFixture.event(22)])
+        var query = AuditQuery()
+        query.outcomes = [.denied]
+        #expect(try fixture.log.query(query).map(\.index) == [20])
+        query.outcomes = [.failed, .denied]
+        #expect(try fixture.log.query(query).map(\.index) == [20, 21])
+        query.peers = ["peer-0"]
+        #expect(try fixture.log.query(query).map(\.index) == [21])
+        query.peers = []
+        query.kinds = [.policyDenied]
+        #expect(try fixture.log.query(query).map(\.index) == [20])
+        var ok = AuditQuery()
+        ok.outcomes = [.ok]
+        ok.newestFirst = true
+        ok.limit = 2
+        #expect(try fixture.log.query(ok).map(\.index) == [22, 19])
+    }
+
     @Test("checkpoints grow with the log, verify with the log key, and are not re-signed when nothing changed")
     func checkpoints() throws {
         let fixture = try AuditFixture()
