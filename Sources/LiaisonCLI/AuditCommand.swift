@@ -39,7 +39,7 @@ struct AuditQueryCommand: ParsableCommand {
 
     @OptionGroup var daemon: DaemonOptions
     @Option(name: .long, help: ArgumentHelp("Only entries about this peer: its name (every key it had: current, previous and first), or a fingerprint (a removed peer's, say).", valueName: "name|fingerprint")) var peer: String?
-    @Option(name: .long, help: ArgumentHelp("Only entries about this package id.", valueName: "id")) var package: String?
+    @Option(name: .long, help: ArgumentHelp("Only entries about this package: its id, or the first 8 or more hex digits of a package this node sent or received (as the table shows them).", valueName: "id")) var package: String?
     @Option(name: .long, help: ArgumentHelp("Only entries of this kind (repeatable), e.g. package.received.", valueName: "kind"))
     var event: [String] = []
     @Option(name: .long, help: ArgumentHelp("Only entries with this outcome (repeatable): ok, denied or failed.", valueName: "outcome"))
@@ -144,7 +144,7 @@ struct AuditProveCommand: ParsableCommand {
 
     @OptionGroup var daemon: DaemonOptions
     @Option(name: .long, help: ArgumentHelp("The entry index.", valueName: "n")) var entry: Int?
-    @Option(name: .long, help: ArgumentHelp("Prove the newest entry about this package.", valueName: "id")) var package: String?
+    @Option(name: .long, help: ArgumentHelp("Prove the newest entry about this package (its id, or a shortened one as for query).", valueName: "id")) var package: String?
     @Option(name: .long, help: ArgumentHelp("Write the proof here (default: standard output).", valueName: "file"), transform: OutputPath.parse) var out: String?
 
     func validate() throws {

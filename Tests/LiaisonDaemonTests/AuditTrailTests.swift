@@ -42,6 +42,18 @@ struct AuditTrailTests {
         #expect(!refusals.isEmpty && refusals.allSatisfy { $0.outcome != .ok }, "\(refusals)")
         #expect(refusals.contains { $0.kind == .policyDenied && $0.peerName == "bravo" })
         #expect(try net.auditEvents("alpha", ["--outcome", "ok"]).allSatisfy { $0.outcome == .ok })
+        // A package id shortened as the table prints it stands for the one package it starts.
+        let about = try net.auditEvents("alpha", ["--package", id])
+        #expect(!about.isEmpty && about.allSatisfy { $0.package == id })
+        #expect(try net.auditEvents("alpha", ["--package", String(id.prefix(12)).uppercased()]) == about)
+        let short = try net.cli.run(["audit", "query", "--home", net.home("alpha"), "--package", String(id.prefix(7))])
+        #expect(short.status == 64 && short.stderr.contains("first 8 or more"), "\(short.stderr)")
+        let other = String(id.prefix(11)) + (id[id.index(id.startIndex, offsetBy: 11)] == "0" ? "1" : "0")
+        let unknown = try net.cli.run(["audit", "query", "--home", net.home("alpha"), "--package", other])
+        #expect(unknown.status == 66 && unknown.stderr.contains("no package this node sent or received starts with"), "\(unknown.stderr)")
+        let provedShort = try net.expect(["audit", "prove", "--home", net.home("alpha"), "--package", String(id.prefix(10)),
+                                          "--out", net.dir.file("short.tlog-proof")])
+        #expect(provedShort.stdout.contains(id), "\(provedShort.stdout)")
         let typo = try net.cli.run(["audit", "query", "--home", net.home("alpha"), "--outcome", "refused"])
         #expect(typo.status == 64 && typo.stderr.contains("ok, denied, failed"), "\(typo.stderr)")
 

@@ -16,7 +16,7 @@ extension ControlHandlers {
         if let peer = request.peer {
             query.peers = try Self.fingerprints(ofPeer: peer, in: context.peers.keyring, retired: context.home.retiredPeerKeys())
         }
-        if let id = request.id { query.package = try PackageID(parsing: id).description }
+        if let id = request.id { query.package = try packageID(id) }
         // Each kind once (there are a few dozen), however often the request names it: one SQL parameter each.
         query.kinds = try Set((request.events ?? []).map { name in
             guard let kind = AuditEventKind(rawValue: name) else {
@@ -38,6 +38,29 @@ extension ControlHandlers {
         query.byteBudget = ControlFraming.auditPageBytes
         return try context.auditLog.query(query).map { AuditEntryItem(index: $0.index, leaf: String(decoding: $0.leaf, as: UTF8.self)) }
     }
+
+    /// A package id as an auditor gave it: whole (32 hex digits), or shortened as the
+    /// audit table prints it (at least 8), standing for the one package this node
+    /// queued or received whose id starts so. An id only the log knows (a package
+    /// refused on arrival, say) must be given whole.
+    func packageID(_ text: String) throws -> String {
+        let id = text.lowercased()
+        if id.count == PackageFormat.packageIDByteCount * 2 { return try PackageID(parsing: id).description }
+        guard id.count >= Self.minimumPackagePrefix, id.count < PackageFormat.packageIDByteCount * 2,
+              id.allSatisfy(\.isHexDigit) else {
+            throw CoreError(.invalidArgument, "a package id is 32 hexadecimal characters, or its first \(Self.minimumPackagePrefix) or more; got \"\(text.prefix(40))\"")
+        }
+        let matches = try context.store.packageIDs(startingWith: id)
+        guard matches.count == 1 else {
+            throw CoreError(matches.isEmpty ? .unknownPackage : .invalidArgument, matches.isEmpty
+                            ? "no package this node sent or received starts with \(id); give the whole id (32 hexadecimal characters)"
+                            : "\(id) starts more than one package's id (\(matches.joined(separator: ", ")), …); give more of it")
+        }
+        return matches[0]
+    }
+
+    /// The fewest hex digits of a shortened package id.
+    static let minimumPackagePrefix = 8
 
     /// The fingerprints entries about `peer` are filed under: a fingerprint as given
     /// (a removed peer's, say), or, for the name of a peer in `keyring`, every key it
@@ -111,7 +134,7 @@ extension ControlHandlers {
         if let entry = request.entry {
             index = entry
         } else if let id = request.id {
-            guard let found = try context.auditLog.newestEntry(package: try PackageID(parsing: id).description) else {
+            guard let found = try context.auditLog.newestEntry(package: try packageID(id)) else {
                 throw CoreError(.unknownPackage, "the audit log has no entry about package \(id)")
             }
             index = found
