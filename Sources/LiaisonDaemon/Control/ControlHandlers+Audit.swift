@@ -47,7 +47,7 @@ extension ControlHandlers {
         let id = text.lowercased()
         if id.count == PackageFormat.packageIDByteCount * 2 { return try PackageID(parsing: id).description }
         guard id.count >= Self.minimumPackagePrefix, id.count < PackageFormat.packageIDByteCount * 2,
-              id.allSatisfy(\.isHexDigit) else {
+              id.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
             throw CoreError(.invalidArgument, "a package id is 32 hexadecimal characters, or its first \(Self.minimumPackagePrefix) or more; got \"\(text.prefix(40))\"")
         }
         let matches = try context.store.packageIDs(startingWith: id)
