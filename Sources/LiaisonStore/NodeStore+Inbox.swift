@@ -22,14 +22,14 @@ extension NodeStore {
         guard (entry.path == nil) != (body == nil), body.map({ Int64($0.count) == entry.size && $0.count <= Self.maximumInlineBytes }) ?? true else {
             throw StoreError(.invalidArgument, "package \(entry.id) must be stored in exactly one place: a file or the database")
         }
-        let id = entry.id.description
+        let id = entry.id.description, files = self.files
         return try await commit("record received package \(id)", auditing: events, journalingIf: { $0 }) { db in
-            try Self.insert(entry, body: body, db)
+            try Self.insert(entry, body: body, files: files, db)
             return db.changesCount == 1
         }
     }
 
-    private static func insert(_ entry: InboxEntry, body: [UInt8]?, _ db: Database) throws {
+    private static func insert(_ entry: InboxEntry, body: [UInt8]?, files: PackageFilePaths, _ db: Database) throws {
         let id = entry.id.description
         // The schema's trigger also ignores duplicates, whatever the statement.
         try db.cachedStatement(sql: """
@@ -37,7 +37,7 @@ extension NodeStore {
                                markings, content_type, created, expires, receipt_body, receipt_signature)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id, sender_key) DO NOTHING
-            """).execute(arguments: [id, entry.sender, entry.senderFingerprint.description, entry.senderKey.description, entry.path,
+            """).execute(arguments: [id, entry.sender, entry.senderFingerprint.description, entry.senderKey.description, files.stored(entry.path),
                                      body.map { Data($0) }, entry.size,
                              entry.receivedAt, entry.tlp.label, entry.classification, entry.markings,
                              entry.contentType, entry.created, entry.expires,
@@ -61,7 +61,7 @@ extension NodeStore {
     public func inboxEntries(id: PackageID) throws -> [InboxEntry] {
         try readStatement("read received package \(id)") { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox WHERE id = ? ORDER BY received_at, rowid"),
-                             arguments: [id.description]).map(InboxEntry.init(row:))
+                             arguments: [id.description]).map { try InboxEntry(row: $0, files: files) }
         }
     }
 
@@ -115,7 +115,7 @@ extension NodeStore {
         Self.checkPage(limit: limit, offset: offset)
         return try read("list the inbox") { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(InboxEntry.columns) FROM inbox ORDER BY received_at DESC, rowid DESC LIMIT ? OFFSET ?"),
-                             arguments: [limit, offset]).map(InboxEntry.init(row:))
+                             arguments: [limit, offset]).map { try InboxEntry(row: $0, files: files) }
         }
     }
 }

@@ -33,9 +33,10 @@ extension NodeStore {
         guard Set(packages.map(\.package.id)).count == packages.count else {
             throw StoreError(.invalidArgument, "a package is named more than once in one batch")
         }
+        let files = self.files
         let what = packages.count == 1 ? "enqueue package \(packages[0].package.id)" : "enqueue \(packages.count) packages"
         try await commit(what, auditing: events, whenDurable: whenDurable) { db in
-            for queued in packages { try Self.insert(queued, firstAttempt: firstAttempt, db) }
+            for queued in packages { try Self.insert(queued, firstAttempt: firstAttempt, files: files, db) }
         }
     }
 
@@ -55,7 +56,7 @@ extension NodeStore {
         }
     }
 
-    private static func insert(_ queued: QueuedPackage, firstAttempt: Int64?, _ db: Database) throws {
+    private static func insert(_ queued: QueuedPackage, firstAttempt: Int64?, files: PackageFilePaths, _ db: Database) throws {
         let package = queued.package
         let id = package.id.description
         if try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM outbox_package WHERE id = ?"), arguments: [id]) == true {
@@ -64,7 +65,7 @@ extension NodeStore {
         try db.cachedStatement(sql: """
             INSERT INTO outbox_package (id, path, body, size, created, expires, tlp, markings, sha)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [id, package.path, queued.body.map { Data($0) }, package.size, package.created, package.expires,
+            """).execute(arguments: [id, files.stored(package.path), queued.body.map { Data($0) }, package.size, package.created, package.expires,
                              package.tlp.label, package.markings, package.sha256])
         let statement = try db.cachedStatement(sql: """
             INSERT INTO delivery (package_id, peer, state, attempts, next_attempt, recipient) VALUES (?, ?, 'queued', 0, ?, ?)
@@ -78,7 +79,7 @@ extension NodeStore {
     public func outboxPackage(id: PackageID) throws -> OutboxPackage? {
         try readStatement("read package \(id)") { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package WHERE id = ?"), arguments: [id.description])
-                .map(OutboxPackage.init(row:))
+                .map { try OutboxPackage(row: $0, files: files) }
         }
     }
 
@@ -151,7 +152,7 @@ extension NodeStore {
             try Row.fetchAll(try db.cachedStatement(sql: Self.duePackagesSQL),
                              arguments: ["now": now, "peer": peer, "limit": limit, "excluded": excludedIDs,
                                          "node": node?.description]).map { row in
-                DuePackage(delivery: try Delivery(row: row), package: try OutboxPackage(row: row), body: (row["body"] as Data?).map { [UInt8]($0) })
+                DuePackage(delivery: try Delivery(row: row), package: try OutboxPackage(row: row, files: files), body: (row["body"] as Data?).map { [UInt8]($0) })
             }
         }
     }
@@ -373,7 +374,7 @@ extension NodeStore {
         let filter = conditions.isEmpty ? "" : "WHERE id IN (SELECT package_id FROM delivery WHERE \(conditions.joined(separator: " AND ")))"
         return try read("list the outbox") { db in
             let packages = try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(OutboxPackage.columns) FROM outbox_package \(filter) ORDER BY created DESC, rowid DESC LIMIT ? OFFSET ?"),
-                                            arguments: StatementArguments(arguments + [limit, offset])).map(OutboxPackage.init(row:))
+                                            arguments: StatementArguments(arguments + [limit, offset])).map { try OutboxPackage(row: $0, files: files) }
             guard !packages.isEmpty else { return [] }
             let ids = packages.map(\.id.description)
             let placeholders = databaseQuestionMarks(count: ids.count)

@@ -35,6 +35,8 @@ public final class NodeStore: Sendable {
     public let path: String
 
     let pool: DatabasePool
+    /// How rows name package files (relative to the home).
+    let files: PackageFilePaths
     private let committer: StoreGroupCommit
     /// The audit journal, once ``attachAuditJournal(to:)`` has tied it to the node's log.
     let journalLink = JournalLink()
@@ -51,6 +53,7 @@ public final class NodeStore: Sendable {
     ///   opened or migrated, ``StoreError/Code/unsupportedSchema`` if a newer Liaison wrote it.
     public init(path: String) throws {
         self.path = path
+        files = PackageFilePaths(databasePath: path)
         // The file holds markings and receipts: owner-only from the start
         // (SQLite gives the -wal and -shm files the database file's mode).
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)

@@ -47,12 +47,13 @@ extension Row {
 }
 
 extension OutboxPackage {
-    /// The columns ``init(row:)`` reads (never the body, which may be large).
+    /// The columns ``init(row:files:)`` reads (never the body, which may be large).
     static let columns = "id, path, size, created, expires, tlp, markings, sha"
 
-    init(row: Row) throws {
+    /// Reads a row; `files` completes the file's home-relative path.
+    init(row: Row, files: PackageFilePaths) throws {
         let t = "outbox_package"
-        self.init(id: try row.packageID("id", in: t), path: try row.optional("path", in: t), size: try row.value("size", in: t),
+        self.init(id: try row.packageID("id", in: t), path: files.resolved(try row.optional("path", in: t)), size: try row.value("size", in: t),
                   created: try row.value("created", in: t), expires: try row.optional("expires", in: t),
                   tlp: try row.tlp("tlp", in: t), markings: try row.value("markings", in: t), sha256: try row.optional("sha", in: t))
     }
@@ -82,17 +83,18 @@ extension StoredReceipt {
 }
 
 extension InboxEntry {
-    /// The columns ``init(row:)`` reads (never the body, which may be large).
+    /// The columns ``init(row:files:)`` reads (never the body, which may be large).
     static let columns = """
         id, sender, sender_fingerprint, sender_key, path, size, received_at, tlp, classification, markings, content_type, created,
         expires, receipt_body, receipt_signature
         """
 
-    init(row: Row) throws {
+    /// Reads a row; `files` completes the file's home-relative path.
+    init(row: Row, files: PackageFilePaths) throws {
         let t = "inbox"
         self.init(id: try row.packageID("id", in: t), sender: try row.value("sender", in: t),
                   senderFingerprint: try row.fingerprint("sender_fingerprint", in: t), senderKey: try row.fingerprint("sender_key", in: t),
-                  path: try row.optional("path", in: t),
+                  path: files.resolved(try row.optional("path", in: t)),
                   size: try row.value("size", in: t), receivedAt: try row.value("received_at", in: t),
                   tlp: try row.tlp("tlp", in: t), classification: try row.value("classification", in: t),
                   markings: try row.value("markings", in: t), contentType: try row.value("content_type", in: t),

@@ -18,6 +18,7 @@ enum Schema {
         migrator.registerMigration("v5-inbox-keyed-by-sender") { db in try db.execute(sql: v5) }
         migrator.registerMigration("v6-delivery-recipient") { db in try db.execute(sql: v6) }
         migrator.registerMigration("v7-listings-in-arrival-order") { db in try db.execute(sql: v7) }
+        migrator.registerMigration("v8-package-paths-in-home") { db in try relativizePackagePaths(db) }
         return migrator
     }
 
@@ -411,4 +412,34 @@ enum Schema {
         DROP INDEX inbox_newest;
         CREATE INDEX inbox_newest ON inbox(received_at);
         """
+
+    /// Package files are named relative to the home (``PackageFilePaths``). Rows
+    /// written before hold whole paths, which a home copied, moved or restored
+    /// elsewhere no longer finds; each becomes `outbox/<name>` or `inbox/<name>`.
+    /// The rows are otherwise immutable, so the triggers that say so step aside
+    /// for this one rewrite and are created again as they were.
+    static func relativizePackagePaths(_ db: Database) throws {
+        try db.execute(sql: "DROP TRIGGER outbox_package_is_immutable; DROP TRIGGER inbox_is_immutable;")
+        for table in ["outbox_package", "inbox"] {
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid, path FROM \(table) WHERE path LIKE '/%'")
+            for row in rows {
+                let path: String = row["path"]
+                guard let relative = PackageFilePaths.relativeForm(ofLegacy: path) else { continue }
+                try db.execute(sql: "UPDATE \(table) SET path = ? WHERE rowid = ?", arguments: [relative, row["rowid"] as Int64])
+            }
+        }
+        try db.execute(sql: """
+            CREATE TRIGGER outbox_package_is_immutable
+            BEFORE UPDATE ON outbox_package
+            BEGIN
+                SELECT RAISE(ABORT, 'a queued package never changes');
+            END;
+
+            CREATE TRIGGER inbox_is_immutable
+            BEFORE UPDATE ON inbox
+            BEGIN
+                SELECT RAISE(ABORT, 'an accepted package''s inbox row never changes');
+            END;
+            """)
+    }
 }

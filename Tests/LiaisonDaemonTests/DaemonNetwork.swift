@@ -85,7 +85,12 @@ final class DaemonNetwork: @unchecked Sendable {
 
     /// The delivery states of `id` in `sender`'s outbox, by peer.
     func deliveryStates(_ id: String, at sender: String) throws -> [String: String] {
-        let result = try cli.run(["outbox", "list", "--home", home(sender), "--json"])
+        try deliveryStates(id, atHome: home(sender))
+    }
+
+    /// The delivery states of `id` in the outbox of the node whose home is `home`, by peer.
+    func deliveryStates(_ id: String, atHome home: String) throws -> [String: String] {
+        let result = try cli.run(["outbox", "list", "--home", home, "--json"])
         guard result.status == 0, let items = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]],
               let item = items.first(where: { $0["id"] as? String == id }),
               let deliveries = item["deliveries"] as? [[String: Any]] else { return [:] }

@@ -48,7 +48,7 @@ struct MigrationV2Tests {
     }
 
     /// A v1 database with three packages (queued, delivered with a receipt, failed),
-    /// three inbox rows and a peer's state; returns what it holds.
+    /// three inbox rows and a peer's state; returns what it holds, as read once migrated.
     static func populatedV1(_ fixture: TemporaryDirectory) throws -> (path: String, packages: [OutboxPackage], receipt: StoredReceipt,
                                                                     inbox: [InboxEntry], bob: NodeFingerprint) {
         let path = fixture.file(NodeStore.fileName)
@@ -72,7 +72,9 @@ struct MigrationV2Tests {
                            arguments: [bob.description, StoreFixture.now])
         }
         try queue.close()
-        return (path, packages, receipt, inbox, bob)
+        // As the store reads them once migrated: v8 names their files in this home.
+        return (path, packages.map { StoreFixture.migrated($0, in: fixture) }, receipt,
+                inbox.map { StoreFixture.migrated($0, in: fixture) }, bob)
     }
 
     @Test("opening a v1 database migrates it: every row survives with its path and no body")

@@ -18,7 +18,7 @@ struct MigrationV5Tests {
         let path = directory.file(NodeStore.fileName)
         let alice = try StoreFixture.fingerprint("alice")
         let mallory = try StoreFixture.fingerprint("mallory")
-        let original = try StoreFixture.inboxEntry(5, sender: alice)
+        let written = try StoreFixture.inboxEntry(5, sender: alice)
         do {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
@@ -29,15 +29,17 @@ struct MigrationV5Tests {
                     INSERT INTO inbox (id, sender, sender_fingerprint, path, size, received_at, tlp, classification, markings,
                                        content_type, created, expires, receipt_body, receipt_signature)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [original.id.description, original.sender, alice.description, original.path, original.size,
-                                     original.receivedAt, original.tlp.label, original.classification, original.markings,
-                                     original.contentType, original.created, original.expires,
-                                     Data(original.receiptBody), Data(original.receiptSignature)])
+                    """, arguments: [written.id.description, written.sender, alice.description, written.path, written.size,
+                                     written.receivedAt, written.tlp.label, written.classification, written.markings,
+                                     written.contentType, written.created, written.expires,
+                                     Data(written.receiptBody), Data(written.receiptSignature)])
             }
             try v4.close()
         }
 
         let store = try NodeStore(path: path)
+        // As the store reads it: v8 names its file in this home's inbox.
+        let original = StoreFixture.migrated(written, in: directory)
         #expect(try store.inboxEntries(id: original.id) == [original], "the v4 row lost or changed something")
 
         // Another sender's package with the same id: stored as its own.

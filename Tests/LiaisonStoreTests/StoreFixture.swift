@@ -12,7 +12,7 @@ struct StoreFixture {
     /// Every migration a store has once opened, in order: written out here, so that
     /// adding one is a deliberate change to this list too.
     static let migrations = ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal", "v5-inbox-keyed-by-sender",
-                             "v6-delivery-recipient", "v7-listings-in-arrival-order"]
+                             "v6-delivery-recipient", "v7-listings-in-arrival-order", "v8-package-paths-in-home"]
 
     let directory = TemporaryDirectory(prefix: "liaison-store")
     let store: NodeStore
@@ -66,5 +66,22 @@ struct StoreFixture {
                    tlp: .amberStrict, classification: "RESTRICTED", markings: "TLP:AMBER+STRICT · RESTRICTED",
                    contentType: "application/pdf", created: now - 60, expires: now + 86_400,
                    receiptBody: Array("my receipt \(n)".utf8), receiptSignature: [UInt8](repeating: 7, count: 64))
+    }
+
+    /// `package` as a current store reads it back when an older Liaison wrote its row
+    /// with a whole path in the database in `directory`: migration v8 names its file
+    /// in that home's outbox.
+    static func migrated(_ package: OutboxPackage, in directory: TemporaryDirectory) -> OutboxPackage {
+        var package = package
+        package.path = package.path.map { directory.path + "/outbox/" + ($0.split(separator: "/").last.map(String.init) ?? $0) }
+        return package
+    }
+
+    /// `entry` as a current store reads it back when an older Liaison wrote its row
+    /// with a whole path: its file in the home's inbox.
+    static func migrated(_ entry: InboxEntry, in directory: TemporaryDirectory) -> InboxEntry {
+        var entry = entry
+        entry.path = entry.path.map { directory.path + "/inbox/" + ($0.split(separator: "/").last.map(String.init) ?? $0) }
+        return entry
     }
 }
