@@ -50,6 +50,7 @@ struct InitCommand: ParsableCommand {
         let fingerprint = configuration.publicKeys.fingerprint
         // The log's first entries: the node and its keys came into being.
         let audit = try LocalAudit(home: home, configuration: configuration)
+        defer { audit.close() }
         let keys = configuration.publicKeys
         try audit.record(
             audit.event(.nodeCreated, details: ["name": name, "fingerprint": fingerprint.description]),

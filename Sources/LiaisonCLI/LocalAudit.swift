@@ -29,6 +29,11 @@ struct LocalAudit {
                    peerName: peer?.name, package: package, markings: markings, details: details.merging(["via": "cli"]) { a, _ in a })
     }
 
+    /// Closes the log when the command is done with it: with no daemon running, its
+    /// file is then whole without its WAL (``AuditLog/close()``). What was recorded
+    /// is durable already, so a failure here loses nothing and is not reported.
+    func close() { try? log.close() }
+
     func record(_ events: AuditEvent...) throws {
         do {
             try log.appendBlocking(events)

@@ -38,6 +38,7 @@ struct OpenPackageCommand: ParsableCommand {
         let opened = try opener.open(from: &reader, to: &sink)
         // Plaintext appears only with its audit record.
         let audit = try LocalAudit(home: home, configuration: configuration)
+        defer { audit.close() }
         try audit.record(audit.event(.packageOpened, peer: keyring.peers.first { $0.keys.identity == opened.sender.identity },
                                      package: opened.header.packageID.description, markings: opened.header.markings.banner))
         try file.commit()

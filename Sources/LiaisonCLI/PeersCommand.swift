@@ -162,6 +162,7 @@ struct PeersCommand: ParsableCommand {
             if !address.isEmpty { record.addresses = address }
             try keyring.add(record)
             let audit = try LocalAudit(home: home, configuration: configuration)
+            defer { audit.close() }
             try audit.record(audit.event(.peerAdded, peer: record, details: record.attributeDetails.merging(["card-name": parsed.name]) { ours, _ in ours }))
             try home.saveKeyring(keyring, configuration: configuration)
             if output.json {

@@ -63,6 +63,7 @@ struct SealPackageCommand: ParsableCommand {
             bytes = try sealer.seal(from: &reader, to: &sink)
         }
         let audit = try LocalAudit(home: home, configuration: configuration)
+        defer { audit.close() }
         try audit.record(audit.event(.packageSealed, package: sealer.packageID.description, markings: markings.banner,
                                      details: ["recipients": recipients.map(\.name).joined(separator: ","), "bytes": String(bytes)]
                                         .merging(stix?.check.auditDetails ?? [:]) { ours, _ in ours }))

@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import LiaisonStore
 import LiaisonTestSupport
 import Testing
 
@@ -98,6 +99,22 @@ struct NodeCommandTests {
                 "\(imported)")
         let charliePeers = try net.expectSuccess(["peers", "list", "--json", "--home", net.home("charlie")]).stdout
         #expect(charliePeers.contains("192.0.2.9:7401"), "\(charliePeers)")
+    }
+
+    @Test("commands that write the audit log with no daemon running leave audit.db whole on its own, with no WAL behind")
+    func offlineWritesLeaveNoWAL() throws {
+        let net = try CLITestNetwork()
+        let home = net.home("alpha")
+        net.dir.write("note.txt", Array("for bravo".utf8))
+        try net.expectSuccess(["package", "seal", "--in", net.dir.file("note.txt"), "--home", home, "--to", "bravo", "--tlp", "GREEN",
+                               "--out", net.dir.file("note.lpkg")])
+        // init, two peers import and a seal wrote it.
+        let wal = (try? FileManager.default.attributesOfItem(atPath: home + "/audit.db-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0, "audit.db-wal still holds \(wal) bytes after the commands ended")
+        let copies = TemporaryDirectory(prefix: "liaison-audit-copy")
+        try FileManager.default.copyItem(atPath: home + "/" + AuditLog.fileName, toPath: copies.file(AuditLog.fileName))
+        let events = try AuditLog(readingOnly: copies.file(AuditLog.fileName)).size()
+        #expect(events == 5 + 2 + 1, "a copy of audit.db alone holds \(events) entries")
     }
 
     @Test("commands on a missing node say how to create one")

@@ -73,13 +73,27 @@ public final class AuditLog: Sendable {
 
     deinit { committer.stop() }
 
+    /// Closes the log's connections once everything appended is durable. The last
+    /// connection to the file in any process copies its WAL into `audit.db` and
+    /// removes it as it closes (SQLite does so; with a daemon still holding the
+    /// file, nothing is copied and nothing waits), so a command that wrote while
+    /// no daemon ran leaves a file that is whole on its own. Nothing may be
+    /// appended after.
+    public func close() throws {
+        committer.stop()
+        // Readers first: GRDB closes the writer before its readers, and a read-only
+        // connection closing last cannot copy the WAL into the file.
+        pool.invalidateReadOnlyConnections()
+        do { try pool.close() } catch { throw StoreError.wrapping(error, while: "close the audit log \(path)") }
+    }
+
     private static func openPool(path: String) throws -> DatabasePool {
         // Owner-only from the start (SQLite gives -wal and -shm the same mode).
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw StoreError(.cannotOpen, "cannot open the audit log \(path): \(String(cString: strerror(errno))); check that the node's home exists and is writable")
         }
-        close(fd)
+        Glibc.close(fd)
         var configuration = Configuration()
         configuration.label = "AuditLog"
         configuration.foreignKeysEnabled = true
