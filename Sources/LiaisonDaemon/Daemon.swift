@@ -11,8 +11,9 @@ import ServiceLifecycle
 
 /// The Liaison daemon: loads the node, then runs its services — the transport
 /// listener, the delivery scheduler and the control socket — in one
-/// `ServiceGroup`. SIGTERM and SIGINT shut it down gracefully: it stops accepting
-/// work and lets transfers in flight finish (bounded by the drain timeout).
+/// `ServiceGroup`. SIGTERM, SIGINT and SIGHUP (the terminal it ran in closed; it
+/// has no reload) shut it down gracefully: it stops accepting work and lets
+/// transfers in flight finish (bounded by the drain timeout).
 public struct Daemon {
     let context: DaemonContext
     /// Held while the daemon lives: one daemon per node.
@@ -43,7 +44,7 @@ public struct Daemon {
                                     settings: settings, logger: logger)
     }
 
-    /// Runs until SIGTERM/SIGINT.
+    /// Runs until SIGTERM, SIGINT or SIGHUP.
     public func run() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let listener = TransportListener(context: context, group: group)
@@ -62,7 +63,7 @@ public struct Daemon {
             DaemonMetrics.registerAlertSeries()
             services.append(.init(service: MetricsServer(address: address, registry: registry, group: group, logger: context.logger)))
         }
-        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: context.logger)
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: context.logger)
         // Transfers in flight get this long to finish after SIGTERM, then are cancelled.
         configuration.maximumGracefulShutdownDuration = .nanoseconds(context.settings.drainTimeout.nanoseconds)
         let serviceGroup = ServiceGroup(configuration: configuration)

@@ -14,8 +14,9 @@ public struct DaemonCommand: AsyncParsableCommand {
             Reads <home>/liaison.toml and keyring.toml, decrypts the node's keys
             (passphrase from --passphrase-file, $LIAISON_PASSPHRASE or the systemd
             credential liaison-passphrase), listens on the configured addresses and
-            serves the `liaison` CLI on <home>/liaisond.sock. SIGTERM drains
-            transfers in flight and exits.
+            serves the `liaison` CLI on <home>/liaisond.sock. SIGTERM (or SIGINT,
+            or SIGHUP: there is no reload) drains transfers in flight and exits;
+            restart it to apply a changed liaison.toml.
 
             Exit codes: 0 stopped cleanly; 1 another failure, worth a restart (an address
             in use, a full disk, an audit log that cannot be written); 66 no node or key

@@ -54,11 +54,12 @@ public final class DaemonProcess: @unchecked Sendable {
         throw SocketError("liaisond did not start within \(timeoutSeconds) s: \(self.log.suffix(2000))")
     }
 
-    /// SIGTERM, then waits (bounded) for a clean exit; returns the exit status.
+    /// `signal` (SIGTERM unless told), then waits (bounded) for a clean exit; returns
+    /// the exit status.
     @discardableResult
-    public func stop(timeoutSeconds: Double = 30) -> Int32? {
+    public func stop(timeoutSeconds: Double = 30, signal: Int32 = SIGTERM) -> Int32? {
         guard let p = process else { return nil }
-        if p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        if p.isRunning { kill(p.processIdentifier, signal) }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while p.isRunning && Date() < deadline { usleep(20_000) }
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }

@@ -211,12 +211,13 @@ struct DeliveryTests {
         #expect(try net.inbox("bravo").isEmpty)
     }
 
-    @Test("SIGTERM stops the daemon cleanly, with both databases whole in their own files")
-    func gracefulStop() throws {
+    @Test("SIGTERM, SIGINT and SIGHUP stop the daemon cleanly, with both databases whole in their own files",
+          arguments: [SIGTERM, SIGINT, SIGHUP])
+    func gracefulStop(signal: Int32) throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
         try net.daemon("alpha").start()
         let id = try net.send([7, 7, 7], from: "alpha", to: ["bravo"])
-        #expect(net.daemon("alpha").stop() == 0)
+        #expect(net.daemon("alpha").stop(signal: signal) == 0)
         let home = net.home("alpha")
         #expect(!FileManager.default.fileExists(atPath: home + "/liaisond.sock"))
         for name in [NodeStore.fileName, AuditLog.fileName] {
@@ -234,6 +235,9 @@ struct DeliveryTests {
         #expect(try AuditLog(readingOnly: copies + "/" + AuditLog.fileName).size() == logSize)
         let store = try NodeStore(path: copies + "/" + NodeStore.fileName)
         #expect(try store.deliveries(packageID: PackageID(parsing: id)).map(\.peer) == ["bravo"])
+        var stopped = AuditQuery()
+        stopped.kinds = [.daemonStopped]
+        #expect(try AuditLog(readingOnly: copies + "/" + AuditLog.fileName).query(stopped).count == 1, "the stop was not audited")
     }
 
     @Test("CLI errors: daemon not running, unknown peer")
