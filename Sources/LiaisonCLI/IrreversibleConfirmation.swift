@@ -18,7 +18,12 @@ enum IrreversibleConfirmation {
         }
         // On stderr, so that `--json` output on stdout stays one document.
         FileHandle.standardError.write(Data("\(warning) Type \"\(word)\" to confirm: ".utf8))
-        guard readLine()?.trimmingCharacters(in: .whitespaces) == word else {
+        guard let answer = readLine() else {
+            // End of input: end the prompt's line before the error.
+            FileHandle.standardError.write(Data("\n".utf8))
+            throw CoreError(.invalidArgument, "not confirmed; \(nothingDone)")
+        }
+        guard answer.trimmingCharacters(in: .whitespaces) == word else {
             throw CoreError(.invalidArgument, "not confirmed; \(nothingDone)")
         }
     }

@@ -101,6 +101,15 @@ extension PeersCommand {
         var yes = false
 
         func run() throws {
+            // Before asking: the daemon is up, the peer exists and is not revoked yet.
+            var show = ControlRequest(.peersShow)
+            show.name = name
+            let current = try daemon.connect().call(show, PeerDetail.self)
+            if current.status.revoked {
+                if daemon.json { return try printJSON(current) }
+                print("\(name) (\(current.status.fingerprint)) is already revoked; nothing changed.")
+                return
+            }
             try IrreversibleConfirmation.require(yes: yes, warning: "This revokes \(name)'s key for good: its sessions end, its queued packages fail, and its card is never accepted again.",
                                                  refusal: "revoking \(name)'s key", word: name, nothingDone: "\(name) was not revoked")
             var request = ControlRequest(.peersRevoke)

@@ -391,15 +391,16 @@ struct PeerLifecycleTests {
         #expect(try decode(offline).status.lastHandshake != nil)
     }
 
-    @Test("peers revoke on a terminal asks for the peer's name: another answer revokes nothing, the name revokes", .timeLimit(.minutes(2)))
+    @Test("peers revoke on a terminal asks for the peer's name: another answer revokes nothing, the name revokes; an unknown or revoked peer is not asked about",
+          .timeLimit(.minutes(2)))
     func revokeAsksOnATerminal() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
         try net.daemon("alpha").start()
         // util-linux's `script` runs the CLI on a pseudo-terminal and feeds it our stdin.
-        func revokeOnTerminal(typing answer: String) throws -> (status: Int32, output: String) {
+        func revokeOnTerminal(_ peer: String = "bravo", typing answer: String) throws -> (status: Int32, output: String) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            process.arguments = ["-qec", "\(CLIRunner.liaisonPath) peers revoke bravo --home \(net.home("alpha"))", "/dev/null"]
+            process.arguments = ["-qec", "\(CLIRunner.liaisonPath) peers revoke \(peer) --home \(net.home("alpha"))", "/dev/null"]
             let input = Pipe(), output = Pipe()
             process.standardInput = input
             process.standardOutput = output
@@ -413,9 +414,15 @@ struct PeerLifecycleTests {
         let wrong = try revokeOnTerminal(typing: "charlie")
         #expect(wrong.status == 64 && wrong.output.contains("Type \"bravo\" to confirm") && wrong.output.contains("bravo was not revoked"), "\(wrong)")
         #expect(try !net.auditEvents("alpha").contains { $0.kind == .keyRevoked })
+        let unknown = try revokeOnTerminal("zulu", typing: "zulu")
+        #expect(unknown.status != 0 && unknown.output.contains("zulu") && !unknown.output.contains("to confirm"), "\(unknown)")
         let right = try revokeOnTerminal(typing: "bravo")
         #expect(right.status == 0 && right.output.contains("Revoked bravo"), "\(right)")
-        #expect(try net.auditEvents("alpha").contains { $0.kind == .keyRevoked })
+        #expect(try net.auditEvents("alpha").filter { $0.kind == .keyRevoked }.count == 1)
+        let again = try revokeOnTerminal(typing: "bravo")
+        #expect(again.status == 0 && again.output.contains("bravo") && again.output.contains("already revoked")
+                && !again.output.contains("to confirm"), "\(again)")
+        #expect(try net.auditEvents("alpha").filter { $0.kind == .keyRevoked }.count == 1)
     }
 
     @Test("a revoked peer's live session ends at once and its later packages are refused", .timeLimit(.minutes(2)))
