@@ -136,8 +136,8 @@ struct AuditProveCommand: ParsableCommand {
             The proof holds the entry's index, its inclusion path and a signed
             checkpoint (with cosignatures); anyone with the log's key can check it
             offline with `liaison audit check-proof FILE --entry ENTRY --log-key KEY`.
-            With --out the proof goes to FILE and the entry itself to standard output:
-            keep both. --package proves the newest entry about that package. A proof is
+            With --out the proof goes to FILE (never over an existing file) and the entry
+            itself to standard output: keep both. --package proves the newest entry about that package. A proof is
             checked against the signed checkpoint before it is given: an entry altered in
             audit.db gets none (store.corrupt).
             """)
@@ -155,9 +155,11 @@ struct AuditProveCommand: ParsableCommand {
         var request = ControlRequest(.auditProve)
         request.entry = entry
         request.id = package
+        // Made before the daemon is asked, and never over an earlier proof.
+        let file = try KeptNoteFile(out, mode: 0o644)
         let item = try daemon.connect().call(request, AuditProofItem.self)
         if let out {
-            try AtomicOutputFile.write(Array(item.proof.utf8), to: out, mode: 0o644)
+            try file.write(item.proof)
             FileHandle.standardError.write(Data("wrote the proof of entry \(item.entry) to \(out)\n".utf8))
         }
         if daemon.json { return try printJSON(item) }

@@ -36,7 +36,7 @@ struct StatusCommand: ParsableCommand {
             } ?? "; no checkpoint signed yet"
             print("  audit log: \(size) entries\(signed)")
             if let refused = status.checkpointRefused {
-                print("  CHECKPOINTS REFUSED: this node signs none until an operator acts (docs/operations.md, \"Audit log\"): \(refused)")
+                print("  CHECKPOINTS REFUSED: this node signs none until an operator acts (docs/operations.md, \"The audit log\"): \(refused)")
             }
         }
         for peer in status.peers {

@@ -68,9 +68,10 @@ enum OutputPath {
     }
 }
 
-/// A checkpoint note an auditor keeps (`audit checkpoint --out`, `audit witnessed --out`):
-/// made before the daemon is asked, and never over an existing file, which may be the
-/// checkpoint the auditor trusts and must not be quietly replaced by a newer one.
+/// A checkpoint note or proof an auditor keeps (`audit checkpoint --out`, `audit
+/// witnessed --out`, `audit prove --out`): made before the daemon is asked, and never
+/// over an existing file, which may be the checkpoint the auditor trusts, or an earlier
+/// proof, and must not be quietly replaced.
 struct KeptNoteFile {
     private let file: AtomicOutputFile?
 

@@ -65,6 +65,11 @@ struct AuditTrailTests {
         let logKey = try NodeLogNames.logKey(configuration.publicKeys)
         let leaf = try AuditLog(readingOnly: net.home("alpha") + "/audit.db").leaves(proof.index..<(proof.index + 1))[0]
         _ = try proof.verify(leaf: leaf, logKey: logKey, witnesses: [], requiredWitnesses: 0)
+        // A kept proof is never written over.
+        let kept = FileManager.default.contents(atPath: proofFile)
+        let again = try net.cli.run(["audit", "prove", "--home", net.home("alpha"), "--entry", "0", "--out", proofFile])
+        #expect(again.status == 64 && again.stderr.contains("already exists"), "\(again.stderr)")
+        #expect(FileManager.default.contents(atPath: proofFile) == kept)
         // The auditor's own check, with the entry as prove printed it.
         let entryFile = net.dir.write("delivered.entry.json", Array(proved.stdout.utf8))
         let checked = try net.expect(["audit", "check-proof", proofFile, "--entry", entryFile, "--log-key", logKey.description])
