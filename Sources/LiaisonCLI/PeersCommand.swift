@@ -187,13 +187,15 @@ struct PeersCommand: ParsableCommand {
         /// failure to reach it (a socket this user may not use) is an error: writing
         /// the file instead would go unseen by the daemon. A daemon that is starting
         /// (it holds its lock but serves no socket yet) is waited for, a while.
-        static func runningDaemon(_ home: NodeHome) throws -> ControlClient? {
+        /// `otherwise` says what to do when that cannot be told (the lock file is not readable).
+        static func runningDaemon(_ home: NodeHome,
+                                  otherwise: String = "run peers import as the node's user, or use peers add on the running daemon") throws -> ControlClient? {
             let deadline = ContinuousClock.now + .seconds(15)
             while true {
                 do {
                     return try ControlClient(path: ControlFraming.socketPath(home: home.path))
                 } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" {
-                    guard try daemonHoldsLock(home) else { return nil }
+                    guard try daemonHoldsLock(home, otherwise: otherwise) else { return nil }
                     guard ContinuousClock.now < deadline else {
                         throw ControlFailure(code: "control.unavailable",
                                              message: "liaisond holds this node's lock but serves no control socket yet; retry once it has started")
@@ -204,7 +206,7 @@ struct PeersCommand: ParsableCommand {
         }
 
         /// Whether a daemon holds `<home>/liaisond.lock` (it takes it before anything else).
-        private static func daemonHoldsLock(_ home: NodeHome) throws -> Bool {
+        private static func daemonHoldsLock(_ home: NodeHome, otherwise: String) throws -> Bool {
             let path = ControlFraming.lockPath(home: home.path)
             let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
             guard fd >= 0 else {
@@ -212,7 +214,7 @@ struct PeersCommand: ParsableCommand {
                 guard errno == ENOENT else {
                     throw ControlFailure(code: "control.permission-denied",
                                          message: "cannot tell whether liaisond runs for this node (\(path): \(String(cString: strerror(errno)))); "
-                                            + "run peers import as the node's user, or use peers add on the running daemon")
+                                            + otherwise)
                 }
                 return false
             }

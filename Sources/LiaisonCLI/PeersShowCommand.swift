@@ -26,7 +26,7 @@ extension PeersCommand {
                 detail = try daemon.connect().call(request, PeerDetail.self)
             } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" && daemon.socket == nil {
                 let home = HomeOptions.resolve(daemon.home)
-                if let starting = try PeersCommand.Import.runningDaemon(home) {
+                if let starting = try PeersCommand.Import.runningDaemon(home, otherwise: "run peers show as the node's user, or in its group") {
                     detail = try starting.call(request, PeerDetail.self)
                 } else {
                     detail = try Self.detailOnDisk(name, home: home)
@@ -60,9 +60,9 @@ extension PeersCommand {
             guard let peer = try home.loadKeyring(configuration).peer(named: name) else {
                 throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list --home \(home.path)`")
             }
-            let store = try NodeStore(home: home)
-            let state = try store.peerStates().first { $0.fingerprint == peer.fingerprint }
-            let counts = try store.deliveryCountsByPeer()[name] ?? [:]
+            // Read as it is: nothing created or migrated (the daemon does that when it starts).
+            let stored = try NodeStore.peerSummary(path: home.path + "/" + NodeStore.fileName, peer: name, fingerprint: peer.fingerprint)
+            let state = stored.state, counts = stored.deliveries
             let status = PeerStatus(peer, lastHandshakeAt: state?.lastHandshakeAt, lastError: state?.lastError,
                                     bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
                                     queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,

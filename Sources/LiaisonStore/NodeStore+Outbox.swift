@@ -244,18 +244,9 @@ extension NodeStore {
     /// at `path` holds, read without creating, migrating or writing anything (for the
     /// CLI working beside a stopped daemon); 0 if there is no store yet.
     public static func openDeliveryCount(path: String, peer: String) throws -> Int {
-        guard FileManager.default.fileExists(atPath: path) else { return 0 }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(busyTimeoutSeconds)
-        do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
-            return try queue.read { db in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery WHERE peer = ? AND state IN ('queued', 'sending')", arguments: [peer]) ?? 0
-            }
-        } catch {
-            throw StoreError.wrapping(error, while: "read the queue of \(peer) in \(path)")
-        }
+        try readWithoutOpening(path, "read the queue of \(peer) in \(path)") { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery WHERE peer = ? AND state IN ('queued', 'sending')", arguments: [peer]) ?? 0
+        } ?? 0
     }
 
     /// The peer names with at least one open (queued or sending) delivery.

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonAudit
 import LiaisonControl
 import LiaisonCore
+import LiaisonStore
 import LiaisonTestSupport
 import Testing
 
@@ -369,6 +370,10 @@ struct PeerLifecycleTests {
     @Test("peers show works with the daemon stopped: the same report, read from the keyring and store", .timeLimit(.minutes(2)))
     func showOffline() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
+        // A node whose daemon never ran has no store; showing a peer makes none.
+        let never = try net.expect(["peers", "show", "alpha", "--home", net.home("bravo"), "--json"]).stdout
+        #expect(try JSONDecoder().decode(PeerDetail.self, from: Data(never.utf8)).status.lastHandshake == nil)
+        #expect(!FileManager.default.fileExists(atPath: net.home("bravo") + "/" + NodeStore.fileName), "peers show created a store")
         try net.startAll()
         let id = try net.send(Array("shown".utf8), from: "alpha", to: ["bravo"])
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))

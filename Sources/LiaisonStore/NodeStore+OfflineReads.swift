@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import LiaisonCore
+
+/// What the CLI reads from `liaison.db` beside a stopped daemon: nothing is
+/// created, migrated or written (the daemon does that when it starts, as the
+/// node's user), so a node that never ran keeps no store and a reader needs no
+/// write access.
+extension NodeStore {
+    /// What the store holds about one peer: its session state and its deliveries by state.
+    public struct PeerSummary: Sendable, Equatable {
+        /// The peer's handshake and traffic record, if it ever had one.
+        public var state: PeerState?
+        /// Deliveries to the peer's name, by state.
+        public var deliveries: [DeliveryState: Int]
+    }
+
+    /// The summary of the peer called `peer` (known by `fingerprint`) in the store at
+    /// `path`; empty if there is no store yet.
+    public static func peerSummary(path: String, peer: String, fingerprint: NodeFingerprint) throws -> PeerSummary {
+        try readWithoutOpening(path, "read what \(path) holds about \(peer)") { db in
+            let state = try Row.fetchOne(db, sql: "SELECT * FROM peer_state WHERE fingerprint = ?", arguments: [fingerprint.description])
+                .map(PeerState.init(row:))
+            var deliveries: [DeliveryState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM delivery WHERE peer = ? GROUP BY state", arguments: [peer]) {
+                guard let kind = DeliveryState(rawValue: try row.value("state", in: "delivery")) else {
+                    throw StoreError.corruptRow("delivery", "an unknown state")
+                }
+                deliveries[kind] = try row.value("n", in: "delivery")
+            }
+            return PeerSummary(state: state, deliveries: deliveries)
+        } ?? PeerSummary(state: nil, deliveries: [:])
+    }
+
+    /// Runs `body` on a read-only connection to the store at `path`; `nil` if there is no
+    /// file there. `what` names the read in an error.
+    static func readWithoutOpening<T>(_ path: String, _ what: String, _ body: (Database) throws -> T) throws -> T? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeoutSeconds)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            return try queue.read(body)
+        } catch {
+            throw StoreError.wrapping(error, while: what)
+        }
+    }
+}
