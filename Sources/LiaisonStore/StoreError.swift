@@ -61,8 +61,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension StoreError {
     /// Turns whatever an operation threw into a `StoreError`; `action` completes
-    /// "could not …" for the operator (e.g. "enqueue package 0a1b…").
-    static func wrapping(_ error: any Error, while action: String) -> StoreError {
+    /// "could not …" for the operator (e.g. "enqueue package 0a1b…"), and `file` names
+    /// the database file a damaged one would be restored as.
+    static func wrapping(_ error: any Error, while action: String, in file: String = NodeStore.fileName) -> StoreError {
         if let error = error as? StoreError { return error }
         guard let error = error as? DatabaseError else {
             return StoreError(.io, "could not \(action): \(error)")
@@ -77,7 +78,7 @@ extension StoreError {
             return StoreError(.diskFull, "could not \(action): the disk holding the database is full; free space and retry",
                               diagnostics: diagnostics)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return StoreError(.corrupt, "could not \(action): the database file is damaged; restore liaison.db from a backup",
+            return StoreError(.corrupt, "could not \(action): the database file is damaged; restore \(file) from a backup",
                               diagnostics: diagnostics)
         case .SQLITE_CONSTRAINT:
             return StoreError(.constraint, "could not \(action): the change would break the store's consistency (\(error.message ?? "constraint failed"))",

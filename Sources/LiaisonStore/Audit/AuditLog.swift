@@ -66,7 +66,7 @@ public final class AuditLog: Sendable {
                 throw StoreError(.cannotOpen, "\(path) is not a Liaison audit log")
             }
         } catch {
-            throw StoreError.wrapping(error, while: "open the audit log \(path)")
+            throw StoreError.wrapping(error, while: "open the audit log \(path)", in: AuditLog.fileName)
         }
         committer = AuditGroupCommit(pool: nil)
     }
@@ -84,7 +84,7 @@ public final class AuditLog: Sendable {
         // Readers first: GRDB closes the writer before its readers, and a read-only
         // connection closing last cannot copy the WAL into the file.
         pool.invalidateReadOnlyConnections()
-        do { try pool.close() } catch { throw StoreError.wrapping(error, while: "close the audit log \(path)") }
+        do { try pool.close() } catch { throw StoreError.wrapping(error, while: "close the audit log \(path)", in: AuditLog.fileName) }
     }
 
     private static func openPool(path: String) throws -> DatabasePool {
@@ -116,7 +116,7 @@ public final class AuditLog: Sendable {
             }
             try migrator.migrate(pool)
         } catch {
-            throw StoreError.wrapping(error, while: "open the audit log \(path)")
+            throw StoreError.wrapping(error, while: "open the audit log \(path)", in: AuditLog.fileName)
         }
         return pool
     }
@@ -188,7 +188,7 @@ public final class AuditLog: Sendable {
     }
 
     func read<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch { throw StoreError.wrapping(error, while: action()) }
+        do { return try pool.read(body) } catch { throw StoreError.wrapping(error, while: action(), in: AuditLog.fileName) }
     }
 
     func write<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
@@ -205,7 +205,7 @@ public final class AuditLog: Sendable {
                 return result!
             }
         } catch {
-            throw StoreError.wrapping(error, while: action())
+            throw StoreError.wrapping(error, while: action(), in: AuditLog.fileName)
         }
     }
 }
