@@ -116,7 +116,7 @@ struct OutboxCommand: ParsableCommand {
             let rows = items.flatMap { item in
                 item.deliveries.map { d in
                     [item.id, d.peer, d.state.uppercased(), item.markings, ByteCount.format(item.size),
-                     d.state == "delivered" ? (d.deliveredAt ?? "") : (d.lastError.map { "\(d.attempts) \(d.attempts == 1 ? "try" : "tries"): \($0)" } ?? (d.nextAttempt.map { "next \($0)" } ?? ""))]
+                     d.state == "delivered" ? (d.deliveredAt ?? "") : (d.lastError.map { d.attempts == 0 ? $0 : "\(d.attempts) \(d.attempts == 1 ? "try" : "tries"): \($0)" } ?? (d.nextAttempt.map { "next \($0)" } ?? ""))]
                 }
             }
             print(TextTable(headers: ["ID", "PEER", "STATE", "MARKINGS", "SIZE", "DETAIL"]).render(rows))
@@ -153,13 +153,13 @@ struct InboxCommand: ParsableCommand {
             abstract: "Verify and decrypt a received package into a file.",
             discussion: "The file appears only once every chunk has verified;\notherwise nothing is written.")
         @OptionGroup var daemon: DaemonOptions
-        @Argument(help: ArgumentHelp("The package id (see `liaison inbox list`).", valueName: "id")) var id: String
+        @Argument(help: ArgumentHelp("The package id, or its first 8 or more hex digits (see `liaison inbox list`).", valueName: "id")) var id: String
         @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file"), transform: OutputPath.parse) var out: String
         @Option(name: .long, help: ArgumentHelp("The sender, by name or fingerprint, if packages from several peers carry this id (ids are random: one copied the other's).",
                                                 valueName: "peer")) var from: String?
 
         func validate() throws {
-            do { _ = try PackageID(parsing: id) } catch let error as CoreError { throw ValidationError(error.message) }
+            try PackageIDArgument.validate(id)
         }
 
         func run() throws {

@@ -26,7 +26,7 @@ struct ForwardCommand: ParsableCommand {
 
     @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: ArgumentHelp("The received package's id (see `liaison inbox list`).", valueName: "id"))
+    @Argument(help: ArgumentHelp("The received package's id, or its first 8 or more hex digits (see `liaison inbox list`).", valueName: "id"))
     var id: String
 
     @Option(name: .long, help: ArgumentHelp("Peers to forward it to, comma-separated or repeated.", valueName: "name,…"))
@@ -41,7 +41,7 @@ struct ForwardCommand: ParsableCommand {
 
     func validate() throws {
         if recipients.isEmpty { throw ValidationError("--to needs at least one peer: an empty recipient set is an error, never \"everyone\"") }
-        do { _ = try PackageID(parsing: id) } catch let error as CoreError { throw ValidationError(error.message) }
+        try PackageIDArgument.validate(id)
     }
 
     func run() throws {

@@ -19,6 +19,13 @@ struct DeliveryTests {
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]), "not delivered: \(net.daemon("alpha").log.suffix(3000))")
         #expect(try net.inbox("bravo") == [id])
         #expect(try net.fetch(id, at: "bravo") == payload)
+        // A shortened id does too, as the audit table prints it; too short, it is refused first.
+        let short = net.dir.file("short.out")
+        try net.expect(["inbox", "get", String(id.prefix(12)), "--home", net.home("bravo"), "--out", short])
+        #expect(FileManager.default.contents(atPath: short).map(Array.init) == payload)
+        let tooShort = try net.cli.run(["inbox", "get", String(id.prefix(6)), "--home", net.home("bravo"), "--out", net.dir.file("never.out")])
+        #expect(tooShort.status == 64 && tooShort.stderr.contains("8 or more") && !FileManager.default.fileExists(atPath: net.dir.file("never.out")),
+                "\(tooShort.stderr)")
         let receipts = try JSONSerialization.jsonObject(with: Data(try net.expect(["receipts", "--home", net.home("alpha"), "--json"]).stdout.utf8)) as? [[String: Any]]
         #expect(receipts?.first?["id"] as? String == id)
         #expect(receipts?.first?["signatureValid"] as? Bool == true)

@@ -39,10 +39,10 @@ extension ControlHandlers {
         return try context.auditLog.query(query).map { AuditEntryItem(index: $0.index, leaf: String(decoding: $0.leaf, as: UTF8.self)) }
     }
 
-    /// A package id as an auditor gave it: whole (32 hex digits), or shortened as the
-    /// audit table prints it (at least 8), standing for the one package this node
-    /// queued or received whose id starts so. An id only the log knows (a package
-    /// refused on arrival, say) must be given whole.
+    /// A package id as an operator or auditor gave it: whole (32 hex digits), or
+    /// shortened as the audit table prints it (at least 8), standing for the one
+    /// package this node queued or received whose id starts so. An id only the log
+    /// knows (a package refused on arrival, say) must be given whole.
     func packageID(_ text: String) throws -> String {
         let id = text.lowercased()
         if id.count == PackageFormat.packageIDByteCount * 2 { return try PackageID(parsing: id).description }
@@ -53,7 +53,7 @@ extension ControlHandlers {
         let matches = try context.store.packageIDs(startingWith: id)
         guard matches.count == 1 else {
             throw CoreError(matches.isEmpty ? .unknownPackage : .invalidArgument, matches.isEmpty
-                            ? "no package this node sent or received starts with \(id); give the whole id (32 hexadecimal characters)"
+                            ? "no package this node sent or received starts with \(id); give the whole id (32 hexadecimal characters: `--json` listings carry it)"
                             : "\(id) starts more than one package's id (\(matches.joined(separator: ", ")), …); give more of it")
         }
         return matches[0]
