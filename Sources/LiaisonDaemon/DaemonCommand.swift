@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiaisonCore
 import LiaisonCrypto
+import LiaisonStore
 import Logging
 
 /// `liaisond`: the command line of the daemon.
@@ -19,11 +20,12 @@ public struct DaemonCommand: AsyncParsableCommand {
             restart it to apply a changed liaison.toml.
 
             Exit codes: 0 stopped cleanly; 1 another failure, worth a restart (an address
-            in use, a full disk, an audit log that cannot be written); 66 no node or key
+            in use, a full disk, an audit log that cannot be written); 65 a database that
+            is damaged (restore it from a backup) or from a newer Liaison; 66 no node or key
             file at the home; 75 another liaisond runs for this node; 77 the keys cannot
             be unlocked (wrong or missing passphrase, a key file others may read, this
             node's key revoked); 78 liaison.toml is malformed. The systemd unit restarts
-            on none of 75, 77 and 78.
+            on none of 65, 75, 77 and 78.
             """,
         version: "liaisond \(LiaisonVersion.number) (libsodium \(Sodium.version))")
 
@@ -79,6 +81,20 @@ public struct DaemonCommand: AsyncParsableCommand {
         } catch let error as CoreError {
             FileHandle.standardError.write(Data("liaisond: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
             throw ExitCode(Self.exitStatus(error.code))
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("liaisond: error: \(error.message) [\(error.code.rawValue)]\n".utf8))
+            throw ExitCode(Self.exitStatus(store: error.code))
+        }
+    }
+
+    /// 65 (data error) for a database that is damaged or from a newer Liaison: no
+    /// restart mends it, and the unit makes none; an operator restores the file from
+    /// a backup (docs/operations.md, "Moving or restoring a home") or upgrades. Any
+    /// other store failure (a full disk, a file that cannot be opened yet) is 1.
+    static func exitStatus(store code: StoreError.Code) -> Int32 {
+        switch code {
+        case .corrupt, .unsupportedSchema: 65
+        default: 1
         }
     }
 

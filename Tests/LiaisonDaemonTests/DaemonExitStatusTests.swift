@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import LiaisonStore
 import LiaisonTestSupport
 import Testing
 @testable import LiaisonDaemon
@@ -16,6 +17,21 @@ struct DaemonExitStatusTests {
         #expect(DaemonCommand.exitStatus(.malformedConfig) == 78)
         // A full disk or an unwritable audit log at start: the unit restarts it later.
         #expect(DaemonCommand.exitStatus(.auditUnavailable) == 1 && DaemonCommand.exitStatus(.diskReserve) == 1 && DaemonCommand.exitStatus(.io) == 1)
+    }
+
+    @Test("a damaged liaison.db stops the daemon with 65, which its unit does not restart, and says to restore that file")
+    func damagedStore() throws {
+        let net = try DaemonNetwork(["alpha"])
+        try net.daemon("alpha").start()
+        #expect(net.daemon("alpha").stop() == 0)
+        let path = net.home("alpha") + "/liaison.db"
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.write(contentsOf: Data(repeating: 0x58, count: 100))   // the SQLite header
+        try handle.close()
+        let (status, said) = try DeliveryTests.runDaemonToExit(home: net.home("alpha"))
+        #expect(status == 65, "\(status): \(said)")
+        #expect(said.contains("[store.corrupt]") && said.contains("restore liaison.db"), "\(said)")
+        #expect(DaemonCommand.exitStatus(store: .unsupportedSchema) == 65 && DaemonCommand.exitStatus(store: .diskFull) == 1)
     }
 
     @Test("a listen address already in use stops the daemon with status 1 and a message naming the address and what to do")

@@ -83,7 +83,7 @@ struct DeliveryTests {
         #expect(status == 77, "\(status): \(said)")
         #expect(said.contains("[keyfile.insecure-permissions]"), "\(said)")
         let unit = try String(contentsOfFile: PythonTool.interopDirectory + "/../../Deploy/systemd/liaisond.service", encoding: .utf8)
-        #expect(unit.contains("RestartPreventExitStatus=75 77 78"))
+        #expect(unit.contains("RestartPreventExitStatus=65 75 77 78"))
     }
 
     @Test("a second liaisond on the same home refuses to start (75) and leaves the first, its socket and its queue alone")
