@@ -85,6 +85,9 @@ struct WitnessClient: Sendable {
             default:
                 context.logger.warning("witness \(peer.name) answered a cosignature request with something else")
             }
+        } catch is CancellationError {
+            // The daemon is stopping: not a witness that cannot be reached.
+            context.logger.debug("cosignature request to witness \(peer.name) for checkpoint \(stored.size) abandoned: stopping")
         } catch {
             context.logger.notice("cannot reach witness \(peer.name) for checkpoint \(stored.size): \(error)")
         }
