@@ -96,18 +96,24 @@ public struct Daemon {
             try await serviceGroup.run()
         } catch {
             await context.auditAfterTheFact(context.event(.daemonStopped, .failed, reason: "\(error)"))
+            checkpointIntoFiles()
             throw error
         }
         await context.auditAfterTheFact(context.event(.daemonStopped))
         // Sign the tail, the stop itself included (witnesses see it at the next start).
         _ = try? context.signCheckpoint()
-        // Both databases into their own files: a copy of a stopped node's liaison.db
-        // or audit.db is then complete without its -wal file.
+        checkpointIntoFiles()
+        context.logger.notice("liaisond stopped")
+    }
+
+    /// Both databases into their own files, once the services have stopped (cleanly
+    /// or not): a copy of a stopped node's liaison.db or audit.db is then complete
+    /// without its -wal file.
+    private func checkpointIntoFiles() {
         for (path, checkpoint) in [(context.store.path, context.store.checkpointIntoFile), (context.auditLog.path, context.auditLog.checkpointIntoFile)] {
             do { try checkpoint() } catch {
                 context.logger.warning("\(path) keeps part of its content in \(path)-wal (\(error)); copy both files together")
             }
         }
-        context.logger.notice("liaisond stopped")
     }
 }

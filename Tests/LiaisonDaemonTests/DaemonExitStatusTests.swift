@@ -44,6 +44,15 @@ struct DaemonExitStatusTests {
         #expect(log.contains("liaisond exited with 1") || net.daemon("alpha").stop() == 1)
         #expect(log.contains("cannot listen on 127.0.0.1:\(port) for partner daemons: the address is already in use") && log.contains("[io.failed]"),
                 "\(log.suffix(1500))")
+        // It audited its start and its failure, and left both databases whole in their own files.
+        for name in [NodeStore.fileName, AuditLog.fileName] {
+            let wal = (try? FileManager.default.attributesOfItem(atPath: net.home("alpha") + "/" + name + "-wal")[.size] as? Int) ?? 0
+            #expect(wal == 0, "\(name)-wal still holds \(wal) bytes after a failed start")
+        }
+        var stopped = AuditQuery()
+        stopped.kinds = [.daemonStopped]
+        stopped.outcomes = [.failed]
+        #expect(try AuditLog(readingOnly: net.home("alpha") + "/" + AuditLog.fileName).query(stopped).count == 1)
         withExtendedLifetime(holder) {}
     }
 
