@@ -27,8 +27,8 @@ extension DaemonContext {
     private static let packageFileExtension = ".lpkg"
 
     /// Whether an outbox row names the package file `name` (`<id>.lpkg`). Only the
-    /// file name is compared: the row's path is absolute, and the home may have
-    /// been reached by another path at this start.
+    /// file name is compared: a row written before paths were named from the home
+    /// may keep a whole path elsewhere (``NodeStore`` completes the rest).
     private func isQueued(packageFile name: String) throws -> Bool {
         guard let id = try? PackageID(parsing: String(name.dropLast(Self.packageFileExtension.count))),
               let path = try store.outboxPackage(id: id)?.path else { return false }

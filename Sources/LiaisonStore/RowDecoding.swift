@@ -53,7 +53,7 @@ extension OutboxPackage {
     /// Reads a row; `files` completes the file's home-relative path.
     init(row: Row, files: PackageFilePaths) throws {
         let t = "outbox_package"
-        self.init(id: try row.packageID("id", in: t), path: files.resolved(try row.optional("path", in: t)), size: try row.value("size", in: t),
+        self.init(id: try row.packageID("id", in: t), path: try files.resolved(try row.optional("path", in: t), in: t), size: try row.value("size", in: t),
                   created: try row.value("created", in: t), expires: try row.optional("expires", in: t),
                   tlp: try row.tlp("tlp", in: t), markings: try row.value("markings", in: t), sha256: try row.optional("sha", in: t))
     }
@@ -94,7 +94,7 @@ extension InboxEntry {
         let t = "inbox"
         self.init(id: try row.packageID("id", in: t), sender: try row.value("sender", in: t),
                   senderFingerprint: try row.fingerprint("sender_fingerprint", in: t), senderKey: try row.fingerprint("sender_key", in: t),
-                  path: files.resolved(try row.optional("path", in: t)),
+                  path: try files.resolved(try row.optional("path", in: t), in: t),
                   size: try row.value("size", in: t), receivedAt: try row.value("received_at", in: t),
                   tlp: try row.tlp("tlp", in: t), classification: try row.value("classification", in: t),
                   markings: try row.value("markings", in: t), contentType: try row.value("content_type", in: t),

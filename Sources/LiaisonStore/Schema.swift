@@ -414,14 +414,15 @@ enum Schema {
         """
 
     /// Package files are named relative to the home (``PackageFilePaths``). Rows
-    /// written before hold whole paths, which a home copied, moved or restored
+    /// written before hold whole paths (or paths from where the daemon ran, for a
+    /// home given as a relative path), which a home copied, moved or restored
     /// elsewhere no longer finds; each becomes `outbox/<name>` or `inbox/<name>`.
     /// The rows are otherwise immutable, so the triggers that say so step aside
     /// for this one rewrite and are created again as they were.
     static func relativizePackagePaths(_ db: Database) throws {
         try db.execute(sql: "DROP TRIGGER outbox_package_is_immutable; DROP TRIGGER inbox_is_immutable;")
         for table in ["outbox_package", "inbox"] {
-            let rows = try Row.fetchAll(db, sql: "SELECT rowid, path FROM \(table) WHERE path LIKE '/%'")
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid, path FROM \(table) WHERE path IS NOT NULL")
             for row in rows {
                 let path: String = row["path"]
                 guard let relative = PackageFilePaths.relativeForm(ofLegacy: path) else { continue }

@@ -52,8 +52,10 @@ struct PackageFilePathsTests {
         queued.path = "/srv/old-home/outbox/1.lpkg"
         var odd = try StoreFixture.package(2)
         odd.path = "/srv/old-home/spool/2.lpkg"
+        var relative = try StoreFixture.package(4)
+        relative.path = "node/outbox/4.lpkg"   // a daemon started with --home node
         let received = try StoreFixture.inboxEntry(3, sender: sender, path: "/srv/old-home/inbox/alice-3.lpkg")
-        let packages = [queued, odd]
+        let packages = [queued, odd, relative]
         do {
             var configuration = Configuration()
             configuration.foreignKeysEnabled = true
@@ -81,6 +83,7 @@ struct PackageFilePathsTests {
         let store = try NodeStore(path: path)
         #expect(try store.outboxPackage(id: queued.id)?.path == directory.path + "/outbox/1.lpkg")
         #expect(try store.outboxPackage(id: odd.id)?.path == odd.path, "a path outside an outbox or inbox directory was changed")
+        #expect(try store.outboxPackage(id: relative.id)?.path == directory.path + "/outbox/4.lpkg")
         var expected = received
         expected.path = directory.path + "/inbox/alice-3.lpkg"
         #expect(try store.inboxEntries(id: received.id) == [expected])
@@ -90,5 +93,37 @@ struct PackageFilePathsTests {
             #expect(throws: DatabaseError.self, "\(sql) was allowed after the migration") { try raw.write { try $0.execute(sql: sql) } }
         }
         #expect(try await raw.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
+    }
+
+    @Test("a relative path in a row other than outbox/NAME or inbox/NAME (../, say) is refused as corrupt, not followed")
+    func strayRelativePathRefused() async throws {
+        let fixture = try StoreFixture()
+        var package = try StoreFixture.package(1)
+        package.path = fixture.directory.path + "/outbox/1.lpkg"
+        try await fixture.store.enqueue(package, recipients: ["bravo"])
+        let raw = try fixture.rawConnection()
+        for tampered in ["../../etc/shadow", "outbox/../../x", "outbox/", "spool/1.lpkg", "outbox/a/b"] {
+            try await raw.write { db in
+                try db.execute(sql: "DROP TRIGGER IF EXISTS outbox_package_is_immutable")
+                try db.execute(sql: "UPDATE outbox_package SET path = ?", arguments: [tampered])
+            }
+            let error = #expect(throws: StoreError.self, "\(tampered) was followed") { try fixture.store.outboxPackage(id: package.id) }
+            #expect(error?.code == .corrupt)
+        }
+    }
+
+    @Test("a home named with a trailing slash or a doubled one stores and finds its files all the same")
+    func oddlyWrittenHome() async throws {
+        let directory = TemporaryDirectory(prefix: "liaison-store-slash")
+        for home in [directory.path + "/", directory.path + "//"] {
+            let store = try NodeStore(path: home + NodeStore.fileName)
+            var package = try StoreFixture.package(home.count)
+            package.path = home + "outbox/\(home.count).lpkg"
+            try await store.enqueue(package, recipients: ["bravo"])
+            #expect(try store.outboxPackage(id: package.id) == package)
+            let id = package.id.description
+            let stored = try await store.pool.read { try String.fetchOne($0, sql: "SELECT path FROM outbox_package WHERE id = ?", arguments: [id]) }
+            #expect(stored == "outbox/\(home.count).lpkg")
+        }
     }
 }
