@@ -107,6 +107,13 @@ final class CommitThread<Item>: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Whether ``stop()`` was called: nothing may be submitted any more.
+    var isStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
     /// Lets the thread commit what is queued and exit. The owner calls it when it
     /// goes away: that also drops the commit (which refers to the owner) if no
     /// thread ever started.

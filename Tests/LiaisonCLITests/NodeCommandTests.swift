@@ -109,8 +109,7 @@ struct NodeCommandTests {
         try net.expectSuccess(["package", "seal", "--in", net.dir.file("note.txt"), "--home", home, "--to", "bravo", "--tlp", "GREEN",
                                "--out", net.dir.file("note.lpkg")])
         // init, two peers import and a seal wrote it.
-        let wal = (try? FileManager.default.attributesOfItem(atPath: home + "/audit.db-wal")[.size] as? Int) ?? 0
-        #expect(wal == 0, "audit.db-wal still holds \(wal) bytes after the commands ended")
+        #expect(!FileManager.default.fileExists(atPath: home + "/audit.db-wal"), "audit.db-wal is still there after the commands ended")
         let copies = TemporaryDirectory(prefix: "liaison-audit-copy")
         try FileManager.default.copyItem(atPath: home + "/" + AuditLog.fileName, toPath: copies.file(AuditLog.fileName))
         let events = try AuditLog(readingOnly: copies.file(AuditLog.fileName)).size()

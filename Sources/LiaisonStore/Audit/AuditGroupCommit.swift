@@ -69,6 +69,10 @@ final class AuditGroupCommit: @unchecked Sendable {
             completion(.failure(StoreError(.cannotOpen, "the audit log was opened read-only; nothing can be appended")))
             return
         }
+        guard !thread.isStopped else {
+            completion(.failure(StoreError(.cannotOpen, "the audit log was closed; nothing can be appended")))
+            return
+        }
         precondition(journal.map { $0.seqs.count == leaves.count } ?? true, "one journal seq per leaf")
         thread.submit(Request(leaves: leaves, journal: journal, mayWait: mayWait, completion: completion))
     }

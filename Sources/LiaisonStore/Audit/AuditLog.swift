@@ -73,13 +73,17 @@ public final class AuditLog: Sendable {
 
     deinit { committer.stop() }
 
-    /// Closes the log's connections once everything appended is durable. The last
-    /// connection to the file in any process copies its WAL into `audit.db` and
-    /// removes it as it closes (SQLite does so; with a daemon still holding the
-    /// file, nothing is copied and nothing waits), so a command that wrote while
-    /// no daemon ran leaves a file that is whole on its own. Nothing may be
-    /// appended after.
+    /// Closes the log's connections once everything appended so far is committed.
+    /// The last connection to the file in any process copies its WAL into
+    /// `audit.db` and removes it as it closes (SQLite does so; with a daemon still
+    /// holding the file, nothing is copied and nothing waits), so a command that
+    /// wrote while no daemon ran leaves a file that is whole on its own. An append
+    /// after it fails at once.
     public func close() throws {
+        // An empty request completes once every earlier one has.
+        let drained = BlockingResult<Range<Int>>()
+        committer.submit([]) { drained.set($0) }
+        _ = try? drained.wait()
         committer.stop()
         // Readers first: GRDB closes the writer before its readers, and a read-only
         // connection closing last cannot copy the WAL into the file.
@@ -93,7 +97,7 @@ public final class AuditLog: Sendable {
         guard fd >= 0 else {
             throw StoreError(.cannotOpen, "cannot open the audit log \(path): \(String(cString: strerror(errno))); check that the node's home exists and is writable")
         }
-        Glibc.close(fd)
+        closeDescriptor(fd)
         var configuration = Configuration()
         configuration.label = "AuditLog"
         configuration.foreignKeysEnabled = true
@@ -263,3 +267,6 @@ final class BlockingResult<T: Sendable>: @unchecked Sendable {
         return try result!.get()
     }
 }
+
+/// `close(2)`, out of reach of ``AuditLog/close()`` inside the type.
+private func closeDescriptor(_ fd: Int32) { close(fd) }

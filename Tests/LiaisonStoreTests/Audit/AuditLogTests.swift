@@ -19,6 +19,20 @@ struct AuditLogTests {
         #expect(try fixture.log.verifyStorage().isEmpty)
     }
 
+    @Test("close commits what was queued, leaves audit.db whole without a WAL, and an append after it fails at once")
+    func closeDrainsAndRemovesWAL() throws {
+        let fixture = try AuditFixture()
+        // Queued, not waited for: close must see them committed first.
+        let pending = BlockingResult<Range<Int>>()
+        fixture.log.committer.submit(try AuditLog.leaves((0..<50).map { AuditFixture.event($0) })) { pending.set($0) }
+        try fixture.log.close()
+        #expect(try pending.wait() == 0..<50)
+        #expect(!FileManager.default.fileExists(atPath: fixture.path + "-wal"), "audit.db-wal is still there")
+        #expect(try AuditLog(readingOnly: fixture.path).size() == 50)
+        let late = #expect(throws: StoreError.self) { try fixture.log.appendBlocking([AuditFixture.event(50)]) }
+        #expect(late?.code == .cannotOpen)
+    }
+
     @Test("concurrent appenders share commits and every one gets its own indices")
     func concurrentAppends() async throws {
         let fixture = try AuditFixture()
