@@ -69,30 +69,30 @@ public struct Daemon {
         let serviceGroup = ServiceGroup(configuration: configuration)
         context.logger.notice("liaisond \(context.configuration.name) (\(context.fingerprint.short)) starting")
         for warning in StartupWarnings.of(context.configuration, keyring: context.peers.keyring) { context.logger.warning("\(warning)") }
-        // A daemon that cannot audit does not run. What a crash left in the store's
-        // audit journal goes into the log first.
-        try await context.carryOverAuditJournal()
-        var started = ["pid": String(getpid()), "audit-size": String(try context.auditLog.size())]
-        if let renumbering = context.journalRenumbering {
-            context.logger.warning("the store's audit journal stood at \(renumbering.storeWasAt), behind the audit log's mark \(renumbering.logMark) for it: liaison.db was restored from a backup or replaced, or a power cut took back its newest receipts (they come again with their packages); its journal now numbers on from \(renumbering.logMark)")
-            started["journal-renumbered"] = "\(renumbering.storeWasAt)->\(renumbering.logMark)"
-        }
-        try await context.audit(context.event(.daemonStarted, details: started))
-        await context.failDeliveriesToAbsentPeers()
-        let orphans: (files: Int, bytes: UInt64)
         do {
-            let known = try context.store.inboxFileNames()
-            orphans = InboxOrphans.setAside(directory: context.inboxDirectory, known: known) { [logger = context.logger] name, why in
-                logger.warning("inbox/\(name) names no received package but could not be moved aside (\(why)); left where it is")
+            // A daemon that cannot audit does not run. What a crash left in the store's
+            // audit journal goes into the log first.
+            try await context.carryOverAuditJournal()
+            var started = ["pid": String(getpid()), "audit-size": String(try context.auditLog.size())]
+            if let renumbering = context.journalRenumbering {
+                context.logger.warning("the store's audit journal stood at \(renumbering.storeWasAt), behind the audit log's mark \(renumbering.logMark) for it: liaison.db was restored from a backup or replaced, or a power cut took back its newest receipts (they come again with their packages); its journal now numbers on from \(renumbering.logMark)")
+                started["journal-renumbered"] = "\(renumbering.storeWasAt)->\(renumbering.logMark)"
             }
-        } catch {
-            context.logger.warning("the inbox's files were not checked for orphans: the received packages could not be read (\(error))")
-            orphans = (0, 0)
-        }
-        if orphans.files > 0 {
-            context.logger.warning("moved \(orphans.files) package file(s) that no received package names (\(orphans.bytes) bytes) to inbox/\(InboxOrphans.directoryName)/: left by receptions that could not be recorded, or liaison.db was restored from a backup older than they are; `liaison package open` opens them")
-        }
-        do {
+            try await context.audit(context.event(.daemonStarted, details: started))
+            await context.failDeliveriesToAbsentPeers()
+            let orphans: (files: Int, bytes: UInt64)
+            do {
+                let known = try context.store.inboxFileNames()
+                orphans = InboxOrphans.setAside(directory: context.inboxDirectory, known: known) { [logger = context.logger] name, why in
+                    logger.warning("inbox/\(name) names no received package but could not be moved aside (\(why)); left where it is")
+                }
+            } catch {
+                context.logger.warning("the inbox's files were not checked for orphans: the received packages could not be read (\(error))")
+                orphans = (0, 0)
+            }
+            if orphans.files > 0 {
+                context.logger.warning("moved \(orphans.files) package file(s) that no received package names (\(orphans.bytes) bytes) to inbox/\(InboxOrphans.directoryName)/: left by receptions that could not be recorded, or liaison.db was restored from a backup older than they are; `liaison package open` opens them")
+            }
             try await serviceGroup.run()
         } catch {
             await context.auditAfterTheFact(context.event(.daemonStopped, .failed, reason: "\(error)"))
