@@ -125,9 +125,12 @@ struct AuditVerifyCommand: ParsableCommand {
         } catch let error as StoreError {
             // Named as the operator gave it, not as the private copy.
             let message = error.message.replacingOccurrences(of: copy.path, with: path)
-            guard error.code == .cannotOpen && !FileManager.default.fileExists(atPath: path + "-wal") else { throw StoreError(error.code, message) }
+            guard error.code == .cannotOpen && !FileManager.default.fileExists(atPath: path + "-wal") else {
+                throw StoreError(error.code, message, diagnostics: error.diagnostics)
+            }
             // A copy of audit.db alone may hold none of the log: the newest pages live in audit.db-wal.
-            throw StoreError(.cannotOpen, "\(message); if \(path) was copied from a node, copy its audit.db-wal beside it too")
+            throw StoreError(.cannotOpen, "\(message); if \(path) was copied from a node, copy its audit.db-wal beside it too",
+                             diagnostics: error.diagnostics)
         }
         let home = HomeOptions.resolve(daemon.home)
         let configuration = trustedKey == nil || trustedWitnesses == nil ? try? home.loadConfiguration() : nil

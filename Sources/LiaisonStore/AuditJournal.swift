@@ -101,7 +101,7 @@ final class AuditJournal: @unchecked Sendable {
                 transferredThrough = max(transferredThrough, last)
             case .failure(let error) where last > transferredThrough:
                 waitingThrough = max(waitingThrough, last)
-                failure = failure ?? StoreError.wrapping(error, while: "carry audit events from the journal into the audit log", in: AuditLog.fileName)
+                failure = failure ?? StoreError.wrapping(error, while: "carry audit events from the journal into the audit log", in: log.path)
             case .failure:
                 break   // a carry-over already took these
             }

@@ -30,6 +30,6 @@ extension AuditLog {
     /// the daemon's clean stop calls it, so that a copy of the stopped node's
     /// `audit.db` holds the whole log.
     public func checkpointIntoFile() throws {
-        do { try pool.checkpointIntoFile() } catch { throw StoreError.wrapping(error, while: "checkpoint the audit log into its file", in: AuditLog.fileName) }
+        do { try pool.checkpointIntoFile() } catch { throw StoreError.wrapping(error, while: "checkpoint the audit log into its file", in: path) }
     }
 }

@@ -62,7 +62,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
 extension StoreError {
     /// Turns whatever an operation threw into a `StoreError`; `action` completes
     /// "could not …" for the operator (e.g. "enqueue package 0a1b…"), and `file` names
-    /// the database file a damaged one would be restored as.
+    /// the database file a damaged one would be restored as (its path, or its name in the home).
     static func wrapping(_ error: any Error, while action: String, in file: String = NodeStore.fileName) -> StoreError {
         if let error = error as? StoreError { return error }
         guard let error = error as? DatabaseError else {

@@ -127,7 +127,7 @@ final class AuditGroupCommit: @unchecked Sendable {
             // Nothing of the batch was written; the next commit re-reads the edge.
             self.edge = MerkleAccumulator()
             self.backlog = LeafKeyIndex.Backlog()
-            let failure = StoreError.wrapping(error, while: "record the audit event", in: AuditLog.fileName)
+            let failure = StoreError.wrapping(error, while: "record the audit event", in: pool.path)
             let completions = batch.map(\.completion)
             notify(callers: batch.count) { for completion in completions { completion(.failure(failure)) } }
         }

@@ -66,7 +66,7 @@ public final class AuditLog: Sendable {
                 throw StoreError(.cannotOpen, "\(path) is not a Liaison audit log")
             }
         } catch {
-            throw StoreError.wrapping(error, while: "open the audit log \(path)", in: AuditLog.fileName)
+            throw StoreError.wrapping(error, while: "open the audit log \(path)", in: path)
         }
         committer = AuditGroupCommit(pool: nil)
     }
@@ -88,7 +88,7 @@ public final class AuditLog: Sendable {
         // Readers first: GRDB closes the writer before its readers, and a read-only
         // connection closing last cannot copy the WAL into the file.
         pool.invalidateReadOnlyConnections()
-        do { try pool.close() } catch { throw StoreError.wrapping(error, while: "close the audit log \(path)", in: AuditLog.fileName) }
+        do { try pool.close() } catch { throw StoreError.wrapping(error, while: "close the audit log \(path)", in: path) }
     }
 
     private static func openPool(path: String) throws -> DatabasePool {
@@ -120,7 +120,7 @@ public final class AuditLog: Sendable {
             }
             try migrator.migrate(pool)
         } catch {
-            throw StoreError.wrapping(error, while: "open the audit log \(path)", in: AuditLog.fileName)
+            throw StoreError.wrapping(error, while: "open the audit log \(path)", in: path)
         }
         return pool
     }
@@ -192,7 +192,7 @@ public final class AuditLog: Sendable {
     }
 
     func read<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch { throw StoreError.wrapping(error, while: action(), in: AuditLog.fileName) }
+        do { return try pool.read(body) } catch { throw StoreError.wrapping(error, while: action(), in: path) }
     }
 
     func write<T>(_ action: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
@@ -209,7 +209,7 @@ public final class AuditLog: Sendable {
                 return result!
             }
         } catch {
-            throw StoreError.wrapping(error, while: action(), in: AuditLog.fileName)
+            throw StoreError.wrapping(error, while: action(), in: path)
         }
     }
 }
