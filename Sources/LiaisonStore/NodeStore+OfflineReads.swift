@@ -2,10 +2,12 @@ import Foundation
 import GRDB
 import LiaisonCore
 
-/// What the CLI reads from `liaison.db` beside a stopped daemon: nothing is
-/// created, migrated or written (the daemon does that when it starts, as the
-/// node's user), so a node that never ran keeps no store and a reader needs no
-/// write access.
+/// What the CLI reads from `liaison.db` beside a stopped daemon: no database is
+/// created where there is none, and none is migrated or written (the daemon does
+/// that when it starts, as the node's user), so a node that never ran keeps no
+/// store. (Reading a database in WAL mode, SQLite may still make its `-wal` and
+/// `-shm` files beside it, as any reader does.) A database a newer Liaison wrote
+/// is refused rather than misread.
 extension NodeStore {
     /// What the store holds about one peer: its session state and its deliveries by state.
     public struct PeerSummary: Sendable, Equatable {
@@ -41,7 +43,12 @@ extension NodeStore {
         configuration.busyMode = .timeout(busyTimeoutSeconds)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            return try queue.read(body)
+            return try queue.read { db in
+                if try Schema.migrator.hasBeenSuperseded(db) {
+                    throw StoreError(.unsupportedSchema, "the database \(path) was written by a newer version of Liaison; upgrade Liaison to read it")
+                }
+                return try body(db)
+            }
         } catch {
             throw StoreError.wrapping(error, while: what)
         }
