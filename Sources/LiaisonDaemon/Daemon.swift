@@ -11,8 +11,8 @@ import ServiceLifecycle
 
 /// The Liaison daemon: loads the node, then runs its services — the transport
 /// listener, the delivery scheduler and the control socket — in one
-/// `ServiceGroup`. SIGTERM, SIGINT and SIGHUP (the terminal it ran in closed; it
-/// has no reload) shut it down gracefully: it stops accepting work and lets
+/// `ServiceGroup`. SIGTERM, SIGINT and SIGHUP (unless ignored from the start:
+/// ``ShutdownSignals``) shut it down gracefully: it stops accepting work and lets
 /// transfers in flight finish (bounded by the drain timeout).
 public struct Daemon {
     let context: DaemonContext
@@ -63,7 +63,9 @@ public struct Daemon {
             DaemonMetrics.registerAlertSeries()
             services.append(.init(service: MetricsServer(address: address, registry: registry, group: group, logger: context.logger)))
         }
-        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint, .sighup], logger: context.logger)
+        var configuration = ServiceGroupConfiguration(services: services,
+                                                      gracefulShutdownSignals: ShutdownSignals.hangUpStops ? [.sigterm, .sigint, .sighup] : [.sigterm, .sigint],
+                                                      logger: context.logger)
         // Transfers in flight get this long to finish after SIGTERM, then are cancelled.
         configuration.maximumGracefulShutdownDuration = .nanoseconds(context.settings.drainTimeout.nanoseconds)
         let serviceGroup = ServiceGroup(configuration: configuration)

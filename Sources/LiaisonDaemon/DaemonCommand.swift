@@ -16,8 +16,8 @@ public struct DaemonCommand: AsyncParsableCommand {
             (passphrase from --passphrase-file, $LIAISON_PASSPHRASE or the systemd
             credential liaison-passphrase), listens on the configured addresses and
             serves the `liaison` CLI on <home>/liaisond.sock. SIGTERM (or SIGINT,
-            or SIGHUP: there is no reload) drains transfers in flight and exits;
-            restart it to apply a changed liaison.toml.
+            or SIGHUP unless started under nohup: there is no reload) drains
+            transfers in flight and exits; restart it to apply a changed liaison.toml.
 
             Exit codes: 0 stopped cleanly; 1 another failure, worth a restart (an address
             in use, a full disk, an audit log that cannot be written); 65 a database that

@@ -8,14 +8,17 @@ public final class DaemonProcess: @unchecked Sendable {
     public let home: String
     private var process: Process?
     private let environment: [String: String]
+    private let launcher: [String]
 
     /// The `liaisond` executable beside the test bundle.
     public static var daemonPath: String { CLIRunner.productsDirectory.appendingPathComponent("liaisond").path }
 
-    /// A daemon for the node at `home` (not started).
-    public init(home: String, environment: [String: String] = [:]) {
+    /// A daemon for the node at `home` (not started). `launcher`, if given, is a
+    /// command that execs the daemon, such as `/usr/bin/nohup`.
+    public init(home: String, environment: [String: String] = [:], launcher: [String] = []) {
         self.home = home
         self.environment = environment
+        self.launcher = launcher
     }
 
     deinit { process.map { if $0.isRunning { kill($0.processIdentifier, SIGKILL); $0.waitUntilExit() } } }
@@ -30,8 +33,9 @@ public final class DaemonProcess: @unchecked Sendable {
     public func start(timeoutSeconds: Double = 20) throws {
         unlink(socketPath)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.daemonPath)
-        p.arguments = ["--home", home, "--log-level", "debug"]
+        let command = launcher + [Self.daemonPath, "--home", home, "--log-level", "debug"]
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         env.merge(environment) { $1 }
         p.environment = env

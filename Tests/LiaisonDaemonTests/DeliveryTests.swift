@@ -247,6 +247,19 @@ struct DeliveryTests {
         #expect(try AuditLog(readingOnly: copies + "/" + AuditLog.fileName).query(stopped).count == 1, "the stop was not audited")
     }
 
+    @Test("under nohup, SIGHUP stays ignored: the daemon keeps running, and SIGTERM still stops it cleanly")
+    func nohupKeepsRunning() throws {
+        let net = try DaemonNetwork(["alpha"])
+        let daemon = DaemonProcess(home: net.home("alpha"), launcher: ["/usr/bin/nohup"])
+        try daemon.start()
+        let pid = try #require(daemon.processIdentifier)
+        #expect(kill(pid, SIGHUP) == 0)
+        usleep(500_000)
+        #expect(daemon.isRunning, "SIGHUP stopped a daemon started under nohup: \(daemon.log.suffix(1500))")
+        #expect(try net.cli.run(["status", "--home", net.home("alpha"), "--json"]).status == 0)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test("CLI errors: daemon not running, unknown peer")
     func cliErrors() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
