@@ -55,6 +55,8 @@ struct WitnessClient: Sendable {
                 return .witnessRefused(knownSize: UInt64(oldSize), reason: "refused: the witness has cosigned a larger tree than this log holds",
                                        evidence: evidence)
             }
+            // Stopping: a reply cut short is no witness's refusal.
+            guard !Task.isCancelled else { throw CancellationError() }
             switch reply {
             case .witnessCosignature(let bytes):
                 let line = try NoteSignature(parsing: String(decoding: bytes, as: UTF8.self))
@@ -85,8 +87,9 @@ struct WitnessClient: Sendable {
             default:
                 context.logger.warning("witness \(peer.name) answered a cosignature request with something else")
             }
-        } catch is CancellationError {
-            // The daemon is stopping: not a witness that cannot be reached.
+        } catch let error where Task.isCancelled || error is CancellationError {
+            // The daemon is stopping (the cut may surface as any I/O error): not a
+            // witness that cannot be reached.
             context.logger.debug("cosignature request to witness \(peer.name) for checkpoint \(stored.size) abandoned: stopping")
         } catch {
             context.logger.notice("cannot reach witness \(peer.name) for checkpoint \(stored.size): \(error)")
