@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiaisonControl
 import LiaisonCore
 
 /// Where the node lives: for commands that read its files but not its secret keys.
@@ -55,28 +56,17 @@ func commaList(_ values: [String]) -> [String] {
     values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
 
-/// `--out` paths: `-` is refused, not taken for a file of that name. Outputs are
-/// written to a temporary file and renamed into place once complete (a package's
-/// payload only once every chunk verified), so none goes to standard output.
-/// A package id on the command line: whole, or its first 8 or more hex digits,
-/// which the daemon resolves among the packages this node sent or received.
+/// A package id on the command line (``PackageIDText``): refused before anything
+/// is asked or written when it can be neither a whole id nor the start of one.
 enum PackageIDArgument {
-    /// The fewest hex digits of a shortened id.
-    static let minimumPrefix = 8
-
-    /// Refuses what can be neither, before anything is asked or written.
     static func validate(_ text: String) throws {
-        if text.count == PackageFormat.packageIDByteCount * 2 {
-            do { _ = try PackageID(parsing: text) } catch let error as CoreError { throw ValidationError(error.message) }
-            return
-        }
-        guard text.count >= minimumPrefix, text.count < PackageFormat.packageIDByteCount * 2,
-              text.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
-            throw ValidationError("a package id is 32 hexadecimal characters, or its first \(minimumPrefix) or more; got \"\(text.prefix(40))\"")
-        }
+        do { _ = try PackageIDText.parse(text) } catch let error as CoreError { throw ValidationError(error.message) }
     }
 }
 
+/// `--out` paths: `-` is refused, not taken for a file of that name. Outputs are
+/// written to a temporary file and renamed into place once complete (a package's
+/// payload only once every chunk verified), so none goes to standard output.
 enum OutputPath {
     /// `text`, unless it is `-`.
     static func parse(_ text: String) throws -> String {

@@ -21,5 +21,8 @@ struct PackagePrefixTests {
         #expect(try fixture.store.packageIDs(startingWith: zeros + "01") == ["010", "011"].map { zeros + $0 })
         #expect(try fixture.store.packageIDs(startingWith: zeros + "10") == [zeros + "100"])
         #expect(try fixture.store.packageIDs(startingWith: "ffffffff").isEmpty)
+        // Only received packages (what `inbox get` and `forward` name): no ambiguity with sent ones.
+        #expect(try fixture.store.packageIDs(startingWith: zeros + "01", receivedOnly: true) == [zeros + "012"])
+        #expect(try fixture.store.packageIDs(startingWith: zeros + "011", receivedOnly: true).isEmpty)
     }
 }

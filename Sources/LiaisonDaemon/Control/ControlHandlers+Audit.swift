@@ -41,26 +41,23 @@ extension ControlHandlers {
 
     /// A package id as an operator or auditor gave it: whole (32 hex digits), or
     /// shortened as the audit table prints it (at least 8), standing for the one
-    /// package this node queued or received whose id starts so. An id only the log
-    /// knows (a package refused on arrival, say) must be given whole.
-    func packageID(_ text: String) throws -> String {
-        let id = text.lowercased()
-        if id.count == PackageFormat.packageIDByteCount * 2 { return try PackageID(parsing: id).description }
-        guard id.count >= Self.minimumPackagePrefix, id.count < PackageFormat.packageIDByteCount * 2,
-              id.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
-            throw CoreError(.invalidArgument, "a package id is 32 hexadecimal characters, or its first \(Self.minimumPackagePrefix) or more; got \"\(text.prefix(40))\"")
+    /// package this node queued or received (with `receivedOnly`, received) whose id
+    /// starts so. An id only the log knows (a package refused on arrival, say) must
+    /// be given whole.
+    func packageID(_ text: String, receivedOnly: Bool = false) throws -> String {
+        let id: String
+        switch try PackageIDText.parse(text) {
+        case .whole(let whole): return whole.description
+        case .prefix(let prefix): id = prefix
         }
-        let matches = try context.store.packageIDs(startingWith: id)
+        let matches = try context.store.packageIDs(startingWith: id, receivedOnly: receivedOnly)
         guard matches.count == 1 else {
             throw CoreError(matches.isEmpty ? .unknownPackage : .invalidArgument, matches.isEmpty
-                            ? "no package this node sent or received starts with \(id); give the whole id (32 hexadecimal characters: `--json` listings carry it)"
+                            ? "no package this node \(receivedOnly ? "received" : "sent or received") starts with \(id); give the whole id (32 hexadecimal characters: `--json` listings carry it)"
                             : "\(id) starts more than one package's id (\(matches.joined(separator: ", ")), …); give more of it")
         }
         return matches[0]
     }
-
-    /// The fewest hex digits of a shortened package id.
-    static let minimumPackagePrefix = 8
 
     /// The fingerprints entries about `peer` are filed under: a fingerprint as given
     /// (a removed peer's, say), or, for the name of a peer in `keyring`, every key it
