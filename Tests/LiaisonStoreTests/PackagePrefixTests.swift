@@ -23,6 +23,8 @@ struct PackagePrefixTests {
         #expect(try fixture.store.packageIDs(startingWith: "ffffffff").isEmpty)
         // Only received packages (what `inbox get` and `forward` name): no ambiguity with sent ones.
         #expect(try fixture.store.packageIDs(startingWith: zeros + "01", receivedOnly: true) == [zeros + "012"])
-        #expect(try fixture.store.packageIDs(startingWith: zeros + "011", receivedOnly: true).isEmpty)
+        try await fixture.store.enqueue(try StoreFixture.package(0x200), recipients: ["bob"])
+        #expect(try fixture.store.packageIDs(startingWith: zeros + "20") == [zeros + "200"])
+        #expect(try fixture.store.packageIDs(startingWith: zeros + "20", receivedOnly: true).isEmpty)
     }
 }
