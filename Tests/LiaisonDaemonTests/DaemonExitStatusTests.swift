@@ -32,6 +32,9 @@ struct DaemonExitStatusTests {
         #expect(status == 65, "\(status): \(said)")
         #expect(said.contains("[store.corrupt]") && said.contains("restore liaison.db"), "\(said)")
         #expect(DaemonCommand.exitStatus(store: .unsupportedSchema) == 65 && DaemonCommand.exitStatus(store: .diskFull) == 1)
+        let unit = try String(contentsOfFile: PythonTool.interopDirectory + "/../../Deploy/systemd/liaisond.service", encoding: .utf8)
+        let prevented = unit.split(separator: "\n").first { $0.hasPrefix("RestartPreventExitStatus=") }?.split(separator: "=").last?.split(separator: " ")
+        #expect(prevented?.contains("65") == true, "\(prevented ?? [])")
     }
 
     @Test("a listen address already in use stops the daemon with status 1 and a message naming the address and what to do")
