@@ -55,15 +55,17 @@ struct PolicyCommand: ParsableCommand {
         @OptionGroup var node: HomeOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(name: .long, help: ArgumentHelp("The package id.", valueName: "id")) var package: String
+        @Option(name: .long, help: ArgumentHelp("The package id, or its first 8 or more hex digits.", valueName: "id")) var package: String
         @Option(name: .long, help: ArgumentHelp("The peer's name.", valueName: "name")) var peer: String
+
+        func validate() throws { try PackageIDArgument.validate(package) }
 
         func run() throws {
             let home = node.nodeHome
             let configuration = try home.loadConfiguration()
-            let id = try PackageID(parsing: package)
             // Small packages live in the node's database, large ones in files it names.
             let store = try NodeStore(home: home)
+            let id = try store.packageID(typed: package)
             var source: StoredPackageSource
             let direction: PolicyDirection
             if let package = try store.outboxPackage(id: id) {

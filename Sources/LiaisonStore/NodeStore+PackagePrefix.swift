@@ -19,4 +19,24 @@ extension NodeStore {
             return Array(ids.sorted().prefix(limit))
         }
     }
+
+    /// The whole id a package id as an operator typed it stands for (``PackageIDText``):
+    /// a whole id as it is; a shortened one, the one package of this node's (only
+    /// received ones, with `receivedOnly`) whose id starts so. Throws
+    /// ``CoreError/Code/invalidArgument`` for text that is neither or starts several,
+    /// ``CoreError/Code/unknownPackage`` for a start no package has.
+    public func packageID(typed text: String, receivedOnly: Bool = false) throws -> PackageID {
+        let prefix: String
+        switch try PackageIDText.parse(text) {
+        case .whole(let id): return id
+        case .prefix(let start): prefix = start
+        }
+        let matches = try packageIDs(startingWith: prefix, receivedOnly: receivedOnly)
+        guard matches.count == 1 else {
+            throw CoreError(matches.isEmpty ? .unknownPackage : .invalidArgument, matches.isEmpty
+                            ? "no package this node \(receivedOnly ? "received" : "sent or received") starts with \(prefix); give the whole id (32 hexadecimal characters: `--json` listings carry it)"
+                            : "\(prefix) starts more than one package's id (\(matches.joined(separator: ", ")), …); give more of it")
+        }
+        return try PackageID(parsing: matches[0])
+    }
 }

@@ -70,9 +70,12 @@ struct PolicyExplainTests {
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
         let bravo = try net.expect(["policy", "explain", "--home", net.home("alpha"), "--package", id, "--peer", "bravo", "--json"]).stdout
         #expect(bravo.contains("\"allowed\":true") && bravo.contains("\"rule\":\"allowed\""))
-        let charlie = try net.expect(["policy", "explain", "--home", net.home("alpha"), "--package", id, "--peer", "charlie"]).stdout
+        // By a shortened id, as the audit table prints it.
+        let charlie = try net.expect(["policy", "explain", "--home", net.home("alpha"), "--package", String(id.prefix(12)), "--peer", "charlie"]).stdout
         #expect(charlie.contains("charlie: DENIED") && charlie.contains("limited-trust-clear-green-unclassified-only"))
         let received = try net.expect(["policy", "explain", "--home", net.home("bravo"), "--package", id, "--peer", "alpha"]).stdout
         #expect(received.contains("alpha: ALLOWED (receive"))
+        let unknown = try net.cli.run(["policy", "explain", "--home", net.home("bravo"), "--package", "ffffffffff", "--peer", "alpha"])
+        #expect(unknown.status == 66 && unknown.stderr.contains("no package this node sent or received starts with ffffffffff"), "\(unknown.stderr)")
     }
 }

@@ -45,18 +45,7 @@ extension ControlHandlers {
     /// starts so. An id only the log knows (a package refused on arrival, say) must
     /// be given whole.
     func packageID(_ text: String, receivedOnly: Bool = false) throws -> String {
-        let id: String
-        switch try PackageIDText.parse(text) {
-        case .whole(let whole): return whole.description
-        case .prefix(let prefix): id = prefix
-        }
-        let matches = try context.store.packageIDs(startingWith: id, receivedOnly: receivedOnly)
-        guard matches.count == 1 else {
-            throw CoreError(matches.isEmpty ? .unknownPackage : .invalidArgument, matches.isEmpty
-                            ? "no package this node \(receivedOnly ? "received" : "sent or received") starts with \(id); give the whole id (32 hexadecimal characters: `--json` listings carry it)"
-                            : "\(id) starts more than one package's id (\(matches.joined(separator: ", ")), …); give more of it")
-        }
-        return matches[0]
+        try context.store.packageID(typed: text, receivedOnly: receivedOnly).description
     }
 
     /// The fingerprints entries about `peer` are filed under: a fingerprint as given

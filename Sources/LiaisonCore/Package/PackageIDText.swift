@@ -1,4 +1,3 @@
-import LiaisonCore
 
 /// A package id as an operator types it: whole (32 hexadecimal digits), or
 /// shortened as the audit table prints it, to its first ``minimumPrefix`` or more
