@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import LiaisonControl
 import LiaisonCore
 
 /// Where the node lives: for commands that read its files but not its secret keys.

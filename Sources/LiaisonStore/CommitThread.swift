@@ -74,10 +74,16 @@ final class CommitThread<Item>: @unchecked Sendable {
     }
 
     /// Queues `item` for the next batch, or, on an idle queue that lets callers
-    /// commit (`idleCallers`), commits it on this thread before returning.
-    func submit(_ item: Item) {
+    /// commit (`idleCallers`), commits it on this thread before returning. Returns
+    /// `false`, taking nothing, once ``stop()`` was called: the item would never be
+    /// committed.
+    @discardableResult
+    func submit(_ item: Item) -> Bool {
         condition.lock()
-        assert(!stopping, "an item submitted after stop() would never be committed")
+        guard !stopping else {
+            condition.unlock()
+            return false
+        }
         if let idle = idleCallers {
             let now = ContinuousClock.now
             quietInARow = now - lastSubmitted >= idle.gap ? quietInARow + 1 : 0
@@ -88,7 +94,7 @@ final class CommitThread<Item>: @unchecked Sendable {
                 // Items queued meanwhile (the thread waited for this commit), or a stop.
                 condition.signal()
                 condition.unlock()
-                return
+                return true
             }
         }
         if mayWait(item) {
@@ -105,13 +111,7 @@ final class CommitThread<Item>: @unchecked Sendable {
         }
         condition.signal()
         condition.unlock()
-    }
-
-    /// Whether ``stop()`` was called: nothing may be submitted any more.
-    var isStopped: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return stopping
+        return true
     }
 
     /// Lets the thread commit what is queued and exit. The owner calls it when it

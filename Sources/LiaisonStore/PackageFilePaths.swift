@@ -32,7 +32,8 @@ struct PackageFilePaths: Sendable {
 
     /// The file a row's `stored` path names. A relative path is only ever
     /// `outbox/<name>` or `inbox/<name>`: anything else (`../`, say) was not written
-    /// by Liaison, and is refused rather than followed.
+    /// by Liaison, and is refused rather than followed. A whole path is taken as
+    /// written (whoever can write the database can do worse).
     func resolved(_ stored: String?, in table: String) throws -> String? {
         guard let stored else { return nil }
         if stored.hasPrefix("/") { return stored }

@@ -1,7 +1,6 @@
-
 /// A package id as an operator types it: whole (32 hexadecimal digits), or
 /// shortened as the audit table prints it, to its first ``minimumPrefix`` or more
-/// digits, which the daemon resolves to the one package of its own that starts so.
+/// digits, which the node's store resolves to the one package of its own that starts so.
 public enum PackageIDText {
     /// The fewest hex digits of a shortened id.
     public static let minimumPrefix = 8

@@ -50,13 +50,13 @@ struct WitnessClient: Sendable {
                         evidence = shown
                         continue
                     }
+                    // No answer because this daemon is stopping is no witness's refusal.
+                    if answer == nil, Task.isCancelled { throw CancellationError() }
                     return answer ?? .witnessRefused(knownSize: 0, reason: "the witness closed the session")
                 }
                 return .witnessRefused(knownSize: UInt64(oldSize), reason: "refused: the witness has cosigned a larger tree than this log holds",
                                        evidence: evidence)
             }
-            // Stopping: a reply cut short is no witness's refusal.
-            guard !Task.isCancelled else { throw CancellationError() }
             switch reply {
             case .witnessCosignature(let bytes):
                 let line = try NoteSignature(parsing: String(decoding: bytes, as: UTF8.self))

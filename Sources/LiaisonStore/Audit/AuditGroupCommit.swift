@@ -69,12 +69,12 @@ final class AuditGroupCommit: @unchecked Sendable {
             completion(.failure(StoreError(.cannotOpen, "the audit log was opened read-only; nothing can be appended")))
             return
         }
-        guard !thread.isStopped else {
+        precondition(journal.map { $0.seqs.count == leaves.count } ?? true, "one journal seq per leaf")
+        // Checked and queued in one step: a request racing close() fails, never waits forever.
+        guard thread.submit(Request(leaves: leaves, journal: journal, mayWait: mayWait, completion: completion)) else {
             completion(.failure(StoreError(.cannotOpen, "the audit log was closed; nothing can be appended")))
             return
         }
-        precondition(journal.map { $0.seqs.count == leaves.count } ?? true, "one journal seq per leaf")
-        thread.submit(Request(leaves: leaves, journal: journal, mayWait: mayWait, completion: completion))
     }
 
     private func commit(_ batch: [Request]) {
