@@ -20,7 +20,7 @@ extension NodeStore {
     /// The summary of the peer called `peer` (known by `fingerprint`) in the store at
     /// `path`; empty if there is no store yet.
     public static func peerSummary(path: String, peer: String, fingerprint: NodeFingerprint) throws -> PeerSummary {
-        try readWithoutOpening(path, "read what \(path) holds about \(peer)") { db in
+        try readIfPresent(path, "read what \(path) holds about \(peer)") { db in
             let state = try Row.fetchOne(db, sql: "SELECT * FROM peer_state WHERE fingerprint = ?", arguments: [fingerprint.description])
                 .map(PeerState.init(row:))
             var deliveries: [DeliveryState: Int] = [:]
@@ -34,9 +34,9 @@ extension NodeStore {
         } ?? PeerSummary(state: nil, deliveries: [:])
     }
 
-    /// Runs `body` on a read-only connection to the store at `path`; `nil` if there is no
-    /// file there. `what` names the read in an error.
-    static func readWithoutOpening<T>(_ path: String, _ what: String, _ body: (Database) throws -> T) throws -> T? {
+    /// Runs `body` on a read-only connection to the store at `path`, unmigrated; `nil`
+    /// if there is no file there. `what` names the read in an error.
+    static func readIfPresent<T>(_ path: String, _ what: String, _ body: (Database) throws -> T) throws -> T? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         var configuration = Configuration()
         configuration.readonly = true

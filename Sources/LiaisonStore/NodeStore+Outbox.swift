@@ -244,7 +244,7 @@ extension NodeStore {
     /// at `path` holds, read without creating, migrating or writing anything (for the
     /// CLI working beside a stopped daemon); 0 if there is no store yet.
     public static func openDeliveryCount(path: String, peer: String) throws -> Int {
-        try readWithoutOpening(path, "read the queue of \(peer) in \(path)") { db in
+        try readIfPresent(path, "read the queue of \(peer) in \(path)") { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM delivery WHERE peer = ? AND state IN ('queued', 'sending')", arguments: [peer]) ?? 0
         } ?? 0
     }

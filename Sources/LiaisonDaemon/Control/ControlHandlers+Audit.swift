@@ -16,7 +16,7 @@ extension ControlHandlers {
         if let peer = request.peer {
             query.peers = try Self.fingerprints(ofPeer: peer, in: context.peers.keyring, retired: context.home.retiredPeerKeys())
         }
-        if let id = request.id { query.package = try packageID(id) }
+        if let id = request.id { query.package = try packageID(id).description }
         // Each kind once (there are a few dozen), however often the request names it: one SQL parameter each.
         query.kinds = try Set((request.events ?? []).map { name in
             guard let kind = AuditEventKind(rawValue: name) else {
@@ -44,8 +44,8 @@ extension ControlHandlers {
     /// package this node queued or received (with `receivedOnly`, received) whose id
     /// starts so. An id only the log knows (a package refused on arrival, say) must
     /// be given whole.
-    func packageID(_ text: String, receivedOnly: Bool = false) throws -> String {
-        try context.store.packageID(typed: text, receivedOnly: receivedOnly).description
+    func packageID(_ text: String, receivedOnly: Bool = false) throws -> PackageID {
+        try context.store.packageID(typed: text, receivedOnly: receivedOnly)
     }
 
     /// The fingerprints entries about `peer` are filed under: a fingerprint as given
@@ -120,7 +120,7 @@ extension ControlHandlers {
         if let entry = request.entry {
             index = entry
         } else if let id = request.id {
-            guard let found = try context.auditLog.newestEntry(package: try packageID(id)) else {
+            guard let found = try context.auditLog.newestEntry(package: try packageID(id).description) else {
                 throw CoreError(.unknownPackage, "the audit log has no entry about package \(id)")
             }
             index = found

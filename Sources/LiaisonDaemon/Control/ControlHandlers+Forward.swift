@@ -28,7 +28,7 @@ extension ControlHandlers {
     /// recording the command with the forward in the queueing commit.
     private func queueForward(_ request: ControlRequest, actor: AuditActor, record: AuditEvent) async throws -> SendReceipt {
         try context.home.ensureNotRevoked("forwards packages")
-        let originalID = try PackageID(parsing: try packageID(try required(request.id, "id"), receivedOnly: true))
+        let originalID = try packageID(try required(request.id, "id"), receivedOnly: true)
         let configuration = context.configuration
         let keyring = context.peers.keyring
         guard let names = request.to, !names.isEmpty else {

@@ -297,7 +297,7 @@ struct ControlHandlers: Sendable {
     // MARK: inbox get
 
     private func inboxGet(_ request: ControlRequest, _ io: inout ControlConnection, actor: AuditActor) async throws {
-        let id = try PackageID(parsing: try packageID(try required(request.id, "id"), receivedOnly: true))
+        let id = try packageID(try required(request.id, "id"), receivedOnly: true)
         guard let entry = try context.store.inboxEntry(id: id, from: request.peer) else {
             // A --from that names nobody is the likelier mistake than a missing package.
             if let sender = request.peer, context.peers.peer(named: sender) == nil, (try? NodeFingerprint(parsing: sender)) == nil,
