@@ -82,7 +82,7 @@ struct WitnessClient: Sendable {
                 if case .unfounded(let why) = verdict {
                     context.logger.error("witness \(peer.name) refused checkpoint \(stored.size), saying this log was rolled back or rewritten (\(reason)), but \(why): not taken as evidence; checkpoints are still signed")
                 } else {
-                    context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size): \(verdict). audit.db was rolled back or rewritten; restore the newest audit.db")
+                    context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size): \(verdict). \(context.auditLog.path) was rolled back or rewritten; restore its newest copy")
                 }
             default:
                 context.logger.warning("witness \(peer.name) answered a cosignature request with something else")

@@ -34,7 +34,7 @@ extension AuditLog {
             let edge = try AuditLog.storedEdge(db, size: size)
             if let newest = try Self.newestCheckpoint(db) {
                 guard newest.size <= size else {
-                    throw StoreError(.conflict, "the audit log holds \(size) entries but checkpoint \(newest.size) was already signed: audit.db was restored from an older backup or truncated. Refusing to sign a smaller tree; restore the newest audit.db")
+                    throw StoreError(.conflict, "the audit log holds \(size) entries but checkpoint \(newest.size) was already signed: \(path) was restored from an older backup or truncated. Refusing to sign a smaller tree; restore the newest copy of it")
                 }
                 let earlierRoot = try MerkleTree(source: StoredHashSource(db: db)).root(size: newest.size)
                 guard earlierRoot == newest.checkpoint.rootHash else {

@@ -87,7 +87,7 @@ extension AuditLog {
             for trigger in Self.requiredTriggers + (hasQueryIndex ? Self.queryIndexTriggers : []) + (hasJournalMarks ? Self.journalMarkTriggers : [])
                 + (refusesReplace ? Self.noReplaceTriggers : [])
             where !triggers.contains(trigger) {
-                report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited audit.db by hand")
+                report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited the audit log by hand")
             }
             let interior = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")
             var edge = MerkleAccumulator()

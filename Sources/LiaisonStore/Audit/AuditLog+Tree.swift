@@ -35,7 +35,7 @@ extension AuditLog {
         }
         guard MerkleTree.verifyInclusion(leafHash: MerkleHasher.leafHash(leaf), index: index, size: checkpoint.size, proof: hashes,
                                          root: checkpoint.rootHash) else {
-            throw StoreError(.corrupt, "entry \(index) of the audit log does not match its signed checkpoint (size \(checkpoint.size)): audit.db was altered, so no proof is given; run `liaison audit verify` and restore the log from a copy")
+            throw StoreError(.corrupt, "entry \(index) of the audit log does not match its signed checkpoint (size \(checkpoint.size)): \(path) was altered, so no proof is given; run `liaison audit verify` and restore the log from a copy")
         }
         return (leaf, hashes)
     }
@@ -106,7 +106,7 @@ extension AuditLog {
         if level >= AuditLog.minimumStoredLevel {
             let statement = try db.cachedStatement(sql: "SELECT hash FROM subtree WHERE level = ? AND idx = ?")
             guard let hash = try Data.fetchOne(statement, arguments: [level, index]) else {
-                throw StoreError(.corrupt, "the audit log lacks the interior node over entries \(range); run `liaison audit verify` and restore audit.db from a backup")
+                throw StoreError(.corrupt, "the audit log lacks the interior node over entries \(range); run `liaison audit verify` and restore the audit log from a backup")
             }
             return Array(hash)
         }

@@ -59,7 +59,7 @@ enum LeafKeyIndex {
         // were edited, and filing it would fail on a constraint every commit after.
         let size = try AuditLog.size(inserter.db)
         if let stray = entries.first(where: { !(0..<size).contains($0.index) }) {
-            throw StoreError(.corrupt, "the audit log's query index holds entry \(stray.index), outside the log's \(size) entries: audit.db was edited; run `liaison audit verify --database` to see what else changed")
+            throw StoreError(.corrupt, "the audit log's query index holds entry \(stray.index), outside the log's \(size) entries: the audit log was edited; run `liaison audit verify --database` to see what else changed")
         }
         try insertMerged(entries, inserter: inserter)
         try inserter.db.execute(sql: "DELETE FROM leaf_key_run")
