@@ -123,7 +123,7 @@ extension DaemonContext {
             if store.auditJournalIsWaiting { try await store.carryOverAuditJournal() }
             try await auditLog.append(events)
         } catch {
-            logger.critical("audit log cannot be written: \(events.count) events not recorded: \(error)")
+            logger.critical("audit log cannot be written, so these events are not recorded: \(events.map(\.kind.rawValue).joined(separator: ", ")): \(error)")
             DaemonMetrics.auditFailure()
         }
     }

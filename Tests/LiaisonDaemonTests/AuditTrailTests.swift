@@ -392,6 +392,42 @@ struct AuditTrailTests {
         net.daemon("alpha").stop()
         #expect(try AuditLog(readingOnly: volume.path + "/audit.db").verifyStorage().isEmpty)
     }
+
+    @Test("a daemon killed with records in its journal, restarted while the audit volume is full, refuses to start, keeps the journal and carries it over once there is room",
+          .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"))
+    func fullAtStart() throws {
+        let volume = try SmallFilesystem(bytes: 4 << 20)
+        let net = try DaemonNetwork(["alpha", "bravo"], audit: "database = \"\(volume.path)/audit.db\"\n")
+        try net.daemon("alpha").start()
+        let filler = volume.fill()
+        let payload = net.dir.write("payload", Array("journaled, then the daemon is killed".utf8))
+        let journaled = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN", "--json"])
+        #expect(journaled.status == 0, "\(journaled.status): \(journaled.stderr)")
+        let id = try #require(try JSONSerialization.jsonObject(with: Data(journaled.stdout.utf8)) as? [String: Any])["id"] as? String
+        net.daemon("alpha").killHard()
+
+        // The journal cannot be carried over: the start fails, bounded, with a status the
+        // unit restarts on (1, not 65: nothing is damaged), saying why.
+        #expect(throws: (any Error).self) { try net.daemon("alpha").start(timeoutSeconds: 20) }
+        #expect(net.daemon("alpha").stop() == 1)
+        let log = net.daemon("alpha").log
+        #expect(log.contains("[audit.unavailable]") && log.contains("the disk holding the database is full; free space"), "\(log.suffix(1500))")
+        let wal = (try? FileManager.default.attributesOfItem(atPath: net.home("alpha") + "/" + NodeStore.fileName + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0, "liaison.db-wal holds \(wal) bytes after the failed start")
+
+        // Room again: the next start carries the journal over, and the acknowledged send
+        // is queued and recorded exactly once.
+        unlink(filler)
+        try net.daemon("alpha").start()
+        let outbox = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"])
+        let ids = try (JSONSerialization.jsonObject(with: Data(outbox.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(ids == [id])
+        let events = try net.auditEvents("alpha")
+        #expect(events.filter { $0.kind == .packageQueued }.map(\.package) == [id])
+        #expect(events.filter { $0.kind == .packageSealed }.map(\.package) == [id])
+        #expect(net.daemon("alpha").stop() == 0)
+        #expect(try AuditLog(readingOnly: volume.path + "/audit.db").verifyStorage().isEmpty)
+    }
 }
 
 /// A thread-safe count.
