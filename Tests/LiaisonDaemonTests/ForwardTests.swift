@@ -145,6 +145,28 @@ struct ForwardTests {
         })
     }
 
+    @Test("a forwarded TLP:AMBER package still queued is decided by the forwarding rules when offered: once the peer leaves bravo's organisation it is not delivered")
+    func amberDecidedAgainWhenOffered() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"], importOptions: ["bravo>charlie": ["--organisation", "Example Agency"]])
+        let config = net.home("bravo") + "/liaison.toml"
+        try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "[node]\n", with: "[node]\norganisation = \"Example Agency\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        for node in ["alpha", "bravo"] { try net.daemon(node).start() }   // charlie is offline for now
+        let id = try net.send(Array("amber indicators".utf8), from: "alpha", to: ["bravo"], tlp: "AMBER")
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        _ = try forward(net, id, at: "bravo", to: ["charlie"])
+        let forwardedID = try #require(try outboxIDs(net, at: "bravo").first)
+        // A send would still be allowed (charlie is a partner cleared for AMBER); a forward is not.
+        try net.expect(["peers", "set", "charlie", "--home", net.home("bravo"), "--organisation", "Other Agency"])
+        try net.daemon("charlie").start()
+        #expect(try eventually(timeoutSeconds: 30) { try net.deliveryStates(forwardedID, at: "bravo")["charlie"] == "failed" },
+                "\(net.daemon("bravo").log.suffix(1500))")
+        #expect(try net.inbox("charlie").isEmpty)
+        let denial = try #require(try net.auditEvents("bravo").first { $0.kind == .policyDenied && $0.package == forwardedID })
+        #expect(denial.peerName == "charlie" && denial.details["direction"] == "forward"
+                && denial.reason?.hasPrefix("tlp-amber-forward-within-organisation-only: ") == true, "\(denial)")
+    }
+
     @Test("an unknown package, no recipients, an unknown peer and the origin are clear errors; nothing is queued")
     func errors() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

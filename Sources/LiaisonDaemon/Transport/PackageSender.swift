@@ -164,6 +164,8 @@ struct PackageSender {
         let delivery: Delivery
         let package: OutboxPackage
         let headerHash: [UInt8]
+        /// What its header says it is marked, decided again as it leaves.
+        let markings: Markings
         let body: [UInt8]?
     }
 
@@ -198,14 +200,8 @@ struct PackageSender {
             // The decision is taken again now, against the peer as it is now: a trust change,
             // a lower clearance or a revocation since the package was queued (or since this
             // session opened) stops it here. So does this node's own revocation.
-            if let refusal = currentRefusal(header.markings, for: peer) {
-                try await settle(package.id, logger: logger) { try await context.store.markFailed(packageID: package.id, peer: peer.name, error: refusal) }
-                await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: package.id, markings: package.markings,
-                                                              reason: refusal, details: ["direction": "send", "peer-name": peer.name]))
-                logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
-                continue
-            }
-            outgoing.append(Outgoing(delivery: delivery, package: package, headerHash: header.hash, body: body))
+            guard try await stillAllowed(package, markings: header.markings, to: peer, logger: logger) else { continue }
+            outgoing.append(Outgoing(delivery: delivery, package: package, headerHash: header.hash, markings: header.markings, body: body))
         }
         if anyExpired { await context.recordExpired(try await context.store.expireDue(now: now)) }
         guard !outgoing.isEmpty else { return [] }
@@ -243,12 +239,19 @@ struct PackageSender {
             // Past the session's lifetime the rest waits, queued, for the next session
             // (after one offer at least, so every session moves the queue on).
             if offered > 0, ContinuousClock.now >= renewal { break }
+            // Decided again before each offer: streaming the packages before it may have
+            // taken long enough for the package to expire or the peer to change.
+            if item.package.isExpired(at: Timestamp.now()) {
+                await context.recordExpired(try await context.store.expireDue(now: Timestamp.now()))
+                continue
+            }
+            guard try await stillAllowed(item.package, markings: item.markings, to: peer, logger: logger) else { continue }
             offered += 1
             if !recordedEarly(item, peer: peer) { try await context.audit(offeredEvent(peer)(item)) }
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()
             if case .accept(let id, let offset) = reply, id == item.package.id {
-                try await stream(item.package, from: offset, session: &session)
+                try await stream(item, from: offset, to: peer, session: &session, logger: logger)
                 reply = try await session.receive()
             }
             guard let reply else { throw WireError(.unexpectedMessage, "the peer closed the connection before answering") }
@@ -383,7 +386,7 @@ struct PackageSender {
     /// read) refuses the write (`conflict`) and keeps its `expired`: that is this
     /// package's outcome, not the batch's, so the others still go and their
     /// answers are still recorded. Any other store error is thrown.
-    private func settle(_ id: PackageID, logger: Logger, _ write: () async throws -> Void) async throws {
+    func settle(_ id: PackageID, logger: Logger, _ write: () async throws -> Void) async throws {
         do {
             try await write()
         } catch let error as StoreError where error.code == .conflict {
@@ -391,14 +394,22 @@ struct PackageSender {
         }
     }
 
-    /// Streams the sealed package from `offset`.
-    private func stream(_ package: OutboxPackage, from offset: UInt64, session: inout SecureSession) async throws {
+    /// Streams the sealed package from `offset`, deciding again every
+    /// ``framesBetweenDecisions`` frames whether it may still go to `peer`: if not,
+    /// its delivery is failed and audited, and ``StreamRefused`` ends the session.
+    private func stream(_ item: Outgoing, from offset: UInt64, to peer: PeerRecord, session: inout SecureSession, logger: Logger) async throws {
+        let package = item.package
         guard offset <= UInt64(package.size) else { throw WireError(.unexpectedMessage, "resume offset beyond the package") }
         var source = try StoredPackageSource.outbox(package, store: context.store)
         defer { source.close() }
         try source.skip(to: offset)
-        var position = offset
+        var position = offset, frames = 0
         while position < UInt64(package.size) {
+            frames += 1
+            if frames % Self.framesBetweenDecisions == 0, let refusal = currentRefusal(item.markings, for: peer) {
+                try await refuse(package, markings: item.markings, because: refusal, to: peer, logger: logger)
+                throw StreamRefused(package: package.id, refusal: refusal)
+            }
             let n = Int(min(UInt64(SessionMessage.maximumDataByteCount), UInt64(package.size) - position))
             try await session.outbound.sendData(count: n, from: &source)
             position += UInt64(n)
@@ -411,17 +422,5 @@ struct PackageSender {
         let base = min(context.settings.retryMaximum, context.settings.retryInitial * pow(2, Double(min(attempts, 30))))
         let jitter = 0.5 + Double((try? Sodium.uniformRandom(1000)) ?? 500) / 2000
         return max(1, Int64((base * jitter).rounded()))
-    }
-
-    /// Why `markings` may no longer go to `peer` (rule code and explanation), or nil.
-    private func currentRefusal(_ markings: Markings, for peer: PeerRecord) -> String? {
-        if context.home.isRevoked { return "node.revoked: this node revoked its own identity key" }
-        guard let current = context.peers.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else {
-            return "peer.unusable: \(peer.name) was removed or replaced"
-        }
-        let ladder = context.configuration.classifications
-        let decision = AccessPolicy.decide(markings, peer: current.policyClearance(ladder: ladder), direction: .send,
-                                           context: PolicyContext(ladder: ladder))
-        return decision.allowed ? nil : "\(decision.rule.rawValue): \(decision.explanation)"
     }
 }

@@ -1,0 +1,138 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonTestSupport
+import LiaisonWire
+import Testing
+
+/// A queued package is decided again as it leaves: before each offer, and every
+/// few frames while it streams. Here the recipient is a hand-driven peer on bob's
+/// address (bob's daemon never starts), so the test chooses the moment alice's
+/// operator lowers bob's trust: between two offers of one batch, or mid-stream.
+@Suite("Access decided again as packages leave", .serialized)
+struct OfferTimeDecisionTests {
+    /// bob's side of a session alice dialled.
+    struct HandDrivenPeer {
+        let socket: LoopbackSocket
+        var session: NoiseSession
+
+        mutating func send(_ message: SessionMessage) throws {
+            try socket.sendFrame(try session.sender.encrypt(message.encoded))
+        }
+
+        /// The next message other than a rekey (which is applied).
+        mutating func receive() throws -> SessionMessage {
+            while true {
+                let message = try SessionMessage(decoding: try session.receiver.decrypt(try socket.receiveFrame()))
+                guard case .rekey = message else { return message }
+                try session.receiver.rekey()
+            }
+        }
+
+        /// Accepts alice's connections until one opens with an offer (alice may dial
+        /// first to have a checkpoint witnessed: such sessions are left unanswered).
+        static func firstOffer(on listener: LoopbackSocket.Listener, as bob: NodeSecrets) throws -> (HandDrivenPeer, PackageID) {
+            for _ in 0..<5 {
+                let socket = try listener.accept(timeoutSeconds: 20)
+                do {
+                    var responder = try NoiseIKResponder(localStatic: bob.transport, prologue: HandshakeHello.prologue)
+                    _ = try responder.readMessage1(try socket.receiveFrame())
+                    let (message2, session) = try responder.writeMessage2(payload: HandshakeWelcome.encoded)
+                    try socket.sendFrame(message2)
+                    var peer = HandDrivenPeer(socket: socket, session: session)
+                    if case .offer(let id, _, _) = try peer.receive() { return (peer, id) }
+                } catch {
+                    continue
+                }
+            }
+            throw NoOffer()
+        }
+    }
+
+    /// alice offered nothing in five connections.
+    struct NoOffer: Error {}
+
+    /// Files of `count` bytes each, sent to bob in one `send` (so one batch), TLP:AMBER; their ids.
+    private func queueLarge(_ net: DaemonNetwork, files: Int, bytes count: Int) throws -> [String] {
+        let paths = (0..<files).map { net.dir.write("large-\($0)", (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }) }
+        let result = try net.expect(["send"] + paths + ["--home", net.home("alice"), "--to", "bob", "--tlp", "AMBER", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        let items = (object as? [[String: Any]]) ?? [(object as? [String: Any]) ?? [:]]
+        return items.compactMap { $0["id"] as? String }
+    }
+
+    private func lowerTrust(_ net: DaemonNetwork) throws {
+        try net.expect(["peers", "set-trust", "bob", "limited", "--home", net.home("alice")])
+    }
+
+    @Test("a trust lowered between two offers of one batch stops the second: failed and audited, never offered", .timeLimit(.minutes(2)))
+    func betweenOffers() throws {
+        let net = try DaemonNetwork(["alice", "bob"])
+        let listener = try LoopbackSocket.Listener(port: net.ports["bob"]!)
+        let bob = try ProtocolClient.secrets(home: net.home("bob"))
+        let alice = try ProtocolClient.publicKeys(home: net.home("alice"))
+        try net.daemon("alice").start()
+        let ids = try queueLarge(net, files: 2, bytes: 200_000)
+        try #require(ids.count == 2)
+
+        var (peer, first) = try HandDrivenPeer.firstOffer(on: listener, as: bob)
+        try peer.send(.accept(packageID: first, offset: 0))
+        var bytes: [UInt8] = []
+        for _ in 0..<64 {
+            let message = try peer.receive()
+            if case .data(let chunk) = message { bytes += chunk; continue }
+            guard case .end(first, _) = message else { Issue.record("\(message) during the stream"); return }
+            break
+        }
+        // The first is whole at bob; its receipt waits while alice's operator lowers bob's trust.
+        try lowerTrust(net)
+        var source = MemorySource(bytes)
+        let header = try PackageOpener.readHeader(from: &source)
+        try peer.send(.receipt(DeliveryReceipt(packageID: first, headerHash: header.hash, recipient: bob.identity,
+                                               sender: alice.fingerprint, receivedAt: Timestamp.now())))
+
+        let second = try #require(ids.first { $0 != first.description })
+        #expect(try net.waitDelivered(first.description, from: "alice", to: ["bob"]))
+        #expect(try eventually(timeoutSeconds: 20) { try net.deliveryStates(second, at: "alice")["bob"] == "failed" },
+                "\(net.daemon("alice").log.suffix(1500))")
+        // Nothing more came on the session: no offer of the second.
+        while let message = try? peer.receive() {
+            if case .offer(let id, _, _) = message { Issue.record("\(id) was offered after the trust was lowered") }
+            if case .close = message { break }
+        }
+        let denial = try #require(try net.auditEvents("alice").first { $0.kind == .policyDenied && $0.package == second })
+        #expect(denial.reason?.hasPrefix("limited-trust") == true && denial.details["direction"] == "send", "\(denial)")
+    }
+
+    @Test("a trust lowered while a large package streams stops the stream: no end is sent, the delivery fails and is audited", .timeLimit(.minutes(2)))
+    func midStream() throws {
+        let net = try DaemonNetwork(["alice", "bob"])
+        let listener = try LoopbackSocket.Listener(port: net.ports["bob"]!)
+        let bob = try ProtocolClient.secrets(home: net.home("bob"))
+        try net.daemon("alice").start()
+        // Larger than loopback's socket buffers: alice blocks mid-stream while bob reads nothing.
+        let size = 48 << 20
+        let id = try #require(try queueLarge(net, files: 1, bytes: size).first)
+
+        var (peer, offered) = try HandDrivenPeer.firstOffer(on: listener, as: bob)
+        #expect(offered.description == id)
+        try peer.send(.accept(packageID: offered, offset: 0))
+        var received = 0
+        for _ in 0..<4 { if case .data(let chunk) = try peer.receive() { received += chunk.count } }
+        try lowerTrust(net)
+        // Drained until alice gives up: a bounded number of frames, never the end.
+        var ended = false
+        for _ in 0..<(size / SessionMessage.maximumDataByteCount + 8) {
+            guard let message = try? peer.receive() else { break }
+            if case .data(let chunk) = message { received += chunk.count; continue }
+            if case .end = message { ended = true }
+            break
+        }
+        #expect(!ended && received < size, "\(received) of \(size) bytes arrived")
+        #expect(try eventually(timeoutSeconds: 20) { try net.deliveryStates(id, at: "alice")["bob"] == "failed" },
+                "\(net.daemon("alice").log.suffix(1500))")
+        #expect(net.daemon("alice").log.contains("the transfer of \(id) was stopped: limited-trust"), "\(net.daemon("alice").log.suffix(1500))")
+        let denial = try #require(try net.auditEvents("alice").first { $0.kind == .policyDenied && $0.package == id })
+        #expect(denial.reason?.hasPrefix("limited-trust") == true, "\(denial)")
+    }
+}
