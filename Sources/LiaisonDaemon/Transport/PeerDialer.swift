@@ -14,19 +14,27 @@ struct PeerDialer {
     /// A session with this node's current keys. A partner not yet told of this
     /// node's key rotation is told first, on a session of its own made with the
     /// previous keys (it knows only those); if that fails, so does this.
-    func withSession<T: Sendable>(to peer: PeerRecord, _ body: (inout SecureSession) async throws -> T) async throws -> T {
+    ///
+    /// With a `deadline`, the connection is closed once that long has passed since
+    /// it was made, whatever the peer sends meanwhile: a pending read then ends.
+    /// For exchanges that must not wait on a peer that trickles a byte now and
+    /// then (the idle timeout counts bytes, not whole messages).
+    func withSession<T: Sendable>(to peer: PeerRecord, deadline: TimeAmount? = nil,
+                                  _ body: (inout SecureSession) async throws -> T) async throws -> T {
         try await RotationAnnouncer(context: context, group: group).tellIfPending(peer)
-        return try await withSession(to: peer, as: context.secrets.transport, body)
+        return try await withSession(to: peer, as: context.secrets.transport, deadline: deadline, body)
     }
 
     /// A session in which this node authenticates with `localStatic` (its current or, to
     /// announce a rotation, its previous transport key).
-    func withSession<T: Sendable>(to peer: PeerRecord, as localStatic: TransportSecretKey,
+    func withSession<T: Sendable>(to peer: PeerRecord, as localStatic: TransportSecretKey, deadline: TimeAmount? = nil,
                                   _ body: (inout SecureSession) async throws -> T) async throws -> T {
         // One handshake with the peer at a time, from connecting to message 2 (``HandshakeTurns``).
         let turn = try await context.handshakeTurns.begin(peer: peer.logFingerprint.description)
         defer { turn.end() }
         let channel = try await connect(peer)
+        let cut = deadline.map { [channel = channel.channel] in channel.eventLoop.scheduleTask(in: $0) { channel.close(promise: nil) } }
+        defer { cut?.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
             var reader = FrameReader(inbound)
             var writer = FrameWriter(outbound)

@@ -30,14 +30,18 @@ struct WitnessClient: Sendable {
         }
     }
 
-    /// Asks one witness; failures are logged and retried at the next checkpoint.
+    /// Asks one witness; failures are logged and retried at the next checkpoint. The
+    /// exchange, connection and handshake included, gets the idle timeout
+    /// (`idle-timeout-seconds`) in all: a witness that answers a byte at a time
+    /// cannot hold the checkpointer, and with it every later checkpoint.
     func request(_ stored: StoredCheckpoint, from peer: PeerRecord) async {
+        let deadline = context.settings.idleTimeout, limit = Duration.nanoseconds(deadline.nanoseconds), started = ContinuousClock.now
         do {
             let witnessKey = try NodeLogNames.witnessKey(peer.keys, named: peer.logFingerprint)
             guard !stored.witnesses.contains(witnessKey.name) else { return }
             var oldSize = try context.auditLog.newestCosignedSize(witness: witnessKey.name) ?? 0
             let note = SignedNote.withoutCosignatures(stored.note, logKey: context.logSigner.verifierKey)
-            let reply: SessionMessage = try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
+            let reply: SessionMessage = try await PeerDialer(context: context, group: group).withSession(to: peer, deadline: deadline) { session in
                 var evidence: [UInt8] = []
                 for _ in 0..<2 {
                     guard oldSize <= stored.size else { break }
@@ -52,6 +56,10 @@ struct WitnessClient: Sendable {
                     }
                     // No answer because this daemon is stopping is no witness's refusal.
                     if answer == nil, Task.isCancelled { throw CancellationError() }
+                    // Cut at the deadline: no answer, not a refusal (logged below as such).
+                    if answer == nil, ContinuousClock.now - started >= limit {
+                        throw WireError(.unexpectedMessage, "the witness did not answer in time")
+                    }
                     return answer ?? .witnessRefused(knownSize: 0, reason: "the witness closed the session")
                 }
                 return .witnessRefused(knownSize: UInt64(oldSize), reason: "refused: the witness has cosigned a larger tree than this log holds",
@@ -91,6 +99,8 @@ struct WitnessClient: Sendable {
             // The daemon is stopping (the cut may surface as any I/O error): not a
             // witness that cannot be reached.
             context.logger.debug("cosignature request to witness \(peer.name) for checkpoint \(stored.size) abandoned: stopping")
+        } catch where ContinuousClock.now - started >= limit {
+            context.logger.notice("witness \(peer.name) did not answer the request for checkpoint \(stored.size) within \(deadline.nanoseconds / 1_000_000_000) s (idle-timeout-seconds); asked again at the next checkpoint")
         } catch {
             context.logger.notice("cannot reach witness \(peer.name) for checkpoint \(stored.size): \(error)")
         }

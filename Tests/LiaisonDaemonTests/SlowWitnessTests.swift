@@ -1,0 +1,56 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonTestSupport
+import LiaisonWire
+import Testing
+
+/// A witness that answers the handshake and then sends a byte now and then never
+/// lets the idle timeout fire (it counts bytes, not whole messages). Its request
+/// is cut at the idle timeout all the same, and the checkpointer goes on.
+@Suite("A witness that trickles its answer", .serialized)
+struct SlowWitnessTests {
+    @Test("a witness answering a byte at a time is cut at the idle timeout, and the next checkpoint is still asked for", .timeLimit(.minutes(2)))
+    func tricklingWitness() throws {
+        let net = try DaemonNetwork(["alice", "bob"], tunables: "retry-initial-seconds = 1\nidle-timeout-seconds = 3\n",
+                                    audit: "checkpoint-interval-seconds = 1\n")
+        // bob's daemon never starts: this peer answers on bob's address with bob's keys.
+        let listener = try LoopbackSocket.Listener(port: net.ports["bob"]!)
+        let bob = try ProtocolClient.secrets(home: net.home("bob"))
+        try net.daemon("alice").start()
+
+        func witnessRequest() throws -> (socket: LoopbackSocket, size: Int) {
+            let socket = try listener.accept(timeoutSeconds: 20)
+            var responder = try NoiseIKResponder(localStatic: bob.transport, prologue: HandshakeHello.prologue)
+            _ = try responder.readMessage1(try socket.receiveFrame())
+            let (message2, noise) = try responder.writeMessage2(payload: HandshakeWelcome.encoded)
+            try socket.sendFrame(message2)
+            var session = noise
+            guard case .witnessRequest(let note, _, _) = try SessionMessage(decoding: try session.receiver.decrypt(try socket.receiveFrame())) else {
+                throw CoreError(.invalidArgument, "alice sent something other than a witness request")
+            }
+            let size = try Checkpoint(parsing: try SignedNote(parsing: note).text).size
+            return (socket, size)
+        }
+
+        let (slow, firstSize) = try witnessRequest()
+        // The start of a frame, then a byte every half second: never idle, never a whole message.
+        try slow.send([0x00, 0x40])
+        var cut = false
+        for _ in 0..<24 where !cut {
+            if (try? slow.send([0x00])) == nil { cut = true; break }
+            cut = slow.closedByPeer(within: 0.5)
+        }
+        #expect(cut, "alice still waited for the witness after 12 s")
+        #expect(eventually(timeoutSeconds: 5) { net.daemon("alice").log.contains("witness bob did not answer the request for checkpoint \(firstSize) within 3 s") },
+                "\(net.daemon("alice").log.suffix(1500))")
+
+        // The checkpointer was not held: the log grows, and the next checkpoint is asked for.
+        try net.expect(["peers", "set", "bob", "--home", net.home("alice"), "--organisation", "Somewhere Else"])
+        var next = 0
+        for _ in 0..<5 where next <= firstSize {
+            next = (try? witnessRequest().size) ?? next
+        }
+        #expect(next > firstSize, "no later checkpoint was sent to the witness")
+    }
+}
