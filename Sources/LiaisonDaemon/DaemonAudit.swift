@@ -92,6 +92,15 @@ extension DaemonContext {
         await auditRefusal(refusal, within: refusalBudget)
     }
 
+    /// Records a refusal that anyone on the network can cause without a peer's keys
+    /// (a handshake that is garbage, from an unknown, revoked or blocked key, or a
+    /// replayed message 1), within a budget of its own: one every 10 s, bursts of 60,
+    /// so a flood from one host or many adds at most about 8,700 entries a day (a few
+    /// MiB), where the budget for refusals of authenticated peers would allow 20 a second.
+    func auditAnonymousRefusal(_ refusal: AuditEvent) async {
+        await auditRefusal(refusal, within: anonymousRefusalBudget)
+    }
+
     /// Records a control command refused to its caller, within a budget of its own
     /// (as ``auditNetworkRefusal(_:)``): whoever may open the socket but has no role
     /// for what they ask cannot fill the audit volume either, and a flood from the

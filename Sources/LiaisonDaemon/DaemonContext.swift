@@ -52,6 +52,9 @@ final class DaemonContext: Sendable {
     /// How many refusals caused from the network are recorded one by one (20/s, bursts
     /// of 200), and how many were left out since the last recorded one.
     let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
+    /// The same for refusals anyone can cause without a peer's keys (one every 10 s,
+    /// bursts of 60): see ``auditAnonymousRefusal(_:)``.
+    let anonymousRefusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 0.1, burst: 60), suppressed: 0))
     /// The same for control commands refused to their callers.
     let controlRefusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
     /// Set while `keys revoke` or `keys rotate` runs: one change of this node's own

@@ -139,10 +139,14 @@ struct InboundConnection {
     /// Reads message 1 and answers only a known, fresh peer.
     private func handshake(reader: inout FrameReader, writer: inout FrameWriter, remote: String,
                            logger: Logger) async throws -> (PeerRecord, NoiseSession, IdentitySecretKey)? {
-        /// Records a refused handshake; nothing is sent back either way.
-        func rejected(_ reason: String, peer: PeerRecord? = nil) async {
-            await context.auditNetworkRefusal(context.event(.handshakeRejected, .denied, actor: peer.map(DaemonContext.actor) ?? .daemon,
-                                                            peer: peer, reason: reason, remote: remote))
+        /// Records a refused handshake; nothing is sent back either way. `byAnyone`: a
+        /// refusal anyone on the network can cause without a peer's keys (garbage, an
+        /// unknown key, a revoked or blocked peer's key, a message 1 seen on the wire
+        /// and resent), recorded within the tighter budget for those.
+        func rejected(_ reason: String, peer: PeerRecord? = nil, byAnyone: Bool = false) async {
+            let event = context.event(.handshakeRejected, .denied, actor: peer.map(DaemonContext.actor) ?? .daemon,
+                                      peer: peer, reason: reason, remote: remote)
+            if byAnyone { await context.auditAnonymousRefusal(event) } else { await context.auditNetworkRefusal(event) }
         }
         guard let message1 = try await reader.next() else { return nil }
         // Addressed to the current transport key, or to the previous one during a
@@ -159,7 +163,7 @@ struct InboundConnection {
         guard let answered else {
             logger.notice("handshake rejected: message 1 does not decrypt with this node's transport key")
             DaemonMetrics.handshake(accepted: false, reason: "decrypt")
-            await rejected("handshake.undecryptable: message 1 does not decrypt with this node's transport key")
+            await rejected("handshake.undecryptable: message 1 does not decrypt with this node's transport key", byAnyone: true)
             return nil
         }
         var responder = answered.responder
@@ -167,13 +171,14 @@ struct InboundConnection {
         guard let peer = context.peers.peer(transportKey: initiatorStatic) else {
             logger.notice("handshake rejected: unknown static key; nothing sent back")
             DaemonMetrics.handshake(accepted: false, reason: "unknown-key")
-            await rejected("handshake.unknown-key: the initiator's static key \(Hex.encode(initiatorStatic)) is not a peer's")
+            await rejected("handshake.unknown-key: the initiator's static key \(Hex.encode(initiatorStatic)) is not a peer's", byAnyone: true)
             return nil
         }
         guard !peer.revoked, peer.trust != .blocked else {
             logger.notice("handshake rejected: \(peer.name) is \(peer.revoked ? "revoked" : "blocked"); nothing sent back")
             DaemonMetrics.handshake(accepted: false, reason: peer.revoked ? "revoked" : "blocked")
-            await rejected(peer.revoked ? "handshake.revoked: the peer's key is revoked" : "handshake.blocked: the peer is blocked", peer: peer)
+            await rejected(peer.revoked ? "handshake.revoked: the peer's key is revoked" : "handshake.blocked: the peer is blocked", peer: peer,
+                           byAnyone: true)
             return nil
         }
         let hello: HandshakeHello
@@ -195,7 +200,7 @@ struct InboundConnection {
         func refuseReplay() async {
             logger.warning("handshake rejected from \(peer.name): replayed or stale timestamp")
             DaemonMetrics.handshake(accepted: false, reason: "replay")
-            await rejected("handshake.replay: a replayed or stale message 1", peer: peer)
+            await rejected("handshake.replay: a replayed or stale message 1", peer: peer, byAnyone: true)
         }
         if (try? context.store.isStaleHandshake(fingerprint: peer.logFingerprint, timestamp: hello.timestamp)) == true {
             await refuseReplay()
