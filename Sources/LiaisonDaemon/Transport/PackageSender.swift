@@ -23,6 +23,10 @@ struct PackageSender {
     /// How many due deliveries a sender takes from the store at a time.
     static let batchSize = 64
 
+    /// How many of an unreachable peer's due deliveries are put on their backoff in
+    /// one commit (a larger queue takes a dial per this many).
+    static let postponedAtOnce = 10_000
+
     /// Delivers `peer`'s due packages; never throws: outcomes go to the store.
     /// Returns true if the session ended for its age with work left: the caller
     /// starts the next one at once.
@@ -54,8 +58,11 @@ struct PackageSender {
         }
         // Set when the session ended for its age with work left: the next one starts at once.
         var renewing = false
+        // Set once the handshake is done: a failure before it means the peer cannot be reached.
+        var reached = false
         do {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
+                reached = true
                 let pushes = session.peerFeatures.contains(.push)
                 let opened = ContinuousClock.now
                 // Keep the session while there is work: packages queued meanwhile go out
@@ -96,10 +103,18 @@ struct PackageSender {
             logger.warning("delivery to \(peer.name) failed: \(error)")
             try? await context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
             DaemonMetrics.deliveryFailed(peer: peer.name)
-            for delivery in pending.map(\.delivery) + unrecorded {
-                try? await context.store.recordFailure(packageID: delivery.packageID, peer: delivery.peer, error: "\(error)",
-                                                 nextAttempt: Timestamp.now() + backoff(attempts: delivery.attempts))
+            var failed = pending.map(\.delivery) + unrecorded
+            if !reached {
+                // Not reached: everything due for it waits its backoff now, in the same
+                // commit, not only this batch (the scheduler would otherwise dial again
+                // at once for the next batch, and again, a commit per package each time).
+                let taken = Set(failed.map(\.packageID))
+                failed += ((try? context.store.dueDeliveries(peer: peer.name, now: Timestamp.now(), limit: Self.postponedAtOnce)) ?? [])
+                    .filter { !taken.contains($0.packageID) }
             }
+            let now = Timestamp.now()
+            _ = try? await context.store.recordFailures(failed.map { ($0.packageID, now + backoff(attempts: $0.attempts)) }, peer: peer.name,
+                                                        error: "\(error)")
             return false
         }
     }
