@@ -43,12 +43,17 @@ extension PackageSender {
         return false
     }
 
-    /// Fails `package`'s delivery to `peer` for `refusal` and audits it.
+    /// Fails `package`'s delivery to `peer` for `refusal`, its `policy.denied` entry
+    /// journaled in the same commit (a crash cannot leave one without the other); a
+    /// delivery that closed meanwhile is left as it is and records nothing.
     func refuse(_ package: OutboxPackage, markings: Markings, because refusal: String, to peer: PeerRecord, logger: Logger) async throws {
-        try await settle(package.id, logger: logger) { try await context.store.markFailed(packageID: package.id, peer: peer.name, error: refusal) }
-        await context.auditAfterTheFact(context.event(.policyDenied, .denied, peer: peer, package: package.id, markings: package.markings,
-                                                      reason: refusal, details: ["direction": Self.direction(of: markings).rawValue, "peer-name": peer.name]))
-        logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
+        let denied = context.event(.policyDenied, .denied, peer: peer, package: package.id, markings: package.markings,
+                                   reason: refusal, details: ["direction": Self.direction(of: markings).rawValue, "peer-name": peer.name])
+        if try await context.store.failIfOpen(packageID: package.id, peer: peer.name, error: refusal, auditing: [denied]) {
+            logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
+        } else {
+            logger.notice("\(package.id) was not sent to \(peer.name) (\(refusal)); its delivery had already closed")
+        }
     }
 }
 
