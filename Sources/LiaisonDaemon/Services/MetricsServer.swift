@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -8,8 +9,16 @@ import ServiceLifecycle
 
 /// Serves `GET /metrics` in the Prometheus text format on the address given by
 /// `[daemon] metrics-listen` (off by default; bind it to loopback or a management
-/// network: it shows peer names and traffic, never keys or contents).
+/// network: it shows peer names and traffic, never keys or contents). A
+/// connection that sends nothing for ``idleTimeout`` is closed, and at most
+/// ``maximumConnections`` are served at once (one past it is closed at once), so
+/// connections left open cannot use up the daemon's file descriptors.
 struct MetricsServer: Service, CustomStringConvertible {
+    /// How long a connection may stay silent.
+    static let idleTimeout = TimeAmount.seconds(10)
+    /// Connections served at once.
+    static let maximumConnections = 16
+
     let address: String
     let registry: PrometheusCollectorRegistry
     let group: EventLoopGroup
@@ -26,6 +35,7 @@ struct MetricsServer: Service, CustomStringConvertible {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(IdleStateHandler(allTimeout: Self.idleTimeout), CloseOnIdleHandler())
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                         return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                     }
@@ -35,11 +45,23 @@ struct MetricsServer: Service, CustomStringConvertible {
         }
         logger.info("metrics on http://\(address)/metrics")
         let registry = self.registry
+        let open = NIOLockedValueBox(0)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { connections in
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
+                        let admitted = open.withLockedValue { count -> Bool in
+                            guard count < Self.maximumConnections else { return false }
+                            count += 1
+                            return true
+                        }
+                        guard admitted else {
+                            // Closed through the wrapper: an async channel dropped unfinished traps.
+                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            continue
+                        }
                         connections.addTask {
+                            defer { open.withLockedValue { $0 -= 1 } }
                             try? await connection.executeThenClose { requests, responses in
                                 for try await part in requests {
                                     guard case .head(let head) = part else { continue }
