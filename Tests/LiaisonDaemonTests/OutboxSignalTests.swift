@@ -10,7 +10,8 @@ import Testing
 /// wait seconds for a thread.)
 @Suite("Outbox signal: senders wake on new work without polling")
 struct OutboxSignalTests {
-    @Test("a waiter wakes when work is announced, not at its timeout", .timeLimit(.minutes(1)))
+    // Async: a guard against a hang, not a speed check (README, "Tests": a suspended async test can wait minutes for a thread).
+    @Test("a waiter wakes when work is announced, not at its timeout", .timeLimit(.minutes(10)))
     func wakesOnAnnounce() async {
         let signal = OutboxSignal()
         let seen = signal.generation
@@ -21,7 +22,7 @@ struct OutboxSignalTests {
         #expect(signal.generation != seen)
     }
 
-    @Test("a waiter that missed the announcement returns at once", .timeLimit(.minutes(1)))
+    @Test("a waiter that missed the announcement returns at once", .timeLimit(.minutes(10)))
     func missedAnnouncement() async {
         let signal = OutboxSignal()
         let seen = signal.generation
@@ -39,7 +40,7 @@ struct OutboxSignalTests {
         #expect(clock.now - start >= .milliseconds(45))
     }
 
-    @Test("many waiters all wake on one announcement, and none is left registered", .timeLimit(.minutes(1)))
+    @Test("many waiters all wake on one announcement, and none is left registered", .timeLimit(.minutes(10)))
     func manyWaiters() async {
         let signal = OutboxSignal()
         let seen = signal.generation
@@ -55,7 +56,7 @@ struct OutboxSignalTests {
         #expect(clock.now - start >= .milliseconds(15))
     }
 
-    @Test("a cancelled waiter returns at once, and so does one cancelled before it waits", .timeLimit(.minutes(1)))
+    @Test("a cancelled waiter returns at once, and so does one cancelled before it waits", .timeLimit(.minutes(10)))
     func cancelled() async {
         let signal = OutboxSignal()
         let seen = signal.generation

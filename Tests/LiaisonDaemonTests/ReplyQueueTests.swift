@@ -12,7 +12,8 @@ struct ReplyQueueTests {
 
     static func answer(_ n: Int) -> SessionMessage { .close(reason: n.isMultiple(of: 2) ? .timeout : .shutdown) }
 
-    @Test("answers are written in the order they were queued, several to a write when they wait together", .timeLimit(.minutes(1)))
+    // Async: a guard against a hang, not a speed check (README, "Tests": a suspended async test can wait minutes for a thread).
+    @Test("answers are written in the order they were queued, several to a write when they wait together", .timeLimit(.minutes(10)))
     func orderAndBatches() async {
         let queue = ReplyQueue(), written = Written()
         async let writer: Void = queue.drain { messages in written.batches.append(messages) }
@@ -27,7 +28,7 @@ struct ReplyQueueTests {
         #expect(Array(written.batches.joined().suffix(5)) == (0..<5).map(Self.answer), "in queueing order")
     }
 
-    @Test("after a failed write nothing more is written, and every answer is still let go", .timeLimit(.minutes(1)))
+    @Test("after a failed write nothing more is written, and every answer is still let go", .timeLimit(.minutes(10)))
     func failedWrite() async {
         struct Broken: Error {}
         let queue = ReplyQueue(), written = Written()
@@ -42,7 +43,7 @@ struct ReplyQueueTests {
         #expect(written.batches.count == 1, "one write was tried; the next answer was let go unwritten")
     }
 
-    @Test("a writer cancelled (the drain timed out) lets go of what waits and of anything queued after it", .timeLimit(.minutes(1)))
+    @Test("a writer cancelled (the drain timed out) lets go of what waits and of anything queued after it", .timeLimit(.minutes(10)))
     func cancelledWriter() async {
         let queue = ReplyQueue()
         let writer = Task { await queue.drain { _ in } }
