@@ -128,6 +128,7 @@ public struct PackageOpener {
         guard dataCount >= 0, isFinal || dataCount == header.chunkSize, !(isFinal && dataCount == 0 && index > 0) else {
             throw CoreError(.chunkTooSmall, "chunk \(index) is \(length) bytes, which is not a valid size for \(isFinal ? "the final" : "a non-final") chunk")
         }
+        if let left = input.knownRemaining, left < length { throw CoreError(.truncated, "the package ends inside chunk \(index)") }
         if ciphertext.count < length { ciphertext.append(contentsOf: repeatElement(0, count: length - ciphertext.count)) }
         let read = try ciphertext.withUnsafeMutableBytes { try input.readFully(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<length])) }
         guard read == length else { throw CoreError(.truncated, "the package ends inside chunk \(index)") }

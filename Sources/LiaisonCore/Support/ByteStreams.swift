@@ -8,6 +8,11 @@ import Darwin
 public protocol ByteSource {
     /// Reads up to `buffer.count` bytes; returns 0 only at the end of the input.
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+
+    /// How many bytes are left, if the source knows (memory does; a file or a
+    /// stream need not): a length read from the input that is larger is refused
+    /// before a buffer that large is made for it.
+    var knownRemaining: Int? { get }
 }
 
 /// Somewhere package bytes go.
@@ -17,6 +22,9 @@ public protocol ByteSink {
 }
 
 extension ByteSource {
+    /// Unknown unless the source says.
+    public var knownRemaining: Int? { nil }
+
     /// Reads until `buffer` is full or the input ends; returns the bytes read.
     public mutating func readFully(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var filled = 0
@@ -30,6 +38,7 @@ extension ByteSource {
 
     /// Reads exactly `count` bytes into a new array, or throws `error` at a short read.
     public mutating func readExactly(_ count: Int, orThrow error: CoreError) throws -> [UInt8] {
+        if let left = knownRemaining, left < count { throw error }
         var bytes = [UInt8](repeating: 0, count: count)
         let n = try bytes.withUnsafeMutableBytes { try readFully(into: $0) }
         guard n == count else { throw error }
@@ -51,6 +60,8 @@ public struct MemorySource: ByteSource {
 
     /// Reads from `bytes`.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var knownRemaining: Int? { bytes.count - offset }
 
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = Swift.min(buffer.count, bytes.count - offset)
