@@ -11,42 +11,18 @@ import Testing
 /// operator lowers bob's trust: between two offers of one batch, or mid-stream.
 @Suite("Access decided again as packages leave", .serialized)
 struct OfferTimeDecisionTests {
-    /// bob's side of a session alice dialled.
-    struct HandDrivenPeer {
-        let socket: LoopbackSocket
-        var session: NoiseSession
-
-        mutating func send(_ message: SessionMessage) throws {
-            try socket.sendFrame(try session.sender.encrypt(message.encoded))
-        }
-
-        /// The next message other than a rekey (which is applied).
-        mutating func receive() throws -> SessionMessage {
-            while true {
-                let message = try SessionMessage(decoding: try session.receiver.decrypt(try socket.receiveFrame()))
-                guard case .rekey = message else { return message }
-                try session.receiver.rekey()
+    /// Takes alice's sessions until one opens with an offer (alice may dial first to
+    /// have a checkpoint witnessed: such sessions are left unanswered).
+    static func firstOffer(on listener: LoopbackSocket.Listener, as bob: NodeSecrets) throws -> (HandDrivenPeer, PackageID) {
+        for _ in 0..<5 {
+            do {
+                var peer = try HandDrivenPeer.accept(on: listener, as: bob)
+                if case .offer(let id, _, _) = try peer.receive() { return (peer, id) }
+            } catch {
+                continue
             }
         }
-
-        /// Accepts alice's connections until one opens with an offer (alice may dial
-        /// first to have a checkpoint witnessed: such sessions are left unanswered).
-        static func firstOffer(on listener: LoopbackSocket.Listener, as bob: NodeSecrets) throws -> (HandDrivenPeer, PackageID) {
-            for _ in 0..<5 {
-                let socket = try listener.accept(timeoutSeconds: 20)
-                do {
-                    var responder = try NoiseIKResponder(localStatic: bob.transport, prologue: HandshakeHello.prologue)
-                    _ = try responder.readMessage1(try socket.receiveFrame())
-                    let (message2, session) = try responder.writeMessage2(payload: HandshakeWelcome.encoded)
-                    try socket.sendFrame(message2)
-                    var peer = HandDrivenPeer(socket: socket, session: session)
-                    if case .offer(let id, _, _) = try peer.receive() { return (peer, id) }
-                } catch {
-                    continue
-                }
-            }
-            throw NoOffer()
-        }
+        throw NoOffer()
     }
 
     /// alice offered nothing in five connections.
@@ -75,7 +51,7 @@ struct OfferTimeDecisionTests {
         let ids = try queueLarge(net, files: 2, bytes: 200_000)
         try #require(ids.count == 2)
 
-        var (peer, first) = try HandDrivenPeer.firstOffer(on: listener, as: bob)
+        var (peer, first) = try Self.firstOffer(on: listener, as: bob)
         try peer.send(.accept(packageID: first, offset: 0))
         var bytes: [UInt8] = []
         for _ in 0..<64 {
@@ -114,7 +90,7 @@ struct OfferTimeDecisionTests {
         let size = 48 << 20
         let id = try #require(try queueLarge(net, files: 1, bytes: size).first)
 
-        var (peer, offered) = try HandDrivenPeer.firstOffer(on: listener, as: bob)
+        var (peer, offered) = try Self.firstOffer(on: listener, as: bob)
         #expect(offered.description == id)
         try peer.send(.accept(packageID: offered, offset: 0))
         var received = 0

@@ -20,17 +20,11 @@ struct SlowWitnessTests {
         try net.daemon("alice").start()
 
         func witnessRequest() throws -> (socket: LoopbackSocket, size: Int) {
-            let socket = try listener.accept(timeoutSeconds: 20)
-            var responder = try NoiseIKResponder(localStatic: bob.transport, prologue: HandshakeHello.prologue)
-            _ = try responder.readMessage1(try socket.receiveFrame())
-            let (message2, noise) = try responder.writeMessage2(payload: HandshakeWelcome.encoded)
-            try socket.sendFrame(message2)
-            var session = noise
-            guard case .witnessRequest(let note, _, _) = try SessionMessage(decoding: try session.receiver.decrypt(try socket.receiveFrame())) else {
+            var peer = try HandDrivenPeer.accept(on: listener, as: bob)
+            guard case .witnessRequest(let note, _, _) = try peer.receive() else {
                 throw CoreError(.invalidArgument, "alice sent something other than a witness request")
             }
-            let size = try Checkpoint(parsing: try SignedNote(parsing: note).text).size
-            return (socket, size)
+            return (peer.socket, try Checkpoint(parsing: try SignedNote(parsing: note).text).size)
         }
 
         let (slow, firstSize) = try witnessRequest()
