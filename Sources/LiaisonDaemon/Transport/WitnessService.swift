@@ -47,9 +47,15 @@ struct WitnessService {
             }
             let now = Timestamp.now()
             // Signing with our log key is an action of ours: recorded before the line leaves.
-            try await context.audit(context.event(.checkpointCosigned, actor: DaemonContext.actor(peer), peer: peer,
-                                                  details: ["origin": checkpoint.origin, "size": String(checkpoint.size),
-                                                            "cosigned-size": String(state?.size ?? 0)]))
+            // A tree already cosigned (the same size and root: the requester lost our line)
+            // is signed again under the entry that stands for it, so a partner asking
+            // over and over cannot add an entry each time.
+            let alreadyCosigned = state.map { $0.size == checkpoint.size && $0.root == checkpoint.rootHash } ?? false
+            if !alreadyCosigned {
+                try await context.audit(context.event(.checkpointCosigned, actor: DaemonContext.actor(peer), peer: peer,
+                                                      details: ["origin": checkpoint.origin, "size": String(checkpoint.size),
+                                                                "cosigned-size": String(state?.size ?? 0)]))
+            }
             let line = try context.cosigner.cosign(checkpoint, timestamp: UInt64(max(0, now)))
             try context.auditLog.recordWitnessed(checkpoint, note: String(decoding: note, as: UTF8.self), peer: peer.fingerprint.description,
                                                  expected: state, now: now)
