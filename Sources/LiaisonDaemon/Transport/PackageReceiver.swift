@@ -29,8 +29,11 @@ struct PackageReceiver {
         /// Bytes that were already in the spool from an interrupted transfer.
         let resumedFrom: UInt64
         /// Checks the package as it arrives (nil when too many verifiers run:
-        /// then the file is verified after its last byte).
-        let verifier: SpoolVerifier?
+        /// then the file is verified after its last byte). Started with the first
+        /// byte in the file, so an offer never followed by data starts no thread.
+        var verifier: SpoolVerifier?
+        /// Whether a verifier was asked for (it stays nil if it was declined).
+        var verifierAskedFor: Bool
         var writeBehind: WriteBehind
     }
 
@@ -50,12 +53,20 @@ struct PackageReceiver {
     /// Whether no offered package is being received on this session.
     var isIdle: Bool { transfer == nil }
 
-    /// Closes an unfinished transfer's file; the partial stays for a resume.
+    /// Closes an unfinished transfer's file. The partial stays for a resume if it
+    /// holds real progress (``SpoolFiles/worthKeeping(_:)``); otherwise it goes, so
+    /// offers never followed by data leave nothing behind. Removed before the claim
+    /// is let go: no other connection can be resuming it.
     mutating func abandon() {
         if let t = transfer {
             t.verifier?.cancel()
-            fsync(t.descriptor)
-            close(t.descriptor)
+            if SpoolFiles.worthKeeping(t.written) {
+                fsync(t.descriptor)
+                close(t.descriptor)
+            } else {
+                close(t.descriptor)
+                unlink(t.path)
+            }
             release(t.id)
             transfer = nil
         }
@@ -81,7 +92,12 @@ struct PackageReceiver {
             var stream = FileDescriptorStream(descriptor: t.descriptor)
             try stream.write(bytes)
             t.written += UInt64(bytes.count)
-            t.verifier?.advance(to: t.written)
+            if t.verifierAskedFor {
+                t.verifier?.advance(to: t.written)
+            } else {
+                t.verifier = startVerifier(path: t.path, available: t.written)
+                t.verifierAskedFor = true
+            }
             t.writeBehind.wrote(bytes.count, to: t.descriptor)
             transfer = t
             return []
@@ -303,8 +319,29 @@ struct PackageReceiver {
     /// Opens (or resumes) the spool file for an offered package and accepts it.
     private mutating func spool(id: PackageID, size: UInt64) throws -> [SessionMessage] {
         // Per-sender spool names: one peer's partial can never become another's prefix.
-        let path = SpoolFiles(directory: context.spoolDirectory).path(id: id, from: peer)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let spoolFiles = SpoolFiles(directory: context.spoolDirectory)
+        let path = spoolFiles.path(id: id, from: peer)
+        var descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+        if descriptor < 0 && errno == ENOENT {
+            // A new partial: made under the claims' lock, after room for it, so that
+            // concurrent offers cannot take the sender past its number of partials.
+            let sender = claimKey(id).sender
+            let (made, evicted) = context.activeTransfers.withLockedValue { claims -> (Int32?, [(id: PackageID, bytes: UInt64)]) in
+                guard let evicted = spoolFiles.makeRoom(for: peer, receiving: Set(claims.keys.filter { $0.sender == sender }.map(\.id))) else {
+                    return (nil, [])
+                }
+                return (open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600), evicted)
+            }
+            for old in evicted {
+                logger.notice("removed \(peer.name)'s unfinished package \(old.id) (\(old.bytes) bytes) from the spool to make room: a sender keeps at most \(SpoolFiles.maximumPerSender) unfinished packages here")
+            }
+            guard let made else {
+                release(id)
+                return [.reject(packageID: id, reason: .unavailable,
+                                detail: "\(SpoolFiles.maximumPerSender) packages from you are being received here already; retry once one is finished")]
+            }
+            descriptor = made
+        }
         guard descriptor >= 0 else {
             release(id)
             return [.reject(packageID: id, reason: .unavailable, detail: "cannot store the package now")]
@@ -316,12 +353,17 @@ struct PackageReceiver {
             ftruncate(descriptor, 0)
             offset = 0
         }
-        let context = self.context
-        let verifier = SpoolVerifier.start(path: path, available: offset) { input in try Self.verify(&input, context: context) }
+        let verifier = offset > 0 ? startVerifier(path: path, available: offset) : nil
         transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset, resumedFrom: offset,
-                            verifier: verifier, writeBehind: WriteBehind(from: offset))
+                            verifier: verifier, verifierAskedFor: offset > 0, writeBehind: WriteBehind(from: offset))
         if offset > 0 { logger.info("resuming package \(id) at byte \(offset) of \(size)") }
         return [.accept(packageID: id, offset: offset)]
+    }
+
+    /// Starts verifying the spool file at `path` as it grows; nil if too many verifiers run.
+    private func startVerifier(path: String, available: UInt64) -> SpoolVerifier? {
+        let context = self.context
+        return SpoolVerifier.start(path: path, available: available) { input in try Self.verify(&input, context: context) }
     }
 
     private mutating func finish(_ t: Transfer) async throws -> SessionMessage {
