@@ -23,7 +23,7 @@ struct UndisclosedRefusalTests {
         return output.bytes
     }
 
-    @Test("charlie delivering alpha's package not addressed to bravo, alpha's package addressed to bravo (pushed and streamed), and an unknown node's: one answer, byte for byte; bravo's log and audit name each reason",
+    @Test("charlie delivering alpha's package not addressed to bravo, alpha's package addressed to bravo (pushed and streamed), an unknown node's and a revoked peer's: one answer, byte for byte; bravo's log and audit name each reason",
           .timeLimit(.minutes(2)))
     func oneAnswerForEveryCause() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie", "delta"])
@@ -39,6 +39,10 @@ struct UndisclosedRefusalTests {
         let notAddressed = try Self.seal(Array("alpha to charlie and delta".utf8), id: id, by: alpha.identity, for: [charlieKeys, deltaKeys])
         let coRecipient = try Self.seal(Array("alpha to bravo and charlie".utf8), id: id, by: alpha.identity, for: [bravoKeys, charlieKeys])
         let unknown = try Self.seal(Array("a stranger to bravo".utf8), id: id, by: try IdentitySecretKey(), for: [bravoKeys])
+        // Delta, revoked at bravo: its local name must not come back to charlie either.
+        try net.expect(["peers", "revoke", "delta", "--yes", "--home", net.home("bravo")])
+        let revoked = try Self.seal(Array("delta, revoked, to bravo".utf8), id: id,
+                                    by: try ProtocolClient.secrets(home: net.home("delta")).identity, for: [bravoKeys])
         var rng = SeededBytes(seed: 7)
         let large = try Self.seal(rng.next(200_000), id: id, by: alpha.identity, for: [bravoKeys, charlieKeys])
         #expect(large.count > SessionMessage.maximumPushByteCount)
@@ -46,7 +50,8 @@ struct UndisclosedRefusalTests {
         var client = try ProtocolClient(port: net.ports["bravo"]!)
         try client.handshake(local: charlie.transport, remote: bravoKeys.transport)
         var answers: [String: [UInt8]] = [:]
-        for (what, bytes) in [("not addressed to bravo", notAddressed), ("sealed by alpha", coRecipient), ("sealed by an unknown node", unknown)] {
+        for (what, bytes) in [("not addressed to bravo", notAddressed), ("sealed by alpha", coRecipient), ("sealed by an unknown node", unknown),
+                                ("sealed by a revoked peer", revoked)] {
             try client.send(.push(packageID: id, expires: nil, bytes: bytes))
             answers[what] = try client.receive().encoded
         }
@@ -72,7 +77,7 @@ struct UndisclosedRefusalTests {
             return
         }
         // Nothing in it names a check, a node or a key.
-        for word in ["recipient", "unknown", "keyring", "alpha", "revoked", "another node"] { #expect(!detail.contains(word)) }
+        for word in ["recipient", "unknown", "keyring", "alpha", "delta", "revoked", "another node"] { #expect(!detail.contains(word)) }
         #expect(try net.inbox("bravo").isEmpty)
         #expect(try FileManager.default.contentsOfDirectory(atPath: net.home("bravo") + "/spool").filter { $0.hasSuffix(".partial") }.isEmpty)
 
@@ -82,10 +87,11 @@ struct UndisclosedRefusalTests {
         #expect(log.contains("sealed by alpha ("))
         #expect(log.contains("which is in neither charlie's keys nor this node's keyring"))
         let reasons = try net.auditEvents("bravo").filter { $0.kind == .packageRejected && $0.package == id.description }.compactMap(\.reason)
-        #expect(reasons.count == 4)
+        #expect(reasons.count == 5)
         #expect(reasons.filter { $0.contains("[package.not-a-recipient]") }.count == 1)
         #expect(reasons.filter { $0.contains("sealed by alpha") && $0.contains("[package.unknown-sender]") }.count == 2)
         #expect(reasons.filter { $0.contains("in neither charlie's keys nor this node's keyring") }.count == 1)
+        #expect(reasons.filter { $0.contains("sealed by delta (") }.count == 1)
         #expect(net.daemon("bravo").stop() != nil)
     }
 
