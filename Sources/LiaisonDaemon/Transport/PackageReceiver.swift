@@ -29,8 +29,11 @@ struct PackageReceiver {
         /// Bytes that were already in the spool from an interrupted transfer.
         let resumedFrom: UInt64
         /// Checks the package as it arrives (nil when too many verifiers run:
-        /// then the file is verified after its last byte).
-        let verifier: SpoolVerifier?
+        /// then the file is verified after its last byte). Started with the first
+        /// byte in the file, so an offer never followed by data starts no thread.
+        var verifier: SpoolVerifier?
+        /// Whether a verifier was asked for (it stays nil if it was declined).
+        var verifierAskedFor: Bool
         var writeBehind: WriteBehind
     }
 
@@ -50,12 +53,20 @@ struct PackageReceiver {
     /// Whether no offered package is being received on this session.
     var isIdle: Bool { transfer == nil }
 
-    /// Closes an unfinished transfer's file; the partial stays for a resume.
+    /// Closes an unfinished transfer's file. The partial stays for a resume if it
+    /// holds real progress (``SpoolFiles/worthKeeping(_:)``); otherwise it goes, so
+    /// offers never followed by data leave nothing behind. Removed before the claim
+    /// is let go: no other connection can be resuming it.
     mutating func abandon() {
         if let t = transfer {
             t.verifier?.cancel()
-            fsync(t.descriptor)
-            close(t.descriptor)
+            if SpoolFiles.worthKeeping(t.written) {
+                fsync(t.descriptor)
+                close(t.descriptor)
+            } else {
+                close(t.descriptor)
+                unlink(t.path)
+            }
             release(t.id)
             transfer = nil
         }
@@ -74,14 +85,19 @@ struct PackageReceiver {
     mutating func handle(_ message: SessionMessage) async throws -> [SessionMessage] {
         switch message {
         case .offer(let id, let size, let expires):
-            return await audited(try offer(id: id, size: size, expires: expires))
+            return await audited(try offer(id: id, size: size, expires: expires).map { ReceiverAnswer($0) })
         case .data(let bytes):
             guard var t = transfer else { throw WireError(.unexpectedMessage, "data outside a transfer") }
             guard t.written + UInt64(bytes.count) <= t.size else { throw WireError(.unexpectedMessage, "more data than offered") }
             var stream = FileDescriptorStream(descriptor: t.descriptor)
             try stream.write(bytes)
             t.written += UInt64(bytes.count)
-            t.verifier?.advance(to: t.written)
+            if t.verifierAskedFor {
+                t.verifier?.advance(to: t.written)
+            } else {
+                t.verifier = startVerifier(path: t.path, available: t.written)
+                t.verifierAskedFor = true
+            }
             t.writeBehind.wrote(bytes.count, to: t.descriptor)
             transfer = t
             return []
@@ -112,14 +128,15 @@ struct PackageReceiver {
         }
     }
 
-    /// Records every refusal among `replies` (after the fact: refusing is safe
-    /// even when the log is down).
-    private func audited(_ replies: [SessionMessage]) async -> [SessionMessage] {
-        for case .reject(let id, let reason, let detail) in replies {
+    /// Records every refusal among `answers` (after the fact: refusing is safe
+    /// even when the log is down), with its audit reason where the peer was told less.
+    private func audited(_ answers: [ReceiverAnswer]) async -> [SessionMessage] {
+        for answer in answers {
+            guard case .reject(let id, let reason, let detail) = answer.reply else { continue }
             await context.auditNetworkRefusal(context.event(.packageRejected, .denied, actor: DaemonContext.actor(peer), peer: peer,
-                                                            package: id, reason: "\(reason): \(detail)", remote: remote))
+                                                            package: id, reason: answer.auditReason ?? "\(reason): \(detail)", remote: remote))
         }
-        return replies
+        return answers.map(\.reply)
     }
 
     private mutating func offer(id: PackageID, size: UInt64, expires: Int64?) throws -> [SessionMessage] {
@@ -191,10 +208,10 @@ struct PackageReceiver {
     /// A pushed package's answer as if it had been looked up first: a refusal of
     /// a package this peer already delivered becomes its stored receipt (a trust
     /// change since, or a damaged copy, does not undo what took effect).
-    private func answerAsStored(_ id: PackageID, _ answer: SessionMessage) throws -> SessionMessage {
-        guard case .reject = answer, let stored = try storedAnswer(id) else { return answer }
+    private func answerAsStored(_ id: PackageID, _ answer: ReceiverAnswer) throws -> ReceiverAnswer {
+        guard case .reject = answer.reply, let stored = try storedAnswer(id) else { return answer }
         logger.info("the refused copy of \(id) from \(peer.name) was received before; answered as stored")
-        return stored
+        return ReceiverAnswer(stored)
     }
 
     /// The answer for a package this peer already delivered: its stored receipt (it
@@ -303,8 +320,29 @@ struct PackageReceiver {
     /// Opens (or resumes) the spool file for an offered package and accepts it.
     private mutating func spool(id: PackageID, size: UInt64) throws -> [SessionMessage] {
         // Per-sender spool names: one peer's partial can never become another's prefix.
-        let path = SpoolFiles(directory: context.spoolDirectory).path(id: id, from: peer)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let spoolFiles = SpoolFiles(directory: context.spoolDirectory)
+        let path = spoolFiles.path(id: id, from: peer)
+        var descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+        if descriptor < 0 && errno == ENOENT {
+            // A new partial: made under the claims' lock, after room for it, so that
+            // concurrent offers cannot take the sender past its number of partials.
+            let sender = claimKey(id).sender
+            let (made, evicted) = context.activeTransfers.withLockedValue { claims -> (Int32?, [(id: PackageID, bytes: UInt64)]) in
+                guard let evicted = spoolFiles.makeRoom(for: peer, receiving: Set(claims.keys.filter { $0.sender == sender }.map(\.id))) else {
+                    return (nil, [])
+                }
+                return (open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600), evicted)
+            }
+            for old in evicted {
+                logger.notice("removed \(peer.name)'s unfinished package \(old.id) (\(old.bytes) bytes) from the spool to make room: a sender keeps at most \(SpoolFiles.maximumPerSender) unfinished packages here")
+            }
+            guard let made else {
+                release(id)
+                return [.reject(packageID: id, reason: .unavailable,
+                                detail: "\(SpoolFiles.maximumPerSender) packages from you are being received here already; retry once one is finished")]
+            }
+            descriptor = made
+        }
         guard descriptor >= 0 else {
             release(id)
             return [.reject(packageID: id, reason: .unavailable, detail: "cannot store the package now")]
@@ -316,15 +354,22 @@ struct PackageReceiver {
             ftruncate(descriptor, 0)
             offset = 0
         }
-        let context = self.context
-        let verifier = SpoolVerifier.start(path: path, available: offset) { input in try Self.verify(&input, context: context) }
+        let verifier = offset > 0 ? startVerifier(path: path, available: offset) : nil
         transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset, resumedFrom: offset,
-                            verifier: verifier, writeBehind: WriteBehind(from: offset))
+                            verifier: verifier, verifierAskedFor: offset > 0, writeBehind: WriteBehind(from: offset))
         if offset > 0 { logger.info("resuming package \(id) at byte \(offset) of \(size)") }
         return [.accept(packageID: id, offset: offset)]
     }
 
-    private mutating func finish(_ t: Transfer) async throws -> SessionMessage {
+    /// Starts verifying the spool file at `path` as it grows, from the peer's point
+    /// of view (see ``verify(_:context:peer:)``); nil if too many verifiers run.
+    private func startVerifier(path: String, available: UInt64) -> SpoolVerifier? {
+        let context = self.context
+        let peer = self.peer
+        return SpoolVerifier.start(path: path, available: available) { input in try Self.verify(&input, context: context, peer: peer) }
+    }
+
+    private mutating func finish(_ t: Transfer) async throws -> ReceiverAnswer {
         let synced = fsync(t.descriptor) == 0
         let closed = close(t.descriptor) == 0
         transfer = nil
@@ -332,7 +377,7 @@ struct PackageReceiver {
         guard synced && closed else {
             t.verifier?.cancel()
             logger.error("package \(t.id): the spool file could not be made durable (\(String(cString: strerror(errno))))")
-            return .reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot store packages durably right now")
+            return ReceiverAnswer(.reject(packageID: t.id, reason: .unavailable, detail: "the recipient cannot store packages durably right now"))
         }
         let verdict: Result<OpenedPackage, any Error>
         if let verifier = t.verifier {
@@ -342,11 +387,11 @@ struct PackageReceiver {
             let fd = open(t.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 unlink(t.path)
-                return .reject(packageID: t.id, reason: .unavailable, detail: "cannot read the received package")
+                return ReceiverAnswer(.reject(packageID: t.id, reason: .unavailable, detail: "cannot read the received package"))
             }
             defer { close(fd) }
             var input = FileDescriptorStream(descriptor: fd)
-            verdict = Result { try Self.verify(&input, context: context) }
+            verdict = Result { try Self.verify(&input, context: context, peer: peer) }
         }
         return try await store(verdict, id: t.id, size: t.size, resumed: t.resumedFrom > 0, placement: .spool(t.path))
     }
@@ -363,7 +408,9 @@ struct PackageReceiver {
             // a peer that rotated its keys: what it sent before schema v5 is filed under the key it
             // used then, which only a look-up by all its keys finds.
             let rotated = peer.logFingerprint != peer.fingerprint
-            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires, lookingUp: limited || rotated) { return await audited([answer])[0] }
+            if let answer = try admit(id: id, size: UInt64(bytes.count), expires: expires, lookingUp: limited || rotated) {
+                return await audited([ReceiverAnswer(answer)])[0]
+            }
             defer { release(id) }
             var input = MemorySource(bytes)
             let answer = try await verifyAndStore(id: id, size: UInt64(bytes.count), from: &input, resumed: false, placement: .inline(bytes))
@@ -384,23 +431,78 @@ struct PackageReceiver {
 
     /// Verifies a package held whole (a push) and stores it; see ``store(_:id:size:resumed:placement:)``.
     private func verifyAndStore<Source: ByteSource>(id: PackageID, size: UInt64, from input: inout Source, resumed: Bool,
-                                                    placement: Placement) async throws -> SessionMessage {
-        let verdict = Result { try Self.verify(&input, context: context) }
+                                                    placement: Placement) async throws -> ReceiverAnswer {
+        let verdict = Result { try Self.verify(&input, context: context, peer: peer) }
         return try await store(verdict, id: id, size: size, resumed: resumed, placement: placement)
     }
 
-    /// Checks a whole package as its recipient (header, sender, every chunk), keeping none of its plaintext.
-    private static func verify<Source: ByteSource>(_ input: inout Source, context: DaemonContext) throws -> OpenedPackage {
-        var opener = try context.packageOpener(reading: &input, senders: context.peers.keyring, now: Timestamp.now())
+    /// Checks a whole package as its recipient (header, sender, every chunk),
+    /// keeping none of its plaintext. The sender must be `peer`, the one delivering
+    /// it: checked as soon as the header opens, before any chunk is read. A header
+    /// that does not open here, or names another sender, throws an
+    /// ``UndisclosedRefusal``.
+    private static func verify<Source: ByteSource>(_ input: inout Source, context: DaemonContext, peer: PeerRecord) throws -> OpenedPackage {
+        // A header that does not parse is the peer's own bytes: saying so tells it nothing of this node.
+        let header = try PackageOpener.readHeader(from: &input)
+        let now = Timestamp.now()
+        let senders = RecordingSenders(deliveringSenders(context: context, peer: peer, now: now))
+        var opener: PackageOpener
+        do {
+            opener = try context.packageOpener(header: header, senders: senders, now: now)
+        } catch let error as CoreError where error.code == .expired || error.code == .notYetValid {
+            // Checked only once the sender is known to be the delivering peer: its own package's dates.
+            throw error
+        } catch {
+            throw UndisclosedRefusal(error, peer: peer, named: senders.named, keyring: context.peers.keyring)
+        }
         var sink = CountingSink()
         return try opener.open(from: &input, to: &sink)
+    }
+
+    /// The senders a package `peer` delivers may name: the peer as the keyring has
+    /// it now, or, if it was revoked, removed or re-keyed since, as it was (revoked).
+    private static func deliveringSenders(context: DaemonContext, peer: PeerRecord, now: Int64) -> DeliveringPeerSenders {
+        if let current = context.peers.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: now) {
+            return DeliveringPeerSenders(peer: current, revoked: false, now: now)
+        }
+        return DeliveringPeerSenders(peer: peer, revoked: true, now: now)
     }
 
     /// Given the verdict of verifying a received package as its recipient, decides
     /// whether this node accepts it from the peer, and stores it with its audit
     /// record; only then is a receipt returned (anything else is a refusal).
     private func store(_ verdict: Result<OpenedPackage, any Error>, id: PackageID, size: UInt64, resumed: Bool,
-                       placement: Placement) async throws -> SessionMessage {
+                       placement: Placement) async throws -> ReceiverAnswer {
+        if case .failure(let refusal as UndisclosedRefusal) = verdict {
+            return refuseUndisclosed(refusal, id: id, resumed: resumed, placement: placement)
+        }
+        // The opener was given only this peer's keys; checked again here so that no
+        // package of another sender can ever be filed under this one.
+        if case .success(let opened) = verdict, !peer.hasIdentity(opened.sender.identity, at: Timestamp.now()) {
+            let stray = UndisclosedRefusal(CoreError(.unknownSender, "the package was sealed by \(opened.sender.fingerprint), a key \(peer.name) does not hold"),
+                                           peer: peer, named: nil, keyring: context.peers.keyring)
+            return refuseUndisclosed(stray, id: id, resumed: resumed, placement: placement)
+        }
+        return ReceiverAnswer(try await storeVerified(verdict, id: id, size: size, resumed: resumed, placement: placement))
+    }
+
+    /// Refuses a package for a reason the peer must not learn (see
+    /// ``UndisclosedRefusal``): the peer gets the one uniform reply, this node's
+    /// log and audit record the specific reason. A resumed transfer may have kept a
+    /// damaged prefix from before a crash: it is to start over, and is told so in
+    /// words just as uniform.
+    private func refuseUndisclosed(_ refusal: UndisclosedRefusal, id: PackageID, resumed: Bool, placement: Placement) -> ReceiverAnswer {
+        if case .spool(let path) = placement { unlink(path) }
+        let reply = resumed ? UndisclosedRefusal.restartReply(for: id) : UndisclosedRefusal.reply(for: id)
+        guard case .reject(_, let reason, _) = reply else { preconditionFailure("an undisclosed refusal is a reject") }
+        logger.warning("package \(id) from \(peer.name) rejected: \(refusal.localReason) [\(refusal.code)]; \(peer.name) was told only that it is not accepted")
+        DaemonMetrics.refused(peer: peer.name, reason: "\(reason)")
+        return ReceiverAnswer(reply, auditReason: "\(reason): \(refusal.localReason) [\(refusal.code)]")
+    }
+
+    /// ``store(_:id:size:resumed:placement:)`` for every verdict but an undisclosed refusal.
+    private func storeVerified(_ verdict: Result<OpenedPackage, any Error>, id: PackageID, size: UInt64, resumed: Bool,
+                               placement: Placement) async throws -> SessionMessage {
         /// `detail` goes to the peer (and the audit log); `privately`, to this node's log only.
         func discard(_ reason: SessionMessage.RejectReason, _ detail: String, privately: String? = nil) -> SessionMessage {
             if case .spool(let path) = placement { unlink(path) }
@@ -429,9 +531,6 @@ struct PackageReceiver {
         // Checked again now: a large package may have expired while it arrived.
         if let expires = opened.header.expires, Timestamp.now() >= expires {
             return discard(.expired, "the package expired at \(Timestamp.iso8601(expires)) while it was being received")
-        }
-        guard peer.hasIdentity(opened.sender.identity, at: Timestamp.now()) else {
-            return discard(.refused, "the package was sealed by another node than the one delivering it")
         }
         // A peer may not push us what we do not accept from it.
         let ladder = context.configuration.classifications

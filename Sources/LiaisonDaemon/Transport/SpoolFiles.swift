@@ -6,7 +6,9 @@ import LiaisonCore
 /// next offer resumes it. What they hold counts against the sender's
 /// `bytes-per-day` until they are stored or swept, and a partial untouched for
 /// ``staleAfterSeconds`` is swept: a transfer abandoned for good cannot hold the
-/// disk.
+/// disk. A transfer abandoned before ``smallestKept`` bytes arrived leaves no
+/// partial, and a sender keeps at most ``maximumPerSender`` (its oldest go first):
+/// offers never followed by data cannot fill the spool with files.
 struct SpoolFiles {
     /// The spool directory.
     let directory: String
@@ -14,6 +16,20 @@ struct SpoolFiles {
     /// A partial nobody wrote for this long is removed (a transfer resumed after
     /// that starts over).
     static let staleAfterSeconds: Int64 = 86_400
+
+    /// An abandoned transfer with fewer bytes than this leaves no partial: resuming
+    /// it would save the sender less than one data message (64 KiB), so its file
+    /// is removed rather than kept for a day. One that got further is kept, and
+    /// resumed from where its bytes end.
+    static let smallestKept: UInt64 = 65_536
+
+    /// Partials kept per sender, at most. Making room for another (``makeRoom(for:receiving:)``)
+    /// removes the sender's least recently written one: a sender's own abandoned
+    /// transfers are the only ones it can push out.
+    static let maximumPerSender = 16
+
+    /// Whether an abandoned transfer that wrote `bytes` is worth keeping for a resume.
+    static func worthKeeping(_ bytes: UInt64) -> Bool { bytes >= smallestKept }
 
     /// The file of package `id` from `sender`, named by the fingerprint that names
     /// the sender for life, so a key rotation neither orphans it nor loses its resume.
@@ -24,14 +40,37 @@ struct SpoolFiles {
     /// Bytes in `sender`'s partials, leaving out the packages in `excluded` (those
     /// being received, counted by their claims, and the one on offer).
     func bytes(from sender: PeerRecord, excluding excluded: Set<PackageID>) -> UInt64 {
-        let prefix = Self.senderPrefix(sender)
-        var total: UInt64 = 0
-        for name in partials() where name.hasPrefix(prefix) {
-            guard let id = PackageID(fileName: name, prefix: prefix), !excluded.contains(id) else { continue }
-            var info = stat()
-            if lstat(directory + "/" + name, &info) == 0 { total += UInt64(max(0, info.st_size)) }
+        partials(of: sender).filter { !excluded.contains($0.id) }.reduce(0) { $0.saturatingAdd($1.bytes) }
+    }
+
+    /// Makes room for one more partial of `sender`: while it has ``maximumPerSender``
+    /// or more, removes the least recently written of those not in `receiving`
+    /// (packages being received on some connection). Returns the partials removed,
+    /// or nil if no room can be made (all of them are being received). The caller
+    /// holds the claims' lock, as ``remove(_:now:receiving:)``'s does.
+    func makeRoom(for sender: PeerRecord, receiving: Set<PackageID>) -> [(id: PackageID, bytes: UInt64)]? {
+        let kept = partials(of: sender)
+        var excess = kept.count - Self.maximumPerSender + 1
+        guard excess > 0 else { return [] }
+        var removed: [(id: PackageID, bytes: UInt64)] = []
+        for partial in kept.filter({ !receiving.contains($0.id) }).sorted(by: { $0.modified < $1.modified }) where excess > 0 {
+            if unlink(directory + "/" + partial.name) == 0 || errno == ENOENT {
+                removed.append((partial.id, partial.bytes))
+                excess -= 1
+            }
         }
-        return total
+        return excess > 0 ? nil : removed
+    }
+
+    /// `sender`'s partials with their sizes and last-written times (nanoseconds).
+    private func partials(of sender: PeerRecord) -> [(name: String, id: PackageID, bytes: UInt64, modified: Int64)] {
+        let prefix = Self.senderPrefix(sender)
+        return partials().compactMap { name in
+            guard let id = PackageID(fileName: name, prefix: prefix) else { return nil }
+            var info = stat()
+            guard lstat(directory + "/" + name, &info) == 0 else { return nil }
+            return (name, id, UInt64(max(0, info.st_size)), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+        }
     }
 
     /// The names of partials untouched for ``staleAfterSeconds`` at `now` (Unix
