@@ -182,6 +182,8 @@ struct DaemonSettings: Sendable {
     var drainTimeout: TimeAmount = .seconds(20)
     /// Bytes of the home volume that packages never take (``DiskReserve``).
     var diskReserveBytes: UInt64 = 256 << 20
+    /// How often a partner's key rotation is taken (``PeerRotationPace``).
+    var peerRotationPace = PeerRotationPace(intervalSeconds: 3600)
 
     /// Settings from the `[daemon]` section of liaison.toml.
     init(_ t: DaemonTunables = DaemonTunables()) {
@@ -202,6 +204,7 @@ struct DaemonSettings: Sendable {
         retryMaximum = Double(t.retryMaximumSeconds)
         maximumPackageBytes = UInt64(t.maximumPackageBytes)
         diskReserveBytes = UInt64(t.diskReserveMiB) << 20
+        peerRotationPace = PeerRotationPace(intervalSeconds: t.peerRotationIntervalSeconds)
     }
 }
 

@@ -2,7 +2,9 @@ import LiaisonCore
 import NIOConcurrencyHelpers
 
 /// What each sender delivered in the last 24 hours, counted by the minute, for the
-/// `bytes-per-day` limit.
+/// `bytes-per-day` limit. A sender is the fingerprint that names it for life
+/// (`PeerRecord.logFingerprint`, the inbox's `sender_key`): what it sent under keys
+/// it has rotated away still counts.
 ///
 /// Summing the inbox for every package offered cost in proportion to the day's
 /// traffic from that peer (8.7 ms a push at 200,000 packages a day), so a limited

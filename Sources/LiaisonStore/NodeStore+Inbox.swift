@@ -95,15 +95,17 @@ extension NodeStore {
         }
     }
 
-    /// Bytes received from the sender `fingerprint` since `since`, per minute (Unix
-    /// time divided by 60): what a per-peer daily limit starts from (the daemon then
-    /// adds what it stores, rather than summing the day again for every package).
-    public func receivedBytesByMinute(from fingerprint: NodeFingerprint, since: Int64) throws -> [Int64: Int64] {
+    /// Bytes received from the sender whose lifelong fingerprint is `senderKey`
+    /// (``InboxEntry/senderKey``, whatever keys it sent under) since `since`, per
+    /// minute (Unix time divided by 60): what a per-peer daily limit starts from (the
+    /// daemon then adds what it stores, rather than summing the day again for every
+    /// package). Rows from before schema v5 are filed under the key they arrived under.
+    public func receivedBytesByMinute(fromSenderKey senderKey: NodeFingerprint, since: Int64) throws -> [Int64: Int64] {
         try readStatement("sum what a peer sent") { db in
             var minutes: [Int64: Int64] = [:]
             let rows = try Row.fetchCursor(try db.cachedStatement(sql: """
-                SELECT received_at / 60, SUM(size) FROM inbox WHERE sender_fingerprint = ? AND received_at >= ? GROUP BY received_at / 60
-                """), arguments: [fingerprint.description, since])
+                SELECT received_at / 60, SUM(size) FROM inbox WHERE sender_key = ? AND received_at >= ? GROUP BY received_at / 60
+                """), arguments: [senderKey.description, since])
             while let row = try rows.next() { minutes[row[0]] = row[1] }
             return minutes
         }

@@ -19,6 +19,7 @@ enum Schema {
         migrator.registerMigration("v6-delivery-recipient") { db in try db.execute(sql: v6) }
         migrator.registerMigration("v7-listings-in-arrival-order") { db in try db.execute(sql: v7) }
         migrator.registerMigration("v8-package-paths-in-home") { db in try relativizePackagePaths(db) }
+        migrator.registerMigration("v9-volume-by-sender-key") { db in try db.execute(sql: v9) }
         return migrator
     }
 
@@ -443,4 +444,13 @@ enum Schema {
             END;
             """)
     }
+
+    /// A peer's daily volume is summed by the fingerprint that names it for life
+    /// (`sender_key`), not by the key each package came under: a peer that rotated
+    /// its keys must not start its `bytes-per-day` again. The volume index covers
+    /// that column instead (nothing else read by `sender_fingerprint` through it).
+    static let v9 = """
+        DROP INDEX inbox_sender_volume;
+        CREATE INDEX inbox_sender_volume ON inbox(sender_key, received_at, size);
+        """
 }

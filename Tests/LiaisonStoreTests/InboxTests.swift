@@ -79,7 +79,7 @@ struct InboxTests {
         #expect(try fixture.store.inbox(limit: 3, offset: 3).map(\.id) == [try StoreFixture.packageID(1)])
     }
 
-    @Test("what a sender delivered since a time, per minute: only that sender's, only from then on")
+    @Test("what a sender delivered since a time, per minute: only that sender's, only from then on, under every key it held")
     func receivedByMinute() async throws {
         let fixture = try StoreFixture()
         let alice = try StoreFixture.fingerprint("alice"), bob = try StoreFixture.fingerprint("bob")
@@ -87,8 +87,14 @@ struct InboxTests {
         for (n, sender, at) in [(1, alice, now - 100), (2, alice, now + 5), (3, alice, now + 59), (4, alice, now + 60), (5, bob, now + 1)] {
             #expect(try await fixture.store.recordReceived(try StoreFixture.inboxEntry(n, sender: sender, receivedAt: at)))
         }
-        #expect(try fixture.store.receivedBytesByMinute(from: alice, since: now) == [now / 60: 8192, now / 60 + 1: 4096])
-        #expect(try fixture.store.receivedBytesByMinute(from: bob, since: now + 2).isEmpty)
+        // Alice after rotating her keys: a new fingerprint, the same lifelong one.
+        let rotatedAlice = try StoreFixture.fingerprint("alice rotated")
+        var rotated = try StoreFixture.inboxEntry(6, sender: alice, receivedAt: now + 61)
+        rotated.senderFingerprint = rotatedAlice
+        #expect(try await fixture.store.recordReceived(rotated))
+        #expect(try fixture.store.receivedBytesByMinute(fromSenderKey: alice, since: now) == [now / 60: 8192, now / 60 + 1: 8192])
+        #expect(try fixture.store.receivedBytesByMinute(fromSenderKey: rotatedAlice, since: now).isEmpty, "counted by the lifelong key alone")
+        #expect(try fixture.store.receivedBytesByMinute(fromSenderKey: bob, since: now + 2).isEmpty)
     }
 
     @Test("within one second the inbox lists the last stored first, whatever the ids; its index holds the time alone")

@@ -39,6 +39,10 @@ public struct DaemonTunables: Sendable, Equatable {
     /// sends are refused for now while they would leave less free, so the store and
     /// the audit log keep room to record (0 turns it off).
     public var diskReserveMiB: Int64 = 256
+    /// Seconds after a partner's key rotation's overlap ends before this node takes
+    /// another rotation from it (none is taken while that overlap is open): each one
+    /// rewrites the keyring and adds to the audit log and `keys/peer-rotations.txt`.
+    public var peerRotationIntervalSeconds: Int64 = 3600
 
     /// Where to serve Prometheus metrics (`host:port`), or nil for nowhere.
     public var metricsListen: String?
@@ -64,6 +68,7 @@ public struct DaemonTunables: Sendable, Equatable {
         ("rekey-messages", \.rekeyMessages, 16...(1 << 40)),
         ("session-lifetime-seconds", \.sessionLifetimeSeconds, 1...86_400),
         ("disk-reserve-mib", \.diskReserveMiB, 0...(1 << 30)),
+        ("peer-rotation-interval-seconds", \.peerRotationIntervalSeconds, 60...2_592_000),
     ]
 
     init(table: TOMLTable) throws {

@@ -7,7 +7,9 @@ import LiaisonCrypto
 /// lines written before it was recorded have none). After the
 /// overlap a keyring load drops a peer's previous keys, so nothing new signed by
 /// them is accepted; this history lets packages that arrived while the old key was
-/// still valid be read from the inbox later (``senders(asOf:keyring:)``).
+/// still valid be read from the inbox later (``senders(asOf:keyring:)``). Lines are
+/// only ever appended, up to ``peerRotationsByteLimit``; the latest one of a peer
+/// also paces its rotations (``latestRotationOverlapEnd(of:)``, ``PeerRotationPace``).
 extension NodeHome {
     /// `keys/peer-rotations.txt`.
     public var peerRotationsPath: String { path + "/keys/peer-rotations.txt" }
@@ -33,11 +35,55 @@ extension NodeHome {
         }
     }
 
-    /// Records that `peer` retired `identity`, accepted until `until` (durably, atomically).
+    /// Most bytes `keys/peer-rotations.txt` holds: about 100,000 rotations. Past it a
+    /// rotation is refused rather than any history dropped.
+    public static let peerRotationsByteLimit = 16 << 20
+
+    /// Records that `peer` retired `identity`, accepted until `until`: one line
+    /// appended and fsynced (the lines before it are never rewritten, so a crash
+    /// can cut only this one short; the next append starts a new line after it).
+    ///
+    /// - Throws: ``CoreError`` `identity.rotation-refused` if the line would take the
+    ///   file past ``peerRotationsByteLimit`` (the caller must then not take the
+    ///   rotation: the history of every partner stays whole), or `io`.
     public func recordPeerRotation(peer: PeerRecord, previous identity: IdentityPublicKey, until: Int64) throws {
-        var lines = (try? peerRotationLines()) ?? []
-        lines.append("\(Timestamp.iso8601(until)) \(peer.name) \(KeyText.encode(identity)) \(peer.logFingerprint)")
-        try AtomicOutputFile.write(Array(lines.map { $0 + "\n" }.joined().utf8), to: peerRotationsPath, mode: 0o600)
+        let path = peerRotationsPath
+        let line = Array("\(Timestamp.iso8601(until)) \(peer.name) \(KeyText.encode(identity)) \(peer.logFingerprint)\n".utf8)
+        let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw CoreError(.io, "cannot open \(path): \(String(cString: strerror(errno))); check that the home's keys directory is writable by liaisond")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw CoreError(.io, "\(path) is not a regular file; move it aside and restore the file from a backup")
+        }
+        let size = Int(info.st_size)
+        var last: UInt8 = 0x0A
+        if size > 0, pread(fd, &last, 1, off_t(size - 1)) != 1 {
+            throw CoreError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        // A line a crash cut short stays a line of its own (skipped as damaged when read).
+        let bytes = (last == 0x0A ? [] : [0x0A]) + line
+        guard size + bytes.count <= Self.peerRotationsByteLimit else {
+            throw CoreError(.rotationRefused, "\(path) holds \(size) bytes of partners' retired keys, its limit being \(Self.peerRotationsByteLimit); "
+                            + "no rotation is taken until it has room (its history is never dropped). Move the lines of partners "
+                            + "no longer in the keyring out of it while liaisond is stopped (docs/keys.md)")
+        }
+        var stream = FileDescriptorStream(descriptor: fd)
+        try stream.write(bytes)
+        guard fsync(fd) == 0 else { throw CoreError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        if size == 0 { try AtomicOutputFile.syncDirectory(self.path + "/keys") }
+    }
+
+    /// When the overlap of the latest rotation this node took from `peer` ended (or
+    /// ends): its record's `previous-until`, or its latest line in
+    /// `keys/peer-rotations.txt` (the keyring forgets the previous keys after the
+    /// overlap); nil if it never rotated here. A line naming its current identity
+    /// key records a rotation whose keyring update failed: it does not count.
+    public func latestRotationOverlapEnd(of peer: PeerRecord) -> Int64? {
+        let recorded = retiredPeerKeys().filter { $0.belongs(to: peer) && $0.identity != peer.keys.identity }.map(\.until)
+        return (recorded + [peer.previousUntil].compactMap { $0 }).max()
     }
 
     /// The retired keys on record (lines that do not parse are skipped: the file is
@@ -54,7 +100,7 @@ extension NodeHome {
     }
 
     private func peerRotationLines() throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: peerRotationsPath), data.count <= 16 << 20 else { return [] }
+        guard let data = FileManager.default.contents(atPath: peerRotationsPath), data.count <= Self.peerRotationsByteLimit else { return [] }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
 

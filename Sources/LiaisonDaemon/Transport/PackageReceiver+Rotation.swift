@@ -6,8 +6,9 @@ import LiaisonWire
 /// rotated its keys. The statement must be signed by the identity key this node
 /// has on file for that peer; then it is audited (fail closed) and the peer's
 /// keyring record takes the new keys, keeping the old ones until the overlap ends.
-/// Anything else (malformed, another node's, stale, replayed, a revoked key) is
-/// audited as a refused `key.rotated`, changes nothing and ends the session.
+/// Anything else (malformed, another node's, stale, replayed, a revoked key, one
+/// sooner than ``PeerRotationPace`` allows, or one with no room left to record the
+/// retired key) is audited as a refused `key.rotated`, changes nothing and ends the session.
 extension PackageReceiver {
     func honourRotation(_ bytes: [UInt8]) async throws -> SessionMessage {
         let now = Timestamp.now()
@@ -36,6 +37,10 @@ extension PackageReceiver {
         guard !context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) else {
             throw await refuseRotation("\(peer.name) is pinned in liaison.toml; its operator must update its keys there by hand")
         }
+        let pace = context.settings.peerRotationPace
+        if let tooSoon = pace.refusal(previousOverlapEnd: context.home.latestRotationOverlapEnd(of: current), now: now) {
+            throw await refuseRotation(tooSoon)
+        }
         let newKeys = statement.card.keys
         if let other = context.peers.keyring.peers.first(where: { $0.name != peer.name && ($0.keys.identity == newKeys.identity || $0.keys.transport == newKeys.transport) }) {
             throw await refuseRotation("the new keys are already \(other.name)'s")
@@ -51,15 +56,22 @@ extension PackageReceiver {
             "overlap-until": Timestamp.iso8601(overlapUntil),
         ]))
         do {
-            try context.peers.update { try $0.rotate(named: peer.name, to: statement.card, overlapUntil: overlapUntil) }
+            let home = context.home, previous = statement.previousIdentity
+            try context.peers.update { keyring in
+                // Checked again under the keyring's lock: two sessions of this peer may carry two rotations at once.
+                guard let record = keyring.peer(named: peer.name), record.keys.identity == previous else {
+                    throw CoreError(.rotationRefused, "\(peer.name) rotated on another session meanwhile")
+                }
+                if let tooSoon = pace.refusal(previousOverlapEnd: home.latestRotationOverlapEnd(of: record), now: now) {
+                    throw CoreError(.rotationRefused, tooSoon)
+                }
+                try keyring.rotate(named: peer.name, to: statement.card, overlapUntil: overlapUntil)
+                // Packages signed by the old key that arrive during the overlap stay readable after it,
+                // and revocation by it keeps working: no rotation is taken without this record.
+                try home.recordPeerRotation(peer: record, previous: previous, until: overlapUntil)
+            }
         } catch let error as CoreError {
-            throw await refuseRotation("\(error.code.rawValue): \(error.message)")
-        }
-        // Packages signed by the old key that arrive during the overlap stay readable after it.
-        do {
-            try context.home.recordPeerRotation(peer: peer, previous: statement.previousIdentity, until: overlapUntil)
-        } catch {
-            logger.error("cannot record \(peer.name)'s retired key in \(context.home.peerRotationsPath): \(error); packages it signed may not open after \(Timestamp.iso8601(overlapUntil))")
+            throw await refuseRotation(error.code == .rotationRefused ? error.message : "\(error.code.rawValue): \(error.message)")
         }
         logger.notice("\(peer.name) rotated its keys: now \(statement.fingerprint.short), previous keys accepted until \(Timestamp.iso8601(overlapUntil))")
         return .rotationAccepted

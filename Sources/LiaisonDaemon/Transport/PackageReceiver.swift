@@ -191,7 +191,8 @@ struct PackageReceiver {
         }
         if let refusal = diskRefusal(id: id, size: size, pending: pending) { return refusal }
         if let perMinute = peer.inboundLimits.packagesPerMinute {
-            let key = peer.fingerprint.description
+            // Its lifelong fingerprint: rotating its keys does not give a peer a fresh bucket.
+            let key = peer.logFingerprint.description
             let allowed = context.inboundBuckets.withLockedValue { buckets in
                 var bucket = buckets[key] ?? TokenBucket(rate: Double(perMinute) / 60, burst: Double(perMinute))
                 defer { buckets[key] = bucket }
@@ -296,16 +297,16 @@ struct PackageReceiver {
     /// stored, in the volume (sometimes both — never neither).
     private func volumeRefusal(id: PackageID, size: UInt64, inFlight: UInt64) throws -> SessionMessage? {
         guard let perDay = peer.inboundLimits.bytesPerDay else { return nil }
-        // What it sent under its current and, during a rotation's overlap, its previous key.
-        let now = Timestamp.now()
-        let used = try ([peer.fingerprint] + [peer.previousKeys(at: now)?.fingerprint].compactMap { $0 }).reduce(Int64(0)) { sum, key in
-            let bytes = try context.inboundVolume.bytes(from: key, now: now) { since in try context.store.receivedBytesByMinute(from: key, since: since) }
-            return sum.saturatingAdd(bytes)
+        // What it sent under every key it held: its volume is counted by its lifelong
+        // fingerprint, so rotating its keys does not start its day again.
+        let now = Timestamp.now(), sender = peer.logFingerprint
+        let used = try context.inboundVolume.bytes(from: sender, now: now) { since in
+            try context.store.receivedBytesByMinute(fromSenderKey: sender, since: since)
         }
         // Partials it left in the spool count too, until they are stored or swept
         // (those being received are counted by their claims, this one by `size`).
-        let sender = claimKey(id).sender
-        let receiving = context.activeTransfers.withLockedValue { Set($0.keys.filter { $0.sender == sender }.map(\.id)) }.union([id])
+        let claimant = claimKey(id).sender
+        let receiving = context.activeTransfers.withLockedValue { Set($0.keys.filter { $0.sender == claimant }.map(\.id)) }.union([id])
         let resting = SpoolFiles(directory: context.spoolDirectory).bytes(from: peer, excluding: receiving)
         // Saturating: no sum of sizes a peer can make up may trap.
         let counted = UInt64(max(0, used)).saturatingAdd(inFlight).saturatingAdd(UInt64(max(0, resting)))
@@ -588,7 +589,7 @@ struct PackageReceiver {
             return .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot record packages right now; retry later")
         }
         // Counted before its claim is let go: never in neither.
-        if new { context.inboundVolume.add(entry.size, from: entry.senderFingerprint, at: entry.receivedAt) }
+        if new { context.inboundVolume.add(entry.size, from: entry.senderKey, at: entry.receivedAt) }
         guard new else {
             // Accepted before (a push is not looked up first): the stored answer, never this copy's receipt.
             return try storedAnswer(id) ?? .reject(packageID: id, reason: .unavailable, detail: "the recipient cannot store packages right now")

@@ -1,0 +1,59 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonCrypto
+import LiaisonTestSupport
+import LiaisonWire
+import Testing
+
+@Suite("A partner's key rotations are paced, on real daemons", .serialized)
+struct RotationPacingTests {
+    private func card(_ secrets: NodeSecrets, now: Int64) throws -> NodeCard {
+        try NodeCard(name: "alpha", secrets: secrets, addresses: [], validFrom: now, validUntil: now + 86_400)
+    }
+
+    /// Sends `statement` to bravo on a session made with `transport` and returns bravo's answer.
+    private func announce(_ statement: RotationStatement, as transport: TransportSecretKey, in net: DaemonNetwork) throws -> SessionMessage {
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: transport, remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+        try client.send(.rotation(statement.encoded))
+        return try client.receive()
+    }
+
+    @Test("a rotation while the previous one's overlap is open, or within the interval after it, is refused, audited, and changes nothing",
+          .timeLimit(.minutes(2)))
+    func rotationTooSoonIsRefused() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let first = try NodeSecrets.generate(), second = try NodeSecrets.generate(), third = try NodeSecrets.generate()
+        // The overlap is the peer's choice: here it ends two seconds after the rotation.
+        let start = Timestamp.now()
+        let taken = try RotationStatement(previous: alpha.identity, card: try card(first, now: start), rotatedAt: start, overlapUntil: start + 2)
+        #expect(try announce(taken, as: alpha.transport, in: net) == .rotationAccepted)
+        let keyringPath = net.home("bravo") + "/keyring.toml", rotationsPath = net.home("bravo") + "/keys/peer-rotations.txt"
+        let keyring = try #require(FileManager.default.contents(atPath: keyringPath))
+        let rotations = try #require(FileManager.default.contents(atPath: rotationsPath))
+
+        // Signed by alpha's current key, on a session made with its current transport key: genuine, but too soon.
+        let whileOpen = try RotationStatement(previous: first.identity, card: try card(second, now: start), rotatedAt: start, overlapUntil: start + 2)
+        #expect(try announce(whileOpen, as: first.transport, in: net) == .close(reason: .protocolError))
+        // Once the overlap has ended: still within peer-rotation-interval-seconds (an hour by default).
+        #expect(eventually(timeoutSeconds: 10) { Timestamp.now() > start + 2 })
+        let now = Timestamp.now()
+        let afterIt = try RotationStatement(previous: first.identity, card: try card(third, now: now), rotatedAt: now, overlapUntil: now + 2)
+        #expect(try announce(afterIt, as: first.transport, in: net) == .close(reason: .protocolError))
+
+        #expect(FileManager.default.contents(atPath: keyringPath) == keyring, "the keyring is unchanged")
+        #expect(FileManager.default.contents(atPath: rotationsPath) == rotations, "no retired key recorded")
+        let shown = try net.expect(["peers", "show", "alpha", "--home", net.home("bravo"), "--json"]).stdout
+        #expect(shown.contains(first.publicKeys.fingerprint.description) && !shown.contains(second.publicKeys.fingerprint.description))
+        let events = try net.auditEvents("bravo").filter { $0.kind == .keyRotated }
+        #expect(events.filter { $0.outcome == .ok }.count == 1)
+        let refused = events.filter { $0.outcome == .denied }
+        #expect(refused.count == 2 && refused.allSatisfy { $0.peerName == "alpha" && $0.reason?.hasPrefix("identity.rotation-refused") == true })
+        #expect(refused.first?.reason?.contains("overlap is still open") == true, "\(refused.map(\.reason))")
+        #expect(refused.last?.reason?.contains("peer-rotation-interval-seconds") == true, "\(refused.map(\.reason))")
+        #expect(net.daemon("bravo").log.contains("refused a key rotation from alpha"))
+    }
+}
