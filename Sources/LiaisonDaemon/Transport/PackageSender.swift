@@ -401,7 +401,7 @@ struct PackageSender {
     /// read) refuses the write (`conflict`) and keeps its `expired`: that is this
     /// package's outcome, not the batch's, so the others still go and their
     /// answers are still recorded. Any other store error is thrown.
-    func settle(_ id: PackageID, logger: Logger, _ write: () async throws -> Void) async throws {
+    private func settle(_ id: PackageID, logger: Logger, _ write: () async throws -> Void) async throws {
         do {
             try await write()
         } catch let error as StoreError where error.code == .conflict {
