@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import Testing
 @testable import LiaisonDaemon
 
@@ -78,6 +79,31 @@ struct HandshakeTurnsTests {
         passed.end()
         // And the peer is free again.
         try await turns.begin(peer: "bravo").end()
+    }
+    @Test("a dial still waiting at its deadline leaves with DeadlinePassed; one whose turn came in time keeps it")
+    func deadlineWhileWaiting() async throws {
+        let turns = HandshakeTurns()
+        let holding = try await turns.begin(peer: "bravo")
+        let started = ContinuousClock.now
+        await #expect(throws: DeadlinePassed.self) {
+            _ = try await turns.begin(peer: "bravo", until: NIODeadline.now() + .milliseconds(100))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        // A deadline already past when the dial starts: it does not queue either.
+        await #expect(throws: DeadlinePassed.self) {
+            _ = try await turns.begin(peer: "bravo", until: NIODeadline.now() - .seconds(1))
+        }
+        // The holder kept its turn throughout; the next dial gets it when it ends.
+        let next = Task { try await turns.begin(peer: "bravo", until: NIODeadline.now() + .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(50))
+        holding.end()
+        let passed = try await next.value
+        // A free peer's turn comes at once, whatever the deadline.
+        await #expect(throws: DeadlinePassed.self) {
+            _ = try await turns.begin(peer: "bravo", until: NIODeadline.now() + .milliseconds(50))
+        }
+        passed.end()
+        try await turns.begin(peer: "bravo", until: NIODeadline.now() + .milliseconds(50)).end()
     }
 }
 

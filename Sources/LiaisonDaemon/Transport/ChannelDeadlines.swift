@@ -20,3 +20,8 @@ func withDeadline<T>(_ timeout: TimeAmount, channel: Channel, _ body: () async t
     defer { task.cancel() }
     return try await body()
 }
+
+/// An exchange with a peer ran out of the time it was given (`PeerDialer`'s `until`).
+struct DeadlinePassed: Error, CustomStringConvertible {
+    var description: String { "it did not finish in the time it was given" }
+}

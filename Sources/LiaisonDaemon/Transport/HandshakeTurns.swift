@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Handshakes this node starts, one at a time per peer, from connecting to reading
 /// message 2. A responder accepts only a timestamp newer than the last it took
@@ -7,7 +8,7 @@ import NIOConcurrencyHelpers
 /// replay and its dial back off. The turn covers the connection too, so a waiting
 /// dial holds no silent connection at the peer (whose handshake deadline runs
 /// from accept). Turns are taken in arrival order; each is bounded by the connect
-/// and handshake timeouts.
+/// and handshake timeouts, and a dial with a deadline waits no longer than that.
 final class HandshakeTurns: Sendable {
     /// A dial waiting for its turn.
     private struct Waiter {
@@ -18,10 +19,16 @@ final class HandshakeTurns: Sendable {
     private struct State {
         /// Peers with a handshake under way, each with the dials waiting for it.
         var waiting: [String: [Waiter]] = [:]
-        /// Dials between their start and their place in the queue: whether each was
-        /// cancelled meanwhile (it then does not queue).
-        var starting: [UInt64: Bool] = [:]
+        /// Dials between their start and their place in the queue, with why each
+        /// gave up meanwhile, if it did (it then does not queue).
+        var starting: [UInt64: GaveUp] = [:]
         var lastID: UInt64 = 0
+    }
+
+    /// Why a dial stopped waiting for its turn, if it did.
+    private enum GaveUp {
+        case no
+        case because(any Error)
     }
 
     private let state = NIOLockedValueBox(State())
@@ -43,19 +50,27 @@ final class HandshakeTurns: Sendable {
 
     /// Waits until no other handshake with `peer` (the fingerprint that names it for
     /// life) is under way, and takes the turn. A dial cancelled while it waits (the
-    /// daemon stopping) leaves the queue at once with `CancellationError`, and the
-    /// turn it never had stays with whoever holds it.
-    func begin(peer: String) async throws -> Turn {
+    /// daemon stopping) leaves the queue at once with `CancellationError`, one still
+    /// waiting at `until` with ``DeadlinePassed``; the turn it never had stays with
+    /// whoever holds it.
+    func begin(peer: String, until: NIODeadline? = nil) async throws -> Turn {
         let id = state.withLockedValue { state in
             state.lastID += 1
-            state.starting[state.lastID] = false
+            state.starting[state.lastID] = .no
             return state.lastID
         }
+        let timer = until.map { until in
+            Task { [self] in
+                try? await Task.sleep(nanoseconds: UInt64(max(0, (until - .now()).nanoseconds)))
+                if !Task.isCancelled { giveUp(id, peer: peer, because: DeadlinePassed()) }
+            }
+        }
+        defer { timer?.cancel() }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (turn: CheckedContinuation<Void, any Error>) in
-                enum Start { case now, waits, cancelled }
+                enum Start { case now, waits, gaveUp(any Error) }
                 let start = state.withLockedValue { state -> Start in
-                    if state.starting.removeValue(forKey: id) == true { return .cancelled }
+                    if case .because(let reason)? = state.starting.removeValue(forKey: id) { return .gaveUp(reason) }
                     guard state.waiting[peer] != nil else {
                         state.waiting[peer] = []
                         return .now
@@ -65,23 +80,28 @@ final class HandshakeTurns: Sendable {
                 }
                 switch start {
                 case .now: turn.resume()
-                case .cancelled: turn.resume(throwing: CancellationError())
+                case .gaveUp(let reason): turn.resume(throwing: reason)
                 case .waits: break
                 }
             }
         } onCancel: {
-            let waiter = state.withLockedValue { state -> Waiter? in
-                if state.starting[id] != nil {
-                    state.starting[id] = true   // not queued yet: it will not be
-                    return nil
-                }
-                // Queued: it leaves the queue. Not there: it has its turn already, and keeps it.
-                guard let index = state.waiting[peer]?.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiting[peer]!.remove(at: index)
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
+            giveUp(id, peer: peer, because: CancellationError())
         }
         return Turn { [self] in pass(peer) }
+    }
+
+    /// Dial `id` stops waiting for `peer`'s turn, throwing `reason`: not queued yet,
+    /// it will not be; queued, it leaves the queue. Holding the turn already, it keeps it.
+    private func giveUp(_ id: UInt64, peer: String, because reason: any Error) {
+        let waiter = state.withLockedValue { state -> Waiter? in
+            if case .no? = state.starting[id] {
+                state.starting[id] = .because(reason)
+                return nil
+            }
+            guard let index = state.waiting[peer]?.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiting[peer]!.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: reason)
     }
 
     /// Hands `peer`'s turn to the dial that waited longest, or frees it.

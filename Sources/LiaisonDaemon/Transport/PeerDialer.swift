@@ -15,25 +15,27 @@ struct PeerDialer {
     /// node's key rotation is told first, on a session of its own made with the
     /// previous keys (it knows only those); if that fails, so does this.
     ///
-    /// With a `deadline`, the connection is closed once that long has passed since
-    /// it was made, whatever the peer sends meanwhile: a pending read then ends.
-    /// For exchanges that must not wait on a peer that trickles a byte now and
-    /// then (the idle timeout counts bytes, not whole messages).
-    func withSession<T: Sendable>(to peer: PeerRecord, deadline: TimeAmount? = nil,
+    /// With a deadline (`until`), the whole exchange ends by then, whatever the
+    /// peer sends meanwhile: the wait for this peer's handshake turn, the telling of
+    /// a pending rotation, connecting, and the session, whose connection is closed
+    /// at the deadline (a pending read then ends). For exchanges that must not wait
+    /// on a peer that trickles a byte now and then (the idle timeout counts bytes,
+    /// not whole messages).
+    func withSession<T: Sendable>(to peer: PeerRecord, until: NIODeadline? = nil,
                                   _ body: (inout SecureSession) async throws -> T) async throws -> T {
-        try await RotationAnnouncer(context: context, group: group).tellIfPending(peer)
-        return try await withSession(to: peer, as: context.secrets.transport, deadline: deadline, body)
+        try await RotationAnnouncer(context: context, group: group).tellIfPending(peer, until: until)
+        return try await withSession(to: peer, as: context.secrets.transport, until: until, body)
     }
 
     /// A session in which this node authenticates with `localStatic` (its current or, to
     /// announce a rotation, its previous transport key).
-    func withSession<T: Sendable>(to peer: PeerRecord, as localStatic: TransportSecretKey, deadline: TimeAmount? = nil,
+    func withSession<T: Sendable>(to peer: PeerRecord, as localStatic: TransportSecretKey, until: NIODeadline? = nil,
                                   _ body: (inout SecureSession) async throws -> T) async throws -> T {
         // One handshake with the peer at a time, from connecting to message 2 (``HandshakeTurns``).
-        let turn = try await context.handshakeTurns.begin(peer: peer.logFingerprint.description)
+        let turn = try await context.handshakeTurns.begin(peer: peer.logFingerprint.description, until: until)
         defer { turn.end() }
-        let channel = try await connect(peer)
-        let cut = deadline.map { [channel = channel.channel] in channel.eventLoop.scheduleTask(in: $0) { channel.close(promise: nil) } }
+        let channel = try await connect(peer, until: until)
+        let cut = until.map { [channel = channel.channel] in channel.eventLoop.scheduleTask(deadline: $0) { channel.close(promise: nil) } }
         defer { cut?.cancel() }
         return try await channel.executeThenClose { inbound, outbound in
             var reader = FrameReader(inbound)
@@ -65,14 +67,18 @@ struct PeerDialer {
         }
     }
 
-    private func connect(_ peer: PeerRecord) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+    /// Connects to the first of the peer's addresses that answers, giving each
+    /// ``connectTimeout``, or less if `until` comes sooner.
+    private func connect(_ peer: PeerRecord, until: NIODeadline?) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         var lastError: Error = CoreError(.invalidArgument, "\(peer.name) has no address; add one with `liaison peers add … --address HOST:PORT`")
         for address in peer.addresses {
             guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
             let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            let timeout = until.map { min(Self.connectTimeout, $0 - .now()) } ?? Self.connectTimeout
+            guard timeout > .zero else { throw DeadlinePassed() }
             do {
                 return try await ClientBootstrap(group: group)
-                    .connectTimeout(.seconds(5))
+                    .connectTimeout(timeout)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelOption(.recvAllocator, value: ChannelReads.allocator)
                     .connect(host: host, port: port) { channel in
@@ -88,6 +94,9 @@ struct PeerDialer {
         }
         throw lastError
     }
+
+    /// How long one address is given to accept a connection.
+    static let connectTimeout = TimeAmount.seconds(5)
 
     /// A short reason for a failed connection ("connection refused", "timed out").
     static func describe(_ error: Error) -> String {

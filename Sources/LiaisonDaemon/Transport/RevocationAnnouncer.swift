@@ -38,11 +38,14 @@ struct RevocationAnnouncer {
         return outcome
     }
 
-    /// nil once `peer` acknowledged the statement, otherwise why not.
+    /// nil once `peer` acknowledged the statement, otherwise why not. One message
+    /// and its answer, given the idle timeout in all (a peer answering a byte at a
+    /// time cannot hold the announcement).
     private func tell(_ peer: PeerRecord, _ statement: RevocationStatement) async -> String? {
         guard !peer.addresses.isEmpty else { return "it has no address; hand it \(context.home.revocationPath)" }
         do {
-            let reply = try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
+            let until = NIODeadline.now() + context.settings.idleTimeout
+            let reply = try await PeerDialer(context: context, group: group).withSession(to: peer, until: until) { session in
                 try await session.send(.revocation(statement.encoded))
                 return try await session.receive()
             }

@@ -23,8 +23,7 @@ struct RotationAnnouncer {
     }
 
     /// Tells every one of `peers`, at most ``PartnerFanOut/maximumConcurrent`` at a
-    /// time; each attempt is bounded by the dialer's connect and handshake timeouts
-    /// and the session's idle timeout.
+    /// time; each attempt gets the idle timeout in all (``tell(_:_:previous:until:)``).
     func announce(_ statement: RotationStatement, previous: NodeSecrets, to peers: [PeerRecord]) async -> Outcome {
         let results = await PartnerFanOut.tellEach(peers) { peer in await tell(peer, statement, previous: previous) }
         var outcome = Outcome()
@@ -39,23 +38,28 @@ struct RotationAnnouncer {
     }
 
     /// Tells `peer` first if it is still to be told of this node's rotation and the
-    /// overlap is open (after it, the previous keys are gone). Throws if it could not be.
-    func tellIfPending(_ peer: PeerRecord) async throws {
+    /// overlap is open (after it, the previous keys are gone), by `until` if given.
+    /// Throws if it could not be.
+    func tellIfPending(_ peer: PeerRecord, until: NIODeadline? = nil) async throws {
         let now = Timestamp.now()
         guard let previous = context.previousSecrets(at: now),
               context.home.pendingRotationPeers().contains(peer.fingerprint.description),
               let statement = try context.home.rotation() else { return }
-        if let failure = await tell(peer, statement, previous: previous) {
+        if let failure = await tell(peer, statement, previous: previous, until: until) {
             throw CoreError(.io, "\(peer.name) was not told of this node's key rotation yet: \(failure)")
         }
     }
 
     /// nil once `peer` acknowledged the statement (and is struck off the pending
-    /// list), otherwise why not.
-    private func tell(_ peer: PeerRecord, _ statement: RotationStatement, previous: NodeSecrets) async -> String? {
+    /// list), otherwise why not. One message and its answer: the exchange, waiting
+    /// for the handshake turn and connecting included, ends by `until` and at most
+    /// the idle timeout from now, so a peer that answers a byte at a time holds
+    /// neither a rotation nor the dial waiting on it.
+    private func tell(_ peer: PeerRecord, _ statement: RotationStatement, previous: NodeSecrets, until: NIODeadline? = nil) async -> String? {
         guard !peer.addresses.isEmpty else { return "it has no address; give its operator the new card to import" }
+        let bound = min(until ?? .distantFuture, .now() + context.settings.idleTimeout)
         do {
-            let reply = try await PeerDialer(context: context, group: group).withSession(to: peer, as: previous.transport) { session in
+            let reply = try await PeerDialer(context: context, group: group).withSession(to: peer, as: previous.transport, until: bound) { session in
                 try await session.send(.rotation(statement.encoded))
                 return try await session.receive()
             }

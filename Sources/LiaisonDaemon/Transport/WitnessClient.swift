@@ -36,12 +36,13 @@ struct WitnessClient: Sendable {
     /// cannot hold the checkpointer, and with it every later checkpoint.
     func request(_ stored: StoredCheckpoint, from peer: PeerRecord) async {
         let deadline = context.settings.idleTimeout, limit = Duration.nanoseconds(deadline.nanoseconds), started = ContinuousClock.now
+        let until = NIODeadline.now() + deadline
         do {
             let witnessKey = try NodeLogNames.witnessKey(peer.keys, named: peer.logFingerprint)
             guard !stored.witnesses.contains(witnessKey.name) else { return }
             var oldSize = try context.auditLog.newestCosignedSize(witness: witnessKey.name) ?? 0
             let note = SignedNote.withoutCosignatures(stored.note, logKey: context.logSigner.verifierKey)
-            let reply: SessionMessage = try await PeerDialer(context: context, group: group).withSession(to: peer, deadline: deadline) { session in
+            let reply: SessionMessage = try await PeerDialer(context: context, group: group).withSession(to: peer, until: until) { session in
                 var evidence: [UInt8] = []
                 for _ in 0..<2 {
                     guard oldSize <= stored.size else { break }
