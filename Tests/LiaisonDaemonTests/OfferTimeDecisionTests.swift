@@ -111,4 +111,51 @@ struct OfferTimeDecisionTests {
         let denial = try #require(try net.auditEvents("alice").first { $0.kind == .policyDenied && $0.package == id })
         #expect(denial.reason?.hasPrefix("limited-trust") == true, "\(denial)")
     }
+
+    @Test("a stream stopped midway keeps what the batch already had: a small package pushed before it stays delivered, its receipt stored",
+          .timeLimit(.minutes(2)))
+    func stoppedStreamKeepsEarlierAnswers() throws {
+        let net = try DaemonNetwork(["alice", "bob"])
+        let listener = try LoopbackSocket.Listener(port: net.ports["bob"]!)
+        let bob = try ProtocolClient.secrets(home: net.home("bob"))
+        let alice = try ProtocolClient.publicKeys(home: net.home("alice"))
+        try net.daemon("alice").start()
+        // One `send`, so one batch: the small file is pushed, then the large one offered.
+        let size = 48 << 20
+        let small = net.dir.write("small", Array("a short report".utf8))
+        let large = net.dir.write("large", (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
+        let sent = try net.expect(["send", small, large, "--home", net.home("alice"), "--to", "bob", "--tlp", "AMBER", "--json"])
+        let ids = ((try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+        try #require(ids.count == 2)
+
+        // The session that pushes: its push is answered with a receipt, then the offer accepted.
+        var session: HandDrivenPeer?
+        var pushed: PackageID?
+        for _ in 0..<5 where session == nil {
+            guard var peer = try? HandDrivenPeer.accept(on: listener, as: bob),
+                  case .push(let id, _, let bytes)? = try? peer.receive() else { continue }
+            var source = MemorySource(bytes)
+            let header = try PackageOpener.readHeader(from: &source)
+            try peer.send(.receipt(DeliveryReceipt(packageID: id, headerHash: header.hash, recipient: bob.identity,
+                                                   sender: alice.fingerprint, receivedAt: Timestamp.now())))
+            (session, pushed) = (peer, id)
+        }
+        var peer = try #require(session)
+        guard case .offer(let offered, _, _) = try peer.receive() else { Issue.record("no offer after the push"); return }
+        #expect(Set([pushed?.description, offered.description]) == Set(ids))
+        try peer.send(.accept(packageID: offered, offset: 0))
+        for _ in 0..<4 { _ = try peer.receive() }
+        try lowerTrust(net)
+        for _ in 0..<(size / SessionMessage.maximumDataByteCount + 8) {
+            guard let message = try? peer.receive(), case .data = message else { break }
+        }
+
+        // The large one failed for the trust; the small one, answered before, is delivered.
+        #expect(try eventually(timeoutSeconds: 20) { try net.deliveryStates(offered.description, at: "alice")["bob"] == "failed" },
+                "\(net.daemon("alice").log.suffix(1500))")
+        let smallID = try #require(pushed).description
+        #expect(try net.waitDelivered(smallID, from: "alice", to: ["bob"]), "\(net.daemon("alice").log.suffix(1500))")
+        let receipts = try net.expect(["receipts", "--home", net.home("alice"), "--json"]).stdout
+        #expect(receipts.contains(smallID), "\(receipts)")
+    }
 }

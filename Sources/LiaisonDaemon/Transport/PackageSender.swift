@@ -78,13 +78,19 @@ struct PackageSender {
                     }
                     while !pending.isEmpty {
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                        let answers = try await deliverBatch(pending, to: peer, session: &session, renewingAt: opened + context.settings.sessionLifetime,
-                                                             logger: logger)
+                        let batch = try await deliverBatch(pending, to: peer, session: &session, renewingAt: opened + context.settings.sessionLifetime,
+                                                           logger: logger)
                         try await recorded()
+                        let answers = batch.answers
                         recording = answers.map(\.item.delivery)
                         pending = []
                         if !answers.isEmpty { recorder.addTask { [logger] in try await record(answers, from: peer, logger: logger) } }
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                        // The session ends with the stopped stream; what is left goes on the next one.
+                        if batch.streamStopped {
+                            renewing = true
+                            break
+                        }
                         // A session is renewed when it reaches its lifetime (its keys then
                         // come from a fresh agreement); what is left goes on the next one.
                         if ContinuousClock.now - opened >= context.settings.sessionLifetime {
@@ -97,7 +103,7 @@ struct PackageSender {
                 }
                 if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
             }
-            if renewing { logger.debug("session to \(peer.name) reached its lifetime (session-lifetime-seconds); dialling again") }
+            if renewing { logger.debug("session to \(peer.name) ended with work left (its lifetime reached, or a stream stopped); dialling again") }
             return renewing
         } catch {
             logger.warning("delivery to \(peer.name) failed: \(error)")
@@ -187,13 +193,24 @@ struct PackageSender {
     /// A pushed package and the peer's answer to it.
     private typealias Answer = (item: Outgoing, reply: SessionMessage)
 
+    /// What one batch brought back: the pushes' answers, for the caller to record,
+    /// and whether a stream was stopped midway (``StreamRefused``), which ends the
+    /// session: the peer is still waiting for the rest of that package.
+    private struct BatchOutcome {
+        var answers: [Answer] = []
+        var streamStopped = false
+    }
+
     /// Delivers one batch on the session: re-decides each package, records the
     /// offers, pushes the small packages back to back and collects their answers
     /// (returned, for the caller to record), then offers and streams the large
     /// ones one at a time, recording each answer; once the session reaches its
     /// lifetime (`renewal`) the large ones left stay queued for the next session.
+    /// A stream stopped midway (its package refused) ends the batch there: the
+    /// packages after it stay queued, untouched, and the pushes' answers are still
+    /// returned.
     private func deliverBatch(_ deliveries: [DuePackage], to peer: PeerRecord, session: inout SecureSession,
-                              renewingAt renewal: ContinuousClock.Instant, logger: Logger) async throws -> [Answer] {
+                              renewingAt renewal: ContinuousClock.Instant, logger: Logger) async throws -> BatchOutcome {
         let now = Timestamp.now()
         var outgoing: [Outgoing] = []
         var anyExpired = false
@@ -219,7 +236,7 @@ struct PackageSender {
             outgoing.append(Outgoing(delivery: delivery, package: package, headerHash: header.hash, markings: header.markings, body: body))
         }
         if anyExpired { await context.recordExpired(try await context.store.expireDue(now: now)) }
-        guard !outgoing.isEmpty else { return [] }
+        guard !outgoing.isEmpty else { return BatchOutcome() }
         // No `sending` claim is written: the scheduler runs one sender per peer, and a
         // delivery stays `queued` until its receipt is stored, so a crash retries it.
         // Small packages are pushed to a peer that takes pushes (a peer of an earlier
@@ -266,7 +283,12 @@ struct PackageSender {
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()
             if case .accept(let id, let offset) = reply, id == item.package.id {
-                try await stream(item, from: offset, to: peer, session: &session, logger: logger)
+                do {
+                    try await stream(item, from: offset, to: peer, session: &session, logger: logger)
+                } catch let stopped as StreamRefused {
+                    logger.notice("\(stopped); the session ends, and the packages after it wait for the next")
+                    return BatchOutcome(answers: answers, streamStopped: true)
+                }
                 reply = try await session.receive()
             }
             guard let reply else { throw WireError(.unexpectedMessage, "the peer closed the connection before answering") }
@@ -275,7 +297,7 @@ struct PackageSender {
             }
             try await record([(item, reply)], from: peer, logger: logger)
         }
-        return answers
+        return BatchOutcome(answers: answers)
     }
 
     /// A stored package's sealed bytes (`body`, read with it, if kept in the database) and its header.
