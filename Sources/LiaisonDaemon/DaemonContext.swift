@@ -61,6 +61,10 @@ final class DaemonContext: Sendable {
     /// keys at a time (a revocation signed by keys a rotation is replacing would
     /// leave partners trusting the new ones).
     let keyChangeInProgress = NIOLockedValueBox(false)
+    /// Peers (by lifelong fingerprint) whose key rotation is being taken on some
+    /// session: one at a time per peer, so a second one is refused before it is
+    /// audited rather than after.
+    let peerRotationsUnderWay = NIOLockedValueBox(Set<String>())
     /// Serialises rewrites of `keys/rotation-pending.txt`.
     let rotationPendingLock = NIOLock()
     /// Sessions open with each peer, so revoking or blocking one ends them at once.

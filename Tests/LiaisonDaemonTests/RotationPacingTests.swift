@@ -56,4 +56,32 @@ struct RotationPacingTests {
         #expect(refused.last?.reason?.contains("peer-rotation-interval-seconds") == true, "\(refused.map(\.reason))")
         #expect(net.daemon("bravo").log.contains("refused a key rotation from alpha"))
     }
+
+    @Test("a rotation the history file has no room for is refused before it is audited: no entry says it was taken",
+          .timeLimit(.minutes(2)))
+    func fullHistoryRefusesBeforeAuditing() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        // bravo's record of partners' retired keys, full to 20 bytes short of its limit.
+        let rotationsPath = net.home("bravo") + "/keys/peer-rotations.txt"
+        let filler = String(repeating: "x", count: 1023) + "\n"
+        let short = NodeHome.peerRotationsByteLimit - 20
+        let full = String(repeating: filler, count: short / filler.utf8.count) + String(repeating: "y", count: short % filler.utf8.count - 1) + "\n"
+        #expect(FileManager.default.createFile(atPath: rotationsPath, contents: Data(full.utf8), attributes: [.posixPermissions: 0o600]))
+        try net.daemon("bravo").start()
+        let keyringPath = net.home("bravo") + "/keyring.toml"
+        let keyring = try #require(FileManager.default.contents(atPath: keyringPath))
+
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let now = Timestamp.now()
+        let statement = try RotationStatement(previous: alpha.identity, card: try card(try NodeSecrets.generate(), now: now),
+                                              rotatedAt: now, overlapUntil: now + 3_600)
+        #expect(try announce(statement, as: alpha.transport, in: net) == .close(reason: .protocolError))
+
+        #expect(FileManager.default.contents(atPath: keyringPath) == keyring, "the keyring is unchanged")
+        #expect(FileManager.default.contents(atPath: rotationsPath)?.count == short, "nothing written, nothing dropped")
+        let events = try net.auditEvents("bravo").filter { $0.kind == .keyRotated }
+        #expect(events.filter { $0.outcome != .denied }.isEmpty, "\(events.map { ($0.outcome, $0.reason) })")
+        let refused = try #require(events.first { $0.outcome == .denied })
+        #expect(refused.reason?.contains("never dropped") == true, "\(refused.reason ?? "")")
+    }
 }

@@ -48,7 +48,7 @@ extension NodeHome {
     ///   rotation: the history of every partner stays whole), or `io`.
     public func recordPeerRotation(peer: PeerRecord, previous identity: IdentityPublicKey, until: Int64) throws {
         let path = peerRotationsPath
-        let line = Array("\(Timestamp.iso8601(until)) \(peer.name) \(KeyText.encode(identity)) \(peer.logFingerprint)\n".utf8)
+        let line = Self.peerRotationLine(peer: peer, previous: identity, until: until)
         let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw CoreError(.io, "cannot open \(path): \(String(cString: strerror(errno))); check that the home's keys directory is writable by liaisond")
@@ -65,15 +65,35 @@ extension NodeHome {
         }
         // A line a crash cut short stays a line of its own (skipped as damaged when read).
         let bytes = (last == 0x0A ? [] : [0x0A]) + line
-        guard size + bytes.count <= Self.peerRotationsByteLimit else {
-            throw CoreError(.rotationRefused, "\(path) holds \(size) bytes of partners' retired keys, its limit being \(Self.peerRotationsByteLimit); "
-                            + "no rotation is taken until it has room (its history is never dropped). Move the lines of partners "
-                            + "no longer in the keyring out of it while liaisond is stopped (docs/keys.md)")
-        }
+        guard size + bytes.count <= Self.peerRotationsByteLimit else { throw peerRotationsFull(holding: size) }
         var stream = FileDescriptorStream(descriptor: fd)
         try stream.write(bytes)
         guard fsync(fd) == 0 else { throw CoreError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))") }
         if size == 0 { try AtomicOutputFile.syncDirectory(self.path + "/keys") }
+    }
+
+    /// Throws the refusal ``recordPeerRotation(peer:previous:until:)`` would, if
+    /// `keys/peer-rotations.txt` has no room left for that line: checked before a
+    /// rotation is audited, so one the file cannot take is refused, not recorded
+    /// as taken. (The append checks again.)
+    public func ensurePeerRotationRoom(peer: PeerRecord, previous identity: IdentityPublicKey, until: Int64) throws {
+        var info = stat()
+        guard lstat(peerRotationsPath, &info) == 0 else { return }   // no file yet: room
+        let size = Int(info.st_size)
+        // One byte more than the line, for the newline a cut-short last line may need.
+        guard size + Self.peerRotationLine(peer: peer, previous: identity, until: until).count + 1 <= Self.peerRotationsByteLimit else {
+            throw peerRotationsFull(holding: size)
+        }
+    }
+
+    private static func peerRotationLine(peer: PeerRecord, previous identity: IdentityPublicKey, until: Int64) -> [UInt8] {
+        Array("\(Timestamp.iso8601(until)) \(peer.name) \(KeyText.encode(identity)) \(peer.logFingerprint)\n".utf8)
+    }
+
+    private func peerRotationsFull(holding size: Int) -> CoreError {
+        CoreError(.rotationRefused, "\(peerRotationsPath) holds \(size) bytes of partners' retired keys, its limit being \(Self.peerRotationsByteLimit); "
+                  + "no rotation is taken until it has room (its history is never dropped). Move the lines of partners "
+                  + "no longer in the keyring out of it while liaisond is stopped (docs/keys.md)")
     }
 
     /// When the overlap of the latest rotation this node took from `peer` ended (or

@@ -7,8 +7,11 @@ import LiaisonWire
 /// has on file for that peer; then it is audited (fail closed) and the peer's
 /// keyring record takes the new keys, keeping the old ones until the overlap ends.
 /// Anything else (malformed, another node's, stale, replayed, a revoked key, one
-/// sooner than ``PeerRotationPace`` allows, or one with no room left to record the
-/// retired key) is audited as a refused `key.rotated`, changes nothing and ends the session.
+/// sooner than ``PeerRotationPace`` allows, one racing another rotation of the same
+/// peer, or one with no room left to record the retired key) is audited as a
+/// refused `key.rotated`, before any entry says it was taken, changes nothing and
+/// ends the session. A keyring change that fails after the entry (the disk, or
+/// the operator changing the peer at that moment) is audited as a failed one.
 extension PackageReceiver {
     func honourRotation(_ bytes: [UInt8]) async throws -> SessionMessage {
         let now = Timestamp.now()
@@ -37,8 +40,20 @@ extension PackageReceiver {
         guard !context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) else {
             throw await refuseRotation("\(peer.name) is pinned in liaison.toml; its operator must update its keys there by hand")
         }
+        // One rotation of this peer at a time, taken here: what is checked from now
+        // on holds until the keyring takes the new keys, so a rotation refused is
+        // refused before its audit entry, never after an entry saying it was taken.
+        let claim = peer.logFingerprint.description
+        guard context.peerRotationsUnderWay.withLockedValue({ $0.insert(claim).inserted }) else {
+            throw await refuseRotation("\(peer.name) is rotating on another session at the same time")
+        }
+        defer { _ = context.peerRotationsUnderWay.withLockedValue { $0.remove(claim) } }
+        let previous = statement.previousIdentity
+        guard let record = context.peers.peer(named: peer.name), record.keys.identity == previous else {
+            throw await refuseRotation("\(peer.name) rotated on another session meanwhile")
+        }
         let pace = context.settings.peerRotationPace
-        if let tooSoon = pace.refusal(previousOverlapEnd: context.home.latestRotationOverlapEnd(of: current), now: now) {
+        if let tooSoon = pace.refusal(previousOverlapEnd: context.home.latestRotationOverlapEnd(of: record), now: now) {
             throw await refuseRotation(tooSoon)
         }
         let newKeys = statement.card.keys
@@ -50,31 +65,45 @@ extension PackageReceiver {
         guard overlapUntil > now else {
             throw await refuseRotation("the statement's overlap window ended at \(Timestamp.iso8601(overlapUntil)) (stale)")
         }
+        do {
+            try context.home.ensurePeerRotationRoom(peer: record, previous: previous, until: overlapUntil)
+        } catch let error as CoreError {
+            throw await refuseRotation(error.message)
+        }
         try await context.audit(context.event(.keyRotated, actor: DaemonContext.actor(peer), peer: peer, remote: remote, details: [
             "by": "peer", "previous": statement.previousFingerprint.description, "fingerprint": statement.fingerprint.description,
             "identity": KeyText.encode(statement.card.keys.identity), "rotated-at": Timestamp.iso8601(statement.rotatedAt),
             "overlap-until": Timestamp.iso8601(overlapUntil),
         ]))
         do {
-            let home = context.home, previous = statement.previousIdentity
+            let home = context.home
             try context.peers.update { keyring in
-                // Checked again under the keyring's lock: two sessions of this peer may carry two rotations at once.
+                // Checked again under the keyring's lock: the operator may have changed the peer meanwhile.
                 guard let record = keyring.peer(named: peer.name), record.keys.identity == previous else {
-                    throw CoreError(.rotationRefused, "\(peer.name) rotated on another session meanwhile")
-                }
-                if let tooSoon = pace.refusal(previousOverlapEnd: home.latestRotationOverlapEnd(of: record), now: now) {
-                    throw CoreError(.rotationRefused, tooSoon)
+                    throw CoreError(.rotationRefused, "\(peer.name) was removed or changed by the operator meanwhile")
                 }
                 try keyring.rotate(named: peer.name, to: statement.card, overlapUntil: overlapUntil)
                 // Packages signed by the old key that arrive during the overlap stay readable after it,
                 // and revocation by it keeps working: no rotation is taken without this record.
                 try home.recordPeerRotation(peer: record, previous: previous, until: overlapUntil)
             }
-        } catch let error as CoreError {
-            throw await refuseRotation(error.code == .rotationRefused ? error.message : "\(error.code.rawValue): \(error.message)")
+        } catch {
+            throw await rotationNotCompleted(error)
         }
         logger.notice("\(peer.name) rotated its keys: now \(statement.fingerprint.short), previous keys accepted until \(Timestamp.iso8601(overlapUntil))")
         return .rotationAccepted
+    }
+
+    /// Audits a rotation that was recorded as taken but whose keyring change then
+    /// failed (the operator changed the peer meanwhile, or the disk refused): the
+    /// keyring is unchanged, the peer keeps its previous keys here, and it is to
+    /// rotate again. Returns the error that ends the session.
+    private func rotationNotCompleted(_ error: any Error) async -> WireError {
+        let reason = (error as? CoreError).map { $0.message } ?? "\(error)"
+        logger.error("a key rotation from \(peer.name) was recorded but not completed: \(reason)")
+        await context.auditAfterTheFact(context.event(.keyRotated, .failed, actor: DaemonContext.actor(peer), peer: peer,
+                                                      reason: "recorded but not completed: \(reason)", remote: remote))
+        return WireError(.unexpectedMessage, "\(peer.name) sent a key-rotation statement that could not be taken [\(CoreError.Code.rotationRefused.rawValue)]")
     }
 
     /// Audits a refused rotation (after the fact: refusing is safe even when the log

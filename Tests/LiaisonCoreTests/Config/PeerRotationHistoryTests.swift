@@ -30,6 +30,8 @@ struct PeerRotationHistoryTests {
     func fullFileRefusesAndKeepsHistory() throws {
         let (alpha, alphaOld) = try rotatedPeer("alpha", seed: 1, next: 2, until: now - 10)
         let (charlie, charlieOld) = try rotatedPeer("charlie", seed: 3, next: 4, until: now + 60)
+        // No file yet: room.
+        try home.ensurePeerRotationRoom(peer: alpha, previous: alphaOld, until: now - 10)
         try home.recordPeerRotation(peer: alpha, previous: alphaOld, until: now - 10)
         try home.recordPeerRotation(peer: charlie, previous: charlieOld, until: now + 60)
         // Filled up to a few bytes short of the limit (lines that do not parse are skipped when read).
@@ -44,6 +46,12 @@ struct PeerRotationHistoryTests {
         #expect(before.count == NodeHome.peerRotationsByteLimit - 20)
 
         let (bravo, bravoOld) = try rotatedPeer("bravo", seed: 5, next: 6, until: now + 60)
+        // Asked before the rotation is audited: the same refusal, nothing written.
+        #expect {
+            try home.ensurePeerRotationRoom(peer: bravo, previous: bravoOld, until: now + 60)
+        } throws: { error in
+            (error as? CoreError)?.code == .rotationRefused && "\(error)".contains("never dropped")
+        }
         #expect {
             try home.recordPeerRotation(peer: bravo, previous: bravoOld, until: now + 60)
         } throws: { error in
