@@ -37,6 +37,9 @@ final class DaemonContext: Sendable {
     /// Packages being received right now, each with its sealed size, so two
     /// connections never write one spool file.
     let activeTransfers = NIOLockedValueBox([InboundClaim: UInt64]())
+    /// Serialises the making of new spool partials (``SpoolFiles/makeRoom(for:claims:)``),
+    /// apart from the claims' lock, which is never held over a directory listing.
+    let newPartials = NIOLock()
     /// Set when a witness reports that this node's log was rolled back or forked; the
     /// node then signs no more checkpoints until an operator restores the log.
     let witnessAlarm = NIOLockedValueBox<String?>(nil)

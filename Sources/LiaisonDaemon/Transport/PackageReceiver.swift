@@ -325,13 +325,10 @@ struct PackageReceiver {
         let path = spoolFiles.path(id: id, from: peer)
         var descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
         if descriptor < 0 && errno == ENOENT {
-            // A new partial: made under the claims' lock, after room for it, so that
-            // concurrent offers cannot take the sender past its number of partials.
-            let sender = claimKey(id).sender
-            let (made, evicted) = context.activeTransfers.withLockedValue { claims -> (Int32?, [(id: PackageID, bytes: UInt64)]) in
-                guard let evicted = spoolFiles.makeRoom(for: peer, receiving: Set(claims.keys.filter { $0.sender == sender }.map(\.id))) else {
-                    return (nil, [])
-                }
+            // A new partial: made one at a time, after room for it, so that concurrent
+            // offers cannot take the sender past its number of partials.
+            let (made, evicted) = context.newPartials.withLock { [peer] () -> (Int32?, [SpoolFiles.Partial]) in
+                guard let evicted = spoolFiles.makeRoom(for: peer, claims: context.activeTransfers) else { return (nil, []) }
                 return (open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600), evicted)
             }
             for old in evicted {

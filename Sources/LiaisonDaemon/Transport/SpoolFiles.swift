@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import NIOConcurrencyHelpers
 
 /// The spool's partial packages: one file per package being received, named by
 /// its sender and id, kept when a transfer is interrupted so that the sender's
@@ -23,7 +24,7 @@ struct SpoolFiles {
     /// resumed from where its bytes end.
     static let smallestKept: UInt64 = 65_536
 
-    /// Partials kept per sender, at most. Making room for another (``makeRoom(for:receiving:)``)
+    /// Partials kept per sender, at most. Making room for another (``makeRoom(for:claims:)``)
     /// removes the sender's least recently written one: a sender's own abandoned
     /// transfers are the only ones it can push out.
     static let maximumPerSender = 16
@@ -43,33 +44,51 @@ struct SpoolFiles {
         partials(of: sender).filter { !excluded.contains($0.id) }.reduce(0) { $0.saturatingAdd($1.bytes) }
     }
 
-    /// Makes room for one more partial of `sender`: while it has ``maximumPerSender``
-    /// or more, removes the least recently written of those not in `receiving`
-    /// (packages being received on some connection). Returns the partials removed,
-    /// or nil if no room can be made (all of them are being received). The caller
-    /// holds the claims' lock, as ``remove(_:now:receiving:)``'s does.
-    func makeRoom(for sender: PeerRecord, receiving: Set<PackageID>) -> [(id: PackageID, bytes: UInt64)]? {
-        let kept = partials(of: sender)
-        var excess = kept.count - Self.maximumPerSender + 1
-        guard excess > 0 else { return [] }
-        var removed: [(id: PackageID, bytes: UInt64)] = []
-        for partial in kept.filter({ !receiving.contains($0.id) }).sorted(by: { $0.modified < $1.modified }) where excess > 0 {
-            if unlink(directory + "/" + partial.name) == 0 || errno == ENOENT {
-                removed.append((partial.id, partial.bytes))
-                excess -= 1
-            }
-        }
-        return excess > 0 ? nil : removed
+    /// One of a sender's partials: its file name, package, size and last-written
+    /// time (nanoseconds).
+    struct Partial {
+        let name: String
+        let id: PackageID
+        let bytes: UInt64
+        let modified: Int64
     }
 
-    /// `sender`'s partials with their sizes and last-written times (nanoseconds).
-    private func partials(of sender: PeerRecord) -> [(name: String, id: PackageID, bytes: UInt64, modified: Int64)] {
+    /// Makes room for one more partial of `sender`: while it has ``maximumPerSender``
+    /// or more, removes the least recently written of those no connection is
+    /// receiving. Returns the partials removed, or nil if no room can be made (all
+    /// of them are being received).
+    ///
+    /// The directory is listed with no lock held; only the removals happen under
+    /// the claims' lock (`claims`), so no transfer can resume a partial between
+    /// the look at its claim and its removal, and the claims every offer and push
+    /// takes never wait on a directory listing. The caller serialises the making
+    /// of new partials (``DaemonContext/newPartials``), so concurrent offers cannot
+    /// take a sender past its number of partials.
+    func makeRoom(for sender: PeerRecord, claims: NIOLockedValueBox<[InboundClaim: UInt64]>) -> [Partial]? {
+        let kept = partials(of: sender)
+        let excess = kept.count - Self.maximumPerSender + 1
+        guard excess > 0 else { return [] }
+        let oldestFirst = kept.sorted { $0.modified < $1.modified }
+        let claimant = sender.logFingerprint.description
+        return claims.withLockedValue { claims in
+            let receiving = Set(claims.keys.filter { $0.sender == claimant }.map(\.id))
+            var removed: [Partial] = []
+            for partial in oldestFirst where removed.count < excess && !receiving.contains(partial.id) {
+                if unlink(directory + "/" + partial.name) == 0 || errno == ENOENT { removed.append(partial) }
+            }
+            return removed.count < excess ? nil : removed
+        }
+    }
+
+    /// `sender`'s partials.
+    private func partials(of sender: PeerRecord) -> [Partial] {
         let prefix = Self.senderPrefix(sender)
         return partials().compactMap { name in
             guard let id = PackageID(fileName: name, prefix: prefix) else { return nil }
             var info = stat()
             guard lstat(directory + "/" + name, &info) == 0 else { return nil }
-            return (name, id, UInt64(max(0, info.st_size)), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+            return Partial(name: name, id: id, bytes: UInt64(max(0, info.st_size)),
+                           modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
         }
     }
 
