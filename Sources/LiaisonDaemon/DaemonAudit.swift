@@ -73,15 +73,33 @@ extension DaemonContext {
         await auditAfterTheFact(contentsOf: events)
     }
 
-    /// Records deliveries the store just marked expired (they were not sent).
-    func recordExpired(_ deliveries: [Delivery]) async {
-        let events = deliveries.map {
-            event(.packageExpired, .failed, peer: peers.peer(named: $0.peer), package: $0.packageID,
-                  reason: "package.expired: it expired before a receipt for it was recorded", details: ["peer-name": $0.peer])
+    /// Moves the queued deliveries whose packages have expired at `now` to `expired`
+    /// (they were not sent), each with its `package.expired` entry journaled in the
+    /// same commit, so a crash cannot keep the one without the other. Returns how
+    /// many. If the entries cannot reach the log, nothing is expired and the next
+    /// sweep tries again; an expired package is not due meanwhile, so it is never sent.
+    @discardableResult
+    func expireDue(now: Int64) async -> Int {
+        var expired = 0
+        // Bounded: a backlog larger than this many batches goes on at the next sweep.
+        for _ in 0..<16 {
+            let batch: [Delivery]
+            do {
+                batch = try await store.expireDue(now: now, limit: AuditLog.maximumBatch) { [self] deliveries in
+                    deliveries.map {
+                        event(.packageExpired, .failed, peer: peers.peer(named: $0.peer), package: $0.packageID,
+                              reason: "package.expired: it expired before a receipt for it was recorded", details: ["peer-name": $0.peer])
+                    }
+                }
+            } catch {
+                logger.error("expired packages stay queued, unsent, until their audit entries can be recorded: \(journaledWriteError(error))")
+                break
+            }
+            expired += batch.count
+            guard batch.count == AuditLog.maximumBatch else { break }
         }
-        for start in stride(from: 0, to: events.count, by: AuditLog.maximumBatch) {
-            await auditAfterTheFact(contentsOf: Array(events[start..<min(start + AuditLog.maximumBatch, events.count)]))
-        }
+        if expired > 0 { logger.notice("\(expired) queued deliveries expired without being sent") }
+        return expired
     }
 
     /// Records a refusal that someone on the network caused (a rejected handshake or

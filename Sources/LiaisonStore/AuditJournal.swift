@@ -159,7 +159,9 @@ final class AuditJournal: @unchecked Sendable {
 /// The audit events one store write journals: their leaves, and once the write
 /// has run in its transaction, their seqs (empty if it failed).
 final class JournalWrite: @unchecked Sendable {
-    let leaves: [PendingLeaf]
+    /// Set again by the write itself when its events depend on what it changed;
+    /// like `seqs`, written only by the store's group commit, one commit at a time.
+    var leaves: [PendingLeaf]
     /// Written only by the store's group commit, one commit at a time.
     var seqs: [Int64] = []
 

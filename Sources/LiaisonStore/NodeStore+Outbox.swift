@@ -325,18 +325,24 @@ extension NodeStore {
         }
     }
 
-    /// Moves every queued delivery whose package expired at `now` to `expired`,
-    /// and returns them (for logging and notifying the operator).
+    /// Moves queued deliveries whose package expired at `now` to `expired`, at most
+    /// `limit` (the oldest packages first), and returns them. `auditing` gives the
+    /// audit events recording those it expired, journaled in the same commit
+    /// (``AuditJournal``): a crash cannot leave an expired delivery without its
+    /// entry. A call that returns `limit` deliveries may have left more.
     @discardableResult
-    public func expireDue(now: Int64) async throws -> [Delivery] {
-        try await commit("expire deliveries") { db in
+    public func expireDue(now: Int64, limit: Int = AuditLog.maximumBatch,
+                          auditing events: (@Sendable ([Delivery]) -> [AuditEvent])? = nil) async throws -> [Delivery] {
+        precondition(limit > 0 && (events == nil || limit <= AuditLog.maximumBatch), "expire 1 to AuditLog.maximumBatch deliveries at a time")
+        return try await commit("expire deliveries", auditingResult: events) { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
                 UPDATE delivery SET state = 'expired'
-                WHERE state = 'queued'
-                  AND package_id IN (SELECT id FROM outbox_package WHERE expires IS NOT NULL AND expires <= ?)
+                WHERE rowid IN (SELECT delivery.rowid FROM delivery JOIN outbox_package ON outbox_package.id = delivery.package_id
+                                WHERE delivery.state = 'queued' AND outbox_package.expires IS NOT NULL AND outbox_package.expires <= ?
+                                ORDER BY outbox_package.expires, delivery.rowid LIMIT ?)
                 RETURNING \(Delivery.columns)
-                """), arguments: [now]).map(Delivery.init(row:))
-        }.sorted { ($0.packageID, $0.peer) < ($1.packageID, $1.peer) }
+                """), arguments: [now, limit]).map(Delivery.init(row:)).sorted { ($0.packageID, $0.peer) < ($1.packageID, $1.peer) }
+        }
     }
 
     /// At daemon start: every `sending` delivery goes back to `queued` (its attempt

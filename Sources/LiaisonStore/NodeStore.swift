@@ -127,7 +127,10 @@ public final class NodeStore: Sendable {
     /// journal attached and flowing: if it is not, a carry-over runs first, and
     /// its failure fails the write before anything is written. `journalingIf`
     /// decides from `body`'s result whether the events are journaled after all
-    /// (a write that changed nothing records nothing). `whenDurable` runs on the
+    /// (a write that changed nothing records nothing). `auditingResult`, for a write
+    /// whose events depend on what it changed, gives more events from `body`'s
+    /// result, journaled with `events` in the same savepoint (at most
+    /// `AuditLog.maximumBatch` in all). `whenDurable` runs on the
     /// thread that committed the write once it is durable, before the caller resumes: for
     /// telling others at once (it must not block).
     ///
@@ -136,6 +139,7 @@ public final class NodeStore: Sendable {
     /// threads, never an actor's or an event loop's.
     @concurrent
     func commit<T: Sendable>(_ action: @autoclosure () -> String, auditing events: [AuditEvent] = [],
+                             auditingResult: (@Sendable (T) -> [AuditEvent])? = nil,
                              journalingIf journals: @escaping @Sendable (T) -> Bool = { _ in true },
                              durable: Bool = true,
                              whenDurable: (@Sendable () -> Void)? = nil,
@@ -145,7 +149,7 @@ public final class NodeStore: Sendable {
         let outcome = OperationOutcome<T>()
         var journaled: JournalWrite?
         var journal: AuditJournal?
-        if !events.isEmpty {
+        if !events.isEmpty || auditingResult != nil {
             journal = try await flowingJournal()
             journaled = try JournalWrite(AuditLog.leaves(events))
         }
@@ -156,7 +160,10 @@ public final class NodeStore: Sendable {
                     do {
                         func run() throws -> T {
                             let result = try body(db)
-                            if let journaled, let journal, journals(result) { journaled.seqs = try journal.write(journaled.leaves, db) }
+                            if let journaled, let auditingResult { journaled.leaves = try AuditLog.leaves(events + auditingResult(result)) }
+                            if let journaled, let journal, journals(result), !journaled.leaves.isEmpty {
+                                journaled.seqs = try journal.write(journaled.leaves, db)
+                            }
                             return result
                         }
                         if isolated {

@@ -35,10 +35,7 @@ struct DeliveryScheduler: Service {
                 let peers: [String]
                 if ContinuousClock.now - lastHousekeeping > .seconds(1) {
                     lastHousekeeping = ContinuousClock.now
-                    if let expired = try? await context.store.expireDue(now: now), !expired.isEmpty {
-                        context.logger.notice("\(expired.count) queued deliveries expired without being sent")
-                        await context.recordExpired(expired)
-                    }
+                    await context.expireDue(now: now)
                     if let counts = try? context.store.counts() { DaemonMetrics.queued(counts.queued + counts.sending) }
                     // Every peer with due work, those since removed from the keyring included.
                     guard let due = try? context.store.duePeers(now: now) else { continue }

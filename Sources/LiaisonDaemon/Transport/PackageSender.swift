@@ -56,8 +56,8 @@ struct PackageSender {
             await context.failOpenDeliveries(named: peer.name, peer: peer, reason: "node.revoked: this node revoked its own identity key")
             return false
         }
-        // Set when the session ended for its age with work left: the next one starts at once.
-        var renewing = false
+        // Why the session ended with work left, if it did: the next one starts at once.
+        var renewing: String?
         // Set once the handshake is done: a failure before it means the peer cannot be reached.
         var reached = false
         do {
@@ -88,13 +88,13 @@ struct PackageSender {
                         if Task.isCancelled || Task.isShuttingDownGracefully { break }
                         // The session ends with the stopped stream; what is left goes on the next one.
                         if batch.streamStopped {
-                            renewing = true
+                            renewing = "ended with a stopped stream"
                             break
                         }
                         // A session is renewed when it reaches its lifetime (its keys then
                         // come from a fresh agreement); what is left goes on the next one.
                         if ContinuousClock.now - opened >= context.settings.sessionLifetime {
-                            renewing = true
+                            renewing = "reached its lifetime (session-lifetime-seconds)"
                             break
                         }
                         pending = try await nextWork(for: peer, excluding: Set(recording.map(\.packageID)), queue: &queue, pushing: pushes)
@@ -103,8 +103,8 @@ struct PackageSender {
                 }
                 if session.sentRekeys > 0 { logger.debug("session to \(peer.name) rekeyed \(session.sentRekeys) times") }
             }
-            if renewing { logger.debug("session to \(peer.name) ended with work left (its lifetime reached, or a stream stopped); dialling again") }
-            return renewing
+            if let renewing { logger.debug("session to \(peer.name) \(renewing); dialling again") }
+            return renewing != nil
         } catch {
             logger.warning("delivery to \(peer.name) failed: \(error)")
             try? await context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
@@ -235,7 +235,7 @@ struct PackageSender {
             guard try await stillAllowed(package, markings: header.markings, to: peer, logger: logger) else { continue }
             outgoing.append(Outgoing(delivery: delivery, package: package, headerHash: header.hash, markings: header.markings, body: body))
         }
-        if anyExpired { await context.recordExpired(try await context.store.expireDue(now: now)) }
+        if anyExpired { await context.expireDue(now: now) }
         guard !outgoing.isEmpty else { return BatchOutcome() }
         // No `sending` claim is written: the scheduler runs one sender per peer, and a
         // delivery stays `queued` until its receipt is stored, so a crash retries it.
@@ -274,7 +274,7 @@ struct PackageSender {
             // Decided again before each offer: streaming the packages before it may have
             // taken long enough for the package to expire or the peer to change.
             if item.package.isExpired(at: Timestamp.now()) {
-                await context.recordExpired(try await context.store.expireDue(now: Timestamp.now()))
+                await context.expireDue(now: Timestamp.now())
                 continue
             }
             guard try await stillAllowed(item.package, markings: item.markings, to: peer, logger: logger) else { continue }

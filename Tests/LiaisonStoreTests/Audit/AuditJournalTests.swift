@@ -164,6 +164,51 @@ struct AuditJournalTests {
         #expect(try log.verifyStorage().isEmpty)
     }
 
+    @Test("expired deliveries are journaled with their entries in the same commit, a batch at a time; a sweep that expires nothing records nothing")
+    func expiryJournaled() async throws {
+        let store = fixture.store
+        let log = try await attached(store)
+        let now = StoreFixture.now
+        let expiring = try StoreFixture.package(1, expires: now + 100)
+        try await store.enqueue(expiring, recipients: ["bob", "carol", "dave"])
+        @Sendable func entries(_ deliveries: [Delivery]) -> [AuditEvent] {
+            deliveries.map { AuditEvent(time: 1_000, kind: .packageExpired, outcome: .failed, actor: .daemon, package: $0.packageID.description,
+                                        reason: "expired", details: ["peer-name": $0.peer]) }
+        }
+        #expect(try await store.expireDue(now: now + 99, auditing: entries).isEmpty)
+        await log.barrier()
+        #expect(try log.size() == 0, "a sweep that expired nothing recorded something")
+
+        // Two at a time: the first batch, then the rest.
+        let first = try await store.expireDue(now: now + 100, limit: 2, auditing: entries)
+        let second = try await store.expireDue(now: now + 100, limit: 2, auditing: entries)
+        #expect(first.count == 2 && second.count == 1)
+        #expect(Set((first + second).map(\.peer)) == ["bob", "carol", "dave"])
+        await log.barrier()
+        #expect(try log.leaves(0..<10) == entries(first + second).map(\.canonicalBytes))
+        #expect(try store.counts().expired == 3)
+    }
+
+    @Test("an expiry whose entries cannot reach the log is refused whole: the deliveries stay queued, never due")
+    func expiryFailsClosed() async throws {
+        _ = try AuditLog(path: auditPath)
+        let store = fixture.store
+        _ = try await attached(store, readOnly: true)
+        try await store.enqueue([try Self.queued(1)], auditing: Self.events(0..<1))
+        try await waitUntil { store.auditJournalIsWaiting }
+        let now = StoreFixture.now
+        let expiring = try StoreFixture.package(2, expires: now + 100)
+        try await store.enqueue(expiring, recipients: ["bob"])
+        let refused = await #expect(throws: StoreError.self) {
+            try await store.expireDue(now: now + 100) { deliveries in
+                deliveries.map { AuditEvent(time: 1_000, kind: .packageExpired, outcome: .failed, actor: .daemon, package: $0.packageID.description) }
+            }
+        }
+        #expect(refused?.code == .auditUnavailable)
+        #expect(try store.counts().expired == 0)
+        #expect(try store.dueDeliveries(now: now + 100, limit: 10).map(\.packageID) == [try StoreFixture.packageID(1)])
+    }
+
     @Test("a write given events refuses them when no log is attached, and writes nothing")
     func needsAttachedLog() async throws {
         let refused = await #expect(throws: StoreError.self) {
