@@ -84,11 +84,9 @@ struct HandshakeTurnsTests {
     func deadlineWhileWaiting() async throws {
         let turns = HandshakeTurns()
         let holding = try await turns.begin(peer: "bravo")
-        let started = ContinuousClock.now
         await #expect(throws: DeadlinePassed.self) {
             _ = try await turns.begin(peer: "bravo", until: NIODeadline.now() + .milliseconds(100))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
         // A deadline already past when the dial starts: it does not queue either.
         await #expect(throws: DeadlinePassed.self) {
             _ = try await turns.begin(peer: "bravo", until: NIODeadline.now() - .seconds(1))

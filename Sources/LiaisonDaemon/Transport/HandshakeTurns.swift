@@ -1,3 +1,4 @@
+import Dispatch
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -59,11 +60,12 @@ final class HandshakeTurns: Sendable {
             state.starting[state.lastID] = .no
             return state.lastID
         }
+        // A Dispatch timer, not a sleeping task: it fires even while Swift's
+        // cooperative threads are all busy.
         let timer = until.map { until in
-            Task { [self] in
-                try? await Task.sleep(nanoseconds: UInt64(max(0, (until - .now()).nanoseconds)))
-                if !Task.isCancelled { giveUp(id, peer: peer, because: DeadlinePassed()) }
-            }
+            let timer = DispatchWorkItem { [self] in giveUp(id, peer: peer, because: DeadlinePassed()) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: max(0, (until - .now()).nanoseconds))), execute: timer)
+            return timer
         }
         defer { timer?.cancel() }
         try await withTaskCancellationHandler {
