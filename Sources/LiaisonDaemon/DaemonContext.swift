@@ -58,6 +58,8 @@ final class DaemonContext: Sendable {
     /// The same for refusals anyone can cause without a peer's keys (one every 10 s,
     /// bursts of 60): see ``auditAnonymousRefusal(_:)``.
     let anonymousRefusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 0.1, burst: 60), suppressed: 0))
+    /// Warnings that expired packages cannot be recorded: one a minute.
+    let expiryWarnings = NIOLockedValueBox(TokenBucket(rate: 1.0 / 60, burst: 1))
     /// The same for control commands refused to their callers.
     let controlRefusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
     /// Set while `keys revoke` or `keys rotate` runs: one change of this node's own
@@ -68,6 +70,10 @@ final class DaemonContext: Sendable {
     /// session: one at a time per peer, so a second one is refused before it is
     /// audited rather than after.
     let peerRotationsUnderWay = NIOLockedValueBox(Set<String>())
+    /// Bytes of `keys/peer-rotations.txt` promised to rotations being taken (their
+    /// lines not yet appended): the file is shared by every peer, so its room is
+    /// reserved before a rotation is audited (``NodeHome/ensurePeerRotationRoom(peer:previous:until:reserved:)``).
+    let peerRotationRoomReserved = NIOLockedValueBox(0)
     /// Serialises rewrites of `keys/rotation-pending.txt`.
     let rotationPendingLock = NIOLock()
     /// Sessions open with each peer, so revoking or blocking one ends them at once.

@@ -84,4 +84,30 @@ struct RotationPacingTests {
         let refused = try #require(events.first { $0.outcome == .denied })
         #expect(refused.reason?.contains("never dropped") == true, "\(refused.reason ?? "")")
     }
+
+    @Test("the same rotation told on two sessions at once is taken once and acknowledged on both: no refusal is recorded",
+          .timeLimit(.minutes(2)))
+    func sameRotationOnTwoSessions() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("bravo").start()
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let bravoTransport = try ProtocolClient.publicKeys(home: net.home("bravo")).transport
+        let now = Timestamp.now()
+        let statement = try RotationStatement(previous: alpha.identity, card: try card(try NodeSecrets.generate(), now: now),
+                                              rotatedAt: now, overlapUntil: now + 3_600)
+        // Both sessions open first, then the statement goes out on each back to back.
+        var first = try ProtocolClient(port: net.ports["bravo"]!)
+        try first.handshake(local: alpha.transport, remote: bravoTransport)
+        var second = try ProtocolClient(port: net.ports["bravo"]!)
+        try second.handshake(local: alpha.transport, remote: bravoTransport)
+        try first.send(.rotation(statement.encoded))
+        try second.send(.rotation(statement.encoded))
+        #expect(try first.receive() == .rotationAccepted)
+        #expect(try second.receive() == .rotationAccepted)
+
+        let events = try net.auditEvents("bravo").filter { $0.kind == .keyRotated }
+        #expect(events.count == 1 && events.first?.outcome == .ok, "\(events.map { ($0.outcome, $0.reason) })")
+        let shown = try net.expect(["peers", "show", "alpha", "--home", net.home("bravo"), "--json"]).stdout
+        #expect(shown.contains(statement.fingerprint.description), "\(shown)")
+    }
 }

@@ -73,17 +73,18 @@ extension NodeHome {
     }
 
     /// Throws the refusal ``recordPeerRotation(peer:previous:until:)`` would, if
-    /// `keys/peer-rotations.txt` has no room left for that line: checked before a
-    /// rotation is audited, so one the file cannot take is refused, not recorded
-    /// as taken. (The append checks again.)
-    public func ensurePeerRotationRoom(peer: PeerRecord, previous identity: IdentityPublicKey, until: Int64) throws {
+    /// `keys/peer-rotations.txt` has no room left for that line beyond `reserved`
+    /// bytes promised to other rotations under way; otherwise returns the bytes to
+    /// reserve for this one. Checked before a rotation is audited, so one the file
+    /// cannot take is refused, not recorded as taken. (The append checks again.)
+    @discardableResult
+    public func ensurePeerRotationRoom(peer: PeerRecord, previous identity: IdentityPublicKey, until: Int64, reserved: Int = 0) throws -> Int {
         var info = stat()
-        guard lstat(peerRotationsPath, &info) == 0 else { return }   // no file yet: room
-        let size = Int(info.st_size)
+        let size = lstat(peerRotationsPath, &info) == 0 ? Int(info.st_size) : 0   // no file yet: empty
         // One byte more than the line, for the newline a cut-short last line may need.
-        guard size + Self.peerRotationLine(peer: peer, previous: identity, until: until).count + 1 <= Self.peerRotationsByteLimit else {
-            throw peerRotationsFull(holding: size)
-        }
+        let needed = Self.peerRotationLine(peer: peer, previous: identity, until: until).count + 1
+        guard size + reserved + needed <= Self.peerRotationsByteLimit else { throw peerRotationsFull(holding: size) }
+        return needed
     }
 
     private static func peerRotationLine(peer: PeerRecord, previous identity: IdentityPublicKey, until: Int64) -> [UInt8] {

@@ -13,6 +13,10 @@ import LiaisonWire
 /// ends the session. A keyring change that fails after the entry (the disk, or
 /// the operator changing the peer at that moment) is audited as a failed one.
 extension PackageReceiver {
+    /// How many times (20 ms apart) a rotation waits for another of the same peer
+    /// to finish before it is refused.
+    static let rotationClaimAttempts = 250
+
     func honourRotation(_ bytes: [UInt8]) async throws -> SessionMessage {
         let now = Timestamp.now()
         let statement: RotationStatement
@@ -21,6 +25,22 @@ extension PackageReceiver {
         } catch let error as CoreError {
             throw await refuseRotation("\(error.code.rawValue): \(error.message)")
         }
+        // One rotation of this peer at a time, from here until the keyring takes the
+        // new keys: what is checked below then holds, so a rotation refused is refused
+        // before its audit entry, never after an entry saying it was taken. The same
+        // statement may come on two sessions at once (the partner tells it before
+        // each dial): the second waits, then finds it taken and acknowledges it.
+        let claim = peer.logFingerprint.description
+        var claimed = false
+        for _ in 0..<Self.rotationClaimAttempts {
+            claimed = context.peerRotationsUnderWay.withLockedValue { $0.insert(claim).inserted }
+            if claimed { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard claimed else {
+            throw await refuseRotation("\(peer.name) is rotating on another session at the same time")
+        }
+        defer { _ = context.peerRotationsUnderWay.withLockedValue { $0.remove(claim) } }
         guard let current = context.peers.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: now) else {
             throw await refuseRotation("\(peer.name) was removed or re-keyed meanwhile")
         }
@@ -40,18 +60,7 @@ extension PackageReceiver {
         guard !context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) else {
             throw await refuseRotation("\(peer.name) is pinned in liaison.toml; its operator must update its keys there by hand")
         }
-        // One rotation of this peer at a time, taken here: what is checked from now
-        // on holds until the keyring takes the new keys, so a rotation refused is
-        // refused before its audit entry, never after an entry saying it was taken.
-        let claim = peer.logFingerprint.description
-        guard context.peerRotationsUnderWay.withLockedValue({ $0.insert(claim).inserted }) else {
-            throw await refuseRotation("\(peer.name) is rotating on another session at the same time")
-        }
-        defer { _ = context.peerRotationsUnderWay.withLockedValue { $0.remove(claim) } }
-        let previous = statement.previousIdentity
-        guard let record = context.peers.peer(named: peer.name), record.keys.identity == previous else {
-            throw await refuseRotation("\(peer.name) rotated on another session meanwhile")
-        }
+        let previous = statement.previousIdentity, record = current
         let pace = context.settings.peerRotationPace
         if let tooSoon = pace.refusal(previousOverlapEnd: context.home.latestRotationOverlapEnd(of: record), now: now) {
             throw await refuseRotation(tooSoon)
@@ -65,11 +74,19 @@ extension PackageReceiver {
         guard overlapUntil > now else {
             throw await refuseRotation("the statement's overlap window ended at \(Timestamp.iso8601(overlapUntil)) (stale)")
         }
+        // Its line's room in the history file, shared by every peer, is reserved now.
+        let room: Int
         do {
-            try context.home.ensurePeerRotationRoom(peer: record, previous: previous, until: overlapUntil)
+            room = try context.peerRotationRoomReserved.withLockedValue { reserved in
+                let needed = try context.home.ensurePeerRotationRoom(peer: record, previous: previous, until: overlapUntil, reserved: reserved)
+                reserved += needed
+                return needed
+            }
         } catch let error as CoreError {
             throw await refuseRotation(error.message)
         }
+        defer { context.peerRotationRoomReserved.withLockedValue { $0 -= room } }
+        let details = ["previous": statement.previousFingerprint.description, "fingerprint": statement.fingerprint.description]
         try await context.audit(context.event(.keyRotated, actor: DaemonContext.actor(peer), peer: peer, remote: remote, details: [
             "by": "peer", "previous": statement.previousFingerprint.description, "fingerprint": statement.fingerprint.description,
             "identity": KeyText.encode(statement.card.keys.identity), "rotated-at": Timestamp.iso8601(statement.rotatedAt),
@@ -88,7 +105,7 @@ extension PackageReceiver {
                 try home.recordPeerRotation(peer: record, previous: previous, until: overlapUntil)
             }
         } catch {
-            throw await rotationNotCompleted(error)
+            throw await rotationNotCompleted(error, details: details)
         }
         logger.notice("\(peer.name) rotated its keys: now \(statement.fingerprint.short), previous keys accepted until \(Timestamp.iso8601(overlapUntil))")
         return .rotationAccepted
@@ -98,11 +115,12 @@ extension PackageReceiver {
     /// failed (the operator changed the peer meanwhile, or the disk refused): the
     /// keyring is unchanged, the peer keeps its previous keys here, and it is to
     /// rotate again. Returns the error that ends the session.
-    private func rotationNotCompleted(_ error: any Error) async -> WireError {
+    /// `details` name the rotation (previous and new fingerprints), as its entry did.
+    private func rotationNotCompleted(_ error: any Error, details: [String: String]) async -> WireError {
         let reason = (error as? CoreError).map { $0.message } ?? "\(error)"
         logger.error("a key rotation from \(peer.name) was recorded but not completed: \(reason)")
         await context.auditAfterTheFact(context.event(.keyRotated, .failed, actor: DaemonContext.actor(peer), peer: peer,
-                                                      reason: "recorded but not completed: \(reason)", remote: remote))
+                                                      reason: "recorded but not completed: \(reason)", remote: remote, details: details))
         return WireError(.unexpectedMessage, "\(peer.name) sent a key-rotation statement that could not be taken [\(CoreError.Code.rotationRefused.rawValue)]")
     }
 

@@ -63,6 +63,19 @@ struct PeerRotationHistoryTests {
         #expect(home.senders(asOf: now - 20, keyring: try Keyring(peers: [alpha])).sender(withIdentity: alphaOld.rawRepresentation)?.name == "alpha")
     }
 
+    @Test("room promised to other rotations under way counts: the file is shared by every peer")
+    func reservedRoomCounts() throws {
+        let (bravo, bravoOld) = try rotatedPeer("bravo", seed: 5, next: 6, until: now + 60)
+        let needed = try home.ensurePeerRotationRoom(peer: bravo, previous: bravoOld, until: now + 60)
+        #expect(needed > 100)
+        try home.ensurePeerRotationRoom(peer: bravo, previous: bravoOld, until: now + 60, reserved: NodeHome.peerRotationsByteLimit - needed)
+        #expect {
+            try home.ensurePeerRotationRoom(peer: bravo, previous: bravoOld, until: now + 60, reserved: NodeHome.peerRotationsByteLimit - needed + 1)
+        } throws: { error in
+            (error as? CoreError)?.code == .rotationRefused
+        }
+    }
+
     @Test("lines are appended; a line a crash cut short stays apart, and the next one is whole")
     func appendAfterCutLine() throws {
         let (alpha, alphaOld) = try rotatedPeer("alpha", seed: 1, next: 2, until: now + 60)
