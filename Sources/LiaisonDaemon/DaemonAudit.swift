@@ -82,7 +82,7 @@ extension DaemonContext {
     func expireDue(now: Int64) async -> Int {
         var expired = 0
         // Bounded: a backlog larger than this many batches goes on at the next sweep.
-        for _ in 0..<16 {
+        for _ in 0..<16 where (try? store.hasExpiredDue(now: now)) ?? true {
             let batch: [Delivery]
             do {
                 batch = try await store.expireDue(now: now, limit: AuditLog.maximumBatch) { [self] deliveries in
@@ -92,7 +92,10 @@ extension DaemonContext {
                     }
                 }
             } catch {
-                logger.error("expired packages stay queued, unsent, until their audit entries can be recorded: \(journaledWriteError(error))")
+                // At most once a minute: the sweep runs every second.
+                if expiryWarnings.withLockedValue({ $0.take(now: SecureSession.now()) }) {
+                    logger.error("expired packages stay queued, unsent, until their audit entries can be recorded: \(journaledWriteError(error))")
+                }
                 break
             }
             expired += batch.count

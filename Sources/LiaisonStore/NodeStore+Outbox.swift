@@ -325,8 +325,19 @@ extension NodeStore {
         }
     }
 
+    /// Whether some queued delivery's package has expired at `now`: a read, so the
+    /// expiry sweep commits (and journals) only when there is something to expire.
+    public func hasExpiredDue(now: Int64) throws -> Bool {
+        try readStatement("look for expired deliveries") { db in
+            try Bool.fetchOne(try db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM delivery JOIN outbox_package ON outbox_package.id = delivery.package_id
+                               WHERE delivery.state = 'queued' AND outbox_package.expires IS NOT NULL AND outbox_package.expires <= ?)
+                """), arguments: [now]) ?? false
+        }
+    }
+
     /// Moves queued deliveries whose package expired at `now` to `expired`, at most
-    /// `limit` (the oldest packages first), and returns them. `auditing` gives the
+    /// `limit` (those that expired first, first), and returns them. `auditing` gives the
     /// audit events recording those it expired, journaled in the same commit
     /// (``AuditJournal``): a crash cannot leave an expired delivery without its
     /// entry. A call that returns `limit` deliveries may have left more.

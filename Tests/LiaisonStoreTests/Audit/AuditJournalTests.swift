@@ -175,6 +175,7 @@ struct AuditJournalTests {
             deliveries.map { AuditEvent(time: 1_000, kind: .packageExpired, outcome: .failed, actor: .daemon, package: $0.packageID.description,
                                         reason: "expired", details: ["peer-name": $0.peer]) }
         }
+        #expect(try store.hasExpiredDue(now: now + 99) == false && store.hasExpiredDue(now: now + 100))
         #expect(try await store.expireDue(now: now + 99, auditing: entries).isEmpty)
         await log.barrier()
         #expect(try log.size() == 0, "a sweep that expired nothing recorded something")
@@ -183,6 +184,7 @@ struct AuditJournalTests {
         let first = try await store.expireDue(now: now + 100, limit: 2, auditing: entries)
         let second = try await store.expireDue(now: now + 100, limit: 2, auditing: entries)
         #expect(first.count == 2 && second.count == 1)
+        #expect(try store.hasExpiredDue(now: now + 100) == false)
         #expect(Set((first + second).map(\.peer)) == ["bob", "carol", "dave"])
         await log.barrier()
         #expect(try log.leaves(0..<10) == entries(first + second).map(\.canonicalBytes))
