@@ -96,11 +96,12 @@ struct HandshakeTurnsTests {
         try await Task.sleep(for: .milliseconds(50))
         holding.end()
         let passed = try await next.value
-        // A free peer's turn comes at once, whatever the deadline.
+        // Held by the dial that got it: a short deadline passes while waiting.
         await #expect(throws: DeadlinePassed.self) {
             _ = try await turns.begin(peer: "bravo", until: NIODeadline.now() + .milliseconds(50))
         }
         passed.end()
+        // A free peer's turn comes at once, whatever the deadline.
         try await turns.begin(peer: "bravo", until: NIODeadline.now() + .milliseconds(50)).end()
     }
 }

@@ -65,8 +65,8 @@ struct DeliveryScheduler: Service {
                     }
                     tasks.addTask {
                         defer { busy.withLockedValue { _ = $0.remove(peerName) } }
-                        // A session that ended for its age with work left is followed by the
-                        // next at once, while this task still holds the peer.
+                        // A session that ended with work left (its lifetime reached, or a stream
+                        // stopped) is followed by the next at once, while this task still holds the peer.
                         var current = peer
                         while await sender.deliver(to: current), !Task.isShuttingDownGracefully,
                               let again = context.peers.peer(named: peerName), !again.revoked, again.trust != .blocked {

@@ -28,8 +28,8 @@ struct PackageSender {
     static let postponedAtOnce = 10_000
 
     /// Delivers `peer`'s due packages; never throws: outcomes go to the store.
-    /// Returns true if the session ended for its age with work left: the caller
-    /// starts the next one at once.
+    /// Returns true if the session ended with work left (it reached its lifetime,
+    /// or a stream was stopped): the caller starts the next one at once.
     @discardableResult
     func deliver(to peer: PeerRecord) async -> Bool {
         var logger = context.logger

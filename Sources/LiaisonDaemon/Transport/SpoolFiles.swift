@@ -55,8 +55,9 @@ struct SpoolFiles {
 
     /// Makes room for one more partial of `sender`: while it has ``maximumPerSender``
     /// or more, removes the least recently written of those no connection is
-    /// receiving. Returns the partials removed, or nil if no room can be made (all
-    /// of them are being received).
+    /// receiving. Returns the partials it removed (those gone since it listed them
+    /// count as room made, and are not among them), or nil if no room can be made
+    /// (all of them are being received, or were written to meanwhile).
     ///
     /// The directory is listed with no lock held; only the removals happen under
     /// the claims' lock (`claims`), so no transfer can resume a partial between
@@ -72,11 +73,19 @@ struct SpoolFiles {
         let claimant = sender.logFingerprint.description
         return claims.withLockedValue { claims in
             let receiving = Set(claims.keys.filter { $0.sender == claimant }.map(\.id))
-            var removed: [Partial] = []
-            for partial in oldestFirst where removed.count < excess && !receiving.contains(partial.id) {
-                if unlink(directory + "/" + partial.name) == 0 || errno == ENOENT { removed.append(partial) }
+            var removed: [Partial] = [], gone = 0
+            for partial in oldestFirst where removed.count + gone < excess && !receiving.contains(partial.id) {
+                // Looked at again now: one gone since the listing (stored, or swept) makes
+                // room by itself; one written since (resumed meanwhile) is not the oldest.
+                var info = stat()
+                guard lstat(directory + "/" + partial.name, &info) == 0 else {
+                    gone += 1
+                    continue
+                }
+                guard Self.nanoseconds(info.st_mtim) == partial.modified else { continue }
+                if unlink(directory + "/" + partial.name) == 0 { removed.append(partial) }
             }
-            return removed.count < excess ? nil : removed
+            return removed.count + gone < excess ? nil : removed
         }
     }
 
@@ -87,9 +96,12 @@ struct SpoolFiles {
             guard let id = PackageID(fileName: name, prefix: prefix) else { return nil }
             var info = stat()
             guard lstat(directory + "/" + name, &info) == 0 else { return nil }
-            return Partial(name: name, id: id, bytes: UInt64(max(0, info.st_size)),
-                           modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+            return Partial(name: name, id: id, bytes: UInt64(max(0, info.st_size)), modified: Self.nanoseconds(info.st_mtim))
         }
+    }
+
+    private static func nanoseconds(_ time: timespec) -> Int64 {
+        Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
 
     /// The names of partials untouched for ``staleAfterSeconds`` at `now` (Unix
