@@ -147,6 +147,58 @@ struct DiskReserveTests {
     }
 
     /// alpha, running, at home on a 64 MiB tmpfs with a 24 MiB reserve; bravo, its partner, not started.
+    @Test("an offer never followed by data holds one window of disk, not its size: another peer's package is still taken; a stream that would eat into the reserve is stopped midway, its partial kept",
+          .timeLimit(.minutes(3)), .enabled(if: SmallFilesystem.isAvailable, "mounting a small tmpfs needs root"))
+    func offersHoldAWindow() throws {
+        let volume = try SmallFilesystem(bytes: 128 << 20)
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"], homes: ["bravo": volume.path])
+        try net.setTunable("bravo", "disk-reserve-mib", "32")
+        try net.setTunable("bravo", "idle-timeout-seconds", "300")
+        try net.daemon("bravo").start()
+        try net.daemon("charlie").start()
+
+        // alpha, by hand: a package of 80 MiB (it fits the volume beside the reserve,
+        // alone) offered and accepted, and no byte of it sent yet.
+        let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
+        let bravo = try ProtocolClient.publicKeys(home: net.home("bravo"))
+        let expires = Timestamp.now() + 3_600
+        var sealer = try PackageSealer(sender: alpha.identity, recipients: [bravo.encryption], markings: try Markings(tlp: .green),
+                                       contentType: "application/octet-stream", created: Timestamp.now(), expires: expires)
+        var input = MemorySource(try Sodium.randomBytes(count: 80 << 20))
+        var output = MemorySink()
+        try sealer.seal(from: &input, to: &output)
+        let sealed = output.bytes, id = sealer.packageID
+        var client = try ProtocolClient(port: net.ports["bravo"]!)
+        try client.handshake(local: alpha.transport, remote: bravo.transport)
+        try client.send(.offer(packageID: id, size: UInt64(sealed.count), expires: expires))
+        #expect(try client.receive() == .accept(packageID: id, offset: 0))
+
+        // charlie's 24 MiB package is taken meanwhile: alpha's offer holds one window, not 80 MiB.
+        let delivered = try net.send(try Sodium.randomBytes(count: 24 << 20), from: "charlie", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(delivered, from: "charlie", to: ["bravo"]), "\(net.daemon("bravo").log.suffix(1500))")
+
+        // Now alpha streams: the rest no longer fits beside the reserve, and bravo stops it midway.
+        var sent = 0
+        for start in stride(from: 0, to: sealed.count, by: SessionMessage.maximumDataByteCount) {
+            let chunk = Array(sealed[start..<min(start + SessionMessage.maximumDataByteCount, sealed.count)])
+            guard (try? client.send(.data(chunk))) != nil else { break }
+            sent += chunk.count
+        }
+        if sent == sealed.count, (try? client.send(.end(packageID: id, size: UInt64(sealed.count)))) != nil {
+            #expect((try? client.receive()) == nil, "bravo answered a package its disk could not hold beside the reserve")
+        }
+        #expect(eventually(timeoutSeconds: 10) { net.daemon("bravo").log.contains("stopped receiving package \(id) from alpha") },
+                "\(net.daemon("bravo").log.suffix(1500))")
+        let free = try #require(DiskReserve.availableBytes(on: volume.path))
+        #expect(free >= 32 << 20, "the reserve was taken: \(free) bytes free")
+        // What arrived stays for a resume; nothing of alpha's was stored.
+        let spool = try FileManager.default.contentsOfDirectory(atPath: net.home("bravo") + "/spool")
+        #expect(spool.contains { $0.hasSuffix("\(id).partial") }, "\(spool)")
+        #expect(try !net.inbox("bravo").contains(id.description))
+        let stopped = try net.auditEvents("bravo").first { $0.kind == .packageRejected && $0.package == id.description }
+        #expect(stopped?.reason?.contains("short of disk space") == true, "\(String(describing: stopped))")
+    }
+
     static func smallHome() throws -> (SmallFilesystem, DaemonNetwork) {
         let volume = try SmallFilesystem(bytes: 64 << 20)
         let net = try DaemonNetwork(["alpha", "bravo"], homes: ["alpha": volume.path])

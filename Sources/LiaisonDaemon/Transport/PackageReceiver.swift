@@ -35,7 +35,16 @@ struct PackageReceiver {
         /// Whether a verifier was asked for (it stays nil if it was declined).
         var verifierAskedFor: Bool
         var writeBehind: WriteBehind
+        /// Where the disk space its claim promises ends (a ``diskWindow`` at a time):
+        /// reaching it, the disk is checked again before the next window is written.
+        var diskCheckedThrough: UInt64
     }
+
+    /// The disk space an incoming transfer is promised at a time: counted against the
+    /// reserve for every transfer under way, whatever its size, and checked again as
+    /// each is written. So offers never followed by data hold this much each, not
+    /// their whole size, and the transfers under way never take the reserve.
+    static let diskWindow: UInt64 = 16 << 20
 
     private var transfer: Transfer?
     private var witnessRequests = 0
@@ -99,6 +108,13 @@ struct PackageReceiver {
                 t.verifierAskedFor = true
             }
             t.writeBehind.wrote(bytes.count, to: t.descriptor)
+            if t.written >= t.diskCheckedThrough, t.written < t.size {
+                t.diskCheckedThrough = t.written + Self.diskWindow
+                transfer = t
+                if let shortage = context.diskReserve.shortage(adding: 0, pending: diskPromised()) {
+                    throw await diskStopped(t, shortage: shortage)
+                }
+            }
             transfer = t
             return []
         case .end(let id, let size):
@@ -239,8 +255,8 @@ struct PackageReceiver {
 
     /// Claims `id` for this connection (one connection receives a package at a
     /// time), recording `size` as in flight from the peer. Returns the bytes
-    /// already in flight from it and from every peer, or nil if another
-    /// connection holds the claim.
+    /// already in flight from it, and the disk space promised to every transfer
+    /// under way (``diskPromised()``), or nil if another connection holds the claim.
     private func claimSlot(_ id: PackageID, size: UInt64) -> (fromSender: UInt64, fromAll: UInt64)? {
         let key = claimKey(id)
         // A claim is recorded before its size is checked: one offered larger than this
@@ -249,14 +265,38 @@ struct PackageReceiver {
         let claimed = min(size, largestAccepted)
         return context.activeTransfers.withLockedValue { claims -> (UInt64, UInt64)? in
             guard claims[key] == nil else { return nil }
-            var fromSender: UInt64 = 0, fromAll: UInt64 = 0
-            for (other, bytes) in claims {
-                fromAll = fromAll.saturatingAdd(bytes)
-                if other.sender == key.sender { fromSender = fromSender.saturatingAdd(bytes) }
-            }
+            var fromSender: UInt64 = 0
+            for (other, bytes) in claims where other.sender == key.sender { fromSender = fromSender.saturatingAdd(bytes) }
+            let promised = Self.diskPromised(claims)
             claims[key] = claimed
-            return (fromSender, fromAll)
+            return (fromSender, promised)
         }
+    }
+
+    /// The disk space promised to the transfers under way: a ``diskWindow`` each at
+    /// most (a push, whole in memory, its size).
+    private func diskPromised() -> UInt64 {
+        context.activeTransfers.withLockedValue { Self.diskPromised($0) }
+    }
+
+    private static func diskPromised(_ claims: [InboundClaim: UInt64]) -> UInt64 {
+        claims.values.reduce(0) { $0.saturatingAdd(min($1, diskWindow)) }
+    }
+
+    /// Ends a transfer whose next window would take the disk below its reserve: what
+    /// it wrote stays in the spool, so the sender's next offer resumes it (and is
+    /// refused for now while the disk is short). Audited as a refusal; the returned
+    /// error ends the session, the only way to stop a stream midway.
+    private mutating func diskStopped(_ t: Transfer, shortage: DiskReserve.Reading) async -> WireError {
+        abandon()
+        DaemonMetrics.refused(peer: peer.name, reason: "disk")
+        if context.diskReserve.warnNow() {
+            logger.warning("stopped receiving package \(t.id) from \(peer.name) at byte \(t.written) of \(t.size): the home volume has \(shortage.description) (disk-reserve-mib); free space on it")
+        }
+        await context.auditNetworkRefusal(context.event(.packageRejected, .denied, actor: DaemonContext.actor(peer), peer: peer, package: t.id,
+                                                        reason: "unavailable: the recipient is short of disk space; stopped at byte \(t.written) of \(t.size)",
+                                                        remote: remote))
+        return WireError(.unexpectedMessage, "stopped receiving \(t.id) at byte \(t.written): short of disk space; the sender resumes it later")
     }
 
     /// The largest package this node takes from this peer.
@@ -265,11 +305,12 @@ struct PackageReceiver {
     }
 
     /// The refusal of a package of `size` that would leave less free space on the
-    /// home volume than its reserve, counting what is `pending` (on its way from
-    /// every peer): for now, so the sender keeps it queued and retries. Refused,
-    /// a package another copy of which was already received still gets its receipt.
-    /// What an interrupted transfer of it left in the spool is on the disk already:
-    /// only the rest is counted, so a large transfer can always resume.
+    /// home volume than its reserve: alone, or its first ``diskWindow`` beside the
+    /// windows `pending` (promised to the transfers under way from every peer). For
+    /// now, so the sender keeps it queued and retries. Refused, a package another
+    /// copy of which was already received still gets its receipt. What an
+    /// interrupted transfer of it left in the spool is on the disk already: only the
+    /// rest is counted, so a large transfer can always resume.
     private func diskRefusal(id: PackageID, size: UInt64, pending: UInt64) -> SessionMessage? {
         guard context.diskReserve.bytes > 0 else { return nil }
         var spooled: UInt64 = 0
@@ -279,7 +320,9 @@ struct PackageReceiver {
            stat(SpoolFiles(directory: context.spoolDirectory).path(id: id, from: peer), &partial) == 0 {
             spooled = UInt64(max(0, partial.st_size))
         }
-        guard let shortage = context.diskReserve.shortage(adding: size - min(size, spooled), pending: pending) else { return nil }
+        let rest = size - min(size, spooled)
+        guard let shortage = context.diskReserve.shortage(adding: rest)
+                ?? context.diskReserve.shortage(adding: min(rest, Self.diskWindow), pending: pending) else { return nil }
         DaemonMetrics.refused(peer: peer.name, reason: "disk")
         if context.diskReserve.warnNow() {
             logger.warning("refusing packages for now: the home volume has \(shortage.description) (disk-reserve-mib); free space on it")
@@ -354,7 +397,8 @@ struct PackageReceiver {
         }
         let verifier = offset > 0 ? startVerifier(path: path, available: offset) : nil
         transfer = Transfer(id: id, size: size, path: path, descriptor: descriptor, written: offset, resumedFrom: offset,
-                            verifier: verifier, verifierAskedFor: offset > 0, writeBehind: WriteBehind(from: offset))
+                            verifier: verifier, verifierAskedFor: offset > 0, writeBehind: WriteBehind(from: offset),
+                            diskCheckedThrough: offset + Self.diskWindow)
         if offset > 0 { logger.info("resuming package \(id) at byte \(offset) of \(size)") }
         return [.accept(packageID: id, offset: offset)]
     }
