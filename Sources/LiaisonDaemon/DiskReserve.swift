@@ -46,9 +46,22 @@ struct DiskReserve: Sendable {
     /// space cannot be read — the write itself then fails cleanly if it does not fit.
     func shortage(adding incoming: UInt64, pending: UInt64 = 0) -> Reading? {
         guard bytes > 0, let now = reading() else { return nil }
+        return leavesTooLittle(now, taking: incoming, pending: pending) ? now : nil
+    }
+
+    /// The reading that refuses a transfer of `incoming` bytes promised `window`
+    /// bytes of disk at a time: it does not fit alone, or its first window does not
+    /// fit beside the windows `pending` (promised to the transfers under way). One
+    /// reading for both.
+    func shortage(adding incoming: UInt64, window: UInt64, pending: UInt64) -> Reading? {
+        guard bytes > 0, let now = reading() else { return nil }
+        return leavesTooLittle(now, taking: incoming, pending: 0) || leavesTooLittle(now, taking: min(incoming, window), pending: pending) ? now : nil
+    }
+
+    private func leavesTooLittle(_ now: Reading, taking incoming: UInt64, pending: UInt64) -> Bool {
         let (taken, tooMuch) = incoming.addingReportingOverflow(pending)
         let (needed, overflow) = bytes.addingReportingOverflow(taken)
-        return tooMuch || overflow || now.available < needed ? now : nil
+        return tooMuch || overflow || now.available < needed
     }
 
     /// Throws unless `incoming` more bytes leave the reserve free; `action` says

@@ -22,6 +22,11 @@ struct DiskReserveTests {
         #expect(reserve.shortage(adding: .max, pending: .max) != nil, "an overflowing sum must refuse, not wrap")
         #expect(throws: CoreError.self) { try reserve.ensureRoom(adding: 901, to: "queue the package") }
         #expect(throws: Never.self) { try reserve.ensureRoom(adding: 900, to: "queue the package") }
+        // A transfer promised a window at a time: it must fit alone, and its first window beside the others'.
+        #expect(reserve.shortage(adding: 900, window: 200, pending: 700) == nil)
+        #expect(reserve.shortage(adding: 900, window: 200, pending: 701) != nil)
+        #expect(reserve.shortage(adding: 901, window: 200, pending: 0) != nil, "a package that cannot fit at all is refused")
+        #expect(reserve.shortage(adding: 150, window: 200, pending: 750) == nil, "a package smaller than a window counts its size")
     }
 
     @Test("with the reserve off, or the free space unreadable, nothing is refused for space (the write itself fails cleanly if it must)")

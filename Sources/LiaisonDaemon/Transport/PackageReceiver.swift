@@ -321,8 +321,7 @@ struct PackageReceiver {
             spooled = UInt64(max(0, partial.st_size))
         }
         let rest = size - min(size, spooled)
-        guard let shortage = context.diskReserve.shortage(adding: rest)
-                ?? context.diskReserve.shortage(adding: min(rest, Self.diskWindow), pending: pending) else { return nil }
+        guard let shortage = context.diskReserve.shortage(adding: rest, window: Self.diskWindow, pending: pending) else { return nil }
         DaemonMetrics.refused(peer: peer.name, reason: "disk")
         if context.diskReserve.warnNow() {
             logger.warning("refusing packages for now: the home volume has \(shortage.description) (disk-reserve-mib); free space on it")
