@@ -66,10 +66,10 @@ final class DaemonContext: Sendable {
     /// keys at a time (a revocation signed by keys a rotation is replacing would
     /// leave partners trusting the new ones).
     let keyChangeInProgress = NIOLockedValueBox(false)
-    /// Peers (by lifelong fingerprint) whose key rotation is being taken on some
-    /// session: one at a time per peer, so a second one is refused before it is
-    /// audited rather than after.
-    let peerRotationsUnderWay = NIOLockedValueBox(Set<String>())
+    /// Partners' key rotations being taken, one at a time per peer (by lifelong
+    /// fingerprint): what a rotation checks then holds until the keyring takes it,
+    /// so one is refused before it is audited rather than after.
+    let peerRotationTurns = HandshakeTurns()
     /// Bytes of `keys/peer-rotations.txt` promised to rotations being taken (their
     /// lines not yet appended): the file is shared by every peer, so its room is
     /// reserved before a rotation is audited (``NodeHome/ensurePeerRotationRoom(peer:previous:until:reserved:)``).

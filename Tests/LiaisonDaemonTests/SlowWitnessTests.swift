@@ -10,6 +10,16 @@ import Testing
 /// is cut at the idle timeout all the same, and the checkpointer goes on.
 @Suite("A witness that trickles its answer", .serialized)
 struct SlowWitnessTests {
+    /// Sends the start of a frame, then a byte every half second (never idle, never a
+    /// whole message) for at most 12 s; whether the daemon closed the connection meanwhile.
+    static func trickledUntilCut(_ socket: LoopbackSocket) throws -> Bool {
+        try socket.send([0x00, 0x40])
+        for _ in 0..<24 {
+            if (try? socket.send([0x00])) == nil || socket.closedByPeer(within: 0.5) { return true }
+        }
+        return false
+    }
+
     @Test("a witness answering a byte at a time is cut at the idle timeout, and the next checkpoint is still asked for", .timeLimit(.minutes(2)))
     func tricklingWitness() throws {
         let net = try DaemonNetwork(["alice", "bob"], tunables: "retry-initial-seconds = 1\nidle-timeout-seconds = 3\n",
@@ -28,14 +38,7 @@ struct SlowWitnessTests {
         }
 
         let (slow, firstSize) = try witnessRequest()
-        // The start of a frame, then a byte every half second: never idle, never a whole message.
-        try slow.send([0x00, 0x40])
-        var cut = false
-        for _ in 0..<24 where !cut {
-            if (try? slow.send([0x00])) == nil { cut = true; break }
-            cut = slow.closedByPeer(within: 0.5)
-        }
-        #expect(cut, "alice still waited for the witness after 12 s")
+        #expect(try Self.trickledUntilCut(slow), "alice still waited for the witness after 12 s")
         #expect(eventually(timeoutSeconds: 5) { net.daemon("alice").log.contains("witness bob did not answer the request for checkpoint \(firstSize) within 3 s") },
                 "\(net.daemon("alice").log.suffix(1500))")
 
@@ -73,12 +76,7 @@ struct SlowWitnessTests {
         for _ in 0..<20 where cutRotations < 2 {
             guard var peer = try? HandDrivenPeer.accept(on: listener, as: bob, timeoutSeconds: 10),
                   case .rotation? = try? peer.receive() else { continue }
-            try peer.socket.send([0x00, 0x40])
-            var cut = false
-            for _ in 0..<24 where !cut {
-                if (try? peer.socket.send([0x00])) == nil { cut = true; break }
-                cut = peer.socket.closedByPeer(within: 0.5)
-            }
+            let cut = try Self.trickledUntilCut(peer.socket)
             #expect(cut, "alice still waited for bob's answer to its rotation after 12 s")
             guard cut else { break }
             cutRotations += 1

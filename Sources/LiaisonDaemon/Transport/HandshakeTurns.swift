@@ -10,6 +10,8 @@ import NIOCore
 /// dial holds no silent connection at the peer (whose handshake deadline runs
 /// from accept). Turns are taken in arrival order; each is bounded by the connect
 /// and handshake timeouts, and a dial with a deadline waits no longer than that.
+/// The same turns, a set of their own, take partners' key rotations one at a time
+/// per peer (`DaemonContext.peerRotationTurns`).
 final class HandshakeTurns: Sendable {
     /// A dial waiting for its turn.
     private struct Waiter {

@@ -1,6 +1,7 @@
 import LiaisonAudit
 import LiaisonCore
 import LiaisonWire
+import NIOCore
 
 /// A peer announcing, on a session made with its previous transport key, that it
 /// rotated its keys. The statement must be signed by the identity key this node
@@ -13,9 +14,8 @@ import LiaisonWire
 /// ends the session. A keyring change that fails after the entry (the disk, or
 /// the operator changing the peer at that moment) is audited as a failed one.
 extension PackageReceiver {
-    /// How many times (20 ms apart) a rotation waits for another of the same peer
-    /// to finish before it is refused.
-    static let rotationClaimAttempts = 250
+    /// How long a rotation waits for another of the same peer to be taken before it is refused.
+    static let rotationTurnWait = TimeAmount.seconds(5)
 
     func honourRotation(_ bytes: [UInt8]) async throws -> SessionMessage {
         let now = Timestamp.now()
@@ -30,17 +30,13 @@ extension PackageReceiver {
         // before its audit entry, never after an entry saying it was taken. The same
         // statement may come on two sessions at once (the partner tells it before
         // each dial): the second waits, then finds it taken and acknowledges it.
-        let claim = peer.logFingerprint.description
-        var claimed = false
-        for _ in 0..<Self.rotationClaimAttempts {
-            claimed = context.peerRotationsUnderWay.withLockedValue { $0.insert(claim).inserted }
-            if claimed { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        guard claimed else {
+        let turn: HandshakeTurns.Turn
+        do {
+            turn = try await context.peerRotationTurns.begin(peer: peer.logFingerprint.description, until: .now() + Self.rotationTurnWait)
+        } catch is DeadlinePassed {
             throw await refuseRotation("\(peer.name) is rotating on another session at the same time")
         }
-        defer { _ = context.peerRotationsUnderWay.withLockedValue { $0.remove(claim) } }
+        defer { turn.end() }
         guard let current = context.peers.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: now) else {
             throw await refuseRotation("\(peer.name) was removed or re-keyed meanwhile")
         }
@@ -60,9 +56,9 @@ extension PackageReceiver {
         guard !context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) else {
             throw await refuseRotation("\(peer.name) is pinned in liaison.toml; its operator must update its keys there by hand")
         }
-        let previous = statement.previousIdentity, record = current
+        let previous = statement.previousIdentity
         let pace = context.settings.peerRotationPace
-        if let tooSoon = pace.refusal(previousOverlapEnd: context.home.latestRotationOverlapEnd(of: record), now: now) {
+        if let tooSoon = pace.refusal(previousOverlapEnd: context.home.latestRotationOverlapEnd(of: current), now: now) {
             throw await refuseRotation(tooSoon)
         }
         let newKeys = statement.card.keys
@@ -78,7 +74,7 @@ extension PackageReceiver {
         let room: Int
         do {
             room = try context.peerRotationRoomReserved.withLockedValue { reserved in
-                let needed = try context.home.ensurePeerRotationRoom(peer: record, previous: previous, until: overlapUntil, reserved: reserved)
+                let needed = try context.home.ensurePeerRotationRoom(peer: current, previous: previous, until: overlapUntil, reserved: reserved)
                 reserved += needed
                 return needed
             }
@@ -87,11 +83,10 @@ extension PackageReceiver {
         }
         defer { context.peerRotationRoomReserved.withLockedValue { $0 -= room } }
         let details = ["previous": statement.previousFingerprint.description, "fingerprint": statement.fingerprint.description]
-        try await context.audit(context.event(.keyRotated, actor: DaemonContext.actor(peer), peer: peer, remote: remote, details: [
-            "by": "peer", "previous": statement.previousFingerprint.description, "fingerprint": statement.fingerprint.description,
-            "identity": KeyText.encode(statement.card.keys.identity), "rotated-at": Timestamp.iso8601(statement.rotatedAt),
+        try await context.audit(context.event(.keyRotated, actor: DaemonContext.actor(peer), peer: peer, remote: remote, details: details.merging([
+            "by": "peer", "identity": KeyText.encode(statement.card.keys.identity), "rotated-at": Timestamp.iso8601(statement.rotatedAt),
             "overlap-until": Timestamp.iso8601(overlapUntil),
-        ]))
+        ]) { first, _ in first }))
         do {
             let home = context.home
             try context.peers.update { keyring in

@@ -108,14 +108,12 @@ struct PackageReceiver {
                 t.verifierAskedFor = true
             }
             t.writeBehind.wrote(bytes.count, to: t.descriptor)
-            if t.written >= t.diskCheckedThrough, t.written < t.size {
-                t.diskCheckedThrough = t.written + Self.diskWindow
-                transfer = t
-                if let shortage = context.diskReserve.shortage(adding: 0, pending: diskPromised()) {
-                    throw await diskStopped(t, shortage: shortage)
-                }
-            }
+            let windowWritten = t.written >= t.diskCheckedThrough && t.written < t.size
+            if windowWritten { t.diskCheckedThrough = t.written + Self.diskWindow }
             transfer = t
+            if windowWritten, let shortage = context.diskReserve.shortage(adding: 0, pending: diskPromised()) {
+                throw await diskStopped(t, shortage: shortage)
+            }
             return []
         case .end(let id, let size):
             guard let t = transfer, t.id == id, t.size == size, t.written == size else {

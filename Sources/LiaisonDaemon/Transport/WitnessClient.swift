@@ -35,8 +35,7 @@ struct WitnessClient: Sendable {
     /// (`idle-timeout-seconds`) in all: a witness that answers a byte at a time
     /// cannot hold the checkpointer, and with it every later checkpoint.
     func request(_ stored: StoredCheckpoint, from peer: PeerRecord) async {
-        let deadline = context.settings.idleTimeout, limit = Duration.nanoseconds(deadline.nanoseconds), started = ContinuousClock.now
-        let until = NIODeadline.now() + deadline
+        let deadline = context.settings.idleTimeout, until = NIODeadline.now() + deadline
         do {
             let witnessKey = try NodeLogNames.witnessKey(peer.keys, named: peer.logFingerprint)
             guard !stored.witnesses.contains(witnessKey.name) else { return }
@@ -58,7 +57,7 @@ struct WitnessClient: Sendable {
                     // No answer because this daemon is stopping is no witness's refusal.
                     if answer == nil, Task.isCancelled { throw CancellationError() }
                     // Cut at the deadline: no answer, not a refusal (logged below as such).
-                    if answer == nil, ContinuousClock.now - started >= limit {
+                    if answer == nil, NIODeadline.now() >= until {
                         throw WireError(.unexpectedMessage, "the witness did not answer in time")
                     }
                     return answer ?? .witnessRefused(knownSize: 0, reason: "the witness closed the session")
@@ -100,7 +99,7 @@ struct WitnessClient: Sendable {
             // The daemon is stopping (the cut may surface as any I/O error): not a
             // witness that cannot be reached.
             context.logger.debug("cosignature request to witness \(peer.name) for checkpoint \(stored.size) abandoned: stopping")
-        } catch where ContinuousClock.now - started >= limit {
+        } catch where NIODeadline.now() >= until {
             context.logger.notice("witness \(peer.name) did not answer the request for checkpoint \(stored.size) within \(deadline.nanoseconds / 1_000_000_000) s (idle-timeout-seconds); asked again at the next checkpoint")
         } catch {
             context.logger.notice("cannot reach witness \(peer.name) for checkpoint \(stored.size): \(error)")
