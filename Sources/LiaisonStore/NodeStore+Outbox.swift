@@ -68,10 +68,11 @@ extension NodeStore {
             """).execute(arguments: [id, files.stored(package.path), queued.body.map { Data($0) }, package.size, package.created, package.expires,
                              package.tlp.label, package.markings, package.sha256])
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO delivery (package_id, peer, state, attempts, next_attempt, recipient) VALUES (?, ?, 'queued', 0, ?, ?)
+            INSERT INTO delivery (package_id, peer, state, attempts, next_attempt, recipient, package_expires) VALUES (?, ?, 'queued', 0, ?, ?, ?)
             """)
         for delivery in queued.recipients.map({ queued.delivery(to: $0, firstAttempt: firstAttempt) }) {
-            try statement.execute(arguments: [id, delivery.peer, delivery.nextAttempt, queued.recipientNodes[delivery.peer]?.description])
+            try statement.execute(arguments: [id, delivery.peer, delivery.nextAttempt, queued.recipientNodes[delivery.peer]?.description,
+                                              package.expires])
         }
     }
 
@@ -103,17 +104,13 @@ extension NodeStore {
     }
 
     /// The peers that have at least one delivery due at `now`, so the scheduler can
-    /// hand each peer's queue to one sender. It reads every due delivery: the
+    /// hand each peer's queue to one sender. It reads every due delivery (not those
+    /// waiting out a backoff, nor their packages): the
     /// scheduler uses it once a second (it also finds peers no longer in the
     /// keyring), and ``hasDueDeliveries(peer:now:)`` on every wake-up.
     public func duePeers(now: Int64) throws -> [String] {
         try readStatement("list peers with due deliveries") { db in
-            try String.fetchAll(try db.cachedStatement(sql: """
-                SELECT DISTINCT d.peer
-                FROM delivery d JOIN outbox_package p ON p.id = d.package_id
-                WHERE d.state = 'queued' AND d.next_attempt <= :now
-                  AND (p.expires IS NULL OR p.expires > :now)
-                """), arguments: ["now": now])
+            try String.fetchAll(try db.cachedStatement(sql: Self.duePeersSQL), arguments: ["now": now])
         }
     }
 
@@ -130,12 +127,7 @@ extension NodeStore {
     /// scheduler asks on every wake-up).
     public func hasDueDeliveries(peer: String, now: Int64) throws -> Bool {
         try readStatement("look for deliveries due to \(peer)") { db in
-            try Bool.fetchOne(try db.cachedStatement(sql: """
-                SELECT EXISTS (
-                    SELECT 1 FROM delivery d JOIN outbox_package p ON p.id = d.package_id
-                    WHERE d.peer = :peer AND d.state = 'queued' AND d.next_attempt <= :now
-                      AND (p.expires IS NULL OR p.expires > :now))
-                """), arguments: ["peer": peer, "now": now]) ?? false
+            try Bool.fetchOne(try db.cachedStatement(sql: Self.hasDueSQL), arguments: ["peer": peer, "now": now]) ?? false
         }
     }
 
@@ -172,16 +164,19 @@ extension NodeStore {
     }
 
     /// A due delivery's conditions and order, shared by the queries below: the
-    /// order of the `delivery_due` and `delivery_peer_due` indexes. (No column
-    /// name is in both tables, so the rows' own column lists serve unqualified.)
-    private static let dueFrom = "FROM delivery d JOIN outbox_package p ON p.id = d.package_id"
-    private static let dueWhere = "d.state = 'queued' AND d.next_attempt <= :now AND (p.expires IS NULL OR p.expires > :now)"
+    /// order of the `delivery_due` and `delivery_peer_due` indexes. The conditions
+    /// read the delivery alone (it carries its package's expiry), so only a query
+    /// that returns the packages joins them. (No column name is in both tables, so
+    /// the rows' own column lists serve unqualified.)
+    private static let dueWhere = "d.state = 'queued' AND d.next_attempt <= :now AND (d.package_expires IS NULL OR d.package_expires > :now)"
     private static let dueOrder = "ORDER BY d.next_attempt, d.rowid LIMIT :limit"
 
-    private static let dueSQL = "SELECT \(Delivery.columns) \(dueFrom) WHERE \(dueWhere) \(dueOrder)"
-    private static let dueToPeerSQL = "SELECT \(Delivery.columns) \(dueFrom) WHERE d.peer = :peer AND \(dueWhere) \(dueOrder)"
+    static let duePeersSQL = "SELECT DISTINCT peer FROM delivery d WHERE \(dueWhere)"
+    static let hasDueSQL = "SELECT EXISTS (SELECT 1 FROM delivery d WHERE d.peer = :peer AND \(dueWhere))"
+    private static let dueSQL = "SELECT \(Delivery.columns) FROM delivery d WHERE \(dueWhere) \(dueOrder)"
+    private static let dueToPeerSQL = "SELECT \(Delivery.columns) FROM delivery d WHERE d.peer = :peer AND \(dueWhere) \(dueOrder)"
     private static let duePackagesSQL = """
-        SELECT \(Delivery.columns), \(OutboxPackage.columns), p.body \(dueFrom)
+        SELECT \(Delivery.columns), \(OutboxPackage.columns), p.body FROM delivery d JOIN outbox_package p ON p.id = d.package_id
         WHERE d.peer = :peer AND \(dueWhere) AND d.package_id NOT IN (SELECT value FROM json_each(:excluded))
           AND (d.recipient IS NULL OR :node IS NULL OR d.recipient = :node) \(dueOrder)
         """
@@ -329,10 +324,7 @@ extension NodeStore {
     /// expiry sweep commits (and journals) only when there is something to expire.
     public func hasExpiredDue(now: Int64) throws -> Bool {
         try readStatement("look for expired deliveries") { db in
-            try Bool.fetchOne(try db.cachedStatement(sql: """
-                SELECT EXISTS (SELECT 1 FROM delivery JOIN outbox_package ON outbox_package.id = delivery.package_id
-                               WHERE delivery.state = 'queued' AND outbox_package.expires IS NOT NULL AND outbox_package.expires <= ?)
-                """), arguments: [now]) ?? false
+            try Bool.fetchOne(try db.cachedStatement(sql: Self.hasExpiredSQL), arguments: [now]) ?? false
         }
     }
 
@@ -346,15 +338,23 @@ extension NodeStore {
                           auditing events: (@Sendable ([Delivery]) -> [AuditEvent])? = nil) async throws -> [Delivery] {
         precondition(limit > 0 && (events == nil || limit <= AuditLog.maximumBatch), "expire 1 to AuditLog.maximumBatch deliveries at a time")
         return try await commit("expire deliveries", auditingResult: events) { db in
-            try Row.fetchAll(try db.cachedStatement(sql: """
-                UPDATE delivery SET state = 'expired'
-                WHERE rowid IN (SELECT delivery.rowid FROM delivery JOIN outbox_package ON outbox_package.id = delivery.package_id
-                                WHERE delivery.state = 'queued' AND outbox_package.expires IS NOT NULL AND outbox_package.expires <= ?
-                                ORDER BY outbox_package.expires, delivery.rowid LIMIT ?)
-                RETURNING \(Delivery.columns)
-                """), arguments: [now, limit]).map(Delivery.init(row:)).sorted { ($0.packageID, $0.peer) < ($1.packageID, $1.peer) }
+            try Row.fetchAll(try db.cachedStatement(sql: Self.expireSQL), arguments: [now, limit]).map(Delivery.init(row:)).sorted { ($0.packageID, $0.peer) < ($1.packageID, $1.peer) }
         }
     }
+
+    /// The queued deliveries whose package expired at `?`, through the
+    /// `delivery_expiring` index of queued deliveries with an expiry: a look at the
+    /// expired ones alone, however long the queues. Named, because SQLite's planner
+    /// (without statistics) would rather walk every queued delivery in `delivery_due`.
+    static let expiredFromWhere = """
+        FROM delivery INDEXED BY delivery_expiring WHERE state = 'queued' AND package_expires IS NOT NULL AND package_expires <= ?
+        """
+    static let hasExpiredSQL = "SELECT EXISTS (SELECT 1 \(expiredFromWhere))"
+    static let expireSQL = """
+        UPDATE delivery SET state = 'expired'
+        WHERE rowid IN (SELECT rowid \(expiredFromWhere) ORDER BY package_expires, rowid LIMIT ?)
+        RETURNING \(Delivery.columns)
+        """
 
     /// At daemon start: every `sending` delivery goes back to `queued` (its attempt
     /// was cut off by a stop or crash), keeping its due time so it is retried.

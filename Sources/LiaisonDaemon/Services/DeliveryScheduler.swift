@@ -30,13 +30,13 @@ struct DeliveryScheduler: Service {
             var lastHousekeeping = ContinuousClock.now - .seconds(2)
             for await _ in wakeups.cancelOnGracefulShutdown() {
                 let now = Timestamp.now()
-                // Housekeeping (a write transaction, counts and a full look at the queues)
+                // Housekeeping (the expiry sweep, the queue gauge and a look at every due delivery)
                 // once a second, not on every wake-up: a busy node is woken by every send.
                 let peers: [String]
                 if ContinuousClock.now - lastHousekeeping > .seconds(1) {
                     lastHousekeeping = ContinuousClock.now
                     await context.expireDue(now: now)
-                    if let counts = try? context.store.counts() { DaemonMetrics.queued(counts.queued + counts.sending) }
+                    if let open = try? context.store.openDeliveryCount() { DaemonMetrics.queued(open) }
                     // Every peer with due work, those since removed from the keyring included.
                     guard let due = try? context.store.duePeers(now: now) else { continue }
                     peers = due
