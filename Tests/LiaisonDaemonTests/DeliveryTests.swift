@@ -384,27 +384,52 @@ struct RekeyTests {
 
 @Suite("Metrics endpoint", .serialized)
 struct MetricsTests {
-    @Test("GET /metrics shows handshakes and deliveries in the Prometheus format, nothing secret")
-    func scrape() throws {
+    /// Two daemons, alpha serving its metrics on the returned port.
+    private static func network() throws -> (DaemonNetwork, metricsPort: Int) {
         let metricsPort = try DaemonProcess.freePort()
         let net = try DaemonNetwork(["alpha", "bravo"])
         // [daemon] is the last section of the file, so this line lands in it (alpha only).
         let config = net.home("alpha") + "/liaison.toml"
         try (try String(contentsOfFile: config, encoding: .utf8) + "metrics-listen = \"127.0.0.1:\(metricsPort)\"\n")
             .write(toFile: config, atomically: true, encoding: .utf8)
-        try net.startAll()
-        let id = try net.send(Array("counted".utf8), from: "alpha", to: ["bravo"])
-        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
-        let socket = try LoopbackSocket.connect(port: metricsPort)
+        return (net, metricsPort)
+    }
+
+    /// The whole answer to `GET /metrics`, status line included.
+    private static func scrape(port: Int) throws -> String {
+        let socket = try LoopbackSocket.connect(port: port)
         try socket.send(Array("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
         var response: [UInt8] = []
         while let byte = try? socket.receive(1) { response += byte }
-        let text = String(decoding: response, as: UTF8.self)
+        return String(decoding: response, as: UTF8.self)
+    }
+
+    @Test("GET /metrics shows handshakes and deliveries in the Prometheus format, nothing secret")
+    func scrape() throws {
+        let (net, metricsPort) = try Self.network()
+        try net.startAll()
+        let id = try net.send(Array("counted".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        let text = try Self.scrape(port: metricsPort)
         #expect(text.hasPrefix("HTTP/1.1 200"))
         #expect(text.contains("liaison_packages_delivered_total{peer=\"bravo\"} 1"), "\(text.suffix(2000))")
         #expect(text.contains("liaison_control_requests_total"))
         // What operators alert on is there before anything went wrong, at zero.
         #expect(text.contains("liaison_audit_failures_total 0"), "\(text.suffix(2000))")
         #expect(!text.contains(id), "package ids do not belong in metrics")
+    }
+
+    @Test("the queue gauge counts the open deliveries: two packages waiting for a partner that is away")
+    func queueGauge() throws {
+        let (net, metricsPort) = try Self.network()
+        try net.daemon("alpha").start()   // bravo stays down
+        for n in 1...2 { _ = try net.send(Array("queued \(n)".utf8), from: "alpha", to: ["bravo"]) }
+        // Counted at start (nothing yet), then every DeliveryScheduler.gaugeInterval (10 s).
+        var last = ""
+        #expect(try eventually(timeoutSeconds: 30) {
+            last = try Self.scrape(port: metricsPort)
+            let gauge = last.split(separator: "\n").first { $0.hasPrefix("liaison_outbox_queued ") }
+            return gauge.flatMap { Double($0.dropFirst("liaison_outbox_queued ".count)) } == 2
+        }, "\(last.suffix(2000))")
     }
 }

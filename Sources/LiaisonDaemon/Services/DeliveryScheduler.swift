@@ -12,6 +12,11 @@ struct DeliveryScheduler: Service {
     let context: DaemonContext
     let group: EventLoopGroup
 
+    /// How often the queue gauge (`liaison_outbox_queued`) is counted again: the count
+    /// walks every open delivery (a million take 40 ms), and a scrape comes every 15 s
+    /// or so anyway.
+    static let gaugeInterval = Duration.seconds(10)
+
     func run() async throws {
         // Deliveries interrupted by a crash or kill go back to the queue.
         try await context.store.resetInterrupted()
@@ -28,15 +33,19 @@ struct DeliveryScheduler: Service {
                 }
             }
             var lastHousekeeping = ContinuousClock.now - .seconds(2)
+            var lastGauge = ContinuousClock.now - Self.gaugeInterval * 2
             for await _ in wakeups.cancelOnGracefulShutdown() {
                 let now = Timestamp.now()
-                // Housekeeping (the expiry sweep, the queue gauge and a look at every due delivery)
-                // once a second, not on every wake-up: a busy node is woken by every send.
+                // Housekeeping (the expiry sweep and a look at every due delivery) once a second,
+                // not on every wake-up: a busy node is woken by every send.
                 let peers: [String]
                 if ContinuousClock.now - lastHousekeeping > .seconds(1) {
                     lastHousekeeping = ContinuousClock.now
                     await context.expireDue(now: now)
-                    if let open = try? context.store.openDeliveryCount() { DaemonMetrics.queued(open) }
+                    if ContinuousClock.now - lastGauge > Self.gaugeInterval, let open = try? context.store.openDeliveryCount() {
+                        lastGauge = ContinuousClock.now
+                        DaemonMetrics.queued(open)
+                    }
                     // Every peer with due work, those since removed from the keyring included.
                     guard let due = try? context.store.duePeers(now: now) else { continue }
                     peers = due
