@@ -26,9 +26,8 @@ final class DaemonContext: Sendable {
     let settings: DaemonSettings
     let logger: Logger
     let startedAt: Int64
-    /// Wakes the delivery scheduler when something was queued.
-    let deliveryWakeups: AsyncStream<Void>.Continuation
-    let deliveryWakeupStream: AsyncStream<Void>
+    /// Wakes the delivery scheduler when something was queued, naming for whom.
+    let schedulerWakeups = SchedulerWakeups()
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
     /// Per-peer packages-per-minute buckets (keyed by fingerprint).
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())
@@ -100,7 +99,8 @@ final class DaemonContext: Sendable {
             for peer in queued.recipients where !(handed[peer]?.contains(queued.package.id) ?? false) { others.insert(peer) }
         }
         outboxSignal.announceQueued(handingOver: handingOver, others: others)
-        deliveryWakeups.yield()
+        // Every recipient, handed over or not: a sender that took a hand-over may be ending.
+        schedulerWakeups.wake(for: packages.lazy.flatMap(\.recipients))
     }
 
     var outboxDirectory: String { home.path + "/outbox" }
@@ -133,7 +133,6 @@ final class DaemonContext: Sendable {
         self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint), secretKey: secrets.log)
         self.cosigner = try Cosigner(name: NodeLogNames.witnessName(fingerprint), secretKey: secrets.log)
         self.startedAt = Timestamp.now()
-        (deliveryWakeupStream, deliveryWakeups) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         // Files of sends interrupted by a crash were never acknowledged.
         try sweepOutbox()
     }

@@ -236,7 +236,26 @@ enum DaemonBenchmark {
             for (j, card) in cards.enumerated() where j != i {
                 try keyring.add(PeerRecord(name: nodes[j].name, card: card, trust: .partner, added: Timestamp.now()))
             }
+            if i == 0 {
+                for (n, card) in try idlePartnerCards(under: node.home + "-idle").enumerated() {
+                    try keyring.add(PeerRecord(name: "idle\(n)", card: card, trust: .partner, added: Timestamp.now()))
+                }
+            }
             try home.saveKeyring(keyring, configuration: configuration)
+        }
+    }
+
+    /// `LIAISON_BENCH_PEERS` more partners of the sender (none by default), which never
+    /// run and are sent nothing: a node with many partners, most of them quiet.
+    static func idlePartnerCards(under root: String) throws -> [NodeCard] {
+        let count = Int(ProcessInfo.processInfo.environment["LIAISON_BENCH_PEERS"] ?? "") ?? 0
+        guard count > 0 else { return [] }
+        print("  the sender has \(count) more partners, idle")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        return try (0..<count).map { n in
+            let home = NodeHome(path: "\(root)/\(n)")
+            let configuration = try home.create(name: "idle\(n)", listen: ["127.0.0.1:9"], passphrase: nil, now: Timestamp.now())
+            return try home.card(configuration, secrets: try home.loadSecrets(configuration, passphrase: PassphraseSource()), now: Timestamp.now())
         }
     }
 

@@ -6,7 +6,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// Finds due deliveries and sends them, one connection per peer at a time. Woken
-/// when something is queued, and otherwise every `schedulerInterval`. On graceful
+/// when something is queued (to look at its recipients), and otherwise every
+/// `schedulerInterval` (to look at every peer). On graceful
 /// shutdown it starts nothing new and lets running deliveries finish.
 struct DeliveryScheduler: Service {
     let context: DaemonContext
@@ -23,19 +24,20 @@ struct DeliveryScheduler: Service {
         let busy = NIOLockedValueBox(Set<String>())
         let sender = PackageSender(context: context, group: group)
         let interval = context.settings.schedulerInterval
-        let wakeups = context.deliveryWakeupStream
+        let wakeups = context.schedulerWakeups
         await withDiscardingTaskGroup { tasks in
             // A ticker feeds the wake-up stream, so one loop serves both triggers.
             tasks.addTask {
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     try? await Task.sleep(for: .nanoseconds(interval.nanoseconds))
-                    context.deliveryWakeups.yield()
+                    wakeups.wakeForEveryPeer()
                 }
             }
             var lastHousekeeping = ContinuousClock.now - .seconds(2)
             var lastGauge = ContinuousClock.now - Self.gaugeInterval * 2
-            for await _ in wakeups.cancelOnGracefulShutdown() {
+            for await _ in wakeups.stream.cancelOnGracefulShutdown() {
                 let now = Timestamp.now()
+                let attention = wakeups.take()
                 // Housekeeping (the expiry sweep and a look at every due delivery) once a second,
                 // not on every wake-up: a busy node is woken by every send.
                 let peers: [String]
@@ -50,9 +52,11 @@ struct DeliveryScheduler: Service {
                     guard let due = try? context.store.duePeers(now: now) else { continue }
                     peers = due
                 } else {
-                    // Between housekeeping rounds: only the keyring's peers without a
-                    // sender (a running sender picks up new work itself), each an indexed look.
-                    let idle = context.peers.keyring.peers.map(\.name).filter { name in !busy.withLockedValue { $0.contains(name) } }
+                    // Between housekeeping rounds: only the peers asked about (every peer in the
+                    // keyring on a tick) without a sender (a running sender picks up new work
+                    // itself), each an indexed look.
+                    let asked = attention.everyPeer ? context.peers.keyring.peers.map(\.name) : Array(attention.peers)
+                    let idle = asked.filter { name in !busy.withLockedValue { $0.contains(name) } }
                     peers = idle.filter { (try? context.store.hasDueDeliveries(peer: $0, now: now)) == true }
                 }
                 // One sender per peer; it fetches its own queue in batches.
