@@ -27,7 +27,11 @@ enum DaemonBenchmark {
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { if ProcessInfo.processInfo.environment["LIAISON_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: root) } }
-        var nodes = try ["sender", "receiver"].map { name in
+        // LIAISON_BENCH_RECEIVERS partners receive (1 unless set): each client sends to one of them.
+        let receiverCount = max(1, Int(ProcessInfo.processInfo.environment["LIAISON_BENCH_RECEIVERS"] ?? "") ?? 1)
+        let receivers = ["receiver"] + (1..<receiverCount).map { "receiver\($0 + 1)" }
+        if receiverCount > 1 { print("  \(receiverCount) receiving daemons; each client sends to one of them") }
+        var nodes = try (["sender"] + receivers).map { name in
             Node(name: name, home: root + "/" + name, port: try freePort(), process: nil)
         }
         try introduce(nodes)
@@ -44,18 +48,20 @@ enum DaemonBenchmark {
         // daemon would), and several files per `send`.
         let payload = [UInt8](repeating: 0x41, count: 1024)
         let phase = Phase(nodes: nodes, delivered: delivered, concurrency: concurrency)
-        try phase.run("1 KiB, send → stored receipt, new connection", key: "new", count: small, perRequest: 1) { requests in
-            for _ in 0..<requests { try send(payload, socket: socket, to: "receiver") }
+        try phase.run("1 KiB, send → stored receipt, new connection", key: "new", count: small, perRequest: 1) { worker, requests in
+            for _ in 0..<requests { try send(payload, socket: socket, to: receivers[worker % receivers.count]) }
         }
-        try phase.run("1 KiB, send → stored receipt, kept connection", key: "kept", count: small, perRequest: 1) { requests in
+        try phase.run("1 KiB, send → stored receipt, kept connection", key: "kept", count: small, perRequest: 1) { worker, requests in
             let client = try ControlClient(path: socket)
-            for _ in 0..<requests { try send(payload, over: client, to: "receiver") }
+            for _ in 0..<requests { try send(payload, over: client, to: receivers[worker % receivers.count]) }
         }
         // The same packages with several files per `send` (`liaison send a b c …`): one
         // control connection, one audit commit and one store commit for each request.
         let perSend = 16
-        try phase.run("1 KiB, \(perSend) files per send → stored receipt", key: "files", count: small, perRequest: perSend) { requests in
-            for _ in 0..<requests { try sendBatch(Array(repeating: payload, count: perSend), socket: socket, to: "receiver") }
+        try phase.run("1 KiB, \(perSend) files per send → stored receipt", key: "files", count: small, perRequest: perSend) { worker, requests in
+            for _ in 0..<requests {
+                try sendBatch(Array(repeating: payload, count: perSend), socket: socket, to: receivers[worker % receivers.count])
+            }
         }
 
         let clock = ContinuousClock()
@@ -136,9 +142,10 @@ enum DaemonBenchmark {
         }()
 
         /// Sends `count` packages, `perRequest` per request, split among the clients:
-        /// `client` makes the number of requests it is given, and throws if one fails.
+        /// `client` is given its number and makes the number of requests it is given,
+        /// and throws if one fails.
         /// A phase `LIAISON_BENCH_PHASES` leaves out is skipped.
-        func run(_ label: String, key: String, count: Int, perRequest: Int, client: @escaping @Sendable (Int) throws -> Void) throws {
+        func run(_ label: String, key: String, count: Int, perRequest: Int, client: @escaping @Sendable (_ worker: Int, _ requests: Int) throws -> Void) throws {
             if let selected = Self.selected, !selected.contains(key) { return }
             let requests = (count + perRequest - 1) / perRequest
             sync()   // the previous phase's writeback is not this one's
@@ -153,7 +160,7 @@ enum DaemonBenchmark {
                 let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
                 finished.enter()
                 Thread {
-                    do { try client(share) } catch { failedClients.increment() }
+                    do { try client(worker, share) } catch { failedClients.increment() }
                     finished.leave()
                 }.start()
             }
