@@ -31,7 +31,7 @@ cd "$WORK"
 started() {
   local start=$EPOCHREALTIME
   for _ in $(seq 1 12000); do
-    [ -S a/liaisond.sock ] && { echo "$EPOCHREALTIME - $start" | bc; return; }
+    [ -S a/liaisond.sock ] && { awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; return; }
     kill -0 "$PID" 2>/dev/null || { echo "liaisond exited; see $WORK/daemon.log" >&2; cat daemon.log >&2; exit 1; }
     sleep 0.05
   done
@@ -45,7 +45,8 @@ started >/dev/null; stop
 python3 "$FILL" a/liaison.db "$HISTORY" "$QUEUED"
 
 "$LIAISOND" --home a >>daemon.log 2>&1 & PID=$!
-echo "  started in $(started) s"
+took=$(started) || exit 1
+echo "  started in $took s"
 sleep 15    # past the start's own work (the first checkpoint, a witness dial)
 ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 before=$(ticks); sleep 30; after=$(ticks)

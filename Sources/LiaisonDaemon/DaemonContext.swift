@@ -99,7 +99,8 @@ final class DaemonContext: Sendable {
             for peer in queued.recipients where !(handed[peer]?.contains(queued.package.id) ?? false) { others.insert(peer) }
         }
         outboxSignal.announceQueued(handingOver: handingOver, others: others)
-        // Every recipient, handed over or not: a sender that took a hand-over may be ending.
+        // Every recipient, handed over or not: a recipient whose sender has just ended
+        // is looked at now (one still ending is busy, and is looked at on the next tick).
         schedulerWakeups.wake(for: packages.lazy.flatMap(\.recipients))
     }
 

@@ -103,31 +103,11 @@ extension NodeStore {
         try due(peer: peer, now: now, limit: limit)
     }
 
-    /// The peers that have at least one delivery due at `now`, so the scheduler can
-    /// hand each peer's queue to one sender. It reads every due delivery (not those
-    /// waiting out a backoff, nor their packages): the
-    /// scheduler uses it once a second (it also finds peers no longer in the
-    /// keyring), and ``hasDueDeliveries(peer:now:)`` on every wake-up.
-    public func duePeers(now: Int64) throws -> [String] {
-        try readStatement("list peers with due deliveries") { db in
-            try String.fetchAll(try db.cachedStatement(sql: Self.duePeersSQL), arguments: ["now": now])
-        }
-    }
-
     /// The deliveries of one package, by peer (empty for an unknown package).
     public func deliveries(packageID: PackageID) throws -> [Delivery] {
         try readStatement("read the deliveries of package \(packageID)") { db in
             try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Delivery.columns) FROM delivery WHERE package_id = ? ORDER BY peer"),
                              arguments: [packageID.description]).map(Delivery.init(row:))
-        }
-    }
-
-    /// Whether `peer` has a delivery due at `now` whose package has not expired: an
-    /// indexed look at that peer's queue, cheap however long the queues are (the
-    /// scheduler asks on every wake-up).
-    public func hasDueDeliveries(peer: String, now: Int64) throws -> Bool {
-        try readStatement("look for deliveries due to \(peer)") { db in
-            try Bool.fetchOne(try db.cachedStatement(sql: Self.hasDueSQL), arguments: ["peer": peer, "now": now]) ?? false
         }
     }
 
@@ -163,16 +143,15 @@ extension NodeStore {
         }
     }
 
-    /// A due delivery's conditions and order, shared by the queries below: the
-    /// order of the `delivery_due` and `delivery_peer_due` indexes. The conditions
-    /// read the delivery alone (it carries its package's expiry), so only a query
-    /// that returns the packages joins them. (No column name is in both tables, so
-    /// the rows' own column lists serve unqualified.)
-    private static let dueWhere = "d.state = 'queued' AND d.next_attempt <= :now AND (d.package_expires IS NULL OR d.package_expires > :now)"
+    /// A due delivery's conditions and order, shared by the queries below and the
+    /// scheduler's looks (NodeStore+Housekeeping.swift): the order of the
+    /// `delivery_due` and `delivery_peer_due` indexes. The conditions read the
+    /// delivery alone (it carries its package's expiry), so only a query that
+    /// returns the packages joins them. (No column name is in both tables, so the
+    /// rows' own column lists serve unqualified.)
+    static let dueWhere = "d.state = 'queued' AND d.next_attempt <= :now AND (d.package_expires IS NULL OR d.package_expires > :now)"
     private static let dueOrder = "ORDER BY d.next_attempt, d.rowid LIMIT :limit"
 
-    static let duePeersSQL = "SELECT DISTINCT peer FROM delivery d WHERE \(dueWhere)"
-    static let hasDueSQL = "SELECT EXISTS (SELECT 1 FROM delivery d WHERE d.peer = :peer AND \(dueWhere))"
     private static let dueSQL = "SELECT \(Delivery.columns) FROM delivery d WHERE \(dueWhere) \(dueOrder)"
     private static let dueToPeerSQL = "SELECT \(Delivery.columns) FROM delivery d WHERE d.peer = :peer AND \(dueWhere) \(dueOrder)"
     private static let duePackagesSQL = """
@@ -320,41 +299,6 @@ extension NodeStore {
         }
     }
 
-    /// Whether some queued delivery's package has expired at `now`: a read, so the
-    /// expiry sweep commits (and journals) only when there is something to expire.
-    public func hasExpiredDue(now: Int64) throws -> Bool {
-        try readStatement("look for expired deliveries") { db in
-            try Bool.fetchOne(try db.cachedStatement(sql: Self.hasExpiredSQL), arguments: [now]) ?? false
-        }
-    }
-
-    /// Moves queued deliveries whose package expired at `now` to `expired`, at most
-    /// `limit` (those that expired first, first), and returns them. `auditing` gives the
-    /// audit events recording those it expired, journaled in the same commit
-    /// (``AuditJournal``): a crash cannot leave an expired delivery without its
-    /// entry. A call that returns `limit` deliveries may have left more.
-    @discardableResult
-    public func expireDue(now: Int64, limit: Int = AuditLog.maximumBatch,
-                          auditing events: (@Sendable ([Delivery]) -> [AuditEvent])? = nil) async throws -> [Delivery] {
-        precondition(limit > 0 && (events == nil || limit <= AuditLog.maximumBatch), "expire 1 to AuditLog.maximumBatch deliveries at a time")
-        return try await commit("expire deliveries", auditingResult: events) { db in
-            try Row.fetchAll(try db.cachedStatement(sql: Self.expireSQL), arguments: [now, limit]).map(Delivery.init(row:)).sorted { ($0.packageID, $0.peer) < ($1.packageID, $1.peer) }
-        }
-    }
-
-    /// The queued deliveries whose package expired at `?`, through the
-    /// `delivery_expiring` index of queued deliveries with an expiry: a look at the
-    /// expired ones alone, however long the queues. Named, because SQLite's planner
-    /// (without statistics) would rather walk every queued delivery in `delivery_due`.
-    static let expiredFromWhere = """
-        FROM delivery INDEXED BY delivery_expiring WHERE state = 'queued' AND package_expires IS NOT NULL AND package_expires <= ?
-        """
-    static let hasExpiredSQL = "SELECT EXISTS (SELECT 1 \(expiredFromWhere))"
-    static let expireSQL = """
-        UPDATE delivery SET state = 'expired'
-        WHERE rowid IN (SELECT rowid \(expiredFromWhere) ORDER BY package_expires, rowid LIMIT ?)
-        RETURNING \(Delivery.columns)
-        """
 
     /// At daemon start: every `sending` delivery goes back to `queued` (its attempt
     /// was cut off by a stop or crash), keeping its due time so it is retried.

@@ -113,17 +113,6 @@ public final class NodeStore: Sendable {
         }
     }
 
-    /// How many deliveries are open (queued or sending): a walk over the open
-    /// ones in the `delivery_due` index, not over every delivery ever made as
-    /// ``counts()`` is (the daemon's queue gauge reads it once a second).
-    public func openDeliveryCount() throws -> Int {
-        try readStatement("count the open deliveries") { db in
-            try Int.fetchOne(try db.cachedStatement(sql: Self.openDeliveryCountSQL)) ?? 0
-        }
-    }
-
-    static let openDeliveryCountSQL = "SELECT count(*) FROM delivery WHERE state IN ('queued', 'sending')"
-
     deinit { committer.stop() }
 
     // MARK: - Transactions

@@ -460,7 +460,7 @@ enum Schema {
     /// queued deliveries that expired through an index of those alone
     /// (`delivery_expiring`) instead of joining every queued delivery with its
     /// package once a second: with a partner away for a day, 100,000 queued
-    /// deliveries cost the sweep a quarter of a second each time. The due-work
+    /// deliveries kept an idle daemon's core busy. The due-work
     /// looks need no join with the packages either. Rows written before take their
     /// package's expiry; final rows are otherwise immutable, so that trigger steps
     /// aside for this one rewrite and is created again as it was.
@@ -469,6 +469,7 @@ enum Schema {
 
         DROP TRIGGER delivery_final_is_final;
         UPDATE delivery SET package_expires = (SELECT expires FROM outbox_package WHERE id = delivery.package_id);
+        -- As v3 left it.
         CREATE TRIGGER delivery_final_is_final
         BEFORE UPDATE ON delivery
         WHEN OLD.state = 'delivered' OR (OLD.state = 'expired' AND NEW.state IS NOT 'delivered')

@@ -27,10 +27,7 @@ enum DaemonBenchmark {
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { if ProcessInfo.processInfo.environment["LIAISON_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: root) } }
-        // LIAISON_BENCH_RECEIVERS partners receive (1 unless set): each client sends to one of them.
-        let receiverCount = max(1, Int(ProcessInfo.processInfo.environment["LIAISON_BENCH_RECEIVERS"] ?? "") ?? 1)
-        let receivers = ["receiver"] + (1..<receiverCount).map { "receiver\($0 + 1)" }
-        if receiverCount > 1 { print("  \(receiverCount) receiving daemons; each client sends to one of them") }
+        let receivers = receiverNames()
         var nodes = try (["sender"] + receivers).map { name in
             Node(name: name, home: root + "/" + name, port: try freePort(), process: nil)
         }
@@ -250,6 +247,14 @@ enum DaemonBenchmark {
             }
             try home.saveKeyring(keyring, configuration: configuration)
         }
+    }
+
+    /// The receiving daemons: `LIAISON_BENCH_RECEIVERS` of them (one unless set), each
+    /// client sending to one, so the sender serves several partners at once.
+    static func receiverNames() -> [String] {
+        let count = max(1, Int(ProcessInfo.processInfo.environment["LIAISON_BENCH_RECEIVERS"] ?? "") ?? 1)
+        if count > 1 { print("  \(count) receiving daemons; each client sends to one of them") }
+        return ["receiver"] + (1..<count).map { "receiver\($0 + 1)" }
     }
 
     /// `LIAISON_BENCH_PEERS` more partners of the sender (none by default), which never

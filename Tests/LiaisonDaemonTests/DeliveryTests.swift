@@ -427,7 +427,7 @@ struct MetricsTests {
         // Counted at start (nothing yet), then every DeliveryScheduler.gaugeInterval (10 s).
         var last = ""
         #expect(try eventually(timeoutSeconds: 30) {
-            last = try Self.scrape(port: metricsPort)
+            last = (try? Self.scrape(port: metricsPort)) ?? ""
             let gauge = last.split(separator: "\n").first { $0.hasPrefix("liaison_outbox_queued ") }
             return gauge.flatMap { Double($0.dropFirst("liaison_outbox_queued ".count)) } == 2
         }, "\(last.suffix(2000))")

@@ -2,7 +2,7 @@
 import Testing
 
 /// The scheduler is told whom to look at: a queueing names its recipients, the
-/// ticker every peer; what comes while it is busy is merged into one wake-up.
+/// ticker every peer; what is asked for while it is busy waits for its next look.
 @Suite("Scheduler wake-ups")
 struct SchedulerWakeupsTests {
     @Test("named wake-ups merge until taken, and taking clears them")
@@ -24,14 +24,14 @@ struct SchedulerWakeupsTests {
     }
 
     // Async: a guard against a hang, not a speed check (README, "Tests": a suspended async test can wait minutes for a thread).
-    @Test("wake-ups while the scheduler is busy leave one to be woken by, with everything asked for", .timeLimit(.minutes(10)))
+    @Test("wake-ups while the scheduler is busy are not lost: its next wake-up finds everything asked for", .timeLimit(.minutes(10)))
     func busySchedulerWakesOnce() async {
         let wakeups = SchedulerWakeups()
         for name in ["alpha", "bravo", "charlie"] { wakeups.wake(for: [name]) }
         var iterator = wakeups.stream.makeAsyncIterator()
         #expect(await iterator.next() != nil)
         #expect(wakeups.take().peers == ["alpha", "bravo", "charlie"])
-        // Nothing more is buffered: the next wake-up is the next one asked for.
+        // One asked for after the look is woken for too.
         wakeups.wake(for: ["delta"])
         #expect(await iterator.next() != nil)
         #expect(wakeups.take().peers == ["delta"])

@@ -16,15 +16,20 @@ struct HousekeepingPlanTests {
         }
     }
 
+    /// A step that walks a whole table or index (`SCAN delivery`, `SCAN d`), as
+    /// opposed to `SCAN CONSTANT ROW` (the `SELECT EXISTS` around a look).
+    private static func scansATable(_ step: String) -> Bool {
+        step.hasPrefix("SCAN ") && step != "SCAN CONSTANT ROW"
+    }
+
     @Test("the expiry sweep's look and its update search the index of queued deliveries with an expiry")
     func expirySweep() async throws {
         let store = try StoreFixture().store
         for (sql, arguments) in [(NodeStore.hasExpiredSQL, [0] as StatementArguments), (NodeStore.expireSQL, [0, 1] as StatementArguments)] {
             let steps = try await Self.plan(sql, arguments, store)
-            #expect(steps.contains { $0.hasPrefix("SEARCH delivery USING INDEX delivery_expiring (") }, "\(steps)")
+            #expect(steps.contains { $0.hasPrefix("SEARCH ") && $0.contains("delivery_expiring") }, "\(steps)")
             // Taken in the index's order (expiry, then queueing), nothing sorted, no package read.
-            #expect(!steps.contains { $0.hasPrefix("SCAN delivery") || $0.contains("outbox_package") || $0.contains("TEMP B-TREE") },
-                    "\(steps)")
+            #expect(!steps.contains { Self.scansATable($0) || $0.contains("outbox_package") || $0.contains("TEMP B-TREE") }, "\(steps)")
         }
     }
 
@@ -36,7 +41,7 @@ struct HousekeepingPlanTests {
                                         (NodeStore.hasDueSQL, ["peer": "bob", "now": 0] as StatementArguments, "delivery_peer_due (peer=? AND state=? AND next_attempt<?)")] {
             let steps = try await Self.plan(sql, arguments, store)
             #expect(steps.contains { $0.contains(index) }, "\(sql): \(steps)")
-            #expect(!steps.contains { $0.hasPrefix("SCAN delivery") || $0.contains("outbox_package") }, "\(sql): \(steps)")
+            #expect(!steps.contains { Self.scansATable($0) || $0.contains("outbox_package") }, "\(sql): \(steps)")
         }
     }
 }

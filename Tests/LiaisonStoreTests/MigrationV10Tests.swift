@@ -51,7 +51,7 @@ struct MigrationV10Tests {
         }
 
         let store = try NodeStore(path: path)
-        let copied = try await store.pool.read { db in
+        let copied = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT d.package_expires AS copy, p.expires AS original FROM delivery d JOIN outbox_package p ON p.id = d.package_id")
         }
         #expect(copied.count == 6)

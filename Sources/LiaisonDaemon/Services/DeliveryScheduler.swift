@@ -49,7 +49,10 @@ struct DeliveryScheduler: Service {
                         DaemonMetrics.queued(open)
                     }
                     // Every peer with due work, those since removed from the keyring included.
-                    guard let due = try? context.store.duePeers(now: now) else { continue }
+                    guard let due = try? context.store.duePeers(now: now) else {
+                        wakeups.wake(for: attention.peers)   // asked about again next time round
+                        continue
+                    }
                     peers = due
                 } else {
                     // Between housekeeping rounds: only the peers asked about (every peer in the
