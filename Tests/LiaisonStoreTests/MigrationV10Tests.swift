@@ -13,15 +13,6 @@ import Testing
 struct MigrationV10Tests {
     let now = StoreFixture.now
 
-    /// A database at `path` with migrations up to v9, as the previous release left it.
-    private static func makeV9Database(at path: String) throws -> DatabaseQueue {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        try Schema.migrator.migrate(queue, upTo: "v9-volume-by-sender-key")
-        return queue
-    }
-
     private static func insert(_ package: OutboxPackage, _ deliveries: [(peer: String, state: String)], into db: Database) throws {
         try db.execute(sql: """
             INSERT INTO outbox_package (id, path, size, created, expires, tlp, markings, sha) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -41,7 +32,7 @@ struct MigrationV10Tests {
         let lasting = try StoreFixture.package(2, expires: now + 86_400)
         let forever = try StoreFixture.package(3)
         do {
-            let v9 = try Self.makeV9Database(at: path)
+            let v9 = try StoreFixture.database(at: path, migratedUpTo: "v9-volume-by-sender-key")
             try await v9.write { db in
                 try Self.insert(expiring, [("bob", "delivered"), ("carol", "queued"), ("dave", "expired")], into: db)
                 try Self.insert(lasting, [("bob", "queued")], into: db)

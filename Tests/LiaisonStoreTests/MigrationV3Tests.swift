@@ -12,22 +12,13 @@ import Testing
 struct MigrationV3Tests {
     let now = StoreFixture.now
 
-    /// A database at `path` with migrations v1 and v2 applied, as the previous release left it.
-    private static func makeV2Database(at path: String) throws -> DatabaseQueue {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        try Schema.migrator.migrate(queue, upTo: "v2-inline-packages")
-        return queue
-    }
-
     @Test("a v2 database with an expired delivery migrates; the late receipt is then stored, and delivered stays final")
     func expiredThenReceipt() async throws {
         let directory = TemporaryDirectory(prefix: "liaison-store-v2")
         let path = directory.file(NodeStore.fileName)
         let package = try StoreFixture.package(7, expires: now + 60)
         do {
-            let v2 = try Self.makeV2Database(at: path)
+            let v2 = try StoreFixture.database(at: path, migratedUpTo: "v2-inline-packages")
             try await v2.write { db in
                 try db.execute(sql: """
                     INSERT INTO outbox_package (id, path, size, created, expires, tlp, markings, sha) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

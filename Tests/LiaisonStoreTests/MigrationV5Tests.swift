@@ -20,10 +20,7 @@ struct MigrationV5Tests {
         let mallory = try StoreFixture.fingerprint("mallory")
         let written = try StoreFixture.inboxEntry(5, sender: alice)
         do {
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = true
-            let v4 = try DatabaseQueue(path: path, configuration: configuration)
-            try Schema.migrator.migrate(v4, upTo: "v4-audit-journal")
+            let v4 = try StoreFixture.database(at: path, migratedUpTo: "v4-audit-journal")
             try await v4.write { db in
                 try db.execute(sql: """
                     INSERT INTO inbox (id, sender, sender_fingerprint, path, size, received_at, tlp, classification, markings,

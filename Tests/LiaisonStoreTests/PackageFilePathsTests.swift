@@ -57,10 +57,7 @@ struct PackageFilePathsTests {
         let received = try StoreFixture.inboxEntry(3, sender: sender, path: "/srv/old-home/inbox/alice-3.lpkg")
         let packages = [queued, odd, relative]
         do {
-            var configuration = Configuration()
-            configuration.foreignKeysEnabled = true
-            let v7 = try DatabaseQueue(path: path, configuration: configuration)
-            try Schema.migrator.migrate(v7, upTo: "v7-listings-in-arrival-order")
+            let v7 = try StoreFixture.database(at: path, migratedUpTo: "v7-listings-in-arrival-order")
             try await v7.write { db in
                 for package in packages {
                     try db.execute(sql: """

@@ -28,6 +28,16 @@ struct StoreFixture {
     /// Another `NodeStore` on the same file, as after a daemon restart.
     func reopen() throws -> NodeStore { try NodeStore(path: path) }
 
+    /// A database at `path` with the migrations up to `last` applied, as the
+    /// release that stopped there left it (foreign keys on, as the store has them).
+    static func database(at path: String, migratedUpTo last: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try Schema.migrator.migrate(queue, upTo: last)
+        return queue
+    }
+
     /// A second, raw SQLite connection to the same file (foreign keys on, as
     /// GRDB's default), for what an operator with `sqlite3` could do.
     func rawConnection() throws -> DatabaseQueue {
