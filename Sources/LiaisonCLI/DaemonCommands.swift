@@ -76,9 +76,9 @@ struct StatusCommand: ParsableCommand {
     }
 }
 
-/// `liaison outbox list`.
+/// `liaison outbox list|prune`.
 struct OutboxCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Packages this node is sending.", subcommands: [List.self])
+    static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Packages this node is sending.", subcommands: [List.self, Prune.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -115,11 +115,46 @@ struct OutboxCommand: ParsableCommand {
             }
             let rows = items.flatMap { item in
                 item.deliveries.map { d in
-                    [item.id, d.peer, d.state.uppercased(), item.markings, ByteCount.format(item.size),
+                    [item.id, d.peer, d.state.uppercased(), item.markings, ByteCount.format(item.size) + (item.pruned == nil ? "" : " (pruned)"),
                      d.state == "delivered" ? (d.deliveredAt ?? "") : (d.lastError.map { d.attempts == 0 ? $0 : "\(d.attempts) \(d.attempts == 1 ? "try" : "tries"): \($0)" } ?? (d.nextAttempt.map { "next \($0)" } ?? ""))]
                 }
             }
             print(TextTable(headers: ["ID", "PEER", "STATE", "MARKINGS", "SIZE", "DETAIL"]).render(rows))
+        }
+    }
+}
+
+extension OutboxCommand {
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove the sealed files of packages sent in full, to give back disk.",
+            discussion: """
+                Removes the sealed file of each package kept in a file (those over 64 KiB) that \
+                was queued more than --older-than ago and whose every delivery is closed: \
+                delivered, expired or failed. Nothing still queued or being sent is touched. \
+                The package stays in `outbox list` (marked pruned) with its deliveries and \
+                receipts, and each removal is recorded in the audit log (package.pruned). \
+                Small packages live in the database and are not pruned.
+                  liaison outbox prune --older-than 30d
+                """)
+        @OptionGroup var daemon: DaemonOptions
+        @Option(name: .long, help: ArgumentHelp("Only packages queued at least this long ago: 90s, 45m, 12h, 30d, 2w.", valueName: "duration"))
+        var olderThan: String
+
+        func validate() throws {
+            do { _ = try Timestamp.parseDuration(olderThan) } catch let error as CoreError { throw ValidationError("--older-than: \(error.message)") }
+        }
+
+        func run() throws {
+            var request = ControlRequest(.outboxPrune)
+            request.olderThanSeconds = try Timestamp.parseDuration(olderThan)
+            let report = try daemon.connect().call(request, PruneReport.self)
+            if daemon.json { return try printJSON(report) }
+            guard !report.packages.isEmpty else {
+                return print("Nothing to prune: no package kept in a file was queued more than \(olderThan) ago with every delivery closed.")
+            }
+            print("Pruned the sealed files of \(report.packages.count) package\(report.packages.count == 1 ? "" : "s"), \(ByteCount.format(report.bytes)) given back:")
+            for id in report.packages { print("  \(id)") }
         }
     }
 }

@@ -109,9 +109,25 @@ public struct OutboxItem: Codable, Sendable, Equatable {
     public var markings: String
     public var size: Int64
     public var deliveries: [DeliveryStatus]
+    /// When the sealed file was pruned (`outbox prune`), if it was.
+    public var pruned: String?
 
-    public init(id: String, created: String, expires: String?, markings: String, size: Int64, deliveries: [DeliveryStatus]) {
+    public init(id: String, created: String, expires: String?, markings: String, size: Int64, deliveries: [DeliveryStatus], pruned: String? = nil) {
         self.id = id; self.created = created; self.expires = expires; self.markings = markings; self.size = size; self.deliveries = deliveries
+        self.pruned = pruned
+    }
+}
+
+/// What `outbox.prune` removed: the packages whose sealed files are gone, and
+/// the bytes given back.
+public struct PruneReport: Codable, Sendable, Equatable {
+    /// The pruned packages' ids, oldest first.
+    public var packages: [String]
+    /// The files' sizes together.
+    public var bytes: Int64
+
+    public init(packages: [String], bytes: Int64) {
+        self.packages = packages; self.bytes = bytes
     }
 }
 

@@ -13,6 +13,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         /// A command of its own, so that a daemon that predates it refuses it whole.
         case sendFiles = "send.files"
         case outboxList = "outbox.list"
+        /// Remove the sealed files of packages sent in full, queued more than `olderThanSeconds` ago (operator).
+        case outboxPrune = "outbox.prune"
         case inboxList = "inbox.list"
         case inboxGet = "inbox.get"
         case receipts
@@ -113,6 +115,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var statement: String?
     /// How long partners keep accepting the previous keys, in days (`keys.rotate`).
     public var overlapDays: Int?
+    /// How long ago, at least, a package was queued for its file to be pruned, in seconds (`outbox.prune`).
+    public var olderThanSeconds: Int64?
 
     /// A request for `command` with no arguments.
     public init(_ command: Command) { self.command = command }
@@ -162,6 +166,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
             case .reason: reason = try container.decode(String.self, forKey: key)
             case .statement: statement = try container.decode(String.self, forKey: key)
             case .overlapDays: overlapDays = try container.decode(Int.self, forKey: key)
+            case .olderThanSeconds: olderThanSeconds = try container.decode(Int64.self, forKey: key)
             }
         }
         guard let command else {

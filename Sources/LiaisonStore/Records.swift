@@ -76,10 +76,13 @@ public struct OutboxPackage: Sendable, Hashable {
     public var markings: String
     /// Lower-case hex SHA-256 of the sealed file, to check the file before sending, if known.
     public var sha256: String?
+    /// When the operator removed the sealed file (`liaison outbox prune`; Unix
+    /// seconds), every delivery being closed; `nil` while it is kept.
+    public var prunedAt: Int64?
 
     /// An outbox package; see the properties for what each value means.
     public init(id: PackageID, path: String?, size: Int64, created: Int64, expires: Int64?,
-                tlp: TrafficLightProtocol, markings: String, sha256: String? = nil) {
+                tlp: TrafficLightProtocol, markings: String, sha256: String? = nil, prunedAt: Int64? = nil) {
         self.id = id
         self.path = path
         self.size = size
@@ -88,6 +91,7 @@ public struct OutboxPackage: Sendable, Hashable {
         self.tlp = tlp
         self.markings = markings
         self.sha256 = sha256
+        self.prunedAt = prunedAt
     }
 
     /// Whether the package is no longer valid at `now` (same rule as the package opener).

@@ -48,14 +48,15 @@ extension Row {
 
 extension OutboxPackage {
     /// The columns ``init(row:files:)`` reads (never the body, which may be large).
-    static let columns = "id, path, size, created, expires, tlp, markings, sha"
+    static let columns = "id, path, size, created, expires, tlp, markings, sha, pruned_at"
 
     /// Reads a row; `files` completes the file's home-relative path.
     init(row: Row, files: PackageFilePaths) throws {
         let t = "outbox_package"
         self.init(id: try row.packageID("id", in: t), path: try files.resolved(try row.optional("path", in: t), in: t), size: try row.value("size", in: t),
                   created: try row.value("created", in: t), expires: try row.optional("expires", in: t),
-                  tlp: try row.tlp("tlp", in: t), markings: try row.value("markings", in: t), sha256: try row.optional("sha", in: t))
+                  tlp: try row.tlp("tlp", in: t), markings: try row.value("markings", in: t), sha256: try row.optional("sha", in: t),
+                  prunedAt: try row.optional("pruned_at", in: t))
     }
 }
 

@@ -21,6 +21,7 @@ enum Schema {
         migrator.registerMigration("v8-package-paths-in-home") { db in try relativizePackagePaths(db) }
         migrator.registerMigration("v9-volume-by-sender-key") { db in try db.execute(sql: v9) }
         migrator.registerMigration("v10-delivery-knows-its-expiry") { db in try db.execute(sql: v10) }
+        migrator.registerMigration("v11-outbox-files-pruned") { db in try db.execute(sql: v11) }
         return migrator
     }
 
@@ -492,5 +493,33 @@ enum Schema {
         END;
 
         CREATE INDEX delivery_expiring ON delivery(package_expires) WHERE state = 'queued' AND package_expires IS NOT NULL;
+        """
+
+    /// An operator may remove the sealed file of a package sent in full
+    /// (`liaison outbox prune`): every delivery closed (delivered, expired or
+    /// failed), so nothing will read the file again; the row, its deliveries and
+    /// receipts stay, as does the audit log. `pruned_at` says when. The row is
+    /// otherwise as immutable as before: the only change the trigger allows is
+    /// that one, once, to a package kept in a file with no open delivery.
+    static let v11 = """
+        ALTER TABLE outbox_package ADD COLUMN pruned_at INTEGER CHECK (pruned_at IS NULL OR path IS NOT NULL);
+
+        DROP TRIGGER outbox_package_is_immutable;
+        CREATE TRIGGER outbox_package_is_immutable
+        BEFORE UPDATE ON outbox_package
+        WHEN NOT (OLD.pruned_at IS NULL AND NEW.pruned_at IS NOT NULL AND OLD.path IS NOT NULL
+                  AND NEW.id IS OLD.id AND NEW.path IS OLD.path AND NEW.body IS OLD.body AND NEW.size IS OLD.size
+                  AND NEW.created IS OLD.created AND NEW.expires IS OLD.expires AND NEW.tlp IS OLD.tlp
+                  AND NEW.markings IS OLD.markings AND NEW.sha IS OLD.sha)
+        BEGIN
+            SELECT RAISE(ABORT, 'a queued package never changes; only its file is pruned, once');
+        END;
+
+        CREATE TRIGGER outbox_package_pruned_when_closed
+        BEFORE UPDATE OF pruned_at ON outbox_package
+        WHEN EXISTS (SELECT 1 FROM delivery WHERE package_id = OLD.id AND state IN ('queued', 'sending'))
+        BEGIN
+            SELECT RAISE(ABORT, 'a package with an open delivery is never pruned');
+        END;
         """
 }

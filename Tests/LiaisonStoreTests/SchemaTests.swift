@@ -34,7 +34,9 @@ struct SchemaTests {
             try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
         }
         #expect(Set(names).isSuperset(of: ["delivery_final_is_final", "receipt_needs_delivered", "inbox_duplicate_is_ignored",
-                                           "inbox_is_immutable", "peer_handshake_only_forward"]))
+                                           "inbox_is_immutable", "peer_handshake_only_forward", "outbox_package_is_immutable",
+                                           "outbox_package_pruned_when_closed", "delivery_expiry_is_its_package",
+                                           "delivery_expiry_is_fixed"]))
     }
 
     @Test("WAL, synchronous FULL, foreign keys on, busy timeout set")

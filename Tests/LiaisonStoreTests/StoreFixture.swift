@@ -13,7 +13,8 @@ struct StoreFixture {
     /// adding one is a deliberate change to this list too.
     static let migrations = ["v1", "v2-inline-packages", "v3-receipt-outranks-expiry", "v4-audit-journal", "v5-inbox-keyed-by-sender",
                              "v6-delivery-recipient", "v7-listings-in-arrival-order", "v8-package-paths-in-home",
-                             "v9-volume-by-sender-key", "v10-delivery-knows-its-expiry"]
+                             "v9-volume-by-sender-key", "v10-delivery-knows-its-expiry",
+                             "v11-outbox-files-pruned"]
 
     let directory = TemporaryDirectory(prefix: "liaison-store")
     let store: NodeStore

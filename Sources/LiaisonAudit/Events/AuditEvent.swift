@@ -113,6 +113,8 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable
     case packageForwarded = "package.forwarded"
     case packageRejected = "package.rejected"
     case packageExpired = "package.expired"
+    /// The operator removed the sealed file of a package sent in full (`outbox prune`).
+    case packagePruned = "package.pruned"
     case receiptIssued = "receipt.issued"
     case receiptReceived = "receipt.received"
     case policyDenied = "policy.denied"

@@ -137,6 +137,7 @@ struct ControlHandlers: Sendable {
         details["trust"] = request.trust
         details["strict-markings"] = request.strictMarkings.map { String($0) }
         details["overlap-days"] = request.overlapDays.map { String($0) }
+        details["older-than-seconds"] = request.olderThanSeconds.map { String($0) }
         return details
     }
 
@@ -148,6 +149,7 @@ struct ControlHandlers: Sendable {
         case .peersRemove: try await io.send(result: try await removePeer(request, actor: actor))
         case .send, .sendFiles: try await send(request, &io, actor: actor, record: record)
         case .outboxList: try await io.send(result: try outbox(request))
+        case .outboxPrune: try await io.send(result: try await pruneOutbox(request, actor: actor))
         case .inboxList: try await io.send(result: try inbox(limit: ControlRequest.listLimit(request.limit)))
         case .inboxGet: try await inboxGet(request, &io, actor: actor)
         case .receipts: try await io.send(result: try receipts(limit: ControlRequest.listLimit(request.limit)))
@@ -225,7 +227,7 @@ struct ControlHandlers: Sendable {
                            DeliveryStatus(peer: $0.peer, state: $0.state.rawValue, attempts: $0.attempts,
                                           nextAttempt: $0.state == .queued ? Timestamp.iso8601($0.nextAttempt) : nil,
                                           lastError: $0.lastError, deliveredAt: $0.deliveredAt.map(Timestamp.iso8601))
-                       })
+                       }, pruned: entry.package.prunedAt.map(Timestamp.iso8601))
         }
     }
 

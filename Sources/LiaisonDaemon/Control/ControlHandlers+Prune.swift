@@ -1,0 +1,40 @@
+import Foundation
+import LiaisonAudit
+import LiaisonControl
+import LiaisonCore
+import LiaisonStore
+
+/// `outbox.prune`: the operator gives back the disk that packages sent in full
+/// hold. Only files go (small packages live in their rows); the rows, the
+/// deliveries, the receipts and the audit log stay.
+extension ControlHandlers {
+    func pruneOutbox(_ request: ControlRequest, actor: AuditActor) async throws -> PruneReport {
+        let olderThan = try required(request.olderThanSeconds, "olderThanSeconds")
+        guard olderThan > 0 else {
+            throw CoreError(.invalidArgument, "--older-than must be a positive duration (e.g. 30d): a package is pruned only once it was queued that long ago")
+        }
+        let now = Timestamp.now()
+        var pruned: [OutboxPackage] = []
+        // A batch a commit (its audit entries journaled with it); each batch's files
+        // go once it is committed. Bounded: a package is pruned once, so every batch
+        // but the last is full.
+        while true {
+            let batch = try await context.store.pruneOutboxFiles(queuedBefore: now - olderThan, now: now) { [context] packages in
+                packages.map {
+                    context.event(.packagePruned, actor: actor, package: $0.id, markings: $0.markings,
+                                  details: ["size": String($0.size), "queued": Timestamp.iso8601($0.created)])
+                }
+            }
+            for package in batch {
+                // Committed first: a file left by a crash here goes at the next start (sweepOutbox).
+                if let path = package.path, unlink(path) != 0, errno != ENOENT {
+                    context.logger.warning("could not remove the pruned outbox file of \(package.id): errno \(errno); it goes at the next start")
+                }
+            }
+            pruned += batch
+            if batch.count < AuditLog.maximumBatch { break }
+        }
+        if !pruned.isEmpty { context.logger.notice("pruned the sealed files of \(pruned.count) packages sent in full") }
+        return PruneReport(packages: pruned.map(\.id.description), bytes: pruned.reduce(0) { $0 + $1.size })
+    }
+}
