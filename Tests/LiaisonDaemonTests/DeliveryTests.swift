@@ -162,7 +162,7 @@ struct DeliveryTests {
         try net.daemon("alpha").start()
         #expect(!FileManager.default.fileExists(atPath: stray) && !FileManager.default.fileExists(atPath: partial))
         #expect(FileManager.default.fileExists(atPath: queuedFile))
-        #expect(net.daemon("alpha").log.contains("removed 1 temporary and 1 unqueued package files from the outbox"))
+        #expect(net.daemon("alpha").log.contains("removed 1 temporary and 1 unqueued or pruned package files from the outbox"))
         try net.daemon("bravo").start()
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
         #expect(try net.fetch(id, at: "bravo") == payload)
