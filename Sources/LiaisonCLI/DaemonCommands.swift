@@ -129,7 +129,7 @@ extension OutboxCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove the sealed files of packages sent in full, to give back disk.",
             discussion: """
-                Removes the sealed file of each package kept in a file (those over 64 KiB) that \
+                Removes the sealed file of each package kept in a file (those over 65,494 bytes) that \
                 was queued more than --older-than ago and whose every delivery is closed: \
                 delivered, expired or failed. Nothing still queued or being sent is touched. \
                 The package stays in `outbox list` (marked pruned) with its deliveries and \

@@ -69,6 +69,9 @@ struct PolicyCommand: ParsableCommand {
             var source: StoredPackageSource
             let direction: PolicyDirection
             if let package = try store.outboxPackage(id: id) {
+                if let pruned = package.prunedAt {
+                    throw CoreError(.unknownPackage, "package \(id) was sent in full and its file pruned at \(Timestamp.iso8601(pruned)) (`liaison outbox prune`); its markings were \(package.markings)")
+                }
                 (source, direction) = (try .outbox(package, store: store), .send)
             } else if let entry = try store.inboxEntries(id: id).first(where: { $0.sender == peer }) ?? store.inboxEntry(id: id) {
                 // Several senders' packages with this id (one copied the other's): the one `peer` sent.

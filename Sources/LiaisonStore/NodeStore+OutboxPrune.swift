@@ -6,7 +6,9 @@ import LiaisonAudit
 extension NodeStore {
     /// Marks pruned, at `now`, the packages kept in files that were queued before
     /// `queuedBefore` and whose every delivery is closed (delivered, expired or
-    /// failed), at most `limit` of them (the oldest first), and returns them, so
+    /// failed), and whose file is the home's own `outbox/<id>.lpkg` (a row an old
+    /// release wrote with a path elsewhere is left alone: that path may name
+    /// another file by now), at most `limit` of them (the oldest first), and returns them, so
     /// that the caller removes their files; a call that returns `limit` may have
     /// left more. The rows,
     /// deliveries and receipts stay. `events`, the audit events recording it, are
@@ -23,8 +25,9 @@ extension NodeStore {
         return try await commit("prune the outbox's sent files", auditingResult: events) { db in
             try Row.fetchAll(try db.cachedStatement(sql: """
                 UPDATE outbox_package SET pruned_at = :now
-                WHERE rowid IN (SELECT rowid FROM outbox_package
+                WHERE rowid IN (SELECT rowid FROM outbox_package INDEXED BY outbox_package_prunable
                                 WHERE pruned_at IS NULL AND path IS NOT NULL AND created < :before
+                                  AND path = 'outbox/' || id || '.lpkg'
                                   AND NOT EXISTS (SELECT 1 FROM delivery WHERE package_id = outbox_package.id AND state IN ('queued', 'sending'))
                                 ORDER BY created LIMIT :limit)
                 RETURNING \(OutboxPackage.columns)

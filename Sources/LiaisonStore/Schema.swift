@@ -500,7 +500,8 @@ enum Schema {
     /// failed), so nothing will read the file again; the row, its deliveries and
     /// receipts stay, as does the audit log. `pruned_at` says when. The row is
     /// otherwise as immutable as before: the only change the trigger allows is
-    /// that one, once, to a package kept in a file with no open delivery.
+    /// that one, once, to a package kept in a file with no open delivery; and no
+    /// delivery of a pruned package opens again or is added.
     static let v11 = """
         ALTER TABLE outbox_package ADD COLUMN pruned_at INTEGER CHECK (pruned_at IS NULL OR path IS NOT NULL);
 
@@ -521,5 +522,31 @@ enum Schema {
         BEGIN
             SELECT RAISE(ABORT, 'a package with an open delivery is never pruned');
         END;
+
+        CREATE TRIGGER outbox_package_queued_unpruned
+        BEFORE INSERT ON outbox_package
+        WHEN NEW.pruned_at IS NOT NULL
+        BEGIN
+            SELECT RAISE(ABORT, 'a package is queued with its file; only later is it pruned');
+        END;
+
+        -- A pruned package's file is gone: none of its deliveries opens again.
+        CREATE TRIGGER delivery_of_pruned_never_opens
+        BEFORE UPDATE OF state ON delivery
+        WHEN NEW.state IN ('queued', 'sending') AND OLD.state NOT IN ('queued', 'sending')
+         AND EXISTS (SELECT 1 FROM outbox_package WHERE id = NEW.package_id AND pruned_at IS NOT NULL)
+        BEGIN
+            SELECT RAISE(ABORT, 'a pruned package''s delivery never opens again');
+        END;
+
+        CREATE TRIGGER delivery_of_pruned_never_added
+        BEFORE INSERT ON delivery
+        WHEN EXISTS (SELECT 1 FROM outbox_package WHERE id = NEW.package_id AND pruned_at IS NOT NULL)
+        BEGIN
+            SELECT RAISE(ABORT, 'a pruned package gets no new delivery');
+        END;
+
+        -- The packages that may yet be pruned: those whose files are kept.
+        CREATE INDEX outbox_package_prunable ON outbox_package(created) WHERE pruned_at IS NULL AND path IS NOT NULL;
         """
 }

@@ -19,16 +19,27 @@ extension ControlHandlers {
         // go once it is committed. Bounded: a package is pruned once, so every batch
         // but the last is full.
         while true {
-            let batch = try await context.store.pruneOutboxFiles(queuedBefore: now - olderThan, now: now) { [context] packages in
-                packages.map {
-                    context.event(.packagePruned, actor: actor, package: $0.id, markings: $0.markings,
-                                  details: ["size": String($0.size), "queued": Timestamp.iso8601($0.created)])
+            let batch: [OutboxPackage]
+            do {
+                batch = try await context.store.pruneOutboxFiles(queuedBefore: now - olderThan, now: now) { [context] packages in
+                    packages.map {
+                        context.event(.packagePruned, actor: actor, package: $0.id, markings: $0.markings,
+                                      details: ["size": String($0.size), "queued": Timestamp.iso8601($0.created)])
+                    }
                 }
+            } catch {
+                let done = pruned.isEmpty ? "" : " (\(pruned.count) packages were pruned before it; the audit log names them)"
+                context.logger.error("outbox prune stopped\(done): \(error)")
+                throw context.journaledWriteError(error)
             }
             for package in batch {
                 // Committed first: a file left by a crash here goes at the next start (sweepOutbox).
-                if let path = package.path, unlink(path) != 0, errno != ENOENT {
-                    context.logger.warning("could not remove the pruned outbox file of \(package.id): errno \(errno); it goes at the next start")
+                // The store prunes only packages whose file is the home's own outbox/<id>.lpkg.
+                if unlink(context.outboxDirectory + "/\(package.id).lpkg") != 0 {
+                    let code = errno
+                    if code != ENOENT {
+                        context.logger.warning("could not remove the pruned outbox file of \(package.id): errno \(code); it goes at the next start")
+                    }
                 }
             }
             pruned += batch
