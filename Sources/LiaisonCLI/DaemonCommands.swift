@@ -150,11 +150,14 @@ extension OutboxCommand {
             request.olderThanSeconds = try Timestamp.parseDuration(olderThan)
             let report = try daemon.connect().call(request, PruneReport.self)
             if daemon.json { return try printJSON(report) }
-            guard !report.packages.isEmpty else {
+            guard report.count > 0 else {
                 return print("Nothing to prune: no package kept in a file was queued more than \(olderThan) ago with every delivery closed.")
             }
-            print("Pruned the sealed files of \(report.packages.count) package\(report.packages.count == 1 ? "" : "s"), \(ByteCount.format(report.bytes)) given back:")
+            print("Pruned the sealed files of \(report.count) package\(report.count == 1 ? "" : "s"), \(ByteCount.format(report.bytes)) given back:")
             for id in report.packages { print("  \(id)") }
+            if report.count > report.packages.count {
+                print("  … and \(report.count - report.packages.count) more: liaison audit query --event package.pruned")
+            }
         }
     }
 }

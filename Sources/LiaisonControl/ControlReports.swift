@@ -118,16 +118,23 @@ public struct OutboxItem: Codable, Sendable, Equatable {
     }
 }
 
-/// What `outbox.prune` removed: the packages whose sealed files are gone, and
-/// the bytes given back.
+/// What `outbox.prune` removed: how many packages' sealed files are gone, the
+/// bytes given back, and the first of those packages (the audit log's
+/// `package.pruned` entries name every one).
 public struct PruneReport: Codable, Sendable, Equatable {
-    /// The pruned packages' ids, oldest first.
-    public var packages: [String]
+    /// How many packages were pruned.
+    public var count: Int
     /// The files' sizes together.
     public var bytes: Int64
+    /// The pruned packages' ids, oldest first: at most ``listedAtMost``, so that a
+    /// first prune of a long history still fits one reply.
+    public var packages: [String]
 
-    public init(packages: [String], bytes: Int64) {
-        self.packages = packages; self.bytes = bytes
+    /// Most ids a report lists.
+    public static let listedAtMost = 1_000
+
+    public init(count: Int, bytes: Int64, packages: [String]) {
+        self.count = count; self.bytes = bytes; self.packages = packages
     }
 }
 

@@ -105,6 +105,9 @@ final class DaemonContext: Sendable {
     }
 
     var outboxDirectory: String { home.path + "/outbox" }
+    /// Where a package this node seals and keeps in a file lives: `outbox/<id>.lpkg`
+    /// (the name `outbox prune` removes, and the store's prune selects by).
+    func outboxFile(_ id: PackageID) -> String { outboxDirectory + "/\(id).lpkg" }
     var inboxDirectory: String { home.path + "/inbox" }
     var spoolDirectory: String { home.path + "/spool" }
 

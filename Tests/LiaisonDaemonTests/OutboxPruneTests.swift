@@ -24,6 +24,7 @@ struct OutboxPruneTests {
         Thread.sleep(forTimeInterval: 2.1)
         let result = try net.expect(["outbox", "prune", "--home", net.home("alpha"), "--older-than", "1s", "--json"])
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(report?["count"] as? Int == 1)
         #expect(report?["packages"] as? [String] == [sent])
         #expect((report?["bytes"] as? Int ?? 0) > large.count)
         #expect(!FileManager.default.fileExists(atPath: "\(outbox)/\(sent).lpkg"))

@@ -73,7 +73,7 @@ extension ControlHandlers {
         let sealer = try PackageSealer(sender: context.secrets.identity, recipients: selection.allowed.map(\.key), markings: forwarded,
                                        contentType: header.contentType, created: now, expires: header.expires)
         var incremental = IncrementalSealer(sealer)
-        let path = context.outboxDirectory + "/\(incremental.packageID).lpkg"
+        let path = context.outboxFile(incremental.packageID)
         let file = OutboxSink(path: path)
         var sink = file
         try await incremental.append(first, into: &sink)

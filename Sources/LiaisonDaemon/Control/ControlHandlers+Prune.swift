@@ -14,7 +14,7 @@ extension ControlHandlers {
             throw CoreError(.invalidArgument, "--older-than must be a positive duration (e.g. 30d): a package is pruned only once it was queued that long ago")
         }
         let now = Timestamp.now()
-        var pruned: [OutboxPackage] = []
+        var report = PruneReport(count: 0, bytes: 0, packages: [])
         // A batch a commit (its audit entries journaled with it); each batch's files
         // go once it is committed. Bounded: a package is pruned once, so every batch
         // but the last is full.
@@ -28,24 +28,26 @@ extension ControlHandlers {
                     }
                 }
             } catch {
-                let done = pruned.isEmpty ? "" : " (\(pruned.count) packages were pruned before it; the audit log names them)"
+                let done = report.count == 0 ? "" : " (\(report.count) packages were pruned before it; the audit log names them)"
                 context.logger.error("outbox prune stopped\(done): \(error)")
                 throw context.journaledWriteError(error)
             }
             for package in batch {
                 // Committed first: a file left by a crash here goes at the next start (sweepOutbox).
                 // The store prunes only packages whose file is the home's own outbox/<id>.lpkg.
-                if unlink(context.outboxDirectory + "/\(package.id).lpkg") != 0 {
+                if unlink(context.outboxFile(package.id)) != 0 {
                     let code = errno
                     if code != ENOENT {
                         context.logger.warning("could not remove the pruned outbox file of \(package.id): errno \(code); it goes at the next start")
                     }
                 }
             }
-            pruned += batch
+            report.count += batch.count
+            report.bytes += batch.reduce(0) { $0 + $1.size }
+            report.packages += batch.prefix(PruneReport.listedAtMost - report.packages.count).map(\.id.description)
             if batch.count < AuditLog.maximumBatch { break }
         }
-        if !pruned.isEmpty { context.logger.notice("pruned the sealed files of \(pruned.count) packages sent in full") }
-        return PruneReport(packages: pruned.map(\.id.description), bytes: pruned.reduce(0) { $0 + $1.size })
+        if report.count > 0 { context.logger.notice("pruned the sealed files of \(report.count) packages sent in full") }
+        return report
     }
 }

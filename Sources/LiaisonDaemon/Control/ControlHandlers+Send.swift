@@ -138,7 +138,7 @@ extension ControlHandlers {
         let sealer = try PackageSealer(sender: context.secrets.identity, recipients: recipients.map(\.key), markings: markings,
                                        contentType: request.contentType ?? "application/octet-stream", created: now, expires: expiry)
         var incremental = IncrementalSealer(sealer)
-        let file = OutboxSink(path: context.outboxDirectory + "/\(incremental.packageID).lpkg", memoryLimit: memoryLimit)
+        let file = OutboxSink(path: context.outboxFile(incremental.packageID), memoryLimit: memoryLimit)
         var sink = file
         // A large payload is checked against the disk reserve as it arrives.
         var sinceReserveCheck = 0

@@ -82,11 +82,14 @@ extension PackageReceiver {
             throw await refuseRotation(error.message)
         }
         defer { context.peerRotationRoomReserved.withLockedValue { $0 -= room } }
+        // The rotation's names, in its entry and in a later `failed` one alike.
         let details = ["previous": statement.previousFingerprint.description, "fingerprint": statement.fingerprint.description]
-        try await context.audit(context.event(.keyRotated, actor: DaemonContext.actor(peer), peer: peer, remote: remote, details: details.merging([
-            "by": "peer", "identity": KeyText.encode(statement.card.keys.identity), "rotated-at": Timestamp.iso8601(statement.rotatedAt),
-            "overlap-until": Timestamp.iso8601(overlapUntil),
-        ]) { first, _ in first }))
+        var taken = details
+        taken["by"] = "peer"
+        taken["identity"] = KeyText.encode(statement.card.keys.identity)
+        taken["rotated-at"] = Timestamp.iso8601(statement.rotatedAt)
+        taken["overlap-until"] = Timestamp.iso8601(overlapUntil)
+        try await context.audit(context.event(.keyRotated, actor: DaemonContext.actor(peer), peer: peer, remote: remote, details: taken))
         do {
             let home = context.home
             try context.peers.update { keyring in

@@ -83,7 +83,7 @@ struct SpoolFiles {
                     continue
                 }
                 guard Self.nanoseconds(info.st_mtim) == partial.modified else { continue }
-                if unlink(directory + "/" + partial.name) == 0 { removed.append(partial) }
+                if unlink(directory + "/" + partial.name) == 0 { removed.append(partial) } else if errno == ENOENT { gone += 1 }
             }
             return removed.count + gone < excess ? nil : removed
         }
