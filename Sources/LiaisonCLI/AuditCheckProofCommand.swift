@@ -45,8 +45,8 @@ struct AuditCheckProofCommand: ParsableCommand {
         // As printed: the entry's exact bytes, then a line end.
         if leaf.last == UInt8(ascii: "\n") { leaf.removeLast() }
         let event = try AuditEvent(canonicalBytes: leaf)
-        let verified = try parsed.verify(leaf: leaf, logKey: try AuditVerifyCommand.key(logKey),
-                                         witnesses: try witnessKey.map(AuditVerifyCommand.key), requiredWitnesses: witnesses)
+        let verified = try parsed.verify(leaf: leaf, logKey: try TrustedKeyArgument.logKey(logKey),
+                                         witnesses: try witnessKey.map(TrustedKeyArgument.witnessKey), requiredWitnesses: witnesses)
         let report = Report(verified: true, entry: verified.index, origin: verified.checkpoint.origin, size: verified.checkpoint.size,
                             cosigners: verified.cosignerNames, kind: event.kind.rawValue, time: Timestamp.iso8601(event.time / 1000))
         if output.json { return try printJSON(report) }

@@ -58,8 +58,8 @@ struct AuditVerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let trustedKey = try logKey.map(Self.key)
-        let trustedWitnesses = witnessKey.isEmpty ? nil : try witnessKey.map(Self.key)
+        let trustedKey = try logKey.map(TrustedKeyArgument.logKey)
+        let trustedWitnesses = witnessKey.isEmpty ? nil : try witnessKey.map(TrustedKeyArgument.witnessKey)
         let checkpoint = try trustedCheckpoint.map { path -> [UInt8] in
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CoreError(.inputUnreadable, "cannot read the trusted checkpoint \(path): no such file or not readable")
@@ -180,14 +180,6 @@ struct AuditVerifyCommand: ParsableCommand {
         if trustedKey == nil { report.logKeySource = .node }
         if trustedWitnesses == nil { report.witnessKeySource = .node }
         return report
-    }
-
-    /// A key given as text, or the name of a file holding it.
-    static func key(_ text: String) throws -> NoteVerifierKey {
-        if FileManager.default.fileExists(atPath: text), let data = FileManager.default.contents(atPath: text) {
-            return try NoteVerifierKey(parsing: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        return try NoteVerifierKey(parsing: text)
     }
 
     struct VerifyOutput: Encodable {

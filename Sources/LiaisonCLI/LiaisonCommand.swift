@@ -53,7 +53,8 @@ public struct LiaisonCommand: AsyncParsableCommand {
             if json, let line = try? encoder.encode(ErrorReport(error: .init(code: code, message: message, status: status))) {
                 FileHandle.standardError.write(line + Data("\n".utf8))
             } else {
-                FileHandle.standardError.write(Data("liaison: error: \(message) [\(code)]\n".utf8))
+                // Messages may quote a file, a database or a peer: nothing in them reaches the terminal as a control.
+                FileHandle.standardError.write(Data("liaison: error: \(message.printable) [\(code)]\n".utf8))
             }
             return status
         }

@@ -65,6 +65,10 @@ extension StoreError {
     /// the database file a damaged one would be restored as (its path, or its name in the home).
     static func wrapping(_ error: any Error, while action: String, in file: String = NodeStore.fileName) -> StoreError {
         if let error = error as? StoreError { return error }
+        if error is RowDecodingError {
+            // Its description quotes the whole row, so only the fact is kept.
+            return StoreError(.corrupt, "could not \(action): a row holds a value of the wrong type, so \(file) was edited by hand or damaged; restore it from a backup")
+        }
         guard let error = error as? DatabaseError else {
             return StoreError(.io, "could not \(action): \(error)")
         }

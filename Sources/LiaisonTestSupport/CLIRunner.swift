@@ -34,10 +34,12 @@ public struct CLIRunner: Sendable {
         self.wrapper = wrapper
     }
 
-    /// Runs `liaison arguments…` and waits (bounded: 120 s).
+    /// Runs `liaison arguments…` and waits (bounded: 120 s); in `directory` when given,
+    /// else in the test's working directory.
     @discardableResult
-    public func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+    public func run(_ arguments: [String], stdin: Data? = nil, in directory: String? = nil) throws -> Result {
         let process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if let tool = wrapper.first {
             process.executableURL = URL(fileURLWithPath: tool)
             process.arguments = Array(wrapper.dropFirst()) + [Self.liaisonPath] + arguments

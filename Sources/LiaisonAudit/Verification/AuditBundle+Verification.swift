@@ -63,7 +63,7 @@ extension AuditBundle {
         // What the newest checkpoint claims: the entries a whole bundle holds (for progress only).
         var expected: Int?
         for name in checkpointNames(reader, &problems) {
-            let label = checkpointsDirectory + "/" + printable(name)
+            let label = checkpointsDirectory + "/" + name.printable
             do {
                 let bytes = try reader.checkpoint(named: name)
                 // Every checkpoint is held until the leaves are read: a bundle cannot make that unbounded.
@@ -138,8 +138,8 @@ extension AuditBundle {
         }
         for name in names where checkpointSize(fileName: name) == nil {
             problems.record(AuditVerificationFailure(
-                .bundleInvalid, checkpoint: checkpointsDirectory + "/" + printable(name),
-                message: "\(checkpointsDirectory)/\(printable(name)) is not named <20-digit size>\(checkpointExtension); it is verified like the others, but was not written by liaison audit export"
+                .bundleInvalid, checkpoint: checkpointsDirectory + "/" + name.printable,
+                message: "\(checkpointsDirectory)/\(name.printable) is not named <20-digit size>\(checkpointExtension); it is verified like the others, but was not written by liaison audit export"
             ))
         }
         return names
@@ -147,14 +147,6 @@ extension AuditBundle {
 
     /// Most bytes of checkpoint files a verification holds.
     static let maximumCheckpointBytes = 256 << 20
-
-    /// A file name from the bundle as it may be printed: control and format characters
-    /// (which a terminal would obey, or which reorder the text around them) shown as `?`.
-    static func printable(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.unicodeScalars.map {
-            [.control, .format].contains($0.properties.generalCategory) ? "?" : $0
-        }))
-    }
 
     private static func bundleFailure(_ error: any Error, entry: Int? = nil, checkpoint: String? = nil) -> AuditVerificationFailure {
         let message = (error as? AuditError)?.message ?? "a bundle file cannot be read"

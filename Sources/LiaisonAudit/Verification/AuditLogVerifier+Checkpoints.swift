@@ -61,7 +61,9 @@ extension AuditLogVerifier {
     mutating func mergeAndDetectForks(_ opened: [ExpectedRoot]) -> [ExpectedRoot] {
         var merged: [ExpectedRoot] = []
         for checkpoint in opened.sorted(by: { $0.size < $1.size }) {
-            if let same = merged.lastIndex(where: { $0.size == checkpoint.size && $0.root == checkpoint.root }) {
+            // Sorted by size: the checkpoints of this size, if any, are the last ones merged.
+            let sameSize = merged.indices.reversed().prefix { merged[$0].size == checkpoint.size }
+            if let same = sameSize.first(where: { merged[$0].root == checkpoint.root }) {
                 merged[same].labels += checkpoint.labels
                 for cosignature in checkpoint.cosignatures where !merged[same].cosignatures.contains(where: { $0.key == cosignature.key }) {
                     merged[same].cosignatures.append(cosignature)

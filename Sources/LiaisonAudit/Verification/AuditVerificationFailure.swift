@@ -50,13 +50,16 @@ public struct AuditVerificationFailure: Hashable, Sendable, Codable, CustomStrin
     /// What was found, for a person.
     public let message: String
 
-    /// A failure; `message` must be safe to print (no secrets).
+    /// A failure; `message` must hold no secret. It and `checkpoint` may quote
+    /// what was verified (a file name, a decoded string), so control characters
+    /// in them are shown as `?`: a crafted entry cannot write to the auditor's
+    /// terminal.
     public init(_ code: Code, entry: Int? = nil, checkpointSize: Int? = nil, checkpoint: String? = nil, message: String) {
         self.code = code
         self.entry = entry
         self.checkpointSize = checkpointSize
-        self.checkpoint = checkpoint
-        self.message = message
+        self.checkpoint = checkpoint?.printable
+        self.message = message.printable
     }
 
     /// The message followed by the stable code.

@@ -115,8 +115,8 @@ extension AuditLog {
     }
 
     private static func checkpoint(_ row: Row, _ db: Database) throws -> StoredCheckpoint {
-        let size: Int = row["size"]
-        let text: String = row["note"]
+        let size: Int = try row.decode(forColumn: "size")
+        let text: String = try row.decode(forColumn: "note")
         do {
             var note = try SignedNote(parsing: text)
             var witnesses: [String] = []
@@ -129,7 +129,7 @@ extension AuditLog {
             guard checkpoint.size == size else {
                 throw StoreError(.corrupt, "audit checkpoint \(size) holds a note for size \(checkpoint.size)")
             }
-            return StoredCheckpoint(checkpoint: checkpoint, note: note, signedAt: row["signed_at"], witnesses: witnesses)
+            return StoredCheckpoint(checkpoint: checkpoint, note: note, signedAt: try row.decode(forColumn: "signed_at"), witnesses: witnesses)
         } catch let error as AuditError {
             throw StoreError(.corrupt, "audit checkpoint \(size) cannot be read (\(error.message)); run `liaison audit verify`")
         }

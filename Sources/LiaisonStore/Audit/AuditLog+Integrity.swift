@@ -104,8 +104,10 @@ extension AuditLog {
                            ? "entries \(expected)..<\(index) are missing: rows were deleted from the log"
                            : "entry \(index) appears out of order after \(expected - 1)")
                 }
-                expected = index + 1
-                if MerkleHasher.leafHash(data) != stored {
+                // A crafted row's index may be the largest there is.
+                expected = index == .max ? index : index + 1
+                let computed = MerkleHasher.leafHash(data)
+                if computed != stored {
                     report(.leafHashMismatch, index, "entry \(index) was changed: its data no longer matches the hash recorded when it was appended")
                 }
                 let peer = RawColumn.optionalBuffer(s, 6), package = RawColumn.optionalBuffer(s, 7)
@@ -121,7 +123,8 @@ extension AuditLog {
                 // Interior nodes are checked against the hashes as recorded, so a
                 // changed leaf is reported once (above), and a swap or deletion
                 // shows up as the interior nodes over it.
-                try edge.append(leafHash: stored, reportingFrom: Self.minimumStoredLevel) { subtree in
+                // A recorded hash of another length is reported above; the tree goes on with the data's.
+                try edge.append(leafHash: stored.count == computed.count ? stored : computed, reportingFrom: Self.minimumStoredLevel) { subtree in
                     guard let held = try Data.fetchOne(interior, arguments: [subtree.level, subtree.index]).map(Array.init) else {
                         report(.interiorMissing, subtree.range.lowerBound, "the interior node over entries \(subtree.range) is missing")
                         return

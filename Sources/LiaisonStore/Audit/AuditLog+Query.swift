@@ -141,8 +141,8 @@ private struct EntryPage {
     mutating func add(_ db: Database, sql: String, arguments: [(any DatabaseValueConvertible)?]) throws {
         let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
         while !isFull, let row = try rows.next() {
-            let index: Int = row[0]
-            let data: Data = row[1]
+            let index: Int = try row.decode(atIndex: 0)
+            let data: Data = try row.decode(atIndex: 1)
             let leaf = Array(data)
             do {
                 entries.append(AuditEntry(index: index, event: try AuditEvent(canonicalBytes: leaf), leaf: leaf))

@@ -52,8 +52,9 @@ extension AuditLog {
         try Row.fetchOne(db, sql: "SELECT * FROM witnessed_log WHERE origin = ?", arguments: [origin]).map(witnessedLog)
     }
 
-    private static func witnessedLog(_ row: Row) -> WitnessedLog {
-        let root: Data = row["root"]
-        return WitnessedLog(origin: row["origin"], peer: row["peer"], size: row["size"], root: Array(root), note: row["note"])
+    private static func witnessedLog(_ row: Row) throws -> WitnessedLog {
+        let root: Data = try row.decode(forColumn: "root")
+        return WitnessedLog(origin: try row.decode(forColumn: "origin"), peer: try row.decode(forColumn: "peer"),
+                            size: try row.decode(forColumn: "size"), root: Array(root), note: try row.decode(forColumn: "note"))
     }
 }

@@ -183,7 +183,7 @@ public final class AuditLog: Sendable {
             var leaves: [[UInt8]] = [], bytes = 0
             // Past the budget no further leaf is read (the first always is).
             while bytes < byteBudget, let row = try rows.next() {
-                let data: Data = row[0]
+                let data: Data = try row.decode(atIndex: 0)
                 leaves.append(Array(data))
                 bytes += data.count
             }
