@@ -118,6 +118,13 @@ public final class LoopbackSocket: @unchecked Sendable {
         return try receive(Int(header[0]) << 8 | Int(header[1]))
     }
 
+    /// Makes the close (when this socket is released) a reset (RST) instead of an
+    /// orderly FIN: `SO_LINGER` with a zero timeout.
+    public func resetOnClose() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
     /// Whether the peer closed (or reset) the connection within `seconds`; false if
     /// it is still open then, or sent something.
     public func closedByPeer(within seconds: Double) -> Bool {

@@ -42,6 +42,20 @@ final class DaemonNetwork: @unchecked Sendable {
 
     func home(_ name: String) -> String { homes[name] ?? dir.file(name) }
 
+    /// Runs `name`'s daemon as the unprivileged user `uid`, its home handed over to
+    /// it, as systemd's `User=` and the container's `USER` do.
+    func runUnprivileged(_ name: String, uid: Int) throws {
+        let chown = Process()
+        chown.executableURL = URL(fileURLWithPath: "/bin/chown")
+        chown.arguments = ["-R", "\(uid):\(uid)", home(name)]
+        try chown.run()
+        chown.waitUntilExit()
+        #expect(chown.terminationStatus == 0)
+        // The test's directory is root's; the user must be able to pass through it.
+        chmod(dir.path, 0o711)
+        daemons[name] = DaemonProcess(home: home(name), launcher: ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"])
+    }
+
     /// Sets `key = value` in `[daemon]` of `name`'s liaison.toml (read when its daemon starts).
     func setTunable(_ name: String, _ key: String, _ value: String) throws {
         let path = home(name) + "/liaison.toml"

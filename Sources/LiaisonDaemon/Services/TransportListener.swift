@@ -24,13 +24,14 @@ struct TransportListener: Service {
                     server = try await ServerBootstrap(group: self.group)
                         .serverChannelOption(.backlog, value: 256)
                         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                        .childChannelOption(.recvAllocator, value: ChannelReads.allocator)
                         // No idle handler: a connection is bounded by its handshake deadline, then
                         // as a session by ``SessionAge`` (no whole message for the idle timeout).
+                        // No child channel options either: one that fails (a connection reset
+                        // before it is set up) ends the whole accept stream, so they are set here.
                         .bind(host: host, port: port) { channel in
                             channel.eventLoop.makeCompletedFuture {
-                                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                                ConnectionOptions.apply(to: channel)
+                                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                             }
                         }
                 } catch {

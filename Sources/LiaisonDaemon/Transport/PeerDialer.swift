@@ -79,7 +79,7 @@ struct PeerDialer {
             do {
                 return try await ClientBootstrap(group: group)
                     .connectTimeout(timeout)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(ConnectionOptions.noDelay, value: 1)
                     .channelOption(.recvAllocator, value: ChannelReads.allocator)
                     .connect(host: host, port: port) { channel in
                         channel.eventLoop.makeCompletedFuture {
