@@ -18,6 +18,8 @@ public final class AtomicOutputFile: ByteSink {
     private var stream: FileDescriptorStream
     private var writeBehind = WriteBehind()
     private var committed = false
+    /// The temporary file, tracked so that an interrupted process removes it.
+    private let tracked: InterruptCleanup.Registration
 
     /// Starts writing towards `path`: creates the temporary file beside it now, so
     /// an unwritable directory fails here. Refuses an existing `path` (a symbolic
@@ -35,6 +37,7 @@ public final class AtomicOutputFile: ByteSink {
         self.overwrite = overwrite
         self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         self.stream = FileDescriptorStream(descriptor: fd)
+        self.tracked = InterruptCleanup.register(temporaryPath)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -82,6 +85,7 @@ public final class AtomicOutputFile: ByteSink {
             }
         }
         if placed != 0 || !overwrite { unlink(temporaryPath) }
+        InterruptCleanup.remove(tracked)
         guard placed == 0 else {
             if failure == EEXIST { throw Self.alreadyExists(path) }
             throw CoreError(.io, "cannot move the output into place at \(path): \(String(cString: strerror(failure)))")
@@ -96,6 +100,7 @@ public final class AtomicOutputFile: ByteSink {
         if !committed {
             close(stream.descriptor)
             unlink(temporaryPath)
+            InterruptCleanup.remove(tracked)
         }
     }
 }
