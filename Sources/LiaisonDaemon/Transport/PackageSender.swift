@@ -27,6 +27,10 @@ struct PackageSender {
     /// one commit (a larger queue takes a dial per this many).
     static let postponedAtOnce = 10_000
 
+    /// How the last error of a delivery postponed because its peer could not be
+    /// reached begins: once the peer is reached again they are all due at once.
+    static let unreachable = "unreachable: "
+
     /// Delivers `peer`'s due packages; never throws: outcomes go to the store.
     /// Returns true if the session ended with work left (it reached its lifetime,
     /// or a stream was stopped): the caller starts the next one at once.
@@ -63,6 +67,12 @@ struct PackageSender {
         do {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
                 reached = true
+                // Back after an outage: what waits out a backoff for it goes on this session.
+                if let brought = try? await context.store.bringForward(peer: peer.name, failedWith: Self.unreachable, now: Timestamp.now()),
+                   brought > 0 {
+                    logger.info("\(peer.name) is reachable again: \(brought) postponed deliveries are due now")
+                    queue.readNext()
+                }
                 let pushes = session.peerFeatures.contains(.push)
                 let opened = ContinuousClock.now
                 // Keep the session while there is work: packages queued meanwhile go out
@@ -120,7 +130,7 @@ struct PackageSender {
             }
             let now = Timestamp.now()
             _ = try? await context.store.recordFailures(failed.map { ($0.packageID, now + backoff(attempts: $0.attempts)) }, peer: peer.name,
-                                                        error: "\(error)")
+                                                        error: reached ? "\(error)" : Self.unreachable + "\(error)")
             return false
         }
     }

@@ -45,6 +45,11 @@ struct SenderQueue {
         return due
     }
 
+    /// Makes the next look read the queue: packages may be due that were not handed over.
+    mutating func readNext() {
+        tookAll = false
+    }
+
     /// The packages handed over since the last read or take, at most a batch,
     /// other than those in `excluded` (being recorded), those the last read found
     /// (one handed over while it read may be in both) and those sealed for another
