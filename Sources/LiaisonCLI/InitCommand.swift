@@ -68,6 +68,9 @@ struct InitCommand: ParsableCommand {
         print("  key file:    \(home.keyFilePath(configuration)) (\(noPassphrase ? "UNPROTECTED — demo use only" : "Argon2id passphrase"))")
         let homeOption = node.location.home.map { " --home \($0)" } ?? ""
         let passphraseOption = node.passphraseFile.map { " --passphrase-file \($0)" } ?? ""
+        if listen.isEmpty {
+            print("  no --listen: its daemon will send, but partners cannot deliver to it until liaison.toml's [node] listen names an address")
+        }
         print("Next: `liaison keys card\(homeOption)\(passphraseOption) --out \(name).card` and give the card to your partners;")
         print("read the fingerprint to them over a separate channel so they can check it.")
     }

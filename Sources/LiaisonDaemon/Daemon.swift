@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonControl
 import LiaisonCore
 import LiaisonCrypto
 import Logging
@@ -30,6 +31,12 @@ public struct Daemon {
         let loaded = try nodeHome.loadConfiguration()
         // Before anything is changed: a rotation finished, files swept, the socket taken.
         lock = try HomeLock(home: nodeHome)
+        // A control socket path the kernel cannot take fails the start here, said plainly.
+        let socket = ControlFraming.socketPath(home: nodeHome.path)
+        let socketLimit = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+        guard socket.utf8.count <= socketLimit else {
+            throw CoreError(.invalidArgument, "the control socket \(socket) would be \(socket.utf8.count) bytes long, over the \(socketLimit) a Unix socket path may have: move the node's home to a shorter path, or give --home as a shorter relative path")
+        }
         // Fail closed, before anything starts: a configuration that makes auditors operators.
         if let problem = ControlRole.misconfiguration(of: loaded.access, socketGroup: ControlRole.socketGroup(home: nodeHome)) {
             throw CoreError(.malformedConfig, problem)

@@ -9,6 +9,9 @@ enum StartupWarnings {
     /// the system knows a group name (getgrnam in the daemon).
     static func of(_ configuration: NodeConfiguration, keyring: Keyring, groupExists: (String) -> Bool = StartupWarnings.groupExists) -> [String] {
         var warnings: [String] = []
+        if configuration.listen.isEmpty {
+            warnings.append("liaison.toml has no listen address ([node] listen): this node sends, and takes receipts on its own connections, but partners cannot deliver to it; add one, e.g. listen = [\"0.0.0.0:7401\"], with advertise set to where partners reach it")
+        }
         if configuration.advertise == nil, let wildcard = configuration.listen.first(where: NetworkAddress.isWildcard) {
             warnings.append("listen \(wildcard) is a wildcard address partners cannot dial, and [node] advertise is not set: `keys card` and `keys rotate` refuse until it is")
         }

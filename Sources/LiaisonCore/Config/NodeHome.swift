@@ -32,6 +32,37 @@ public struct NodeHome: Sendable {
     /// Creates a new node: four key pairs, the encrypted key file, the
     /// configuration and an empty keyring. Refuses to touch an existing node.
     @discardableResult
+    /// A home is made in a new directory or an empty one (a volume's `lost+found`
+    /// aside): its mode becomes 0700, which must not happen to a directory that
+    /// holds someone's other files.
+    static func checkFreshHome(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw CoreError(.invalidArgument, "\(path) is a file, not a directory: give --home a new or empty directory for the node")
+        }
+        let others = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0 != "lost+found" }.sorted()
+        guard others.isEmpty else {
+            let shown = others.prefix(3).joined(separator: ", ") + (others.count > 3 ? ", …" : "")
+            throw CoreError(.invalidArgument, "\(path) already holds other files (\(shown)); a node's home becomes private (mode 0700), so give --home a new or empty directory")
+        }
+    }
+
+    /// `mkdir -p` with mode 0700, saying which component failed and why.
+    static func makeDirectories(_ path: String) throws {
+        var built = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            built += "/" + component
+            if mkdir(built, 0o700) != 0 && errno != EEXIST {
+                throw CoreError(.io, "cannot create \(built): \(String(cString: strerror(errno)))")
+            }
+            var info = stat()
+            guard stat(built, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                throw CoreError(.invalidArgument, "cannot create \(path): \(built) is a file, not a directory")
+            }
+        }
+    }
+
     public func create(name: String, listen: [String], advertise: [String]? = nil, passphrase: SecureBytes?, now: Int64,
                        parameters: Argon2idParameters = .default) throws -> NodeConfiguration {
         try NodeName.validate(name)
@@ -45,14 +76,10 @@ public struct NodeHome: Sendable {
         for existing in [configurationPath, path + "/keys/node.secrets", keyringPath] where lstat(existing, &info) == 0 {
             throw CoreError(.nodeExists, "\(existing) already exists: a node lives in \(path). Refusing to overwrite it; choose another --home")
         }
+        try Self.checkFreshHome(path)
         // Directories get 0700 explicitly (no process-wide umask change: other threads
         // may be creating files); files are created 0600 by SecureFile.
-        do {
-            try FileManager.default.createDirectory(atPath: path + "/keys", withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw CoreError(.io, "cannot create \(path)/keys: \(error.localizedDescription)")
-        }
+        try Self.makeDirectories(path + "/keys")
         chmod(path + "/keys", 0o700)
         chmod(path, 0o700)
         let secrets = try NodeSecrets.generate()

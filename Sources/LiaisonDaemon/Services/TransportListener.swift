@@ -15,6 +15,11 @@ struct TransportListener: Service {
         let limiter = NIOLockedValueBox(HandshakeRateLimiter(ratePerSecond: context.settings.handshakeRate, burst: context.settings.handshakeBurst))
         let settings = context.settings
         let admission = InboundAdmission(capacity: settings.maximumConnections, perSource: settings.maximumHandshakesPerSource)
+        // A node without a listen address only sends (said at start): the service waits for the stop.
+        if context.configuration.listen.isEmpty {
+            try? await gracefulShutdown()
+            return
+        }
         try await withThrowingDiscardingTaskGroup { group in
             for address in context.configuration.listen {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
