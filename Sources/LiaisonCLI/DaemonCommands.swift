@@ -84,9 +84,9 @@ struct OutboxCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List queued and sent packages with their state per peer.",
             discussion: """
-                Newest first. --peer and --state keep the packages with a delivery to that \
-                peer and/or in that state (queued takes in those being sent), e.g. what is \
-                stuck: liaison outbox list --state queued --peer bravo
+                Newest first. --peer and --state keep the deliveries to that peer and/or in \
+                that state (queued takes in those being sent), and the packages that have \
+                one, e.g. what is stuck: liaison outbox list --state queued --peer bravo
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Option(name: .long, help: ArgumentHelp("Show at most this many packages (up to \(ControlRequest.maximumListLimit)).", valueName: "n")) var limit = 100

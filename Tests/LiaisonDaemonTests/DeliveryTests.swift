@@ -120,7 +120,15 @@ struct DeliveryTests {
         #expect(try ids(["--state", "queued"]) == [first])
         #expect(Set(try ids(["--state", "delivered", "--peer", "bravo"])) == [second, first])
         #expect(try ids(["--peer", "charlie", "--state", "delivered"]).isEmpty)
-        #expect(try ids(["--peer", "nobody"]).isEmpty)
+        // A name that is no peer and never had a delivery is a typo, not an empty outbox.
+        let typo = try net.cli.run(["outbox", "list", "--home", home, "--peer", "nobody"])
+        #expect(typo.status == 66 && typo.stderr.contains("no peer named nobody"), "\(typo.stderr)")
+        // Only the deliveries asked for are listed: not the first package's copy delivered to bravo.
+        let stuck = try net.expect(["outbox", "list", "--home", home, "--json", "--state", "queued", "--peer", "charlie"]).stdout
+        let items = try JSONSerialization.jsonObject(with: Data(stuck.utf8)) as? [[String: Any]] ?? []
+        #expect(items.flatMap { ($0["deliveries"] as? [[String: Any]] ?? []).compactMap { $0["peer"] as? String } } == ["charlie"], "\(stuck)")
+        let table = try net.expect(["outbox", "list", "--home", home, "--state", "queued"]).stdout
+        #expect(table.contains("charlie") && !table.contains("DELIVERED"), "\(table)")
         #expect(try net.cli.run(["outbox", "list", "--home", home, "--state", "lost"]).status == 64)
         #expect(try ids(["--state", "QUEUED"]) == [first], "a state in capitals is the same state")
         let cut = try net.expect(["outbox", "list", "--home", home, "--limit", "1", "--json"])

@@ -220,10 +220,20 @@ struct ControlHandlers: Sendable {
             states = parsed == .queued ? [.queued, .sending] : [parsed]
         }
         let limit = ControlRequest.listLimit(request.limit)
-        return try context.store.outbox(limit: limit, offset: 0, peer: request.peer, states: states).map { entry in
+        let entries = try context.store.outbox(limit: limit, offset: 0, peer: request.peer, states: states)
+        // A name no partner has and no delivery went to is a typo, not an empty answer.
+        if let peer = request.peer, entries.isEmpty, context.peers.peer(named: peer) == nil,
+           try context.store.outbox(limit: 1, offset: 0, peer: peer, states: []).isEmpty {
+            throw CoreError(.unknownPeer, "no peer named \(peer), and no package was ever queued for one; see `liaison peers list`")
+        }
+        // What was asked for: a package's deliveries to other peers, or in other states, are left out.
+        func shown(_ delivery: Delivery) -> Bool {
+            (request.peer == nil || delivery.peer == request.peer) && (states.isEmpty || states.contains(delivery.state))
+        }
+        return entries.map { entry in
             OutboxItem(id: entry.package.id.description, created: Timestamp.iso8601(entry.package.created),
                        expires: entry.package.expires.map(Timestamp.iso8601), markings: entry.package.markings, size: entry.package.size,
-                       deliveries: entry.deliveries.map {
+                       deliveries: entry.deliveries.filter(shown).map {
                            DeliveryStatus(peer: $0.peer, state: $0.state.rawValue, attempts: $0.attempts,
                                           nextAttempt: $0.state == .queued ? Timestamp.iso8601($0.nextAttempt) : nil,
                                           lastError: $0.lastError, deliveredAt: $0.deliveredAt.map(Timestamp.iso8601))
