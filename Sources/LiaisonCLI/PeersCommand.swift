@@ -67,16 +67,27 @@ struct PeersCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a partner from the running daemon.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a partner from the running daemon.",
+            discussion: """
+                Its sessions end and every package still queued for it fails. What it sent \
+                stays in the inbox and readable (`inbox get`: its keys are kept for that, as \
+                of the removal); nothing it signs later is accepted. To stop trusting its \
+                key for good, and tell it so, use `peers revoke`.
+                """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String
 
         func run() throws {
             var request = ControlRequest(.peersRemove)
             request.name = name
-            _ = try daemon.connect().call(request, Empty.self)
-            if daemon.json { return try printJSON(["removed": name]) }
-            print("Removed \"\(name)\". Packages still queued for it will not be delivered.")
+            let removed = try daemon.connect().call(request, RemovedPeer.self)
+            if daemon.json { return try printJSON(removed) }
+            let failed = removed.failedDeliveries
+            print("Removed \"\(name)\". \(failed == 0 ? "Nothing was queued for it" : "\(failed) \(failed == 1 ? "delivery" : "deliveries") still queued for it failed").")
+            print(removed.sentPackagesReadable
+                  ? "What it sent stays readable with `liaison inbox get`."
+                  : "Its keys could not be kept (see the daemon's log): what it sent opens again only if its card is imported.")
         }
     }
 

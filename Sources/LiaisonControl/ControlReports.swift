@@ -86,6 +86,21 @@ public struct StatusReport: Codable, Sendable, Equatable {
     }
 }
 
+/// What `peers.remove` did: the partner is gone, what was queued for it failed,
+/// and what it sent stays readable.
+public struct RemovedPeer: Codable, Sendable, Equatable {
+    /// The name it had.
+    public var name: String
+    /// Its deliveries still queued or in transfer, now failed.
+    public var failedDeliveries: Int
+    /// Whether its keys were kept for reading the packages it sent (`inbox get`).
+    public var sentPackagesReadable: Bool
+
+    public init(name: String, failedDeliveries: Int, sentPackagesReadable: Bool) {
+        self.name = name; self.failedDeliveries = failedDeliveries; self.sentPackagesReadable = sentPackagesReadable
+    }
+}
+
 /// The state of one package towards one peer.
 public struct DeliveryStatus: Codable, Sendable, Equatable {
     public var peer: String

@@ -464,3 +464,31 @@ struct PeerLifecycleTests {
         #expect(shown.contains("REVOKED") && shown.contains("peer-revoked"))
     }
 }
+
+/// Removing a partner ends the partnership, not the record of what it sent.
+@Suite("peers remove keeps what the partner sent readable", .serialized)
+struct PeerRemovalTests {
+    @Test("after peers remove, its packages in the inbox still open; what it queued fails and is counted; it can no longer deliver")
+    func removedPeersPackagesStayReadable() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        try net.daemon("bravo").start()
+        let payload = Array("intelligence bravo sent before it was removed".utf8)
+        let received = try net.send(payload, from: "bravo", to: ["alpha"])
+        #expect(try net.waitDelivered(received, from: "bravo", to: ["alpha"]))
+        // charlie is offline: a package for it waits, then fails with the removal.
+        _ = try net.send(Array("for charlie".utf8), from: "alpha", to: ["charlie"])
+
+        let removed = try net.expect(["peers", "remove", "bravo", "--home", net.home("alpha")])
+        #expect(removed.stdout.contains("Nothing was queued for it") && removed.stdout.contains("stays readable"), "\(removed.stdout)")
+        #expect(try net.fetch(received, at: "alpha") == payload)
+        let charlie = try net.expect(["peers", "remove", "charlie", "--home", net.home("alpha"), "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(charlie.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(report["failedDeliveries"] as? Int == 1 && report["sentPackagesReadable"] as? Bool == true, "\(charlie.stdout)")
+
+        // Nothing bravo signs now is accepted: its next package finds no partner in alpha.
+        let later = try net.send(Array("after the removal".utf8), from: "bravo", to: ["alpha"])
+        #expect(!(try net.waitDelivered(later, from: "bravo", to: ["alpha"], timeoutSeconds: 3)))
+        #expect(try net.inbox("alpha") == [received])
+    }
+}

@@ -2,7 +2,8 @@ import Foundation
 import LiaisonCrypto
 
 /// Partners' retired identity keys: `<home>/keys/peer-rotations.txt`, one line per
-/// rotation taken (`<overlap end> <peer name> <previous identity key> <lineage>`, the
+/// rotation taken, and per key of a partner removed (`peers remove`, the removal's
+/// time as the overlap end) (`<overlap end> <peer name> <previous identity key> <lineage>`, the
 /// lineage being the fingerprint that names the peer for life, `PeerRecord.logFingerprint`;
 /// lines written before it was recorded have none). After the
 /// overlap a keyring load drops a peer's previous keys, so nothing new signed by
@@ -139,10 +140,12 @@ extension NodeHome {
     }
 
     /// Who may have signed a package that arrived at `time`: the keyring's peers, and
-    /// a peer's retired identity key if it was still accepted then (revoked keys are
-    /// reported revoked, so such packages stay refused).
+    /// a peer's retired identity key if it was still accepted then, up to the second
+    /// it was retired (times are whole seconds, and nothing is accepted under a key
+    /// after its retirement, so one that arrived in that second arrived before it).
+    /// Revoked keys are reported revoked, so such packages stay refused.
     public func senders(asOf time: Int64, keyring: Keyring) -> some SenderDirectory {
-        ArrivalSenders(keyring: keyring, retired: retiredPeerKeys().filter { time < $0.until }, revoked: revokedPeerIdentities())
+        ArrivalSenders(keyring: keyring, retired: retiredPeerKeys().filter { time <= $0.until }, revoked: revokedPeerIdentities())
     }
 }
 
@@ -154,9 +157,14 @@ private struct ArrivalSenders: SenderDirectory {
 
     func sender(withIdentity key: [UInt8]) -> KnownSender? {
         if let known = keyring.sender(withIdentity: key) { return known }
-        guard let entry = retired.first(where: { Sodium.constantTimeEquals($0.identity.rawRepresentation, key) }),
-              let peer = keyring.peer(named: entry.peer), entry.belongs(to: peer) else { return nil }
-        return KnownSender(name: peer.name, identity: entry.identity,
-                           isRevoked: peer.revoked || revoked.contains(KeyText.encode(entry.identity)))
+        guard let entry = retired.first(where: { Sodium.constantTimeEquals($0.identity.rawRepresentation, key) }) else { return nil }
+        let keyRevoked = revoked.contains(KeyText.encode(entry.identity))
+        if let peer = keyring.peer(named: entry.peer), entry.belongs(to: peer) {
+            return KnownSender(name: peer.name, identity: entry.identity, isRevoked: peer.revoked || keyRevoked)
+        }
+        // Its holder was removed since (`peers remove` retires its keys), or the name went
+        // to another node: the key was that peer's when the package arrived, and the name
+        // says it is no longer the peer of that name.
+        return KnownSender(name: "\(entry.peer) (removed)", identity: entry.identity, isRevoked: keyRevoked)
     }
 }

@@ -85,10 +85,22 @@ extension ControlHandlers {
     /// Removes a peer imported into the keyring, audited as `peer.removed` before it
     /// is removed. A peer pinned in liaison.toml is refused: it would come back at the
     /// next reload of the keyring.
-    func removePeer(_ request: ControlRequest, actor: AuditActor) async throws -> Empty {
+    func removePeer(_ request: ControlRequest, actor: AuditActor) async throws -> RemovedPeer {
         let name = try required(request.name, "name")
         let peer = try knownPeer(name)
         try await context.audit(context.event(.peerRemoved, actor: actor, peer: peer))
+        // What it sent stays readable (`inbox get`): its keys are retired as of now, as by a
+        // rotation, so packages that arrived before still verify and nothing later does.
+        let now = Timestamp.now()
+        var kept = true
+        for identity in [peer.keys.identity] + [peer.previousKeys?.identity].compactMap({ $0 }) {
+            do {
+                try context.home.recordPeerRotation(peer: peer, previous: identity, until: now)
+            } catch {
+                kept = false
+                context.logger.warning("peer \(name)'s key \(NodeFingerprint(identity: identity)) could not be kept for reading what it sent: \(error); its packages in the inbox open again if its card is imported")
+            }
+        }
         do {
             try context.peers.update { try $0.remove(named: name) }
         } catch {
@@ -101,7 +113,7 @@ extension ControlHandlers {
         let failed = await context.failOpenDeliveries(named: name, peer: peer,
                                                       reason: "peer.removed: \(name) was removed; its packages still queued or in transfer are not delivered (a receipt arriving later is not recorded)")
         context.logger.notice("peer \(name) removed; ended \(cut) open session(s), failed \(failed) queued deliveries")
-        return Empty()
+        return RemovedPeer(name: name, failedDeliveries: failed, sentPackagesReadable: kept)
     }
 
     /// Runs `change`, recorded as done in `record` before: if it fails, the log says

@@ -80,7 +80,9 @@ struct PeerRotationTests {
         // alpha removed, and another node imported as "alpha": the old key is not its own.
         let stranger = PeerRecord(name: "alpha", card: try card(try F.secrets(seed: 5), now: now), trust: .partner, added: now)
         #expect(home.peer(everHolding: oldKey, in: try Keyring(peers: [stranger])) == nil)
-        #expect(home.senders(asOf: now, keyring: try Keyring(peers: [stranger])).sender(withIdentity: oldKey.rawRepresentation) == nil)
+        // A package that arrived under the old key still opens, credited to the alpha that left, not to the stranger.
+        let sender = home.senders(asOf: now, keyring: try Keyring(peers: [stranger])).sender(withIdentity: oldKey.rawRepresentation)
+        #expect(sender?.name == "alpha (removed)" && sender?.identity == oldKey && sender?.fingerprint != stranger.fingerprint)
         // A line from before lineages were written: only a record older than the key's retirement owns it.
         try "\(Timestamp.iso8601(now + 60)) alpha \(KeyText.encode(oldKey))\n".write(toFile: home.peerRotationsPath, atomically: true, encoding: .utf8)
         #expect(home.peer(everHolding: oldKey, in: try Keyring(peers: [rotated]))?.name == "alpha")
