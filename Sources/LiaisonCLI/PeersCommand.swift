@@ -256,8 +256,15 @@ struct PeersCommand: ParsableCommand {
 
         func run() throws {
             let home = node.nodeHome
-            let keyring = try home.loadKeyring(try home.loadConfiguration())
-            let rows = keyring.peers.map(PeerReport.init)
+            let rows: [PeerReport]
+            do {
+                let configuration = try home.loadConfiguration()
+                rows = try home.loadKeyring(configuration).peers.map { PeerReport($0, ladder: configuration.classifications) }
+            } catch let error as CoreError where error.code == .permissionDenied {
+                // An operator by group may not read the node's files: the running daemon answers.
+                guard let daemon = try? ControlClient(path: ControlFraming.socketPath(home: home.path)) else { throw error }
+                rows = try Self.fromDaemon(daemon)
+            }
             if output.json { return try printJSON(rows) }
             guard !rows.isEmpty else {
                 print("No peers yet. Add one with `liaison peers import CARD --name NAME --trust LEVEL`.")
@@ -267,6 +274,22 @@ struct PeersCommand: ParsableCommand {
             print(table.render(rows.map {
                 [$0.name, $0.trust, $0.clearedFor, $0.shortFingerprint, $0.addresses.joined(separator: ","), $0.revoked ? "REVOKED" : "ok"]
             }))
+        }
+    }
+}
+
+extension PeersCommand.List {
+    /// The peers as the running daemon reports them: its list, then each one's detail
+    /// on the same connection (one removed meanwhile is left out).
+    static func fromDaemon(_ daemon: ControlClient) throws -> [PeerReport] {
+        try daemon.call(ControlRequest(.peersList), [PeerStatus].self).compactMap { status in
+            var request = ControlRequest(.peersShow)
+            request.name = status.name
+            do {
+                return PeerReport(try daemon.call(request, PeerDetail.self))
+            } catch let failure as ControlFailure where failure.code == CoreError.Code.unknownPeer.rawValue {
+                return nil
+            }
         }
     }
 }
@@ -281,15 +304,18 @@ struct PeerReport: Encodable {
     let validUntil: String?
     let revoked: Bool
     let maximumTLP: String
-    let clearance: String?
+    /// The classification it is cleared to (the ladder's lowest rung unless set).
+    let clearance: String
     let communities: [String]
 
     /// `TLP:AMBER+STRICT · CONFIDENTIAL · NATO` for tables.
     var clearedFor: String {
-        ([ "TLP:" + maximumTLP, clearance ?? "lowest rung"] + (communities.isEmpty ? [] : [communities.joined(separator: ",")])).joined(separator: " · ")
+        ([ "TLP:" + maximumTLP, clearance] + (communities.isEmpty ? [] : [communities.joined(separator: ",")])).joined(separator: " · ")
     }
 
-    init(_ peer: PeerRecord) {
+    /// `peer` as the keyring holds it; its clearance named on `ladder` (the lowest rung
+    /// when it has none of its own).
+    init(_ peer: PeerRecord, ladder: [String]) {
         name = peer.name
         trust = peer.trust.rawValue
         fingerprint = peer.fingerprint.description
@@ -298,7 +324,22 @@ struct PeerReport: Encodable {
         validUntil = peer.validUntil == Int64.max ? nil : Timestamp.iso8601(peer.validUntil)
         revoked = peer.revoked
         maximumTLP = peer.maximumTLP.label
-        clearance = peer.clearance
+        clearance = peer.clearance ?? ladder.first ?? ""
         communities = peer.communities
+    }
+
+    /// A peer as the running daemon reports it.
+    init(_ detail: PeerDetail) {
+        let status = detail.status
+        name = status.name
+        trust = status.trust
+        fingerprint = status.fingerprint
+        shortFingerprint = (try? NodeFingerprint(parsing: status.fingerprint).short) ?? status.fingerprint
+        addresses = status.addresses
+        validUntil = status.cardValidUntil
+        revoked = status.revoked
+        maximumTLP = detail.maximumTLP
+        clearance = detail.clearance
+        communities = detail.communities
     }
 }

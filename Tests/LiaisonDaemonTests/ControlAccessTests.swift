@@ -99,6 +99,27 @@ struct ControlAccessTests {
         #expect(unmapped.status == 77 && unmapped.stderr.contains("PrivateUsers="), "\(unmapped.status) \(unmapped.stderr)")
     }
 
+    @Test("an operator by group, who cannot read the node's files, lists the peers through the running daemon")
+    func operatorByGroupListsPeers() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        let config = net.home("alpha") + "/liaison.toml"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\n[access]\noperator-groups = [\"nogroup\"]\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        try net.daemon("alpha").start()
+        chmod(net.dir.path, 0o711)
+        chmod(net.home("alpha"), 0o711)
+        chmod(net.home("alpha") + "/liaisond.sock", 0o666)
+        let listed = try asStranger(["peers", "list", "--home", net.home("alpha"), "--json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.map { $0["name"] as? String } == ["bravo"] && rows.first?["clearance"] as? String == "UNCLASSIFIED", "\(listed.stdout)")
+        // The same report as the node's own user reads from the files.
+        let own = try net.expect(["peers", "list", "--home", net.home("alpha"), "--json"])
+        #expect(listed.stdout == own.stdout)
+        let table = try asStranger(["peers", "list", "--home", net.home("alpha")])
+        #expect(table.status == 0 && table.stdout.contains("bravo") && table.stdout.contains("UNCLASSIFIED"), "\(table.stdout)\(table.stderr)")
+    }
+
     @Test("a daemon whose socket group is an operator group while auditors are named refuses to serve, saying why")
     func auditorsWouldBeOperators() throws {
         let net = try DaemonNetwork(["alpha"])

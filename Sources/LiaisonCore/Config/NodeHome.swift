@@ -129,6 +129,9 @@ public struct NodeHome: Sendable {
             }
             text = decoded
         } else if access(keyringPath, F_OK) == 0 {
+            if access(keyringPath, R_OK) != 0 && errno == EACCES {
+                throw CoreError(.permissionDenied, "cannot read \(keyringPath): \(String(cString: strerror(EACCES))); run this as the node's user (sudo -u …)")
+            }
             throw CoreError(.io, "\(keyringPath) exists but cannot be read; check its permissions")
         } else {
             text = ""
