@@ -47,9 +47,11 @@ struct PolicyCommand: ParsableCommand {
             discussion: """
                 Reads the package's cleartext markings (no key needed) from the node's \
                 store (liaison.db, or the package file it names) and applies the policy as \
-                it stands now for the peer: `send` for packages this node sent, `receive` \
-                for packages it received. A package sealed offline (`package seal`) is in \
-                neither: ask `policy check` with its markings (`package inspect` shows them).
+                it stands now for the peer: `send` for packages this node sent; for packages \
+                it received, `receive` when the peer sent it, else `forward` (may it go on \
+                to that peer, as `liaison forward` decides). A package sealed offline \
+                (`package seal`) is in neither: ask `policy check` with its markings \
+                (`package inspect` shows them).
                 """)
 
         @OptionGroup var node: HomeOptions
@@ -73,9 +75,12 @@ struct PolicyCommand: ParsableCommand {
                     throw CoreError(.unknownPackage, "package \(id) was sent in full and its file pruned at \(Timestamp.iso8601(pruned)) (`liaison outbox prune`); its markings were \(package.markings)")
                 }
                 (source, direction) = (try .outbox(package, store: store), .send)
-            } else if let entry = try store.inboxEntries(id: id).first(where: { $0.sender == peer }) ?? store.inboxEntry(id: id) {
+            } else if let sent = try store.inboxEntries(id: id).first(where: { $0.sender == peer }) {
                 // Several senders' packages with this id (one copied the other's): the one `peer` sent.
-                (source, direction) = (try .inbox(entry, store: store), .receive)
+                (source, direction) = (try .inbox(sent, store: store), .receive)
+            } else if let entry = try store.inboxEntry(id: id) {
+                // Received from someone else: the question is whether it may go on to `peer`.
+                (source, direction) = (try .inbox(entry, store: store), .forward)
             } else {
                 throw CoreError(.unknownPackage, "no package \(id) in this node's outbox or inbox; see `liaison outbox list` and `liaison inbox list`")
             }
@@ -105,8 +110,11 @@ struct PolicyReport: Encodable {
             guard let peer = keyring.peer(named: name) else {
                 throw CoreError(.unknownPeer, "no peer named \"\(name)\"; see `liaison peers list`")
             }
+            // Forwarding keeps TLP:AMBER inside this node's own organisation.
+            let context = PolicyContext(ladder: configuration.classifications,
+                                        sameOrganisation: OrganisationName.same(configuration.organisation, peer.organisation))
             let decision = AccessPolicy.decide(markings, peer: peer.policyClearance(ladder: configuration.classifications),
-                                               direction: direction, context: PolicyContext(ladder: configuration.classifications))
+                                               direction: direction, context: context)
             return PolicyReport(package: packageID, peer: name, direction: direction.rawValue, markings: markings.banner,
                                 allowed: decision.allowed, rule: decision.rule.rawValue, reason: decision.explanation)
         }

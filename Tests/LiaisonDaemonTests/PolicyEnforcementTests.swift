@@ -75,6 +75,15 @@ struct PolicyExplainTests {
         #expect(charlie.contains("charlie: DENIED") && charlie.contains("limited-trust-clear-green-unclassified-only"))
         let received = try net.expect(["policy", "explain", "--home", net.home("bravo"), "--package", id, "--peer", "alpha"]).stdout
         #expect(received.contains("alpha: ALLOWED (receive"))
+        // Asked about a peer that did not send it, explain answers what `forward` would decide.
+        let onward = try net.expect(["policy", "explain", "--home", net.home("bravo"), "--package", id, "--peer", "charlie", "--json"]).stdout
+        let decision = try JSONSerialization.jsonObject(with: Data(onward.utf8)) as? [[String: Any]] ?? []
+        #expect(decision.first?["direction"] as? String == "forward", "\(onward)")
+        let forwarded = try net.cli.run(["forward", id, "--to", "charlie", "--home", net.home("bravo")])
+        #expect((forwarded.status == 0) == (decision.first?["allowed"] as? Bool == true), "\(onward) against \(forwarded.stderr)")
+        if let rule = decision.first?["rule"] as? String, forwarded.status != 0 {
+            #expect(forwarded.stderr.contains(rule) || forwarded.stderr.contains("may be forwarded to none"), "\(forwarded.stderr)")
+        }
         let unknown = try net.cli.run(["policy", "explain", "--home", net.home("bravo"), "--package", "ffffffffff", "--peer", "alpha"])
         #expect(unknown.status == 66 && unknown.stderr.contains("no package this node sent or received starts with ffffffffff"), "\(unknown.stderr)")
     }
