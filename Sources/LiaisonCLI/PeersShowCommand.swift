@@ -42,7 +42,10 @@ extension PeersCommand {
                 print("  rotated from: \(previous) (previous keys accepted until \(until))")
             }
             print("  trust: \(s.trust)")
-            print("  cleared for: TLP up to \(detail.maximumTLP), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
+            // A maximum TLP above what its trust level lets through is said next to it.
+            let sendable = detail.policy.last { $0.send == "allowed" }?.tlp
+            let capped = sendable != nil && sendable != detail.maximumTLP ? " (its trust level lets \(sendable!) at most through)" : ""
+            print("  cleared for: TLP up to \(detail.maximumTLP)\(capped), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
             let limits = [detail.maximumPackageBytes.map { "max package \(ByteCount.format($0))" },
                           detail.packagesPerMinute.map { "\($0) packages/min" },
                           detail.bytesPerDay.map { "\(ByteCount.format($0))/day" }].compactMap { $0 }
@@ -71,9 +74,14 @@ extension PeersCommand {
         }
 
         static func printPolicy(_ detail: PeerDetail) {
-            print("  effective policy (at classification \(detail.clearance)):")
+            print("  effective policy (classifications up to \(detail.clearance)):")
+            // "allowed" up to the clearance; "up to X" when only lower classifications are.
+            func cell(_ verdict: String, _ upTo: String?) -> String {
+                guard verdict == "allowed", let upTo, upTo != detail.clearance else { return verdict }
+                return "up to \(upTo)"
+            }
             let table = TextTable(headers: ["TLP", "SEND TO IT", "RULE", "ACCEPT FROM IT", "RULE"]).render(detail.policy.map {
-                [$0.tlp, $0.send, $0.sendRule, $0.receive, $0.receiveRule]
+                [$0.tlp, cell($0.send, $0.sendUpTo), $0.sendRule, cell($0.receive, $0.receiveUpTo), $0.receiveRule]
             })
             print(table.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
         }

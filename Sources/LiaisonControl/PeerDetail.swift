@@ -13,16 +13,24 @@ public struct PeerDetail: Codable, Sendable, Equatable {
     /// The effective policy: one row per TLP level at the peer's clearance.
     public var policy: [PolicyRow]
 
-    /// One TLP level: may we send it to the peer, and accept it from the peer?
+    /// One TLP level: may we send it to the peer, and accept it from the peer, and up
+    /// to which classification of the ladder (at most the peer's clearance)?
     public struct PolicyRow: Codable, Sendable, Equatable {
         public var tlp: String
+        /// `allowed` if allowed at some classification up to the clearance, else `denied`.
         public var send: String
+        /// The rule at the highest classification allowed, or, when none is, at the lowest rung.
         public var sendRule: String
+        /// The highest classification at which it is allowed (nil: denied at every one).
+        public var sendUpTo: String?
         public var receive: String
         public var receiveRule: String
+        public var receiveUpTo: String?
 
-        public init(tlp: String, send: String, sendRule: String, receive: String, receiveRule: String) {
-            self.tlp = tlp; self.send = send; self.sendRule = sendRule; self.receive = receive; self.receiveRule = receiveRule
+        public init(tlp: String, send: String, sendRule: String, sendUpTo: String? = nil,
+                    receive: String, receiveRule: String, receiveUpTo: String? = nil) {
+            self.tlp = tlp; self.send = send; self.sendRule = sendRule; self.sendUpTo = sendUpTo
+            self.receive = receive; self.receiveRule = receiveRule; self.receiveUpTo = receiveUpTo
         }
     }
 

@@ -27,15 +27,25 @@ extension PeerDetail {
     /// node's classification ladder).
     public init(_ peer: PeerRecord, status: PeerStatus, ladder: [String]) {
         let clearance = peer.policyClearance(ladder: ladder)
+        // The rungs up to its clearance, most sensitive first: a level denied at the
+        // clearance may still be allowed lower down (a limited peer gets CLEAR and GREEN
+        // unclassified only), which is what the row says.
+        let rungs = Array(ladder.prefix { $0 != clearance.clearance } + [clearance.clearance]).reversed()
         let rows = TrafficLightProtocol.allCases.map { tlp -> PolicyRow in
-            let markings = (try? Markings(tlp: tlp, classification: clearance.clearance)) ?? (try? Markings(tlp: tlp))
-            let decide = { (direction: PolicyDirection) -> PolicyDecision? in
-                markings.map { AccessPolicy.decide($0, peer: clearance, direction: direction, context: PolicyContext(ladder: ladder)) }
+            func decide(_ direction: PolicyDirection) -> (decision: PolicyDecision?, upTo: String?) {
+                var lowest: PolicyDecision?
+                for rung in rungs {
+                    guard let markings = try? Markings(tlp: tlp, classification: rung) else { continue }
+                    let decision = AccessPolicy.decide(markings, peer: clearance, direction: direction, context: PolicyContext(ladder: ladder))
+                    if decision.allowed { return (decision, rung) }
+                    lowest = decision
+                }
+                return (lowest, nil)
             }
             let send = decide(.send), receive = decide(.receive)
-            return PolicyRow(tlp: tlp.label, send: send?.allowed == true ? "allowed" : "denied",
-                             sendRule: send?.rule.rawValue ?? "invalid", receive: receive?.allowed == true ? "allowed" : "denied",
-                             receiveRule: receive?.rule.rawValue ?? "invalid")
+            return PolicyRow(tlp: tlp.label, send: send.upTo == nil ? "denied" : "allowed", sendRule: send.decision?.rule.rawValue ?? "invalid",
+                             sendUpTo: send.upTo, receive: receive.upTo == nil ? "denied" : "allowed",
+                             receiveRule: receive.decision?.rule.rawValue ?? "invalid", receiveUpTo: receive.upTo)
         }
         self.init(status: status, maximumTLP: clearance.maximumTLP.label, clearance: clearance.clearance,
                   communities: clearance.communities.sorted(), maximumPackageBytes: peer.inboundLimits.maximumPackageBytes,

@@ -8,6 +8,29 @@ import Testing
 
 @Suite("Peer lifecycle on real daemons: trust changes and revocation", .serialized)
 struct PeerLifecycleTests {
+    @Test("the policy table says how far a level goes: a limited peer cleared higher gets CLEAR and GREEN up to UNCLASSIFIED; a maximum TLP its trust does not let through is said")
+    func policyTableUpTo() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.daemon("alpha").start()
+        try net.expect(["peers", "set", "bravo", "--clearance", "RESTRICTED", "--home", net.home("alpha")])
+        let shown = try net.expect(["peers", "set-trust", "bravo", "limited", "--home", net.home("alpha"), "--json"]).stdout
+        let rows = (try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])?["policy"] as? [[String: Any]] ?? []
+        let green = try #require(rows.first { $0["tlp"] as? String == "GREEN" })
+        #expect(green["send"] as? String == "allowed" && green["sendUpTo"] as? String == "UNCLASSIFIED", "\(green)")
+        let amber = try #require(rows.first { $0["tlp"] as? String == "AMBER" })
+        #expect(amber["send"] as? String == "denied" && amber["sendUpTo"] == nil && amber["sendRule"] as? String == "limited-trust-clear-green-unclassified-only")
+        let text = try net.expect(["peers", "show", "bravo", "--home", net.home("alpha")]).stdout
+        #expect(text.contains("classifications up to RESTRICTED") && text.contains("up to UNCLASSIFIED"), "\(text)")
+        // What the table promises is what a send does: GREEN unclassified goes to bravo.
+        let payload = net.dir.write("green.txt", Array("green".utf8))
+        #expect(try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"]).status == 0)
+
+        try net.expect(["peers", "set", "charlie", "--max-tlp", "RED", "--home", net.home("alpha")])
+        let charlie = try net.expect(["peers", "show", "charlie", "--home", net.home("alpha")]).stdout
+        let cleared = charlie.split(separator: "\n").first { $0.contains("cleared for:") } ?? ""
+        #expect(cleared.contains("TLP up to RED (its trust level lets AMBER+STRICT at most through)"), "\(charlie)")
+    }
+
     @Test("set-trust applies to the next send at once, shows in peers show, and is audited")
     func setTrust() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
