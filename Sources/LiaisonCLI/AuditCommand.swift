@@ -27,8 +27,9 @@ struct AuditQueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "List audit entries, filtered by peer, package, event, outcome and time.",
         discussion: """
-            Oldest first, a page at a time (--limit, default 100); the last line says
-            how to get the next page (--after N). --all pages through everything.
+            Oldest first, a page at a time (--limit, default 100); when there is more, a
+            line on standard error after the page says how to get the next one (--after N).
+            --all pages through everything.
             --json prints one JSON object per line: the entry's index and its leaf.
 
             Examples:
@@ -88,7 +89,9 @@ struct AuditQueryCommand: ParsableCommand {
             guard AuditEntryItem.isFull(page, limit: limit), let last = page.last else { break }
             request.cursor = last.index
             if !all {
-                // On standard error, so JSON lines on standard output stay clean for scripts.
+                // On standard error, so JSON lines on standard output stay clean for scripts;
+                // after the page, also when both go to one pipe.
+                fflush(nil)   // every output stream: stdout is what matters
                 FileHandle.standardError.write(Data("more entries: run again with --after \(last.index) (or --all)\n".utf8))
                 break
             }

@@ -78,7 +78,8 @@ struct StatusCommand: ParsableCommand {
 
 /// `liaison outbox list|prune`.
 struct OutboxCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Packages this node is sending.", subcommands: [List.self, Prune.self])
+    static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Packages this node is sending.", subcommands: [List.self, Prune.self],
+                                                    defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -164,7 +165,8 @@ extension OutboxCommand {
 
 /// `liaison inbox list|get`.
 struct InboxCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inbox", abstract: "Packages received from peers.", subcommands: [List.self, Get.self])
+    static let configuration = CommandConfiguration(commandName: "inbox", abstract: "Packages received from peers.", subcommands: [List.self, Get.self],
+                                                    defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List received packages.")

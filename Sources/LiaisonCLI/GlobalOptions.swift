@@ -43,7 +43,9 @@ func printJSON(_ value: some Encodable) throws {
 /// Reads a whole small text file (cards), with a clear error.
 func readTextFile(_ path: String, limit: Int) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw CoreError(.inputUnreadable, "cannot read \(path): no such file or not readable")
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        throw CoreError(.inputUnreadable, "cannot read \(path): " + (!exists ? "no such file" : isDirectory.boolValue ? "it is a directory; give the file itself" : "not readable (check its permissions)"))
     }
     guard data.count <= limit else { throw CoreError(.invalidArgument, "\(path) is larger than \(limit) bytes") }
     guard let text = String(data: data, encoding: .utf8) else { throw CoreError(.malformedCard, "\(path) is not UTF-8 text") }

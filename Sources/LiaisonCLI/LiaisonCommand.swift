@@ -115,6 +115,7 @@ enum ExitCode {
         case "control.daemon-not-running", "control.unavailable", "control.connection-lost": 69
         case "control.busy", "control.stopping": 75
         case "control.permission-denied", "control.forbidden": 77
+        case "audit.not-witnessed": 66
         default: CoreError.Code(rawValue: failure.code).map { Self.for(CoreError($0, failure.message)) } ?? 1
         }
     }

@@ -21,6 +21,16 @@ struct ExitCodeTests {
         #expect(result.stderr.contains("[input.unreadable]"), "\(result.stderr)")
     }
 
+    @Test("a card that is a directory, or missing, says which (66)")
+    func cardPaths() throws {
+        let home = dir.file("node")
+        try #require(try cli.run(["init", "--home", home, "--name", "alpha", "--no-passphrase"]).status == 0)
+        let directory = try cli.run(["peers", "import", dir.path, "--home", home, "--name", "bravo", "--trust", "partner"])
+        #expect(directory.status == 66 && directory.stderr.contains("it is a directory; give the file itself"), "\(directory.stderr)")
+        let missing = try cli.run(["peers", "import", dir.file("no-such.card"), "--home", home, "--name", "bravo", "--trust", "partner"])
+        #expect(missing.status == 66 && missing.stderr.contains("no such file"), "\(missing.stderr)")
+    }
+
     @Test("--out - is a usage error (64) that creates no file named \"-\", for every command writing a file",
           arguments: [["package", "open", "--in", "x.lpkg", "--out", "-"],
                       ["package", "seal", "--to", "bravo", "--tlp", "GREEN", "--in", "x", "--out", "-"],

@@ -53,7 +53,7 @@ public struct PackageSealer {
             throw CoreError(.invalidArgument, "the expiry must be after the creation time")
         }
         guard contentType.utf8.count <= 255, !contentType.isEmpty, ContentType.isValid(contentType) else {
-            throw CoreError(.invalidArgument, "the content type must be 1–255 printable ASCII characters")
+            throw CoreError(.invalidArgument, "the content type must be 1–255 ASCII characters from ! to ~, without spaces, e.g. application/json or text/plain;charset=utf-8")
         }
         let id = try packageID ?? PackageID.random()
         let key = try SymmetricKey.random()
