@@ -76,10 +76,34 @@ extension PeersCommand {
             cleared.fill(&request)
             request.clearLimits = clearLimits ? true : nil
             request.addresses = address.isEmpty ? nil : address
-            let detail = try daemon.connect().call(request, PeerDetail.self)
+            let client = try daemon.connect()
+            // As it was, to say what changed (one more request on the same connection; an
+            // unknown name fails here, as the change would).
+            var show = ControlRequest(.peersShow)
+            show.name = name
+            let before = try client.call(show, PeerDetail.self)
+            let detail = try client.call(request, PeerDetail.self)
             if daemon.json { return try printJSON(detail) }
-            print("\(name) updated.")
+            let changes = Self.changes(from: before, to: detail)
+            print(changes.isEmpty ? "\(name) updated (nothing differs from before)." : "\(name) updated:")
+            for change in changes { print("  \(change)") }
             PeersCommand.Show.printPolicy(detail)
+        }
+
+        /// The attributes that differ, as `name: old → new`.
+        static func changes(from old: PeerDetail, to new: PeerDetail) -> [String] {
+            func text(_ value: Int64?) -> String { value.map { ByteCount.format($0) } ?? "none" }
+            func list(_ values: [String]) -> String { values.isEmpty ? "(none)" : values.joined(separator: ", ") }
+            let pairs: [(String, String, String)] = [
+                ("maximum TLP", old.maximumTLP, new.maximumTLP),
+                ("clearance", old.clearance, new.clearance),
+                ("communities", list(old.communities), list(new.communities)),
+                ("addresses", list(old.status.addresses), list(new.status.addresses)),
+                ("max package", text(old.maximumPackageBytes), text(new.maximumPackageBytes)),
+                ("packages per minute", old.packagesPerMinute.map(String.init) ?? "none", new.packagesPerMinute.map(String.init) ?? "none"),
+                ("bytes per day", text(old.bytesPerDay), text(new.bytesPerDay)),
+            ]
+            return pairs.filter { $0.1 != $0.2 }.map { "\($0.0): \($0.1) → \($0.2)" }
         }
     }
 

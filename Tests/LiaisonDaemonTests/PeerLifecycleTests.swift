@@ -12,7 +12,8 @@ struct PeerLifecycleTests {
     func policyTableUpTo() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
         try net.daemon("alpha").start()
-        try net.expect(["peers", "set", "bravo", "--clearance", "RESTRICTED", "--home", net.home("alpha")])
+        let set = try net.expect(["peers", "set", "bravo", "--clearance", "RESTRICTED", "--home", net.home("alpha")]).stdout
+        #expect(set.contains("bravo updated:") && set.contains("clearance: UNCLASSIFIED → RESTRICTED") && !set.contains("maximum TLP:"), "\(set)")
         let shown = try net.expect(["peers", "set-trust", "bravo", "limited", "--home", net.home("alpha"), "--json"]).stdout
         let rows = (try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])?["policy"] as? [[String: Any]] ?? []
         let green = try #require(rows.first { $0["tlp"] as? String == "GREEN" })
