@@ -40,6 +40,15 @@ struct SendCommand: ParsableCommand {
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file to send ('-' for standard input)") }
         guard files.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("standard input ('-') can be sent only once per command") }
+        // The same file twice would be two packages of one content: surely a slip of the glob.
+        var seen: [String: String] = [:]
+        for path in files where path != "-" {
+            let resolved = realpath(path, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } ?? path
+            if let first = seen.updateValue(path, forKey: resolved) {
+                throw ValidationError(first == path ? "\(path) is named twice; name each file once (nothing was sent)"
+                                                    : "\(first) and \(path) are the same file; name it once (nothing was sent)")
+            }
+        }
     }
 
     func run() throws {

@@ -1,5 +1,6 @@
 import LiaisonControl
 import LiaisonCore
+import LiaisonTestSupport
 import Testing
 @testable import LiaisonCLI
 
@@ -46,5 +47,21 @@ struct SendCommandTests {
         let notice = SendCommand.partialSendNotice(queued: 256, of: 300, failedBatch: files(256, 44),
                                                    error: CoreError(.io, "cannot read f260"))
         #expect(notice == "256 of 300 files were queued (listed above); f256 and the 43 after it were not:\n")
+    }
+}
+
+/// One file named twice in a `send` (a glob and a path, say) is refused before anything is sent.
+@Suite("send: a file named twice")
+struct SendDuplicateFileTests {
+    @Test("the same file twice, by the same or another path, is a usage error naming both")
+    func sameFileTwice() throws {
+        let dir = TemporaryDirectory(prefix: "liaison-send-twice")
+        let file = dir.write("report.json", Array("{}".utf8))
+        let other = dir.write("other.json", Array("{}".utf8))
+        let cli = CLIRunner()
+        let same = try cli.run(["send", file, other, file, "--to", "bravo", "--tlp", "green", "--home", dir.file("none")])
+        #expect(same.status == 64 && same.stderr.contains("\(file) is named twice"), "\(same.stderr)")
+        let twoPaths = try cli.run(["send", file, dir.path + "/./report.json", "--to", "bravo", "--tlp", "green", "--home", dir.file("none")])
+        #expect(twoPaths.status == 64 && twoPaths.stderr.contains("are the same file"), "\(twoPaths.stderr)")
     }
 }
