@@ -39,6 +39,8 @@ struct AuditVerifyCommand: ParsableCommand {
     var witnessKey: [String] = []
     @Option(name: .long, help: ArgumentHelp("Require this many witnesses' cosignatures on a verified checkpoint (later entries are reported as not yet witnessed).", valueName: "k"))
     var witnesses = 0
+    @Option(name: .long, help: ArgumentHelp("With --witnesses: fail if more than this many entries follow the newest checkpoint so witnessed (default: report them only).", valueName: "n"))
+    var maxUnwitnessed: Int?
     @Option(name: .long, help: ArgumentHelp("A checkpoint you kept earlier; the log must extend it.", valueName: "file"))
     var trustedCheckpoint: String?
     @Flag(name: .long, help: "With --bundle: report entries after the newest checkpoint instead of failing them.")
@@ -48,6 +50,10 @@ struct AuditVerifyCommand: ParsableCommand {
     func validate() throws {
         guard bundle == nil || database == nil else { throw ValidationError("give at most one of --bundle and --database") }
         guard witnesses >= 0 else { throw ValidationError("--witnesses cannot be negative") }
+        if let maxUnwitnessed {
+            guard witnesses > 0 else { throw ValidationError("--max-unwitnessed bounds what K witnesses have not yet cosigned: give --witnesses K too") }
+            guard maxUnwitnessed >= 0 else { throw ValidationError("--max-unwitnessed cannot be negative") }
+        }
         guard !allowUnsigned || bundle != nil else {
             throw ValidationError("--allow-unsigned is for --bundle: a live log or a database has entries after its newest checkpoint as it grows, and they are reported")
         }
@@ -92,11 +98,19 @@ struct AuditVerifyCommand: ParsableCommand {
         } else {
             report = try verifyLive(trustedKey: trustedKey, trustedWitnesses: trustedWitnesses, trustedCheckpoint: checkpoint)
         }
-        let valid = report.isValid && storageIssues.isEmpty
+        // Entries past the newest checkpoint K witnesses cosigned: someone holding the log
+        // key could still rewrite them unseen; the auditor may bound how many.
+        let unwitnessed = witnesses > 0 ? report.entries - (report.witnessedSize ?? 0) : 0
+        var behind: VerifyOutput.Issue?
+        if let maxUnwitnessed, report.isValid, unwitnessed > maxUnwitnessed {
+            behind = VerifyOutput.Issue(code: "verify.witnessing-behind", entry: report.witnessedSize ?? 0,
+                message: "entries \(report.witnessedSize ?? 0)..<\(report.entries) (\(unwitnessed)) follow the newest checkpoint \(witnesses) witnesses cosigned, more than --max-unwitnessed \(maxUnwitnessed) allows: wait for the witnesses to cosign a newer checkpoint (or check that they reach the node), then verify again")
+        }
+        let valid = report.isValid && storageIssues.isEmpty && behind == nil
         if daemon.json {
             try printJSON(VerifyOutput(valid: valid, report: report, storageIssues: storageIssues.map {
                 VerifyOutput.Issue(code: $0.code.rawValue, entry: $0.entry, message: $0.message)
-            }))
+            }, witnessingBehind: behind))
         } else {
             if !storageIssues.isEmpty {
                 print("FAILED: the database's own records disagree (\(storageIssues.count) problem\(storageIssues.count == 1 ? "" : "s")):")
@@ -104,7 +118,8 @@ struct AuditVerifyCommand: ParsableCommand {
                 // One verdict: what follows is only the entries and checkpoints, read through those records.
                 print("the entries and checkpoints themselves: ", terminator: "")
             }
-            print(report.description)
+            print(report.description, terminator: "")
+            if let behind { print("FAILED: \(behind.message) [\(behind.code)]") }
         }
         if !valid { throw ArgumentParser.ExitCode(65) }
     }
@@ -191,5 +206,7 @@ struct AuditVerifyCommand: ParsableCommand {
         let valid: Bool
         let report: AuditVerificationReport
         let storageIssues: [Issue]
+        /// Set when more entries than --max-unwitnessed follow the newest witnessed checkpoint.
+        let witnessingBehind: Issue?
     }
 }

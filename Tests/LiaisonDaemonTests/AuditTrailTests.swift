@@ -93,6 +93,23 @@ struct AuditTrailTests {
         let verified = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
                                        "--witness-key", bravoWitness.description, "--witnesses", "1"])
         #expect(verified.stdout.contains("VERIFIED"))
+        // The export signed a checkpoint bravo has not cosigned yet: entries past the witnessed
+        // one are reported, and fail only when the auditor bounds them.
+        let behind = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
+                                      "--witness-key", bravoWitness.description, "--witnesses", "1", "--max-unwitnessed", "0", "--json"])
+        let behindOutput = try JSONSerialization.jsonObject(with: Data(behind.stdout.utf8)) as? [String: Any] ?? [:]
+        let behindReport = behindOutput["report"] as? [String: Any] ?? [:]
+        if let witnessed = behindReport["witnessedSize"] as? Int, let entries = behindReport["entries"] as? Int, witnessed < entries {
+            #expect(behind.status == 65 && behindOutput["valid"] as? Bool == false
+                    && (behindOutput["witnessingBehind"] as? [String: Any])?["code"] as? String == "verify.witnessing-behind", "\(behind.stdout)")
+            let loose = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
+                                         "--witness-key", bravoWitness.description, "--witnesses", "1", "--max-unwitnessed", "\(entries - witnessed)"])
+            #expect(loose.status == 0, "\(loose.stdout)")
+        } else {
+            #expect(behind.status == 0, "\(behind.stdout)")
+        }
+        let unbounded = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description, "--max-unwitnessed", "5"])
+        #expect(unbounded.status == 64 && unbounded.stderr.contains("give --witnesses K too"), "\(unbounded.stderr)")
         // Without the trusted key the headline itself says whose key it checked against.
         let selfKeyed = try net.expect(["audit", "verify", "--bundle", bundle]).stdout
         #expect(selfKeyed.hasPrefix("VERIFIED: no problem found, but against the log key read from the bundle itself"), "\(selfKeyed)")
