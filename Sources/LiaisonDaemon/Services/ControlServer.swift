@@ -19,53 +19,52 @@ struct ControlServer: Service {
     func run() async throws {
         let path = socketPath
         let settings = context.settings
+        let bind: @Sendable () async throws -> NIOAsyncChannel<(NIOAsyncChannel<ByteBuffer, ByteBuffer>, PeerCredentials?), Never> = {
+            [eventLoop = group.next()] in
+            // No child channel option: one that fails would end the accept stream; set in the initializer.
+            let server = try await ServerBootstrap(group: eventLoop)
+                .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                    try? channel.syncOptions?.setOption(.recvAllocator, value: ChannelReads.allocator)
+                    return PeerCredentials.of(channel).flatMapThrowing { caller in
+                        // Finishing the writer shuts the socket's sending side: after the last
+                        // reply (a failure's, say) the client reads the end at once instead of
+                        // waiting for an answer to whatever it sent next.
+                        (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
+                                                                      configuration: .init(isOutboundHalfClosureEnabled: true)), caller)
+                    }
+                }
+            chmod(path, 0o660)
+            return server
+        }
         // One event loop accepts and serves every connection: a connection then
         // starts on the loop that accepted it, with no hop to another thread, and
         // its caller's credentials are read there as it is set up.
-        let server = try await ServerBootstrap(group: group.next())
-            .childChannelOption(.recvAllocator, value: ChannelReads.allocator)
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
-                PeerCredentials.of(channel).flatMapThrowing { caller in
-                    // Finishing the writer shuts the socket's sending side: after the last
-                    // reply (a failure's, say) the client reads the end at once instead of
-                    // waiting for an answer to whatever it sent next.
-                    (try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
-                                                                  configuration: .init(isOutboundHalfClosureEnabled: true)), caller)
-                }
-            }
-        chmod(path, 0o660)
+        let server = try await bind()
         context.logger.info("control socket at \(path)")
         let handlers = ControlHandlers(context: context)
         let slots = ControlConnectionSlots(capacity: settings.maximumControlConnections)
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { connections in
-                try await server.executeThenClose { inbound in
-                    for try await (connection, caller) in inbound {
-                        let deadline = ControlDeadline(timeout: settings.controlTimeout, channel: connection.channel, caller: caller,
-                                                       logger: context.logger)
-                        // Whoever may open the socket could otherwise hold connections
-                        // until the daemon has no file descriptors left for partners.
-                        guard slots.claim() else {
-                            context.logger.warning("control: connection from \(caller?.description ?? "unknown caller") refused: \(slots.capacity) control connections already open (max-control-connections)")
-                            connections.addTask {
-                                defer { deadline.stop() }
-                                DaemonMetrics.controlRequest("busy")
-                                await Self.refuseBusy(connection, deadline: deadline, capacity: slots.capacity)
-                            }
-                            continue
-                        }
-                        connections.addTask {
-                            defer {
-                                deadline.stop()
-                                slots.release()
-                            }
-                            await Self.serve(connection, caller: caller, deadline: deadline, handlers: handlers, timeout: settings.controlTimeout)
-                        }
-                    }
+        await AcceptLoop(what: "control connections on \(path)", logger: context.logger, bind: bind).run(server) { accepted, connections in
+            let (connection, caller) = accepted
+            let deadline = ControlDeadline(timeout: settings.controlTimeout, channel: connection.channel, caller: caller,
+                                           logger: context.logger)
+            // Whoever may open the socket could otherwise hold connections
+            // until the daemon has no file descriptors left for partners.
+            guard slots.claim() else {
+                context.logger.warning("control: connection from \(caller?.description ?? "unknown caller") refused: \(slots.capacity) control connections already open (max-control-connections)")
+                connections.addTask {
+                    defer { deadline.stop() }
+                    DaemonMetrics.controlRequest("busy")
+                    await Self.refuseBusy(connection, deadline: deadline, capacity: slots.capacity)
                 }
+                return
             }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
+            connections.addTask {
+                defer {
+                    deadline.stop()
+                    slots.release()
+                }
+                await Self.serve(connection, caller: caller, deadline: deadline, handlers: handlers, timeout: settings.controlTimeout)
+            }
         }
         unlink(path)
     }

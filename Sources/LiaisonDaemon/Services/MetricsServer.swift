@@ -29,60 +29,55 @@ struct MetricsServer: Service, CustomStringConvertible {
     func run() async throws {
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return }
         let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
-        do {
-            server = try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(IdleStateHandler(allTimeout: Self.idleTimeout), CloseOnIdleHandler())
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+        let bind: @Sendable () async throws -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never> = {
+            [group, address] in
+            do {
+                return try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .bind(host: host, port: port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandlers(IdleStateHandler(allTimeout: Self.idleTimeout), CloseOnIdleHandler())
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                            return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                        }
                     }
-                }
-        } catch {
-            throw BindFailure.error(error, address: address, setting: "metrics-listen", purpose: "metrics")
+            } catch {
+                throw BindFailure.error(error, address: address, setting: "metrics-listen", purpose: "metrics")
+            }
         }
+        let server = try await bind()
         logger.info("metrics on http://\(address)/metrics")
         let registry = self.registry
         let open = NIOLockedValueBox(0)
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { connections in
-                try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        let admitted = open.withLockedValue { count -> Bool in
-                            guard count < Self.maximumConnections else { return false }
-                            count += 1
-                            return true
-                        }
-                        guard admitted else {
-                            // Closed through the wrapper: an async channel dropped unfinished traps.
-                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
-                            continue
-                        }
-                        connections.addTask {
-                            defer { open.withLockedValue { $0 -= 1 } }
-                            try? await connection.executeThenClose { requests, responses in
-                                for try await part in requests {
-                                    guard case .head(let head) = part else { continue }
-                                    let found = head.method == .GET && head.uri.split(separator: "?").first == "/metrics"
-                                    let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
-                                    var headers = HTTPHeaders()
-                                    headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
-                                    headers.add(name: "Content-Length", value: String(body.count))
-                                    headers.add(name: "Connection", value: "close")
-                                    try await responses.write(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers)))
-                                    try await responses.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-                                    try await responses.write(.end(nil))
-                                    break
-                                }
-                            }
-                        }
+        await AcceptLoop(what: "metrics scrapes on \(address)", logger: logger, bind: bind).run(server) { connection, connections in
+            let admitted = open.withLockedValue { count -> Bool in
+                guard count < Self.maximumConnections else { return false }
+                count += 1
+                return true
+            }
+            guard admitted else {
+                // Closed through the wrapper: an async channel dropped unfinished traps.
+                connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                return
+            }
+            connections.addTask {
+                defer { open.withLockedValue { $0 -= 1 } }
+                try? await connection.executeThenClose { requests, responses in
+                    for try await part in requests {
+                        guard case .head(let head) = part else { continue }
+                        let found = head.method == .GET && head.uri.split(separator: "?").first == "/metrics"
+                        let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
+                        headers.add(name: "Content-Length", value: String(body.count))
+                        headers.add(name: "Connection", value: "close")
+                        try await responses.write(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers)))
+                        try await responses.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                        try await responses.write(.end(nil))
+                        break
                     }
                 }
             }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
         }
     }
 }

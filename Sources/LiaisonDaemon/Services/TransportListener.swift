@@ -24,61 +24,56 @@ struct TransportListener: Service {
             for address in context.configuration.listen {
                 guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
                 let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
-                do {
-                    server = try await ServerBootstrap(group: self.group)
-                        .serverChannelOption(.backlog, value: 256)
-                        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                        // No idle handler: a connection is bounded by its handshake deadline, then
-                        // as a session by ``SessionAge`` (no whole message for the idle timeout).
-                        // No child channel options either: one that fails (a connection reset
-                        // before it is set up) ends the whole accept stream, so they are set here.
-                        .bind(host: host, port: port) { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                ConnectionOptions.apply(to: channel)
-                                return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                            }
-                        }
-                } catch {
-                    throw BindFailure.error(error, address: address, setting: "listen", purpose: "partner daemons")
-                }
-                context.logger.info("listening for partner daemons on \(address)")
-                group.addTask {
-                    try await withGracefulShutdownHandler {
-                        try await withThrowingDiscardingTaskGroup { connections in
-                            try await server.executeThenClose { inbound in
-                                for try await connection in inbound {
-                                    let source = InboundAdmission.source(of: connection.channel.remoteAddress)
-                                    // Rate-limited before it may take a slot (and so close another's).
-                                    guard limiter.withLockedValue({ $0.allow(source: source, now: SecureSession.now()) }) else {
-                                        context.logger.notice("handshake refused: rate limit exceeded for \(source)")
-                                        DaemonMetrics.handshake(accepted: false, reason: "rate-limit")
-                                        connections.addTask { try? await connection.executeThenClose { _, _ in } }
-                                        continue
-                                    }
-                                    switch admission.admit(connection.channel, source: source) {
-                                    case .admit:
-                                        break
-                                    case .admitEvicting:
-                                        context.logger.notice("every connection slot was taken: closed the oldest connection still in its handshake to admit one from \(source)")
-                                    case .refuseSourceBusy:
-                                        context.logger.notice("connection from \(source) refused: \(settings.maximumHandshakesPerSource) of its connections are already in their handshakes")
-                                        connections.addTask { try? await connection.executeThenClose { _, _ in } }
-                                        continue
-                                    case .refuseFull:
-                                        context.logger.warning("connection from \(source) refused: \(settings.maximumConnections) sessions already open (max-connections)")
-                                        connections.addTask { try? await connection.executeThenClose { _, _ in } }
-                                        continue
-                                    }
-                                    connections.addTask {
-                                        defer { admission.leave(connection.channel) }
-                                        await InboundConnection(context: context, admission: admission).run(connection)
-                                    }
+                let bind: @Sendable () async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> = { [eventLoops = self.group] in
+                    do {
+                        return try await ServerBootstrap(group: eventLoops)
+                            .serverChannelOption(.backlog, value: 256)
+                            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                            // No idle handler: a connection is bounded by its handshake deadline, then
+                            // as a session by ``SessionAge`` (no whole message for the idle timeout).
+                            // No child channel options either: one that fails (a connection reset
+                            // before it is set up) ends the whole accept stream, so they are set here.
+                            .bind(host: host, port: port) { channel in
+                                channel.eventLoop.makeCompletedFuture {
+                                    ConnectionOptions.apply(to: channel)
+                                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                                 }
                             }
+                    } catch {
+                        throw BindFailure.error(error, address: address, setting: "listen", purpose: "partner daemons")
+                    }
+                }
+                let server = try await bind()
+                context.logger.info("listening for partner daemons on \(address)")
+                let loop = AcceptLoop(what: "partner daemons on \(address)", logger: context.logger, bind: bind)
+                group.addTask {
+                    await loop.run(server) { connection, connections in
+                        let source = InboundAdmission.source(of: connection.channel.remoteAddress)
+                        // Rate-limited before it may take a slot (and so close another's).
+                        guard limiter.withLockedValue({ $0.allow(source: source, now: SecureSession.now()) }) else {
+                            context.logger.notice("handshake refused: rate limit exceeded for \(source)")
+                            DaemonMetrics.handshake(accepted: false, reason: "rate-limit")
+                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            return
                         }
-                    } onGracefulShutdown: {
-                        server.channel.close(promise: nil)
+                        switch admission.admit(connection.channel, source: source) {
+                        case .admit:
+                            break
+                        case .admitEvicting:
+                            context.logger.notice("every connection slot was taken: closed the oldest connection still in its handshake to admit one from \(source)")
+                        case .refuseSourceBusy:
+                            context.logger.notice("connection from \(source) refused: \(settings.maximumHandshakesPerSource) of its connections are already in their handshakes")
+                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            return
+                        case .refuseFull:
+                            context.logger.warning("connection from \(source) refused: \(settings.maximumConnections) sessions already open (max-connections)")
+                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            return
+                        }
+                        connections.addTask {
+                            defer { admission.leave(connection.channel) }
+                            await InboundConnection(context: context, admission: admission).run(connection)
+                        }
                     }
                 }
             }
