@@ -89,6 +89,14 @@ public struct Daemon {
             }
             try await context.audit(context.event(.daemonStarted, details: started))
             await context.failDeliveriesToAbsentPeers()
+            // A peer revoked by an older release had only its current key on file.
+            for peer in context.peers.keyring.peers where peer.revoked {
+                do {
+                    try context.home.recordRevokedPeers(context.home.identitiesEverHeld(by: peer))
+                } catch {
+                    context.logger.warning("the earlier keys of revoked peer \(peer.name) could not be recorded revoked: \(error)")
+                }
+            }
             let orphans: (files: Int, bytes: UInt64)
             do {
                 let known = try context.store.inboxFileNames()

@@ -19,13 +19,14 @@ extension DaemonContext {
     @discardableResult
     func revokePeer(_ peer: PeerRecord, revoking statementKey: IdentityPublicKey? = nil, cutSessions: Bool = true) throws -> Int {
         do {
-            try home.recordRevokedPeer(peer.keys.identity)
-            // The key the statement revoked may be one the peer retired: what it signed is refused too.
-            if let statementKey, statementKey != peer.keys.identity { try home.recordRevokedPeer(statementKey) }
+            // Every key it held: a card from before a rotation names an earlier one, and
+            // must not bring the peer back. The key the statement revoked may be one the
+            // peer retired: what it signed is refused too.
+            try home.recordRevokedPeers(home.identitiesEverHeld(by: peer) + [statementKey].compactMap { $0 })
             try peers.update { keyring in
                 // A record that rotated since `peer` was read is the same peer: its keys are revoked too.
                 guard var current = keyring.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else { return }
-                if current.keys.identity != peer.keys.identity { try home.recordRevokedPeer(current.keys.identity) }
+                if current.keys.identity != peer.keys.identity { try home.recordRevokedPeers(home.identitiesEverHeld(by: current)) }
                 current.revoked = true
                 try keyring.replace(current)
             }

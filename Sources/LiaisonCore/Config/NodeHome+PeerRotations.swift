@@ -139,6 +139,19 @@ extension NodeHome {
         return nil
     }
 
+    /// Every identity key `peer` holds or held here: its current one, its previous
+    /// one (in a rotation's overlap or after), and those it retired before
+    /// (`peer-rotations.txt`). A revocation revokes them all: the card a partner gave
+    /// before it rotated names an earlier key, and must not bring it back.
+    public func identitiesEverHeld(by peer: PeerRecord) -> [IdentityPublicKey] {
+        var keys = [peer.keys.identity]
+        if let previous = peer.previousKeys?.identity { keys.append(previous) }
+        for retired in retiredPeerKeys() where retired.belongs(to: peer) && !keys.contains(retired.identity) {
+            keys.append(retired.identity)
+        }
+        return keys
+    }
+
     /// Who may have signed a package that arrived at `time`: the keyring's peers, and
     /// a peer's retired identity key if it was still accepted then, up to the second
     /// it was retired (times are whole seconds, and nothing is accepted under a key

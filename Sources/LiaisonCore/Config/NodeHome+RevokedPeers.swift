@@ -16,8 +16,14 @@ extension NodeHome {
 
     /// Adds `identity` to the revoked keys (durably, atomically); a key already there stays.
     public func recordRevokedPeer(_ identity: IdentityPublicKey) throws {
+        try recordRevokedPeers([identity])
+    }
+
+    /// Adds `identities` to the revoked keys in one write; keys already there stay.
+    public func recordRevokedPeers(_ identities: [IdentityPublicKey]) throws {
         var known = revokedPeerIdentities()
-        guard known.insert(KeyText.encode(identity)).inserted else { return }
+        let added = identities.filter { known.insert(KeyText.encode($0)).inserted }
+        guard !added.isEmpty else { return }
         try saveLines(Array(known), to: revokedPeersPath)
     }
 
