@@ -112,7 +112,8 @@ struct PolicyReport: Encodable {
             }
             // Forwarding keeps TLP:AMBER inside this node's own organisation.
             let context = PolicyContext(ladder: configuration.classifications,
-                                        sameOrganisation: OrganisationName.same(configuration.organisation, peer.organisation))
+                                        sameOrganisation: OrganisationName.same(configuration.organisation, peer.organisation),
+                                        peerIsOrigin: direction == .forward && markings.namesAsOrigin(peer))
             let decision = AccessPolicy.decide(markings, peer: peer.policyClearance(ladder: configuration.classifications),
                                                direction: direction, context: context)
             return PolicyReport(package: packageID, peer: name, direction: direction.rawValue, markings: markings.banner,

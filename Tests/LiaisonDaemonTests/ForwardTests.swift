@@ -75,6 +75,16 @@ struct ForwardTests {
         #expect(forwarded.markings?.contains(caveat) == true)
         #expect(bravo.contains { $0.kind == .packageQueued && $0.package == forwardedID && $0.details["recipients"] == "charlie" })
         #expect(!bravo.contains { $0.kind == .policyDenied })
+
+        // charlie cannot send it back along the chain: to bravo (its sender) nor to alpha
+        // (named by the FWD/ caveat); each is withheld with the rule, and nothing is queued.
+        let back = try net.cli.run(["forward", forwardedID, "--home", net.home("charlie"), "--to", "alpha,bravo"])
+        #expect(back.status == 65 && back.stderr.contains("forward-to-origin"), "\(back.stderr)")
+        #expect(try outboxIDs(net, at: "charlie").isEmpty)
+        let denials = try net.auditEvents("charlie").filter { $0.kind == .policyDenied && $0.reason?.hasPrefix("forward-to-origin") == true }
+        #expect(Set(denials.compactMap(\.peerName)) == ["alpha", "bravo"], "\(denials)")
+        let explained = try net.expect(["policy", "explain", "--home", net.home("charlie"), "--package", forwardedID, "--peer", "alpha"]).stdout
+        #expect(explained.contains("alpha: DENIED (forward") && explained.contains("[forward-to-origin]"), "\(explained)")
     }
 
     @Test("TLP:RED and TLP:AMBER+STRICT are never forwarded: nothing is queued and each refusal is audited")
@@ -185,8 +195,8 @@ struct ForwardTests {
         let unknownPeer = try net.cli.run(["forward", id, "--home", home, "--to", "zulu"])
         #expect(unknownPeer.status == 66 && unknownPeer.stderr.contains("[peer.unknown]"), "\(unknownPeer.stderr)")
         let backToOrigin = try net.cli.run(["forward", id, "--home", home, "--to", "alpha"])
-        #expect(backToOrigin.status == 64 && backToOrigin.stderr.contains("sent this package")
-                    && backToOrigin.stderr.contains("[package.invalid-recipients]"), "\(backToOrigin.stderr)")
+        #expect(backToOrigin.status == 65 && backToOrigin.stderr.contains("already has it")
+                    && backToOrigin.stderr.contains("forward-to-origin"), "\(backToOrigin.stderr)")
 
         // inbox get --from with a mistyped name says so, rather than that there is no such package.
         let typo = try net.cli.run(["inbox", "get", id, "--from", "alpah", "--home", home, "--out", net.dir.file("typo.out")])

@@ -10,6 +10,23 @@ extension Markings {
     /// The prefix of origin caveats; reserved for `liaison forward`.
     public static let forwardedCaveatPrefix = "FWD/"
 
+    /// The short fingerprints (upper case) the origin caveats name: every node the
+    /// package was forwarded from, earliest first.
+    public var forwardingOrigins: [String] {
+        caveats.compactMap { caveat in
+            let parts = caveat.split(separator: "/", omittingEmptySubsequences: false)
+            guard caveat.hasPrefix(Self.forwardedCaveatPrefix), parts.count == 3 else { return nil }
+            return String(parts[1])
+        }
+    }
+
+    /// Whether `peer` is named as an origin by these markings' `FWD/` caveats (by the
+    /// fingerprint it has or the one that names it for life).
+    public func namesAsOrigin(_ peer: PeerRecord) -> Bool {
+        let origins = Set(forwardingOrigins)
+        return origins.contains(peer.fingerprint.short.uppercased()) || origins.contains(peer.logFingerprint.short.uppercased())
+    }
+
     /// These markings for a package forwarded from `origin`'s package `package`: the
     /// same TLP, classification, releasability and caveats, plus the caveat that names
     /// the origin (``forwardingCaveat(origin:package:)``). A package forwarded again

@@ -39,11 +39,15 @@ public struct PolicyContext: Sendable {
     /// For `forward`: whether the peer belongs to the same organisation as the one
     /// the package was originally shared with (TLP:AMBER stays inside it).
     public var sameOrganisation: Bool
+    /// For `forward`: whether the peer is where the package came from (it sent it, or
+    /// a `FWD/` caveat names it as an earlier origin): it already has it.
+    public var peerIsOrigin: Bool
 
     /// A context.
-    public init(ladder: [String], sameOrganisation: Bool = false) {
+    public init(ladder: [String], sameOrganisation: Bool = false, peerIsOrigin: Bool = false) {
         self.ladder = ladder
         self.sameOrganisation = sameOrganisation
+        self.peerIsOrigin = peerIsOrigin
     }
 }
 
@@ -52,6 +56,7 @@ public struct PolicyContext: Sendable {
 public enum PolicyRule: String, Sendable, CaseIterable {
     case revokedPeer = "peer-revoked"
     case blockedPeer = "peer-blocked"
+    case forwardToOrigin = "forward-to-origin"
     case redNeverForwarded = "tlp-red-never-forwarded"
     case amberStrictNeverForwarded = "tlp-amber-strict-never-forwarded"
     case amberOnlyWithinOrganisation = "tlp-amber-forward-within-organisation-only"
@@ -84,6 +89,9 @@ public enum AccessPolicy {
         if peer.revoked { return deny(.revokedPeer, "the peer's key is revoked") }
         if peer.trust == .blocked { return deny(.blockedPeer, "the peer is blocked") }
         if direction == .forward {
+            if context.peerIsOrigin {
+                return deny(.forwardToOrigin, "the peer is where this package came from (it sent it, or a FWD/ caveat names it) and already has it; a package is never forwarded back to its origin")
+            }
             switch markings.tlp {
             case .red: return deny(.redNeverForwarded, "TLP:RED is for the named recipients only and is never shared onward")
             case .amberStrict: return deny(.amberStrictNeverForwarded, "TLP:AMBER+STRICT stays within the recipient's organisation and is never shared onward")

@@ -12,6 +12,7 @@ struct AccessPolicyTableTests {
         let peer: PeerClearance
         let direction: PolicyDirection
         let sameOrganisation: Bool
+        var peerIsOrigin = false
         let expected: PolicyRule
         var testDescription: String {
             "\(tlp) \(classification) rel\(releasableTo) → \(peer.trust)\(peer.revoked ? "/revoked" : "") max \(peer.maximumTLP) clr \(peer.clearance) \(peer.communities.sorted()) \(direction)\(sameOrganisation ? " same-org" : "") ⇒ \(expected.rawValue)"
@@ -68,6 +69,8 @@ struct AccessPolicyTableTests {
         Row(tlp: .amber, classification: "SECRET", releasableTo: ["FVEY"], peer: partnerAmber, direction: .send, sameOrganisation: false, expected: .classificationAboveClearance),
         Row(tlp: .amber, classification: "COSMIC", releasableTo: ["FVEY"], peer: limited, direction: .send, sameOrganisation: false, expected: .unknownClassification),
         Row(tlp: .red, classification: "SECRET", releasableTo: ["NATO"], peer: revoked, direction: .forward, sameOrganisation: false, expected: .revokedPeer),
+        Row(tlp: .green, classification: "UNCLASSIFIED", releasableTo: ["NATO"], peer: trusted, direction: .forward, sameOrganisation: true,
+            peerIsOrigin: true, expected: .forwardToOrigin),
     ]
 
     @Test("the table has at least 60 rows and covers every rule")
@@ -80,7 +83,8 @@ struct AccessPolicyTableTests {
     func decide(row: Row) throws {
         let markings = try Markings(tlp: row.tlp, classification: row.classification, releasableTo: row.releasableTo)
         let decision = AccessPolicy.decide(markings, peer: row.peer, direction: row.direction,
-                                           context: PolicyContext(ladder: Self.ladder, sameOrganisation: row.sameOrganisation))
+                                           context: PolicyContext(ladder: Self.ladder, sameOrganisation: row.sameOrganisation,
+                                                                  peerIsOrigin: row.peerIsOrigin))
         #expect(decision.rule == row.expected)
         #expect(decision.allowed == (row.expected == .allowed))
         #expect(!decision.explanation.isEmpty)
