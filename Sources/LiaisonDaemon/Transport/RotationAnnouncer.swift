@@ -65,13 +65,26 @@ struct RotationAnnouncer {
             }
             guard case .rotationAccepted? = reply else { return "the peer did not accept the new keys (see its audit log)" }
             context.logger.notice("told \(peer.name) of this node's new keys (\(statement.fingerprint.short))")
-            try context.rotationPendingLock.withLock {
-                let fingerprint = peer.fingerprint.description
-                try context.home.savePendingRotationPeers(context.home.pendingRotationPeers().filter { $0 != fingerprint })
-            }
+            try strikeOff(peer)
             return nil
         } catch {
+            // A partner that imported the card made after the rotation knows only the new
+            // keys and refuses the previous one: a handshake with the new keys shows it
+            // needs no telling.
+            if (try? await PeerDialer(context: context, group: group).withSession(to: peer, as: context.secrets.transport, until: bound) { _ in }) != nil {
+                context.logger.notice("\(peer.name) already holds this node's new keys (\(statement.fingerprint.short)): nothing to tell it")
+                do { try strikeOff(peer) } catch { return PartnerFanOut.reason(error) }
+                return nil
+            }
             return PartnerFanOut.reason(error)
+        }
+    }
+
+    /// Strikes `peer` off `keys/rotation-pending.txt`: from now on it is dialled with the new keys.
+    private func strikeOff(_ peer: PeerRecord) throws {
+        try context.rotationPendingLock.withLock {
+            let fingerprint = peer.fingerprint.description
+            try context.home.savePendingRotationPeers(context.home.pendingRotationPeers().filter { $0 != fingerprint })
         }
     }
 }
