@@ -50,7 +50,7 @@ struct SpoolVerifierTests {
         let (directory, path) = Self.file(100_000)
         _ = directory
         let counter = ReadCounter()
-        let verifier = try #require(SpoolVerifier.start(path: path, available: 10_000, verify: Self.reading(into: counter)))
+        let verifier = try #require(SpoolVerifier.start(path: path, available: 10_000, peer: "p", verify: Self.reading(into: counter)))
         #expect(try await Self.settle(counter, at: 10_000) == 10_000)
         verifier.advance(to: 60_000)
         #expect(try await Self.settle(counter, at: 60_000) == 60_000)
@@ -69,10 +69,10 @@ struct SpoolVerifierTests {
         let gate = DispatchSemaphore(value: 0)
         for (index, counter) in counters.enumerated() {
             // Nothing reported written yet: each thread waits.
-            running.append(try #require(SpoolVerifier.start(path: path, available: 0,
+            running.append(try #require(SpoolVerifier.start(path: path, available: 0, peer: "p\(index)",
                                                             verify: Self.reading(into: counter, gate: index == 0 ? gate : nil))))
         }
-        #expect(SpoolVerifier.start(path: path, available: 0, verify: Self.reading(into: ReadCounter())) == nil)
+        #expect(SpoolVerifier.start(path: path, available: 0, peer: "another", verify: Self.reading(into: ReadCounter())) == nil)
 
         // A verifier told of 4 MiB and cancelled after its first read (held there, so
         // the test does not race it) stops at its next read, not at the end.
@@ -87,11 +87,25 @@ struct SpoolVerifierTests {
         // Its place is free again once its thread has ended.
         var replacement: SpoolVerifier?
         for _ in 0..<100 where replacement == nil {
-            replacement = SpoolVerifier.start(path: path, available: 0, verify: Self.reading(into: ReadCounter()))
+            replacement = SpoolVerifier.start(path: path, available: 0, peer: "p0", verify: Self.reading(into: ReadCounter()))
             if replacement == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(replacement != nil)
         for verifier in running.dropFirst() + [replacement].compactMap({ $0 }) { verifier.cancel() }
         for verifier in running.dropFirst() + [replacement].compactMap({ $0 }) { _ = await verifier.complete() }
+    }
+
+    @Test("one peer gets at most maximumPerPeer verifiers; another peer still gets one")
+    func perPeer() async throws {
+        let (directory, path) = Self.file(1 << 20)
+        _ = directory
+        var running: [SpoolVerifier] = []
+        for _ in 0..<SpoolVerifier.maximumPerPeer {
+            running.append(try #require(SpoolVerifier.start(path: path, available: 0, peer: "greedy", verify: Self.reading(into: ReadCounter()))))
+        }
+        #expect(SpoolVerifier.start(path: path, available: 0, peer: "greedy", verify: Self.reading(into: ReadCounter())) == nil)
+        running.append(try #require(SpoolVerifier.start(path: path, available: 0, peer: "other", verify: Self.reading(into: ReadCounter()))))
+        for verifier in running { verifier.cancel() }
+        for verifier in running { _ = await verifier.complete() }
     }
 }

@@ -405,7 +405,9 @@ struct PackageReceiver {
     private func startVerifier(path: String, available: UInt64) -> SpoolVerifier? {
         let context = self.context
         let peer = self.peer
-        return SpoolVerifier.start(path: path, available: available) { input in try Self.verify(&input, context: context, peer: peer) }
+        return SpoolVerifier.start(path: path, available: available, peer: peer.logFingerprint.description) { input in
+            try Self.verify(&input, context: context, peer: peer)
+        }
     }
 
     private mutating func finish(_ t: Transfer) async throws -> ReceiverAnswer {
@@ -423,14 +425,14 @@ struct PackageReceiver {
             // Verified as it arrived: only the last bytes are left to check.
             verdict = await verifier.complete()
         } else {
-            let fd = open(t.path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
+            // Checked whole, off the tasks' threads: seconds for a large package.
+            let context = self.context, peer = self.peer
+            let whole = await SpoolVerifier.verifyWhole(path: t.path) { input in try Self.verify(&input, context: context, peer: peer) }
+            if case .failure(let error as CoreError) = whole, error.code == .io {
                 unlink(t.path)
                 return ReceiverAnswer(.reject(packageID: t.id, reason: .unavailable, detail: "cannot read the received package"))
             }
-            defer { close(fd) }
-            var input = FileDescriptorStream(descriptor: fd)
-            verdict = Result { try Self.verify(&input, context: context, peer: peer) }
+            verdict = whole
         }
         return try await store(verdict, id: t.id, size: t.size, resumed: t.resumedFrom > 0, placement: .spool(t.path))
     }

@@ -12,15 +12,22 @@ import NIOConcurrencyHelpers
 /// the verdict; ``cancel()`` stops the thread (a dropped or replaced transfer).
 /// What the thread checks is the file's content, which is what the recipient keeps.
 ///
-/// At most ``maximumLive`` run at once in the daemon (a peer that offers again
-/// and again must not be able to start threads without bound): past that,
-/// ``start(path:available:verify:)`` declines and the receiver verifies the
-/// file after its last byte, as it would without one. A cancelled verifier
-/// stops at its next read, at most one read buffer later.
+/// At most ``maximumLive`` run at once in the daemon, and ``maximumPerPeer`` for
+/// one sender (a peer that offers again and again, or holds transfers open, must
+/// neither start threads without bound nor take every verifier): past that,
+/// ``start(path:available:peer:verify:)`` declines and the receiver verifies the
+/// file after its last byte (``verifyWhole(path:verify:)``), on a thread of its
+/// own too, never on the tasks' shared threads. A cancelled verifier stops at its
+/// next read, at most one read buffer later.
 final class SpoolVerifier: @unchecked Sendable {
     /// Verifier threads running at once, at most, in the whole daemon.
     static let maximumLive = 8
-    private static let live = NIOLockedValueBox(0)
+    /// Of those, at most this many verify one peer's transfers.
+    static let maximumPerPeer = 2
+    private static let live = NIOLockedValueBox((total: 0, byPeer: [String: Int]()))
+    /// Verifications after the last byte, one at a time: slower, but they take no
+    /// thread from the tasks (a large package takes seconds to check).
+    private static let afterTheFact = DispatchQueue(label: "spool-verify-whole")
 
     typealias Verification = @Sendable (inout GrowingFileSource) throws -> OpenedPackage
 
@@ -34,11 +41,13 @@ final class SpoolVerifier: @unchecked Sendable {
     private var waiter: CheckedContinuation<Result<OpenedPackage, any Error>, Never>?
 
     /// Starts verifying the file at `path`, of which `available` bytes are
-    /// already written; nil if ``maximumLive`` verifiers are already running.
-    static func start(path: String, available: UInt64, verify: @escaping Verification) -> SpoolVerifier? {
-        let admitted = live.withLockedValue { count in
-            guard count < maximumLive else { return false }
-            count += 1
+    /// already written, for the sender `peer` (its lifelong fingerprint); nil if
+    /// ``maximumLive`` verifiers are already running, or ``maximumPerPeer`` for it.
+    static func start(path: String, available: UInt64, peer: String, verify: @escaping Verification) -> SpoolVerifier? {
+        let admitted = live.withLockedValue { live in
+            guard live.total < maximumLive, live.byPeer[peer, default: 0] < maximumPerPeer else { return false }
+            live.total += 1
+            live.byPeer[peer, default: 0] += 1
             return true
         }
         guard admitted else { return nil }
@@ -46,10 +55,31 @@ final class SpoolVerifier: @unchecked Sendable {
         let thread = Thread { [verifier] in
             ThreadName.set("spool-verify")
             verifier.run(path: path, verify: verify)
-            live.withLockedValue { $0 -= 1 }
+            live.withLockedValue { live in
+                live.total -= 1
+                live.byPeer[peer, default: 1] -= 1
+                if live.byPeer[peer] == 0 { live.byPeer[peer] = nil }
+            }
         }
         thread.start()
         return verifier
+    }
+
+    /// Verifies the complete file at `path` off the tasks' threads (when no
+    /// verifier followed the transfer), one such verification at a time.
+    static func verifyWhole(path: String, verify: @escaping @Sendable (inout FileDescriptorStream) throws -> OpenedPackage) async -> Result<OpenedPackage, any Error> {
+        await withCheckedContinuation { continuation in
+            afterTheFact.async {
+                let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+                guard fd >= 0 else {
+                    continuation.resume(returning: .failure(CoreError(.io, "cannot read the received package: \(String(cString: strerror(errno)))")))
+                    return
+                }
+                defer { close(fd) }
+                var input = FileDescriptorStream(descriptor: fd)
+                continuation.resume(returning: Result { try verify(&input) })
+            }
+        }
     }
 
     private init(available: UInt64) {
