@@ -78,6 +78,7 @@ public struct Daemon {
         let serviceGroup = ServiceGroup(configuration: configuration)
         context.logger.notice("liaisond \(context.configuration.name) (\(context.fingerprint.short)) starting")
         for warning in StartupWarnings.of(context.configuration, keyring: context.peers.keyring) { context.logger.warning("\(warning)") }
+        if let warning = FileDescriptorBudget.raise(for: context.settings) { context.logger.warning("\(warning)") }
         do {
             // A daemon that cannot audit does not run. What a crash left in the store's
             // audit journal goes into the log first.

@@ -22,6 +22,26 @@ struct HomeAndListenTests {
         #expect(net.daemon("alpha").stop() == 0)
     }
 
+    @Test("an open-file limit below what the connection limits need is said at start; a low soft limit is raised to the hard one")
+    func openFileLimit() throws {
+        let net = try DaemonNetwork(["alpha"])
+        // Hard and soft 300: it cannot be raised, and 2 × (256 + 64) + 256 are needed.
+        let low = DaemonProcess(home: net.home("alpha"), launcher: ["/bin/bash", "-c", "ulimit -n 300; exec \"$0\" \"$@\""])
+        try low.start()
+        #expect(low.log.contains("the open-file limit is 300, below the 896"), "\(low.log.suffix(1500))")
+        #expect(low.stop() == 0)
+        // Soft 300 under a hard 4096: raised, and nothing to say.
+        let soft = DaemonProcess(home: net.home("alpha"), launcher: ["/bin/bash", "-c", "ulimit -Sn 300; ulimit -Hn 4096; exec \"$0\" \"$@\""])
+        let before = soft.log.components(separatedBy: "open-file limit").count
+        try soft.start()
+        #expect(soft.log.components(separatedBy: "open-file limit").count == before, "\(soft.log.suffix(1500))")
+        let pid = try #require(soft.processIdentifier)
+        let limits = try String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)
+        let line = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") } ?? ""
+        #expect(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first == "4096", "\(line)")
+        #expect(soft.stop() == 0)
+    }
+
     @Test("a home whose control socket path is too long for the kernel is refused at start, saying why")
     func socketPathTooLong() throws {
         let dir = TemporaryDirectory(prefix: "liaison-long")
