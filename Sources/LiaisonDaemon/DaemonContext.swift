@@ -25,6 +25,8 @@ final class DaemonContext: Sendable {
     let cosigner: Cosigner
     let settings: DaemonSettings
     let logger: Logger
+    /// Log lines for refusals anyone can cause without a peer's keys, limited (``RefusalLog``).
+    let refusalLog: RefusalLog
     let startedAt: Int64
     /// Wakes the delivery scheduler when something was queued, naming for whom.
     let schedulerWakeups = SchedulerWakeups()
@@ -123,6 +125,7 @@ final class DaemonContext: Sendable {
                                                                 burst: max(1, settings.peerHandshakesPerMinute / 4)))
         self.diskReserve = DiskReserve(bytes: settings.diskReserveBytes, path: home.path)
         self.logger = logger
+        self.refusalLog = RefusalLog(logger: logger)
         self.peers = try PeerDirectory(home: home, configuration: configuration)
         for directory in ["/outbox", "/inbox", "/spool"] {
             try FileManager.default.createDirectory(atPath: home.path + directory, withIntermediateDirectories: true,

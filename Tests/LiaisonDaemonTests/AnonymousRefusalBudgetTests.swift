@@ -42,7 +42,8 @@ struct AnonymousRefusalBudgetTests {
         let allowed = 60 + Int(Date().timeIntervalSince(started) / 10) + 1
         #expect(garbage.count >= 50 && garbage.count <= allowed, "\(garbage.count) garbage handshakes recorded (at most \(allowed) allowed)")
         #expect(rejected.contains { $0.reason?.hasPrefix("handshake.clock-ahead") == true && $0.peerName == "alpha" })
-        #expect(net.daemon("bravo").log.components(separatedBy: "does not decrypt with this node's transport key").count - 1 >= 120,
-                "every refusal is still logged")
+        // The log lines are limited likewise (the same burst); the metrics count every one.
+        let logged = net.daemon("bravo").log.components(separatedBy: "does not decrypt with this node's transport key").count - 1
+        #expect(logged >= 50 && logged <= allowed, "\(logged) refusals logged (at most \(allowed) allowed)")
     }
 }

@@ -51,7 +51,7 @@ struct TransportListener: Service {
                         let source = InboundAdmission.source(of: connection.channel.remoteAddress)
                         // Rate-limited before it may take a slot (and so close another's).
                         guard limiter.withLockedValue({ $0.allow(source: source, now: SecureSession.now()) }) else {
-                            context.logger.notice("handshake refused: rate limit exceeded for \(source)")
+                            context.refusalLog.log(.notice, "handshake refused: rate limit exceeded for \(source)")
                             DaemonMetrics.handshake(accepted: false, reason: "rate-limit")
                             connections.addTask { try? await connection.executeThenClose { _, _ in } }
                             return
@@ -60,13 +60,15 @@ struct TransportListener: Service {
                         case .admit:
                             break
                         case .admitEvicting:
-                            context.logger.notice("every connection slot was taken: closed the oldest connection still in its handshake to admit one from \(source)")
+                            context.refusalLog.log(.notice, "every connection slot was taken: closed the oldest connection still in its handshake to admit one from \(source)")
                         case .refuseSourceBusy:
-                            context.logger.notice("connection from \(source) refused: \(settings.maximumHandshakesPerSource) of its connections are already in their handshakes")
+                            context.refusalLog.log(.notice, "connection from \(source) refused: \(settings.maximumHandshakesPerSource) of its connections are already in their handshakes")
+                            DaemonMetrics.handshake(accepted: false, reason: "source-busy")
                             connections.addTask { try? await connection.executeThenClose { _, _ in } }
                             return
                         case .refuseFull:
-                            context.logger.warning("connection from \(source) refused: \(settings.maximumConnections) sessions already open (max-connections)")
+                            context.refusalLog.log(.warning, "connection from \(source) refused: \(settings.maximumConnections) sessions already open (max-connections)")
+                            DaemonMetrics.handshake(accepted: false, reason: "connections-full")
                             connections.addTask { try? await connection.executeThenClose { _, _ in } }
                             return
                         }

@@ -161,7 +161,7 @@ struct InboundConnection {
             }
         }
         guard let answered else {
-            logger.notice("handshake rejected: message 1 does not decrypt with this node's transport key")
+            context.refusalLog.log(.notice, "handshake rejected: message 1 does not decrypt with this node's transport key", via: logger)
             DaemonMetrics.handshake(accepted: false, reason: "decrypt")
             await rejected("handshake.undecryptable: message 1 does not decrypt with this node's transport key", byAnyone: true)
             return nil
@@ -169,7 +169,7 @@ struct InboundConnection {
         var responder = answered.responder
         let initiatorStatic = answered.initiatorStatic, payload = answered.payload, localIdentity = answered.identity
         guard let peer = context.peers.peer(transportKey: initiatorStatic) else {
-            logger.notice("handshake rejected: unknown static key; nothing sent back")
+            context.refusalLog.log(.notice, "handshake rejected: unknown static key; nothing sent back", via: logger)
             DaemonMetrics.handshake(accepted: false, reason: "unknown-key")
             await rejected("handshake.unknown-key: the initiator's static key \(Hex.encode(initiatorStatic)) is not a peer's", byAnyone: true)
             return nil
