@@ -341,11 +341,11 @@ extension NodeStore {
         }
     }
 
-    /// The newest receipts first; at most `limit`.
+    /// The newest receipts first (within a second, the last stored first); at most `limit`.
     public func receipts(limit: Int) throws -> [StoredReceipt] {
         Self.checkPage(limit: limit)
         return try read("list receipts") { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM receipt ORDER BY received_at DESC, package_id, peer LIMIT ?"),
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM receipt ORDER BY received_at DESC, rowid DESC LIMIT ?"),
                              arguments: [limit]).map(StoredReceipt.init(row:))
         }
     }
