@@ -191,11 +191,14 @@ public struct AuditLogVerifier: Sendable {
         var failures = self.failures
         let entries = accumulator.size
         for expected in expectations[nextExpectation...] {
-            let whose = expected.isTrusted ? "the trusted checkpoint you kept" : expected.label
-            failures.record(AuditVerificationFailure(
-                .truncated, checkpointSize: expected.size, checkpoint: expected.label,
-                message: "truncated: \(whose) is at size \(expected.size) but only \(entries) entries are present; \(expected.size - entries) were removed, from the end of the log or from within it (a root mismatch at an earlier checkpoint then shows where)"
-            ))
+            let message: String
+            if expected.isTrusted {
+                // Kept after the export, or the log was cut back: the auditor tells which.
+                message = "truncated: the trusted checkpoint you kept is at size \(expected.size) but only \(entries) entries are present: either this copy was taken before that checkpoint (a bundle exported earlier: export again and verify the new one), or \(expected.size - entries) entries were removed since (a root mismatch at an earlier checkpoint then shows where)"
+            } else {
+                message = "truncated: \(expected.label) is at size \(expected.size) but only \(entries) entries are present; \(expected.size - entries) were removed, from the end of the log or from within it (a root mismatch at an earlier checkpoint then shows where)"
+            }
+            failures.record(AuditVerificationFailure(.truncated, checkpointSize: expected.size, checkpoint: expected.label, message: message))
         }
         var summary: AuditVerificationReport.CheckpointSummary?
         // Past the largest genuine checkpoint (whether its root matched or not, which
