@@ -15,14 +15,17 @@ struct MetricsServerTests {
         try (try String(contentsOfFile: config, encoding: .utf8) + "metrics-listen = \"127.0.0.1:\(metricsPort)\"\n")
             .write(toFile: config, atomically: true, encoding: .utf8)
         try net.daemon("alpha").start()
-        func scrape() -> String? {
+        func scrape(_ method: String = "GET") -> String? {
             guard let socket = try? LoopbackSocket.connect(port: metricsPort) else { return nil }
-            try? socket.send(Array("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
+            try? socket.send(Array("\(method) /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
             var response: [UInt8] = []
             while response.count < 1 << 20, let byte = try? socket.receive(1) { response += byte }
             return String(decoding: response, as: UTF8.self)
         }
         #expect(scrape()?.hasPrefix("HTTP/1.1 200") == true)
+        // HEAD answers as GET does, without the body.
+        let head = scrape("HEAD") ?? ""
+        #expect(head.hasPrefix("HTTP/1.1 200") && head.hasSuffix("\r\n\r\n") && !head.contains("# TYPE"), "\(head)")
 
         let silent = try (0..<16).map { _ in try LoopbackSocket.connect(port: metricsPort) }
         usleep(300_000)   // all accepted

@@ -65,14 +65,15 @@ struct MetricsServer: Service, CustomStringConvertible {
                 try? await connection.executeThenClose { requests, responses in
                     for try await part in requests {
                         guard case .head(let head) = part else { continue }
-                        let found = head.method == .GET && head.uri.split(separator: "?").first == "/metrics"
+                        // HEAD as GET without the body (`curl -I`, health checks).
+                        let found = (head.method == .GET || head.method == .HEAD) && head.uri.split(separator: "?").first == "/metrics"
                         let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
                         var headers = HTTPHeaders()
                         headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
                         headers.add(name: "Content-Length", value: String(body.count))
                         headers.add(name: "Connection", value: "close")
                         try await responses.write(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers)))
-                        try await responses.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                        if head.method != .HEAD { try await responses.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                         try await responses.write(.end(nil))
                         break
                     }
