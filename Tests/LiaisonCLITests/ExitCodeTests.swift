@@ -88,3 +88,17 @@ struct ExitCodeTests {
         #expect(result.status == 64 && result.stderr.contains("[audit.bundle-exists]"), "\(result.status) \(result.stderr)")
     }
 }
+
+/// The default home is `~/.liaison` as the shell expands `~`: with `$HOME`.
+@Suite("the default home follows $HOME")
+struct DefaultHomeTests {
+    @Test("without --home or $LIAISON_HOME, the node is $HOME/.liaison")
+    func defaultHome() throws {
+        let dir = TemporaryDirectory(prefix: "liaison-default-home")
+        let cli = CLIRunner(environment: ["HOME": dir.path])
+        let made = try cli.run(["init", "--name", "alpha", "--no-passphrase"])
+        #expect(made.status == 0 && made.stdout.contains(dir.path + "/.liaison"), "\(made.stdout)\(made.stderr)")
+        let shown = try cli.run(["keys", "show"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+    }
+}

@@ -11,11 +11,13 @@ public struct NodeHome: Sendable {
     public init(path: String) { self.path = path }
 
     /// The home given (`--home`), else `$LIAISON_HOME` if set and not empty, else
-    /// `~/.liaison`. The variable is read with `getenv`: Foundation's copy of the whole
+    /// `~/.liaison` with `~` as the shell expands it: `$HOME`, else the account's home.
+    /// The variables are read with `getenv`: Foundation's copy of the whole
     /// environment would also copy `LIAISON_PASSPHRASE` into strings never wiped.
     public static func resolvedPath(_ given: String?) -> String {
         if let given { return given }
         if let value = getenv("LIAISON_HOME"), value.pointee != 0 { return String(cString: value) }
+        if let home = getenv("HOME"), home.pointee != 0 { return String(cString: home) + "/.liaison" }
         return NSHomeDirectory() + "/.liaison"
     }
 
