@@ -39,6 +39,12 @@ struct StatusCommand: ParsableCommand {
                 print("  CHECKPOINTS REFUSED: this node signs none until an operator acts (docs/operations.md, \"The audit log\"): \(refused)")
             }
         }
+        if let waiting = status.rotationNotTold {
+            print("  not yet told of the key rotation: \(waiting.joined(separator: ", ")) (retried; or give them keys/card.txt)")
+        }
+        if let waiting = status.revocationNotTold {
+            print("  not yet told of the revocation: \(waiting.joined(separator: ", ")) (retried; or give them keys/revocation.txt)")
+        }
         for peer in status.peers {
             print("")
             print("peer: \(peer.name)\(peer.revoked ? " (REVOKED)" : "")")
@@ -58,6 +64,7 @@ struct StatusCommand: ParsableCommand {
             print("  transfer: \(ByteCount.format(peer.bytesReceived)) received, \(ByteCount.format(peer.bytesSent)) sent")
             print("  packages: \(peer.queued) queued, \(peer.delivered) delivered, \(peer.failed) failed")
             if let error = peer.lastError { print("  last error: \(error)") }
+            if let waiting = peer.queueError, waiting != peer.lastError { print("  queue waits: \(waiting)") }
         }
     }
 

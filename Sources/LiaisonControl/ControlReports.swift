@@ -25,6 +25,9 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     /// The end of the validity its card states (RFC 3339; nil for a pinned peer
     /// without one). Checked at import only: see docs/keys.md.
     public var cardValidUntil: String?
+    /// Why its queued packages wait, when one did not go on its last try (the
+    /// newest such error, e.g. "refused for now: …"); nil otherwise.
+    public var queueError: String?
 
     public init(name: String, fingerprint: String, trust: String, addresses: [String], revoked: Bool, lastHandshake: String?,
                 lastError: String?, queued: Int, delivered: Int, failed: Int, bytesSent: Int64, bytesReceived: Int64,
@@ -70,6 +73,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// Why this node signs no checkpoints now (a witness's evidence of a rollback or a
     /// fork, or a log that disagrees with itself); nil while it signs them.
     public var checkpointRefused: String?
+    /// Partners not yet told of this node's key rotation, or of its revocation (names;
+    /// nil when none is waiting).
+    public var rotationNotTold: [String]?
+    public var revocationNotTold: [String]?
 
     public init(node: String, fingerprint: String, listen: [String], startedAt: String, peers: [PeerStatus],
                 queued: Int, delivered: Int, failed: Int, expired: Int, inbox: Int,

@@ -52,4 +52,17 @@ extension NodeStore {
     static let postponedWhere = """
         peer = :peer AND state = 'queued' AND next_attempt > :now AND substr(last_error, 1, length(:prefix)) = :prefix
         """
+
+    /// The newest error among `peer`'s queued deliveries that were tried, if any:
+    /// why its queue waits (a refusal for now, an unreachable peer). An indexed
+    /// range of `delivery_peer_due`, newest retry first.
+    public func queuedError(peer: String) throws -> String? {
+        try read("read why \(peer)'s queue waits") { db in
+            try String.fetchOne(db, sql: """
+                SELECT last_error FROM delivery
+                WHERE peer = ? AND state = 'queued' AND last_error IS NOT NULL
+                ORDER BY next_attempt DESC LIMIT 1
+                """, arguments: [peer])
+        }
+    }
 }

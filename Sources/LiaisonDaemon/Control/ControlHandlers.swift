@@ -184,7 +184,14 @@ struct ControlHandlers: Sendable {
         }
         let disk = context.diskReserve.reading()
         let checkpoint = try? context.auditLog.newestCheckpoint()
-        return StatusReport(node: context.configuration.name, fingerprint: context.fingerprint.description,
+        // Partners still to be told of this node's own key changes, by name.
+        func names(_ fingerprints: [String]) -> [String]? {
+            let named = fingerprints.map { fingerprint in
+                context.peers.keyring.peers.first { $0.fingerprint.description == fingerprint }?.name ?? fingerprint
+            }
+            return named.isEmpty ? nil : named.sorted()
+        }
+        var report = StatusReport(node: context.configuration.name, fingerprint: context.fingerprint.description,
                             listen: context.configuration.listen, startedAt: Timestamp.iso8601(context.startedAt),
                             peers: try peerStatuses(), queued: counts.queued + counts.sending, delivered: counts.delivered,
                             failed: counts.failed, expired: counts.expired, inbox: counts.inbox,
@@ -195,6 +202,9 @@ struct ControlHandlers: Sendable {
                             checkpointSize: checkpoint?.size, checkpointSignedAt: checkpoint.map { Timestamp.iso8601($0.signedAt) },
                             checkpointWitnesses: checkpoint?.witnesses.count,
                             checkpointRefused: context.witnessAlarm.withLockedValue { $0 } ?? context.checkpointRefusal.withLockedValue { $0 })
+        report.rotationNotTold = previous == nil ? nil : names(context.home.pendingRotationPeers())
+        report.revocationNotTold = names(context.home.pendingRevocationPeers())
+        return report
     }
 
     func peerStatuses() throws -> [PeerStatus] {
@@ -204,10 +214,12 @@ struct ControlHandlers: Sendable {
         return context.peers.keyring.peers.map { peer in
             let state = states[peer.fingerprint]
             let counts = perPeer[peer.name] ?? [:]
-            return PeerStatus(peer, lastHandshakeAt: state?.lastHandshakeAt, lastError: state?.lastError,
-                              bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
-                              queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
-                              failed: counts[.failed] ?? 0, now: now)
+            var status = PeerStatus(peer, lastHandshakeAt: state?.lastHandshakeAt, lastError: state?.lastError,
+                                    bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
+                                    queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
+                                    failed: counts[.failed] ?? 0, now: now)
+            if (counts[.queued] ?? 0) > 0 { status.queueError = try? context.store.queuedError(peer: peer.name) }
+            return status
         }
     }
 
