@@ -71,15 +71,22 @@ struct ForwardRecipientsTests {
         #expect(selection.withheld.first?.decision.rule == .notReleasable)
     }
 
-    @Test("no peers, an unknown peer, this node and the origin are errors", arguments: [
+    @Test("no peers, an unknown peer and this node are errors", arguments: [
         ([], CoreError.Code.invalidRecipients), (["charlie", "zulu"], .unknownPeer), (["bravo"], .invalidRecipients),
-        (["charlie", "alpha"], .invalidRecipients),
     ])
     func errors(names: [String], code: CoreError.Code) throws {
         let error = F.coreError {
             try configuration.forwardRecipients(names, keyring: keyring, markings: try Markings(tlp: .green), origin: origin.keys.identity)
         }
         #expect(error?.code == code)
+    }
+
+    @Test("the origin is withheld by the forward-to-origin rule; the others named are still served")
+    func originWithheld() throws {
+        let selection = try configuration.forwardRecipients(["charlie", "alpha"], keyring: keyring, markings: try Markings(tlp: .green),
+                                                            origin: origin.keys.identity)
+        #expect(selection.allowed.map(\.name) == ["charlie"])
+        #expect(selection.withheld.map(\.name) == ["alpha"] && selection.withheld.first?.decision.rule == .forwardToOrigin)
     }
 
     @Test("a repeated name is decided once")
