@@ -68,7 +68,9 @@ struct DiskReserve: Sendable {
     /// what was refused ("queue the package").
     func ensureRoom(adding incoming: UInt64 = 0, to action: String) throws {
         guard let shortage = shortage(adding: incoming) else { return }
-        throw CoreError(.diskReserve, "cannot \(action): the volume holding the node's home has \(shortage.description) "
+        // With a package to add, say that it is what would cross the reserve.
+        let crossing = incoming > 0 ? "; these \(ByteCount.format(incoming)) would take it below the reserve" : ""
+        throw CoreError(.diskReserve, "cannot \(action): the volume holding the node's home has \(shortage.description)\(crossing) "
                             + "(disk-reserve-mib in [daemon] of liaison.toml); nothing was queued. Free space on it, then retry")
     }
 

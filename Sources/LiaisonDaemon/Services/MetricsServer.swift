@@ -18,6 +18,8 @@ struct MetricsServer: Service, CustomStringConvertible {
     static let idleTimeout = TimeAmount.seconds(10)
     /// Connections served at once.
     static let maximumConnections = 16
+    /// The longest a connection is kept, however it trickles.
+    static let exchangeDeadline = TimeAmount.seconds(30)
 
     let address: String
     let registry: PrometheusCollectorRegistry
@@ -62,6 +64,11 @@ struct MetricsServer: Service, CustomStringConvertible {
             }
             connections.addTask {
                 defer { open.withLockedValue { $0 -= 1 } }
+                // A whole exchange gets ``exchangeDeadline``: a client trickling a byte at a
+                // time resets the idle timer, not this.
+                let channel = connection.channel
+                let cut = channel.eventLoop.scheduleTask(in: Self.exchangeDeadline) { channel.close(promise: nil) }
+                defer { cut.cancel() }
                 try? await connection.executeThenClose { requests, responses in
                     for try await part in requests {
                         guard case .head(let head) = part else { continue }
