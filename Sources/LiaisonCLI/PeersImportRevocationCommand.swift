@@ -19,10 +19,21 @@ extension PeersCommand {
 
         func run() throws {
             var request = ControlRequest(.peersImportRevocation)
-            request.statement = try readTextFile(file, limit: 4 * RevocationStatement.maximumByteCount)
-            let status = try daemon.connect().call(request, PeerStatus.self)
+            let text = try readTextFile(file, limit: 4 * RevocationStatement.maximumByteCount)
+            request.statement = text
+            let client = try daemon.connect()
+            // Whether it was revoked here already, by name, for what to say (one more request).
+            let statement = try? RevocationStatement(text: text)
+            let known = try? client.call(ControlRequest(.peersList), [PeerStatus].self)
+            let status = try client.call(request, PeerStatus.self)
             if daemon.json { return try printJSON(status) }
-            print("\(status.name) (\(status.fingerprint)) revoked its own key: it is marked revoked here; its sessions were ended.")
+            let already = known?.first { $0.name == status.name }?.revoked == true
+            let why = statement.map { " on \(Timestamp.iso8601($0.revokedAt))\($0.reason.isEmpty ? "" : ", reason: \($0.reason)")" } ?? ""
+            if already {
+                print("\(status.name) (\(status.fingerprint)) is already marked revoked here; nothing changed (its statement: revoked\(why)).")
+            } else {
+                print("\(status.name) (\(status.fingerprint)) revoked its own key\(why): it is marked revoked here; its sessions were ended.")
+            }
         }
     }
 }

@@ -132,8 +132,12 @@ struct KeyRevocationTests {
 
         // To bravo by other means.
         let file = net.dir.write("old-key-revocation.txt", Array(statement.text.utf8))
-        try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")])
+        let imported = try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")]).stdout
+        #expect(imported.contains("revoked its own key on") && imported.contains(", reason: "), "\(imported)")
         #expect(try isRevoked("alpha", at: "bravo", in: net))
+        // Again: it says nothing changed.
+        let again = try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")]).stdout
+        #expect(again.contains("is already marked revoked here; nothing changed"), "\(again)")
         let revoked = try String(contentsOfFile: net.home("bravo") + "/keys/revoked-peers.txt", encoding: .utf8)
         #expect(revoked.contains(KeyText.encode(old.identity.publicKey)), "the rotated-away key itself is recorded revoked")
 
@@ -170,8 +174,12 @@ struct KeyRevocationTests {
         #expect(malformed.status != 0 && malformed.stderr.contains("identity.malformed-revocation"), "\(malformed.stderr)")
         #expect(try !isRevoked("alpha", at: "bravo", in: net))
 
-        try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")])
+        let imported = try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")]).stdout
+        #expect(imported.contains("revoked its own key on") && imported.contains(", reason: "), "\(imported)")
         #expect(try isRevoked("alpha", at: "bravo", in: net))
+        // Again: it says nothing changed.
+        let again = try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")]).stdout
+        #expect(again.contains("is already marked revoked here; nothing changed"), "\(again)")
         let event = try #require(try net.auditEvents("bravo").first { $0.kind == .keyRevoked })
         #expect(event.peerName == "alpha" && event.details["by"] == "statement" && event.details["reason"] == "disk lost")
     }
