@@ -118,8 +118,12 @@ struct AuditVerifyCommand: ParsableCommand {
                 // One verdict: what follows is only the entries and checkpoints, read through those records.
                 print("the entries and checkpoints themselves: ", terminator: "")
             }
+            if let behind {
+                // One verdict first, as for storage problems: what follows is the rest of the check.
+                print("FAILED: \(behind.message) [\(behind.code)]")
+                print("the entries and checkpoints themselves: ", terminator: "")
+            }
             print(report.description, terminator: "")
-            if let behind { print("FAILED: \(behind.message) [\(behind.code)]") }
         }
         if !valid { throw ArgumentParser.ExitCode(65) }
     }

@@ -9,7 +9,8 @@ import NIOConcurrencyHelpers
 /// out. Otherwise a flood of connections would flood the journal (which then drops
 /// real warnings) or a container's log file.
 final class RefusalLog: Sendable {
-    private let budget = NIOLockedValueBox((bucket: TokenBucket(rate: 0.1, burst: 60), suppressed: 0))
+    /// One budget per level, so a flood of notices cannot hide a warning.
+    private let budgets = NIOLockedValueBox([Logger.Level: (bucket: TokenBucket, suppressed: Int)]())
     private let logger: Logger
     private let now: @Sendable () -> Double
 
@@ -22,7 +23,12 @@ final class RefusalLog: Sendable {
     /// Logs `message` at `level` (through `logger`, with its metadata, if given) if the
     /// budget allows, with how many were left out since.
     func log(_ level: Logger.Level, _ message: @autoclosure () -> String, via logger: Logger? = nil) {
-        let suppressed: Int? = budget.withLockedValue { state in
+        let target = logger ?? self.logger
+        // A line the level filters out takes nothing from the budget.
+        guard level >= target.logLevel else { return }
+        let suppressed: Int? = budgets.withLockedValue { budgets in
+            var state = budgets[level] ?? (bucket: TokenBucket(rate: 0.1, burst: 60), suppressed: 0)
+            defer { budgets[level] = state }
             guard state.bucket.take(now: now()) else {
                 state.suppressed += 1
                 return nil
@@ -32,6 +38,6 @@ final class RefusalLog: Sendable {
         }
         guard let suppressed else { return }
         let note = suppressed > 0 ? " (\(suppressed) more such refusals not logged since the last one)" : ""
-        (logger ?? self.logger).log(level: level, "\(message())\(note)")
+        target.log(level: level, "\(message())\(note)")
     }
 }

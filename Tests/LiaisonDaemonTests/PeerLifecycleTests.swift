@@ -514,5 +514,15 @@ struct PeerRemovalTests {
         let later = try net.send(Array("after the removal".utf8), from: "bravo", to: ["alpha"])
         #expect(!(try net.waitDelivered(later, from: "bravo", to: ["alpha"], timeoutSeconds: 3)))
         #expect(try net.inbox("alpha") == [received])
+
+        // bravo's key is revoked by its owner later (stolen, say): the statement, handed over,
+        // is honoured although bravo was removed, and what it sent is refused from then on.
+        try net.expect(["keys", "revoke", "--yes", "--home", net.home("bravo")])
+        let statement = net.home("bravo") + "/keys/revocation.txt"
+        let imported = try net.expect(["peers", "import-revocation", statement, "--home", net.home("alpha")]).stdout
+        #expect(imported.contains("bravo (removed)"), "\(imported)")
+        let refused = try net.cli.run(["inbox", "get", received, "--home", net.home("alpha"), "--out", net.dir.file("after-revocation.out")])
+        #expect(refused.status == 65 && refused.stderr.contains("package.sender-revoked"), "\(refused.stderr)")
+        #expect(try net.auditEvents("alpha").contains { $0.kind == .keyRevoked && $0.details["peer-name"] == "bravo" })
     }
 }

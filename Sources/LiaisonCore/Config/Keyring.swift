@@ -35,10 +35,6 @@ public struct Keyring: Sendable {
         if let existing = peers.first(where: { $0.keys.identity == peer.keys.identity }) {
             throw CoreError(.peerExists, "this node is already in the keyring as \"\(existing.name)\"")
         }
-        // A log is one node's: a card naming another peer's log as its own is refused.
-        if let existing = peers.first(where: { $0.logFingerprint == peer.logFingerprint }) {
-            throw CoreError(.peerExists, "the card names the audit log of \"\(existing.name)\" (\(peer.logFingerprint)) as its own; if it is that node after a key rotation, it is already in the keyring")
-        }
         peers.append(peer)
     }
 

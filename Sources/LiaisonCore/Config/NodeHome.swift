@@ -187,9 +187,7 @@ public struct NodeHome: Sendable {
         if let wildcard = configuration.cardAddresses.first(where: NetworkAddress.isWildcard) {
             throw CoreError(.invalidArgument, "the card would tell partners to dial \(wildcard), a wildcard address they cannot reach; set advertise = [\"<host>:<port>\"] under [node] in \(configurationPath) to the address partners reach this node at (and restart liaisond, which reads it at start)")
         }
-        // After a rotation the log keeps its first name: the card says so, signed.
         return try NodeCard(name: configuration.name, secrets: secrets, addresses: configuration.cardAddresses,
-                            validFrom: now, validUntil: now + Int64(configuration.cardValidityDays) * 86_400,
-                            logName: configuration.logFingerprint)
+                     validFrom: now, validUntil: now + Int64(configuration.cardValidityDays) * 86_400)
     }
 }

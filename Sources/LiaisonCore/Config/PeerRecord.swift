@@ -111,7 +111,6 @@ public struct PeerRecord: Sendable, Hashable {
     public init(name: String, card: NodeCard, trust: TrustLevel, added: Int64) {
         self.name = name
         self.keys = card.keys
-        self.logName = card.logName
         self.addresses = card.addresses
         self.trust = trust
         self.validUntil = card.validUntil

@@ -12,7 +12,6 @@ import LiaisonCrypto
 ///     encryption: x25519:<base64>
 ///     transport: x25519:<base64>
 ///     log: ed25519:<base64>
-///     log-name: <fingerprint>          (only after a key rotation)
 ///     address: 127.0.0.1:7401          (zero or more)
 ///     valid-from: 2026-11-26T09:40:00Z
 ///     valid-until: 2027-11-26T09:40:00Z
@@ -26,11 +25,6 @@ public struct NodeCard: Sendable, Hashable {
     public let name: String
     /// The four public keys.
     public let keys: NodePublicKeys
-    /// The fingerprint that names the node's audit log for life, when it is not the
-    /// card's own: the node rotated its keys, and its log (the origin of its
-    /// checkpoints) keeps its first fingerprint. Signed with the rest, so a partner
-    /// that imports this card files the log under the right name and can witness it.
-    public let logName: NodeFingerprint?
     /// Where its daemon listens, `host:port`.
     public let addresses: [String]
     /// Validity window, Unix seconds.
@@ -48,8 +42,7 @@ public struct NodeCard: Sendable, Hashable {
     public static let maximumByteCount = 16 * 1024
 
     /// Creates and signs a card.
-    public init(name: String, secrets: NodeSecrets, addresses: [String], validFrom: Int64, validUntil: Int64,
-                logName: NodeFingerprint? = nil) throws {
+    public init(name: String, secrets: NodeSecrets, addresses: [String], validFrom: Int64, validUntil: Int64) throws {
         try NodeName.validate(name)
         for a in addresses { try NetworkAddress.validate(a) }
         guard addresses.count <= Self.maximumAddresses else {
@@ -58,12 +51,10 @@ public struct NodeCard: Sendable, Hashable {
         guard validUntil > validFrom else { throw CoreError(.invalidArgument, "a card must be valid for some time") }
         self.name = name
         self.keys = secrets.publicKeys
-        // Its own fingerprint needs no line: that is what a card without one means.
-        self.logName = logName == secrets.publicKeys.fingerprint ? nil : logName
         self.addresses = addresses
         self.validFrom = validFrom
         self.validUntil = validUntil
-        let body = Self.body(name: name, keys: keys, logName: self.logName, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
+        let body = Self.body(name: name, keys: keys, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
         self.signature = secrets.identity.signature(for: Array((Self.signatureLabel + body).utf8))
     }
 
@@ -72,18 +63,16 @@ public struct NodeCard: Sendable, Hashable {
 
     /// The card's text form.
     public var encoded: String {
-        Self.body(name: name, keys: keys, logName: logName, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
+        Self.body(name: name, keys: keys, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
             + "signature: \(Data(signature).base64EncodedString())\n"
     }
 
-    private static func body(name: String, keys: NodePublicKeys, logName: NodeFingerprint?, addresses: [String],
-                             validFrom: Int64, validUntil: Int64) -> String {
+    private static func body(name: String, keys: NodePublicKeys, addresses: [String], validFrom: Int64, validUntil: Int64) -> String {
         var lines = [header, "name: \(name)"]
         lines.append("identity: \(KeyText.encode(keys.identity))")
         lines.append("encryption: \(KeyText.encode(keys.encryption))")
         lines.append("transport: \(KeyText.encode(keys.transport))")
         lines.append("log: \(KeyText.encode(keys.log))")
-        if let logName { lines.append("log-name: \(logName)") }
         lines += addresses.map { "address: \($0)" }
         lines.append("valid-from: \(Timestamp.iso8601(validFrom))")
         lines.append("valid-until: \(Timestamp.iso8601(validUntil))")
@@ -137,19 +126,6 @@ public struct NodeCard: Sendable, Hashable {
         var addresses: [String] = []
         var line = cursor.next()
         lineNumber += 1
-        var logName: NodeFingerprint?
-        if let l = line, l.hasPrefix("log-name: ") {
-            do {
-                logName = try NodeFingerprint(parsing: String(l.dropFirst(10)))
-            } catch {
-                throw CoreError(.malformedCard, "line \(lineNumber) of the card: the log name is not a node fingerprint")
-            }
-            guard logName != keys.fingerprint else {
-                throw CoreError(.malformedCard, "the card is not in canonical form (a log-name line equal to its own fingerprint)")
-            }
-            line = cursor.next()
-            lineNumber += 1
-        }
         while let l = line, l.hasPrefix("address: ") {
             let address = String(l.dropFirst(9))
             try Self.asMalformed { try NetworkAddress.validate(address) }
@@ -172,7 +148,7 @@ public struct NodeCard: Sendable, Hashable {
         guard cursor.next() == nil else {
             throw CoreError(.malformedCard, "the card has lines after its signature")
         }
-        let body = Self.body(name: name, keys: keys, logName: logName, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
+        let body = Self.body(name: name, keys: keys, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
         // Re-encoding must give back the exact text: one card, one encoding.
         guard body + "signature: \(Data(signature).base64EncodedString())\n" == (text.hasSuffix("\n") ? text : text + "\n") else {
             throw CoreError(.malformedCard, "the card is not in canonical form")
@@ -185,7 +161,6 @@ public struct NodeCard: Sendable, Hashable {
         }
         self.name = name
         self.keys = keys
-        self.logName = logName
         self.addresses = addresses
         self.validFrom = validFrom
         self.validUntil = validUntil

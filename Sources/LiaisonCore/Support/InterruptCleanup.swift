@@ -61,6 +61,9 @@ public enum InterruptCleanup {
     /// Installs handlers for SIGINT, SIGTERM and SIGHUP (those not ignored) that
     /// remove the tracked files, then end the process by the same signal.
     public static func removeOnTerminatingSignals() {
+        // Initialised now, not lazily inside a handler (`swift_once` is no signal-safe call).
+        _ = ready.load(ordering: .relaxed)
+        _ = slots
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             var previous = sigaction()
             guard sigaction(signalNumber, nil, &previous) == 0,

@@ -50,6 +50,11 @@ extension ControlHandlers {
         let statement = try RevocationStatement(text: try required(request.statement, "statement"))
         // Any key the peer holds or ever held (``NodeHome/peer(everHolding:in:)``).
         guard let peer = context.home.peer(everHolding: statement.identity, in: context.peers.keyring) else {
+            // A partner removed since: its packages in the inbox stay readable with its
+            // retired key (`peers remove`), so the key's revocation must still count.
+            if let retired = context.home.retiredPeerKeys().first(where: { $0.identity == statement.identity }) {
+                return try await revokeRetired(retired, statement: statement, actor: actor)
+            }
             throw CoreError(.unknownPeer, "no peer in the keyring has, or had, the key this statement revokes (\(statement.fingerprint.short)); nothing to do")
         }
         guard statement.verify(identity: statement.identity) else {
@@ -67,5 +72,25 @@ extension ControlHandlers {
             throw CoreError(.unknownPeer, "\(peer.name) was removed meanwhile")
         }
         return status
+    }
+
+    /// Honours the revocation of a key that a peer no longer in the keyring held
+    /// (removed; its retired key still opens what it sent): recorded revoked, so
+    /// those packages are refused from now on, and audited under the name it had.
+    private func revokeRetired(_ retired: NodeHome.RetiredPeerKey, statement: RevocationStatement, actor: AuditActor) async throws -> PeerStatus {
+        guard statement.verify(identity: statement.identity) else {
+            throw CoreError(.revocationSignatureInvalid, "the statement is not signed by the key it revokes (\(retired.peer)'s, removed); it was not imported")
+        }
+        let already = context.home.revokedPeerIdentities().contains(KeyText.encode(statement.identity))
+        if !already {
+            try await context.audit(context.event(.keyRevoked, actor: actor, details: [
+                "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
+                "reason": statement.reason, "by": "statement", "peer-name": retired.peer, "removed": "true",
+            ]))
+            try context.home.recordRevokedPeer(statement.identity)
+            context.logger.notice("imported the revocation of \(retired.peer)'s key (a removed peer): what it sent is refused from now on")
+        }
+        return PeerStatus(name: "\(retired.peer) (removed)", fingerprint: statement.fingerprint.description, trust: "removed", addresses: [],
+                          revoked: true, lastHandshake: nil, lastError: nil, queued: 0, delivered: 0, failed: 0, bytesSent: 0, bytesReceived: 0)
     }
 }

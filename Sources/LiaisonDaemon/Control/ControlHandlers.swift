@@ -337,8 +337,10 @@ struct ControlHandlers: Sendable {
         var opener = try context.packageOpener(reading: &input, senders: context.home.senders(asOf: entry.receivedAt, keyring: context.peers.keyring),
                                                now: entry.receivedAt)
         // Plaintext leaves the daemon only with its audit record.
-        try await context.audit(context.event(.packageOpened, actor: actor, peer: context.peers.peer(named: entry.sender), package: id,
-                                              markings: entry.markings))
+        // The peer of that name only if it is the node that signed it (a removed one's name may be another's now).
+        let signer = context.peers.peer(named: entry.sender).flatMap { context.home.identitiesEverHeld(by: $0).contains(opener.sender.identity) ? $0 : nil }
+        try await context.audit(context.event(.packageOpened, actor: actor, peer: signer, package: id,
+                                              markings: entry.markings, details: signer == nil ? ["sender": opener.sender.name] : [:]))
         try await io.send(result: OpenedItem(id: id.description, sender: opener.sender.name, senderFingerprint: opener.sender.fingerprint.description,
                                              markings: opener.header.markings.banner, contentType: opener.header.contentType))
         do {
