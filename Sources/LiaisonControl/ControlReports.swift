@@ -172,6 +172,9 @@ public struct InboxItem: Codable, Sendable, Equatable {
     public var size: Int64
     public var receivedAt: String
     public var expires: String?
+    /// True when the key that signed it has been revoked since: `inbox get` refuses it
+    /// (nil otherwise).
+    public var senderRevoked: Bool?
 
     public init(id: String, sender: String, senderFingerprint: String, tlp: String, classification: String, markings: String,
                 contentType: String, size: Int64, receivedAt: String, expires: String?) {

@@ -523,6 +523,11 @@ struct PeerRemovalTests {
         #expect(imported.contains("bravo (removed)"), "\(imported)")
         let refused = try net.cli.run(["inbox", "get", received, "--home", net.home("alpha"), "--out", net.dir.file("after-revocation.out")])
         #expect(refused.status == 65 && refused.stderr.contains("package.sender-revoked"), "\(refused.stderr)")
+        // The inbox says so before anyone tries.
+        let listed = try net.expect(["inbox", "list", "--home", net.home("alpha"), "--json"]).stdout
+        let items = try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [[String: Any]] ?? []
+        #expect(items.first { $0["id"] as? String == received }?["senderRevoked"] as? Bool == true, "\(listed)")
+        #expect(try net.expect(["inbox", "list", "--home", net.home("alpha")]).stdout.contains("bravo (REVOKED)"))
         #expect(try net.auditEvents("alpha").contains { $0.kind == .keyRevoked && $0.details["peer-name"] == "bravo" })
     }
 }

@@ -254,7 +254,15 @@ struct ControlHandlers: Sendable {
     }
 
     private func inbox(limit: Int) throws -> [InboxItem] {
-        try context.store.inbox(limit: limit, offset: 0).map(Self.item)
+        // Packages whose signer was revoked since stay listed, marked: `inbox get` refuses them.
+        let revoked = Set(context.home.revokedPeerIdentities().compactMap { text -> NodeFingerprint? in
+            (try? KeyText.decode(text, field: "identity") as IdentityPublicKey).map(NodeFingerprint.init(identity:))
+        })
+        return try context.store.inbox(limit: limit, offset: 0).map { entry in
+            var item = Self.item(entry)
+            if revoked.contains(entry.senderFingerprint) { item.senderRevoked = true }
+            return item
+        }
     }
 
     static func item(_ e: InboxEntry) -> InboxItem {
