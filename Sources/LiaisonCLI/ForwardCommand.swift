@@ -35,6 +35,8 @@ struct ForwardCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The sender, by name or fingerprint, if packages from several peers carry this id (ids are random: one copied the other's).",
                                             valueName: "peer"))
     var from: String?
+    @Flag(name: .long, help: "Forward it also to peers it was already forwarded to (otherwise refused, so that a repeated command queues nothing twice).")
+    var again = false
 
     /// The recipients, split and trimmed.
     var recipients: [String] { commaList(to) }
@@ -49,6 +51,7 @@ struct ForwardCommand: ParsableCommand {
         request.id = id
         request.peer = from
         request.to = recipients
+        request.again = again ? true : nil
         let receipt = try daemon.connect().call(request, SendReceipt.self)
         if daemon.json { return try printJSON(receipt) }
         print("Forwarded \(id) as package \(receipt.id) (\(ByteCount.format(receipt.size))) to \(receipt.recipients.joined(separator: ", "))")

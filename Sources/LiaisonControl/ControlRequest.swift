@@ -109,6 +109,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var strictMarkings: Bool?
     /// Remove every inbound limit (`peers.set`).
     public var clearLimits: Bool?
+    /// Forward even to peers this package was already forwarded to (`forward --again`).
+    public var again: Bool?
     /// Why this node revokes its own key (`keys.revoke`; printable, at most 200 characters).
     public var reason: String?
     /// A revocation statement's text (`peers.import-revocation`).
@@ -163,6 +165,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
             case .entry: entry = try container.decode(Int.self, forKey: key)
             case .strictMarkings: strictMarkings = try container.decode(Bool.self, forKey: key)
             case .clearLimits: clearLimits = try container.decode(Bool.self, forKey: key)
+            case .again: again = try container.decode(Bool.self, forKey: key)
             case .reason: reason = try container.decode(String.self, forKey: key)
             case .statement: statement = try container.decode(String.self, forKey: key)
             case .overlapDays: overlapDays = try container.decode(Int.self, forKey: key)

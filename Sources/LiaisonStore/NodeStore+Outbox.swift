@@ -383,4 +383,21 @@ extension NodeStore {
             throw StoreError(.conflict, "package \(packageID) to \(peer) is \(state), no longer being delivered")
         }
     }
+
+    /// The packages this node queued whose markings carry `caveat` (a forward's origin
+    /// caveat, `FWD/…`), with each peer they went or are going to (delivered, queued or
+    /// being sent): what `forward` already did with a received package. Reads every
+    /// outbox row's markings: for an operator's command, not a hot path.
+    public func forwardsCarrying(caveat: String) throws -> [(packageID: PackageID, peer: String, state: DeliveryState)] {
+        try read("look for earlier forwards") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.package_id, d.peer, d.state FROM outbox_package p JOIN delivery d ON d.package_id = p.id
+                WHERE instr(p.markings, ?) > 0 AND d.state IN ('queued', 'sending', 'delivered')
+                """, arguments: [caveat]).compactMap { row in
+                guard let id = try? PackageID(parsing: try row.value("package_id", in: "delivery")),
+                      let state = DeliveryState(rawValue: try row.value("state", in: "delivery")) else { return nil }
+                return (id, try row.value("peer", in: "delivery"), state)
+            }
+        }
+    }
 }

@@ -14,9 +14,9 @@ struct ForwardTests {
         + (0..<(2 << 20) + 12_345).map { (i: Int) in UInt8(truncatingIfNeeded: (i &* 31) ^ (i >> 9)) }
 
     /// `liaison forward ID --to … --json` at `node`, expected to succeed: the receipt.
-    private func forward(_ net: DaemonNetwork, _ id: String, at node: String, to peers: [String],
+    private func forward(_ net: DaemonNetwork, _ id: String, at node: String, to peers: [String], extra: [String] = [],
                          sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
-        let result = try net.expect(["forward", id, "--home", net.home(node), "--to", peers.joined(separator: ","), "--json"],
+        let result = try net.expect(["forward", id, "--home", net.home(node), "--to", peers.joined(separator: ","), "--json"] + extra,
                                     sourceLocation: sourceLocation)
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
     }
@@ -75,6 +75,15 @@ struct ForwardTests {
         #expect(forwarded.markings?.contains(caveat) == true)
         #expect(bravo.contains { $0.kind == .packageQueued && $0.package == forwardedID && $0.details["recipients"] == "charlie" })
         #expect(!bravo.contains { $0.kind == .policyDenied })
+
+        // The same forward again queues nothing, and says what was done; --again does it.
+        let twice = try net.cli.run(["forward", id, "--home", net.home("bravo"), "--to", "charlie"])
+        #expect(twice.status == 64 && twice.stderr.contains("already forwarded to charlie (as \(forwardedID.prefix(12))")
+                    && twice.stderr.contains("--again"), "\(twice.stderr)")
+        #expect(try outboxIDs(net, at: "bravo") == [forwardedID])
+        let again = try forward(net, id, at: "bravo", to: ["charlie"], extra: ["--again"])
+        #expect(again["id"] as? String != forwardedID)
+        #expect(try outboxIDs(net, at: "bravo").count == 2)
 
         // charlie cannot send it back along the chain: to bravo (its sender) nor to alpha
         // (named by the FWD/ caveat); each is withheld with the rule, and nothing is queued.

@@ -68,6 +68,18 @@ extension ControlHandlers {
                                 + selection.withheld.map { "\($0.name): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }.joined(separator: "; "))
         }
         let recipients = selection.allowed.map(\.name)
+        // Forwarded to one of them before (a second run of the same command, say): a second
+        // copy is a new package for them to read twice; only on purpose.
+        if request.again != true {
+            let caveat = Markings.forwardingCaveat(origin: origin.fingerprint, package: originalID)
+            let earlier = try context.store.forwardsCarrying(caveat: caveat).filter { recipients.contains($0.peer) }
+            if !earlier.isEmpty {
+                await context.auditAfterTheFact(contentsOf: denials)
+                throw CoreError(.invalidArgument, "package \(originalID) was already forwarded to "
+                                    + earlier.map { "\($0.peer) (as \($0.packageID.description.prefix(12)), \($0.state.rawValue))" }.joined(separator: ", ")
+                                    + "; nothing was queued. Pass --again to forward it to them once more")
+            }
+        }
         let forwarded = try markings.forwarded(from: origin.fingerprint, package: originalID)
         // The new package lives no longer than the original.
         let sealer = try PackageSealer(sender: context.secrets.identity, recipients: selection.allowed.map(\.key), markings: forwarded,
