@@ -427,8 +427,7 @@ struct PackageReceiver {
         } else {
             // Checked whole, off the tasks' threads: seconds for a large package.
             let context = self.context, peer = self.peer
-            let whole = await SpoolVerifier.verifyWhole(path: t.path) { input in try Self.verify(&input, context: context, peer: peer) }
-            if case .failure(let error as CoreError) = whole, error.code == .io {
+            guard let whole = await SpoolVerifier.verifyWhole(path: t.path, verify: { input in try Self.verify(&input, context: context, peer: peer) }) else {
                 unlink(t.path)
                 return ReceiverAnswer(.reject(packageID: t.id, reason: .unavailable, detail: "cannot read the received package"))
             }

@@ -66,13 +66,14 @@ final class SpoolVerifier: @unchecked Sendable {
     }
 
     /// Verifies the complete file at `path` off the tasks' threads (when no
-    /// verifier followed the transfer), one such verification at a time.
-    static func verifyWhole(path: String, verify: @escaping @Sendable (inout FileDescriptorStream) throws -> OpenedPackage) async -> Result<OpenedPackage, any Error> {
+    /// verifier followed the transfer), one such verification at a time; nil if the
+    /// file cannot be opened.
+    static func verifyWhole(path: String, verify: @escaping @Sendable (inout FileDescriptorStream) throws -> OpenedPackage) async -> Result<OpenedPackage, any Error>? {
         await withCheckedContinuation { continuation in
             afterTheFact.async {
                 let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
                 guard fd >= 0 else {
-                    continuation.resume(returning: .failure(CoreError(.io, "cannot read the received package: \(String(cString: strerror(errno)))")))
+                    continuation.resume(returning: nil)
                     return
                 }
                 defer { close(fd) }
