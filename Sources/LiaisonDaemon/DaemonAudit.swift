@@ -130,17 +130,12 @@ extension DaemonContext {
         await auditRefusal(refusal, within: controlRefusalBudget)
     }
 
-    private func auditRefusal(_ refusal: AuditEvent, within budget: NIOLockedValueBox<(bucket: TokenBucket, suppressed: Int)>) async {
+    private func auditRefusal(_ refusal: AuditEvent, within budget: NIOLockedValueBox<RefusalBudget>) async {
         var refusal = refusal
-        let (recorded, suppressed) = budget.withLockedValue { state -> (Bool, Int) in
-            guard state.bucket.take(now: SecureSession.now()) else {
-                state.suppressed += 1
-                return (false, 0)
-            }
-            defer { state.suppressed = 0 }
-            return (true, state.suppressed)
+        guard let suppressed = budget.withLockedValue({ $0.admit(now: SecureSession.now()) }) else {
+            DaemonMetrics.auditSuppressed()
+            return
         }
-        guard recorded else { DaemonMetrics.auditSuppressed(); return }
         if suppressed > 0 { refusal.details["suppressed-before"] = String(suppressed) }
         await auditAfterTheFact(refusal)
     }

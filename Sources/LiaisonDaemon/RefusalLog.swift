@@ -1,4 +1,3 @@
-import LiaisonWire
 import Logging
 import NIOConcurrencyHelpers
 
@@ -10,7 +9,7 @@ import NIOConcurrencyHelpers
 /// real warnings) or a container's log file.
 final class RefusalLog: Sendable {
     /// One budget per level, so a flood of notices cannot hide a warning.
-    private let budgets = NIOLockedValueBox([Logger.Level: (bucket: TokenBucket, suppressed: Int)]())
+    private let budgets = NIOLockedValueBox([Logger.Level: RefusalBudget]())
     private let logger: Logger
     private let now: @Sendable () -> Double
 
@@ -26,15 +25,8 @@ final class RefusalLog: Sendable {
         let target = logger ?? self.logger
         // A line the level filters out takes nothing from the budget.
         guard level >= target.logLevel else { return }
-        let suppressed: Int? = budgets.withLockedValue { budgets in
-            var state = budgets[level] ?? (bucket: TokenBucket(rate: 0.1, burst: 60), suppressed: 0)
-            defer { budgets[level] = state }
-            guard state.bucket.take(now: now()) else {
-                state.suppressed += 1
-                return nil
-            }
-            defer { state.suppressed = 0 }
-            return state.suppressed
+        let suppressed = budgets.withLockedValue { budgets in
+            budgets[level, default: RefusalBudget(rate: 0.1, burst: 60)].admit(now: now())
         }
         guard let suppressed else { return }
         let note = suppressed > 0 ? " (\(suppressed) more such refusals not logged since the last one)" : ""
