@@ -27,6 +27,11 @@ final class DaemonContext: Sendable {
     let logger: Logger
     /// Log lines for refusals anyone can cause without a peer's keys, limited (``RefusalLog``).
     let refusalLog: RefusalLog
+    /// Peers that may have deliveries postponed as unreachable (``PackageSender/unreachable``),
+    /// each until a session with it has brought them forward: a sender that starts for
+    /// any other peer skips that look. Every peer at start, since a daemon stopped
+    /// during an outage may have left some.
+    let mayHavePostponed: NIOLockedValueBox<Set<String>>
     let startedAt: Int64
     /// Wakes the delivery scheduler when something was queued, naming for whom.
     let schedulerWakeups = SchedulerWakeups()
@@ -55,14 +60,14 @@ final class DaemonContext: Sendable {
     let peerHandshakes: NIOLockedValueBox<HandshakeRateLimiter>
     /// How many refusals caused from the network are recorded one by one (20/s, bursts
     /// of 200), and how many were left out since the last recorded one.
-    let refusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
+    let refusalBudget = NIOLockedValueBox(RefusalBudget(rate: 20, burst: 200))
     /// The same for refusals anyone can cause without a peer's keys (one every 10 s,
     /// bursts of 60): see ``auditAnonymousRefusal(_:)``.
-    let anonymousRefusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 0.1, burst: 60), suppressed: 0))
+    let anonymousRefusalBudget = NIOLockedValueBox(RefusalBudget(rate: 0.1, burst: 60))
     /// Warnings that expired packages cannot be recorded: one a minute.
     let expiryWarnings = NIOLockedValueBox(TokenBucket(rate: 1.0 / 60, burst: 1))
     /// The same for control commands refused to their callers.
-    let controlRefusalBudget = NIOLockedValueBox((bucket: TokenBucket(rate: 20, burst: 200), suppressed: 0))
+    let controlRefusalBudget = NIOLockedValueBox(RefusalBudget(rate: 20, burst: 200))
     /// Set while `keys revoke` or `keys rotate` runs: one change of this node's own
     /// keys at a time (a revocation signed by keys a rotation is replacing would
     /// leave partners trusting the new ones).
@@ -127,6 +132,7 @@ final class DaemonContext: Sendable {
         self.logger = logger
         self.refusalLog = RefusalLog(logger: logger)
         self.peers = try PeerDirectory(home: home, configuration: configuration)
+        self.mayHavePostponed = NIOLockedValueBox(Set(peers.keyring.peers.map(\.name)))
         for directory in ["/outbox", "/inbox", "/spool"] {
             try FileManager.default.createDirectory(atPath: home.path + directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])

@@ -68,10 +68,17 @@ struct PackageSender {
             try await PeerDialer(context: context, group: group).withSession(to: peer) { session in
                 reached = true
                 // Back after an outage: what waits out a backoff for it goes on this session.
-                if let brought = try? await context.store.bringForward(peer: peer.name, failedWith: Self.unreachable, now: Timestamp.now()),
-                   brought > 0 {
-                    logger.info("\(peer.name) is reachable again: \(brought) postponed deliveries are due now")
-                    queue.readNext()
+                if context.mayHavePostponed.withLockedValue({ $0.remove(peer.name) != nil }) {
+                    do {
+                        let brought = try await context.store.bringForward(peer: peer.name, failedWith: Self.unreachable, now: Timestamp.now())
+                        if brought > 0 {
+                            logger.info("\(peer.name) is reachable again: \(brought) postponed deliveries are due now")
+                            queue.readNext()
+                        }
+                    } catch {
+                        // Looked at again by the next session.
+                        context.mayHavePostponed.withLockedValue { _ = $0.insert(peer.name) }
+                    }
                 }
                 let pushes = session.peerFeatures.contains(.push)
                 let opened = ContinuousClock.now
@@ -131,6 +138,7 @@ struct PackageSender {
             let now = Timestamp.now()
             _ = try? await context.store.recordFailures(failed.map { ($0.packageID, now + backoff(attempts: $0.attempts)) }, peer: peer.name,
                                                         error: reached ? "\(error)" : Self.unreachable + "\(error)")
+            if !reached { context.mayHavePostponed.withLockedValue { _ = $0.insert(peer.name) } }
             return false
         }
     }
