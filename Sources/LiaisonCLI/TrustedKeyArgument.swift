@@ -31,9 +31,7 @@ enum TrustedKeyArgument {
     private static func parse(_ text: String) throws -> NoteVerifierKey {
         let looksLikeKey = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).count == 3
         if looksLikeKey { return try NoteVerifierKey(parsing: text) }
-        guard let data = FileManager.default.contents(atPath: text) else {
-            throw CoreError(.inputUnreadable, "\(text) is neither a key (name+id+key, as `liaison keys show` prints it) nor a readable file holding one")
-        }
-        return try NoteVerifierKey(parsing: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        // A key file is one line; the shared reader bounds it and says what is wrong with the path.
+        return try NoteVerifierKey(parsing: try readTextFile(text, limit: 4096).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

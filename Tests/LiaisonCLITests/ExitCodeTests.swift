@@ -29,6 +29,11 @@ struct ExitCodeTests {
         #expect(directory.status == 66 && directory.stderr.contains("it is a directory; give the file itself"), "\(directory.stderr)")
         let missing = try cli.run(["peers", "import", dir.file("no-such.card"), "--home", home, "--name", "bravo", "--trust", "partner"])
         #expect(missing.status == 66 && missing.stderr.contains("no such file"), "\(missing.stderr)")
+        // A device given by mistake is refused after a few KiB, not read forever: a card, a trusted key.
+        let device = try cli.run(["peers", "import", "/dev/zero", "--home", home, "--name", "bravo", "--trust", "partner"])
+        #expect(device.status == 64 && device.stderr.contains("/dev/zero is larger than"), "\(device.stderr)")
+        let key = try cli.run(["audit", "verify", "--database", dir.file("no-such.db"), "--log-key", "/dev/zero"])
+        #expect(key.status == 64 && key.stderr.contains("/dev/zero is larger than 4096 bytes"), "\(key.stderr)")
     }
 
     @Test("--out - is a usage error (64) that creates no file named \"-\", for every command writing a file",
