@@ -164,7 +164,7 @@ struct PeersCommand: ParsableCommand {
                 throw CoreError(.fingerprintMismatch,
                                 "the card's fingerprint is \(parsed.fingerprint), not the one you gave; do not import it and check with the partner")
             }
-            guard parsed.keys.identity != configuration.publicKeys.identity else {
+            guard !configuration.isOwn(parsed) else {
                 throw CoreError(.invalidArgument, "this is this node's own card")
             }
             try home.ensureNotRevokedPeer(parsed)
@@ -181,9 +181,15 @@ struct PeersCommand: ParsableCommand {
             }
             print("Added \"\(name)\" (calls itself \"\(parsed.name)\") with trust \(trust.lowercased()).")
             print("  fingerprint: \(parsed.fingerprint)")
+            if let logName = record.logName { Self.printLogName(logName.description) }
             if fingerprint == nil {
                 print("Compare this fingerprint with the partner over a separate channel before sending anything.")
             }
+        }
+
+        /// Says under which name a peer that rotated before it was added keeps its audit log.
+        private static func printLogName(_ logName: String) {
+            print("  audit log: liaison/\(logName) (named after the keys it had first; its card proves it)")
         }
 
         /// What `peers import --json` prints; `daemon` says whether the running daemon took it.
@@ -242,6 +248,7 @@ struct PeersCommand: ParsableCommand {
             if output.json { return try printJSON(ImportReport(name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, daemon: true)) }
             print("Added \"\(peer.name)\" with trust \(peer.trust) to the running daemon (at once, no restart).")
             print("  fingerprint: \(peer.fingerprint)")
+            if let logName = peer.logName { Self.printLogName(logName) }
             if fingerprint == nil {
                 print("Compare this fingerprint with the partner over a separate channel before sending anything.")
             }

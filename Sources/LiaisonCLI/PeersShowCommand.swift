@@ -38,6 +38,9 @@ extension PeersCommand {
             let s = detail.status
             print("peer: \(s.name)\(s.revoked ? " (REVOKED)" : "")")
             print("  fingerprint: \(s.fingerprint)")
+            if let logName = s.logName {
+                print("  audit log: liaison/\(logName) (named after its first keys; it witnesses under that name too)")
+            }
             if let previous = s.previousFingerprint, let until = s.previousKeysUntil {
                 print("  rotated from: \(previous) (previous keys accepted until \(until))")
             }

@@ -122,6 +122,13 @@ final class DaemonContext: Sendable {
          settings: DaemonSettings, logger: Logger) throws {
         self.home = home
         let previous = try home.previousSecrets(sealing: sealing)
+        // A node that rotated under an earlier release gets the proof of its log's
+        // name for its card now, while it still holds its first identity key.
+        do {
+            try home.ensureLogOrigin(configuration, held: previous.map { [$0.secrets] } ?? [])
+        } catch {
+            logger.warning("the proof of this node's log name cannot be kept, so partners who add its card cannot witness its log: \(error)")
+        }
         self.localKeys = NIOLockedValueBox(LocalKeys(configuration: configuration, secrets: secrets,
                                                      previous: previous?.secrets, previousUntil: previous?.overlapUntil))
         self.sealingKey = sealing

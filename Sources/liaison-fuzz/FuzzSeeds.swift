@@ -27,6 +27,10 @@ enum FuzzSeeds {
         try sealer.seal(from: &payload, to: &sealed)
         let card = try NodeCard(name: "bravo", secrets: bob, addresses: ["127.0.0.1:4500"], validFrom: FuzzTarget.now,
                                 validUntil: FuzzTarget.now + 86_400)
+        // The same node after a rotation: its card proves its log's name.
+        let rotatedCard = try NodeCard(name: "bravo", secrets: NodeSecrets(identity: alice.identity, encryption: bob.encryption, transport: bob.transport, log: bob.log),
+                                       addresses: ["127.0.0.1:4500"], validFrom: FuzzTarget.now, validUntil: FuzzTarget.now + 86_400,
+                                       logOrigin: LogOrigin(signing: bob.identity, log: bob.log.publicKey))
         let manifest = AuditBundleManifest(origin: "liaison/fuzz", node: "alpha", fingerprint: NodeFingerprint(identity: alice.identity.publicKey).description,
                                            entries: 5, exported: AuditBundleManifest.timestamp(unixSeconds: FuzzTarget.now))
         var initiator = try NoiseIKInitiator(localStatic: alice.transport, remoteStatic: FuzzTarget.responderKey.publicKey,
@@ -50,7 +54,7 @@ enum FuzzSeeds {
             .leaf: [event.canonicalBytes, AuditEvent(time: 1, kind: .nodeCreated, actor: .daemon).canonicalBytes],
             .note: [note.bytes],
             .proof: [try TLogProof(index: 2, hashes: [[UInt8](repeating: 3, count: 32)], checkpoint: note).bytes],
-            .card: [Array(card.encoded.utf8)],
+            .card: [Array(card.encoded.utf8), Array(rotatedCard.encoded.utf8)],
             .toml: [Array("""
                 [node]
                 name = "alpha"   # a comment

@@ -22,15 +22,7 @@ final class DaemonNetwork: @unchecked Sendable {
          homes: [String: String] = [:]) throws {
         self.names = names
         self.homes = homes
-        for name in names {
-            let port = try DaemonProcess.freePort()
-            ports[name] = port
-            try expect(["init", "--home", home(name), "--name", name, "--listen", "127.0.0.1:\(port)", "--no-passphrase"])
-            let config = try String(contentsOfFile: home(name) + "/liaison.toml", encoding: .utf8)
-            try (config + "\n[daemon]\n" + tunables + (audit.isEmpty ? "" : "\n[audit]\n" + audit)).write(toFile: home(name) + "/liaison.toml", atomically: true, encoding: .utf8)
-            try expect(["keys", "card", "--home", home(name), "--out", dir.file("\(name).card")])
-            daemons[name] = DaemonProcess(home: home(name))
-        }
+        for name in names { try makeNode(name, tunables: tunables, audit: audit) }
         for name in names {
             for other in names where other != name {
                 let trust = limited.contains { $0.node == name && $0.peer == other } ? "limited" : "partner"
@@ -38,6 +30,22 @@ final class DaemonNetwork: @unchecked Sendable {
                            + (importOptions["\(name)>\(other)"] ?? []))
             }
         }
+    }
+
+    /// A node made with `liaison init` (its card in `dir/NAME.card`), its daemon not started.
+    private func makeNode(_ name: String, tunables: String, audit: String) throws {
+        let port = try DaemonProcess.freePort()
+        ports[name] = port
+        try expect(["init", "--home", home(name), "--name", name, "--listen", "127.0.0.1:\(port)", "--no-passphrase"])
+        let config = try String(contentsOfFile: home(name) + "/liaison.toml", encoding: .utf8)
+        try (config + "\n[daemon]\n" + tunables + (audit.isEmpty ? "" : "\n[audit]\n" + audit)).write(toFile: home(name) + "/liaison.toml", atomically: true, encoding: .utf8)
+        try expect(["keys", "card", "--home", home(name), "--out", dir.file("\(name).card")])
+        daemons[name] = DaemonProcess(home: home(name))
+    }
+
+    /// Makes a node that knows no one and no one knows (yet): a partner that joins later.
+    func addStranger(_ name: String, tunables: String = "retry-initial-seconds = 1\nretry-maximum-seconds = 2\n") throws {
+        try makeNode(name, tunables: tunables, audit: "")
     }
 
     func home(_ name: String) -> String { homes[name] ?? dir.file(name) }

@@ -138,6 +138,12 @@ public struct NodeConfiguration: Sendable {
     /// The fingerprint that names this node's audit log (see ``logName``).
     public var logFingerprint: NodeFingerprint { logName ?? publicKeys.fingerprint }
 
+    /// Whether `card` is this node's: its current keys, the keys its log began
+    /// under, or a card claiming its log.
+    public func isOwn(_ card: NodeCard) -> Bool {
+        card.keys.identity == publicKeys.identity || card.fingerprint == logFingerprint || card.logFingerprint == logFingerprint
+    }
+
     /// The canonical text written by `liaison init`, with comments for the operator.
     public var rendered: String {
         var node = TOMLTable([("name", .string(name)), ("created", .string(Timestamp.iso8601(created))),

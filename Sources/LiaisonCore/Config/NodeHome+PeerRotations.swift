@@ -141,11 +141,13 @@ extension NodeHome {
 
     /// Every identity key `peer` holds or held here: its current one, its previous
     /// one (in a rotation's overlap or after), and those it retired before
-    /// (`peer-rotations.txt`). A revocation revokes them all: the card a partner gave
-    /// before it rotated names an earlier key, and must not bring it back.
+    /// (`peer-rotations.txt`), and the one its card proved its log began under
+    /// (``PeerRecord/logIdentity``). A revocation revokes them all: the card a partner
+    /// gave before it rotated names an earlier key, and must not bring it back.
     public func identitiesEverHeld(by peer: PeerRecord) -> [IdentityPublicKey] {
         var keys = [peer.keys.identity]
         if let previous = peer.previousKeys?.identity { keys.append(previous) }
+        if let first = peer.logIdentity, !keys.contains(first) { keys.append(first) }
         for retired in retiredPeerKeys() where retired.belongs(to: peer) && !keys.contains(retired.identity) {
             keys.append(retired.identity)
         }

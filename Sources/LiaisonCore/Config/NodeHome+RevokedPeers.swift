@@ -31,8 +31,13 @@ extension NodeHome {
     /// never trusted again, so importing its card again would only add a peer that
     /// stays revoked.
     public func ensureNotRevokedPeer(_ card: NodeCard) throws {
-        guard !revokedPeerIdentities().contains(KeyText.encode(card.keys.identity)) else {
+        let revoked = revokedPeerIdentities()
+        guard !revoked.contains(KeyText.encode(card.keys.identity)) else {
             throw CoreError(.invalidArgument, "the identity key of this card (\(card.fingerprint)) was revoked on this node (\(revokedPeersPath)) and is never trusted again; ask the partner for a card with new keys")
+        }
+        // A card claiming a log begun under a revoked key speaks for that key's node.
+        if let origin = card.logOrigin, revoked.contains(KeyText.encode(origin.identity)) {
+            throw CoreError(.invalidArgument, "this card's audit log began under the identity key \(origin.fingerprint), which was revoked on this node (\(revokedPeersPath)); its node is never trusted again")
         }
     }
 

@@ -59,8 +59,13 @@ extension NodeHome {
     public struct PreparedRotation: Sendable {
         /// The new keys (the log key is the current one).
         public let secrets: NodeSecrets
-        /// The old identity's statement about the new card.
+        /// The old identity's statement about the new card (a card without the log's
+        /// proof of name: partners of earlier releases read it, and know the name).
         public let statement: RotationStatement
+        /// The new card for partners added later, with the proof of the log's name.
+        public let card: NodeCard
+        /// The proof of the log's name, signed now if this is the node's first rotation.
+        public let logOrigin: LogOrigin?
     }
 
     /// Generates new identity, encryption and transport keys (the log key stays),
@@ -73,9 +78,12 @@ extension NodeHome {
         }
         let fresh = try NodeSecrets.generate()
         let next = NodeSecrets(identity: fresh.identity, encryption: fresh.encryption, transport: fresh.transport, log: current.log)
-        let card = try self.card(configuration, secrets: next, now: now)
-        let statement = try RotationStatement(previous: current.identity, card: card, rotatedAt: now, overlapUntil: now + overlapSeconds)
-        return PreparedRotation(secrets: next, statement: statement)
+        let origin = configuration.logFingerprint == current.publicKeys.fingerprint
+            ? LogOrigin(signing: current.identity, log: current.publicKeys.log) : try logOrigin(configuration)
+        let statementCard = try self.card(configuration, secrets: next, now: now, logOrigin: nil)
+        let statement = try RotationStatement(previous: current.identity, card: statementCard, rotatedAt: now, overlapUntil: now + overlapSeconds)
+        return PreparedRotation(secrets: next, statement: statement,
+                                card: try self.card(configuration, secrets: next, now: now, logOrigin: origin), logOrigin: origin)
     }
 
     /// Makes a prepared rotation this node's keys, in an order that never leaves the
@@ -101,11 +109,13 @@ extension NodeHome {
             unlink(nextPrevious)
             throw error
         }
+        // The proof of the log's name first: it holds for the current keys too.
+        if let origin = rotation.logOrigin, try logOrigin(configuration) == nil { try saveLogOrigin(origin) }
         // The statement is the commit point: before it, the old statement, previous
         // keys and key file still belong together; after it, the rest is finished by
         // `completingInterruptedRotation` if this is cut off.
         try AtomicOutputFile.write(Array(rotation.statement.text.utf8), to: rotationPath, mode: 0o600)
-        try AtomicOutputFile.write(Array(rotation.statement.card.encoded.utf8), to: rotationCardPath, mode: 0o644)
+        try AtomicOutputFile.write(Array(rotation.card.encoded.utf8), to: rotationCardPath, mode: 0o644)
         try AtomicOutputFile.renameDurably(nextPrevious, to: previousKeyFilePath)
         try AtomicOutputFile.renameDurably(nextKeyFile, to: keyFile)
         try AtomicOutputFile.write(Array(updated.text.utf8), to: configurationPath, mode: 0o600)

@@ -181,13 +181,21 @@ public struct NodeHome: Sendable {
     /// ``NodeConfiguration/cardAddresses``. Throws ``CoreError/Code/invalidArgument``
     /// if one of them is a wildcard address no partner can dial, and
     /// ``CoreError/Code/nodeRevoked`` once the node revoked its own key (a new card
-    /// would look valid to a partner who never heard of the revocation).
+    /// would look valid to a partner who never heard of the revocation). Once the
+    /// node rotated, the card carries the proof of its log's name
+    /// (``logOrigin(_:)``) if the node has it.
     public func card(_ configuration: NodeConfiguration, secrets: NodeSecrets, now: Int64) throws -> NodeCard {
+        let origin = configuration.logFingerprint == secrets.publicKeys.fingerprint ? nil : try logOrigin(configuration)
+        return try card(configuration, secrets: secrets, now: now, logOrigin: origin)
+    }
+
+    /// As ``card(_:secrets:now:)``, with `logOrigin` as the proof of the log's name.
+    func card(_ configuration: NodeConfiguration, secrets: NodeSecrets, now: Int64, logOrigin: LogOrigin?) throws -> NodeCard {
         try ensureNotRevoked("signs node cards")
         if let wildcard = configuration.cardAddresses.first(where: NetworkAddress.isWildcard) {
             throw CoreError(.invalidArgument, "the card would tell partners to dial \(wildcard), a wildcard address they cannot reach; set advertise = [\"<host>:<port>\"] under [node] in \(configurationPath) to the address partners reach this node at (and restart liaisond, which reads it at start)")
         }
         return try NodeCard(name: configuration.name, secrets: secrets, addresses: configuration.cardAddresses,
-                     validFrom: now, validUntil: now + Int64(configuration.cardValidityDays) * 86_400)
+                     validFrom: now, validUntil: now + Int64(configuration.cardValidityDays) * 86_400, logOrigin: logOrigin)
     }
 }

@@ -38,6 +38,10 @@ public struct PeerRecord: Sendable, Hashable {
     /// The fingerprint its audit log and witness key are named after, when it has
     /// rotated its identity since (a log keeps its name for life). nil: its fingerprint.
     public var logName: NodeFingerprint?
+    /// The identity key its log began under, when its card proved its log's name
+    /// (``NodeCard/logOrigin``; a partner added after it rotated). Kept so that
+    /// revoking the peer revokes that key too. nil: unknown, or its fingerprint's.
+    public var logIdentity: IdentityPublicKey?
 
     /// The default maximum TLP for a trust level: conservative unless raised.
     public static func defaultMaximumTLP(for trust: TrustLevel) -> TrafficLightProtocol {
@@ -107,10 +111,12 @@ public struct PeerRecord: Sendable, Hashable {
         return next
     }
 
-    /// A peer made from a verified card.
+    /// A peer made from a verified card (its log named as the card proves).
     public init(name: String, card: NodeCard, trust: TrustLevel, added: Int64) {
         self.name = name
         self.keys = card.keys
+        self.logName = card.logOrigin?.fingerprint
+        self.logIdentity = card.logOrigin?.identity
         self.addresses = card.addresses
         self.trust = trust
         self.validUntil = card.validUntil
@@ -129,7 +135,7 @@ public struct PeerRecord: Sendable, Hashable {
                                           "addresses", "valid-until", "revoked", "added", "max-tlp", "clearance", "communities",
                                           "organisation", "max-package-bytes", "packages-per-minute", "bytes-per-day",
                                           "previous-identity", "previous-encryption", "previous-transport", "previous-log",
-                                          "previous-until", "log-name"])
+                                          "previous-until", "log-name", "log-identity"])
         name = try t.requiredString("name")
         let name = self.name
         try t.checked("name") { try NodeName.validate(name) }
@@ -184,6 +190,13 @@ public struct PeerRecord: Sendable, Hashable {
             throw t.error(forKey: stray, "\(t.keyPath(stray)) needs previous-identity")
         }
         logName = try t.string("log-name").map { text in try t.checked("log-name") { try NodeFingerprint(parsing: text) } }
+        if let text = try t.string("log-identity") {
+            let key: IdentityPublicKey = try t.checked("log-identity") { try KeyText.decode(text, field: "log identity") }
+            guard let logName, NodeFingerprint(identity: key) == logName else {
+                throw t.error(forKey: "log-identity", "\(t.keyPath("log-identity")) must be the key of log-name's fingerprint")
+            }
+            logIdentity = key
+        }
     }
 
     private static func time(_ t: TOMLTable, _ key: String) throws -> Int64? {
@@ -221,6 +234,7 @@ public struct PeerRecord: Sendable, Hashable {
             t["previous-until"] = .string(Timestamp.iso8601(previousUntil))
         }
         if let logName, logName != fingerprint { t["log-name"] = .string(logName.description) }
+        if let logIdentity, logName != fingerprint { t["log-identity"] = .string(KeyText.encode(logIdentity)) }
         return t
     }
 }

@@ -12,6 +12,7 @@ import LiaisonCrypto
 ///     encryption: x25519:<base64>
 ///     transport: x25519:<base64>
 ///     log: ed25519:<base64>
+///     log-origin: ed25519:<base64> <base64>   (only once the node rotated)
 ///     address: 127.0.0.1:7401          (zero or more)
 ///     valid-from: 2026-11-26T09:40:00Z
 ///     valid-until: 2027-11-26T09:40:00Z
@@ -19,12 +20,17 @@ import LiaisonCrypto
 ///
 /// The signature is Ed25519 by the identity key over the domain label
 /// `liaison/node-card/v1` and a newline, followed by every byte before the
-/// `signature:` line.
+/// `signature:` line. The `log-origin` line (``LogOrigin``) proves the name the
+/// node's audit log keeps after a rotation: its first identity key's signature
+/// over the log key.
 public struct NodeCard: Sendable, Hashable {
     /// The node's own name for itself (peers may file it under another name).
     public let name: String
     /// The four public keys.
     public let keys: NodePublicKeys
+    /// The proof of its audit log's name once it rotated its identity (nil: the
+    /// log is named after ``fingerprint``).
+    public let logOrigin: LogOrigin?
     /// Where its daemon listens, `host:port`.
     public let addresses: [String]
     /// Validity window, Unix seconds.
@@ -41,38 +47,51 @@ public struct NodeCard: Sendable, Hashable {
     /// Largest card accepted.
     public static let maximumByteCount = 16 * 1024
 
-    /// Creates and signs a card.
-    public init(name: String, secrets: NodeSecrets, addresses: [String], validFrom: Int64, validUntil: Int64) throws {
+    /// Creates and signs a card; `logOrigin` must vouch for the node's log key and
+    /// name another identity key than its current one.
+    public init(name: String, secrets: NodeSecrets, addresses: [String], validFrom: Int64, validUntil: Int64,
+                logOrigin: LogOrigin? = nil) throws {
         try NodeName.validate(name)
         for a in addresses { try NetworkAddress.validate(a) }
         guard addresses.count <= Self.maximumAddresses else {
             throw CoreError(.invalidArgument, "a card lists at most \(Self.maximumAddresses) addresses")
         }
         guard validUntil > validFrom else { throw CoreError(.invalidArgument, "a card must be valid for some time") }
+        if let logOrigin {
+            guard logOrigin.identity != secrets.publicKeys.identity, logOrigin.vouches(for: secrets.publicKeys.log) else {
+                throw CoreError(.invalidArgument, "the log origin does not belong to this node's keys")
+            }
+        }
         self.name = name
         self.keys = secrets.publicKeys
+        self.logOrigin = logOrigin
         self.addresses = addresses
         self.validFrom = validFrom
         self.validUntil = validUntil
-        let body = Self.body(name: name, keys: keys, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
+        let body = Self.body(name: name, keys: keys, logOrigin: logOrigin, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
         self.signature = secrets.identity.signature(for: Array((Self.signatureLabel + body).utf8))
     }
 
     /// The node id.
     public var fingerprint: NodeFingerprint { keys.fingerprint }
 
+    /// The fingerprint its audit log and witness key are named after.
+    public var logFingerprint: NodeFingerprint { logOrigin?.fingerprint ?? fingerprint }
+
     /// The card's text form.
     public var encoded: String {
-        Self.body(name: name, keys: keys, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
+        Self.body(name: name, keys: keys, logOrigin: logOrigin, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
             + "signature: \(Data(signature).base64EncodedString())\n"
     }
 
-    private static func body(name: String, keys: NodePublicKeys, addresses: [String], validFrom: Int64, validUntil: Int64) -> String {
+    private static func body(name: String, keys: NodePublicKeys, logOrigin: LogOrigin?, addresses: [String], validFrom: Int64,
+                             validUntil: Int64) -> String {
         var lines = [header, "name: \(name)"]
         lines.append("identity: \(KeyText.encode(keys.identity))")
         lines.append("encryption: \(KeyText.encode(keys.encryption))")
         lines.append("transport: \(KeyText.encode(keys.transport))")
         lines.append("log: \(KeyText.encode(keys.log))")
+        if let logOrigin { lines.append("log-origin: \(logOrigin.encoded)") }
         lines += addresses.map { "address: \($0)" }
         lines.append("valid-from: \(Timestamp.iso8601(validFrom))")
         lines.append("valid-until: \(Timestamp.iso8601(validUntil))")
@@ -123,9 +142,22 @@ public struct NodeCard: Sendable, Hashable {
             encryption: try KeyText.decode(try next("encryption"), field: "encryption"),
             transport: try KeyText.decode(try next("transport"), field: "transport"),
             log: try KeyText.decode(try next("log"), field: "log"))
-        var addresses: [String] = []
         var line = cursor.next()
         lineNumber += 1
+        var logOrigin: LogOrigin?
+        if let l = line, l.hasPrefix("log-origin: ") {
+            let origin = try LogOrigin(parsing: String(l.dropFirst(12)))
+            guard origin.identity != keys.identity else {
+                throw CoreError(.malformedCard, "the card's log-origin names its own identity key (a card has one only once the node rotated)")
+            }
+            guard origin.vouches(for: keys.log) else {
+                throw CoreError(.cardSignatureInvalid, "the card's log-origin does not verify: its key did not sign this card's log key, so the card cannot claim that log's name")
+            }
+            logOrigin = origin
+            line = cursor.next()
+            lineNumber += 1
+        }
+        var addresses: [String] = []
         while let l = line, l.hasPrefix("address: ") {
             let address = String(l.dropFirst(9))
             try Self.asMalformed { try NetworkAddress.validate(address) }
@@ -148,7 +180,7 @@ public struct NodeCard: Sendable, Hashable {
         guard cursor.next() == nil else {
             throw CoreError(.malformedCard, "the card has lines after its signature")
         }
-        let body = Self.body(name: name, keys: keys, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
+        let body = Self.body(name: name, keys: keys, logOrigin: logOrigin, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
         // Re-encoding must give back the exact text: one card, one encoding.
         guard body + "signature: \(Data(signature).base64EncodedString())\n" == (text.hasSuffix("\n") ? text : text + "\n") else {
             throw CoreError(.malformedCard, "the card is not in canonical form")
@@ -161,6 +193,7 @@ public struct NodeCard: Sendable, Hashable {
         }
         self.name = name
         self.keys = keys
+        self.logOrigin = logOrigin
         self.addresses = addresses
         self.validFrom = validFrom
         self.validUntil = validUntil

@@ -290,7 +290,7 @@ struct ControlHandlers: Sendable {
         if let expected = request.fingerprint, try NodeFingerprint(parsing: expected) != card.fingerprint {
             throw CoreError(.fingerprintMismatch, "the card's fingerprint is \(card.fingerprint), not the one you gave; do not add it and check with the partner")
         }
-        guard card.keys.identity != context.configuration.publicKeys.identity else {
+        guard !context.configuration.isOwn(card) else {
             throw CoreError(.invalidArgument, "this is this node's own card")
         }
         try context.home.ensureNotRevokedPeer(card)

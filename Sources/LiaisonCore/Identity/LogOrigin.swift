@@ -1,0 +1,58 @@
+import Foundation
+import LiaisonCrypto
+
+/// Proof of the name a rotated node's audit log keeps: the identity key the node
+/// had when its log began, and that key's signature over the log key. A node's log
+/// is named after its first fingerprint for life (`liaison/<fingerprint>`) and the
+/// log key is never rotated, so "the first identity key vouches for this log key"
+/// is all a partner that adds the node after a rotation needs to know which log,
+/// and which witness name, its card's log key signs for.
+///
+/// Only the holder of that first identity key can make the proof, so no partner
+/// can claim another's log name (and so poison a witness's record of that log,
+/// which only grows). A card carries it as its `log-origin` line once the node has
+/// rotated (``NodeCard``); the signature is Ed25519 over the domain label
+/// `liaison/log-origin/v1` and a newline, the first identity key (32 bytes) and the
+/// log key (32 bytes).
+public struct LogOrigin: Sendable, Hashable {
+    /// The identity key the node had when its log began.
+    public let identity: IdentityPublicKey
+    /// That key's signature over the log key (see the type's documentation).
+    public let signature: [UInt8]
+
+    static let label = Array("liaison/log-origin/v1\n".utf8)
+
+    /// Signs, with the identity key the log began under, that `log` is the log's key.
+    public init(signing first: IdentitySecretKey, log: LogPublicKey) {
+        identity = first.publicKey
+        signature = first.signature(for: Self.message(first.publicKey, log))
+    }
+
+    /// The fingerprint the log is named after.
+    public var fingerprint: NodeFingerprint { NodeFingerprint(identity: identity) }
+
+    /// Whether the signature vouches for `log`.
+    public func vouches(for log: LogPublicKey) -> Bool {
+        identity.isValidSignature(signature, for: Self.message(identity, log))
+    }
+
+    private static func message(_ identity: IdentityPublicKey, _ log: LogPublicKey) -> [UInt8] {
+        label + identity.rawRepresentation + log.rawRepresentation
+    }
+
+    // MARK: text
+
+    /// The text form, as a card's `log-origin` line holds it: `ed25519:<key> <signature>`.
+    public var encoded: String { "\(KeyText.encode(identity)) \(Data(signature).base64EncodedString())" }
+
+    /// Parses ``encoded`` (the signature is checked by ``vouches(for:)``).
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 2, let signature = Data(base64Encoded: String(parts[1])), signature.count == 64 else {
+            throw CoreError(.malformedCard, "the log-origin must be \"ed25519:<key> <64-byte signature in base64>\"")
+        }
+        identity = try KeyText.decode(String(parts[0]), field: "log-origin")
+        self.signature = Array(signature)
+        guard encoded == text else { throw CoreError(.malformedCard, "the log-origin is not in canonical form") }
+    }
+}
