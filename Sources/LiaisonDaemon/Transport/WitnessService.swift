@@ -23,6 +23,12 @@ struct WitnessService {
             return .witnessRefused(knownSize: 0, reason: "this node no longer exchanges anything with you")
         }
         let opened: OpenedCheckpoint
+        let expected = NodeLogNames.origin(peer.logFingerprint)
+        // Another log name than the one on file: say which, as that is the likely cause
+        // (a partner that added this node after it rotated, with a card lacking its log-origin).
+        guard note.starts(with: Array((expected + "\n").utf8)) else {
+            return .witnessRefused(knownSize: 0, reason: "known here as \(expected), not as this checkpoint names your log; added after you rotated? then add your current card here again")
+        }
         do {
             opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys, named: peer.logFingerprint))
         } catch {
