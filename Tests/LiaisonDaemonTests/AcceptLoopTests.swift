@@ -37,8 +37,8 @@ struct AcceptLoopTests {
             for _ in 0..<200 {
                 if let socket = try? LoopbackSocket.connect(port: port, timeoutSeconds: 1) {
                     withExtendedLifetime(socket) {}
-                    for _ in 0..<100 where accepted.withLockedValue { $0 } < count { try await Task.sleep(for: .milliseconds(10)) }
-                    if accepted.withLockedValue { $0 } >= count { return true }
+                    for _ in 0..<100 where accepted.withLockedValue({ $0 }) < count { try await Task.sleep(for: .milliseconds(10)) }
+                    if accepted.withLockedValue({ $0 }) >= count { return true }
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -49,6 +49,62 @@ struct AcceptLoopTests {
         try await sockets.withLockedValue { $0[0] }.close()
         #expect(try await connectAndCount(expecting: 2), "no connection was accepted after the socket ended")
         #expect(sockets.withLockedValue { $0.count } == 2, "the socket was not bound again")
+        serving.cancel()
+        try? await sockets.withLockedValue { $0.last }?.close()
+        await serving.value
+    }
+
+    @Test("a connection accepted before the socket ended is served on while it is bound again", .timeLimit(.minutes(2)))
+    func connectionCarriesOn() async throws {
+        let port = try DaemonProcess.freePort()
+        let sockets = NIOLockedValueBox<[any Channel]>([])
+        let accepted = NIOLockedValueBox(0)
+        let bind: @Sendable () async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> = {
+            let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                }
+            sockets.withLockedValue { $0.append(server.channel) }
+            return server
+        }
+        let loop = AcceptLoop(what: "test connections", logger: Logger(label: "test"), bind: bind, pause: .milliseconds(50))
+        let first = try await bind()
+        // Each connection echoes what it reads until the client closes it.
+        let serving = Task {
+            await loop.run(first) { connection, connections in
+                accepted.withLockedValue { $0 += 1 }
+                connections.addTask {
+                    try? await connection.executeThenClose { inbound, outbound in
+                        for try await bytes in inbound { try await outbound.write(bytes) }
+                    }
+                }
+            }
+        }
+        // The sockets block (with timeouts): off the cooperative pool, which serves the loop.
+        func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+            try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+            }
+        }
+        func echoes(_ socket: LoopbackSocket, _ text: String) async throws -> Bool {
+            try await blocking {
+                try socket.send(Array(text.utf8))
+                return try socket.receive(text.utf8.count) == Array(text.utf8)
+            }
+        }
+        var early: LoopbackSocket? = try await blocking { try LoopbackSocket.connect(port: port, timeoutSeconds: 5) }
+        #expect(try await echoes(early!, "before"))
+        // The listening socket ends; a new connection shows it was bound again.
+        try await sockets.withLockedValue { $0[0] }.close()
+        var late: LoopbackSocket? = try await blocking { try LoopbackSocket.connect(port: port, timeoutSeconds: 5) }
+        #expect(try await echoes(late!, "new socket"))
+        #expect(sockets.withLockedValue { $0.count } == 2 && accepted.withLockedValue { $0 } == 2)
+        // The connection accepted on the first socket is still served.
+        #expect(try await echoes(early!, "after the rebinding"))
+        // Closed by the client, the connections end, and with them the loop once cancelled.
+        early = nil
+        late = nil
         serving.cancel()
         try? await sockets.withLockedValue { $0.last }?.close()
         await serving.value

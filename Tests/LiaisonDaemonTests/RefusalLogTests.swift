@@ -15,8 +15,8 @@ struct RefusalLogTests {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-            lines.withLockedValue { $0.append(message.description) }
+        func log(event: LogEvent) {
+            lines.withLockedValue { $0.append(event.message.description) }
         }
     }
 
