@@ -204,6 +204,8 @@ struct InboxCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Where to write the payload (must not exist).", valueName: "file"), transform: OutputPath.parse) var out: String
         @Option(name: .long, help: ArgumentHelp("The sender, by name or fingerprint, if packages from several peers carry this id (ids are random: one copied the other's).",
                                                 valueName: "peer")) var from: String?
+        @Flag(name: .long, help: ArgumentHelp("Open it although its signer's key was revoked after it arrived: whoever held the key may have made it. The audit log records that you did."))
+        var despiteRevocation = false
 
         func validate() throws {
             try PackageIDArgument.validate(id)
@@ -216,6 +218,7 @@ struct InboxCommand: ParsableCommand {
             var request = ControlRequest(.inboxGet)
             request.id = id
             request.peer = from
+            if despiteRevocation { request.despiteRevocation = true }
             let client = try daemon.connect()
             try client.send(json: request)
             let opened = try client.receive(OpenedItem.self)
@@ -229,6 +232,9 @@ struct InboxCommand: ParsableCommand {
             }
             _ = try client.receive(Empty.self)
             try file.commit()
+            if opened.senderRevoked == true {
+                FileHandle.standardError.write(Data("warning: \(opened.sender)'s key was revoked after this package arrived; its signature verifies, but whoever held the key may have made it\n".utf8))
+            }
             if daemon.json { return try printJSON(InboxGetOutput(opened, bytes: total, out: out)) }
             print("Verified package \(opened.id) and wrote \(ByteCount.format(Int64(total))) to \(out)")
             print("  from:     \(opened.sender) (\(opened.senderFingerprint))")
@@ -285,12 +291,15 @@ struct InboxGetOutput: Encodable {
     let senderFingerprint: String
     let markings: String
     let contentType: String
+    /// Set when the signer's key was revoked after it arrived (`--despite-revocation`).
+    let senderRevoked: Bool?
     let bytes: Int
     let out: String
 
     init(_ opened: OpenedItem, bytes: Int, out: String) {
         id = opened.id; sender = opened.sender; senderFingerprint = opened.senderFingerprint
         markings = opened.markings; contentType = opened.contentType
+        senderRevoked = opened.senderRevoked
         self.bytes = bytes; self.out = out
     }
 }

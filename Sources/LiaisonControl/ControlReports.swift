@@ -266,6 +266,9 @@ public struct OpenedItem: Codable, Sendable, Equatable {
     public var senderFingerprint: String
     public var markings: String
     public var contentType: String
+    /// Its signer's identity key was revoked after it arrived: opened only because
+    /// the operator asked (`--despite-revocation`). nil: not revoked.
+    public var senderRevoked: Bool?
 
     public init(id: String, sender: String, senderFingerprint: String, markings: String, contentType: String) {
         self.id = id; self.sender = sender; self.senderFingerprint = senderFingerprint; self.markings = markings; self.contentType = contentType

@@ -111,6 +111,9 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var clearLimits: Bool?
     /// Forward even to peers this package was already forwarded to (`forward --again`).
     public var again: Bool?
+    /// Open a package whose signer's key was revoked after it arrived (`inbox get
+    /// --despite-revocation`): the operator's explicit choice, recorded.
+    public var despiteRevocation: Bool?
     /// Why this node revokes its own key (`keys.revoke`; printable, at most 200 characters).
     public var reason: String?
     /// A revocation statement's text (`peers.import-revocation`).
@@ -166,6 +169,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
             case .strictMarkings: strictMarkings = try container.decode(Bool.self, forKey: key)
             case .clearLimits: clearLimits = try container.decode(Bool.self, forKey: key)
             case .again: again = try container.decode(Bool.self, forKey: key)
+            case .despiteRevocation: despiteRevocation = try container.decode(Bool.self, forKey: key)
             case .reason: reason = try container.decode(String.self, forKey: key)
             case .statement: statement = try container.decode(String.self, forKey: key)
             case .overlapDays: overlapDays = try container.decode(Int.self, forKey: key)

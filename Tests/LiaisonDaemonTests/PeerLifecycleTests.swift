@@ -529,5 +529,17 @@ struct PeerRemovalTests {
         #expect(items.first { $0["id"] as? String == received }?["senderRevoked"] as? Bool == true, "\(listed)")
         #expect(try net.expect(["inbox", "list", "--home", net.home("alpha")]).stdout.contains("bravo (REVOKED)"))
         #expect(try net.auditEvents("alpha").contains { $0.kind == .keyRevoked && $0.details["peer-name"] == "bravo" })
+
+        // The refusal says how to read it all the same; asked explicitly, it opens
+        // (still verified), warned and recorded.
+        #expect(refused.stderr.contains("--despite-revocation"), "\(refused.stderr)")
+        let out = net.dir.file("despite.out")
+        let opened = try net.expect(["inbox", "get", received, "--home", net.home("alpha"), "--out", out, "--despite-revocation", "--json"])
+        #expect(opened.stderr.contains("revoked after this package arrived"), "\(opened.stderr)")
+        let shown = try JSONSerialization.jsonObject(with: Data(opened.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(shown["senderRevoked"] as? Bool == true, "\(opened.stdout)")
+        #expect(FileManager.default.contents(atPath: out).map(Array.init) == payload)
+        let record = try #require(try net.auditEvents("alpha", ["--event", "package.opened", "--package", received]).last)
+        #expect(record.details["despite-revocation"] != nil, "\(record)")
     }
 }

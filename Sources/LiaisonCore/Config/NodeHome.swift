@@ -31,9 +31,6 @@ public struct NodeHome: Sendable {
         configuration.keyFile.hasPrefix("/") ? configuration.keyFile : path + "/" + configuration.keyFile
     }
 
-    /// Creates a new node: four key pairs, the encrypted key file, the
-    /// configuration and an empty keyring. Refuses to touch an existing node.
-    @discardableResult
     /// A home is made in a new directory or an empty one (a volume's `lost+found`
     /// aside): its mode becomes 0700, which must not happen to a directory that
     /// holds someone's other files.
@@ -65,6 +62,9 @@ public struct NodeHome: Sendable {
         }
     }
 
+    /// Creates a new node: four key pairs, the encrypted key file, the
+    /// configuration and an empty keyring. Refuses to touch an existing node.
+    @discardableResult
     public func create(name: String, listen: [String], advertise: [String]? = nil, passphrase: SecureBytes?, now: Int64,
                        parameters: Argon2idParameters = .default) throws -> NodeConfiguration {
         try NodeName.validate(name)

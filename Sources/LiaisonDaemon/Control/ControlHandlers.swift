@@ -342,15 +342,33 @@ struct ControlHandlers: Sendable {
         defer { input.close() }
         // Verified as of its arrival (a sender's key retired since by a rotation still counts);
         // expiry governs delivery, not reading.
-        var opener = try context.packageOpener(reading: &input, senders: context.home.senders(asOf: entry.receivedAt, keyring: context.peers.keyring),
-                                               now: entry.receivedAt)
+        let senders = context.home.senders(asOf: entry.receivedAt, keyring: context.peers.keyring)
+        let header = try PackageOpener.readHeader(from: &input)
+        var opener: PackageOpener
+        do {
+            opener = try context.packageOpener(header: header, senders: senders, now: entry.receivedAt)
+        } catch let error as CoreError where error.code == .senderRevoked {
+            // Whatever of a revoked key is in the inbox came before the revocation was
+            // known here (the transport refuses it since), but whoever held the key may
+            // have made it: opened only on the operator's explicit word.
+            guard request.despiteRevocation == true else {
+                throw CoreError(.senderRevoked, "\(error.message), after this package arrived: whoever held that key may have made it. "
+                                + "To read it all the same, knowing that, run `liaison inbox get \(id) --out FILE --despite-revocation` (the audit log records it)")
+            }
+            opener = try context.packageOpener(header: header, senders: RevocationOverlooked(senders), now: entry.receivedAt)
+        }
+        let revoked = senders.sender(withIdentity: opener.sender.identity.rawRepresentation)?.isRevoked ?? false
         // Plaintext leaves the daemon only with its audit record.
         // The peer of that name only if it is the node that signed it (a removed one's name may be another's now).
         let signer = context.peers.peer(named: entry.sender).flatMap { context.home.identitiesEverHeld(by: $0).contains(opener.sender.identity) ? $0 : nil }
-        try await context.audit(context.event(.packageOpened, actor: actor, peer: signer, package: id,
-                                              markings: entry.markings, details: signer == nil ? ["sender": opener.sender.name] : [:]))
-        try await io.send(result: OpenedItem(id: id.description, sender: opener.sender.name, senderFingerprint: opener.sender.fingerprint.description,
-                                             markings: opener.header.markings.banner, contentType: opener.header.contentType))
+        var details = signer == nil ? ["sender": opener.sender.name] : [:]
+        if revoked { details["despite-revocation"] = "the signer's key was revoked after the package arrived" }
+        try await context.audit(context.event(.packageOpened, actor: actor, peer: signer, package: id, markings: entry.markings, details: details))
+        if revoked { context.logger.warning("package \(id) from \(opener.sender.name) opened despite the revocation of its signer's key, as \(actor) asked") }
+        var item = OpenedItem(id: id.description, sender: opener.sender.name, senderFingerprint: opener.sender.fingerprint.description,
+                              markings: opener.header.markings.banner, contentType: opener.header.contentType)
+        if revoked { item.senderRevoked = true }
+        try await io.send(result: item)
         do {
             var chunks: [[UInt8]] = []
             // Plaintext: wiped once sent, and when a send fails (the client went away, say).
