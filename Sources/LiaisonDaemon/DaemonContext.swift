@@ -123,11 +123,18 @@ final class DaemonContext: Sendable {
         self.home = home
         let previous = try home.previousSecrets(sealing: sealing)
         // A node that rotated under an earlier release gets the proof of its log's
-        // name for its card now, while it still holds its first identity key.
-        do {
-            try home.ensureLogOrigin(configuration, held: previous.map { [$0.secrets] } ?? [])
-        } catch {
-            logger.warning("the proof of this node's log name cannot be kept, so partners who add its card cannot witness its log: \(error)")
+        // name for its cards now, while it still holds its first identity key, and
+        // the card it hands to partners added later is signed again to carry it.
+        if configuration.logFingerprint != configuration.publicKeys.fingerprint {
+            do {
+                if try home.ensureLogOriginProof(configuration, held: { previous.map { [$0.secrets] } ?? [] })?.created == true,
+                   access(home.rotationCardPath, F_OK) == 0 {
+                    let card = try home.card(configuration, secrets: secrets, now: Timestamp.now())
+                    try AtomicOutputFile.write(Array(card.encoded.utf8), to: home.rotationCardPath, mode: 0o644)
+                }
+            } catch {
+                logger.warning("the proof of this node's log name cannot be kept, so partners who add its card cannot witness its log: \(error)")
+            }
         }
         self.localKeys = NIOLockedValueBox(LocalKeys(configuration: configuration, secrets: secrets,
                                                      previous: previous?.secrets, previousUntil: previous?.overlapUntil))

@@ -36,12 +36,15 @@ public struct Keyring: Sendable {
         if let other = peers.dropLast().first(where: { $0.logFingerprint == logName || $0.fingerprint == logName
                                                         || peer.fingerprint == $0.logFingerprint }) {
             peers.removeLast()
-            throw CoreError(.peerExists, "this card names the audit log of \"\(other.name)\" (\(logName.short)), which is already in the keyring; a node's log has one name for life — check with the partner which node this is")
+            throw CoreError(.peerExists, "this card and \"\(other.name)\" in the keyring are the same node (one audit log, \(other.logFingerprint.short), "
+                            + "under other keys: one of them rotated since); a node is in the keyring once — check with the partner which card is current")
         }
     }
 
-    /// Adds a peer as read from a file: names and identity keys unique.
-    private mutating func append(_ peer: PeerRecord) throws {
+    /// Adds a peer as read from a file (`keyring.toml`, or pinned in `liaison.toml`):
+    /// names and identity keys unique. Log names are checked for new peers only
+    /// (``add(_:)``): files written before that check must still load.
+    mutating func append(_ peer: PeerRecord) throws {
         try NodeName.validate(peer.name)
         if peer.name.isEmpty || self.peer(named: peer.name) != nil {
             throw CoreError(.peerExists, "a peer named \"\(peer.name)\" already exists; remove it first or choose another name")

@@ -132,7 +132,9 @@ extension NodeHome {
     /// peer: the keys after it were trusted only because it signed their rotation, so
     /// a thief who rotated with it cannot keep the owner from revoking.
     public func peer(everHolding identity: IdentityPublicKey, in keyring: Keyring) -> PeerRecord? {
-        if let peer = keyring.peers.first(where: { $0.keys.identity == identity || $0.previousKeys?.identity == identity }) { return peer }
+        if let peer = keyring.peers.first(where: { $0.keys.identity == identity || $0.previousKeys?.identity == identity || $0.logIdentity == identity }) {
+            return peer
+        }
         for retired in retiredPeerKeys() where retired.identity == identity {
             if let peer = keyring.peer(named: retired.peer), retired.belongs(to: peer) { return peer }
         }

@@ -46,7 +46,9 @@ extension NodeHome {
         let revoked = revokedPeerIdentities()
         guard !revoked.isEmpty else { return keyring }
         var result = keyring
-        for var peer in keyring.peers where !peer.revoked && revoked.contains(KeyText.encode(peer.keys.identity)) {
+        // A peer whose first key (its log's) is revoked is revoked: that key vouched for the rest.
+        for var peer in keyring.peers where !peer.revoked && (revoked.contains(KeyText.encode(peer.keys.identity))
+                                                               || peer.logIdentity.map { revoked.contains(KeyText.encode($0)) } == true) {
             peer.revoked = true
             try result.replace(peer)
         }

@@ -64,26 +64,27 @@ extension NodeHome {
         public let statement: RotationStatement
         /// The new card for partners added later, with the proof of the log's name.
         public let card: NodeCard
-        /// The proof of the log's name, signed now if this is the node's first rotation.
-        public let logOrigin: LogOrigin?
     }
 
     /// Generates new identity, encryption and transport keys (the log key stays),
     /// signs the new card with the new identity and the statement with the current one.
-    public func prepareRotation(_ configuration: NodeConfiguration, current: NodeSecrets, now: Int64,
-                                overlapSeconds: Int64) throws -> PreparedRotation {
+    /// The first identity key's proof of the log's name is made first if it is not on
+    /// file (from the current keys at the first rotation, from `previous` — the keys
+    /// before the last rotation, read only then — if an earlier release rotated
+    /// without one): the rotation would lose that key for good.
+    public func prepareRotation(_ configuration: NodeConfiguration, current: NodeSecrets, previous: () throws -> NodeSecrets?,
+                                now: Int64, overlapSeconds: Int64) throws -> PreparedRotation {
         try ensureNotRevoked("rotates its keys")
         if let previous = try rotation(), now < previous.overlapUntil {
             throw CoreError(.invalidArgument, "the previous rotation's overlap window is open until \(Timestamp.iso8601(previous.overlapUntil)); rotate again after that (partners keep one previous key at a time)")
         }
         let fresh = try NodeSecrets.generate()
         let next = NodeSecrets(identity: fresh.identity, encryption: fresh.encryption, transport: fresh.transport, log: current.log)
-        let origin = configuration.logFingerprint == current.publicKeys.fingerprint
-            ? LogOrigin(signing: current.identity, log: current.publicKeys.log) : try logOrigin(configuration)
+        let proof = try ensureLogOriginProof(configuration) { [current] + (try previous().map { [$0] } ?? []) }?.proof
         let statementCard = try self.card(configuration, secrets: next, now: now, logOrigin: nil)
         let statement = try RotationStatement(previous: current.identity, card: statementCard, rotatedAt: now, overlapUntil: now + overlapSeconds)
-        return PreparedRotation(secrets: next, statement: statement,
-                                card: try self.card(configuration, secrets: next, now: now, logOrigin: origin), logOrigin: origin)
+        let origin = proof.map { LogOrigin($0, holder: next.publicKeys.identity, log: next.log) }
+        return PreparedRotation(secrets: next, statement: statement, card: try self.card(configuration, secrets: next, now: now, logOrigin: origin))
     }
 
     /// Makes a prepared rotation this node's keys, in an order that never leaves the
@@ -109,8 +110,6 @@ extension NodeHome {
             unlink(nextPrevious)
             throw error
         }
-        // The proof of the log's name first: it holds for the current keys too.
-        if let origin = rotation.logOrigin, try logOrigin(configuration) == nil { try saveLogOrigin(origin) }
         // The statement is the commit point: before it, the old statement, previous
         // keys and key file still belong together; after it, the rest is finished by
         // `completingInterruptedRotation` if this is cut off.

@@ -140,7 +140,7 @@ public struct NodeHome: Sendable {
         }
         var keyring = try Keyring(parsing: text, path: keyringPath)
         for pinned in configuration.pinnedPeers {
-            do { try keyring.add(pinned) } catch let error as CoreError {
+            do { try keyring.append(pinned) } catch let error as CoreError {
                 throw CoreError(.malformedConfig, "\(configurationPath): pinned peer \"\(pinned.name)\": \(error.message)")
             }
         }
@@ -183,10 +183,9 @@ public struct NodeHome: Sendable {
     /// ``CoreError/Code/nodeRevoked`` once the node revoked its own key (a new card
     /// would look valid to a partner who never heard of the revocation). Once the
     /// node rotated, the card carries the proof of its log's name
-    /// (``logOrigin(_:)``) if the node has it.
+    /// (``logOriginProof(_:)``) if the node has it.
     public func card(_ configuration: NodeConfiguration, secrets: NodeSecrets, now: Int64) throws -> NodeCard {
-        let origin = configuration.logFingerprint == secrets.publicKeys.fingerprint ? nil : try logOrigin(configuration)
-        return try card(configuration, secrets: secrets, now: now, logOrigin: origin)
+        try card(configuration, secrets: secrets, now: now, logOrigin: try logOrigin(configuration, for: secrets))
     }
 
     /// As ``card(_:secrets:now:)``, with `logOrigin` as the proof of the log's name.

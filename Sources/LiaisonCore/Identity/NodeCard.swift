@@ -22,7 +22,7 @@ import LiaisonCrypto
 /// `liaison/node-card/v1` and a newline, followed by every byte before the
 /// `signature:` line. The `log-origin` line (``LogOrigin``) proves the name the
 /// node's audit log keeps after a rotation: its first identity key's signature
-/// over the log key.
+/// over the log key, and the log key's over the card's identity key.
 public struct NodeCard: Sendable, Hashable {
     /// The node's own name for itself (peers may file it under another name).
     public let name: String
@@ -58,7 +58,8 @@ public struct NodeCard: Sendable, Hashable {
         }
         guard validUntil > validFrom else { throw CoreError(.invalidArgument, "a card must be valid for some time") }
         if let logOrigin {
-            guard logOrigin.identity != secrets.publicKeys.identity, logOrigin.vouches(for: secrets.publicKeys.log) else {
+            guard logOrigin.identity != secrets.publicKeys.identity,
+                  logOrigin.vouches(log: secrets.publicKeys.log, holder: secrets.publicKeys.identity) else {
                 throw CoreError(.invalidArgument, "the log origin does not belong to this node's keys")
             }
         }
@@ -150,8 +151,8 @@ public struct NodeCard: Sendable, Hashable {
             guard origin.identity != keys.identity else {
                 throw CoreError(.malformedCard, "the card's log-origin names its own identity key (a card has one only once the node rotated)")
             }
-            guard origin.vouches(for: keys.log) else {
-                throw CoreError(.cardSignatureInvalid, "the card's log-origin does not verify: its key did not sign this card's log key, so the card cannot claim that log's name")
+            guard origin.vouches(log: keys.log, holder: keys.identity) else {
+                throw CoreError(.cardSignatureInvalid, "the card's log-origin does not verify (the log's first key did not sign this card's log key, or that log key did not sign this card's identity key), so the card cannot claim that log's name")
             }
             logOrigin = origin
             line = cursor.next()

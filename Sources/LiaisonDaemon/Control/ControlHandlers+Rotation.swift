@@ -24,7 +24,9 @@ extension ControlHandlers {
         let home = context.home
         let now = Timestamp.now()
         let keys = context.localKeys.withLockedValue { $0 }
-        let prepared = try home.prepareRotation(keys.configuration, current: keys.secrets, now: now, overlapSeconds: Int64(days) * 86_400)
+        let prepared = try home.prepareRotation(keys.configuration, current: keys.secrets,
+                                                previous: { try home.previousSecrets(sealing: context.sealingKey)?.secrets },
+                                                now: now, overlapSeconds: Int64(days) * 86_400)
         let statement = prepared.statement
         let newKeys = prepared.secrets.publicKeys
         // Fail closed: no rotation that the log does not record first.

@@ -27,7 +27,7 @@ struct WitnessService {
         // Another log name than the one on file: say which, as that is the likely cause
         // (a partner that added this node after it rotated, with a card lacking its log-origin).
         guard note.starts(with: Array((expected + "\n").utf8)) else {
-            return .witnessRefused(knownSize: 0, reason: "known here as \(expected), not as this checkpoint names your log; added after you rotated? then add your current card here again")
+            return .witnessRefused(knownSize: 0, reason: "this witness knows your log as \(expected), not by this checkpoint's name: its operator must remove you and add your current card")
         }
         do {
             opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys, named: peer.logFingerprint))

@@ -117,7 +117,7 @@ struct PeerRotationTests {
         let configuration = try home.loadConfiguration()
         let passphrase = PassphraseSource(file: F.writeFile(Array("correct horse".utf8), to: dir.file("pass"), mode: 0o600))
         let (current, sealing) = try home.loadSecretsRetainingKey(configuration, passphrase: passphrase)
-        let prepared = try home.prepareRotation(configuration, current: current, now: now, overlapSeconds: 86_400)
+        let prepared = try home.prepareRotation(configuration, current: current, previous: { nil }, now: now, overlapSeconds: 86_400)
         let updated = try home.commitRotation(prepared, configuration: configuration, current: current, sealing: sealing)
 
         #expect(updated.publicKeys == prepared.secrets.publicKeys && updated.publicKeys.log == configuration.publicKeys.log)
@@ -131,8 +131,29 @@ struct PeerRotationTests {
         #expect(try NodeCard(parsing: try String(contentsOfFile: home.rotationCardPath, encoding: .utf8), now: now).keys == updated.publicKeys)
         // Not again while the overlap is open.
         #expect(throws: CoreError(.invalidArgument, "")) {
-            try home.prepareRotation(updated, current: prepared.secrets, now: now + 10, overlapSeconds: 86_400)
+            try home.prepareRotation(updated, current: prepared.secrets, previous: { nil }, now: now + 10, overlapSeconds: 86_400)
         }
+
+        // The card for partners added later proves the log's name; the statement's does not.
+        let first = configuration.publicKeys.fingerprint
+        let published = try NodeCard(parsing: try String(contentsOfFile: home.rotationCardPath, encoding: .utf8), now: now)
+        #expect(published.logFingerprint == first && prepared.statement.card.logOrigin == nil)
+        #expect(try home.logOriginProof(updated)?.fingerprint == first)
+        // A node that rotated without the proof (an earlier release) makes it at its next
+        // rotation from its previous keys, before they are replaced and the first key is gone.
+        unlink(home.logOriginPath)
+        let later = now + 86_400 + 10
+        let second = try home.prepareRotation(updated, current: prepared.secrets, previous: { try home.previousSecrets(sealing: sealing)?.secrets },
+                                              now: later, overlapSeconds: 60)
+        let again = try home.commitRotation(second, configuration: updated, current: prepared.secrets, sealing: sealing)
+        #expect(try again.logFingerprint == first && home.logOriginProof(again)?.fingerprint == first)
+        let secondCard = try NodeCard(parsing: try String(contentsOfFile: home.rotationCardPath, encoding: .utf8), now: later)
+        #expect(secondCard.keys == again.publicKeys && secondCard.logFingerprint == first)
+        #expect(try home.card(again, secrets: second.secrets, now: later).logFingerprint == first)
+        // Once the first key is gone with the proof, a card cannot claim the log: it goes without.
+        unlink(home.logOriginPath)
+        #expect(try home.ensureLogOriginProof(again) { [try #require(try home.previousSecrets(sealing: sealing)).secrets, second.secrets] } == nil)
+        #expect(try home.card(again, secrets: second.secrets, now: later).logOrigin == nil)
     }
 
     @Test("a rotation cut off by a crash after its statement was written is finished on the next start, from either half-done state")
@@ -148,7 +169,7 @@ struct PeerRotationTests {
             let keyFile = home.keyFilePath(configuration)
             let oldKeyFile = try Data(contentsOf: URL(fileURLWithPath: keyFile))
             let oldConfiguration = try String(contentsOfFile: home.configurationPath, encoding: .utf8)
-            let prepared = try home.prepareRotation(configuration, current: current, now: now, overlapSeconds: 86_400)
+            let prepared = try home.prepareRotation(configuration, current: current, previous: { nil }, now: now, overlapSeconds: 86_400)
             _ = try home.commitRotation(prepared, configuration: configuration, current: current, sealing: sealing)
             // Put the node back the way a crash would have left it: liaison.toml still names
             // the old keys, and the new key file either swapped in already or still beside it.

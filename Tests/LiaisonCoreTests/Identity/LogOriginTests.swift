@@ -33,7 +33,7 @@ struct LogOriginTests {
     init() throws {
         first = try F.secrets(seed: 1)
         current = try rotated(first, seed: 2)
-        origin = LogOrigin(signing: first.identity, log: first.publicKeys.log)
+        origin = LogOrigin(.init(signing: first.identity, log: first.publicKeys.log), holder: current.publicKeys.identity, log: current.log)
     }
 
     private func card(_ secrets: NodeSecrets, origin: LogOrigin?) throws -> NodeCard {
@@ -49,39 +49,54 @@ struct LogOriginTests {
         #expect(parsed == card && parsed.logOrigin == origin)
         #expect(parsed.fingerprint == current.publicKeys.fingerprint && parsed.logFingerprint == first.publicKeys.fingerprint)
         #expect(try LogOrigin(parsing: origin.encoded) == origin)
+        #expect(try LogOrigin.FirstKeyProof(parsing: origin.proof.encoded) == origin.proof)
+        #expect(origin.vouches(log: first.publicKeys.log, holder: current.publicKeys.identity))
         // A card without it (a node that never rotated) is named after itself, as before.
         let plain = try self.card(first, origin: nil)
         #expect(!plain.encoded.contains("log-origin") && plain.logFingerprint == plain.fingerprint)
     }
 
-    @Test("another node cannot claim the log: the proof vouches for one log key")
+    @Test("another node cannot claim the log, with its own log key or with the copied one")
     func claimRefused() throws {
-        // Dave copies alpha's proof into his own card and signs it with his own identity.
         let dave = try F.secrets(seed: 7)
         let daveCard = try card(dave, origin: nil)
-        let claimed = resigned(daveCard, by: dave.identity) {
-            $0.replacingOccurrences(of: "log: \(KeyText.encode(dave.publicKeys.log))\n",
-                                    with: "log: \(KeyText.encode(dave.publicKeys.log))\nlog-origin: \(origin.encoded)\n")
+        /// Dave's card with `log` as its log key and alpha's proof, signed by dave's identity.
+        func claim(log: LogPublicKey) -> String {
+            resigned(daveCard, by: dave.identity) {
+                $0.replacingOccurrences(of: "log: \(KeyText.encode(dave.publicKeys.log))\n",
+                                        with: "log: \(KeyText.encode(log))\nlog-origin: \(origin.encoded)\n")
+            }
         }
-        #expect(claimed.contains("log-origin: "))
-        #expect(throws: CoreError.self) { try NodeCard(parsing: claimed, now: F.now + 60) }
-        do { _ = try NodeCard(parsing: claimed, now: F.now + 60) } catch let error as CoreError { #expect(error.code == .cardSignatureInvalid) }
-        // Nor can he make such a card.
+        // His own log key: alpha's first key vouched for another.
+        // Alpha's log key and proof copied whole (both are public): that log key named alpha's identity, not his.
+        for log in [dave.publicKeys.log, first.publicKeys.log] {
+            let claimed = claim(log: log)
+            #expect(claimed.contains("log-origin: "))
+            do {
+                _ = try NodeCard(parsing: claimed, now: F.now + 60)
+                Issue.record("a card claiming alpha's log was accepted")
+            } catch let error as CoreError { #expect(error.code == .cardSignatureInvalid) }
+        }
+        #expect(!origin.vouches(log: first.publicKeys.log, holder: dave.publicKeys.identity))
+        #expect(!origin.vouches(log: dave.publicKeys.log, holder: current.publicKeys.identity))
+        // Nor can he make such a card, or one with a proof he made himself with his own log key.
         #expect(throws: CoreError.self) { try card(dave, origin: origin) }
-        // With alpha's log key too, his card names alpha's log but he cannot sign its checkpoints.
-        #expect(origin.vouches(for: first.publicKeys.log) && !origin.vouches(for: dave.publicKeys.log))
+        let own = LogOrigin(origin.proof, holder: dave.publicKeys.identity, log: dave.log)
+        #expect(throws: CoreError.self) { try card(dave, origin: own) }
     }
 
     @Test("an altered proof, one naming the card's own key, or one out of place is refused")
     func alteredRefused() throws {
         let card = try card(current, origin: origin)
-        var bytes = origin.signature
-        bytes[5] ^= 1
-        let forged = resigned(card, by: current.identity) {
-            $0.replacingOccurrences(of: Data(origin.signature).base64EncodedString(), with: Data(bytes).base64EncodedString())
+        for signature in [origin.proof.signature, origin.holderSignature] {
+            var bytes = signature
+            bytes[5] ^= 1
+            let forged = resigned(card, by: current.identity) {
+                $0.replacingOccurrences(of: Data(signature).base64EncodedString(), with: Data(bytes).base64EncodedString())
+            }
+            #expect(throws: CoreError.self) { try NodeCard(parsing: forged, now: F.now + 60) }
         }
-        #expect(throws: CoreError.self) { try NodeCard(parsing: forged, now: F.now + 60) }
-        let own = LogOrigin(signing: current.identity, log: current.publicKeys.log)
+        let own = LogOrigin(.init(signing: current.identity, log: current.publicKeys.log), holder: current.publicKeys.identity, log: current.log)
         let selfNamed = resigned(card, by: current.identity) { $0.replacingOccurrences(of: origin.encoded, with: own.encoded) }
         do {
             _ = try NodeCard(parsing: selfNamed, now: F.now + 60)
@@ -94,7 +109,8 @@ struct LogOriginTests {
                 .replacingOccurrences(of: "valid-from:", with: "log-origin: \(origin.encoded)\nvalid-from:")
         }
         #expect(throws: CoreError.self) { try NodeCard(parsing: moved, now: F.now + 60) }
-        for text in ["", origin.encoded + " ", origin.encoded.replacingOccurrences(of: " ", with: "  "), "x25519:AAAA AAAA"] {
+        let x25519 = "x25519:" + String(origin.encoded.dropFirst("ed25519:".count))
+        for text in ["", origin.encoded + " ", origin.encoded.replacingOccurrences(of: " ", with: "  "), origin.proof.encoded, x25519] {
             #expect(throws: CoreError.self) { try LogOrigin(parsing: text) }
         }
     }
@@ -126,7 +142,8 @@ struct LogOriginTests {
         let firstCard = try self.card(first, origin: nil)
         #expect(throws: CoreError.self) { try keyring.add(PeerRecord(name: "alpha-old", card: firstCard, trust: .partner, added: F.now)) }
         // A later card of the same log (another rotation), under another name.
-        let later = try self.card(try rotated(first, seed: 3), origin: origin)
+        let third = try rotated(first, seed: 3)
+        let later = try self.card(third, origin: LogOrigin(origin.proof, holder: third.publicKeys.identity, log: third.log))
         #expect(throws: CoreError.self) { try keyring.add(PeerRecord(name: "alpha-new", card: later, trust: .partner, added: F.now)) }
         #expect(keyring.peers.map(\.name) == ["alpha"])
         // And the other way: the first card in the keyring, the rotated one added.
@@ -134,5 +151,22 @@ struct LogOriginTests {
         #expect(throws: CoreError.self) { try other.add(PeerRecord(name: "alpha", card: card, trust: .partner, added: F.now)) }
         try other.add(PeerRecord(name: "bravo", card: try self.card(try F.secrets(seed: 4), origin: nil), trust: .partner, added: F.now))
         #expect(other.peers.map(\.name) == ["alpha-old", "bravo"])
+        // A file written before the check (or a pinned peer beside an imported one) still loads.
+        let both = try Keyring(peers: [PeerRecord(name: "alpha-old", card: firstCard, trust: .partner, added: F.now),
+                                       PeerRecord(name: "alpha", card: card, trust: .partner, added: F.now)])
+        #expect(try Keyring(parsing: both.rendered(excluding: [])).peers.count == 2)
+    }
+
+    @Test("revoking the first key revokes a peer known by it, and refuses its cards")
+    func firstKeyRevoked() throws {
+        let dir = TemporaryDirectory(prefix: "log-origin")
+        let home = NodeHome(path: dir.path)
+        try FileManager.default.createDirectory(atPath: dir.path + "/keys", withIntermediateDirectories: true)
+        let card = try card(current, origin: origin)
+        let keyring = try Keyring(peers: [PeerRecord(name: "alpha", card: card, trust: .partner, added: F.now)])
+        #expect(home.peer(everHolding: first.publicKeys.identity, in: keyring)?.name == "alpha")
+        try home.recordRevokedPeer(first.publicKeys.identity)
+        #expect(try home.applyingRevocations(to: keyring).peer(named: "alpha")?.revoked == true)
+        #expect(throws: CoreError.self) { try home.ensureNotRevokedPeer(card) }
     }
 }
