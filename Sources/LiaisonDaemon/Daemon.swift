@@ -66,7 +66,9 @@ public struct Daemon {
         ]
         if let address = context.configuration.daemon.metricsListen {
             let registry = PrometheusCollectorRegistry()
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            var factory = PrometheusMetricsFactory(registry: registry)
+            factory.durationHistogramBuckets[DaemonMetrics.deliverySecondsLabel] = DaemonMetrics.deliverySecondsBuckets
+            MetricsSystem.bootstrap(factory)
             DaemonMetrics.registerAlertSeries()
             services.append(.init(service: MetricsServer(address: address, registry: registry, group: group, logger: context.logger)))
         }

@@ -90,6 +90,8 @@ final class DaemonContext: Sendable {
     let earlyOffers = EarlyOffers()
     /// Bumped whenever something is queued, so lingering senders notice at once.
     let outboxSignal = OutboxSignal()
+    /// When each package being delivered was queued, for `liaison_delivery_seconds`.
+    let queueTimes = QueueTimes()
     /// Free space on the home volume that packages never take.
     let diskReserve: DiskReserve
     /// Set when the store was found behind the audit log (restored from a backup)
@@ -103,6 +105,7 @@ final class DaemonContext: Sendable {
         let handed = handingOver.mapValues { Set($0.map(\.package.id)) }
         var others = Set<String>()
         for queued in packages {
+            queueTimes.queued(queued.package.id, copies: queued.recipients.count)
             for peer in queued.recipients where !(handed[peer]?.contains(queued.package.id) ?? false) { others.insert(peer) }
         }
         outboxSignal.announceQueued(handingOver: handingOver, others: others)

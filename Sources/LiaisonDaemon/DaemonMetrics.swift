@@ -24,10 +24,20 @@ enum DaemonMetrics {
         Counter(label: "liaison_packages_refused_total", dimensions: [("peer", peer), ("reason", reason)]).increment()
     }
 
-    static func delivered(peer: String, bytes: Int64, secondsSinceQueued: Int64) {
+    static let deliverySecondsLabel = "liaison_delivery_seconds"
+    /// From an idle link's milliseconds to a partner away for a day: queued → receipt.
+    static let deliverySecondsBuckets: [Duration] = [
+        .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        .seconds(30), .seconds(60), .seconds(300), .seconds(900), .seconds(3600), .seconds(6 * 3600), .seconds(86_400),
+    ]
+
+    /// A delivery closed by its receipt, `secondsSinceQueued` after it was queued.
+    static func delivered(peer: String, bytes: Int64, secondsSinceQueued: Double) {
         Counter(label: "liaison_packages_delivered_total", dimensions: [("peer", peer)]).increment()
         Counter(label: "liaison_sent_bytes_total", dimensions: [("peer", peer)]).increment(by: Int(bytes))
-        Timer(label: "liaison_delivery_seconds", dimensions: [("peer", peer)]).recordSeconds(max(0, secondsSinceQueued))
+        Timer(label: deliverySecondsLabel, dimensions: [("peer", peer)])
+            .recordNanoseconds(Int64(min(max(0, secondsSinceQueued), 1e9) * 1e9))
     }
 
     static func deliveryFailed(peer: String) {

@@ -54,7 +54,7 @@ struct AcceptLoopTests {
         await serving.value
     }
 
-    @Test("a connection accepted before the socket ended is served on while it is bound again", .timeLimit(.minutes(2)))
+    @Test("a connection accepted before the socket ended is served on while it is bound again", .timeLimit(.minutes(3)))
     func connectionCarriesOn() async throws {
         let port = try DaemonProcess.freePort()
         let sockets = NIOLockedValueBox<[any Channel]>([])
@@ -82,6 +82,8 @@ struct AcceptLoopTests {
             }
         }
         // The sockets block (with timeouts): off the cooperative pool, which serves the loop.
+        // The timeouts are long: in a full run, tests that block the pool's two threads
+        // (running the CLI, waiting for daemons) can hold the loop's tasks for seconds.
         func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
             try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
@@ -93,11 +95,11 @@ struct AcceptLoopTests {
                 return try socket.receive(text.utf8.count) == Array(text.utf8)
             }
         }
-        var early: LoopbackSocket? = try await blocking { try LoopbackSocket.connect(port: port, timeoutSeconds: 5) }
+        var early: LoopbackSocket? = try await blocking { try LoopbackSocket.connect(port: port, timeoutSeconds: 90) }
         #expect(try await echoes(early!, "before"))
         // The listening socket ends; a new connection shows it was bound again.
         try await sockets.withLockedValue { $0[0] }.close()
-        var late: LoopbackSocket? = try await blocking { try LoopbackSocket.connect(port: port, timeoutSeconds: 5) }
+        var late: LoopbackSocket? = try await blocking { try LoopbackSocket.connect(port: port, timeoutSeconds: 90) }
         #expect(try await echoes(late!, "new socket"))
         #expect(sockets.withLockedValue { $0.count } == 2 && accepted.withLockedValue { $0 } == 2)
         // The connection accepted on the first socket is still served.

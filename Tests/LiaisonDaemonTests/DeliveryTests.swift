@@ -425,6 +425,13 @@ struct MetricsTests {
         // What operators alert on is there before anything went wrong, at zero.
         #expect(text.contains("liaison_audit_failures_total 0"), "\(text.suffix(2000))")
         #expect(!text.contains(id), "package ids do not belong in metrics")
+        // Queued → receipt, timed to the nanosecond (not from the header's whole seconds,
+        // which gave 0 or 1 s), in buckets from a millisecond up.
+        let lines = text.split(separator: "\n")
+        let sum = lines.first { $0.hasPrefix("liaison_delivery_seconds_sum{peer=\"bravo\"}") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        #expect(sum.map { $0 > 0 && $0 < 1 } == true, "\(lines.filter { $0.contains("delivery_seconds") })")
+        #expect(lines.contains { $0.hasPrefix("liaison_delivery_seconds_bucket{") && $0.contains("le=\"0.001\"") },
+                "\(lines.filter { $0.contains("delivery_seconds") })")
     }
 
     @Test("the queue gauge counts the open deliveries: two packages waiting for a partner that is away")
@@ -434,7 +441,7 @@ struct MetricsTests {
         for n in 1...2 { _ = try net.send(Array("queued \(n)".utf8), from: "alpha", to: ["bravo"]) }
         // Counted at start (nothing yet), then every DeliveryScheduler.gaugeInterval (10 s).
         var last = ""
-        #expect(try eventually(timeoutSeconds: 30) {
+        #expect(eventually(timeoutSeconds: 30) {
             last = (try? Self.scrape(port: metricsPort)) ?? ""
             let gauge = last.split(separator: "\n").first { $0.hasPrefix("liaison_outbox_queued ") }
             return gauge.flatMap { Double($0.dropFirst("liaison_outbox_queued ".count)) } == 2

@@ -60,7 +60,7 @@ struct RotatedWitnessTests {
         // card lacking the proof: the statement's) refuses, and says why.
         try net.addStranger("delta")
         let bareCardFile = net.dir.file("alpha-statement.card")
-        try try #require(try alpha.rotation()).card.encoded.write(toFile: bareCardFile, atomically: true, encoding: .utf8)
+        try #require(try alpha.rotation()).card.encoded.write(toFile: bareCardFile, atomically: true, encoding: .utf8)
         try net.expect(["peers", "import", bareCardFile, "--home", net.home("delta"), "--name", "alpha", "--trust", "partner"])
         try net.expect(["peers", "import", net.dir.file("delta.card"), "--home", net.home("alpha"), "--name", "delta", "--trust", "partner"])
         try net.daemon("delta").start()

@@ -421,7 +421,9 @@ struct PackageSender {
                 continue
             }
             logger.info("delivered \(item.package.id) to \(peer.name); receipt verified")
-            DaemonMetrics.delivered(peer: peer.name, bytes: item.package.size, secondsSinceQueued: Timestamp.now() - item.package.created)
+            // Timed from the queueing if this daemon queued it, else from the package's creation (whole seconds).
+            let waited = context.queueTimes.delivered(item.package.id) ?? Double(Timestamp.now() - item.package.created)
+            DaemonMetrics.delivered(peer: peer.name, bytes: item.package.size, secondsSinceQueued: waited)
         }
     }
 
