@@ -157,7 +157,7 @@ struct AuditVerifyCommand: ParsableCommand {
             throw CoreError(.invalidArgument, "give --log-key (or --home of the node whose log this is)")
         }
         let witnesses = try trustedWitnesses ?? configuration.map { configuration in
-            try (try? home.loadKeyring(configuration))?.peers.map { try NodeLogNames.witnessKey($0.keys, named: $0.logFingerprint) } ?? []
+            try (try? home.loadKeyring(configuration))?.peers.map { try NodeLogNames.witnessKey($0.keys, named: $0.auditLogFingerprint) } ?? []
         } ?? []
         var verifier = try AuditLogVerifier(logKey: key, witnesses: witnesses, requiredWitnesses: self.witnesses,
                                             checkpoints: try log.checkpoints().map(\.note.bytes), trustedCheckpoint: trustedCheckpoint)

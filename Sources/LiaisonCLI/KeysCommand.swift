@@ -66,14 +66,14 @@ struct KeysCommand: ParsableCommand {
             var file = try AtomicOutputFile(path: out, overwrite: true, mode: 0o644)
             try file.write(Array(card.encoded.utf8))
             try file.commit()
-            if card.logFingerprint != configuration.logFingerprint {
+            if card.auditLogFingerprint != configuration.logFingerprint {
                 FileHandle.standardError.write(Data(("note: the card cannot prove the name of this node's audit log (\(configuration.logFingerprint.short), the identity it had before it rotated): "
                     + "partners who add it exchange packages but cannot witness the log. liaisond makes the proof when it starts, "
                     + "as long as it still holds that identity key as its previous one\n").utf8))
             }
             if output.json {
                 return try printJSON(["name": card.name, "fingerprint": card.fingerprint.description, "out": out,
-                                      "validUntil": Timestamp.iso8601(card.validUntil), "logName": card.logFingerprint.description])
+                                      "validUntil": Timestamp.iso8601(card.validUntil), "logName": card.auditLogFingerprint.description])
             }
             print("Wrote the card of \"\(card.name)\" to \(out) (valid until \(Timestamp.iso8601(card.validUntil))).")
             print("Fingerprint for your partners to check: \(card.fingerprint)")

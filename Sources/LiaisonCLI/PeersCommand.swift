@@ -181,7 +181,7 @@ struct PeersCommand: ParsableCommand {
             }
             print("Added \"\(name)\" (calls itself \"\(parsed.name)\") with trust \(trust.lowercased()).")
             print("  fingerprint: \(parsed.fingerprint)")
-            if let logName = record.logName { Self.printLogName(logName.description) }
+            if let logName = record.auditLogName { Self.printLogName(logName.description) }
             if fingerprint == nil {
                 print("Compare this fingerprint with the partner over a separate channel before sending anything.")
             }

@@ -128,15 +128,18 @@ final class DaemonContext: Sendable {
         // A node that rotated under an earlier release gets the proof of its log's
         // name for its cards now, while it still holds its first identity key, and
         // the card it hands to partners added later is signed again to carry it.
-        if configuration.logFingerprint != configuration.publicKeys.fingerprint {
+        if configuration.logFingerprint != configuration.publicKeys.fingerprint, !home.isRevoked {
             do {
-                if try home.ensureLogOriginProof(configuration, held: { previous.map { [$0.secrets] } ?? [] })?.created == true,
-                   access(home.rotationCardPath, F_OK) == 0 {
-                    let card = try home.card(configuration, secrets: secrets, now: Timestamp.now())
-                    try AtomicOutputFile.write(Array(card.encoded.utf8), to: home.rotationCardPath, mode: 0o644)
-                }
+                try home.ensureLogOrigin(configuration, held: { previous.map { [$0.secrets] } ?? [] })
             } catch {
                 logger.warning("the proof of this node's log name cannot be kept, so partners who add its card cannot witness its log: \(error)")
+            }
+            do {
+                if try home.refreshRotationCard(configuration, secrets: secrets, now: Timestamp.now()) {
+                    logger.notice("\(home.rotationCardPath) written again to carry the proof of this node's log name")
+                }
+            } catch {
+                logger.warning("\(home.rotationCardPath) could not be written again with the proof of this node's log name: \(error)")
             }
         }
         self.localKeys = NIOLockedValueBox(LocalKeys(configuration: configuration, secrets: secrets,

@@ -30,7 +30,7 @@ enum FuzzSeeds {
         // The same node after a rotation: its card proves its log's name.
         let rotatedCard = try NodeCard(name: "bravo", secrets: NodeSecrets(identity: alice.identity, encryption: bob.encryption, transport: bob.transport, log: bob.log),
                                        addresses: ["127.0.0.1:4500"], validFrom: FuzzTarget.now, validUntil: FuzzTarget.now + 86_400,
-                                       logOrigin: LogOrigin(.init(signing: bob.identity, log: bob.log.publicKey), holder: alice.identity.publicKey, log: bob.log))
+                                       logOrigin: LogOrigin(signing: bob.identity, log: bob.log.publicKey))
         let manifest = AuditBundleManifest(origin: "liaison/fuzz", node: "alpha", fingerprint: NodeFingerprint(identity: alice.identity.publicKey).description,
                                            entries: 5, exported: AuditBundleManifest.timestamp(unixSeconds: FuzzTarget.now))
         var initiator = try NoiseIKInitiator(localStatic: alice.transport, remoteStatic: FuzzTarget.responderKey.publicKey,

@@ -147,12 +147,17 @@ struct KeyRotationTests {
         let bravoKeys = try ProtocolClient.publicKeys(home: net.home("bravo"))
         let now = Timestamp.now()
         let fresh = try NodeSecrets.generate()
-        let card = try NodeCard(name: "alpha", secrets: fresh, addresses: [], validFrom: now, validUntil: now + 86_400)
+        // A rotation keeps the log key.
+        let card = try NodeCard(name: "alpha", secrets: NodeSecrets(identity: fresh.identity, encryption: fresh.encryption, transport: fresh.transport, log: alpha.log),
+                                addresses: [], validFrom: now, validUntil: now + 86_400)
+        let otherLog = try NodeCard(name: "alpha", secrets: fresh, addresses: [], validFrom: now, validUntil: now + 86_400)
         // Charlie's genuine rotation relayed by alpha; then one naming alpha's key, signed by charlie's.
         let relayed = try RotationStatement(previous: charlie.identity, card: card, rotatedAt: now, overlapUntil: now + 3_600).encoded
         let genuine = try RotationStatement(previous: alpha.identity, card: card, rotatedAt: now, overlapUntil: now + 3_600)
         let forged = genuine.body + charlie.identity.signature(for: genuine.body)
-        for statement in [relayed, forged] {
+        // Signed by alpha, but its card changes the log key: its real checkpoints would then be refused.
+        let newLogKey = try RotationStatement(previous: alpha.identity, card: otherLog, rotatedAt: now, overlapUntil: now + 3_600).encoded
+        for statement in [relayed, forged, newLogKey] {
             var client = try ProtocolClient(port: net.ports["bravo"]!)
             try client.handshake(local: alpha.transport, remote: bravoKeys.transport)
             try client.send(.rotation(statement))
@@ -161,7 +166,8 @@ struct KeyRotationTests {
         let status = try peerStatus("alpha", at: "bravo", in: net)
         #expect(status["fingerprint"] as? String == alpha.publicKeys.fingerprint.description && status["previousFingerprint"] == nil)
         let events = try net.auditEvents("bravo").filter { $0.kind == .keyRotated }
-        #expect(events.count == 2 && events.allSatisfy { $0.outcome == .denied && $0.peerName == "alpha" })
+        #expect(events.count == 3 && events.allSatisfy { $0.outcome == .denied && $0.peerName == "alpha" })
+        #expect(events.last?.reason?.contains("log key") == true, "\(events.map(\.reason))")
         #expect(events.allSatisfy { $0.reason?.hasPrefix("identity.rotation-refused") == true }, "\(events.map(\.reason))")
 
         // The genuine statement is taken, and the same one again is acknowledged without change.

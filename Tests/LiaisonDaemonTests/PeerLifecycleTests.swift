@@ -540,6 +540,9 @@ struct PeerRemovalTests {
         #expect(shown["senderRevoked"] as? Bool == true, "\(opened.stdout)")
         #expect(FileManager.default.contents(atPath: out).map(Array.init) == payload)
         let record = try #require(try net.auditEvents("alpha", ["--event", "package.opened", "--package", received]).last)
-        #expect(record.details["despite-revocation"] != nil, "\(record)")
+        let bravoFingerprint = try ProtocolClient.publicKeys(home: net.home("bravo")).fingerprint.description
+        #expect(record.details["despite-revocation"]?.contains(bravoFingerprint) == true, "\(record)")
+        let asked = try net.auditEvents("alpha", ["--event", "control.command"]).last { $0.details["command"] == "inbox.get" }
+        #expect(asked?.details["despite-revocation"] == "asked", "\(String(describing: asked))")
     }
 }

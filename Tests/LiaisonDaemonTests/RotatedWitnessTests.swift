@@ -23,10 +23,10 @@ struct RotatedWitnessTests {
 
         // The card for partners added later proves the log's name; so does a fresh one.
         let published = try NodeCard(parsing: try String(contentsOfFile: alpha.rotationCardPath, encoding: .utf8), now: Timestamp.now())
-        #expect(published.fingerprint == configuration.publicKeys.fingerprint && published.logFingerprint == first)
+        #expect(published.fingerprint == configuration.publicKeys.fingerprint && published.auditLogFingerprint == first)
         try net.expect(["keys", "card", "--home", net.home("alpha"), "--out", net.dir.file("alpha-now.card")])
         let fresh = try NodeCard(parsing: try String(contentsOfFile: net.dir.file("alpha-now.card"), encoding: .utf8), now: Timestamp.now())
-        #expect(fresh.logOrigin == published.logOrigin && fresh.logFingerprint == first)
+        #expect(fresh.logOrigin == published.logOrigin && fresh.auditLogFingerprint == first)
         // The statement partners of earlier releases read carries the card without it.
         #expect(try alpha.rotation()?.card.logOrigin == nil)
 
@@ -34,7 +34,7 @@ struct RotatedWitnessTests {
         try net.addStranger("charlie")
         try net.expect(["peers", "import", alpha.rotationCardPath, "--home", net.home("charlie"), "--name", "alpha", "--trust", "partner"])
         let keyring = try String(contentsOfFile: net.home("charlie") + "/keyring.toml", encoding: .utf8)
-        #expect(keyring.contains("log-name = \"\(first)\""), "\(keyring)")
+        #expect(keyring.contains("audit-log-name = \"\(first)\""), "\(keyring)")
         let shown = try net.expect(["peers", "show", "alpha", "--home", net.home("charlie")]).stdout
         #expect(shown.contains("audit log: liaison/\(first)"), "\(shown)")
         try net.expect(["peers", "import", net.dir.file("charlie.card"), "--home", net.home("alpha"), "--name", "charlie", "--trust", "partner"])
@@ -54,7 +54,7 @@ struct RotatedWitnessTests {
                 "charlie never cosigned alpha's log: \(witnessed)\n\(charlieLog.suffix(30).joined(separator: "\n"))")
         #expect(!net.daemon("alpha").log.contains("witness charlie refused"))
         let added = try #require(try net.auditEvents("charlie", ["--event", "peer.added"]).last)
-        #expect(added.details["log-name"] == first.description, "\(added)")
+        #expect(added.details["audit-log"] == first.description, "\(added)")
 
         // A partner that filed the log under the node's new fingerprint (as one did with a
         // card lacking the proof: the statement's) refuses, and says why.
@@ -77,12 +77,13 @@ struct RotatedWitnessTests {
         #expect(bareWritten.stderr.contains("cannot prove the name of this node's audit log"), "\(bareWritten.stderr)")
         let bare = try NodeCard(parsing: try String(contentsOfFile: net.dir.file("alpha-bare.card"), encoding: .utf8), now: Timestamp.now())
         #expect(bare.logOrigin == nil)
-        // The card handed to partners added later is made again to carry it.
-        try "stale".write(toFile: alpha.rotationCardPath, atomically: true, encoding: .utf8)
+        // The card handed to partners added later (the statement's, as an earlier release
+        // wrote it) is made again to carry it.
+        try #require(try alpha.rotation()).card.encoded.write(toFile: alpha.rotationCardPath, atomically: true, encoding: .utf8)
         try net.daemon("alpha").start()
         #expect(try String(contentsOfFile: alpha.logOriginPath, encoding: .utf8) == kept)
         let remade = try NodeCard(parsing: try String(contentsOfFile: alpha.rotationCardPath, encoding: .utf8), now: Timestamp.now())
-        #expect(remade.logFingerprint == first && remade.keys == configuration.publicKeys)
+        #expect(remade.auditLogFingerprint == first && remade.keys == configuration.publicKeys)
         // An altered file is an error that says what to do, not a card without the proof.
         try kept.replacingOccurrences(of: "log-name: ", with: "log-name:  ").write(toFile: alpha.logOriginPath, atomically: true, encoding: .utf8)
         let refusedCard = try net.cli.run(["keys", "card", "--home", net.home("alpha"), "--out", net.dir.file("alpha-bad.card")])

@@ -9,7 +9,7 @@ public struct Keyring: Sendable {
     /// A keyring of `peers`; names and identity keys must be unique.
     public init(peers: [PeerRecord]) throws {
         self.peers = []
-        for peer in peers { try append(peer) }
+        for peer in peers { try add(peer) }
     }
 
     /// Parses `keyring.toml`.
@@ -26,25 +26,8 @@ public struct Keyring: Sendable {
     /// The peer called `name`.
     public func peer(named name: String) -> PeerRecord? { peers.first { $0.name == name } }
 
-    /// Adds a new peer; refuses a duplicate name, an identity key already present, and
-    /// a log name another peer's log has (or that is another peer's node id): a
-    /// witness keeps one record per log name, which only grows, so two nodes under
-    /// one name would spoil it for both.
+    /// Adds a peer; refuses a duplicate name or an identity key already present.
     public mutating func add(_ peer: PeerRecord) throws {
-        try append(peer)
-        let logName = peer.logFingerprint
-        if let other = peers.dropLast().first(where: { $0.logFingerprint == logName || $0.fingerprint == logName
-                                                        || peer.fingerprint == $0.logFingerprint }) {
-            peers.removeLast()
-            throw CoreError(.peerExists, "this card and \"\(other.name)\" in the keyring are the same node (one audit log, \(other.logFingerprint.short), "
-                            + "under other keys: one of them rotated since); a node is in the keyring once — check with the partner which card is current")
-        }
-    }
-
-    /// Adds a peer as read from a file (`keyring.toml`, or pinned in `liaison.toml`):
-    /// names and identity keys unique. Log names are checked for new peers only
-    /// (``add(_:)``): files written before that check must still load.
-    mutating func append(_ peer: PeerRecord) throws {
         try NodeName.validate(peer.name)
         if peer.name.isEmpty || self.peer(named: peer.name) != nil {
             throw CoreError(.peerExists, "a peer named \"\(peer.name)\" already exists; remove it first or choose another name")

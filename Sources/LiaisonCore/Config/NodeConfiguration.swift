@@ -141,7 +141,7 @@ public struct NodeConfiguration: Sendable {
     /// Whether `card` is this node's: its current keys, the keys its log began
     /// under, or a card claiming its log.
     public func isOwn(_ card: NodeCard) -> Bool {
-        card.keys.identity == publicKeys.identity || card.fingerprint == logFingerprint || card.logFingerprint == logFingerprint
+        card.keys.identity == publicKeys.identity || card.fingerprint == logFingerprint || card.auditLogFingerprint == logFingerprint
     }
 
     /// The canonical text written by `liaison init`, with comments for the operator.

@@ -132,9 +132,7 @@ extension NodeHome {
     /// peer: the keys after it were trusted only because it signed their rotation, so
     /// a thief who rotated with it cannot keep the owner from revoking.
     public func peer(everHolding identity: IdentityPublicKey, in keyring: Keyring) -> PeerRecord? {
-        if let peer = keyring.peers.first(where: { $0.keys.identity == identity || $0.previousKeys?.identity == identity || $0.logIdentity == identity }) {
-            return peer
-        }
+        if let peer = keyring.peers.first(where: { $0.keys.identity == identity || $0.previousKeys?.identity == identity }) { return peer }
         for retired in retiredPeerKeys() where retired.identity == identity {
             if let peer = keyring.peer(named: retired.peer), retired.belongs(to: peer) { return peer }
         }
@@ -143,13 +141,11 @@ extension NodeHome {
 
     /// Every identity key `peer` holds or held here: its current one, its previous
     /// one (in a rotation's overlap or after), and those it retired before
-    /// (`peer-rotations.txt`), and the one its card proved its log began under
-    /// (``PeerRecord/logIdentity``). A revocation revokes them all: the card a partner
-    /// gave before it rotated names an earlier key, and must not bring it back.
+    /// (`peer-rotations.txt`). A revocation revokes them all: the card a partner gave
+    /// before it rotated names an earlier key, and must not bring it back.
     public func identitiesEverHeld(by peer: PeerRecord) -> [IdentityPublicKey] {
         var keys = [peer.keys.identity]
         if let previous = peer.previousKeys?.identity { keys.append(previous) }
-        if let first = peer.logIdentity, !keys.contains(first) { keys.append(first) }
         for retired in retiredPeerKeys() where retired.belongs(to: peer) && !keys.contains(retired.identity) {
             keys.append(retired.identity)
         }

@@ -31,13 +31,8 @@ extension NodeHome {
     /// never trusted again, so importing its card again would only add a peer that
     /// stays revoked.
     public func ensureNotRevokedPeer(_ card: NodeCard) throws {
-        let revoked = revokedPeerIdentities()
-        guard !revoked.contains(KeyText.encode(card.keys.identity)) else {
+        guard !revokedPeerIdentities().contains(KeyText.encode(card.keys.identity)) else {
             throw CoreError(.invalidArgument, "the identity key of this card (\(card.fingerprint)) was revoked on this node (\(revokedPeersPath)) and is never trusted again; ask the partner for a card with new keys")
-        }
-        // A card claiming a log begun under a revoked key speaks for that key's node.
-        if let origin = card.logOrigin, revoked.contains(KeyText.encode(origin.identity)) {
-            throw CoreError(.invalidArgument, "this card's audit log began under the identity key \(origin.fingerprint), which was revoked on this node (\(revokedPeersPath)); its node is never trusted again")
         }
     }
 
@@ -46,9 +41,7 @@ extension NodeHome {
         let revoked = revokedPeerIdentities()
         guard !revoked.isEmpty else { return keyring }
         var result = keyring
-        // A peer whose first key (its log's) is revoked is revoked: that key vouched for the rest.
-        for var peer in keyring.peers where !peer.revoked && (revoked.contains(KeyText.encode(peer.keys.identity))
-                                                               || peer.logIdentity.map { revoked.contains(KeyText.encode($0)) } == true) {
+        for var peer in keyring.peers where !peer.revoked && revoked.contains(KeyText.encode(peer.keys.identity)) {
             peer.revoked = true
             try result.replace(peer)
         }

@@ -64,6 +64,9 @@ extension NodeHome {
         public let statement: RotationStatement
         /// The new card for partners added later, with the proof of the log's name.
         public let card: NodeCard
+        /// Why the proof of the log's name could not be made or read, if it could not:
+        /// the rotation goes ahead (it may be an emergency), and the caller says so.
+        public let logOriginProblem: String?
     }
 
     /// Generates new identity, encryption and transport keys (the log key stays),
@@ -71,7 +74,8 @@ extension NodeHome {
     /// The first identity key's proof of the log's name is made first if it is not on
     /// file (from the current keys at the first rotation, from `previous` — the keys
     /// before the last rotation, read only then — if an earlier release rotated
-    /// without one): the rotation would lose that key for good.
+    /// without one): the rotation would lose that key for good. A proof that cannot be
+    /// made or read does not stop the rotation (``PreparedRotation/logOriginProblem``).
     public func prepareRotation(_ configuration: NodeConfiguration, current: NodeSecrets, previous: () throws -> NodeSecrets?,
                                 now: Int64, overlapSeconds: Int64) throws -> PreparedRotation {
         try ensureNotRevoked("rotates its keys")
@@ -80,11 +84,16 @@ extension NodeHome {
         }
         let fresh = try NodeSecrets.generate()
         let next = NodeSecrets(identity: fresh.identity, encryption: fresh.encryption, transport: fresh.transport, log: current.log)
-        let proof = try ensureLogOriginProof(configuration) { [current] + (try previous().map { [$0] } ?? []) }?.proof
+        var origin: LogOrigin?, problem: String?
+        do {
+            origin = try ensureLogOrigin(configuration) { [current] + (try previous().map { [$0] } ?? []) }?.origin
+        } catch {
+            problem = "\(error)"
+        }
         let statementCard = try self.card(configuration, secrets: next, now: now, logOrigin: nil)
         let statement = try RotationStatement(previous: current.identity, card: statementCard, rotatedAt: now, overlapUntil: now + overlapSeconds)
-        let origin = proof.map { LogOrigin($0, holder: next.publicKeys.identity, log: next.log) }
-        return PreparedRotation(secrets: next, statement: statement, card: try self.card(configuration, secrets: next, now: now, logOrigin: origin))
+        return PreparedRotation(secrets: next, statement: statement, card: try self.card(configuration, secrets: next, now: now, logOrigin: origin),
+                                logOriginProblem: problem)
     }
 
     /// Makes a prepared rotation this node's keys, in an order that never leaves the

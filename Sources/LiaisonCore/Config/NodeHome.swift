@@ -140,7 +140,7 @@ public struct NodeHome: Sendable {
         }
         var keyring = try Keyring(parsing: text, path: keyringPath)
         for pinned in configuration.pinnedPeers {
-            do { try keyring.append(pinned) } catch let error as CoreError {
+            do { try keyring.add(pinned) } catch let error as CoreError {
                 throw CoreError(.malformedConfig, "\(configurationPath): pinned peer \"\(pinned.name)\": \(error.message)")
             }
         }

@@ -10,8 +10,8 @@ extension PeerRecord {
         details["max-package-bytes"] = inboundLimits.maximumPackageBytes.map(String.init)
         details["packages-per-minute"] = inboundLimits.packagesPerMinute.map(String.init)
         details["bytes-per-day"] = inboundLimits.bytesPerDay.map(String.init)
-        // The log name its card proved, for a peer that rotated before it was added.
-        details["log-name"] = logFingerprint == fingerprint ? nil : logFingerprint.description
+        // Its audit log's name, when not its fingerprint (it rotated before or since it was added).
+        details["audit-log"] = auditLogFingerprint == fingerprint ? nil : auditLogFingerprint.description
         return details
     }
 }

@@ -38,10 +38,12 @@ public struct PeerRecord: Sendable, Hashable {
     /// The fingerprint its audit log and witness key are named after, when it has
     /// rotated its identity since (a log keeps its name for life). nil: its fingerprint.
     public var logName: NodeFingerprint?
-    /// The identity key its log began under, when its card proved its log's name
-    /// (``NodeCard/logOrigin``; a partner added after it rotated). Kept so that
-    /// revoking the peer revokes that key too. nil: unknown, or its fingerprint's.
-    public var logIdentity: IdentityPublicKey?
+    /// The fingerprint its audit log and witness key are named after, when its card
+    /// proved one other than ``logFingerprint`` (``NodeCard/logOrigin``: a partner
+    /// added after it rotated). Used for those names alone, never to file the peer
+    /// by: the proof binds the name to the log key, so another node copying it
+    /// could sign nothing under it, but could take it (nil: ``logFingerprint``).
+    public var auditLogName: NodeFingerprint?
 
     /// The default maximum TLP for a trust level: conservative unless raised.
     public static func defaultMaximumTLP(for trust: TrustLevel) -> TrafficLightProtocol {
@@ -61,8 +63,12 @@ public struct PeerRecord: Sendable, Hashable {
     /// The node id.
     public var fingerprint: NodeFingerprint { keys.fingerprint }
 
-    /// The fingerprint that names its audit log (see ``logName``).
+    /// The fingerprint it is filed under for life (see ``logName``).
     public var logFingerprint: NodeFingerprint { logName ?? fingerprint }
+
+    /// The fingerprint its audit log and its witness key are named after
+    /// (``auditLogName``, else ``logFingerprint``).
+    public var auditLogFingerprint: NodeFingerprint { auditLogName ?? logFingerprint }
 
     /// Its previous keys while their overlap window is open at `now`.
     public func previousKeys(at now: Int64) -> NodePublicKeys? {
@@ -115,8 +121,7 @@ public struct PeerRecord: Sendable, Hashable {
     public init(name: String, card: NodeCard, trust: TrustLevel, added: Int64) {
         self.name = name
         self.keys = card.keys
-        self.logName = card.logOrigin?.fingerprint
-        self.logIdentity = card.logOrigin?.identity
+        self.auditLogName = card.logOrigin?.fingerprint
         self.addresses = card.addresses
         self.trust = trust
         self.validUntil = card.validUntil
@@ -135,7 +140,7 @@ public struct PeerRecord: Sendable, Hashable {
                                           "addresses", "valid-until", "revoked", "added", "max-tlp", "clearance", "communities",
                                           "organisation", "max-package-bytes", "packages-per-minute", "bytes-per-day",
                                           "previous-identity", "previous-encryption", "previous-transport", "previous-log",
-                                          "previous-until", "log-name", "log-identity"])
+                                          "previous-until", "log-name", "audit-log-name"])
         name = try t.requiredString("name")
         let name = self.name
         try t.checked("name") { try NodeName.validate(name) }
@@ -190,13 +195,7 @@ public struct PeerRecord: Sendable, Hashable {
             throw t.error(forKey: stray, "\(t.keyPath(stray)) needs previous-identity")
         }
         logName = try t.string("log-name").map { text in try t.checked("log-name") { try NodeFingerprint(parsing: text) } }
-        if let text = try t.string("log-identity") {
-            let key: IdentityPublicKey = try t.checked("log-identity") { try KeyText.decode(text, field: "log identity") }
-            guard let logName, NodeFingerprint(identity: key) == logName else {
-                throw t.error(forKey: "log-identity", "\(t.keyPath("log-identity")) must be the key of log-name's fingerprint")
-            }
-            logIdentity = key
-        }
+        auditLogName = try t.string("audit-log-name").map { text in try t.checked("audit-log-name") { try NodeFingerprint(parsing: text) } }
     }
 
     private static func time(_ t: TOMLTable, _ key: String) throws -> Int64? {
@@ -234,7 +233,7 @@ public struct PeerRecord: Sendable, Hashable {
             t["previous-until"] = .string(Timestamp.iso8601(previousUntil))
         }
         if let logName, logName != fingerprint { t["log-name"] = .string(logName.description) }
-        if let logIdentity, logName != fingerprint { t["log-identity"] = .string(KeyText.encode(logIdentity)) }
+        if let auditLogName, auditLogName != logFingerprint { t["audit-log-name"] = .string(auditLogName.description) }
         return t
     }
 }

@@ -22,7 +22,7 @@ import LiaisonCrypto
 /// `liaison/node-card/v1` and a newline, followed by every byte before the
 /// `signature:` line. The `log-origin` line (``LogOrigin``) proves the name the
 /// node's audit log keeps after a rotation: its first identity key's signature
-/// over the log key, and the log key's over the card's identity key.
+/// over the log key.
 public struct NodeCard: Sendable, Hashable {
     /// The node's own name for itself (peers may file it under another name).
     public let name: String
@@ -58,8 +58,7 @@ public struct NodeCard: Sendable, Hashable {
         }
         guard validUntil > validFrom else { throw CoreError(.invalidArgument, "a card must be valid for some time") }
         if let logOrigin {
-            guard logOrigin.identity != secrets.publicKeys.identity,
-                  logOrigin.vouches(log: secrets.publicKeys.log, holder: secrets.publicKeys.identity) else {
+            guard logOrigin.identity != secrets.publicKeys.identity, logOrigin.vouches(for: secrets.publicKeys.log) else {
                 throw CoreError(.invalidArgument, "the log origin does not belong to this node's keys")
             }
         }
@@ -77,7 +76,7 @@ public struct NodeCard: Sendable, Hashable {
     public var fingerprint: NodeFingerprint { keys.fingerprint }
 
     /// The fingerprint its audit log and witness key are named after.
-    public var logFingerprint: NodeFingerprint { logOrigin?.fingerprint ?? fingerprint }
+    public var auditLogFingerprint: NodeFingerprint { logOrigin?.fingerprint ?? fingerprint }
 
     /// The card's text form.
     public var encoded: String {
@@ -151,8 +150,8 @@ public struct NodeCard: Sendable, Hashable {
             guard origin.identity != keys.identity else {
                 throw CoreError(.malformedCard, "the card's log-origin names its own identity key (a card has one only once the node rotated)")
             }
-            guard origin.vouches(log: keys.log, holder: keys.identity) else {
-                throw CoreError(.cardSignatureInvalid, "the card's log-origin does not verify (the log's first key did not sign this card's log key, or that log key did not sign this card's identity key), so the card cannot claim that log's name")
+            guard origin.vouches(for: keys.log) else {
+                throw CoreError(.cardSignatureInvalid, "the card's log-origin does not verify: the key it names did not sign this card's log key, so the card cannot name that log")
             }
             logOrigin = origin
             line = cursor.next()

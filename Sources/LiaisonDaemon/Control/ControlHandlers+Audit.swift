@@ -86,7 +86,7 @@ extension ControlHandlers {
     func auditKeys(_ request: ControlRequest) throws -> AuditKeysItem {
         // Only peers that may still witness: a revoked or blocked peer's cosignatures count for nothing.
         let witnesses = try context.peers.keyring.peers.filter { !$0.revoked && $0.trust != .blocked }
-            .map { try NodeLogNames.witnessKey($0.keys, named: $0.logFingerprint).description }
+            .map { try NodeLogNames.witnessKey($0.keys, named: $0.auditLogFingerprint).description }
         // The size first; a checkpoint signed between the two reads may be listed beyond it (the CLI drops those).
         let size = try context.auditLog.size()
         let checkpoints = try context.auditLog.checkpoints(after: request.cursor, limit: Self.checkpointPage + 1)
@@ -102,7 +102,7 @@ extension ControlHandlers {
         guard let peer = context.peers.peer(named: name) else {
             throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list`")
         }
-        let origin = try NodeLogNames.logKey(peer.keys, named: peer.logFingerprint).name
+        let origin = try NodeLogNames.logKey(peer.keys, named: peer.auditLogFingerprint).name
         guard let state = try context.auditLog.witnessedLog(origin: origin) else {
             throw ControlFailure(code: "audit.not-witnessed",
                                  message: "this node has not cosigned a checkpoint of \(name)'s log; it witnesses \(name) only if \(name) asks it to (its [audit] witnesses, or every partner by default)")

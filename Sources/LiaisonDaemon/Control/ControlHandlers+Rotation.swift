@@ -29,13 +29,20 @@ extension ControlHandlers {
                                                 now: now, overlapSeconds: Int64(days) * 86_400)
         let statement = prepared.statement
         let newKeys = prepared.secrets.publicKeys
-        // Fail closed: no rotation that the log does not record first.
-        try await context.audit(context.event(.keyRotated, actor: actor, details: [
+        var details = [
             "by": "self", "previous": statement.previousFingerprint.description, "fingerprint": statement.fingerprint.description,
             "identity": KeyText.encode(newKeys.identity), "encryption": KeyText.encode(newKeys.encryption),
             "transport": KeyText.encode(newKeys.transport), "rotated-at": Timestamp.iso8601(statement.rotatedAt),
             "overlap-until": Timestamp.iso8601(statement.overlapUntil),
-        ]))
+        ]
+        // The rotation goes ahead without the proof of the log's name (it may be an
+        // emergency), but not unsaid: partners added later cannot witness the log.
+        if let problem = prepared.logOriginProblem {
+            details["log-origin"] = "not on the new card: \(problem)"
+            context.logger.warning("the new card cannot prove this node's log name, so partners who add it cannot witness its log: \(problem)")
+        }
+        // Fail closed: no rotation that the log does not record first.
+        try await context.audit(context.event(.keyRotated, actor: actor, details: details))
         // Every unrevoked partner is to be told; the list is written before the keys
         // change, so a crash in between still leaves them to the retrier.
         let partners = context.peers.keyring.peers.filter { !$0.revoked }

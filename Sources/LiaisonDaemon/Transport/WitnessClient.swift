@@ -37,7 +37,7 @@ struct WitnessClient: Sendable {
     func request(_ stored: StoredCheckpoint, from peer: PeerRecord) async {
         let deadline = context.settings.idleTimeout, until = NIODeadline.now() + deadline
         do {
-            let witnessKey = try NodeLogNames.witnessKey(peer.keys, named: peer.logFingerprint)
+            let witnessKey = try NodeLogNames.witnessKey(peer.keys, named: peer.auditLogFingerprint)
             guard !stored.witnesses.contains(witnessKey.name) else { return }
             var oldSize = try context.auditLog.newestCosignedSize(witness: witnessKey.name) ?? 0
             let note = SignedNote.withoutCosignatures(stored.note, logKey: context.logSigner.verifierKey)

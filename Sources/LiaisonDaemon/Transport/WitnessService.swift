@@ -23,14 +23,14 @@ struct WitnessService {
             return .witnessRefused(knownSize: 0, reason: "this node no longer exchanges anything with you")
         }
         let opened: OpenedCheckpoint
-        let expected = NodeLogNames.origin(peer.logFingerprint)
+        let expected = NodeLogNames.origin(peer.auditLogFingerprint)
         // Another log name than the one on file: say which, as that is the likely cause
         // (a partner that added this node after it rotated, with a card lacking its log-origin).
         guard note.starts(with: Array((expected + "\n").utf8)) else {
             return .witnessRefused(knownSize: 0, reason: "this witness knows your log as \(expected), not by this checkpoint's name: its operator must remove you and add your current card")
         }
         do {
-            opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys, named: peer.logFingerprint))
+            opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys, named: peer.auditLogFingerprint))
         } catch {
             return .witnessRefused(knownSize: 0, reason: "the checkpoint does not verify with your log key: \(error)")
         }

@@ -137,8 +137,8 @@ struct PeerRotationTests {
         // The card for partners added later proves the log's name; the statement's does not.
         let first = configuration.publicKeys.fingerprint
         let published = try NodeCard(parsing: try String(contentsOfFile: home.rotationCardPath, encoding: .utf8), now: now)
-        #expect(published.logFingerprint == first && prepared.statement.card.logOrigin == nil)
-        #expect(try home.logOriginProof(updated)?.fingerprint == first)
+        #expect(published.auditLogFingerprint == first && prepared.statement.card.logOrigin == nil)
+        #expect(try home.logOrigin(updated)?.fingerprint == first)
         // A node that rotated without the proof (an earlier release) makes it at its next
         // rotation from its previous keys, before they are replaced and the first key is gone.
         unlink(home.logOriginPath)
@@ -146,13 +146,13 @@ struct PeerRotationTests {
         let second = try home.prepareRotation(updated, current: prepared.secrets, previous: { try home.previousSecrets(sealing: sealing)?.secrets },
                                               now: later, overlapSeconds: 60)
         let again = try home.commitRotation(second, configuration: updated, current: prepared.secrets, sealing: sealing)
-        #expect(try again.logFingerprint == first && home.logOriginProof(again)?.fingerprint == first)
+        #expect(try again.logFingerprint == first && home.logOrigin(again)?.fingerprint == first)
         let secondCard = try NodeCard(parsing: try String(contentsOfFile: home.rotationCardPath, encoding: .utf8), now: later)
-        #expect(secondCard.keys == again.publicKeys && secondCard.logFingerprint == first)
-        #expect(try home.card(again, secrets: second.secrets, now: later).logFingerprint == first)
+        #expect(secondCard.keys == again.publicKeys && secondCard.auditLogFingerprint == first)
+        #expect(try home.card(again, secrets: second.secrets, now: later).auditLogFingerprint == first)
         // Once the first key is gone with the proof, a card cannot claim the log: it goes without.
         unlink(home.logOriginPath)
-        #expect(try home.ensureLogOriginProof(again) { [try #require(try home.previousSecrets(sealing: sealing)).secrets, second.secrets] } == nil)
+        #expect(try home.ensureLogOrigin(again) { [try #require(try home.previousSecrets(sealing: sealing)).secrets, second.secrets] } == nil)
         #expect(try home.card(again, secrets: second.secrets, now: later).logOrigin == nil)
     }
 

@@ -21,9 +21,11 @@ private func resigned(_ card: NodeCard, by key: IdentitySecretKey, _ change: (St
 }
 
 /// The proof of a rotated node's log name on its card: found missing in review
-/// (a partner added after a rotation filed the node's log under its new
-/// fingerprint and refused to witness it), and an earlier unsigned `log-name`
-/// line withdrawn because any partner could claim another's log.
+/// (a partner added after a rotation named the node's log after its new
+/// fingerprint and refused to witness it). An earlier unsigned `log-name` line was
+/// withdrawn because any partner could claim another's log; a version that filed
+/// the peer by the name it proved was withdrawn because a copied line let a node
+/// take another's place (and have its first key revoked with it).
 @Suite("Log origins: a rotated node's card proves its log's name")
 struct LogOriginTests {
     let first: NodeSecrets
@@ -33,7 +35,7 @@ struct LogOriginTests {
     init() throws {
         first = try F.secrets(seed: 1)
         current = try rotated(first, seed: 2)
-        origin = LogOrigin(.init(signing: first.identity, log: first.publicKeys.log), holder: current.publicKeys.identity, log: current.log)
+        origin = LogOrigin(signing: first.identity, log: first.publicKeys.log)
     }
 
     private func card(_ secrets: NodeSecrets, origin: LogOrigin?) throws -> NodeCard {
@@ -47,56 +49,60 @@ struct LogOriginTests {
         #expect(lines[5].hasPrefix("log: ") && lines[6] == "log-origin: \(origin.encoded)")
         let parsed = try NodeCard(parsing: card.encoded, now: F.now + 60)
         #expect(parsed == card && parsed.logOrigin == origin)
-        #expect(parsed.fingerprint == current.publicKeys.fingerprint && parsed.logFingerprint == first.publicKeys.fingerprint)
-        #expect(try LogOrigin(parsing: origin.encoded) == origin)
-        #expect(try LogOrigin.FirstKeyProof(parsing: origin.proof.encoded) == origin.proof)
-        #expect(origin.vouches(log: first.publicKeys.log, holder: current.publicKeys.identity))
+        #expect(parsed.fingerprint == current.publicKeys.fingerprint && parsed.auditLogFingerprint == first.publicKeys.fingerprint)
+        #expect(try LogOrigin(parsing: origin.encoded) == origin && origin.vouches(for: first.publicKeys.log))
         // A card without it (a node that never rotated) is named after itself, as before.
         let plain = try self.card(first, origin: nil)
-        #expect(!plain.encoded.contains("log-origin") && plain.logFingerprint == plain.fingerprint)
+        #expect(!plain.encoded.contains("log-origin") && plain.auditLogFingerprint == plain.fingerprint)
     }
 
-    @Test("another node cannot claim the log, with its own log key or with the copied one")
+    @Test("another node cannot put its own log key under the name")
     func claimRefused() throws {
+        // Dave copies alpha's proof into his own card, with his own log key, and signs it.
         let dave = try F.secrets(seed: 7)
-        let daveCard = try card(dave, origin: nil)
-        /// Dave's card with `log` as its log key and alpha's proof, signed by dave's identity.
-        func claim(log: LogPublicKey) -> String {
-            resigned(daveCard, by: dave.identity) {
-                $0.replacingOccurrences(of: "log: \(KeyText.encode(dave.publicKeys.log))\n",
-                                        with: "log: \(KeyText.encode(log))\nlog-origin: \(origin.encoded)\n")
-            }
+        let claimed = resigned(try card(dave, origin: nil), by: dave.identity) {
+            $0.replacingOccurrences(of: "log: \(KeyText.encode(dave.publicKeys.log))\n",
+                                    with: "log: \(KeyText.encode(dave.publicKeys.log))\nlog-origin: \(origin.encoded)\n")
         }
-        // His own log key: alpha's first key vouched for another.
-        // Alpha's log key and proof copied whole (both are public): that log key named alpha's identity, not his.
-        for log in [dave.publicKeys.log, first.publicKeys.log] {
-            let claimed = claim(log: log)
-            #expect(claimed.contains("log-origin: "))
-            do {
-                _ = try NodeCard(parsing: claimed, now: F.now + 60)
-                Issue.record("a card claiming alpha's log was accepted")
-            } catch let error as CoreError { #expect(error.code == .cardSignatureInvalid) }
-        }
-        #expect(!origin.vouches(log: first.publicKeys.log, holder: dave.publicKeys.identity))
-        #expect(!origin.vouches(log: dave.publicKeys.log, holder: current.publicKeys.identity))
-        // Nor can he make such a card, or one with a proof he made himself with his own log key.
+        #expect(claimed.contains("log-origin: "))
+        do {
+            _ = try NodeCard(parsing: claimed, now: F.now + 60)
+            Issue.record("a card putting another log key under alpha's log name was accepted")
+        } catch let error as CoreError { #expect(error.code == .cardSignatureInvalid) }
         #expect(throws: CoreError.self) { try card(dave, origin: origin) }
-        let own = LogOrigin(origin.proof, holder: dave.publicKeys.identity, log: dave.log)
-        #expect(throws: CoreError.self) { try card(dave, origin: own) }
+    }
+
+    @Test("a copied proof with the victim's log key names the victim's log, and takes nothing from it")
+    func copyTakesNothing() throws {
+        // Dave copies alpha's log key and proof (both public) into his own card.
+        let dave = try F.secrets(seed: 7)
+        let copied = resigned(try card(dave, origin: nil), by: dave.identity) {
+            $0.replacingOccurrences(of: "log: \(KeyText.encode(dave.publicKeys.log))\n",
+                                    with: "log: \(KeyText.encode(first.publicKeys.log))\nlog-origin: \(origin.encoded)\n")
+        }
+        let card = try NodeCard(parsing: copied, now: F.now + 60)
+        let daveRecord = PeerRecord(name: "dave", card: card, trust: .partner, added: F.now)
+        // Checkpoints under that name must verify with alpha's log key, which dave cannot
+        // sign with; he is filed, limited and revoked under his own fingerprint.
+        #expect(daveRecord.auditLogFingerprint == first.publicKeys.fingerprint && daveRecord.keys.log == first.publicKeys.log)
+        #expect(daveRecord.logFingerprint == dave.publicKeys.fingerprint)
+        let dir = TemporaryDirectory(prefix: "log-origin")
+        #expect(NodeHome(path: dir.path).identitiesEverHeld(by: daveRecord) == [dave.publicKeys.identity])
+        // Alpha's real card is still added beside him.
+        let keyring = try Keyring(peers: [daveRecord, PeerRecord(name: "alpha", card: try self.card(current, origin: origin), trust: .partner, added: F.now)])
+        #expect(keyring.peers.map(\.name) == ["dave", "alpha"])
     }
 
     @Test("an altered proof, one naming the card's own key, or one out of place is refused")
     func alteredRefused() throws {
         let card = try card(current, origin: origin)
-        for signature in [origin.proof.signature, origin.holderSignature] {
-            var bytes = signature
-            bytes[5] ^= 1
-            let forged = resigned(card, by: current.identity) {
-                $0.replacingOccurrences(of: Data(signature).base64EncodedString(), with: Data(bytes).base64EncodedString())
-            }
-            #expect(throws: CoreError.self) { try NodeCard(parsing: forged, now: F.now + 60) }
+        var bytes = origin.signature
+        bytes[5] ^= 1
+        let forged = resigned(card, by: current.identity) {
+            $0.replacingOccurrences(of: Data(origin.signature).base64EncodedString(), with: Data(bytes).base64EncodedString())
         }
-        let own = LogOrigin(.init(signing: current.identity, log: current.publicKeys.log), holder: current.publicKeys.identity, log: current.log)
+        #expect(throws: CoreError.self) { try NodeCard(parsing: forged, now: F.now + 60) }
+        let own = LogOrigin(signing: current.identity, log: current.publicKeys.log)
         let selfNamed = resigned(card, by: current.identity) { $0.replacingOccurrences(of: origin.encoded, with: own.encoded) }
         do {
             _ = try NodeCard(parsing: selfNamed, now: F.now + 60)
@@ -110,63 +116,22 @@ struct LogOriginTests {
         }
         #expect(throws: CoreError.self) { try NodeCard(parsing: moved, now: F.now + 60) }
         let x25519 = "x25519:" + String(origin.encoded.dropFirst("ed25519:".count))
-        for text in ["", origin.encoded + " ", origin.encoded.replacingOccurrences(of: " ", with: "  "), origin.proof.encoded, x25519] {
+        for text in ["", origin.encoded + " ", origin.encoded.replacingOccurrences(of: " ", with: "  "), x25519] {
             #expect(throws: CoreError.self) { try LogOrigin(parsing: text) }
         }
     }
 
-    @Test("a peer added from such a card is known by its log's name, and keeps the first key for revocation")
+    @Test("a peer added from such a card names its log after the first fingerprint, and is filed by its own")
     func peerFromCard() throws {
         let card = try card(current, origin: origin)
         let peer = PeerRecord(name: "alpha", card: card, trust: .partner, added: F.now)
-        #expect(peer.logFingerprint == first.publicKeys.fingerprint && peer.logIdentity == first.publicKeys.identity)
-        let keyring = try Keyring(peers: [peer])
-        let text = keyring.rendered(excluding: [])
-        #expect(text.contains("log-name = \"\(first.publicKeys.fingerprint)\"") && text.contains("log-identity = \"\(KeyText.encode(first.publicKeys.identity))\""))
-        let parsed = try Keyring(parsing: text)
-        #expect(parsed.peers == [peer])
-        // A hand-edited log-identity that is not log-name's key is refused.
-        let other = try F.secrets(seed: 9)
-        #expect(throws: CoreError.self) {
-            try Keyring(parsing: text.replacingOccurrences(of: KeyText.encode(first.publicKeys.identity), with: KeyText.encode(other.publicKeys.identity)))
-        }
-        let dir = TemporaryDirectory(prefix: "log-origin")
-        #expect(NodeHome(path: dir.path).identitiesEverHeld(by: peer) == [current.publicKeys.identity, first.publicKeys.identity])
-    }
-
-    @Test("a keyring holds one peer per log name")
-    func oneLogName() throws {
-        let card = try card(current, origin: origin)
-        var keyring = try Keyring(peers: [PeerRecord(name: "alpha", card: card, trust: .partner, added: F.now)])
-        // The first card of the same node, under another name: the log it began is already here.
-        let firstCard = try self.card(first, origin: nil)
-        #expect(throws: CoreError.self) { try keyring.add(PeerRecord(name: "alpha-old", card: firstCard, trust: .partner, added: F.now)) }
-        // A later card of the same log (another rotation), under another name.
-        let third = try rotated(first, seed: 3)
-        let later = try self.card(third, origin: LogOrigin(origin.proof, holder: third.publicKeys.identity, log: third.log))
-        #expect(throws: CoreError.self) { try keyring.add(PeerRecord(name: "alpha-new", card: later, trust: .partner, added: F.now)) }
-        #expect(keyring.peers.map(\.name) == ["alpha"])
-        // And the other way: the first card in the keyring, the rotated one added.
-        var other = try Keyring(peers: [PeerRecord(name: "alpha-old", card: firstCard, trust: .partner, added: F.now)])
-        #expect(throws: CoreError.self) { try other.add(PeerRecord(name: "alpha", card: card, trust: .partner, added: F.now)) }
-        try other.add(PeerRecord(name: "bravo", card: try self.card(try F.secrets(seed: 4), origin: nil), trust: .partner, added: F.now))
-        #expect(other.peers.map(\.name) == ["alpha-old", "bravo"])
-        // A file written before the check (or a pinned peer beside an imported one) still loads.
-        let both = try Keyring(peers: [PeerRecord(name: "alpha-old", card: firstCard, trust: .partner, added: F.now),
-                                       PeerRecord(name: "alpha", card: card, trust: .partner, added: F.now)])
-        #expect(try Keyring(parsing: both.rendered(excluding: [])).peers.count == 2)
-    }
-
-    @Test("revoking the first key revokes a peer known by it, and refuses its cards")
-    func firstKeyRevoked() throws {
-        let dir = TemporaryDirectory(prefix: "log-origin")
-        let home = NodeHome(path: dir.path)
-        try FileManager.default.createDirectory(atPath: dir.path + "/keys", withIntermediateDirectories: true)
-        let card = try card(current, origin: origin)
-        let keyring = try Keyring(peers: [PeerRecord(name: "alpha", card: card, trust: .partner, added: F.now)])
-        #expect(home.peer(everHolding: first.publicKeys.identity, in: keyring)?.name == "alpha")
-        try home.recordRevokedPeer(first.publicKeys.identity)
-        #expect(try home.applyingRevocations(to: keyring).peer(named: "alpha")?.revoked == true)
-        #expect(throws: CoreError.self) { try home.ensureNotRevokedPeer(card) }
+        #expect(peer.auditLogFingerprint == first.publicKeys.fingerprint && peer.logFingerprint == current.publicKeys.fingerprint)
+        let text = try Keyring(peers: [peer]).rendered(excluding: [])
+        #expect(text.contains("audit-log-name = \"\(first.publicKeys.fingerprint)\"") && !text.contains("\nlog-name ="))
+        #expect(try Keyring(parsing: text).peers == [peer])
+        // After its next rotation, its log keeps the name.
+        let later = try rotated(first, seed: 3)
+        let next = peer.rotated(to: try self.card(later, origin: origin), overlapUntil: F.now + 3600)
+        #expect(next.auditLogFingerprint == first.publicKeys.fingerprint && next.logFingerprint == current.publicKeys.fingerprint)
     }
 }
