@@ -17,7 +17,7 @@ struct RotatedPeerLimitsTests {
     /// `name` (whose secrets are `secrets`) rotates to fresh keys at bravo, with an overlap of `overlap` seconds;
     /// returns the new keys and the overlap's end.
     private func rotate(_ name: String, _ secrets: NodeSecrets, overlap: Int64, in net: DaemonNetwork) throws -> (NodeSecrets, Int64) {
-        let fresh = try NodeSecrets.generate(), now = Timestamp.now()
+        let fresh = try keysAfterRotation(of: secrets), now = Timestamp.now()
         let card = try NodeCard(name: name, secrets: fresh, addresses: [], validFrom: now, validUntil: now + 86_400)
         var client = try session(as: secrets.transport, in: net)
         try client.send(.rotation(try RotationStatement(previous: secrets.identity, card: card, rotatedAt: now, overlapUntil: now + overlap).encoded))

@@ -26,7 +26,7 @@ struct RotationPacingTests {
         let net = try DaemonNetwork(["alpha", "bravo"])
         try net.daemon("bravo").start()
         let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
-        let first = try NodeSecrets.generate(), second = try NodeSecrets.generate(), third = try NodeSecrets.generate()
+        let first = try keysAfterRotation(of: alpha), second = try keysAfterRotation(of: alpha), third = try keysAfterRotation(of: alpha)
         // The overlap is the peer's choice: here it ends two seconds after the rotation.
         let start = Timestamp.now()
         let taken = try RotationStatement(previous: alpha.identity, card: try card(first, now: start), rotatedAt: start, overlapUntil: start + 2)
@@ -73,7 +73,7 @@ struct RotationPacingTests {
 
         let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
         let now = Timestamp.now()
-        let statement = try RotationStatement(previous: alpha.identity, card: try card(try NodeSecrets.generate(), now: now),
+        let statement = try RotationStatement(previous: alpha.identity, card: try card(try keysAfterRotation(of: alpha), now: now),
                                               rotatedAt: now, overlapUntil: now + 3_600)
         #expect(try announce(statement, as: alpha.transport, in: net) == .close(reason: .protocolError))
 
@@ -93,7 +93,7 @@ struct RotationPacingTests {
         let alpha = try ProtocolClient.secrets(home: net.home("alpha"))
         let bravoTransport = try ProtocolClient.publicKeys(home: net.home("bravo")).transport
         let now = Timestamp.now()
-        let statement = try RotationStatement(previous: alpha.identity, card: try card(try NodeSecrets.generate(), now: now),
+        let statement = try RotationStatement(previous: alpha.identity, card: try card(try keysAfterRotation(of: alpha), now: now),
                                               rotatedAt: now, overlapUntil: now + 3_600)
         // Both sessions open first, then the statement goes out on each back to back.
         var first = try ProtocolClient(port: net.ports["bravo"]!)
