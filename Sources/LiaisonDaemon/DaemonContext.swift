@@ -58,6 +58,9 @@ final class DaemonContext: Sendable {
     /// Handshakes by peer (its lifelong fingerprint): a partner, or a thief of its
     /// transport key, dialling from many sources still gets only its share.
     let peerHandshakes: NIOLockedValueBox<HandshakeRateLimiter>
+    /// Handshakes from sources that authenticated none lately, all together: thousands of
+    /// addresses each within its share cannot take the CPU, and partners' addresses get in.
+    let newSources: NIOLockedValueBox<NewSourceBudget>
     /// How many refusals caused from the network are recorded one by one (20/s, bursts
     /// of 200), and how many were left out since the last recorded one.
     let refusalBudget = NIOLockedValueBox(RefusalBudget(rate: 20, burst: 200))
@@ -146,6 +149,7 @@ final class DaemonContext: Sendable {
                                                      previous: previous?.secrets, previousUntil: previous?.overlapUntil))
         self.sealingKey = sealing
         self.settings = settings
+        newSources = NIOLockedValueBox(NewSourceBudget(ratePerSecond: settings.newSourceHandshakeRate, burst: settings.newSourceHandshakeBurst))
         peerHandshakes = NIOLockedValueBox(HandshakeRateLimiter(ratePerSecond: settings.peerHandshakesPerMinute / 60,
                                                                 burst: max(1, settings.peerHandshakesPerMinute / 4)))
         self.diskReserve = DiskReserve(bytes: settings.diskReserveBytes, path: home.path)
@@ -208,6 +212,9 @@ struct DaemonSettings: Sendable {
     var handshakeBurst = 50.0
     /// Handshakes per minute from one peer, from any source; a quarter of it at once.
     var peerHandshakesPerMinute = 120.0
+    /// Handshakes per second from sources not authenticated lately, all together, and the burst.
+    var newSourceHandshakeRate = 100.0
+    var newSourceHandshakeBurst = 200.0
     /// Rekey after this many messages or seconds in one direction.
     var rekeyMessages: UInt64 = 1 << 20
     var rekeySeconds = 120.0
@@ -242,6 +249,8 @@ struct DaemonSettings: Sendable {
         handshakeRate = Double(t.handshakesPerSecond)
         handshakeBurst = Double(t.handshakeBurst)
         peerHandshakesPerMinute = Double(t.peerHandshakesPerMinute)
+        newSourceHandshakeRate = Double(t.newSourceHandshakesPerSecond)
+        newSourceHandshakeBurst = Double(t.newSourceHandshakeBurst)
         rekeySeconds = Double(t.rekeySeconds)
         rekeyMessages = UInt64(t.rekeyMessages)
         sessionLifetime = .seconds(t.sessionLifetimeSeconds)

@@ -29,6 +29,10 @@ public struct DaemonTunables: Sendable, Equatable {
     public var handshakeBurst: Int64 = 50
     /// Handshakes per minute from one peer, whatever its source (a quarter of it at once).
     public var peerHandshakesPerMinute: Int64 = 120
+    /// Handshakes per second from sources that completed none in the last day, all of
+    /// them together, and the burst allowed (``NewSourceBudget``).
+    public var newSourceHandshakesPerSecond: Int64 = 100
+    public var newSourceHandshakeBurst: Int64 = 200
     /// Rekey a session direction after this many seconds or messages.
     public var rekeySeconds: Int64 = 120
     public var rekeyMessages: Int64 = 1 << 20
@@ -64,6 +68,8 @@ public struct DaemonTunables: Sendable, Equatable {
         ("handshakes-per-second", \.handshakesPerSecond, 1...10_000),
         ("handshake-burst", \.handshakeBurst, 1...100_000),
         ("peer-handshakes-per-minute", \.peerHandshakesPerMinute, 4...100_000),
+        ("new-source-handshakes-per-second", \.newSourceHandshakesPerSecond, 1...100_000),
+        ("new-source-handshake-burst", \.newSourceHandshakeBurst, 1...1_000_000),
         ("rekey-seconds", \.rekeySeconds, 1...86_400),
         ("rekey-messages", \.rekeyMessages, 16...(1 << 40)),
         ("session-lifetime-seconds", \.sessionLifetimeSeconds, 1...86_400),

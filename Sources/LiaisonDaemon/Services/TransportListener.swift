@@ -56,6 +56,13 @@ struct TransportListener: Service {
                             connections.addTask { try? await connection.executeThenClose { _, _ in } }
                             return
                         }
+                        // Then all sources not authenticated lately, together.
+                        guard context.newSources.withLockedValue({ $0.allow(source: source, now: SecureSession.now()) }) else {
+                            context.refusalLog.log(.notice, "handshake refused: \(source) completed none lately, and such sources are over their budget (new-source-handshakes-per-second)")
+                            DaemonMetrics.handshake(accepted: false, reason: "new-source-budget")
+                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            return
+                        }
                         switch admission.admit(connection.channel, source: source) {
                         case .admit:
                             break

@@ -34,6 +34,8 @@ struct InboundConnection {
                 guard let (peer, noise, localIdentity) = try await handshake(reader: &reader, writer: &writer, remote: remote, logger: logger) else { return }
                 deadline.cancel()
                 admission.authenticate(channel.channel)
+                let source = InboundAdmission.source(of: channel.channel.remoteAddress)
+                context.newSources.withLockedValue { $0.authenticated(source: source, now: SecureSession.now()) }
                 logger[metadataKey: "peer"] = "\(peer.name)"
                 // Register it so a later revocation can end it, unless the peer already
                 // holds as many sessions as it may (a partner needs a few at most).
