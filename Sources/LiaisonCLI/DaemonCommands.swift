@@ -233,7 +233,7 @@ struct InboxCommand: ParsableCommand {
             _ = try client.receive(Empty.self)
             try file.commit()
             if opened.senderRevoked == true {
-                FileHandle.standardError.write(Data("warning: \(opened.sender)'s key was revoked after this package arrived; its signature verifies, but whoever held the key may have made it\n".utf8))
+                FileHandle.standardError.write(Data("warning: \(opened.sender)'s key is revoked (this node learned of it after the package arrived); its signature verifies, but whoever held the key may have made it\n".utf8))
             }
             if daemon.json { return try printJSON(InboxGetOutput(opened, bytes: total, out: out)) }
             print("Verified package \(opened.id) and wrote \(ByteCount.format(Int64(total))) to \(out)")

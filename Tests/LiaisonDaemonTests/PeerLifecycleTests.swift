@@ -535,7 +535,7 @@ struct PeerRemovalTests {
         #expect(refused.stderr.contains("--despite-revocation"), "\(refused.stderr)")
         let out = net.dir.file("despite.out")
         let opened = try net.expect(["inbox", "get", received, "--home", net.home("alpha"), "--out", out, "--despite-revocation", "--json"])
-        #expect(opened.stderr.contains("revoked after this package arrived"), "\(opened.stderr)")
+        #expect(opened.stderr.contains("learned of it after the package arrived"), "\(opened.stderr)")
         let shown = try JSONSerialization.jsonObject(with: Data(opened.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(shown["senderRevoked"] as? Bool == true, "\(opened.stdout)")
         #expect(FileManager.default.contents(atPath: out).map(Array.init) == payload)

@@ -16,6 +16,7 @@ struct RotatedWitnessTests {
         let net = try DaemonNetwork(["alpha", "bravo"], audit: "checkpoint-interval-seconds = 1\n")
         try net.startAll()
         let first = try NodeHome(path: net.home("alpha")).loadConfiguration().publicKeys.fingerprint
+        let firstSecrets = try ProtocolClient.secrets(home: net.home("alpha"))
         try net.expect(["keys", "rotate", "--yes", "--overlap", "1", "--home", net.home("alpha")])
         let alpha = NodeHome(path: net.home("alpha"))
         let configuration = try alpha.loadConfiguration()
@@ -55,6 +56,32 @@ struct RotatedWitnessTests {
         #expect(!net.daemon("alpha").log.contains("witness charlie refused"))
         let added = try #require(try net.auditEvents("charlie", ["--event", "peer.added"]).last)
         #expect(added.details["audit-log"] == first.description, "\(added)")
+
+        // Whoever holds alpha's retired first identity key can name another log key after
+        // it, and be added as a partner of its own; its checkpoints under that name are
+        // refused (not taken for a fork of alpha's), and alpha's record stays as it was.
+        let mallory = try NodeSecrets.generate()
+        let now = Timestamp.now()
+        let malloryCard = try NodeCard(name: "mallory", secrets: mallory, addresses: [], validFrom: now, validUntil: now + 86_400,
+                                       logOrigin: LogOrigin(signing: firstSecrets.identity, log: mallory.log.publicKey))
+        try malloryCard.encoded.write(toFile: net.dir.file("mallory.card"), atomically: true, encoding: .utf8)
+        try net.expect(["peers", "import", net.dir.file("mallory.card"), "--home", net.home("charlie"), "--name", "mallory", "--trust", "partner"])
+        let recordBefore = witnessed["size"] as? Int
+        let signer = try NoteSigner(name: NodeLogNames.origin(first), secretKey: mallory.log)
+        let forged = try signer.sign(try Checkpoint(origin: NodeLogNames.origin(first), size: 1, rootHash: [UInt8](repeating: 7, count: 32)))
+        var client = try ProtocolClient(port: net.ports["charlie"]!)
+        try client.handshake(local: mallory.transport, remote: try ProtocolClient.publicKeys(home: net.home("charlie")).transport)
+        try client.send(.witnessRequest(note: forged.bytes, oldSize: 0, proof: []))
+        let answer = try client.receive()
+        guard case .witnessRefused(_, let reason, _) = answer, reason.contains("another log key") else {
+            Issue.record("a checkpoint under alpha's log name and another key was not refused as such: \(answer)")
+            return
+        }
+        let after = try JSONSerialization.jsonObject(with: Data(try net.expect(["audit", "witnessed", "alpha", "--home", net.home("charlie"), "--json"]).stdout.utf8)) as? [String: Any]
+        #expect((after?["size"] as? Int ?? 0) >= (recordBefore ?? 1), "\(String(describing: after))")
+        #expect(!net.daemon("charlie").log.contains("critical"), "taken for a fork")
+        let denied = try net.auditEvents("charlie", ["--event", "checkpoint.cosigned", "--outcome", "denied"])
+        #expect(denied.contains { $0.reason?.hasPrefix("witness.other-key") == true }, "\(denied)")
 
         // A partner that filed the log under the node's new fingerprint (as one did with a
         // card lacking the proof: the statement's) refuses, and says why.

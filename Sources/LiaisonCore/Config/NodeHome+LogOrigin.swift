@@ -26,9 +26,9 @@ extension NodeHome {
         var info = stat()
         guard lstat(logOriginPath, &info) == 0 else { return nil }
         let unusable = CoreError(.keyFileMalformed, "\(logOriginPath) does not prove this node's log name (\(configuration.logFingerprint)); restore it from a backup, or remove it and start liaisond while it still holds the first identity key")
-        // A regular file (lstat: not through a link), read to at most 4 KiB.
-        let handle = info.st_mode & S_IFMT == S_IFREG ? FileHandle(forReadingAtPath: logOriginPath) : nil
-        defer { try? handle?.close() }
+        // A regular file, not through a link, read to at most 4 KiB.
+        let fd = info.st_mode & S_IFMT == S_IFREG ? open(logOriginPath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1
+        let handle = fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil
         guard let data = try? handle?.read(upToCount: 4097), data.count <= 4096, let text = String(data: data, encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("log-origin: ") }),
               let origin = try? LogOrigin(parsing: String(line.dropFirst(12))),

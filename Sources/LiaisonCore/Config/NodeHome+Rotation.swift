@@ -86,7 +86,9 @@ extension NodeHome {
         let next = NodeSecrets(identity: fresh.identity, encryption: fresh.encryption, transport: fresh.transport, log: current.log)
         var origin: LogOrigin?, problem: String?
         do {
-            origin = try ensureLogOrigin(configuration) { [current] + (try previous().map { [$0] } ?? []) }?.origin
+            origin = try ensureLogOrigin(configuration) {
+                configuration.logFingerprint == current.publicKeys.fingerprint ? [current] : (try previous().map { [$0] } ?? [])
+            }?.origin
         } catch {
             problem = "\(error)"
         }

@@ -183,7 +183,7 @@ public struct NodeHome: Sendable {
     /// ``CoreError/Code/nodeRevoked`` once the node revoked its own key (a new card
     /// would look valid to a partner who never heard of the revocation). Once the
     /// node rotated, the card carries the proof of its log's name
-    /// (``logOriginProof(_:)``) if the node has it.
+    /// (``logOrigin(_:)``) if the node has it.
     public func card(_ configuration: NodeConfiguration, secrets: NodeSecrets, now: Int64) throws -> NodeCard {
         try card(configuration, secrets: secrets, now: now, logOrigin: try logOrigin(configuration, for: secrets))
     }

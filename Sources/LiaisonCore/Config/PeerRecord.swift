@@ -35,8 +35,10 @@ public struct PeerRecord: Sendable, Hashable {
     public var previousKeys: NodePublicKeys?
     /// End of the overlap window of ``previousKeys`` (Unix seconds).
     public var previousUntil: Int64?
-    /// The fingerprint its audit log and witness key are named after, when it has
-    /// rotated its identity since (a log keeps its name for life). nil: its fingerprint.
+    /// The fingerprint it is filed under for life — its packages, limits, handshake
+    /// replay state — when it rotated its identity since it was added here (the one it
+    /// had then; also its audit log's name, unless ``auditLogName`` says otherwise).
+    /// nil: its fingerprint.
     public var logName: NodeFingerprint?
     /// The fingerprint its audit log and witness key are named after, when its card
     /// proved one other than ``logFingerprint`` (``NodeCard/logOrigin``: a partner

@@ -355,7 +355,7 @@ struct ControlHandlers: Sendable {
             // have made it: opened only on the operator's explicit word.
             guard request.despiteRevocation == true else {
                 let from = request.peer.map { " --from \($0)" } ?? ""
-                throw CoreError(.senderRevoked, "\(error.message), after this package arrived: whoever held that key may have made it. "
+                throw CoreError(.senderRevoked, "\(error.message) (this node learned of it after the package arrived): whoever held that key may have made it. "
                                 + "To read it all the same, knowing that, run `liaison inbox get \(id)\(from) --out FILE --despite-revocation` (the audit log records it)")
             }
             opener = try context.packageOpener(header: header, senders: RevocationOverlooked(senders), now: entry.receivedAt)
@@ -365,7 +365,7 @@ struct ControlHandlers: Sendable {
         // The peer of that name only if it is the node that signed it (a removed one's name may be another's now).
         let signer = context.peers.peer(named: entry.sender).flatMap { context.home.identitiesEverHeld(by: $0).contains(opener.sender.identity) ? $0 : nil }
         var details = signer == nil ? ["sender": opener.sender.name] : [:]
-        if revoked { details["despite-revocation"] = "signer \(opener.sender.fingerprint) revoked after the package arrived" }
+        if revoked { details["despite-revocation"] = "signer \(opener.sender.fingerprint) revoked (learned here after the package arrived)" }
         try await context.audit(context.event(.packageOpened, actor: actor, peer: signer, package: id, markings: entry.markings, details: details))
         if revoked { context.logger.warning("package \(id) from \(opener.sender.name) opened despite the revocation of its signer's key, as \(actor) asked") }
         var item = OpenedItem(id: id.description, sender: opener.sender.name, senderFingerprint: opener.sender.fingerprint.description,

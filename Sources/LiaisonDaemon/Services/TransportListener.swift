@@ -56,9 +56,14 @@ struct TransportListener: Service {
                             connections.addTask { try? await connection.executeThenClose { _, _ in } }
                             return
                         }
-                        // Then all sources not authenticated lately, together.
-                        guard context.newSources.withLockedValue({ $0.allow(source: source, now: SecureSession.now()) }) else {
-                            context.refusalLog.log(.notice, "handshake refused: \(source) completed none lately, and such sources are over their budget (new-source-handshakes-per-second)")
+                        // Then all sources no partner in good standing used lately, together.
+                        let now = SecureSession.now()
+                        let partner = context.newSources.withLockedValue { $0.partner(of: source, now: now) }
+                        let standing = partner.map { lineage in
+                            context.peers.keyring.peers.contains { $0.logFingerprint.description == lineage && !$0.revoked && $0.trust != .blocked }
+                        } ?? false
+                        guard context.newSources.withLockedValue({ $0.allow(source: source, now: now, inGoodStanding: { _ in standing }) }) else {
+                            context.refusalLog.log(.notice, "handshake refused: \(source) is no partner's address of late, and such sources are over their budget (new-source-handshakes-per-second)")
                             DaemonMetrics.handshake(accepted: false, reason: "new-source-budget")
                             connections.addTask { try? await connection.executeThenClose { _, _ in } }
                             return

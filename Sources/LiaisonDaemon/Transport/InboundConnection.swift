@@ -34,8 +34,6 @@ struct InboundConnection {
                 guard let (peer, noise, localIdentity) = try await handshake(reader: &reader, writer: &writer, remote: remote, logger: logger) else { return }
                 deadline.cancel()
                 admission.authenticate(channel.channel)
-                let source = InboundAdmission.source(of: channel.channel.remoteAddress)
-                context.newSources.withLockedValue { $0.authenticated(source: source, now: SecureSession.now()) }
                 logger[metadataKey: "peer"] = "\(peer.name)"
                 // Register it so a later revocation can end it, unless the peer already
                 // holds as many sessions as it may (a partner needs a few at most).
@@ -58,7 +56,13 @@ struct InboundConnection {
                 receiver.remote = remote
                 receiver.localIdentity = localIdentity
                 defer { receiver.abandon() }
-                let traffic = await serve(session, receiver: &receiver, age: age, logger: logger)
+                let source = InboundAdmission.source(of: channel.channel.remoteAddress)
+                let traffic = await serve(session, receiver: &receiver, age: age, logger: logger) {
+                    // A message from the peer decrypted: it holds its keys (a replayed message 1
+                    // never gets this far), so its address is one of its own (``NewSourceBudget``).
+                    guard source != "unknown" else { return }
+                    context.newSources.withLockedValue { $0.used(source: source, by: peer.logFingerprint.description, now: SecureSession.now()) }
+                }
                 // The peer revoked its own key: end every session with it, this one too.
                 if receiver.peerRevokedItself { context.cutSessions(of: peer) }
                 try? await context.store.addTraffic(fingerprint: peer.fingerprint, sent: traffic.sent, received: traffic.received)
@@ -78,7 +82,9 @@ struct InboundConnection {
     /// every answer as it is ready. Whoever hands the writer an answer waits until it
     /// is written, so a peer that stops reading holds at most
     /// ``concurrentPushes`` answers in memory. Returns the bytes sent and received.
-    private func serve(_ session: SecureSession, receiver: inout PackageReceiver, age: SessionAge, logger: Logger) async -> (sent: Int64, received: Int64) {
+    /// `firstMessage` runs once, when the peer's first message has decrypted.
+    private func serve(_ session: SecureSession, receiver: inout PackageReceiver, age: SessionAge, logger: Logger,
+                       firstMessage: () -> Void) async -> (sent: Int64, received: Int64) {
         var inbound = session.inbound
         let replyQueue = ReplyQueue()
         /// Queues `message` for the writer and returns once it was written (or the connection failed).
@@ -97,8 +103,13 @@ struct InboundConnection {
                     // still at work (a finished one may wait to be collected).
                     var running = 0
                     let working = NIOLockedValueBox(0)
+                    var first = true
                     while let message = try await inbound.receive() {
                         age.noteMessage()
+                        if first {
+                            first = false
+                            firstMessage()
+                        }
                         if case .close = message { break }
                         // A sender renews its session at the lifetime: one past twice that is
                         // ended when it starts new work with nothing in progress.

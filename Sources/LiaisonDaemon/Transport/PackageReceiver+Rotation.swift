@@ -53,13 +53,10 @@ extension PackageReceiver {
         guard !current.revoked, !context.home.revokedPeerIdentities().contains(KeyText.encode(statement.card.keys.identity)) else {
             throw await refuseRotation("the new identity key is revoked; a revoked key never comes back through a rotation")
         }
-        // A node's log keeps its key and its name for life: a new card may not change either
-        // (a thief of the identity key could otherwise have the real checkpoints refused).
+        // A node's log keeps its key for life: a new card may not change it (a thief of the
+        // identity key could otherwise have the real checkpoints refused by witnesses).
         guard statement.card.keys.log == current.keys.log else {
             throw await refuseRotation("the new card has another log key; a node's audit log keeps its key for life")
-        }
-        if let origin = statement.card.logOrigin, origin.fingerprint != current.auditLogFingerprint {
-            throw await refuseRotation("the new card names another audit log (\(origin.fingerprint.short)) than \(peer.name)'s (\(current.auditLogFingerprint.short))")
         }
         guard !context.configuration.pinnedPeers.contains(where: { $0.name == peer.name }) else {
             throw await refuseRotation("\(peer.name) is pinned in liaison.toml; its operator must update its keys there by hand")

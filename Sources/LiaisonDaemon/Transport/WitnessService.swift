@@ -24,19 +24,31 @@ struct WitnessService {
         }
         let opened: OpenedCheckpoint
         let expected = NodeLogNames.origin(peer.auditLogFingerprint)
+        let logKey: NoteVerifierKey
         // Another log name than the one on file: say which, as that is the likely cause
         // (a partner that added this node after it rotated, with a card lacking its log-origin).
         guard note.starts(with: Array((expected + "\n").utf8)) else {
             return .witnessRefused(knownSize: 0, reason: "this witness knows your log as \(expected), not by this checkpoint's name: its operator must remove you and add your current card")
         }
         do {
-            opened = try Checkpoint.open(note, logKey: try NodeLogNames.logKey(peer.keys, named: peer.auditLogFingerprint))
+            logKey = try NodeLogNames.logKey(peer.keys, named: peer.auditLogFingerprint)
+            opened = try Checkpoint.open(note, logKey: logKey)
         } catch {
             return .witnessRefused(knownSize: 0, reason: "the checkpoint does not verify with your log key: \(error)")
         }
         let checkpoint = opened.checkpoint
         do {
             let state = try context.auditLog.witnessedLog(origin: checkpoint.origin)
+            // The record of a log name is kept for the log key that began it here: another
+            // key under the same name (a thief of a retired first identity key naming its
+            // own log after it, say) neither moves it nor is taken for a fork of it.
+            if let state, (try? Checkpoint.open(Array(state.note.utf8), logKey: logKey)) == nil {
+                logger.warning("witness: \(peer.name) asks to cosign \(checkpoint.origin) with another log key than the one this node witnessed it under; refused")
+                await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
+                                                              reason: "witness.other-key: this node witnesses that log under another log key",
+                                                              details: ["origin": checkpoint.origin, "size": String(checkpoint.size)]))
+                return .witnessRefused(knownSize: 0, reason: "this witness keeps \(checkpoint.origin) for another log key, and cosigns that name for it alone")
+            }
             if let state {
                 guard checkpoint.size >= state.size else {
                     return await refuse(checkpoint, state, "a rollback: size \(checkpoint.size) is below the \(state.size) already cosigned")

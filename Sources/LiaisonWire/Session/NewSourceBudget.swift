@@ -1,47 +1,63 @@
-/// One budget for handshakes from sources that have not authenticated lately.
+/// One budget for handshakes from sources that no partner has used lately.
 ///
 /// The per-source limit (``HandshakeRateLimiter``) bounds what one address can cost;
 /// it does not bound what many can: each message 1 costs the responder two X25519
 /// operations before it knows who sent it, so thousands of sources, each within its
 /// share, could take the daemon's CPU. This bucket bounds them all together — but
-/// only the sources that have not completed a handshake with this node in the last
+/// not the few addresses each partner in good standing used in the last
 /// ``memorySeconds``: a partner's usual address keeps getting in while strangers
-/// queue for the budget (TCP has proved each source address, so it cannot be
-/// borrowed). Pure: the caller passes the time.
+/// queue for the budget. TCP has proved each source address, so none can be
+/// borrowed; the caller marks one only once a session from it carried a message
+/// that decrypted (a replayed message 1 never does), and at most
+/// ``sourcesPerPeer`` per partner, so one partner (or a thief of its keys) cannot
+/// make thousands of addresses known. Pure: the caller passes the time.
 public struct NewSourceBudget: Sendable {
+    private struct Known {
+        /// The partner that used it (its lifelong fingerprint).
+        var peer: String
+        var seen: Double
+    }
+
     private var bucket: TokenBucket
-    /// Source → when a handshake from it last succeeded (seconds).
-    private var known: [String: Double] = [:]
-    /// How long a source stays known after its last successful handshake.
+    private var known: [String: Known] = [:]
+    /// How long a source stays known after it was last used.
     public let memorySeconds: Double
-    /// Most sources remembered; past it the longest unseen is forgotten.
+    /// Most sources remembered for one partner; past it its longest unseen is forgotten.
+    public let sourcesPerPeer: Int
+    /// Most sources remembered in all; past it the longest unseen is forgotten.
     public let maximumKnown: Int
 
     /// A budget of `ratePerSecond` handshakes from new sources, bursts of `burst`.
-    public init(ratePerSecond: Double, burst: Double, memorySeconds: Double = 86_400, maximumKnown: Int = 4096) {
+    public init(ratePerSecond: Double, burst: Double, memorySeconds: Double = 86_400, sourcesPerPeer: Int = 4, maximumKnown: Int = 4096) {
         bucket = TokenBucket(rate: ratePerSecond, burst: burst)
         self.memorySeconds = memorySeconds
+        self.sourcesPerPeer = sourcesPerPeer
         self.maximumKnown = maximumKnown
     }
 
     /// Whether a connection from `source` may start a handshake at `now`: always for a
-    /// known source, else if the bucket has a token (taken).
-    public mutating func allow(source: String, now: Double) -> Bool {
-        if let seen = known[source], now - seen < memorySeconds { return true }
+    /// source a partner still `inGoodStanding` used lately, else if the bucket has a
+    /// token (taken).
+    public mutating func allow(source: String, now: Double, inGoodStanding: (String) -> Bool) -> Bool {
+        if let entry = known[source], now - entry.seen < memorySeconds, inGoodStanding(entry.peer) { return true }
         return bucket.take(now: now)
     }
 
-    /// Records that a handshake from `source` succeeded at `now`.
-    public mutating func authenticated(source: String, now: Double) {
-        if known[source] == nil, known.count >= maximumKnown {
-            known = known.filter { now - $0.value < memorySeconds }
-            if known.count >= maximumKnown, let oldest = known.min(by: { $0.value < $1.value }) { known[oldest.key] = nil }
+    /// Records that `peer` used `source` for a session at `now`.
+    public mutating func used(source: String, by peer: String, now: Double) {
+        if known[source]?.peer != peer {
+            let theirs = known.filter { $0.value.peer == peer }
+            if theirs.count >= sourcesPerPeer, let oldest = theirs.min(by: { $0.value.seen < $1.value.seen }) { known[oldest.key] = nil }
         }
-        known[source] = now
+        if known[source] == nil, known.count >= maximumKnown {
+            known = known.filter { now - $0.value.seen < memorySeconds }
+            if known.count >= maximumKnown, let oldest = known.min(by: { $0.value.seen < $1.value.seen }) { known[oldest.key] = nil }
+        }
+        known[source] = Known(peer: peer, seen: now)
     }
 
-    /// Whether `source` is known at `now`.
-    public func isKnown(_ source: String, now: Double) -> Bool {
-        known[source].map { now - $0 < memorySeconds } ?? false
+    /// The partner `source` is known for at `now`, if any.
+    public func partner(of source: String, now: Double) -> String? {
+        known[source].flatMap { now - $0.seen < memorySeconds ? $0.peer : nil }
     }
 }
