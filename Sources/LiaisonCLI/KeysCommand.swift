@@ -45,6 +45,16 @@ struct KeysCommand: ParsableCommand {
                     print("             not told yet (the daemon retries): \(rotation.pendingPeers.joined(separator: ", "))")
                 }
             }
+            switch report.logOrigin {
+            case "on-file"?:
+                print("log origin:  \(home.logOriginPath) (cards prove the log's name, liaison/\(configuration.logFingerprint), to partners added since)")
+            case "missing"?:
+                print("log origin:  MISSING: cards cannot prove the log's name, so partners added since cannot witness it (liaisond makes it at start while it holds the first identity key)")
+            case let problem?:
+                print("log origin:  UNUSABLE: \(problem)")
+            case nil:
+                break
+            }
         }
     }
 
@@ -97,6 +107,9 @@ struct KeysReport: Encodable {
     let protection: String
     /// The newest key rotation, if the node ever rotated.
     let rotation: RotationState?
+    /// Once the node rotated: whether its cards can prove its log's name (`on-file`,
+    /// `missing`, or why the file is unusable); nil before any rotation.
+    let logOrigin: String?
 
     /// A rotation and its overlap window, for `keys show`.
     struct RotationState: Encodable {
@@ -121,6 +134,11 @@ struct KeysReport: Encodable {
         keyFile = home.keyFilePath(c)
         protection = c.protection.name
         let now = Timestamp.now()
+        if c.logFingerprint == c.publicKeys.fingerprint {
+            logOrigin = nil
+        } else {
+            do { logOrigin = try home.logOrigin(c) == nil ? "missing" : "on-file" } catch let error as CoreError { logOrigin = error.message } catch { logOrigin = "\(error)" }
+        }
         rotation = (try? home.rotation()).flatMap { $0 }.map { statement in
             RotationState(previous: statement.previousFingerprint.description, rotatedAt: Timestamp.iso8601(statement.rotatedAt),
                           overlapUntil: Timestamp.iso8601(statement.overlapUntil), overlapOpen: now < statement.overlapUntil,

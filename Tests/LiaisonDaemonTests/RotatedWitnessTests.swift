@@ -28,6 +28,8 @@ struct RotatedWitnessTests {
         try net.expect(["keys", "card", "--home", net.home("alpha"), "--out", net.dir.file("alpha-now.card")])
         let fresh = try NodeCard(parsing: try String(contentsOfFile: net.dir.file("alpha-now.card"), encoding: .utf8), now: Timestamp.now())
         #expect(fresh.logOrigin == published.logOrigin && fresh.auditLogFingerprint == first)
+        let shownKeys = try net.expect(["keys", "show", "--home", net.home("alpha")]).stdout
+        #expect(shownKeys.contains("log origin:  \(alpha.logOriginPath)"), "\(shownKeys)")
         // The statement partners of earlier releases read carries the card without it.
         #expect(try alpha.rotation()?.card.logOrigin == nil)
 
@@ -100,6 +102,7 @@ struct RotatedWitnessTests {
         _ = net.daemon("alpha").stop(timeoutSeconds: 10)
         let kept = try String(contentsOfFile: alpha.logOriginPath, encoding: .utf8)
         unlink(alpha.logOriginPath)
+        #expect(try net.expect(["keys", "show", "--home", net.home("alpha")]).stdout.contains("log origin:  MISSING"))
         let bareWritten = try net.expect(["keys", "card", "--home", net.home("alpha"), "--out", net.dir.file("alpha-bare.card")])
         #expect(bareWritten.stderr.contains("cannot prove the name of this node's audit log"), "\(bareWritten.stderr)")
         let bare = try NodeCard(parsing: try String(contentsOfFile: net.dir.file("alpha-bare.card"), encoding: .utf8), now: Timestamp.now())
