@@ -108,7 +108,6 @@ final class DaemonContext: Sendable {
         let handed = handingOver.mapValues { Set($0.map(\.package.id)) }
         var others = Set<String>()
         for queued in packages {
-            queueTimes.queued(queued.package.id, copies: queued.recipients.count)
             for peer in queued.recipients where !(handed[peer]?.contains(queued.package.id) ?? false) { others.insert(peer) }
         }
         outboxSignal.announceQueued(handingOver: handingOver, others: others)

@@ -19,8 +19,10 @@ final class QueueTimes: Sendable {
 
     private struct State {
         var entries: [PackageID: Entry] = [:]
-        /// Queueing order; ids delivered since stay until they reach the front or a compaction.
-        var order = CircularBuffer<PackageID>()
+        /// Queueing order, with each queueing's time (an id queued again after its delivery
+        /// has a later place, and its earlier one no longer matches); ids delivered since
+        /// stay until they reach the front or a compaction.
+        var order = CircularBuffer<(id: PackageID, queuedAt: UInt64)>()
     }
 
     private let state = NIOLockedValueBox(State())
@@ -35,11 +37,13 @@ final class QueueTimes: Sendable {
         state.withLockedValue { state in
             guard state.entries[id] == nil else { return }
             state.entries[id] = Entry(queuedAt: now, copiesLeft: copies)
-            state.order.append(id)
-            while state.entries.count > capacity, let oldest = state.order.popFirst() { state.entries[oldest] = nil }
+            state.order.append((id, now))
+            while state.entries.count > capacity, let oldest = state.order.popFirst() {
+                if state.entries[oldest.id]?.queuedAt == oldest.queuedAt { state.entries[oldest.id] = nil }
+            }
             // Ids delivered since are dropped from the order now and then, so it stays bounded too.
             if state.order.count > 2 * capacity {
-                let live = state.order.filter { state.entries[$0] != nil }
+                let live = state.order.filter { state.entries[$0.id]?.queuedAt == $0.queuedAt }
                 state.order = CircularBuffer(live)
             }
         }

@@ -36,4 +36,16 @@ struct QueueTimesTests {
         }
         #expect(times.count <= 3 && times.orderCount <= 6)
     }
+
+    @Test("an id queued again after its delivery keeps its new time when its old place comes up")
+    func queuedAgain() {
+        let times = QueueTimes(capacity: 2)
+        times.queued(Self.id(1), copies: 1, now: 1_000)
+        _ = times.delivered(Self.id(1), now: 2_000)
+        times.queued(Self.id(2), copies: 1, now: 3_000)
+        times.queued(Self.id(1), copies: 1, now: 4_000)   // its first place is still at the front
+        times.queued(Self.id(3), copies: 1, now: 5_000)   // full: id 2 goes, not the new id 1
+        #expect(times.delivered(Self.id(2)) == nil)
+        #expect(times.delivered(Self.id(1), now: 1_004_000) == 0.001)
+    }
 }

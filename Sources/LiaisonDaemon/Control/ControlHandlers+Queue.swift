@@ -92,6 +92,9 @@ extension ControlHandlers {
                           details: ["recipients": queued.recipients.joined(separator: ",")])
         }
         let early = earlyOffers(of: packages)
+        // Timed from here (a sender reading its queue may deliver one before the commit's
+        // announcement); a queueing that fails leaves entries that age out (``QueueTimes``).
+        for queued in packages { context.queueTimes.queued(queued.package.id, copies: queued.recipients.count) }
         do {
             // Senders are told on the committing thread, the moment the packages are durable,
             // rather than after this task resumes. The offers are marked only then: a
