@@ -83,7 +83,7 @@ struct KeysCommand: ParsableCommand {
             }
             if output.json {
                 return try printJSON(["name": card.name, "fingerprint": card.fingerprint.description, "out": out,
-                                      "validUntil": Timestamp.iso8601(card.validUntil), "logName": card.auditLogFingerprint.description])
+                                      "validUntil": Timestamp.iso8601(card.validUntil), "auditLogName": card.auditLogFingerprint.description])
             }
             print("Wrote the card of \"\(card.name)\" to \(out) (valid until \(Timestamp.iso8601(card.validUntil))).")
             print("Fingerprint for your partners to check: \(card.fingerprint)")

@@ -248,7 +248,7 @@ struct PeersCommand: ParsableCommand {
             if output.json { return try printJSON(ImportReport(name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, daemon: true)) }
             print("Added \"\(peer.name)\" with trust \(peer.trust) to the running daemon (at once, no restart).")
             print("  fingerprint: \(peer.fingerprint)")
-            if let logName = peer.logName { Self.printLogName(logName) }
+            if let logName = peer.auditLogName { Self.printLogName(logName) }
             if fingerprint == nil {
                 print("Compare this fingerprint with the partner over a separate channel before sending anything.")
             }

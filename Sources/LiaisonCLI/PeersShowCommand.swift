@@ -38,7 +38,7 @@ extension PeersCommand {
             let s = detail.status
             print("peer: \(s.name)\(s.revoked ? " (REVOKED)" : "")")
             print("  fingerprint: \(s.fingerprint)")
-            if let logName = s.logName {
+            if let logName = s.auditLogName {
                 print("  audit log: liaison/\(logName) (named after its first keys; it witnesses under that name too)")
             }
             if let previous = s.previousFingerprint, let until = s.previousKeysUntil {

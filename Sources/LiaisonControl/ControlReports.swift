@@ -28,9 +28,9 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     /// Why its queued packages wait, when one did not go on its last try (the
     /// newest such error, e.g. "refused for now: …"); nil otherwise.
     public var queueError: String?
-    /// The fingerprint its audit log is named after, when that is not its
+    /// The fingerprint its audit log and witness key are named after, when that is not its
     /// ``fingerprint`` (it rotated its keys; the log keeps its first name).
-    public var logName: String?
+    public var auditLogName: String?
 
     public init(name: String, fingerprint: String, trust: String, addresses: [String], revoked: Bool, lastHandshake: String?,
                 lastError: String?, queued: Int, delivered: Int, failed: Int, bytesSent: Int64, bytesReceived: Int64,

@@ -18,7 +18,7 @@ extension PeerStatus {
                   previousFingerprint: previous?.fingerprint.description,
                   previousKeysUntil: previous == nil ? nil : peer.previousUntil.map(Timestamp.iso8601),
                   cardValidUntil: peer.validUntil == Int64.max ? nil : Timestamp.iso8601(peer.validUntil))
-        logName = peer.auditLogFingerprint == peer.fingerprint ? nil : peer.auditLogFingerprint.description
+        auditLogName = peer.auditLogFingerprint == peer.fingerprint ? nil : peer.auditLogFingerprint.description
     }
 }
 

@@ -11,11 +11,9 @@ import Testing
 /// the service goes on; the connections accepted before carry on.
 @Suite("AcceptLoop: a socket that stops accepting is bound again")
 struct AcceptLoopTests {
-    @Test("closing the listening socket under it: it listens again on the same port and accepts", .timeLimit(.minutes(2)))
-    func rebindsAfterTheSocketEnds() async throws {
-        let port = try DaemonProcess.freePort()
-        let sockets = NIOLockedValueBox<[any Channel]>([])
-        let accepted = NIOLockedValueBox(0)
+    /// A loop over a socket on `port` that binds again after 50 ms; each socket bound goes into `sockets`.
+    private static func loop(port: Int, sockets: NIOLockedValueBox<[any Channel]>) async throws
+        -> (AcceptLoop<NIOAsyncChannel<ByteBuffer, ByteBuffer>>, NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) {
         let bind: @Sendable () async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> = {
             let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -25,8 +23,13 @@ struct AcceptLoopTests {
             sockets.withLockedValue { $0.append(server.channel) }
             return server
         }
-        let loop = AcceptLoop(what: "test connections", logger: Logger(label: "test"), bind: bind, pause: .milliseconds(50))
-        let first = try await bind()
+        return (AcceptLoop(what: "test connections", logger: Logger(label: "test"), bind: bind, pause: .milliseconds(50)), try await bind())
+    }
+
+    @Test("closing the listening socket under it: it listens again on the same port and accepts", .timeLimit(.minutes(2)))
+    func rebindsAfterTheSocketEnds() async throws {
+        let (port, sockets, accepted) = (try DaemonProcess.freePort(), NIOLockedValueBox<[any Channel]>([]), NIOLockedValueBox(0))
+        let (loop, first) = try await Self.loop(port: port, sockets: sockets)
         let serving = Task {
             await loop.run(first) { connection, connections in
                 accepted.withLockedValue { $0 += 1 }
@@ -56,20 +59,8 @@ struct AcceptLoopTests {
 
     @Test("a connection accepted before the socket ended is served on while it is bound again", .timeLimit(.minutes(3)))
     func connectionCarriesOn() async throws {
-        let port = try DaemonProcess.freePort()
-        let sockets = NIOLockedValueBox<[any Channel]>([])
-        let accepted = NIOLockedValueBox(0)
-        let bind: @Sendable () async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> = {
-            let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-                }
-            sockets.withLockedValue { $0.append(server.channel) }
-            return server
-        }
-        let loop = AcceptLoop(what: "test connections", logger: Logger(label: "test"), bind: bind, pause: .milliseconds(50))
-        let first = try await bind()
+        let (port, sockets, accepted) = (try DaemonProcess.freePort(), NIOLockedValueBox<[any Channel]>([]), NIOLockedValueBox(0))
+        let (loop, first) = try await Self.loop(port: port, sockets: sockets)
         // Each connection echoes what it reads until the client closes it.
         let serving = Task {
             await loop.run(first) { connection, connections in

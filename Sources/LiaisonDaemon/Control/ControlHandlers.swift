@@ -347,6 +347,7 @@ struct ControlHandlers: Sendable {
         let senders = context.home.senders(asOf: entry.receivedAt, keyring: context.peers.keyring)
         let header = try PackageOpener.readHeader(from: &input)
         var opener: PackageOpener
+        var revoked = false
         do {
             opener = try context.packageOpener(header: header, senders: senders, now: entry.receivedAt)
         } catch let error as CoreError where error.code == .senderRevoked {
@@ -359,8 +360,8 @@ struct ControlHandlers: Sendable {
                                 + "To read it all the same, knowing that, run `liaison inbox get \(id)\(from) --out FILE --despite-revocation` (the audit log records it)")
             }
             opener = try context.packageOpener(header: header, senders: RevocationOverlooked(senders), now: entry.receivedAt)
+            revoked = true
         }
-        let revoked = senders.sender(withIdentity: opener.sender.identity.rawRepresentation)?.isRevoked ?? false
         // Plaintext leaves the daemon only with its audit record.
         // The peer of that name only if it is the node that signed it (a removed one's name may be another's now).
         let signer = context.peers.peer(named: entry.sender).flatMap { context.home.identitiesEverHeld(by: $0).contains(opener.sender.identity) ? $0 : nil }

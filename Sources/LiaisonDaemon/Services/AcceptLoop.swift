@@ -70,3 +70,11 @@ struct AcceptLoop<Connection: Sendable>: Sendable {
         }
     }
 }
+
+extension DiscardingTaskGroup {
+    /// Closes a connection the accept loop turned away, on a task of its own: closed
+    /// through the wrapper, since an async channel dropped unfinished traps.
+    mutating func closeUnserved<Inbound: Sendable, Outbound: Sendable>(_ connection: NIOAsyncChannel<Inbound, Outbound>) {
+        addTask { try? await connection.executeThenClose { _, _ in } }
+    }
+}

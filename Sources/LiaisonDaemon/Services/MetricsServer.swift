@@ -58,8 +58,7 @@ struct MetricsServer: Service, CustomStringConvertible {
                 return true
             }
             guard admitted else {
-                // Closed through the wrapper: an async channel dropped unfinished traps.
-                connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                connections.closeUnserved(connection)
                 return
             }
             connections.addTask {

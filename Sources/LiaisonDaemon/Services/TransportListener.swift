@@ -53,19 +53,19 @@ struct TransportListener: Service {
                         guard limiter.withLockedValue({ $0.allow(source: source, now: SecureSession.now()) }) else {
                             context.refusalLog.log(.notice, "handshake refused: rate limit exceeded for \(source)")
                             DaemonMetrics.handshake(accepted: false, reason: "rate-limit")
-                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            connections.closeUnserved(connection)
                             return
                         }
-                        // Then all sources no partner in good standing used lately, together.
-                        let now = SecureSession.now()
-                        let partner = context.newSources.withLockedValue { $0.partner(of: source, now: now) }
-                        let standing = partner.map { lineage in
-                            context.peers.keyring.peers.contains { $0.logFingerprint.description == lineage && !$0.revoked && $0.trust != .blocked }
-                        } ?? false
-                        guard context.newSources.withLockedValue({ $0.allow(source: source, now: now, inGoodStanding: { _ in standing }) }) else {
+                        // Then all sources no partner in good standing used lately, together (the
+                        // keyring's lock is taken inside this one; nothing takes them the other way).
+                        guard context.newSources.withLockedValue({ budget in
+                            budget.allow(source: source, now: SecureSession.now()) { lineage in
+                                context.peers.keyring.peers.contains { $0.logFingerprint.description == lineage && !$0.revoked && $0.trust != .blocked }
+                            }
+                        }) else {
                             context.refusalLog.log(.notice, "handshake refused: \(source) is no partner's address of late, and such sources are over their budget (new-source-handshakes-per-second)")
                             DaemonMetrics.handshake(accepted: false, reason: "new-source-budget")
-                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            connections.closeUnserved(connection)
                             return
                         }
                         switch admission.admit(connection.channel, source: source) {
@@ -76,12 +76,12 @@ struct TransportListener: Service {
                         case .refuseSourceBusy:
                             context.refusalLog.log(.notice, "connection from \(source) refused: \(settings.maximumHandshakesPerSource) of its connections are already in their handshakes")
                             DaemonMetrics.handshake(accepted: false, reason: "source-busy")
-                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            connections.closeUnserved(connection)
                             return
                         case .refuseFull:
                             context.refusalLog.log(.warning, "connection from \(source) refused: \(settings.maximumConnections) sessions already open (max-connections)")
                             DaemonMetrics.handshake(accepted: false, reason: "connections-full")
-                            connections.addTask { try? await connection.executeThenClose { _, _ in } }
+                            connections.closeUnserved(connection)
                             return
                         }
                         connections.addTask {

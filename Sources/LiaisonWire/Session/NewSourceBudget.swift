@@ -36,8 +36,8 @@ public struct NewSourceBudget: Sendable {
     }
 
     /// Whether a connection from `source` may start a handshake at `now`: always for a
-    /// source a partner still `inGoodStanding` used lately, else if the bucket has a
-    /// token (taken).
+    /// source a partner still `inGoodStanding` (asked of its lifelong fingerprint) used
+    /// lately, else if the bucket has a token (taken).
     public mutating func allow(source: String, now: Double, inGoodStanding: (String) -> Bool) -> Bool {
         if let entry = known[source], now - entry.seen < memorySeconds, inGoodStanding(entry.peer) { return true }
         return bucket.take(now: now)
