@@ -20,8 +20,9 @@ struct DaemonOptions: ParsableArguments {
     }
 
     /// A connection to the daemon. When nothing listens at the home's socket, says
-    /// whether no node lives there at all (a mistyped --home) or its daemon is not
-    /// running, with the home's own path in the command that starts it.
+    /// whether no node lives there at all (a mistyped --home), its daemon is starting
+    /// or stopping (it holds the node's lock), or it is not running, with the home's
+    /// own path in the command that starts it.
     func connect() throws -> ControlClient {
         do {
             return try ControlClient(path: socketPath)
@@ -31,6 +32,12 @@ struct DaemonOptions: ParsableArguments {
             // Only a home known to hold no node: one this user may not look into is not "missing".
             if stat(node.configurationPath, &info) != 0 && errno == ENOENT {
                 throw CoreError(.nodeMissing, "no node at \(node.path); check --home (or $LIAISON_HOME), or create one with `liaison init --home \(node.path) --name NAME`")
+            }
+            // A daemon that holds the node's lock but serves no socket is starting, or
+            // stopping while its transfers in flight finish: starting another would fail.
+            if let pid = try? DaemonLock.holder(of: node, otherwise: "") {
+                throw ControlFailure(code: "control.not-ready",
+                                     message: "liaisond\(pid.isEmpty ? "" : " (pid \(pid))") runs for the node at \(node.path) but does not answer on \(socketPath): it is starting, or stopping while transfers in flight finish (up to 20 s); retry in a moment")
             }
             throw ControlFailure(code: failure.code,
                                  message: "liaisond is not running for the node at \(node.path) (no listener at \(socketPath)); start it with `liaisond --home \(node.path)` or `systemctl start liaisond`")

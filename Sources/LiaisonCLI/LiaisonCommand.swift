@@ -29,7 +29,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
             Exit codes: 0 success; 1 other failure; 64 usage error; 65 bad data (a \
             package, card, file or audit log failed verification) or a policy denial; \
             66 no such node, file, peer or package; 69 the daemon is not running; \
-            75 try again later (the daemon is busy or stopping, its disk is down to its reserve, or \
+            75 try again later (the daemon is busy, starting or stopping, its disk is down to its reserve, or \
             its audit log cannot be written); 77 not permitted (insecure key file, wrong \
             passphrase, socket or node files not permitted, this node's key revoked); 78 the node's \
             configuration (liaison.toml) is malformed.
@@ -113,7 +113,7 @@ enum ExitCode {
     static func `for`(_ failure: ControlFailure) -> Int32 {
         switch failure.code {
         case "control.daemon-not-running", "control.unavailable", "control.connection-lost": 69
-        case "control.busy", "control.stopping": 75
+        case "control.busy", "control.stopping", "control.not-ready": 75
         case "control.permission-denied", "control.forbidden": 77
         case "audit.not-witnessed": 66
         default: CoreError.Code(rawValue: failure.code).map { Self.for(CoreError($0, failure.message)) } ?? 1

@@ -212,7 +212,7 @@ struct PeersCommand: ParsableCommand {
                 do {
                     return try ControlClient(path: ControlFraming.socketPath(home: home.path))
                 } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" {
-                    guard try daemonHoldsLock(home, otherwise: otherwise) else { return nil }
+                    guard try DaemonLock.holder(of: home, otherwise: otherwise) != nil else { return nil }
                     guard ContinuousClock.now < deadline else {
                         throw ControlFailure(code: "control.unavailable",
                                              message: "liaisond holds this node's lock but serves no control socket yet; retry once it has started")
@@ -220,25 +220,6 @@ struct PeersCommand: ParsableCommand {
                     usleep(100_000)
                 }
             }
-        }
-
-        /// Whether a daemon holds `<home>/liaisond.lock` (it takes it before anything else).
-        private static func daemonHoldsLock(_ home: NodeHome, otherwise: String) throws -> Bool {
-            let path = ControlFraming.lockPath(home: home.path)
-            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-            guard fd >= 0 else {
-                // No lock file: no daemon ever ran here. Any other reason: it cannot be told.
-                guard errno == ENOENT else {
-                    throw ControlFailure(code: "control.permission-denied",
-                                         message: "cannot tell whether liaisond runs for this node (\(path): \(String(cString: strerror(errno)))); "
-                                            + otherwise)
-                }
-                return false
-            }
-            defer { close(fd) }
-            guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
-            flock(fd, LOCK_UN)
-            return false
         }
 
         private func importThrough(_ daemon: ControlClient, _ cardText: String) throws {

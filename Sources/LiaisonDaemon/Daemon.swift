@@ -63,6 +63,8 @@ public struct Daemon {
             .init(service: RevocationRetrier(context: context, group: group)),
             .init(service: RotationRetrier(context: context, group: group)),
             .init(service: SpoolSweeper(context: context)),
+            // Ends once it has spoken; that must not stop the others.
+            .init(service: ShutdownNotice(context: context), successTerminationBehavior: .ignore),
         ]
         if let address = context.configuration.daemon.metricsListen {
             let registry = PrometheusCollectorRegistry()

@@ -33,6 +33,11 @@ final class LiveSessions: Sendable {
         channels.withLockedValue { $0[fingerprint]?.count ?? 0 }
     }
 
+    /// How many sessions are open with all peers, and with how many peers.
+    var total: (sessions: Int, peers: Int) {
+        channels.withLockedValue { all in (all.values.reduce(0) { $0 + $1.count }, all.count) }
+    }
+
     /// Closes every session with the peer; returns how many there were.
     @discardableResult
     func cut(peer fingerprint: String) -> Int {

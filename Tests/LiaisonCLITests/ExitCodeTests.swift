@@ -54,13 +54,22 @@ struct ExitCodeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: cwd).isEmpty)
     }
 
-    @Test("a daemon command on a home with no node is 66 (a mistyped --home), on a node whose daemon is down 69 with the command to start it")
+    @Test("a daemon command on a home with no node is 66 (a mistyped --home), on a node whose daemon is down 69 with the command to start it, on one starting or stopping 75")
     func noNodeOrNoDaemon() throws {
         let missing = try cli.run(["status", "--home", dir.file("no-such-node")])
         #expect(missing.status == 66 && missing.stderr.contains("no node at \(dir.file("no-such-node"))"), "\(missing.status) \(missing.stderr)")
         #expect(try cli.run(["init", "--home", dir.file("down"), "--name", "down", "--no-passphrase"]).status == 0)
         let down = try cli.run(["status", "--home", dir.file("down")])
         #expect(down.status == 69 && down.stderr.contains("liaisond --home \(dir.file("down"))"), "\(down.status) \(down.stderr)")
+        // A daemon that holds the node's lock but serves no socket (starting, or stopping
+        // while transfers finish) is not "not running": starting another would fail.
+        let lock = open(dir.file("down") + "/liaisond.lock", O_RDWR | O_CREAT, 0o600)
+        try #require(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0)
+        defer { close(lock) }
+        _ = Array("4242\n".utf8).withUnsafeBytes { pwrite(lock, $0.baseAddress, $0.count, 0) }
+        let stopping = try cli.run(["status", "--home", dir.file("down")])
+        #expect(stopping.status == 75 && stopping.stderr.contains("liaisond (pid 4242) runs for the node")
+                && stopping.stderr.contains("retry in a moment") && !stopping.stderr.contains("start it"), "\(stopping.status) \(stopping.stderr)")
     }
 
     @Test("audit checkpoint and witnessed --out never replace a kept checkpoint: refused (64) before the daemon is asked, the file unchanged")

@@ -233,6 +233,9 @@ struct DeliveryTests {
         try net.daemon("alpha").start()
         let id = try net.send([7, 7, 7], from: "alpha", to: ["bravo"])
         #expect(net.daemon("alpha").stop(signal: signal) == 0)
+        // Between the signal and the end the socket is gone; the log says what the stop waits for.
+        #expect(net.daemon("alpha").log.contains("liaisond stopping: 0 session(s) with 0 peer(s) open, 0 package(s) being received"),
+                "\(net.daemon("alpha").log.suffix(600))")
         let home = net.home("alpha")
         #expect(!FileManager.default.fileExists(atPath: home + "/liaisond.sock"))
         for name in [NodeStore.fileName, AuditLog.fileName] {

@@ -1,0 +1,36 @@
+import Foundation
+import LiaisonControl
+import LiaisonCore
+
+/// What the CLI can tell from a node's `liaisond.lock`, which the daemon takes
+/// before anything else and holds until its process ends: whether a daemon runs
+/// there even when its control socket does not answer (it is starting, or
+/// stopping while transfers in flight finish).
+enum DaemonLock {
+    /// The pid written in the lock file if a process holds the lock ("" if it wrote
+    /// none yet), or nil if none does. `otherwise` ends the error thrown when that
+    /// cannot be told (the lock file is not readable to this user).
+    static func holder(of home: NodeHome, otherwise: String) throws -> String? {
+        let path = ControlFraming.lockPath(home: home.path)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            // No lock file: no daemon ever ran here. Any other reason: it cannot be told.
+            guard errno == ENOENT else {
+                throw ControlFailure(code: "control.permission-denied",
+                                     message: "cannot tell whether liaisond runs for this node (\(path): \(String(cString: strerror(errno)))); "
+                                        + otherwise)
+            }
+            return nil
+        }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) != 0 else {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        guard errno == EWOULDBLOCK else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        let count = read(fd, &bytes, bytes.count)
+        let text = String(decoding: bytes.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.allSatisfy(\.isNumber) ? text : ""
+    }
+}
