@@ -51,11 +51,15 @@ struct PeerLifecycleTests {
         let events = try net.auditEvents("alpha")
         let change = try #require(events.first { $0.kind == .trustChanged })
         #expect(change.peerName == "bravo" && change.details["from"] == "partner" && change.details["to"] == "limited")
-        #expect(events.contains { $0.kind == .policyDenied && $0.peerName == "bravo" })
-        // A send refused for every recipient still records each denial.
+        // The denial names the package bravo was withheld from, so a query about it finds it.
+        let sentID = try #require((try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        #expect(events.contains { $0.kind == .policyDenied && $0.peerName == "bravo" && $0.package == sentID }, "\(events.filter { $0.kind == .policyDenied })")
+        #expect(try net.auditEvents("alpha", ["--package", sentID, "--event", "policy.denied"]).count == 1)
+        // A send refused for every recipient still records each denial (no package was made).
         let refused = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "AMBER"])
         #expect(refused.status == 65 && refused.stderr.contains("policy.denied"))
-        #expect(try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.peerName == "bravo" }.count == 2)
+        let denials = try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.peerName == "bravo" }
+        #expect(denials.count == 2 && denials.last?.package == nil)
         #expect(try net.cli.run(["peers", "set-trust", "nobody", "trusted", "--home", net.home("alpha")]).status == 66)
         // The maximum TLP followed the trust down (AMBER+STRICT → GREEN) and is recorded.
         #expect(detail["maximumTLP"] as? String == "GREEN" && change.details["max-tlp"] == "AMBER+STRICT → GREEN", "\(change.details)")

@@ -122,12 +122,17 @@ extension ControlHandlers {
         let peers = recipients.map(\.name).filter { $0 != configuration.name }
         // The nodes chosen now, and sealed to: a name that changes holder meanwhile does not take the package along.
         let nodes = Self.nodes(of: peers, in: context.peers)
-        let denials = selection.withheld.map {
-            context.event(.policyDenied, .denied, actor: actor, peer: context.peers.peer(named: $0.name), markings: markings.banner,
-                          reason: "\($0.decision.rule.rawValue): \($0.decision.explanation)", details: ["direction": "send", "peer-name": $0.name])
+        // Each names the package once there is one, so that an auditor asking about the
+        // package finds who was withheld from it.
+        func denials(of package: PackageID?) -> [AuditEvent] {
+            selection.withheld.map {
+                context.event(.policyDenied, .denied, actor: actor, peer: context.peers.peer(named: $0.name), package: package,
+                              markings: markings.banner, reason: "\($0.decision.rule.rawValue): \($0.decision.explanation)",
+                              details: ["direction": "send", "peer-name": $0.name])
+            }
         }
         guard !peers.isEmpty else {
-            await context.auditAfterTheFact(contentsOf: denials)
+            await context.auditAfterTheFact(contentsOf: denials(of: nil))
             if selection.withheld.isEmpty, recipients.contains(where: { $0.name == configuration.name }) {
                 throw CoreError(.invalidRecipients, "send delivers to peers, and \(configuration.name) is this node itself; name at least one peer, or use `liaison package seal --to \(configuration.name)` for a sealed file")
             }
@@ -164,6 +169,6 @@ extension ControlHandlers {
                                         details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
                                             .merging(stix?.auditDetails ?? [:]) { ours, _ in ours })
         return (SealedPayload(sealed: sealed, selection: selection, payloadBytes: incremental.payloadByteCount, markingsNote: stix?.note,
-                              sealedEvent: sealedEvent), denials)
+                              sealedEvent: sealedEvent), denials(of: incremental.packageID))
     }
 }
