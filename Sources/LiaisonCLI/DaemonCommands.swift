@@ -121,13 +121,27 @@ struct OutboxCommand: ParsableCommand {
                 guard peer == nil && state == nil else { return print("No package in the outbox matches.") }
                 return print("The outbox is empty. Send something with `liaison send FILE --to PEER --tlp LEVEL`.")
             }
+            let now = Timestamp.now()
             let rows = items.flatMap { item in
                 item.deliveries.map { d in
                     [item.id, d.peer, d.state.uppercased(), item.markings, ByteCount.format(item.size) + (item.pruned == nil ? "" : " (pruned)"),
-                     d.state == "delivered" ? (d.deliveredAt ?? "") : (d.lastError.map { d.attempts == 0 ? $0 : "\(d.attempts) \(d.attempts == 1 ? "try" : "tries"): \($0)" } ?? (d.nextAttempt.map { "next \($0)" } ?? ""))]
+                     Self.detail(d, now: now)]
                 }
             }
             print(TextTable(headers: ["ID", "PEER", "STATE", "MARKINGS", "SIZE", "DETAIL"]).render(rows))
+        }
+
+        /// What the DETAIL column says of a delivery: when it was delivered, the last
+        /// error, or when it is tried next ("due now" once that time has come).
+        static func detail(_ d: DeliveryStatus, now: Int64) -> String {
+            if d.state == "delivered" { return d.deliveredAt ?? "" }
+            if d.state == "sending" { return "streaming now" + (d.attempts == 0 ? "" : " (after \(d.attempts) failed \(d.attempts == 1 ? "try" : "tries"))") }
+            let next = d.nextAttempt.map { text in Timestamp.parse(text).map { $0 <= now } == true ? "due now" : "next \(text)" }
+            if let error = d.lastError {
+                let failed = d.attempts == 0 ? error : "\(d.attempts) \(d.attempts == 1 ? "try" : "tries"): \(error)"
+                return next.map { "\(failed); \($0)" } ?? failed
+            }
+            return next ?? ""
         }
     }
 }

@@ -59,6 +59,26 @@ struct StreamedTransferTests {
         try FileManager.default.contentsOfDirectory(atPath: net.home(node) + "/spool").filter { $0.hasSuffix(".partial") }
     }
 
+    @Test("a package being streamed is `sending` in the sender's outbox (\"streaming now\"), and `delivered` once its receipt is in",
+          .timeLimit(.minutes(3)))
+    func sendingWhileStreaming() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let bravo = try #require(net.daemon("bravo").processIdentifier)
+        let id = try net.send(Array(repeating: 0x5a, count: 128 << 20), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        // Bravo is frozen once the stream has begun: alpha's stream then waits on the socket.
+        let begun = eventually(timeoutSeconds: 60) { !((try? Self.spoolFiles(net, "bravo")) ?? []).isEmpty }
+        kill(bravo, SIGSTOP)
+        defer { kill(bravo, SIGCONT) }
+        try #require(begun, "bravo never began receiving")
+        #expect(try net.deliveryStates(id, at: "alpha") == ["bravo": "sending"])
+        let listed = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--state", "sending"]).stdout
+        #expect(listed.contains(id) && listed.contains("SENDING") && listed.contains("streaming now"), "\(listed)")
+        kill(bravo, SIGCONT)
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
+        #expect(try net.deliveryStates(id, at: "alpha") == ["bravo": "delivered"])
+    }
+
     @Test("a chunk altered in the middle of a 3 MiB transfer: refused as invalid, nothing kept; the intact package then gets its receipt")
     func alteredChunk() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

@@ -301,6 +301,9 @@ struct PackageSender {
             try await session.send(.offer(packageID: item.package.id, size: UInt64(item.package.size), expires: item.package.expires))
             var reply = try await session.receive()
             if case .accept(let id, let offset) = reply, id == item.package.id {
+                // Shown as `sending` while it streams (`outbox list`); an attempt cut off
+                // goes back to `queued` with its failure, or at the next start.
+                _ = try? await context.store.markSending(packageID: item.package.id, peer: peer.name)
                 do {
                     try await stream(item, from: offset, to: peer, session: &session, logger: logger)
                 } catch let stopped as StreamRefused {
