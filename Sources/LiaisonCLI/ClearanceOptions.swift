@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import LiaisonControl
 import LiaisonCore
@@ -35,6 +36,23 @@ struct ClearanceOptions: ParsableArguments {
         for value in [maximumPackageBytes, packagesPerMinute, bytesPerDay] where (value ?? 1) <= 0 {
             throw ValidationError("limits must be positive numbers (peers set --clear-limits removes them)")
         }
+    }
+
+    /// Says on standard error when `--max-tlp` asks for more than a peer of `trust`
+    /// is ever sent, so nobody believes a partner cleared for RED: the policy caps it.
+    func warnIfCapped(_ name: String, trust: TrustLevel) {
+        guard let maximumTLP, let asked = try? TrafficLightProtocol(parsing: maximumTLP) else { return }
+        let note: String
+        switch trust.tlpCeiling {
+        case nil:
+            note = "\(name) is blocked: nothing is sent to it, whatever --max-tlp says"
+        case let ceiling? where asked > ceiling:
+            let raise = trust == .partner ? "TLP:RED goes only to trusted peers" : "a limited peer gets TLP:CLEAR and TLP:GREEN only"
+            note = "--max-tlp \(asked.label) is above what a \(trust) peer is sent (\(raise)): \(name) gets at most \(ceiling) until its trust is raised (`liaison peers set-trust \(name) LEVEL`)"
+        default:
+            return
+        }
+        FileHandle.standardError.write(Data("note: \(note)\n".utf8))
     }
 
     /// Whether no option was given.

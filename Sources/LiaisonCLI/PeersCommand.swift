@@ -45,6 +45,7 @@ struct PeersCommand: ParsableCommand {
             let request = PeersCommand.addRequest(name: name, card: try readTextFile(card, limit: NodeCard.maximumByteCount), trust: trust,
                                                   fingerprint: fingerprint, addresses: address, cleared: cleared)
             let peer = try daemon.connect().call(request, PeerStatus.self)
+            cleared.warnIfCapped(peer.name, trust: try TrustLevel(parsing: peer.trust))
             if daemon.json { return try printJSON(peer) }
             print("Added \"\(peer.name)\" with trust \(peer.trust), reachable at \(peer.addresses.joined(separator: ", ")).")
             print("  fingerprint: \(peer.fingerprint)")
@@ -176,6 +177,7 @@ struct PeersCommand: ParsableCommand {
             defer { audit.close() }
             try audit.record(audit.event(.peerAdded, peer: record, details: record.attributeDetails.merging(["card-name": parsed.name]) { ours, _ in ours }))
             try home.saveKeyring(keyring, configuration: configuration)
+            cleared.warnIfCapped(name, trust: record.trust)
             if output.json {
                 return try printJSON(ImportReport(name: name, fingerprint: parsed.fingerprint.description, trust: record.trust.rawValue, daemon: false))
             }
@@ -226,6 +228,7 @@ struct PeersCommand: ParsableCommand {
             let request = PeersCommand.addRequest(name: name, card: cardText, trust: trust, fingerprint: fingerprint, addresses: address,
                                                   cleared: cleared)
             let peer = try daemon.call(request, PeerStatus.self)
+            cleared.warnIfCapped(peer.name, trust: try TrustLevel(parsing: peer.trust))
             if output.json { return try printJSON(ImportReport(name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, daemon: true)) }
             print("Added \"\(peer.name)\" with trust \(peer.trust) to the running daemon (at once, no restart).")
             print("  fingerprint: \(peer.fingerprint)")
@@ -291,14 +294,23 @@ struct PeerReport: Encodable {
     let addresses: [String]
     let validUntil: String?
     let revoked: Bool
+    /// The maximum TLP set for it.
     let maximumTLP: String
+    /// The most sensitive TLP that can reach it: `maximumTLP` capped by its trust
+    /// (a partner never gets RED); nil when nothing can (blocked or revoked).
+    let effectiveMaximumTLP: String?
     /// The classification it is cleared to (the ladder's lowest rung unless set).
     let clearance: String
+    /// The highest classification that can reach it: `clearance`, but the lowest
+    /// rung for a `limited` peer.
+    let effectiveClearance: String
     let communities: [String]
 
-    /// `TLP:AMBER+STRICT · CONFIDENTIAL · NATO` for tables.
+    /// `TLP:AMBER+STRICT · CONFIDENTIAL · NATO` for tables: what can reach it, so a
+    /// maximum its trust caps is shown capped (`peers show` says why).
     var clearedFor: String {
-        ([ "TLP:" + maximumTLP, clearance] + (communities.isEmpty ? [] : [communities.joined(separator: ",")])).joined(separator: " · ")
+        guard let effectiveMaximumTLP else { return revoked ? "nothing (revoked)" : "nothing (\(trust))" }
+        return ([ "TLP:" + effectiveMaximumTLP, effectiveClearance] + (communities.isEmpty ? [] : [communities.joined(separator: ",")])).joined(separator: " · ")
     }
 
     /// `peer` as the keyring holds it; its clearance named on `ladder` (the lowest rung
@@ -312,7 +324,9 @@ struct PeerReport: Encodable {
         validUntil = peer.validUntil == Int64.max ? nil : Timestamp.iso8601(peer.validUntil)
         revoked = peer.revoked
         maximumTLP = peer.maximumTLP.label
+        effectiveMaximumTLP = peer.policyClearance(ladder: ladder).effectiveMaximumTLP?.label
         clearance = peer.clearance ?? ladder.first ?? ""
+        effectiveClearance = peer.trust == .limited ? ladder.first ?? clearance : clearance
         communities = peer.communities
     }
 
@@ -327,6 +341,11 @@ struct PeerReport: Encodable {
         validUntil = status.cardValidUntil
         revoked = status.revoked
         maximumTLP = detail.maximumTLP
+        // As the daemon's policy decides it: the most sensitive level it may be sent, and
+        // the highest classification at which TLP:CLEAR may.
+        let sendable = detail.policy.filter { $0.send == "allowed" }
+        effectiveMaximumTLP = sendable.compactMap { try? TrafficLightProtocol(parsing: $0.tlp) }.max()?.label
+        effectiveClearance = sendable.first { $0.tlp == TrafficLightProtocol.clear.label }?.sendUpTo ?? detail.clearance
         clearance = detail.clearance
         communities = detail.communities
     }

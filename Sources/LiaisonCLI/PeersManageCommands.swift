@@ -83,6 +83,7 @@ extension PeersCommand {
             show.name = name
             let before = try client.call(show, PeerDetail.self)
             let detail = try client.call(request, PeerDetail.self)
+            cleared.warnIfCapped(name, trust: try TrustLevel(parsing: detail.status.trust))
             if daemon.json { return try printJSON(detail) }
             let changes = Self.changes(from: before, to: detail)
             print(changes.isEmpty ? "\(name) updated (nothing differs from before)." : "\(name) updated:")

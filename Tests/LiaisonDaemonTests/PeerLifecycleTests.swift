@@ -26,10 +26,21 @@ struct PeerLifecycleTests {
         let payload = net.dir.write("green.txt", Array("green".utf8))
         #expect(try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"]).status == 0)
 
-        try net.expect(["peers", "set", "charlie", "--max-tlp", "RED", "--home", net.home("alpha")])
+        let raised = try net.expect(["peers", "set", "charlie", "--max-tlp", "RED", "--home", net.home("alpha")])
+        #expect(raised.stderr.contains("note: --max-tlp RED is above what a partner peer is sent (TLP:RED goes only to trusted peers): charlie gets at most TLP:AMBER+STRICT"),
+                "\(raised.stderr)")
         let charlie = try net.expect(["peers", "show", "charlie", "--home", net.home("alpha")]).stdout
         let cleared = charlie.split(separator: "\n").first { $0.contains("cleared for:") } ?? ""
         #expect(cleared.contains("TLP up to RED (its trust level lets AMBER+STRICT at most through)"), "\(charlie)")
+        // The listing shows what can reach each peer, not a maximum its trust caps.
+        let listed = try net.expect(["peers", "list", "--home", net.home("alpha")]).stdout.split(separator: "\n")
+        #expect(listed.contains { $0.hasPrefix("charlie") && $0.contains("TLP:AMBER+STRICT · UNCLASSIFIED") }, "\(listed)")
+        #expect(listed.contains { $0.hasPrefix("bravo") && $0.contains("TLP:GREEN · UNCLASSIFIED") }, "\(listed)")
+        let listedJSON = try JSONSerialization.jsonObject(with: Data(try net.expect(["peers", "list", "--home", net.home("alpha"), "--json"]).stdout.utf8)) as? [[String: Any]] ?? []
+        let charlieRow = try #require(listedJSON.first { $0["name"] as? String == "charlie" })
+        #expect(charlieRow["maximumTLP"] as? String == "RED" && charlieRow["effectiveMaximumTLP"] as? String == "AMBER+STRICT", "\(charlieRow)")
+        let bravoRow = try #require(listedJSON.first { $0["name"] as? String == "bravo" })
+        #expect(bravoRow["clearance"] as? String == "RESTRICTED" && bravoRow["effectiveClearance"] as? String == "UNCLASSIFIED", "\(bravoRow)")
     }
 
     @Test("set-trust applies to the next send at once, shows in peers show, and is audited")

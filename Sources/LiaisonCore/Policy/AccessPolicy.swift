@@ -22,6 +22,29 @@ public struct PeerClearance: Sendable, Hashable {
     }
 }
 
+extension TrustLevel {
+    /// The most sensitive TLP level the policy ever lets reach a peer of this trust,
+    /// whatever its own maximum: GREEN for `limited`, AMBER+STRICT for `partner`
+    /// (TLP:RED needs `trusted`), nil for `blocked`. Kept beside the rules that make it.
+    public var tlpCeiling: TrafficLightProtocol? {
+        switch self {
+        case .blocked: nil
+        case .limited: .green
+        case .partner: .amberStrict
+        case .trusted: .red
+        }
+    }
+}
+
+extension PeerClearance {
+    /// The most sensitive TLP level that can reach this peer: its maximum, capped by
+    /// its trust's ceiling; nil if nothing can (blocked or revoked).
+    public var effectiveMaximumTLP: TrafficLightProtocol? {
+        guard !revoked, let ceiling = trust.tlpCeiling else { return nil }
+        return min(maximumTLP, ceiling)
+    }
+}
+
 /// Which way a package moves relative to this node.
 public enum PolicyDirection: String, Sendable, CaseIterable {
     /// We seal it to the peer.

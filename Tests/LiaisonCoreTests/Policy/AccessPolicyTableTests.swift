@@ -97,4 +97,21 @@ struct AccessPolicyTableTests {
         let first = AccessPolicy.decide(markings, peer: Self.partner, direction: .send, context: context)
         for _ in 0..<100 { #expect(AccessPolicy.decide(markings, peer: Self.partner, direction: .send, context: context) == first) }
     }
+
+    @Test("a peer's effective maximum TLP is exactly the most sensitive level the rules let reach it, for every trust and maximum")
+    func effectiveMaximumMatchesTheRules() throws {
+        let context = PolicyContext(ladder: Self.ladder)
+        for trust in TrustLevel.allCases {
+            for maximum in TrafficLightProtocol.allCases {
+                for revoked in [false, true] {
+                    let peer = PeerClearance(trust: trust, revoked: revoked, maximumTLP: maximum, clearance: "UNCLASSIFIED")
+                    let reaching = try TrafficLightProtocol.allCases.filter { tlp in
+                        AccessPolicy.decide(try Markings(tlp: tlp), peer: peer, direction: .send, context: context).allowed
+                    }
+                    #expect(peer.effectiveMaximumTLP == reaching.max(), "\(trust) max \(maximum)\(revoked ? " revoked" : "")")
+                    #expect(reaching == TrafficLightProtocol.allCases.filter { $0 <= (peer.effectiveMaximumTLP ?? .clear) && !reaching.isEmpty })
+                }
+            }
+        }
+    }
 }
