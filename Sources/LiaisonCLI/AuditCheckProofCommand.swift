@@ -9,8 +9,8 @@ struct AuditCheckProofCommand: ParsableCommand {
         commandName: "check-proof",
         abstract: "Check a proof from `audit prove`, offline: the entry is in the log, as of a checkpoint signed by the log key you trust.",
         discussion: """
-            Keep the entry with its proof: `audit prove --out FILE` writes the proof to FILE
-            and the entry to standard output, e.g.
+            Keep the entry with its proof: `audit prove --out FILE` writes the proof to \
+            FILE and the entry to standard output, e.g.
               liaison audit prove --package ID --out entry.proof > entry.json
             Then, anywhere, with the log's key obtained out of band (its operator prints it
             with `liaison keys show`):

@@ -48,8 +48,8 @@ extension PeersCommand {
                 prints the new policy. Examples:
                   liaison peers set bravo --max-tlp AMBER --clearance CONFIDENTIAL
                   liaison peers set bravo --communities NATO,EU --organisation "CERT-EU"
-                  liaison peers set bravo --bytes-per-day 500000000    (--clear-limits removes all limits)
-                  liaison peers set bravo --address 192.0.2.10:7401    (repeatable; replaces the addresses)
+                  liaison peers set bravo --bytes-per-day 500000000   (--clear-limits: none)
+                  liaison peers set bravo --address 192.0.2.10:7401   (replaces them)
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String

@@ -53,9 +53,15 @@ struct SendCommand: ParsableCommand {
 
     func run() throws {
         // Every file must be readable before anything is sent.
+        // Checked here, before the daemon is asked: a directory found once the request is
+        // open would reach it as an interrupted payload, and be audited as one.
         for path in files where path != "-" {
             guard access(path, R_OK) == 0 else {
                 throw CoreError(.inputUnreadable, "cannot read \(path): \(String(cString: strerror(errno))); nothing was sent")
+            }
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+                throw CoreError(.inputUnreadable, "\(path) is a directory; give the files in it (e.g. \(path)/*); nothing was sent")
             }
         }
         var receipts: [SendReceipt] = []

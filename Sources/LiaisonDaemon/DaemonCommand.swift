@@ -12,19 +12,19 @@ public struct DaemonCommand: AsyncParsableCommand {
         commandName: "liaisond",
         abstract: "The Liaison daemon: exchanges packages with partner daemons over Noise-authenticated TCP.",
         discussion: """
-            Reads <home>/liaison.toml and keyring.toml, decrypts the node's keys
-            (passphrase from --passphrase-file, $LIAISON_PASSPHRASE or the systemd
-            credential liaison-passphrase), listens on the configured addresses and
-            serves the `liaison` CLI on <home>/liaisond.sock. SIGTERM (or SIGINT,
-            or SIGHUP unless started under nohup: there is no reload) drains
+            Reads <home>/liaison.toml and keyring.toml, decrypts the node's keys \
+            (passphrase from --passphrase-file, $LIAISON_PASSPHRASE or the systemd \
+            credential liaison-passphrase), listens on the configured addresses and \
+            serves the `liaison` CLI on <home>/liaisond.sock. SIGTERM (or SIGINT, \
+            or SIGHUP unless started under nohup: there is no reload) drains \
             transfers in flight and exits; restart it to apply a changed liaison.toml.
 
-            Exit codes: 0 stopped cleanly; 1 another failure, worth a restart (an address
-            in use, a full disk, an audit log that cannot be written); 65 a database that
-            is damaged (restore it from a backup) or from a newer Liaison; 66 no node or key
-            file at the home; 75 another liaisond runs for this node; 77 the keys cannot
-            be unlocked (wrong or missing passphrase, a key file others may read, this
-            node's key revoked); 78 liaison.toml is malformed. The systemd unit restarts
+            Exit codes: 0 stopped cleanly; 1 another failure, worth a restart (an address \
+            in use, a full disk, an audit log that cannot be written); 65 a database that \
+            is damaged (restore it from a backup) or from a newer Liaison; 66 no node or key \
+            file at the home; 75 another liaisond runs for this node; 77 the keys cannot \
+            be unlocked (wrong or missing passphrase, a key file others may read, this \
+            node's key revoked); 78 liaison.toml is malformed. The systemd unit restarts \
             on none of 65, 75, 77 and 78.
             """,
         version: "liaisond \(LiaisonVersion.number) (libsodium \(Sodium.version))")

@@ -34,7 +34,7 @@ extension NodeStore {
         let matches = try packageIDs(startingWith: prefix, receivedOnly: receivedOnly)
         guard matches.count == 1 else {
             throw CoreError(matches.isEmpty ? .unknownPackage : .invalidArgument, matches.isEmpty
-                            ? "no package this node \(receivedOnly ? "received" : "sent or received") starts with \(prefix); give the whole id (32 hexadecimal characters: `--json` listings carry it)"
+                            ? "no package this node \(receivedOnly ? "received" : "sent or received") has an id starting with \(prefix); check it against `liaison \(receivedOnly ? "inbox" : "outbox") list`\(receivedOnly ? "" : " or `liaison inbox list`")"
                             : "\(prefix) starts more than one package's id (\(matches.joined(separator: ", ")), …); give more of it")
         }
         return try PackageID(parsing: matches[0])

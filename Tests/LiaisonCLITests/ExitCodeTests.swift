@@ -36,6 +36,22 @@ struct ExitCodeTests {
         #expect(key.status == 64 && key.stderr.contains("/dev/zero is larger than 4096 bytes"), "\(key.stderr)")
     }
 
+    @Test("send refuses a directory before it asks the daemon (66), so the daemon never sees a payload cut short")
+    func sendDirectory() throws {
+        #expect(try cli.run(["init", "--home", dir.file("node"), "--name", "alpha", "--no-passphrase"]).status == 0)
+        let sent = try cli.run(["send", dir.path, "--to", "bravo", "--tlp", "GREEN", "--home", dir.file("node")])
+        #expect(sent.status == 66 && sent.stderr.contains("\(dir.path) is a directory; give the files in it") && !sent.stderr.contains("not running"),
+                "\(sent.status) \(sent.stderr)")
+    }
+
+    @Test("--out into a directory that does not exist is 66, and says so")
+    func outIntoMissingDirectory() throws {
+        #expect(try cli.run(["init", "--home", dir.file("node"), "--name", "alpha", "--no-passphrase"]).status == 0)
+        let out = dir.file("no-such-dir") + "/alpha.card"
+        let written = try cli.run(["keys", "card", "--home", dir.file("node"), "--out", out])
+        #expect(written.status == 66 && written.stderr.contains("the directory \(dir.file("no-such-dir")) does not exist"), "\(written.status) \(written.stderr)")
+    }
+
     @Test("--out - is a usage error (64) that creates no file named \"-\", for every command writing a file",
           arguments: [["package", "open", "--in", "x.lpkg", "--out", "-"],
                       ["package", "seal", "--to", "bravo", "--tlp", "GREEN", "--in", "x", "--out", "-"],

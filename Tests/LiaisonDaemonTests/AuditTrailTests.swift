@@ -50,7 +50,7 @@ struct AuditTrailTests {
         #expect(short.status == 64 && short.stderr.contains("first 8 or more"), "\(short.stderr)")
         let other = String(id.prefix(11)) + (id[id.index(id.startIndex, offsetBy: 11)] == "0" ? "1" : "0")
         let unknown = try net.cli.run(["audit", "query", "--home", net.home("alpha"), "--package", other])
-        #expect(unknown.status == 66 && unknown.stderr.contains("no package this node sent or received starts with"), "\(unknown.stderr)")
+        #expect(unknown.status == 66 && unknown.stderr.contains("no package this node sent or received has an id starting with"), "\(unknown.stderr)")
         let provedShort = try net.expect(["audit", "prove", "--home", net.home("alpha"), "--package", String(id.prefix(10)),
                                           "--out", net.dir.file("short.tlog-proof")])
         #expect(provedShort.stdout.contains(id), "\(provedShort.stdout)")

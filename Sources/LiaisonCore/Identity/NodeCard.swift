@@ -177,8 +177,14 @@ public struct NodeCard: Sendable, Hashable {
         guard let signature = Data(base64Encoded: try next("signature")).map(Array.init), signature.count == 64 else {
             throw CoreError(.malformedCard, "the card's signature is not 64 bytes of base64")
         }
-        guard cursor.next() == nil else {
-            throw CoreError(.malformedCard, "the card has lines after its signature")
+        var after: [String] = []
+        while let extra = cursor.next() { after.append(extra) }
+        guard after.isEmpty else {
+            // One card, one encoding; blank lines at the end (a paste from mail) are said for what they are.
+            guard after.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) else {
+                throw CoreError(.malformedCard, "the card has lines after its signature")
+            }
+            throw CoreError(.malformedCard, "the card ends with \(after.count) blank line(s) after its signature, as a paste from mail may leave; delete them (`sed -i '/^[[:space:]]*$/d' FILE`) and import it again")
         }
         let body = Self.body(name: name, keys: keys, logOrigin: logOrigin, addresses: addresses, validFrom: validFrom, validUntil: validUntil)
         // Re-encoding must give back the exact text: one card, one encoding.
@@ -260,10 +266,12 @@ public enum NetworkAddress {
     /// Throws unless `address` is a host and a port 1–65535.
     public static func validate(_ address: String) throws {
         guard let colon = address.lastIndex(of: ":"),
-              case let portText = address[address.index(after: colon)...], !portText.isEmpty, portText.count <= 5,
-              portText.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let port = Int(portText), (1...65535).contains(port) else {
+              case let portText = address[address.index(after: colon)...], !portText.isEmpty,
+              portText.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw CoreError(.invalidArgument, "\"\(address.prefix(80))\" is not host:port (e.g. 127.0.0.1:7401 or [::1]:7401)")
+        }
+        guard portText.count <= 5, let port = Int(portText), (1...65535).contains(port) else {
+            throw CoreError(.invalidArgument, "\"\(address.prefix(80))\" has port \(portText.prefix(12)), outside 1–65535")
         }
         let host = address[..<colon]
         // An IPv6 literal in brackets: hex digits, ':' and '.' (embedded IPv4) only.

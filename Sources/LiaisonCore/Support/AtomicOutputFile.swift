@@ -29,9 +29,7 @@ public final class AtomicOutputFile: ByteSink {
         if !overwrite, lstat(path, &status) == 0 { throw Self.alreadyExists(path) }
         var template = Array((path + ".partial-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw CoreError(.io, "cannot create a temporary file beside \(path): \(String(cString: strerror(errno)))")
-        }
+        guard fd >= 0 else { throw Self.cannotCreate(path, errno) }
         fchmod(fd, mode)
         self.path = path
         self.overwrite = overwrite
@@ -89,6 +87,19 @@ public final class AtomicOutputFile: ByteSink {
         guard placed == 0 else {
             if failure == EEXIST { throw Self.alreadyExists(path) }
             throw CoreError(.io, "cannot move the output into place at \(path): \(String(cString: strerror(failure)))")
+        }
+    }
+
+    /// Why nothing can be written at `path`, said for the directory it names.
+    private static func cannotCreate(_ path: String, _ reason: Int32) -> CoreError {
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        switch reason {
+        case ENOENT, ENOTDIR:
+            return CoreError(.inputUnreadable, "cannot write \(path): the directory \(directory) does not exist; create it, or choose another --out")
+        case EACCES, EPERM, EROFS:
+            return CoreError(.io, "cannot write \(path): the directory \(directory) is not writable here (\(String(cString: strerror(reason)))); choose another --out")
+        default:
+            return CoreError(.io, "cannot create a temporary file beside \(path): \(String(cString: strerror(reason)))")
         }
     }
 

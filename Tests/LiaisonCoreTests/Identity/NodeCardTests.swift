@@ -75,6 +75,16 @@ struct NodeCardRoundTripTests {
                 "\(String(describing: error))")
     }
 
+    @Test("blank lines after the signature (a paste from mail) are refused with how to remove them; any other line plainly")
+    func trailingBlankLines() throws {
+        let card = try alphaCard().encoded
+        let blank = F.coreError { try NodeCard(parsing: card + "\n \n", now: during) }
+        #expect(blank?.code == .malformedCard && blank?.message.contains("ends with 2 blank line(s)") == true && blank?.message.contains("sed -i") == true,
+                "\(String(describing: blank))")
+        let other = F.coreError { try NodeCard(parsing: card + "note: hello\n", now: during) }
+        #expect(other?.message == "the card has lines after its signature", "\(String(describing: other))")
+    }
+
     @Test("the text form is the documented one")
     func textForm() throws {
         let card = try alphaCard()

@@ -50,6 +50,15 @@ struct NetworkAddressTests {
         #expect(error?.code == .invalidArgument, "\(address.debugDescription) was accepted")
     }
 
+    @Test("a port out of range is said to be out of range, not a malformed address")
+    func portOutOfRange() throws {
+        for address in ["localhost:99999", "127.0.0.1:0", "[::1]:65536"] {
+            let error = F.coreError { try NetworkAddress.validate(address) }
+            #expect(error?.message.contains("outside 1–65535") == true, "\(address): \(String(describing: error))")
+        }
+        #expect(F.coreError { try NetworkAddress.validate("host:http") }?.message.contains("is not host:port") == true)
+    }
+
     /// BUG: anything between brackets is accepted as a host, including spaces,
     /// newlines and further brackets. A newline lets a node create a card
     /// (from its own `listen` list) that the card parser then refuses.
