@@ -33,6 +33,20 @@ extension AuditLogVerifier {
                 return ExpectedRoot(opened, label: label, isTrusted: false)
             }
             let size = claimed.map { " (claiming size \($0))" } ?? ""
+            // A checkpoint of another log, not signed by the key given: said once, with what
+            // it means (likely the wrong key), then counted.
+            if (error as? AuditError)?.code == .noVerifiedSignature, let origin = Self.claimedOrigin(bytes), origin != logKey.name {
+                if let other = otherLogCheckpoints, other.origin == origin {
+                    otherLogCheckpoints?.count += 1
+                    return nil
+                }
+                if otherLogCheckpoints == nil { otherLogCheckpoints = (origin, 1) }
+                record(AuditVerificationFailure(
+                    .checkpointInvalid, checkpointSize: claimed, checkpoint: label,
+                    message: "\(label)\(size) is a checkpoint of \(origin), not of \(logKey.name) whose key you gave, and was ignored"
+                ))
+                return nil
+            }
             record(AuditVerificationFailure(
                 .checkpointInvalid, checkpointSize: claimed, checkpoint: label,
                 message: "\(label)\(size) is not a genuine checkpoint of this log and was ignored: \(reason)"
@@ -89,6 +103,12 @@ extension AuditLogVerifier {
     }
 
     /// The size a checkpoint claims, read without trusting it, for messages.
+    /// The log a checkpoint says it is of (its first line), whoever signed it.
+    static func claimedOrigin(_ bytes: [UInt8]) -> String? {
+        guard let note = try? SignedNote(parsing: bytes) else { return nil }
+        return (try? Checkpoint(parsing: note.text))?.origin
+    }
+
     static func claimedSize(_ bytes: [UInt8]) -> Int? {
         guard let note = try? SignedNote(parsing: bytes) else { return nil }
         return (try? Checkpoint(parsing: note.text))?.size

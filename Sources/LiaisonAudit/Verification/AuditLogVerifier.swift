@@ -34,6 +34,9 @@ public struct AuditLogVerifier: Sendable {
     private var checkpointsVerified = 0
     private var trustedCheckpointSize: Int?
     private var hasLogCheckpoint = false
+    /// Checkpoints ignored because they name another log than the key given: the
+    /// first one's origin and how many (a wrong `--log-key` is said once, not per checkpoint).
+    var otherLogCheckpoints: (origin: String, count: Int)?
     /// Whether entries after the newest verified checkpoint are a failure
     /// (``AuditVerificationFailure/Code/unsignedEntries``) rather than only
     /// reported: so for a bundle, which an export ends at a checkpoint.
@@ -93,6 +96,12 @@ public struct AuditLogVerifier: Sendable {
             if let checkpoint = openCheckpoint(bytes, label: label) {
                 opened.append(checkpoint)
             }
+        }
+        if let other = otherLogCheckpoints, other.count > 1 {
+            record(AuditVerificationFailure(
+                .checkpointInvalid,
+                message: "\(other.count - 1) more checkpoint(s) of \(other.origin) were ignored likewise"
+            ))
         }
         hasLogCheckpoint = !opened.isEmpty
         expectations = mergeAndDetectForks(opened)
@@ -223,7 +232,9 @@ public struct AuditLogVerifier: Sendable {
         } else if !hasLogCheckpoint, entries > 0 || requiredWitnesses > 0 {
             failures.record(AuditVerificationFailure(
                 .noCheckpoint,
-                message: "no checkpoint signed by log key \(logKey.name) was found, so none of the \(entries) entries is covered by the log's signature (a bundle: export it again with its checkpoints; a live log or database: have the daemon sign one, `liaison audit checkpoint`)"
+                message: otherLogCheckpoints.map { other in
+                    "no checkpoint signed by log key \(logKey.name) was found: the checkpoints here are of \(other.origin), another log, so the log key given is likely not this log's (its node prints its own with `liaison keys show`); none of the \(entries) entries is covered by a signature you trust"
+                } ?? "no checkpoint signed by log key \(logKey.name) was found, so none of the \(entries) entries is covered by the log's signature (a bundle: export it again with its checkpoints; a live log or database: have the daemon sign one, `liaison audit checkpoint`)"
             ))
         }
         return AuditVerificationReport(

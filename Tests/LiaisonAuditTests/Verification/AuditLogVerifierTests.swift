@@ -91,6 +91,25 @@ struct AuditLogVerifierHonestTests {
         #expect(report.uncheckpointedEntries == 12)
     }
 
+    @Test("verified with another log's key, the checkpoints are said once to be that log's, and the key likely the wrong one")
+    func anotherLogsKey() throws {
+        let log = try AuditLogFixture()
+        let other = try NoteSigner(name: "liaison.example/node-b/audit", secretKey: LogSecretKey())
+        var verifier = try AuditLogVerifier(logKey: other.verifierKey, witnesses: log.witnessKeys, requiredWitnesses: 0,
+                                            checkpoints: try log.checkpoints([4, 8, 12]))
+        for leaf in log.leaves { verifier.append(leaf: leaf) }
+        let report = verifier.finish()
+        #expect(report.codes == [.checkpointInvalid, .checkpointInvalid, .noCheckpoint], "\(report)")
+        #expect(report.failures[0].message.contains("is a checkpoint of \(AuditLogFixture.origin), not of liaison.example/node-b/audit whose key you gave"))
+        #expect(report.failures[1].message == "2 more checkpoint(s) of \(AuditLogFixture.origin) were ignored likewise")
+        #expect(report.failures[2].message.contains("the log key given is likely not this log's"), "\(report)")
+        // A forgery under this log's own name is still called what it is.
+        let body = try Checkpoint(origin: AuditLogFixture.origin, size: 12, rootHash: AuditLogFixture.root(log.leaves, size: 12)).body
+        let forged = try SignedNote(text: body, signatures: [other.signature(for: body)]).bytes
+        let forgedReport = try log.verify(log.leaves, checkpoints: [forged], requiredWitnesses: 0)
+        #expect(forgedReport.failures.first?.message.contains("is not a genuine checkpoint of this log") == true, "\(forgedReport)")
+    }
+
     @Test("the report encodes to JSON with stable codes and decodes back")
     func codable() throws {
         let log = try AuditLogFixture()
