@@ -72,7 +72,12 @@ struct PolicyCommand: ParsableCommand {
             let direction: PolicyDirection
             if let package = try store.outboxPackage(id: id) {
                 if let pruned = package.prunedAt {
-                    throw CoreError(.unknownPackage, "package \(id) was sent in full and its file pruned at \(Timestamp.iso8601(pruned)) (`liaison outbox prune`); its markings were \(package.markings)")
+                    // The file is gone; the store kept its markings, which is all the policy reads.
+                    FileHandle.standardError.write(Data("package \(id)'s file was pruned at \(Timestamp.iso8601(pruned)) (`liaison outbox prune`): decided from the markings the store kept\n".utf8))
+                    _ = try PolicyReport.print(markings: try Markings(parsingBanner: package.markings), peers: [peer], direction: .send,
+                                               configuration: configuration, keyring: try home.loadKeyring(configuration), json: output.json,
+                                               packageID: id.description)
+                    return
                 }
                 (source, direction) = (try .outbox(package, store: store), .send)
             } else if let sent = try store.inboxEntries(id: id).first(where: { $0.sender == peer }) {

@@ -40,6 +40,11 @@ struct OutboxPruneTests {
         let pruned = try net.auditEvents("alpha").filter { $0.kind == .packagePruned }
         #expect(pruned.map(\.package) == [sent])
 
+        // The policy is still explained from the markings the store kept.
+        let explained = try net.expect(["policy", "explain", "--package", sent, "--peer", "bravo", "--home", net.home("alpha")])
+        #expect(explained.stdout.contains("bravo: ALLOWED (send TLP:AMBER · UNCLASSIFIED)") && explained.stderr.contains("file was pruned"),
+                "\(explained.stdout) \(explained.stderr)")
+
         // Nothing is pruned twice; the text output says so.
         let again = try net.expect(["outbox", "prune", "--home", net.home("alpha"), "--older-than", "1s"])
         #expect(again.stdout.contains("Nothing to prune"))

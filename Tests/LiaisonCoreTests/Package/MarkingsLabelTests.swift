@@ -14,6 +14,22 @@ struct MarkingsLabelTests {
         #expect(try Markings(tlp: .red, classification: "top secret").classification == "TOP SECRET", "inner spaces stay")
     }
 
+    @Test("a banner reads back as the markings it shows (caveats split at spaces); anything else is refused")
+    func bannerReadBack() throws {
+        for markings in [try Markings(tlp: .clear), try Markings(tlp: .amberStrict, classification: "TOP SECRET"),
+                         try Markings(tlp: .amber, classification: "RESTRICTED", releasableTo: ["NATO", "EU"]),
+                         try Markings(tlp: .red, classification: "SECRET", releasableTo: ["EU"], caveats: ["NOFORN", "EXDIS"]),
+                         try Markings(tlp: .green, classification: "CONFIDENTIAL", caveats: ["ORCON"])] {
+            #expect(try Markings(parsingBanner: markings.banner) == markings, "\(markings.banner)")
+        }
+        let spaced = try Markings(tlp: .green, caveats: ["HANDLE VIA X"])
+        let readBack = try Markings(parsingBanner: spaced.banner)
+        #expect(readBack.caveats == ["HANDLE", "VIA", "X"] && readBack.tlp == .green && readBack.classification == "UNCLASSIFIED")
+        for bad in ["", "TLP:AMBER", "AMBRE · SECRET", "TLP:GREEN · A · B · C · D", "TLP:GREEN · A · B · C"] {
+            #expect(throws: CoreError.self, "\(bad)") { try Markings(parsingBanner: bad) }
+        }
+    }
+
     @Test("the blanks trimmed around a label are exactly those Foundation's whitespace set trims")
     func trimmedAsFoundation() throws {
         for value in 0...0x3000 {
