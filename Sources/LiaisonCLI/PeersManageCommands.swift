@@ -30,10 +30,19 @@ extension PeersCommand {
             request.name = name
             request.trust = level
             let detail = try daemon.connect().call(request, PeerDetail.self)
+            PeersCommand.noteQueuedRefused(detail)
             if daemon.json { return try printJSON(detail) }
             print("\(name)'s trust is now \(detail.status.trust) (maximum TLP \(detail.maximumTLP)).")
             PeersCommand.Show.printPolicy(detail)
         }
+    }
+
+    /// Says on standard error how many packages queued for the peer its new policy
+    /// refuses: they are not sent, and fail (audited) when they would next leave.
+    static func noteQueuedRefused(_ detail: PeerDetail) {
+        guard let refused = detail.queuedNowRefused, refused > 0 else { return }
+        let name = detail.status.name
+        FileHandle.standardError.write(Data("note: \(refused) package(s) queued for \(name) may no longer go to it; each fails, with the rule, when it would next be sent (`liaison outbox list --peer \(name)`)\n".utf8))
     }
 
     /// `liaison peers set NAME …`: edit a partner's attributes on the running daemon.
@@ -84,6 +93,7 @@ extension PeersCommand {
             let before = try client.call(show, PeerDetail.self)
             let detail = try client.call(request, PeerDetail.self)
             cleared.warnIfCapped(name, trust: try TrustLevel(parsing: detail.status.trust))
+            PeersCommand.noteQueuedRefused(detail)
             if daemon.json { return try printJSON(detail) }
             let changes = Self.changes(from: before, to: detail)
             print(changes.isEmpty ? "\(name) updated (nothing differs from before)." : "\(name) updated:")

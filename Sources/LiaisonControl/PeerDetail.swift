@@ -12,6 +12,10 @@ public struct PeerDetail: Codable, Sendable, Equatable {
     public var bytesPerDay: Int64?
     /// The effective policy: one row per TLP level at the peer's clearance.
     public var policy: [PolicyRow]
+    /// After a change (`peers set-trust`, `peers set`): how many packages queued for
+    /// the peer its new policy refuses (each fails, audited, when it would next
+    /// leave); nil when not asked.
+    public var queuedNowRefused: Int?
 
     /// One TLP level: may we send it to the peer, and accept it from the peer, and up
     /// to which classification of the ladder (at most the peer's clearance)?

@@ -43,6 +43,21 @@ struct PeerLifecycleTests {
         #expect(bravoRow["clearance"] as? String == "RESTRICTED" && bravoRow["effectiveClearance"] as? String == "UNCLASSIFIED", "\(bravoRow)")
     }
 
+    @Test("lowering a peer's trust says how many of the packages queued for it may no longer go")
+    func downgradeNamesQueued() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()   // bravo stays down: what is sent to it waits
+        let amber = try net.send(Array("amber".utf8), from: "alpha", to: ["bravo"], tlp: "AMBER")
+        _ = try net.send(Array("green".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        let lowered = try net.expect(["peers", "set-trust", "bravo", "limited", "--home", net.home("alpha"), "--json"])
+        #expect(lowered.stderr.contains("note: 1 package(s) queued for bravo may no longer go to it"), "\(lowered.stderr)")
+        let detail = try JSONSerialization.jsonObject(with: Data(lowered.stdout.utf8)) as? [String: Any]
+        #expect(detail?["queuedNowRefused"] as? Int == 1)
+        #expect(try net.deliveryStates(amber, at: "alpha") == ["bravo": "queued"], "decided again when it would leave, as ever")
+        let raised = try net.expect(["peers", "set-trust", "bravo", "partner", "--home", net.home("alpha")])
+        #expect(!raised.stderr.contains("note:"), "\(raised.stderr)")
+    }
+
     @Test("set-trust applies to the next send at once, shows in peers show, and is audited")
     func setTrust() throws {
         let net = try DaemonNetwork(["alpha", "bravo", "charlie"])

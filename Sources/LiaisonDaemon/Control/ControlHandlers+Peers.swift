@@ -36,7 +36,7 @@ extension ControlHandlers {
             let cut = context.cutSessions(of: peer)
             if cut > 0 { context.logger.notice("ended \(cut) open session(s) with \(name): it is blocked") }
         }
-        return try detail(peer)
+        return try detailAfterChange(name)
     }
 
     /// Edits a peer's attributes; only those given change. Audited as `peer.changed`
@@ -58,7 +58,7 @@ extension ControlHandlers {
             }
         }
         context.logger.notice("peer \(name) changed: \(changes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
-        return try detail(try knownPeer(name))
+        return try detailAfterChange(name)
     }
 
     func showPeer(_ request: ControlRequest) throws -> PeerDetail {
@@ -141,6 +141,26 @@ extension ControlHandlers {
     }
 
     /// The peer with its attributes and the policy's decision for each TLP level.
+    /// The peer's detail after a change, with how many of the packages queued for it
+    /// the policy now refuses (decided as the sender will decide them, from the
+    /// markings the store keeps; at most the first ``queuedLookedAt``).
+    private func detailAfterChange(_ name: String) throws -> PeerDetail {
+        let peer = try knownPeer(name)
+        var shown = try detail(peer)
+        let ladder = context.configuration.classifications
+        let policy = PolicyContext(ladder: ladder, sameOrganisation: OrganisationName.same(context.configuration.organisation, peer.organisation))
+        let queued = try context.store.outbox(limit: Self.queuedLookedAt, peer: name, states: [.queued, .sending])
+        shown.queuedNowRefused = queued.filter { entry in
+            guard let markings = try? Markings(parsingBanner: entry.package.markings) else { return false }
+            return !AccessPolicy.decide(markings, peer: peer.policyClearance(ladder: ladder), direction: PackageSender.direction(of: markings),
+                                        context: policy).allowed
+        }.count
+        return shown
+    }
+
+    /// Most queued packages a change looks at to say how many it refuses.
+    static let queuedLookedAt = 10_000
+
     private func detail(_ peer: PeerRecord) throws -> PeerDetail {
         guard let status = try peerStatuses().first(where: { $0.name == peer.name }) else {
             throw CoreError(.unknownPeer, "\(peer.name) was removed meanwhile")
