@@ -46,8 +46,11 @@ public struct LiaisonCommand: AsyncParsableCommand {
     /// documented exit code.
     public static func main(arguments: [String]? = nil) async -> Int32 {
         // With --json, a Liaison error is one JSON line on stderr too, for scripts.
-        let json = (arguments ?? Array(CommandLine.arguments.dropFirst())).contains("--json")
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        let json = given.contains("--json")
+        let home = HomeInHints.home(in: given)
         func fail(_ message: String, code: String, status: Int32) -> Int32 {
+            let message = home.map { HomeInHints.adding($0, to: message) } ?? message
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if json, let line = try? encoder.encode(ErrorReport(error: .init(code: code, message: message, status: status))) {

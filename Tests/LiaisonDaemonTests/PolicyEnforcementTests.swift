@@ -85,6 +85,6 @@ struct PolicyExplainTests {
             #expect(forwarded.stderr.contains(rule) || forwarded.stderr.contains("may be forwarded to none"), "\(forwarded.stderr)")
         }
         let unknown = try net.cli.run(["policy", "explain", "--home", net.home("bravo"), "--package", "ffffffffff", "--peer", "alpha"])
-        #expect(unknown.status == 66 && unknown.stderr.contains("no package this node sent or received has an id starting with ffffffffff; check it against `liaison outbox list` or `liaison inbox list`"), "\(unknown.stderr)")
+        #expect(unknown.status == 66 && unknown.stderr.contains("no package this node sent or received has an id starting with ffffffffff; check it against `liaison outbox list --home \(net.home("bravo"))` or `liaison inbox list --home \(net.home("bravo"))`"), "\(unknown.stderr)")
     }
 }
