@@ -61,6 +61,10 @@ public struct LiaisonCommand: AsyncParsableCommand {
             }
             return status
         }
+        if let problem = SubcommandSpelling.problem(in: given, root: Self.self) {
+            FileHandle.standardError.write(Data("liaison: error: \(problem)\n".utf8))
+            return 64
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -52,6 +52,21 @@ struct ExitCodeTests {
         #expect(written.status == 66 && written.stderr.contains("the directory \(dir.file("no-such-dir")) does not exist"), "\(written.status) \(written.stderr)")
     }
 
+    @Test("a mistyped command is named, with the closest one (64), not reported as an unknown option after it")
+    func mistypedCommand() throws {
+        let top = try cli.run(["statu", "--home", dir.file("x")])
+        #expect(top.status == 64 && top.stderr.contains("unknown command 'statu' for `liaison`; did you mean 'status'?"), "\(top.stderr)")
+        let nested = try cli.run(["peers", "lsit", "--home", dir.file("x")])
+        #expect(nested.status == 64 && nested.stderr.contains("did you mean 'list'?") && nested.stderr.contains("`liaison peers --help`"), "\(nested.stderr)")
+        let far = try cli.run(["zzz"])
+        #expect(far.status == 64 && far.stderr.contains("it has: init, keys, peers"), "\(far.stderr)")
+        // What is spelled right still reaches its command: help, a group's default, a leaf's arguments.
+        #expect(try cli.run(["help", "peers"]).status == 0)
+        #expect(try cli.run(["peers", "--help"]).status == 0)
+        #expect(try cli.run(["inbox", "--home", dir.file("x")]).stderr.contains("no node at"))
+        #expect(try cli.run(["package", "inspect", dir.file("none.lpkg")]).status == 66)
+    }
+
     @Test("--out - is a usage error (64) that creates no file named \"-\", for every command writing a file",
           arguments: [["package", "open", "--in", "x.lpkg", "--out", "-"],
                       ["package", "seal", "--to", "bravo", "--tlp", "GREEN", "--in", "x", "--out", "-"],
