@@ -54,7 +54,7 @@ struct ForwardCommand: ParsableCommand {
         request.again = again ? true : nil
         let receipt = try daemon.connect().call(request, SendReceipt.self)
         if daemon.json { return try printJSON(receipt) }
-        print("Forwarded \(id) as package \(receipt.id) (\(ByteCount.format(receipt.size))) to \(receipt.recipients.joined(separator: ", "))")
+        print("Forwarded \(receipt.forwardedFrom ?? id) as package \(receipt.id) (\(ByteCount.format(receipt.size))) to \(receipt.recipients.joined(separator: ", "))")
         for w in receipt.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
         print("  markings: \(receipt.markings)")
         print("  expires:  \(receipt.expires ?? "never")")

@@ -91,11 +91,12 @@ extension PeersCommand {
             var show = ControlRequest(.peersShow)
             show.name = name
             let before = try client.call(show, PeerDetail.self)
-            let detail = try client.call(request, PeerDetail.self)
+            var detail = try client.call(request, PeerDetail.self)
             cleared.warnIfCapped(name, trust: try TrustLevel(parsing: detail.status.trust))
             PeersCommand.noteQueuedRefused(detail)
-            if daemon.json { return try printJSON(detail) }
             let changes = Self.changes(from: before, to: detail)
+            detail.changes = changes
+            if daemon.json { return try printJSON(detail) }
             print(changes.isEmpty ? "\(name) updated (nothing differs from before)." : "\(name) updated:")
             for change in changes { print("  \(change)") }
             PeersCommand.Show.printPolicy(detail)

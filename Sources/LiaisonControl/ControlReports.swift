@@ -120,6 +120,8 @@ public struct DeliveryStatus: Codable, Sendable, Equatable {
     public var lastError: String?
     public var deliveredAt: String?
 
+    /// `attempts` counts the attempts that failed (0 for a package delivered at its
+    /// first); `nextAttempt` is set while it is `queued`.
     public init(peer: String, state: String, attempts: Int, nextAttempt: String?, lastError: String?, deliveredAt: String?) {
         self.peer = peer; self.state = state; self.attempts = attempts; self.nextAttempt = nextAttempt
         self.lastError = lastError; self.deliveredAt = deliveredAt
@@ -225,6 +227,8 @@ public struct SendReceipt: Codable, Sendable, Equatable {
     public var markingsNote: String?
     /// The file the package was sealed from, as the CLI named it (the daemon never sees names).
     public var file: String?
+    /// For `forward`: the whole id of the received package forwarded.
+    public var forwardedFrom: String?
 
     public init(id: String, recipients: [String], withheld: [WithheldRecipient], markings: String, size: Int64, expires: String?,
                 markingsNote: String? = nil) {
@@ -245,6 +249,7 @@ extension SendReceipt: DirectJSONEncodable {
             writer.field("expires", expires)
             writer.field("markingsNote", markingsNote)
             writer.field("file", file)
+            writer.field("forwardedFrom", forwardedFrom)
         }
     }
 }

@@ -16,6 +16,9 @@ public struct PeerDetail: Codable, Sendable, Equatable {
     /// the peer its new policy refuses (each fails, audited, when it would next
     /// leave); nil when not asked.
     public var queuedNowRefused: Int?
+    /// After `peers set`: each attribute that changed, `name: old → new` (empty when
+    /// nothing differs); nil when not asked.
+    public var changes: [String]?
 
     /// One TLP level: may we send it to the peer, and accept it from the peer, and up
     /// to which classification of the ladder (at most the peer's clearance)?

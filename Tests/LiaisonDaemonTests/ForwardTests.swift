@@ -18,7 +18,11 @@ struct ForwardTests {
                          sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
         let result = try net.expect(["forward", id, "--home", net.home(node), "--to", peers.joined(separator: ","), "--json"] + extra,
                                     sourceLocation: sourceLocation)
-        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+        let receipt = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+        // The whole id of the package forwarded, however shortened it was typed.
+        let from = receipt["forwardedFrom"] as? String
+        #expect(from?.count == 32 && from?.hasPrefix(id.lowercased()) == true, "\(receipt)", sourceLocation: sourceLocation)
+        return receipt
     }
 
     /// `node`'s inbox entry `id`, as `inbox list --json` shows it.

@@ -155,6 +155,8 @@ struct PeerLifecycleTests {
         let detail = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])
         #expect(detail["maximumTLP"] as? String == "GREEN" && detail["communities"] as? [String] == ["EU", "NATO"] && detail["bytesPerDay"] as? Int == 5000,
                 "\(detail)")
+        #expect(detail["changes"] as? [String] == ["maximum TLP: AMBER+STRICT → GREEN", "communities: (none) → EU, NATO", "bytes per day: none → 4.9 KiB"],
+                "\(String(describing: detail["changes"]))")
         let status = try #require(detail["status"] as? [String: Any])
         #expect(status["trust"] as? String == "partner", "the trust level is not touched")
         #expect(try net.cli.run(["send", payload, "--home", home, "--to", "bravo", "--tlp", "AMBER"]).status == 65, "AMBER is now withheld from bravo")

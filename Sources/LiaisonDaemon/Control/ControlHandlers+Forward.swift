@@ -113,6 +113,8 @@ extension ControlHandlers {
                           ]),
         ])
         context.logger.info("forwarded package \(originalID) from \(origin.name) as \(package.id) (\(incremental.payloadByteCount) bytes, \(forwarded.banner)) to \(recipients.joined(separator: ", "))")
-        return sendReceipt(package, recipients: recipients, selection: selection, payloadBytes: incremental.payloadByteCount)
+        var receipt = sendReceipt(package, recipients: recipients, selection: selection, payloadBytes: incremental.payloadByteCount)
+        receipt.forwardedFrom = originalID.description
+        return receipt
     }
 }
