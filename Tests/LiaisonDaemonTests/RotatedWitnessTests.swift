@@ -3,7 +3,6 @@ import LiaisonAudit
 import LiaisonCore
 import LiaisonStore
 import LiaisonTestSupport
-import LiaisonWire
 import Testing
 
 /// A partner added after a node rotated its keys witnesses that node's log. Found
@@ -60,10 +59,9 @@ struct RotatedWitnessTests {
         let added = try #require(try net.auditEvents("charlie", ["--event", "peer.added"]).last)
         #expect(added.details["audit-log"] == first.description, "\(added)")
 
-        // Whoever holds alpha's retired first identity key can name a log key of its own after
-        // it, and be added as a partner of its own: its checkpoints under that name are
-        // witnessed as a log of their own (not taken for a fork of alpha's, not refused), and
-        // alpha's record stays as it was.
+        // Whoever holds alpha's retired first identity key can name another log key after
+        // it, and be added as a partner of its own; its checkpoints under that name are
+        // refused (not taken for a fork of alpha's), and alpha's record stays as it was.
         let mallory = try NodeSecrets.generate()
         let now = Timestamp.now()
         let malloryCard = try NodeCard(name: "mallory", secrets: mallory, addresses: [], validFrom: now, validUntil: now + 86_400,
@@ -73,46 +71,19 @@ struct RotatedWitnessTests {
         let recordBefore = witnessed["size"] as? Int
         let signer = try NoteSigner(name: NodeLogNames.origin(first), secretKey: mallory.log)
         let forged = try signer.sign(try Checkpoint(origin: NodeLogNames.origin(first), size: 1, rootHash: [UInt8](repeating: 7, count: 32)))
-        func askAsMallory(_ witness: String) throws -> SessionMessage {
-            var client = try ProtocolClient(port: net.ports[witness]!)
-            try client.handshake(local: mallory.transport, remote: try ProtocolClient.publicKeys(home: net.home(witness)).transport)
-            try client.send(.witnessRequest(note: forged.bytes, oldSize: 0, proof: []))
-            return try client.receive()
-        }
-        let answer = try askAsMallory("charlie")
-        guard case .witnessCosignature = answer else {
-            Issue.record("a checkpoint under alpha's log name and another key was not witnessed as a log of its own: \(answer)")
+        var client = try ProtocolClient(port: net.ports["charlie"]!)
+        try client.handshake(local: mallory.transport, remote: try ProtocolClient.publicKeys(home: net.home("charlie")).transport)
+        try client.send(.witnessRequest(note: forged.bytes, oldSize: 0, proof: []))
+        let answer = try client.receive()
+        guard case .witnessRefused(_, let reason, _) = answer, reason.contains("another log key") else {
+            Issue.record("a checkpoint under alpha's log name and another key was not refused as such: \(answer)")
             return
         }
-        func record(_ peer: String, at witness: String) throws -> [String: Any]? {
-            let shown = try net.cli.run(["audit", "witnessed", peer, "--home", net.home(witness), "--json"])
-            return shown.status == 0 ? try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any] : nil
-        }
-        #expect((try record("alpha", at: "charlie")?["size"] as? Int ?? 0) >= (recordBefore ?? 1))
-        #expect(try record("mallory", at: "charlie")?["size"] as? Int == 1)
+        let after = try JSONSerialization.jsonObject(with: Data(try net.expect(["audit", "witnessed", "alpha", "--home", net.home("charlie"), "--json"]).stdout.utf8)) as? [String: Any]
+        #expect((after?["size"] as? Int ?? 0) >= (recordBefore ?? 1), "\(String(describing: after))")
         #expect(!net.daemon("charlie").log.contains("critical"), "taken for a fork")
-        let cosigned = try net.auditEvents("charlie", ["--event", "checkpoint.cosigned", "--peer", "mallory"])
-        #expect(cosigned.contains { $0.details["other-log-keys"] == "1" }, "\(cosigned)")
-
-        // Nor does it matter who asks first: a witness that cosigned the thief's log under
-        // that name before it knew alpha still cosigns alpha's.
-        try net.addStranger("echo")
-        try net.expect(["peers", "import", net.dir.file("mallory.card"), "--home", net.home("echo"), "--name", "mallory", "--trust", "partner"])
-        try net.daemon("echo").start()
-        guard case .witnessCosignature = try askAsMallory("echo") else {
-            Issue.record("echo refused the thief's first checkpoint")
-            return
-        }
-        try net.expect(["peers", "import", alpha.rotationCardPath, "--home", net.home("echo"), "--name", "alpha", "--trust", "partner"])
-        try net.expect(["peers", "import", net.dir.file("echo.card"), "--home", net.home("alpha"), "--name", "echo", "--trust", "partner"])
-        var echoRecord: [String: Any]?
-        for _ in 0..<80 where echoRecord == nil {
-            echoRecord = try record("alpha", at: "echo")
-            if echoRecord == nil { usleep(250_000) }
-        }
-        #expect(echoRecord?["origin"] as? String == NodeLogNames.origin(first) && (echoRecord?["size"] as? Int ?? 0) > 1,
-                "echo never cosigned alpha's log after the thief's: \(String(describing: echoRecord))\n\(net.daemon("alpha").log.split(separator: "\n").filter { $0.contains("echo") }.suffix(5).joined(separator: "\n"))")
-        #expect(try record("mallory", at: "echo")?["size"] as? Int == 1)
+        let denied = try net.auditEvents("charlie", ["--event", "checkpoint.cosigned", "--outcome", "denied"])
+        #expect(denied.contains { $0.reason?.hasPrefix("witness.other-key") == true }, "\(denied)")
 
         // A partner that filed the log under the node's new fingerprint (as one did with a
         // card lacking the proof: the statement's) refuses, and says why.

@@ -102,9 +102,8 @@ extension ControlHandlers {
         guard let peer = context.peers.peer(named: name) else {
             throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list`")
         }
-        let logKey = try NodeLogNames.logKey(peer.keys, named: peer.auditLogFingerprint)
-        let origin = logKey.name
-        guard let state = try context.auditLog.witnessedLog(origin: origin, logKey: logKey) else {
+        let origin = try NodeLogNames.logKey(peer.keys, named: peer.auditLogFingerprint).name
+        guard let state = try context.auditLog.witnessedLog(origin: origin) else {
             throw ControlFailure(code: "audit.not-witnessed",
                                  message: "this node has not cosigned a checkpoint of \(name)'s log; it witnesses \(name) only if \(name) asks it to (its [audit] witnesses, or every partner by default)")
         }

@@ -10,8 +10,7 @@ import Logging
 /// with the last one this node cosigned for that log (a consistency proof from
 /// that size must verify); the first checkpoint of a log is taken on trust. A
 /// smaller or forked tree is refused, recorded in our own audit log and logged
-/// at critical level: the peer's log was rolled back or rewritten. What it
-/// cosigned is kept per log name and log key (``AuditLog/record(for:among:)``).
+/// at critical level: the peer's log was rolled back or rewritten.
 struct WitnessService {
     let context: DaemonContext
     let peer: PeerRecord
@@ -39,15 +38,16 @@ struct WitnessService {
         }
         let checkpoint = opened.checkpoint
         do {
-            // A log name's records are kept per log key: a checkpoint signed by another key
-            // than the one(s) this node cosigned the name for (someone holding a retired first
-            // identity key, naming a log of its own after it) is witnessed as a log of its own,
-            // so it can neither move the real log's record nor have it refused here.
-            let records = try context.auditLog.witnessedLogs(origin: checkpoint.origin)
-            let state = AuditLog.record(for: logKey, among: records)
-            let otherKeys = state == nil ? records.count : 0
-            if otherKeys > 0 {
-                logger.warning("witness: \(peer.name) asks to cosign \(checkpoint.origin) with a log key other than the one this node witnesses that name for; witnessing it as a log of its own")
+            let state = try context.auditLog.witnessedLog(origin: checkpoint.origin)
+            // The record of a log name is kept for the log key that began it here: another
+            // key under the same name (a thief of a retired first identity key naming its
+            // own log after it, say) neither moves it nor is taken for a fork of it.
+            if let state, (try? Checkpoint.open(Array(state.note.utf8), logKey: logKey)) == nil {
+                logger.warning("witness: \(peer.name) asks to cosign \(checkpoint.origin) with another log key than the one this node witnessed it under; refused")
+                await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
+                                                              reason: "witness.other-key: this node witnesses that log under another log key",
+                                                              details: ["origin": checkpoint.origin, "size": String(checkpoint.size)]))
+                return .witnessRefused(knownSize: 0, reason: "this witness keeps \(checkpoint.origin) for another log key, and cosigns that name for it alone")
             }
             if let state {
                 guard checkpoint.size >= state.size else {
@@ -70,13 +70,13 @@ struct WitnessService {
             // over and over cannot add an entry each time.
             let alreadyCosigned = state.map { $0.size == checkpoint.size && $0.root == checkpoint.rootHash } ?? false
             if !alreadyCosigned {
-                var details = ["origin": checkpoint.origin, "size": String(checkpoint.size), "cosigned-size": String(state?.size ?? 0)]
-                if otherKeys > 0 { details["other-log-keys"] = String(otherKeys) }
-                try await context.audit(context.event(.checkpointCosigned, actor: DaemonContext.actor(peer), peer: peer, details: details))
+                try await context.audit(context.event(.checkpointCosigned, actor: DaemonContext.actor(peer), peer: peer,
+                                                      details: ["origin": checkpoint.origin, "size": String(checkpoint.size),
+                                                                "cosigned-size": String(state?.size ?? 0)]))
             }
             let line = try context.cosigner.cosign(checkpoint, timestamp: UInt64(max(0, now)))
             try context.auditLog.recordWitnessed(checkpoint, note: String(decoding: note, as: UTF8.self), peer: peer.fingerprint.description,
-                                                 logKey: logKey, expected: state, now: now)
+                                                 expected: state, now: now)
             return .witnessCosignature(line: Array(line.line.utf8.dropLast()))
         } catch {
             logger.error("cannot witness \(peer.name)'s checkpoint: \(error)")

@@ -53,9 +53,6 @@ extension AuditLog {
     /// The triggers that stop `INSERT OR REPLACE` rewriting rows (schema v4 on).
     static let noReplaceTriggers = ["subtree_no_replace", "cosignature_no_replace", "witnessed_log_no_replace", "journal_mark_no_replace"]
 
-    /// The trigger that has every new witnessed log name its log key (schema v6 on).
-    static let witnessedLogKeyTriggers = ["witnessed_log_keyed"]
-
     /// Checks the stored log against itself, in one pass on one snapshot: indices
     /// are dense, every leaf's hash is the hash of its data and its index columns
     /// match it, every stored interior node is the hash of its leaves, the query
@@ -87,9 +84,8 @@ extension AuditLog {
             let hasQueryIndex = try migrated(AuditSchema.queryIndexMigration)
             let hasJournalMarks = try migrated(AuditSchema.journalMarkMigration)
             let refusesReplace = try migrated(AuditSchema.noReplaceMigration)
-            let keysWitnessedLogs = try migrated(AuditSchema.witnessedLogKeyMigration)
             for trigger in Self.requiredTriggers + (hasQueryIndex ? Self.queryIndexTriggers : []) + (hasJournalMarks ? Self.journalMarkTriggers : [])
-                + (refusesReplace ? Self.noReplaceTriggers : []) + (keysWitnessedLogs ? Self.witnessedLogKeyTriggers : [])
+                + (refusesReplace ? Self.noReplaceTriggers : [])
             where !triggers.contains(trigger) {
                 report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited the audit log by hand")
             }

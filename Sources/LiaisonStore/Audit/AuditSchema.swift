@@ -16,8 +16,6 @@ enum AuditSchema {
     static let journalMarkMigration = "audit-v3-journal-mark"
     /// The migration that stops `INSERT OR REPLACE` from rewriting rows.
     static let noReplaceMigration = "audit-v4-no-replace"
-    /// The migration that keeps a witnessed log's record per log key (``v6``).
-    static let witnessedLogKeyMigration = "audit-v6-witnessed-log-key"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -29,7 +27,6 @@ enum AuditSchema {
         migrator.registerMigration(journalMarkMigration) { db in try db.execute(sql: v3) }
         migrator.registerMigration(noReplaceMigration) { db in try db.execute(sql: v4) }
         migrator.registerMigration("audit-v5-witnessed-root") { db in try db.execute(sql: v5) }
-        migrator.registerMigration(witnessedLogKeyMigration) { db in try db.execute(sql: v6) }
         return migrator
     }
 
@@ -239,48 +236,5 @@ enum AuditSchema {
             WHEN EXISTS (SELECT 1 FROM witnessed_log WHERE origin = NEW.origin
                          AND (size > NEW.size OR (size = NEW.size AND root IS NOT NEW.root)))
         BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward, and never to another root at its size'); END;
-        """
-
-    /// A witness keeps what it cosigned of a log per log name *and* log key. Keyed by
-    /// the name alone, the first key to show a checkpoint under a name held the
-    /// record: a node's log keeps the name of its first identity key for life, so
-    /// whoever held that key after it was retired could name a log of its own
-    /// after it and, added as a partner before the real node was, have the real
-    /// node's checkpoints refused. Each key now has its own record; a verifier
-    /// checks a checkpoint with the log key it trusts, so a cosignature for another
-    /// key's tree under the same name proves nothing about the real log.
-    ///
-    /// Records made before keep `log_key` NULL: which key began them is known only
-    /// by their note, which the daemon checks against the key that asks next and,
-    /// if it verifies, names the key (NULL to a key, once; never a key to another).
-    /// New records name their key.
-    static let v6 = """
-        CREATE TABLE witnessed_log_v6 (
-            origin TEXT NOT NULL CHECK (origin <> ''),
-            log_key BLOB CHECK (log_key IS NULL OR length(log_key) = 32),
-            peer TEXT NOT NULL,
-            size INTEGER NOT NULL CHECK (size >= 0),
-            root BLOB NOT NULL CHECK (length(root) = 32),
-            note TEXT NOT NULL,
-            updated_at INTEGER NOT NULL,
-            UNIQUE (origin, log_key)
-        ) STRICT;
-        INSERT INTO witnessed_log_v6 (origin, log_key, peer, size, root, note, updated_at)
-            SELECT origin, NULL, peer, size, root, note, updated_at FROM witnessed_log;
-        DROP TABLE witnessed_log;
-        ALTER TABLE witnessed_log_v6 RENAME TO witnessed_log;
-        CREATE TRIGGER witnessed_log_grows BEFORE UPDATE ON witnessed_log
-            WHEN NEW.size < OLD.size OR NEW.origin IS NOT OLD.origin OR (NEW.size = OLD.size AND NEW.root IS NOT OLD.root)
-                 OR (OLD.log_key IS NOT NULL AND NEW.log_key IS NOT OLD.log_key) OR NEW.log_key IS NULL
-        BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward, for its own log key, and never to another root at its size'); END;
-        CREATE TRIGGER witnessed_log_no_delete BEFORE DELETE ON witnessed_log
-        BEGIN SELECT RAISE(ABORT, 'witness state is never deleted'); END;
-        CREATE TRIGGER witnessed_log_no_replace BEFORE INSERT ON witnessed_log
-            WHEN EXISTS (SELECT 1 FROM witnessed_log WHERE origin = NEW.origin AND log_key IS NEW.log_key
-                         AND (size > NEW.size OR (size = NEW.size AND root IS NOT NEW.root)))
-        BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward, and never to another root at its size'); END;
-        CREATE TRIGGER witnessed_log_keyed BEFORE INSERT ON witnessed_log
-            WHEN NEW.log_key IS NULL
-        BEGIN SELECT RAISE(ABORT, 'a witnessed log names the log key it was cosigned for'); END;
         """
 }

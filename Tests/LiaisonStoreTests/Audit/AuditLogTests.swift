@@ -274,7 +274,7 @@ struct AuditLogTests {
         let store = String(repeating: "a", count: 32)
         try raw.write { db in
             try db.execute(sql: "INSERT INTO journal_mark (store, seq) VALUES (?, 40)", arguments: [store])
-            try db.execute(sql: "INSERT INTO witnessed_log (origin, log_key, peer, size, root, note, updated_at) VALUES ('liaison/x', zeroblob(32), 'x', 30, zeroblob(32), 'n', 1)")
+            try db.execute(sql: "INSERT INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES ('liaison/x', 'x', 30, zeroblob(32), 'n', 1)")
         }
         let before = try raw.read { db in
             try Row.fetchAll(db, sql: "SELECT hash FROM subtree UNION ALL SELECT line FROM cosignature UNION ALL SELECT seq FROM journal_mark UNION ALL SELECT size FROM witnessed_log")
@@ -282,17 +282,12 @@ struct AuditLogTests {
         for (sql, message) in [
             ("INSERT OR REPLACE INTO subtree (level, idx, hash) VALUES (4, 0, zeroblob(32))", "subtree rows cannot be replaced"),
             ("INSERT OR REPLACE INTO journal_mark (store, seq) VALUES ('\(store)', 1)", "a journal mark only moves forward"),
-            ("INSERT OR REPLACE INTO witnessed_log (origin, log_key, peer, size, root, note, updated_at) VALUES ('liaison/x', zeroblob(32), 'x', 2, zeroblob(32), 'n', 2)",
+            ("INSERT OR REPLACE INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES ('liaison/x', 'x', 2, zeroblob(32), 'n', 2)",
              "a witnessed log only moves forward"),
             // A fork at the size the witness cosigned: another root, by insert or by update.
-            ("INSERT OR REPLACE INTO witnessed_log (origin, log_key, peer, size, root, note, updated_at) VALUES ('liaison/x', zeroblob(32), 'x', 30, randomblob(32), 'n', 2)",
+            ("INSERT OR REPLACE INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES ('liaison/x', 'x', 30, randomblob(32), 'n', 2)",
              "never to another root at its size"),
             ("UPDATE witnessed_log SET root = randomblob(32) WHERE origin = 'liaison/x'", "never to another root at its size"),
-            // A record is its log key's: it cannot be handed to another key, or to none, and a new one names its key.
-            ("UPDATE witnessed_log SET log_key = randomblob(32) WHERE origin = 'liaison/x'", "for its own log key"),
-            ("UPDATE witnessed_log SET log_key = NULL WHERE origin = 'liaison/x'", "for its own log key"),
-            ("INSERT INTO witnessed_log (origin, log_key, peer, size, root, note, updated_at) VALUES ('liaison/y', NULL, 'y', 3, zeroblob(32), 'n', 2)",
-             "names the log key"),
         ] {
             #expect(Comment(rawValue: sql)) { try raw.write { try $0.execute(sql: sql) } } throws: { "\($0)".contains(message) }
         }
