@@ -23,7 +23,16 @@ final class HomeLock: Sendable {
             if reason == ENOENT { throw CoreError(.nodeMissing, "no node at \(home.path); create it with `liaison init`") }
             throw CoreError(.io, "cannot open \(path): \(String(cString: strerror(reason)))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // The CLI looks whether a daemon runs by taking the lock shared for a moment
+        // (`DaemonLock`): a daemon starting in that moment waits it out rather than
+        // taking it for another daemon. One that holds the lock does not let go.
+        var locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        let deadline = ContinuousClock.now + .seconds(2)
+        while !locked, errno == EWOULDBLOCK, ContinuousClock.now < deadline {
+            usleep(10_000)
+            locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        }
+        guard locked else {
             let reason = errno
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)

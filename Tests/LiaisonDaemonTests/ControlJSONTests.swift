@@ -18,6 +18,7 @@ struct ControlJSONTests {
                                   markings: "TLP:AMBER · RESTRICTED", size: -9_223_372_036_854_775_807, expires: "2026-12-01T00:00:00Z",
                                   markingsNote: awkward)
         receipt.file = "/tmp/report \"final\".pdf"
+        receipt.forwardedFrom = "fedcba9876543210fedcba9876543210"
         return receipt
     }()
 

@@ -86,6 +86,19 @@ struct DeliveryTests {
         #expect(unit.contains("RestartPreventExitStatus=65 75 77 78"))
     }
 
+    @Test("a daemon starting while the CLI looks at its lock (a shared lock for a moment) waits that out and starts")
+    func startsPastALookAtItsLock() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        // As `liaison status` does when no socket answers: the lock taken shared. Held here
+        // for 0.3 s, far longer than the CLI holds it, then let go.
+        let lock = open(net.home("alpha") + "/liaisond.lock", O_RDWR | O_CREAT, 0o600)
+        try #require(lock >= 0 && flock(lock, LOCK_SH | LOCK_NB) == 0)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { close(lock) }
+        try net.daemon("alpha").start()
+        #expect(try net.cli.run(["status", "--home", net.home("alpha")]).status == 0)
+        #expect(!net.daemon("alpha").log.contains("already running"))
+    }
+
     @Test("a second liaisond on the same home refuses to start (75) and leaves the first, its socket and its queue alone")
     func oneDaemonPerHome() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
@@ -184,7 +197,7 @@ struct DeliveryTests {
         let id = try net.send(payload, from: "alpha", to: ["bravo"])
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
         let taken = net.dir.write("taken.out", [7, 7])
-        for (out, reason) in [(taken, "already exists"), (net.dir.file("missing/x.out"), "cannot create a temporary file")] {
+        for (out, reason) in [(taken, "already exists"), (net.dir.file("missing/x.out"), "the directory \(net.dir.file("missing")) does not exist")] {
             let refused = try net.cli.run(["inbox", "get", id, "--home", net.home("bravo"), "--out", out])
             #expect(refused.status != 0 && refused.stderr.contains(reason), "\(refused.stderr)")
         }

@@ -41,9 +41,14 @@ struct WitnessService {
             let state = try context.auditLog.witnessedLog(origin: checkpoint.origin)
             // The record of a log name is kept for the log key that began it here: another
             // key under the same name (a thief of a retired first identity key naming its
-            // own log after it, say) neither moves it nor is taken for a fork of it.
+            // own log after it, say) neither moves it nor is taken for a fork of it. Nor is
+            // it cosigned as a log of its own: a cosignature signs the checkpoint's body
+            // (origin, size, root), not the key, so one given to another key's tree would
+            // vouch for that tree under the real key's note too (a split view). A node's
+            // log key never changes, so the first identity key has vouched for two log
+            // keys: one of them was stolen. Critical, but not a fork.
             if let state, (try? Checkpoint.open(Array(state.note.utf8), logKey: logKey)) == nil {
-                logger.warning("witness: \(peer.name) asks to cosign \(checkpoint.origin) with another log key than the one this node witnessed it under; refused")
+                logger.critical("witness: \(peer.name) asks to cosign \(checkpoint.origin) with another log key than the one this node witnessed it under: the identity key that log began under has named two log keys, so one of them is not its node's; refused (check with \(peer.name)'s operator which is genuine)")
                 await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
                                                               reason: "witness.other-key: this node witnesses that log under another log key",
                                                               details: ["origin": checkpoint.origin, "size": String(checkpoint.size)]))

@@ -71,7 +71,7 @@ struct AtomicOutputFileTests {
     func missingDirectoryFailsUpFront() throws {
         let directory = TemporaryDirectory()
         let error = try #require(throws: CoreError.self) { _ = try AtomicOutputFile(path: directory.file("missing/out")) }
-        #expect(error.code == .io, "\(error)")
+        #expect(error.code == .inputUnreadable && error.message.contains("the directory \(directory.file("missing")) does not exist"), "\(error)")
     }
 
     private func write(_ bytes: [UInt8], to file: AtomicOutputFile) throws {
