@@ -74,7 +74,8 @@ struct PolicyCommand: ParsableCommand {
                 if let pruned = package.prunedAt {
                     // The file is gone; the store kept its markings, which is all the policy reads.
                     FileHandle.standardError.write(Data("package \(id)'s file was pruned at \(Timestamp.iso8601(pruned)) (`liaison outbox prune`): decided from the markings the store kept\n".utf8))
-                    _ = try PolicyReport.print(markings: try Markings(parsingBanner: package.markings), peers: [peer], direction: .send,
+                    let markings = try Markings(parsingBanner: package.markings)
+                    _ = try PolicyReport.print(markings: markings, peers: [peer], direction: markings.leavingDirection,
                                                configuration: configuration, keyring: try home.loadKeyring(configuration), json: output.json,
                                                packageID: id.description)
                     return
@@ -91,7 +92,10 @@ struct PolicyCommand: ParsableCommand {
             }
             defer { source.close() }
             let header = try PackageOpener.readHeader(from: &source)
-            _ = try PolicyReport.print(markings: header.markings, peers: [peer], direction: direction, configuration: configuration,
+            // A package of the outbox is decided as the sender decides it as it leaves
+            // (one `forward` sealed: by the forwarding rules).
+            _ = try PolicyReport.print(markings: header.markings, peers: [peer],
+                                       direction: direction == .send ? header.markings.leavingDirection : direction, configuration: configuration,
                                    keyring: try home.loadKeyring(configuration), json: output.json, packageID: id.description)
         }
     }

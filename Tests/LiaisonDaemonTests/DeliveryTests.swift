@@ -222,6 +222,9 @@ struct DeliveryTests {
         }
         #expect(sawPartial, "the transfer never started")
         net.daemon("bravo").killHard()
+        // The attempt cut off goes back to `queued` (it was `sending` while it streamed), to be retried.
+        #expect(try eventually(timeoutSeconds: 30) { try net.deliveryStates(id, at: "alpha") == ["bravo": "queued"] },
+                "\(String(describing: try? net.deliveryStates(id, at: "alpha")))")
         try net.daemon("bravo").start()
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
         #expect(try net.inbox("bravo") == [id])

@@ -20,6 +20,12 @@ extension Markings {
         }
     }
 
+    /// How the policy decides a queued package with these markings as it leaves:
+    /// `.forward` for one `liaison forward` sealed (an origin caveat names where it
+    /// came from: TLP:AMBER then goes only within this node's organisation), `.send`
+    /// otherwise. One rule for the sender and for what explains its decisions.
+    public var leavingDirection: PolicyDirection { forwardingOrigins.isEmpty ? .send : .forward }
+
     /// Whether `peer` is named as an origin by these markings' `FWD/` caveats (by the
     /// fingerprint it has or the one that names it for life).
     public func namesAsOrigin(_ peer: PeerRecord) -> Bool {

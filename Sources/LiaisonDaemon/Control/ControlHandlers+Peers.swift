@@ -152,7 +152,7 @@ extension ControlHandlers {
         let queued = try context.store.outbox(limit: Self.queuedLookedAt, peer: name, states: [.queued, .sending])
         shown.queuedNowRefused = queued.filter { entry in
             guard let markings = try? Markings(parsingBanner: entry.package.markings) else { return false }
-            return !AccessPolicy.decide(markings, peer: peer.policyClearance(ladder: ladder), direction: PackageSender.direction(of: markings),
+            return !AccessPolicy.decide(markings, peer: peer.policyClearance(ladder: ladder), direction: markings.leavingDirection,
                                         context: policy).allowed
         }.count
         return shown

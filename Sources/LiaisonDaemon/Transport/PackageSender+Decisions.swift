@@ -24,14 +24,9 @@ extension PackageSender {
         let ladder = context.configuration.classifications
         let policy = PolicyContext(ladder: ladder,
                                    sameOrganisation: OrganisationName.same(context.configuration.organisation, current.organisation))
-        let decision = AccessPolicy.decide(markings, peer: current.policyClearance(ladder: ladder), direction: Self.direction(of: markings),
+        let decision = AccessPolicy.decide(markings, peer: current.policyClearance(ladder: ladder), direction: markings.leavingDirection,
                                            context: policy)
         return decision.allowed ? nil : "\(decision.rule.rawValue): \(decision.explanation)"
-    }
-
-    /// `.forward` for a package `liaison forward` sealed (its markings name an origin), `.send` otherwise.
-    static func direction(of markings: Markings) -> PolicyDirection {
-        markings.caveats.contains { $0.hasPrefix(Markings.forwardedCaveatPrefix) } ? .forward : .send
     }
 
     /// Whether `package` (marked `markings`) may still go to `peer`; if not, its
@@ -48,7 +43,7 @@ extension PackageSender {
     /// delivery that closed meanwhile is left as it is and records nothing.
     func refuse(_ package: OutboxPackage, markings: Markings, because refusal: String, to peer: PeerRecord, logger: Logger) async throws {
         let denied = context.event(.policyDenied, .denied, peer: peer, package: package.id, markings: package.markings,
-                                   reason: refusal, details: ["direction": Self.direction(of: markings).rawValue, "peer-name": peer.name])
+                                   reason: refusal, details: ["direction": markings.leavingDirection.rawValue, "peer-name": peer.name])
         if try await context.store.failIfOpen(packageID: package.id, peer: peer.name, error: refusal, auditing: [denied]) {
             logger.notice("\(package.id) is no longer sent to \(peer.name): \(refusal)")
         } else {

@@ -255,8 +255,11 @@ struct PackageSender {
         }
         if anyExpired { await context.expireDue(now: now) }
         guard !outgoing.isEmpty else { return BatchOutcome() }
-        // No `sending` claim is written: the scheduler runs one sender per peer, and a
-        // delivery stays `queued` until its receipt is stored, so a crash retries it.
+        // No claim is needed to keep two senders off one delivery: the scheduler runs one
+        // sender per peer. A pushed package stays `queued` until its receipt is stored; an
+        // offered one is marked `sending` once accepted (so `outbox list` shows it
+        // streaming) and goes back to `queued` with its failure if the attempt fails, or
+        // at the next start after a crash: either way it is retried.
         // Small packages are pushed to a peer that takes pushes (a peer of an earlier
         // release is offered them, one at a time); the store keeps no body larger
         // than a push carries, and larger packages are files, offered and streamed.

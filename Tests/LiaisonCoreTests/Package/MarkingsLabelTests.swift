@@ -25,6 +25,12 @@ struct MarkingsLabelTests {
         let spaced = try Markings(tlp: .green, caveats: ["HANDLE VIA X"])
         let readBack = try Markings(parsingBanner: spaced.banner)
         #expect(readBack.caveats == ["HANDLE", "VIA", "X"] && readBack.tlp == .green && readBack.classification == "UNCLASSIFIED")
+        // A forwarded package is decided by the forwarding rules as it leaves, read back from its banner too;
+        // a caveat that merely mentions FWD/ is not an origin caveat.
+        let forwarded = try Markings(tlp: .amber).forwarded(from: try NodeSecrets.generate().publicKeys.fingerprint, package: try PackageID.random())
+        let forwardedBack = try Markings(parsingBanner: forwarded.banner)
+        #expect(forwarded.leavingDirection == .forward && forwardedBack.leavingDirection == .forward)
+        #expect(try Markings(parsingBanner: try Markings(tlp: .amber, caveats: ["SEE FWD/X"]).banner).leavingDirection == .send)
         for bad in ["", "TLP:AMBER", "AMBRE · SECRET", "TLP:GREEN · A · B · C · D", "TLP:GREEN · A · B · C"] {
             #expect(throws: CoreError.self, "\(bad)") { try Markings(parsingBanner: bad) }
         }
