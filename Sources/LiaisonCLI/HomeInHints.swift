@@ -3,15 +3,18 @@ import Foundation
 /// Errors say what to run next (`liaison peers list`); many come from the daemon,
 /// which cannot know the `--home` the operator typed. Run as they are, those hints
 /// would act on another node. So when the command line names a home, every hint
-/// that does not name one gets it.
+/// that does not name one gets it. The convention: a command in backticks is one to
+/// run here; one to run on another node (a partner's `keys show`) is quoted plainly.
 enum HomeInHints {
-    /// The `--home` the command line gives (`--home DIR` or `--home=DIR`), if any.
+    /// The `--home` the command line gives (`--home DIR` or `--home=DIR`; the last
+    /// one, as the argument parser takes it), if any.
     static func home(in arguments: [String]) -> String? {
+        var home: String?
         for (index, argument) in arguments.enumerated() {
-            if argument == "--home", index + 1 < arguments.count { return arguments[index + 1] }
-            if argument.hasPrefix("--home=") { return String(argument.dropFirst("--home=".count)) }
+            if argument == "--home", index + 1 < arguments.count { home = arguments[index + 1] }
+            if argument.hasPrefix("--home=") { home = String(argument.dropFirst("--home=".count)) }
         }
-        return nil
+        return home
     }
 
     /// `message` with ` --home DIR` added to each `` `liaison …` `` hint that lacks one.

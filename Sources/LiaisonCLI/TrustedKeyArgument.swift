@@ -23,7 +23,7 @@ enum TrustedKeyArgument {
     static func witnessKey(_ text: String) throws -> NoteVerifierKey {
         let key = try parse(text)
         guard key.type == .cosignatureV1 else {
-            throw CoreError(.invalidArgument, "\(key.name) is a log key, not a witness's cosignature key: --witness-key takes a partner's witness key (liaison-witness/…, as `liaison keys show` prints it on that node)")
+            throw CoreError(.invalidArgument, "\(key.name) is a log key, not a witness's cosignature key: --witness-key takes a partner's witness key (liaison-witness/…, as \"liaison keys show\" prints it on that node)")
         }
         return key
     }

@@ -19,5 +19,6 @@ struct HomeInHintsTests {
         #expect(HomeInHints.home(in: ["status", "--home", "/a"]) == "/a")
         #expect(HomeInHints.home(in: ["status", "--home=/b", "--json"]) == "/b")
         #expect(HomeInHints.home(in: ["status"]) == nil)
+        #expect(HomeInHints.home(in: ["status", "--home", "/a", "--home=/c"]) == "/c", "the last, as the parser takes it")
     }
 }
