@@ -221,7 +221,10 @@ public struct SendReceipt: Codable, Sendable, Equatable {
     /// Named recipients that got no key wrap, and why.
     public var withheld: [WithheldRecipient]
     public var markings: String
+    /// The payload's size in bytes (what was sent); ``sealedSize`` is the package's.
     public var size: Int64
+    /// The sealed package's size in bytes: what `outbox list` calls its `size`.
+    public var sealedSize: Int64?
     public var expires: String?
     /// Set when the payload's STIX markings raised the package's TLP: from what, to what, and why.
     public var markingsNote: String?
@@ -246,6 +249,7 @@ extension SendReceipt: DirectJSONEncodable {
             withheld.writeJSON(into: &writer)
             writer.field("markings", markings)
             writer.field("size", size)
+            if let sealedSize { writer.field("sealedSize", sealedSize) }
             writer.field("expires", expires)
             writer.field("markingsNote", markingsNote)
             writer.field("file", file)

@@ -19,6 +19,7 @@ struct ControlJSONTests {
                                   markingsNote: awkward)
         receipt.file = "/tmp/report \"final\".pdf"
         receipt.forwardedFrom = "fedcba9876543210fedcba9876543210"
+        receipt.sealedSize = 9_223_372_036_854_775_807
         return receipt
     }()
 

@@ -102,6 +102,8 @@ final class DaemonNetwork: @unchecked Sendable {
         let input = dir.write("payload-\(UUID().uuidString)", payload)
         let result = try expect(["send", input, "--home", home(sender), "--to", recipients.joined(separator: ","), "--tlp", tlp, "--json"] + extra)
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        // `size` is the payload's, `sealedSize` the package's (as the outbox lists it).
+        #expect(json?["size"] as? Int == payload.count && (json?["sealedSize"] as? Int ?? 0) > payload.count, "\(result.stdout)")
         return try #require(json?["id"] as? String)
     }
 

@@ -142,9 +142,11 @@ extension ControlHandlers {
     /// What `send` and `forward` answer: the package, who gets it, and who was withheld and why.
     func sendReceipt(_ package: OutboxPackage, recipients: [String], selection: RecipientSelection, payloadBytes: UInt64,
                      markingsNote: String? = nil) -> SendReceipt {
-        SendReceipt(id: package.id.description, recipients: recipients,
-                    withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
-                    markings: package.markings, size: Int64(payloadBytes), expires: package.expires.map(Timestamp.iso8601),
-                    markingsNote: markingsNote)
+        var receipt = SendReceipt(id: package.id.description, recipients: recipients,
+                                  withheld: selection.withheld.map { WithheldRecipient(peer: $0.name, rule: $0.decision.rule.rawValue, reason: $0.decision.explanation) },
+                                  markings: package.markings, size: Int64(payloadBytes), expires: package.expires.map(Timestamp.iso8601),
+                                  markingsNote: markingsNote)
+        receipt.sealedSize = package.size
+        return receipt
     }
 }
