@@ -9,10 +9,12 @@ extension PeersCommand {
             commandName: "import-revocation",
             abstract: "Honour a partner's revocation of its own key from its statement file (revocation.txt).",
             discussion: """
-                The statement must be signed by the identity key of a peer in the keyring;
-                that peer is then marked revoked, exactly as if it had sent the statement
-                itself: its sessions end now and its handshakes and packages are refused.
-                Audited. Partners that can reach this node get the statement on their own.
+                The statement must be signed by the key it revokes. A peer in the keyring
+                holding that key is then marked revoked, exactly as if it had sent the
+                statement itself: its sessions end now and its handshakes and packages are
+                refused. A key no peer here holds is recorded revoked, so that its card is
+                refused if imported later. Audited. Partners that can reach this node get
+                the statement on their own.
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The statement file the partner handed out.", valueName: "file")) var file: String
@@ -29,7 +31,9 @@ extension PeersCommand {
             if daemon.json { return try printJSON(status) }
             let already = known?.first { $0.name == status.name }?.revoked == true
             let why = statement.map { " on \(Timestamp.iso8601($0.revokedAt))\($0.reason.isEmpty ? "" : ", reason: \($0.reason)")" } ?? ""
-            if already {
+            if status.trust == "unknown" {
+                print("No peer here holds \(status.fingerprint), which revoked its own key\(why): it is recorded revoked, and a card with it is refused if anyone imports it.")
+            } else if already {
                 print("\(status.name) (\(status.fingerprint)) is already marked revoked here; nothing changed (its statement: revoked\(why)).")
             } else {
                 print("\(status.name) (\(status.fingerprint)) revoked its own key\(why): it is marked revoked here; its sessions were ended.")

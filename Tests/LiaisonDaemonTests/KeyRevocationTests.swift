@@ -182,5 +182,18 @@ struct KeyRevocationTests {
         #expect(again.contains("is already marked revoked here; nothing changed"), "\(again)")
         let event = try #require(try net.auditEvents("bravo").first { $0.kind == .keyRevoked })
         #expect(event.peerName == "alpha" && event.details["by"] == "statement" && event.details["reason"] == "disk lost")
+
+        // A node that does not know alpha yet records the revocation (it is signed by the
+        // key it revokes), and refuses alpha's card when someone imports it afterwards.
+        try net.addStranger("delta")
+        try net.daemon("delta").start()
+        let refusedForgery = try net.cli.run(["peers", "import-revocation", forgedFile, "--home", net.home("delta")])
+        #expect(refusedForgery.status != 0 && refusedForgery.stderr.contains("identity.revocation-signature-invalid"), "\(refusedForgery.stderr)")
+        let unknown = try net.expect(["peers", "import-revocation", file, "--home", net.home("delta")]).stdout
+        #expect(unknown.contains("No peer here holds") && unknown.contains("recorded revoked"), "\(unknown)")
+        let card = try net.cli.run(["peers", "import", net.dir.file("alpha.card"), "--home", net.home("delta"), "--name", "alpha", "--trust", "partner"])
+        #expect(card.status != 0 && card.stderr.contains("was revoked on this node"), "\(card.status) \(card.stderr)")
+        let recorded = try #require(try net.auditEvents("delta").last { $0.kind == .keyRevoked })
+        #expect(recorded.details["known"] == "false" && recorded.details["by"] == "statement", "\(recorded)")
     }
 }

@@ -55,7 +55,7 @@ extension ControlHandlers {
             if let retired = context.home.retiredPeerKeys().first(where: { $0.identity == statement.identity }) {
                 return try await revokeRetired(retired, statement: statement, actor: actor)
             }
-            throw CoreError(.unknownPeer, "no peer in the keyring has, or had, the key this statement revokes (\(statement.fingerprint.short)); nothing to do")
+            return try await revokeUnknown(statement, actor: actor)
         }
         guard statement.verify(identity: statement.identity) else {
             throw CoreError(.revocationSignatureInvalid, "the statement is not signed by \(peer.name)'s identity key; it was not imported. Ask \(peer.name) for it again")
@@ -73,6 +73,29 @@ extension ControlHandlers {
         }
         return status
     }
+
+    /// Honours the revocation of a key no peer here holds or held: the statement is
+    /// signed by the key it revokes, so it is recorded, and a card with that key is
+    /// refused if someone imports it later (a node told of a compromise before it
+    /// met the node).
+    private func revokeUnknown(_ statement: RevocationStatement, actor: AuditActor) async throws -> PeerStatus {
+        guard statement.verify(identity: statement.identity) else {
+            throw CoreError(.revocationSignatureInvalid, "the statement is not signed by the key it revokes (\(statement.fingerprint.short)); it was not imported")
+        }
+        if !context.home.revokedPeerIdentities().contains(KeyText.encode(statement.identity)) {
+            try await context.audit(context.event(.keyRevoked, actor: actor, details: [
+                "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
+                "reason": statement.reason, "by": "statement", "known": "false",
+            ]))
+            try context.home.recordRevokedPeer(statement.identity)
+            context.logger.notice("imported the revocation of \(statement.fingerprint.short), a key no peer here holds: a card with it is refused from now on")
+        }
+        return PeerStatus(name: Self.unknownRevokedName, fingerprint: statement.fingerprint.description, trust: "unknown", addresses: [],
+                          revoked: true, lastHandshake: nil, lastError: nil, queued: 0, delivered: 0, failed: 0, bytesSent: 0, bytesReceived: 0)
+    }
+
+    /// The name `peers.import-revocation` answers with for a key no peer here holds.
+    static let unknownRevokedName = "(no peer here)"
 
     /// Honours the revocation of a key that a peer no longer in the keyring held
     /// (removed; its retired key still opens what it sent): recorded revoked, so
