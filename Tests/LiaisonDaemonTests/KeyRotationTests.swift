@@ -135,6 +135,13 @@ struct KeyRotationTests {
         #expect(try net.waitDelivered(afterRestart, from: "alpha", to: ["bravo"]))
         try net.expect(["audit", "checkpoint", "--home", net.home("alpha")])
         try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha")])
+
+        // Removed and added again: the card from before the rotation is refused (its key
+        // was rotated away), the current one is taken.
+        try net.expect(["peers", "remove", "alpha", "--home", net.home("bravo")])
+        let stale = try net.cli.run(["peers", "import", net.dir.file("alpha.card"), "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
+        #expect(stale.status == 64 && stale.stderr.contains("was rotated away by its node") && stale.stderr.contains("keys/card.txt"), "\(stale.stderr)")
+        try net.expect(["peers", "import", net.home("alpha") + "/keys/card.txt", "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
     }
 
     @Test("a rotation statement not signed by the peer's own key is refused, audited, and changes nothing",

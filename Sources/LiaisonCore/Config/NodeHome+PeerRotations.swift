@@ -108,6 +108,20 @@ extension NodeHome {
         return (recorded + [peer.previousUntil].compactMap { $0 }).max()
     }
 
+    /// Refuses a node's first card once its node is known here to have rotated: the
+    /// card's key is the one its lineage is named after (its first), and a line of
+    /// this file names another key of that lineage, which only a rotation makes.
+    /// Taken, the old card would pair this node with keys its partner no longer uses,
+    /// and the partner would not say so again. (A later card gone stale cannot be told
+    /// from the current one by this file alone: removal records every key held.)
+    public func ensureNotRotatedAway(_ card: NodeCard) throws {
+        let lineage = card.fingerprint
+        guard card.logOrigin == nil,
+              let successor = retiredPeerKeys().last(where: { $0.lineage == lineage && $0.identity != card.keys.identity }) else { return }
+        throw CoreError(.invalidArgument, "this card's identity key (\(lineage.short)) was rotated away by its node: \(successor.peer) has held "
+                        + "\(NodeFingerprint(identity: successor.identity).short) since (\(peerRotationsPath)); ask the partner for its current card (its keys/card.txt)")
+    }
+
     /// The retired keys on record (lines that do not parse are skipped: the file is
     /// this node's own, and a damaged line only makes an old package unreadable).
     public func retiredPeerKeys() -> [RetiredPeerKey] {

@@ -296,6 +296,7 @@ struct ControlHandlers: Sendable {
             throw CoreError(.invalidArgument, "this is this node's own card")
         }
         try context.home.ensureNotRevokedPeer(card)
+        try context.home.ensureNotRotatedAway(card)
         var record = PeerRecord(name: name, card: card, trust: try TrustLevel(parsing: request.trust ?? "limited"), added: Timestamp.now())
         // The card's addresses unless others are given.
         record = try PeerEdit(request, ladder: context.configuration.classifications).applied(to: record)
