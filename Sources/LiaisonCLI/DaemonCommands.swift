@@ -40,7 +40,7 @@ struct StatusCommand: ParsableCommand {
             }
         }
         if let waiting = status.rotationNotTold {
-            print("  not yet told of the key rotation: \(waiting.joined(separator: ", ")) (retried; or give them keys/card.txt)")
+            print("  not yet told of the key rotation: \(waiting.joined(separator: ", ")) (retried while the overlap lasts; a partner given keys/card.txt instead refuses what was sealed before the rotation: send that again)")
         }
         if let waiting = status.revocationNotTold {
             print("  not yet told of the revocation: \(waiting.joined(separator: ", ")) (retried; or give them keys/revocation.txt)")

@@ -22,8 +22,9 @@ extension KeysCommand {
                 or sealed before the rotation are still delivered and opened. Partners
                 not reached now are told by the daemon later (and before any delivery to
                 them) while the overlap lasts; after it, their operators must import
-                <home>/keys/card.txt by hand. One rotation at a time: the next one may
-                start once the overlap has ended.
+                <home>/keys/card.txt by hand, and such a partner refuses what was sealed
+                before the rotation (the failure says so: send it again). One rotation at
+                a time: the next one may start once the overlap has ended.
                 """)
         @OptionGroup var daemon: DaemonOptions
 

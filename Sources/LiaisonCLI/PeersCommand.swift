@@ -74,7 +74,8 @@ struct PeersCommand: ParsableCommand {
                 Its sessions end and every package still queued for it fails. What it sent \
                 stays in the inbox and readable (`inbox get`: its keys are kept for that, as \
                 of the removal); nothing it signs later is accepted. To stop trusting its \
-                key for good, and tell it so, use `peers revoke`.
+                key for good (its card refused if imported again; the peer is not told, its \
+                handshakes are refused), use `peers revoke`.
                 """)
         @OptionGroup var daemon: DaemonOptions
         @Argument(help: ArgumentHelp("The peer's name.", valueName: "name")) var name: String

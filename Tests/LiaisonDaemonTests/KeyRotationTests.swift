@@ -144,6 +144,27 @@ struct KeyRotationTests {
         try net.expect(["peers", "import", net.home("alpha") + "/keys/card.txt", "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
     }
 
+    @Test("a partner that took the new card instead of the rotation refuses what was sealed before it; the failure says what to do",
+          .timeLimit(.minutes(3)))
+    func newCardInsteadOfRotation() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()   // bravo is down
+        let before = try net.send(Array("sealed before the rotation".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        try net.expect(["keys", "rotate", "--yes", "--overlap", "7", "--home", net.home("alpha")])
+        _ = net.daemon("alpha").stop(timeoutSeconds: 10)
+        // Bravo's operator, never told, takes alpha's new card by hand.
+        try net.daemon("bravo").start()
+        try net.expect(["peers", "remove", "alpha", "--home", net.home("bravo")])
+        try net.expect(["peers", "import", net.home("alpha") + "/keys/card.txt", "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
+        try net.daemon("alpha").start()
+        #expect(try eventually(timeoutSeconds: 30) { try net.deliveryStates(before, at: "alpha")["bravo"] == "failed" })
+        let listed = try net.expect(["outbox", "list", "--home", net.home("alpha")]).stdout
+        #expect(listed.contains("sealed under this node's keys from before its rotation") && listed.contains("send the file again"), "\(listed)")
+        // What is sent now arrives.
+        let after = try net.send(Array("sealed after it".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(after, from: "alpha", to: ["bravo"]))
+    }
+
     @Test("a rotation statement not signed by the peer's own key is refused, audited, and changes nothing",
           .timeLimit(.minutes(1)))
     func forgedRotationIsRefused() throws {

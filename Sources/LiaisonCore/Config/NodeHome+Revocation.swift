@@ -44,7 +44,7 @@ extension NodeHome {
     /// Refuses with `node.revoked` once this node has revoked its own key.
     public func ensureNotRevoked(_ action: String) throws {
         guard !isRevoked else {
-            throw CoreError(.nodeRevoked, "this node revoked its own identity key (\(revocationPath)), so it no longer \(action); set up a new node with `liaison init` and exchange cards again")
+            throw CoreError(.nodeRevoked, "this node revoked its own identity key (\(revocationPath)), so it no longer \(action); set up a new node in another home (`liaison init --home NEW-HOME --name NAME`) and exchange cards again")
         }
     }
 }
