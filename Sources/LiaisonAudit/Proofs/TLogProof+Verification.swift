@@ -48,8 +48,12 @@ extension TLogProof {
         }
         let cosigners = WitnessPolicy.distinctNames(opened.cosignatures)
         guard cosigners.count >= requiredWitnesses else {
+            // Cosigners on the note whose keys were not given: a key given wrongly, most likely.
+            let others = Set(opened.note.signatures.filter { line in
+                line.name != logKey.name && !opened.cosignatures.contains { $0.key.name == line.name && $0.key.keyID == line.keyID }
+            }.map(\.name)).sorted()
             throw AuditError.insufficientWitnesses(
-                have: cosigners.count, required: requiredWitnesses, trusted: witnessKeys.count, size: size
+                have: cosigners.count, required: requiredWitnesses, trusted: witnessKeys.count, size: size, others: others
             )
         }
         return VerifiedTLogProof(index: index, checkpoint: opened.checkpoint, cosignatures: opened.cosignatures, extra: extra)
@@ -57,9 +61,11 @@ extension TLogProof {
 }
 
 extension AuditError {
-    static func insufficientWitnesses(have: Int, required: Int, trusted: Int, size: Int) -> AuditError {
+    static func insufficientWitnesses(have: Int, required: Int, trusted: Int, size: Int, others: [String] = []) -> AuditError {
         let hint = required > trusted
             ? "only \(trusted) witness keys were given, so give the keys of more witnesses or lower the threshold"
+            : !others.isEmpty
+            ? "it is cosigned by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given are those witnesses' (each prints its own with `liaison keys show`)"
             : "wait until more witnesses have cosigned a checkpoint, then ask for a fresh proof"
         return AuditError(
             .insufficientWitnesses,

@@ -20,6 +20,11 @@ extension AuditLogVerifier {
     mutating func openCheckpoint(_ bytes: [UInt8], label: String) -> ExpectedRoot? {
         do {
             let opened = try Checkpoint.open(bytes, logKey: logKey, witnesses: witnessKeys)
+            // Cosigners whose keys were not given: named if too few given ones cosigned.
+            for line in opened.note.signatures where line.name != logKey.name
+                && !opened.cosignatures.contains(where: { $0.key.name == line.name && $0.key.keyID == line.keyID }) {
+                otherCosigners.insert(line.name)
+            }
             return ExpectedRoot(opened, label: label, isTrusted: false)
         } catch {
             let claimed = Self.claimedSize(bytes)

@@ -37,6 +37,9 @@ public struct AuditLogVerifier: Sendable {
     /// Checkpoints ignored because they name another log than the key given: the
     /// first one's origin and how many (a wrong `--log-key` is said once, not per checkpoint).
     var otherLogCheckpoints: (origin: String, count: Int)?
+    /// Names on cosignature lines of the log's checkpoints that no witness key given
+    /// verifies (another witness, or a key given wrongly).
+    var otherCosigners: Set<String> = []
     /// Whether entries after the newest verified checkpoint are a failure
     /// (``AuditVerificationFailure/Code/unsignedEntries``) rather than only
     /// reported: so for a bundle, which an export ends at a checkpoint.
@@ -255,8 +258,11 @@ public struct AuditLogVerifier: Sendable {
     }
 
     private func witnessShortfall(_ have: Int, size: Int) -> String {
+        let others = otherCosigners.sorted()
         let hint = requiredWitnesses > witnessKeys.count
             ? "only \(witnessKeys.count) witness keys were given\(givenOwnKey ? " (the log's own key, also given, never counts: a log does not witness itself)" : ""), so give more witnesses' keys or lower the threshold"
+            : !others.isEmpty
+            ? "the checkpoints carry cosignatures by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given (\(witnessKeys.map(\.name).joined(separator: ", "))) are those witnesses' (each prints its own with `liaison keys show`)"
             : "wait until the witnesses have cosigned a newer checkpoint and export again, or find out why they have not"
         return "no verified checkpoint carries \(requiredWitnesses) witness cosignatures (the newest, of size \(size), carries \(have)); \(hint)"
     }

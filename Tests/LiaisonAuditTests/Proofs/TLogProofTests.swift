@@ -185,6 +185,9 @@ struct TLogProofVerificationTests {
             try proof.verify(leaf: log.leaves[5], logKey: log.logKey, witnesses: [log.witnessKeys[1]], requiredWitnesses: 1)
         }
         #expect(untrusted?.code == .insufficientWitnesses)
+        // It names the cosigner found, whose key was not given, instead of asking to wait.
+        #expect(untrusted?.message.contains("it is cosigned by witness.example/w1, which no witness key given verifies") == true
+                && untrusted?.message.contains("wait until") == false, "\(String(describing: untrusted))")
     }
 
     @Test("a checkpoint not signed by the log key is refused")

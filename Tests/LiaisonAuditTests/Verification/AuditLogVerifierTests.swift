@@ -35,6 +35,20 @@ struct AuditLogVerifierHonestTests {
         #expect(failure.message.contains("only 2 witness keys were given"))
     }
 
+    @Test("with a witness key that cosigned nothing here, the shortfall names the cosigners found, not a wait")
+    func wrongWitnessKey() throws {
+        let log = try AuditLogFixture()
+        let stranger = try Cosigner(name: "witness.example/w3", secretKey: LogSecretKey())
+        var verifier = try AuditLogVerifier(logKey: log.logKey, witnesses: [stranger.verifierKey], requiredWitnesses: 1,
+                                            checkpoints: try log.checkpoints([4, 12]))
+        for leaf in log.leaves { verifier.append(leaf: leaf) }
+        let report = verifier.finish()
+        #expect(report.codes == [.insufficientWitnesses], "\(report)")
+        let message = try #require(report.failures.first?.message)
+        #expect(message.contains("carry cosignatures by witness.example/w1, witness.example/w2, which no witness key given verifies")
+                && message.contains("(witness.example/w3)") && !message.contains("wait until"), "\(message)")
+    }
+
     @Test("a newest checkpoint not yet cosigned by k: the log is witnessed up to the newest one that is")
     func witnessedUpToOlderCheckpoint() throws {
         let log = try AuditLogFixture()
