@@ -142,6 +142,9 @@ struct KeyRotationTests {
         let stale = try net.cli.run(["peers", "import", net.dir.file("alpha.card"), "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
         #expect(stale.status == 64 && stale.stderr.contains("was rotated away by its node") && stale.stderr.contains("keys/card.txt"), "\(stale.stderr)")
         try net.expect(["peers", "import", net.home("alpha") + "/keys/card.txt", "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
+        // Filed under its new fingerprint now, alpha's history before the removal is still its history.
+        let history = try net.auditEvents("bravo", ["--peer", "alpha"]).map(\.kind)
+        #expect(history.contains(.keyRotated) && history.contains(.peerRemoved) && history.contains(.packageReceived), "\(history)")
     }
 
     @Test("a partner that took the new card instead of the rotation refuses what was sealed before it; the failure says what to do",

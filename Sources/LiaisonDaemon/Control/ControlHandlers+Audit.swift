@@ -51,8 +51,9 @@ extension ControlHandlers {
     /// The fingerprints entries about `peer` are filed under: a fingerprint as given
     /// (a removed peer's, say), or, for the name of a peer in `keyring`, every key it
     /// is known to have had: its current one, its previous one, its first (its log's
-    /// lifelong name) and every one retired by a rotation this node took (`retired`),
-    /// so that rotations do not hide its earlier entries.
+    /// lifelong name, or the one its card proves: `auditLogName`) and every one retired
+    /// by a rotation this node took or a removal (`retired`), so that rotations and a
+    /// removal and re-import do not hide its earlier entries.
     static func fingerprints(ofPeer peer: String, in keyring: Keyring, retired: [NodeHome.RetiredPeerKey]) throws -> [String] {
         guard let record = keyring.peer(named: peer) else {
             if let fingerprint = try? NodeFingerprint(parsing: peer) { return [fingerprint.description] }
@@ -62,8 +63,13 @@ extension ControlHandlers {
             }
             throw CoreError(.unknownPeer, "no peer named \(peer) in the keyring; for a removed peer give its fingerprint (`liaison audit query --event peer.removed` lists them), or query by --package")
         }
-        let keys = [record.fingerprint, record.logFingerprint] + (record.previousKeys.map { [$0.fingerprint] } ?? [])
-            + retired.filter { $0.belongs(to: record) }.map { NodeFingerprint(identity: $0.identity) }
+        // A peer added again with its card from after a rotation is filed under its new
+        // fingerprint, but its card proves the first one (`auditLogName`): what was filed
+        // under that lineage before the removal is its history too.
+        let lineages = Set([record.logFingerprint] + [record.auditLogName].compactMap { $0 })
+        let keys = [record.fingerprint] + Array(lineages) + (record.previousKeys.map { [$0.fingerprint] } ?? [])
+            + retired.filter { $0.belongs(to: record) || ($0.peer == record.name && $0.lineage.map(lineages.contains) == true) }
+                .map { NodeFingerprint(identity: $0.identity) }
         return Set(keys.map(\.description)).sorted()
     }
 
