@@ -39,8 +39,10 @@ struct StatusCommand: ParsableCommand {
                 print("  CHECKPOINTS REFUSED: this node signs none until an operator acts (docs/operations.md, \"The audit log\"): \(refused)")
             }
         }
-        if let waiting = status.rotationNotTold {
+        if let waiting = status.rotationNotTold, status.previousFingerprint != nil {
             print("  not yet told of the key rotation: \(waiting.joined(separator: ", ")) (retried while the overlap lasts; a partner given keys/card.txt instead refuses what was sealed before the rotation: send that again)")
+        } else if let waiting = status.rotationNotTold {
+            print("  NEVER TOLD of the key rotation before its overlap ended: \(waiting.joined(separator: ", ")) (give their operators keys/card.txt; what was sealed for them before the rotation must be sent again)")
         }
         if let waiting = status.revocationNotTold {
             print("  not yet told of the revocation: \(waiting.joined(separator: ", ")) (retried; or give them keys/revocation.txt)")

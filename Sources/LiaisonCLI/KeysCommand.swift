@@ -41,8 +41,10 @@ struct KeysCommand: ParsableCommand {
             if let rotation = report.rotation {
                 let state = rotation.overlapOpen ? "partners also accept the previous keys until" : "overlap ended"
                 print("rotated:     \(rotation.rotatedAt) from \(rotation.previous); \(state) \(rotation.overlapUntil)")
-                if !rotation.pendingPeers.isEmpty {
+                if !rotation.pendingPeers.isEmpty && rotation.overlapOpen {
                     print("             not told yet (the daemon retries): \(rotation.pendingPeers.joined(separator: ", "))")
+                } else if !rotation.pendingPeers.isEmpty {
+                    print("             NEVER TOLD before the overlap ended: \(rotation.pendingPeers.joined(separator: ", ")); give their operators \(home.rotationCardPath) (what was sealed for them before the rotation must be sent again)")
                 }
             }
             switch report.logOrigin {
@@ -117,8 +119,13 @@ struct KeysReport: Encodable {
         let rotatedAt: String
         let overlapUntil: String
         let overlapOpen: Bool
-        /// Fingerprints of partners not told yet.
+        /// Partners not told yet (by name when the keyring names them, else by fingerprint).
         let pendingPeers: [String]
+    }
+
+    /// `fingerprints` by the names the keyring gives them (a fingerprint it does not know stays as it is).
+    static func names(_ fingerprints: [String], keyring: Keyring?) -> [String] {
+        fingerprints.map { fingerprint in keyring?.peers.first { $0.fingerprint.description == fingerprint }?.name ?? fingerprint }.sorted()
     }
 
     init(configuration c: NodeConfiguration, home: NodeHome) {
@@ -142,7 +149,7 @@ struct KeysReport: Encodable {
         rotation = (try? home.rotation()).flatMap { $0 }.map { statement in
             RotationState(previous: statement.previousFingerprint.description, rotatedAt: Timestamp.iso8601(statement.rotatedAt),
                           overlapUntil: Timestamp.iso8601(statement.overlapUntil), overlapOpen: now < statement.overlapUntil,
-                          pendingPeers: home.pendingRotationPeers())
+                          pendingPeers: Self.names(home.pendingRotationPeers(), keyring: try? home.loadKeyring(c)))
         }
     }
 }

@@ -168,6 +168,36 @@ struct KeyRotationTests {
         #expect(try net.waitDelivered(after, from: "alpha", to: ["bravo"]))
     }
 
+    @Test("a partner never told before the overlap ended is named as such, and struck off once reached with the new keys",
+          .timeLimit(.minutes(3)))
+    func overlapEndedUntold() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        // Alpha rotated three days ago with a one-day overlap while bravo was away: made on
+        // disk as `keys rotate` makes it, with that time.
+        let home = NodeHome(path: net.home("alpha"))
+        let configuration = try home.loadConfiguration()
+        let (current, sealing) = try home.loadSecretsRetainingKey(configuration, passphrase: PassphraseSource())
+        let then = Timestamp.now() - 3 * 86_400
+        let prepared = try home.prepareRotation(configuration, current: current, previous: { nil }, now: then, overlapSeconds: 86_400)
+        _ = try home.commitRotation(prepared, configuration: configuration, current: current, sealing: sealing)
+        let bravo = try ProtocolClient.publicKeys(home: net.home("bravo")).fingerprint.description
+        try home.savePendingRotationPeers([bravo])
+
+        let shown = try net.expect(["keys", "show", "--home", net.home("alpha")]).stdout
+        #expect(shown.contains("NEVER TOLD before the overlap ended: bravo") && shown.contains("keys/card.txt"), "\(shown)")
+        try net.daemon("alpha").start()
+        let status = try net.expect(["status", "--home", net.home("alpha")]).stdout
+        #expect(status.contains("NEVER TOLD of the key rotation before its overlap ended: bravo"), "\(status)")
+        // Bravo's operator takes the new card by hand; the next delivery reaches it with the new keys.
+        try net.daemon("bravo").start()
+        try net.expect(["peers", "remove", "alpha", "--home", net.home("bravo")])
+        try net.expect(["peers", "import", home.rotationCardPath, "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
+        let sent = try net.send(Array("after the overlap".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(sent, from: "alpha", to: ["bravo"]))
+        #expect(try eventually(timeoutSeconds: 10) { home.pendingRotationPeers().isEmpty })
+        #expect(!(try net.expect(["status", "--home", net.home("alpha")]).stdout.contains("NEVER TOLD")))
+    }
+
     @Test("a rotation statement not signed by the peer's own key is refused, audited, and changes nothing",
           .timeLimit(.minutes(1)))
     func forgedRotationIsRefused() throws {

@@ -204,7 +204,8 @@ struct ControlHandlers: Sendable {
                             checkpointSize: checkpoint?.size, checkpointSignedAt: checkpoint.map { Timestamp.iso8601($0.signedAt) },
                             checkpointWitnesses: checkpoint?.witnesses.count,
                             checkpointRefused: context.witnessAlarm.withLockedValue { $0 } ?? context.checkpointRefusal.withLockedValue { $0 })
-        report.rotationNotTold = previous == nil ? nil : names(context.home.pendingRotationPeers())
+        // Kept after the overlap too: those partners were never told, until reached with the new keys.
+        report.rotationNotTold = (try? context.home.rotation()) == nil ? nil : names(context.home.pendingRotationPeers())
         report.revocationNotTold = names(context.home.pendingRevocationPeers())
         return report
     }

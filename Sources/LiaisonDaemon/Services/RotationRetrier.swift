@@ -22,8 +22,11 @@ struct RotationRetrier: Service {
         let pending = home.pendingRotationPeers()
         guard !pending.isEmpty, let statement = try? home.rotation() else { return }
         guard let previous = context.previousSecrets(at: now) else {
-            context.logger.warning("the key rotation's overlap ended before \(pending.count) partner(s) were told; give their operators \(home.rotationCardPath)")
-            try? context.rotationPendingLock.withLock { try home.savePendingRotationPeers([]) }
+            // Kept on the list (status and keys show name them) until a session with the
+            // new keys shows a partner took them (``PeerDialer``); said once a run.
+            if context.rotationOverlapEndedSaid.withLockedValue({ said in defer { said = true }; return !said }) {
+                context.logger.warning("the key rotation's overlap ended before \(pending.count) partner(s) were told; give their operators \(home.rotationCardPath), and send again what was sealed for them before the rotation")
+            }
             return
         }
         let peers = context.peers.keyring.peers.filter { pending.contains($0.fingerprint.description) && !$0.revoked && !$0.addresses.isEmpty }

@@ -23,8 +23,13 @@ struct PeerDialer {
     /// not whole messages).
     func withSession<T: Sendable>(to peer: PeerRecord, until: NIODeadline? = nil,
                                   _ body: (inout SecureSession) async throws -> T) async throws -> T {
-        try await RotationAnnouncer(context: context, group: group).tellIfPending(peer, until: until)
-        return try await withSession(to: peer, as: context.secrets.transport, until: until, body)
+        let announcer = RotationAnnouncer(context: context, group: group)
+        try await announcer.tellIfPending(peer, until: until)
+        let result = try await withSession(to: peer, as: context.secrets.transport, until: until, body)
+        // After the overlap a partner never told that took the new card by hand is reached
+        // with the new keys: it holds them, so it comes off the list.
+        announcer.strikeOffOnceReached(peer)
+        return result
     }
 
     /// A session in which this node authenticates with `localStatic` (its current or, to

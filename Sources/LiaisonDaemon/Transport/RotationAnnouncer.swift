@@ -80,6 +80,14 @@ struct RotationAnnouncer {
         }
     }
 
+    /// After a session with the new keys: `peer` holds them, so if it is still on the
+    /// pending list (its overlap over, never told) it comes off. One read when it is not.
+    func strikeOffOnceReached(_ peer: PeerRecord) {
+        guard context.home.pendingRotationPeers().contains(peer.fingerprint.description) else { return }
+        context.logger.notice("\(peer.name) holds this node's new keys: struck off the partners not told of the rotation")
+        try? strikeOff(peer)
+    }
+
     /// Strikes `peer` off `keys/rotation-pending.txt`: from now on it is dialled with the new keys.
     private func strikeOff(_ peer: PeerRecord) throws {
         try context.rotationPendingLock.withLock {
