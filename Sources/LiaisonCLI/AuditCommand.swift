@@ -61,6 +61,10 @@ struct AuditQueryCommand: ParsableCommand {
         for name in outcome where AuditOutcome(rawValue: name.lowercased()) == nil {
             throw ValidationError("\"\(name)\" is not an outcome; one of: \(AuditOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        // Both readable and the wrong way round: nothing could ever match, which is a mistake, not an answer.
+        if let since, let until, let from = Timestamp.parse(since), let to = Timestamp.parse(until), from >= to {
+            throw ValidationError("--since \(since) is not before --until \(until): no entry could match; swap them")
+        }
     }
 
     func run() throws {

@@ -47,7 +47,8 @@ extension PeersCommand {
             print("  trust: \(s.trust)")
             // A maximum TLP above what its trust level lets through is said next to it.
             let sendable = detail.policy.last { $0.send == "allowed" }?.tlp
-            let capped = sendable != nil && sendable != detail.maximumTLP ? " (its trust level lets \(sendable!) at most through)" : ""
+            let capped = sendable == nil ? " (nothing goes to it: it is \(s.revoked ? "revoked" : s.trust))"
+                : sendable != detail.maximumTLP ? " (its trust level lets \(sendable!) at most through)" : ""
             print("  cleared for: TLP up to \(detail.maximumTLP)\(capped), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
             let limits = [detail.maximumPackageBytes.map { "max package \(ByteCount.format($0))" },
                           detail.packagesPerMinute.map { "\($0) packages/min" },

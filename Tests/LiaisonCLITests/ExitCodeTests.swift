@@ -67,6 +67,12 @@ struct ExitCodeTests {
         #expect(try cli.run(["package", "inspect", dir.file("none.lpkg")]).status == 66)
     }
 
+    @Test("an audit query whose --since is not before its --until is a usage error (64), not an empty answer")
+    func invertedTimeRange() throws {
+        let result = try cli.run(["audit", "query", "--since", "2026-11-29T00:00:00Z", "--until", "2026-11-28T00:00:00Z", "--home", dir.file("x")])
+        #expect(result.status == 64 && result.stderr.contains("is not before --until") && result.stderr.contains("swap them"), "\(result.stderr)")
+    }
+
     @Test("--out - is a usage error (64) that creates no file named \"-\", for every command writing a file",
           arguments: [["package", "open", "--in", "x.lpkg", "--out", "-"],
                       ["package", "seal", "--to", "bravo", "--tlp", "GREEN", "--in", "x", "--out", "-"],

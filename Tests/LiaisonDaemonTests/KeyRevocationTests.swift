@@ -180,6 +180,8 @@ struct KeyRevocationTests {
         // Again: it says nothing changed.
         let again = try net.expect(["peers", "import-revocation", file, "--home", net.home("bravo")]).stdout
         #expect(again.contains("is already marked revoked here; nothing changed"), "\(again)")
+        let shown = try net.expect(["peers", "show", "alpha", "--home", net.home("bravo")]).stdout
+        #expect(shown.contains("(nothing goes to it: it is revoked)"), "\(shown)")
         let event = try #require(try net.auditEvents("bravo").first { $0.kind == .keyRevoked })
         #expect(event.peerName == "alpha" && event.details["by"] == "statement" && event.details["reason"] == "disk lost")
 
