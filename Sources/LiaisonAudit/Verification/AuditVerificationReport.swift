@@ -100,8 +100,14 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
         if witnessKeySource != .provided {
             lines.append("witness keys: read from the \(witnessKeySource == .bundle ? "bundle" : "node") itself; compare them with the witnesses' keys obtained out of band")
         }
-        for failure in failures {
-            lines.append("- \(failure)")
+        // A run of one kind of problem (a truncated file gives one per checkpoint) is
+        // shown by its first three and a count; --json keeps every one.
+        var index = failures.startIndex
+        while index < failures.endIndex {
+            let run = failures[index...].prefix { $0.code == failures[index].code }
+            for failure in run.prefix(3) { lines.append("- \(failure)") }
+            if run.count > 3 { lines.append("- … and \(run.count - 3) more like these [\(failures[index].code.rawValue)]") }
+            index += run.count
         }
         if failureCount > failures.count {
             lines.append("- … and \(failureCount - failures.count) more")

@@ -124,6 +124,20 @@ struct AuditLogVerifierHonestTests {
         #expect(forgedReport.failures.first?.message.contains("is not a genuine checkpoint of this log") == true, "\(forgedReport)")
     }
 
+    @Test("a run of one kind of problem is shown by its first three and a count; the report keeps them all")
+    func runsCollapsed() throws {
+        let log = try AuditLogFixture()
+        let other = try NoteSigner(name: "liaison.example/node-b/audit", secretKey: LogSecretKey())
+        let forged = try (1...6).map { size in
+            let body = try Checkpoint(origin: AuditLogFixture.origin, size: size, rootHash: AuditLogFixture.root(log.leaves, size: size)).body
+            return try SignedNote(text: body, signatures: [other.signature(for: body)]).bytes
+        }
+        let report = try log.verify(log.leaves, checkpoints: forged, requiredWitnesses: 0)
+        #expect(report.failures.filter { $0.code == .checkpointInvalid }.count == 6)
+        let shown = report.description.split(separator: "\n").filter { $0.hasPrefix("- ") }
+        #expect(shown.count == 5 && shown[3] == "- … and 3 more like these [verify.checkpoint-invalid]", "\(report.description)")
+    }
+
     @Test("the report encodes to JSON with stable codes and decodes back")
     func codable() throws {
         let log = try AuditLogFixture()
