@@ -133,7 +133,7 @@ enum ExitCode {
         case .keyFileInsecurePermissions, .keyFileSymlink, .wrongPassphrase, .passphraseUnavailable, .nodeRevoked, .permissionDenied: 77
         case .invalidArgument, .nodeExists, .peerExists, .invalidMarkings, .invalidRecipients: 64
         case .policyDenied: 65
-        case .diskReserve, .auditUnavailable, .nodeRunning: 75
+        case .diskReserve, .auditUnavailable, .nodeRunning, .keyChangeNotNow: 75
         case .malformedConfig: 78
         case .io: 1
         default: 65

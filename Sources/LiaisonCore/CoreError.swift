@@ -75,6 +75,9 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case diskReserve = "node.disk-reserve"
         /// Another daemon already runs for this node (it holds `<home>/liaisond.lock`).
         case nodeRunning = "node.running"
+        /// A change of this node's keys cannot be made now, but can later: another is in
+        /// progress, or the last rotation's overlap is still open.
+        case keyChangeNotNow = "identity.key-change-not-now"
         /// A file named on the command line (input, card, checkpoint, bundle) is missing or cannot be read.
         case inputUnreadable = "input.unreadable"
         case io = "io.failed"

@@ -55,6 +55,9 @@ struct KeyRotationTests {
         #expect((report["unreached"] as? [[String: Any]])?.map { $0["peer"] as? String } == ["bravo"], "\(result.stdout)")
         let newAlpha = try ProtocolClient.publicKeys(home: net.home("alpha"))
         #expect(report["node"] as? String == newAlpha.fingerprint.description)
+        // Not again during the overlap: a matter of time (75), not a usage error.
+        let tooSoon = try net.cli.run(["keys", "rotate", "--yes", "--overlap", "7", "--home", net.home("alpha")])
+        #expect(tooSoon.status == 75 && tooSoon.stderr.contains("overlap window is open"), "\(tooSoon.status) \(tooSoon.stderr)")
         #expect(newAlpha.fingerprint != oldAlpha.fingerprint && newAlpha.log == oldAlpha.log)
         #expect(newAlpha.encryption != oldAlpha.encryption && newAlpha.transport != oldAlpha.transport)
         let shown = try net.expect(["keys", "show", "--home", net.home("alpha")]).stdout

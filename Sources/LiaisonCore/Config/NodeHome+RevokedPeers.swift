@@ -32,7 +32,7 @@ extension NodeHome {
     /// stays revoked.
     public func ensureNotRevokedPeer(_ card: NodeCard) throws {
         guard !revokedPeerIdentities().contains(KeyText.encode(card.keys.identity)) else {
-            throw CoreError(.invalidArgument, "the identity key of this card (\(card.fingerprint)) was revoked on this node (\(revokedPeersPath)) and is never trusted again; ask the partner for a card with new keys")
+            throw CoreError(.policyDenied, "the identity key of this card (\(card.fingerprint)) was revoked on this node (\(revokedPeersPath)) and is never trusted again; ask the partner for a card with new keys")
         }
     }
 

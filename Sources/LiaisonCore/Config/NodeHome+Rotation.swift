@@ -80,7 +80,7 @@ extension NodeHome {
                                 now: Int64, overlapSeconds: Int64) throws -> PreparedRotation {
         try ensureNotRevoked("rotates its keys")
         if let previous = try rotation(), now < previous.overlapUntil {
-            throw CoreError(.invalidArgument, "the previous rotation's overlap window is open until \(Timestamp.iso8601(previous.overlapUntil)); rotate again after that (partners keep one previous key at a time)")
+            throw CoreError(.keyChangeNotNow, "the previous rotation's overlap window is open until \(Timestamp.iso8601(previous.overlapUntil)); rotate again after that (partners keep one previous key at a time)")
         }
         let fresh = try NodeSecrets.generate()
         let next = NodeSecrets(identity: fresh.identity, encryption: fresh.encryption, transport: fresh.transport, log: current.log)

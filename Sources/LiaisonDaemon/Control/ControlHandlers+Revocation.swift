@@ -12,7 +12,7 @@ extension ControlHandlers {
         // One change of this node's keys at a time: two revocations would sign, audit and
         // announce two statements; a rotation meanwhile would replace the key being revoked.
         guard context.keyChangeInProgress.withLockedValue({ busy in defer { busy = true }; return !busy }) else {
-            throw CoreError(.invalidArgument, "a change of this node's keys (keys revoke or keys rotate) is already in progress; wait for it to finish")
+            throw CoreError(.keyChangeNotNow, "a change of this node's keys (keys revoke or keys rotate) is already in progress; wait for it to finish")
         }
         defer { context.keyChangeInProgress.withLockedValue { $0 = false } }
         // Revoking again re-sends the statement already issued (to reach partners

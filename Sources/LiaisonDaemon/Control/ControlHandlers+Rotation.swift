@@ -18,7 +18,7 @@ extension ControlHandlers {
             throw CoreError(.invalidArgument, "the overlap must be 1–\(maximumDays) days; partners accept the previous keys that long")
         }
         guard context.keyChangeInProgress.withLockedValue({ busy in defer { busy = true }; return !busy }) else {
-            throw CoreError(.invalidArgument, "a change of this node's keys (keys revoke or keys rotate) is already in progress; wait for it to finish")
+            throw CoreError(.keyChangeNotNow, "a change of this node's keys (keys revoke or keys rotate) is already in progress; wait for it to finish")
         }
         defer { context.keyChangeInProgress.withLockedValue { $0 = false } }
         let home = context.home

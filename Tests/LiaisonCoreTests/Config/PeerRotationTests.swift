@@ -129,8 +129,8 @@ struct PeerRotationTests {
         #expect(F.sameSecrets(previous.secrets, current) && previous.overlapUntil == now + 86_400)
         #expect(try home.rotation()?.verify(previousIdentity: current.identity.publicKey) == true)
         #expect(try NodeCard(parsing: try String(contentsOfFile: home.rotationCardPath, encoding: .utf8), now: now).keys == updated.publicKeys)
-        // Not again while the overlap is open.
-        #expect(throws: CoreError(.invalidArgument, "")) {
+        // Not again while the overlap is open: later (75), not a usage error.
+        #expect(throws: CoreError(.keyChangeNotNow, "")) {
             try home.prepareRotation(updated, current: prepared.secrets, previous: { nil }, now: now + 10, overlapSeconds: 86_400)
         }
 
