@@ -30,7 +30,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
             package, card, file or audit log failed verification) or a policy denial; \
             66 no such node, file, peer or package; 69 the daemon is not running; \
             75 try again later (the daemon is busy, starting or stopping, its disk is down to its reserve, or \
-            its audit log cannot be written); 77 not permitted (insecure key file, wrong \
+            its audit log cannot be written, or a key change must wait); 77 not permitted (insecure key file, wrong \
             passphrase, socket or node files not permitted, this node's key revoked); 78 the node's \
             configuration (liaison.toml) is malformed.
             """,
