@@ -38,6 +38,9 @@ struct KeysCommand: ParsableCommand {
             } else {
                 print("key file:    \(report.keyFile)  (Argon2id + XChaCha20-Poly1305)")
             }
+            if let revokedAt = report.revokedAt {
+                print("REVOKED:     this node revoked its own identity key on \(revokedAt) (\(home.revocationPath)); it sends and forwards nothing, and its log and witness keys above still verify what it signed before")
+            }
             if let rotation = report.rotation {
                 let state = rotation.overlapOpen ? "partners also accept the previous keys until" : "overlap ended"
                 print("rotated:     \(rotation.rotatedAt) from \(rotation.previous); \(state) \(rotation.overlapUntil)")
@@ -112,6 +115,9 @@ struct KeysReport: Encodable {
     /// Once the node rotated: whether its cards can prove its log's name (`on-file`,
     /// `missing`, or why the file is unusable); nil before any rotation.
     let logOrigin: String?
+    /// When this node revoked its own identity key (it sends and forwards nothing
+    /// since), or nil. Its log and witness keys still verify what it signed before.
+    let revokedAt: String?
 
     /// A rotation and its overlap window, for `keys show`.
     struct RotationState: Encodable {
@@ -146,6 +152,7 @@ struct KeysReport: Encodable {
         } else {
             do { logOrigin = try home.logOrigin(c) == nil ? "missing" : "on-file" } catch let error as CoreError { logOrigin = error.message } catch { logOrigin = "\(error)" }
         }
+        revokedAt = (try? home.revocation()).flatMap { $0 }.map { Timestamp.iso8601($0.revokedAt) }
         rotation = (try? home.rotation()).flatMap { $0 }.map { statement in
             RotationState(previous: statement.previousFingerprint.description, rotatedAt: Timestamp.iso8601(statement.rotatedAt),
                           overlapUntil: Timestamp.iso8601(statement.overlapUntil), overlapOpen: now < statement.overlapUntil,

@@ -99,6 +99,10 @@ struct KeyRevocationTests {
         #expect(again.contains("was already revoked") && again.contains("The reason given now is not used") && again.contains("Reason: laptop stolen"),
                 "\(again)")
         #expect(try RevocationStatement(text: try String(contentsOfFile: net.home("alpha") + "/keys/revocation.txt", encoding: .utf8)) == statement)
+        // keys show says so first (auditors are sent there for the log and witness keys).
+        let ownKeys = try net.expect(["keys", "show", "--home", net.home("alpha")]).stdout
+        #expect(ownKeys.contains("REVOKED:     this node revoked its own identity key on"), "\(ownKeys)")
+        #expect(try net.expect(["keys", "show", "--home", net.home("alpha"), "--json"]).stdout.contains(#""revokedAt":"#))
 
         // A package signed by alpha's (revoked) key no longer verifies at bravo, and its handshakes are refused.
         #expect(try net.inbox("bravo") == [warm])
