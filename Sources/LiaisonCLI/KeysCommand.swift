@@ -129,9 +129,13 @@ struct KeysReport: Encodable {
         let pendingPeers: [String]
     }
 
-    /// `fingerprints` by the names the keyring gives them (a fingerprint it does not know stays as it is).
-    static func names(_ fingerprints: [String], keyring: Keyring?) -> [String] {
-        fingerprints.map { fingerprint in keyring?.peers.first { $0.fingerprint.description == fingerprint }?.name ?? fingerprint }.sorted()
+    /// The partners of `fingerprints` still in the keyring and in good standing, by name
+    /// (all of them by fingerprint if the keyring cannot be read).
+    static func pending(_ fingerprints: [String], keyring: Keyring?) -> [String] {
+        guard let keyring else { return fingerprints.sorted() }
+        return fingerprints.compactMap { fingerprint in
+            keyring.peers.first { $0.fingerprint.description == fingerprint && !$0.revoked && $0.trust != .blocked }?.name
+        }.sorted()
     }
 
     init(configuration c: NodeConfiguration, home: NodeHome) {
@@ -156,7 +160,7 @@ struct KeysReport: Encodable {
         rotation = (try? home.rotation()).flatMap { $0 }.map { statement in
             RotationState(previous: statement.previousFingerprint.description, rotatedAt: Timestamp.iso8601(statement.rotatedAt),
                           overlapUntil: Timestamp.iso8601(statement.overlapUntil), overlapOpen: now < statement.overlapUntil,
-                          pendingPeers: Self.names(home.pendingRotationPeers(), keyring: try? home.loadKeyring(c)))
+                          pendingPeers: Self.pending(home.pendingRotationPeers(), keyring: try? home.loadKeyring(c)))
         }
     }
 }

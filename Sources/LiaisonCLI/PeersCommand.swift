@@ -170,7 +170,7 @@ struct PeersCommand: ParsableCommand {
                 throw CoreError(.invalidArgument, "this is this node's own card")
             }
             try home.ensureNotRevokedPeer(parsed)
-            try home.ensureNotRotatedAway(parsed)
+            try home.ensureNotRotatedAway(parsed, keyring: keyring)
             var record = PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now)
             try cleared.apply(to: &record, ladder: configuration.classifications)
             if !address.isEmpty { record.addresses = address }

@@ -139,8 +139,10 @@ struct KeyRotationTests {
         try net.expect(["audit", "checkpoint", "--home", net.home("alpha")])
         try net.expect(["audit", "verify", "--database", net.home("alpha") + "/audit.db", "--home", net.home("alpha")])
 
-        // Removed and added again: the card from before the rotation is refused (its key
-        // was rotated away), the current one is taken.
+        // The card from before the rotation is refused under another name while alpha is
+        // known (its key was rotated away), and after alpha is removed; the current one is taken.
+        let alias = try net.cli.run(["peers", "import", net.dir.file("alpha.card"), "--home", net.home("bravo"), "--name", "alpha2", "--trust", "partner"])
+        #expect(alias.status == 64 && alias.stderr.contains("was rotated away by its node: alpha has held"), "\(alias.stderr)")
         try net.expect(["peers", "remove", "alpha", "--home", net.home("bravo")])
         let stale = try net.cli.run(["peers", "import", net.dir.file("alpha.card"), "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
         #expect(stale.status == 64 && stale.stderr.contains("was rotated away by its node") && stale.stderr.contains("keys/card.txt"), "\(stale.stderr)")
@@ -166,6 +168,9 @@ struct KeyRotationTests {
         #expect(try eventually(timeoutSeconds: 30) { try net.deliveryStates(before, at: "alpha")["bravo"] == "failed" })
         let listed = try net.expect(["outbox", "list", "--home", net.home("alpha")]).stdout
         #expect(listed.contains("sealed under this node's keys from before its rotation") && listed.contains("send the file again"), "\(listed)")
+        // Alpha's first card is refused now: the card bravo took proves that first key's lineage.
+        let stale = try net.cli.run(["peers", "import", net.dir.file("alpha.card"), "--home", net.home("bravo"), "--name", "alpha2", "--trust", "partner"])
+        #expect(stale.status == 64 && stale.stderr.contains("was rotated away by its node"), "\(stale.stderr)")
         // What is sent now arrives.
         let after = try net.send(Array("sealed after it".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
         #expect(try net.waitDelivered(after, from: "alpha", to: ["bravo"]))

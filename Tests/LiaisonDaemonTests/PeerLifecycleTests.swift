@@ -416,10 +416,10 @@ struct PeerLifecycleTests {
         try net.expect(["peers", "remove", "bravo", "--home", net.home("alpha")])
         let again = ["peers", "import", net.dir.file("bravo.card"), "--name", "bravo", "--trust", "partner", "--home", net.home("alpha")]
         let refused = try net.cli.run(again)
-        #expect(refused.status == 64 && refused.stderr.contains("revoked") && refused.stderr.contains("new keys"), "\(refused.stderr)")
+        #expect(refused.status == 65 && refused.stderr.contains("revoked") && refused.stderr.contains("new keys"), "\(refused.stderr)")
         _ = net.daemon("alpha").stop()
         let refusedOffline = try net.cli.run(again)
-        #expect(refusedOffline.status == 64 && refusedOffline.stderr.contains("revoked"), "\(refusedOffline.stderr)")
+        #expect(refusedOffline.status == 65 && refusedOffline.stderr.contains("revoked"), "\(refusedOffline.stderr)")
         #expect(try !String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8).contains("bravo"))
     }
 

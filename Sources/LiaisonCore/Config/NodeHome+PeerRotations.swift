@@ -109,17 +109,22 @@ extension NodeHome {
     }
 
     /// Refuses a node's first card once its node is known here to have rotated: the
-    /// card's key is the one its lineage is named after (its first), and a line of
-    /// this file names another key of that lineage, which only a rotation makes.
-    /// Taken, the old card would pair this node with keys its partner no longer uses,
-    /// and the partner would not say so again. (A later card gone stale cannot be told
-    /// from the current one by this file alone: removal records every key held.)
-    public func ensureNotRotatedAway(_ card: NodeCard) throws {
+    /// card's key is the one its lineage is named after (its first), and another key of
+    /// that lineage is known: a peer in `keyring` filed under that lineage or proving it
+    /// (its card's log origin, which only that first key can sign) holds another key, or
+    /// a line of this file names one (only a rotation makes one). Taken, the old card
+    /// would pair this node with keys its partner no longer uses, and the partner would
+    /// not say so again. (A later card gone stale cannot be told from the current one
+    /// this way: removal records every key held.)
+    public func ensureNotRotatedAway(_ card: NodeCard, keyring: Keyring) throws {
         let lineage = card.fingerprint
-        guard card.logOrigin == nil,
-              let successor = retiredPeerKeys().last(where: { $0.lineage == lineage && $0.identity != card.keys.identity }) else { return }
-        throw CoreError(.invalidArgument, "this card's identity key (\(lineage.short)) was rotated away by its node: \(successor.peer) has held "
-                        + "\(NodeFingerprint(identity: successor.identity).short) since (\(peerRotationsPath)); ask the partner for its current card (its keys/card.txt)")
+        guard card.logOrigin == nil else { return }
+        let holder = keyring.peers.first { ($0.logFingerprint == lineage || $0.auditLogName == lineage) && $0.keys.identity != card.keys.identity }
+        let successor = holder.map { ($0.name, $0.fingerprint) }
+            ?? retiredPeerKeys().last { $0.lineage == lineage && $0.identity != card.keys.identity }.map { ($0.peer, NodeFingerprint(identity: $0.identity)) }
+        guard let successor else { return }
+        throw CoreError(.invalidArgument, "this card's identity key (\(lineage.short)) was rotated away by its node: \(successor.0) has held "
+                        + "\(successor.1.short) since (\(holder == nil ? peerRotationsPath : "the keyring")); ask the partner for its current card (its keys/card.txt)")
     }
 
     /// The retired keys on record (lines that do not parse are skipped: the file is

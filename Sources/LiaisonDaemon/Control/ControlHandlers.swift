@@ -204,8 +204,10 @@ struct ControlHandlers: Sendable {
                             checkpointSize: checkpoint?.size, checkpointSignedAt: checkpoint.map { Timestamp.iso8601($0.signedAt) },
                             checkpointWitnesses: checkpoint?.witnesses.count,
                             checkpointRefused: context.witnessAlarm.withLockedValue { $0 } ?? context.checkpointRefusal.withLockedValue { $0 })
-        // Kept after the overlap too: those partners were never told, until reached with the new keys.
-        report.rotationNotTold = (try? context.home.rotation()) == nil ? nil : names(context.home.pendingRotationPeers())
+        // Kept after the overlap too: those partners were never told, until reached with the
+        // new keys. Only partners still in the keyring and in good standing are named.
+        let current = Set(context.peers.keyring.peers.filter { !$0.revoked && $0.trust != .blocked }.map(\.fingerprint.description))
+        report.rotationNotTold = (try? context.home.rotation()) == nil ? nil : names(context.home.pendingRotationPeers().filter(current.contains))
         report.revocationNotTold = names(context.home.pendingRevocationPeers())
         return report
     }
@@ -297,7 +299,7 @@ struct ControlHandlers: Sendable {
             throw CoreError(.invalidArgument, "this is this node's own card")
         }
         try context.home.ensureNotRevokedPeer(card)
-        try context.home.ensureNotRotatedAway(card)
+        try context.home.ensureNotRotatedAway(card, keyring: context.peers.keyring)
         var record = PeerRecord(name: name, card: card, trust: try TrustLevel(parsing: request.trust ?? "limited"), added: Timestamp.now())
         // The card's addresses unless others are given.
         record = try PeerEdit(request, ladder: context.configuration.classifications).applied(to: record)

@@ -25,10 +25,12 @@ struct PeerDialer {
                                   _ body: (inout SecureSession) async throws -> T) async throws -> T {
         let announcer = RotationAnnouncer(context: context, group: group)
         try await announcer.tellIfPending(peer, until: until)
-        let result = try await withSession(to: peer, as: context.secrets.transport, until: until, body)
+        let local = context.secrets.transport
+        let result = try await withSession(to: peer, as: local, until: until, body)
         // After the overlap a partner never told that took the new card by hand is reached
-        // with the new keys: it holds them, so it comes off the list.
-        announcer.strikeOffOnceReached(peer)
+        // with the new keys: it holds them, so it comes off the list (only if this session
+        // used those keys: one begun before a rotation proves nothing of it).
+        announcer.strikeOffOnceReached(peer, with: local.publicKey)
         return result
     }
 

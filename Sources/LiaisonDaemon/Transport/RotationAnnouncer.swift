@@ -80,10 +80,13 @@ struct RotationAnnouncer {
         }
     }
 
-    /// After a session with the new keys: `peer` holds them, so if it is still on the
-    /// pending list (its overlap over, never told) it comes off. One read when it is not.
-    func strikeOffOnceReached(_ peer: PeerRecord) {
-        guard context.home.pendingRotationPeers().contains(peer.fingerprint.description) else { return }
+    /// After a session made with the transport key `used`: if that is the rotation's new
+    /// key and the overlap is over, `peer` holds the new keys, so if it is still on the
+    /// pending list (never told) it comes off. During the overlap the telling does that.
+    func strikeOffOnceReached(_ peer: PeerRecord, with used: TransportPublicKey) {
+        guard context.previousSecrets(at: Timestamp.now()) == nil,
+              context.home.pendingRotationPeers().contains(peer.fingerprint.description),
+              let rotation = try? context.home.rotation(), rotation.card.keys.transport == used else { return }
         context.logger.notice("\(peer.name) holds this node's new keys: struck off the partners not told of the rotation")
         try? strikeOff(peer)
     }
