@@ -156,7 +156,12 @@ struct KeysReport: Encodable {
         } else {
             do { logOrigin = try home.logOrigin(c) == nil ? "missing" : "on-file" } catch let error as CoreError { logOrigin = error.message } catch { logOrigin = "\(error)" }
         }
-        revokedAt = (try? home.revocation()).flatMap { $0 }.map { Timestamp.iso8601($0.revokedAt) }
+        // Revoked is the file's being there (what stops every send); its time, if it reads.
+        if home.isRevoked {
+            do { revokedAt = try home.revocation().map { Timestamp.iso8601($0.revokedAt) } ?? "(unknown)" } catch { revokedAt = "(unknown: \(error))" }
+        } else {
+            revokedAt = nil
+        }
         rotation = (try? home.rotation()).flatMap { $0 }.map { statement in
             RotationState(previous: statement.previousFingerprint.description, rotatedAt: Timestamp.iso8601(statement.rotatedAt),
                           overlapUntil: Timestamp.iso8601(statement.overlapUntil), overlapOpen: now < statement.overlapUntil,

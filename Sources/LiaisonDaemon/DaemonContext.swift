@@ -85,8 +85,8 @@ final class DaemonContext: Sendable {
     let peerRotationRoomReserved = NIOLockedValueBox(0)
     /// Serialises rewrites of `keys/rotation-pending.txt`.
     let rotationPendingLock = NIOLock()
-    /// Whether this run logged that the rotation's overlap ended with partners untold.
-    let rotationOverlapEndedSaid = NIOLockedValueBox(false)
+    /// The rotation (its time) whose overlap this run logged as ended with partners untold.
+    let rotationOverlapEndedSaid = NIOLockedValueBox<Int64?>(nil)
     /// Sessions open with each peer, so revoking or blocking one ends them at once.
     let liveSessions = LiveSessions()
     /// Handshakes this node starts, one at a time per peer.

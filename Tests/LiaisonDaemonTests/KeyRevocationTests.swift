@@ -200,6 +200,14 @@ struct KeyRevocationTests {
         let card = try net.cli.run(["peers", "import", net.dir.file("alpha.card"), "--home", net.home("delta"), "--name", "alpha", "--trust", "partner"])
         #expect(card.status != 0 && card.stderr.contains("was revoked on this node"), "\(card.status) \(card.stderr)")
         let recorded = try #require(try net.auditEvents("delta").last { $0.kind == .keyRevoked })
-        #expect(recorded.details["known"] == "false" && recorded.details["by"] == "statement", "\(recorded)")
+        #expect(recorded.details["known"] == "false" && recorded.details["by"] == "statement"
+                && recorded.details["fingerprint"] == genuine.fingerprint.description, "\(recorded)")
+        // A statement revoking delta's own key, signed with it, is refused loudly: someone else holds that key.
+        let own = try RevocationStatement(revoking: try ProtocolClient.secrets(home: net.home("delta")).identity, at: Timestamp.now(), reason: "")
+        let ownFile = net.dir.write("own.txt", Array(own.text.utf8))
+        let refusedOwn = try net.cli.run(["peers", "import-revocation", ownFile, "--home", net.home("delta")])
+        #expect(refusedOwn.status != 0 && refusedOwn.stderr.contains("revokes this node's own key"), "\(refusedOwn.stderr)")
+        #expect(net.daemon("delta").log.contains("someone else holds it"))
+        #expect(!FileManager.default.fileExists(atPath: net.home("delta") + "/keys/revocation.txt"))
     }
 }

@@ -49,9 +49,8 @@ extension TLogProof {
         let cosigners = WitnessPolicy.distinctNames(opened.cosignatures)
         guard cosigners.count >= requiredWitnesses else {
             // Cosigners on the note whose keys were not given: a key given wrongly, most likely.
-            let others = Set(opened.note.signatures.filter { line in
-                line.name != logKey.name && !opened.cosignatures.contains { $0.key.name == line.name && $0.key.keyID == line.keyID }
-            }.map(\.name)).sorted()
+            let counted = Set(opened.cosignatures.map(\.key.name))
+            let others = cosigners.isEmpty ? Set(opened.note.signatures.map(\.name).filter { $0 != logKey.name && !counted.contains($0) }).sorted() : []
             throw AuditError.insufficientWitnesses(
                 have: cosigners.count, required: requiredWitnesses, trusted: witnessKeys.count, size: size, others: others
             )

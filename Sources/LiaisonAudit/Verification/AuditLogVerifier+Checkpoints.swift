@@ -21,10 +21,11 @@ extension AuditLogVerifier {
         do {
             let opened = try Checkpoint.open(bytes, logKey: logKey, witnesses: witnessKeys)
             // Cosigners whose keys were not given: named if too few given ones cosigned.
-            for line in opened.note.signatures where line.name != logKey.name
-                && !opened.cosignatures.contains(where: { $0.key.name == line.name && $0.key.keyID == line.keyID }) {
+            let counted = Set(opened.cosignatures.map(\.key.name))
+            for line in opened.note.signatures where line.name != logKey.name && !counted.contains(line.name) {
                 otherCosigners.insert(line.name)
             }
+            givenCosigned = givenCosigned || !opened.cosignatures.isEmpty
             return ExpectedRoot(opened, label: label, isTrusted: false)
         } catch {
             let claimed = Self.claimedSize(bytes)

@@ -40,6 +40,8 @@ public struct AuditLogVerifier: Sendable {
     /// Names on cosignature lines of the log's checkpoints that no witness key given
     /// verifies (another witness, or a key given wrongly).
     var otherCosigners: Set<String> = []
+    /// Whether any witness key given verified a cosignature on some checkpoint.
+    var givenCosigned = false
     /// Whether entries after the newest verified checkpoint are a failure
     /// (``AuditVerificationFailure/Code/unsignedEntries``) rather than only
     /// reported: so for a bundle, which an export ends at a checkpoint.
@@ -261,7 +263,7 @@ public struct AuditLogVerifier: Sendable {
         let others = otherCosigners.sorted()
         let hint = requiredWitnesses > witnessKeys.count
             ? "only \(witnessKeys.count) witness keys were given\(givenOwnKey ? " (the log's own key, also given, never counts: a log does not witness itself)" : ""), so give more witnesses' keys or lower the threshold"
-            : !others.isEmpty
+            : !others.isEmpty && !givenCosigned
             ? "the checkpoints carry cosignatures by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given (\(witnessKeys.map(\.name).joined(separator: ", "))) are those witnesses' (each prints its own with `liaison keys show`)"
             : "wait until the witnesses have cosigned a newer checkpoint and export again, or find out why they have not"
         return "no verified checkpoint carries \(requiredWitnesses) witness cosignatures (the newest, of size \(size), carries \(have)); \(hint)"

@@ -65,8 +65,13 @@ extension ControlHandlers {
         }
         // A peer added again with its card from after a rotation is filed under its new
         // fingerprint, but its card proves the first one (`auditLogName`): what was filed
-        // under that lineage before the removal is its history too.
-        let lineages = Set([record.logFingerprint] + [record.auditLogName].compactMap { $0 })
+        // under that lineage before the removal is its history too, if this node knew it
+        // by that name then (a removal line says so). A card copying another node's proof
+        // names that node's lineage, but not under this name.
+        let proven = record.auditLogName.flatMap { name in
+            retired.contains { $0.peer == record.name && $0.lineage == name } ? name : nil
+        }
+        let lineages = Set([record.logFingerprint] + [proven].compactMap { $0 })
         let keys = [record.fingerprint] + Array(lineages) + (record.previousKeys.map { [$0.fingerprint] } ?? [])
             + retired.filter { $0.belongs(to: record) || ($0.peer == record.name && $0.lineage.map(lineages.contains) == true) }
                 .map { NodeFingerprint(identity: $0.identity) }

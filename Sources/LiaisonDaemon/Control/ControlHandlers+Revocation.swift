@@ -82,10 +82,18 @@ extension ControlHandlers {
         guard statement.verify(identity: statement.identity) else {
             throw CoreError(.revocationSignatureInvalid, "the statement is not signed by the key it revokes (\(statement.fingerprint.short)); it was not imported")
         }
+        // This node's own key (current, or previous during an overlap): only its holder can
+        // sign that, and this node did not, or `keys revoke` would have been used. Refused,
+        // loudly: the key is in someone else's hands.
+        let own = [context.secrets.identity.publicKey] + [context.previousSecrets(at: Timestamp.now())?.identity.publicKey].compactMap { $0 }
+        guard !own.contains(statement.identity) else {
+            context.logger.critical("an operator imported a statement revoking this node's own identity key (\(statement.fingerprint.short)), signed with that key: someone else holds it; run `liaison keys revoke` and set up a new node")
+            throw CoreError(.invalidArgument, "this statement revokes this node's own key, and is signed with it: someone else holds that key. Revoke it yourself (`liaison keys revoke`) and set up a new node")
+        }
         if !context.home.revokedPeerIdentities().contains(KeyText.encode(statement.identity)) {
             try await context.audit(context.event(.keyRevoked, actor: actor, details: [
-                "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
-                "reason": statement.reason, "by": "statement", "known": "false",
+                "identity": KeyText.encode(statement.identity), "fingerprint": statement.fingerprint.description,
+                "revoked-at": Timestamp.iso8601(statement.revokedAt), "reason": statement.reason, "by": "statement", "known": "false",
             ]))
             try context.home.recordRevokedPeer(statement.identity)
             context.logger.notice("imported the revocation of \(statement.fingerprint.short), a key no peer here holds: a card with it is refused from now on")

@@ -23,8 +23,8 @@ struct RotationRetrier: Service {
         guard !pending.isEmpty, let statement = try? home.rotation() else { return }
         guard let previous = context.previousSecrets(at: now) else {
             // Kept on the list (status and keys show name them) until a session with the
-            // new keys shows a partner took them (``PeerDialer``); said once a run.
-            if context.rotationOverlapEndedSaid.withLockedValue({ said in defer { said = true }; return !said }) {
+            // new keys shows a partner took them (``PeerDialer``); said once a run per rotation.
+            if context.rotationOverlapEndedSaid.withLockedValue({ said in defer { said = statement.rotatedAt }; return said != statement.rotatedAt }) {
                 context.logger.warning("the key rotation's overlap ended before \(pending.count) partner(s) were told; give their operators \(home.rotationCardPath), and send again what was sealed for them before the rotation")
             }
             return

@@ -394,7 +394,7 @@ struct PackageSender {
                         try await context.store.markFailed(packageID: package.id, peer: peer.name, error: "the recipient found it expired: \(detail)")
                     case .invalid, .refused, .tooLarge:
                         try await context.store.markFailed(packageID: package.id, peer: peer.name,
-                                                           error: "refused: \(detail)" + sealedBeforeRotation(package, peer: peer))
+                                                           error: "refused: \(detail)" + sealedBeforeRotation(package, peer: peer, detail: detail))
                     }
                 }
             default:
@@ -485,9 +485,9 @@ struct PackageSender {
     /// means: the peer knows only the new keys (it imported the new card instead of
     /// taking the rotation), so it cannot tell the package is this node's. The peer's
     /// answer does not say why (``UndisclosedRefusal``); this says what to do.
-    private func sealedBeforeRotation(_ package: OutboxPackage, peer: PeerRecord) -> String {
-        guard let rotation = try? context.home.rotation(), package.created <= rotation.rotatedAt else { return "" }
-        return " (it was sealed under this node's keys from before its rotation of \(Timestamp.iso8601(rotation.rotatedAt)); if \(peer.name) took this node's new card rather than the rotation, it cannot know those keys: send the file again)"
+    private func sealedBeforeRotation(_ package: OutboxPackage, peer: PeerRecord, detail: String) -> String {
+        guard detail.contains("[package.not-accepted]"), let rotation = try? context.home.rotation(), package.created <= rotation.rotatedAt else { return "" }
+        return " (it was sealed under this node's keys from before its rotation of \(Timestamp.iso8601(rotation.rotatedAt)); if \(peer.name) took this node's new card rather than the rotation, or the overlap ended first, it no longer accepts those keys: send the file again)"
     }
 
     /// Exponential backoff with jitter: 1 s, 2 s, 4 s … capped, times 0.5–1.0.
