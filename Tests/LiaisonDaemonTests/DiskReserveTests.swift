@@ -189,8 +189,11 @@ struct DiskReserveTests {
             guard (try? client.send(.data(chunk))) != nil else { break }
             sent += chunk.count
         }
+        // A loaded machine may let every byte into the socket before bravo stops: then the
+        // session's end (a close, or nothing) follows, never a receipt.
         if sent == sealed.count, (try? client.send(.end(packageID: id, size: UInt64(sealed.count)))) != nil {
-            #expect((try? client.receive()) == nil, "bravo answered a package its disk could not hold beside the reserve")
+            let reply = try? client.receive()
+            if case .receipt? = reply { Issue.record("bravo answered a package its disk could not hold beside the reserve") }
         }
         #expect(eventually(timeoutSeconds: 10) { net.daemon("bravo").log.contains("stopped receiving package \(id) from alpha") },
                 "\(net.daemon("bravo").log.suffix(1500))")
