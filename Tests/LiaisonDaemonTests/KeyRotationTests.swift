@@ -176,32 +176,39 @@ struct KeyRotationTests {
         #expect(try net.waitDelivered(after, from: "alpha", to: ["bravo"]))
     }
 
-    @Test("a partner never told before the overlap ended is named as such, and struck off once reached with the new keys",
+    @Test("partners never told before the overlap ended are named as such, and struck off once a session with the new keys joins them, either way",
           .timeLimit(.minutes(3)))
     func overlapEndedUntold() throws {
-        let net = try DaemonNetwork(["alpha", "bravo"])
-        // Alpha rotated three days ago with a one-day overlap while bravo was away: made on
-        // disk as `keys rotate` makes it, with that time.
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        // Alpha rotated three days ago with a one-day overlap while bravo and charlie were
+        // away: made on disk as `keys rotate` makes it, with that time.
         let home = NodeHome(path: net.home("alpha"))
         let configuration = try home.loadConfiguration()
         let (current, sealing) = try home.loadSecretsRetainingKey(configuration, passphrase: PassphraseSource())
         let then = Timestamp.now() - 3 * 86_400
         let prepared = try home.prepareRotation(configuration, current: current, previous: { nil }, now: then, overlapSeconds: 86_400)
         _ = try home.commitRotation(prepared, configuration: configuration, current: current, sealing: sealing)
-        let bravo = try ProtocolClient.publicKeys(home: net.home("bravo")).fingerprint.description
-        try home.savePendingRotationPeers([bravo])
+        let partners = try ["bravo", "charlie"].map { try ProtocolClient.publicKeys(home: net.home($0)).fingerprint.description }
+        try home.savePendingRotationPeers(partners)
 
         let shown = try net.expect(["keys", "show", "--home", net.home("alpha")]).stdout
-        #expect(shown.contains("NEVER TOLD before the overlap ended: bravo") && shown.contains("keys/card.txt"), "\(shown)")
+        #expect(shown.contains("NEVER TOLD before the overlap ended: bravo, charlie") && shown.contains("keys/card.txt"), "\(shown)")
         try net.daemon("alpha").start()
         let status = try net.expect(["status", "--home", net.home("alpha")]).stdout
-        #expect(status.contains("NEVER TOLD of the key rotation before its overlap ended: bravo"), "\(status)")
-        // Bravo's operator takes the new card by hand; the next delivery reaches it with the new keys.
-        try net.daemon("bravo").start()
-        try net.expect(["peers", "remove", "alpha", "--home", net.home("bravo")])
-        try net.expect(["peers", "import", home.rotationCardPath, "--home", net.home("bravo"), "--name", "alpha", "--trust", "partner"])
-        let sent = try net.send(Array("after the overlap".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
-        #expect(try net.waitDelivered(sent, from: "alpha", to: ["bravo"]))
+        #expect(status.contains("NEVER TOLD of the key rotation before its overlap ended: bravo, charlie"), "\(status)")
+        // Their operators take the new card by hand.
+        for partner in ["bravo", "charlie"] {
+            try net.daemon(partner).start()
+            try net.expect(["peers", "remove", "alpha", "--home", net.home(partner)])
+            try net.expect(["peers", "import", home.rotationCardPath, "--home", net.home(partner), "--name", "alpha", "--trust", "partner"])
+        }
+        // Bravo dials alpha with the new keys: struck off as alpha answers.
+        let fromBravo = try net.send(Array("to alpha".utf8), from: "bravo", to: ["alpha"], tlp: "GREEN")
+        #expect(try net.waitDelivered(fromBravo, from: "bravo", to: ["alpha"]))
+        #expect(try eventually(timeoutSeconds: 10) { home.pendingRotationPeers() == [partners[1]] }, "\(home.pendingRotationPeers())")
+        // Alpha dials charlie with the new keys: struck off too.
+        let toCharlie = try net.send(Array("after the overlap".utf8), from: "alpha", to: ["charlie"], tlp: "GREEN")
+        #expect(try net.waitDelivered(toCharlie, from: "alpha", to: ["charlie"]))
         #expect(try eventually(timeoutSeconds: 10) { home.pendingRotationPeers().isEmpty })
         #expect(!(try net.expect(["status", "--home", net.home("alpha")]).stdout.contains("NEVER TOLD")))
     }

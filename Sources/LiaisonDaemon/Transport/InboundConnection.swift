@@ -165,11 +165,12 @@ struct InboundConnection {
         // Addressed to the current transport key, or to the previous one during a
         // rotation's overlap (a partner not told yet knows only that one).
         let now = Timestamp.now()
-        var answered: (responder: NoiseIKResponder, initiatorStatic: [UInt8], payload: [UInt8], identity: IdentitySecretKey)?
+        var answered: (responder: NoiseIKResponder, initiatorStatic: [UInt8], payload: [UInt8], identity: IdentitySecretKey,
+                       transport: TransportPublicKey)?
         for keys in context.handshakeSecrets(at: now) {
             var candidate = try NoiseIKResponder(localStatic: keys.transport, prologue: HandshakeHello.prologue)
             if let (initiatorStatic, payload) = try? candidate.readMessage1(message1) {
-                answered = (candidate, initiatorStatic, payload, keys.identity)
+                answered = (candidate, initiatorStatic, payload, keys.identity, keys.transport.publicKey)
                 break
             }
         }
@@ -240,6 +241,8 @@ struct InboundConnection {
         try await writer.write(message2)
         logger.info("handshake accepted from \(peer.name)")
         DaemonMetrics.handshake(accepted: true, reason: "ok")
+        // A partner never told of this node's rotation that dialled with the new keys holds them.
+        context.strikeOffRotationPendingOnceReached(peer, with: answered.transport)
         return (peer, session, localIdentity)
     }
 }

@@ -30,7 +30,7 @@ struct PeerDialer {
         // After the overlap a partner never told that took the new card by hand is reached
         // with the new keys: it holds them, so it comes off the list (only if this session
         // used those keys: one begun before a rotation proves nothing of it).
-        announcer.strikeOffOnceReached(peer, with: local.publicKey)
+        context.strikeOffRotationPendingOnceReached(peer, with: local.publicKey)
         return result
     }
 

@@ -80,22 +80,8 @@ struct RotationAnnouncer {
         }
     }
 
-    /// After a session made with the transport key `used`: if that is the rotation's new
-    /// key and the overlap is over, `peer` holds the new keys, so if it is still on the
-    /// pending list (never told) it comes off. During the overlap the telling does that.
-    func strikeOffOnceReached(_ peer: PeerRecord, with used: TransportPublicKey) {
-        guard context.previousSecrets(at: Timestamp.now()) == nil,
-              context.home.pendingRotationPeers().contains(peer.fingerprint.description),
-              let rotation = try? context.home.rotation(), rotation.card.keys.transport == used else { return }
-        context.logger.notice("\(peer.name) holds this node's new keys: struck off the partners not told of the rotation")
-        try? strikeOff(peer)
-    }
-
     /// Strikes `peer` off `keys/rotation-pending.txt`: from now on it is dialled with the new keys.
     private func strikeOff(_ peer: PeerRecord) throws {
-        try context.rotationPendingLock.withLock {
-            let fingerprint = peer.fingerprint.description
-            try context.home.savePendingRotationPeers(context.home.pendingRotationPeers().filter { $0 != fingerprint })
-        }
+        try context.strikeOffRotationPending(peer)
     }
 }
