@@ -129,12 +129,13 @@ struct KeysReport: Encodable {
         let pendingPeers: [String]
     }
 
-    /// The partners of `fingerprints` still in the keyring and in good standing, by name
-    /// (all of them by fingerprint if the keyring cannot be read).
+    /// The partners of `fingerprints` by the names the keyring gives them, revoked and
+    /// blocked ones left out; one it no longer knows by that fingerprint (removed, or
+    /// rotated since) stays as it is.
     static func pending(_ fingerprints: [String], keyring: Keyring?) -> [String] {
-        guard let keyring else { return fingerprints.sorted() }
-        return fingerprints.compactMap { fingerprint in
-            keyring.peers.first { $0.fingerprint.description == fingerprint && !$0.revoked && $0.trust != .blocked }?.name
+        fingerprints.compactMap { fingerprint in
+            guard let peer = keyring?.peers.first(where: { $0.fingerprint.description == fingerprint }) else { return fingerprint }
+            return peer.revoked || peer.trust == .blocked ? nil : peer.name
         }.sorted()
     }
 

@@ -19,10 +19,17 @@ extension DaemonContext {
     /// the list (never told) it comes off. During the overlap the telling does that; a
     /// session begun with the previous keys proves nothing.
     func strikeOffRotationPendingOnceReached(_ peer: PeerRecord, with used: TransportPublicKey) {
-        guard previousSecrets(at: Timestamp.now()) == nil,
-              home.pendingRotationPeers().contains(peer.fingerprint.description),
-              let rotation = try? home.rotation(), rotation.card.keys.transport == used else { return }
-        logger.notice("\(peer.name) holds this node's new keys: struck off the partners not told of the rotation")
-        try? strikeOffRotationPending(peer)
+        guard previousSecrets(at: Timestamp.now()) == nil else { return }
+        let fingerprint = peer.fingerprint.description
+        // Checked under the list's lock, which `keys rotate` holds from writing the next
+        // rotation's list to committing its keys: a session of this rotation cannot
+        // strike a partner off the next one's list.
+        let struck = (try? rotationPendingLock.withLock { () throws -> Bool in
+            let pending = home.pendingRotationPeers()
+            guard pending.contains(fingerprint), let rotation = try? home.rotation(), rotation.card.keys.transport == used else { return false }
+            try home.savePendingRotationPeers(pending.filter { $0 != fingerprint })
+            return true
+        }) ?? false
+        if struck { logger.notice("\(peer.name) holds this node's new keys: struck off the partners not told of the rotation") }
     }
 }

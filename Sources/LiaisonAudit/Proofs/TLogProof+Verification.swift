@@ -50,7 +50,12 @@ extension TLogProof {
         guard cosigners.count >= requiredWitnesses else {
             // Cosigners on the note whose keys were not given: a key given wrongly, most likely.
             let counted = Set(opened.cosignatures.map(\.key.name))
-            let others = cosigners.isEmpty ? Set(opened.note.signatures.map(\.name).filter { $0 != logKey.name && !counted.contains($0) }).sorted() : []
+            // A line under a given witness's name that its key does not verify: that key is wrong, whatever else counted.
+            let wrongKey = Set(opened.note.signatures.filter { line in
+                !counted.contains(line.name) && witnessKeys.contains { $0.name == line.name } && !witnessKeys.contains { $0.name == line.name && $0.keyID == line.keyID }
+            }.map(\.name))
+            let others = !wrongKey.isEmpty ? wrongKey.sorted()
+                : cosigners.isEmpty ? Set(opened.note.signatures.map(\.name).filter { $0 != logKey.name && !counted.contains($0) }).sorted() : []
             throw AuditError.insufficientWitnesses(
                 have: cosigners.count, required: requiredWitnesses, trusted: witnessKeys.count, size: size, others: others
             )

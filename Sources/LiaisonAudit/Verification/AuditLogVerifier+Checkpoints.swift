@@ -24,6 +24,10 @@ extension AuditLogVerifier {
             let counted = Set(opened.cosignatures.map(\.key.name))
             for line in opened.note.signatures where line.name != logKey.name && !counted.contains(line.name) {
                 otherCosigners.insert(line.name)
+                // Under a given witness's name, but not its key: that key is wrong.
+                if witnessKeys.contains(where: { $0.name == line.name }) && !witnessKeys.contains(where: { $0.name == line.name && $0.keyID == line.keyID }) {
+                    wrongKeyCosigners.insert(line.name)
+                }
             }
             givenCosigned = givenCosigned || !opened.cosignatures.isEmpty
             return ExpectedRoot(opened, label: label, isTrusted: false)

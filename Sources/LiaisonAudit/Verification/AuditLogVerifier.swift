@@ -42,6 +42,8 @@ public struct AuditLogVerifier: Sendable {
     var otherCosigners: Set<String> = []
     /// Whether any witness key given verified a cosignature on some checkpoint.
     var givenCosigned = false
+    /// Names of given witnesses whose cosignature lines their given key does not verify.
+    var wrongKeyCosigners: Set<String> = []
     /// Whether entries after the newest verified checkpoint are a failure
     /// (``AuditVerificationFailure/Code/unsignedEntries``) rather than only
     /// reported: so for a bundle, which an export ends at a checkpoint.
@@ -260,10 +262,10 @@ public struct AuditLogVerifier: Sendable {
     }
 
     private func witnessShortfall(_ have: Int, size: Int) -> String {
-        let others = otherCosigners.sorted()
+        let others = wrongKeyCosigners.isEmpty ? otherCosigners.sorted() : wrongKeyCosigners.sorted()
         let hint = requiredWitnesses > witnessKeys.count
             ? "only \(witnessKeys.count) witness keys were given\(givenOwnKey ? " (the log's own key, also given, never counts: a log does not witness itself)" : ""), so give more witnesses' keys or lower the threshold"
-            : !others.isEmpty && !givenCosigned
+            : !others.isEmpty && (!givenCosigned || !wrongKeyCosigners.isEmpty)
             ? "the checkpoints carry cosignatures by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given (\(witnessKeys.map(\.name).joined(separator: ", "))) are those witnesses' (each prints its own with `liaison keys show`)"
             : "wait until the witnesses have cosigned a newer checkpoint and export again, or find out why they have not"
         return "no verified checkpoint carries \(requiredWitnesses) witness cosignatures (the newest, of size \(size), carries \(have)); \(hint)"

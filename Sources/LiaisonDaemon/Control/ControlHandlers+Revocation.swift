@@ -85,8 +85,17 @@ extension ControlHandlers {
         // This node's own key (current, or previous during an overlap): only its holder can
         // sign that, and this node did not, or `keys revoke` would have been used. Refused,
         // loudly: the key is in someone else's hands.
-        let own = [context.secrets.identity.publicKey] + [context.previousSecrets(at: Timestamp.now())?.identity.publicKey].compactMap { $0 }
-        guard !own.contains(statement.identity) else {
+        // Its own earlier keys too: the previous one after the overlap, and the first (which
+        // signs the log-origin proof); whoever holds one can pass for this node.
+        if let issued = try? context.home.revocation(), issued == statement {
+            throw CoreError(.invalidArgument, "this is this node's own revocation (\(context.home.revocationPath)); there is nothing to import")
+        }
+        let own = Set([context.fingerprint, context.configuration.logFingerprint]
+                      + [(try? context.home.rotation())?.previousFingerprint].compactMap { $0 })
+        guard !own.contains(statement.fingerprint) else {
+            await context.auditAfterTheFact(context.event(.keyRevoked, .denied, actor: actor,
+                                                          reason: "identity.own-key: a statement revoking this node's own key \(statement.fingerprint.short), signed with it, was imported",
+                                                          details: ["fingerprint": statement.fingerprint.description]))
             context.logger.critical("an operator imported a statement revoking this node's own identity key (\(statement.fingerprint.short)), signed with that key: someone else holds it; run `liaison keys revoke` and set up a new node")
             throw CoreError(.invalidArgument, "this statement revokes this node's own key, and is signed with it: someone else holds that key. Revoke it yourself (`liaison keys revoke`) and set up a new node")
         }

@@ -45,11 +45,17 @@ extension ControlHandlers {
         try await context.audit(context.event(.keyRotated, actor: actor, details: details))
         // Every unrevoked partner is to be told; the list is written before the keys
         // change, so a crash in between still leaves them to the retrier.
+        // Under the list's lock until the keys are committed (see strikeOffRotationPendingOnceReached).
         let partners = context.peers.keyring.peers.filter { !$0.revoked }
-        try context.rotationPendingLock.withLock { try home.savePendingRotationPeers(partners.map(\.fingerprint.description)) }
+        let committed: Result<NodeConfiguration, any Error> = context.rotationPendingLock.withLock {
+            Result {
+                try home.savePendingRotationPeers(partners.map(\.fingerprint.description))
+                return try home.commitRotation(prepared, configuration: keys.configuration, current: keys.secrets, sealing: context.sealingKey)
+            }
+        }
         let configuration: NodeConfiguration
         do {
-            configuration = try home.commitRotation(prepared, configuration: keys.configuration, current: keys.secrets, sealing: context.sealingKey)
+            configuration = try committed.get()
         } catch {
             // Once the new statement is on disk the rotation has happened: liaisond
             // finishes it when it next starts, and the partners must still be told.

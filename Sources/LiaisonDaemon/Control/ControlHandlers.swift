@@ -205,9 +205,10 @@ struct ControlHandlers: Sendable {
                             checkpointWitnesses: checkpoint?.witnesses.count,
                             checkpointRefused: context.witnessAlarm.withLockedValue { $0 } ?? context.checkpointRefusal.withLockedValue { $0 })
         // Kept after the overlap too: those partners were never told, until reached with the
-        // new keys. Only partners still in the keyring and in good standing are named.
-        let current = Set(context.peers.keyring.peers.filter { !$0.revoked && $0.trust != .blocked }.map(\.fingerprint.description))
-        report.rotationNotTold = (try? context.home.rotation()) == nil ? nil : names(context.home.pendingRotationPeers().filter(current.contains))
+        // new keys. Revoked and blocked partners are left out; one no longer known by that
+        // fingerprint (removed, or rotated since) is shown by it.
+        let unreachable = Set(context.peers.keyring.peers.filter { $0.revoked || $0.trust == .blocked }.map(\.fingerprint.description))
+        report.rotationNotTold = (try? context.home.rotation()) == nil ? nil : names(context.home.pendingRotationPeers().filter { !unreachable.contains($0) })
         report.revocationNotTold = names(context.home.pendingRevocationPeers())
         return report
     }

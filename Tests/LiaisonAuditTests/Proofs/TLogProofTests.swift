@@ -188,6 +188,13 @@ struct TLogProofVerificationTests {
         // It names the cosigner found, whose key was not given, instead of asking to wait.
         #expect(untrusted?.message.contains("it is cosigned by witness.example/w1, which no witness key given verifies") == true
                 && untrusted?.message.contains("wait until") == false, "\(String(describing: untrusted))")
+        // A key given under a witness's name, but not its key: named, even though another given key counted.
+        let both = try TLogProofTests.proof(log, cosigners: log.witnesses)
+        let impostor = try Cosigner(name: "witness.example/w2", secretKey: LogSecretKey()).verifierKey
+        let wrong = #expect(throws: AuditError.self) {
+            try both.verify(leaf: log.leaves[5], logKey: log.logKey, witnesses: [log.witnessKeys[0], impostor], requiredWitnesses: 2)
+        }
+        #expect(wrong?.message.contains("it is cosigned by witness.example/w2, which no witness key given verifies") == true, "\(String(describing: wrong))")
     }
 
     @Test("a checkpoint not signed by the log key is refused")
