@@ -47,3 +47,21 @@ extension Checkpoint {
         )
     }
 }
+
+extension OpenedCheckpoint {
+    /// The cosigners on this note that no given witness key verified (`names`; the
+    /// log's own line aside), and among them those under the name of a witness whose
+    /// key was given but is not the one that signed (`wrongKey`): what to name when a
+    /// witness threshold is missed, rather than asking to wait.
+    func uncountedCosigners(logKey: NoteVerifierKey, witnesses: [NoteVerifierKey]) -> (names: Set<String>, wrongKey: Set<String>) {
+        let counted = Set(cosignatures.map(\.key.name))
+        var names = Set<String>(), wrongKey = Set<String>()
+        for line in note.signatures where line.name != logKey.name && !counted.contains(line.name) {
+            names.insert(line.name)
+            if witnesses.contains(where: { $0.name == line.name }) && !witnesses.contains(where: { $0.name == line.name && $0.keyID == line.keyID }) {
+                wrongKey.insert(line.name)
+            }
+        }
+        return (names, wrongKey)
+    }
+}

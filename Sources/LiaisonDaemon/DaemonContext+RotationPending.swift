@@ -19,8 +19,10 @@ extension DaemonContext {
     /// the list (never told) it comes off. During the overlap the telling does that; a
     /// session begun with the previous keys proves nothing.
     func strikeOffRotationPendingOnceReached(_ peer: PeerRecord, with used: TransportPublicKey) {
-        guard previousSecrets(at: Timestamp.now()) == nil else { return }
+        // Runs after every accepted handshake and dial: nothing is locked or read further
+        // unless the peer is on the list (the usual case is an empty or absent file).
         let fingerprint = peer.fingerprint.description
+        guard previousSecrets(at: Timestamp.now()) == nil, home.pendingRotationPeers().contains(fingerprint) else { return }
         // Checked under the list's lock, which `keys rotate` holds from writing the next
         // rotation's list to committing its keys: a session of this rotation cannot
         // strike a partner off the next one's list.

@@ -49,13 +49,10 @@ extension TLogProof {
         let cosigners = WitnessPolicy.distinctNames(opened.cosignatures)
         guard cosigners.count >= requiredWitnesses else {
             // Cosigners on the note whose keys were not given: a key given wrongly, most likely.
-            let counted = Set(opened.cosignatures.map(\.key.name))
-            // A line under a given witness's name that its key does not verify: that key is wrong, whatever else counted.
-            let wrongKey = Set(opened.note.signatures.filter { line in
-                !counted.contains(line.name) && witnessKeys.contains { $0.name == line.name } && !witnessKeys.contains { $0.name == line.name && $0.keyID == line.keyID }
-            }.map(\.name))
-            let others = !wrongKey.isEmpty ? wrongKey.sorted()
-                : cosigners.isEmpty ? Set(opened.note.signatures.map(\.name).filter { $0 != logKey.name && !counted.contains($0) }).sorted() : []
+            // A given witness's line its key does not verify is named whatever else counted;
+            // other cosigners only when none of the keys given verified anything.
+            let uncounted = opened.uncountedCosigners(logKey: logKey, witnesses: witnessKeys)
+            let others = !uncounted.wrongKey.isEmpty ? uncounted.wrongKey.sorted() : cosigners.isEmpty ? uncounted.names.sorted() : []
             throw AuditError.insufficientWitnesses(
                 have: cosigners.count, required: requiredWitnesses, trusted: witnessKeys.count, size: size, others: others
             )

@@ -21,14 +21,9 @@ extension AuditLogVerifier {
         do {
             let opened = try Checkpoint.open(bytes, logKey: logKey, witnesses: witnessKeys)
             // Cosigners whose keys were not given: named if too few given ones cosigned.
-            let counted = Set(opened.cosignatures.map(\.key.name))
-            for line in opened.note.signatures where line.name != logKey.name && !counted.contains(line.name) {
-                otherCosigners.insert(line.name)
-                // Under a given witness's name, but not its key: that key is wrong.
-                if witnessKeys.contains(where: { $0.name == line.name }) && !witnessKeys.contains(where: { $0.name == line.name && $0.keyID == line.keyID }) {
-                    wrongKeyCosigners.insert(line.name)
-                }
-            }
+            let uncounted = opened.uncountedCosigners(logKey: logKey, witnesses: witnessKeys)
+            otherCosigners.formUnion(uncounted.names)
+            wrongKeyCosigners.formUnion(uncounted.wrongKey)
             givenCosigned = givenCosigned || !opened.cosignatures.isEmpty
             return ExpectedRoot(opened, label: label, isTrusted: false)
         } catch {

@@ -38,6 +38,14 @@ struct LogOriginTests {
         origin = LogOrigin(signing: first.identity, log: first.publicKeys.log)
     }
 
+    /// Dave's card, signed by him, carrying alpha's proof (copied whole) and `logKey` as its log key.
+    private func daveCard(_ dave: NodeSecrets, logKey: LogPublicKey) throws -> String {
+        resigned(try card(dave, origin: nil), by: dave.identity) {
+            $0.replacingOccurrences(of: "log: \(KeyText.encode(dave.publicKeys.log))\n",
+                                    with: "log: \(KeyText.encode(logKey))\nlog-origin: \(origin.encoded)\n")
+        }
+    }
+
     private func card(_ secrets: NodeSecrets, origin: LogOrigin?) throws -> NodeCard {
         try NodeCard(name: "alpha", secrets: secrets, addresses: ["127.0.0.1:7401"], validFrom: F.now, validUntil: validUntil, logOrigin: origin)
     }
@@ -60,10 +68,7 @@ struct LogOriginTests {
     func claimRefused() throws {
         // Dave copies alpha's proof into his own card, with his own log key, and signs it.
         let dave = try F.secrets(seed: 7)
-        let claimed = resigned(try card(dave, origin: nil), by: dave.identity) {
-            $0.replacingOccurrences(of: "log: \(KeyText.encode(dave.publicKeys.log))\n",
-                                    with: "log: \(KeyText.encode(dave.publicKeys.log))\nlog-origin: \(origin.encoded)\n")
-        }
+        let claimed = try daveCard(dave, logKey: dave.publicKeys.log)
         #expect(claimed.contains("log-origin: "))
         do {
             _ = try NodeCard(parsing: claimed, now: F.now + 60)
@@ -76,10 +81,7 @@ struct LogOriginTests {
     func copyTakesNothing() throws {
         // Dave copies alpha's log key and proof (both public) into his own card.
         let dave = try F.secrets(seed: 7)
-        let copied = resigned(try card(dave, origin: nil), by: dave.identity) {
-            $0.replacingOccurrences(of: "log: \(KeyText.encode(dave.publicKeys.log))\n",
-                                    with: "log: \(KeyText.encode(first.publicKeys.log))\nlog-origin: \(origin.encoded)\n")
-        }
+        let copied = try daveCard(dave, logKey: first.publicKeys.log)
         let card = try NodeCard(parsing: copied, now: F.now + 60)
         let daveRecord = PeerRecord(name: "dave", card: card, trust: .partner, added: F.now)
         // Checkpoints under that name must verify with alpha's log key, which dave cannot
