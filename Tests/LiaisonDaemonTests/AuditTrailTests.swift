@@ -19,7 +19,7 @@ struct AuditTrailTests {
         let alpha = try net.auditEvents("alpha")
         let alphaKinds = Set(alpha.map(\.kind))
         for kind: AuditEventKind in [.nodeCreated, .keyGenerated, .peerAdded, .daemonStarted, .controlCommand, .packageSealed,
-                                     .packageQueued, .packageOffered, .packageSent, .receiptReceived, .packageDelivered] {
+                                     .packageOffered, .packageDelivered] {
             #expect(alphaKinds.contains(kind), "alpha's log lacks \(kind.rawValue)")
         }
         let sealed = try #require(alpha.first { $0.kind == .packageSealed })
@@ -29,7 +29,16 @@ struct AuditTrailTests {
         let bravo = try net.auditEvents("bravo")
         let received = try #require(bravo.first { $0.kind == .packageReceived })
         #expect(received.package == id && received.peerName == "alpha" && received.remote?.hasPrefix("127.0.0.1") == true)
-        #expect(bravo.contains { $0.kind == .receiptIssued && $0.package == id })
+        // One entry on each side closes the delivery, and both name the same receipt.
+        let delivered = try #require(alpha.first { $0.kind == .packageDelivered && $0.package == id })
+        let signature = try #require(delivered.details["receipt-signature"])
+        #expect(Data(base64Encoded: signature)?.count == 64, "\(delivered.details)")
+        #expect(received.details["receipt-signature"] == signature, "\(received.details)")
+        #expect(received.details["received-at"] != nil && received.details["received-at"] == delivered.details["received-at"])
+        #expect(delivered.details["bytes"] != nil && delivered.peerName == "bravo")
+        // Entries that would only repeat these are not written (versions before 2026-11-29 did).
+        let repeats: Set<AuditEventKind> = [.packageQueued, .packageSent, .receiptReceived, .receiptIssued]
+        #expect(!alpha.contains { repeats.contains($0.kind) } && !bravo.contains { repeats.contains($0.kind) })
         #expect(bravo.contains { $0.kind == .handshakeAccepted && $0.peerName == "alpha" })
         #expect(bravo.contains { $0.kind == .packageOpened && $0.package == id })
         // The auditor's own queries are in the log too.
@@ -199,12 +208,12 @@ struct AuditTrailTests {
                 #expect(offers.first?.details["attempt"] == "1")
             }
         }
-        // Recorded ahead: in the queueing's commit, right after its package.queued.
+        // Recorded ahead: in the queueing's commit, right after its package.sealed.
         for id in recordedAhead {
-            let queued = try #require(events.firstIndex { $0.kind == .packageQueued && $0.package == id })
-            let offered = events[queued + 1]
+            let sealed = try #require(events.firstIndex { $0.kind == .packageSealed && $0.package == id })
+            let offered = events[sealed + 1]
             #expect(offered.kind == .packageOffered && offered.package == id && offered.peerName == "bravo", "\(offered)")
-            #expect(events.firstIndex { $0.kind == .packageSent && $0.package == id }.map { $0 > queued + 1 } == true)
+            #expect(events.firstIndex { $0.kind == .packageDelivered && $0.package == id }.map { $0 > sealed + 1 } == true)
         }
     }
 
@@ -231,10 +240,10 @@ struct AuditTrailTests {
         let log = net.daemon("alpha").log
         #expect(small.contains { log.contains("\($0) handed over to the sender to bravo") }, "\(log.suffix(3000))")
         #expect(!log.contains("\(large) handed over"))
-        let sent = try net.auditEvents("alpha").filter { $0.kind == .packageSent }
+        let delivered = try net.auditEvents("alpha").filter { $0.kind == .packageDelivered }
         let received = try net.auditEvents("bravo").filter { $0.kind == .packageReceived }
         for id in [first, large, behind] + small {
-            #expect(sent.filter { $0.package == id }.count == 1, "\(id) was sent \(sent.filter { $0.package == id }.count) times")
+            #expect(delivered.filter { $0.package == id }.count == 1, "\(id) was delivered \(delivered.filter { $0.package == id }.count) times")
             #expect(received.filter { $0.package == id }.count == 1)
         }
         #expect(Set(try net.inbox("bravo")).isSuperset(of: [first, large, behind] + small))
@@ -274,10 +283,10 @@ struct AuditTrailTests {
         #expect(sentIDs.count == rounds * threads * perThread)
         let store = try NodeStore(path: net.home("alpha") + "/" + NodeStore.fileName)
         #expect(try eventually(timeoutSeconds: 60) { try store.counts().delivered == sentIDs.count + 1 })
-        let sent = Dictionary(grouping: try net.auditEvents("alpha").filter { $0.kind == .packageSent }.compactMap(\.package), by: { $0 })
+        let sent = Dictionary(grouping: try net.auditEvents("alpha").filter { $0.kind == .packageDelivered }.compactMap(\.package), by: { $0 })
         let received = Dictionary(grouping: try net.auditEvents("bravo").filter { $0.kind == .packageReceived }.compactMap(\.package), by: { $0 })
         for id in sentIDs {
-            #expect(sent[id]?.count == 1, "\(id) was sent \(sent[id]?.count ?? 0) times")
+            #expect(sent[id]?.count == 1, "\(id) was delivered \(sent[id]?.count ?? 0) times")
             #expect(received[id]?.count == 1, "\(id) was received \(received[id]?.count ?? 0) times")
         }
         #expect(net.daemon("alpha").log.contains("handed over to the sender to bravo"), "no package was handed over")
@@ -404,8 +413,6 @@ struct AuditTrailTests {
         #expect(Set(ids) == [first, sent], "only the journaled and the later package are queued")
         // The journaled records arrived first, then the later send's: nothing lost, nothing twice.
         let events = Array(try net.auditEvents("alpha").dropFirst(before))
-        let queued = events.filter { $0.kind == .packageQueued }.map(\.package)
-        #expect(queued == [first, sent])
         #expect(events.filter { $0.kind == .packageSealed }.map(\.package) == [first, sent])
         net.daemon("alpha").stop()
         #expect(try AuditLog(readingOnly: volume.path + "/audit.db").verifyStorage().isEmpty)
@@ -441,7 +448,6 @@ struct AuditTrailTests {
         let ids = try (JSONSerialization.jsonObject(with: Data(outbox.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
         #expect(ids == [id])
         let events = try net.auditEvents("alpha")
-        #expect(events.filter { $0.kind == .packageQueued }.map(\.package) == [id])
         #expect(events.filter { $0.kind == .packageSealed }.map(\.package) == [id])
         #expect(net.daemon("alpha").stop() == 0)
         #expect(try AuditLog(readingOnly: volume.path + "/audit.db").verifyStorage().isEmpty)

@@ -43,7 +43,7 @@ struct ControlConnectionReuseTests {
         let sends = events.filter { $0.kind == .controlCommand && $0.details["command"] == "send" }
         #expect(sends.count == 3 && sends.allSatisfy { $0.outcome == .ok }, "\(sends)")
         #expect(events.filter { $0.kind == .controlCommand && $0.details["command"] == "status" }.count == statusesBefore + 3)
-        #expect(Set(events.filter { $0.kind == .packageQueued }.compactMap(\.package)) == Set(ids))
+        #expect(Set(events.filter { $0.kind == .packageSealed }.compactMap(\.package)) == Set(ids))
 
         // Idle between requests for longer than control-timeout-seconds: cut off, as a
         // stalled request would be, and its slot given back.
@@ -68,7 +68,7 @@ struct ControlConnectionReuseTests {
         #expect(ids.count == 5 && Set(ids).count == 5, "\(stdout)")
         #expect(lines.last??["node"] as? String == "alpha", "\(stdout)")
         for id in ids { #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]), "\(id) was not delivered") }
-        let queued = try net.auditEvents("alpha").filter { $0.kind == .packageQueued }
+        let queued = try net.auditEvents("alpha").filter { $0.kind == .packageSealed }
         #expect(Set(queued.compactMap(\.package)) == Set(ids))
         #expect(queued.allSatisfy { $0.markings?.contains("AMBER") == true }, "\(queued.map(\.markings))")
     }

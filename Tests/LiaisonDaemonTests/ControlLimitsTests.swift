@@ -75,7 +75,7 @@ struct ControlLimitsTests {
         let events = try net.auditEvents("alpha")
         let failed = try #require(events.first { $0.kind == .controlCommand && $0.details["command"] == "send" })
         #expect(failed.reason?.hasPrefix("control.truncated:") == true, "\(failed.reason ?? "")")
-        #expect(!events.contains { $0.kind == .packageSealed || $0.kind == .packageQueued })
+        #expect(!events.contains { $0.kind == .packageSealed })
         #expect(try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
         #expect(try FileManager.default.contentsOfDirectory(atPath: net.home("alpha") + "/outbox").isEmpty)
     }

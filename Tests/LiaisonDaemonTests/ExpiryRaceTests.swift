@@ -66,6 +66,5 @@ struct ExpiryRaceTests {
         let kinds = try net.auditEvents("alice").filter { $0.package == id }.map(\.kind)
         #expect(kinds.contains(.packageExpired))
         #expect(kinds.contains(.packageDelivered))
-        #expect(kinds.contains(.receiptReceived))
     }
 }

@@ -104,8 +104,12 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable
     case peerRemoved = "peer.removed"
     case trustChanged = "trust.changed"
     case packageSealed = "package.sealed"
+    /// Written by versions before 2026-11-29 beside `package.sealed` or
+    /// `package.forwarded`, which name the recipients in the same commit.
     case packageQueued = "package.queued"
     case packageOffered = "package.offered"
+    /// Written by versions before 2026-11-29 beside `package.delivered`, which now
+    /// carries the bytes sent and the receipt.
     case packageSent = "package.sent"
     case packageDelivered = "package.delivered"
     case packageReceived = "package.received"
@@ -115,7 +119,12 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable
     case packageExpired = "package.expired"
     /// The operator removed the sealed file of a package sent in full (`outbox prune`).
     case packagePruned = "package.pruned"
+    /// Written by versions before 2026-11-29 beside `package.received`, which now
+    /// carries the receipt issued.
     case receiptIssued = "receipt.issued"
+    /// A receipt that did not verify, or that arrived for a delivery that could not
+    /// be closed (failed); a verified one is carried by `package.delivered`
+    /// (versions before 2026-11-29 also wrote it on its own).
     case receiptReceived = "receipt.received"
     case policyDenied = "policy.denied"
     case handshakeAccepted = "handshake.accepted"

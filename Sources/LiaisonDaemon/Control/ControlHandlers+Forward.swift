@@ -104,7 +104,7 @@ extension ControlHandlers {
         }
         // Fail closed: sealed but not queued unless the log records it.
         let package = try await queueSealed(&incremental, into: file, created: now, expires: header.expires, markings: forwarded,
-                                            recipients: recipients, actor: actor, events: [record] + denials + [
+                                            recipients: recipients, events: [record] + denials + [
             context.event(.packageForwarded, actor: actor, peer: context.peers.peer(named: origin.name), package: incremental.packageID,
                           markings: forwarded.banner, details: [
                               "origin-package": originalID.description, "origin-sender": origin.fingerprint.description,

@@ -7,15 +7,17 @@ import LiaisonStore
 /// The end that `send` and `forward` share: packages sealed into the outbox are
 /// made durable, recorded, and queued — or leave nothing behind.
 extension ControlHandlers {
-    /// Finishes `incremental` into `sink`, appends `events` and the package's
-    /// `package.queued` entry to the audit log (fail closed: nothing is queued
-    /// unless they are durable), and queues the package for `recipients`.
+    /// Finishes `incremental` into `sink`, appends `events` to the audit log (fail
+    /// closed: nothing is queued unless they are durable), and queues the package
+    /// for `recipients`. `events` must hold the package's own entry naming its
+    /// recipients (`package.sealed` or `package.forwarded`): that entry, in the
+    /// queueing's commit, is the record that it was queued.
     func queueSealed(_ incremental: inout IncrementalSealer, into sink: OutboxSink, created: Int64, expires: Int64?,
-                     markings: Markings, recipients: [String], actor: AuditActor, events: [AuditEvent]) async throws -> OutboxPackage {
+                     markings: Markings, recipients: [String], events: [AuditEvent]) async throws -> OutboxPackage {
         let sealed = try await finishSealed(&incremental, into: sink, created: created, expires: expires, markings: markings,
                                             recipients: recipients, nodes: Self.nodes(of: recipients, in: context.peers))
         let queued = try makeDurable([sealed])
-        try await queue(queued, actor: actor, events: events)
+        try await queue(queued, events: events)
         return queued[0].package
     }
 
@@ -80,17 +82,15 @@ extension ControlHandlers {
     }
 
     /// Queues all the packages in one store transaction — all of them, or none —
-    /// with `events` and every package's `package.queued` entry journaled in it
-    /// (fail closed: nothing is queued without its record, and nothing recorded
-    /// without being queued). On failure no package file is left behind.
+    /// with `events` journaled in it (fail closed: nothing is queued without its
+    /// record, and nothing recorded without being queued). Each package's entry in
+    /// `events` names its recipients; a separate `package.queued` entry would only
+    /// repeat it (versions before 2026-11-29 wrote one). On failure no package file
+    /// is left behind.
     ///
     /// A small package's offer to a peer whose sender waits for work is recorded
     /// here too (``EarlyOffers``): it is pushed right after this commit.
-    func queue(_ packages: [QueuedPackage], actor: AuditActor, events: [AuditEvent]) async throws {
-        let queuedEvents = packages.map { queued in
-            context.event(.packageQueued, actor: actor, package: queued.package.id, markings: queued.package.markings,
-                          details: ["recipients": queued.recipients.joined(separator: ",")])
-        }
+    func queue(_ packages: [QueuedPackage], events: [AuditEvent]) async throws {
         let early = earlyOffers(of: packages)
         // Timed from here (a sender reading its queue may deliver one before the commit's
         // announcement); a queueing that fails leaves entries that age out (``QueueTimes``).
@@ -99,7 +99,7 @@ extension ControlHandlers {
             // Senders are told on the committing thread, the moment the packages are durable,
             // rather than after this task resumes. The offers are marked only then: a
             // sender that looks first records the offer itself.
-            try await context.store.enqueue(packages, auditing: events + queuedEvents + early.events) { [context] in
+            try await context.store.enqueue(packages, auditing: events + early.events) { [context] in
                 for (id, peers) in early.marks { context.earlyOffers.recorded(id, peers: peers) }
                 context.announceQueued(packages, handingOver: early.handOver)
             }

@@ -83,7 +83,7 @@ extension ControlHandlers {
             throw error
         }
         let queued = try makeDurable(sealed.map(\.sealed))
-        try await queue(queued, actor: actor, events: [record] + denials + sealed.map(\.sealedEvent))
+        try await queue(queued, events: [record] + denials + sealed.map(\.sealedEvent))
         return zip(sealed, queued).map { payload, item in
             context.logger.info("queued package \(item.package.id) (\(payload.payloadBytes) bytes, \(item.package.markings)) for \(item.recipients.joined(separator: ", "))")
             return sendReceipt(item.package, recipients: item.recipients, selection: payload.selection, payloadBytes: payload.payloadBytes,

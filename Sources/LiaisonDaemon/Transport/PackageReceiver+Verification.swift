@@ -151,11 +151,11 @@ extension PackageReceiver {
                                markings: h.markings.banner, contentType: h.contentType, created: h.created, expires: h.expires,
                                receiptBody: receipt.body, receiptSignature: receipt.signature)
         // Fail closed: no inbox entry and no receipt without their audit record,
-        // journaled in the same commit.
+        // journaled in the same commit: one `package.received` carrying the receipt
+        // issued (versions before 2026-11-29 wrote a `receipt.issued` beside it).
         let events = [
             context.event(.packageReceived, actor: DaemonContext.actor(peer), peer: peer, package: id, markings: h.markings.banner,
-                          remote: remote, details: ["bytes": String(size), "content-type": h.contentType]),
-            context.event(.receiptIssued, peer: peer, package: id, details: ["received-at": Timestamp.iso8601(now)]),
+                          remote: remote, details: receipt.auditDetails.merging(["bytes": String(size), "content-type": h.contentType]) { ours, _ in ours }),
         ]
         let new: Bool
         do {

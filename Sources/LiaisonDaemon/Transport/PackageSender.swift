@@ -190,7 +190,7 @@ struct PackageSender {
                                    receivedAt: receipt.receivedAt, body: receipt.body, signature: receipt.signature)
         do {
             // Delivered as of this node's clock: the receipt's own time is the peer's word (kept with it).
-            _ = try await context.store.markDelivered(stored, at: Timestamp.now(), auditing: deliveredEvents(item, receipt, peer: peer))
+            _ = try await context.store.markDelivered(stored, at: Timestamp.now(), auditing: [deliveredEvent(item, receipt, peer: peer)])
             return (stored.packageID, nil)
         } catch {
             return (stored.packageID, error)
@@ -434,15 +434,13 @@ struct PackageSender {
         }
     }
 
-    /// What a delivery closed by a verified receipt records: sent, the receipt, delivered.
-    private func deliveredEvents(_ item: Outgoing, _ receipt: DeliveryReceipt, peer: PeerRecord) -> [AuditEvent] {
-        [
-            context.event(.packageSent, peer: peer, package: item.package.id, markings: item.package.markings,
-                          details: ["bytes": String(item.package.size)]),
-            context.event(.receiptReceived, actor: DaemonContext.actor(peer), peer: peer, package: item.package.id,
-                          details: ["received-at": Timestamp.iso8601(receipt.receivedAt)]),
-            context.event(.packageDelivered, peer: peer, package: item.package.id, markings: item.package.markings),
-        ]
+    /// What a delivery closed by a verified receipt records: one `package.delivered`
+    /// entry carrying the receipt (``DeliveryReceipt/auditDetails``). Versions before
+    /// 2026-11-29 wrote `package.sent` and `receipt.received` beside it, each
+    /// repeating what this entry says.
+    private func deliveredEvent(_ item: Outgoing, _ receipt: DeliveryReceipt, peer: PeerRecord) -> AuditEvent {
+        context.event(.packageDelivered, peer: peer, package: item.package.id, markings: item.package.markings,
+                      details: receipt.auditDetails.merging(["bytes": String(item.package.size)]) { ours, _ in ours })
     }
 
     /// Writes one package's outcome to the store. A delivery the expiry sweep closed
