@@ -87,11 +87,7 @@ struct AuditVerifyCommand: ParsableCommand {
                 progress?.reached(Int64(entries))
             }
             progress?.finish()
-            // The manifest is informational and never trusted, but one that disagrees with
-            // the bundle says someone changed one or the other after the export.
-            if let manifest = try? AuditBundleReader(directory: bundle).manifest(), manifest.entries != report.entries {
-                FileHandle.standardError.write(Data("warning: manifest.json says \(manifest.entries) entries but the bundle holds \(report.entries): one of them was changed after the export (what is verified is the bundle; the manifest is not trusted)\n".utf8))
-            }
+            Self.warnAboutManifest(of: bundle, holding: report.entries)
         } else if let database {
             (report, storageIssues) = try verifyDatabase(database, trustedKey: trustedKey, trustedWitnesses: trustedWitnesses,
                                                          trustedCheckpoint: checkpoint)
@@ -171,6 +167,21 @@ struct AuditVerifyCommand: ParsableCommand {
     }
 
     /// The running node's log, fetched over the control socket and checked here.
+    /// The manifest is informational and never trusted, but every export writes one:
+    /// one that is missing, unreadable or disagrees with the bundle says someone
+    /// changed the bundle after the export. Said on stderr; the verdict stands.
+    private static func warnAboutManifest(of bundle: String, holding entries: Int) {
+        let note = "(what is verified is the bundle; the manifest is not trusted)"
+        do {
+            let manifest = try AuditBundleReader(directory: bundle).manifest()
+            guard manifest.entries != entries else { return }
+            FileHandle.standardError.write(Data("warning: manifest.json says \(manifest.entries) entries but the bundle holds \(entries): one of them was changed after the export \(note)\n".utf8))
+        } catch {
+            let reason = (error as? AuditError)?.message ?? "\(error)"
+            FileHandle.standardError.write(Data("warning: \(reason); every export writes \(AuditBundle.manifestFile), so the bundle was changed or damaged after the export\n".utf8))
+        }
+    }
+
     private func verifyLive(trustedKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]?,
                             trustedCheckpoint: [UInt8]?) throws -> AuditVerificationReport {
         // Have everything so far covered by a signed checkpoint, then fetch the log up to it.

@@ -129,7 +129,17 @@ struct AuditTrailTests {
         try edited.write(toFile: manifestPath, atomically: true, encoding: .utf8)
         let disagreeing = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description])
         #expect(disagreeing.stderr.contains("manifest.json says 5 entries but the bundle holds"), "\(disagreeing.stderr)")
+        // So is one that is garbled or gone: every export writes it.
+        try "{\"entries\":".write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let garbled = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description])
+        #expect(garbled.stdout.hasPrefix("VERIFIED") && garbled.stderr.contains("manifest.json is malformed")
+                    && garbled.stderr.contains("changed or damaged after the export"), "\(garbled.stderr)")
+        unlink(manifestPath)
+        let gone = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description])
+        #expect(gone.stderr.contains("manifest.json") && gone.stderr.contains("changed or damaged after the export"), "\(gone.stderr)")
         try manifest.write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let restored = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description])
+        #expect(!restored.stderr.contains("warning"), "\(restored.stderr)")
         // Demanding two witnesses with only one witness key you trust is a usage error:
         // keys taken from the bundle itself would prove nothing.
         let tooMany = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description,
