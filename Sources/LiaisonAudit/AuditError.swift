@@ -73,11 +73,16 @@ public struct AuditError: Error, Hashable, Sendable, CustomStringConvertible {
     public let code: Code
     /// What happened and what to do about it, for a person.
     public let message: String
+    /// What exactly was wrong, without the advice ``message`` wraps it in, for a
+    /// caller that knows better where the input came from (say, a file the user
+    /// named rather than a log); nil when the message is all there is.
+    public let detail: String?
 
-    /// Creates an error; `message` must be safe to print (no secrets).
-    public init(_ code: Code, _ message: String) {
+    /// Creates an error; `message` and `detail` must be safe to print (no secrets).
+    public init(_ code: Code, _ message: String, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.detail = detail
     }
 
     /// The message followed by the stable code, e.g. for logs.

@@ -44,7 +44,7 @@ struct AuditCheckProofCommand: ParsableCommand {
         var leaf = try Self.contents(entry, what: "entry")
         // As printed: the entry's exact bytes, then a line end.
         if leaf.last == UInt8(ascii: "\n") { leaf.removeLast() }
-        let event = try AuditEvent(canonicalBytes: leaf)
+        let event = try Self.entry(leaf, file: entry)
         let verified = try parsed.verify(leaf: leaf, logKey: try TrustedKeyArgument.logKey(logKey),
                                          witnesses: try witnessKey.map(TrustedKeyArgument.witnessKey), requiredWitnesses: witnesses)
         let report = Report(verified: true, entry: verified.index, origin: verified.checkpoint.origin, size: verified.checkpoint.size,
@@ -63,6 +63,20 @@ struct AuditCheckProofCommand: ParsableCommand {
         let cosigners: [String]
         let kind: String
         let time: String
+    }
+
+    /// The entry in `leaf`, read from `file`: a file that is not one is said to be
+    /// the wrong file (or an altered one), not a damaged log.
+    private static func entry(_ leaf: [UInt8], file: String) throws -> AuditEvent {
+        do {
+            return try AuditEvent(canonicalBytes: leaf)
+        } catch let error as AuditError where error.code == .malformedLeaf {
+            let what = leaf.isEmpty ? "it is empty"
+                : leaf.starts(with: Array(TLogProof.header.utf8)) ? "it is a proof: the proof goes first, the entry after --entry"
+                : error.detail ?? error.message
+            throw AuditError(.malformedLeaf, "\(file) is not an audit entry as `audit prove` prints it (\(what)): give --entry the "
+                                 + "file `audit prove --out PROOF > ENTRY` wrote, one JSON line; if it is that file, it was altered")
+        }
     }
 
     private static func contents(_ path: String, what: String) throws -> [UInt8] {

@@ -90,6 +90,13 @@ struct AuditTrailTests {
         let otherLog = try NodeLogNames.logKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
         let wrongKey = try net.cli.run(["audit", "check-proof", proofFile, "--entry", entryFile, "--log-key", otherLog.description])
         #expect(wrongKey.status == 65, "\(wrongKey.stderr)")
+        // The wrong file as the entry is said to be the wrong file, not a damaged log.
+        for (given, why) in [(proofFile, "it is a proof: the proof goes first"), (net.dir.write("empty.json", []), "it is empty"),
+                             (net.dir.write("card.txt", Array("liaison-node-card v1\n".utf8)), "expected \"{\" at byte 0")] {
+            let wrongFile = try net.cli.run(["audit", "check-proof", proofFile, "--entry", given, "--log-key", logKey.description])
+            #expect(wrongFile.status == 65 && wrongFile.stderr.contains("\(given) is not an audit entry as `audit prove` prints it (\(why)")
+                        && !wrongFile.stderr.contains("the log was altered"), "\(wrongFile.stderr)")
+        }
 
         // Witnessing: bravo cosigns alpha's checkpoints within a few periods.
         let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)

@@ -149,7 +149,8 @@ extension AuditEvent {
 extension AuditError {
     /// `detail` may quote the leaf's own strings, so it is made printable.
     static func malformedLeaf(_ detail: String) -> AuditError {
-        AuditError(.malformedLeaf, "the audit leaf is malformed: \(detail.printable); the log was altered or written by something other than Liaison")
+        AuditError(.malformedLeaf, "the audit leaf is malformed: \(detail.printable); the log was altered or written by something other than Liaison",
+                   detail: detail.printable)
     }
 }
 
