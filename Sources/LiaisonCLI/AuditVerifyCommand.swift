@@ -73,6 +73,7 @@ struct AuditVerifyCommand: ParsableCommand {
             return Array(data)
         }
         var storageIssues: [AuditStorageIssue] = []
+        var manifestWarning: String?
         let report: AuditVerificationReport
         if let bundle {
             var isDirectory: ObjCBool = false
@@ -87,7 +88,8 @@ struct AuditVerifyCommand: ParsableCommand {
                 progress?.reached(Int64(entries))
             }
             progress?.finish()
-            Self.warnAboutManifest(of: bundle, holding: report.entries)
+            manifestWarning = Self.manifestWarning(of: bundle, holding: report.entries)
+            if let manifestWarning { FileHandle.standardError.write(Data("warning: \(manifestWarning)\n".utf8)) }
         } else if let database {
             (report, storageIssues) = try verifyDatabase(database, trustedKey: trustedKey, trustedWitnesses: trustedWitnesses,
                                                          trustedCheckpoint: checkpoint)
@@ -106,7 +108,7 @@ struct AuditVerifyCommand: ParsableCommand {
         if daemon.json {
             try printJSON(VerifyOutput(valid: valid, report: report, storageIssues: storageIssues.map {
                 VerifyOutput.Issue(code: $0.code.rawValue, entry: $0.entry, message: $0.message)
-            }, witnessingBehind: behind))
+            }, witnessingBehind: behind, manifestWarning: manifestWarning))
         } else {
             if !storageIssues.isEmpty {
                 print("FAILED: the database's own records disagree (\(storageIssues.count) problem\(storageIssues.count == 1 ? "" : "s")):")
@@ -166,22 +168,28 @@ struct AuditVerifyCommand: ParsableCommand {
         return (report, issues)
     }
 
-    /// The running node's log, fetched over the control socket and checked here.
-    /// The manifest is informational and never trusted, but every export writes one:
-    /// one that is missing, unreadable or disagrees with the bundle says someone
-    /// changed the bundle after the export. Said on stderr; the verdict stands.
-    private static func warnAboutManifest(of bundle: String, holding entries: Int) {
-        let note = "(what is verified is the bundle; the manifest is not trusted)"
+    /// What to say of the bundle's manifest, or nil when it agrees with the bundle.
+    /// The manifest is informational and never trusted, but every export writes a
+    /// well-formed one: one that is missing, malformed or names another count says
+    /// the bundle is not as exported. Said beside the verdict; the verdict stands.
+    private static func manifestWarning(of bundle: String, holding entries: Int) -> String? {
+        let file = AuditBundle.manifestFile
+        let verdict = "(the verdict is on the bundle itself; the manifest is never trusted)"
+        guard FileManager.default.fileExists(atPath: bundle + "/" + file) else {
+            return "the bundle has no \(file), which every export writes: it is incomplete (an export that did not finish, a partial copy) or was changed after the export \(verdict)"
+        }
         do {
             let manifest = try AuditBundleReader(directory: bundle).manifest()
-            guard manifest.entries != entries else { return }
-            FileHandle.standardError.write(Data("warning: manifest.json says \(manifest.entries) entries but the bundle holds \(entries): one of them was changed after the export \(note)\n".utf8))
+            guard manifest.entries != entries else { return nil }
+            return "\(file) says \(manifest.entries) entries but the bundle holds \(entries): one of them was changed after the export \(verdict)"
+        } catch let error as AuditError where error.code == .malformedBundle {
+            return "\(error.message); every export writes a well-formed one, so the bundle was changed after the export \(verdict)"
         } catch {
-            let reason = (error as? AuditError)?.message ?? "\(error)"
-            FileHandle.standardError.write(Data("warning: \(reason); every export writes \(AuditBundle.manifestFile), so the bundle was changed or damaged after the export\n".utf8))
+            return "cannot read the bundle's \(file) (\(error)) \(verdict)"
         }
     }
 
+    /// The running node's log, fetched over the control socket and checked here.
     private func verifyLive(trustedKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]?,
                             trustedCheckpoint: [UInt8]?) throws -> AuditVerificationReport {
         // Have everything so far covered by a signed checkpoint, then fetch the log up to it.
@@ -223,5 +231,7 @@ struct AuditVerifyCommand: ParsableCommand {
         let storageIssues: [Issue]
         /// Set when more entries than --max-unwitnessed follow the newest witnessed checkpoint.
         let witnessingBehind: Issue?
+        /// Set when a bundle's manifest is missing, malformed or disagrees with it (also on stderr).
+        let manifestWarning: String?
     }
 }

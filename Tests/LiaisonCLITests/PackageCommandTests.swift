@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import LiaisonStore
 import LiaisonTestSupport
 import Testing
 
@@ -24,6 +25,12 @@ struct PackageCommandTests {
             let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
             #expect(mode == 0o600, "decrypted output must be private")
         }
+        // Sealed offline: recorded as sealed for its recipients, never as queued (no daemon queued it).
+        var query = AuditQuery()
+        query.kinds = [.packageSealed]
+        let sealed = try AuditLog(readingOnly: net.home("alpha") + "/audit.db").query(query)
+        #expect(sealed.count == 1 && sealed.first?.event.details["recipients"] == "bravo,charlie", "\(sealed)")
+        #expect(sealed.first?.event.details["queued"] == nil)
     }
 
     @Test("inspect shows the cleartext header without keys and hides sender and recipients")

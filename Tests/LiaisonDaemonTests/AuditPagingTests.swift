@@ -13,7 +13,7 @@ import Testing
 @Suite("Large logs and listings over the control socket", .serialized)
 struct AuditPagingTests {
     @Test("with 6,100 queued packages and an audit entry for each: export, live verify, query --all and outbox list all work",
-          .timeLimit(.minutes(4)))
+          .timeLimit(.minutes(6)))
     func largeLog() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
         try net.daemon("alpha").start()   // bravo stays down: everything stays queued

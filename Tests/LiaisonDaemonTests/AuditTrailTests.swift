@@ -24,6 +24,7 @@ struct AuditTrailTests {
         }
         let sealed = try #require(alpha.first { $0.kind == .packageSealed })
         #expect(sealed.package == id && sealed.markings?.contains("TLP:AMBER") == true)
+        #expect(sealed.details["queued"] == "true" && sealed.details["recipients"] == "bravo", "\(sealed.details)")
         guard case .local(let uid, "operator") = sealed.actor else { Issue.record("sealed by \(sealed.actor)"); return }
         #expect(uid == getuid())
         let bravo = try net.auditEvents("bravo")
@@ -140,10 +141,12 @@ struct AuditTrailTests {
         try "{\"entries\":".write(toFile: manifestPath, atomically: true, encoding: .utf8)
         let garbled = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description])
         #expect(garbled.stdout.hasPrefix("VERIFIED") && garbled.stderr.contains("manifest.json is malformed")
-                    && garbled.stderr.contains("changed or damaged after the export"), "\(garbled.stderr)")
+                    && garbled.stderr.contains("the bundle was changed after the export"), "\(garbled.stderr)")
         unlink(manifestPath)
-        let gone = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description])
-        #expect(gone.stderr.contains("manifest.json") && gone.stderr.contains("changed or damaged after the export"), "\(gone.stderr)")
+        let gone = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description, "--json"])
+        #expect(gone.stderr.contains("the bundle has no manifest.json, which every export writes"), "\(gone.stderr)")
+        let goneReport = try JSONSerialization.jsonObject(with: Data(gone.stdout.utf8)) as? [String: Any]
+        #expect(goneReport?["valid"] as? Bool == true && (goneReport?["manifestWarning"] as? String)?.contains("no manifest.json") == true)
         try manifest.write(toFile: manifestPath, atomically: true, encoding: .utf8)
         let restored = try net.expect(["audit", "verify", "--bundle", bundle, "--log-key", logKey.description])
         #expect(!restored.stderr.contains("warning"), "\(restored.stderr)")

@@ -66,5 +66,9 @@ struct ExpiryRaceTests {
         let kinds = try net.auditEvents("alice").filter { $0.package == id }.map(\.kind)
         #expect(kinds.contains(.packageExpired))
         #expect(kinds.contains(.packageDelivered))
+        // The delivery's entry names the receipt that closed it: the one sent here.
+        let delivered = try #require(try net.auditEvents("alice").first { $0.package == id && $0.kind == .packageDelivered })
+        #expect(delivered.details["receipt-signature"] == Data(receipt.signature).base64EncodedString(), "\(delivered.details)")
+        #expect(delivered.details["received-at"] == Timestamp.iso8601(acceptedAt))
     }
 }

@@ -166,7 +166,8 @@ extension ControlHandlers {
         let sealed = try await finishSealed(&incremental, into: file, created: now, expires: expiry, markings: markings, recipients: peers,
                                             nodes: nodes)
         let sealedEvent = context.event(.packageSealed, actor: actor, package: incremental.packageID, markings: markings.banner,
-                                        details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount)]
+                                        details: ["recipients": peers.joined(separator: ","), "bytes": String(incremental.payloadByteCount),
+                                                  "queued": "true"]
                                             .merging(stix?.auditDetails ?? [:]) { ours, _ in ours })
         return (SealedPayload(sealed: sealed, selection: selection, payloadBytes: incremental.payloadByteCount, markingsNote: stix?.note,
                               sealedEvent: sealedEvent), denials(of: incremental.packageID))

@@ -418,13 +418,15 @@ struct PackageSender {
                 return failures
             }
         }
-        for (item, _) in delivered {
+        for (item, receipt) in delivered {
             if let error = failures[item.package.id].map(context.journaledWriteError) {
                 logger.warning("\(peer.name) received \(item.package.id), but its delivery could not be closed: \(error)")
                 guard let storeError = error as? StoreError, storeError.code == .conflict else { throw error }
+                // The receipt verified: named, so that the recipient's package.received has its match here.
                 await context.auditAfterTheFact(context.event(.receiptReceived, .failed, actor: DaemonContext.actor(peer), peer: peer,
                                                               package: item.package.id,
-                                                              reason: "\(storeError.code.rawValue): a verified receipt arrived, but \(storeError.message)"))
+                                                              reason: "\(storeError.code.rawValue): a verified receipt arrived, but \(storeError.message)",
+                                                              details: receipt.auditDetails))
                 continue
             }
             logger.info("delivered \(item.package.id) to \(peer.name); receipt verified")
