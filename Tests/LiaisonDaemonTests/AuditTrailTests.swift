@@ -36,6 +36,7 @@ struct AuditTrailTests {
         #expect(Data(base64Encoded: signature)?.count == 64, "\(delivered.details)")
         #expect(received.details["receipt-signature"] == signature, "\(received.details)")
         #expect(received.details["received-at"] != nil && received.details["received-at"] == delivered.details["received-at"])
+        #expect(received.details["receipt-signed-by"] != nil && received.details["receipt-signed-by"] == delivered.details["receipt-signed-by"])
         #expect(delivered.details["bytes"] != nil && delivered.peerName == "bravo")
         // Entries that would only repeat these are not written (versions before 2026-11-29 did).
         let repeats: Set<AuditEventKind> = [.packageQueued, .packageSent, .receiptReceived, .receiptIssued]

@@ -70,5 +70,6 @@ struct ExpiryRaceTests {
         let delivered = try #require(try net.auditEvents("alice").first { $0.package == id && $0.kind == .packageDelivered })
         #expect(delivered.details["receipt-signature"] == Data(receipt.signature).base64EncodedString(), "\(delivered.details)")
         #expect(delivered.details["received-at"] == Timestamp.iso8601(acceptedAt))
+        #expect(delivered.details["receipt-signed-by"] == receipt.recipient.description)
     }
 }
