@@ -22,7 +22,7 @@ struct AuditCheckProofCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The proof (c2sp.org/tlog-proof@v1), as `audit prove --out` writes it.", valueName: "file"))
     var proof: String
-    @Option(name: .long, help: ArgumentHelp("The entry the proof is about: its JSON, as `audit prove --out` prints it.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The entry the proof is about: its JSON, as `audit prove --out` prints it, or its line of `audit query --json`.", valueName: "file"))
     var entry: String
     @Option(name: .long, help: ArgumentHelp("The log key you trust (name+id+key), or a file holding it.", valueName: "key"))
     var logKey: String
@@ -44,6 +44,12 @@ struct AuditCheckProofCommand: ParsableCommand {
         var leaf = try Self.contents(entry, what: "entry")
         // As printed: the entry's exact bytes, then a line end.
         if leaf.last == UInt8(ascii: "\n") { leaf.removeLast() }
+        if let line = QueryLine(leaf) {
+            guard line.index == parsed.index else {
+                throw AuditError(.malformedLeaf, "\(entry) holds entry \(line.index) (a line of `audit query --json`), but the proof is of entry \(parsed.index): give the entry the proof was made for")
+            }
+            leaf = line.leaf
+        }
         let event = try Self.entry(leaf, file: entry)
         let verified = try parsed.verify(leaf: leaf, logKey: try TrustedKeyArgument.logKey(logKey),
                                          witnesses: try witnessKey.map(TrustedKeyArgument.witnessKey), requiredWitnesses: witnesses)
@@ -65,6 +71,24 @@ struct AuditCheckProofCommand: ParsableCommand {
         let time: String
     }
 
+    /// One line `audit query --json` prints, `{"index":N,"leaf":<leaf>}`: the leaf is
+    /// in it byte for byte, so it serves as the entry as well as `audit prove`'s output.
+    struct QueryLine {
+        let index: Int
+        let leaf: [UInt8]
+
+        /// Nil unless `line` is exactly such a line (one line, nothing around it).
+        init?(_ line: [UInt8]) {
+            let head = Array(#"{"index":"#.utf8), middle = Array(#","leaf":"#.utf8)
+            guard line.starts(with: head), line.last == UInt8(ascii: "}"), !line.contains(UInt8(ascii: "\n")) else { return nil }
+            let digits = line[head.count...].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+            guard (1...18).contains(digits.count), let index = Int(String(decoding: digits, as: UTF8.self)),
+                  line[(head.count + digits.count)...].starts(with: middle) else { return nil }
+            self.index = index
+            self.leaf = Array(line[(head.count + digits.count + middle.count)..<(line.count - 1)])
+        }
+    }
+
     /// The entry in `leaf`, read from `file`: a file that is not one is said to be
     /// the wrong file (or an altered one), not a damaged log.
     private static func entry(_ leaf: [UInt8], file: String) throws -> AuditEvent {
@@ -75,7 +99,7 @@ struct AuditCheckProofCommand: ParsableCommand {
                 : leaf.starts(with: Array(TLogProof.header.utf8)) ? "it is a proof: the proof goes first, the entry after --entry"
                 : error.detail ?? error.message
             throw AuditError(.malformedLeaf, "\(file) is not an audit entry as `audit prove` prints it (\(what)): give --entry the "
-                                 + "file `audit prove --out PROOF > ENTRY` wrote, one JSON line; if it is that file, it was altered")
+                                 + "file `audit prove --out PROOF > ENTRY` wrote, or one line of `audit query --json`; if it is that, it was altered")
         }
     }
 

@@ -99,6 +99,16 @@ struct AuditTrailTests {
             #expect(wrongFile.status == 65 && wrongFile.stderr.contains("\(given) is not an audit entry as `audit prove` prints it (\(why)")
                         && !wrongFile.stderr.contains("the log was altered"), "\(wrongFile.stderr)")
         }
+        // A line of `audit query --json` serves as the entry too, if it is the proof's entry.
+        let lines = try net.expect(["audit", "query", "--home", net.home("alpha"), "--package", id, "--json"]).stdout.split(separator: "\n")
+        let line = try #require(lines.first { $0.hasPrefix("{\"index\":\(proof.index),") })
+        let fromQuery = try net.expect(["audit", "check-proof", proofFile, "--entry", net.dir.write("line.json", Array((line + "\n").utf8)),
+                                        "--log-key", logKey.description])
+        #expect(fromQuery.stdout.hasPrefix("VERIFIED: entry \(proof.index) ("), "\(fromQuery.stdout)")
+        let otherLine = try #require(lines.first { !$0.hasPrefix("{\"index\":\(proof.index),") })
+        let mismatched = try net.cli.run(["audit", "check-proof", proofFile, "--entry", net.dir.write("other.json", Array(otherLine.utf8)),
+                                          "--log-key", logKey.description])
+        #expect(mismatched.status == 65 && mismatched.stderr.contains("but the proof is of entry \(proof.index)"), "\(mismatched.stderr)")
 
         // Witnessing: bravo cosigns alpha's checkpoints within a few periods.
         let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
