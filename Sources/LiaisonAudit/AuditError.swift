@@ -75,10 +75,12 @@ public struct AuditError: Error, Hashable, Sendable, CustomStringConvertible {
     public let message: String
     /// What exactly was wrong, without the advice ``message`` wraps it in, for a
     /// caller that knows better where the input came from (say, a file the user
-    /// named rather than a log); nil when the message is all there is.
+    /// named rather than a log); nil when the message is all there is. Like
+    /// ``message``, it quotes input only as `String.printable` shows it.
     public let detail: String?
 
-    /// Creates an error; `message` and `detail` must be safe to print (no secrets).
+    /// Creates an error; `message` and `detail` must be safe to print: no secrets,
+    /// and any input they quote made `printable`.
     public init(_ code: Code, _ message: String, detail: String? = nil) {
         self.code = code
         self.message = message

@@ -16,8 +16,10 @@ struct AuditCheckProofCommand: ParsableCommand {
             with `liaison keys show`):
               liaison audit check-proof entry.proof --entry entry.json --log-key KEY
             --witness-key and --witnesses also demand cosignatures by witnesses you trust.
+            The entry may also be its line of `audit query --json`.
             Exit status: 0 verified; 65 the proof, the entry or the checkpoint does not
-            verify (altered, or another log's); 66 a file cannot be read; 64 a usage error.
+            verify (altered, or another log's); 66 a file cannot be read; 64 a usage error,
+            such as a file that is not the entry or not a proof at all (the two swapped).
             """)
 
     @Argument(help: ArgumentHelp("The proof (c2sp.org/tlog-proof@v1), as `audit prove --out` writes it.", valueName: "file"))
@@ -40,17 +42,8 @@ struct AuditCheckProofCommand: ParsableCommand {
     }
 
     func run() throws {
-        let parsed = try TLogProof(parsing: try Self.contents(proof, what: "proof"))
-        var leaf = try Self.contents(entry, what: "entry")
-        // As printed: the entry's exact bytes, then a line end.
-        if leaf.last == UInt8(ascii: "\n") { leaf.removeLast() }
-        if let line = QueryLine(leaf) {
-            guard line.index == parsed.index else {
-                throw AuditError(.malformedLeaf, "\(entry) holds entry \(line.index) (a line of `audit query --json`), but the proof is of entry \(parsed.index): give the entry the proof was made for")
-            }
-            leaf = line.leaf
-        }
-        let event = try Self.entry(leaf, file: entry)
+        let parsed = try Self.readProof(proof)
+        let (leaf, event) = try Self.readEntry(entry, provenIndex: parsed.index)
         let verified = try parsed.verify(leaf: leaf, logKey: try TrustedKeyArgument.logKey(logKey),
                                          witnesses: try witnessKey.map(TrustedKeyArgument.witnessKey), requiredWitnesses: witnesses)
         let report = Report(verified: true, entry: verified.index, origin: verified.checkpoint.origin, size: verified.checkpoint.size,
@@ -69,44 +62,5 @@ struct AuditCheckProofCommand: ParsableCommand {
         let cosigners: [String]
         let kind: String
         let time: String
-    }
-
-    /// One line `audit query --json` prints, `{"index":N,"leaf":<leaf>}`: the leaf is
-    /// in it byte for byte, so it serves as the entry as well as `audit prove`'s output.
-    struct QueryLine {
-        let index: Int
-        let leaf: [UInt8]
-
-        /// Nil unless `line` is exactly such a line (one line, nothing around it).
-        init?(_ line: [UInt8]) {
-            let head = Array(#"{"index":"#.utf8), middle = Array(#","leaf":"#.utf8)
-            guard line.starts(with: head), line.last == UInt8(ascii: "}"), !line.contains(UInt8(ascii: "\n")) else { return nil }
-            let digits = line[head.count...].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-            guard (1...18).contains(digits.count), let index = Int(String(decoding: digits, as: UTF8.self)),
-                  line[(head.count + digits.count)...].starts(with: middle) else { return nil }
-            self.index = index
-            self.leaf = Array(line[(head.count + digits.count + middle.count)..<(line.count - 1)])
-        }
-    }
-
-    /// The entry in `leaf`, read from `file`: a file that is not one is said to be
-    /// the wrong file (or an altered one), not a damaged log.
-    private static func entry(_ leaf: [UInt8], file: String) throws -> AuditEvent {
-        do {
-            return try AuditEvent(canonicalBytes: leaf)
-        } catch let error as AuditError where error.code == .malformedLeaf {
-            let what = leaf.isEmpty ? "it is empty"
-                : leaf.starts(with: Array(TLogProof.header.utf8)) ? "it is a proof: the proof goes first, the entry after --entry"
-                : error.detail ?? error.message
-            throw AuditError(.malformedLeaf, "\(file) is not an audit entry as `audit prove` prints it (\(what)): give --entry the "
-                                 + "file `audit prove --out PROOF > ENTRY` wrote, or one line of `audit query --json`; if it is that, it was altered")
-        }
-    }
-
-    private static func contents(_ path: String, what: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CoreError(.inputUnreadable, "cannot read the \(what) \(path): no such file or not readable")
-        }
-        return Array(data)
     }
 }

@@ -83,7 +83,7 @@ struct AuditQueryCommand: ParsableCommand {
             let page = try daemon.connect().call(request, [AuditEntryItem].self)
             let entries = try page.map { item in (item.index, try AuditEvent(canonicalBytes: Array(item.leaf.utf8)), item.leaf) }
             if daemon.json {
-                for (index, _, leaf) in entries { print(#"{"index":\#(index),"leaf":\#(leaf)}"#) }
+                for (index, _, leaf) in entries { print(AuditQueryLine(index: index, leaf: Array(leaf.utf8)).text) }
             } else if !entries.isEmpty {
                 let table = TextTable(headers: ["INDEX", "TIME", "EVENT", "OUTCOME", "ACTOR", "PEER", "PACKAGE", "REASON"])
                     .render(entries.map { Self.row($0.0, $0.1) })

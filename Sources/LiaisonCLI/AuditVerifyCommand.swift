@@ -89,7 +89,8 @@ struct AuditVerifyCommand: ParsableCommand {
             }
             progress?.finish()
             manifestWarning = Self.manifestWarning(of: bundle, holding: report.entries)
-            if let manifestWarning { FileHandle.standardError.write(Data("warning: \(manifestWarning)\n".utf8)) }
+            // It may quote the bundle's path: shown as a terminal may show it.
+            if let manifestWarning { FileHandle.standardError.write(Data("warning: \(manifestWarning.printable)\n".utf8)) }
         } else if let database {
             (report, storageIssues) = try verifyDatabase(database, trustedKey: trustedKey, trustedWitnesses: trustedWitnesses,
                                                          trustedCheckpoint: checkpoint)
@@ -183,7 +184,7 @@ struct AuditVerifyCommand: ParsableCommand {
             guard manifest.entries != entries else { return nil }
             return "\(file) says \(manifest.entries) entries but the bundle holds \(entries): one of them was changed after the export \(verdict)"
         } catch let error as AuditError where error.code == .malformedBundle {
-            return "\(error.message); every export writes a well-formed one, so the bundle was changed after the export \(verdict)"
+            return "\(error.message); every export writes a well-formed one, so the bundle was changed after the export"
         } catch {
             return "cannot read the bundle's \(file) (\(error)) \(verdict)"
         }

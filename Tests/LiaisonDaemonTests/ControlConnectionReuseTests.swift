@@ -68,9 +68,9 @@ struct ControlConnectionReuseTests {
         #expect(ids.count == 5 && Set(ids).count == 5, "\(stdout)")
         #expect(lines.last??["node"] as? String == "alpha", "\(stdout)")
         for id in ids { #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]), "\(id) was not delivered") }
-        let queued = try net.auditEvents("alpha").filter { $0.kind == .packageSealed }
-        #expect(Set(queued.compactMap(\.package)) == Set(ids))
-        #expect(queued.allSatisfy { $0.markings?.contains("AMBER") == true }, "\(queued.map(\.markings))")
+        let sealed = try net.auditEvents("alpha").filter { $0.kind == .packageSealed }
+        #expect(Set(sealed.compactMap(\.package)) == Set(ids))
+        #expect(sealed.allSatisfy { $0.markings?.contains("AMBER") == true }, "\(sealed.map(\.markings))")
     }
 
     @Test("after a refused request the daemon closes the connection: what follows is not read as a request",
