@@ -57,7 +57,7 @@ let package = Package(
             name: "LiaisonCLI",
             dependencies: [
                 "LiaisonCore", "LiaisonControl", "LiaisonAudit", "LiaisonStore",
-                "LiaisonCrypto",
+                "LiaisonCrypto", "LiaisonWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -261,26 +261,6 @@ struct InboxCommand: ParsableCommand {
 }
 
 /// `liaison receipts`.
-struct ReceiptsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "receipts", abstract: "Signed delivery receipts returned by peers.")
-    @OptionGroup var daemon: DaemonOptions
-    @Option(name: .long, help: ArgumentHelp("Show at most this many receipts (up to \(ControlRequest.maximumListLimit)).", valueName: "n")) var limit = 100
-
-    func validate() throws { try checkListLimit(limit) }
-
-    func run() throws {
-        var request = ControlRequest(.receipts)
-        request.limit = limit
-        let items = try daemon.connect().call(request, [ReceiptItem].self)
-        noteIfCut(items.count, limit: limit, what: "receipts")
-        if daemon.json { return try printJSON(items) }
-        guard !items.isEmpty else { return print("No receipts yet.") }
-        print(TextTable(headers: ["ID", "PEER", "RECEIVED", "SIGNATURE"]).render(items.map {
-            [$0.id, $0.peer, $0.receivedAt, $0.signatureValid ? "valid" : "INVALID"]
-        }))
-    }
-}
-
 /// Refuses a `--limit` outside 1…``ControlRequest/maximumListLimit`` (the daemon would
 /// quietly serve at least one, or at most the maximum).
 func checkListLimit(_ limit: Int) throws {

@@ -18,10 +18,11 @@ public struct LiaisonCommand: AsyncParsableCommand {
             to choose the node.
 
             Work offline, on the node's files: init, keys show/card, peers import/list, \
-            package seal/open/inspect, policy check/explain, audit verify --bundle/--database.
+            package seal/open/inspect, policy check/explain, receipts check, audit verify \
+            --bundle/--database, audit check-proof.
 
             Talk to the running daemon (liaisond) over its control socket (--socket): \
-            send, forward, outbox, inbox, receipts, status; peers add/show/set/set-trust/\
+            send, forward, outbox, inbox, receipts (list, export), status; peers add/show/set/set-trust/\
             revoke/import-revocation/remove; keys rotate/revoke; audit query/checkpoint/\
             prove/witnessed/export, and verify of the live log. peers import hands the \
             card to the daemon when it runs.

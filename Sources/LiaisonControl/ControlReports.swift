@@ -197,9 +197,13 @@ public struct ReceiptItem: Codable, Sendable, Equatable {
     public var receivedAt: String
     /// Re-verified against the peer's identity key when listed.
     public var signatureValid: Bool
+    /// The signed receipt itself, base64 of its body then its signature, as the
+    /// recipient sent it: what `liaison receipts export` hands to a third party.
+    public var receipt: String?
 
-    public init(id: String, peer: String, signedBy: String, receivedAt: String, signatureValid: Bool) {
+    public init(id: String, peer: String, signedBy: String, receivedAt: String, signatureValid: Bool, receipt: String? = nil) {
         self.id = id; self.peer = peer; self.signedBy = signedBy; self.receivedAt = receivedAt; self.signatureValid = signatureValid
+        self.receipt = receipt
     }
 }
 

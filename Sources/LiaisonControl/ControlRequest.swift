@@ -17,6 +17,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case outboxPrune = "outbox.prune"
         case inboxList = "inbox.list"
         case inboxGet = "inbox.get"
+        /// The newest receipts (`limit`), or with `id` every receipt for that package.
         case receipts
         /// Re-share a received package (`id`) with peers (`to`) as a new package.
         case forward

@@ -64,6 +64,11 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case permissionDenied = "node.permission-denied"
         case unknownPeer = "peer.unknown"
         case unknownPackage = "package.unknown"
+        /// A receipt file that is one but does not hold up: altered, or its readable
+        /// fields saying other than its signed bytes.
+        case malformedReceipt = "receipt.malformed"
+        /// A receipt whose signature does not verify with the key it names.
+        case receiptInvalid = "receipt.invalid"
         case peerExists = "peer.exists"
         case invalidArgument = "argument.invalid"
         case policyDenied = "policy.denied"

@@ -350,6 +350,14 @@ extension NodeStore {
         }
     }
 
+    /// The receipts for one package, one per recipient that returned one, by peer name.
+    public func receipts(packageID: PackageID) throws -> [StoredReceipt] {
+        try read("read the receipts for \(packageID)") { db in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM receipt WHERE package_id = ? ORDER BY peer"),
+                             arguments: [packageID.description]).map(StoredReceipt.init(row:))
+        }
+    }
+
     /// Deliveries per recipient and state, for a per-peer status view (states with none are absent).
     public func deliveryCountsByPeer() throws -> [String: [DeliveryState: Int]] {
         try read("count deliveries per peer") { db in

@@ -154,7 +154,7 @@ struct ControlHandlers: Sendable {
         case .outboxPrune: try await io.send(result: try await pruneOutbox(request, actor: actor))
         case .inboxList: try await io.send(result: try inbox(limit: ControlRequest.listLimit(request.limit)))
         case .inboxGet: try await inboxGet(request, &io, actor: actor)
-        case .receipts: try await io.send(result: try receipts(limit: ControlRequest.listLimit(request.limit)))
+        case .receipts: try await io.send(result: try receipts(request))
         case .forward: try await forward(request, &io, actor: actor, record: record)
         case .auditQuery: try await io.send(result: try auditQuery(request))
         case .auditLeaves: try await io.send(result: try auditLeaves(request))
@@ -277,14 +277,27 @@ struct ControlHandlers: Sendable {
                   receivedAt: Timestamp.iso8601(e.receivedAt), expires: e.expires.map(Timestamp.iso8601))
     }
 
-    private func receipts(limit: Int) throws -> [ReceiptItem] {
-        try context.store.receipts(limit: limit).map { r in
+    /// The newest receipts, or with `id` every receipt for that package (one per
+    /// recipient that returned one), each re-verified and carried whole.
+    private func receipts(_ request: ControlRequest) throws -> [ReceiptItem] {
+        let stored: [StoredReceipt]
+        if let typed = request.id {
+            let id = try context.store.packageID(typed: typed)
+            stored = try context.store.receipts(packageID: id)
+            guard !stored.isEmpty else {
+                throw CoreError(.unknownPackage, "no receipt for package \(id) has come back (yet); `liaison outbox list` shows its deliveries")
+            }
+        } else {
+            stored = try context.store.receipts(limit: ControlRequest.listLimit(request.limit))
+        }
+        return stored.map { r in
             // A receipt signed before the peer rotated verifies with its previous key.
             let peer = context.peers.peer(named: r.peer)
             let keys = [peer?.keys.identity, peer?.previousKeys?.identity].compactMap { $0 }
             let valid = keys.contains { $0.isValidSignature(r.signature, for: r.body) }
             return ReceiptItem(id: r.packageID.description, peer: r.peer, signedBy: r.signedBy.description,
-                               receivedAt: Timestamp.iso8601(r.receivedAt), signatureValid: valid)
+                               receivedAt: Timestamp.iso8601(r.receivedAt), signatureValid: valid,
+                               receipt: Data(r.body + r.signature).base64EncodedString())
         }
     }
 
