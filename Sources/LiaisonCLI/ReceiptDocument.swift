@@ -34,7 +34,7 @@ struct ReceiptDocument: Codable, Equatable {
         self.recipientName = recipientName
         sender = receipt.sender.description
         receivedAt = Timestamp.iso8601(receipt.receivedAt)
-        headerHash = receipt.headerHash.map { String(format: "%02x", $0) }.joined()
+        headerHash = Hex.encode(receipt.headerHash)
         self.receipt = Data(receipt.encoded).base64EncodedString()
     }
 
