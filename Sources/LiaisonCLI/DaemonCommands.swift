@@ -260,7 +260,6 @@ struct InboxCommand: ParsableCommand {
     }
 }
 
-/// `liaison receipts`.
 /// Refuses a `--limit` outside 1…``ControlRequest/maximumListLimit`` (the daemon would
 /// quietly serve at least one, or at most the maximum).
 func checkListLimit(_ limit: Int) throws {

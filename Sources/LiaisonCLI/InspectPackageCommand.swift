@@ -30,7 +30,7 @@ struct InspectPackageCommand: ParsableCommand {
             tlp: h.markings.tlp.label, classification: h.markings.classification, releasableTo: h.markings.releasableTo,
             caveats: h.markings.caveats, markings: h.markings.banner, contentType: h.contentType,
             recipients: h.recipientCount, chunkSize: h.chunkSize, chunks: inspection.chunkCount,
-            payloadBytes: inspection.payloadByteCount, complete: inspection.isComplete)
+            payloadBytes: inspection.payloadByteCount, complete: inspection.isComplete, headerHash: Hex.encode(h.hash))
         if output.json { return try printJSON(report) }
         print("package \(report.id) (format v\(report.formatVersion), unverified: no key used)")
         print("  markings:   \(report.markings)")
@@ -41,6 +41,7 @@ struct InspectPackageCommand: ParsableCommand {
         print("  sender:     hidden (encrypted to the recipients)")
         print("  payload:    \(report.payloadBytes) bytes in \(report.chunks) chunk(s) of up to \(report.chunkSize) bytes")
         print("  complete:   \(report.complete ? "yes (ends with a final chunk)" : "NO — \(inspection.problem ?? "truncated")")")
+        print("  header:     BLAKE2b-512 \(report.headerHash) (what a delivery receipt names)")
     }
 }
 
@@ -62,4 +63,6 @@ struct InspectReport: Encodable {
     let chunks: Int
     let payloadBytes: UInt64
     let complete: Bool
+    /// BLAKE2b-512 of the header, hex: what a delivery receipt for this package names.
+    let headerHash: String
 }

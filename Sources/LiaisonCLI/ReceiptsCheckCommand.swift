@@ -10,65 +10,103 @@ extension ReceiptsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check an exported receipt against the recipient's card, offline.",
             discussion: """
-                Says whether the node on the card signed that it received the package the
-                receipt names, from the node it names, at the time it names. No daemon or
-                node is needed: give the card you hold for the recipient (its card from
-                before a rotation, if the receipt is older than that). The card must have
-                been valid when the receipt was signed.
-                Exit status: 0 verified; 65 the receipt does not verify with the card's key,
-                or the file was altered; 66 a file cannot be read; 64 a usage error, such as
-                the card of another node or a file that is not a receipt.
+                Says whether the key on the card signed the receipt: that the node holding it
+                received the package the receipt names (its id and header), from the node it
+                names, at the time it names by its own clock. No daemon or node is needed.
+                A card names itself: give --fingerprint, the recipient's fingerprint as you
+                know it apart from the card, or compare the one printed. For a receipt older
+                than the recipient's key rotation, give its card from before. The card must
+                not have expired by the receipt's time. Whether the key was revoked since
+                cannot be known offline: ask its owner, or check its revocation statement.
+                Exit status: 0 verified; 65 the signature does not verify, the file was
+                edited, or the card's own signature fails; 66 a file cannot be read; 64 a
+                usage error, such as the card of another node (or one expired by then), a
+                fingerprint other than the card's, or a file that is not a receipt or a card.
                 """)
         @Argument(help: ArgumentHelp("The receipt, as `liaison receipts export` wrote it.", valueName: "file")) var file: String
         @Option(name: .long, help: ArgumentHelp("The recipient's node card.", valueName: "file")) var card: String
+        @Option(name: .long, help: ArgumentHelp("The recipient's fingerprint as you know it apart from the card; refused if the card's differs.",
+                                                valueName: "fingerprint")) var fingerprint: String?
         @OptionGroup var output: OutputOptions
 
         /// What `receipts check --json` prints.
         struct Report: Encodable {
             let verified: Bool
             let package: String
+            /// The fingerprint of the key that signed it (the card's).
             let recipient: String
-            let recipientCard: String
+            /// The name the card gives itself: only its fingerprint ties it to a node.
+            let cardName: String
+            /// Whether `--fingerprint` was given (and matched).
+            let fingerprintGiven: Bool
             let sender: String
+            /// The recipient's clock.
             let receivedAt: String
             let headerHash: String
+        }
+
+        func validate() throws {
+            if let fingerprint { _ = try NodeFingerprint(parsing: fingerprint) }
         }
 
         func run() throws {
             let (document, receipt) = try ReceiptDocument.read(try Self.read(file, what: "receipt", limit: ReceiptDocument.maximumByteCount + 1),
                                                                file: file)
             let signer = try Self.card(card, at: receipt.receivedAt)
+            if let fingerprint, try NodeFingerprint(parsing: fingerprint) != signer.fingerprint {
+                throw CoreError(.invalidArgument, "\(card) is the card of \(signer.fingerprint), not of \(fingerprint): it is not the card of the node you named")
+            }
             guard signer.fingerprint == receipt.recipient else {
                 throw CoreError(.invalidArgument, "\(card) is the card of \(signer.name) (\(signer.fingerprint)), but the receipt was signed by "
                                     + "\(receipt.recipient): give the card of the node that signed it (if it rotated its keys since, its card from before)")
             }
             guard signer.keys.identity.isValidSignature(receipt.signature, for: receipt.body) else {
-                throw CoreError(.receiptInvalid, "the receipt's signature does not verify with \(signer.name)'s key: the receipt was altered, "
+                throw CoreError(.receiptInvalid, "the receipt's signature does not verify with the key on \(card): the receipt was altered, "
                                     + "or was never signed by that node; do not rely on it")
             }
-            let report = Report(verified: true, package: document.package, recipient: document.recipient, recipientCard: signer.name,
-                                sender: document.sender, receivedAt: document.receivedAt, headerHash: document.headerHash)
+            let report = Report(verified: true, package: document.package, recipient: document.recipient, cardName: signer.name,
+                                fingerprintGiven: fingerprint != nil, sender: document.sender, receivedAt: document.receivedAt,
+                                headerHash: document.headerHash)
             if output.json { return try printJSON(report) }
-            print("VERIFIED: \(signer.name) (\(report.recipient)) signed that it received package \(report.package) at \(report.receivedAt)")
-            print("from node \(report.sender), the sealed package whose header hashes (BLAKE2b-512) to \(report.headerHash)")
+            print("VERIFIED: the key on \(card) signed this receipt")
+            print("  signer:   \(signer.name), fingerprint \(report.recipient)"
+                  + (fingerprint != nil ? " (as you gave it)" : " (the name is the card's own: compare the fingerprint with the recipient's, or give --fingerprint)"))
+            print("  package:  \(report.package), received at \(report.receivedAt) by the recipient's clock")
+            print("  from:     the node with fingerprint \(report.sender)")
+            print("  header:   BLAKE2b-512 \(report.headerHash) (`liaison package inspect` shows a package file's)")
         }
 
-        /// The card in `path`, checked as valid at `time` (when the receipt was signed).
+        /// The card in `path`, its own signature checked and not expired by `time`
+        /// (the receipt's). A file that is no card, or one expired by then, is the
+        /// wrong card (64); a card whose signature fails is a damaged one (65).
         static func card(_ path: String, at time: Int64) throws -> NodeCard {
             let text = String(decoding: try read(path, what: "card", limit: NodeCard.maximumByteCount + 1), as: UTF8.self)
             do {
                 return try NodeCard(parsing: text, now: time)
-            } catch let error as CoreError where error.code == .cardExpired {
-                throw CoreError(.cardExpired, "\(path) was no longer valid when the receipt was signed (\(Timestamp.iso8601(time))): \(error.message)")
+            } catch let error as CoreError {
+                switch error.code {
+                case .cardExpired:
+                    throw CoreError(.invalidArgument, "\(path) had expired by the receipt's time (\(Timestamp.iso8601(time))): give a card of "
+                                        + "the same key that was valid then, or one issued since")
+                case .cardSignatureInvalid:
+                    throw CoreError(.cardSignatureInvalid, "\(path): \(error.message)")
+                default:
+                    throw CoreError(.invalidArgument, "\(path) is not a node card as `liaison keys card` writes it (\(error.message))")
+                }
             }
         }
 
+        /// At most `limit` bytes of `path`; a file that cannot be read is 66.
         private static func read(_ path: String, what: String, limit: Int) throws -> [UInt8] {
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw CoreError(.inputUnreadable, "cannot read the \(what) \(path): no such file or not readable")
             }
             defer { try? handle.close() }
-            return Array((try? handle.read(upToCount: limit)) ?? Data())
+            do {
+                return Array(try handle.read(upToCount: limit) ?? Data())
+            } catch {
+                throw CoreError(.inputUnreadable, "cannot read the \(what) \(path): \((error as NSError).localizedDescription)")
+            }
         }
     }
 }

@@ -45,6 +45,12 @@ struct PackageCommandTests {
         #expect(json?["complete"] as? Bool == true)
         #expect(json?["payloadBytes"] as? Int == 3000)
         #expect((json?["id"] as? String)?.count == 32)
+        // The header's hash, as a delivery receipt names it: BLAKE2b-512 of the header's bytes.
+        let bytes = try #require(FileManager.default.contents(atPath: package))
+        var source = MemorySource(Array(bytes))
+        let header = try PackageOpener.readHeader(from: &source)
+        #expect(json?["headerHash"] as? String == Hex.encode(header.hash))
+        #expect(text.contains("header:     BLAKE2b-512 \(Hex.encode(header.hash))"))
     }
 
     @Test("a node that is not addressed is refused and nothing is written")

@@ -111,6 +111,18 @@ struct KeyRotationTests {
         #expect([first, queuedBefore, queuedAfter].allSatisfy { alphaReceipts[$0] == true }, "\(alphaReceipts)")
         let bravoReceipts = try receipts(at: "bravo", in: net)
         #expect([toOldKey, reply].allSatisfy { bravoReceipts[$0] == true }, "\(bravoReceipts)")
+        // Exported, each receipt is checked with the card of the key that signed it: the
+        // first card for one signed before the rotation, and the other card is refused
+        // as the wrong one, saying so.
+        let newCard = net.dir.file("alpha-rotated.card")
+        try net.expect(["keys", "card", "--home", net.home("alpha"), "--out", newCard])
+        for id in [toOldKey, reply] {
+            let exported = net.dir.file("\(id).receipt")
+            try net.expect(["receipts", "export", id, "--out", exported, "--home", net.home("bravo")])
+            let results = try [net.dir.file("alpha.card"), newCard].map { try net.cli.run(["receipts", "check", exported, "--card", $0]) }
+            #expect(results.map(\.status).sorted() == [0, 64], "\(results.map(\.stderr))")
+            #expect(results.contains { $0.stderr.contains("if it rotated its keys since, its card from before") })
+        }
 
         // The auditor's view of alpha at bravo holds alpha's whole history, under both its keys.
         let aboutAlpha = try net.auditEvents("bravo", ["--peer", "alpha"])

@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonCore
 import LiaisonTestSupport
+import LiaisonWire
 import Testing
 
 /// A receipt exported from a real daemon and checked offline, as a third party
@@ -28,15 +29,29 @@ struct ReceiptExportTests {
         let again = try net.cli.run(["receipts", "export", id, "--peer", "bravo", "--out", file, "--home", net.home("alpha")])
         #expect(again.status != 0 && again.stderr.contains("exists"), "an export never replaces a file: \(again.stderr)")
 
+        // To standard output without --out; an unknown recipient is named.
+        let printed = try net.expect(["receipts", "export", id, "--peer", "charlie", "--home", net.home("alpha")]).stdout
+        #expect(printed.hasPrefix("{") && printed.contains("\"format\" : \"liaison-receipt/v1\"") && printed.contains("\"recipientName\" : \"charlie\""))
+        let nobody = try net.cli.run(["receipts", "export", id, "--peer", "delta", "--home", net.home("alpha")])
+        #expect(nobody.status == 66 && nobody.stderr.contains("no receipt from delta"), "\(nobody.stderr)")
+
         // Anyone holding bravo's card checks it, no daemon needed: stop them all first.
         for name in ["alpha", "bravo", "charlie"] { net.daemon(name).stop() }
-        let checked = try net.expect(["receipts", "check", file, "--card", net.dir.file("bravo.card")])
-        #expect(checked.stdout.hasPrefix("VERIFIED: bravo (") && checked.stdout.contains("received package \(id)"), "\(checked.stdout)")
+        let bravoFingerprint = try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys.fingerprint.description
         let alphaFingerprint = try NodeHome(path: net.home("alpha")).loadConfiguration().publicKeys.fingerprint.description
-        #expect(checked.stdout.contains("from node \(alphaFingerprint)"))
-        let json = try net.expect(["receipts", "check", file, "--card", net.dir.file("bravo.card"), "--json"]).stdout
-        let report = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-        #expect(report?["verified"] as? Bool == true && report?["package"] as? String == id && report?["recipientCard"] as? String == "bravo")
+        let checked = try net.expect(["receipts", "check", file, "--card", net.dir.file("bravo.card")])
+        #expect(checked.stdout.hasPrefix("VERIFIED: the key on \(net.dir.file("bravo.card")) signed this receipt"), "\(checked.stdout)")
+        #expect(checked.stdout.contains("signer:   bravo, fingerprint \(bravoFingerprint) (the name is the card's own"), "\(checked.stdout)")
+        #expect(checked.stdout.contains("package:  \(id), received at") && checked.stdout.contains("from:     the node with fingerprint \(alphaFingerprint)"))
+        let pinned = try net.expect(["receipts", "check", file, "--card", net.dir.file("bravo.card"), "--fingerprint", bravoFingerprint, "--json"]).stdout
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(pinned.utf8)) as? [String: Any])
+        #expect(report["verified"] as? Bool == true && report["package"] as? String == id && report["cardName"] as? String == "bravo")
+        #expect(report["recipient"] as? String == bravoFingerprint && report["sender"] as? String == alphaFingerprint
+                    && report["fingerprintGiven"] as? Bool == true)
+        #expect((report["headerHash"] as? String)?.count == 128 && (report["receivedAt"] as? String)?.hasSuffix("Z") == true)
+        // A card naming itself bravo is only as good as its fingerprint: the one you know is checked.
+        let otherFingerprint = try net.cli.run(["receipts", "check", file, "--card", net.dir.file("bravo.card"), "--fingerprint", alphaFingerprint])
+        #expect(otherFingerprint.status == 64 && otherFingerprint.stderr.contains("not of \(alphaFingerprint)"), "\(otherFingerprint.stderr)")
 
         // Another node's card is the wrong card, said so.
         let wrongCard = try net.cli.run(["receipts", "check", file, "--card", net.dir.file("charlie.card")])
@@ -56,11 +71,33 @@ struct ReceiptExportTests {
         forged["receipt"] = signed.base64EncodedString()
         let forgedFile = net.dir.write("forged.receipt", Array(try JSONSerialization.data(withJSONObject: forged)))
         let forgedResult = try net.cli.run(["receipts", "check", forgedFile, "--card", net.dir.file("bravo.card")])
-        #expect(forgedResult.status == 65 && forgedResult.stderr.contains("does not verify with bravo's key"), "\(forgedResult.stderr)")
+        #expect(forgedResult.status == 65 && forgedResult.stderr.contains("does not verify with the key on"), "\(forgedResult.stderr)")
 
-        // Not a receipt at all: the card given as the receipt.
+        // The signed bytes changed (the time) and the fields made to match: the signature fails.
+        var later = signed
+        later[signed.count - 64 - 1] ^= 0x01   // the last byte of received-at, before the signature
+        later[signed.count - 1] ^= 0x01        // the signature as it was
+        let laterReceipt = try DeliveryReceipt(decoding: Array(later))
+        var redone = document
+        redone["receivedAt"] = Timestamp.iso8601(laterReceipt.receivedAt)
+        redone["receipt"] = later.base64EncodedString()
+        #expect(redone["receivedAt"] as? String != document["receivedAt"] as? String)
+        let redoneFile = net.dir.write("redone.receipt", Array(try JSONSerialization.data(withJSONObject: redone)))
+        let redoneResult = try net.cli.run(["receipts", "check", redoneFile, "--card", net.dir.file("bravo.card")])
+        #expect(redoneResult.status == 65 && redoneResult.stderr.contains("does not verify with the key on"), "\(redoneResult.stderr)")
+
+        // The wrong files: the card as the receipt, the receipt as the card, a directory.
         let notOne = try net.cli.run(["receipts", "check", net.dir.file("bravo.card"), "--card", net.dir.file("bravo.card")])
         #expect(notOne.status == 64 && notOne.stderr.contains("is not a receipt as `liaison receipts export` writes it"), "\(notOne.stderr)")
+        let notACard = try net.cli.run(["receipts", "check", file, "--card", file])
+        #expect(notACard.status == 64 && notACard.stderr.contains("\(file) is not a node card"), "\(notACard.stderr)")
+        let directory = try net.cli.run(["receipts", "check", net.dir.path, "--card", net.dir.file("bravo.card")])
+        #expect(directory.status == 66 && directory.stderr.contains("cannot read the receipt"), "\(directory.stderr)")
+        // A card whose own signature fails is damaged, not merely the wrong one.
+        let card = try String(contentsOfFile: net.dir.file("bravo.card"), encoding: .utf8)
+        let damagedCard = net.dir.write("damaged.card", Array(card.replacingOccurrences(of: "\nname: bravo\n", with: "\nname: bravp\n").utf8))
+        let damaged = try net.cli.run(["receipts", "check", file, "--card", damagedCard])
+        #expect(damaged.status == 65 && damaged.stderr.contains(damagedCard), "\(damaged.stderr)")
     }
 
     @Test("a package with no receipt yet, or an unknown one, says so", .timeLimit(.minutes(2)))
