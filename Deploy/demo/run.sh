@@ -2,8 +2,8 @@
 # Liaison's local multi-node demo: sets up, builds, creates three nodes (alpha, bravo,
 # charlie) that exchange node cards, seals and opens packages offline, then runs three
 # daemons on loopback that deliver a package (one recipient offline for a while) and
-# collect signed receipts, rotate keys, send several files in one command, verify the
-# audit log offline, and stop them.
+# collect signed receipts (one exported and checked offline), rotate keys, send several
+# files in one command, verify the audit log offline, and stop them.
 # Usage: bash Deploy/demo/run.sh        (state goes to ./demo-run, removed first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -89,6 +89,10 @@ start_daemon charlie
 for _ in $(seq 200); do [ "$(delivered_to)" = "bravo charlie" ] && break; sleep 0.1; done
 run outbox list --home alpha
 run receipts --home alpha
+
+say "a receipt handed to a third party, who checks it offline with charlie's card and fingerprint"
+run receipts export "$ID" --peer charlie --out charlie.receipt --home alpha
+run receipts check charlie.receipt --card charlie.card --fingerprint "$(fp charlie)"
 
 say "the recipients read their inboxes"
 for node in bravo charlie; do
