@@ -16,10 +16,13 @@ extension ReceiptsCommand {
                 A card names itself: give --fingerprint, the recipient's fingerprint as you
                 know it apart from the card, or compare the one printed. For a receipt older
                 than the recipient's key rotation, give its card from before. The card must
-                not have expired by the receipt's time. Whether the key was revoked since
-                cannot be known offline: ask its owner, or check its revocation statement.
+                not have expired by the receipt's time. Whether the key was revoked cannot be
+                known offline: ask its owner, and give its revocation statement, if there is
+                one, with --revocation (revocation.txt, as `keys revoke` writes it): a receipt
+                dated at or after the revocation is refused, one dated before it is verified
+                with a warning, since its date is the signer's word.
                 Exit status: 0 verified; 65 the signature does not verify, the file was
-                edited, or the card's own signature fails; 66 a file cannot be read; 64 a
+                edited, the card's own signature fails, or the key was revoked by then; 66 a file cannot be read; 64 a
                 usage error, such as the card of another node (or one expired by then), a
                 fingerprint other than the card's, or a file that is not a receipt or a card.
                 """)
@@ -27,6 +30,8 @@ extension ReceiptsCommand {
         @Option(name: .long, help: ArgumentHelp("The recipient's node card.", valueName: "file")) var card: String
         @Option(name: .long, help: ArgumentHelp("The recipient's fingerprint as you know it apart from the card; refused if the card's differs.",
                                                 valueName: "fingerprint")) var fingerprint: String?
+        @Option(name: .long, help: ArgumentHelp("The recipient's revocation statement of that key, if it revoked it (revocation.txt).",
+                                                valueName: "file")) var revocation: String?
         @OptionGroup var output: OutputOptions
 
         /// What `receipts check --json` prints.
@@ -39,6 +44,8 @@ extension ReceiptsCommand {
             let cardName: String
             /// Whether `--fingerprint` was given (and matched).
             let fingerprintGiven: Bool
+            /// When the key was revoked, from `--revocation` (after the receipt's time).
+            let revokedAt: String?
             let sender: String
             /// The recipient's clock.
             let receivedAt: String
@@ -64,9 +71,10 @@ extension ReceiptsCommand {
                 throw CoreError(.receiptInvalid, "the receipt's signature does not verify with the key on \(card): the receipt was altered, "
                                     + "or was never signed by that node; do not rely on it")
             }
+            let revoked = try revocation.map { try Self.revocation($0, of: signer, receipt: receipt) }
             let report = Report(verified: true, package: document.package, recipient: document.recipient, cardName: signer.name,
-                                fingerprintGiven: fingerprint != nil, sender: document.sender, receivedAt: document.receivedAt,
-                                headerHash: document.headerHash)
+                                fingerprintGiven: fingerprint != nil, revokedAt: revoked.map { Timestamp.iso8601($0.revokedAt) },
+                                sender: document.sender, receivedAt: document.receivedAt, headerHash: document.headerHash)
             if output.json { return try printJSON(report) }
             print("VERIFIED: the key on \(card) signed this receipt")
             print("  signer:   \(signer.name), fingerprint \(report.recipient)"
@@ -74,6 +82,34 @@ extension ReceiptsCommand {
             print("  package:  \(report.package), received at \(report.receivedAt) by the recipient's clock")
             print("  from:     the node with fingerprint \(report.sender)")
             print("  header:   BLAKE2b-512 \(report.headerHash) (`liaison package inspect` shows a package file's)")
+            if let revoked {
+                print("  revoked:  the key was revoked at \(Timestamp.iso8601(revoked.revokedAt))"
+                      + (revoked.reason.isEmpty ? "" : " (\"\(revoked.reason)\")")
+                      + ", after the receipt's date; that date is the signer's word, so whoever held the key then could have written it")
+            }
+        }
+
+        /// The revocation statement in `path`, checked as `signer`'s own; throws if the
+        /// receipt is dated at or after it (the key was no longer the node's word then).
+        static func revocation(_ path: String, of signer: NodeCard, receipt: DeliveryReceipt) throws -> RevocationStatement {
+            let text = String(decoding: try read(path, what: "revocation statement", limit: 4 * RevocationStatement.maximumByteCount), as: UTF8.self)
+            let statement: RevocationStatement
+            do {
+                statement = try RevocationStatement(text: text)
+            } catch let error as CoreError {
+                throw CoreError(.invalidArgument, "\(path) is not a revocation statement as `liaison keys revoke` writes it (\(error.message))")
+            }
+            guard statement.fingerprint == signer.fingerprint else {
+                throw CoreError(.invalidArgument, "\(path) revokes the key \(statement.fingerprint), not \(signer.fingerprint), the one that signed the receipt")
+            }
+            guard statement.verify(identity: signer.keys.identity) else {
+                throw CoreError(.revocationSignatureInvalid, "\(path) is not signed by the key it revokes: it was altered; do not rely on it")
+            }
+            guard receipt.receivedAt < statement.revokedAt else {
+                throw CoreError(.receiptInvalid, "the receipt is dated \(Timestamp.iso8601(receipt.receivedAt)), when the key that signed it "
+                                    + "was already revoked (at \(Timestamp.iso8601(statement.revokedAt))): it is not the node's word; do not rely on it")
+            }
+            return statement
         }
 
         /// The card in `path`, its own signature checked and not expired by `time`

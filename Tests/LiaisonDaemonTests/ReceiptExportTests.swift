@@ -53,6 +53,26 @@ struct ReceiptExportTests {
         let otherFingerprint = try net.cli.run(["receipts", "check", file, "--card", net.dir.file("bravo.card"), "--fingerprint", alphaFingerprint])
         #expect(otherFingerprint.status == 64 && otherFingerprint.stderr.contains("not of \(alphaFingerprint)"), "\(otherFingerprint.stderr)")
 
+        // A revocation of the key, handed over with the card: a receipt dated before it is
+        // verified with a warning (its date is the signer's word), one dated at or after it refused.
+        let bravoHome = NodeHome(path: net.home("bravo"))
+        let bravoSecrets = try bravoHome.loadSecrets(try bravoHome.loadConfiguration(), passphrase: PassphraseSource())
+        let receivedAt = try #require(report["receivedAt"] as? String)
+        let signedAt = try #require(Timestamp.parse(receivedAt))
+        func revocationFile(_ at: Int64, of secrets: NodeSecrets = bravoSecrets) throws -> String {
+            net.dir.write("revocation-\(UUID())", Array(try RevocationStatement(revoking: secrets.identity, at: at, reason: "laptop lost").text.utf8))
+        }
+        let revokedLater = try net.expect(["receipts", "check", file, "--card", net.dir.file("bravo.card"), "--revocation", try revocationFile(signedAt + 3600)])
+        #expect(revokedLater.stdout.hasPrefix("VERIFIED") && revokedLater.stdout.contains("revoked:  the key was revoked at")
+                    && revokedLater.stdout.contains("(\"laptop lost\"), after the receipt's date"), "\(revokedLater.stdout)")
+        let before = try net.cli.run(["receipts", "check", file, "--card", net.dir.file("bravo.card"), "--revocation", try revocationFile(signedAt)])
+        #expect(before.status == 65 && before.stderr.contains("was already revoked") && !before.stdout.contains("VERIFIED"), "\(before.stderr)")
+        let charlieHome = NodeHome(path: net.home("charlie"))
+        let charlieSecrets = try charlieHome.loadSecrets(try charlieHome.loadConfiguration(), passphrase: PassphraseSource())
+        let othersKey = try net.cli.run(["receipts", "check", file, "--card", net.dir.file("bravo.card"),
+                                         "--revocation", try revocationFile(signedAt, of: charlieSecrets)])
+        #expect(othersKey.status == 64 && othersKey.stderr.contains("not \(bravoFingerprint), the one that signed the receipt"), "\(othersKey.stderr)")
+
         // Another node's card is the wrong card, said so.
         let wrongCard = try net.cli.run(["receipts", "check", file, "--card", net.dir.file("charlie.card")])
         #expect(wrongCard.status == 64 && wrongCard.stderr.contains("is the card of charlie") && wrongCard.stderr.contains("signed by"),
