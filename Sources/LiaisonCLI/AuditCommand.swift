@@ -15,10 +15,12 @@ struct AuditCommand: ParsableCommand {
             log key, and peers cosign them as witnesses. `query`, `checkpoint`, `prove`,
             `witnessed` and `export` ask the running daemon (members of an [access]
             auditor group may); `verify` checks a live node, an exported bundle or a
-            database file, and needs no secret key. See docs/audit-log.md.
+            database file, and needs no secret key; `check-proof` checks one entry's
+            proof, and `match` two partners' exports against each other, offline. See
+            docs/audit-log.md.
             """,
         subcommands: [AuditQueryCommand.self, AuditCheckpointCommand.self, AuditProveCommand.self, AuditWitnessedCommand.self, AuditExportCommand.self,
-                      AuditVerifyCommand.self, AuditCheckProofCommand.self])
+                      AuditVerifyCommand.self, AuditCheckProofCommand.self, AuditMatchCommand.self])
 }
 
 /// `liaison audit query`: entries by peer, package, event kind and time.

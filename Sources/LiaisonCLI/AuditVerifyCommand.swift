@@ -76,10 +76,7 @@ struct AuditVerifyCommand: ParsableCommand {
         var manifestWarning: String?
         let report: AuditVerificationReport
         if let bundle {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: bundle, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw CoreError(.inputUnreadable, "no audit bundle at \(bundle) (a directory written by `liaison audit export --out DIR`)")
-            }
+            try AuditBundlePath.check(bundle)
             var progress: ProgressLine?
             report = try AuditBundle.verify(directory: bundle, trustedLogKey: trustedKey, trustedWitnesses: trustedWitnesses,
                                             requiredWitnesses: witnesses, trustedCheckpoint: checkpoint,

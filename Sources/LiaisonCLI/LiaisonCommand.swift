@@ -19,7 +19,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
 
             Work offline, on the node's files: init, keys show/card, peers import/list, \
             package seal/open/inspect, policy check/explain, receipts check, audit verify \
-            --bundle/--database, audit check-proof.
+            --bundle/--database, audit check-proof, audit match.
 
             Talk to the running daemon (liaisond) over its control socket (--socket): \
             send, forward, outbox, inbox, receipts (list, export), status; peers add/show/set/set-trust/\
