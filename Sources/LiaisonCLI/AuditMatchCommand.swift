@@ -15,15 +15,20 @@ struct AuditMatchCommand: ParsableCommand {
             no --log-key at all, each is checked against the key it carries, and the
             result says so). Then every receipt either node's log says it holds from the other
             (`package.delivered`) must be in the other's log (`package.received` naming
-            the same receipt signature): the recipient records it before it sends the
-            receipt, so a receipt missing there means one of the logs does not tell the
-            truth. Receipts dated within the last minute of the other's log, as exported,
-            or after it, are not checked; entries written before 2026-11-29 name no
-            receipt and are counted. Packages a node logged as received whose receipt the
-            other does not hold are counted, not failed (the receipt may not have reached
-            it yet). Witness cosignatures are checked by `audit verify --bundle`.
+            the same receipt signature, package and sender): the recipient records it in
+            the commit that stores the package and sends the receipt only after, so a
+            receipt missing there means one of the logs does not tell the truth (or the
+            recipient's store was restored from a backup, which its log shows). Receipts
+            dated within the last ten minutes of the other's export, by its clock, or
+            after it, are not checked (export again later); nor are those from before its
+            log named receipts (versions before 2026-11-29). Packages a node logged as
+            received whose receipt the other does not hold are counted, not failed (the
+            receipt may not have reached it yet). The check assumes the recipient's clock
+            was not ahead when it exported. Witness cosignatures are checked by `audit
+            verify --bundle`.
             Exit status: 0 consistent; 65 a bundle does not verify or a receipt is
-            missing; 66 a bundle cannot be read; 64 a usage error.
+            contradicted; 66 a bundle cannot be read; 64 a usage error; 1 a bundle
+            changed while it was read.
             """)
 
     @Argument(help: ArgumentHelp("The two bundles, as `liaison audit export --out DIR` wrote them.", valueName: "dir")) var bundles: [String]
@@ -38,8 +43,14 @@ struct AuditMatchCommand: ParsableCommand {
             let origin: String
             let entries: Int
             let logKeySource: String
+            /// Its last entry's time, by its node's clock.
+            let endsAt: String?
+            /// When it began naming receipts (nil: never, an older version throughout).
+            let namesReceiptsSince: String?
+            let journalRenumberedAt: [String]
         }
-        struct Missing: Encodable {
+        struct Discrepancy: Encodable {
+            let kind: String
             let entry: Int
             let package: String
             let receivedAt: String
@@ -49,11 +60,13 @@ struct AuditMatchCommand: ParsableCommand {
             let sender: String
             let recipient: String
             let matched: Int
-            let missing: [Missing]
+            let discrepancies: [Discrepancy]
             let afterRecipientLogEnds: Int
+            let beforeRecipientNamedReceipts: Int
             let issuedNotHeld: Int
         }
         let consistent: Bool
+        let checked: Int
         let bundles: [Bundle]
         let directions: [Direction]
         let deliveriesWithoutReceipt: Int
@@ -75,66 +88,57 @@ struct AuditMatchCommand: ParsableCommand {
             throw CoreError(.invalidArgument, "both bundles are of the log \(logs[0].origin): give one from each partner")
         }
         let match = DeliveryMatch(logs[0], logs[1])
-        let report = Report(consistent: match.isConsistent, bundles: summaries, directions: match.directions.map { d in
+        let report = Report(consistent: match.isConsistent, checked: match.checked, bundles: summaries, directions: match.directions.map { d in
             Report.Direction(sender: d.sender, recipient: d.recipient, matched: d.matched,
-                             missing: d.missing.map { Report.Missing(entry: $0.index, package: $0.package, receivedAt: Timestamp.iso8601($0.receivedAt),
-                                                                     receiptSignature: $0.signature) },
-                             afterRecipientLogEnds: d.afterRecipientLogEnds, issuedNotHeld: d.issuedNotHeld)
+                             discrepancies: d.discrepancies.map {
+                                 Report.Discrepancy(kind: $0.kind.rawValue, entry: $0.delivery.index, package: $0.delivery.package,
+                                                    receivedAt: Timestamp.iso8601($0.delivery.receivedAt), receiptSignature: $0.delivery.signature)
+                             },
+                             afterRecipientLogEnds: d.afterRecipientLogEnds, beforeRecipientNamedReceipts: d.beforeRecipientNamedReceipts,
+                             issuedNotHeld: d.issuedNotHeld)
         }, deliveriesWithoutReceipt: match.deliveriesWithoutReceipt)
         if output.json {
             try printJSON(report)
         } else {
-            Self.printText(report)
+            AuditMatchText.print(report)
         }
         if !report.consistent { throw ArgumentParser.ExitCode(65) }
     }
 
-    /// The bundle at `directory`, verified, gathered into a ``DeliveryLog``.
+    /// The bundle at `directory`, verified, then read again into a ``DeliveryLog``:
+    /// the second reading must hash to the verified checkpoint's root.
     private static func read(_ directory: String, trusting keys: [NoteVerifierKey]) throws -> (DeliveryLog, Report.Bundle) {
         try AuditBundlePath.check(directory)
         let reader = AuditBundleReader(directory: directory)
-        let carried = try? reader.logKey()
-        let key = carried.flatMap { carried in keys.first { $0.name == carried.name } }
-        if let carried, !keys.isEmpty, key == nil {
-            throw CoreError(.invalidArgument, "no --log-key given is named \(carried.name), the log \(directory) holds: give the key you trust for it")
+        var key: NoteVerifierKey?
+        if !keys.isEmpty {
+            let carried = try reader.logKey()
+            guard let given = keys.first(where: { $0.name == carried.name }) else {
+                throw CoreError(.invalidArgument, "no --log-key given is named \(carried.name), the log \(directory) holds: give the key you trust for it")
+            }
+            key = given
         }
         let report = try AuditBundle.verify(directory: directory, trustedLogKey: key, trustedWitnesses: [], allowUnsignedEntries: false)
-        // A log key's name is its log's origin: the checkpoints verified are signed under it.
-        guard report.isValid, report.newestCheckpoint != nil, let origin = (key ?? carried)?.name else {
-            throw AuditError(.malformedBundle, "\(directory) does not verify (\(report.failures.first?.message ?? "no checkpoint")); "
+        guard report.isValid, let checkpoint = report.newestCheckpoint else {
+            throw AuditError(.malformedBundle, "\(directory) does not verify (\(report.failures.first?.message ?? "it holds no checkpoint")); "
                                  + "`liaison audit verify --bundle \(directory)` says everything found")
         }
-        var log = DeliveryLog(origin: origin)
+        // A log key's name is its log's origin: the checkpoints verified are signed under it.
+        let origin = try key?.name ?? reader.logKey().name
+        guard var log = DeliveryLog(origin: origin) else {
+            throw CoreError(.invalidArgument, "\(directory) is the log \(origin), not a Liaison node's (liaison/<fingerprint>)")
+        }
+        var tree = MerkleAccumulator()
         let read = try reader.forEachLeaf { index, leaf in
+            try tree.append(leafHash: MerkleHasher.leafHash(leaf))
             log.add(try AuditEvent(canonicalBytes: Array(leaf)), index: index)
         }
-        guard read == report.entries else {
-            throw AuditError(.malformedBundle, "\(directory) changed while it was read (\(report.entries) entries verified, \(read) read): run it again")
+        guard read == checkpoint.size, Data(tree.root).base64EncodedString() == checkpoint.rootHash else {
+            throw CoreError(.io, "\(directory) changed while it was read (its entries no longer hash to the checkpoint just verified): run it again")
         }
-        return (log, Report.Bundle(directory: directory, origin: origin, entries: read, logKeySource: key == nil ? "bundle" : "provided"))
-    }
-
-    private static func printText(_ report: Report) {
-        print(report.consistent ? "CONSISTENT: every receipt each node holds from the other is in the other's log"
-                                : "FAILED: receipts one node holds are missing from the log of the node that issued them")
-        for bundle in report.bundles where bundle.logKeySource == "bundle" {
-            print("  note: \(bundle.directory) was checked against the log key it carries; compare it with \(bundle.origin)'s, obtained out of band, or give --log-key")
-        }
-        for d in report.directions {
-            print("\(d.sender) → \(d.recipient): \(d.matched) receipt\(d.matched == 1 ? "" : "s") matched")
-            for missing in d.missing.prefix(20) {
-                print("  MISSING: entry \(missing.entry), package \(missing.package), receipt dated \(missing.receivedAt), is not in \(d.recipient)'s log")
-            }
-            if d.missing.count > 20 { print("  … and \(d.missing.count - 20) more (--json lists them all)") }
-            if d.afterRecipientLogEnds > 0 {
-                print("  not checked: \(d.afterRecipientLogEnds) dated within a minute of the end of \(d.recipient)'s export, or after it")
-            }
-            if d.issuedNotHeld > 0 {
-                print("  \(d.issuedNotHeld) package\(d.issuedNotHeld == 1 ? "" : "s") \(d.recipient) logged as received whose receipt \(d.sender)'s log does not hold (yet)")
-            }
-        }
-        if report.deliveriesWithoutReceipt > 0 {
-            print("not checkable: \(report.deliveriesWithoutReceipt) deliveries logged before receipts were named in the log (2026-11-29)")
-        }
+        return (log, Report.Bundle(directory: directory, origin: origin, entries: read, logKeySource: key == nil ? "bundle" : "provided",
+                                   endsAt: log.endTime.map { Timestamp.iso8601($0 / 1000) },
+                                   namesReceiptsSince: log.namesReceiptsSince.map { Timestamp.iso8601($0 / 1000) },
+                                   journalRenumberedAt: log.journalRenumberedAt.map { Timestamp.iso8601($0 / 1000) }))
     }
 }

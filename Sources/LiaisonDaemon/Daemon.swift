@@ -87,7 +87,9 @@ public struct Daemon {
             // A daemon that cannot audit does not run. What a crash left in the store's
             // audit journal goes into the log first.
             try await context.carryOverAuditJournal()
-            var started = ["pid": String(getpid()), "audit-size": String(try context.auditLog.size())]
+            // names-receipts: this version's package.delivered and package.received name
+            // their receipt (`liaison audit match` checks receipts from then on).
+            var started = ["pid": String(getpid()), "audit-size": String(try context.auditLog.size()), "names-receipts": "true"]
             if let renumbering = context.journalRenumbering {
                 context.logger.warning("the store's audit journal stood at \(renumbering.storeWasAt), behind the audit log's mark \(renumbering.logMark) for it: liaison.db was restored from a backup or replaced, or a power cut took back its newest receipts (they come again with their packages); its journal now numbers on from \(renumbering.logMark)")
                 started["journal-renumbered"] = "\(renumbering.storeWasAt)->\(renumbering.logMark)"

@@ -32,12 +32,14 @@ struct AuditMatchTests {
         let directions = try #require(report["directions"] as? [[String: Any]])
         #expect(report["consistent"] as? Bool == true && directions.count == 2, "\(json)")
         #expect(directions[0]["matched"] as? Int == 3 && directions[0]["afterRecipientLogEnds"] as? Int == 1, "\(directions[0])")
-        #expect(directions[1]["matched"] as? Int == 1 && (directions[1]["missing"] as? [Any])?.isEmpty == true, "\(directions[1])")
-        #expect((report["bundles"] as? [[String: Any]])?.allSatisfy { $0["logKeySource"] as? String == "provided" } == true)
+        #expect(directions[1]["matched"] as? Int == 1 && (directions[1]["discrepancies"] as? [Any])?.isEmpty == true, "\(directions[1])")
+        #expect(report["checked"] as? Int == 4)
+        let described = try #require(report["bundles"] as? [[String: Any]])
+        #expect(described.allSatisfy { $0["logKeySource"] as? String == "provided" && $0["namesReceiptsSince"] as? String != nil }, "\(described)")
 
         let text = try net.expect(["audit", "match", bravoBundle, alphaBundle]).stdout
-        #expect(text.hasPrefix("CONSISTENT") && text.contains("was checked against the log key it carries"), "\(text)")
-        #expect(text.contains("3 receipts matched") && text.contains("not checked: 1 dated within a minute of the end of"), "\(text)")
+        #expect(text.hasPrefix("CONSISTENT") && text.contains("checked against the log key it carries"), "\(text)")
+        #expect(text.contains("3 receipts matched") && text.contains("not checked: 1 dated within ten minutes of the end of"), "\(text)")
 
         // The same log twice, or a key of neither log: usage errors.
         let twice = try net.cli.run(["audit", "match", alphaBundle, alphaBundle])
