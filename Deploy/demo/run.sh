@@ -3,7 +3,8 @@
 # charlie) that exchange node cards, seals and opens packages offline, then runs three
 # daemons on loopback that deliver a package (one recipient offline for a while) and
 # collect signed receipts (one exported and checked offline), rotate keys, send several
-# files in one command, verify the audit log offline, and stop them.
+# files in one command, verify the audit log offline, hold alpha's and charlie's logs
+# against each other, and stop them.
 # Usage: bash Deploy/demo/run.sh        (state goes to ./demo-run, removed first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -151,6 +152,10 @@ echo "   exported alpha's log to alpha-audit/ (alpha's log key, from its operato
 run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-checkpoint.txt \
     --witness-key "$(wkey bravo)" --witness-key "$(wkey charlie)" --witnesses 2
 run audit verify --bundle alpha-audit --log-key "$LOGKEY" --trusted-checkpoint alpha-witnessed.txt
+
+say "two partners' logs held against each other: every receipt each holds is in the other's log"
+"$LIAISON" audit export --home charlie --out charlie-audit >/dev/null
+run audit match alpha-audit charlie-audit --log-key "$LOGKEY" --log-key "$(pubkey charlie logKey)"
 
 say "stopping the daemons (SIGTERM drains in-flight transfers)"
 stop_daemons; trap - EXIT
