@@ -12,7 +12,7 @@ extension AuditCheckProofCommand {
     /// The proof in `file`. An entry given in its place is said to be one: the two
     /// arguments were swapped.
     static func readProof(_ file: String) throws -> TLogProof {
-        let bytes = try contents(file, what: "proof")
+        let bytes = try readSmallFile(file, limit: TLogProof.maximumByteCount)
         do {
             return try TLogProof(parsing: bytes)
         } catch let error as AuditError where error.code == .malformedProof {
@@ -26,7 +26,8 @@ extension AuditCheckProofCommand {
     /// entry `provenIndex`. The file is what `audit prove` printed (the leaf and a
     /// line end) or the entry's line of `audit query --json` (``AuditQueryLine``).
     static func readEntry(_ file: String, provenIndex: Int) throws -> (leaf: [UInt8], event: AuditEvent) {
-        var bytes = try contents(file, what: "entry")
+        // An entry as prove printed it, or its query line: the leaf and a little more.
+        var bytes = try readSmallFile(file, limit: AuditEvent.maximumLeafByteCount + 64)
         // One line and its line end, also a CRLF one (an editor's).
         if bytes.last == UInt8(ascii: "\n") {
             bytes.removeLast()
@@ -55,12 +56,5 @@ extension AuditCheckProofCommand {
             throw AuditError(.malformedLeaf, "the entry in \(file) is malformed (\(error.detail ?? "it does not decode")): it was changed "
                                  + "after it was printed, so nothing can be checked; obtain it again from the log's operator")
         }
-    }
-
-    static func contents(_ path: String, what: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CoreError(.inputUnreadable, "cannot read the \(what) \(path): no such file or not readable")
-        }
-        return Array(data)
     }
 }

@@ -40,19 +40,31 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// Reads a whole small text file (cards, keys, statements), with a clear error. At most
-/// one byte past `limit` is read, so a device (`/dev/zero`) or a huge file given by
-/// mistake is refused, not read whole.
-func readTextFile(_ path: String, limit: Int) throws -> String {
+/// Reads a whole small file (cards, keys, statements, proofs, receipts), with a clear
+/// error. At most one byte past `limit` is read, so a device (`/dev/zero`) or a huge
+/// file given by mistake is refused, not read whole.
+func readSmallFile(_ path: String, limit: Int) throws -> [UInt8] {
     var isDirectory: ObjCBool = false
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
     guard exists, !isDirectory.boolValue, let handle = FileHandle(forReadingAtPath: path) else {
         throw CoreError(.inputUnreadable, "cannot read \(path): " + (!exists ? "no such file" : isDirectory.boolValue ? "it is a directory; give the file itself" : "not readable (check its permissions)"))
     }
     defer { try? handle.close() }
-    let data = try handle.read(upToCount: limit + 1) ?? Data()
+    let data: Data
+    do {
+        data = try handle.read(upToCount: limit + 1) ?? Data()
+    } catch {
+        throw CoreError(.inputUnreadable, "cannot read \(path): \((error as NSError).localizedDescription)")
+    }
     guard data.count <= limit else { throw CoreError(.invalidArgument, "\(path) is larger than \(limit) bytes") }
-    guard let text = String(data: data, encoding: .utf8) else { throw CoreError(.malformedCard, "\(path) is not UTF-8 text") }
+    return Array(data)
+}
+
+/// ``readSmallFile(_:limit:)``, as UTF-8 text.
+func readTextFile(_ path: String, limit: Int) throws -> String {
+    guard let text = String(validating: try readSmallFile(path, limit: limit), as: UTF8.self) else {
+        throw CoreError(.malformedCard, "\(path) is not UTF-8 text")
+    }
     return text
 }
 

@@ -57,8 +57,7 @@ extension ReceiptsCommand {
         }
 
         func run() throws {
-            let (document, receipt) = try ReceiptDocument.read(try Self.read(file, what: "receipt", limit: ReceiptDocument.maximumByteCount + 1),
-                                                               file: file)
+            let (document, receipt) = try ReceiptDocument.read(try readSmallFile(file, limit: ReceiptDocument.maximumByteCount), file: file)
             let signer = try Self.card(card, at: receipt.receivedAt)
             if let fingerprint, try NodeFingerprint(parsing: fingerprint) != signer.fingerprint {
                 throw CoreError(.invalidArgument, "\(card) is the card of \(signer.fingerprint), not of \(fingerprint): it is not the card of the node you named")
@@ -92,7 +91,7 @@ extension ReceiptsCommand {
         /// The revocation statement in `path`, checked as `signer`'s own; throws if the
         /// receipt is dated at or after it (the key was no longer the node's word then).
         static func revocation(_ path: String, of signer: NodeCard, receipt: DeliveryReceipt) throws -> RevocationStatement {
-            let text = String(decoding: try read(path, what: "revocation statement", limit: 4 * RevocationStatement.maximumByteCount), as: UTF8.self)
+            let text = try readTextFile(path, limit: 4 * RevocationStatement.maximumByteCount)
             let statement: RevocationStatement
             do {
                 statement = try RevocationStatement(text: text)
@@ -116,7 +115,7 @@ extension ReceiptsCommand {
         /// (the receipt's). A file that is no card, or one expired by then, is the
         /// wrong card (64); a card whose signature fails is a damaged one (65).
         static func card(_ path: String, at time: Int64) throws -> NodeCard {
-            let text = String(decoding: try read(path, what: "card", limit: NodeCard.maximumByteCount + 1), as: UTF8.self)
+            let text = try readTextFile(path, limit: NodeCard.maximumByteCount)
             do {
                 return try NodeCard(parsing: text, now: time)
             } catch let error as CoreError {
@@ -129,19 +128,6 @@ extension ReceiptsCommand {
                 default:
                     throw CoreError(.invalidArgument, "\(path) is not a node card as `liaison keys card` writes it (\(error.message))")
                 }
-            }
-        }
-
-        /// At most `limit` bytes of `path`; a file that cannot be read is 66.
-        private static func read(_ path: String, what: String, limit: Int) throws -> [UInt8] {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw CoreError(.inputUnreadable, "cannot read the \(what) \(path): no such file or not readable")
-            }
-            defer { try? handle.close() }
-            do {
-                return Array(try handle.read(upToCount: limit) ?? Data())
-            } catch {
-                throw CoreError(.inputUnreadable, "cannot read the \(what) \(path): \((error as NSError).localizedDescription)")
             }
         }
     }
