@@ -110,11 +110,12 @@ struct AuditMatchCommand: ParsableCommand {
     private static func read(_ directory: String, trusting keys: [NoteVerifierKey]) throws -> (DeliveryLog, Report.Bundle) {
         try AuditBundlePath.check(directory)
         let reader = AuditBundleReader(directory: directory)
+        // A log key's name is its log's origin: the checkpoints verified are signed under it.
+        let origin = try reader.logKey().name
         var key: NoteVerifierKey?
         if !keys.isEmpty {
-            let carried = try reader.logKey()
-            guard let given = keys.first(where: { $0.name == carried.name }) else {
-                throw CoreError(.invalidArgument, "no --log-key given is named \(carried.name), the log \(directory) holds: give the key you trust for it")
+            guard let given = keys.first(where: { $0.name == origin }) else {
+                throw CoreError(.invalidArgument, "no --log-key given is named \(origin), the log \(directory) holds: give the key you trust for it")
             }
             key = given
         }
@@ -123,8 +124,6 @@ struct AuditMatchCommand: ParsableCommand {
             throw AuditError(.malformedBundle, "\(directory) does not verify (\(report.failures.first?.message ?? "it holds no checkpoint")); "
                                  + "`liaison audit verify --bundle \(directory)` says everything found")
         }
-        // A log key's name is its log's origin: the checkpoints verified are signed under it.
-        let origin = try key?.name ?? reader.logKey().name
         guard var log = DeliveryLog(origin: origin) else {
             throw CoreError(.invalidArgument, "\(directory) is the log \(origin), not a Liaison node's (liaison/<fingerprint>)")
         }

@@ -11,9 +11,12 @@ extension DeliveryReceipt {
     /// receipt, so an auditor holding both logs can match their entries by it. The
     /// signature is for matching, not evidence on its own: it signs the package's
     /// header hash too, which neither log holds (the sender's store keeps the whole
-    /// receipt: `liaison receipts`).
-    var auditDetails: [String: String] {
-        ["received-at": Timestamp.iso8601(receivedAt), "receipt-signed-by": recipient.description,
-         "receipt-signature": Data(signature).base64EncodedString()]
+    /// receipt: `liaison receipts`). `more` are the entry's other details.
+    func auditDetails(adding more: [String: String] = [:]) -> [String: String] {
+        var details = more
+        details["received-at"] = Timestamp.iso8601(receivedAt)
+        details["receipt-signed-by"] = recipient.description
+        details["receipt-signature"] = Data(signature).base64EncodedString()
+        return details
     }
 }

@@ -155,7 +155,7 @@ extension PackageReceiver {
         // issued (versions before 2026-11-29 wrote a `receipt.issued` beside it).
         let events = [
             context.event(.packageReceived, actor: DaemonContext.actor(peer), peer: peer, package: id, markings: h.markings.banner,
-                          remote: remote, details: receipt.auditDetails.merging(["bytes": String(size), "content-type": h.contentType]) { ours, _ in ours }),
+                          remote: remote, details: receipt.auditDetails(adding: ["bytes": String(size), "content-type": h.contentType])),
         ]
         let new: Bool
         do {

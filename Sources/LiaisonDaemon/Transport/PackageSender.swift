@@ -426,7 +426,7 @@ struct PackageSender {
                 await context.auditAfterTheFact(context.event(.receiptReceived, .failed, actor: DaemonContext.actor(peer), peer: peer,
                                                               package: item.package.id,
                                                               reason: "\(storeError.code.rawValue): a verified receipt arrived, but \(storeError.message)",
-                                                              details: receipt.auditDetails))
+                                                              details: receipt.auditDetails()))
                 continue
             }
             logger.info("delivered \(item.package.id) to \(peer.name); receipt verified")
@@ -437,12 +437,12 @@ struct PackageSender {
     }
 
     /// What a delivery closed by a verified receipt records: one `package.delivered`
-    /// entry carrying the receipt (``DeliveryReceipt/auditDetails``). Versions before
+    /// entry carrying the receipt (``DeliveryReceipt/auditDetails(adding:)``). Versions before
     /// 2026-11-29 wrote `package.sent` and `receipt.received` beside it, each
     /// repeating what this entry says.
     private func deliveredEvent(_ item: Outgoing, _ receipt: DeliveryReceipt, peer: PeerRecord) -> AuditEvent {
         context.event(.packageDelivered, peer: peer, package: item.package.id, markings: item.package.markings,
-                      details: receipt.auditDetails.merging(["bytes": String(item.package.size)]) { ours, _ in ours })
+                      details: receipt.auditDetails(adding: ["bytes": String(item.package.size)]))
     }
 
     /// Writes one package's outcome to the store. A delivery the expiry sweep closed
