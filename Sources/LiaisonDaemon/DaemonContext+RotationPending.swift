@@ -5,11 +5,18 @@ import LiaisonCrypto
 /// struck off once told (``RotationAnnouncer``), or once a session shows they hold
 /// the new keys.
 extension DaemonContext {
+    /// Writes the list and its copy in memory (``rotationPending``); the caller holds
+    /// ``rotationPendingLock``.
+    func savePendingRotation(_ fingerprints: [String]) throws {
+        try home.savePendingRotationPeers(fingerprints)
+        rotationPending.withLockedValue { $0 = Set(fingerprints) }
+    }
+
     /// Strikes `peer` off the list.
     func strikeOffRotationPending(_ peer: PeerRecord) throws {
         try rotationPendingLock.withLock {
             let fingerprint = peer.fingerprint.description
-            try home.savePendingRotationPeers(home.pendingRotationPeers().filter { $0 != fingerprint })
+            try savePendingRotation(home.pendingRotationPeers().filter { $0 != fingerprint })
         }
     }
 
@@ -19,17 +26,17 @@ extension DaemonContext {
     /// the list (never told) it comes off. During the overlap the telling does that; a
     /// session begun with the previous keys proves nothing.
     func strikeOffRotationPendingOnceReached(_ peer: PeerRecord, with used: TransportPublicKey) {
-        // Runs after every accepted handshake and dial: nothing is locked or read further
-        // unless the peer is on the list (the usual case is an empty or absent file).
+        // Runs after every accepted handshake and dial: nothing is locked or read from
+        // disk unless the peer is on the list (the usual case is an empty one).
         let fingerprint = peer.fingerprint.description
-        guard previousSecrets(at: Timestamp.now()) == nil, home.pendingRotationPeers().contains(fingerprint) else { return }
+        guard previousSecrets(at: Timestamp.now()) == nil, rotationPending.withLockedValue({ $0.contains(fingerprint) }) else { return }
         // Checked under the list's lock, which `keys rotate` holds from writing the next
         // rotation's list to committing its keys: a session of this rotation cannot
         // strike a partner off the next one's list.
         let struck = (try? rotationPendingLock.withLock { () throws -> Bool in
             let pending = home.pendingRotationPeers()
             guard pending.contains(fingerprint), let rotation = try? home.rotation(), rotation.card.keys.transport == used else { return false }
-            try home.savePendingRotationPeers(pending.filter { $0 != fingerprint })
+            try savePendingRotation(pending.filter { $0 != fingerprint })
             return true
         }) ?? false
         if struck { logger.notice("\(peer.name) holds this node's new keys: struck off the partners not told of the rotation") }

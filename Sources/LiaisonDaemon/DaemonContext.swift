@@ -85,6 +85,10 @@ final class DaemonContext: Sendable {
     let peerRotationRoomReserved = NIOLockedValueBox(0)
     /// Serialises rewrites of `keys/rotation-pending.txt`.
     let rotationPendingLock = NIOLock()
+    /// `keys/rotation-pending.txt` as last written: only this daemon writes it while
+    /// it runs (``savePendingRotation(_:)``), so the look after every handshake reads
+    /// memory, not the file.
+    let rotationPending: NIOLockedValueBox<Set<String>>
     /// The rotation (its time) whose overlap this run logged as ended with partners untold.
     let rotationOverlapEndedSaid = NIOLockedValueBox<Int64?>(nil)
     /// Sessions open with each peer, so revoking or blocking one ends them at once.
@@ -128,6 +132,7 @@ final class DaemonContext: Sendable {
     init(home: NodeHome, configuration: NodeConfiguration, secrets: NodeSecrets, sealing: KeyFile.SealingKey,
          settings: DaemonSettings, logger: Logger) throws {
         self.home = home
+        rotationPending = NIOLockedValueBox(Set(home.pendingRotationPeers()))
         let previous = try home.previousSecrets(sealing: sealing)
         // A node that rotated under an earlier release gets the proof of its log's
         // name for its cards now, while it still holds its first identity key, and

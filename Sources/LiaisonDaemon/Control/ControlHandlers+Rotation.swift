@@ -49,7 +49,7 @@ extension ControlHandlers {
         let partners = context.peers.keyring.peers.filter { !$0.revoked }
         let committed: Result<NodeConfiguration, any Error> = context.rotationPendingLock.withLock {
             Result {
-                try home.savePendingRotationPeers(partners.map(\.fingerprint.description))
+                try context.savePendingRotation(partners.map(\.fingerprint.description))
                 return try home.commitRotation(prepared, configuration: keys.configuration, current: keys.secrets, sealing: context.sealingKey)
             }
         }
@@ -60,7 +60,7 @@ extension ControlHandlers {
             // Once the new statement is on disk the rotation has happened: liaisond
             // finishes it when it next starts, and the partners must still be told.
             let recorded = (try? home.rotation())?.card.keys == newKeys
-            if !recorded { try? context.rotationPendingLock.withLock { try home.savePendingRotationPeers([]) } }
+            if !recorded { try? context.rotationPendingLock.withLock { try context.savePendingRotation([]) } }
             await context.auditAfterTheFact(context.event(.keyRotated, .failed, actor: actor,
                                                           reason: recorded ? "recorded but not completed: \(error)" : "\(error)"))
             guard recorded else { throw error }

@@ -43,7 +43,7 @@ struct RotationAnnouncer {
     func tellIfPending(_ peer: PeerRecord, until: NIODeadline? = nil) async throws {
         let now = Timestamp.now()
         guard let previous = context.previousSecrets(at: now),
-              context.home.pendingRotationPeers().contains(peer.fingerprint.description),
+              context.rotationPending.withLockedValue({ $0.contains(peer.fingerprint.description) }),
               let statement = try context.home.rotation() else { return }
         if let failure = await tell(peer, statement, previous: previous, until: until) {
             throw CoreError(.io, "\(peer.name) was not told of this node's key rotation yet: \(failure)")
