@@ -162,15 +162,7 @@ struct PeersCommand: ParsableCommand {
             }
             let now = Timestamp.now()
             let parsed = try NodeCard(parsing: cardText, now: now)
-            if let fingerprint, try NodeFingerprint(parsing: fingerprint) != parsed.fingerprint {
-                throw CoreError(.fingerprintMismatch,
-                                "the card's fingerprint is \(parsed.fingerprint), not the one you gave; do not import it and check with the partner")
-            }
-            guard !configuration.isOwn(parsed) else {
-                throw CoreError(.invalidArgument, "this is this node's own card")
-            }
-            try home.ensureNotRevokedPeer(parsed)
-            try home.ensureNotRotatedAway(parsed, keyring: keyring)
+            try home.ensureImportable(parsed, expected: fingerprint, configuration: configuration, keyring: keyring)
             var record = PeerRecord(name: name, card: parsed, trust: try TrustLevel(parsing: trust), added: now)
             try cleared.apply(to: &record, ladder: configuration.classifications)
             if !address.isEmpty { record.addresses = address }

@@ -147,13 +147,10 @@ extension ControlHandlers {
     private func detailAfterChange(_ name: String) throws -> PeerDetail {
         let peer = try knownPeer(name)
         var shown = try detail(peer)
-        let ladder = context.configuration.classifications
-        let policy = PolicyContext(ladder: ladder, sameOrganisation: OrganisationName.same(context.configuration.organisation, peer.organisation))
         let queued = try context.store.outbox(limit: Self.queuedLookedAt, peer: name, states: [.queued, .sending])
         shown.queuedNowRefused = queued.filter { entry in
             guard let markings = try? Markings(parsingBanner: entry.package.markings) else { return false }
-            return !AccessPolicy.decide(markings, peer: peer.policyClearance(ladder: ladder), direction: markings.leavingDirection,
-                                        context: policy).allowed
+            return !context.leavingDecision(markings, to: peer).allowed
         }.count
         return shown
     }

@@ -306,14 +306,7 @@ struct ControlHandlers: Sendable {
     private func addPeer(_ request: ControlRequest, actor: AuditActor) async throws -> PeerStatus {
         let name = try required(request.name, "name")
         let card = try NodeCard(parsing: try required(request.card, "card"), now: Timestamp.now())
-        if let expected = request.fingerprint, try NodeFingerprint(parsing: expected) != card.fingerprint {
-            throw CoreError(.fingerprintMismatch, "the card's fingerprint is \(card.fingerprint), not the one you gave; do not add it and check with the partner")
-        }
-        guard !context.configuration.isOwn(card) else {
-            throw CoreError(.invalidArgument, "this is this node's own card")
-        }
-        try context.home.ensureNotRevokedPeer(card)
-        try context.home.ensureNotRotatedAway(card, keyring: context.peers.keyring)
+        try context.home.ensureImportable(card, expected: request.fingerprint, configuration: context.configuration, keyring: context.peers.keyring)
         var record = PeerRecord(name: name, card: card, trust: try TrustLevel(parsing: request.trust ?? "limited"), added: Timestamp.now())
         // The card's addresses unless others are given.
         record = try PeerEdit(request, ladder: context.configuration.classifications).applied(to: record)

@@ -21,11 +21,7 @@ extension PackageSender {
         guard let current = context.peers.peer(named: peer.name), current.hasIdentity(peer.keys.identity, at: Timestamp.now()) else {
             return "peer.unusable: \(peer.name) was removed or replaced"
         }
-        let ladder = context.configuration.classifications
-        let policy = PolicyContext(ladder: ladder,
-                                   sameOrganisation: OrganisationName.same(context.configuration.organisation, current.organisation))
-        let decision = AccessPolicy.decide(markings, peer: current.policyClearance(ladder: ladder), direction: markings.leavingDirection,
-                                           context: policy)
+        let decision = context.leavingDecision(markings, to: current)
         return decision.allowed ? nil : "\(decision.rule.rawValue): \(decision.explanation)"
     }
 
