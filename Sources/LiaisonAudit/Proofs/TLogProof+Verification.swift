@@ -66,7 +66,7 @@ extension AuditError {
         let hint = required > trusted
             ? "only \(trusted) witness keys were given, so give the keys of more witnesses or lower the threshold"
             : !others.isEmpty
-            ? "it is cosigned by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given are those witnesses' (each prints its own with `liaison keys show`)"
+            ? "it is cosigned by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given are those witnesses' (each prints its own with \"liaison keys show\")"
             : "wait until more witnesses have cosigned a checkpoint, then ask for a fresh proof"
         return AuditError(
             .insufficientWitnesses,

@@ -240,7 +240,7 @@ public struct AuditLogVerifier: Sendable {
             failures.record(AuditVerificationFailure(
                 .noCheckpoint,
                 message: otherLogCheckpoints.map { other in
-                    "no checkpoint signed by log key \(logKey.name) was found: the checkpoints here are of \(other.origin), another log, so the log key given is likely not this log's (its node prints its own with `liaison keys show`); none of the \(entries) entries is covered by a signature you trust"
+                    "no checkpoint signed by log key \(logKey.name) was found: the checkpoints here are of \(other.origin), another log, so the log key given is likely not this log's (its node prints its own with \"liaison keys show\"); none of the \(entries) entries is covered by a signature you trust"
                 } ?? "no checkpoint signed by log key \(logKey.name) was found, so none of the \(entries) entries is covered by the log's signature (a bundle: export it again with its checkpoints; a live log or database: have the daemon sign one, `liaison audit checkpoint`)"
             ))
         }
@@ -266,7 +266,7 @@ public struct AuditLogVerifier: Sendable {
         let hint = requiredWitnesses > witnessKeys.count
             ? "only \(witnessKeys.count) witness keys were given\(givenOwnKey ? " (the log's own key, also given, never counts: a log does not witness itself)" : ""), so give more witnesses' keys or lower the threshold"
             : !others.isEmpty && (!givenCosigned || !wrongKeyCosigners.isEmpty)
-            ? "the checkpoints carry cosignatures by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given (\(witnessKeys.map(\.name).joined(separator: ", "))) are those witnesses' (each prints its own with `liaison keys show`)"
+            ? "the checkpoints carry cosignatures by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given (\(witnessKeys.map(\.name).joined(separator: ", "))) are those witnesses' (each prints its own with \"liaison keys show\")"
             : "wait until the witnesses have cosigned a newer checkpoint and export again, or find out why they have not"
         return "no verified checkpoint carries \(requiredWitnesses) witness cosignatures (the newest, of size \(size), carries \(have)); \(hint)"
     }
