@@ -206,6 +206,8 @@ struct DaemonSettings: Sendable {
     var maximumConnections = 256
     /// Most simultaneous control-socket connections.
     var maximumControlConnections = 64
+    /// Most of them held by one user (uid).
+    var controlConnectionsPerUser = 48
     /// How long a control client may keep the daemon waiting for a frame, or for
     /// room to write one, before it is cut off.
     var controlTimeout: TimeAmount = .seconds(30)
@@ -249,6 +251,7 @@ struct DaemonSettings: Sendable {
         idleTimeout = .seconds(t.idleTimeoutSeconds)
         maximumConnections = Int(t.maximumConnections)
         maximumControlConnections = Int(t.maximumControlConnections)
+        controlConnectionsPerUser = Int(t.controlConnectionsPerUser)
         controlTimeout = .seconds(t.controlTimeoutSeconds)
         maximumHandshakesPerSource = Int(t.maximumHandshakesPerSource)
         maximumSessionsPerPeer = Int(t.maximumSessionsPerPeer)

@@ -31,7 +31,7 @@ enum DaemonBenchmark {
         var nodes = try (["sender"] + receivers).map { name in
             Node(name: name, home: root + "/" + name, port: try freePort(), process: nil)
         }
-        try introduce(nodes)
+        try introduce(nodes, clients: concurrency)
         for i in nodes.indices { nodes[i].process = try start(nodes[i]) }
         defer { for node in nodes { stop(node.process) } }
         let sender = nodes[0]
@@ -226,11 +226,19 @@ enum DaemonBenchmark {
     }
 
     /// Creates both nodes and makes them partners of each other.
-    static func introduce(_ nodes: [Node]) throws {
+    static func introduce(_ nodes: [Node], clients: Int) throws {
         var cards: [NodeCard] = []
         for node in nodes {
             let home = NodeHome(path: node.home)
             let configuration = try home.create(name: node.name, listen: ["127.0.0.1:\(node.port)"], passphrase: nil, now: Timestamp.now())
+            // Every client and the watcher are one user: past the default share of the
+            // control connections (48), the daemons are given room for them.
+            if clients > 40 {
+                let file = try FileHandle(forWritingTo: URL(fileURLWithPath: node.home + "/liaison.toml"))
+                try file.seekToEnd()
+                try file.write(contentsOf: Data("\n[daemon]\nmax-control-connections = \(2 * clients + 16)\n".utf8))
+                try file.close()
+            }
             cards.append(try home.card(configuration, secrets: try home.loadSecrets(configuration, passphrase: PassphraseSource()), now: Timestamp.now()))
         }
         for (i, node) in nodes.enumerated() {

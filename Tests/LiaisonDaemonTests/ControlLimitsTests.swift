@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonControl
 import LiaisonCore
+@testable import LiaisonDaemon
 import LiaisonTestSupport
 import Testing
 
@@ -12,7 +13,7 @@ struct ControlLimitsTests {
     @Test("past max-control-connections a connection is told control.busy and closed; status works again once one closes",
           .timeLimit(.minutes(2)))
     func connectionCap() throws {
-        let net = try DaemonNetwork(["alpha"], tunables: "max-control-connections = 4\n")
+        let net = try DaemonNetwork(["alpha"], tunables: "max-control-connections = 4\nmax-control-connections-per-user = 4\n")
         try net.daemon("alpha").start()
         let socket = ControlFraming.socketPath(home: net.home("alpha"))
         var idle = try (0..<4).map { _ in try ControlClient(path: socket, timeoutSeconds: 10) }
@@ -45,6 +46,42 @@ struct ControlLimitsTests {
         let denied = try net.auditEvents("alpha").filter { $0.kind == .controlCommand && $0.outcome == .denied }
         #expect(!denied.contains { $0.reason?.hasPrefix("control.busy") == true }, "\(denied)")
         #expect(denied.contains { $0.reason?.hasPrefix("control.bad-request") == true }, "\(denied)")
+    }
+
+    @Test("one user holds at most max-control-connections-per-user; another user is still served, and the first once it lets one go",
+          .timeLimit(.minutes(2)))
+    func perUserCap() throws {
+        // Three quarters of 4: this user (root) may hold 3.
+        let net = try DaemonNetwork(["alpha"], tunables: "max-control-connections = 4\n")
+        let config = net.home("alpha") + "/liaison.toml"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "\n[access]\nauditor-groups = [\"nogroup\"]\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        try net.daemon("alpha").start()
+        let socket = ControlFraming.socketPath(home: net.home("alpha"))
+        chmod(net.dir.path, 0o711)
+        chmod(net.home("alpha"), 0o711)
+        chmod(socket, 0o666)
+        var held = try (0..<3).map { _ in try ControlClient(path: socket, timeoutSeconds: 10) }
+        // Each is served, so each holds its slot.
+        for client in held { #expect(try client.call(ControlRequest(.status), StatusReport.self).node == "alpha") }
+
+        let fourth = try ControlClient(path: socket, timeoutSeconds: 10)
+        let refusal = #expect(throws: ControlFailure.self) { _ = try fourth.receive(Empty.self) }
+        #expect(refusal?.code == "control.busy" && refusal?.message.contains("max-control-connections-per-user") == true,
+                "\(String(describing: refusal))")
+        #expect(net.daemon("alpha").log.contains("refused: its user already holds 3 control connections (max-control-connections-per-user)"))
+        let mine = try net.cli.run(["status", "--home", net.home("alpha"), "--json"])
+        #expect(mine.status == 75 && mine.stderr.contains("close one"), "status \(mine.status): \(mine.stderr)")
+
+        // Another user (an auditor) takes the slot this one may not.
+        let stranger = CLIRunner(wrapper: ["/usr/bin/setpriv", "--reuid=12345", "--regid=65534", "--clear-groups"])
+        let theirs = try stranger.run(["status", "--socket", socket, "--json"])
+        #expect(theirs.status == 0, "another user was shut out: \(theirs.status) \(theirs.stderr)")
+
+        held.removeFirst()
+        let served = eventually(timeoutSeconds: 10) { (try? net.cli.run(["status", "--home", net.home("alpha"), "--json"]).status) == 0 }
+        #expect(served, "a user's slot was not given back when its connection closed")
+        #expect(try held[0].call(ControlRequest(.status), StatusReport.self).node == "alpha")
     }
 
     @Test("a send that stalls between frames is cut off after control-timeout-seconds and queues nothing; others are served meanwhile",
@@ -113,5 +150,31 @@ struct ControlLimitsTests {
         #expect(ended?.code == "control.connection-lost", "\(String(describing: ended))")
         #expect(received < payload.count)
         #expect(try net.cli.run(["status", "--home", net.home("bravo"), "--json"]).status == 0, "the daemon stopped answering")
+    }
+}
+
+@Suite("Control connection slots")
+struct ControlConnectionSlotsTests {
+    @Test("a user past its share is refused while slots are left; anyone is refused once all are taken; releases give both back")
+    func shares() {
+        let slots = ControlConnectionSlots(capacity: 4, perUser: 3)
+        #expect((0..<3).allSatisfy { _ in slots.claim(uid: 1000) == nil })
+        #expect(slots.claim(uid: 1000) == .userFull)
+        #expect(slots.claim(uid: 1001) == nil)
+        #expect(slots.claim(uid: 1002) == .full)
+        #expect(slots.claim(uid: nil) == .full)
+        slots.release(uid: 1000)
+        #expect(slots.claim(uid: 1002) == nil)
+        slots.release(uid: 1001)
+        // Callers whose credentials could not be read share one share.
+        #expect(slots.claim(uid: nil) == nil)
+        #expect(slots.claim(uid: nil) == .full)
+    }
+
+    @Test("a share larger than the capacity is the capacity")
+    func clamped() {
+        let slots = ControlConnectionSlots(capacity: 2, perUser: 10)
+        #expect(slots.perUser == 2)
+        #expect(slots.claim(uid: 0) == nil && slots.claim(uid: 0) == nil && slots.claim(uid: 0) == .full)
     }
 }

@@ -10,6 +10,9 @@ public struct DaemonTunables: Sendable, Equatable {
     /// Most simultaneous connections to the control socket; one more is refused
     /// with `control.busy`.
     public var maximumControlConnections: Int64 = 64
+    /// Most of them one user (uid) may hold, so that one user of the socket cannot
+    /// take every slot; nil for three quarters of ``maximumControlConnections``.
+    public var maximumControlConnectionsPerUser: Int64?
     /// Seconds the daemon waits on a control client, for each frame of its request
     /// and for room to write each frame of the reply, before cutting it off.
     public var controlTimeoutSeconds: Int64 = 30
@@ -54,6 +57,12 @@ public struct DaemonTunables: Sendable, Equatable {
     /// The defaults.
     public init() {}
 
+    /// The control connections one user may hold: as set, or three quarters of
+    /// ``maximumControlConnections`` (at least one), so that others always have some.
+    public var controlConnectionsPerUser: Int64 {
+        maximumControlConnectionsPerUser ?? max(1, maximumControlConnections - maximumControlConnections / 4)
+    }
+
     nonisolated(unsafe) static let keys: [(String, WritableKeyPath<DaemonTunables, Int64>, ClosedRange<Int64>)] = [
         ("handshake-timeout-seconds", \.handshakeTimeoutSeconds, 1...120),
         ("idle-timeout-seconds", \.idleTimeoutSeconds, 1...86_400),
@@ -78,7 +87,7 @@ public struct DaemonTunables: Sendable, Equatable {
     ]
 
     init(table: TOMLTable) throws {
-        try table.rejectUnknownKeys(allowed: Set(Self.keys.map(\.0) + ["metrics-listen"]))
+        try table.rejectUnknownKeys(allowed: Set(Self.keys.map(\.0) + ["metrics-listen", "max-control-connections-per-user"]))
         if let metrics = try table.string("metrics-listen") {
             try table.checked("metrics-listen") { try NetworkAddress.validate(metrics) }
             metricsListen = metrics
@@ -89,6 +98,13 @@ public struct DaemonTunables: Sendable, Equatable {
                 throw table.error(forKey: key, "\(table.keyPath(key)) must be within \(range.lowerBound)…\(range.upperBound)")
             }
             self[keyPath: path] = value
+        }
+        if let perUser = try table.integer("max-control-connections-per-user") {
+            let key = "max-control-connections-per-user"
+            guard (1...maximumControlConnections).contains(perUser) else {
+                throw table.error(forKey: key, "\(table.keyPath(key)) must be within 1…\(maximumControlConnections) (max-control-connections)")
+            }
+            maximumControlConnectionsPerUser = perUser
         }
     }
 }

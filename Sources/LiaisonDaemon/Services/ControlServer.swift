@@ -42,26 +42,28 @@ struct ControlServer: Service {
         let server = try await bind()
         context.logger.info("control socket at \(path)")
         let handlers = ControlHandlers(context: context)
-        let slots = ControlConnectionSlots(capacity: settings.maximumControlConnections)
+        let slots = ControlConnectionSlots(capacity: settings.maximumControlConnections, perUser: settings.controlConnectionsPerUser)
         await AcceptLoop(what: "control connections on \(path)", logger: context.logger, bind: bind).run(server) { accepted, connections in
             let (connection, caller) = accepted
             let deadline = ControlDeadline(timeout: settings.controlTimeout, channel: connection.channel, caller: caller,
                                            logger: context.logger)
             // Whoever may open the socket could otherwise hold connections
-            // until the daemon has no file descriptors left for partners.
-            guard slots.claim() else {
-                context.logger.warning("control: connection from \(caller?.description ?? "unknown caller") refused: \(slots.capacity) control connections already open (max-control-connections)")
+            // until the daemon has no file descriptors left for partners, or
+            // every slot until nobody else is served.
+            if let refusal = slots.claim(uid: caller?.uid) {
+                let busy = Self.busy(refusal, slots: slots)
+                context.logger.warning("control: connection from \(caller?.description ?? "unknown caller") refused: \(busy.logged)")
                 connections.addTask {
                     defer { deadline.stop() }
                     DaemonMetrics.controlRequest("busy")
-                    await Self.refuseBusy(connection, deadline: deadline, capacity: slots.capacity)
+                    await Self.refuseBusy(connection, deadline: deadline, message: busy.told)
                 }
                 return
             }
             connections.addTask {
                 defer {
                     deadline.stop()
-                    slots.release()
+                    slots.release(uid: caller?.uid)
                 }
                 await Self.serve(connection, caller: caller, deadline: deadline, handlers: handlers, timeout: settings.controlTimeout)
             }
@@ -98,13 +100,23 @@ struct ControlServer: Service {
         }
     }
 
-    /// Tells a connection past `max-control-connections` to retry, and closes it
-    /// without reading its request.
-    private static func refuseBusy(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, deadline: ControlDeadline, capacity: Int) async {
+    /// What the log and the refused client are told about a refusal.
+    private static func busy(_ refusal: ControlConnectionSlots.Refusal, slots: ControlConnectionSlots) -> (logged: String, told: String) {
+        switch refusal {
+        case .full:
+            return ("\(slots.capacity) control connections already open (max-control-connections)",
+                    "the daemon is already serving \(slots.capacity) control connections (max-control-connections); retry in a moment")
+        case .userFull:
+            return ("its user already holds \(slots.perUser) control connections (max-control-connections-per-user)",
+                    "this user already holds \(slots.perUser) of the daemon's control connections (max-control-connections-per-user); close one, or retry in a moment")
+        }
+    }
+
+    /// Tells a connection that got no slot to retry, and closes it without reading its request.
+    private static func refuseBusy(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, deadline: ControlDeadline, message: String) async {
         try? await connection.executeThenClose { input, output in
             var io = ControlConnection(input, output, deadline: deadline)
-            try await io.send(error: ControlFailure(code: "control.busy",
-                                                    message: "the daemon is already serving \(capacity) control connections (max-control-connections); retry in a moment"))
+            try await io.send(error: ControlFailure(code: "control.busy", message: message))
         }
     }
 }

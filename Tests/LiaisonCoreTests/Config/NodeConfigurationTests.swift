@@ -228,6 +228,24 @@ struct NodeConfigurationTests {
         }
     }
 
+    @Test("max-control-connections-per-user is three quarters of max-control-connections unless set, and never more",
+          arguments: [("", 48), ("max-control-connections = 4", 3), ("max-control-connections = 1", 1),
+                      ("max-control-connections-per-user = 64", 64), ("max-control-connections = 8\nmax-control-connections-per-user = 2", 2)])
+    func controlConnectionsPerUser(lines: String, expected: Int64) throws {
+        let config = try NodeConfiguration(parsing: text(base + ["", "[daemon]", lines]))
+        #expect(config.daemon.controlConnectionsPerUser == expected)
+    }
+
+    @Test("max-control-connections-per-user past max-control-connections is refused with its line",
+          arguments: ["max-control-connections-per-user = 65", "max-control-connections = 8\nmax-control-connections-per-user = 9",
+                      "max-control-connections-per-user = 0"])
+    func controlConnectionsPerUserTooMany(lines: String) throws {
+        let error = parseError(base + ["", "[daemon]", lines])
+        #expect(error?.code == .malformedConfig)
+        #expect(error?.message.contains("max-control-connections-per-user must be within 1…") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("line ") == true, "\(error?.message ?? "")")
+    }
+
     @Test("a pinned [[peer]] is parsed into pinnedPeers and rendered back")
     func pinnedPeers() throws {
         var c = try NodeConfiguration(parsing: text(base))

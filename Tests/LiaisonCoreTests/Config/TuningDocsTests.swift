@@ -34,5 +34,6 @@ struct TuningDocsTests {
             #expect(row.1 == "\(Self.written(range.lowerBound))…\(Self.written(range.upperBound))", "\(key): range \(row.1)")
         }
         #expect(rows["metrics-listen"] != nil)
+        #expect(rows["max-control-connections-per-user"]?.1 == "1…`max-control-connections`")
     }
 }
