@@ -99,16 +99,9 @@ extension ControlHandlers {
             context.logger.critical("an operator imported a statement revoking this node's own identity key (\(statement.fingerprint.short)), signed with that key: someone else holds it; run `liaison keys revoke` and set up a new node")
             throw CoreError(.invalidArgument, "this statement revokes this node's own key, and is signed with it: someone else holds that key. Revoke it yourself (`liaison keys revoke`) and set up a new node")
         }
-        if !context.home.revokedPeerIdentities().contains(KeyText.encode(statement.identity)) {
-            try await context.audit(context.event(.keyRevoked, actor: actor, details: [
-                "identity": KeyText.encode(statement.identity), "fingerprint": statement.fingerprint.description,
-                "revoked-at": Timestamp.iso8601(statement.revokedAt), "reason": statement.reason, "by": "statement", "known": "false",
-            ]))
-            try context.home.recordRevokedPeer(statement.identity)
-            context.logger.notice("imported the revocation of \(statement.fingerprint.short), a key no peer here holds: a card with it is refused from now on")
-        }
-        return PeerStatus(name: Self.unknownRevokedName, fingerprint: statement.fingerprint.description, trust: "unknown", addresses: [],
-                          revoked: true, lastHandshake: nil, lastError: nil, queued: 0, delivered: 0, failed: 0, bytesSent: 0, bytesReceived: 0)
+        return try await recordRevocation(statement, of: Self.unknownRevokedName, trust: "unknown", actor: actor,
+                                          details: ["fingerprint": statement.fingerprint.description, "known": "false"],
+                                          logged: "\(statement.fingerprint.short), a key no peer here holds: a card with it is refused from now on")
     }
 
     /// The name `peers.import-revocation` answers with for a key no peer here holds.
@@ -121,16 +114,24 @@ extension ControlHandlers {
         guard statement.verify(identity: statement.identity) else {
             throw CoreError(.revocationSignatureInvalid, "the statement is not signed by the key it revokes (\(retired.peer)'s, removed); it was not imported")
         }
-        let already = context.home.revokedPeerIdentities().contains(KeyText.encode(statement.identity))
-        if !already {
-            try await context.audit(context.event(.keyRevoked, actor: actor, details: [
-                "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
-                "reason": statement.reason, "by": "statement", "peer-name": retired.peer, "removed": "true",
-            ]))
+        return try await recordRevocation(statement, of: "\(retired.peer) (removed)", trust: "removed", actor: actor,
+                                          details: ["peer-name": retired.peer, "removed": "true"],
+                                          logged: "\(retired.peer)'s key (a removed peer): what it sent is refused from now on")
+    }
+
+    /// Records the verified revocation of a key no peer in the keyring holds, once:
+    /// audited first (fail closed), then kept, so that what the key signed is refused
+    /// from now on. Answers with the status of the key under `name`.
+    private func recordRevocation(_ statement: RevocationStatement, of name: String, trust: String, actor: AuditActor,
+                                  details: [String: String], logged: String) async throws -> PeerStatus {
+        if !context.home.revokedPeerIdentities().contains(KeyText.encode(statement.identity)) {
+            let common = ["identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
+                          "reason": statement.reason, "by": "statement"]
+            try await context.audit(context.event(.keyRevoked, actor: actor, details: common.merging(details) { _, specific in specific }))
             try context.home.recordRevokedPeer(statement.identity)
-            context.logger.notice("imported the revocation of \(retired.peer)'s key (a removed peer): what it sent is refused from now on")
+            context.logger.notice("imported the revocation of \(logged)")
         }
-        return PeerStatus(name: "\(retired.peer) (removed)", fingerprint: statement.fingerprint.description, trust: "removed", addresses: [],
+        return PeerStatus(name: name, fingerprint: statement.fingerprint.description, trust: trust, addresses: [],
                           revoked: true, lastHandshake: nil, lastError: nil, queued: 0, delivered: 0, failed: 0, bytesSent: 0, bytesReceived: 0)
     }
 }
