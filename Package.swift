@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(name: "liaisond", dependencies: ["LiaisonDaemon", "LiaisonStore"]),
         .executableTarget(name: "liaison-bench", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonControl", "LiaisonAudit", "LiaisonStore"]),
         // The parsers that take outside input, under libFuzzer (Deploy/fuzz/run.sh).
-        .executableTarget(name: "liaison-fuzz", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonWire", "LiaisonAudit"]),
+        .executableTarget(name: "liaison-fuzz", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonWire", "LiaisonAudit", "LiaisonControl"]),
         .target(name: "LiaisonTestSupport", dependencies: ["LiaisonCore", "LiaisonCrypto"], path: "Sources/LiaisonTestSupport"),
         .testTarget(name: "LiaisonCryptoTests", dependencies: ["LiaisonCrypto", "LiaisonTestSupport"]),
         .testTarget(name: "LiaisonCoreTests", dependencies: ["LiaisonCore", "LiaisonCrypto", "LiaisonTestSupport"]),

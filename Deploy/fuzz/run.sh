@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of every parser that takes outside input (peer messages,
 # Noise message 1, frames, receipts, audit leaves, signed notes, tlog-proofs, node
-# cards, TOML, package headers) with libFuzzer and AddressSanitizer, from Swift's
+# cards, TOML, package headers, whole packages opened as their recipient, control requests) with libFuzzer and AddressSanitizer, from Swift's
 # toolchain. Usage:  bash Deploy/fuzz/run.sh [SECONDS-PER-TARGET] [TARGET…]
 # Corpora grow in fuzz-run/corpus/TARGET across runs; a finding is written to
 # fuzz-run/findings/ and replays with `.build/debug/liaison-fuzz TARGET FILE`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-all=(session frames handshake statement receipt leaf note proof manifest card toml header)
+all=(session frames handshake statement receipt leaf note proof manifest card toml header package control)
 seconds=${1:-60}
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS-PER-TARGET] [TARGET…]; targets: ${all[*]}" >&2; exit 64; }
 shift || true

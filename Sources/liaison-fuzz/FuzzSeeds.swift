@@ -25,6 +25,15 @@ enum FuzzSeeds {
         var payload = MemorySource(Array("an indicator of compromise".utf8))
         var sealed = MemorySink()
         try sealer.seal(from: &payload, to: &sealed)
+        // For the whole-package target: from and to the fixed keys, one chunk and three.
+        let fixedPackages = try [Array("an indicator".utf8), [UInt8](repeating: 0x5A, count: 2500)].map { payload in
+            var sealer = try PackageSealer(sender: FuzzTarget.senderIdentity, recipients: [FuzzTarget.recipientEncryption.publicKey, bob.encryption.publicKey],
+                                           markings: try Markings(tlp: .green), created: FuzzTarget.now, expires: FuzzTarget.now + 3600, chunkSize: 1024)
+            var source = MemorySource(payload)
+            var sink = MemorySink()
+            try sealer.seal(from: &source, to: &sink)
+            return sink.bytes
+        }
         let card = try NodeCard(name: "bravo", secrets: bob, addresses: ["127.0.0.1:4500"], validFrom: FuzzTarget.now,
                                 validUntil: FuzzTarget.now + 86_400)
         // The same node after a rotation: its card proves its log's name.
@@ -66,6 +75,12 @@ enum FuzzSeeds {
                 tags = { tlp = "AMBER", n = 3 }
                 """.utf8)],
             .header: [sealed.bytes],
+            .package: fixedPackages,
+            .control: [
+                #"{"command":"status"}"#,
+                #"{"command":"send","to":["bravo","charlie"],"tlp":"AMBER","classification":"RESTRICTED","releasableTo":["NATO"],"expires":"7d","files":2}"#,
+                #"{"command":"audit.query","events":["package.delivered"],"limit":20,"cursor":3,"newestFirst":true,"since":null}"#,
+            ].map { Array($0.utf8) },
         ]
         for (target, inputs) in seeds {
             let folder = directory + "/" + target.rawValue

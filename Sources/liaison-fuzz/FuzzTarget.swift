@@ -1,4 +1,6 @@
+import Foundation
 import LiaisonAudit
+import LiaisonControl
 import LiaisonCore
 import LiaisonCrypto
 import LiaisonWire
@@ -34,6 +36,12 @@ enum FuzzTarget: String, CaseIterable {
     case toml
     /// A package's preamble and header (from a peer or a file).
     case header
+    /// A whole package opened as its recipient (from a peer or a file), with keys
+    /// fixed across runs (``senderIdentity``, ``recipientEncryption``) so that a
+    /// finding replays.
+    case package
+    /// A control request's JSON (from a local user the socket lets in).
+    case control
 
     /// Parses `bytes`; traps (so the fuzzer reports it) if a property fails.
     func run(_ bytes: [UInt8]) {
@@ -107,7 +115,28 @@ enum FuzzTarget: String, CaseIterable {
         case .header:
             var source = MemorySource(bytes)
             _ = try? PackageOpener.readHeader(from: &source)
+        case .package:
+            openAsRecipient(bytes)
+        case .control:
+            guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(bytes)) else { return }
+            // What the daemon accepted, the CLI's encoder must write so that it reads back the same.
+            let again = (try? JSONEncoder().encode(request)).flatMap { try? JSONDecoder().decode(ControlRequest.self, from: $0) }
+            check(again == request, "a control request does not survive encoding")
         }
+    }
+
+    /// Opens `bytes` as ``recipientEncryption``, from ``senderIdentity``, chunk after
+    /// chunk until it fails or ends: no chunk may hand out more than it read.
+    private func openAsRecipient(_ bytes: [UInt8]) {
+        var source = MemorySource(bytes)
+        let senders = StaticSenderDirectory([KnownSender(name: "alpha", identity: Self.senderIdentity.publicKey)])
+        guard var opener = try? PackageOpener(reading: &source, recipient: Self.recipientEncryption, senders: senders, now: Self.now) else {
+            return
+        }
+        var delivered = 0
+        // Bounded: every chunk read consumes input, and the input is finite.
+        while (try? opener.openNextChunk(from: &source, deliver: { delivered += $0.count })) == true {}
+        check(delivered <= bytes.count, "an opener handed out more bytes than the package holds")
     }
 
     /// A fixed time, so a finding replays the same way.
@@ -117,6 +146,16 @@ enum FuzzTarget: String, CaseIterable {
     static let responderKey: TransportSecretKey = {
         // A fixed, valid X25519 secret: 32 bytes of 0x42 (clamped by X25519 itself).
         try! TransportSecretKey(rawSecret: SecureBytes(count: 32, protection: .wiped) { $0.initializeMemory(as: UInt8.self, repeating: 0x42) })
+    }()
+
+    /// The fixed sender of the `package` target's seeds: an Ed25519 seed of 32 bytes of 0x11.
+    static let senderIdentity: IdentitySecretKey = {
+        try! IdentitySecretKey(seed: SecureBytes(count: 32, protection: .wiped) { $0.initializeMemory(as: UInt8.self, repeating: 0x11) })
+    }()
+
+    /// The fixed recipient of the `package` target's seeds: an X25519 secret of 32 bytes of 0x22.
+    static let recipientEncryption: EncryptionSecretKey = {
+        try! EncryptionSecretKey(rawSecret: SecureBytes(count: 32, protection: .wiped) { $0.initializeMemory(as: UInt8.self, repeating: 0x22) })
     }()
 
     private func check(_ condition: Bool, _ property: String) {
