@@ -40,7 +40,7 @@ struct KeysExampleTests {
         #expect(configuration.audit.databasePath(home: "/var/lib/liaison") == "/var/lib/liaison/audit.db")
         #expect(configuration.audit.checkpointIntervalSeconds == 300)
         #expect(configuration.audit.witnesses == ["bravo"])
-        #expect(configuration.daemon.maximumControlConnections == 64)
+        #expect(configuration.daemon.maximumControlConnections == 64 && configuration.daemon.controlConnectionsPerUser == 48)
         #expect(configuration.daemon.controlTimeoutSeconds == 30)
         #expect(configuration.daemon.sessionLifetimeSeconds == 600)
         #expect(configuration.daemon.diskReserveMiB == 256)
