@@ -157,6 +157,9 @@ say "two partners' logs held against each other: every receipt each holds is in 
 "$LIAISON" audit export --home charlie --out charlie-audit >/dev/null
 run audit match alpha-audit charlie-audit --log-key "$LOGKEY" --log-key "$(pubkey charlie logKey)"
 
+say "bravo is backed up while its daemon runs: consistent snapshots, checked, its log verified"
+run backup --home bravo --out bravo-backup
+
 say "stopping the daemons (SIGTERM drains in-flight transfers)"
 stop_daemons; trap - EXIT
 echo "done — state and daemon logs are in $DEMO"

@@ -155,12 +155,8 @@ struct AuditVerifyCommand: ParsableCommand {
         let witnesses = try trustedWitnesses ?? configuration.map { configuration in
             try (try? home.loadKeyring(configuration))?.peers.map { try NodeLogNames.witnessKey($0.keys, named: $0.auditLogFingerprint) } ?? []
         } ?? []
-        var verifier = try AuditLogVerifier(logKey: key, witnesses: witnesses, requiredWitnesses: self.witnesses,
-                                            checkpoints: try log.checkpoints().map(\.note.bytes), trustedCheckpoint: trustedCheckpoint)
-        let progress = ProgressLine(total: Int64(try log.size()), label: "verifying", unit: .entries)
-        let issues = try log.verifyStorage(onLeaf: { verifier.append(leaf: $0) }, progress: { progress.reached(Int64($0)) })
-        progress.finish()
-        var report = verifier.finish()
+        var (report, issues) = try AuditDatabaseCheck.run(log, logKey: key, witnesses: witnesses, requiredWitnesses: self.witnesses,
+                                                          trustedCheckpoint: trustedCheckpoint)
         if trustedKey == nil { report.logKeySource = .node }
         if trustedWitnesses == nil { report.witnessKeySource = .node }
         return (report, issues)

@@ -19,7 +19,8 @@ public struct LiaisonCommand: AsyncParsableCommand {
 
             Work offline, on the node's files: init, keys show/card, peers import/list, \
             package seal/open/inspect, policy check/explain, receipts check, audit verify \
-            --bundle/--database, audit check-proof, audit match.
+            --bundle/--database, audit check-proof, audit match, and backup (with the \
+            daemon running or not).
 
             Talk to the running daemon (liaisond) over its control socket (--socket): \
             send, forward, outbox, inbox, receipts (list, export), status; peers add/show/set/set-trust/\
@@ -38,7 +39,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
         version: "liaison \(LiaisonVersion.number) (libsodium \(Sodium.version))",
         subcommands: [InitCommand.self, KeysCommand.self, PeersCommand.self, SendCommand.self, OutboxCommand.self,
                       InboxCommand.self, ReceiptsCommand.self, StatusCommand.self, PolicyCommand.self, PackageCommand.self,
-                      AuditCommand.self, ForwardCommand.self]
+                      AuditCommand.self, ForwardCommand.self, BackupCommand.self]
     )
 
     public init() {}

@@ -34,6 +34,29 @@ extension NodeStore {
         } ?? PeerSummary(state: nil, deliveries: [:])
     }
 
+    /// What a copy of the store (a backup's snapshot) needs beside it: the package
+    /// files its rows name, as they name them (a home-relative `outbox/…` or
+    /// `inbox/…`, or an older release's whole path), and how many outbox packages
+    /// and inbox entries it holds. Pruned packages name no file.
+    public struct NamedFiles: Sendable, Equatable {
+        public var files: [String]
+        public var outboxPackages: Int
+        public var inboxEntries: Int
+        /// A store that does not exist yet names nothing.
+        public static let none = NamedFiles(files: [], outboxPackages: 0, inboxEntries: 0)
+    }
+
+    /// The package files and counts of the store at `path` (``NamedFiles``).
+    public static func namedFiles(path: String) throws -> NamedFiles {
+        try readIfPresent(path, "read which package files \(path) names") { db in
+            let outbox = try String.fetchAll(db, sql: "SELECT path FROM outbox_package WHERE path IS NOT NULL AND pruned_at IS NULL")
+            let inbox = try String.fetchAll(db, sql: "SELECT path FROM inbox WHERE path IS NOT NULL")
+            return NamedFiles(files: outbox + inbox,
+                              outboxPackages: try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_package") ?? 0,
+                              inboxEntries: try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox") ?? 0)
+        } ?? .none
+    }
+
     /// Runs `body` on a read-only connection to the store at `path`, unmigrated; `nil`
     /// if there is no file there. `what` names the read in an error.
     static func readIfPresent<T>(_ path: String, _ what: String, _ body: (Database) throws -> T) throws -> T? {

@@ -92,6 +92,9 @@ public struct AuditEvent: Hashable, Sendable {
 /// The kinds of audited event. Raw values are written into leaves and never change.
 public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case nodeCreated = "node.created"
+    /// The operator wrote a backup of the node (`liaison backup`): recorded before
+    /// anything is copied, so the backup's own log holds it.
+    case nodeBackedUp = "node.backed-up"
     case keyGenerated = "key.generated"
     /// A node rotated its keys (`keys rotate`, actor the operator), or a peer did and
     /// this node took its new card (actor `peer:<previous fingerprint>`, `by: peer`).

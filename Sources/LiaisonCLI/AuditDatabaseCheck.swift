@@ -1,0 +1,18 @@
+import LiaisonAudit
+import LiaisonStore
+
+/// One pass over an audit database file: SQLite's storage checks of the log
+/// (``AuditLog/verifyStorage(maximumIssues:thorough:onLeaf:progress:)``) and the
+/// log's own verification (every leaf hashed into the tree, every checkpoint's
+/// signature and cosignatures), as `audit verify --database` and `backup` run it.
+enum AuditDatabaseCheck {
+    static func run(_ log: AuditLog, logKey: NoteVerifierKey, witnesses: [NoteVerifierKey], requiredWitnesses: Int = 0,
+                    trustedCheckpoint: [UInt8]? = nil) throws -> (report: AuditVerificationReport, issues: [AuditStorageIssue]) {
+        var verifier = try AuditLogVerifier(logKey: logKey, witnesses: witnesses, requiredWitnesses: requiredWitnesses,
+                                            checkpoints: try log.checkpoints().map(\.note.bytes), trustedCheckpoint: trustedCheckpoint)
+        let progress = ProgressLine(total: Int64(try log.size()), label: "verifying", unit: .entries)
+        let issues = try log.verifyStorage(onLeaf: { verifier.append(leaf: $0) }, progress: { progress.reached(Int64($0)) })
+        progress.finish()
+        return (verifier.finish(), issues)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonTestSupport
+import Testing
+
+/// `liaison backup` on real daemons: a copy taken while the node receives is
+/// whole, and the node restored from it runs with everything it held.
+@Suite("Backup and restore (real daemons)", .serialized)
+struct BackupTests {
+    private static func report(_ stdout: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test("a backup taken while packages arrive restores to a node that runs with its inbox, package files, keys and a log that verifies",
+          .timeLimit(.minutes(4)))
+    func backupWhileRunning() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        // A package kept in a file of its own (past what liaison.db holds inline) and a small one.
+        let large = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let big = try net.send(large, from: "alpha", to: ["bravo"])
+        let small = try net.send(Array("a small indicator".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(big, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+        #expect(try net.waitDelivered(small, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+
+        // More packages arrive while the backup is taken (bounded: 40 sends).
+        let sending = DispatchGroup()
+        let sentMeanwhile = LockedBox<[String]>([])
+        DispatchQueue.global().async(group: sending) {
+            for n in 0..<40 {
+                guard let id = try? net.send(Array("during the backup \(n)".utf8), from: "alpha", to: ["bravo"]) else { continue }
+                sentMeanwhile.mutate { $0.append(id) }
+            }
+        }
+        // Taken once some of them are on their way, while the rest follow.
+        #expect(eventually(timeoutSeconds: 30) { ((try? net.inbox("bravo")) ?? []).count >= 4 })
+        let backup = net.dir.file("bravo-backup")
+        let taken = try net.expect(["backup", "--home", net.home("bravo"), "--out", backup, "--json"])
+        sending.wait()
+        let report = try Self.report(taken.stdout)
+        #expect(report["node"] as? String == "bravo")
+        #expect((report["inboxEntries"] as? Int ?? 0) >= 4, "\(taken.stdout)")
+        #expect(report["packageFiles"] as? Int == 1 && report["packageBytes"] as? Int ?? 0 > large.count, "\(taken.stdout)")
+        #expect((report["notCopied"] as? [String])?.isEmpty == true, "\(taken.stdout)")
+        let manifest = try Self.report(String(contentsOfFile: backup + "/backup.json", encoding: .utf8))
+        #expect(manifest["auditRootHash"] as? String == report["auditRootHash"] as? String)
+        // Nothing beside the databases (no -wal or -shm), everything the owner's only.
+        for file in try FileManager.default.subpathsOfDirectory(atPath: backup) {
+            #expect(!file.hasSuffix("-wal") && !file.hasSuffix("-shm"), "\(file)")
+            let mode = try FileManager.default.attributesOfItem(atPath: backup + "/" + file)[.posixPermissions] as? Int ?? 0
+            #expect(mode & 0o077 == 0, "\(file) is mode \(String(mode, radix: 8))")
+        }
+        // Recorded before anything was copied: the backup's own log holds it.
+        #expect(try net.auditEvents("bravo").contains { $0.kind == .nodeBackedUp && $0.details["directory"] == backup })
+
+        // The node is lost; its backup is put in its place.
+        _ = net.daemon("bravo").stop()
+        let home = net.home("bravo")
+        try FileManager.default.moveItem(atPath: home, toPath: net.dir.file("bravo-lost"))
+        try FileManager.default.copyItem(atPath: backup, toPath: home)
+        try net.daemon("bravo").start()
+        let inbox = try net.inbox("bravo")
+        #expect(inbox.contains(big) && inbox.contains(small), "\(inbox)")
+        #expect(try net.fetch(big, at: "bravo") == large)
+        let verified = try net.cli.run(["audit", "verify", "--home", home])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(try net.auditEvents("bravo").contains { $0.kind == .nodeBackedUp })
+        // Still the same node to its partner: a package sent now is received and receipted.
+        let after = try net.send(Array("after the restore".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(after, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+        #expect(try net.fetch(after, at: "bravo") == Array("after the restore".utf8))
+        // The restored inbox is the snapshot's (the backup's report counted it), each entry whole.
+        #expect(inbox.count == report["inboxEntries"] as? Int, "\(inbox.count) against \(taken.stdout)")
+        #expect(!sentMeanwhile.value.isEmpty)
+        for id in sentMeanwhile.value where inbox.contains(id) {
+            #expect(try net.fetch(id, at: "bravo") != nil, "\(id) is listed but does not open")
+        }
+    }
+
+    @Test("a backup is refused into a directory that holds anything, or inside the home; with no daemon it is taken all the same")
+    func refusals() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("alpha").start()
+        let occupied = net.dir.file("occupied")
+        try FileManager.default.createDirectory(atPath: occupied, withIntermediateDirectories: true)
+        _ = net.dir.write("occupied/something", [1])
+        let refused = try net.cli.run(["backup", "--home", net.home("alpha"), "--out", occupied])
+        #expect(refused.status == 64 && refused.stderr.contains("is not an empty directory"), "\(refused.status) \(refused.stderr)")
+        let inside = try net.cli.run(["backup", "--home", net.home("alpha"), "--out", net.home("alpha") + "/backup"])
+        #expect(inside.status == 64 && inside.stderr.contains("inside the node's home"), "\(inside.status) \(inside.stderr)")
+        // Nothing was recorded for either: neither began.
+        #expect(try !net.auditEvents("alpha").contains { $0.kind == .nodeBackedUp })
+
+        // bravo's daemon never ran: no liaison.db and no checkpoint yet. Said so, the rest copied.
+        let offline = net.dir.file("offline-backup")
+        let taken = try net.expect(["backup", "--home", net.home("bravo"), "--out", offline])
+        #expect(taken.stdout.contains("liaison.db: none yet"), "\(taken.stdout)")
+        #expect(taken.stdout.contains("no checkpoint yet"), "\(taken.stdout)")
+        for file in ["keys/node.secrets", "audit.db", "liaison.toml", "keyring.toml", "backup.json"] {
+            #expect(FileManager.default.fileExists(atPath: offline + "/" + file), "\(file)")
+        }
+    }
+}
+
+/// A value shared between a test and the thread it starts.
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
+    func mutate(_ change: (inout Value) -> Void) { lock.lock(); defer { lock.unlock() }; change(&stored) }
+}
