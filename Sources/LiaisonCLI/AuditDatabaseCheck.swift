@@ -1,4 +1,5 @@
 import LiaisonAudit
+import LiaisonCore
 import LiaisonStore
 
 /// One pass over an audit database file: SQLite's storage checks of the log
@@ -14,5 +15,10 @@ enum AuditDatabaseCheck {
         let issues = try log.verifyStorage(onLeaf: { verifier.append(leaf: $0) }, progress: { progress.reached(Int64($0)) })
         progress.finish()
         return (verifier.finish(), issues)
+    }
+
+    /// The witness keys of `peers`, each under the name of its log.
+    static func witnessKeys(of peers: [PeerRecord]) throws -> [NoteVerifierKey] {
+        try peers.map { try NodeLogNames.witnessKey($0.keys, named: $0.auditLogFingerprint) }
     }
 }

@@ -153,13 +153,14 @@ struct AuditVerifyCommand: ParsableCommand {
             throw CoreError(.invalidArgument, "give --log-key (or --home of the node whose log this is)")
         }
         let witnesses = try trustedWitnesses ?? configuration.map { configuration in
-            try (try? home.loadKeyring(configuration))?.peers.map { try NodeLogNames.witnessKey($0.keys, named: $0.auditLogFingerprint) } ?? []
+            try AuditDatabaseCheck.witnessKeys(of: (try? home.loadKeyring(configuration))?.peers ?? [])
         } ?? []
-        var (report, issues) = try AuditDatabaseCheck.run(log, logKey: key, witnesses: witnesses, requiredWitnesses: self.witnesses,
-                                                          trustedCheckpoint: trustedCheckpoint)
+        let checked = try AuditDatabaseCheck.run(log, logKey: key, witnesses: witnesses, requiredWitnesses: self.witnesses,
+                                                 trustedCheckpoint: trustedCheckpoint)
+        var report = checked.report
         if trustedKey == nil { report.logKeySource = .node }
         if trustedWitnesses == nil { report.witnessKeySource = .node }
-        return (report, issues)
+        return (report, checked.issues)
     }
 
     /// What to say of the bundle's manifest, or nil when it agrees with the bundle.

@@ -18,6 +18,11 @@ struct BackupCommand: ParsableCommand {
             To restore: stop liaisond, put the directory in place as the home (or give it as \
             --home), and start liaisond; what the node did after the backup is not in it \
             (docs/operations.md, "Backing up and restoring").
+
+            Exit codes: 0 written whole; 1 written, but files the node uses are not in it \
+            (listed under "not copied"), or it failed and nothing is left; 65 written, but \
+            the node's own audit log does not verify (kept as it is); 64 --out not a new or \
+            empty directory of yours, or inside the home; 75 the audit log cannot record it.
             """)
 
     @OptionGroup var node: HomeOptions
@@ -28,16 +33,33 @@ struct BackupCommand: ParsableCommand {
     func run() throws {
         let home = node.nodeHome
         let configuration = try home.loadConfiguration()
-        let directory = out.hasPrefix("/") ? out : FileManager.default.currentDirectoryPath + "/" + out
-        guard !(directory + "/").hasPrefix(home.path + "/") else {
+        let directory = BackupFiles.resolved(out)
+        guard !BackupFiles.isInside(directory, home.path) else {
             throw ValidationError("--out \(out) is inside the node's home; give a directory elsewhere (another volume, ideally)")
         }
         let report = try NodeBackup(home: home, configuration: configuration, directory: directory).write()
-        if output.json { return try printJSON(report) }
+        if output.json { try printJSON(report) } else { Self.describe(report) }
+        // Written and usable, but not whole: scripts must notice.
+        if let problem = report.auditProblem {
+            FileHandle.standardError.write(Data("warning: the node's audit log does not verify (\(problem)); the backup keeps it as it is, as evidence. Run `liaison audit verify --database` on the node's own\n".utf8))
+            throw ArgumentParser.ExitCode(65)
+        }
+        if !report.notCopied.isEmpty {
+            FileHandle.standardError.write(Data("warning: the backup lacks \(report.notCopied.count) file(s) the node uses (listed); copy them yourself, or find why they are gone\n".utf8))
+            throw ArgumentParser.ExitCode(1)
+        }
+    }
+
+    private static func describe(_ report: NodeBackup.Report) {
         print("Backed up \(report.node) to \(report.directory)")
-        print("  liaison.db:    \(report.outboxPackages) outbox package\(report.outboxPackages == 1 ? "" : "s"), \(report.inboxEntries) received; SQLite's check passed")
+        if report.storeCopied {
+            print("  liaison.db:    \(report.outboxPackages) outbox package\(report.outboxPackages == 1 ? "" : "s"), \(report.inboxEntries) received; SQLite's check passed")
+        } else {
+            print("  liaison.db:    none yet (the daemon never ran)")
+        }
         let checkpoint = report.auditCheckpointSize.map { ", newest checkpoint at \($0)" } ?? ", no checkpoint yet"
-        print("  audit.db:      \(report.auditEntries) entries, verified against the node's log key\(checkpoint)")
+        let verdict = report.auditProblem == nil ? "verified against the node's log key" : "DOES NOT VERIFY (kept as it is)"
+        print("  audit log:     \(report.auditEntries) entries, \(verdict)\(checkpoint)")
         print("  package files: \(report.packageFiles) (\(ByteCount.format(report.packageBytes)))")
         print("  liaison.toml, keyring.toml and keys/ (the key files are sealed under the passphrase: keep it apart)")
         if let elsewhere = report.auditDatabaseElsewhere {

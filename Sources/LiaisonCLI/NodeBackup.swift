@@ -6,16 +6,19 @@ import LiaisonStore
 /// A consistent copy of a node's home in a new directory, taken while the daemon
 /// runs or not: `liaison backup`.
 ///
-/// The order keeps every audit event in the copy. `liaison.db` is snapshotted
-/// first, then `audit.db`: an event the store had journaled but not yet handed to
-/// the log is in the first, and one handed over since (and trimmed from the
-/// journal) is in the second, so the restored daemon carries over exactly what
-/// the log lacks. Then the package files the store's snapshot names, and last the
-/// small files (configuration, keyring, keys), read twice until they agree, so a
-/// key change under way is never caught half written. The copy is checked
-/// (SQLite's check of both databases; the audit log verified against the node's
-/// log key) before `backup.json` is written, last: a directory without it is not
-/// a finished backup.
+/// The order keeps the copy's audit log a record of everything else in it:
+/// - `liaison.db` is snapshotted first, and `audit.db` after it: an event the store
+///   had journaled but not yet handed to the log is in the first, and one handed
+///   over since (and so trimmed from the journal) is in the second, so the restored
+///   daemon carries over exactly what the log lacks;
+/// - between them, the small files (configuration, keyring, keys), read until two
+///   readings agree with no key change half done: a change to them is recorded in
+///   the log before it is made, so the later `audit.db` holds its record;
+/// - last, the package files the store's snapshot names (written before their rows,
+///   and never changed).
+/// The copy is then checked (SQLite's check of both databases; the audit log
+/// verified against the node's log key) and `backup.json` written last: a
+/// directory without it is not a finished backup. A backup that fails is removed.
 struct NodeBackup {
     let home: NodeHome
     let configuration: NodeConfiguration
@@ -27,7 +30,10 @@ struct NodeBackup {
         var node: String
         var fingerprint: String
         var directory: String
+        /// When the backup began: it holds the node as it was then, give or take its length.
         var takenAt: String
+        /// Whether the node had a `liaison.db` to copy (none before its daemon first ran).
+        var storeCopied: Bool
         var outboxPackages: Int
         var inboxEntries: Int
         var packageFiles: Int
@@ -37,7 +43,10 @@ struct NodeBackup {
         var auditRootHash: String
         /// The newest signed checkpoint's size, if the log has one.
         var auditCheckpointSize: Int?
-        /// Where the node keeps its audit log when that is not `audit.db` in its home
+        /// Why the copied log does not verify, when it does not (the node's own log is
+        /// then damaged or altered: the copy keeps it as it is, as evidence).
+        var auditProblem: String?
+        /// Where the node keeps its audit log when that is outside its home
         /// (`[audit] database`): the copy is `audit.db` in the backup, to be put back there.
         var auditDatabaseElsewhere: String?
         /// Files the node uses that the backup does not hold, and why.
@@ -47,59 +56,72 @@ struct NodeBackup {
     /// The name of the manifest, written last.
     static let manifestName = "backup.json"
 
-    /// Writes the backup, showing progress on a terminal; returns what it holds.
+    /// Writes the backup, showing progress on a terminal; returns what it holds. On
+    /// failure nothing of it is left.
     func write() throws -> Report {
-        try Self.prepare(directory)
+        let made = try BackupFiles.prepare(directory)
+        do {
+            return try writeInto()
+        } catch {
+            BackupFiles.discard(directory, made: made)
+            throw error
+        }
+    }
+
+    private func writeInto() throws -> Report {
+        let takenAt = Timestamp.iso8601(Timestamp.now())
         // Fail closed: nothing is copied that the log does not record first.
         let audit = try LocalAudit(home: home, configuration: configuration)
         defer { audit.close() }
         try audit.record(audit.event(.nodeBackedUp, details: ["directory": directory]))
 
-        let storePath = home.path + "/" + NodeStore.fileName
-        let auditPath = configuration.audit.databasePath(home: home.path)
-        let storeCopy = directory + "/" + NodeStore.fileName, auditCopy = directory + "/audit.db"
         var notCopied: [String] = []
-        let hasStore = FileManager.default.fileExists(atPath: storePath)
-        if hasStore { try DatabaseSnapshot.write(from: storePath, to: storeCopy) } else { notCopied.append("\(NodeStore.fileName): none yet (the daemon never ran)") }
+        let storePath = home.path + "/" + NodeStore.fileName, storeCopy = directory + "/" + NodeStore.fileName
+        let storeCopied = FileManager.default.fileExists(atPath: storePath)
+        if storeCopied { try DatabaseSnapshot.write(from: storePath, to: storeCopy) }
+
+        let keyFile = home.keyFilePath(configuration)
+        let keyFileInHome = BackupFiles.isInside(keyFile, home.path)
+        if !keyFileInHome { notCopied.append("\(keyFile): the key file, kept outside the home; back it up with the node") }
+        let small = try BackupFiles.readSmallFiles(of: home, keyFile: keyFileInHome ? relative(keyFile) : nil)
+        for (name, bytes) in small.sorted(by: { $0.key < $1.key }) { try BackupFiles.writeNew(bytes, as: name, under: directory) }
+
+        let auditPath = configuration.audit.databasePath(home: home.path)
+        let auditInHome = BackupFiles.isInside(auditPath, home.path)
+        let auditCopy = directory + "/" + (auditInHome ? relative(auditPath) : "audit.db")
+        try FileManager.default.createDirectory(atPath: (auditCopy as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         try DatabaseSnapshot.write(from: auditPath, to: auditCopy)
 
-        let named = hasStore ? try NodeStore.namedFiles(path: storeCopy) : .none
+        let named = storeCopied ? try NodeStore.namedFiles(path: storeCopy) : .none
         let (files, bytes, missing) = try copyPackageFiles(named.files)
         notCopied += missing
-        notCopied += try copySmallFiles()
 
-        if hasStore, let problem = try DatabaseSnapshot.problems(in: storeCopy) {
-            throw CoreError(.io, "the copy of \(NodeStore.fileName) in \(directory) does not pass SQLite's check (\(problem)); the backup is not usable: run it again")
+        if storeCopied, let problem = try DatabaseSnapshot.problems(in: storeCopy) {
+            throw CoreError(.io, "the copy of \(NodeStore.fileName) does not pass SQLite's check (\(problem)); run `liaison backup` again")
         }
         let log = try checkedAudit(auditCopy)
+        try BackupFiles.syncDirectories(under: directory)
         let report = Report(node: configuration.name, fingerprint: configuration.publicKeys.fingerprint.description, directory: directory,
-                            takenAt: Timestamp.iso8601(Timestamp.now()), outboxPackages: named.outboxPackages, inboxEntries: named.inboxEntries,
+                            takenAt: takenAt, storeCopied: storeCopied, outboxPackages: named.outboxPackages, inboxEntries: named.inboxEntries,
                             packageFiles: files, packageBytes: bytes, auditEntries: log.entries, auditRootHash: log.rootHash,
-                            auditCheckpointSize: log.checkpointSize,
-                            auditDatabaseElsewhere: auditPath == home.path + "/audit.db" ? nil : auditPath, notCopied: notCopied)
+                            auditCheckpointSize: log.checkpointSize, auditProblem: log.problem,
+                            auditDatabaseElsewhere: auditInHome ? nil : auditPath, notCopied: notCopied)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try Self.writeNew(directory + "/" + Self.manifestName, Array(try encoder.encode(report)) + [0x0A], mode: 0o600)
-        try Self.syncDirectory(directory)
+        try BackupFiles.writeNew(Array(try encoder.encode(report)) + [0x0A], as: Self.manifestName, under: directory)
+        try BackupFiles.syncDirectories(under: directory)
         return report
     }
 
-    /// Takes `directory` if it is empty, or makes it (mode 0700): a backup never
-    /// mixes with other files.
-    static func prepare(_ directory: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true else {
-                throw CoreError(.invalidArgument, "\(directory) exists and is not an empty directory; give a new one")
-            }
-        } else if mkdir(directory, 0o700) != 0 {
-            throw CoreError(.io, "cannot create \(directory) (\(String(cString: strerror(errno)))); its parent must exist and be writable")
-        }
-        chmod(directory, 0o700)
+    /// `path`, inside the home, relative to it.
+    private func relative(_ path: String) -> String {
+        String(BackupFiles.resolved(path).dropFirst(BackupFiles.resolved(home.path).count + 1))
     }
 
     /// Copies the package files the store's snapshot names (home-relative ones; an
-    /// older release's whole path is listed, not copied).
+    /// older release's whole path is listed, not copied). A file named and not there
+    /// is listed too: an outbox file pruned since the snapshot, or one lost.
     private func copyPackageFiles(_ named: [String]) throws -> (files: Int, bytes: Int64, notCopied: [String]) {
         var sources: [(relative: String, size: Int64)] = []
         var notCopied: [String] = []
@@ -108,129 +130,41 @@ struct NodeBackup {
                 notCopied.append("\(path): a package file named by its whole path, outside the home; copy it yourself")
                 continue
             }
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: home.path + "/" + path),
-                  let size = attributes[.size] as? NSNumber else {
-                // Pruned (`outbox prune`) after the snapshot was taken.
-                notCopied.append("\(path): gone since the snapshot (pruned, say)")
+            var info = stat()
+            guard stat(home.path + "/" + path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                let why = path.hasPrefix("outbox/") ? "not there (pruned since the snapshot, or lost)" : "not there: the node has lost it"
+                notCopied.append("\(path): \(why)")
                 continue
             }
-            sources.append((path, size.int64Value))
+            sources.append((path, Int64(info.st_size)))
         }
-        let total = sources.reduce(0) { $0 + $1.size }
-        let progress = ProgressLine(total: total, label: "copying package files", unit: .bytes)
+        let progress = ProgressLine(total: sources.reduce(0) { $0 + $1.size }, label: "copying package files", unit: .bytes)
         var copied: Int64 = 0
-        for directory in Set(sources.map { ($0.relative as NSString).deletingLastPathComponent }) {
-            try FileManager.default.createDirectory(atPath: self.directory + "/" + directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        }
         for source in sources {
-            copied += try Self.copyFile(home.path + "/" + source.relative, to: directory + "/" + source.relative) { progress.advance(by: $0) }
+            copied += try BackupFiles.copy(home.path + "/" + source.relative, to: directory + "/" + source.relative) { progress.advance(by: $0) }
         }
         progress.finish()
-        for directory in Set(sources.map { ($0.relative as NSString).deletingLastPathComponent }) {
-            try Self.syncDirectory(self.directory + "/" + directory)
-        }
         return (sources.count, copied, notCopied)
     }
 
-    /// Copies liaison.toml, keyring.toml and every file in keys/ (the key files stay
-    /// sealed under the passphrase), read until two readings agree.
-    private func copySmallFiles() throws -> [String] {
-        var notCopied: [String] = []
-        var paths = [home.configurationPath, home.keyringPath]
-        let keys = home.path + "/keys"
-        paths += ((try? FileManager.default.contentsOfDirectory(atPath: keys)) ?? []).sorted().map { keys + "/" + $0 }
-        let keyFile = home.keyFilePath(configuration)
-        if !paths.contains(keyFile) {
-            if keyFile.hasPrefix(home.path + "/") { paths.append(keyFile) } else {
-                notCopied.append("\(keyFile): the key file, kept outside the home; back it up with the node")
-            }
-        }
-        func read() -> [String: (bytes: Data, mode: Int)] {
-            var files: [String: (Data, Int)] = [:]
-            for path in paths {
-                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                      attributes[.type] as? FileAttributeType == .typeRegular,
-                      let data = FileManager.default.contents(atPath: path) else { continue }
-                files[path] = (data, (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o600)
-            }
-            return files
-        }
-        // Bounded: a key change writes a handful of files in well under a second.
-        for _ in 0..<20 {
-            let first = read()
-            let second = read()
-            guard first.mapValues(\.bytes) == second.mapValues(\.bytes) else {
-                usleep(100_000)
-                continue
-            }
-            for (path, file) in first.sorted(by: { $0.key < $1.key }) {
-                let relative = String(path.dropFirst(home.path.count + 1))
-                let target = directory + "/" + relative
-                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-                try Self.writeNew(target, Array(file.bytes), mode: mode_t(file.mode & 0o600))
-            }
-            try Self.syncDirectory(directory + "/keys")
-            return notCopied
-        }
-        throw CoreError(.keyChangeNotNow, "the node's configuration or keys kept changing while they were copied (a key change under way?); run the backup again once it is done")
-    }
-
-    /// The copied audit log, verified against the node's own log key: its size,
-    /// root hash and newest checkpoint.
-    private func checkedAudit(_ path: String) throws -> (entries: Int, rootHash: String, checkpointSize: Int?) {
+    /// The copied audit log, verified against the node's log key and the copied
+    /// keyring's witnesses: its size, root hash, newest checkpoint, and what is wrong
+    /// with it if anything is.
+    private func checkedAudit(_ path: String) throws -> (entries: Int, rootHash: String, checkpointSize: Int?, problem: String?) {
         if let problem = try DatabaseSnapshot.problems(in: path) {
-            throw CoreError(.io, "the copy of the audit log in \(directory) does not pass SQLite's check (\(problem)); the backup is not usable: run it again")
+            throw CoreError(.io, "the copy of the audit log does not pass SQLite's check (\(problem)); run `liaison backup` again")
         }
         let log = try AuditLog(readingOnly: path)
         defer { try? log.close() }
         let key = try NodeLogNames.logKey(configuration.publicKeys, named: configuration.logFingerprint)
-        let witnesses = ((try? home.loadKeyring(configuration))?.peers ?? []).compactMap {
-            try? NodeLogNames.witnessKey($0.keys, named: $0.auditLogFingerprint)
-        }
+        let copied = NodeHome(path: directory)
+        let witnesses = try AuditDatabaseCheck.witnessKeys(of: (try? copied.loadKeyring(configuration))?.peers ?? [])
         let (report, issues) = try AuditDatabaseCheck.run(log, logKey: key, witnesses: witnesses)
         // A log no daemon has signed yet (a node that never ran) has no checkpoint:
-        // that alone is how the node's own log is, not a fault of the copy.
+        // that alone is how the node's own log is, not a fault.
         let faults = report.failures.filter { $0.code != .noCheckpoint }
-        guard issues.isEmpty, faults.isEmpty, report.failureCount == report.failures.count else {
-            let first = issues.first.map(\.description) ?? faults.first.map(\.description) ?? "it does not verify"
-            throw CoreError(.io, "the copy of the audit log in \(directory) does not verify (\(first)); run `liaison audit verify --database \(configuration.audit.databasePath(home: home.path))` on the node's own")
-        }
-        return (report.entries, Data(try log.root(size: report.entries)).base64EncodedString(), report.newestCheckpoint?.size)
-    }
-
-    /// Copies `source` to the new file `target` (mode 0600), fsynced; returns its bytes.
-    private static func copyFile(_ source: String, to target: String, progress: (Int) -> Void) throws -> Int64 {
-        guard let input = FileHandle(forReadingAtPath: source) else {
-            throw CoreError(.io, "cannot read \(source) to back it up")
-        }
-        defer { try? input.close() }
-        let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw CoreError(.io, "cannot create \(target) (\(String(cString: strerror(errno))))") }
-        let output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        var copied: Int64 = 0
-        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
-            try output.write(contentsOf: chunk)
-            copied += Int64(chunk.count)
-            progress(chunk.count)
-        }
-        guard fsync(descriptor) == 0 else { throw CoreError(.io, "cannot make \(target) durable (\(String(cString: strerror(errno))))") }
-        return copied
-    }
-
-    private static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw CoreError(.io, "cannot create \(path) (\(String(cString: strerror(errno))))") }
-        defer { close(descriptor) }
-        fchmod(descriptor, mode)
-        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else {
-            throw CoreError(.io, "cannot write \(path) (\(String(cString: strerror(errno))))")
-        }
-    }
-
-    private static func syncDirectory(_ path: String) throws {
-        do { try AtomicOutputFile.syncDirectory(path) } catch { throw CoreError(.io, "cannot make \(path) durable: \(error)") }
+        let problem = issues.first.map(\.description) ?? faults.first.map(\.description)
+            ?? (report.failureCount > report.failures.count ? "\(report.failureCount) problems" : nil)
+        return (report.entries, Data(try log.root(size: report.entries)).base64EncodedString(), report.newestCheckpoint?.size, problem)
     }
 }

@@ -49,7 +49,10 @@ extension NodeStore {
     /// The package files and counts of the store at `path` (``NamedFiles``).
     public static func namedFiles(path: String) throws -> NamedFiles {
         try readIfPresent(path, "read which package files \(path) names") { db in
-            let outbox = try String.fetchAll(db, sql: "SELECT path FROM outbox_package WHERE path IS NOT NULL AND pruned_at IS NULL")
+            // A store from before pruning (v11) may still be open under an older daemon.
+            let prunable = try db.columns(in: "outbox_package").contains { $0.name == "pruned_at" }
+            let outbox = try String.fetchAll(db, sql: "SELECT path FROM outbox_package WHERE path IS NOT NULL"
+                                                 + (prunable ? " AND pruned_at IS NULL" : ""))
             let inbox = try String.fetchAll(db, sql: "SELECT path FROM inbox WHERE path IS NOT NULL")
             return NamedFiles(files: outbox + inbox,
                               outboxPackages: try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox_package") ?? 0,

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonAudit
 import LiaisonCore
 import LiaisonTestSupport
+import NIOConcurrencyHelpers
 import Testing
 
 /// `liaison backup` on real daemons: a copy taken while the node receives is
@@ -26,11 +27,11 @@ struct BackupTests {
 
         // More packages arrive while the backup is taken (bounded: 40 sends).
         let sending = DispatchGroup()
-        let sentMeanwhile = LockedBox<[String]>([])
+        let sentMeanwhile = NIOLockedValueBox<[String]>([])
         DispatchQueue.global().async(group: sending) {
             for n in 0..<40 {
                 guard let id = try? net.send(Array("during the backup \(n)".utf8), from: "alpha", to: ["bravo"]) else { continue }
-                sentMeanwhile.mutate { $0.append(id) }
+                sentMeanwhile.withLockedValue { $0.append(id) }
             }
         }
         // Taken once some of them are on their way, while the rest follow.
@@ -51,10 +52,11 @@ struct BackupTests {
             let mode = try FileManager.default.attributesOfItem(atPath: backup + "/" + file)[.posixPermissions] as? Int ?? 0
             #expect(mode & 0o077 == 0, "\(file) is mode \(String(mode, radix: 8))")
         }
-        // Recorded before anything was copied: the backup's own log holds it.
-        #expect(try net.auditEvents("bravo").contains { $0.kind == .nodeBackedUp && $0.details["directory"] == backup })
+        #expect(try net.auditEvents("bravo").contains { $0.kind == .nodeBackedUp && $0.details["directory"]?.hasSuffix("/bravo-backup") == true })
 
-        // The node is lost; its backup is put in its place.
+        // The node is lost; its backup is put in its place. alpha stops first, so that
+        // nothing more arrives: the restored inbox is then exactly the snapshot's.
+        _ = net.daemon("alpha").stop()
         _ = net.daemon("bravo").stop()
         let home = net.home("bravo")
         try FileManager.default.moveItem(atPath: home, toPath: net.dir.file("bravo-lost"))
@@ -65,20 +67,28 @@ struct BackupTests {
         #expect(try net.fetch(big, at: "bravo") == large)
         let verified = try net.cli.run(["audit", "verify", "--home", home])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
-        #expect(try net.auditEvents("bravo").contains { $0.kind == .nodeBackedUp })
+        // The backup's own log holds its record (taken before anything was copied), and
+        // exactly one `package.received` for each package in the restored inbox.
+        let restoredLog = try net.auditEvents("bravo")
+        #expect(restoredLog.contains { $0.kind == .nodeBackedUp && $0.details["directory"]?.hasSuffix("/bravo-backup") == true })
+        for id in inbox {
+            #expect(restoredLog.filter { $0.kind == .packageReceived && $0.package == id }.count == 1, "\(id)")
+        }
         // Still the same node to its partner: a package sent now is received and receipted.
+        try net.daemon("alpha").start()
         let after = try net.send(Array("after the restore".utf8), from: "alpha", to: ["bravo"])
         #expect(try net.waitDelivered(after, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
         #expect(try net.fetch(after, at: "bravo") == Array("after the restore".utf8))
         // The restored inbox is the snapshot's (the backup's report counted it), each entry whole.
         #expect(inbox.count == report["inboxEntries"] as? Int, "\(inbox.count) against \(taken.stdout)")
-        #expect(!sentMeanwhile.value.isEmpty)
-        for id in sentMeanwhile.value where inbox.contains(id) {
+        #expect(!sentMeanwhile.withLockedValue { $0 }.isEmpty)
+        for id in sentMeanwhile.withLockedValue { $0 } where inbox.contains(id) {
             #expect(try net.fetch(id, at: "bravo") != nil, "\(id) is listed but does not open")
         }
     }
 
-    @Test("a backup is refused into a directory that holds anything, or inside the home; with no daemon it is taken all the same")
+    @Test("a backup is refused into a directory that holds anything, or inside the home; with no daemon it is taken all the same; a lost file is said and fails it",
+          .timeLimit(.minutes(2)))
     func refusals() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])
         try net.daemon("alpha").start()
@@ -89,25 +99,33 @@ struct BackupTests {
         #expect(refused.status == 64 && refused.stderr.contains("is not an empty directory"), "\(refused.status) \(refused.stderr)")
         let inside = try net.cli.run(["backup", "--home", net.home("alpha"), "--out", net.home("alpha") + "/backup"])
         #expect(inside.status == 64 && inside.stderr.contains("inside the node's home"), "\(inside.status) \(inside.stderr)")
+        let roundabout = try net.cli.run(["backup", "--home", net.home("alpha"), "--out", net.home("alpha") + "/../alpha/keys/../backup"])
+        #expect(roundabout.status == 64 && roundabout.stderr.contains("inside the node's home"), "\(roundabout.status) \(roundabout.stderr)")
         // Nothing was recorded for either: neither began.
         #expect(try !net.auditEvents("alpha").contains { $0.kind == .nodeBackedUp })
 
         // bravo's daemon never ran: no liaison.db and no checkpoint yet. Said so, the rest copied.
         let offline = net.dir.file("offline-backup")
         let taken = try net.expect(["backup", "--home", net.home("bravo"), "--out", offline])
-        #expect(taken.stdout.contains("liaison.db: none yet"), "\(taken.stdout)")
+        #expect(taken.stdout.contains("none yet (the daemon never ran)"), "\(taken.stdout)")
         #expect(taken.stdout.contains("no checkpoint yet"), "\(taken.stdout)")
         for file in ["keys/node.secrets", "audit.db", "liaison.toml", "keyring.toml", "backup.json"] {
             #expect(FileManager.default.fileExists(atPath: offline + "/" + file), "\(file)")
         }
-    }
-}
 
-/// A value shared between a test and the thread it starts.
-final class LockedBox<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
-    func mutate(_ change: (inout Value) -> Void) { lock.lock(); defer { lock.unlock() }; change(&stored) }
+        // A package file the node has lost: the backup is written without it, says so,
+        // and exits non-zero so that a scheduled backup does not pass for whole.
+        try net.daemon("bravo").start()
+        let id = try net.send([UInt8](repeating: 0x42, count: 200_000), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+        let kept = try FileManager.default.contentsOfDirectory(atPath: net.home("bravo") + "/inbox").filter { $0.hasSuffix(".lpkg") }
+        #expect(kept.count == 1)
+        for name in kept { try FileManager.default.removeItem(atPath: net.home("bravo") + "/inbox/" + name) }
+        let partial = net.dir.file("partial-backup")
+        let lacking = try net.cli.run(["backup", "--home", net.home("bravo"), "--out", partial, "--json"])
+        #expect(lacking.status == 1 && lacking.stderr.contains("lacks 1 file"), "\(lacking.status) \(lacking.stderr)")
+        let listed = (try Self.report(lacking.stdout))["notCopied"] as? [String] ?? []
+        #expect(listed.count == 1 && listed[0].contains("the node has lost it"), "\(listed)")
+        #expect(FileManager.default.fileExists(atPath: partial + "/backup.json"))
+    }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import LiaisonCore
+
+/// The file work of `liaison backup`: the new directory, copies that are the
+/// owner's only and fsynced, and the home's small files read as one consistent set.
+enum BackupFiles {
+    /// Most bytes of one small file of the home (`keys/peer-rotations.txt` stops at 16 MiB).
+    static let smallFileLimit = 32 << 20
+
+    /// Takes `directory` if it is an empty directory of this user's (not a symlink),
+    /// or makes it; mode 0700 either way. Returns whether it made it.
+    static func prepare(_ directory: String) throws -> Bool {
+        var info = stat()
+        if lstat(directory, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(),
+                  (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true else {
+                throw CoreError(.invalidArgument, "\(directory) exists and is not an empty directory of yours; give a new one")
+            }
+            guard chmod(directory, 0o700) == 0 else { throw CoreError(.io, "cannot make \(directory) private (\(String(cString: strerror(errno))))") }
+            return false
+        }
+        guard mkdir(directory, 0o700) == 0 else {
+            throw CoreError(.io, "cannot create \(directory) (\(String(cString: strerror(errno)))); its parent must exist and be writable")
+        }
+        return true
+    }
+
+    /// Removes what a failed backup wrote: `directory` itself if the backup made it,
+    /// else its contents.
+    static func discard(_ directory: String, made: Bool) {
+        if made {
+            try? FileManager.default.removeItem(atPath: directory)
+        } else {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                try? FileManager.default.removeItem(atPath: directory + "/" + name)
+            }
+        }
+    }
+
+    /// `path` with `.` and `..` resolved and symlinks followed as far as it exists, so
+    /// that two names of one place compare equal.
+    static func resolved(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var existing = URL(fileURLWithPath: absolute).standardizedFileURL.path
+        var rest: [String] = []
+        // Bounded by the path's depth.
+        while realpath(existing, nil) == nil, existing != "/" {
+            rest.insert((existing as NSString).lastPathComponent, at: 0)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        let base = realpath(existing, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } ?? existing
+        return ([base == "/" ? "" : base] + rest).joined(separator: "/")
+    }
+
+    /// Whether `path` is `directory` or inside it (both resolved).
+    static func isInside(_ path: String, _ directory: String) -> Bool {
+        let path = resolved(path), directory = resolved(directory)
+        return path == directory || path.hasPrefix(directory + "/")
+    }
+
+    /// The home's small files (configuration, keyring, every file in keys/, and the
+    /// key file wherever in the home it is), as one consistent set: listed and read
+    /// again until two readings agree and no key change is half done (a `.next` file
+    /// waiting to be renamed). Keyed by their paths relative to the home.
+    /// `keyFile` is the key file's path relative to the home, nil when it is kept elsewhere.
+    static func readSmallFiles(of home: NodeHome, keyFile: String?) throws -> [String: [UInt8]] {
+        func reading() throws -> [String: [UInt8]]? {
+            var files: [String: [UInt8]] = [:]
+            let keys = (try? FileManager.default.contentsOfDirectory(atPath: home.path + "/keys")) ?? []
+            if keys.contains(where: { $0.hasSuffix(".next") }) { return nil }
+            var relative = ["liaison.toml"] + keys.map { "keys/" + $0 } + (keyFile.map { [$0] } ?? [])
+            if FileManager.default.fileExists(atPath: home.keyringPath) { relative.append("keyring.toml") }
+            for name in Set(relative) {
+                var isDirectory: ObjCBool = false
+                // Subdirectories of keys/ are not the node's (it writes none).
+                if FileManager.default.fileExists(atPath: home.path + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue { continue }
+                files[name] = try readSmallFile(home.path + "/" + name, limit: smallFileLimit)
+            }
+            return files
+        }
+        // Bounded: a key change writes its handful of files in well under a second.
+        for _ in 0..<50 {
+            if let first = try reading(), let second = try reading(), first == second { return first }
+            usleep(100_000)
+        }
+        throw CoreError(.keyChangeNotNow, "the node's configuration or keys kept changing while they were read (a key change under way?); run the backup again once it is done")
+    }
+
+    /// Writes `bytes` as the new file `relative` under `directory` (mode 0600,
+    /// fsynced), making its directory (0700) if need be.
+    static func writeNew(_ bytes: [UInt8], as relative: String, under directory: String) throws {
+        let target = directory + "/" + relative
+        try makeDirectory((target as NSString).deletingLastPathComponent)
+        try SecureFile.writeNew(bytes, to: target)
+    }
+
+    /// Copies `source` to the new file `target` (mode 0600), fsynced; returns its bytes.
+    static func copy(_ source: String, to target: String, progress: (Int) -> Void) throws -> Int64 {
+        guard let input = FileHandle(forReadingAtPath: source) else {
+            throw CoreError(.io, "cannot read \(source) to back it up (\(String(cString: strerror(errno))))")
+        }
+        defer { try? input.close() }
+        try makeDirectory((target as NSString).deletingLastPathComponent)
+        let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CoreError(.io, "cannot create \(target) (\(String(cString: strerror(errno))))") }
+        let output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var copied: Int64 = 0
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+            try output.write(contentsOf: chunk)
+            copied += Int64(chunk.count)
+            progress(chunk.count)
+        }
+        guard fsync(descriptor) == 0 else { throw CoreError(.io, "cannot make \(target) durable (\(String(cString: strerror(errno))))") }
+        return copied
+    }
+
+    /// Makes every directory written to durable, from the deepest up.
+    static func syncDirectories(under directory: String) throws {
+        let subdirectories = ((try? FileManager.default.subpathsOfDirectory(atPath: directory)) ?? []).filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        for path in subdirectories.sorted(by: { $0.count > $1.count }).map({ directory + "/" + $0 }) + [directory] {
+            do { try AtomicOutputFile.syncDirectory(path) } catch { throw CoreError(.io, "cannot make \(path) durable: \(error)") }
+        }
+    }
+
+    private static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CoreError(.io, "cannot create \(path): \((error as NSError).localizedDescription)")
+        }
+    }
+}
