@@ -75,7 +75,7 @@ extension AuditBundle {
                     ))
                     break
                 }
-                let claimed = AuditLogVerifier.claimedSize(bytes)
+                let claimed = AuditLogVerifier.claimed(bytes)?.size
                 if let claimed, let named = checkpointSize(fileName: name), claimed != named {
                     problems.record(AuditVerificationFailure(
                         .bundleInvalid, checkpointSize: claimed, checkpoint: label,

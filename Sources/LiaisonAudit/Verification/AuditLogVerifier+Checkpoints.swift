@@ -27,7 +27,8 @@ extension AuditLogVerifier {
             givenCosigned = givenCosigned || !opened.cosignatures.isEmpty
             return ExpectedRoot(opened, label: label, isTrusted: false)
         } catch {
-            let claimed = Self.claimedSize(bytes)
+            let claim = Self.claimed(bytes)
+            let claimed = claim?.size
             let reason = (error as? AuditError)?.message ?? "it cannot be read"
             if (error as? AuditError)?.code == .signatureInvalid,
                let opened = try? Checkpoint.open(bytes, logKey: logKey) {
@@ -40,7 +41,7 @@ extension AuditLogVerifier {
             let size = claimed.map { " (claiming size \($0))" } ?? ""
             // A checkpoint of another log, not signed by the key given: said once, with what
             // it means (likely the wrong key), then counted.
-            if (error as? AuditError)?.code == .noVerifiedSignature, let origin = Self.claimedOrigin(bytes), origin != logKey.name {
+            if (error as? AuditError)?.code == .noVerifiedSignature, let origin = claim?.origin, origin != logKey.name {
                 if let other = otherLogCheckpoints, other.origin == origin {
                     otherLogCheckpoints?.count += 1
                     return nil
@@ -68,7 +69,7 @@ extension AuditLogVerifier {
         } catch {
             let reason = (error as? AuditError)?.message ?? "it cannot be read"
             record(AuditVerificationFailure(
-                .checkpointInvalid, checkpointSize: Self.claimedSize(bytes), checkpoint: label,
+                .checkpointInvalid, checkpointSize: Self.claimed(bytes)?.size, checkpoint: label,
                 message: "the trusted checkpoint you gave does not open under log key \(logKey.name), so the log could not be compared with it: \(reason)"
             ))
             return nil
@@ -107,16 +108,11 @@ extension AuditLogVerifier {
         return merged
     }
 
-    /// The size a checkpoint claims, read without trusting it, for messages.
-    /// The log a checkpoint says it is of (its first line), whoever signed it.
-    static func claimedOrigin(_ bytes: [UInt8]) -> String? {
+    /// What a checkpoint says of itself (its log's origin, its size), read without
+    /// checking who signed it: for messages about one that did not verify.
+    static func claimed(_ bytes: [UInt8]) -> Checkpoint? {
         guard let note = try? SignedNote(parsing: bytes) else { return nil }
-        return (try? Checkpoint(parsing: note.text))?.origin
-    }
-
-    static func claimedSize(_ bytes: [UInt8]) -> Int? {
-        guard let note = try? SignedNote(parsing: bytes) else { return nil }
-        return (try? Checkpoint(parsing: note.text))?.size
+        return try? Checkpoint(parsing: note.text)
     }
 }
 
