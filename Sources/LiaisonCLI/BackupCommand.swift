@@ -2,10 +2,19 @@ import ArgumentParser
 import Foundation
 import LiaisonCore
 
-/// `liaison backup --out DIR`: a consistent copy of the node, daemon running or not.
+/// `liaison backup`: consistent copies of the node, and checks of them.
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
+        abstract: "Back the node up into a new directory (while the daemon runs or not), or check a backup.",
+        subcommands: [BackupCreateCommand.self, BackupCheckCommand.self],
+        defaultSubcommand: BackupCreateCommand.self)
+}
+
+/// `liaison backup [create] --out DIR`: a consistent copy of the node, daemon running or not.
+struct BackupCreateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
         abstract: "Copy the node (configuration, keys, keyring, databases, package files) into a new directory, while the daemon runs or not.",
         discussion: """
             Takes consistent snapshots of liaison.db and the audit log through SQLite (a copy of a \
@@ -18,6 +27,9 @@ struct BackupCommand: ParsableCommand {
             To restore: stop liaisond, put the directory in place as the home (or give it as \
             --home), and start liaisond; what the node did after the backup is not in it \
             (docs/operations.md, "Backing up and restoring").
+
+            Check a backup later (before relying on it, or on a schedule) with \
+            `liaison backup check DIR`.
 
             Exit codes: 0 written whole; 1 written, but files the node uses are not in it \
             (listed under "not copied"), or it failed and nothing is left; 65 written, but \

@@ -1,5 +1,6 @@
 import Foundation
 import LiaisonCore
+import LiaisonCrypto
 
 /// The file work of `liaison backup`: the new directory, copies that are the
 /// owner's only and fsynced, and the home's small files read as one consistent set.
@@ -94,8 +95,9 @@ enum BackupFiles {
         try SecureFile.writeNew(bytes, to: target)
     }
 
-    /// Copies `source` to the new file `target` (mode 0600), fsynced; returns its bytes.
-    static func copy(_ source: String, to target: String, progress: (Int) -> Void) throws -> Int64 {
+    /// Copies `source` to the new file `target` (mode 0600), fsynced; returns its
+    /// bytes and their SHA-256 (hex).
+    static func copy(_ source: String, to target: String, progress: (Int) -> Void) throws -> (bytes: Int64, sha256: String) {
         guard let input = FileHandle(forReadingAtPath: source) else {
             throw CoreError(.io, "cannot read \(source) to back it up (\(String(cString: strerror(errno))))")
         }
@@ -105,13 +107,28 @@ enum BackupFiles {
         guard descriptor >= 0 else { throw CoreError(.io, "cannot create \(target) (\(String(cString: strerror(errno))))") }
         let output = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var copied: Int64 = 0
+        var hash = SHA256()
         while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
             try output.write(contentsOf: chunk)
+            chunk.withUnsafeBytes { hash.update($0) }
             copied += Int64(chunk.count)
             progress(chunk.count)
         }
         guard fsync(descriptor) == 0 else { throw CoreError(.io, "cannot make \(target) durable (\(String(cString: strerror(errno))))") }
-        return copied
+        return (copied, Hex.encode(hash.finalize()))
+    }
+
+    /// The SHA-256 (hex) of the file at `path`, read a MiB at a time; nil if it cannot be read.
+    static func sha256(ofFile path: String) -> String? {
+        guard let input = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? input.close() }
+        var hash = SHA256()
+        do {
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { chunk.withUnsafeBytes { hash.update($0) } }
+        } catch {
+            return nil
+        }
+        return Hex.encode(hash.finalize())
     }
 
     /// Makes every directory written to durable, from the deepest up.

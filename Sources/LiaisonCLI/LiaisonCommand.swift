@@ -19,7 +19,7 @@ public struct LiaisonCommand: AsyncParsableCommand {
 
             Work offline, on the node's files: init, keys show/card, peers import/list, \
             package seal/open/inspect, policy check/explain, receipts check, audit verify \
-            --bundle/--database, audit check-proof, audit match, and backup (with the \
+            --bundle/--database, audit check-proof, audit match, backup check, and backup (with the \
             daemon running or not).
 
             Talk to the running daemon (liaisond) over its control socket (--socket): \

@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonAudit
 import LiaisonCore
+import LiaisonCrypto
 import LiaisonStore
 
 /// A consistent copy of a node's home in a new directory, taken while the daemon
@@ -51,6 +52,9 @@ struct NodeBackup {
         var auditDatabaseElsewhere: String?
         /// Files the node uses that the backup does not hold, and why.
         var notCopied: [String]
+        /// Every file of the backup but this manifest, by its path in the backup, with
+        /// its SHA-256 (hex): what `liaison backup check` holds the files to.
+        var files: [String: String]
     }
 
     /// The name of the manifest, written last.
@@ -84,7 +88,11 @@ struct NodeBackup {
         let keyFileInHome = BackupFiles.isInside(keyFile, home.path)
         if !keyFileInHome { notCopied.append("\(keyFile): the key file, kept outside the home; back it up with the node") }
         let small = try BackupFiles.readSmallFiles(of: home, keyFile: keyFileInHome ? relative(keyFile) : nil)
-        for (name, bytes) in small.sorted(by: { $0.key < $1.key }) { try BackupFiles.writeNew(bytes, as: name, under: directory) }
+        var hashes: [String: String] = [:]
+        for (name, bytes) in small.sorted(by: { $0.key < $1.key }) {
+            try BackupFiles.writeNew(bytes, as: name, under: directory)
+            hashes[name] = Hex.encode(SHA256.hash(bytes))
+        }
 
         let auditPath = configuration.audit.databasePath(home: home.path)
         let auditInHome = BackupFiles.isInside(auditPath, home.path)
@@ -94,19 +102,22 @@ struct NodeBackup {
         try DatabaseSnapshot.write(from: auditPath, to: auditCopy)
 
         let named = storeCopied ? try NodeStore.namedFiles(path: storeCopy) : .none
-        let (files, bytes, missing) = try copyPackageFiles(named.files)
+        let (files, bytes, missing) = try copyPackageFiles(named.files, hashes: &hashes)
         notCopied += missing
 
         if storeCopied, let problem = try DatabaseSnapshot.problems(in: storeCopy) {
             throw CoreError(.io, "the copy of \(NodeStore.fileName) does not pass SQLite's check (\(problem)); run `liaison backup` again")
         }
         let log = try checkedAudit(auditCopy)
+        for database in (storeCopied ? [storeCopy] : []) + [auditCopy] {
+            hashes[String(database.dropFirst(directory.count + 1))] = BackupFiles.sha256(ofFile: database)
+        }
         try BackupFiles.syncDirectories(under: directory)
         let report = Report(node: configuration.name, fingerprint: configuration.publicKeys.fingerprint.description, directory: directory,
                             takenAt: takenAt, storeCopied: storeCopied, outboxPackages: named.outboxPackages, inboxEntries: named.inboxEntries,
                             packageFiles: files, packageBytes: bytes, auditEntries: log.entries, auditRootHash: log.rootHash,
                             auditCheckpointSize: log.checkpointSize, auditProblem: log.problem,
-                            auditDatabaseElsewhere: auditInHome ? nil : auditPath, notCopied: notCopied)
+                            auditDatabaseElsewhere: auditInHome ? nil : auditPath, notCopied: notCopied, files: hashes)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try BackupFiles.writeNew(Array(try encoder.encode(report)) + [0x0A], as: Self.manifestName, under: directory)
@@ -122,7 +133,7 @@ struct NodeBackup {
     /// Copies the package files the store's snapshot names (home-relative ones; an
     /// older release's whole path is listed, not copied). A file named and not there
     /// is listed too: an outbox file pruned since the snapshot, or one lost.
-    private func copyPackageFiles(_ named: [String]) throws -> (files: Int, bytes: Int64, notCopied: [String]) {
+    private func copyPackageFiles(_ named: [String], hashes: inout [String: String]) throws -> (files: Int, bytes: Int64, notCopied: [String]) {
         var sources: [(relative: String, size: Int64)] = []
         var notCopied: [String] = []
         for path in named {
@@ -141,7 +152,9 @@ struct NodeBackup {
         let progress = ProgressLine(total: sources.reduce(0) { $0 + $1.size }, label: "copying package files", unit: .bytes)
         var copied: Int64 = 0
         for source in sources {
-            copied += try BackupFiles.copy(home.path + "/" + source.relative, to: directory + "/" + source.relative) { progress.advance(by: $0) }
+            let file = try BackupFiles.copy(home.path + "/" + source.relative, to: directory + "/" + source.relative) { progress.advance(by: $0) }
+            copied += file.bytes
+            hashes[source.relative] = file.sha256
         }
         progress.finish()
         return (sources.count, copied, notCopied)
@@ -150,21 +163,35 @@ struct NodeBackup {
     /// The copied audit log, verified against the node's log key and the copied
     /// keyring's witnesses: its size, root hash, newest checkpoint, and what is wrong
     /// with it if anything is.
-    private func checkedAudit(_ path: String) throws -> (entries: Int, rootHash: String, checkpointSize: Int?, problem: String?) {
+    private func checkedAudit(_ path: String) throws -> AuditState {
         if let problem = try DatabaseSnapshot.problems(in: path) {
             throw CoreError(.io, "the copy of the audit log does not pass SQLite's check (\(problem)); run `liaison backup` again")
         }
+        return try Self.auditState(path, configuration: configuration, keyring: NodeHome(path: directory))
+    }
+
+    /// An audit log's size, root hash (base64), newest checkpoint, and what is wrong
+    /// with it if anything is.
+    struct AuditState {
+        var entries: Int
+        var rootHash: String
+        var checkpointSize: Int?
+        var problem: String?
+    }
+
+    /// The audit log at `path` verified against the log key of `configuration` and the
+    /// witnesses of the keyring in `keyring`'s home.
+    static func auditState(_ path: String, configuration: NodeConfiguration, keyring: NodeHome) throws -> AuditState {
         let log = try AuditLog(readingOnly: path)
         defer { try? log.close() }
         let key = try NodeLogNames.logKey(configuration.publicKeys, named: configuration.logFingerprint)
-        let copied = NodeHome(path: directory)
-        let witnesses = try AuditDatabaseCheck.witnessKeys(of: (try? copied.loadKeyring(configuration))?.peers ?? [])
+        let witnesses = try AuditDatabaseCheck.witnessKeys(of: (try? keyring.loadKeyring(configuration))?.peers ?? [])
         let (report, issues) = try AuditDatabaseCheck.run(log, logKey: key, witnesses: witnesses)
         // A log no daemon has signed yet (a node that never ran) has no checkpoint:
         // that alone is how the node's own log is, not a fault.
         let faults = report.failures.filter { $0.code != .noCheckpoint }
         let problem = issues.first.map(\.description) ?? faults.first.map(\.description)
             ?? (report.failureCount > report.failures.count ? "\(report.failureCount) problems" : nil)
-        return (report.entries, Data(try log.root(size: report.entries)).base64EncodedString(), report.newestCheckpoint?.size, problem)
-    }
-}
+        return AuditState(entries: report.entries, rootHash: Data(try log.root(size: report.entries)).base64EncodedString(),
+                          checkpointSize: report.newestCheckpoint?.size, problem: problem)
+    }}

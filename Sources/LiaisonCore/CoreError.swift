@@ -69,6 +69,9 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case malformedReceipt = "receipt.malformed"
         /// A receipt whose signature does not verify with the key it names.
         case receiptInvalid = "receipt.invalid"
+        /// A backup directory whose manifest is not one Liaison wrote, or whose files
+        /// are not what it recorded (`liaison backup check`).
+        case malformedBackup = "backup.malformed"
         case peerExists = "peer.exists"
         case invalidArgument = "argument.invalid"
         case policyDenied = "policy.denied"

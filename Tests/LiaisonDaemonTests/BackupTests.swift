@@ -53,6 +53,20 @@ struct BackupTests {
             #expect(mode & 0o077 == 0, "\(file) is mode \(String(mode, radix: 8))")
         }
         #expect(try net.auditEvents("bravo").contains { $0.kind == .nodeBackedUp && $0.details["directory"]?.hasSuffix("/bravo-backup") == true })
+        // Checked later as written; a copy with one byte of a package file changed is not.
+        let check = try net.cli.run(["backup", "check", backup])
+        #expect(check.status == 0 && check.stdout.hasPrefix("SOUND"), "\(check.status) \(check.stdout)\(check.stderr)")
+        let damaged = net.dir.file("damaged-backup")
+        try FileManager.default.copyItem(atPath: backup, toPath: damaged)
+        let packageFile = try #require(try FileManager.default.contentsOfDirectory(atPath: damaged + "/inbox").first)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: damaged + "/inbox/" + packageFile))
+        try handle.seek(toOffset: 1000)
+        try handle.write(contentsOf: Data([0xFF]))
+        try handle.close()
+        let rotten = try net.cli.run(["backup", "check", damaged, "--json"])
+        let found = try Self.report(rotten.stdout)
+        #expect(rotten.status == 65 && found["sound"] as? Bool == false, "\(rotten.status) \(rotten.stdout)")
+        #expect((found["problems"] as? [String])?.contains { $0.contains("inbox/" + packageFile) && $0.contains("changed") } == true, "\(rotten.stdout)")
 
         // The node is lost; its backup is put in its place. alpha stops first, so that
         // nothing more arrives: the restored inbox is then exactly the snapshot's.
