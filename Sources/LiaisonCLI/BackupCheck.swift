@@ -1,17 +1,23 @@
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 import LiaisonStore
 
 /// `liaison backup check DIR`: whether a backup written earlier is still what it
 /// was, and still a home a daemon can run from, without restoring it.
 ///
-/// Every file `backup.json` lists must be there with the SHA-256 it had (bit rot,
-/// a partial copy to other media, an edit); none may be there that it does not
-/// list; both databases must pass SQLite's check; and the audit log must still
-/// verify against the log key in the backup's own `liaison.toml`, with the size and
-/// root hash the manifest recorded.
+/// Every file `backup.json` lists must be there, a regular file inside the backup,
+/// with the SHA-256 it had (bit rot, a partial copy to other media); none may be
+/// there that it does not list; both databases must pass SQLite's check; and the
+/// audit log must verify, with the size and root hash the manifest recorded,
+/// against the log key given, else the one in the backup's own `liaison.toml`. The
+/// manifest is not signed: without a log key kept apart, the check finds damage,
+/// not a backup rewritten whole. What `backup` itself found wanting when it wrote
+/// the backup (files not copied, a log that did not verify) is said again.
 struct BackupCheck {
     let directory: String
+    /// The node's log key, kept apart from the backup; nil to take the backup's own.
+    let logKey: NoteVerifierKey?
 
     /// What the check found.
     struct Report: Codable, Equatable {
@@ -20,6 +26,8 @@ struct BackupCheck {
         var takenAt: String
         var files: Int
         var auditEntries: Int
+        /// Where the log key came from: `given` or `backup` (its own liaison.toml).
+        var logKeySource: String
         var problems: [String]
         /// No problem found.
         var sound: Bool
@@ -29,59 +37,100 @@ struct BackupCheck {
     static let manifestLimit = 256 << 20
 
     func run() throws -> Report {
-        let manifestPath = directory + "/" + NodeBackup.manifestName
-        let manifest: NodeBackup.Report
+        let manifest = try readManifest()
+        var problems = manifest.notCopied.map { "when it was written, this was not copied: \($0)" }
+        if let problem = manifest.auditProblem { problems.append("when it was written, the node's audit log did not verify: \(problem)") }
+        problems += checkFiles(manifest)
+
+        let home = NodeHome(path: directory)
+        var configuration: NodeConfiguration?
         do {
-            manifest = try JSONDecoder().decode(NodeBackup.Report.self, from: Data(try readSmallFile(manifestPath, limit: Self.manifestLimit)))
-        } catch let error as CoreError {
-            throw CoreError(error.code, "\(error.message); \(directory) is not a finished backup (its \(NodeBackup.manifestName) is written last)")
+            configuration = try home.loadConfiguration()
+            if configuration?.publicKeys.fingerprint.description != manifest.fingerprint {
+                problems.append("liaison.toml is another node's (\(configuration?.publicKeys.fingerprint.description ?? "?")) than the one backed up (\(manifest.fingerprint))")
+            }
         } catch {
-            throw CoreError(.malformedBackup,
-                            "\(manifestPath) is not a backup manifest Liaison wrote (\(error)); \(directory) is not a backup, or it was changed")
+            problems.append("liaison.toml cannot be read (\(error))")
         }
+        for database in (manifest.storeCopied ? [NodeStore.fileName] : []) + [manifest.auditFile] where Self.isInside(database) {
+            do {
+                if let problem = try DatabaseSnapshot.problems(in: directory + "/" + database) {
+                    problems.append("\(database) does not pass SQLite's check (\(problem))")
+                }
+            } catch {
+                problems.append("\(database) cannot be opened (\(error))")
+            }
+        }
+        var entries = 0
+        if let key = try logKey ?? configuration.map({ try NodeLogNames.logKey($0.publicKeys, named: $0.logFingerprint) }),
+           Self.isInside(manifest.auditFile) {
+            do {
+                let witnesses = try configuration.map { try AuditDatabaseCheck.witnessKeys(of: (try? home.loadKeyring($0))?.peers ?? []) } ?? []
+                let state = try NodeBackup.auditState(directory + "/" + manifest.auditFile, logKey: key, witnesses: witnesses)
+                entries = state.entries
+                if let problem = state.problem, manifest.auditProblem == nil { problems.append("the audit log does not verify (\(problem))") }
+                if state.entries != manifest.auditEntries || state.rootHash != manifest.auditRootHash {
+                    problems.append("the audit log holds \(state.entries) entries, not the \(manifest.auditEntries) with the root recorded")
+                }
+            } catch {
+                problems.append("the audit log cannot be read (\(error))")
+            }
+        }
+        return Report(directory: directory, node: manifest.node, takenAt: manifest.takenAt, files: manifest.files.count,
+                      auditEntries: entries, logKeySource: logKey == nil ? "backup" : "given", problems: problems, sound: problems.isEmpty)
+    }
+
+    private func readManifest() throws -> NodeBackup.Report {
+        let path = directory + "/" + NodeBackup.manifestName
+        let bytes: [UInt8]
+        do {
+            bytes = try readSmallFile(path, limit: Self.manifestLimit)
+        } catch let error as CoreError where error.code == .inputUnreadable {
+            throw CoreError(.inputUnreadable, "\(error.message): \(directory) is not a finished backup (its \(NodeBackup.manifestName) is written last)")
+        } catch let error as CoreError {
+            throw CoreError(.malformedBackup, "\(error.message): it is not a manifest `liaison backup` wrote")
+        }
+        do {
+            return try JSONDecoder().decode(NodeBackup.Report.self, from: Data(bytes))
+        } catch {
+            throw CoreError(.malformedBackup, "\(path) is not a manifest `liaison backup` wrote, or it was changed; \(directory) cannot be checked")
+        }
+    }
+
+    /// Each listed file as recorded, and nothing else there.
+    private func checkFiles(_ manifest: NodeBackup.Report) -> [String] {
         var problems: [String] = []
         let progress = ProgressLine(total: Int64(manifest.files.count), label: "checking files", unit: .entries)
         for (name, expected) in manifest.files.sorted(by: { $0.key < $1.key }) {
             progress.advance()
-            guard !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
-                problems.append("\(NodeBackup.manifestName) names \(name), which is not a path inside the backup")
+            guard Self.isInside(name), BackupFiles.isInside(directory + "/" + name, directory) else {
+                problems.append("\(NodeBackup.manifestName) names \(name), which is not a file inside the backup")
                 continue
             }
             guard let actual = BackupFiles.sha256(ofFile: directory + "/" + name) else {
-                problems.append("\(name) is missing or unreadable")
+                problems.append("\(name) is missing, unreadable or not a regular file")
                 continue
             }
             if actual != expected { problems.append("\(name) has changed since the backup (its SHA-256 is not the one recorded)") }
         }
         progress.finish()
-        let present = ((try? FileManager.default.subpathsOfDirectory(atPath: directory)) ?? []).filter { name in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory) && !isDirectory.boolValue
+        guard let enumerator = FileManager.default.enumerator(at: URL(fileURLWithPath: directory), includingPropertiesForKeys: [.isDirectoryKey],
+                                                              options: [], errorHandler: { url, error in
+            problems.append("\(url.path) cannot be listed (\(error.localizedDescription))")
+            return true
+        }) else {
+            return problems + ["\(directory) cannot be listed"]
         }
-        for extra in present.sorted() where extra != NodeBackup.manifestName && manifest.files[extra] == nil {
-            problems.append("\(extra) is not part of the backup (added since)")
+        for case let url as URL in enumerator {
+            guard (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) != true else { continue }
+            let name = String(url.standardizedFileURL.path.dropFirst(URL(fileURLWithPath: directory).standardizedFileURL.path.count + 1))
+            if name != NodeBackup.manifestName, manifest.files[name] == nil { problems.append("\(name) is not part of the backup (added since)") }
         }
-        let backupHome = NodeHome(path: directory)
-        let configuration = try backupHome.loadConfiguration()
-        let auditName = manifest.files.keys.first { $0 == "audit.db" || $0.hasSuffix("/audit.db") } ?? "audit.db"
-        for database in [NodeStore.fileName, auditName] where manifest.files[database] != nil {
-            if let problem = try? DatabaseSnapshot.problems(in: directory + "/" + database) {
-                problems.append("\(database) does not pass SQLite's check (\(problem))")
-            }
-        }
-        let entries: Int
-        do {
-            let state = try NodeBackup.auditState(directory + "/" + auditName, configuration: configuration, keyring: backupHome)
-            entries = state.entries
-            if let problem = state.problem, manifest.auditProblem == nil { problems.append("the audit log does not verify (\(problem))") }
-            if state.entries != manifest.auditEntries || state.rootHash != manifest.auditRootHash {
-                problems.append("the audit log holds \(state.entries) entries with another root than the \(manifest.auditEntries) recorded")
-            }
-        } catch {
-            entries = 0
-            problems.append("the audit log cannot be read (\(error))")
-        }
-        return Report(directory: directory, node: manifest.node, takenAt: manifest.takenAt, files: manifest.files.count,
-                      auditEntries: entries, problems: problems, sound: problems.isEmpty)
+        return problems
+    }
+
+    /// Whether a name from the manifest is a relative path with no `..` in it.
+    private static func isInside(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix("/") && !name.split(separator: "/").contains("..")
     }
 }

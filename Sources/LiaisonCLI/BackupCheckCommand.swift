@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiaisonAudit
 import LiaisonCore
 
 /// `liaison backup check DIR`: is a backup still whole and usable.
@@ -9,26 +10,34 @@ struct BackupCheckCommand: ParsableCommand {
         abstract: "Check a backup: every file as it was written, both databases sound, the audit log still verifying.",
         discussion: """
             Needs no daemon and no passphrase. Every file backup.json lists must have the \
-            SHA-256 it had (bit rot, a partial copy, an edit), no other file may have been \
-            added, both databases must pass SQLite's check, and the audit log must verify \
-            against the log key in the backup's own liaison.toml with the size and root hash \
-            recorded. It does not open the key files (that needs the passphrase: restore \
-            the backup somewhere and start liaisond there to prove it).
+            SHA-256 it had (bit rot, a partial copy to other media), no other file may have \
+            been added, both databases must pass SQLite's check, and the audit log must \
+            verify with the size and root hash recorded. What the backup lacked when it was \
+            written is said again. backup.json is not signed: give --log-key (the node's, \
+            from `liaison keys show`, kept apart) to catch a backup rewritten whole, not only \
+            damage. It does not open the key files (that needs the passphrase: restore the \
+            backup somewhere and start liaisond there to prove it).
 
-            Exit codes: 0 sound; 65 something is not as it was (each listed); 66 no \
+            Exit codes: 0 sound; 65 something is not as it was, or was not whole when \
+            written (each listed), or backup.json is not one Liaison wrote; 66 no \
             backup.json there (not a finished backup).
             """)
 
     @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp("The backup directory.", valueName: "dir")) var directory: String
+    @Option(name: .long, help: ArgumentHelp("The node's log key, kept apart from the backup (default: the one in the backup's liaison.toml).",
+                                            valueName: "key"))
+    var logKey: String?
 
     func run() throws {
-        let report = try BackupCheck(directory: BackupFiles.resolved(directory)).run()
+        let key = try logKey.map(TrustedKeyArgument.logKey)
+        let report = try BackupCheck(directory: BackupFiles.resolved(directory), logKey: key).run()
         if output.json {
             try printJSON(report)
         } else if report.sound {
             print("SOUND: the backup of \(report.node) taken \(report.takenAt) is as it was written")
-            print("  \(report.files) files as recorded; both databases pass SQLite's check; the audit log's \(report.auditEntries) entries verify")
+            let key = report.logKeySource == "given" ? "the log key given" : "the backup's own log key (give --log-key to hold it to one kept apart)"
+            print("  \(report.files) files as recorded; both databases pass SQLite's check; the audit log's \(report.auditEntries) entries verify against \(key)")
         } else {
             print("NOT SOUND: the backup of \(report.node) taken \(report.takenAt) is not as it was written:")
             for problem in report.problems { print("  - \(problem)") }

@@ -118,10 +118,15 @@ enum BackupFiles {
         return (copied, Hex.encode(hash.finalize()))
     }
 
-    /// The SHA-256 (hex) of the file at `path`, read a MiB at a time; nil if it cannot be read.
+    /// The SHA-256 (hex) of the regular file at `path` (not a symlink, a FIFO or a
+    /// device, which could block or never end), read a MiB at a time; nil if it is
+    /// not one or cannot be read.
     static func sha256(ofFile path: String) -> String? {
-        guard let input = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? input.close() }
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        let input = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         var hash = SHA256()
         do {
             while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { chunk.withUnsafeBytes { hash.update($0) } }

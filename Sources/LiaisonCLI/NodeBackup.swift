@@ -47,6 +47,8 @@ struct NodeBackup {
         /// Why the copied log does not verify, when it does not (the node's own log is
         /// then damaged or altered: the copy keeps it as it is, as evidence).
         var auditProblem: String?
+        /// The audit log's path in the backup (`audit.db`, or where in the home the node keeps it).
+        var auditFile: String
         /// Where the node keeps its audit log when that is outside its home
         /// (`[audit] database`): the copy is `audit.db` in the backup, to be put back there.
         var auditDatabaseElsewhere: String?
@@ -117,6 +119,7 @@ struct NodeBackup {
                             takenAt: takenAt, storeCopied: storeCopied, outboxPackages: named.outboxPackages, inboxEntries: named.inboxEntries,
                             packageFiles: files, packageBytes: bytes, auditEntries: log.entries, auditRootHash: log.rootHash,
                             auditCheckpointSize: log.checkpointSize, auditProblem: log.problem,
+                            auditFile: String(auditCopy.dropFirst(directory.count + 1)),
                             auditDatabaseElsewhere: auditInHome ? nil : auditPath, notCopied: notCopied, files: hashes)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -167,7 +170,9 @@ struct NodeBackup {
         if let problem = try DatabaseSnapshot.problems(in: path) {
             throw CoreError(.io, "the copy of the audit log does not pass SQLite's check (\(problem)); run `liaison backup` again")
         }
-        return try Self.auditState(path, configuration: configuration, keyring: NodeHome(path: directory))
+        let key = try NodeLogNames.logKey(configuration.publicKeys, named: configuration.logFingerprint)
+        let witnesses = try AuditDatabaseCheck.witnessKeys(of: (try? NodeHome(path: directory).loadKeyring(configuration))?.peers ?? [])
+        return try Self.auditState(path, logKey: key, witnesses: witnesses)
     }
 
     /// An audit log's size, root hash (base64), newest checkpoint, and what is wrong
@@ -179,14 +184,11 @@ struct NodeBackup {
         var problem: String?
     }
 
-    /// The audit log at `path` verified against the log key of `configuration` and the
-    /// witnesses of the keyring in `keyring`'s home.
-    static func auditState(_ path: String, configuration: NodeConfiguration, keyring: NodeHome) throws -> AuditState {
+    /// The audit log at `path` verified against `logKey`, with `witnesses` counted.
+    static func auditState(_ path: String, logKey: NoteVerifierKey, witnesses: [NoteVerifierKey]) throws -> AuditState {
         let log = try AuditLog(readingOnly: path)
         defer { try? log.close() }
-        let key = try NodeLogNames.logKey(configuration.publicKeys, named: configuration.logFingerprint)
-        let witnesses = try AuditDatabaseCheck.witnessKeys(of: (try? keyring.loadKeyring(configuration))?.peers ?? [])
-        let (report, issues) = try AuditDatabaseCheck.run(log, logKey: key, witnesses: witnesses)
+        let (report, issues) = try AuditDatabaseCheck.run(log, logKey: logKey, witnesses: witnesses)
         // A log no daemon has signed yet (a node that never ran) has no checkpoint:
         // that alone is how the node's own log is, not a fault.
         let faults = report.failures.filter { $0.code != .noCheckpoint }

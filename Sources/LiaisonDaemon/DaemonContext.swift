@@ -207,7 +207,7 @@ struct DaemonSettings: Sendable {
     /// Most simultaneous control-socket connections.
     var maximumControlConnections = 64
     /// Most of them held by one user (uid).
-    var controlConnectionsPerUser = 48
+    var controlConnectionsPerUser = Int(DaemonTunables().controlConnectionsPerUser)
     /// How long a control client may keep the daemon waiting for a frame, or for
     /// room to write one, before it is cut off.
     var controlTimeout: TimeAmount = .seconds(30)

@@ -231,14 +231,15 @@ enum DaemonBenchmark {
         for node in nodes {
             let home = NodeHome(path: node.home)
             let configuration = try home.create(name: node.name, listen: ["127.0.0.1:\(node.port)"], passphrase: nil, now: Timestamp.now())
-            // Every client and the watcher are one user: past the default share of the
-            // control connections (48), the daemons are given room for them.
-            if clients > 40 {
-                let file = try FileHandle(forWritingTo: URL(fileURLWithPath: node.home + "/liaison.toml"))
-                try file.seekToEnd()
-                try file.write(contentsOf: Data("\n[daemon]\nmax-control-connections = \(2 * clients + 16)\n".utf8))
-                try file.close()
-            }
+            // Every client and the watcher are one user, and a client that connects anew
+            // may briefly hold two slots (the daemon lets one go when it sees the close):
+            // the daemons are given room for all of them, as a program feeding a node
+            // from one user would be (docs/operations.md, "Feeding the daemon from a program").
+            let slots = max(64, 2 * clients + 16)
+            let file = try FileHandle(forWritingTo: URL(fileURLWithPath: node.home + "/liaison.toml"))
+            try file.seekToEnd()
+            try file.write(contentsOf: Data("\n[daemon]\nmax-control-connections = \(slots)\nmax-control-connections-per-user = \(slots)\n".utf8))
+            try file.close()
             cards.append(try home.card(configuration, secrets: try home.loadSecrets(configuration, passphrase: PassphraseSource()), now: Timestamp.now()))
         }
         for (i, node) in nodes.enumerated() {

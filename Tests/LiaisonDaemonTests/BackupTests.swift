@@ -54,8 +54,15 @@ struct BackupTests {
         }
         #expect(try net.auditEvents("bravo").contains { $0.kind == .nodeBackedUp && $0.details["directory"]?.hasSuffix("/bravo-backup") == true })
         // Checked later as written; a copy with one byte of a package file changed is not.
-        let check = try net.cli.run(["backup", "check", backup])
+        let logKey = { (node: String) throws -> String in
+            let shown = try JSONSerialization.jsonObject(with: Data(try net.expect(["keys", "show", "--home", net.home(node), "--json"]).stdout.utf8))
+            return (shown as? [String: Any])?["logKey"] as? String ?? ""
+        }
+        let check = try net.cli.run(["backup", "check", backup, "--log-key", try logKey("bravo")])
         #expect(check.status == 0 && check.stdout.hasPrefix("SOUND"), "\(check.status) \(check.stdout)\(check.stderr)")
+        // Held to another node's log key (a backup passed off as this node's), it is not.
+        let other = try net.cli.run(["backup", "check", backup, "--log-key", try logKey("alpha")])
+        #expect(other.status == 65 && other.stdout.contains("the audit log does not verify"), "\(other.status) \(other.stdout)")
         let damaged = net.dir.file("damaged-backup")
         try FileManager.default.copyItem(atPath: backup, toPath: damaged)
         let packageFile = try #require(try FileManager.default.contentsOfDirectory(atPath: damaged + "/inbox").first)
@@ -141,5 +148,10 @@ struct BackupTests {
         let listed = (try Self.report(lacking.stdout))["notCopied"] as? [String] ?? []
         #expect(listed.count == 1 && listed[0].contains("the node has lost it"), "\(listed)")
         #expect(FileManager.default.fileExists(atPath: partial + "/backup.json"))
+        // Checked later, it says again what it lacked; a directory with no manifest is no backup.
+        let recheck = try net.cli.run(["backup", "check", partial])
+        #expect(recheck.status == 65 && recheck.stdout.contains("when it was written, this was not copied"), "\(recheck.status) \(recheck.stdout)")
+        let none = try net.cli.run(["backup", "check", occupied])
+        #expect(none.status == 66 && none.stderr.contains("not a finished backup"), "\(none.status) \(none.stderr)")
     }
 }

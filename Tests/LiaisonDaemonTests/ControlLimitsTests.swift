@@ -52,7 +52,7 @@ struct ControlLimitsTests {
           .timeLimit(.minutes(2)))
     func perUserCap() throws {
         // Three quarters of 4: this user (root) may hold 3.
-        let net = try DaemonNetwork(["alpha"], tunables: "max-control-connections = 4\n")
+        let net = try DaemonNetwork(["alpha"], tunables: "max-control-connections = 4\ncontrol-timeout-seconds = 300\n")
         let config = net.home("alpha") + "/liaison.toml"
         try (try String(contentsOfFile: config, encoding: .utf8) + "\n[access]\nauditor-groups = [\"nogroup\"]\n")
             .write(toFile: config, atomically: true, encoding: .utf8)

@@ -11,7 +11,7 @@ public struct DaemonTunables: Sendable, Equatable {
     /// with `control.busy`.
     public var maximumControlConnections: Int64 = 64
     /// Most of them one user (uid) may hold, so that one user of the socket cannot
-    /// take every slot; nil for three quarters of ``maximumControlConnections``.
+    /// take every slot; nil for ``controlConnectionsPerUser``'s default.
     public var maximumControlConnectionsPerUser: Int64?
     /// Seconds the daemon waits on a control client, for each frame of its request
     /// and for room to write each frame of the reply, before cutting it off.
@@ -58,9 +58,12 @@ public struct DaemonTunables: Sendable, Equatable {
     public init() {}
 
     /// The control connections one user may hold: as set, or three quarters of
-    /// ``maximumControlConnections`` (at least one), so that others always have some.
+    /// ``maximumControlConnections`` and never all of them (one, when there is one),
+    /// so that one user alone cannot take every slot.
     public var controlConnectionsPerUser: Int64 {
-        maximumControlConnectionsPerUser ?? max(1, maximumControlConnections - maximumControlConnections / 4)
+        if let set = maximumControlConnectionsPerUser { return set }
+        let total = maximumControlConnections
+        return total < 2 ? total : min(total - 1, total - total / 4)
     }
 
     nonisolated(unsafe) static let keys: [(String, WritableKeyPath<DaemonTunables, Int64>, ClosedRange<Int64>)] = [

@@ -43,6 +43,8 @@ struct ControlServer: Service {
         context.logger.info("control socket at \(path)")
         let handlers = ControlHandlers(context: context)
         let slots = ControlConnectionSlots(capacity: settings.maximumControlConnections, perUser: settings.controlConnectionsPerUser)
+        // Whoever may open the socket can knock as often as it likes: the lines are budgeted.
+        let busyLog = RefusalLog(logger: context.logger)
         await AcceptLoop(what: "control connections on \(path)", logger: context.logger, bind: bind).run(server) { accepted, connections in
             let (connection, caller) = accepted
             let deadline = ControlDeadline(timeout: settings.controlTimeout, channel: connection.channel, caller: caller,
@@ -52,7 +54,7 @@ struct ControlServer: Service {
             // every slot until nobody else is served.
             if let refusal = slots.claim(uid: caller?.uid) {
                 let busy = Self.busy(refusal, slots: slots)
-                context.logger.warning("control: connection from \(caller?.description ?? "unknown caller") refused: \(busy.logged)")
+                busyLog.log(.warning, "control: connection from \(caller?.description ?? "unknown caller") refused: \(busy.logged)")
                 connections.addTask {
                     defer { deadline.stop() }
                     DaemonMetrics.controlRequest("busy")

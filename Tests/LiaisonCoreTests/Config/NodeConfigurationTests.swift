@@ -228,8 +228,9 @@ struct NodeConfigurationTests {
         }
     }
 
-    @Test("max-control-connections-per-user is three quarters of max-control-connections unless set, and never more",
+    @Test("max-control-connections-per-user is three quarters of max-control-connections unless set, never all of two or more, and never more than set",
           arguments: [("", 48), ("max-control-connections = 4", 3), ("max-control-connections = 1", 1),
+                      ("max-control-connections = 2", 1), ("max-control-connections = 3", 2),
                       ("max-control-connections-per-user = 64", 64), ("max-control-connections = 8\nmax-control-connections-per-user = 2", 2)])
     func controlConnectionsPerUser(lines: String, expected: Int64) throws {
         let config = try NodeConfiguration(parsing: text(base + ["", "[daemon]", lines]))
