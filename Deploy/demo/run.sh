@@ -159,7 +159,7 @@ run audit match alpha-audit charlie-audit --log-key "$LOGKEY" --log-key "$(pubke
 
 say "bravo is backed up while its daemon runs: consistent snapshots, checked, its log verified"
 run backup --home bravo --out bravo-backup
-run backup check bravo-backup
+run backup check bravo-backup --log-key "$(pubkey bravo logKey)"
 
 say "stopping the daemons (SIGTERM drains in-flight transfers)"
 stop_daemons; trap - EXIT
