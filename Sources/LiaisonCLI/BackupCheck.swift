@@ -52,6 +52,13 @@ struct BackupCheck {
         } catch {
             problems.append("liaison.toml cannot be read (\(error))")
         }
+        // What the manifest says of the databases must hold, or their checks could be skipped.
+        if !Self.isInside(manifest.auditFile) || manifest.files[manifest.auditFile] == nil {
+            problems.append("\(NodeBackup.manifestName) names the audit log as \(manifest.auditFile), which is not a file of the backup")
+        }
+        if manifest.storeCopied != (manifest.files[NodeStore.fileName] != nil) {
+            problems.append("\(NodeBackup.manifestName) contradicts itself about \(NodeStore.fileName)")
+        }
         for database in (manifest.storeCopied ? [NodeStore.fileName] : []) + [manifest.auditFile] where Self.isInside(database) {
             do {
                 if let problem = try DatabaseSnapshot.problems(in: directory + "/" + database) {

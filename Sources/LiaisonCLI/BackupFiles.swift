@@ -8,14 +8,14 @@ enum BackupFiles {
     /// Most bytes of one small file of the home (`keys/peer-rotations.txt` stops at 16 MiB).
     static let smallFileLimit = 32 << 20
 
-    /// Takes `directory` if it is an empty directory of this user's (not a symlink),
-    /// or makes it; mode 0700 either way. Returns whether it made it.
+    /// Takes `directory` (a resolved path: no symlink left in it) if it is an empty
+    /// directory of this user's, or makes it; mode 0700 either way. Returns whether it made it.
     static func prepare(_ directory: String) throws -> Bool {
         var info = stat()
         if lstat(directory, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(),
                   (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true else {
-                throw CoreError(.invalidArgument, "\(directory) exists and is not an empty directory of yours; give a new one")
+                throw CoreError(.invalidArgument, "\(directory) exists and is not an empty directory of yours; give a new one (a directory without backup.json is what an interrupted backup leaves: remove it)")
             }
             guard chmod(directory, 0o700) == 0 else { throw CoreError(.io, "cannot make \(directory) private (\(String(cString: strerror(errno))))") }
             return false
@@ -44,13 +44,18 @@ enum BackupFiles {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         var existing = URL(fileURLWithPath: absolute).standardizedFileURL.path
         var rest: [String] = []
-        // Bounded by the path's depth.
-        while realpath(existing, nil) == nil, existing != "/" {
+        // Bounded by the path's depth: each turn drops a component, and "/" resolves.
+        while true {
+            if let pointer = realpath(existing, nil) {
+                let base = String(cString: pointer)
+                free(pointer)
+                let whole = ([base == "/" ? "" : base] + rest).joined(separator: "/")
+                return whole.isEmpty ? "/" : whole
+            }
+            guard existing != "/", !existing.isEmpty else { return absolute }
             rest.insert((existing as NSString).lastPathComponent, at: 0)
             existing = (existing as NSString).deletingLastPathComponent
         }
-        let base = realpath(existing, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } ?? existing
-        return ([base == "/" ? "" : base] + rest).joined(separator: "/")
     }
 
     /// Whether `path` is `directory` or inside it (both resolved).
@@ -65,17 +70,34 @@ enum BackupFiles {
     /// waiting to be renamed). Keyed by their paths relative to the home.
     /// `keyFile` is the key file's path relative to the home, nil when it is kept elsewhere.
     static func readSmallFiles(of home: NodeHome, keyFile: String?) throws -> [String: [UInt8]] {
+        /// One reading; nil while a change is under way (a `.next` file waiting to be
+        /// renamed, or a file gone between its listing and its reading).
         func reading() throws -> [String: [UInt8]]? {
-            var files: [String: [UInt8]] = [:]
-            let keys = (try? FileManager.default.contentsOfDirectory(atPath: home.path + "/keys")) ?? []
+            let keys: [String]
+            do {
+                keys = try FileManager.default.contentsOfDirectory(atPath: home.path + "/keys")
+            } catch let error as NSError where error.code == NSFileReadNoSuchFileError || error.code == NSFileNoSuchFileError {
+                keys = []
+            } catch {
+                throw CoreError(.io, "cannot list \(home.path)/keys: \((error as NSError).localizedDescription)")
+            }
             if keys.contains(where: { $0.hasSuffix(".next") }) { return nil }
-            var relative = ["liaison.toml"] + keys.map { "keys/" + $0 } + (keyFile.map { [$0] } ?? [])
+            if let keyFile, FileManager.default.fileExists(atPath: home.path + "/" + keyFile + ".next") { return nil }
+            // A file being written (AtomicOutputFile's temporary) is not the node's yet;
+            // its rename shows as a change between the two readings.
+            var relative = ["liaison.toml"] + keys.filter { !$0.contains(".partial-") }.map { "keys/" + $0 } + (keyFile.map { [$0] } ?? [])
             if FileManager.default.fileExists(atPath: home.keyringPath) { relative.append("keyring.toml") }
+            var files: [String: [UInt8]] = [:]
             for name in Set(relative) {
+                let path = home.path + "/" + name
                 var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                    // liaison.toml was read at the start: one gone now is a change under way.
+                    return nil
+                }
                 // Subdirectories of keys/ are not the node's (it writes none).
-                if FileManager.default.fileExists(atPath: home.path + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue { continue }
-                files[name] = try readSmallFile(home.path + "/" + name, limit: smallFileLimit)
+                if isDirectory.boolValue { continue }
+                files[name] = try readSmallFile(path, limit: smallFileLimit)
             }
             return files
         }
@@ -84,7 +106,7 @@ enum BackupFiles {
             if let first = try reading(), let second = try reading(), first == second { return first }
             usleep(100_000)
         }
-        throw CoreError(.keyChangeNotNow, "the node's configuration or keys kept changing while they were read (a key change under way?); run the backup again once it is done")
+        throw CoreError(.keyChangeNotNow, "the node's configuration or keys kept changing while they were read (a key change under way, or one a crash left half done: start liaisond once to finish it); run the backup again")
     }
 
     /// Writes `bytes` as the new file `relative` under `directory` (mode 0600,
@@ -96,11 +118,14 @@ enum BackupFiles {
     }
 
     /// Copies `source` to the new file `target` (mode 0600), fsynced; returns its
-    /// bytes and their SHA-256 (hex).
-    static func copy(_ source: String, to target: String, progress: (Int) -> Void) throws -> (bytes: Int64, sha256: String) {
-        guard let input = FileHandle(forReadingAtPath: source) else {
+    /// bytes and their SHA-256 (hex), or nil if `source` is gone (removed since it was named).
+    static func copy(_ source: String, to target: String, progress: (Int) -> Void) throws -> (bytes: Int64, sha256: String)? {
+        let sourceDescriptor = open(source, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard sourceDescriptor >= 0 else {
+            if errno == ENOENT { return nil }
             throw CoreError(.io, "cannot read \(source) to back it up (\(String(cString: strerror(errno))))")
         }
+        let input = FileHandle(fileDescriptor: sourceDescriptor, closeOnDealloc: false)
         defer { try? input.close() }
         try makeDirectory((target as NSString).deletingLastPathComponent)
         let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)

@@ -110,12 +110,21 @@ struct NodeBackup {
         if storeCopied, let problem = try DatabaseSnapshot.problems(in: storeCopy) {
             throw CoreError(.io, "the copy of \(NodeStore.fileName) does not pass SQLite's check (\(problem)); run `liaison backup` again")
         }
-        let log = try checkedAudit(auditCopy)
+        // The node as the copy has it: a key change between the start and the copy of
+        // liaison.toml (with its record in the copied log) is the backup's.
+        let copied: NodeConfiguration
+        do { copied = try NodeHome(path: directory).loadConfiguration() } catch {
+            throw CoreError(.io, "the copy of liaison.toml cannot be read back (\(error)); run `liaison backup` again")
+        }
+        let log = try checkedAudit(auditCopy, configuration: copied)
         for database in (storeCopied ? [storeCopy] : []) + [auditCopy] {
-            hashes[String(database.dropFirst(directory.count + 1))] = BackupFiles.sha256(ofFile: database)
+            guard let hash = BackupFiles.sha256(ofFile: database) else {
+                throw CoreError(.io, "the copy \(database) cannot be read back; run `liaison backup` again")
+            }
+            hashes[String(database.dropFirst(directory.count + 1))] = hash
         }
         try BackupFiles.syncDirectories(under: directory)
-        let report = Report(node: configuration.name, fingerprint: configuration.publicKeys.fingerprint.description, directory: directory,
+        let report = Report(node: copied.name, fingerprint: copied.publicKeys.fingerprint.description, directory: directory,
                             takenAt: takenAt, storeCopied: storeCopied, outboxPackages: named.outboxPackages, inboxEntries: named.inboxEntries,
                             packageFiles: files, packageBytes: bytes, auditEntries: log.entries, auditRootHash: log.rootHash,
                             auditCheckpointSize: log.checkpointSize, auditProblem: log.problem,
@@ -139,34 +148,47 @@ struct NodeBackup {
     private func copyPackageFiles(_ named: [String], hashes: inout [String: String]) throws -> (files: Int, bytes: Int64, notCopied: [String]) {
         var sources: [(relative: String, size: Int64)] = []
         var notCopied: [String] = []
-        for path in named {
+        for path in Set(named).sorted() {
             guard !path.hasPrefix("/") else {
                 notCopied.append("\(path): a package file named by its whole path, outside the home; copy it yourself")
                 continue
             }
+            // The store names files in the home's outbox/ and inbox/ only (PackageFilePaths).
+            guard !path.split(separator: "/").contains("..") else {
+                notCopied.append("\(path): not a path inside the home, as the store should name it")
+                continue
+            }
             var info = stat()
             guard stat(home.path + "/" + path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-                let why = path.hasPrefix("outbox/") ? "not there (pruned since the snapshot, or lost)" : "not there: the node has lost it"
-                notCopied.append("\(path): \(why)")
+                notCopied.append("\(path): \(Self.gone(path))")
                 continue
             }
             sources.append((path, Int64(info.st_size)))
         }
         let progress = ProgressLine(total: sources.reduce(0) { $0 + $1.size }, label: "copying package files", unit: .bytes)
-        var copied: Int64 = 0
+        var copied: Int64 = 0, count = 0
         for source in sources {
-            let file = try BackupFiles.copy(home.path + "/" + source.relative, to: directory + "/" + source.relative) { progress.advance(by: $0) }
+            guard let file = try BackupFiles.copy(home.path + "/" + source.relative, to: directory + "/" + source.relative, progress: { progress.advance(by: $0) }) else {
+                notCopied.append("\(source.relative): \(Self.gone(source.relative))")
+                continue
+            }
             copied += file.bytes
+            count += 1
             hashes[source.relative] = file.sha256
         }
         progress.finish()
-        return (sources.count, copied, notCopied)
+        return (count, copied, notCopied)
+    }
+
+    /// Why a package file the store's snapshot names is not there.
+    private static func gone(_ path: String) -> String {
+        path.hasPrefix("outbox/") ? "not there (pruned or cancelled since the snapshot, or lost)" : "not there: the node has lost it"
     }
 
     /// The copied audit log, verified against the node's log key and the copied
     /// keyring's witnesses: its size, root hash, newest checkpoint, and what is wrong
     /// with it if anything is.
-    private func checkedAudit(_ path: String) throws -> AuditState {
+    private func checkedAudit(_ path: String, configuration: NodeConfiguration) throws -> AuditState {
         if let problem = try DatabaseSnapshot.problems(in: path) {
             throw CoreError(.io, "the copy of the audit log does not pass SQLite's check (\(problem)); run `liaison backup` again")
         }

@@ -108,6 +108,37 @@ struct BackupTests {
         }
     }
 
+    @Test("an audit log kept elsewhere in the home keeps its place in the backup; a manifest that hides it is caught; a check changes nothing",
+          .timeLimit(.minutes(2)))
+    func auditLogElsewhereInTheHome() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        // bravo's log moves into logs/ (its history with it), and its configuration says so.
+        let home = net.home("bravo")
+        try FileManager.default.createDirectory(atPath: home + "/logs", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: home + "/audit.db", toPath: home + "/logs/trail.db")
+        try (try String(contentsOfFile: home + "/liaison.toml", encoding: .utf8) + "\n[audit]\ndatabase = \"logs/trail.db\"\n")
+            .write(toFile: home + "/liaison.toml", atomically: true, encoding: .utf8)
+        try net.startAll()
+        let id = try net.send(Array("kept in a log of its own".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"], timeoutSeconds: 60))
+        let backup = net.dir.file("trail-backup")
+        let report = try Self.report(try net.expect(["backup", "--home", net.home("bravo"), "--out", backup, "--json"]).stdout)
+        #expect(report["auditFile"] as? String == "logs/trail.db" && report["auditDatabaseElsewhere"] == nil, "\(report)")
+        #expect(FileManager.default.fileExists(atPath: backup + "/logs/trail.db") && !FileManager.default.fileExists(atPath: backup + "/audit.db"))
+        // Checked twice: the first check leaves the backup as it was.
+        for _ in 0..<2 {
+            let check = try net.cli.run(["backup", "check", backup])
+            #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        }
+        // A manifest rewritten to point the log check away is caught, not skipped.
+        let manifestPath = backup + "/backup.json"
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any] ?? [:]
+        manifest["auditFile"] = "/elsewhere.db"
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
+        let hidden = try net.cli.run(["backup", "check", backup])
+        #expect(hidden.status == 65 && hidden.stdout.contains("names the audit log as /elsewhere.db"), "\(hidden.status) \(hidden.stdout)")
+    }
+
     @Test("a backup is refused into a directory that holds anything, or inside the home; with no daemon it is taken all the same; a lost file is said and fails it",
           .timeLimit(.minutes(2)))
     func refusals() throws {
