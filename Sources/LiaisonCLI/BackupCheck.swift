@@ -53,13 +53,13 @@ struct BackupCheck {
             problems.append("liaison.toml cannot be read (\(error))")
         }
         // What the manifest says of the databases must hold, or their checks could be skipped.
-        if !Self.isInside(manifest.auditFile) || manifest.files[manifest.auditFile] == nil {
+        if !BackupFiles.isRelative(manifest.auditFile) || manifest.files[manifest.auditFile] == nil {
             problems.append("\(NodeBackup.manifestName) names the audit log as \(manifest.auditFile), which is not a file of the backup")
         }
         if manifest.storeCopied != (manifest.files[NodeStore.fileName] != nil) {
             problems.append("\(NodeBackup.manifestName) contradicts itself about \(NodeStore.fileName)")
         }
-        for database in (manifest.storeCopied ? [NodeStore.fileName] : []) + [manifest.auditFile] where Self.isInside(database) {
+        for database in (manifest.storeCopied ? [NodeStore.fileName] : []) + [manifest.auditFile] where BackupFiles.isRelative(database) {
             do {
                 if let problem = try DatabaseSnapshot.problems(in: directory + "/" + database) {
                     problems.append("\(database) does not pass SQLite's check (\(problem))")
@@ -70,7 +70,7 @@ struct BackupCheck {
         }
         var entries = 0
         if let key = try logKey ?? configuration.map({ try NodeLogNames.logKey($0.publicKeys, named: $0.logFingerprint) }),
-           Self.isInside(manifest.auditFile) {
+           BackupFiles.isRelative(manifest.auditFile) {
             do {
                 let witnesses = try configuration.map { try AuditDatabaseCheck.witnessKeys(of: (try? home.loadKeyring($0))?.peers ?? []) } ?? []
                 let state = try NodeBackup.auditState(directory + "/" + manifest.auditFile, logKey: key, witnesses: witnesses)
@@ -110,7 +110,7 @@ struct BackupCheck {
         let progress = ProgressLine(total: Int64(manifest.files.count), label: "checking files", unit: .entries)
         for (name, expected) in manifest.files.sorted(by: { $0.key < $1.key }) {
             progress.advance()
-            guard Self.isInside(name), BackupFiles.isInside(directory + "/" + name, directory) else {
+            guard BackupFiles.isRelative(name), BackupFiles.isInside(directory + "/" + name, directory) else {
                 problems.append("\(NodeBackup.manifestName) names \(name), which is not a file inside the backup")
                 continue
             }
@@ -134,10 +134,5 @@ struct BackupCheck {
             if name != NodeBackup.manifestName, manifest.files[name] == nil { problems.append("\(name) is not part of the backup (added since)") }
         }
         return problems
-    }
-
-    /// Whether a name from the manifest is a relative path with no `..` in it.
-    private static func isInside(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix("/") && !name.split(separator: "/").contains("..")
     }
 }

@@ -58,6 +58,12 @@ enum BackupFiles {
         }
     }
 
+    /// Whether `name` is a relative path that stays where it is taken from (no `..`):
+    /// what the store names a package file by, and the manifest a file of the backup.
+    static func isRelative(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix("/") && !name.split(separator: "/").contains("..")
+    }
+
     /// Whether `path` is `directory` or inside it (both resolved).
     static func isInside(_ path: String, _ directory: String) -> Bool {
         let path = resolved(path), directory = resolved(directory)
@@ -161,18 +167,21 @@ enum BackupFiles {
         return Hex.encode(hash.finalize())
     }
 
-    /// Makes every directory written to durable, from the deepest up.
-    static func syncDirectories(under directory: String) throws {
-        let subdirectories = ((try? FileManager.default.subpathsOfDirectory(atPath: directory)) ?? []).filter { name in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+    /// Makes the directories holding `files` (paths relative to `directory`) durable,
+    /// from the deepest up, and `directory` itself last.
+    static func syncDirectories(holding files: some Sequence<String>, under directory: String) throws {
+        var parents = Set<String>()
+        for file in files {
+            var parent = (file as NSString).deletingLastPathComponent
+            while !parent.isEmpty, parents.insert(parent).inserted { parent = (parent as NSString).deletingLastPathComponent }
         }
-        for path in subdirectories.sorted(by: { $0.count > $1.count }).map({ directory + "/" + $0 }) + [directory] {
+        for path in parents.sorted(by: { $0.count > $1.count }).map({ directory + "/" + $0 }) + [directory] {
             do { try AtomicOutputFile.syncDirectory(path) } catch { throw CoreError(.io, "cannot make \(path) durable: \(error)") }
         }
     }
 
-    private static func makeDirectory(_ path: String) throws {
+    /// Makes `path` and its missing parents, mode 0700.
+    static func makeDirectory(_ path: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {

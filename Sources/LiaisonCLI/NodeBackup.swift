@@ -99,8 +99,7 @@ struct NodeBackup {
         let auditPath = configuration.audit.databasePath(home: home.path)
         let auditInHome = BackupFiles.isInside(auditPath, home.path)
         let auditCopy = directory + "/" + (auditInHome ? relative(auditPath) : "audit.db")
-        try FileManager.default.createDirectory(atPath: (auditCopy as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try BackupFiles.makeDirectory((auditCopy as NSString).deletingLastPathComponent)
         try DatabaseSnapshot.write(from: auditPath, to: auditCopy)
 
         let named = storeCopied ? try NodeStore.namedFiles(path: storeCopy) : .none
@@ -123,7 +122,8 @@ struct NodeBackup {
             }
             hashes[String(database.dropFirst(directory.count + 1))] = hash
         }
-        try BackupFiles.syncDirectories(under: directory)
+        // Every file durable in its directory before the manifest says the backup is whole.
+        try BackupFiles.syncDirectories(holding: hashes.keys, under: directory)
         let report = Report(node: copied.name, fingerprint: copied.publicKeys.fingerprint.description, directory: directory,
                             takenAt: takenAt, storeCopied: storeCopied, outboxPackages: named.outboxPackages, inboxEntries: named.inboxEntries,
                             packageFiles: files, packageBytes: bytes, auditEntries: log.entries, auditRootHash: log.rootHash,
@@ -133,7 +133,7 @@ struct NodeBackup {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try BackupFiles.writeNew(Array(try encoder.encode(report)) + [0x0A], as: Self.manifestName, under: directory)
-        try BackupFiles.syncDirectories(under: directory)
+        try BackupFiles.syncDirectories(holding: [Self.manifestName], under: directory)
         return report
     }
 
@@ -154,7 +154,7 @@ struct NodeBackup {
                 continue
             }
             // The store names files in the home's outbox/ and inbox/ only (PackageFilePaths).
-            guard !path.split(separator: "/").contains("..") else {
+            guard BackupFiles.isRelative(path) else {
                 notCopied.append("\(path): not a path inside the home, as the store should name it")
                 continue
             }
