@@ -20,7 +20,7 @@ struct AuditCommand: ParsableCommand {
             docs/audit-log.md.
             """,
         subcommands: [AuditQueryCommand.self, AuditCheckpointCommand.self, AuditProveCommand.self, AuditWitnessedCommand.self, AuditExportCommand.self,
-                      AuditVerifyCommand.self, AuditCheckProofCommand.self, AuditMatchCommand.self])
+                      AuditVerifyCommand.self, AuditCheckProofCommand.self, AuditMatchCommand.self, AuditNewLogCommand.self])
 }
 
 /// `liaison audit query`: entries by peer, package, event kind and time.

@@ -84,7 +84,7 @@ struct AuditMatchCommand: ParsableCommand {
             logs.append(log)
             summaries.append(summary)
         }
-        guard logs[0].origin != logs[1].origin else {
+        guard NodeLogNames.family(of: logs[0].origin) != NodeLogNames.family(of: logs[1].origin) else {
             throw CoreError(.invalidArgument, "both bundles are of the log \(logs[0].origin): give one from each partner")
         }
         let match = DeliveryMatch(logs[0], logs[1])
@@ -114,7 +114,8 @@ struct AuditMatchCommand: ParsableCommand {
         let origin = try reader.logKey().name
         var key: NoteVerifierKey?
         if !keys.isEmpty {
-            guard let given = keys.first(where: { $0.name == origin }) else {
+            // Named after the node's first log, a key verifies the logs it began after it too.
+            guard let given = keys.lazy.compactMap({ NodeLogNames.logKey($0, for: origin) }).first else {
                 throw CoreError(.invalidArgument, "no --log-key given is named \(origin), the log \(directory) holds: give the key you trust for it")
             }
             key = given

@@ -193,6 +193,9 @@ struct AuditVerifyCommand: ParsableCommand {
             FileHandle.standardError.write(Data("warning: the node signed no checkpoint now (\(unsigned)); entries after its newest checkpoint are checked unsigned\n".utf8))
         }
         let served = try NoteVerifierKey(parsing: keys.logKey)
+        // The key as its operator prints it is named after the node's first log; it
+        // verifies a log begun after that one under that log's name.
+        let trustedKey = trustedKey.map { NodeLogNames.logKey($0, for: served.name) ?? $0 }
         if let trustedKey, trustedKey != served {
             throw CoreError(.fingerprintMismatch, "the daemon’s log key \(served) is not the key you trust; the node's log key changed or this is another node")
         }

@@ -34,3 +34,27 @@ enum DaemonLock {
         return text.allSatisfy(\.isNumber) ? text : ""
     }
 }
+
+extension DaemonLock {
+    /// Takes the daemon's lock of `home` for a command that must run while no daemon
+    /// does (a daemon that starts meanwhile finds it held and stops). Returns the
+    /// descriptor to close when done.
+    ///
+    /// - Throws: ``CoreError`` `node.running` if a daemon holds it.
+    static func holdWhileStopped(_ home: NodeHome) throws -> Int32 {
+        let path = ControlFraming.lockPath(home: home.path)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            let reason = errno
+            if reason == ENOENT { throw CoreError(.nodeMissing, "no node at \(home.path); create it with `liaison init`") }
+            throw CoreError(.io, "cannot open \(path): \(String(cString: strerror(reason)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno
+            close(fd)
+            guard reason == EWOULDBLOCK else { throw CoreError(.io, "cannot lock \(path): \(String(cString: strerror(reason)))") }
+            throw CoreError(.nodeRunning, "liaisond is running for \(home.path): stop it first (`systemctl stop liaisond`, or SIGTERM), then run this again")
+        }
+        return fd
+    }
+}

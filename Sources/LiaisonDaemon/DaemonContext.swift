@@ -171,9 +171,10 @@ final class DaemonContext: Sendable {
         self.auditLog = try AuditLog(path: configuration.audit.databasePath(home: home.path))
         // The busiest writes journal their audit events in the store's own commit.
         journalRenumbering = try store.attachAuditJournal(to: auditLog)
-        // The log keeps its name across rotations (`[keys] log-name`).
+        // The log keeps its name across rotations (`[keys] log-name`); a log begun
+        // after another (`audit new-log`) adds its label.
         let fingerprint = configuration.logFingerprint
-        self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint), secretKey: secrets.log)
+        self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint, label: try auditLog.succession()?.label), secretKey: secrets.log)
         self.cosigner = try Cosigner(name: NodeLogNames.witnessName(fingerprint), secretKey: secrets.log)
         self.startedAt = Timestamp.now()
         // Files of sends interrupted by a crash were never acknowledged.

@@ -26,23 +26,42 @@ struct WitnessEvidenceTests {
     @Test("a checkpoint of this log's key proves a rollback if larger, a fork if its root differs; anything else proves nothing")
     func verdicts() throws {
         let dir = TemporaryDirectory(prefix: "liaison-evidence")
-        let signer = try NoteSigner(name: Self.origin, secretKey: try LogSecretKey())
+        let secret = try LogSecretKey()
+        let signer = try NoteSigner(name: Self.origin, secretKey: secret)
         let (ours, ourNote) = try Self.log(dir, "ours.db", count: 20, tag: "a", signer: signer)
         let key = signer.verifierKey
-        #expect(try WitnessEvidence.judge(ourNote, log: ours, logKey: key) == .unfounded("the checkpoint it sent is consistent with this log"))
-        #expect(try WitnessEvidence.judge([], log: ours, logKey: key) == .unfounded("it sent no checkpoint to show it"))
-        #expect(try WitnessEvidence.judge(Array("not a note".utf8), log: ours, logKey: key)
+        #expect(try WitnessEvidence.judge(ourNote, log: ours, logKey: key, family: Self.origin) == .unfounded("the checkpoint it sent is consistent with this log"))
+        #expect(try WitnessEvidence.judge([], log: ours, logKey: key, family: Self.origin) == .unfounded("it sent no checkpoint to show it"))
+        #expect(try WitnessEvidence.judge(Array("not a note".utf8), log: ours, logKey: key, family: Self.origin)
                     == .unfounded("the checkpoint it sent is not one this log's key signed"))
         // The same key signed a larger tree once: the log was rolled back.
         let (_, larger) = try Self.log(dir, "larger.db", count: 30, tag: "a", signer: signer)
-        #expect(try WitnessEvidence.judge(larger, log: ours, logKey: key) == .rolledBack(signed: 30, held: 20))
+        #expect(try WitnessEvidence.judge(larger, log: ours, logKey: key, family: Self.origin) == .rolledBack(signed: 30, held: 20))
         // The same key signed another tree of 20: the log was rewritten.
         let (_, other) = try Self.log(dir, "other.db", count: 20, tag: "b", signer: signer)
-        #expect(try WitnessEvidence.judge(other, log: ours, logKey: key) == .forked(size: 20))
+        #expect(try WitnessEvidence.judge(other, log: ours, logKey: key, family: Self.origin) == .forked(size: 20))
         // Another key's checkpoint (the witness's own, say) proves nothing about this log.
         let impostor = try NoteSigner(name: Self.origin, secretKey: try LogSecretKey())
         let (_, forged) = try Self.log(dir, "forged.db", count: 30, tag: "a", signer: impostor)
-        #expect(try WitnessEvidence.judge(forged, log: ours, logKey: key) == .unfounded("the checkpoint it sent is not one this log's key signed"))
+        #expect(try WitnessEvidence.judge(forged, log: ours, logKey: key, family: Self.origin) == .unfounded("the checkpoint it sent is not one this log's key signed"))
+        // The same key began a later log (`audit new-log`): this one is an old copy, whatever its size.
+        let laterOrigin = Self.origin + "/20261129T100000Z"
+        let (_, later) = try Self.log(dir, "later.db", count: 3, tag: "c", signer: try NoteSigner(name: laterOrigin, secretKey: secret))
+        #expect(try WitnessEvidence.judge(later, log: ours, logKey: key, family: Self.origin) == .superseded(by: laterOrigin))
+        // Not if another key signed it, nor if it is not a later log of this node's.
+        let (_, laterForged) = try Self.log(dir, "later-forged.db", count: 3, tag: "c",
+                                            signer: try NoteSigner(name: laterOrigin, secretKey: try LogSecretKey()))
+        #expect(try WitnessEvidence.judge(laterForged, log: ours, logKey: key, family: Self.origin)
+                    == .unfounded("the checkpoint it sent is not one this log's key signed"))
+        let (_, stranger) = try Self.log(dir, "stranger.db", count: 3, tag: "c",
+                                         signer: try NoteSigner(name: Self.origin + "/x/20261129T100000Z", secretKey: secret))
+        #expect(try WitnessEvidence.judge(stranger, log: ours, logKey: key, family: Self.origin)
+                    == .unfounded("the checkpoint it sent is not one this log's key signed"))
+        // A log begun later is not superseded by its node's first one.
+        let (laterLog, _) = try Self.log(dir, "later-ours.db", count: 2, tag: "d", signer: try NoteSigner(name: laterOrigin, secretKey: secret))
+        let laterKey = try NoteVerifierKey(name: laterOrigin, type: key.type, publicKey: key.publicKey)
+        #expect(try WitnessEvidence.judge(larger, log: laterLog, logKey: laterKey, family: Self.origin)
+                    == .unfounded("the checkpoint it sent is not one this log's key signed"))
     }
 
     // Async: a guard against a hang, not a speed check (README, "Tests": a suspended async test can wait minutes for a thread).

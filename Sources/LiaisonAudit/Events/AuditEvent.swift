@@ -95,6 +95,10 @@ public enum AuditEventKind: String, Sendable, Hashable, CaseIterable, Comparable
     /// The operator wrote a backup of the node (`liaison backup`): recorded before
     /// anything is copied, so the backup's own log holds it.
     case nodeBackedUp = "node.backed-up"
+    /// The first entry of a log the operator began after the node's last one could
+    /// not go on (`liaison audit new-log`, after a restore): which log it follows,
+    /// how large that one was, where it is kept, and why.
+    case logStarted = "log.started"
     case keyGenerated = "key.generated"
     /// A node rotated its keys (`keys rotate`, actor the operator), or a peer did and
     /// this node took its new card (actor `peer:<previous fingerprint>`, `by: peer`).

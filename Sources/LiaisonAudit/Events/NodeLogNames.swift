@@ -1,3 +1,4 @@
+import Foundation
 import LiaisonCore
 
 /// How a Liaison node names its audit log and its witness identity, and the
@@ -7,6 +8,71 @@ import LiaisonCore
 public enum NodeLogNames {
     /// The log's origin and the name of its key: `liaison/<fingerprint>`.
     public static func origin(_ fingerprint: NodeFingerprint) -> String { "liaison/\(fingerprint)" }
+
+    /// The origin of one of the node's logs: `liaison/<fingerprint>` for its first,
+    /// `liaison/<fingerprint>/<label>` for a log begun after it (`liaison audit
+    /// new-log`), whose label is the UTC time it began (``successorLabel(at:)``).
+    public static func origin(_ fingerprint: NodeFingerprint, label: String?) -> String {
+        label.map { "\(origin(fingerprint))/\($0)" } ?? origin(fingerprint)
+    }
+
+    /// The label of a log begun at `time` (seconds since the epoch, UTC):
+    /// `YYYYMMDDTHHMMSSZ`, so later logs sort after earlier ones as text.
+    public static func successorLabel(at time: Int64) -> String {
+        var seconds = time_t(time)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+
+    /// Whether `text` is a successor log's label (``successorLabel(at:)``'s form).
+    public static func isSuccessorLabel(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return false }
+        return (bytes[0..<8] + bytes[9..<15]).allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    /// Which of the logs named after `family` (a node's first log's origin) `origin`
+    /// is: `.some(nil)` the first, `.some(label)` one begun after it, `nil` none of them.
+    public static func label(of origin: String, family: String) -> String?? {
+        if origin == family { return .some(nil) }
+        guard origin.hasPrefix(family + "/") else { return nil }
+        let label = String(origin.dropFirst(family.count + 1))
+        return isSuccessorLabel(label) ? .some(label) : nil
+    }
+
+    /// The origin of the first log of the node whose log `origin` is: `origin` with
+    /// a successor's label taken off (``origin(_:label:)``), else `origin` itself.
+    public static func family(of origin: String) -> String {
+        guard let slash = origin.lastIndex(of: "/"), isSuccessorLabel(String(origin[origin.index(after: slash)...])) else { return origin }
+        return String(origin[..<slash])
+    }
+
+    /// `key` (a node's log key, named after its first log) under the name of its
+    /// log labelled `label`; `key` itself for nil, or if `key` names a later log already.
+    public static func logKey(_ key: NoteVerifierKey, label: String?) -> NoteVerifierKey {
+        guard let label else { return key }
+        return logKey(key, for: key.name + "/" + label) ?? key
+    }
+
+    /// Whether the log labelled `label` began after the one labelled `other`
+    /// (nil: a node's first log, which every successor follows).
+    public static func isLater(_ label: String?, than other: String?) -> Bool {
+        guard let label else { return false }
+        guard let other else { return true }
+        return label > other
+    }
+
+    /// The key that verifies checkpoints of `origin`, given `key`, a node's log key
+    /// as its operator or its card names it (after its first log): `key` itself for
+    /// that log, the same public key under `origin`'s name for a log the node began
+    /// after it, nil for any other log.
+    public static func logKey(_ key: NoteVerifierKey, for origin: String) -> NoteVerifierKey? {
+        guard let label = label(of: origin, family: key.name) else { return nil }
+        guard label != nil else { return key }
+        return try? NoteVerifierKey(name: origin, type: key.type, publicKey: key.publicKey)
+    }
 
     /// The name the node cosigns other logs under: `liaison-witness/<fingerprint>`.
     public static func witnessName(_ fingerprint: NodeFingerprint) -> String { "liaison-witness/\(fingerprint)" }

@@ -36,6 +36,9 @@ extension AuditBundle {
             bundleLogKey = nil
             problems.record(bundleFailure(error))
         }
+        // A node's log key as its operator prints it is named after its first log; it
+        // verifies the logs the node began after that one (`audit new-log`) too.
+        let trustedLogKey = trustedLogKey.map { key in bundleLogKey.flatMap { NodeLogNames.logKey(key, for: $0.name) } ?? key }
         guard let logKey = trustedLogKey ?? bundleLogKey else {
             return unverifiable(problems, requiredWitnesses: requiredWitnesses, witnessKeySource: trustedWitnesses == nil ? .bundle : .provided)
         }

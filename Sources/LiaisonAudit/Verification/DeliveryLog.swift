@@ -31,7 +31,7 @@ public struct DeliveryLog: Sendable {
         public let sender: String?
     }
 
-    /// The log's origin (`liaison/<first fingerprint>`).
+    /// The log's origin (`liaison/<first fingerprint>`, with a label if the node began it after its first).
     public let origin: String
     /// Every identity fingerprint this node's log shows it held: the first (its
     /// log's name), each of its own rotations', and each that signed a receipt it issued.
@@ -53,10 +53,11 @@ public struct DeliveryLog: Sendable {
     /// `package.delivered` entries that name no receipt (written before 2026-11-29).
     public private(set) var deliveriesWithoutReceipt = 0
 
-    /// An empty record of the log named `origin`; nil unless it is `liaison/<fingerprint>`.
+    /// An empty record of the log named `origin`; nil unless it is `liaison/<fingerprint>`
+    /// (or `liaison/<fingerprint>/<label>`, a log the node began after its first).
     public init?(origin: String) {
-        let prefix = "liaison/"
-        guard origin.hasPrefix(prefix), let first = try? NodeFingerprint(parsing: String(origin.dropFirst(prefix.count))) else { return nil }
+        let prefix = "liaison/", family = NodeLogNames.family(of: origin)
+        guard family.hasPrefix(prefix), let first = try? NodeFingerprint(parsing: String(family.dropFirst(prefix.count))) else { return nil }
         self.origin = origin
         fingerprints = [first.description]
     }

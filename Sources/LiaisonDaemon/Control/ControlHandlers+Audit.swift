@@ -107,18 +107,19 @@ extension ControlHandlers {
                              moreCheckpoints: checkpoints.count > Self.checkpointPage)
     }
 
-    /// The newest checkpoint of peer `peer`'s log this node cosigned as its witness.
+    /// The newest checkpoint of peer `peer`'s log this node cosigned as its witness
+    /// (of the last log it began, if it began one after its first).
     func auditWitnessed(_ request: ControlRequest) throws -> AuditWitnessedItem {
         let name = try required(request.peer, "peer")
         guard let peer = context.peers.peer(named: name) else {
             throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list`")
         }
-        let origin = try NodeLogNames.logKey(peer.keys, named: peer.auditLogFingerprint).name
-        guard let state = try context.auditLog.witnessedLog(origin: origin) else {
+        // Its newest log: the first, or the last it began after it (`audit new-log`).
+        guard let state = try context.auditLog.witnessedLogs(family: NodeLogNames.origin(peer.auditLogFingerprint)).last else {
             throw ControlFailure(code: "audit.not-witnessed",
                                  message: "this node has not cosigned a checkpoint of \(name)'s log; it witnesses \(name) only if \(name) asks it to (its [audit] witnesses, or every partner by default)")
         }
-        return AuditWitnessedItem(peer: name, origin: origin, size: state.size, note: state.note)
+        return AuditWitnessedItem(peer: name, origin: state.origin, size: state.size, note: state.note)
     }
 
     /// Most checkpoints one `audit.keys` answer carries (each about 1 KiB with its cosignatures).

@@ -82,15 +82,18 @@ struct WitnessClient: Sendable {
                 }
                 // It says this log was rolled back or rewritten: believed only if the
                 // checkpoint it shows, signed by this log's key, proves it.
-                let verdict = try WitnessEvidence.judge(evidence, log: context.auditLog, logKey: context.logSigner.verifierKey)
+                let verdict = try WitnessEvidence.judge(evidence, log: context.auditLog, logKey: context.logSigner.verifierKey,
+                                                        family: NodeLogNames.origin(context.configuration.logFingerprint))
                 await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
                                                               reason: "witness.refused: \(reason)",
                                                               details: ["size": String(stored.size), "witness-size": String(known),
                                                                         "evidence": verdict.description]))
                 if case .unfounded(let why) = verdict {
                     context.logger.error("witness \(peer.name) refused checkpoint \(stored.size), saying this log was rolled back or rewritten (\(reason)), but \(why): not taken as evidence; checkpoints are still signed")
+                } else if case .superseded = verdict {
+                    context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size): \(verdict). \(context.auditLog.path) is a log this node closed; put back its newest log, or stop the daemon and begin another with `liaison audit new-log`")
                 } else {
-                    context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size): \(verdict). \(context.auditLog.path) was rolled back or rewritten; restore its newest copy")
+                    context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size): \(verdict). \(context.auditLog.path) was rolled back or rewritten; restore its newest copy, or, if there is none (a node restored from a backup), stop the daemon and begin a new log with `liaison audit new-log`")
                 }
             default:
                 context.logger.warning("witness \(peer.name) answered a cosignature request with something else")

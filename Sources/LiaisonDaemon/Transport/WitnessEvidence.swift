@@ -15,6 +15,8 @@ enum WitnessEvidence {
         case rolledBack(signed: Int, held: Int)
         /// This log signed another tree of `size` entries than the one it holds now.
         case forked(size: Int)
+        /// This node began a later log, `origin`, after this one: this one is an old copy.
+        case superseded(by: String)
         /// The refusal proves nothing about this log; why.
         case unfounded(String)
 
@@ -24,14 +26,26 @@ enum WitnessEvidence {
                 "this log signed a checkpoint of \(signed) entries and now holds \(held): it was rolled back"
             case .forked(let size):
                 "this log signed another tree of \(size) entries than the one it holds: it was rewritten"
+            case .superseded(let origin):
+                "this node's log key began a later log, \(origin), after this one: this log is an older copy"
             case .unfounded(let why): why
             }
         }
     }
 
-    /// Judges `evidence` (a signed note) against `log`, whose checkpoints `logKey` signs.
-    static func judge(_ evidence: [UInt8], log: AuditLog, logKey: NoteVerifierKey) throws -> Verdict {
+    /// Judges `evidence` (a signed note) against `log`, whose checkpoints `logKey`
+    /// signs; `family` is the origin of the node's first log, which its later logs'
+    /// names begin with.
+    static func judge(_ evidence: [UInt8], log: AuditLog, logKey: NoteVerifierKey, family: String) throws -> Verdict {
         guard !evidence.isEmpty else { return .unfounded("it sent no checkpoint to show it") }
+        // A checkpoint of a log this node's key began after this one proves this one closed.
+        let origin = String(decoding: evidence.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        if origin != logKey.name, let shown = NodeLogNames.label(of: origin, family: family),
+           let ours = NodeLogNames.label(of: logKey.name, family: family), NodeLogNames.isLater(shown, than: ours),
+           let key = try? NoteVerifierKey(name: origin, type: logKey.type, publicKey: logKey.publicKey),
+           (try? Checkpoint.open(evidence, logKey: key)) != nil {
+            return .superseded(by: origin)
+        }
         let checkpoint: Checkpoint
         do {
             checkpoint = try Checkpoint.open(evidence, logKey: logKey).checkpoint

@@ -51,6 +51,9 @@ extension AuditLog {
     static let journalMarkTriggers = ["journal_mark_only_grows", "journal_mark_no_delete"]
 
     /// The triggers that stop `INSERT OR REPLACE` rewriting rows (schema v4 on).
+    /// The log name's triggers (schema v6 on).
+    static let logNameTriggers = ["log_name_first", "log_name_no_update", "log_name_no_delete"]
+
     static let noReplaceTriggers = ["subtree_no_replace", "cosignature_no_replace", "witnessed_log_no_replace", "journal_mark_no_replace"]
 
     /// Checks the stored log against itself, in one pass on one snapshot: indices
@@ -84,8 +87,9 @@ extension AuditLog {
             let hasQueryIndex = try migrated(AuditSchema.queryIndexMigration)
             let hasJournalMarks = try migrated(AuditSchema.journalMarkMigration)
             let refusesReplace = try migrated(AuditSchema.noReplaceMigration)
+            let hasLogName = try migrated(AuditSchema.logNameMigration)
             for trigger in Self.requiredTriggers + (hasQueryIndex ? Self.queryIndexTriggers : []) + (hasJournalMarks ? Self.journalMarkTriggers : [])
-                + (refusesReplace ? Self.noReplaceTriggers : [])
+                + (refusesReplace ? Self.noReplaceTriggers : []) + (hasLogName ? Self.logNameTriggers : [])
             where !triggers.contains(trigger) {
                 report(.triggerMissing, nil, "the append-only trigger \(trigger) was dropped: someone edited the audit log by hand")
             }

@@ -28,6 +28,18 @@ extension AuditLog {
         }
     }
 
+    /// What this node cosigned of the logs of the node whose first log is `family`
+    /// (`liaison/<fingerprint>`): that one and those it began after it
+    /// (`liaison/<fingerprint>/<label>`), the one begun last at the end.
+    public func witnessedLogs(family: String) throws -> [WitnessedLog] {
+        let logs = try read("read the witness state of \(family)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM witnessed_log WHERE origin = ? OR substr(origin, 1, ?) = ?",
+                             arguments: [family, family.utf8.count + 1, family + "/"]).map(Self.witnessedLog)
+        }
+        let labelled = logs.compactMap { log in NodeLogNames.label(of: log.origin, family: family).map { (label: $0, log: log) } }
+        return labelled.sorted { NodeLogNames.isLater($1.label, than: $0.label) }.map(\.log)
+    }
+
     /// Records that this node cosigned `checkpoint` of `peer`'s log, provided the
     /// stored state is still `expected` (nil: never witnessed). The schema refuses
     /// to move a witnessed log backwards.

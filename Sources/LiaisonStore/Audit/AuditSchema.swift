@@ -16,6 +16,8 @@ enum AuditSchema {
     static let journalMarkMigration = "audit-v3-journal-mark"
     /// The migration that stops `INSERT OR REPLACE` from rewriting rows.
     static let noReplaceMigration = "audit-v4-no-replace"
+    /// The migration that added `log_name` and its triggers.
+    static let logNameMigration = "audit-v6-log-name"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -27,6 +29,7 @@ enum AuditSchema {
         migrator.registerMigration(journalMarkMigration) { db in try db.execute(sql: v3) }
         migrator.registerMigration(noReplaceMigration) { db in try db.execute(sql: v4) }
         migrator.registerMigration("audit-v5-witnessed-root") { db in try db.execute(sql: v5) }
+        migrator.registerMigration(logNameMigration) { db in try db.execute(sql: v6) }
         return migrator
     }
 
@@ -236,5 +239,23 @@ enum AuditSchema {
             WHEN EXISTS (SELECT 1 FROM witnessed_log WHERE origin = NEW.origin
                          AND (size > NEW.size OR (size = NEW.size AND root IS NOT NEW.root)))
         BEGIN SELECT RAISE(ABORT, 'a witnessed log only moves forward, and never to another root at its size'); END;
+        """
+
+    /// The name of a log the node began after another (`liaison audit new-log`):
+    /// one row, written before its first entry, never changed. A log without it is
+    /// the node's first, named `liaison/<fingerprint>`; one with it is
+    /// `liaison/<fingerprint>/<label>`, and says which log it follows and how large
+    /// that one was when it was closed (also in its first entry, `log.started`).
+    static let v6 = """
+        CREATE TABLE log_name (
+            one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1),
+            label TEXT NOT NULL CHECK (length(label) = 16),
+            succeeds TEXT NOT NULL CHECK (succeeds <> ''),
+            begun_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TRIGGER log_name_first BEFORE INSERT ON log_name
+            WHEN EXISTS (SELECT 1 FROM leaf)
+        BEGIN SELECT RAISE(ABORT, 'a log is named before its first entry'); END;
+        \(appendOnly("log_name"))
         """
 }

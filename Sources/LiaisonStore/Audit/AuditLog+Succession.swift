@@ -1,0 +1,72 @@
+import GRDB
+import LiaisonAudit
+
+/// Which of a node's logs a log file is: its first, or one begun after another
+/// (`liaison audit new-log`, audit schema v6's `log_name`).
+public struct LogSuccession: Sendable, Hashable {
+    /// The label in the log's origin, `liaison/<fingerprint>/<label>`: the UTC time it began.
+    public let label: String
+    /// The origin of the log it follows.
+    public let succeeds: String
+    /// When it began (seconds since the epoch).
+    public let begunAt: Int64
+
+    public init(label: String, succeeds: String, begunAt: Int64) {
+        self.label = label
+        self.succeeds = succeeds
+        self.begunAt = begunAt
+    }
+}
+
+extension AuditLog {
+    /// What this log follows, or nil if it is the node's first (or a file from
+    /// before logs could follow one another).
+    public func succession() throws -> LogSuccession? {
+        try read("read the audit log's name") { db in
+            guard try db.tableExists("log_name"), let row = try Row.fetchOne(db, sql: "SELECT label, succeeds, begun_at FROM log_name") else {
+                return nil
+            }
+            return LogSuccession(label: row[0], succeeds: row[1], begunAt: row[2])
+        }
+    }
+
+    /// How far this log took each node store's audit journal (store identity → seq).
+    public func journalMarks() throws -> [String: Int64] {
+        try read("read the audit journal's marks") { db in
+            var marks: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT store, seq FROM journal_mark") { marks[row[0]] = row[1] }
+            return marks
+        }
+    }
+
+    /// Makes this empty log the successor of `previous` (nil if that one is lost):
+    /// names it `succession`, and carries over what is not history but state —
+    /// how far `previous` took each node store's journal (so the journal goes on
+    /// where it stopped rather than being taken again) and what this node, as a
+    /// witness, last cosigned of each peer's log (so its peers' logs are held to it
+    /// still). Done in one commit, before any entry; a log that has entries or a
+    /// name refuses.
+    public func beginAsSuccessor(_ succession: LogSuccession, after previous: AuditLog?) throws {
+        guard NodeLogNames.isSuccessorLabel(succession.label) else {
+            throw StoreError(.invalidArgument, "\(succession.label) is not a log label (YYYYMMDDTHHMMSSZ)")
+        }
+        let (marks, witnessed) = try previous?.read("read the state to carry over") { db in
+            (try Row.fetchAll(db, sql: "SELECT store, seq FROM journal_mark"),
+             try Row.fetchAll(db, sql: "SELECT origin, peer, size, root, note, updated_at FROM witnessed_log"))
+        } ?? ([], [])
+        try write("name the new audit log") { db in
+            guard try Self.size(db) == 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM log_name") == 0 else {
+                throw StoreError(.conflict, "\(path) already holds a log: a new one begins in an empty file")
+            }
+            try db.execute(sql: "INSERT INTO log_name (one, label, succeeds, begun_at) VALUES (1, ?, ?, ?)",
+                           arguments: [succession.label, succession.succeeds, succession.begunAt])
+            for row in marks {
+                try db.execute(sql: "INSERT INTO journal_mark (store, seq) VALUES (?, ?)", arguments: [row[0], row[1]])
+            }
+            for row in witnessed {
+                try db.execute(sql: "INSERT INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [row[0], row[1], row[2], row[3], row[4], row[5]])
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import LiaisonAudit
+import LiaisonCore
+import LiaisonStore
+import LiaisonTestSupport
+import Testing
+
+/// A node restored from a backup holds an older copy of its audit log than its
+/// witnesses cosigned: they refuse it, with proof, and it stops signing
+/// checkpoints. `liaison audit new-log` closes that log and begins another under
+/// a new name, which the witnesses cosign again, saying aloud what it follows.
+@Suite("A new audit log after a restore")
+struct LogSuccessionTests {
+    @Test("a restored node begins a new log: its witness cosigns it and records what it follows, and the old log takes no more cosignatures")
+    func newLogAfterRestore() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"], audit: "checkpoint-interval-seconds = 1\n")
+        try net.daemon("bravo").start()
+        try net.daemon("alpha").start()
+        let home = net.home("alpha")
+        let alpha = try NodeHome(path: home).loadConfiguration()
+        let family = NodeLogNames.origin(alpha.logFingerprint)
+        let bravoWitness = try NodeLogNames.witnessKey(try NodeHome(path: net.home("bravo")).loadConfiguration().publicKeys)
+        #expect(try AuditTrailTests.waitCosigned(net, "alpha", by: bravoWitness.name))
+        // A package before the backup: its records come through the store's journal.
+        let before = try net.send(Array("before the backup".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(before, from: "alpha", to: ["bravo"], timeoutSeconds: 30))
+        let backup = net.dir.file("alpha-backup")
+        try net.expect(["backup", "--home", home, "--out", backup])
+        // After the backup alpha's log grows, and bravo cosigns it past what the backup holds.
+        let backedUp = try AuditLog(readingOnly: backup + "/audit.db").size()
+        let sent = try net.send(Array("after the backup".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(sent, from: "alpha", to: ["bravo"], timeoutSeconds: 30))
+        #expect(try eventually(timeoutSeconds: 20) {
+            try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).contains { Int($0.details["size"] ?? "") ?? 0 > backedUp }
+        })
+        net.daemon("alpha").stop()
+
+        // The node is restored from its backup: bravo refuses its log, with proof.
+        try FileManager.default.moveItem(atPath: home, toPath: net.dir.file("alpha-lost"))
+        try FileManager.default.copyItem(atPath: backup, toPath: home)
+        try net.daemon("alpha").start()
+        #expect(eventually(timeoutSeconds: 20) { net.daemon("alpha").log.contains("it was rolled back") }, "\(net.daemon("alpha").log.suffix(2000))")
+        #expect(net.daemon("alpha").log.contains("audit new-log"))
+        // Not while the daemon runs: it holds the log.
+        let running = try net.cli.run(["audit", "new-log", "--home", home, "--reason", "restored"])
+        #expect(running.status != 0 && running.stderr.contains("stop it first"), "\(running.status) \(running.stderr)")
+        net.daemon("alpha").stop()
+        let restoredSize = try AuditLog(readingOnly: home + "/audit.db").size()
+
+        let began = try net.expect(["audit", "new-log", "--home", home, "--reason", "restored from the backup of today", "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(began.stdout.utf8)) as? [String: Any])
+        let origin = try #require(report["origin"] as? String)
+        let label = try #require(NodeLogNames.label(of: origin, family: family) ?? nil, "\(origin)")
+        #expect(report["succeeds"] as? String == family && report["previousEntries"] as? Int == restoredSize, "\(began.stdout)")
+        let archive = try #require(report["previousFile"] as? String)
+        #expect(archive == home + "/audit.before-\(label).db")
+        // The new log is named, carries the old one's journal marks, and opens with its record.
+        let log = try AuditLog(readingOnly: home + "/audit.db")
+        let named = try #require(try log.succession())
+        #expect(named.label == label && named.succeeds == family)
+        let old = try AuditLog(readingOnly: archive)
+        let (newMarks, oldMarks) = (try log.journalMarks(), try old.journalMarks())
+        #expect(newMarks == oldMarks && !oldMarks.isEmpty, "\(newMarks) \(oldMarks)")
+        let first = try #require(try log.query(AuditQuery()).first { $0.index == 0 }?.event)
+        #expect(first.kind == .logStarted && first.details["reason"] == "restored from the backup of today"
+                    && first.details["succeeds"] == family && first.details["succeeded-size"] == String(restoredSize), "\(first)")
+        try log.close()
+        try old.close()
+
+        // Started again, it signs the new log, and bravo cosigns it on trust, saying so.
+        try net.daemon("alpha").start()
+        #expect(try AuditTrailTests.waitCosigned(net, "alpha", by: bravoWitness.name))
+        let succession = try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).filter { $0.outcome == .ok && $0.details["origin"] == origin }
+        #expect(succession.first?.details["succeeds"] == family && Int(succession.first?.details["succeeded-size"] ?? "") ?? 0 > backedUp, "\(succession)")
+        #expect(net.daemon("bravo").log.contains("began a new audit log"))
+        let status = try net.expect(["status", "--home", home]).stdout
+        #expect(!status.contains("CHECKPOINTS REFUSED"), "\(status)")
+        // Packages still flow, and both logs verify: the new one live, against the key
+        // its operator prints (named after the first log), and the old one as a file.
+        let after = try net.send(Array("after the new log".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(after, from: "alpha", to: ["bravo"], timeoutSeconds: 30))
+        let shown = try JSONSerialization.jsonObject(with: Data(try net.expect(["keys", "show", "--home", home, "--json"]).stdout.utf8))
+        let logKey = try #require((shown as? [String: Any])?["logKey"] as? String)
+        let live = try net.cli.run(["audit", "verify", "--home", home, "--log-key", logKey])
+        #expect(live.status == 0, "\(live.stdout)\(live.stderr)")
+        let kept = try net.cli.run(["audit", "verify", "--home", home, "--database", archive])
+        #expect(kept.status == 0, "\(kept.stdout)\(kept.stderr)")
+        // bravo's kept checkpoint of alpha is the new log's.
+        let witnessed = try net.expect(["audit", "witnessed", "alpha", "--home", net.home("bravo"), "--json"]).stdout
+        #expect(witnessed.contains(origin), "\(witnessed)")
+
+        // The closed log, put back, takes no more cosignatures: bravo shows alpha the
+        // new log's checkpoint, which alpha's own key signed, and alpha stops signing.
+        net.daemon("alpha").stop()
+        for suffix in ["", "-wal", "-shm"] { unlink(home + "/audit.db" + suffix) }
+        try FileManager.default.copyItem(atPath: archive, toPath: home + "/audit.db")
+        chmod(home + "/audit.db", 0o600)
+        try net.daemon("alpha").start()
+        #expect(try eventually(timeoutSeconds: 20) {
+            try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).contains { $0.outcome == .denied && $0.reason?.contains("superseded") == true }
+        }, "bravo cosigned a log alpha had closed")
+        #expect(eventually(timeoutSeconds: 10) { net.daemon("alpha").log.contains("is an older copy") }, "\(net.daemon("alpha").log.suffix(2000))")
+    }
+
+    @Test("a new log needs a reason, and a node whose log is lost begins one that says so")
+    func lostLog() throws {
+        let net = try DaemonNetwork(["alpha"])
+        let home = net.home("alpha")
+        let bare = try net.cli.run(["audit", "new-log", "--home", home, "--reason", " "])
+        #expect(bare.status == 64, "\(bare.status) \(bare.stderr)")
+        try net.daemon("alpha").start()
+        net.daemon("alpha").stop()
+        // The audit volume is lost: the new log says the old one was not found.
+        for suffix in ["", "-wal", "-shm"] { unlink(home + "/audit.db" + suffix) }
+        let began = try net.expect(["audit", "new-log", "--home", home, "--reason", "the audit volume failed"])
+        #expect(began.stdout.contains("was not found"), "\(began.stdout)")
+        let log = try AuditLog(readingOnly: home + "/audit.db")
+        let first = try #require(try log.query(AuditQuery()).first?.event)
+        #expect(first.kind == .logStarted && first.details["previous-file"] == "not found")
+        #expect(try log.verifyStorage().isEmpty)
+        try log.close()
+        try net.daemon("alpha").start()
+        let verified = try net.cli.run(["audit", "verify", "--home", home])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+}
