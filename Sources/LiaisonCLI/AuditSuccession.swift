@@ -88,6 +88,21 @@ struct AuditSuccession {
         return stem + ".before-" + label + ".db"
     }
 
+    /// The names of the logs kept beside the audit log at `path` when new ones began
+    /// (``archivePath(of:label:)``), oldest first.
+    static func closedLogNames(beside path: String) throws -> [String] {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = ((archivePath(of: path, label: "") as NSString).lastPathComponent as NSString).deletingPathExtension
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw CoreError(.io, "cannot list \(directory) for the audit logs kept there (\(error))")
+        }
+        return names.filter { name in
+            name.hasPrefix(prefix) && name.hasSuffix(".db")
+                && NodeLogNames.isSuccessorLabel(String(name.dropFirst(prefix.count).dropLast(3)))
+        }.sorted()
+    }
+
     private func openPrevious() throws -> AuditLog? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {

@@ -82,6 +82,19 @@ struct BackupCheck {
             } catch {
                 problems.append("the audit log cannot be read (\(error))")
             }
+            // The logs the node closed (`audit new-log`): each still a log its key signed.
+            for closed in manifest.closedAuditLogs ?? [] {
+                guard BackupFiles.isRelative(closed), manifest.files[closed] != nil else {
+                    problems.append("\(NodeBackup.manifestName) names the closed audit log \(closed), which is not a file of the backup")
+                    continue
+                }
+                do {
+                    let state = try NodeBackup.auditState(directory + "/" + closed, logKey: key, witnesses: [])
+                    if let problem = state.problem { problems.append("the closed audit log \(closed) does not verify (\(problem))") }
+                } catch {
+                    problems.append("the closed audit log \(closed) cannot be read (\(error))")
+                }
+            }
         }
         return Report(directory: directory, node: manifest.node, takenAt: manifest.takenAt, files: manifest.files.count,
                       auditEntries: entries, logKeySource: logKey == nil ? "backup" : "given", problems: problems, sound: problems.isEmpty)

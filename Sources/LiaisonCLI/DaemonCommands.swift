@@ -35,6 +35,9 @@ struct StatusCommand: ParsableCommand {
                     + ", cosigned by \(status.checkpointWitnesses ?? 0) witness\(status.checkpointWitnesses == 1 ? "" : "es")"
             } ?? "; no checkpoint signed yet"
             print("  audit log: \(size) entries\(signed)")
+            if let origin = status.auditLogOrigin, let begun = status.auditLogBegunAt, let succeeds = status.auditLogSucceeds {
+                print("  audit log begun: \(begun) (\(Self.ago(begun))) as \(origin), after \(succeeds) (`liaison audit query --event log.started` says why)")
+            }
             if let refused = status.checkpointRefused {
                 print("  CHECKPOINTS REFUSED: this node signs none until an operator acts (docs/operations.md, \"The audit log\"): \(refused)")
             }

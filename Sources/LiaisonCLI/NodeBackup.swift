@@ -52,6 +52,9 @@ struct NodeBackup {
         /// Where the node keeps its audit log when that is outside its home
         /// (`[audit] database`): the copy is `audit.db` in the backup, to be put back there.
         var auditDatabaseElsewhere: String?
+        /// The logs the node closed when it began new ones (`audit new-log`), kept
+        /// beside its audit log: their paths in the backup, oldest first.
+        var closedAuditLogs: [String]?
         /// Files the node uses that the backup does not hold, and why.
         var notCopied: [String]
         /// Every file of the backup but this manifest, by its path in the backup, with
@@ -101,6 +104,7 @@ struct NodeBackup {
         let auditCopy = directory + "/" + (auditInHome ? relative(auditPath) : "audit.db")
         try BackupFiles.makeDirectory((auditCopy as NSString).deletingLastPathComponent)
         try DatabaseSnapshot.write(from: auditPath, to: auditCopy)
+        let closedLogs = try copyClosedLogs(of: auditPath, beside: auditCopy, hashes: &hashes)
 
         let named = storeCopied ? try NodeStore.namedFiles(path: storeCopy) : .none
         let (files, bytes, missing) = try copyPackageFiles(named.files, hashes: &hashes)
@@ -129,12 +133,29 @@ struct NodeBackup {
                             packageFiles: files, packageBytes: bytes, auditEntries: log.entries, auditRootHash: log.rootHash,
                             auditCheckpointSize: log.checkpointSize, auditProblem: log.problem,
                             auditFile: String(auditCopy.dropFirst(directory.count + 1)),
-                            auditDatabaseElsewhere: auditInHome ? nil : auditPath, notCopied: notCopied, files: hashes)
+                            auditDatabaseElsewhere: auditInHome ? nil : auditPath, closedAuditLogs: closedLogs.isEmpty ? nil : closedLogs,
+                            notCopied: notCopied, files: hashes)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try BackupFiles.writeNew(Array(try encoder.encode(report)) + [0x0A], as: Self.manifestName, under: directory)
         try BackupFiles.syncDirectories(holding: [Self.manifestName], under: directory)
         return report
+    }
+
+    /// Copies the logs the node closed (`audit new-log`), kept beside `auditPath`,
+    /// beside `auditCopy`: never written again, they are copied as files.
+    private func copyClosedLogs(of auditPath: String, beside auditCopy: String, hashes: inout [String: String]) throws -> [String] {
+        let from = (auditPath as NSString).deletingLastPathComponent, to = (auditCopy as NSString).deletingLastPathComponent
+        var copied: [String] = []
+        for name in try AuditSuccession.closedLogNames(beside: auditPath) {
+            guard let file = try BackupFiles.copy(from + "/" + name, to: to + "/" + name, progress: { _ in }) else {
+                throw CoreError(.io, "the closed audit log \(from)/\(name) went while it was copied; run `liaison backup` again")
+            }
+            let relative = String((to + "/" + name).dropFirst(directory.count + 1))
+            hashes[relative] = file.sha256
+            copied.append(relative)
+        }
+        return copied
     }
 
     /// `path`, inside the home, relative to it.

@@ -76,6 +76,12 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// Why this node signs no checkpoints now (a witness's evidence of a rollback or a
     /// fork, or a log that disagrees with itself); nil while it signs them.
     public var checkpointRefused: String?
+    /// For a log this node began after another (`liaison audit new-log`): its origin,
+    /// when it began (RFC 3339), and the origin of the log it follows. Nil for the
+    /// node's first log.
+    public var auditLogOrigin: String?
+    public var auditLogBegunAt: String?
+    public var auditLogSucceeds: String?
     /// Partners not yet told of this node's key rotation, or of its revocation (names;
     /// nil when none is waiting).
     public var rotationNotTold: [String]?

@@ -21,6 +21,8 @@ final class DaemonContext: Sendable {
     let auditLog: AuditLog
     /// Signs this node's checkpoints (the log key).
     let logSigner: NoteSigner
+    /// What the audit log follows, if the node began it after another (`audit new-log`).
+    let logSuccession: LogSuccession?
     /// Cosigns peers' checkpoints.
     let cosigner: Cosigner
     let settings: DaemonSettings
@@ -174,7 +176,8 @@ final class DaemonContext: Sendable {
         // The log keeps its name across rotations (`[keys] log-name`); a log begun
         // after another (`audit new-log`) adds its label.
         let fingerprint = configuration.logFingerprint
-        self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint, label: try auditLog.succession()?.label), secretKey: secrets.log)
+        self.logSuccession = try auditLog.succession()
+        self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint, label: logSuccession?.label), secretKey: secrets.log)
         self.cosigner = try Cosigner(name: NodeLogNames.witnessName(fingerprint), secretKey: secrets.log)
         self.startedAt = Timestamp.now()
         // Files of sends interrupted by a crash were never acknowledged.

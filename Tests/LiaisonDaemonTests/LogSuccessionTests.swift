@@ -1,8 +1,10 @@
 import Foundation
 import LiaisonAudit
 import LiaisonCore
+import LiaisonCrypto
 import LiaisonStore
 import LiaisonTestSupport
+import LiaisonWire
 import Testing
 
 /// A node restored from a backup holds an older copy of its audit log than its
@@ -74,7 +76,9 @@ struct LogSuccessionTests {
         #expect(succession.first?.details["succeeds"] == family && Int(succession.first?.details["succeeded-size"] ?? "") ?? 0 > backedUp, "\(succession)")
         #expect(net.daemon("bravo").log.contains("began a new audit log"))
         let status = try net.expect(["status", "--home", home]).stdout
-        #expect(!status.contains("CHECKPOINTS REFUSED"), "\(status)")
+        #expect(!status.contains("CHECKPOINTS REFUSED") && status.contains("audit log begun:") && status.contains("as \(origin), after \(family)"), "\(status)")
+        let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(try net.expect(["status", "--home", home, "--json"]).stdout.utf8)) as? [String: Any])
+        #expect(statusJSON["auditLogOrigin"] as? String == origin && statusJSON["auditLogSucceeds"] as? String == family, "\(statusJSON)")
         // Packages still flow, and both logs verify: the new one live, against the key
         // its operator prints (named after the first log), and the old one as a file.
         let after = try net.send(Array("after the new log".utf8), from: "alpha", to: ["bravo"])
@@ -85,6 +89,12 @@ struct LogSuccessionTests {
         #expect(live.status == 0, "\(live.stdout)\(live.stderr)")
         let kept = try net.cli.run(["audit", "verify", "--home", home, "--database", archive])
         #expect(kept.status == 0, "\(kept.stdout)\(kept.stderr)")
+        // A backup now holds the closed log too, and checks it against the same key.
+        let second = net.dir.file("alpha-backup-2")
+        let taken = try #require(try JSONSerialization.jsonObject(with: Data(try net.expect(["backup", "--home", home, "--out", second, "--json"]).stdout.utf8)) as? [String: Any])
+        #expect(taken["closedAuditLogs"] as? [String] == ["audit.before-\(label).db"], "\(taken)")
+        let checked = try net.cli.run(["backup", "check", second, "--log-key", logKey])
+        #expect(checked.status == 0 && checked.stdout.hasPrefix("SOUND"), "\(checked.stdout)\(checked.stderr)")
         // bravo's kept checkpoint of alpha is the new log's.
         let witnessed = try net.expect(["audit", "witnessed", "alpha", "--home", net.home("bravo"), "--json"]).stdout
         #expect(witnessed.contains(origin), "\(witnessed)")
@@ -100,6 +110,50 @@ struct LogSuccessionTests {
             try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).contains { $0.outcome == .denied && $0.reason?.contains("superseded") == true }
         }, "bravo cosigned a log alpha had closed")
         #expect(eventually(timeoutSeconds: 10) { net.daemon("alpha").log.contains("is an older copy") }, "\(net.daemon("alpha").log.suffix(2000))")
+    }
+
+    @Test("a witness refuses a later log named past its clock or signed by another key, and every log older than the newest it cosigned",
+          .timeLimit(.minutes(2)))
+    func witnessRules() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.daemon("bravo").start()
+        let secrets = try ProtocolClient.secrets(home: net.home("alpha"))
+        let family = NodeLogNames.origin(try NodeHome(path: net.home("alpha")).loadConfiguration().logFingerprint)
+        // alpha's daemon does not run: these requests, made with its keys, are the only ones.
+        func ask(_ origin: String, size: Int = 1, key: LogSecretKey? = nil) throws -> SessionMessage {
+            let note = try NoteSigner(name: origin, secretKey: key ?? secrets.log)
+                .sign(try Checkpoint(origin: origin, size: size, rootHash: [UInt8](repeating: UInt8(size), count: 32)))
+            var client = try ProtocolClient(port: net.ports["bravo"]!)
+            try client.handshake(local: secrets.transport, remote: try ProtocolClient.publicKeys(home: net.home("bravo")).transport)
+            try client.send(.witnessRequest(note: note.bytes, oldSize: 0, proof: []))
+            return try client.receive()
+        }
+        func refusal(_ answer: SessionMessage) -> (reason: String, evidence: String) {
+            guard case .witnessRefused(_, let reason, let evidence) = answer else { return ("", "") }
+            return (reason, String(decoding: evidence, as: UTF8.self))
+        }
+        let now = Timestamp.now()
+        let ahead = family + "/" + NodeLogNames.successorLabel(at: now + 2 * 86_400)
+        #expect(refusal(try ask(ahead)).reason.contains("check your clock"))
+        let early = family + "/" + NodeLogNames.successorLabel(at: now - 7200)
+        #expect(refusal(try ask(early, key: try LogSecretKey())).reason.contains("does not verify with your log key"))
+        // The first log, then a later one, taken on trust and recorded as following it.
+        guard case .witnessCosignature = try ask(family) else { Issue.record("the first log was not cosigned"); return }
+        let later = family + "/" + NodeLogNames.successorLabel(at: now - 3600)
+        guard case .witnessCosignature = try ask(later) else { Issue.record("the later log was not cosigned"); return }
+        let recorded = try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).filter { $0.details["origin"] == later }
+        #expect(recorded.count == 1 && recorded.first?.details["succeeds"] == family && recorded.first?.details["succeeded-size"] == "1", "\(recorded)")
+        // Closed: the first log, and one begun between it and the newest, whatever their size;
+        // the refusal shows the newest log's checkpoint, which alpha's own key signed.
+        for closed in [family, early] {
+            let answer = refusal(try ask(closed, size: 5))
+            #expect(answer.reason.hasPrefix("refused: superseded") && answer.evidence.hasPrefix(later + "\n"), "\(closed): \(answer)")
+        }
+        let denied = try net.auditEvents("bravo", ["--event", "checkpoint.cosigned", "--outcome", "denied"])
+        #expect(denied.filter { $0.reason?.hasPrefix("witness.superseded") == true }.count == 2, "\(denied)")
+        // The newest goes on as any log does.
+        guard case .witnessRefused(let known, _, _) = try ask(later, size: 3) else { Issue.record("a jump without a proof was cosigned"); return }
+        #expect(known == 1)
     }
 
     @Test("a new log needs a reason, and a node whose log is lost begins one that says so")

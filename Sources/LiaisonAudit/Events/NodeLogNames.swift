@@ -69,7 +69,9 @@ public enum NodeLogNames {
     /// that log, the same public key under `origin`'s name for a log the node began
     /// after it, nil for any other log.
     public static func logKey(_ key: NoteVerifierKey, for origin: String) -> NoteVerifierKey? {
-        guard let label = label(of: origin, family: key.name) else { return nil }
+        if origin == key.name { return key }
+        // Only a key named after a first log stands for the logs begun after it.
+        guard family(of: key.name) == key.name, let label = label(of: origin, family: key.name) else { return nil }
         guard label != nil else { return key }
         return try? NoteVerifierKey(name: origin, type: key.type, publicKey: key.publicKey)
     }

@@ -204,6 +204,11 @@ struct ControlHandlers: Sendable {
                             checkpointSize: checkpoint?.size, checkpointSignedAt: checkpoint.map { Timestamp.iso8601($0.signedAt) },
                             checkpointWitnesses: checkpoint?.witnesses.count,
                             checkpointRefused: context.witnessAlarm.withLockedValue { $0 } ?? context.checkpointRefusal.withLockedValue { $0 })
+        if let succession = context.logSuccession {
+            report.auditLogOrigin = context.logSigner.verifierKey.name
+            report.auditLogBegunAt = Timestamp.iso8601(succession.begunAt)
+            report.auditLogSucceeds = succession.succeeds
+        }
         // Kept after the overlap too: those partners were never told, until reached with the
         // new keys. Revoked and blocked partners are left out; one no longer known by that
         // fingerprint (removed, or rotated since) is shown by it.

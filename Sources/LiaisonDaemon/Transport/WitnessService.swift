@@ -34,6 +34,12 @@ struct WitnessService {
         guard let label = NodeLogNames.label(of: origin, family: family) else {
             return .witnessRefused(knownSize: 0, reason: "this witness knows your log as \(family), not by this checkpoint's name: its operator must remove you and add your current card")
         }
+        // A log named as begun well past this witness's clock would, once cosigned,
+        // leave every log its node begins before that time (a mistaken clock put
+        // right) for an older one: not taken.
+        if let label, label > NodeLogNames.successorLabel(at: Timestamp.now() + Self.clockLeeway) {
+            return .witnessRefused(knownSize: 0, reason: "your log's name says it began at \(label), more than a day after this witness's clock: check your clock")
+        }
         let logKey: NoteVerifierKey
         do {
             let firstLogKey = try NodeLogNames.logKey(peer.keys, named: peer.auditLogFingerprint)
@@ -119,6 +125,9 @@ struct WitnessService {
                                                                 "cosigned-size": String(state.size)]))
         return .witnessRefused(knownSize: UInt64(state.size), reason: "refused: \(what)", evidence: Self.evidence(state))
     }
+
+    /// How far (seconds) a log's beginning may lie past this witness's clock.
+    static let clockLeeway: Int64 = 86_400
 
     private func refuseSuperseded(_ checkpoint: Checkpoint, by newest: WitnessedLog) async -> SessionMessage {
         let what = "superseded: \(checkpoint.origin) was followed by \(newest.origin), which this node cosigned up to \(newest.size) entries"
