@@ -44,7 +44,11 @@ struct AuditCheckProofCommand: ParsableCommand {
     func run() throws {
         let parsed = try Self.readProof(proof)
         let (leaf, event) = try Self.readEntry(entry, provenIndex: parsed.index)
-        let verified = try parsed.verify(leaf: leaf, logKey: try TrustedKeyArgument.logKey(logKey),
+        // The key as the node's operator prints it is named after its first log; a proof
+        // from a log the node began after that one is checked under that log's name.
+        let given = try TrustedKeyArgument.logKey(logKey)
+        let key = NodeLogNames.logKey(given, for: String(parsed.checkpoint.text.prefix { $0 != "\n" })) ?? given
+        let verified = try parsed.verify(leaf: leaf, logKey: key,
                                          witnesses: try witnessKey.map(TrustedKeyArgument.witnessKey), requiredWitnesses: witnesses)
         let report = Report(verified: true, entry: verified.index, origin: verified.checkpoint.origin, size: verified.checkpoint.size,
                             cosigners: verified.cosignerNames, kind: event.kind.rawValue, time: Timestamp.iso8601(event.time / 1000))

@@ -89,6 +89,16 @@ struct LogSuccessionTests {
         #expect(live.status == 0, "\(live.stdout)\(live.stderr)")
         let kept = try net.cli.run(["audit", "verify", "--home", home, "--database", archive])
         #expect(kept.status == 0, "\(kept.stdout)\(kept.stderr)")
+        // An export, and a proof of one entry, check offline against that same key.
+        let bundle = net.dir.file("alpha-bundle")
+        try net.expect(["audit", "export", "--home", home, "--out", bundle])
+        let offline = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey])
+        #expect(offline.status == 0, "\(offline.stdout)\(offline.stderr)")
+        let proofFile = net.dir.file("after.tlog-proof")
+        let proved = try net.expect(["audit", "prove", "--home", home, "--package", after, "--out", proofFile])
+        let entryFile = net.dir.write("after.entry.json", Array(proved.stdout.utf8))
+        let checkedProof = try net.cli.run(["audit", "check-proof", proofFile, "--entry", entryFile, "--log-key", logKey])
+        #expect(checkedProof.status == 0 && checkedProof.stdout.contains("is in the log \(origin)"), "\(checkedProof.stdout)\(checkedProof.stderr)")
         // A backup now holds the closed log too, and checks it against the same key.
         let second = net.dir.file("alpha-backup-2")
         let taken = try #require(try JSONSerialization.jsonObject(with: Data(try net.expect(["backup", "--home", home, "--out", second, "--json"]).stdout.utf8)) as? [String: Any])
