@@ -43,12 +43,7 @@ extension DaemonLock {
     /// - Throws: ``CoreError`` `node.running` if a daemon holds it.
     static func holdWhileStopped(_ home: NodeHome) throws -> Int32 {
         let path = ControlFraming.lockPath(home: home.path)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else {
-            let reason = errno
-            if reason == ENOENT { throw CoreError(.nodeMissing, "no node at \(home.path); create it with `liaison init`") }
-            throw CoreError(.io, "cannot open \(path): \(String(cString: strerror(reason)))")
-        }
+        let fd = try HomeLockFile.open(home: home)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno
             close(fd)

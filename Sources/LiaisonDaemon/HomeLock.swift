@@ -17,12 +17,7 @@ final class HomeLock: Sendable {
     /// - Throws: ``CoreError`` `node.running` if another process holds it.
     init(home: NodeHome) throws {
         let path = ControlFraming.lockPath(home: home.path)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else {
-            let reason = errno
-            if reason == ENOENT { throw CoreError(.nodeMissing, "no node at \(home.path); create it with `liaison init`") }
-            throw CoreError(.io, "cannot open \(path): \(String(cString: strerror(reason)))")
-        }
+        let fd = try HomeLockFile.open(home: home)
         // The CLI looks whether a daemon runs by taking the lock shared for a moment
         // (`DaemonLock`): a daemon starting in that moment waits it out rather than
         // taking it for another daemon. One that holds the lock does not let go.
