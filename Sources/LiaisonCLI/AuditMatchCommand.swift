@@ -85,7 +85,7 @@ struct AuditMatchCommand: ParsableCommand {
             summaries.append(summary)
         }
         guard NodeLogNames.family(of: logs[0].origin) != NodeLogNames.family(of: logs[1].origin) else {
-            throw CoreError(.invalidArgument, "both bundles are of the log \(logs[0].origin): give one from each partner")
+            throw CoreError(.invalidArgument, "both bundles are logs of one node (\(NodeLogNames.family(of: logs[0].origin))): give one from each partner")
         }
         let match = DeliveryMatch(logs[0], logs[1])
         let report = Report(consistent: match.isConsistent, checked: match.checked, bundles: summaries, directions: match.directions.map { d in

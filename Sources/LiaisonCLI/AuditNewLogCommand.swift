@@ -56,11 +56,17 @@ struct AuditNewLogCommand: ParsableCommand {
     func run() throws {
         let home = location.nodeHome
         let configuration = try home.loadConfiguration()
+        // Files made by another user (root, say) would be the daemon's no longer.
+        var owner = stat()
+        if stat(home.path, &owner) == 0, owner.st_uid != geteuid() {
+            throw CoreError(.invalidArgument, "run this as the node's user (uid \(owner.st_uid), who owns \(home.path)), e.g. `runuser -u liaison -- liaison audit new-log …`: files written as another user would be the daemon's no longer")
+        }
         let lock = try DaemonLock.holdWhileStopped(home)
         defer { close(lock) }
         let report = try AuditSuccession(path: configuration.audit.databasePath(home: home.path),
-                                         family: NodeLogNames.origin(configuration.logFingerprint),
-                                         reason: reason).begin()
+                                         family: NodeLogNames.origin(configuration.logFingerprint), reason: reason,
+                                         fingerprints: [configuration.publicKeys.fingerprint.description,
+                                                        configuration.logFingerprint.description]).begin()
         if json { return try printJSON(report) }
         print("began the audit log \(report.origin), after \(report.succeeds)")
         if let entries = report.previousEntries, let file = report.previousFile {

@@ -4,73 +4,93 @@ import LiaisonCore
 import LiaisonStore
 
 /// Closes a node's audit log and puts a new one in its place (`liaison audit
-/// new-log`), with the daemon stopped.
+/// new-log`), with the daemon stopped (its lock held).
 ///
 /// The new log is written whole beside the old one first (`<file>.new`): named
 /// after the time it began, carrying the old one's journal marks and witness
 /// state, and with its first entry (`log.started`). Then the old file gets its
 /// second name (`<stem>.before-<label>.db`, a hard link) and the new one takes
 /// its place with a `rename`, so at every moment the log's path holds a whole
-/// log, the old or the new.
+/// log, the old or the new. What a crash between the two leaves (the staging
+/// file, a second name of the live log) is cleared at the next run.
 struct AuditSuccession {
     /// The node's audit database.
     let path: String
     /// The origin of the node's first log (`liaison/<fingerprint>`).
     let family: String
+    /// Why the log could not go on, in the operator's words (kept in `log.started`).
     let reason: String
+    /// The node's identity fingerprints as its configuration knows them (current,
+    /// and the one its log is named after), named in `log.started` with those the
+    /// old log recorded, so the new log alone says whose receipts are this node's.
+    let fingerprints: [String]
 
     func begin() throws -> AuditNewLogCommand.Report {
         let now = Timestamp.now()
         let label = NodeLogNames.successorLabel(at: now)
-        let origin = family + "/" + label
-        let archive = Self.archivePath(of: path, label: label)
+        let staging = path + ".new"
+        try clearLeftovers(staging: staging)
         let previous = try openPrevious()
         var details = ["reason": reason, "via": "cli"]
-        var report = AuditNewLogCommand.Report(origin: origin, succeeds: family, database: path)
+        var report = AuditNewLogCommand.Report(origin: family + "/" + label, succeeds: family, database: path)
+        var known = Set(fingerprints)
+        var oldLabel: String?
+        var closedAt: (size: Int, root: [UInt8])?
+        let archive = Self.archivePath(of: path, label: label)
         if let previous {
-            let oldLabel = try previous.succession()?.label
-            guard NodeLogNames.isLater(label, than: oldLabel) else {
-                throw CoreError(.invalidArgument, "the log at \(path) began at \(oldLabel ?? "?"), not before now by this machine's clock; check the clock, or wait a second and retry")
-            }
+            oldLabel = try previous.succession()?.label
             let size = try previous.size()
-            report.succeeds = oldLabel.map { family + "/" + $0 } ?? family
+            closedAt = (size, try previous.root(size: size))
             report.previousEntries = size
-            report.previousRootHash = Data(try previous.root(size: size)).base64EncodedString()
+            report.previousRootHash = Data(closedAt!.root).base64EncodedString()
             report.previousFile = archive
             details["succeeded-size"] = String(size)
             details["succeeded-root"] = report.previousRootHash
             details["previous-file"] = (archive as NSString).lastPathComponent
+            var rotations = AuditQuery()
+            rotations.kinds = [.keyRotated]
+            rotations.limit = 100_000
+            for entry in try previous.query(rotations) where entry.event.details["by"] == "self" {
+                if let fingerprint = entry.event.details["fingerprint"] { known.insert(fingerprint) }
+            }
         } else {
+            // A write-ahead log without its database would be read into the new file.
+            try Self.requireNoWAL(path, what: "\(path)-wal is there without \(path): move it aside with the rest of the lost log; nothing was changed")
+            // The lost log followed the newest one kept here, if any: it was that one's successor or later.
+            oldLabel = try Self.closedLogNames(beside: path).last.flatMap(Self.label(ofClosed:))
             details["previous-file"] = "not found"
         }
-        details["succeeds"] = report.succeeds
-        guard !FileManager.default.fileExists(atPath: archive) else {
-            throw CoreError(.invalidArgument, "\(archive) exists already; wait a second and retry")
+        if let oldLabel { report.succeeds = family + "/" + oldLabel }
+        guard NodeLogNames.isLater(label, than: oldLabel) else {
+            throw CoreError(.invalidArgument, "the log before began at \(oldLabel ?? "?"), not before now (\(label)) by this machine's clock: set the clock right, then run this again; nothing was changed")
         }
-        // The new log, whole and closed (its WAL folded in), beside the old one.
-        let staging = path + ".new"
-        for suffix in ["", "-wal", "-shm"] { unlink(staging + suffix) }
+        details["succeeds"] = report.succeeds
+        details["node-fingerprints"] = known.sorted().joined(separator: ",")
+        guard !FileManager.default.fileExists(atPath: archive) else {
+            throw CoreError(.invalidArgument, "\(archive) exists already; wait a second and retry; nothing was changed")
+        }
         do {
-            let log = try AuditLog(path: staging)
-            try log.beginAsSuccessor(LogSuccession(label: label, succeeds: report.succeeds, begunAt: now), after: previous)
-            try log.appendBlocking([AuditEvent(time: Timestamp.nowMilliseconds(), kind: .logStarted,
-                                               actor: .local(uid: getuid(), role: "operator"), details: details)])
-            try log.close()
+            try writeStaging(staging, label: label, begunAt: now, succeeds: report.succeeds, after: previous, details: details)
             try previous?.close()
+            if let closedAt { try Self.requireUnchanged(path, since: closedAt) }
+            try Self.requireNoWAL(staging, what: "\(staging)-wal still holds commits")
+            try Self.requireNoWAL(path, what: "\(path)-wal still holds commits (another process has the log open?): stop it and retry")
+            // Kept, it is a file on its own: read, copied and verified with nothing beside it.
+            if previous != nil { try AuditLog.leaveWALMode(path: path) }
+            if previous != nil, link(path, archive) != 0 {
+                throw CoreError(.io, "cannot keep the old log as \(archive): \(String(cString: strerror(errno)))")
+            }
+        } catch let error as CoreError {
+            for suffix in ["", "-wal", "-shm"] { unlink(staging + suffix) }
+            throw CoreError(error.code, error.message.hasSuffix("nothing was changed") ? error.message : error.message + "; nothing was changed")
         } catch {
             for suffix in ["", "-wal", "-shm"] { unlink(staging + suffix) }
             throw error
         }
-        try Self.requireNoWAL(staging)
-        if previous != nil {
-            try Self.requireNoWAL(path)
-            guard link(path, archive) == 0 else {
-                throw CoreError(.io, "cannot keep the old log as \(archive): \(String(cString: strerror(errno))); nothing was changed")
-            }
-        }
         guard rename(staging, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(archive)
+            for suffix in ["", "-wal", "-shm"] { unlink(staging + suffix) }
             throw CoreError(.io, "cannot put the new log at \(path): \(reason); nothing was changed")
         }
         // The old log's shared-memory index has nothing to say of the new file.
@@ -81,6 +101,43 @@ struct AuditSuccession {
         return report
     }
 
+    /// The new log, whole and closed (its WAL folded in), at `staging`.
+    private func writeStaging(_ staging: String, label: String, begunAt: Int64, succeeds: String, after previous: AuditLog?,
+                              details: [String: String]) throws {
+        let log = try AuditLog(path: staging)
+        try log.beginAsSuccessor(LogSuccession(label: label, succeeds: succeeds, begunAt: begunAt), after: previous)
+        try log.appendBlocking([AuditEvent(time: Timestamp.nowMilliseconds(), kind: .logStarted,
+                                           actor: .local(uid: getuid(), role: "operator"), details: details)])
+        try log.close()
+    }
+
+    /// Clears what a run cut short between its link and its rename left: the staging
+    /// file, and a closed log's name that is a second name of the live log.
+    private func clearLeftovers(staging: String) throws {
+        for suffix in ["", "-wal", "-shm"] { unlink(staging + suffix) }
+        var live = stat()
+        guard stat(path, &live) == 0 else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        for name in try Self.closedLogNames(beside: path, includingLive: true) {
+            var other = stat()
+            if stat(directory + "/" + name, &other) == 0, other.st_dev == live.st_dev, other.st_ino == live.st_ino {
+                unlink(directory + "/" + name)
+            }
+        }
+    }
+
+    private func openPrevious() throws -> AuditLog? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            // Writable: a daemon that was killed leaves commits in the WAL, which closing folds in.
+            return try AuditLog(path: path)
+        } catch let error as StoreError where error.code == .corrupt || error.code == .cannotOpen {
+            throw CoreError(.auditUnavailable, "the audit log at \(path) cannot be opened (\(error.message)); if it is lost for good, move it (with its -wal) aside and run this again: the new log then says the old one was not found")
+        } catch let error as StoreError {
+            throw CoreError(.auditUnavailable, "the audit log at \(path) cannot be opened (\(error.message)); nothing was changed")
+        }
+    }
+
     /// Where the log that `path` held until the log labelled `label` began is kept:
     /// `audit.db` → `audit.before-<label>.db`.
     static func archivePath(of path: String, label: String) -> String {
@@ -88,37 +145,48 @@ struct AuditSuccession {
         return stem + ".before-" + label + ".db"
     }
 
+    /// The label in a closed log's name (``archivePath(of:label:)``): the label of the log that followed it.
+    static func label(ofClosed name: String) -> String? {
+        guard name.hasSuffix(".db"), let dash = name.range(of: ".before-", options: .backwards) else { return nil }
+        let label = String(name[dash.upperBound...].dropLast(3))
+        return NodeLogNames.isSuccessorLabel(label) ? label : nil
+    }
+
     /// The names of the logs kept beside the audit log at `path` when new ones began
-    /// (``archivePath(of:label:)``), oldest first.
-    static func closedLogNames(beside path: String) throws -> [String] {
+    /// (``archivePath(of:label:)``), oldest first; without `includingLive`, a name
+    /// that is the live log's own (left by a run cut short) is not one.
+    static func closedLogNames(beside path: String, includingLive: Bool = false) throws -> [String] {
         let directory = (path as NSString).deletingLastPathComponent
         let prefix = ((archivePath(of: path, label: "") as NSString).lastPathComponent as NSString).deletingPathExtension
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
             throw CoreError(.io, "cannot list \(directory) for the audit logs kept there (\(error))")
         }
+        var live = stat()
+        let hasLive = !includingLive && stat(path, &live) == 0
         return names.filter { name in
-            name.hasPrefix(prefix) && name.hasSuffix(".db")
-                && NodeLogNames.isSuccessorLabel(String(name.dropFirst(prefix.count).dropLast(3)))
+            guard name.hasPrefix(prefix), label(ofClosed: name) != nil else { return false }
+            var info = stat()
+            return !(hasLive && stat(directory + "/" + name, &info) == 0 && info.st_dev == live.st_dev && info.st_ino == live.st_ino)
         }.sorted()
     }
 
-    private func openPrevious() throws -> AuditLog? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try AuditLog(path: path)
-        } catch let error as StoreError {
-            throw CoreError(.auditUnavailable, "the audit log at \(path) cannot be opened (\(error.message)); if it is lost for good, move it (with its -wal) aside and run this again: the new log then says the old one was not found")
+    /// Refuses to go on if the log at `path` is no longer as it was closed: an
+    /// offline command (`package seal`, `peers import`) appended meanwhile.
+    private static func requireUnchanged(_ path: String, since closedAt: (size: Int, root: [UInt8])) throws {
+        let log = try AuditLog(readingOnly: path)
+        defer { try? log.close() }
+        let size = try log.size()
+        guard size == closedAt.size, try log.root(size: size) == closedAt.root else {
+            throw CoreError(.io, "the audit log grew while the new one was written (a liaison command working without the daemon?); retry once it is done")
         }
     }
 
     /// Refuses to swap files while `path` has a write-ahead log with something in
-    /// it: SQLite would read it into whichever file then has that name.
-    private static func requireNoWAL(_ path: String) throws {
+    /// it (SQLite would read it into whichever file then has that name); an empty one goes.
+    private static func requireNoWAL(_ path: String, what: String) throws {
         var status = stat()
-        guard lstat(path + "-wal", &status) != 0 || status.st_size == 0 else {
-            throw CoreError(.io, "\(path)-wal still holds commits (another process has the log open?); stop it and retry; nothing was changed")
-        }
+        guard lstat(path + "-wal", &status) != 0 || status.st_size == 0 else { throw CoreError(.io, what) }
         unlink(path + "-wal")
     }
 }

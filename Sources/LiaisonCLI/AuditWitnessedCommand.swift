@@ -44,5 +44,12 @@ struct AuditWitnessedCommand: ParsableCommand {
             (KEY: \(item.peer)'s log key, as its operator prints it with `liaison keys show`)
 
             """.utf8))
+        // A log begun after another holds none of the history before it: say where that went.
+        for earlier in item.earlierLogs ?? [] {
+            FileHandle.standardError.write(Data("""
+                \(item.peer) BEGAN A NEW LOG after \(earlier.origin), which this node cosigned up to \(earlier.size) entries; that history is not in the log above (`--json` has the checkpoint; \(item.peer)'s log.started entry says why)
+
+                """.utf8))
+        }
     }
 }

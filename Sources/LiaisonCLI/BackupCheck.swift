@@ -89,6 +89,10 @@ struct BackupCheck {
                     continue
                 }
                 do {
+                    if let problem = try DatabaseSnapshot.problems(in: directory + "/" + closed) {
+                        problems.append("\(closed) does not pass SQLite's check (\(problem))")
+                        continue
+                    }
                     let state = try NodeBackup.auditState(directory + "/" + closed, logKey: key, witnesses: [])
                     if let problem = state.problem { problems.append("the closed audit log \(closed) does not verify (\(problem))") }
                 } catch {

@@ -50,6 +50,9 @@ extension DaemonLock {
             guard reason == EWOULDBLOCK else { throw CoreError(.io, "cannot lock \(path): \(String(cString: strerror(reason)))") }
             throw CoreError(.nodeRunning, "liaisond is running for \(home.path): stop it first (`systemctl stop liaisond`, or SIGTERM), then run this again")
         }
+        // A daemon that tries to start meanwhile names this process as the holder.
+        let pid = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 { _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
         return fd
     }
 }

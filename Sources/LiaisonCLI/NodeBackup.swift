@@ -143,16 +143,18 @@ struct NodeBackup {
     }
 
     /// Copies the logs the node closed (`audit new-log`), kept beside `auditPath`,
-    /// beside `auditCopy`: never written again, they are copied as files.
+    /// beside `auditCopy`, each through SQLite as the live log is (a file on its own,
+    /// which `backup check` can open without leaving anything beside it).
     private func copyClosedLogs(of auditPath: String, beside auditCopy: String, hashes: inout [String: String]) throws -> [String] {
         let from = (auditPath as NSString).deletingLastPathComponent, to = (auditCopy as NSString).deletingLastPathComponent
         var copied: [String] = []
         for name in try AuditSuccession.closedLogNames(beside: auditPath) {
-            guard let file = try BackupFiles.copy(from + "/" + name, to: to + "/" + name, progress: { _ in }) else {
-                throw CoreError(.io, "the closed audit log \(from)/\(name) went while it was copied; run `liaison backup` again")
+            try DatabaseSnapshot.write(from: from + "/" + name, to: to + "/" + name)
+            guard let hash = BackupFiles.sha256(ofFile: to + "/" + name) else {
+                throw CoreError(.io, "the copy \(to)/\(name) cannot be read back; run `liaison backup` again")
             }
             let relative = String((to + "/" + name).dropFirst(directory.count + 1))
-            hashes[relative] = file.sha256
+            hashes[relative] = hash
             copied.append(relative)
         }
         return copied

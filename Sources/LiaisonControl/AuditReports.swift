@@ -21,12 +21,30 @@ public struct AuditEntryItem: Codable, Sendable, Equatable {
 /// peer's exported log against (`audit verify --trusted-checkpoint`).
 public struct AuditWitnessedItem: Codable, Sendable, Equatable {
     public let peer: String
-    /// The peer's log origin (`liaison/<fingerprint>`).
+    /// The peer's log origin (`liaison/<fingerprint>`, with a label for a log it
+    /// began after its first: `liaison audit new-log`).
     public let origin: String
     /// The entries it covers.
     public let size: Int
     /// The signed note.
     public let note: String
+    /// The peer's earlier logs this node cosigned, oldest first, each with the newest
+    /// checkpoint of it this node cosigned: how far each went before the peer closed
+    /// it. Nil when the peer has only ever had one log.
+    public var earlierLogs: [EarlierLog]?
+
+    /// A log the peer closed when it began a later one.
+    public struct EarlierLog: Codable, Sendable, Equatable {
+        public let origin: String
+        public let size: Int
+        public let note: String
+
+        public init(origin: String, size: Int, note: String) {
+            self.origin = origin
+            self.size = size
+            self.note = note
+        }
+    }
 
     public init(peer: String, origin: String, size: Int, note: String) {
         self.peer = peer

@@ -43,6 +43,8 @@ struct LogSuccessionTests {
         try net.daemon("alpha").start()
         #expect(eventually(timeoutSeconds: 20) { net.daemon("alpha").log.contains("it was rolled back") }, "\(net.daemon("alpha").log.suffix(2000))")
         #expect(net.daemon("alpha").log.contains("audit new-log"))
+        let refusedStatus = try net.expect(["status", "--home", home]).stdout
+        #expect(refusedStatus.contains("CHECKPOINTS REFUSED"), "\(refusedStatus)")
         // Not while the daemon runs: it holds the log.
         let running = try net.cli.run(["audit", "new-log", "--home", home, "--reason", "restored"])
         #expect(running.status != 0 && running.stderr.contains("stop it first"), "\(running.status) \(running.stderr)")
@@ -86,14 +88,14 @@ struct LogSuccessionTests {
         let shown = try JSONSerialization.jsonObject(with: Data(try net.expect(["keys", "show", "--home", home, "--json"]).stdout.utf8))
         let logKey = try #require((shown as? [String: Any])?["logKey"] as? String)
         let live = try net.cli.run(["audit", "verify", "--home", home, "--log-key", logKey])
-        #expect(live.status == 0, "\(live.stdout)\(live.stderr)")
+        #expect(live.status == 0 && live.stdout.contains("began after: \(family), closed at \(restoredSize) entries"), "\(live.stdout)\(live.stderr)")
         let kept = try net.cli.run(["audit", "verify", "--home", home, "--database", archive])
         #expect(kept.status == 0, "\(kept.stdout)\(kept.stderr)")
         // An export, and a proof of one entry, check offline against that same key.
         let bundle = net.dir.file("alpha-bundle")
         try net.expect(["audit", "export", "--home", home, "--out", bundle])
         let offline = try net.cli.run(["audit", "verify", "--bundle", bundle, "--log-key", logKey])
-        #expect(offline.status == 0, "\(offline.stdout)\(offline.stderr)")
+        #expect(offline.status == 0 && offline.stdout.contains("began after: \(family)"), "\(offline.stdout)\(offline.stderr)")
         let proofFile = net.dir.file("after.tlog-proof")
         let proved = try net.expect(["audit", "prove", "--home", home, "--package", after, "--out", proofFile])
         let entryFile = net.dir.write("after.entry.json", Array(proved.stdout.utf8))
@@ -103,11 +105,18 @@ struct LogSuccessionTests {
         let second = net.dir.file("alpha-backup-2")
         let taken = try #require(try JSONSerialization.jsonObject(with: Data(try net.expect(["backup", "--home", home, "--out", second, "--json"]).stdout.utf8)) as? [String: Any])
         #expect(taken["closedAuditLogs"] as? [String] == ["audit.before-\(label).db"], "\(taken)")
-        let checked = try net.cli.run(["backup", "check", second, "--log-key", logKey])
-        #expect(checked.status == 0 && checked.stdout.hasPrefix("SOUND"), "\(checked.stdout)\(checked.stderr)")
-        // bravo's kept checkpoint of alpha is the new log's.
-        let witnessed = try net.expect(["audit", "witnessed", "alpha", "--home", net.home("bravo"), "--json"]).stdout
-        #expect(witnessed.contains(origin), "\(witnessed)")
+        for _ in 0..<2 {
+            let checked = try net.cli.run(["backup", "check", second, "--log-key", logKey])
+            #expect(checked.status == 0 && checked.stdout.hasPrefix("SOUND"), "\(checked.stdout)\(checked.stderr)")
+        }
+        // bravo's kept checkpoint of alpha is the new log's, and it says how far the old one went.
+        let witnessedRun = try net.expect(["audit", "witnessed", "alpha", "--home", net.home("bravo"), "--json"])
+        let witnessed = try #require(try JSONSerialization.jsonObject(with: Data(witnessedRun.stdout.utf8)) as? [String: Any])
+        #expect(witnessed["origin"] as? String == origin, "\(witnessed)")
+        let earlier = try #require((witnessed["earlierLogs"] as? [[String: Any]])?.first, "\(witnessed)")
+        #expect(earlier["origin"] as? String == family && (earlier["size"] as? Int ?? 0) > backedUp, "\(earlier)")
+        let witnessedText = try net.expect(["audit", "witnessed", "alpha", "--home", net.home("bravo")]).stderr
+        #expect(witnessedText.contains("alpha BEGAN A NEW LOG after \(family)"), "\(witnessedText)")
 
         // The closed log, put back, takes no more cosignatures: bravo shows alpha the
         // new log's checkpoint, which alpha's own key signed, and alpha stops signing.
@@ -174,10 +183,27 @@ struct LogSuccessionTests {
         #expect(bare.status == 64, "\(bare.status) \(bare.stderr)")
         try net.daemon("alpha").start()
         net.daemon("alpha").stop()
-        // The audit volume is lost: the new log says the old one was not found.
+        // A run cut short between its link and its rename left the live log a second
+        // name: the next run clears it, and keeps the log once, under its own label.
+        let leftover = home + "/audit.before-20261129T000000Z.db"
+        #expect(link(home + "/audit.db", leftover) == 0)
+        let one = try #require(try JSONSerialization.jsonObject(with: Data(try net.expect(["audit", "new-log", "--home", home, "--reason", "one", "--json"]).stdout.utf8)) as? [String: Any])
+        let firstLabel = try #require((one["origin"] as? String)?.split(separator: "/").last.map(String.init))
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home).filter { $0.hasPrefix("audit.before-") } == ["audit.before-\(firstLabel).db"])
+        // Labels are the time in whole seconds: the next log begins in a later one.
+        usleep(1_100_000)
+        // The audit volume is lost (a WAL left without its database is refused: it would
+        // be read into the new log); the new log says the old one was not found, and
+        // follows the newest log known to have been live.
         for suffix in ["", "-wal", "-shm"] { unlink(home + "/audit.db" + suffix) }
+        FileManager.default.createFile(atPath: home + "/audit.db-wal", contents: Data(repeating: 7, count: 4096))
+        let stale = try net.cli.run(["audit", "new-log", "--home", home, "--reason", "the audit volume failed"])
+        #expect(stale.status != 0 && stale.stderr.contains("without") && stale.stderr.contains("nothing was changed"), "\(stale.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: home + "/audit.db"))
+        unlink(home + "/audit.db-wal")
         let began = try net.expect(["audit", "new-log", "--home", home, "--reason", "the audit volume failed"])
-        #expect(began.stdout.contains("was not found"), "\(began.stdout)")
+        #expect(began.stdout.contains("was not found") && began.stdout.contains("after \(one["origin"] as? String ?? "?")"), "\(began.stdout)")
         let log = try AuditLog(readingOnly: home + "/audit.db")
         let first = try #require(try log.query(AuditQuery()).first?.event)
         #expect(first.kind == .logStarted && first.details["previous-file"] == "not found")

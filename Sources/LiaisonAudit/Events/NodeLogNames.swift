@@ -1,4 +1,3 @@
-import Foundation
 import LiaisonCore
 
 /// How a Liaison node names its audit log and its witness identity, and the
@@ -19,11 +18,7 @@ public enum NodeLogNames {
     /// The label of a log begun at `time` (seconds since the epoch, UTC):
     /// `YYYYMMDDTHHMMSSZ`, so later logs sort after earlier ones as text.
     public static func successorLabel(at time: Int64) -> String {
-        var seconds = time_t(time)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        String(Timestamp.iso8601(time).filter { $0 != "-" && $0 != ":" })
     }
 
     /// Whether `text` is a successor log's label (``successorLabel(at:)``'s form).

@@ -17,6 +17,8 @@ public struct AuditLogVerifier: Sendable {
     public static let maximumStoredFailures = 100
 
     let logKey: NoteVerifierKey
+    /// What the log follows, from its first entry, if it is a log its node began after another.
+    var succeeds: AuditVerificationReport.Succession?
     let witnessKeys: [NoteVerifierKey]
     /// Whether the log's own key was among the witness keys given (it never counts).
     let givenOwnKey: Bool
@@ -126,6 +128,7 @@ public struct AuditLogVerifier: Sendable {
     /// Appends the next entry: its leaf bytes, without the newline of `leaves.jsonl`.
     public mutating func append(leaf: UnsafeRawBufferPointer) {
         let entry = accumulator.size
+        if entry == 0, NodeLogNames.family(of: logKey.name) != logKey.name { readSuccession(leaf) }
         if !CanonicalLeafScanner.isCertainlyCanonical(leaf) {
             do {
                 _ = try AuditEvent(canonicalBytes: Array(leaf))
@@ -140,6 +143,19 @@ public struct AuditLogVerifier: Sendable {
     /// Appends the next entry from an array.
     public mutating func append(leaf: [UInt8]) {
         leaf.withUnsafeBytes { append(leaf: $0) }
+    }
+
+    /// A log a node began after another (its key's name has a label) opens with
+    /// `log.started`, which says what it follows: read into the report, so that an
+    /// auditor holding this log alone is told the history before it is elsewhere.
+    private mutating func readSuccession(_ leaf: UnsafeRawBufferPointer) {
+        guard let event = try? AuditEvent(canonicalBytes: Array(leaf)), event.kind == .logStarted else {
+            record(AuditVerificationFailure(.entryMalformed, entry: 0,
+                message: "entry 0: \(logKey.name) is a log its node began after another, and such a log opens with log.started, which says what it follows; this one does not"))
+            return
+        }
+        succeeds = .init(origin: event.details["succeeds"] ?? "?", closedAt: event.details["succeeded-size"].flatMap { Int($0) },
+                         reason: event.details["reason"] ?? "")
     }
 
     /// Appends an entry that could not be read as a leaf (e.g. a line too long
@@ -257,7 +273,8 @@ public struct AuditLogVerifier: Sendable {
             logKeySource: .provided,
             witnessKeySource: .provided,
             failures: failures.stored,
-            failureCount: failures.total
+            failureCount: failures.total,
+            succeeds: succeeds
         )
     }
 

@@ -26,6 +26,17 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
         public let cosigners: [String]
     }
 
+    /// What a log a node began after another (`liaison audit new-log`) says of the
+    /// one it follows, in its first entry (`log.started`).
+    public struct Succession: Hashable, Sendable, Codable {
+        /// The origin of the log it follows.
+        public let origin: String
+        /// How many entries that log held when it was closed, if known.
+        public let closedAt: Int?
+        /// Why, in its node's operator's words.
+        public let reason: String
+    }
+
     /// True when no failure was found.
     public let isValid: Bool
     /// The number of entries read.
@@ -55,6 +66,8 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
     public let failures: [AuditVerificationFailure]
     /// The number of failures found, including those not stored.
     public let failureCount: Int
+    /// Set for a log its node began after another: the history before it is in that one.
+    public var succeeds: Succession? = nil
 
     /// What a "VERIFIED" headline does not vouch for: a log key that came from what
     /// is being verified, entries no verified checkpoint covers, or (with a witness
@@ -92,6 +105,10 @@ public struct AuditVerificationReport: Hashable, Sendable, Codable, CustomString
         }
         if let trustedCheckpointSize {
             lines.append("trusted checkpoint: size \(trustedCheckpointSize)")
+        }
+        if let succeeds {
+            lines.append("began after: \(succeeds.origin)" + (succeeds.closedAt.map { ", closed at \($0) entries" } ?? ", lost")
+                         + " (the history before this log is there, not here; its node's operator said: \(succeeds.reason.debugDescription))")
         }
         lines.append("log key: \(logKey ?? "none")")
         if logKeySource != .provided {

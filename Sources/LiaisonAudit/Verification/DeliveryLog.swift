@@ -70,6 +70,9 @@ public struct DeliveryLog: Sendable {
         case .daemonStarted:
             if event.details["names-receipts"] == "true", namesReceiptsSince == nil { namesReceiptsSince = event.time }
             if event.details["journal-renumbered"] != nil { journalRenumberedAt.append(event.time) }
+        case .logStarted:
+            // A log begun after another names the node's identities, which the rotations recorded before.
+            for fingerprint in (event.details["node-fingerprints"] ?? "").split(separator: ",") { fingerprints.insert(String(fingerprint)) }
         case .keyRotated where event.details["by"] == "self":
             if let fingerprint = event.details["fingerprint"] { fingerprints.insert(fingerprint) }
         case .packageReceived:

@@ -115,11 +115,16 @@ extension ControlHandlers {
             throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list`")
         }
         // Its newest log: the first, or the last it began after it (`audit new-log`).
-        guard let state = try context.auditLog.witnessedLogs(family: NodeLogNames.origin(peer.auditLogFingerprint)).last else {
+        let logs = try context.auditLog.witnessedLogs(family: NodeLogNames.origin(peer.auditLogFingerprint))
+        guard let state = logs.last else {
             throw ControlFailure(code: "audit.not-witnessed",
                                  message: "this node has not cosigned a checkpoint of \(name)'s log; it witnesses \(name) only if \(name) asks it to (its [audit] witnesses, or every partner by default)")
         }
-        return AuditWitnessedItem(peer: name, origin: state.origin, size: state.size, note: state.note)
+        var item = AuditWitnessedItem(peer: name, origin: state.origin, size: state.size, note: state.note)
+        if logs.count > 1 {
+            item.earlierLogs = logs.dropLast().map { AuditWitnessedItem.EarlierLog(origin: $0.origin, size: $0.size, note: $0.note) }
+        }
+        return item
     }
 
     /// Most checkpoints one `audit.keys` answer carries (each about 1 KiB with its cosignatures).

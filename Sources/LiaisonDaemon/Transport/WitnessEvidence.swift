@@ -1,4 +1,5 @@
 import LiaisonAudit
+import LiaisonCore
 import LiaisonStore
 
 /// What a witness's refusal proves about this node's own audit log.
@@ -36,7 +37,8 @@ enum WitnessEvidence {
     /// Judges `evidence` (a signed note) against `log`, whose checkpoints `logKey`
     /// signs; `family` is the origin of the node's first log, which its later logs'
     /// names begin with.
-    static func judge(_ evidence: [UInt8], log: AuditLog, logKey: NoteVerifierKey, family: String) throws -> Verdict {
+    static func judge(_ evidence: [UInt8], log: AuditLog, logKey: NoteVerifierKey, family: String,
+                      now: Int64 = Timestamp.now()) throws -> Verdict {
         guard !evidence.isEmpty else { return .unfounded("it sent no checkpoint to show it") }
         // A checkpoint of a log this node's key began after this one proves this one closed.
         let origin = String(decoding: evidence.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
@@ -44,6 +46,11 @@ enum WitnessEvidence {
            let ours = NodeLogNames.label(of: logKey.name, family: family), NodeLogNames.isLater(shown, than: ours),
            let key = try? NoteVerifierKey(name: origin, type: logKey.type, publicKey: logKey.publicKey),
            (try? Checkpoint.open(evidence, logKey: key)) != nil {
+            // One named as begun well past this node's clock (a clock once wrong, a note
+            // a witness kept from then) would stop every log begun before that time.
+            guard let shown, shown <= NodeLogNames.successorLabel(at: now + WitnessService.clockLeeway) else {
+                return .unfounded("the checkpoint it sent is of a log named as begun at \(shown ?? "?"), past this node's clock")
+            }
             return .superseded(by: origin)
         }
         let checkpoint: Checkpoint

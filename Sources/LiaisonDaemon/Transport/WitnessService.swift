@@ -32,6 +32,9 @@ struct WitnessService {
         // Another log name than the one on file: say which, as that is the likely cause
         // (a partner that added this node after it rotated, with a card lacking its log-origin).
         guard let label = NodeLogNames.label(of: origin, family: family) else {
+            guard !origin.hasPrefix(family + "/") else {
+                return .witnessRefused(knownSize: 0, reason: "\(origin) is not a name of a log of yours: a later log is named \(family)/<the UTC time it began, YYYYMMDDTHHMMSSZ>")
+            }
             return .witnessRefused(knownSize: 0, reason: "this witness knows your log as \(family), not by this checkpoint's name: its operator must remove you and add your current card")
         }
         // A log named as begun well past this witness's clock would, once cosigned,
@@ -109,7 +112,7 @@ struct WitnessService {
             }
             let line = try context.cosigner.cosign(checkpoint, timestamp: UInt64(max(0, now)))
             try context.auditLog.recordWitnessed(checkpoint, note: String(decoding: note, as: UTF8.self), peer: peer.fingerprint.description,
-                                                 expected: state, now: now)
+                                                 expected: state, newest: (family, newest?.origin), now: now)
             return .witnessCosignature(line: Array(line.line.utf8.dropLast()))
         } catch {
             logger.error("cannot witness \(peer.name)'s checkpoint: \(error)")

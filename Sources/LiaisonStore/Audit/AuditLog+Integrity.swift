@@ -51,10 +51,11 @@ extension AuditLog {
     static let journalMarkTriggers = ["journal_mark_only_grows", "journal_mark_no_delete"]
 
     /// The triggers that stop `INSERT OR REPLACE` rewriting rows (schema v4 on).
-    /// The log name's triggers (schema v6 on).
-    static let logNameTriggers = ["log_name_first", "log_name_no_update", "log_name_no_delete"]
-
     static let noReplaceTriggers = ["subtree_no_replace", "cosignature_no_replace", "witnessed_log_no_replace", "journal_mark_no_replace"]
+
+    /// The log name's triggers (schema v6 on): a later log's name is written once,
+    /// before its first entry, and never changed.
+    static let logNameTriggers = ["log_name_first", "log_name_no_update", "log_name_no_delete"]
 
     /// Checks the stored log against itself, in one pass on one snapshot: indices
     /// are dense, every leaf's hash is the hash of its data and its index columns

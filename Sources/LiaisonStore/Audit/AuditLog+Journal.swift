@@ -27,6 +27,15 @@ extension AuditLog {
         try read("read the audit journal's mark") { db in try JournalMarks.stored(store, db) }
     }
 
+    /// How far this log took each node store's audit journal (store identity → seq).
+    public func journalMarks() throws -> [String: Int64] {
+        try read("read the audit journal's marks") { db in
+            var marks: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT store, seq FROM journal_mark") { marks[row[0]] = row[1] }
+            return marks
+        }
+    }
+
     /// Returns once everything queued for the log before the call is committed (or failed).
     public func barrier() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

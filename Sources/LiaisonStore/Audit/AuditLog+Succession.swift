@@ -30,15 +30,6 @@ extension AuditLog {
         }
     }
 
-    /// How far this log took each node store's audit journal (store identity → seq).
-    public func journalMarks() throws -> [String: Int64] {
-        try read("read the audit journal's marks") { db in
-            var marks: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT store, seq FROM journal_mark") { marks[row[0]] = row[1] }
-            return marks
-        }
-    }
-
     /// Makes this empty log the successor of `previous` (nil if that one is lost):
     /// names it `succession`, and carries over what is not history but state —
     /// how far `previous` took each node store's journal (so the journal goes on
@@ -67,6 +58,26 @@ extension AuditLog {
                 try db.execute(sql: "INSERT INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [row[0], row[1], row[2], row[3], row[4], row[5]])
             }
+        }
+    }
+}
+
+extension AuditLog {
+    /// Takes the closed log file at `path` out of WAL mode (rollback journal), so
+    /// it can be read, copied and verified on its own, with nothing beside it. No
+    /// connection may hold it. A daemon that opens it again puts it back in WAL mode.
+    public static func leaveWALMode(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(NodeStore.busyTimeoutSeconds)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let mode = try queue.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") }
+            try queue.close()
+            guard mode == "delete" else { throw StoreError(.busy, "\(path) stayed in \(mode ?? "?") mode: another process has it open") }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.wrapping(error, while: "close the audit log \(path)", in: path)
         }
     }
 }

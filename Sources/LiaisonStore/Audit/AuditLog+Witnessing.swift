@@ -32,10 +32,12 @@ extension AuditLog {
     /// (`liaison/<fingerprint>`): that one and those it began after it
     /// (`liaison/<fingerprint>/<label>`), the one begun last at the end.
     public func witnessedLogs(family: String) throws -> [WitnessedLog] {
-        let logs = try read("read the witness state of \(family)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM witnessed_log WHERE origin = ? OR substr(origin, 1, ?) = ?",
-                             arguments: [family, family.utf8.count + 1, family + "/"]).map(Self.witnessedLog)
-        }
+        try read("read the witness state of \(family)") { db in try Self.witnessedLogs(db, family: family) }
+    }
+
+    private static func witnessedLogs(_ db: Database, family: String) throws -> [WitnessedLog] {
+        let logs = try Row.fetchAll(db, sql: "SELECT * FROM witnessed_log WHERE origin = ? OR substr(origin, 1, ?) = ?",
+                                    arguments: [family, family.utf8.count + 1, family + "/"]).map(Self.witnessedLog)
         let labelled = logs.compactMap { log in NodeLogNames.label(of: log.origin, family: family).map { (label: $0, log: log) } }
         return labelled.sorted { NodeLogNames.isLater($1.label, than: $0.label) }.map(\.log)
     }
@@ -46,11 +48,18 @@ extension AuditLog {
     ///
     /// Throws ``StoreError/Code/conflict`` if another cosigning moved the state on
     /// in the meantime: the caller then re-reads and checks consistency again.
-    public func recordWitnessed(_ checkpoint: Checkpoint, note: String, peer: String, expected: WitnessedLog?, now: Int64) throws {
+    /// `newest`, when given, is the newest log of the node whose first log is
+    /// `family`, as the caller judged the checkpoint against it: a later one recorded
+    /// meanwhile (a log that closes this one) is a conflict too.
+    public func recordWitnessed(_ checkpoint: Checkpoint, note: String, peer: String, expected: WitnessedLog?,
+                                newest: (family: String, origin: String?)? = nil, now: Int64) throws {
         try write("record the witnessed checkpoint of \(checkpoint.origin)") { db in
             let current = try Self.witnessedLog(db, origin: checkpoint.origin)
             guard current == expected else {
                 throw StoreError(.conflict, "the witness state of \(checkpoint.origin) changed while cosigning; retry")
+            }
+            if let newest, try Self.witnessedLogs(db, family: newest.family).last?.origin != newest.origin {
+                throw StoreError(.conflict, "another log of \(newest.family) was cosigned while cosigning \(checkpoint.origin); retry")
             }
             try db.execute(sql: """
                 INSERT INTO witnessed_log (origin, peer, size, root, note, updated_at) VALUES (?, ?, ?, ?, ?, ?)

@@ -249,7 +249,7 @@ enum AuditSchema {
     static let v6 = """
         CREATE TABLE log_name (
             one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1),
-            label TEXT NOT NULL CHECK (length(label) = 16),
+            label TEXT NOT NULL CHECK (label GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
             succeeds TEXT NOT NULL CHECK (succeeds <> ''),
             begun_at INTEGER NOT NULL
         ) STRICT;
