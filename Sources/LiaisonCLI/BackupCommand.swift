@@ -72,12 +72,16 @@ struct BackupCreateCommand: ParsableCommand {
         let checkpoint = report.auditCheckpointSize.map { ", newest checkpoint at \($0)" } ?? ", no checkpoint yet"
         let verdict = report.auditProblem == nil ? "verified against the node's log key" : "DOES NOT VERIFY (kept as it is)"
         print("  audit log:     \(report.auditEntries) entries, \(verdict)\(checkpoint)")
+        if let closed = report.closedAuditLogs {
+            print("  closed logs:   \(closed.joined(separator: ", ")) (logs the node closed when it began new ones; copied and verified)")
+        }
         print("  package files: \(report.packageFiles) (\(ByteCount.format(report.packageBytes)))")
         print("  liaison.toml, keyring.toml and keys/ (the key files are sealed under the passphrase: keep it apart)")
         if let elsewhere = report.auditDatabaseElsewhere {
-            print("  note: this node keeps its audit log at \(elsewhere) ([audit] database); on restore, put the backup's audit.db there")
+            print("  note: this node keeps its audit log at \(elsewhere) ([audit] database); on restore, put the backup's audit.db there"
+                  + (report.closedAuditLogs == nil ? "" : ", and the closed logs beside it"))
         }
         for item in report.notCopied { print("  not copied: \(item)") }
-        print("Restore: stop liaisond, put \(report.directory) in place as the home, start liaisond (docs/operations.md).")
+        print("Restore: stop liaisond, put \(report.directory) in place as the home, start liaisond (docs/operations.md); once its witnesses refuse the restored log, begin a new one (`liaison audit new-log`).")
     }
 }
