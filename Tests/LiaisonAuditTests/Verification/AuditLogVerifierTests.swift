@@ -181,3 +181,31 @@ struct AuditLogVerifierHonestTests {
         #expect(report.failures.last?.entry == 103)
     }
 }
+
+/// A log a node began after another (its key named `…/<label>`) says what it follows.
+@Suite("Verifying a later log")
+struct LaterLogVerificationTests {
+    static func verify(_ first: AuditEvent, label: String = "20261129T210000Z") throws -> AuditVerificationReport {
+        let secret = try LogSecretKey()
+        let origin = "liaison/abc/" + label
+        let signer = try NoteSigner(name: origin, secretKey: secret)
+        let leaves = [first.canonicalBytes, AuditLogFixture.event(1).canonicalBytes]
+        let note = try signer.sign(try Checkpoint(origin: origin, size: 2, rootHash: AuditLogFixture.root(leaves, size: 2)))
+        var verifier = try AuditLogVerifier(logKey: signer.verifierKey, checkpoints: [note.bytes])
+        for leaf in leaves { verifier.append(leaf: leaf) }
+        return verifier.finish()
+    }
+
+    @Test("its first entry, log.started, is read into the report; a later log without one fails")
+    func succession() throws {
+        let started = AuditEvent(time: 1, kind: .logStarted, actor: .local(uid: 1000, role: "operator"),
+                                 details: ["succeeds": "liaison/abc", "succeeded-size": "41", "reason": "restored"])
+        let report = try Self.verify(started)
+        #expect(report.isValid && report.succeeds?.origin == "liaison/abc" && report.succeeds?.closedAt == 41
+                    && report.succeeds?.reason == "restored", "\(report)")
+        #expect(report.description.contains("began after: liaison/abc, closed at 41 entries"))
+        let bare = try Self.verify(AuditLogFixture.event(0))
+        #expect(!bare.isValid && bare.failures.first?.code == .entryMalformed && bare.failures.first?.entry == 0, "\(bare)")
+        #expect(bare.succeeds == nil)
+    }
+}

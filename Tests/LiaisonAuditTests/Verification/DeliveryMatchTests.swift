@@ -17,6 +17,8 @@ struct DeliveryMatchTests {
     struct Log {
         var log: DeliveryLog
         var index = 0
+        init(log: DeliveryLog) { self.log = log }
+
         init(_ fingerprint: String, namesReceipts: Bool = true) throws {
             log = try #require(DeliveryLog(origin: "liaison/" + fingerprint))
             add(.daemonStarted, at: 0, details: namesReceipts ? ["names-receipts": "true"] : [:])
@@ -147,9 +149,28 @@ struct DeliveryMatchTests {
         #expect(direction.discrepancies.map(\.delivery.package) == ["p1"] && direction.discrepancies.first?.kind == .missing)
     }
 
-    @Test("a log not named liaison/<fingerprint> is not a node's")
-    func origin() {
+    @Test("a log not named liaison/<fingerprint> (with a later log's label, or none) is not a node's")
+    func origin() throws {
         #expect(DeliveryLog(origin: "example.com/log") == nil)
         #expect(DeliveryLog(origin: "liaison/not-a-fingerprint") == nil)
+        let a = try Self.node()
+        #expect(DeliveryLog(origin: "liaison/\(a)/20261129T210000Z")?.fingerprints == [a])
+        #expect(DeliveryLog(origin: "liaison/\(a)/yesterday") == nil)
+    }
+
+    @Test("a later log knows its node's keys from its log.started, which the rotations before it recorded")
+    func laterLogKeys() throws {
+        let (a, b, b2) = (try Self.node(), try Self.node(), try Self.node())
+        var alpha = try Log(a)
+        var bravo = Log(log: try #require(DeliveryLog(origin: "liaison/\(b)/20261129T210000Z")))
+        bravo.add(.logStarted, at: 0, details: ["succeeds": "liaison/\(b)", "node-fingerprints": "\(b),\(b2)"])
+        bravo.add(.daemonStarted, at: 1, details: ["names-receipts": "true"])
+        bravo.received("p1", signature: "S1", signer: b2, from: a, at: 10)
+        alpha.delivered("p1", signature: "S1", signer: b2, at: 10)
+        alpha.delivered("p2", signature: "S2", signer: b2, at: 20)   // never in bravo's later log
+        bravo.add(.daemonStopped, at: Self.hour)
+        #expect(bravo.log.fingerprints == [b, b2])
+        let direction = DeliveryMatch(alpha.log, bravo.log).directions[0]
+        #expect(direction.matched == 1 && direction.discrepancies.map(\.kind) == [.missing], "\(direction.discrepancies)")
     }
 }
