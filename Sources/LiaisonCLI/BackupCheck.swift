@@ -26,6 +26,8 @@ struct BackupCheck {
         var takenAt: String
         var files: Int
         var auditEntries: Int
+        /// How many closed logs (`audit new-log`) were verified beside it; nil for none.
+        var closedLogs: Int?
         /// Where the log key came from: `given` or `backup` (its own liaison.toml).
         var logKeySource: String
         var problems: [String]
@@ -101,7 +103,7 @@ struct BackupCheck {
             }
         }
         return Report(directory: directory, node: manifest.node, takenAt: manifest.takenAt, files: manifest.files.count,
-                      auditEntries: entries, logKeySource: logKey == nil ? "backup" : "given", problems: problems, sound: problems.isEmpty)
+                      auditEntries: entries, closedLogs: manifest.closedAuditLogs.map(\.count), logKeySource: logKey == nil ? "backup" : "given", problems: problems, sound: problems.isEmpty)
     }
 
     private func readManifest() throws -> NodeBackup.Report {

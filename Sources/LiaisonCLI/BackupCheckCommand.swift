@@ -37,7 +37,8 @@ struct BackupCheckCommand: ParsableCommand {
         } else if report.sound {
             print("SOUND: the backup of \(report.node) taken \(report.takenAt) is as it was written")
             let key = report.logKeySource == "given" ? "the log key given" : "the backup's own log key (give --log-key to hold it to one kept apart)"
-            print("  \(report.files) files as recorded; both databases pass SQLite's check; the audit log's \(report.auditEntries) entries verify against \(key)")
+            let closed = report.closedLogs.map { ", and so do the \($0) closed log\($0 == 1 ? "" : "s")' entries" } ?? ""
+            print("  \(report.files) files as recorded; both databases pass SQLite's check; the audit log's \(report.auditEntries) entries verify against \(key)\(closed)")
         } else {
             print("NOT SOUND: the backup of \(report.node) taken \(report.takenAt) is not as it was written:")
             for problem in report.problems { print("  - \(problem)") }

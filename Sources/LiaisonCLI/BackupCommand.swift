@@ -73,7 +73,7 @@ struct BackupCreateCommand: ParsableCommand {
         let verdict = report.auditProblem == nil ? "verified against the node's log key" : "DOES NOT VERIFY (kept as it is)"
         print("  audit log:     \(report.auditEntries) entries, \(verdict)\(checkpoint)")
         if let closed = report.closedAuditLogs {
-            print("  closed logs:   \(closed.joined(separator: ", ")) (logs the node closed when it began new ones; copied and verified)")
+            print("  closed logs:   \(closed.joined(separator: ", ")) (logs the node closed when it began new ones; copied as they are: `backup check` verifies them)")
         }
         print("  package files: \(report.packageFiles) (\(ByteCount.format(report.packageBytes)))")
         print("  liaison.toml, keyring.toml and keys/ (the key files are sealed under the passphrase: keep it apart)")
