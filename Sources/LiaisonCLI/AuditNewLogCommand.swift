@@ -27,9 +27,13 @@ struct AuditNewLogCommand: ParsableCommand {
             - each witness records that the node began a new log, and how far it had
               cosigned the old one, which takes no more cosignatures from then on.
 
+            A node whose audit log is lost altogether (its volume failed) begins one the
+            same way: the new log then says the old one was not found.
+
             The node's log key and its partners' cards do not change. Stop the daemon
             first, run this as the node's user, then start the daemon again. Tell the
-            partners' operators why: their logs will show it.
+            partners' operators why: their logs will show it. (Witnesses running a
+            release from before 2026-11-29 refuse the new log's name.)
             """)
 
     @OptionGroup var location: HomeOptions
