@@ -30,13 +30,14 @@ struct AuditNewLogCommand: ParsableCommand {
             A node whose audit log is lost altogether (its volume failed) begins one the
             same way: the new log then says the old one was not found.
 
-            The node's log key and its partners' cards do not change. Stop the daemon
+            The node's log key signs the new log's beginning (give the passphrase as
+            to the daemon); it and the partners' cards do not change. Stop the daemon
             first, run this as the node's user, then start the daemon again. Tell the
             partners' operators why: their logs will show it. (Witnesses running a
             release from before 2026-11-29 refuse the new log's name.)
             """)
 
-    @OptionGroup var location: HomeOptions
+    @OptionGroup var node: NodeOptions
     @Option(name: .long, help: ArgumentHelp("Why the log could not go on (kept in the new log's first entry), e.g. \"restored from the backup of 2026-11-28\".", valueName: "text"))
     var reason: String
     @Flag(name: .long, help: "Print the result as JSON.") var json = false
@@ -58,7 +59,7 @@ struct AuditNewLogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let home = location.nodeHome
+        let home = node.nodeHome
         let configuration = try home.loadConfiguration()
         // Files made by another user (root, say) would be the daemon's no longer.
         var owner = stat()
@@ -67,10 +68,12 @@ struct AuditNewLogCommand: ParsableCommand {
         }
         let lock = try DaemonLock.holdWhileStopped(home)
         defer { close(lock) }
+        // The log key signs the new log's beginning: only its holder can begin one.
+        let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
         let report = try AuditSuccession(path: configuration.audit.databasePath(home: home.path),
                                          family: NodeLogNames.origin(configuration.logFingerprint), reason: reason,
                                          fingerprints: [configuration.publicKeys.fingerprint.description,
-                                                        configuration.logFingerprint.description]).begin()
+                                                        configuration.logFingerprint.description], logKey: secrets.log).begin()
         if json { return try printJSON(report) }
         print("began the audit log \(report.origin), after \(report.succeeds)")
         if let entries = report.previousEntries, let file = report.previousFile {

@@ -1,6 +1,7 @@
 import Foundation
 import LiaisonAudit
 import LiaisonCore
+import LiaisonCrypto
 import LiaisonStore
 
 /// Closes a node's audit log and puts a new one in its place (`liaison audit
@@ -24,6 +25,8 @@ struct AuditSuccession {
     /// and the one its log is named after), named in `log.started` with those the
     /// old log recorded, so the new log alone says whose receipts are this node's.
     let fingerprints: [String]
+    /// The node's log key: it signs the statement that begins the new log.
+    let logKey: LogSecretKey
 
     func begin() throws -> AuditNewLogCommand.Report {
         let now = Timestamp.now()
@@ -44,8 +47,6 @@ struct AuditSuccession {
             report.previousEntries = size
             report.previousRootHash = Data(closedAt!.root).base64EncodedString()
             report.previousFile = archive
-            details["succeeded-size"] = String(size)
-            details["succeeded-root"] = report.previousRootHash
             details["previous-file"] = (archive as NSString).lastPathComponent
             var rotations = AuditQuery()
             rotations.kinds = [.keyRotated]
@@ -64,13 +65,16 @@ struct AuditSuccession {
         guard NodeLogNames.isLater(label, than: oldLabel) else {
             throw CoreError(.invalidArgument, "the log before began at \(oldLabel ?? "?"), not before now (\(label)) by this machine's clock: set the clock right, then run this again; nothing was changed")
         }
-        details["succeeds"] = report.succeeds
+        let statement = LogSuccessionStatement(origin: report.origin, succeeds: report.succeeds, succeededSize: closedAt?.size,
+                                               succeededRoot: closedAt?.root, begunAt: now)
+        let signature = statement.signature(with: logKey)
+        details.merge(statement.details(signature: signature)) { _, signed in signed }
         details["node-fingerprints"] = known.sorted().joined(separator: ",")
         guard !FileManager.default.fileExists(atPath: archive) else {
             throw CoreError(.invalidArgument, "\(archive) exists already; wait a second and retry; nothing was changed")
         }
         do {
-            try writeStaging(staging, label: label, begunAt: now, succeeds: report.succeeds, after: previous, details: details)
+            try writeStaging(staging, LogSuccession(label: label, statement: statement, signature: signature), after: previous, details: details)
             try previous?.close()
             if let closedAt { try Self.requireUnchanged(path, since: closedAt) }
             try Self.requireNoWAL(staging, what: "\(staging)-wal still holds commits")
@@ -102,10 +106,9 @@ struct AuditSuccession {
     }
 
     /// The new log, whole and closed (its WAL folded in), at `staging`.
-    private func writeStaging(_ staging: String, label: String, begunAt: Int64, succeeds: String, after previous: AuditLog?,
-                              details: [String: String]) throws {
+    private func writeStaging(_ staging: String, _ succession: LogSuccession, after previous: AuditLog?, details: [String: String]) throws {
         let log = try AuditLog(path: staging)
-        try log.beginAsSuccessor(LogSuccession(label: label, succeeds: succeeds, begunAt: begunAt), after: previous)
+        try log.beginAsSuccessor(succession, after: previous)
         try log.appendBlocking([AuditEvent(time: Timestamp.nowMilliseconds(), kind: .logStarted,
                                            actor: .local(uid: getuid(), role: "operator"), details: details)])
         try log.close()

@@ -180,6 +180,12 @@ final class DaemonContext: Sendable {
         self.logSigner = try NoteSigner(name: NodeLogNames.origin(fingerprint, label: logSuccession?.label), secretKey: secrets.log)
         self.cosigner = try Cosigner(name: NodeLogNames.witnessName(fingerprint), secretKey: secrets.log)
         self.startedAt = Timestamp.now()
+        // A later log is one this node's log key began (`audit new-log`), not a file
+        // merely named so: else nothing of it is signed.
+        if let succession = logSuccession, succession.statement.origin != logSigner.verifierKey.name
+            || !succession.statement.isSigned(succession.signature, by: secrets.log.publicKey) {
+            raiseWitnessAlarm("\(auditLog.path) names itself a later log of this node (\(logSigner.verifierKey.name)), but its beginning is not signed by this node's log key: it was not begun by `liaison audit new-log`. No checkpoint of it is signed; put back the node's own log")
+        }
         // Files of sends interrupted by a crash were never acknowledged.
         try sweepOutbox()
     }

@@ -175,6 +175,30 @@ struct LogSuccessionTests {
         #expect(known == 1)
     }
 
+    @Test("a log merely named a later one, its beginning not signed by the node's log key, is never signed")
+    func unsignedLaterLog() throws {
+        let net = try DaemonNetwork(["alpha"])
+        let home = net.home("alpha")
+        let family = NodeLogNames.origin(try NodeHome(path: home).loadConfiguration().logFingerprint)
+        // Someone who may write the node's files, without its passphrase, puts a log of
+        // their own in place and names it a later one.
+        for suffix in ["", "-wal", "-shm"] { unlink(home + "/audit.db" + suffix) }
+        let label = NodeLogNames.successorLabel(at: Timestamp.now() - 60)
+        let statement = LogSuccessionStatement(origin: family + "/" + label, succeeds: family, succeededSize: nil, succeededRoot: nil,
+                                               begunAt: Timestamp.now() - 60)
+        let forged = try AuditLog(path: home + "/audit.db")
+        try forged.beginAsSuccessor(LogSuccession(label: label, statement: statement, signature: statement.signature(with: try LogSecretKey())),
+                                    after: nil)
+        try forged.appendBlocking([AuditEvent(time: 1, kind: .logStarted, actor: .daemon, details: ["succeeds": family])])
+        try forged.close()
+        try net.daemon("alpha").start()
+        let refused = try net.cli.run(["audit", "checkpoint", "--home", home])
+        #expect(refused.status != 0 && refused.stderr.contains("not begun by `liaison audit new-log"), "\(refused.stderr)")
+        let status = try net.expect(["status", "--home", home]).stdout
+        #expect(status.contains("CHECKPOINTS REFUSED"), "\(status)")
+        #expect(net.daemon("alpha").log.contains("its beginning is not signed by this node's log key"))
+    }
+
     @Test("a new log needs a reason, and a node whose log is lost begins one that says so")
     func lostLog() throws {
         let net = try DaemonNetwork(["alpha"])

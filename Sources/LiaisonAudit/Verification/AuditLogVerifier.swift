@@ -154,8 +154,17 @@ public struct AuditLogVerifier: Sendable {
                 message: "entry 0: \(logKey.name) is a log its node began after another, and such a log opens with log.started, which says what it follows; this one does not"))
             return
         }
-        succeeds = .init(origin: event.details["succeeds"] ?? "?", closedAt: event.details["succeeded-size"].flatMap { Int($0) },
-                         reason: event.details["reason"] ?? "")
+        // Its beginning is the log key's to sign, and it follows an earlier log of the same node.
+        let family = NodeLogNames.family(of: logKey.name)
+        guard let (statement, signature) = LogSuccessionStatement.recorded(in: event, origin: logKey.name),
+              statement.isSigned(signature, by: logKey.publicKey),
+              let earlier = NodeLogNames.label(of: statement.succeeds, family: family),
+              let label = NodeLogNames.label(of: logKey.name, family: family), NodeLogNames.isLater(label, than: earlier) else {
+            record(AuditVerificationFailure(.entryMalformed, entry: 0,
+                message: "entry 0: the log.started that begins \(logKey.name) is not signed by its log key, or does not name an earlier log of the same node: this log was not begun by its node's `liaison audit new-log`"))
+            return
+        }
+        succeeds = .init(origin: statement.succeeds, closedAt: statement.succeededSize, reason: event.details["reason"] ?? "")
     }
 
     /// Appends an entry that could not be read as a leaf (e.g. a line too long

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import LiaisonAudit
 
@@ -6,16 +7,22 @@ import LiaisonAudit
 public struct LogSuccession: Sendable, Hashable {
     /// The label in the log's origin, `liaison/<fingerprint>/<label>`: the UTC time it began.
     public let label: String
-    /// The origin of the log it follows.
-    public let succeeds: String
-    /// When it began (seconds since the epoch).
-    public let begunAt: Int64
+    /// What the node's log key signed when the log began: its origin, the log it
+    /// follows and how that one was closed, when.
+    public let statement: LogSuccessionStatement
+    /// The log key's signature over it.
+    public let signature: [UInt8]
 
-    public init(label: String, succeeds: String, begunAt: Int64) {
+    public init(label: String, statement: LogSuccessionStatement, signature: [UInt8]) {
         self.label = label
-        self.succeeds = succeeds
-        self.begunAt = begunAt
+        self.statement = statement
+        self.signature = signature
     }
+
+    /// The origin of the log it follows.
+    public var succeeds: String { statement.succeeds }
+    /// When it began (seconds since the epoch).
+    public var begunAt: Int64 { statement.begunAt }
 }
 
 extension AuditLog {
@@ -23,10 +30,16 @@ extension AuditLog {
     /// before logs could follow one another).
     public func succession() throws -> LogSuccession? {
         try read("read the audit log's name") { db in
-            guard try db.tableExists("log_name"), let row = try Row.fetchOne(db, sql: "SELECT label, succeeds, begun_at FROM log_name") else {
+            guard try db.tableExists("log_name"),
+                  let row = try Row.fetchOne(db, sql: """
+                      SELECT label, origin, succeeds, succeeded_size, succeeded_root, begun_at, signature FROM log_name
+                      """) else {
                 return nil
             }
-            return LogSuccession(label: row[0], succeeds: row[1], begunAt: row[2])
+            let root: Data? = row[4], signature: Data = row[6]
+            return LogSuccession(label: row[0], statement: LogSuccessionStatement(origin: row[1], succeeds: row[2], succeededSize: row[3],
+                                                                                  succeededRoot: root.map(Array.init), begunAt: row[5]),
+                                 signature: Array(signature))
         }
     }
 
@@ -49,8 +62,12 @@ extension AuditLog {
             guard try Self.size(db) == 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM log_name") == 0 else {
                 throw StoreError(.conflict, "\(path) already holds a log: a new one begins in an empty file")
             }
-            try db.execute(sql: "INSERT INTO log_name (one, label, succeeds, begun_at) VALUES (1, ?, ?, ?)",
-                           arguments: [succession.label, succession.succeeds, succession.begunAt])
+            let statement = succession.statement
+            try db.execute(sql: """
+                INSERT INTO log_name (one, label, origin, succeeds, succeeded_size, succeeded_root, begun_at, signature)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [succession.label, statement.origin, statement.succeeds, statement.succeededSize,
+                                 statement.succeededRoot.map { Data($0) }, statement.begunAt, Data(succession.signature)])
             for row in marks {
                 try db.execute(sql: "INSERT INTO journal_mark (store, seq) VALUES (?, ?)", arguments: [row[0], row[1]])
             }

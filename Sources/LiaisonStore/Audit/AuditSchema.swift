@@ -244,14 +244,21 @@ enum AuditSchema {
     /// The name of a log the node began after another (`liaison audit new-log`):
     /// one row, written before its first entry, never changed. A log without it is
     /// the node's first, named `liaison/<fingerprint>`; one with it is
-    /// `liaison/<fingerprint>/<label>`, and says which log it follows and how large
-    /// that one was when it was closed (also in its first entry, `log.started`).
+    /// `liaison/<fingerprint>/<label>` (`origin`), and holds the statement its log key
+    /// signed (`LogSuccessionStatement`): which log it follows, how large that one was
+    /// when it was closed (NULL: lost), and when it began (also in its first entry,
+    /// `log.started`).
     static let v6 = """
         CREATE TABLE log_name (
             one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1),
             label TEXT NOT NULL CHECK (label GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
+            origin TEXT NOT NULL CHECK (substr(origin, -17) = '/' || label),
             succeeds TEXT NOT NULL CHECK (succeeds <> ''),
-            begun_at INTEGER NOT NULL
+            succeeded_size INTEGER CHECK (succeeded_size >= 0),
+            succeeded_root BLOB CHECK (length(succeeded_root) = 32),
+            begun_at INTEGER NOT NULL,
+            signature BLOB NOT NULL CHECK (length(signature) = 64),
+            CHECK ((succeeded_size IS NULL) = (succeeded_root IS NULL))
         ) STRICT;
         CREATE TRIGGER log_name_first BEFORE INSERT ON log_name
             WHEN EXISTS (SELECT 1 FROM leaf)

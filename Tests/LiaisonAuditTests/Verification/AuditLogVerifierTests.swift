@@ -182,12 +182,14 @@ struct AuditLogVerifierHonestTests {
     }
 }
 
-/// A log a node began after another (its key named `…/<label>`) says what it follows.
+/// A log a node began after another (its key named `…/<label>`) says what it follows,
+/// in a first entry its log key signed.
 @Suite("Verifying a later log")
 struct LaterLogVerificationTests {
-    static func verify(_ first: AuditEvent, label: String = "20261129T210000Z") throws -> AuditVerificationReport {
-        let secret = try LogSecretKey()
-        let origin = "liaison/abc/" + label
+    static let origin = "liaison/abc/20261129T210000Z"
+
+    /// The report on a two-entry log named `origin`, signed by `secret`, that opens with `first`.
+    static func verify(_ first: AuditEvent, secret: LogSecretKey) throws -> AuditVerificationReport {
         let signer = try NoteSigner(name: origin, secretKey: secret)
         let leaves = [first.canonicalBytes, AuditLogFixture.event(1).canonicalBytes]
         let note = try signer.sign(try Checkpoint(origin: origin, size: 2, rootHash: AuditLogFixture.root(leaves, size: 2)))
@@ -196,16 +198,41 @@ struct LaterLogVerificationTests {
         return verifier.finish()
     }
 
-    @Test("its first entry, log.started, is read into the report; a later log without one fails")
+    /// A `log.started` entry recording `statement`, signed by `key`.
+    static func started(_ statement: LogSuccessionStatement, signedBy key: LogSecretKey) -> AuditEvent {
+        AuditEvent(time: 1, kind: .logStarted, actor: .local(uid: 1000, role: "operator"),
+                   details: statement.details(signature: statement.signature(with: key)).merging(["reason": "restored"]) { a, _ in a })
+    }
+
+    static func statement(succeeds: String = "liaison/abc", size: Int? = 41) -> LogSuccessionStatement {
+        LogSuccessionStatement(origin: origin, succeeds: succeeds, succeededSize: size,
+                               succeededRoot: size.map { _ in [UInt8](repeating: 9, count: 32) }, begunAt: 1_795_986_000)
+    }
+
+    @Test("its first entry, log.started, signed by its log key, is read into the report")
     func succession() throws {
-        let started = AuditEvent(time: 1, kind: .logStarted, actor: .local(uid: 1000, role: "operator"),
-                                 details: ["succeeds": "liaison/abc", "succeeded-size": "41", "reason": "restored"])
-        let report = try Self.verify(started)
+        let secret = try LogSecretKey()
+        let report = try Self.verify(Self.started(Self.statement(), signedBy: secret), secret: secret)
         #expect(report.isValid && report.succeeds?.origin == "liaison/abc" && report.succeeds?.closedAt == 41
                     && report.succeeds?.reason == "restored", "\(report)")
         #expect(report.description.contains("began after: liaison/abc, closed at 41 entries"))
-        let bare = try Self.verify(AuditLogFixture.event(0))
-        #expect(!bare.isValid && bare.failures.first?.code == .entryMalformed && bare.failures.first?.entry == 0, "\(bare)")
-        #expect(bare.succeeds == nil)
+        let lost = try Self.verify(Self.started(Self.statement(size: nil), signedBy: secret), secret: secret)
+        #expect(lost.isValid && lost.description.contains("began after: liaison/abc, lost"), "\(lost)")
+    }
+
+    @Test("a later log that does not open with log.started, or whose log.started another key signed or names another node's log, fails")
+    func forged() throws {
+        let secret = try LogSecretKey()
+        let cases: [(String, AuditEvent)] = [
+            ("no log.started", AuditLogFixture.event(0)),
+            ("another key", Self.started(Self.statement(), signedBy: try LogSecretKey())),
+            ("another node's log", Self.started(Self.statement(succeeds: "liaison/abd"), signedBy: secret)),
+            ("a later log", Self.started(Self.statement(succeeds: "liaison/abc/20261230T000000Z"), signedBy: secret)),
+        ]
+        for (what, first) in cases {
+            let report = try Self.verify(first, secret: secret)
+            #expect(!report.isValid && report.failures.first?.code == .entryMalformed && report.failures.first?.entry == 0, "\(what): \(report)")
+            #expect(report.succeeds == nil, "\(what)")
+        }
     }
 }

@@ -10,7 +10,11 @@ import Testing
 /// first entry, and carries over the old log's state that is not history.
 @Suite("Audit log succession (store)")
 struct LogSuccessionStoreTests {
-    static let succession = LogSuccession(label: "20261129T210000Z", succeeds: "liaison/abc", begunAt: 1_795_986_000)
+    static let succession = LogSuccession(
+        label: "20261129T210000Z",
+        statement: LogSuccessionStatement(origin: "liaison/abc/20261129T210000Z", succeeds: "liaison/abc", succeededSize: 5,
+                                          succeededRoot: [UInt8](repeating: 2, count: 32), begunAt: 1_795_986_000),
+        signature: [UInt8](repeating: 3, count: 64))
 
     @Test("a new log carries over the journal marks and witness state, is named once and before any entry, and its name cannot change")
     func namedOnce() throws {
@@ -31,7 +35,8 @@ struct LogSuccessionStoreTests {
         #expect(throws: StoreError.self) { try new.log.beginAsSuccessor(Self.succession, after: nil) }
         #expect(throws: StoreError.self) { try old.log.beginAsSuccessor(Self.succession, after: nil) }
         #expect(throws: StoreError.self) {
-            try new.log.beginAsSuccessor(LogSuccession(label: "yesterday", succeeds: "x", begunAt: 0), after: nil)
+            try new.log.beginAsSuccessor(LogSuccession(label: "yesterday", statement: Self.succession.statement, signature: Self.succession.signature),
+                                         after: nil)
         }
         try new.fill(0..<2)
         #expect(try new.log.verifyStorage().isEmpty)
@@ -46,7 +51,7 @@ struct LogSuccessionStoreTests {
         try unnamed.fill(0..<1)
         let rawUnnamed = try DatabaseQueue(path: unnamed.path, configuration: configuration)
         #expect(throws: (any Error).self) {
-            try rawUnnamed.write { try $0.execute(sql: "INSERT INTO log_name VALUES (1, '20261129T210000Z', 'liaison/abc', 0)") }
+            try rawUnnamed.write { try $0.execute(sql: "INSERT INTO log_name VALUES (1, '20261129T210000Z', 'liaison/abc/20261129T210000Z', 'liaison/abc', NULL, NULL, 0, zeroblob(64))") }
         }
         // Dropping a trigger is reported.
         try raw.write { try $0.execute(sql: "DROP TRIGGER log_name_no_update") }
