@@ -68,9 +68,13 @@ struct AuditNewLogCommand: ParsableCommand {
         }
         let lock = try DaemonLock.holdWhileStopped(home)
         defer { close(lock) }
+        let databasePath = configuration.audit.databasePath(home: home.path)
+        // Nor may a command working without the daemon write the log meanwhile.
+        let fileLock = try AuditFileLock.exclusive(for: databasePath)
+        defer { close(fileLock) }
         // The log key signs the new log's beginning: only its holder can begin one.
         let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
-        let report = try AuditSuccession(path: configuration.audit.databasePath(home: home.path),
+        let report = try AuditSuccession(path: databasePath,
                                          family: NodeLogNames.origin(configuration.logFingerprint), reason: reason,
                                          fingerprints: [configuration.publicKeys.fingerprint.description,
                                                         configuration.logFingerprint.description], logKey: secrets.log).begin()

@@ -81,8 +81,12 @@ struct AuditSuccession {
             try Self.requireNoWAL(path, what: "\(path)-wal still holds commits (another process has the log open?): stop it and retry")
             // Kept, it is a file on its own: read, copied and verified with nothing beside it.
             if previous != nil { try AuditLog.leaveWALMode(path: path) }
-            if previous != nil, link(path, archive) != 0 {
-                throw CoreError(.io, "cannot keep the old log as \(archive): \(String(cString: strerror(errno)))")
+            if previous != nil {
+                guard link(path, archive) == 0 else {
+                    throw CoreError(.io, "cannot keep the old log as \(archive): \(String(cString: strerror(errno)))")
+                }
+                // The old log's second name is durable before its first goes to the new log.
+                try AtomicOutputFile.syncDirectory((path as NSString).deletingLastPathComponent)
             }
         } catch let error as CoreError {
             for suffix in ["", "-wal", "-shm"] { unlink(staging + suffix) }
@@ -101,7 +105,10 @@ struct AuditSuccession {
         unlink(path + "-shm")
         unlink(staging + "-shm")
         if previous != nil { chmod(archive, 0o400) }
-        try AtomicOutputFile.syncDirectory((path as NSString).deletingLastPathComponent)
+        // Done: the new log is in place. A rename not yet durable is said, not undone.
+        do { try AtomicOutputFile.syncDirectory((path as NSString).deletingLastPathComponent) } catch {
+            FileHandle.standardError.write(Data("warning: \(error); the new log is in place, but a power cut now could bring the old one back: run `sync`\n".utf8))
+        }
         return report
     }
 
@@ -125,12 +132,20 @@ struct AuditSuccession {
             var other = stat()
             if stat(directory + "/" + name, &other) == 0, other.st_dev == live.st_dev, other.st_ino == live.st_ino {
                 unlink(directory + "/" + name)
+            } else {
+                // One a run cut short after its rename left writable.
+                chmod(directory + "/" + name, 0o400)
             }
         }
     }
 
     private func openPrevious() throws -> AuditLog? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        // A log that is there but not the caller's to write (a closed log copied back
+        // read-only, another owner) is not lost: say so, not "move it aside".
+        guard access(path, R_OK | W_OK) == 0 else {
+            throw CoreError(.auditUnavailable, "cannot read and write the audit log at \(path) (\(String(cString: strerror(errno)))): it must be the node's user's, mode 0600 (chown, chmod 600); nothing was changed")
+        }
         do {
             // Writable: a daemon that was killed leaves commits in the WAL, which closing folds in.
             return try AuditLog(path: path)

@@ -12,11 +12,16 @@ import LiaisonStore
 struct LocalAudit {
     let log: AuditLog
     let actor: AuditActor
+    /// The log file's lock, held shared while the log is open (``AuditFileLock``).
+    private let lock: Int32
 
     init(home: NodeHome, configuration: NodeConfiguration) throws {
+        let path = configuration.audit.databasePath(home: home.path)
+        lock = try AuditFileLock.shared(for: path)
         do {
-            log = try AuditLog(path: configuration.audit.databasePath(home: home.path))
+            log = try AuditLog(path: path)
         } catch let error as StoreError {
+            Foundation.close(lock)
             throw CoreError(.auditUnavailable, "the audit log cannot be opened (\(error.message)); nothing was done")
         }
         actor = .local(uid: getuid(), role: "operator")
@@ -32,7 +37,10 @@ struct LocalAudit {
     /// Closes the log when the command is done with it: with no daemon running, its
     /// file is then whole without its WAL (``AuditLog/close()``). What was recorded
     /// is durable already, so a failure here loses nothing and is not reported.
-    func close() { try? log.close() }
+    func close() {
+        try? log.close()
+        Foundation.close(lock)
+    }
 
     func record(_ events: AuditEvent...) throws {
         do {

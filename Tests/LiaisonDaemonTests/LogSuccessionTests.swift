@@ -58,6 +58,12 @@ struct LogSuccessionTests {
         #expect(report["succeeds"] as? String == family && report["previousEntries"] as? Int == restoredSize, "\(began.stdout)")
         let archive = try #require(report["previousFile"] as? String)
         #expect(archive == home + "/audit.before-\(label).db")
+        // Kept read-only, and a file on its own (out of WAL mode, nothing beside it).
+        let mode = try FileManager.default.attributesOfItem(atPath: archive)[.posixPermissions] as? Int
+        #expect(mode == 0o400, "\(String(mode ?? 0, radix: 8))")
+        let header = try #require(FileManager.default.contents(atPath: archive))
+        #expect(header.count > 19 && header[18] == 1 && header[19] == 1, "the closed log is still in WAL mode")
+        #expect(!FileManager.default.fileExists(atPath: archive + "-wal") && !FileManager.default.fileExists(atPath: archive + "-shm"))
         // The new log is named, carries the old one's journal marks, and opens with its record.
         let log = try AuditLog(readingOnly: home + "/audit.db")
         let named = try #require(try log.succession())
@@ -207,6 +213,12 @@ struct LogSuccessionTests {
         #expect(bare.status == 64, "\(bare.status) \(bare.stderr)")
         try net.daemon("alpha").start()
         net.daemon("alpha").stop()
+        // Not while a command working without the daemon has the log open.
+        let fileLock = open(home + "/audit.db.lock", O_RDWR | O_CREAT, 0o600)
+        #expect(flock(fileLock, LOCK_SH) == 0)
+        let busy = try net.cli.run(["audit", "new-log", "--home", home, "--reason", "busy"])
+        #expect(busy.status != 0 && busy.stderr.contains("a liaison command is writing the audit log"), "\(busy.stderr)")
+        close(fileLock)
         // A run cut short between its link and its rename left the live log a second
         // name: the next run clears it, and keeps the log once, under its own label.
         let leftover = home + "/audit.before-20261129T000000Z.db"

@@ -112,7 +112,7 @@ struct WitnessService {
             }
             let line = try context.cosigner.cosign(checkpoint, timestamp: UInt64(max(0, now)))
             try context.auditLog.recordWitnessed(checkpoint, note: String(decoding: note, as: UTF8.self), peer: peer.fingerprint.description,
-                                                 expected: state, newest: (family, newest?.origin), now: now)
+                                                 expected: state, newest: (family, newest), now: now)
             return .witnessCosignature(line: Array(line.line.utf8.dropLast()))
         } catch {
             logger.error("cannot witness \(peer.name)'s checkpoint: \(error)")

@@ -49,16 +49,16 @@ extension AuditLog {
     /// Throws ``StoreError/Code/conflict`` if another cosigning moved the state on
     /// in the meantime: the caller then re-reads and checks consistency again.
     /// `newest`, when given, is the newest log of the node whose first log is
-    /// `family`, as the caller judged the checkpoint against it: a later one recorded
-    /// meanwhile (a log that closes this one) is a conflict too.
+    /// `family`, as the caller judged the checkpoint against it: any change to it
+    /// meanwhile (a later log that closes this one, the newest grown) is a conflict too.
     public func recordWitnessed(_ checkpoint: Checkpoint, note: String, peer: String, expected: WitnessedLog?,
-                                newest: (family: String, origin: String?)? = nil, now: Int64) throws {
+                                newest: (family: String, log: WitnessedLog?)? = nil, now: Int64) throws {
         try write("record the witnessed checkpoint of \(checkpoint.origin)") { db in
             let current = try Self.witnessedLog(db, origin: checkpoint.origin)
             guard current == expected else {
                 throw StoreError(.conflict, "the witness state of \(checkpoint.origin) changed while cosigning; retry")
             }
-            if let newest, try Self.witnessedLogs(db, family: newest.family).last?.origin != newest.origin {
+            if let newest, try Self.witnessedLogs(db, family: newest.family).last != newest.log {
                 throw StoreError(.conflict, "another log of \(newest.family) was cosigned while cosigning \(checkpoint.origin); retry")
             }
             try db.execute(sql: """
