@@ -1,3 +1,4 @@
+import LiaisonAudit
 import LiaisonCore
 
 /// `liaison audit match`'s report for people.
@@ -32,7 +33,10 @@ enum AuditMatchText {
                 say("  not checked: \(d.afterRecipientLogEnds) dated within ten minutes of the end of \(d.recipient)'s export, or after it")
             }
             if d.beforeRecipientNamedReceipts > 0 {
-                say("  not checkable: \(d.beforeRecipientNamedReceipts) dated before \(d.recipient)'s log named receipts (an older version)")
+                // A log begun after another holds nothing from before it began.
+                let why = NodeLogNames.family(of: d.recipient) != d.recipient
+                    ? "it is a log its node began after another (`audit new-log`): what came before is in that one" : "an older version"
+                say("  not checkable: \(d.beforeRecipientNamedReceipts) dated before \(d.recipient)'s log named receipts (\(why))")
             }
             if d.issuedNotHeld > 0 {
                 say("  \(d.issuedNotHeld) package\(d.issuedNotHeld == 1 ? "" : "s") \(d.recipient) logged as received whose receipt \(d.sender)'s log does not hold (yet)")
