@@ -48,6 +48,10 @@ struct WitnessEvidenceTests {
         let laterOrigin = Self.origin + "/20261129T100000Z"
         let (_, later) = try Self.log(dir, "later.db", count: 3, tag: "c", signer: try NoteSigner(name: laterOrigin, secretKey: secret))
         #expect(try WitnessEvidence.judge(later, log: ours, logKey: key, family: Self.origin) == .superseded(by: laterOrigin))
+        // Unless it is named as begun more than a day past this node's clock (a note kept from a time the clock was wrong).
+        let beforeIt: Int64 = 1_795_910_400 - 2 * 86_400   // 2026-11-29T00:00:00Z, less two days
+        #expect(try WitnessEvidence.judge(later, log: ours, logKey: key, family: Self.origin, now: beforeIt)
+                    == .unfounded("the checkpoint it sent is of a log named as begun at 20261129T100000Z, past this node's clock"))
         // Not if another key signed it, nor if it is not a later log of this node's.
         let (_, laterForged) = try Self.log(dir, "later-forged.db", count: 3, tag: "c",
                                             signer: try NoteSigner(name: laterOrigin, secretKey: try LogSecretKey()))
