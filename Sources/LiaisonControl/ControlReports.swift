@@ -31,6 +31,23 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     /// The fingerprint its audit log and witness key are named after, when that is not its
     /// ``fingerprint`` (it rotated its keys; the log keeps its first name).
     public var auditLogName: String?
+    /// As its witness: the peer's newest log, when it began a later one after its
+    /// first (`liaison audit new-log`), with the log before it and how far this node
+    /// had cosigned that one. Nil while the peer has one log.
+    public var newAuditLog: NewAuditLog?
+
+    /// A later log of a peer's, as its witness saw it begin.
+    public struct NewAuditLog: Codable, Sendable, Equatable {
+        public let origin: String
+        public let after: String
+        public let afterCosignedSize: Int
+
+        public init(origin: String, after: String, afterCosignedSize: Int) {
+            self.origin = origin
+            self.after = after
+            self.afterCosignedSize = afterCosignedSize
+        }
+    }
 
     public init(name: String, fingerprint: String, trust: String, addresses: [String], revoked: Bool, lastHandshake: String?,
                 lastError: String?, queued: Int, delivered: Int, failed: Int, bytesSent: Int64, bytesReceived: Int64,

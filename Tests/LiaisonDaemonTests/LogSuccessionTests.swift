@@ -83,6 +83,8 @@ struct LogSuccessionTests {
         let succession = try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).filter { $0.outcome == .ok && $0.details["origin"] == origin }
         #expect(succession.first?.details["succeeds"] == family && Int(succession.first?.details["succeeded-size"] ?? "") ?? 0 > backedUp, "\(succession)")
         #expect(net.daemon("bravo").log.contains("began a new audit log"))
+        let bravoStatus = try net.expect(["status", "--home", net.home("bravo")]).stdout
+        #expect(bravoStatus.contains("NEW AUDIT LOG: \(origin), after \(family)"), "\(bravoStatus)")
         let status = try net.expect(["status", "--home", home]).stdout
         #expect(!status.contains("CHECKPOINTS REFUSED") && status.contains("audit log begun:") && status.contains("as \(origin), after \(family)"), "\(status)")
         let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(try net.expect(["status", "--home", home, "--json"]).stdout.utf8)) as? [String: Any])

@@ -230,6 +230,11 @@ struct ControlHandlers: Sendable {
                                     queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
                                     failed: counts[.failed] ?? 0, now: now)
             if (counts[.queued] ?? 0) > 0 { status.queueError = try? context.store.queuedError(peer: peer.name) }
+            // Said to its witness's operator too, not only in the log: the peer began a new log.
+            if let logs = try? context.auditLog.witnessedLogs(family: NodeLogNames.origin(peer.auditLogFingerprint)), logs.count > 1 {
+                status.newAuditLog = PeerStatus.NewAuditLog(origin: logs[logs.count - 1].origin, after: logs[logs.count - 2].origin,
+                                                            afterCosignedSize: logs[logs.count - 2].size)
+            }
             return status
         }
     }
