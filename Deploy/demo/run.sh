@@ -4,7 +4,7 @@
 # daemons on loopback that deliver a package (one recipient offline for a while) and
 # collect signed receipts (one exported and checked offline), rotate keys, send several
 # files in one command, verify the audit log offline, hold alpha's and charlie's logs
-# against each other, and stop them.
+# against each other, back bravo up, restore it and begin its new audit log, and stop them.
 # Usage: bash Deploy/demo/run.sh        (state goes to ./demo-run, removed first)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -160,6 +160,30 @@ run audit match alpha-audit charlie-audit --log-key "$LOGKEY" --log-key "$(pubke
 say "bravo is backed up while its daemon runs: consistent snapshots, checked, its log verified"
 run backup --home bravo --out bravo-backup
 run backup check bravo-backup --log-key "$(pubkey bravo logKey)"
+
+say "bravo's disk is lost and restored from that backup: alpha, its witness, refuses the older log"
+ID3=$("$LIAISON" send report.json --home alpha --to bravo --tlp GREEN --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+for _ in $(seq 100); do [ "$(state_of "$ID3")" = delivered ] && break; sleep 0.1; done
+# bravo's log grows past the backup, and alpha cosigns it there (a checkpoint every 2 s).
+BACKED=$(python3 -c 'import json; print(json.load(open("bravo-backup/backup.json"))["auditEntries"])')
+witnessed() { "$LIAISON" audit witnessed bravo --home alpha --json 2>/dev/null | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" || echo 0; }
+for _ in $(seq 100); do [ "$(witnessed size)" -gt "$BACKED" ] && break; sleep 0.1; done
+echo "   alpha has cosigned bravo's log up to $(witnessed size) entries; the backup holds $BACKED"
+BRAVO_PID=${DAEMONS[1]}; kill -TERM "$BRAVO_PID"; wait "$BRAVO_PID" 2>/dev/null || true
+mv bravo bravo-lost; cp -a bravo-backup bravo
+start_daemon bravo
+for _ in $(seq 100); do "$LIAISON" status --home bravo | grep -q "CHECKPOINTS REFUSED" && break; sleep 0.1; done
+echo '$ liaison status --home bravo | grep -A1 "audit log"'
+"$LIAISON" status --home bravo | grep -A1 "  audit log" || true
+
+say "bravo begins a new audit log (its daemon stopped); alpha cosigns it, and records what it follows"
+BRAVO_PID=${DAEMONS[${#DAEMONS[@]}-1]}; kill -TERM "$BRAVO_PID"; wait "$BRAVO_PID" 2>/dev/null || true
+run audit new-log --home bravo --passphrase-file bravo.pass --reason "restored from the backup taken in this demo"
+start_daemon bravo
+for _ in $(seq 100); do witnessed origin | grep -q "^liaison/[^/]*/" && break; sleep 0.1; done
+echo '$ liaison status --home alpha | grep "NEW AUDIT LOG"'
+"$LIAISON" status --home alpha | grep "NEW AUDIT LOG" || echo "   (alpha has not cosigned bravo's new log yet)"
+run audit verify --home bravo --log-key "$(pubkey bravo logKey)" | grep -E "VERIFIED|FAILED|began after"
 
 say "stopping the daemons (SIGTERM drains in-flight transfers)"
 stop_daemons; trap - EXIT
