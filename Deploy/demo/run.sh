@@ -63,13 +63,14 @@ fi
 [ ! -e charlie-note.txt ] && echo "   charlie: cannot open it, and nothing was written"
 
 say "the daemons: alpha and bravo start; charlie stays offline for now"
-DAEMONS=()
+declare -A DAEMONS=()   # node → pid of its running daemon
 start_daemon() {
   "$LIAISOND" --home "$1" --passphrase-file "$1.pass" --log-level notice 2>>"$1/daemon.log" &
-  DAEMONS+=($!)
+  DAEMONS[$1]=$!
   for _ in $(seq 100); do "$LIAISON" status --home "$1" --json >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "liaisond for $1 did not start; see $DEMO/$1/daemon.log" >&2; exit 1
 }
+stop_daemon() { kill -TERM "${DAEMONS[$1]}" 2>/dev/null || true; wait "${DAEMONS[$1]}" 2>/dev/null || true; unset "DAEMONS[$1]"; }
 stop_daemons() { for pid in "${DAEMONS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap stop_daemons EXIT
 start_daemon alpha; start_daemon bravo
@@ -162,27 +163,32 @@ run backup --home bravo --out bravo-backup
 run backup check bravo-backup --log-key "$(pubkey bravo logKey)"
 
 say "bravo's disk is lost and restored from that backup: alpha, its witness, refuses the older log"
+unexpected() { echo "UNEXPECTED: $*" >&2; exit 1; }
 ID3=$("$LIAISON" send report.json --home alpha --to bravo --tlp GREEN --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-for _ in $(seq 100); do [ "$(state_of "$ID3")" = delivered ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(state_of "$ID3")" = delivered ] && break; sleep 0.1; done
 # bravo's log grows past the backup, and alpha cosigns it there (a checkpoint every 2 s).
 BACKED=$(python3 -c 'import json; print(json.load(open("bravo-backup/backup.json"))["auditEntries"])')
-witnessed() { "$LIAISON" audit witnessed bravo --home alpha --json 2>/dev/null | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" || echo 0; }
-for _ in $(seq 100); do [ "$(witnessed size)" -gt "$BACKED" ] && break; sleep 0.1; done
+witnessed() { "$LIAISON" audit witnessed bravo --home alpha --json 2>/dev/null | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" 2>/dev/null || echo 0; }
+for _ in $(seq 200); do [ "$(witnessed size)" -gt "$BACKED" ] && break; sleep 0.1; done
+[ "$(witnessed size)" -gt "$BACKED" ] || unexpected "alpha did not cosign bravo's log past the backup in 20 s"
 echo "   alpha has cosigned bravo's log up to $(witnessed size) entries; the backup holds $BACKED"
-BRAVO_PID=${DAEMONS[1]}; kill -TERM "$BRAVO_PID"; wait "$BRAVO_PID" 2>/dev/null || true
+stop_daemon bravo
 mv bravo bravo-lost; cp -a bravo-backup bravo
 start_daemon bravo
-for _ in $(seq 100); do "$LIAISON" status --home bravo | grep -q "CHECKPOINTS REFUSED" && break; sleep 0.1; done
+refused() { "$LIAISON" status --home bravo | grep -q "CHECKPOINTS REFUSED"; }
+for _ in $(seq 200); do refused && break; sleep 0.1; done
+refused || unexpected "alpha did not refuse bravo's restored log in 20 s"
 echo '$ liaison status --home bravo | grep -A1 "audit log"'
 "$LIAISON" status --home bravo | grep -A1 "  audit log" || true
 
 say "bravo begins a new audit log (its daemon stopped); alpha cosigns it, and records what it follows"
-BRAVO_PID=${DAEMONS[${#DAEMONS[@]}-1]}; kill -TERM "$BRAVO_PID"; wait "$BRAVO_PID" 2>/dev/null || true
+stop_daemon bravo
 run audit new-log --home bravo --passphrase-file bravo.pass --reason "restored from the backup taken in this demo"
 start_daemon bravo
-for _ in $(seq 100); do witnessed origin | grep -q "^liaison/[^/]*/" && break; sleep 0.1; done
+for _ in $(seq 200); do witnessed origin | grep -q "^liaison/[^/]*/" && break; sleep 0.1; done
+witnessed origin | grep -q "^liaison/[^/]*/" || unexpected "alpha did not cosign bravo's new log in 20 s"
 echo '$ liaison status --home alpha | grep "NEW AUDIT LOG"'
-"$LIAISON" status --home alpha | grep "NEW AUDIT LOG" || echo "   (alpha has not cosigned bravo's new log yet)"
+"$LIAISON" status --home alpha | grep "NEW AUDIT LOG"
 run audit verify --home bravo --log-key "$(pubkey bravo logKey)" | grep -E "VERIFIED|FAILED|began after"
 
 say "stopping the daemons (SIGTERM drains in-flight transfers)"

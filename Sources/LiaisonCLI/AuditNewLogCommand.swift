@@ -66,14 +66,14 @@ struct AuditNewLogCommand: ParsableCommand {
         if stat(home.path, &owner) == 0, owner.st_uid != geteuid() {
             throw CoreError(.invalidArgument, "run this as the node's user (uid \(owner.st_uid), who owns \(home.path)), e.g. `runuser -u liaison -- liaison audit new-log …`: files written as another user would be the daemon's no longer")
         }
+        // The log key signs the new log's beginning: only its holder can begin one.
+        let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
         let lock = try DaemonLock.holdWhileStopped(home)
         defer { close(lock) }
         let databasePath = configuration.audit.databasePath(home: home.path)
         // Nor may a command working without the daemon write the log meanwhile.
         let fileLock = try AuditFileLock.exclusive(for: databasePath)
         defer { close(fileLock) }
-        // The log key signs the new log's beginning: only its holder can begin one.
-        let secrets = try home.loadSecrets(configuration, passphrase: node.passphraseSource)
         let report = try AuditSuccession(path: databasePath,
                                          family: NodeLogNames.origin(configuration.logFingerprint), reason: reason,
                                          fingerprints: [configuration.publicKeys.fingerprint.description,

@@ -23,6 +23,9 @@ struct LocalAudit {
         } catch let error as StoreError {
             Foundation.close(lock)
             throw CoreError(.auditUnavailable, "the audit log cannot be opened (\(error.message)); nothing was done")
+        } catch {
+            Foundation.close(lock)
+            throw error
         }
         actor = .local(uid: getuid(), role: "operator")
     }

@@ -183,8 +183,9 @@ final class DaemonContext: Sendable {
         // A later log is one this node's log key began (`audit new-log`), not a file
         // merely named so: else nothing of it is signed.
         if let succession = logSuccession, succession.statement.origin != logSigner.verifierKey.name
-            || !succession.statement.isSigned(succession.signature, by: secrets.log.publicKey) {
-            raiseWitnessAlarm("\(auditLog.path) names itself a later log of this node (\(logSigner.verifierKey.name)), but its beginning is not signed by this node's log key: it was not begun by `liaison audit new-log`. No checkpoint of it is signed; put back the node's own log")
+            || !succession.statement.isSigned(succession.signature, by: secrets.log.publicKey)
+            || !Self.opensWith(succession, auditLog) {
+            raiseWitnessAlarm("\(auditLog.path) names itself a later log of this node (\(logSigner.verifierKey.name)), but its beginning is not signed by this node's log key, or its first entry is not that beginning's record: it was not begun by `liaison audit new-log`. No checkpoint of it is signed; put back the node's own log")
         }
         // Files of sends interrupted by a crash were never acknowledged.
         try sweepOutbox()
@@ -192,6 +193,15 @@ final class DaemonContext: Sendable {
 
     /// This node's id.
     var fingerprint: NodeFingerprint { configuration.publicKeys.fingerprint }
+
+    /// Whether `log` opens with the `log.started` entry that records `succession`
+    /// (its name record and its first entry say the same; an empty log, not yet
+    /// begun, is not one).
+    private static func opensWith(_ succession: LogSuccession, _ log: AuditLog) -> Bool {
+        guard let leaf = try? log.leaves(0..<1).first, let event = try? AuditEvent(canonicalBytes: leaf),
+              let recorded = LogSuccessionStatement.recorded(in: event, origin: succession.statement.origin) else { return false }
+        return recorded.statement == succession.statement && recorded.signature == succession.signature
+    }
 
     /// A handshake timestamp: nanoseconds since the epoch, strictly increasing in
     /// this process even if the clock stalls or steps back.

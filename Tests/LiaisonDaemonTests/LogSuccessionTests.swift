@@ -194,16 +194,22 @@ struct LogSuccessionTests {
         let label = NodeLogNames.successorLabel(at: Timestamp.now() - 60)
         let statement = LogSuccessionStatement(origin: family + "/" + label, succeeds: family, succeededSize: nil, succeededRoot: nil,
                                                begunAt: Timestamp.now() - 60)
-        let forged = try AuditLog(path: home + "/audit.db")
-        try forged.beginAsSuccessor(LogSuccession(label: label, statement: statement, signature: statement.signature(with: try LogSecretKey())),
-                                    after: nil)
-        try forged.appendBlocking([AuditEvent(time: 1, kind: .logStarted, actor: .daemon, details: ["succeeds": family])])
-        try forged.close()
-        try net.daemon("alpha").start()
-        let refused = try net.cli.run(["audit", "checkpoint", "--home", home])
-        #expect(refused.status != 0 && refused.stderr.contains("not begun by `liaison audit new-log"), "\(refused.stderr)")
-        let status = try net.expect(["status", "--home", home]).stdout
-        #expect(status.contains("CHECKPOINTS REFUSED"), "\(status)")
+        // Its name record signed by another key; then by the node's own (a copy of a genuine
+        // one) but its first entry not the one that record goes with.
+        let genuine = statement.signature(with: try ProtocolClient.secrets(home: home).log)
+        for signature in [statement.signature(with: try LogSecretKey()), genuine] {
+            net.daemon("alpha").stop()
+            for suffix in ["", "-wal", "-shm"] { unlink(home + "/audit.db" + suffix) }
+            let forged = try AuditLog(path: home + "/audit.db")
+            try forged.beginAsSuccessor(LogSuccession(label: label, statement: statement, signature: signature), after: nil)
+            try forged.appendBlocking([AuditEvent(time: 1, kind: .logStarted, actor: .daemon, details: ["succeeds": family])])
+            try forged.close()
+            try net.daemon("alpha").start()
+            let refused = try net.cli.run(["audit", "checkpoint", "--home", home])
+            #expect(refused.status != 0 && refused.stderr.contains("not begun by `liaison audit new-log"), "\(refused.stderr)")
+            let status = try net.expect(["status", "--home", home]).stdout
+            #expect(status.contains("CHECKPOINTS REFUSED"), "\(status)")
+        }
         #expect(net.daemon("alpha").log.contains("its beginning is not signed by this node's log key"))
     }
 

@@ -1,9 +1,10 @@
 import LiaisonCore
 
-/// How a Liaison node names its audit log and its witness identity, and the
+/// How a Liaison node names its audit logs and its witness identity, and the
 /// note verifier keys that follow from its public keys. Both use the node's
 /// log key; the signed messages differ (a checkpoint body that starts with the
-/// node's own origin vs. `cosignature/v1`), and the key IDs differ by type.
+/// node's own origin vs. `cosignature/v1`, and a later log's beginning,
+/// ``LogSuccessionStatement``), and the key IDs differ by type.
 public enum NodeLogNames {
     /// The log's origin and the name of its key: `liaison/<fingerprint>`.
     public static func origin(_ fingerprint: NodeFingerprint) -> String { "liaison/\(fingerprint)" }
