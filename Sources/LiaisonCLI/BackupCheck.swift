@@ -84,7 +84,9 @@ struct BackupCheck {
             } catch {
                 problems.append("the audit log cannot be read (\(error))")
             }
-            // The logs the node closed (`audit new-log`): each still a log its key signed.
+            // The logs the node closed (`audit new-log`): each still a log its key signed,
+            // as large as the log that followed it says it was when closed.
+            let successors = Self.successions(of: [manifest.auditFile] + (manifest.closedAuditLogs ?? []), in: directory)
             for closed in manifest.closedAuditLogs ?? [] {
                 guard BackupFiles.isRelative(closed), manifest.files[closed] != nil else {
                     problems.append("\(NodeBackup.manifestName) names the closed audit log \(closed), which is not a file of the backup")
@@ -97,6 +99,11 @@ struct BackupCheck {
                     }
                     let state = try NodeBackup.auditState(directory + "/" + closed, logKey: key, witnesses: [])
                     if let problem = state.problem { problems.append("the closed audit log \(closed) does not verify (\(problem))") }
+                    if let label = AuditSuccession.label(ofClosed: (closed as NSString).lastPathComponent),
+                       let statement = successors[label], let size = statement.succeededSize, let root = statement.succeededRoot,
+                       size != state.entries || Data(root).base64EncodedString() != state.rootHash {
+                        problems.append("the closed audit log \(closed) holds \(state.entries) entries, not the \(size) with the root the log begun after it recorded when it closed it")
+                    }
                 } catch {
                     problems.append("the closed audit log \(closed) cannot be read (\(error))")
                 }
@@ -104,6 +111,18 @@ struct BackupCheck {
         }
         return Report(directory: directory, node: manifest.node, takenAt: manifest.takenAt, files: manifest.files.count,
                       auditEntries: entries, closedLogs: manifest.closedAuditLogs.map(\.count), logKeySource: logKey == nil ? "backup" : "given", problems: problems, sound: problems.isEmpty)
+    }
+
+    /// The signed beginnings of the logs at `paths` (in `directory`) that a node
+    /// began after another, by label: what each says of the log it closed.
+    private static func successions(of paths: [String], in directory: String) -> [String: LogSuccessionStatement] {
+        var statements: [String: LogSuccessionStatement] = [:]
+        for path in paths where BackupFiles.isRelative(path) {
+            guard let log = try? AuditLog(readingOnly: directory + "/" + path) else { continue }
+            if let succession = try? log.succession() { statements[succession.label] = succession.statement }
+            try? log.close()
+        }
+        return statements
     }
 
     private func readManifest() throws -> NodeBackup.Report {

@@ -117,6 +117,22 @@ struct LogSuccessionTests {
             let checked = try net.cli.run(["backup", "check", second, "--log-key", logKey])
             #expect(checked.status == 0 && checked.stdout.hasPrefix("SOUND"), "\(checked.stdout)\(checked.stderr)")
         }
+        // A closed log swapped for another of the node's own (the first backup's, shorter),
+        // with the manifest rewritten to match: the log begun after it says how large it was.
+        let swapped = net.dir.file("alpha-backup-swapped")
+        try FileManager.default.copyItem(atPath: second, toPath: swapped)
+        let closedName = "audit.before-\(label).db"
+        unlink(swapped + "/" + closedName)
+        try FileManager.default.copyItem(atPath: backup + "/audit.db", toPath: swapped + "/" + closedName)
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: swapped + "/backup.json"))) as? [String: Any])
+        var files = try #require(manifest["files"] as? [String: String])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: swapped + "/" + closedName))
+        files[closedName] = SHA256.hash(Array(bytes)).map { String(format: "%02x", $0) }.joined()
+        manifest["files"] = files
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: swapped + "/backup.json"))
+        let caught = try net.cli.run(["backup", "check", swapped, "--log-key", logKey])
+        #expect(caught.status == 65 && caught.stdout.contains("the closed audit log \(closedName) holds \(backedUp) entries, not the \(restoredSize)"),
+                "\(caught.stdout)")
         // bravo's kept checkpoint of alpha is the new log's, and it says how far the old one went.
         let witnessedRun = try net.expect(["audit", "witnessed", "alpha", "--home", net.home("bravo"), "--json"])
         let witnessed = try #require(try JSONSerialization.jsonObject(with: Data(witnessedRun.stdout.utf8)) as? [String: Any])
