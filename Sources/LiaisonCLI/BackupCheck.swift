@@ -13,11 +13,14 @@ import LiaisonStore
 /// against the log key given, else the one in the backup's own `liaison.toml`. The
 /// manifest is not signed: without a log key kept apart, the check finds damage,
 /// not a backup rewritten whole. What `backup` itself found wanting when it wrote
-/// the backup (files not copied, a log that did not verify) is said again.
+/// the backup (files not copied, a log that did not verify) is said again. Given the
+/// key passphrase, it also opens the key file (the keys stay in this process).
 struct BackupCheck {
     let directory: String
     /// The node's log key, kept apart from the backup; nil to take the backup's own.
     let logKey: NoteVerifierKey?
+    /// Where to read the key passphrase, to open the backup's key file too; nil to leave it sealed.
+    var passphrase: PassphraseSource? = nil
 
     /// What the check found.
     struct Report: Codable, Equatable {
@@ -28,6 +31,9 @@ struct BackupCheck {
         var auditEntries: Int
         /// How many closed logs (`audit new-log`) were verified beside it; nil for none.
         var closedLogs: Int?
+        /// Whether the key file opened with the passphrase given and holds the keys
+        /// liaison.toml names; nil when no passphrase was given.
+        var keysOpened: Bool?
         /// Where the log key came from: `given` or `backup` (its own liaison.toml).
         var logKeySource: String
         var problems: [String]
@@ -109,8 +115,32 @@ struct BackupCheck {
                 }
             }
         }
+        var keysOpened: Bool?
+        if let passphrase, let configuration {
+            let problem = Self.keyFileProblem(NodeHome(path: directory), configuration, passphrase: passphrase, in: directory)
+            if let problem { problems.append(problem) }
+            keysOpened = problem == nil
+        }
         return Report(directory: directory, node: manifest.node, takenAt: manifest.takenAt, files: manifest.files.count,
-                      auditEntries: entries, closedLogs: manifest.closedAuditLogs.map(\.count), logKeySource: logKey == nil ? "backup" : "given", problems: problems, sound: problems.isEmpty)
+                      auditEntries: entries, closedLogs: manifest.closedAuditLogs.map(\.count), keysOpened: keysOpened, logKeySource: logKey == nil ? "backup" : "given", problems: problems, sound: problems.isEmpty)
+    }
+
+    /// Why the backup's key file does not open with `passphrase` into the keys its
+    /// liaison.toml names, or nil if it does. Only a key file inside the backup is opened.
+    private static func keyFileProblem(_ home: NodeHome, _ configuration: NodeConfiguration, passphrase: PassphraseSource,
+                                       in directory: String) -> String? {
+        let keyFile = home.keyFilePath(configuration)
+        guard BackupFiles.isInside(keyFile, directory) else {
+            return "the key file is kept outside the home (\(keyFile)), so the backup does not hold it: back it up with the node"
+        }
+        do {
+            _ = try home.loadSecrets(configuration, passphrase: passphrase)
+            return nil
+        } catch let error as CoreError {
+            return "the key file \(String(keyFile.dropFirst(directory.count + 1))) does not open with the passphrase given into the keys liaison.toml names (\(error.message))"
+        } catch {
+            return "the key file cannot be opened (\(error))"
+        }
     }
 
     /// The signed beginnings of the logs at `paths` (in `directory`) that a node

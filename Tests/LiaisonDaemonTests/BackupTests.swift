@@ -139,6 +139,25 @@ struct BackupTests {
         #expect(hidden.status == 65 && hidden.stdout.contains("names the audit log as /elsewhere.db"), "\(hidden.status) \(hidden.stdout)")
     }
 
+    @Test("backup check opens the key file with the passphrase given: the right one passes; a wrong one, or a key file damaged, is named")
+    func keyFileOpens() throws {
+        let net = try DaemonNetwork(["alpha"])
+        let pass = net.dir.write("delta.pass", Array("the passphrase kept apart\n".utf8))
+        let wrong = net.dir.write("wrong.pass", Array("another passphrase\n".utf8))
+        let home = net.dir.file("delta")
+        try net.expect(["init", "--home", home, "--name", "delta", "--passphrase-file", pass])
+        let backup = net.dir.file("delta-backup")
+        try net.expect(["backup", "--home", home, "--out", backup])
+        let sealed = try net.expect(["backup", "check", backup]).stdout
+        #expect(sealed.hasPrefix("SOUND") && !sealed.contains("key file opens"), "\(sealed)")
+        let opened = try net.expect(["backup", "check", backup, "--passphrase-file", pass]).stdout
+        #expect(opened.contains("the key file opens with the passphrase given"), "\(opened)")
+        let refused = try net.cli.run(["backup", "check", backup, "--passphrase-file", wrong, "--json"])
+        let report = try Self.report(refused.stdout)
+        #expect(refused.status == 65 && report["keysOpened"] as? Bool == false, "\(refused.stdout)")
+        #expect((report["problems"] as? [String])?.contains { $0.contains("does not open with the passphrase given") } == true, "\(refused.stdout)")
+    }
+
     @Test("a backup is refused into a directory that holds anything, or inside the home; with no daemon it is taken all the same; a lost file is said and fails it",
           .timeLimit(.minutes(2)))
     func refusals() throws {
