@@ -54,6 +54,11 @@ struct AuditSuccession {
             for entry in try previous.query(rotations) where entry.event.details["by"] == "self" {
                 if let fingerprint = entry.event.details["fingerprint"] { known.insert(fingerprint) }
             }
+            // A copy restored from before the node's last new log: its witnesses showed it
+            // that later log (`superseded-by`), which is the one the new log follows.
+            if let later = try Self.supersedingLabel(recordedIn: previous, family: family), NodeLogNames.isLater(later, than: oldLabel) {
+                oldLabel = later
+            }
         } else {
             // A write-ahead log without its database would be read into the new file.
             try Self.requireNoWAL(path, what: "\(path)-wal is there without \(path): move it aside with the rest of the lost log; nothing was changed")
@@ -119,6 +124,18 @@ struct AuditSuccession {
         try log.appendBlocking([AuditEvent(time: Timestamp.nowMilliseconds(), kind: .logStarted,
                                            actor: .local(uid: getuid(), role: "operator"), details: details)])
         try log.close()
+    }
+
+    /// The label of the latest later log of this node that a witness showed `log`
+    /// it had cosigned (a refusal as superseded, recorded with `superseded-by`).
+    private static func supersedingLabel(recordedIn log: AuditLog, family: String) throws -> String? {
+        var refusals = AuditQuery()
+        refusals.kinds = [.checkpointCosigned]
+        refusals.outcomes = [.denied]
+        refusals.limit = 100_000
+        return try log.query(refusals).compactMap { entry in
+            entry.event.details["superseded-by"].flatMap { NodeLogNames.label(of: $0, family: family) ?? nil }
+        }.max()
     }
 
     /// Clears what a run cut short between its link and its rename left: the staging

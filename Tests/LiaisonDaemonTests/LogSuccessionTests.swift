@@ -153,6 +153,17 @@ struct LogSuccessionTests {
             try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).contains { $0.outcome == .denied && $0.reason?.contains("superseded") == true }
         }, "bravo cosigned a log alpha had closed")
         #expect(eventually(timeoutSeconds: 10) { net.daemon("alpha").log.contains("is an older copy") }, "\(net.daemon("alpha").log.suffix(2000))")
+        // Begun again from that old copy, the next log follows the log the witness showed
+        // it (recorded with the refusal), not the copy's own name; bravo cosigns it.
+        net.daemon("alpha").stop()
+        usleep(1_100_000)   // labels are whole seconds
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(try net.expect(["audit", "new-log", "--home", home, "--reason", "the old copy", "--json"]).stdout.utf8)) as? [String: Any])
+        #expect(again["succeeds"] as? String == origin, "\(again)")
+        try net.daemon("alpha").start()
+        #expect(try AuditTrailTests.waitCosigned(net, "alpha", by: bravoWitness.name))
+        let third = try #require(again["origin"] as? String)
+        let followed = try net.auditEvents("bravo", ["--event", "checkpoint.cosigned"]).filter { $0.outcome == .ok && $0.details["origin"] == third }
+        #expect(followed.first?.details["succeeds"] == origin, "\(followed)")
     }
 
     @Test("a witness refuses a later log named past its clock or signed by another key, and every log older than the newest it cosigned",

@@ -84,10 +84,11 @@ struct WitnessClient: Sendable {
                 // checkpoint it shows, signed by this log's key, proves it.
                 let verdict = try WitnessEvidence.judge(evidence, log: context.auditLog, logKey: context.logSigner.verifierKey,
                                                         family: NodeLogNames.origin(context.configuration.logFingerprint))
+                var details = ["size": String(stored.size), "witness-size": String(known), "evidence": verdict.description]
+                // Kept for `audit new-log`: the log to follow is the later one, not this copy.
+                if case .superseded(let origin) = verdict { details["superseded-by"] = origin }
                 await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
-                                                              reason: "witness.refused: \(reason)",
-                                                              details: ["size": String(stored.size), "witness-size": String(known),
-                                                                        "evidence": verdict.description]))
+                                                              reason: "witness.refused: \(reason)", details: details))
                 if case .unfounded(let why) = verdict {
                     context.logger.error("witness \(peer.name) refused checkpoint \(stored.size), saying this log was rolled back or rewritten (\(reason)), but \(why): not taken as evidence; checkpoints are still signed")
                 } else if case .superseded = verdict {
