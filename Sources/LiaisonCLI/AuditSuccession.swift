@@ -79,7 +79,7 @@ struct AuditSuccession {
             throw CoreError(.invalidArgument, "\(archive) exists already; wait a second and retry; nothing was changed")
         }
         do {
-            try writeStaging(staging, LogSuccession(label: label, statement: statement, signature: signature), after: previous, details: details)
+            try writeStaging(staging, LogSuccession(statement: statement, signature: signature), after: previous, details: details)
             try previous?.close()
             if let closedAt { try Self.requireUnchanged(path, since: closedAt) }
             try Self.requireNoWAL(staging, what: "\(staging)-wal still holds commits")
@@ -142,17 +142,12 @@ struct AuditSuccession {
     /// file, and a closed log's name that is a second name of the live log.
     private func clearLeftovers(staging: String) throws {
         for suffix in ["", "-wal", "-shm"] { unlink(staging + suffix) }
-        var live = stat()
-        guard stat(path, &live) == 0 else { return }
         let directory = (path as NSString).deletingLastPathComponent
+        let closed = Set(try Self.closedLogNames(beside: path))
         for name in try Self.closedLogNames(beside: path, includingLive: true) {
-            var other = stat()
-            if stat(directory + "/" + name, &other) == 0, other.st_dev == live.st_dev, other.st_ino == live.st_ino {
-                unlink(directory + "/" + name)
-            } else {
-                // One a run cut short after its rename left writable.
-                chmod(directory + "/" + name, 0o400)
-            }
+            // A second name of the live log goes; a genuine closed log a run cut short
+            // after its rename left writable is made read-only.
+            if closed.contains(name) { chmod(directory + "/" + name, 0o400) } else { unlink(directory + "/" + name) }
         }
     }
 

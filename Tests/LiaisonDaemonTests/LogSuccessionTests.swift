@@ -228,7 +228,7 @@ struct LogSuccessionTests {
             net.daemon("alpha").stop()
             for suffix in ["", "-wal", "-shm"] { unlink(home + "/audit.db" + suffix) }
             let forged = try AuditLog(path: home + "/audit.db")
-            try forged.beginAsSuccessor(LogSuccession(label: label, statement: statement, signature: signature), after: nil)
+            try forged.beginAsSuccessor(LogSuccession(statement: statement, signature: signature), after: nil)
             try forged.appendBlocking([AuditEvent(time: 1, kind: .logStarted, actor: .daemon, details: ["succeeds": family])])
             try forged.close()
             try net.daemon("alpha").start()

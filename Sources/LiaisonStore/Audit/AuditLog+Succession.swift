@@ -5,18 +5,22 @@ import LiaisonAudit
 /// Which of a node's logs a log file is: its first, or one begun after another
 /// (`liaison audit new-log`, audit schema v6's `log_name`).
 public struct LogSuccession: Sendable, Hashable {
-    /// The label in the log's origin, `liaison/<fingerprint>/<label>`: the UTC time it began.
-    public let label: String
     /// What the node's log key signed when the log began: its origin, the log it
     /// follows and how that one was closed, when.
     public let statement: LogSuccessionStatement
     /// The log key's signature over it.
     public let signature: [UInt8]
 
-    public init(label: String, statement: LogSuccessionStatement, signature: [UInt8]) {
-        self.label = label
+    public init(statement: LogSuccessionStatement, signature: [UInt8]) {
         self.statement = statement
         self.signature = signature
+    }
+
+    /// The label in the log's origin, `liaison/<fingerprint>/<label>`: the UTC time it
+    /// began ("" if the origin carries none, which ``AuditLog/beginAsSuccessor(_:after:)`` refuses).
+    public var label: String {
+        let origin = statement.origin
+        return NodeLogNames.family(of: origin) == origin ? "" : String(origin[origin.index(after: origin.lastIndex(of: "/")!)...])
     }
 
     /// The origin of the log it follows.
@@ -32,13 +36,13 @@ extension AuditLog {
         try read("read the audit log's name") { db in
             guard try db.tableExists("log_name"),
                   let row = try Row.fetchOne(db, sql: """
-                      SELECT label, origin, succeeds, succeeded_size, succeeded_root, begun_at, signature FROM log_name
+                      SELECT origin, succeeds, succeeded_size, succeeded_root, begun_at, signature FROM log_name
                       """) else {
                 return nil
             }
-            let root: Data? = row[4], signature: Data = row[6]
-            return LogSuccession(label: row[0], statement: LogSuccessionStatement(origin: row[1], succeeds: row[2], succeededSize: row[3],
-                                                                                  succeededRoot: root.map(Array.init), begunAt: row[5]),
+            let root: Data? = row[3], signature: Data = row[5]
+            return LogSuccession(statement: LogSuccessionStatement(origin: row[0], succeeds: row[1], succeededSize: row[2],
+                                                                   succeededRoot: root.map(Array.init), begunAt: row[4]),
                                  signature: Array(signature))
         }
     }
@@ -51,8 +55,8 @@ extension AuditLog {
     /// still). Done in one commit, before any entry; a log that has entries or a
     /// name refuses.
     public func beginAsSuccessor(_ succession: LogSuccession, after previous: AuditLog?) throws {
-        guard NodeLogNames.isSuccessorLabel(succession.label) else {
-            throw StoreError(.invalidArgument, "\(succession.label) is not a log label (YYYYMMDDTHHMMSSZ)")
+        guard !succession.label.isEmpty else {
+            throw StoreError(.invalidArgument, "\(succession.statement.origin) is not a later log's name (…/YYYYMMDDTHHMMSSZ)")
         }
         let (marks, witnessed) = try previous?.read("read the state to carry over") { db in
             (try Row.fetchAll(db, sql: "SELECT store, seq FROM journal_mark"),
@@ -64,9 +68,9 @@ extension AuditLog {
             }
             let statement = succession.statement
             try db.execute(sql: """
-                INSERT INTO log_name (one, label, origin, succeeds, succeeded_size, succeeded_root, begun_at, signature)
-                VALUES (1, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [succession.label, statement.origin, statement.succeeds, statement.succeededSize,
+                INSERT INTO log_name (one, origin, succeeds, succeeded_size, succeeded_root, begun_at, signature)
+                VALUES (1, ?, ?, ?, ?, ?, ?)
+                """, arguments: [statement.origin, statement.succeeds, statement.succeededSize,
                                  statement.succeededRoot.map { Data($0) }, statement.begunAt, Data(succession.signature)])
             for row in marks {
                 try db.execute(sql: "INSERT INTO journal_mark (store, seq) VALUES (?, ?)", arguments: [row[0], row[1]])

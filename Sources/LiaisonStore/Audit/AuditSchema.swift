@@ -244,15 +244,14 @@ enum AuditSchema {
     /// The name of a log the node began after another (`liaison audit new-log`):
     /// one row, written before its first entry, never changed. A log without it is
     /// the node's first, named `liaison/<fingerprint>`; one with it is
-    /// `liaison/<fingerprint>/<label>` (`origin`), and holds the statement its log key
+    /// `liaison/<fingerprint>/<label>` (`origin`, the label its end), and holds the statement its log key
     /// signed (`LogSuccessionStatement`): which log it follows, how large that one was
     /// when it was closed (NULL: lost), and when it began (also in its first entry,
     /// `log.started`).
     static let v6 = """
         CREATE TABLE log_name (
             one INTEGER NOT NULL PRIMARY KEY CHECK (one = 1),
-            label TEXT NOT NULL CHECK (label GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
-            origin TEXT NOT NULL CHECK (substr(origin, -17) = '/' || label),
+            origin TEXT NOT NULL CHECK (origin GLOB '?*/[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
             succeeds TEXT NOT NULL CHECK (succeeds <> ''),
             succeeded_size INTEGER CHECK (succeeded_size >= 0),
             succeeded_root BLOB CHECK (length(succeeded_root) = 32),

@@ -11,7 +11,6 @@ import Testing
 @Suite("Audit log succession (store)")
 struct LogSuccessionStoreTests {
     static let succession = LogSuccession(
-        label: "20261129T210000Z",
         statement: LogSuccessionStatement(origin: "liaison/abc/20261129T210000Z", succeeds: "liaison/abc", succeededSize: 5,
                                           succeededRoot: [UInt8](repeating: 2, count: 32), begunAt: 1_795_986_000),
         signature: [UInt8](repeating: 3, count: 64))
@@ -28,15 +27,16 @@ struct LogSuccessionStoreTests {
         let new = try AuditFixture()
         #expect(try new.log.succession() == nil)
         try new.log.beginAsSuccessor(Self.succession, after: old.log)
-        #expect(try new.log.succession() == Self.succession)
+        #expect(try new.log.succession() == Self.succession && (try new.log.succession())?.label == "20261129T210000Z")
         #expect(try new.log.journalMarks() == [String(repeating: "a", count: 32): 42])
         #expect(try new.log.witnessedLogs().map(\.size) == [7])
         // Once only, and never over a log with entries.
         #expect(throws: StoreError.self) { try new.log.beginAsSuccessor(Self.succession, after: nil) }
         #expect(throws: StoreError.self) { try old.log.beginAsSuccessor(Self.succession, after: nil) }
         #expect(throws: StoreError.self) {
-            try new.log.beginAsSuccessor(LogSuccession(label: "yesterday", statement: Self.succession.statement, signature: Self.succession.signature),
-                                         after: nil)
+            let unlabelled = LogSuccessionStatement(origin: "liaison/abc/yesterday", succeeds: "liaison/abc", succeededSize: nil,
+                                                    succeededRoot: nil, begunAt: 0)
+            try new.log.beginAsSuccessor(LogSuccession(statement: unlabelled, signature: Self.succession.signature), after: nil)
         }
         try new.fill(0..<2)
         #expect(try new.log.verifyStorage().isEmpty)
@@ -44,14 +44,14 @@ struct LogSuccessionStoreTests {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let raw = try DatabaseQueue(path: new.path, configuration: configuration)
-        #expect(throws: (any Error).self) { try raw.write { try $0.execute(sql: "UPDATE log_name SET label = '20991231T000000Z'") } }
+        #expect(throws: (any Error).self) { try raw.write { try $0.execute(sql: "UPDATE log_name SET origin = 'liaison/abc/20991231T000000Z'") } }
         #expect(throws: (any Error).self) { try raw.write { try $0.execute(sql: "DELETE FROM log_name") } }
         // A log with entries cannot be named after the fact.
         let unnamed = try AuditFixture()
         try unnamed.fill(0..<1)
         let rawUnnamed = try DatabaseQueue(path: unnamed.path, configuration: configuration)
         #expect(throws: (any Error).self) {
-            try rawUnnamed.write { try $0.execute(sql: "INSERT INTO log_name VALUES (1, '20261129T210000Z', 'liaison/abc/20261129T210000Z', 'liaison/abc', NULL, NULL, 0, zeroblob(64))") }
+            try rawUnnamed.write { try $0.execute(sql: "INSERT INTO log_name VALUES (1, 'liaison/abc/20261129T210000Z', 'liaison/abc', NULL, NULL, 0, zeroblob(64))") }
         }
         // Dropping a trigger is reported.
         try raw.write { try $0.execute(sql: "DROP TRIGGER log_name_no_update") }
