@@ -162,7 +162,9 @@ extension DaemonContext {
         return try auditLog.signCheckpoint(with: logSigner, now: Timestamp.now())
     }
 
-    /// Records a witness's evidence that this log was rolled back or forked.
+    /// Stops this node signing checkpoints until it restarts: a witness's evidence
+    /// that this log was rolled back, forked or closed, or a log this node's key
+    /// did not begin (``DaemonContext``'s start).
     func raiseWitnessAlarm(_ message: String) {
         witnessAlarm.withLockedValue { $0 = $0 ?? message }
         logger.critical("\(message)")

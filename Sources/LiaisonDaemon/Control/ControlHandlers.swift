@@ -222,6 +222,8 @@ struct ControlHandlers: Sendable {
         let states = Dictionary(uniqueKeysWithValues: try context.store.peerStates().map { ($0.fingerprint, $0) })
         let perPeer = try context.store.deliveryCountsByPeer()
         let now = Timestamp.now()
+        // One read for every peer: what this node, as a witness, holds of each one's logs.
+        let witnessed = (try? context.auditLog.witnessedLogsByFamily()) ?? [:]
         return context.peers.keyring.peers.map { peer in
             let state = states[peer.fingerprint]
             let counts = perPeer[peer.name] ?? [:]
@@ -231,7 +233,7 @@ struct ControlHandlers: Sendable {
                                     failed: counts[.failed] ?? 0, now: now)
             if (counts[.queued] ?? 0) > 0 { status.queueError = try? context.store.queuedError(peer: peer.name) }
             // Said to its witness's operator too, not only in the log: the peer began a new log.
-            if let logs = try? context.auditLog.witnessedLogs(family: NodeLogNames.origin(peer.auditLogFingerprint)), logs.count > 1 {
+            if let logs = witnessed[NodeLogNames.origin(peer.auditLogFingerprint)], logs.count > 1 {
                 status.newAuditLog = PeerStatus.NewAuditLog(origin: logs[logs.count - 1].origin, after: logs[logs.count - 2].origin,
                                                             afterCosignedSize: logs[logs.count - 2].size)
             }

@@ -35,9 +35,20 @@ extension AuditLog {
         try read("read the witness state of \(family)") { db in try Self.witnessedLogs(db, family: family) }
     }
 
+    /// Every log this node witnesses, by the origin of its node's first log
+    /// (``NodeLogNames/family(of:)``), each node's logs as ``witnessedLogs(family:)`` gives them.
+    public func witnessedLogsByFamily() throws -> [String: [WitnessedLog]] {
+        Dictionary(grouping: try witnessedLogs(), by: { NodeLogNames.family(of: $0.origin) })
+            .reduce(into: [:]) { result, group in result[group.key] = Self.newestLast(group.value, family: group.key) }
+    }
+
     private static func witnessedLogs(_ db: Database, family: String) throws -> [WitnessedLog] {
-        let logs = try Row.fetchAll(db, sql: "SELECT * FROM witnessed_log WHERE origin = ? OR substr(origin, 1, ?) = ?",
-                                    arguments: [family, family.utf8.count + 1, family + "/"]).map(Self.witnessedLog)
+        newestLast(try Row.fetchAll(db, sql: "SELECT * FROM witnessed_log WHERE origin = ? OR substr(origin, 1, ?) = ?",
+                                    arguments: [family, family.utf8.count + 1, family + "/"]).map(Self.witnessedLog), family: family)
+    }
+
+    /// `logs` that are `family`'s (its first log's origin, or a later log's), the one begun last at the end.
+    private static func newestLast(_ logs: [WitnessedLog], family: String) -> [WitnessedLog] {
         let labelled = logs.compactMap { log in NodeLogNames.label(of: log.origin, family: family).map { (label: $0, log: log) } }
         return labelled.sorted { NodeLogNames.isLater($1.label, than: $0.label) }.map(\.log)
     }

@@ -71,5 +71,9 @@ struct LogSuccessionStoreTests {
         #expect(try fixture.log.witnessedLogs(family: "liaison/abc").map(\.origin)
                     == ["liaison/abc", "liaison/abc/20261129T000000Z", "liaison/abc/20261201T000000Z"])
         #expect(try fixture.log.witnessedLogs(family: "liaison/zzz").isEmpty)
+        // All of them in one read, by node: the same order, other nodes' logs apart.
+        let byFamily = try fixture.log.witnessedLogsByFamily()
+        #expect(byFamily["liaison/abc"]?.map(\.origin) == ["liaison/abc", "liaison/abc/20261129T000000Z", "liaison/abc/20261201T000000Z"])
+        #expect(byFamily["liaison/abcd"]?.map(\.origin) == ["liaison/abcd"] && byFamily["liaison/abc/x"]?.map(\.origin) == ["liaison/abc/x"])
     }
 }
