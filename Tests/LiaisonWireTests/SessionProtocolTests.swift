@@ -120,6 +120,31 @@ struct SessionProtocolTests {
         #expect(later == [true, true, true, true, false], "the bucket refills to the burst, no further")
     }
 
+    @Test("a flood from more sources than the rate limiter remembers refuses no newcomer, and keeps a busy source throttled")
+    func rateLimiterUnderAFlood() {
+        var limiter = HandshakeRateLimiter(ratePerSecond: 1, burst: 2, capacity: 100)
+        // One source uses up its bucket, then keeps knocking while 1,000 others come
+        // and go (each also using up its own): it is never forgotten, so never let in.
+        let first = [limiter.allow(source: "busy", now: 50), limiter.allow(source: "busy", now: 50)]
+        #expect(first == [true, true])
+        var busyLetIn = 0
+        for i in 0..<1000 {
+            _ = limiter.allow(source: "flood-\(i)", now: 50)
+            _ = limiter.allow(source: "flood-\(i)", now: 50)
+            if limiter.allow(source: "busy", now: 50) { busyLetIn += 1 }
+            #expect(limiter.rememberedSources <= 100, "the table stays within its capacity")
+        }
+        #expect(busyLetIn == 0, "a source that keeps coming stays throttled, however many others pass")
+        // Every one of those remembered sources is out of tokens: a newcomer (a partner
+        // dialling from an address not seen before) still gets its burst.
+        let newcomer = (0..<2).map { _ in limiter.allow(source: "partner", now: 50) }
+        #expect(newcomer == [true, true], "a newcomer is never refused for want of room")
+        // A flooding source forgotten meanwhile starts again with a full bucket: what such
+        // sources cost together is NewSourceBudget's to bound.
+        let forgotten = limiter.allow(source: "flood-0", now: 50)
+        #expect(forgotten)
+    }
+
     @Test("a token bucket allows its burst, then its rate, and never more than the burst")
     func tokenBucket() {
         var bucket = TokenBucket(rate: 1, burst: 3)

@@ -23,40 +23,53 @@ public struct TokenBucket: Sendable {
         tokens -= 1
         return true
     }
-
-    /// Whether the bucket would be full again at `now` (it then carries no history).
-    func isFull(at now: Double) -> Bool {
-        guard let updated else { return true }
-        return tokens + (now - updated) * rate >= burst
-    }
 }
 
 /// A token bucket per source address that limits how many handshakes a source
 /// may start (each costs the responder two X25519 operations).
+///
+/// It remembers at most `capacity` sources, in two generations: sources seen
+/// lately, and those seen before them. When the first fills half the capacity it
+/// becomes the second and the second is forgotten, so a source that keeps coming
+/// stays remembered (and throttled) while sources that stopped coming are
+/// dropped. A newcomer is never refused for want of room: a flood from more
+/// sources than the limiter remembers makes it forget the oldest, which start
+/// again with a full bucket (what all such sources cost together is bounded
+/// elsewhere: ``NewSourceBudget``). Refusing newcomers instead, as it did before,
+/// let a flood from that many addresses lock out a partner dialling from one that
+/// was not remembered. Each call costs the same whatever the table holds.
 public struct HandshakeRateLimiter: Sendable {
-    private var buckets: [String: TokenBucket] = [:]
+    private var recent: [String: TokenBucket] = [:]
+    private var earlier: [String: TokenBucket] = [:]
     /// Handshakes per second allowed in the long run.
     public let ratePerSecond: Double
     /// How many may arrive at once.
     public let burst: Double
-    private let maximumSources = 10_000
+    /// Most sources remembered at once (both generations together).
+    public let capacity: Int
 
-    /// A limiter allowing `ratePerSecond` with bursts of `burst`.
-    public init(ratePerSecond: Double = 5, burst: Double = 20) {
+    /// A limiter allowing `ratePerSecond` with bursts of `burst`, for each of up to
+    /// `capacity` sources remembered at once (at least 2).
+    public init(ratePerSecond: Double = 5, burst: Double = 20, capacity: Int = 10_000) {
         self.ratePerSecond = ratePerSecond
         self.burst = burst
+        self.capacity = max(2, capacity)
     }
+
+    /// How many sources are remembered now.
+    public var rememberedSources: Int { recent.count + earlier.count }
 
     /// Takes a token for `source` at time `now` (seconds); false when over the limit.
     public mutating func allow(source: String, now: Double) -> Bool {
-        if buckets.count >= maximumSources && buckets[source] == nil {
-            // Forget sources whose buckets have refilled completely.
-            buckets = buckets.filter { !$0.value.isFull(at: now) }
-            if buckets.count >= maximumSources { return false }
+        var bucket = recent.removeValue(forKey: source) ?? earlier.removeValue(forKey: source)
+            ?? TokenBucket(rate: ratePerSecond, burst: burst)
+        let allowed = bucket.take(now: now)
+        if recent.count >= capacity / 2 {
+            earlier = recent
+            recent = [:]
         }
-        var bucket = buckets[source] ?? TokenBucket(rate: ratePerSecond, burst: burst)
-        defer { buckets[source] = bucket }
-        return bucket.take(now: now)
+        recent[source] = bucket
+        return allowed
     }
 }
 
