@@ -23,9 +23,10 @@ public struct DaemonCommand: AsyncParsableCommand {
             in use, a full disk, an audit log that cannot be written); 65 a database that \
             is damaged (restore it from a backup) or from a newer Liaison; 66 no node or key \
             file at the home; 75 another liaisond runs for this node; 77 the keys cannot \
-            be unlocked (wrong or missing passphrase, a key file others may read, this \
-            node's key revoked); 78 liaison.toml is malformed. The systemd unit restarts \
-            on none of 65, 75, 77 and 78.
+            be unlocked (wrong or missing passphrase, a key file others may read); 78 \
+            liaison.toml is malformed. The systemd unit restarts on none of 65, 75, 77 \
+            and 78. A node that revoked its own key still starts, to keep telling its \
+            partners of the revocation; it sends no packages.
             """,
         version: "liaisond \(LiaisonVersion.number) (libsodium \(Sodium.version))")
 
@@ -103,7 +104,8 @@ public struct DaemonCommand: AsyncParsableCommand {
     /// no bad data, and a full disk or an audit log it cannot write is worth the unit's
     /// restart, not the 75 that stops it. The unit restarts on none of 75 (another
     /// daemon runs), 77 (the keys cannot be unlocked: a wrong or missing passphrase, a
-    /// key file others may read, this node's key revoked) or 78 (fix the configuration),
+    /// key file others may read; or this node's key revoked, should a step at start
+    /// ever refuse for it) or 78 (fix the configuration),
     /// where another try would only fail again, each after a 64 MiB Argon2id.
     static func exitStatus(_ code: CoreError.Code) -> Int32 {
         switch code {
