@@ -120,7 +120,11 @@ struct AuditCheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Print the log's newest signed checkpoint (signing one now if the log grew).",
-        discussion: "Keep a copy: `liaison audit verify --trusted-checkpoint FILE` later proves the log was not rewritten or cut since.")
+        discussion: """
+            A checkpoint signed now is taken to the node's witnesses at once; the command \
+            waits up to 5 s for their cosignatures. Keep a copy: `liaison audit verify \
+            --trusted-checkpoint FILE` later proves the log was not rewritten or cut since.
+            """)
 
     @OptionGroup var daemon: DaemonOptions
     @Option(name: .long, help: ArgumentHelp("Also write the checkpoint note to this file, which must not exist (a kept checkpoint is never replaced).", valueName: "file"),

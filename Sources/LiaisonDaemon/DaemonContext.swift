@@ -37,6 +37,8 @@ final class DaemonContext: Sendable {
     let startedAt: Int64
     /// Wakes the delivery scheduler when something was queued, naming for whom.
     let schedulerWakeups = SchedulerWakeups()
+    /// Asks the audit checkpointer for a round of cosignature requests, and waits for it.
+    let witnessRounds = WitnessRounds()
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
     /// Per-peer packages-per-minute buckets (keyed by fingerprint).
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())

@@ -87,9 +87,24 @@ extension ControlHandlers {
         }
     }
 
-    /// Signs a checkpoint now if the log grew since the last one, and returns the newest.
-    func auditCheckpoint() throws -> AuditCheckpointItem {
-        Self.item(try context.signCheckpoint())
+    /// Signs a checkpoint now if the log grew since the last one, has the witnesses
+    /// asked to cosign it, and returns the newest with what they returned.
+    func auditCheckpoint() async throws -> AuditCheckpointItem {
+        Self.item(try await signedAndWitnessed())
+    }
+
+    /// How long a request that signed a checkpoint waits for its witnesses' round.
+    static let witnessWait = Duration.seconds(5)
+
+    /// Signs a checkpoint now (if the log grew), and waits — up to ``witnessWait`` —
+    /// for the checkpointer's round that takes it to the witnesses; the checkpoint
+    /// as stored then, with the cosignatures that came back in time (the round goes
+    /// on without the caller, and later ones ask again those that did not answer).
+    func signedAndWitnessed() async throws -> StoredCheckpoint {
+        let signed = try context.signCheckpoint()
+        let round = context.witnessRounds.ask(size: signed.size)
+        await context.witnessRounds.waitForRound(round, timeout: Self.witnessWait)
+        return (try? context.auditLog.checkpoint(size: signed.size)) ?? signed
     }
 
     /// The log's keys and size, and a page of its checkpoints: those larger than
@@ -132,7 +147,7 @@ extension ControlHandlers {
 
     /// A tlog-proof of `entry` (or of the newest entry about package `id`),
     /// against the smallest checkpoint covering it; signs one if none does yet.
-    func auditProve(_ request: ControlRequest) throws -> AuditProofItem {
+    func auditProve(_ request: ControlRequest) async throws -> AuditProofItem {
         let index: Int
         if let entry = request.entry {
             index = entry
@@ -148,8 +163,8 @@ extension ControlHandlers {
         guard index >= 0, index < size else {
             throw CoreError(.invalidArgument, "the audit log has entries 0 to \(size - 1); there is no entry \(index)")
         }
-        let checkpoint = try context.auditLog.checkpoint(covering: index)
-            ?? context.signCheckpoint()
+        let covering = try context.auditLog.checkpoint(covering: index)
+        let checkpoint = if let covering { covering } else { try await signedAndWitnessed() }
         let proven: (leaf: [UInt8], hashes: [[UInt8]])
         do {
             proven = try context.auditLog.provenEntry(index: index, in: checkpoint.checkpoint)

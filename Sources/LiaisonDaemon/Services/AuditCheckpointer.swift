@@ -8,33 +8,87 @@ import ServiceLifecycle
 /// checkpoint-interval-seconds` when it grew, and a last one on graceful shutdown, then asks the witnesses
 /// to cosign it. A refusal to sign (a smaller or forked tree) is logged at
 /// critical level and retried each period: it needs the operator.
+///
+/// It also runs the rounds others ask for (``WitnessRounds``): a checkpoint signed
+/// on request (`audit checkpoint`, an export, a live verify, a proof) is taken to
+/// the witnesses at once. A witness that did not cosign the newest checkpoint (not
+/// reachable, say) is asked again after ``firstRetry``, then twice as long each
+/// time, up to the period, rather than only at the next period.
 struct AuditCheckpointer: Service {
     let context: DaemonContext
     let witnessing: WitnessClient
 
+    /// How soon a witness that did not cosign the newest checkpoint is asked again.
+    static let firstRetry = Duration.seconds(15)
+    /// How often the checkpointer looks at its clock.
+    static let tick = Duration.seconds(1)
+
     func run() async throws {
         let interval = Duration.seconds(context.configuration.audit.checkpointIntervalSeconds)
+        let rounds = context.witnessRounds
         // At start: whatever the last run appended (even if it was killed) gets signed now.
-        await checkpoint()
-        while true {
-            // Wake at once on SIGTERM: the last checkpoint must not wait out the period.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            if Task.isShuttingDownGracefully || Task.isCancelled { break }
-            await checkpoint()
+        var unwitnessed = await checkpoint()
+        var lastSigned = ContinuousClock.now, lastAsked = lastSigned, retry = Self.firstRetry
+        await withDiscardingTaskGroup { tasks in
+            // A ticker feeds the wake-up stream, so one loop serves the period, the
+            // retries and the rounds asked for.
+            tasks.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    try? await Task.sleep(for: Self.tick)
+                    rounds.tick()
+                }
+            }
+            // Ends at once on SIGTERM: the last checkpoint must not wait out the period.
+            for await _ in rounds.stream.cancelOnGracefulShutdown() {
+                let asked = rounds.beginRound()
+                defer { rounds.endRound() }
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                let now = ContinuousClock.now
+                if now - lastSigned >= interval {
+                    unwitnessed = await checkpoint()
+                    (lastSigned, lastAsked, retry) = (now, now, Self.firstRetry)
+                } else if let asked {
+                    unwitnessed = await cosign(size: asked)
+                    (lastAsked, retry) = (now, Self.firstRetry)
+                } else if unwitnessed, now - lastAsked >= retry {
+                    unwitnessed = await cosignNewest()
+                    (lastAsked, retry) = (now, min(retry * 2, interval))
+                }
+            }
+            tasks.cancelAll()
         }
-        await checkpoint()
+        rounds.finish()
+        _ = await checkpoint()
     }
 
-    /// Signs (if the log grew) and collects cosignatures for the newest checkpoint.
-    func checkpoint() async {
+    /// Signs (if the log grew) and collects cosignatures for the newest checkpoint;
+    /// true if a witness has not cosigned it.
+    func checkpoint() async -> Bool {
         do {
             let stored = try context.signCheckpoint()
             context.checkpointRefusal.withLockedValue { $0 = nil }
-            if !Task.isShuttingDownGracefully { await witnessing.collectCosignatures(for: stored) }
+            guard !Task.isShuttingDownGracefully else { return false }
+            return await witnessing.collectCosignatures(for: stored)
         } catch {
             context.logger.critical("audit checkpoint refused: \(error)")
             context.checkpointRefusal.withLockedValue { $0 = "\(error)" }
+            return false
         }
+    }
+
+    /// Collects cosignatures for the checkpoint of `size` entries (signed on
+    /// request); true if a witness has not cosigned the newest checkpoint.
+    private func cosign(size: Int) async -> Bool {
+        guard let stored = try? context.auditLog.checkpoint(size: size) else { return await cosignNewest() }
+        let missing = await witnessing.collectCosignatures(for: stored)
+        guard let newest = try? context.auditLog.newestCheckpoint(), newest.size != size else { return missing }
+        return await witnessing.collectCosignatures(for: newest)
+    }
+
+    /// Asks again the witnesses that have not cosigned the newest checkpoint.
+    private func cosignNewest() async -> Bool {
+        guard let newest = try? context.auditLog.newestCheckpoint() else { return false }
+        return await witnessing.collectCosignatures(for: newest)
     }
 }
 

@@ -21,12 +21,21 @@ struct WitnessClient: Sendable {
         return usable.filter { $0.trust == .partner || $0.trust == .trusted }
     }
 
-    func collectCosignatures(for stored: StoredCheckpoint) async {
-        guard stored.size > 0 else { return }
+    /// Asks every witness that has not cosigned `stored` (nor a later checkpoint) to
+    /// cosign it; true if one of them still has not afterwards.
+    @discardableResult
+    func collectCosignatures(for stored: StoredCheckpoint) async -> Bool {
+        guard stored.size > 0 else { return false }
+        let witnesses = self.witnesses
         await withDiscardingTaskGroup { group in
             for peer in witnesses {
                 group.addTask { await request(stored, from: peer) }
             }
+        }
+        let cosigned = (try? context.auditLog.checkpoint(size: stored.size))?.witnesses ?? stored.witnesses
+        return witnesses.contains { peer in
+            guard let key = try? NodeLogNames.witnessKey(peer.keys, named: peer.auditLogFingerprint) else { return false }
+            return !cosigned.contains(key.name) && ((try? context.auditLog.newestCosignedSize(witness: key.name)) ?? 0) <= stored.size
         }
     }
 
@@ -40,6 +49,8 @@ struct WitnessClient: Sendable {
             let witnessKey = try NodeLogNames.witnessKey(peer.keys, named: peer.auditLogFingerprint)
             guard !stored.witnesses.contains(witnessKey.name) else { return }
             var oldSize = try context.auditLog.newestCosignedSize(witness: witnessKey.name) ?? 0
+            // It cosigned a later checkpoint already (asked for this one late): that vouches for this one too.
+            guard oldSize <= stored.size else { return }
             let note = SignedNote.withoutCosignatures(stored.note, logKey: context.logSigner.verifierKey)
             let reply: SessionMessage = try await PeerDialer(context: context, group: group).withSession(to: peer, until: until) { session in
                 var evidence: [UInt8] = []
