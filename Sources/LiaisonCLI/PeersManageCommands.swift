@@ -32,7 +32,8 @@ extension PeersCommand {
             let detail = try daemon.connect().call(request, PeerDetail.self)
             PeersCommand.noteQueuedRefused(detail)
             if daemon.json { return try printJSON(detail) }
-            print("\(name)'s trust is now \(detail.status.trust) (maximum TLP \(detail.maximumTLP)).")
+            let chosen = detail.maximumTLPChosen == true ? ", as chosen with `peers set --max-tlp`: it does not follow the trust" : ""
+            print("\(name)'s trust is now \(detail.status.trust) (maximum TLP \(detail.maximumTLP)\(chosen)).")
             PeersCommand.Show.printPolicy(detail)
         }
     }

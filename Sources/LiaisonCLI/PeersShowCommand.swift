@@ -49,7 +49,8 @@ extension PeersCommand {
             let sendable = detail.policy.last { $0.send == "allowed" }?.tlp
             let capped = sendable == nil ? " (nothing goes to it: it is \(s.revoked ? "revoked" : s.trust))"
                 : sendable != detail.maximumTLP ? " (its trust level lets \(sendable!) at most through)" : ""
-            print("  cleared for: TLP up to \(detail.maximumTLP)\(capped), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
+            let origin = detail.maximumTLPChosen == false ? " (its trust level's default, which follows set-trust)" : ""
+            print("  cleared for: TLP up to \(detail.maximumTLP)\(origin)\(capped), classification up to \(detail.clearance), communities \(detail.communities.isEmpty ? "(none)" : detail.communities.joined(separator: ", "))")
             let limits = [detail.maximumPackageBytes.map { "max package \(ByteCount.format($0))" },
                           detail.packagesPerMinute.map { "\($0) packages/min" },
                           detail.bytesPerDay.map { "\(ByteCount.format($0))/day" }].compactMap { $0 }

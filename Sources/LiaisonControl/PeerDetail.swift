@@ -4,6 +4,10 @@ public struct PeerDetail: Codable, Sendable, Equatable {
     public var status: PeerStatus
     /// Most sensitive TLP it may receive, its classification clearance and communities.
     public var maximumTLP: String
+    /// Whether an operator chose `maximumTLP` (it then stays whatever the trust);
+    /// false: the trust level's default, which follows `set-trust`. nil from a daemon
+    /// before 2026-11-30.
+    public var maximumTLPChosen: Bool?
     public var clearance: String
     public var communities: [String]
     /// Inbound limits (nil: none).

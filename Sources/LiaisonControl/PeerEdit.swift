@@ -43,7 +43,10 @@ public struct PeerEdit: Sendable {
     /// `peer` with this edit made.
     public func applied(to peer: PeerRecord) -> PeerRecord {
         var edited = peer
-        if let maximumTLP { edited.maximumTLP = maximumTLP }
+        if let maximumTLP {
+            edited.maximumTLP = maximumTLP
+            edited.maximumTLPChosen = true
+        }
         if let clearance { edited.clearance = clearance }
         if let communities { edited.communities = communities }
         if let organisation { edited.organisation = organisation }

@@ -51,5 +51,6 @@ extension PeerDetail {
         self.init(status: status, maximumTLP: clearance.maximumTLP.label, clearance: clearance.clearance,
                   communities: clearance.communities.sorted(), maximumPackageBytes: peer.inboundLimits.maximumPackageBytes,
                   packagesPerMinute: peer.inboundLimits.packagesPerMinute, bytesPerDay: peer.inboundLimits.bytesPerDay, policy: rows)
+        maximumTLPChosen = peer.maximumTLPChosen
     }
 }

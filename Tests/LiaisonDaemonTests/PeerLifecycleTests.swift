@@ -113,6 +113,26 @@ struct PeerLifecycleTests {
         #expect(try maximum("charlie") == "GREEN")
         let change = try #require(try net.auditEvents("alpha").last { $0.kind == .trustChanged && $0.peerName == "charlie" })
         #expect(change.details["max-tlp"] == nil)
+
+        // Chosen equal to a level's default, it stays too: a round trip through that level
+        // does not lift it (found in an operator's trial: GREEN chosen for a partner, then
+        // limited and back to partner, came back AMBER+STRICT).
+        try net.expect(["peers", "set-trust", "charlie", "partner", "--home", net.home("alpha")])
+        try net.expect(["peers", "set-trust", "charlie", "limited", "--home", net.home("alpha")])
+        let back = try net.expect(["peers", "set-trust", "charlie", "partner", "--home", net.home("alpha")])
+        #expect(try maximum("charlie") == "GREEN", "a chosen maximum was lifted by a trust round trip")
+        #expect(back.stdout.contains("maximum TLP GREEN, as chosen"), "\(back.stdout)")
+        // Kept across a restart: the keyring records that it was chosen.
+        #expect(try String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8).contains("max-tlp-chosen = true"))
+        try net.daemon("alpha").stop()
+        try net.daemon("alpha").start()
+        try net.expect(["peers", "set-trust", "charlie", "trusted", "--home", net.home("alpha")])
+        #expect(try maximum("charlie") == "GREEN")
+        // bravo's, never chosen, still follows; show says which is which.
+        try net.expect(["peers", "set-trust", "bravo", "partner", "--home", net.home("alpha")])
+        #expect(try maximum("bravo") == "AMBER+STRICT")
+        let shown = try net.expect(["peers", "show", "bravo", "--home", net.home("alpha")]).stdout
+        #expect(shown.contains("its trust level's default"), "\(shown)")
     }
 
     @Test("status shows each partner's card validity, and says so when a card has expired (it is still trusted: docs/keys.md)")

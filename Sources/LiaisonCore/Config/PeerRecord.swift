@@ -19,6 +19,13 @@ public struct PeerRecord: Sendable, Hashable {
     public var added: Int64
     /// The most sensitive TLP level it may receive (default by trust level).
     public var maximumTLP: TrafficLightProtocol
+    /// Whether an operator chose ``maximumTLP`` (`peers set --max-tlp`, or at
+    /// import): a chosen maximum stays as it is whatever the trust; one not chosen is
+    /// the trust level's default and follows `set-trust`. Kept in the keyring as
+    /// `max-tlp-chosen = true`; a record without it (written before 2026-11-30) counts
+    /// as chosen when its maximum differs from its trust level's default, the only
+    /// way those records told the two apart.
+    public var maximumTLPChosen = false
     /// Its classification clearance, a rung of the ladder (nil: the lowest rung).
     public var clearance: String?
     /// Releasability communities it belongs to.
@@ -142,7 +149,7 @@ public struct PeerRecord: Sendable, Hashable {
                                           "addresses", "valid-until", "revoked", "added", "max-tlp", "clearance", "communities",
                                           "organisation", "max-package-bytes", "packages-per-minute", "bytes-per-day",
                                           "previous-identity", "previous-encryption", "previous-transport", "previous-log",
-                                          "previous-until", "log-name", "audit-log-name"])
+                                          "previous-until", "log-name", "audit-log-name", "max-tlp-chosen"])
         name = try t.requiredString("name")
         let name = self.name
         try t.checked("name") { try NodeName.validate(name) }
@@ -171,6 +178,7 @@ public struct PeerRecord: Sendable, Hashable {
         let trustLevel = trust
         maximumTLP = try t.string("max-tlp").map { text in try t.checked("max-tlp") { try TrafficLightProtocol(parsing: text) } }
             ?? Self.defaultMaximumTLP(for: trustLevel)
+        maximumTLPChosen = try t.boolean("max-tlp-chosen") ?? (maximumTLP != Self.defaultMaximumTLP(for: trustLevel))
         clearance = try t.string("clearance").map { text in try t.checked("clearance") { try Markings.label(text, field: "clearance") } }
         communities = try (t.stringArray("communities") ?? []).map { text in try t.checked("communities") { try Markings.label(text, field: "community") } }
         organisation = try t.string("organisation").map { text in try t.checked("organisation") { try OrganisationName.validate(text) } }
@@ -219,6 +227,7 @@ public struct PeerRecord: Sendable, Hashable {
                            ("addresses", .array(addresses.map { .string($0) }))])
         if validUntil != Int64.max { t["valid-until"] = .string(Timestamp.iso8601(validUntil)) }
         t["max-tlp"] = .string(maximumTLP.label)
+        if maximumTLPChosen { t["max-tlp-chosen"] = .boolean(true) }
         if let clearance { t["clearance"] = .string(clearance) }
         if !communities.isEmpty { t["communities"] = .array(communities.map { .string($0) }) }
         if let organisation { t["organisation"] = .string(organisation) }

@@ -13,10 +13,12 @@ extension ControlHandlers {
         let previous = peer.trust
         guard level != previous else { return try detail(peer) }
         peer.trust = level
-        // A maximum TLP still at the old level's default follows the trust to the new
-        // one's (a downgrade must not leave a trusted peer's RED behind); one set by hand stays.
+        // A maximum TLP no operator chose is the trust level's default and follows the
+        // trust to the new one's (a downgrade must not leave a trusted peer's RED behind);
+        // one chosen stays, even one equal to a default (a restriction to GREEN must not
+        // be lifted by a round trip through limited).
         let oldMaximum = peer.maximumTLP
-        if oldMaximum == PeerRecord.defaultMaximumTLP(for: previous) { peer.maximumTLP = PeerRecord.defaultMaximumTLP(for: level) }
+        if !peer.maximumTLPChosen { peer.maximumTLP = PeerRecord.defaultMaximumTLP(for: level) }
         var details = ["from": previous.rawValue, "to": level.rawValue]
         if peer.maximumTLP != oldMaximum { details["max-tlp"] = "\(oldMaximum.label) → \(peer.maximumTLP.label)" }
         let change = context.event(.trustChanged, actor: actor, peer: peer, details: details)
@@ -26,7 +28,7 @@ extension ControlHandlers {
         try await recordingFailure(of: change) {
             try context.peers.update { keyring in
                 guard var current = keyring.peer(named: name) else { throw CoreError(.unknownPeer, "\(name) was removed meanwhile") }
-                if current.maximumTLP == oldMaximum { current.maximumTLP = peer.maximumTLP }
+                if !current.maximumTLPChosen { current.maximumTLP = PeerRecord.defaultMaximumTLP(for: level) }
                 current.trust = level
                 try keyring.replace(current)
             }
