@@ -52,7 +52,7 @@ struct ClearanceOptions: ParsableArguments {
         default:
             return
         }
-        FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        FileHandle.standardError.write(Data(HomeInHints.here("note: \(note)\n").utf8))
     }
 
     /// Whether no option was given.

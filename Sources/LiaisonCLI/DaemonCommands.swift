@@ -36,7 +36,7 @@ struct StatusCommand: ParsableCommand {
             } ?? "; no checkpoint signed yet"
             print("  audit log: \(size) entries\(signed)")
             if let origin = status.auditLogOrigin, let begun = status.auditLogBegunAt, let succeeds = status.auditLogSucceeds {
-                print("  audit log begun: \(begun) (\(Self.ago(begun))) as \(origin), after \(succeeds) (`liaison audit query --event log.started` says why)")
+                print(HomeInHints.here("  audit log begun: \(begun) (\(Self.ago(begun))) as \(origin), after \(succeeds) (`liaison audit query --event log.started` says why)"))
             }
             if let refused = status.checkpointRefused {
                 print("  CHECKPOINTS REFUSED: this node signs none until an operator acts (docs/operations.md, \"The audit log\"): \(refused)")
@@ -71,7 +71,7 @@ struct StatusCommand: ParsableCommand {
             if let error = peer.lastError { print("  last error: \(error)") }
             if let waiting = peer.queueError, waiting != peer.lastError { print("  queue waits: \(waiting)") }
             if let log = peer.newAuditLog {
-                print("  NEW AUDIT LOG: \(log.origin), after \(log.after), which this node cosigned up to \(log.afterCosignedSize) entries (ask \(peer.name)'s operator why; `liaison audit witnessed \(peer.name)`)")
+                print(HomeInHints.here("  NEW AUDIT LOG: \(log.origin), after \(log.after), which this node cosigned up to \(log.afterCosignedSize) entries (ask \(peer.name)'s operator why; `liaison audit witnessed \(peer.name)`)"))
             }
         }
     }
@@ -127,7 +127,7 @@ struct OutboxCommand: ParsableCommand {
             if daemon.json { return try printJSON(items) }
             guard !items.isEmpty else {
                 guard peer == nil && state == nil else { return print("No package in the outbox matches.") }
-                return print("The outbox is empty. Send something with `liaison send FILE --to PEER --tlp LEVEL`.")
+                return print(HomeInHints.here("The outbox is empty. Send something with `liaison send FILE --to PEER --tlp LEVEL`."))
             }
             let now = Timestamp.now()
             let rows = items.flatMap { item in

@@ -58,6 +58,6 @@ struct ForwardCommand: ParsableCommand {
         for w in receipt.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
         print("  markings: \(receipt.markings)")
         print("  expires:  \(receipt.expires ?? "never")")
-        print("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`.")
+        print(HomeInHints.here("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`."))
     }
 }

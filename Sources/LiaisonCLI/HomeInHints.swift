@@ -17,6 +17,13 @@ enum HomeInHints {
         return home
     }
 
+    /// `message` with this command line's `--home` added to each hint that lacks one
+    /// (unchanged when the command line names no home): for the hints commands print.
+    static func here(_ message: String) -> String {
+        guard let home = home(in: Array(CommandLine.arguments.dropFirst())) else { return message }
+        return adding(home, to: message)
+    }
+
     /// `message` with ` --home DIR` added to each `` `liaison …` `` hint that lacks one.
     static func adding(_ home: String, to message: String) -> String {
         let quoted = home.allSatisfy { $0.isLetter || $0.isNumber || "/._-~+".contains($0) } ? home : "'" + home.replacingOccurrences(of: "'", with: "'\\''") + "'"

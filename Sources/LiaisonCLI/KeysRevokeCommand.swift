@@ -55,7 +55,7 @@ extension KeysCommand {
             print("Statement: \(report.statementPath)")
             print("Told: \(report.told.isEmpty ? "(none)" : report.told.joined(separator: ", "))")
             if !report.unreached.isEmpty {
-                print("Not reached (run `liaison keys revoke --yes` again, or hand them the statement):")
+                print(HomeInHints.here("Not reached (run `liaison keys revoke --yes` again, or hand them the statement):"))
                 for peer in report.unreached { print("  \(peer.peer): \(peer.reason)") }
             }
         }

@@ -252,7 +252,7 @@ struct PeersCommand: ParsableCommand {
             }
             if output.json { return try printJSON(rows) }
             guard !rows.isEmpty else {
-                print("No peers yet. Add one with `liaison peers import CARD --name NAME --trust LEVEL`.")
+                print(HomeInHints.here("No peers yet. Add one with `liaison peers import CARD --name NAME --trust LEVEL`."))
                 return
             }
             let table = TextTable(headers: ["NAME", "TRUST", "CLEARED FOR", "FINGERPRINT", "ADDRESSES", "STATUS"])

@@ -43,7 +43,7 @@ extension PeersCommand {
     static func noteQueuedRefused(_ detail: PeerDetail) {
         guard let refused = detail.queuedNowRefused, refused > 0 else { return }
         let name = detail.status.name
-        FileHandle.standardError.write(Data("note: \(refused) package(s) queued for \(name) may no longer go to it; each fails, with the rule, when it would next be sent (`liaison outbox list --peer \(name)`)\n".utf8))
+        FileHandle.standardError.write(Data(HomeInHints.here("note: \(refused) package(s) queued for \(name) may no longer go to it; each fails, with the rule, when it would next be sent (`liaison outbox list --peer \(name)`)\n").utf8))
     }
 
     /// `liaison peers set NAME …`: edit a partner's attributes on the running daemon.

@@ -73,7 +73,7 @@ struct PolicyCommand: ParsableCommand {
             if let package = try store.outboxPackage(id: id) {
                 if let pruned = package.prunedAt {
                     // The file is gone; the store kept its markings, which is all the policy reads.
-                    FileHandle.standardError.write(Data("package \(id)'s file was pruned at \(Timestamp.iso8601(pruned)) (`liaison outbox prune`): decided from the markings the store kept\n".utf8))
+                    FileHandle.standardError.write(Data(HomeInHints.here("package \(id)'s file was pruned at \(Timestamp.iso8601(pruned)) (`liaison outbox prune`): decided from the markings the store kept\n").utf8))
                     let markings = try Markings(parsingBanner: package.markings)
                     _ = try PolicyReport.print(markings: markings, peers: [peer], direction: markings.leavingDirection,
                                                configuration: configuration, keyring: try home.loadKeyring(configuration), json: output.json,

@@ -217,7 +217,7 @@ struct SendCommand: ParsableCommand {
         print("  markings: \(receipt.markings)")
         if let note = receipt.markingsNote { print("  note:     \(note)") }
         print("  expires:  \(receipt.expires ?? "never")")
-        print("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`.")
+        print(HomeInHints.here("Follow it with `liaison outbox list`; receipts appear in `liaison receipts`."))
     }
 
     private static func describe(_ receipts: [SendReceipt]) {
@@ -232,6 +232,6 @@ struct SendCommand: ParsableCommand {
             }
             if let note = r.markingsNote { print("  note on \(r.file ?? r.id): \(note)") }
         }
-        print("Follow them with `liaison outbox list`; receipts appear in `liaison receipts`.")
+        print(HomeInHints.here("Follow them with `liaison outbox list`; receipts appear in `liaison receipts`."))
     }
 }

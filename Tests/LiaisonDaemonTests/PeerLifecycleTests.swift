@@ -24,11 +24,15 @@ struct PeerLifecycleTests {
         #expect(text.contains("classifications up to RESTRICTED") && text.contains("up to UNCLASSIFIED"), "\(text)")
         // What the table promises is what a send does: GREEN unclassified goes to bravo.
         let payload = net.dir.write("green.txt", Array("green".utf8))
-        #expect(try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"]).status == 0)
+        let greenSent = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "GREEN"])
+        #expect(greenSent.status == 0)
+        // The hints printed name the home the command was given: run as shown, they act on this node.
+        #expect(greenSent.stdout.contains("`liaison outbox list --home \(net.home("alpha"))`"), "\(greenSent.stdout)")
 
         let raised = try net.expect(["peers", "set", "charlie", "--max-tlp", "RED", "--home", net.home("alpha")])
         #expect(raised.stderr.contains("note: --max-tlp RED is above what a partner peer is sent (TLP:RED goes only to trusted peers): charlie gets at most TLP:AMBER+STRICT"),
                 "\(raised.stderr)")
+        #expect(raised.stderr.contains("`liaison peers set-trust charlie LEVEL --home \(net.home("alpha"))`"), "\(raised.stderr)")
         let charlie = try net.expect(["peers", "show", "charlie", "--home", net.home("alpha")]).stdout
         let cleared = charlie.split(separator: "\n").first { $0.contains("cleared for:") } ?? ""
         #expect(cleared.contains("TLP up to RED (its trust level lets AMBER+STRICT at most through)"), "\(charlie)")
