@@ -161,6 +161,10 @@ struct BackupCheck {
         do {
             bytes = try readSmallFile(path, limit: Self.manifestLimit)
         } catch let error as CoreError where error.code == .inputUnreadable {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CoreError(.inputUnreadable, "\(directory) does not exist or is not a directory: give the directory `liaison backup --out` made")
+            }
             throw CoreError(.inputUnreadable, "\(error.message): \(directory) is not a finished backup (its \(NodeBackup.manifestName) is written last)")
         } catch let error as CoreError {
             throw CoreError(.malformedBackup, "\(error.message): it is not a manifest `liaison backup` wrote")

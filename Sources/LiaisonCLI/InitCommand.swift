@@ -43,9 +43,17 @@ struct InitCommand: ParsableCommand {
         }
     }
 
+    /// Passphrases shorter than this many bytes are warned about.
+    static let shortPassphrase = 12
+
     func run() throws {
         let home = node.nodeHome
         let passphrase = noPassphrase ? nil : try node.passphraseSource.read()
+        if let passphrase, passphrase.count < Self.shortPassphrase {
+            // Said, not refused: the choice is the operator's, but a stolen key file with a
+            // short passphrase falls to guessing despite Argon2id.
+            FileHandle.standardError.write(Data("warning: the passphrase is \(passphrase.count) bytes long; a stolen key file protected by a short one falls to guessing despite Argon2id. Use \(Self.shortPassphrase) bytes or more (a few random words): while no partner holds this node's card, delete the home and run init again\n".utf8))
+        }
         let configuration = try home.create(name: name, listen: listen, advertise: advertise.isEmpty ? nil : advertise, passphrase: passphrase, now: Timestamp.now())
         let fingerprint = configuration.publicKeys.fingerprint
         // The log's first entries: the node and its keys came into being.

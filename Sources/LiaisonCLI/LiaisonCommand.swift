@@ -14,8 +14,8 @@ public struct LiaisonCommand: AsyncParsableCommand {
         discussion: """
             Operators create the node, manage its keys and partners, and send, receive \
             and forward packages; auditors query, prove, export and verify the node's \
-            audit log. Every command takes --home (else $LIAISON_HOME, else ~/.liaison) \
-            to choose the node.
+            audit log. Every command takes --home after its name (`liaison status --home \
+            DIR`; else $LIAISON_HOME, else ~/.liaison) to choose the node.
 
             Work offline, on the node's files: init, keys show/card, peers import/list, \
             package seal/open/inspect, policy check/explain, receipts check, audit verify \

@@ -32,6 +32,13 @@ enum TrustedKeyArgument {
         let looksLikeKey = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).count == 3
         if looksLikeKey { return try NoteVerifierKey(parsing: text) }
         // A key file is one line; the shared reader bounds it and says what is wrong with the path.
-        return try NoteVerifierKey(parsing: try readTextFile(text, limit: 4096).trimmingCharacters(in: .whitespacesAndNewlines))
+        let contents: String
+        do {
+            contents = try readTextFile(text, limit: 4096)
+        } catch let error as CoreError where error.code == .inputUnreadable && !FileManager.default.fileExists(atPath: text) {
+            // Neither a key (NAME+ID+KEY, as `liaison keys show` prints it) nor a file: say both.
+            throw CoreError(.invalidArgument, "\(text) is neither a key (NAME+ID+KEY, as `liaison keys show` prints it) nor a file holding one")
+        }
+        return try NoteVerifierKey(parsing: contents.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

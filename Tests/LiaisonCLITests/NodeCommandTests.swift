@@ -37,6 +37,24 @@ struct NodeCommandTests {
         #expect(wrong.stderr.contains("wrong passphrase"))
     }
 
+    @Test("init warns of a short passphrase, and not of a long one")
+    func shortPassphraseWarned() throws {
+        let dir = TemporaryDirectory()
+        let short = try CLIRunner(environment: ["LIAISON_PASSPHRASE": "ab"]).run(["init", "--home", dir.file("s"), "--name", "s"])
+        #expect(short.status == 0 && short.stderr.contains("warning: the passphrase is 2 bytes long"), "\(short.stderr)")
+        let long = try CLIRunner(environment: ["LIAISON_PASSPHRASE": "correct horse battery"]).run(["init", "--home", dir.file("l"), "--name", "l"])
+        #expect(long.status == 0 && !long.stderr.contains("warning"), "\(long.stderr)")
+    }
+
+    @Test("an argument that is neither a key nor a file, and a backup that does not exist, are said to be so")
+    func missingInputsNamed() throws {
+        let dir = TemporaryDirectory()
+        let key = try CLIRunner().run(["audit", "verify", "--bundle", dir.file("none"), "--log-key", "hello"])
+        #expect(key.status == 64 && key.stderr.contains("hello is neither a key"), "\(key.stderr)")
+        let backup = try CLIRunner().run(["backup", "check", dir.file("nothing")])
+        #expect(backup.status == 66 && backup.stderr.contains("does not exist or is not a directory"), "\(backup.stderr)")
+    }
+
     @Test("keys show flags an unprotected node and needs no passphrase")
     func keysShow() throws {
         let net = try CLITestNetwork()

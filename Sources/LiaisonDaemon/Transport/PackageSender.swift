@@ -123,8 +123,9 @@ struct PackageSender {
             if let renewing { logger.debug("session to \(peer.name) \(renewing); dialling again") }
             return renewing != nil
         } catch {
-            logger.warning("delivery to \(peer.name) failed: \(error)")
-            try? await context.store.recordPeerError(fingerprint: peer.fingerprint, error: "\(error)")
+            let reason = DeliveryFailureText.describe(error)
+            logger.warning("delivery to \(peer.name) failed: \(reason)")
+            try? await context.store.recordPeerError(fingerprint: peer.fingerprint, error: reason)
             DaemonMetrics.deliveryFailed(peer: peer.name)
             var failed = pending.map(\.delivery) + unrecorded
             if !reached {
@@ -137,7 +138,7 @@ struct PackageSender {
             }
             let now = Timestamp.now()
             _ = try? await context.store.recordFailures(failed.map { ($0.packageID, now + backoff(attempts: $0.attempts)) }, peer: peer.name,
-                                                        error: reached ? "\(error)" : Self.unreachable + "\(error)")
+                                                        error: reached ? reason : Self.unreachable + reason)
             if !reached { context.mayHavePostponed.withLockedValue { _ = $0.insert(peer.name) } }
             return false
         }
