@@ -47,7 +47,8 @@ struct BackupCreateCommand: ParsableCommand {
         let configuration = try home.loadConfiguration()
         let directory = BackupFiles.resolved(out)
         guard !BackupFiles.isInside(directory, home.path) else {
-            throw ValidationError("--out \(out) is inside the node's home; give a directory elsewhere (another volume, ideally)")
+            // Found only once the home is known (in run), so not a ValidationError: that would print the top-level usage.
+            throw CoreError(.invalidArgument, "--out \(out) is inside the node's home; give a directory elsewhere (another volume, ideally)")
         }
         let report = try NodeBackup(home: home, configuration: configuration, directory: directory).write()
         if output.json { try printJSON(report) } else { Self.describe(report) }

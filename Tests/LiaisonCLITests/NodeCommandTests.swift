@@ -46,13 +46,17 @@ struct NodeCommandTests {
         #expect(long.status == 0 && !long.stderr.contains("warning"), "\(long.stderr)")
     }
 
-    @Test("an argument that is neither a key nor a file, and a backup that does not exist, are said to be so")
+    @Test("an argument that is neither a key nor a file, a backup that does not exist, and one inside the home are said to be so")
     func missingInputsNamed() throws {
         let dir = TemporaryDirectory()
         let key = try CLIRunner().run(["audit", "verify", "--bundle", dir.file("none"), "--log-key", "hello"])
         #expect(key.status == 64 && key.stderr.contains("hello is neither a key"), "\(key.stderr)")
         let backup = try CLIRunner().run(["backup", "check", dir.file("nothing")])
         #expect(backup.status == 66 && backup.stderr.contains("does not exist or is not a directory"), "\(backup.stderr)")
+        try #require(try CLIRunner().run(["init", "--home", dir.file("n"), "--name", "n", "--no-passphrase"]).status == 0)
+        let inside = try CLIRunner().run(["backup", "--home", dir.file("n"), "--out", dir.file("n/bk")])
+        #expect(inside.status == 64 && inside.stderr.contains("inside the node's home") && !inside.stderr.contains("Usage: liaison <subcommand>"),
+                "\(inside.stderr)")
     }
 
     @Test("keys show flags an unprotected node and needs no passphrase")
