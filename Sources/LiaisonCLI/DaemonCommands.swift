@@ -136,7 +136,7 @@ struct OutboxCommand: ParsableCommand {
                      Self.detail(d, now: now)]
                 }
             }
-            print(TextTable(headers: ["ID", "PEER", "STATE", "MARKINGS", "SIZE", "DETAIL"]).render(rows))
+            print(TextTable(headers: ["ID", "PEER", "STATE", "MARKINGS", "SEALED", "DETAIL"]).render(rows))
         }
 
         /// What the DETAIL column says of a delivery: when it was delivered, the last
@@ -211,7 +211,7 @@ struct InboxCommand: ParsableCommand {
             noteIfCut(items.count, limit: limit, what: "received packages")
             if daemon.json { return try printJSON(items) }
             guard !items.isEmpty else { return print("The inbox is empty.") }
-            print(TextTable(headers: ["ID", "FROM", "MARKINGS", "TYPE", "SIZE", "RECEIVED"]).render(items.map {
+            print(TextTable(headers: ["ID", "FROM", "MARKINGS", "TYPE", "SEALED", "RECEIVED"]).render(items.map {
                 [$0.id, $0.sender + ($0.senderRevoked == true ? " (REVOKED)" : ""), $0.markings, $0.contentType, ByteCount.format($0.size), $0.receivedAt]
             }))
         }

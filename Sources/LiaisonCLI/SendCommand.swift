@@ -212,7 +212,8 @@ struct SendCommand: ParsableCommand {
     }
 
     private static func describe(_ receipt: SendReceipt) {
-        print("Queued package \(receipt.id) (\(ByteCount.format(receipt.size))) for \(receipt.recipients.joined(separator: ", "))")
+        let sealed = receipt.sealedSize.map { "; \(ByteCount.format($0)) sealed" } ?? ""
+        print("Queued package \(receipt.id) (\(ByteCount.format(receipt.size)) of payload\(sealed)) for \(receipt.recipients.joined(separator: ", "))")
         for w in receipt.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }
         print("  markings: \(receipt.markings)")
         if let note = receipt.markingsNote { print("  note:     \(note)") }
@@ -222,7 +223,7 @@ struct SendCommand: ParsableCommand {
 
     private static func describe(_ receipts: [SendReceipt]) {
         print("Queued \(receipts.count) packages:")
-        print(TextTable(headers: ["ID", "FILE", "SIZE", "MARKINGS", "RECIPIENTS", "EXPIRES"]).render(receipts.map { r in
+        print(TextTable(headers: ["ID", "FILE", "PAYLOAD", "MARKINGS", "RECIPIENTS", "EXPIRES"]).render(receipts.map { r in
             [r.id, r.file ?? "", ByteCount.format(r.size), r.markings, r.recipients.joined(separator: ","), r.expires ?? "never"]
         }))
         var told = Set<String>()

@@ -157,6 +157,7 @@ public struct OutboxItem: Codable, Sendable, Equatable {
     public var created: String
     public var expires: String?
     public var markings: String
+    /// The sealed package's size in bytes (``SendReceipt/size`` is the payload's).
     public var size: Int64
     public var deliveries: [DeliveryStatus]
     /// When the sealed file was pruned (`outbox prune`), if it was.
@@ -197,6 +198,7 @@ public struct InboxItem: Codable, Sendable, Equatable {
     public var classification: String
     public var markings: String
     public var contentType: String
+    /// The sealed package's size in bytes, as received (the payload is smaller).
     public var size: Int64
     public var receivedAt: String
     public var expires: String?
