@@ -212,7 +212,7 @@ struct InboxCommand: ParsableCommand {
             if daemon.json { return try printJSON(items) }
             guard !items.isEmpty else { return print("The inbox is empty.") }
             print(TextTable(headers: ["ID", "FROM", "MARKINGS", "TYPE", "SEALED", "RECEIVED"]).render(items.map {
-                [$0.id, $0.sender + ($0.senderRevoked == true ? " (REVOKED)" : ""), $0.markings, $0.contentType, ByteCount.format($0.size), $0.receivedAt]
+                [$0.id, $0.sender + ($0.senderRevoked == true ? " (REVOKED)" : $0.senderRemoved == true ? " (removed)" : ""), $0.markings, $0.contentType, ByteCount.format($0.size), $0.receivedAt]
             }))
         }
     }

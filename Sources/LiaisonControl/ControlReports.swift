@@ -205,6 +205,9 @@ public struct InboxItem: Codable, Sendable, Equatable {
     /// True when the key that signed it has been revoked since: `inbox get` refuses it
     /// (nil otherwise).
     public var senderRevoked: Bool?
+    /// True when its sender is no longer in the keyring (removed since; `sender` is
+    /// the name it had then, which another node may hold now). nil otherwise.
+    public var senderRemoved: Bool?
 
     public init(id: String, sender: String, senderFingerprint: String, tlp: String, classification: String, markings: String,
                 contentType: String, size: Int64, receivedAt: String, expires: String?) {

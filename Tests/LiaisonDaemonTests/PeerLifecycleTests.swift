@@ -218,6 +218,25 @@ struct PeerLifecycleTests {
         })
     }
 
+    @Test("after peers remove, the inbox marks the removed sender's packages, and audit query --peer still finds its entries")
+    func removedSenderStillNamed() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let id = try net.send(Array("from bravo".utf8), from: "bravo", to: ["alpha"])
+        #expect(try net.waitDelivered(id, from: "bravo", to: ["alpha"]))
+        let before = try net.auditEvents("alpha", ["--peer", "bravo"]).count
+        #expect(before > 0)
+        try net.expect(["peers", "remove", "bravo", "--home", net.home("alpha")])
+        let listed = try net.expect(["inbox", "list", "--home", net.home("alpha")]).stdout
+        #expect(listed.contains("bravo (removed)"), "\(listed)")
+        let json = try net.expect(["inbox", "list", "--home", net.home("alpha"), "--json"]).stdout
+        #expect(json.contains("\"senderRemoved\":true"), "\(json)")
+        // Found in an operator's trial: the query refused the name of a peer removed.
+        let after = try net.auditEvents("alpha", ["--peer", "bravo"])
+        #expect(after.count > before && after.contains { $0.kind == .peerRemoved }, "\(after.map(\.kind))")
+        #expect(try net.cli.run(["audit", "query", "--peer", "nobody", "--home", net.home("alpha")]).status == 66)
+    }
+
     @Test("peers add through the daemon keeps the inbound limits and organisation it was given")
     func addWithLimits() throws {
         let net = try DaemonNetwork(["alpha", "charlie"])

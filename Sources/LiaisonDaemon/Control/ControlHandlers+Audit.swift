@@ -49,7 +49,8 @@ extension ControlHandlers {
     }
 
     /// The fingerprints entries about `peer` are filed under: a fingerprint as given
-    /// (a removed peer's, say), or, for the name of a peer in `keyring`, every key it
+    /// (a removed peer's, say); for the name of a peer removed since, the keys retired
+    /// under that name; or, for the name of a peer in `keyring`, every key it
     /// is known to have had: its current one, its previous one, its first (its log's
     /// lifelong name, or the one its card proves: `auditLogName`) and every one retired
     /// by a rotation this node took or a removal (`retired`), so that rotations and a
@@ -60,6 +61,12 @@ extension ControlHandlers {
             guard NodeName.isValid(peer) else {
                 // Neither a name nor a fingerprint: a mistyped fingerprint, whose own error says what is wrong.
                 return [try NodeFingerprint(parsing: peer).description]
+            }
+            // A peer removed since: the keys it held under this name, as its removal
+            // (or an earlier rotation) retired them, and its lineage.
+            let removed = retired.filter { $0.peer == peer }
+            if !removed.isEmpty {
+                return Set(removed.flatMap { [NodeFingerprint(identity: $0.identity)] + [$0.lineage].compactMap { $0 } }.map(\.description)).sorted()
             }
             throw CoreError(.unknownPeer, "no peer named \(peer) in the keyring; for a removed peer give its fingerprint (`liaison audit query --event peer.removed` lists them), or query by --package")
         }

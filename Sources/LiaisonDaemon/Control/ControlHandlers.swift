@@ -276,9 +276,12 @@ struct ControlHandlers: Sendable {
         let revoked = Set(context.home.revokedPeerIdentities().compactMap { text -> NodeFingerprint? in
             (try? KeyText.decode(text, field: "identity") as IdentityPublicKey).map(NodeFingerprint.init(identity:))
         })
+        // Senders removed since are marked too: the name they had may be another node's now.
+        let current = Set(context.peers.keyring.peers.map(\.logFingerprint))
         return try context.store.inbox(limit: limit, offset: 0).map { entry in
             var item = Self.item(entry)
             if revoked.contains(entry.senderFingerprint) { item.senderRevoked = true }
+            if !current.contains(entry.senderKey) { item.senderRemoved = true }
             return item
         }
     }
