@@ -19,6 +19,15 @@ struct DaemonOptions: ParsableArguments {
         return ControlFraming.socketPath(home: HomeOptions.resolve(home).path)
     }
 
+    /// Says on standard error when `--socket` reached the daemon of another node than
+    /// the home (`--home`, `$LIAISON_HOME` or the default) names, which then `did` what
+    /// was asked, as itself. Silent without `--socket`, or when the home's
+    /// configuration cannot be read (an operator by group, say).
+    func warnIfAnotherNode(_ node: String?, did: String) {
+        guard let socket, let node, let own = try? HomeOptions.resolve(home).loadConfiguration().name, own != node else { return }
+        FileHandle.standardError.write(Data("warning: the daemon at \(socket) is node \(node), not \(own) (the home's node): \(node) \(did), as itself\n".utf8))
+    }
+
     /// A connection to the daemon. When nothing listens at the home's socket, says
     /// whether no node lives there at all (a mistyped --home), its daemon is starting
     /// or stopping (it holds the node's lock), or it is not running, with the home's

@@ -53,6 +53,7 @@ struct ForwardCommand: ParsableCommand {
         request.to = recipients
         request.again = again ? true : nil
         let receipt = try daemon.connect().call(request, SendReceipt.self)
+        daemon.warnIfAnotherNode(receipt.node, did: "forwarded it")
         if daemon.json { return try printJSON(receipt) }
         print("Forwarded \(receipt.forwardedFrom ?? id) as package \(receipt.id) (\(ByteCount.format(receipt.size))) to \(receipt.recipients.joined(separator: ", "))")
         for w in receipt.withheld { print("  withheld: \(w.peer) — \(w.reason) [\(w.rule)]") }

@@ -112,6 +112,7 @@ struct SendCommand: ParsableCommand {
 
     /// Prints the receipts: one file's as before, several as a table (`--json`: an object for one file, an array for several).
     private func report(_ receipts: [SendReceipt]) throws {
+        daemon.warnIfAnotherNode(receipts.first?.node, did: "queued the package\(receipts.count == 1 ? "" : "s")")
         if daemon.json { return files.count == 1 ? try printJSON(receipts[0]) : try printJSON(receipts) }
         if files.count == 1 { return Self.describe(receipts[0]) }
         Self.describe(receipts)

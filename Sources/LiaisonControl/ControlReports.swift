@@ -264,6 +264,10 @@ public struct SendReceipt: Codable, Sendable, Equatable {
     public var file: String?
     /// For `forward`: the whole id of the received package forwarded.
     public var forwardedFrom: String?
+    /// The node that sealed and queued it (the daemon's own name): a `--socket` that
+    /// reaches another node's daemon than `--home` names is told apart by it. nil from
+    /// a daemon before 2026-11-30.
+    public var node: String?
 
     public init(id: String, recipients: [String], withheld: [WithheldRecipient], markings: String, size: Int64, expires: String?,
                 markingsNote: String? = nil) {
@@ -286,6 +290,7 @@ extension SendReceipt: DirectJSONEncodable {
             writer.field("markingsNote", markingsNote)
             writer.field("file", file)
             writer.field("forwardedFrom", forwardedFrom)
+            if let node { writer.field("node", node) }
         }
     }
 }

@@ -237,6 +237,21 @@ struct PeerLifecycleTests {
         #expect(try net.cli.run(["audit", "query", "--peer", "nobody", "--home", net.home("alpha")]).status == 66)
     }
 
+    @Test("send through --socket to another node's daemon than --home names says which node sent it")
+    func socketOfAnotherNode() throws {
+        let net = try DaemonNetwork(["alpha", "bravo"])
+        try net.startAll()
+        let payload = net.dir.write("p.txt", Array("which node?".utf8))
+        // Found in an operator's trial: this sent the package as bravo, and said nothing.
+        let crossed = try net.expect(["send", payload, "--home", net.home("alpha"), "--socket", net.home("bravo") + "/liaisond.sock",
+                                      "--to", "alpha", "--tlp", "GREEN", "--json"])
+        #expect(crossed.stderr.contains("warning: the daemon at") && crossed.stderr.contains("is node bravo, not alpha"), "\(crossed.stderr)")
+        #expect(crossed.stdout.contains("\"node\":\"bravo\""), "\(crossed.stdout)")
+        let own = try net.expect(["send", payload, "--home", net.home("alpha"), "--socket", net.home("alpha") + "/liaisond.sock",
+                                  "--to", "bravo", "--tlp", "GREEN"])
+        #expect(!own.stderr.contains("warning"), "\(own.stderr)")
+    }
+
     @Test("peers add through the daemon keeps the inbound limits and organisation it was given")
     func addWithLimits() throws {
         let net = try DaemonNetwork(["alpha", "charlie"])

@@ -147,6 +147,7 @@ extension ControlHandlers {
                                   markings: package.markings, size: Int64(payloadBytes), expires: package.expires.map(Timestamp.iso8601),
                                   markingsNote: markingsNote)
         receipt.sealedSize = package.size
+        receipt.node = context.configuration.name
         return receipt
     }
 }
