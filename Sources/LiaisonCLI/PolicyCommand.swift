@@ -49,7 +49,9 @@ struct PolicyCommand: ParsableCommand {
                 store (liaison.db, or the package file it names) and applies the policy as \
                 it stands now for the peer: `send` for packages this node sent; for packages \
                 it received, `receive` when the peer sent it, else `forward` (may it go on \
-                to that peer, as `liaison forward` decides). A package sealed offline \
+                to that peer, as `liaison forward` decides). For a package this node sent, \
+                the delivery's recorded outcome follows: a recipient may still have refused \
+                it by its own policy. A package sealed offline \
                 (`package seal`) is in neither: ask `policy check` with its markings \
                 (`package inspect` shows them).
                 """)
@@ -75,10 +77,10 @@ struct PolicyCommand: ParsableCommand {
                     // The file is gone; the store kept its markings, which is all the policy reads.
                     FileHandle.standardError.write(Data(HomeInHints.here("package \(id)'s file was pruned at \(Timestamp.iso8601(pruned)) (`liaison outbox prune`): decided from the markings the store kept\n").utf8))
                     let markings = try Markings(parsingBanner: package.markings)
-                    _ = try PolicyReport.print(markings: markings, peers: [peer], direction: markings.leavingDirection,
-                                               configuration: configuration, keyring: try home.loadKeyring(configuration), json: output.json,
-                                               packageID: id.description)
-                    return
+                    let reports = try PolicyReport.decide(markings: markings, peers: [peer], direction: markings.leavingDirection,
+                                                          configuration: configuration, keyring: try home.loadKeyring(configuration),
+                                                          packageID: id.description)
+                    return try PolicyReport.output(try PolicyReport.withDeliveries(reports, of: id, store: store), json: output.json)
                 }
                 (source, direction) = (try .outbox(package, store: store), .send)
             } else if let sent = try store.inboxEntries(id: id).first(where: { $0.sender == peer }) {
@@ -93,10 +95,13 @@ struct PolicyCommand: ParsableCommand {
             defer { source.close() }
             let header = try PackageOpener.readHeader(from: &source)
             // A package of the outbox is decided as the sender decides it as it leaves
-            // (one `forward` sealed: by the forwarding rules).
-            _ = try PolicyReport.print(markings: header.markings, peers: [peer],
-                                       direction: direction == .send ? header.markings.leavingDirection : direction, configuration: configuration,
-                                   keyring: try home.loadKeyring(configuration), json: output.json, packageID: id.description)
+            // (one `forward` sealed: by the forwarding rules), and shown with what happened.
+            var reports = try PolicyReport.decide(markings: header.markings, peers: [peer],
+                                                  direction: direction == .send ? header.markings.leavingDirection : direction,
+                                                  configuration: configuration, keyring: try home.loadKeyring(configuration),
+                                                  packageID: id.description)
+            if direction == .send { reports = try PolicyReport.withDeliveries(reports, of: id, store: store) }
+            try PolicyReport.output(reports, json: output.json)
         }
     }
 }
@@ -110,12 +115,27 @@ struct PolicyReport: Encodable {
     let allowed: Bool
     let rule: String
     let reason: String
+    /// For a package of the outbox: what happened to its delivery to the peer, as
+    /// recorded (`queued`, `sending`, `delivered`, `failed`, `expired`), and why it
+    /// last failed (a refusal by the recipient's own policy, say), if it did. The
+    /// decision above is this node's policy as it stands now; this is the outcome.
+    var delivery: String?
+    var deliveryError: String?
 
     /// Prints each peer's decision (or them all as JSON) and returns them.
     @discardableResult
     static func print(markings: Markings, peers: [String], direction: PolicyDirection, configuration: NodeConfiguration,
                       keyring: Keyring, json: Bool, packageID: String? = nil) throws -> [PolicyReport] {
-        let reports = try peers.map { name -> PolicyReport in
+        let reports = try decide(markings: markings, peers: peers, direction: direction, configuration: configuration, keyring: keyring,
+                                 packageID: packageID)
+        try output(reports, json: json)
+        return reports
+    }
+
+    /// Each peer's decision.
+    static func decide(markings: Markings, peers: [String], direction: PolicyDirection, configuration: NodeConfiguration,
+                       keyring: Keyring, packageID: String? = nil) throws -> [PolicyReport] {
+        try peers.map { name -> PolicyReport in
             guard let peer = keyring.peer(named: name) else {
                 throw CoreError(.unknownPeer, "no peer named \"\(name)\"; see `liaison peers list`")
             }
@@ -128,13 +148,28 @@ struct PolicyReport: Encodable {
             return PolicyReport(package: packageID, peer: name, direction: direction.rawValue, markings: markings.banner,
                                 allowed: decision.allowed, rule: decision.rule.rawValue, reason: decision.explanation)
         }
-        if json {
-            try printJSON(reports)
-            return reports
-        }
+    }
+
+    /// Prints the decisions (or them all as JSON), each with its delivery's outcome if known.
+    static func output(_ reports: [PolicyReport], json: Bool) throws {
+        if json { return try printJSON(reports) }
         for r in reports {
             Swift.print("\(r.peer): \(r.allowed ? "ALLOWED" : "DENIED") (\(r.direction) \(r.markings)) — \(r.reason) [\(r.rule)]")
+            if let delivery = r.delivery {
+                Swift.print("  the delivery: \(delivery)\(r.deliveryError.map { " — \($0)" } ?? "") (recorded; the line above is this node's policy now)")
+            }
         }
-        return reports
+    }
+
+    /// These reports with the recorded outcome of `id`'s delivery to each peer, if it had one.
+    static func withDeliveries(_ reports: [PolicyReport], of id: PackageID, store: NodeStore) throws -> [PolicyReport] {
+        let deliveries = try store.deliveries(packageID: id)
+        return reports.map { report in
+            guard let delivery = deliveries.first(where: { $0.peer == report.peer }) else { return report }
+            var report = report
+            report.delivery = delivery.state.rawValue
+            report.deliveryError = delivery.state == .delivered ? nil : delivery.lastError
+            return report
+        }
     }
 }

@@ -31,6 +31,13 @@ struct PolicyEnforcementTests {
         #expect(try eventually(timeoutSeconds: 20) { try net.deliveryStates(id, at: "bravo")["alpha"] == "failed" })
         #expect(try net.inbox("alpha").isEmpty)
         #expect(net.daemon("alpha").log.contains("limited-trust-clear-green-unclassified-only"))
+        // bravo's own policy allowed it; explain says so, and what happened (found in an
+        // operator's trial: it said ALLOWED and nothing of the recipient's refusal).
+        let explained = try net.expect(["policy", "explain", "--home", net.home("bravo"), "--package", id, "--peer", "alpha"]).stdout
+        #expect(explained.contains("alpha: ALLOWED") && explained.contains("the delivery: failed — refused"), "\(explained)")
+        let json = try net.expect(["policy", "explain", "--home", net.home("bravo"), "--package", id, "--peer", "alpha", "--json"]).stdout
+        let report = try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])?.first)
+        #expect(report["delivery"] as? String == "failed" && (report["deliveryError"] as? String)?.hasPrefix("refused") == true, "\(json)")
         let green = try net.send(Array("green from bravo".utf8), from: "bravo", to: ["alpha"], tlp: "GREEN")
         #expect(try net.waitDelivered(green, from: "bravo", to: ["alpha"]))
     }
@@ -69,7 +76,7 @@ struct PolicyExplainTests {
         let id = try net.send(Array("amber".utf8), from: "alpha", to: ["bravo", "charlie"], tlp: "AMBER")
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo"]))
         let bravo = try net.expect(["policy", "explain", "--home", net.home("alpha"), "--package", id, "--peer", "bravo", "--json"]).stdout
-        #expect(bravo.contains("\"allowed\":true") && bravo.contains("\"rule\":\"allowed\""))
+        #expect(bravo.contains("\"allowed\":true") && bravo.contains("\"rule\":\"allowed\"") && bravo.contains("\"delivery\":\"delivered\""), "\(bravo)")
         // By a shortened id, as the audit table prints it.
         let charlie = try net.expect(["policy", "explain", "--home", net.home("alpha"), "--package", String(id.prefix(12)), "--peer", "charlie"]).stdout
         #expect(charlie.contains("charlie: DENIED") && charlie.contains("limited-trust-clear-green-unclassified-only"))
