@@ -188,7 +188,15 @@ struct AuditVerifyCommand: ParsableCommand {
     private func verifyLive(trustedKey: NoteVerifierKey?, trustedWitnesses: [NoteVerifierKey]?,
                             trustedCheckpoint: [UInt8]?) throws -> AuditVerificationReport {
         // Have everything so far covered by a signed checkpoint, then fetch the log up to it.
-        let (keys, size, unsigned) = try AuditKeysPages.fetchSigned(daemon)
+        let (keys, size, unsigned): (AuditKeysItem, Int, String?)
+        do {
+            (keys, size, unsigned) = try AuditKeysPages.fetchSigned(daemon)
+        } catch let failure as ControlFailure where failure.code == "control.daemon-not-running" {
+            // A stopped node's log can still be verified, from its file.
+            let database = HomeOptions.resolve(daemon.home).path + "/audit.db"
+            throw ControlFailure(code: failure.code,
+                                 message: failure.message + "; or verify its log offline: `liaison audit verify --database \(database) --log-key KEY`")
+        }
         if let unsigned {
             FileHandle.standardError.write(Data("warning: the node signed no checkpoint now (\(unsigned)); entries after its newest checkpoint are checked unsigned\n".utf8))
         }

@@ -49,7 +49,7 @@ struct DaemonOptions: ParsableArguments {
                                      message: "liaisond\(pid.isEmpty ? "" : " (pid \(pid))") runs for the node at \(node.path) but does not answer on \(socketPath): it is starting, or stopping while transfers in flight finish (up to 20 s); retry in a moment")
             }
             throw ControlFailure(code: failure.code,
-                                 message: "liaisond is not running for the node at \(node.path) (no listener at \(socketPath)); start it with `liaisond --home \(node.path)` or `systemctl start liaisond`")
+                                 message: "liaisond is not running for the node at \(node.path) (no listener at \(socketPath)); start it with `liaisond --home \(node.path)` (given the key passphrase: --passphrase-file FILE or $LIAISON_PASSPHRASE) or `systemctl start liaisond`")
         } catch let failure as ControlFailure where failure.code == "control.permission-denied" && socket == nil {
             let node = HomeOptions.resolve(home)
             // The socket may be open to the group while the home around it is not.
