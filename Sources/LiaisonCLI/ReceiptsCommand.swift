@@ -24,12 +24,20 @@ struct ReceiptsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the newest receipts, each re-verified against the peer's key.")
         @OptionGroup var daemon: DaemonOptions
         @Option(name: .long, help: ArgumentHelp("Show at most this many receipts (up to \(ControlRequest.maximumListLimit)).", valueName: "n")) var limit = 100
+        @Option(name: .long, help: ArgumentHelp("Only the receipts from this peer.", valueName: "name")) var peer: String?
+        @Option(name: .long, help: ArgumentHelp("Every receipt for this package (its id, or its first 8 or more hex digits), one per recipient that returned one.", valueName: "id"))
+        var package: String?
 
-        func validate() throws { try checkListLimit(limit) }
+        func validate() throws {
+            try checkListLimit(limit)
+            if let package { try PackageIDArgument.validate(package) }
+        }
 
         func run() throws {
             var request = ControlRequest(.receipts)
             request.limit = limit
+            request.peer = peer
+            request.id = package
             let items = try daemon.connect().call(request, [ReceiptItem].self)
             noteIfCut(items.count, limit: limit, what: "receipts")
             if daemon.json { return try printJSON(items) }

@@ -341,12 +341,18 @@ extension NodeStore {
         }
     }
 
-    /// The newest receipts first (within a second, the last stored first); at most `limit`.
-    public func receipts(limit: Int) throws -> [StoredReceipt] {
+    /// The newest receipts first (within a second, the last stored first); at most
+    /// `limit`, and with `peer` only those from that peer (walked newest first through
+    /// the time index until `limit` are found).
+    public func receipts(limit: Int, peer: String? = nil) throws -> [StoredReceipt] {
         Self.checkPage(limit: limit)
         return try read("list receipts") { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM receipt ORDER BY received_at DESC, rowid DESC LIMIT ?"),
-                             arguments: [limit]).map(StoredReceipt.init(row:))
+            guard let peer else {
+                return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM receipt ORDER BY received_at DESC, rowid DESC LIMIT ?"),
+                                        arguments: [limit]).map(StoredReceipt.init(row:))
+            }
+            return try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM receipt WHERE peer = ? ORDER BY received_at DESC, rowid DESC LIMIT ?"),
+                                    arguments: [peer, limit]).map(StoredReceipt.init(row:))
         }
     }
 

@@ -42,6 +42,17 @@ struct DeliveryTests {
         #expect(try net.waitDelivered(id, from: "alpha", to: ["bravo", "charlie"]))
         #expect(try net.fetch(id, at: "bravo") == payload)
         #expect(try net.fetch(id, at: "charlie") == payload)
+        // Receipts by package and by peer (found missing in an operator's trial).
+        func receipts(_ extra: [String]) throws -> [[String: Any]] {
+            let out = try net.expect(["receipts", "--home", net.home("alpha"), "--json"] + extra).stdout
+            return try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]] ?? []
+        }
+        let other = try net.send(Array("for bravo alone".utf8), from: "alpha", to: ["bravo"])
+        #expect(try net.waitDelivered(other, from: "alpha", to: ["bravo"]))
+        #expect(try receipts(["--package", id]).compactMap { $0["peer"] as? String }.sorted() == ["bravo", "charlie"])
+        #expect(try receipts(["--package", String(id.prefix(10)), "--peer", "charlie"]).compactMap { $0["peer"] as? String } == ["charlie"])
+        #expect(try receipts(["--peer", "bravo"]).compactMap { $0["id"] as? String } == [other, id])
+        #expect(try receipts(["--peer", "charlie"]).compactMap { $0["id"] as? String } == [id])
     }
 
     @Test("C offline, then back: delivered exactly once after retries")

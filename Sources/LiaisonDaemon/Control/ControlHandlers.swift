@@ -292,18 +292,18 @@ struct ControlHandlers: Sendable {
                   receivedAt: Timestamp.iso8601(e.receivedAt), expires: e.expires.map(Timestamp.iso8601))
     }
 
-    /// The newest receipts, or with `id` every receipt for that package (one per
-    /// recipient that returned one), each re-verified and carried whole.
+    /// The newest receipts (with `peer`, that peer's), or with `id` every receipt for
+    /// that package (one per recipient that returned one), each re-verified and carried whole.
     private func receipts(_ request: ControlRequest) throws -> [ReceiptItem] {
         let stored: [StoredReceipt]
         if let typed = request.id {
             let id = try context.store.packageID(typed: typed)
-            stored = try context.store.receipts(packageID: id)
+            stored = try context.store.receipts(packageID: id).filter { r in request.peer.map { r.peer == $0 } ?? true }
             guard !stored.isEmpty else {
                 throw CoreError(.unknownPackage, "no receipt for package \(id) has come back (yet); `liaison outbox list` shows its deliveries")
             }
         } else {
-            stored = try context.store.receipts(limit: ControlRequest.listLimit(request.limit))
+            stored = try context.store.receipts(limit: ControlRequest.listLimit(request.limit), peer: request.peer)
         }
         return stored.map { r in
             // A receipt signed before the peer rotated verifies with its previous key.
