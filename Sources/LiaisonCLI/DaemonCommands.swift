@@ -70,6 +70,7 @@ struct StatusCommand: ParsableCommand {
             print("  packages: \(peer.queued) queued, \(peer.delivered) delivered, \(peer.failed) failed")
             if let error = peer.lastError { print("  last error: \(error)") }
             if let waiting = peer.queueError, waiting != peer.lastError { print("  queue waits: \(waiting)") }
+            if let next = peer.nextAttempt, let at = Timestamp.parse(next) { print("  next try: \(next) (in \(max(0, at - Timestamp.now())) s)") }
             if let log = peer.newAuditLog {
                 print(HomeInHints.here("  NEW AUDIT LOG: \(log.origin), after \(log.after), which this node cosigned up to \(log.afterCosignedSize) entries (ask \(peer.name)'s operator why; `liaison audit witnessed \(peer.name)`)"))
             }

@@ -28,6 +28,9 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     /// Why its queued packages wait, when one did not go on its last try (the
     /// newest such error, e.g. "refused for now: …"); nil otherwise.
     public var queueError: String?
+    /// When its queue is tried next (RFC 3339), while its queued packages wait out a
+    /// backoff; nil when nothing is queued or it is due now.
+    public var nextAttempt: String?
     /// The fingerprint its audit log and witness key are named after, when that is not its
     /// ``fingerprint`` (it rotated its keys; the log keeps its first name).
     public var auditLogName: String?

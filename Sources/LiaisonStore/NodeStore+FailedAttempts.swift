@@ -56,6 +56,14 @@ extension NodeStore {
     /// The newest error among `peer`'s queued deliveries that were tried, if any:
     /// why its queue waits (a refusal for now, an unreachable peer). An indexed
     /// range of `delivery_peer_due`, newest retry first.
+    /// When the first of `peer`'s queued deliveries is next tried (Unix seconds), or
+    /// nil if none is queued. A time past means it is due now.
+    public func nextAttempt(peer: String) throws -> Int64? {
+        try read("read when \(peer)'s queue is tried next") { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt) FROM delivery WHERE peer = ? AND state = 'queued'", arguments: [peer])
+        }
+    }
+
     public func queuedError(peer: String) throws -> String? {
         try read("read why \(peer)'s queue waits") { db in
             try String.fetchOne(db, sql: """

@@ -20,6 +20,7 @@ struct ControlJSONTests {
         receipt.file = "/tmp/report \"final\".pdf"
         receipt.forwardedFrom = "fedcba9876543210fedcba9876543210"
         receipt.sealedSize = 9_223_372_036_854_775_807
+        receipt.node = awkward
         return receipt
     }()
 

@@ -70,6 +70,21 @@ struct DeliveryTests {
         #expect(try net.inbox("charlie") == [id])
     }
 
+    @Test("status says when a down peer's queue is tried next")
+    func nextTryShown() throws {
+        let net = try DaemonNetwork(["alpha", "charlie"], tunables: "retry-initial-seconds = 60\nretry-maximum-seconds = 120\n")
+        try net.daemon("alpha").start()
+        _ = try net.send(Array("waits for charlie".utf8), from: "alpha", to: ["charlie"])
+        // Found missing in an operator's trial: only `outbox list` said when.
+        var shown = ""
+        #expect(try eventually(timeoutSeconds: 15) {
+            shown = try net.expect(["status", "--home", net.home("alpha")]).stdout
+            return shown.contains("next try: ")
+        }, "\(shown)")
+        let json = try net.expect(["status", "--home", net.home("alpha"), "--json"]).stdout
+        #expect(json.contains("\"nextAttempt\""), "\(json)")
+    }
+
     /// Runs a liaisond on `home` that is expected to refuse to start: its exit status and what it said.
     static func runDaemonToExit(home: String) throws -> (status: Int32, stderr: String) {
         let daemon = Process()

@@ -231,7 +231,10 @@ struct ControlHandlers: Sendable {
                                     bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
                                     queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,
                                     failed: counts[.failed] ?? 0, now: now)
-            if (counts[.queued] ?? 0) > 0 { status.queueError = try? context.store.queuedError(peer: peer.name) }
+            if (counts[.queued] ?? 0) > 0 {
+                status.queueError = try? context.store.queuedError(peer: peer.name)
+                if let next = try? context.store.nextAttempt(peer: peer.name), next > now { status.nextAttempt = Timestamp.iso8601(next) }
+            }
             // Said to its witness's operator too, not only in the log: the peer began a new log.
             if let logs = witnessed[NodeLogNames.origin(peer.auditLogFingerprint)], logs.count > 1 {
                 status.newAuditLog = PeerStatus.NewAuditLog(origin: logs[logs.count - 1].origin, after: logs[logs.count - 2].origin,
