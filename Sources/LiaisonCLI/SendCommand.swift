@@ -36,6 +36,9 @@ struct SendCommand: ParsableCommand {
 
     @OptionGroup var addressing: AddressingOptions
     @OptionGroup var markingCheck: MarkingCheckOptions
+    @Flag(name: .customLong("all-or-nothing"), help: ArgumentHelp(
+        "Queue nothing unless every named recipient may receive it (without it, a recipient the policy withholds is skipped, said in `withheld`, and the others get the package)."))
+    var allOrNothing = false
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one file to send ('-' for standard input)") }
@@ -129,6 +132,7 @@ struct SendCommand: ParsableCommand {
         request.expires = addressing.expires
         request.contentType = addressing.contentType
         request.strictMarkings = markingCheck.strict ? true : nil
+        request.allOrNothing = allOrNothing ? true : nil
         request.files = files
         return request
     }

@@ -108,6 +108,9 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// Refuse (`policy.marking-conflict`) instead of raising the package's TLP when
     /// its STIX bundle is marked more strictly (`send`).
     public var strictMarkings: Bool?
+    /// Queue nothing unless every named recipient may receive it (`send --all-or-nothing`):
+    /// a recipient the policy withholds refuses the whole send (`policy.denied`).
+    public var allOrNothing: Bool?
     /// Remove every inbound limit (`peers.set`).
     public var clearLimits: Bool?
     /// Forward even to peers this package was already forwarded to (`forward --again`).
@@ -168,6 +171,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
             case .newestFirst: newestFirst = try container.decode(Bool.self, forKey: key)
             case .entry: entry = try container.decode(Int.self, forKey: key)
             case .strictMarkings: strictMarkings = try container.decode(Bool.self, forKey: key)
+            case .allOrNothing: allOrNothing = try container.decode(Bool.self, forKey: key)
             case .clearLimits: clearLimits = try container.decode(Bool.self, forKey: key)
             case .again: again = try container.decode(Bool.self, forKey: key)
             case .despiteRevocation: despiteRevocation = try container.decode(Bool.self, forKey: key)

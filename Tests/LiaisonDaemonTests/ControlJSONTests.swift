@@ -59,7 +59,7 @@ struct ControlJSONTests {
         request.id = "id"; request.limit = 5; request.peer = "p"; request.state = "queued"; request.events = ["e"]; request.outcomes = ["denied"]; request.since = "s"
         request.until = "u"; request.cursor = 6; request.newestFirst = true; request.entry = 7; request.strictMarkings = false
         request.clearLimits = true; request.reason = "r"; request.statement = "st"; request.overlapDays = 8; request.olderThanSeconds = 9
-        request.again = true; request.despiteRevocation = true
+        request.again = true; request.despiteRevocation = true; request.allOrNothing = true
         #expect(Mirror(reflecting: request).children.allSatisfy { child in (child.value as Any?).map { "\($0)" != "nil" } ?? false })
         let encoded = try JSONEncoder().encode(request)
         #expect(try JSONDecoder().decode(ControlRequest.self, from: encoded) == request)

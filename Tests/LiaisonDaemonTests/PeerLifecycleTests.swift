@@ -78,6 +78,13 @@ struct PeerLifecycleTests {
         let payload = net.dir.write("amber.txt", Array("amber report".utf8))
         let sent = try net.expect(["send", payload, "--home", net.home("alpha"), "--to", "bravo,charlie", "--tlp", "AMBER", "--json"])
         #expect(sent.stdout.contains("limited-trust-clear-green-unclassified-only"), "bravo was not withheld: \(sent.stdout)")
+        // --all-or-nothing: bravo withheld means charlie gets nothing either, and it is said why.
+        let queuedBefore = try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout
+        let strict = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo,charlie", "--tlp", "AMBER", "--all-or-nothing"])
+        #expect(strict.status == 65 && strict.stderr.contains("nothing was queued (--all-or-nothing): bravo may not receive"), "\(strict.stderr)")
+        #expect(try net.expect(["outbox", "list", "--home", net.home("alpha"), "--json"]).stdout == queuedBefore)
+        let refusedCommand = try #require(try net.auditEvents("alpha").last { $0.kind == .controlCommand && $0.details["command"] == "send" })
+        #expect(refusedCommand.outcome == .failed && refusedCommand.details["all-or-nothing"] == "true", "\(refusedCommand)")
         let events = try net.auditEvents("alpha")
         let change = try #require(events.first { $0.kind == .trustChanged })
         #expect(change.peerName == "bravo" && change.details["from"] == "partner" && change.details["to"] == "limited")
@@ -89,7 +96,7 @@ struct PeerLifecycleTests {
         let refused = try net.cli.run(["send", payload, "--home", net.home("alpha"), "--to", "bravo", "--tlp", "AMBER"])
         #expect(refused.status == 65 && refused.stderr.contains("policy.denied"))
         let denials = try net.auditEvents("alpha").filter { $0.kind == .policyDenied && $0.peerName == "bravo" }
-        #expect(denials.count == 2 && denials.last?.package == nil)
+        #expect(denials.count == 3 && denials.last?.package == nil, "the first send's, --all-or-nothing's, and this one's")
         #expect(try net.cli.run(["peers", "set-trust", "nobody", "trusted", "--home", net.home("alpha")]).status == 66)
         // The maximum TLP followed the trust down (AMBER+STRICT → GREEN) and is recorded.
         #expect(detail["maximumTLP"] as? String == "GREEN" && change.details["max-tlp"] == "AMBER+STRICT → GREEN", "\(change.details)")

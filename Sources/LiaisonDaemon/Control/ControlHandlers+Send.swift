@@ -131,6 +131,13 @@ extension ControlHandlers {
                               details: ["direction": "send", "peer-name": $0.name])
             }
         }
+        // Asked for every named recipient or none: one withheld refuses the send, its denials recorded.
+        if request.allOrNothing == true, !selection.withheld.isEmpty {
+            await context.auditAfterTheFact(contentsOf: denials(of: nil))
+            throw CoreError(.policyDenied, "nothing was queued (--all-or-nothing): "
+                                + selection.withheld.map { "\($0.name) may not receive \(markings.banner): \($0.decision.explanation) [\($0.decision.rule.rawValue)]" }
+                                    .joined(separator: "; "))
+        }
         guard !peers.isEmpty else {
             await context.auditAfterTheFact(contentsOf: denials(of: nil))
             if selection.withheld.isEmpty, recipients.contains(where: { $0.name == configuration.name }) {

@@ -136,6 +136,7 @@ struct ControlHandlers: Sendable {
         details["tlp"] = request.tlp
         details["trust"] = request.trust
         details["strict-markings"] = request.strictMarkings.map { String($0) }
+        details["all-or-nothing"] = request.allOrNothing == true ? "true" : nil
         details["overlap-days"] = request.overlapDays.map { String($0) }
         details["older-than-seconds"] = request.olderThanSeconds.map { String($0) }
         details["from"] = request.command == .inboxGet ? request.peer : nil
