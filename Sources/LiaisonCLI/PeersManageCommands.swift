@@ -108,7 +108,8 @@ extension PeersCommand {
             func text(_ value: Int64?) -> String { value.map { ByteCount.format($0) } ?? "none" }
             func list(_ values: [String]) -> String { values.isEmpty ? "(none)" : values.joined(separator: ", ") }
             let pairs: [(String, String, String)] = [
-                ("maximum TLP", old.maximumTLP, new.maximumTLP),
+                ("maximum TLP", old.maximumTLP + (old.maximumTLPChosen == false ? " (trust default)" : ""),
+                 new.maximumTLP + (new.maximumTLPChosen == false ? " (trust default)" : "")),
                 ("clearance", old.clearance, new.clearance),
                 ("communities", list(old.communities), list(new.communities)),
                 ("addresses", list(old.status.addresses), list(new.status.addresses)),

@@ -38,7 +38,8 @@ struct ReceiptsCommand: ParsableCommand {
             request.limit = limit
             request.peer = peer
             request.id = package
-            let items = try daemon.connect().call(request, [ReceiptItem].self)
+            // Filtered here too: a daemon from before --peer ignores it and answers for every peer.
+            let items = try daemon.connect().call(request, [ReceiptItem].self).filter { item in peer.map { item.peer == $0 } ?? true }
             noteIfCut(items.count, limit: limit, what: "receipts")
             if daemon.json { return try printJSON(items) }
             guard !items.isEmpty else { return print("No receipts yet.") }

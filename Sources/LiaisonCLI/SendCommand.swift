@@ -116,9 +116,19 @@ struct SendCommand: ParsableCommand {
     /// Prints the receipts: one file's as before, several as a table (`--json`: an object for one file, an array for several).
     private func report(_ receipts: [SendReceipt]) throws {
         daemon.warnIfAnotherNode(receipts.first?.node, did: "queued the package\(receipts.count == 1 ? "" : "s")")
-        if daemon.json { return files.count == 1 ? try printJSON(receipts[0]) : try printJSON(receipts) }
-        if files.count == 1 { return Self.describe(receipts[0]) }
-        Self.describe(receipts)
+        if daemon.json {
+            try files.count == 1 ? printJSON(receipts[0]) : printJSON(receipts)
+        } else if files.count == 1 {
+            Self.describe(receipts[0])
+        } else {
+            Self.describe(receipts)
+        }
+        // A daemon from before --all-or-nothing ignores it (it skips what it does not
+        // know) and queues for the others: what it did is printed above, and it is not
+        // called a success.
+        if allOrNothing, let partial = receipts.first(where: { !$0.withheld.isEmpty }) {
+            throw CoreError(.policyDenied, "the daemon ignored --all-or-nothing (it is older than this CLI: restart it on this release): package \(partial.id) was queued for \(partial.recipients.joined(separator: ", ")) and withheld from \(partial.withheld.map(\.peer).joined(separator: ", "))")
+        }
     }
 
     /// The request `send` makes, before its payloads: `send` for one, `send.files` for several.

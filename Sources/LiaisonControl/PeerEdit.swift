@@ -63,7 +63,10 @@ public struct PeerEdit: Sendable {
         func text(_ value: Int64?) -> String { value.map(String.init) ?? "none" }
         var changes: [String: String] = [:]
         func note(_ key: String, _ old: String, _ new: String) { if old != new { changes[key] = "\(old) → \(new)" } }
-        note("max-tlp", before.maximumTLP.label, after.maximumTLP.label)
+        // Chosen or not is part of the maximum: choosing the value it already has (a
+        // default, so that it stops following the trust) is a change, recorded and saved.
+        func maximum(_ peer: PeerRecord) -> String { peer.maximumTLP.label + (peer.maximumTLPChosen ? "" : " (trust default)") }
+        note("max-tlp", maximum(before), maximum(after))
         note("clearance", before.clearance ?? "lowest", after.clearance ?? "lowest")
         note("communities", before.communities.joined(separator: ","), after.communities.joined(separator: ","))
         note("organisation", before.organisation ?? "none", after.organisation ?? "none")

@@ -99,6 +99,9 @@ struct KeyRotationTests {
         #expect(eventually(timeoutSeconds: 10) { !FileManager.default.fileExists(atPath: net.home("alpha") + "/keys/rotation-pending.txt") })
         #expect(try net.fetch(queuedBefore, at: "bravo") == Array("queued before the rotation".utf8))
         #expect(try net.fetch(queuedAfter, at: "bravo") == Array("sent after the rotation".utf8))
+        // alpha rotated, and is still bravo's partner: none of its packages is shown as from a removed peer.
+        let listed = try net.expect(["inbox", "list", "--home", net.home("bravo")]).stdout
+        #expect(listed.contains("alpha") && !listed.contains("(removed)"), "\(listed)")
         #expect(try net.fetch(toOldKey, at: "alpha") == Array("sealed to alpha's old key".utf8))
 
         // Bravo sends to alpha after the rotation: sealed to the new key, opened at alpha.

@@ -144,6 +144,13 @@ struct PeerLifecycleTests {
         #expect(try maximum("bravo") == "AMBER+STRICT")
         let shown = try net.expect(["peers", "show", "bravo", "--home", net.home("alpha")]).stdout
         #expect(shown.contains("its trust level's default"), "\(shown)")
+        // Choosing the value a maximum already has (a default) is a choice too (found in review:
+        // nothing was saved, and the next set-trust raised it).
+        try net.expect(["peers", "set-trust", "bravo", "limited", "--home", net.home("alpha")])
+        let chose = try net.expect(["peers", "set", "bravo", "--max-tlp", "GREEN", "--home", net.home("alpha")])
+        #expect(chose.stdout.contains("GREEN (trust default) → GREEN"), "\(chose.stdout)")
+        try net.expect(["peers", "set-trust", "bravo", "partner", "--home", net.home("alpha")])
+        #expect(try maximum("bravo") == "GREEN", "a maximum chosen equal to its default was lifted")
     }
 
     @Test("status shows each partner's card validity, and says so when a card has expired (it is still trusted: docs/keys.md)")
@@ -186,7 +193,7 @@ struct PeerLifecycleTests {
         let detail = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])
         #expect(detail["maximumTLP"] as? String == "GREEN" && detail["communities"] as? [String] == ["EU", "NATO"] && detail["bytesPerDay"] as? Int == 5000,
                 "\(detail)")
-        #expect(detail["changes"] as? [String] == ["maximum TLP: AMBER+STRICT → GREEN", "communities: (none) → EU, NATO", "bytes per day: none → 4.9 KiB"],
+        #expect(detail["changes"] as? [String] == ["maximum TLP: AMBER+STRICT (trust default) → GREEN", "communities: (none) → EU, NATO", "bytes per day: none → 4.9 KiB"],
                 "\(String(describing: detail["changes"]))")
         let status = try #require(detail["status"] as? [String: Any])
         #expect(status["trust"] as? String == "partner", "the trust level is not touched")
@@ -199,7 +206,7 @@ struct PeerLifecycleTests {
 
         let changes = try net.auditEvents("alpha").filter { $0.kind == .peerChanged }
         #expect(changes.count == 2)
-        #expect(changes.first?.peerName == "bravo" && changes.first?.details["max-tlp"] == "AMBER+STRICT → GREEN"
+        #expect(changes.first?.peerName == "bravo" && changes.first?.details["max-tlp"] == "AMBER+STRICT (trust default) → GREEN"
                 && changes.first?.details["bytes-per-day"] == "none → 5000" && changes.first?.details["communities"] == " → EU,NATO")
         #expect(changes.last?.details == ["bytes-per-day": "5000 → none"])
         // Nothing to change records nothing; bad input changes nothing.

@@ -42,6 +42,20 @@ struct WitnessRoundTests {
         #expect(asked.stdout.contains("— \(bravoWitness)"), "the note carries no cosignature line of bravo: \(asked.stdout)")
         #expect(waited < .seconds(5), "the request waited out its bound: \(waited)")
 
+        // An auditor asking in a loop gets rounds within the budget (five at once, then one
+        // per 10 s): bravo is not dialled once per ask (found in review: each ask dialled
+        // every witness, whose handshake budget for alpha its deliveries share).
+        let cosignedBefore = try net.auditEvents("bravo").filter { $0.kind == .checkpointCosigned && $0.peerName == "alpha" }.count
+        var loopAnswers: [ContinuousClock.Duration] = []
+        for _ in 0..<7 {
+            let began = ContinuousClock.now
+            try net.expect(["audit", "checkpoint", "--home", net.home("alpha")])
+            loopAnswers.append(ContinuousClock.now - began)
+        }
+        let cosignedInLoop = try net.auditEvents("bravo").filter { $0.kind == .checkpointCosigned && $0.peerName == "alpha" }.count - cosignedBefore
+        #expect(cosignedInLoop <= 6, "\(cosignedInLoop) rounds for 7 asks in a few seconds")
+        #expect(loopAnswers.allSatisfy { $0 < .seconds(7) }, "\(loopAnswers)")
+
         // With bravo stopped, a request still answers, within the bound, uncosigned.
         try net.daemon("bravo").stop()
         _ = try net.send(Array("more".utf8), from: "alpha", to: ["bravo"])

@@ -281,13 +281,30 @@ struct ControlHandlers: Sendable {
             (try? KeyText.decode(text, field: "identity") as IdentityPublicKey).map(NodeFingerprint.init(identity:))
         })
         // Senders removed since are marked too: the name they had may be another node's now.
-        let current = Set(context.peers.keyring.peers.map(\.logFingerprint))
+        let current = Self.currentSenderKeys(context.peers.keyring, retired: context.home.retiredPeerKeys())
         return try context.store.inbox(limit: limit, offset: 0).map { entry in
             var item = Self.item(entry)
             if revoked.contains(entry.senderFingerprint) { item.senderRevoked = true }
-            if !current.contains(entry.senderKey) { item.senderRemoved = true }
+            if !current.contains(entry.senderKey) && !current.contains(entry.senderFingerprint) { item.senderRemoved = true }
             return item
         }
+    }
+
+    /// Every fingerprint a peer in `keyring` is known by: its current key's, its
+    /// previous one's, its lifelong name and the one its card proves, and each key it
+    /// retired by a rotation this node took. An inbox row is filed under the first
+    /// (since schema v5) or, older, under the key it came with: either names a peer
+    /// still in the keyring.
+    static func currentSenderKeys(_ keyring: Keyring, retired: [NodeHome.RetiredPeerKey]) -> Set<NodeFingerprint> {
+        var keys = Set<NodeFingerprint>()
+        for peer in keyring.peers {
+            keys.insert(peer.fingerprint)
+            keys.insert(peer.logFingerprint)
+            if let name = peer.auditLogName { keys.insert(name) }
+            if let previous = peer.previousKeys { keys.insert(previous.fingerprint) }
+            for key in retired where key.belongs(to: peer) { keys.insert(NodeFingerprint(identity: key.identity)) }
+        }
+        return keys
     }
 
     static func item(_ e: InboxEntry) -> InboxItem {

@@ -1,6 +1,7 @@
 import LiaisonAudit
 import LiaisonCore
 import LiaisonStore
+import LiaisonWire
 import Logging
 import ServiceLifecycle
 
@@ -11,24 +12,32 @@ import ServiceLifecycle
 ///
 /// It also runs the rounds others ask for (``WitnessRounds``): a checkpoint signed
 /// on request (`audit checkpoint`, an export, a live verify, a proof) is taken to
-/// the witnesses at once. A witness that did not cosign the newest checkpoint (not
-/// reachable, say) is asked again after ``firstRetry``, then twice as long each
-/// time, up to the period, rather than only at the next period.
+/// the witnesses at once — within a budget (``askedRounds``), since an auditor may
+/// ask as often as it likes and each round dials every witness, whose handshake
+/// budget for this node it shares with this node's deliveries. A witness that did
+/// not answer (not reachable, say) is asked again after ``firstRetry``, then twice
+/// as long each time, up to the period, rather than only at the next period; one
+/// that answered with a refusal is not, and after a witness's proof of a rollback
+/// (the witness alarm) none is. SIGTERM cuts a round short.
 struct AuditCheckpointer: Service {
     let context: DaemonContext
     let witnessing: WitnessClient
 
-    /// How soon a witness that did not cosign the newest checkpoint is asked again.
+    /// How soon a witness that did not answer is asked again.
     static let firstRetry = Duration.seconds(15)
     /// How often the checkpointer looks at its clock.
     static let tick = Duration.seconds(1)
+    /// Rounds asked for: five at once, then one every 10 s (a witness then sees at
+    /// most six of this node's handshakes a minute from them, of the 120 it allows).
+    static let askedRounds = (perSecond: 0.1, burst: 5.0)
 
     func run() async throws {
         let interval = Duration.seconds(context.configuration.audit.checkpointIntervalSeconds)
         let rounds = context.witnessRounds
         // At start: whatever the last run appended (even if it was killed) gets signed now.
-        var unwitnessed = await checkpoint()
+        var unanswered = await checkpoint()
         var lastSigned = ContinuousClock.now, lastAsked = lastSigned, retry = Self.firstRetry
+        var askBudget = TokenBucket(rate: Self.askedRounds.perSecond, burst: Self.askedRounds.burst)
         await withDiscardingTaskGroup { tasks in
             // A ticker feeds the wake-up stream, so one loop serves the period, the
             // retries and the rounds asked for.
@@ -40,18 +49,21 @@ struct AuditCheckpointer: Service {
             }
             // Ends at once on SIGTERM: the last checkpoint must not wait out the period.
             for await _ in rounds.stream.cancelOnGracefulShutdown() {
-                let asked = rounds.beginRound()
-                defer { rounds.endRound() }
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 let now = ContinuousClock.now
-                if now - lastSigned >= interval {
-                    unwitnessed = await checkpoint()
-                    (lastSigned, lastAsked, retry) = (now, now, Self.firstRetry)
-                } else if let asked {
-                    unwitnessed = await cosign(size: asked)
+                let asked = rounds.beginRound { askBudget.take(now: SecureSession.now()) }
+                defer { rounds.endRound() }
+                // What was asked for first: its caller waits for this round, and expects
+                // that checkpoint cosigned, not only a later one the period signs.
+                if let asked {
+                    unanswered = await cutOnShutdown { await cosign(size: asked) }
                     (lastAsked, retry) = (now, Self.firstRetry)
-                } else if unwitnessed, now - lastAsked >= retry {
-                    unwitnessed = await cosignNewest()
+                }
+                if now - lastSigned >= interval {
+                    unanswered = await cutOnShutdown { await checkpoint() }
+                    (lastSigned, lastAsked, retry) = (now, now, Self.firstRetry)
+                } else if asked == nil, unanswered, now - lastAsked >= retry {
+                    unanswered = await cutOnShutdown { await cosignNewest() }
                     (lastAsked, retry) = (now, min(retry * 2, interval))
                 }
             }
@@ -61,8 +73,13 @@ struct AuditCheckpointer: Service {
         _ = await checkpoint()
     }
 
+    /// `round`, cancelled on SIGTERM (its requests then end at once); false if cut.
+    private func cutOnShutdown(_ round: @escaping @Sendable () async -> Bool) async -> Bool {
+        (try? await cancelWhenGracefulShutdown { await round() }) ?? false
+    }
+
     /// Signs (if the log grew) and collects cosignatures for the newest checkpoint;
-    /// true if a witness has not cosigned it.
+    /// true if a witness did not answer.
     func checkpoint() async -> Bool {
         do {
             let stored = try context.signCheckpoint()
@@ -77,19 +94,22 @@ struct AuditCheckpointer: Service {
     }
 
     /// Collects cosignatures for the checkpoint of `size` entries (signed on
-    /// request); true if a witness has not cosigned the newest checkpoint.
+    /// request), then for the newest if it is another; true if a witness did not answer.
     private func cosign(size: Int) async -> Bool {
-        guard let stored = try? context.auditLog.checkpoint(size: size) else { return await cosignNewest() }
-        let missing = await witnessing.collectCosignatures(for: stored)
-        guard let newest = try? context.auditLog.newestCheckpoint(), newest.size != size else { return missing }
-        return await witnessing.collectCosignatures(for: newest)
+        guard !alarmed, let stored = try? context.auditLog.checkpoint(size: size) else { return await cosignNewest() }
+        let unanswered = await witnessing.collectCosignatures(for: stored)
+        guard let newest = try? context.auditLog.newestCheckpoint(), newest.size != size else { return unanswered }
+        return await witnessing.collectCosignatures(for: newest) || unanswered
     }
 
     /// Asks again the witnesses that have not cosigned the newest checkpoint.
     private func cosignNewest() async -> Bool {
-        guard let newest = try? context.auditLog.newestCheckpoint() else { return false }
+        guard !alarmed, let newest = try? context.auditLog.newestCheckpoint() else { return false }
         return await witnessing.collectCosignatures(for: newest)
     }
+
+    /// A witness proved this log rolled back, forked or closed: nothing more is asked of any.
+    private var alarmed: Bool { context.witnessAlarm.withLockedValue { $0 } != nil }
 }
 
 extension AuditCheckpointer: CustomStringConvertible {

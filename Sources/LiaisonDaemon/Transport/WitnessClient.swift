@@ -2,6 +2,7 @@ import LiaisonAudit
 import LiaisonCore
 import LiaisonStore
 import LiaisonWire
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The requester side of witnessing: ask each witness peer to cosign a
@@ -22,35 +23,45 @@ struct WitnessClient: Sendable {
     }
 
     /// Asks every witness that has not cosigned `stored` (nor a later checkpoint) to
-    /// cosign it; true if one of them still has not afterwards.
+    /// cosign it; true if one of them did not answer (not reachable, or not in time).
+    /// A refusal is an answer: asking again would only be refused again.
     @discardableResult
     func collectCosignatures(for stored: StoredCheckpoint) async -> Bool {
         guard stored.size > 0 else { return false }
-        let witnesses = self.witnesses
+        let unanswered = NIOLockedValueBox(false)
         await withDiscardingTaskGroup { group in
             for peer in witnesses {
-                group.addTask { await request(stored, from: peer) }
+                group.addTask {
+                    if await request(stored, from: peer) == .unanswered { unanswered.withLockedValue { $0 = true } }
+                }
             }
         }
-        let cosigned = (try? context.auditLog.checkpoint(size: stored.size))?.witnesses ?? stored.witnesses
-        return witnesses.contains { peer in
-            guard let key = try? NodeLogNames.witnessKey(peer.keys, named: peer.auditLogFingerprint) else { return false }
-            return !cosigned.contains(key.name) && ((try? context.auditLog.newestCosignedSize(witness: key.name)) ?? 0) <= stored.size
-        }
+        return unanswered.withLockedValue { $0 }
     }
 
-    /// Asks one witness; failures are logged and retried at the next checkpoint. The
+    /// How a request to one witness ended.
+    enum Outcome: Equatable {
+        /// Cosigned, or had nothing to do (it cosigned this or a later checkpoint).
+        case done
+        /// It answered with a refusal, or something else.
+        case refused
+        /// No answer: it could not be reached, or did not answer in time (or this daemon is stopping).
+        case unanswered
+    }
+
+    /// Asks one witness; failures are logged, and retried by the checkpointer when it
+    /// did not answer (``AuditCheckpointer``). The
     /// exchange, connection and handshake included, gets the idle timeout
     /// (`idle-timeout-seconds`) in all: a witness that answers a byte at a time
     /// cannot hold the checkpointer, and with it every later checkpoint.
-    func request(_ stored: StoredCheckpoint, from peer: PeerRecord) async {
+    func request(_ stored: StoredCheckpoint, from peer: PeerRecord) async -> Outcome {
         let deadline = context.settings.idleTimeout, until = NIODeadline.now() + deadline
         do {
             let witnessKey = try NodeLogNames.witnessKey(peer.keys, named: peer.auditLogFingerprint)
-            guard !stored.witnesses.contains(witnessKey.name) else { return }
+            guard !stored.witnesses.contains(witnessKey.name) else { return .done }
             var oldSize = try context.auditLog.newestCosignedSize(witness: witnessKey.name) ?? 0
             // It cosigned a later checkpoint already (asked for this one late): that vouches for this one too.
-            guard oldSize <= stored.size else { return }
+            guard oldSize <= stored.size else { return .done }
             let note = SignedNote.withoutCosignatures(stored.note, logKey: context.logSigner.verifierKey)
             let reply: SessionMessage = try await PeerDialer(context: context, group: group).withSession(to: peer, until: until) { session in
                 var evidence: [UInt8] = []
@@ -86,10 +97,11 @@ struct WitnessClient: Sendable {
                 try context.auditLog.addCosignature(size: stored.size, line: line, timestamp: verified.cosignatureTimestamp ?? 0,
                                                     now: Timestamp.now())
                 context.logger.info("checkpoint \(stored.size) cosigned by \(peer.name)")
+                return .done
             case .witnessRefused(let known, let reason, let evidence):
                 guard known > UInt64(stored.size) || reason.hasPrefix("refused") else {
                     context.logger.warning("witness \(peer.name) refused checkpoint \(stored.size): \(reason)")
-                    break
+                    return .refused
                 }
                 // It says this log was rolled back or rewritten: believed only if the
                 // checkpoint it shows, signed by this log's key, proves it.
@@ -107,17 +119,22 @@ struct WitnessClient: Sendable {
                 } else {
                     context.raiseWitnessAlarm("witness \(peer.name) refused checkpoint \(stored.size): \(verdict). \(context.auditLog.path) was rolled back or rewritten; restore its newest copy, or, if there is none (a node restored from a backup), stop the daemon and begin a new log with `liaison audit new-log`")
                 }
+                return .refused
             default:
                 context.logger.warning("witness \(peer.name) answered a cosignature request with something else")
+                return .refused
             }
         } catch let error where Task.isCancelled || error is CancellationError {
             // The daemon is stopping (the cut may surface as any I/O error): not a
             // witness that cannot be reached.
             context.logger.debug("cosignature request to witness \(peer.name) for checkpoint \(stored.size) abandoned: stopping")
+            return .unanswered
         } catch where NIODeadline.now() >= until {
-            context.logger.notice("witness \(peer.name) did not answer the request for checkpoint \(stored.size) within \(deadline.nanoseconds / 1_000_000_000) s (idle-timeout-seconds); asked again at the next checkpoint")
+            context.logger.notice("witness \(peer.name) did not answer the request for checkpoint \(stored.size) within \(deadline.nanoseconds / 1_000_000_000) s (idle-timeout-seconds); asked again shortly")
+            return .unanswered
         } catch {
             context.logger.notice("cannot reach witness \(peer.name) for checkpoint \(stored.size): \(error)")
+            return .unanswered
         }
     }
 }
