@@ -69,8 +69,12 @@ extension PeersCommand {
                 throw CoreError(.unknownPeer, "no peer named \(name); see `liaison peers list --home \(home.path)`")
             }
             // Read as it is: nothing created or migrated (the daemon does that when it starts).
-            let stored = try NodeStore.peerSummary(path: home.path + "/" + NodeStore.fileName, peer: name, fingerprint: peer.fingerprint)
-            let state = stored.state, counts = stored.deliveries
+            let path = home.path + "/" + NodeStore.fileName
+            let stored = try NodeStore.peerSummary(path: path, peer: name, fingerprint: peer.fingerprint)
+            // A peer that rotated its keys has a second row, under its lifelong fingerprint.
+            let lineage = peer.logFingerprint == peer.fingerprint ? nil
+                : try NodeStore.peerSummary(path: path, peer: name, fingerprint: peer.logFingerprint).state
+            let state = PeerState.combining(stored.state, lineage), counts = stored.deliveries
             let status = PeerStatus(peer, lastHandshakeAt: state?.lastHandshakeAt, lastError: state?.lastError,
                                     bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
                                     queued: (counts[.queued] ?? 0) + (counts[.sending] ?? 0), delivered: counts[.delivered] ?? 0,

@@ -277,6 +277,22 @@ public struct PeerState: Sendable, Hashable {
         self.bytesSent = bytesSent
         self.bytesReceived = bytesReceived
     }
+
+    /// One peer's state from its two rows, when it rotated its keys since it was
+    /// added: `current` (under its current fingerprint: what this node dials, the
+    /// traffic since) and `lineage` (under its lifelong one: the handshakes it made
+    /// as initiator, and what came before the rotation). The newest handshake, the
+    /// current row's error before the other's, the traffic of both.
+    public static func combining(_ current: PeerState?, _ lineage: PeerState?) -> PeerState? {
+        guard let current else { return lineage }
+        guard let lineage, lineage.fingerprint != current.fingerprint else { return current }
+        var combined = current
+        combined.lastHandshakeAt = [current.lastHandshakeAt, lineage.lastHandshakeAt].compactMap { $0 }.max()
+        combined.lastError = current.lastError ?? lineage.lastError
+        combined.bytesSent += lineage.bytesSent
+        combined.bytesReceived += lineage.bytesReceived
+        return combined
+    }
 }
 
 /// Totals for a status view.

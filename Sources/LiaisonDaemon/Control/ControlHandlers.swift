@@ -226,7 +226,9 @@ struct ControlHandlers: Sendable {
         // One read for every peer: what this node, as a witness, holds of each one's logs.
         let witnessed = (try? context.auditLog.witnessedLogsByFamily()) ?? [:]
         return context.peers.keyring.peers.map { peer in
-            let state = states[peer.fingerprint]
+            // A peer that rotated its keys has two rows (found in an operator's trial: its
+            // handshakes as initiator, kept under its lifelong fingerprint, went unshown).
+            let state = PeerState.combining(states[peer.fingerprint], states[peer.logFingerprint])
             let counts = perPeer[peer.name] ?? [:]
             var status = PeerStatus(peer, lastHandshakeAt: state?.lastHandshakeAt, lastError: state?.lastError,
                                     bytesSent: state?.bytesSent ?? 0, bytesReceived: state?.bytesReceived ?? 0,
