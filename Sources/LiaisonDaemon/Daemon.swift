@@ -83,6 +83,8 @@ public struct Daemon {
         context.logger.notice("liaisond \(context.configuration.name) (\(context.fingerprint.short)) starting")
         for warning in StartupWarnings.of(context.configuration, keyring: context.peers.keyring) { context.logger.warning("\(warning)") }
         if let warning = FileDescriptorBudget.raise(for: context.settings) { context.logger.warning("\(warning)") }
+        // Nothing is written (no `daemon.started`, no checkpoint) by a start that cannot listen.
+        try await ListenPreflight.check(listen: context.configuration.listen, metrics: context.configuration.daemon.metricsListen, group: group)
         do {
             // A daemon that cannot audit does not run. What a crash left in the store's
             // audit journal goes into the log first.

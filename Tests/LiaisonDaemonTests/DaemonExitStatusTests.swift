@@ -42,20 +42,21 @@ struct DaemonExitStatusTests {
         let net = try DaemonNetwork(["alpha"])
         let port = try #require(net.ports["alpha"])
         let holder = try LoopbackSocket.Listener(port: port)
+        let sizeBefore = try AuditLog(readingOnly: net.home("alpha") + "/" + AuditLog.fileName).size()
         #expect(throws: (any Error).self) { try net.daemon("alpha").start(timeoutSeconds: 10) }
         let log = net.daemon("alpha").log
         #expect(log.contains("liaisond exited with 1") || net.daemon("alpha").stop() == 1)
         #expect(log.contains("cannot listen on 127.0.0.1:\(port) for partner daemons: the address is already in use") && log.contains("[io.failed]"),
                 "\(log.suffix(1500))")
-        // It audited its start and its failure, and left both databases whole in their own files.
+        // It wrote nothing before finding it could not listen: no entry, no checkpoint (found in
+        // an operator's trial: such a start on a backup's copy of a node signed a checkpoint of
+        // that copy with the node's key), and left both databases whole in their own files.
         for name in [NodeStore.fileName, AuditLog.fileName] {
             let wal = (try? FileManager.default.attributesOfItem(atPath: net.home("alpha") + "/" + name + "-wal")[.size] as? Int) ?? 0
             #expect(wal == 0, "\(name)-wal still holds \(wal) bytes after a failed start")
         }
-        var stopped = AuditQuery()
-        stopped.kinds = [.daemonStopped]
-        stopped.outcomes = [.failed]
-        #expect(try AuditLog(readingOnly: net.home("alpha") + "/" + AuditLog.fileName).query(stopped).count == 1)
+        let after = try AuditLog(readingOnly: net.home("alpha") + "/" + AuditLog.fileName)
+        #expect(try after.size() == sizeBefore && after.checkpoints().isEmpty, "a start that could not listen wrote to the log")
         withExtendedLifetime(holder) {}
     }
 
