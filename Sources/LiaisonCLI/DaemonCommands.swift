@@ -18,7 +18,9 @@ struct StatusCommand: ParsableCommand {
         print("node: \(status.node)\(status.revoked == true ? " (REVOKED: this node revoked its own key; it sends nothing more)" : "")")
         print("  fingerprint: \(status.fingerprint)")
         if let previous = status.previousFingerprint, let until = status.previousKeysUntil {
-            print("  rotated from: \(previous) (partners accept the previous keys until \(until))")
+            // Revoked, the node's revocation names both keys to partners that knew them linked.
+            print("  rotated from: \(previous) " + (status.revoked == true ? "(revoked with the current key by every partner that took the rotation: docs/access-control.md)"
+                                                                          : "(partners accept the previous keys until \(until))"))
         }
         print("  listening: \(status.listen.isEmpty ? "(nowhere)" : status.listen.joined(separator: ", "))")
         print("  up since: \(status.startedAt) (\(Self.ago(status.startedAt)))")
