@@ -73,6 +73,9 @@ struct StatusCommand: ParsableCommand {
             if let error = peer.lastError { print("  last error: \(error)") }
             if let waiting = peer.queueError, waiting != peer.lastError { print("  queue waits: \(waiting)") }
             if let next = peer.nextAttempt, let at = Timestamp.parse(next) { print("  next try: \(next) (in \(max(0, at - Timestamp.now())) s)") }
+            if let refused = peer.witnessRefusal {
+                print(HomeInHints.here("  CHECKPOINTS REFUSED as its witness: \(refused.count) since this daemon started, the last \(refused.lastAt) (\(Self.ago(refused.lastAt))): \(refused.reason) (a rollback, a copy of \(peer.name) running beside it, or another key: ask its operator; `liaison audit query --peer \(peer.name) --event checkpoint.cosigned --outcome denied`)"))
+            }
             if let log = peer.newAuditLog {
                 print(HomeInHints.here("  NEW AUDIT LOG: \(log.origin), after \(log.after), which this node cosigned up to \(log.afterCosignedSize) entries (ask \(peer.name)'s operator why; `liaison audit witnessed \(peer.name)`)"))
             }

@@ -39,6 +39,24 @@ public struct PeerStatus: Codable, Sendable, Equatable {
     /// had cosigned that one. Nil while the peer has one log.
     public var newAuditLog: NewAuditLog?
 
+    /// As its witness: checkpoints of its log this node refused since it started, as
+    /// showing a rollback, a fork, a log it closed, or another log key (a copy of the
+    /// node running beside it, say). Nil when none was.
+    public var witnessRefusal: WitnessRefusal?
+
+    /// Refused checkpoints of a peer's log: how many, and the last one's time and reason.
+    public struct WitnessRefusal: Codable, Sendable, Equatable {
+        public var count: Int
+        public var lastAt: String
+        public var reason: String
+
+        public init(count: Int, lastAt: String, reason: String) {
+            self.count = count
+            self.lastAt = lastAt
+            self.reason = reason
+        }
+    }
+
     /// A later log of a peer's, as its witness saw it begin.
     public struct NewAuditLog: Codable, Sendable, Equatable {
         public let origin: String

@@ -2,6 +2,7 @@ import Foundation
 import LiaisonAudit
 import LiaisonCore
 import LiaisonCrypto
+import LiaisonControl
 import LiaisonStore
 import LiaisonWire
 import Logging
@@ -39,6 +40,10 @@ final class DaemonContext: Sendable {
     let schedulerWakeups = SchedulerWakeups()
     /// Asks the audit checkpointer for a round of cosignature requests, and waits for it.
     let witnessRounds = WitnessRounds()
+    /// As a witness: the checkpoints of each peer's log refused since this daemon
+    /// started as showing a rollback, a fork, a closed log or another log key, by the
+    /// peer's lifelong fingerprint (`status` shows them; the audit log keeps each).
+    let witnessRefusals = NIOLockedValueBox<[NodeFingerprint: PeerStatus.WitnessRefusal]>([:])
     private let lastTimestamp = NIOLockedValueBox<UInt64>(0)
     /// Per-peer packages-per-minute buckets (keyed by fingerprint).
     let inboundBuckets = NIOLockedValueBox([String: TokenBucket]())

@@ -45,6 +45,13 @@ struct LogSuccessionTests {
         #expect(net.daemon("alpha").log.contains("audit new-log"))
         let refusedStatus = try net.expect(["status", "--home", home]).stdout
         #expect(refusedStatus.contains("CHECKPOINTS REFUSED"), "\(refusedStatus)")
+        // The witness's operator sees it too, under the peer (found in an operator's trial:
+        // only a critical log line and an audit entry said so).
+        let witnessStatus = try net.expect(["status", "--home", net.home("bravo")]).stdout
+        #expect(witnessStatus.contains("CHECKPOINTS REFUSED as its witness: ") && witnessStatus.contains("a rollback"),
+                "\(witnessStatus)")
+        let witnessJSON = try net.expect(["status", "--home", net.home("bravo"), "--json"]).stdout
+        #expect(witnessJSON.contains("\"witnessRefusal\""), "\(witnessJSON)")
         // Not while the daemon runs: it holds the log.
         let running = try net.cli.run(["audit", "new-log", "--home", home, "--reason", "restored"])
         #expect(running.status != 0 && running.stderr.contains("stop it first"), "\(running.status) \(running.stderr)")

@@ -238,6 +238,7 @@ struct ControlHandlers: Sendable {
                 status.queueError = try? context.store.queuedError(peer: peer.name)
                 if let next = try? context.store.nextAttempt(peer: peer.name), next > now { status.nextAttempt = Timestamp.iso8601(next) }
             }
+            status.witnessRefusal = context.witnessRefusals.withLockedValue { $0[peer.logFingerprint] }
             // Said to its witness's operator too, not only in the log: the peer began a new log.
             if let logs = witnessed[NodeLogNames.origin(peer.auditLogFingerprint)], logs.count > 1 {
                 status.newAuditLog = PeerStatus.NewAuditLog(origin: logs[logs.count - 1].origin, after: logs[logs.count - 2].origin,

@@ -1,4 +1,5 @@
 import LiaisonAudit
+import LiaisonControl
 import LiaisonCore
 import LiaisonStore
 import LiaisonWire
@@ -71,6 +72,7 @@ struct WitnessService {
                 await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
                                                               reason: "witness.other-key: this node witnesses that log under another log key",
                                                               details: ["origin": checkpoint.origin, "size": String(checkpoint.size)]))
+                noteRefusal("another log key than the one its log is witnessed under (\(checkpoint.origin))")
                 return .witnessRefused(knownSize: 0, reason: "this witness keeps \(known.origin) for another log key, and cosigns that name for it alone")
             }
             // A log the node closed when it began a later one takes no more cosignatures:
@@ -120,8 +122,18 @@ struct WitnessService {
         }
     }
 
+    /// Kept for `status`, beside the critical log line and the audit entry.
+    private func noteRefusal(_ what: String) {
+        let now = Timestamp.iso8601(Timestamp.now())
+        context.witnessRefusals.withLockedValue { refusals in
+            let count = (refusals[peer.logFingerprint]?.count ?? 0) + 1
+            refusals[peer.logFingerprint] = PeerStatus.WitnessRefusal(count: count, lastAt: now, reason: what)
+        }
+    }
+
     private func refuse(_ checkpoint: Checkpoint, _ state: WitnessedLog, _ what: String) async -> SessionMessage {
         logger.critical("witness: \(peer.name)'s audit log shows \(what); refusing to cosign")
+        noteRefusal(what)
         await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
                                                       reason: "witness.inconsistent: \(what)",
                                                       details: ["origin": checkpoint.origin, "size": String(checkpoint.size),
@@ -135,6 +147,7 @@ struct WitnessService {
     private func refuseSuperseded(_ checkpoint: Checkpoint, by newest: WitnessedLog) async -> SessionMessage {
         let what = "superseded: \(checkpoint.origin) was followed by \(newest.origin), which this node cosigned up to \(newest.size) entries"
         logger.error("witness: \(peer.name) asks to cosign a log it closed (\(what)): a copy of it restored from a backup? refusing to cosign")
+        noteRefusal(what)
         await context.auditAfterTheFact(context.event(.checkpointCosigned, .denied, actor: DaemonContext.actor(peer), peer: peer,
                                                       reason: "witness.superseded: \(what)",
                                                       details: ["origin": checkpoint.origin, "size": String(checkpoint.size),
