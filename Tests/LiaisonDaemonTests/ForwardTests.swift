@@ -189,6 +189,28 @@ struct ForwardTests {
                 && denial.reason?.hasPrefix("tlp-amber-forward-within-organisation-only: ") == true, "\(denial)")
     }
 
+    @Test("a package whose signer's key was retired or revoked since is not forwarded, and forward says which, not that a card is missing")
+    func removedAndRevokedOrigin() throws {
+        let net = try DaemonNetwork(["alpha", "bravo", "charlie"])
+        try net.startAll()
+        let first = try net.send(Array("green one".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        let second = try net.send(Array("green two".utf8), from: "alpha", to: ["bravo"], tlp: "GREEN")
+        #expect(try net.waitDelivered(first, from: "alpha", to: ["bravo"]) && net.waitDelivered(second, from: "alpha", to: ["bravo"]))
+        let home = net.home("bravo")
+        try net.expect(["peers", "remove", "alpha", "--home", home])
+        // Forward shares onward only what a partner's current keys sign (docs/keys.md); the
+        // signer is named as at its arrival (found in an operator's trial: "import its card").
+        let retired = try net.cli.run(["forward", first, "--home", home, "--to", "charlie"])
+        #expect(retired.status != 0 && retired.stderr.contains("sealed by alpha (removed) under a key retired since")
+                    && !retired.stderr.contains("import its card"), "\(retired.stderr)")
+        // alpha revokes its key; bravo, which removed it, takes the statement by hand.
+        try net.expect(["keys", "revoke", "--reason", "test", "--yes", "--home", net.home("alpha")])
+        try net.expect(["peers", "import-revocation", net.home("alpha") + "/keys/revocation.txt", "--home", home])
+        let refused = try net.cli.run(["forward", second, "--home", home, "--to", "charlie"])
+        #expect(refused.status != 0 && refused.stderr.contains("package.sender-revoked") && !refused.stderr.contains("import its card"),
+                "\(refused.stderr)")
+    }
+
     @Test("an unknown package, no recipients, an unknown peer and the origin are clear errors; nothing is queued")
     func errors() throws {
         let net = try DaemonNetwork(["alpha", "bravo"])

@@ -43,8 +43,14 @@ extension ControlHandlers {
         defer { input.close() }
         let now = Timestamp.now()
         // Verified as of now (unlike `inbox get`): an expired package, or one whose
-        // sender has since been revoked, is not shared onward.
-        var opener = try context.packageOpener(reading: &input, senders: keyring, now: now)
+        // sender has since been revoked, or whose key it has retired, is not shared onward.
+        let stored = try PackageOpener.readHeader(from: &input)
+        var opener: PackageOpener
+        do {
+            opener = try context.packageOpener(header: stored, senders: keyring, now: now)
+        } catch let error as CoreError where error.code == .unknownSender {
+            throw Self.retiredSender(of: stored, arrived: entry.receivedAt, context: context) ?? error
+        }
         // The header is the sender's only once chunk 0's signature verified, so the
         // markings are trusted (and decided on) only after it.
         var first: [UInt8] = []
@@ -116,5 +122,19 @@ extension ControlHandlers {
         var receipt = sendReceipt(package, recipients: recipients, selection: selection, payloadBytes: incremental.payloadByteCount)
         receipt.forwardedFrom = originalID.description
         return receipt
+    }
+
+    /// Why a package whose signer the keyring no longer holds is not forwarded, if
+    /// the signer is known as at its arrival (found in an operator's trial: a revoked
+    /// partner's earlier key was reported as a key to import): its key revoked since,
+    /// or retired by a rotation or a removal. Nil if it never was a partner's.
+    static func retiredSender(of header: PackageHeader, arrived: Int64, context: DaemonContext) -> CoreError? {
+        let senders = context.home.senders(asOf: arrived, keyring: context.peers.keyring)
+        guard let opened = try? context.packageOpener(header: header, senders: RevocationOverlooked(senders), now: arrived) else { return nil }
+        let sender = opened.sender
+        if senders.sender(withIdentity: sender.identity.rawRepresentation)?.isRevoked == true {
+            return CoreError(.senderRevoked, "the package was sealed by \(sender.name), whose identity key is revoked: it is not shared onward")
+        }
+        return CoreError(.unknownSender, "the package was sealed by \(sender.name) under a key retired since (by its rotation, or its removal from the keyring): forward shares onward only what a partner's current keys sign; `liaison inbox get` still opens it")
     }
 }
