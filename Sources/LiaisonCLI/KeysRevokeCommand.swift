@@ -24,7 +24,7 @@ extension KeysCommand {
                 """)
         @OptionGroup var daemon: DaemonOptions
 
-        @Option(name: .long, help: ArgumentHelp("Why, for partners' operators (printable, at most 200 characters).", valueName: "text"))
+        @Option(name: .long, help: ArgumentHelp("Why, for partners' operators (printable, at most 200 characters): required the first time, when it is signed into the statement for good.", valueName: "text"))
         var reason: String = ""
 
         @Flag(name: .long, help: "Do not ask for confirmation (required when not run interactively).")

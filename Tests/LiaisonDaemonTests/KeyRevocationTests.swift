@@ -55,6 +55,10 @@ struct KeyRevocationTests {
         let unconfirmed = try net.cli.run(["keys", "revoke", "--home", net.home("alpha")])
         #expect(unconfirmed.status != 0 && unconfirmed.stderr.contains("--yes"))
         #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/keys/revocation.txt"))
+        // Nor without a reason: it is signed into the statement for good.
+        let noReason = try net.cli.run(["keys", "revoke", "--yes", "--home", net.home("alpha")])
+        #expect(noReason.status == 64 && noReason.stderr.contains("--reason"), "\(noReason.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: net.home("alpha") + "/keys/revocation.txt"))
 
         let result = try net.expect(["keys", "revoke", "--yes", "--reason", "laptop stolen", "--home", net.home("alpha"), "--json"])
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]

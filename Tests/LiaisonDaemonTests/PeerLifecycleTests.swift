@@ -621,7 +621,7 @@ struct PeerRemovalTests {
 
         // bravo's key is revoked by its owner later (stolen, say): the statement, handed over,
         // is honoured although bravo was removed, and what it sent is refused from then on.
-        try net.expect(["keys", "revoke", "--yes", "--home", net.home("bravo")])
+        try net.expect(["keys", "revoke", "--yes", "--reason", "test", "--home", net.home("bravo")])
         let statement = net.home("bravo") + "/keys/revocation.txt"
         let imported = try net.expect(["peers", "import-revocation", statement, "--home", net.home("alpha")]).stdout
         #expect(imported.contains("bravo (removed)"), "\(imported)")

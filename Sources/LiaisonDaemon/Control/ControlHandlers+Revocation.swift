@@ -22,7 +22,12 @@ extension ControlHandlers {
         if let existing = try home.revocation() {
             statement = existing
         } else {
-            statement = try RevocationStatement(revoking: context.secrets.identity, at: Timestamp.now(), reason: request.reason ?? "")
+            // The reason is signed into the statement once and for good, for partners' operators:
+            // a revocation without one would stay without one (found in an operator's trial).
+            guard let reason = request.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw CoreError(.invalidArgument, "say why with --reason TEXT: it is signed into the revocation once and for good, for partners' operators to read; nothing was revoked")
+            }
+            statement = try RevocationStatement(revoking: context.secrets.identity, at: Timestamp.now(), reason: reason)
             // Fail closed: nothing is revoked that the log does not record first.
             try await context.audit(context.event(.keyRevoked, actor: actor, details: [
                 "identity": KeyText.encode(statement.identity), "revoked-at": Timestamp.iso8601(statement.revokedAt),
