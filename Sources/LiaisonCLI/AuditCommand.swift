@@ -47,9 +47,9 @@ struct AuditQueryCommand: ParsableCommand {
     var event: [String] = []
     @Option(name: .long, help: ArgumentHelp("Only entries with this outcome (repeatable): ok, denied or failed.", valueName: "outcome"))
     var outcome: [String] = []
-    @Option(name: .long, help: ArgumentHelp("Only entries at or after this UTC time (2026-11-26T09:40:00Z).", valueName: "time"))
+    @Option(name: .long, help: ArgumentHelp("Only entries at or after this time: \(AuditQueryTime.forms).", valueName: "time"))
     var since: String?
-    @Option(name: .long, help: ArgumentHelp("Only entries before this UTC time.", valueName: "time")) var until: String?
+    @Option(name: .long, help: ArgumentHelp("Only entries before this time (the same forms).", valueName: "time")) var until: String?
     @Option(name: .long, help: "Entries per page (at most \(ControlRequest.maximumListLimit)).") var limit = 100
     @Option(name: .long, help: ArgumentHelp("Start after this entry index (paging).", valueName: "index")) var after: Int?
     @Flag(name: .long, help: "Newest entries first.") var newestFirst = false
@@ -63,8 +63,14 @@ struct AuditQueryCommand: ParsableCommand {
         for name in outcome where AuditOutcome(rawValue: name.lowercased()) == nil {
             throw ValidationError("\"\(name)\" is not an outcome; one of: \(AuditOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        for (name, value) in [("since", since), ("until", until)] {
+            if let value, AuditQueryTime.resolve(value) == nil {
+                throw ValidationError("--\(name) \(value) is not a time; give \(AuditQueryTime.forms)")
+            }
+        }
         // Both readable and the wrong way round: nothing could ever match, which is a mistake, not an answer.
-        if let since, let until, let from = Timestamp.parse(since), let to = Timestamp.parse(until), from >= to {
+        if let since, let until, let from = AuditQueryTime.resolve(since).flatMap(Timestamp.parse),
+           let to = AuditQueryTime.resolve(until).flatMap(Timestamp.parse), from >= to {
             throw ValidationError("--since \(since) is not before --until \(until): no entry could match; swap them")
         }
     }
@@ -75,8 +81,8 @@ struct AuditQueryCommand: ParsableCommand {
         request.id = package
         request.events = event.isEmpty ? nil : event
         request.outcomes = outcome.isEmpty ? nil : outcome.map { $0.lowercased() }
-        request.since = since
-        request.until = until
+        request.since = since.flatMap { AuditQueryTime.resolve($0) }
+        request.until = until.flatMap { AuditQueryTime.resolve($0) }
         request.limit = limit
         request.newestFirst = newestFirst
         request.cursor = after
