@@ -26,6 +26,9 @@ struct MetricsServerTests {
         // HEAD answers as GET does, without the body.
         let head = scrape("HEAD") ?? ""
         #expect(head.hasPrefix("HTTP/1.1 200") && head.hasSuffix("\r\n\r\n") && !head.contains("# TYPE"), "\(head)")
+        // Another method on /metrics is told which to use (found in an operator's trial: 404).
+        let post = scrape("POST") ?? ""
+        #expect(post.hasPrefix("HTTP/1.1 405") && post.contains("Allow: GET, HEAD"), "\(post)")
 
         let silent = try (0..<16).map { _ in try LoopbackSocket.connect(port: metricsPort) }
         usleep(300_000)   // all accepted

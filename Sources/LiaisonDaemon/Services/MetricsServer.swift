@@ -71,14 +71,19 @@ struct MetricsServer: Service, CustomStringConvertible {
                 try? await connection.executeThenClose { requests, responses in
                     for try await part in requests {
                         guard case .head(let head) = part else { continue }
-                        // HEAD as GET without the body (`curl -I`, health checks).
-                        let found = (head.method == .GET || head.method == .HEAD) && head.uri.split(separator: "?").first == "/metrics"
-                        let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
+                        // HEAD as GET without the body (`curl -I`, health checks); another
+                        // method on /metrics is told which it may use (405), not that nothing is there.
+                        let path = head.uri.split(separator: "?").first == "/metrics"
+                        let readable = head.method == .GET || head.method == .HEAD
+                        let found = path && readable
+                        let status: HTTPResponseStatus = found ? .ok : path ? .methodNotAllowed : .notFound
+                        let body = found ? registry.emitToBuffer() : Array((path ? "use GET\n" : "not found\n").utf8)
                         var headers = HTTPHeaders()
                         headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")
                         headers.add(name: "Content-Length", value: String(body.count))
                         headers.add(name: "Connection", value: "close")
-                        try await responses.write(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers)))
+                        if status == .methodNotAllowed { headers.add(name: "Allow", value: "GET, HEAD") }
+                        try await responses.write(.head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
                         if head.method != .HEAD { try await responses.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                         try await responses.write(.end(nil))
                         break
