@@ -53,8 +53,11 @@ extension TLogProof {
             // other cosigners only when none of the keys given verified anything.
             let uncounted = opened.uncountedCosigners(logKey: logKey, witnesses: witnessKeys)
             let others = !uncounted.wrongKey.isEmpty ? uncounted.wrongKey.sorted() : cosigners.isEmpty ? uncounted.names.sorted() : []
+            // A key of the log's own among those given was left out: said, as `audit verify` says it.
+            let ownLeftOut = witnesses.contains { $0.publicKey == logKey.publicKey }
             throw AuditError.insufficientWitnesses(
-                have: cosigners.count, required: requiredWitnesses, trusted: witnessKeys.count, size: size, others: others
+                have: cosigners.count, required: requiredWitnesses, trusted: witnessKeys.count, size: size, others: others,
+                givenOwnKey: ownLeftOut
             )
         }
         return VerifiedTLogProof(index: index, checkpoint: opened.checkpoint, cosignatures: opened.cosignatures, extra: extra)
@@ -62,9 +65,10 @@ extension TLogProof {
 }
 
 extension AuditError {
-    static func insufficientWitnesses(have: Int, required: Int, trusted: Int, size: Int, others: [String] = []) -> AuditError {
+    static func insufficientWitnesses(have: Int, required: Int, trusted: Int, size: Int, others: [String] = [],
+                                      givenOwnKey: Bool = false) -> AuditError {
         let hint = required > trusted
-            ? "only \(trusted) witness keys were given, so give the keys of more witnesses or lower the threshold"
+            ? "only \(trusted) witness keys were given\(givenOwnKey ? " (the log's own key, also given, never counts: a log does not witness itself)" : ""), so give the keys of more witnesses or lower the threshold"
             : !others.isEmpty
             ? "it is cosigned by \(others.joined(separator: ", ")), which no witness key given verifies: check that the keys given are those witnesses' (each prints its own with \"liaison keys show\")"
             : "wait until more witnesses have cosigned a checkpoint, then ask for a fresh proof"

@@ -195,6 +195,11 @@ struct TLogProofVerificationTests {
             try both.verify(leaf: log.leaves[5], logKey: log.logKey, witnesses: [log.witnessKeys[0], impostor], requiredWitnesses: 2)
         }
         #expect(wrong?.message.contains("it is cosigned by witness.example/w2, which no witness key given verifies") == true, "\(String(describing: wrong))")
+        // The log's own key given as a witness's is left out, and the message says why the count is short.
+        let own = #expect(throws: AuditError.self) {
+            try proof.verify(leaf: log.leaves[5], logKey: log.logKey, witnesses: [log.logKey], requiredWitnesses: 1)
+        }
+        #expect(own?.message.contains("only 0 witness keys were given (the log's own key, also given, never counts") == true, "\(String(describing: own))")
     }
 
     @Test("a checkpoint not signed by the log key is refused")
