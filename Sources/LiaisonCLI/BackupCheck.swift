@@ -77,8 +77,12 @@ struct BackupCheck {
             }
         }
         var entries = 0
-        if let key = try logKey ?? configuration.map({ try NodeLogNames.logKey($0.publicKeys, named: $0.logFingerprint) }),
-           BackupFiles.isRelative(manifest.auditFile) {
+        // A log key given that is not this node's: said so, rather than the log found
+        // not to verify (found in an operator's trial: it read as damage).
+        let ownKey = try configuration.map { try NodeLogNames.logKey($0.publicKeys, named: $0.logFingerprint) }
+        if let logKey, let ownKey, logKey.publicKey != ownKey.publicKey {
+            problems.append("the log key given (\(logKey.name)) is not the key of the node this backup is of (\(ownKey.description)): the audit log was not checked; give that node's key as its operator prints it (`liaison keys show`), if the backup is indeed that node's")
+        } else if let key = logKey ?? ownKey, BackupFiles.isRelative(manifest.auditFile) {
             do {
                 let witnesses = try configuration.map { try AuditDatabaseCheck.witnessKeys(of: (try? home.loadKeyring($0))?.peers ?? []) } ?? []
                 let state = try NodeBackup.auditState(directory + "/" + manifest.auditFile, logKey: key, witnesses: witnesses)

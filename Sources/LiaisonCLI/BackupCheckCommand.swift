@@ -46,7 +46,7 @@ struct BackupCheckCommand: ParsableCommand {
             print("  \(report.files) files as recorded; both databases pass SQLite's check; the audit log's \(report.auditEntries) entries verify against \(key)\(closed)")
             if report.keysOpened == true { print("  the key file opens with the passphrase given, into the keys liaison.toml names") }
         } else {
-            print("NOT SOUND: the backup of \(report.node) taken \(report.takenAt) is not as it was written:")
+            print("NOT SOUND: the backup of \(report.node) taken \(report.takenAt) does not check:")
             for problem in report.problems { print("  - \(problem)") }
         }
         if !report.sound { throw ArgumentParser.ExitCode(65) }
