@@ -228,6 +228,24 @@ struct KeyRotationTests {
         #expect(!(try net.expect(["status", "--home", net.home("alpha")]).stdout.contains("NEVER TOLD")))
     }
 
+    @Test("a home that mixes a rotation's statement with the key file from before it is refused at start, and liaison.toml left as it was")
+    func mixedHomeRefused() throws {
+        let net = try DaemonNetwork(["alpha"])
+        let home = net.home("alpha")
+        let before = (config: try Data(contentsOf: URL(fileURLWithPath: home + "/liaison.toml")),
+                      keys: try Data(contentsOf: URL(fileURLWithPath: home + "/keys/node.secrets")))
+        try net.daemon("alpha").start()
+        try net.expect(["keys", "rotate", "--yes", "--overlap", "7", "--home", home])
+        _ = net.daemon("alpha").stop(timeoutSeconds: 10)
+        // A backup from before the rotation copied over the files it has (found in an
+        // operator's trial): the start took it for a cut-off rotation and rewrote liaison.toml.
+        try before.config.write(to: URL(fileURLWithPath: home + "/liaison.toml"))
+        try before.keys.write(to: URL(fileURLWithPath: home + "/keys/node.secrets"))
+        let refused = try DeliveryTests.runDaemonToExit(home: home)
+        #expect(refused.status != 0 && refused.stderr.contains("mixes files from before and after"), "\(refused.status) \(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: home + "/liaison.toml")) == before.config, "liaison.toml was changed")
+    }
+
     @Test("a rotation statement not signed by the peer's own key is refused, audited, and changes nothing",
           .timeLimit(.minutes(1)))
     func forgedRotationIsRefused() throws {
