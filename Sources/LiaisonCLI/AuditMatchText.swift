@@ -30,7 +30,7 @@ enum AuditMatchText {
             }
             if d.discrepancies.count > 20 { say("  … and \(d.discrepancies.count - 20) more (--json lists them all)") }
             if d.afterRecipientLogEnds > 0 {
-                say("  not checked: \(d.afterRecipientLogEnds) dated within ten minutes of the end of \(d.recipient)'s export, or after it, and not (yet) in it")
+                say("  not checked: \(d.afterRecipientLogEnds) dated within ten minutes of the end of \(d.recipient)'s export, or after it, and not matched in it")
             }
             if d.beforeRecipientNamedReceipts > 0 {
                 // A log begun after another holds nothing from before it began.

@@ -81,7 +81,7 @@ struct BackupCheck {
         // not to verify (found in an operator's trial: it read as damage).
         let ownKey = try configuration.map { try NodeLogNames.logKey($0.publicKeys, named: $0.logFingerprint) }
         if let logKey, let ownKey, logKey.publicKey != ownKey.publicKey {
-            problems.append("the log key given (\(logKey.name)) is not the key of the node this backup is of (\(ownKey.description)): the audit log was not checked; give that node's key as its operator prints it (`liaison keys show`), if the backup is indeed that node's")
+            problems.append("the log key given (\(logKey.name)) is not the one this backup's liaison.toml names (\(ownKey.name)): either the key given is another node's, or the backup was rewritten whole with another node's keys; its audit log was not checked against either")
         } else if let key = logKey ?? ownKey, BackupFiles.isRelative(manifest.auditFile) {
             do {
                 let witnesses = try configuration.map { try AuditDatabaseCheck.witnessKeys(of: (try? home.loadKeyring($0))?.peers ?? []) } ?? []

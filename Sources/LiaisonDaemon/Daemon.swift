@@ -48,12 +48,13 @@ public struct Daemon {
         do {
             (secrets, sealing) = try nodeHome.loadSecretsRetainingKey(configuration, passphrase: passphrase)
         } catch let error as CoreError where error.code == .keyFileMalformed && configuration.publicKeys != loaded.publicKeys {
-            // The rotation statement is newer than the key file (found in an operator's trial:
-            // a backup copied over a node that had rotated since): no rotation was cut off,
-            // the home mixes files of two times. liaison.toml is put back as it was.
-            guard let loadedText, (try? nodeHome.loadSecretsRetainingKey(loaded, passphrase: passphrase)) != nil else { throw error }
+            // The key file does not hold the keys the rotation statement names (found in an
+            // operator's trial: a backup copied over a node that had rotated since): no
+            // rotation was cut off, or the key file would be the new one. liaison.toml is put
+            // back as it was (without reading the passphrase again: it may come from a pipe).
+            guard let loadedText else { throw error }
             try AtomicOutputFile.write(Array(loadedText.utf8), to: nodeHome.configurationPath, mode: 0o600)
-            throw CoreError(.keyFileMalformed, "keys/rotation.txt says this node rotated to \(configuration.publicKeys.fingerprint), but its key file holds the keys from before that rotation: the home mixes files from before and after it (a backup copied over a node that rotated since?); nothing was changed. Restore the whole home from one backup, with the daemon stopped")
+            throw CoreError(.keyFileMalformed, "keys/rotation.txt says this node rotated to \(configuration.publicKeys.fingerprint), but its key file does not hold those keys: the home mixes files from before and after that rotation (a backup copied over a node that rotated since?); liaison.toml was left as it was. Restore the whole home from one backup, with the daemon stopped")
         }
         if configuration.publicKeys != loaded.publicKeys {
             logger.notice("finished a key rotation that was interrupted: this node's keys are those of \(configuration.publicKeys.fingerprint)")

@@ -281,14 +281,18 @@ public struct PeerState: Sendable, Hashable {
     /// One peer's state from its two rows, when it rotated its keys since it was
     /// added: `current` (under its current fingerprint: what this node dials, the
     /// traffic since) and `lineage` (under its lifelong one: the handshakes it made
-    /// as initiator, and what came before the rotation). The newest handshake, the
-    /// current row's error before the other's, the traffic of both.
+    /// as initiator, and what came before the rotation). The newest handshake and
+    /// the traffic of both; the current row's error alone: since the rotation errors
+    /// are recorded under the current fingerprint, so one in the other row predates
+    /// it (and nothing there clears it).
     public static func combining(_ current: PeerState?, _ lineage: PeerState?) -> PeerState? {
-        guard let current else { return lineage }
-        guard let lineage, lineage.fingerprint != current.fingerprint else { return current }
-        var combined = current
-        combined.lastHandshakeAt = [current.lastHandshakeAt, lineage.lastHandshakeAt].compactMap { $0 }.max()
-        combined.lastError = current.lastError ?? lineage.lastError
+        guard let lineage, lineage.fingerprint != current?.fingerprint else { return current }
+        guard var combined = current else {
+            var older = lineage
+            older.lastError = nil
+            return older
+        }
+        combined.lastHandshakeAt = [combined.lastHandshakeAt, lineage.lastHandshakeAt].compactMap { $0 }.max()
         combined.bytesSent += lineage.bytesSent
         combined.bytesReceived += lineage.bytesReceived
         return combined

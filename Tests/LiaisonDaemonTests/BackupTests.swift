@@ -63,7 +63,7 @@ struct BackupTests {
         // Held to another node's log key (a backup passed off as this node's), it is not.
         let other = try net.cli.run(["backup", "check", backup, "--log-key", try logKey("alpha")])
         // Said as such, not as damage (found in an operator's trial): the key given is not the backup's node's.
-        #expect(other.status == 65 && other.stdout.contains("is not the key of the node this backup is of")
+        #expect(other.status == 65 && other.stdout.contains("is not the one this backup's liaison.toml names")
                     && !other.stdout.contains("not as it was written"), "\(other.status) \(other.stdout)")
         let damaged = net.dir.file("damaged-backup")
         try FileManager.default.copyItem(atPath: backup, toPath: damaged)

@@ -12,9 +12,7 @@ import ServiceLifecycle
 ///
 /// It also runs the rounds others ask for (``WitnessRounds``): a checkpoint signed
 /// on request (`audit checkpoint`, an export, a live verify, a proof) is taken to
-/// the witnesses at once — within a budget (``askedRounds``), since an auditor may
-/// ask as often as it likes and each round dials every witness, whose handshake
-/// budget for this node it shares with this node's deliveries. A witness that did
+/// the witnesses at once, within the budget ``WitnessRounds`` keeps. A witness that did
 /// not answer (not reachable, say) is asked again after ``firstRetry``, then twice
 /// as long each time, up to the period, rather than only at the next period; one
 /// that answered with a refusal is not, and after a witness's proof of a rollback
@@ -27,9 +25,6 @@ struct AuditCheckpointer: Service {
     static let firstRetry = Duration.seconds(15)
     /// How often the checkpointer looks at its clock.
     static let tick = Duration.seconds(1)
-    /// Rounds asked for: five at once, then one every 10 s (a witness then sees at
-    /// most six of this node's handshakes a minute from them, of the 120 it allows).
-    static let askedRounds = (perSecond: 0.1, burst: 5.0)
 
     func run() async throws {
         let interval = Duration.seconds(context.configuration.audit.checkpointIntervalSeconds)
@@ -37,7 +32,6 @@ struct AuditCheckpointer: Service {
         // At start: whatever the last run appended (even if it was killed) gets signed now.
         var unanswered = await checkpoint()
         var lastSigned = ContinuousClock.now, lastAsked = lastSigned, retry = Self.firstRetry
-        var askBudget = TokenBucket(rate: Self.askedRounds.perSecond, burst: Self.askedRounds.burst)
         await withDiscardingTaskGroup { tasks in
             // A ticker feeds the wake-up stream, so one loop serves the period, the
             // retries and the rounds asked for.
@@ -51,7 +45,7 @@ struct AuditCheckpointer: Service {
             for await _ in rounds.stream.cancelOnGracefulShutdown() {
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 let now = ContinuousClock.now
-                let asked = rounds.beginRound { askBudget.take(now: SecureSession.now()) }
+                let asked = rounds.beginRound()
                 defer { rounds.endRound() }
                 // What was asked for first: its caller waits for this round, and expects
                 // that checkpoint cosigned, not only a later one the period signs.

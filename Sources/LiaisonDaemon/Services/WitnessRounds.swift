@@ -1,3 +1,4 @@
+import LiaisonWire
 import NIOConcurrencyHelpers
 
 /// Wakes the audit checkpointer for a round of cosignature requests to the
@@ -6,9 +7,12 @@ import NIOConcurrencyHelpers
 /// rounds at once would ask a witness for two sizes in either order, and it refuses
 /// the smaller once it has cosigned the larger.
 ///
-/// Asks that come while a round runs are merged into the next one that takes asks
-/// (for the largest size asked); the checkpointer takes them within a budget
-/// (``AuditCheckpointer``), so an ask may wait for a later round than the next.
+/// Asks that come while a round runs are merged into the next one (for the largest
+/// size asked). Asks are taken within a budget (``askedRounds``): an auditor may ask
+/// as often as it likes, and each round dials every witness, whose handshake budget
+/// for this node its deliveries share. One past the budget is not taken, and its
+/// caller does not wait: the next period's round, or a retry, takes the newest
+/// checkpoint to the witnesses.
 final class WitnessRounds: Sendable {
     private struct State {
         /// The largest checkpoint size asked for and not yet taken by a round.
@@ -17,6 +21,9 @@ final class WitnessRounds: Sendable {
         var served: UInt64 = 0
         /// The round running now took asks.
         var serving = false
+        /// Rounds asked for: five at once, then one every 10 s (a witness then sees at
+        /// most six of this node's handshakes a minute from them, of the 120 it allows).
+        var budget = TokenBucket(rate: 0.1, burst: 5)
     }
 
     let stream: AsyncStream<Void>
@@ -29,25 +36,26 @@ final class WitnessRounds: Sendable {
 
     /// Asks for a round for the checkpoint of `size` entries (already signed) and
     /// returns the count of served rounds that means the round taking this ask has
-    /// ended, for ``waitForRound(_:timeout:)``.
-    func ask(size: Int) -> UInt64 {
-        let awaited = state.withLockedValue { state -> UInt64 in
+    /// ended, for ``waitForRound(_:timeout:)``; nil, asking nothing, past the budget
+    /// (`now`: monotonic seconds) unless an ask is pending already (this one joins it).
+    func ask(size: Int, now: Double) -> UInt64? {
+        let awaited = state.withLockedValue { state -> UInt64? in
+            guard state.asked != nil || state.budget.take(now: now) else { return nil }
             state.asked = max(state.asked ?? size, size)
             // A round serving asks now took those made before it: this one is the next one's.
             return state.served &+ (state.serving ? 2 : 1)
         }
-        continuation.yield()
+        if awaited != nil { continuation.yield() }
         return awaited
     }
 
     /// Wakes the checkpointer to look at its clock (its ticker).
     func tick() { continuation.yield() }
 
-    /// A round begins: the size asked for since the last round that took asks, if
-    /// any and if `admit` lets this round take it (it stays asked otherwise).
-    func beginRound(admit: () -> Bool) -> Int? {
+    /// A round begins: the size asked for since the last round that took asks, if any.
+    func beginRound() -> Int? {
         state.withLockedValue { state in
-            guard let asked = state.asked, admit() else { return nil }
+            guard let asked = state.asked else { return nil }
             state.asked = nil
             state.serving = true
             return asked
