@@ -66,8 +66,12 @@ struct StreamedTransferTests {
         try net.startAll()
         let bravo = try #require(net.daemon("bravo").processIdentifier)
         let id = try net.send(Array(repeating: 0x5a, count: 128 << 20), from: "alpha", to: ["bravo"], tlp: "GREEN")
-        // Bravo is frozen once the stream has begun: alpha's stream then waits on the socket.
-        let begun = eventually(timeoutSeconds: 60) { !((try? Self.spoolFiles(net, "bravo")) ?? []).isEmpty }
+        // Bravo is frozen once the stream has begun — its spool file made and alpha told so
+        // (bravo's file comes before its accept reaches alpha: frozen between the two, alpha
+        // would never stream) — and alpha's stream then waits on the socket.
+        let begun = eventually(timeoutSeconds: 60) {
+            !((try? Self.spoolFiles(net, "bravo")) ?? []).isEmpty && (try? net.deliveryStates(id, at: "alpha")) == ["bravo": "sending"]
+        }
         kill(bravo, SIGSTOP)
         defer { kill(bravo, SIGCONT) }
         try #require(begun, "bravo never began receiving")
