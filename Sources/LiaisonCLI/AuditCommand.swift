@@ -104,7 +104,12 @@ struct AuditQueryCommand: ParsableCommand {
                 // On standard error, so JSON lines on standard output stay clean for scripts;
                 // after the page, also when both go to one pipe.
                 fflush(nil)   // every output stream: stdout is what matters
-                FileHandle.standardError.write(Data("more entries: run again with --after \(last.index) (or --all)\n".utf8))
+                // A time given back from now (10m, 7d) is named as the time it stood for, so that
+                // the next page asks for the same window rather than one that moved.
+                let pinned = [("since", since, request.since), ("until", until, request.until)].compactMap { name, given, sent in
+                    given.flatMap { given in sent.flatMap { sent in given == sent ? nil : " --\(name) \(sent)" } }
+                }.joined()
+                FileHandle.standardError.write(Data("more entries: run again with --after \(last.index)\(pinned) (or --all)\n".utf8))
                 break
             }
         }

@@ -67,6 +67,10 @@ struct AuditTrailTests {
         #expect(provedShort.stdout.contains(id), "\(provedShort.stdout)")
         let typo = try net.cli.run(["audit", "query", "--home", net.home("alpha"), "--outcome", "refused"])
         #expect(typo.status == 64 && typo.stderr.contains("ok, denied, failed"), "\(typo.stderr)")
+        // A window back from now: the next page's hint names the time it stood for, so it does not move.
+        let recent = try net.expect(["audit", "query", "--home", net.home("alpha"), "--since", "1d", "--limit", "2"])
+        let since = try #require(AuditQueryTimeHint.since(in: recent.stderr), "\(recent.stderr)")
+        #expect(Timestamp.parse(since).map { abs($0 - (Timestamp.now() - 86_400)) < 120 } == true, "\(recent.stderr)")
 
         // A proof of the package's newest entry verifies offline against the log key.
         let proofFile = net.dir.file("delivered.tlog-proof")
@@ -495,4 +499,12 @@ final class Counter: @unchecked Sendable {
     private var count = 0
     func increment() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
+
+/// The `--since` a paging hint names (`more entries: run again with --after N --since T`).
+enum AuditQueryTimeHint {
+    static func since(in text: String) -> String? {
+        guard let range = text.range(of: "--since ") else { return nil }
+        return String(text[range.upperBound...].prefix { $0 != " " && $0 != "\n" })
+    }
 }
