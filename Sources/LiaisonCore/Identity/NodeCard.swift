@@ -284,6 +284,14 @@ public enum NetworkAddress {
         }
     }
 
+    /// The host (an IPv6 literal without its brackets) and port of a `host:port`
+    /// address, as sockets take them; nil if it has no numeric port. For addresses
+    /// ``validate(_:)`` accepted, as configuration and cards hold them.
+    public static func hostAndPort(_ address: String) -> (host: String, port: Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
+        return (String(address[..<colon]).trimmingCharacters(in: ["[", "]"]), port)
+    }
+
     /// Whether `address` names no host at all but every local one, as the system's
     /// resolver reads its host (`0.0.0.0`, `0`, `0x0.0.0.0`, `[::]`, `[::ffff:0.0.0.0]`):
     /// fine to listen on, but a partner dialling it reaches itself.

@@ -1,3 +1,4 @@
+import LiaisonCore
 import NIOCore
 import NIOPosix
 
@@ -19,8 +20,7 @@ enum ListenPreflight {
         var bound: [any Channel] = []
         defer { for channel in bound { channel.close(promise: nil) } }
         for (address, setting, purpose) in addresses {
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
-            let host = String(address[..<colon]).trimmingCharacters(in: ["[", "]"])
+            guard let (host, port) = NetworkAddress.hostAndPort(address) else { continue }
             do {
                 bound.append(try await ServerBootstrap(group: group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -1,4 +1,5 @@
 import Foundation
+import LiaisonCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -29,8 +30,7 @@ struct MetricsServer: Service, CustomStringConvertible {
     var description: String { "MetricsServer" }
 
     func run() async throws {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return }
-        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard let (host, port) = NetworkAddress.hostAndPort(address) else { return }
         let bind: @Sendable () async throws -> NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never> = {
             [group, address] in
             do {

@@ -1,3 +1,4 @@
+import LiaisonCore
 import LiaisonWire
 import Logging
 import NIOConcurrencyHelpers
@@ -22,8 +23,7 @@ struct TransportListener: Service {
         }
         try await withThrowingDiscardingTaskGroup { group in
             for address in context.configuration.listen {
-                guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
-                let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                guard let (host, port) = NetworkAddress.hostAndPort(address) else { continue }
                 let bind: @Sendable () async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never> = { [eventLoops = self.group] in
                     do {
                         return try await ServerBootstrap(group: eventLoops)

@@ -79,8 +79,7 @@ struct PeerDialer {
     private func connect(_ peer: PeerRecord, until: NIODeadline?) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         var lastError: Error = CoreError(.invalidArgument, "\(peer.name) has no address; add one with `liaison peers add … --address HOST:PORT`")
         for address in peer.addresses {
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { continue }
-            let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            guard let (host, port) = NetworkAddress.hostAndPort(address) else { continue }
             let timeout = until.map { min(Self.connectTimeout, $0 - .now()) } ?? Self.connectTimeout
             guard timeout > .zero else { throw DeadlinePassed() }
             do {

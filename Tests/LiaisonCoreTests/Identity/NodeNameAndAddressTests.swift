@@ -39,6 +39,14 @@ struct NetworkAddressTests {
         try NetworkAddress.validate(address)
     }
 
+    @Test("host and port as sockets take them: an IPv6 literal without its brackets")
+    func hostAndPort() {
+        #expect(NetworkAddress.hostAndPort("127.0.0.1:7401").map { "\($0.host)|\($0.port)" } == "127.0.0.1|7401")
+        #expect(NetworkAddress.hostAndPort("[::1]:443").map { "\($0.host)|\($0.port)" } == "::1|443")
+        #expect(NetworkAddress.hostAndPort("liaison.example.org:22").map { "\($0.host)|\($0.port)" } == "liaison.example.org|22")
+        for bad in ["127.0.0.1", "host:port", "[::1]"] { #expect(NetworkAddress.hostAndPort(bad) == nil, "\(bad)") }
+    }
+
     @Test("invalid addresses are argument.invalid", arguments: [
         "", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:99999999999999999999",
         ":7401", "[]:7401", "::1:7401", "host:port", "host name:80", "hôst:80", "a_b:80", "host:80 ", " host:80",
