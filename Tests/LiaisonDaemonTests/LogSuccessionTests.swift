@@ -275,7 +275,7 @@ struct LogSuccessionTests {
         // be read into the new log); the new log says the old one was not found, and
         // follows the newest log known to have been live.
         for suffix in ["", "-wal", "-shm"] { unlink(home + "/audit.db" + suffix) }
-        FileManager.default.createFile(atPath: home + "/audit.db-wal", contents: Data(repeating: 7, count: 4096))
+        try #require(FileManager.default.createFile(atPath: home + "/audit.db-wal", contents: Data(repeating: 7, count: 4096)))
         let stale = try net.cli.run(["audit", "new-log", "--home", home, "--reason", "the audit volume failed"])
         #expect(stale.status != 0 && stale.stderr.contains("without") && stale.stderr.contains("nothing was changed"), "\(stale.stderr)")
         #expect(!FileManager.default.fileExists(atPath: home + "/audit.db"))

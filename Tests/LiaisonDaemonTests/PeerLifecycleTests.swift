@@ -135,7 +135,7 @@ struct PeerLifecycleTests {
         #expect(back.stdout.contains("maximum TLP GREEN, as chosen"), "\(back.stdout)")
         // Kept across a restart: the keyring records that it was chosen.
         #expect(try String(contentsOfFile: net.home("alpha") + "/keyring.toml", encoding: .utf8).contains("max-tlp-chosen = true"))
-        try net.daemon("alpha").stop()
+        _ = net.daemon("alpha").stop()
         try net.daemon("alpha").start()
         try net.expect(["peers", "set-trust", "charlie", "trusted", "--home", net.home("alpha")])
         #expect(try maximum("charlie") == "GREEN")

@@ -57,7 +57,7 @@ struct WitnessRoundTests {
         #expect(loopAnswers.allSatisfy { $0 < .seconds(7) }, "\(loopAnswers)")
 
         // With bravo stopped, a request still answers, within the bound, uncosigned.
-        try net.daemon("bravo").stop()
+        _ = net.daemon("bravo").stop()
         _ = try net.send(Array("more".utf8), from: "alpha", to: ["bravo"])
         let lone = try net.expect(["audit", "checkpoint", "--home", net.home("alpha"), "--json"])
         let loneItem = try #require(try JSONSerialization.jsonObject(with: Data(lone.stdout.utf8)) as? [String: Any])
